@@ -1,0 +1,37 @@
+/// Defects of the paper's robustness study: random displacements and vacancies, seeded and reproducible.
+module Arise.Structure.Defects
+
+open System
+
+/// Displaces every atom by a vector whose Cartesian components are drawn uniformly from
+/// [−amplitude, +amplitude] (same unit as the positions; the paper uses amplitude = δ·d_NN). Same seed, same result.
+let displace (seed: int) (amplitude: float) (s: Structure) : Structure =
+    if not (amplitude >= 0.0) || Double.IsInfinity amplitude then
+        invalidArg "amplitude" (sprintf "displacement amplitude must be finite and ≥ 0 (got %g)" amplitude)
+    let rng = Random(seed)
+    let draw () = (2.0 * rng.NextDouble() - 1.0) * amplitude
+    { s with Positions = s.Positions |> Array.map (fun p -> let dx = draw () in let dy = draw () in let dz = draw () in p + Vec3.make dx dy dz) }
+
+/// Displacements of δ·d_NN (δ as a fraction, e.g. 0.01 for 1 %).
+let displaceRelative (seed: int) (delta: float) (dnn: float) (s: Structure) = displace seed (delta * dnn) s
+
+/// Removes round(η·N) atoms chosen uniformly at random without replacement (η in [0, 1)), keeping the order of the rest.
+let removeFraction (seed: int) (eta: float) (s: Structure) : Structure =
+    if not (eta >= 0.0 && eta < 1.0) then
+        invalidArg "eta" (sprintf "vacancy fraction must be in [0, 1) (got %g)" eta)
+    let n = Structure.count s
+    let k = int (Math.Round(eta * float n, MidpointRounding.AwayFromZero))
+    let rng = Random(seed)
+    let order = Array.init n id
+    // partial Fisher–Yates: the first k entries become the removed atoms
+    for t in 0 .. k - 1 do
+        let r = t + rng.Next(n - t)
+        let tmp = order.[t]
+        order.[t] <- order.[r]
+        order.[r] <- tmp
+    let removed = Collections.Generic.HashSet<int>(order.[0 .. k - 1])
+    Structure.select [| for i in 0 .. n - 1 do if not (removed.Contains i) then i |] s
+
+/// Vacancies (fraction η) then displacements (δ·d_NN), with independent streams derived from one seed.
+let combined (seed: int) (eta: float) (delta: float) (dnn: float) (s: Structure) =
+    s |> removeFraction seed eta |> displaceRelative (seed * 7919 + 1) delta dnn

@@ -1,0 +1,216 @@
+/// LAMMPS data files (atom styles atomic, charge, molecular, full) and dump files (text, multi-frame),
+/// orthogonal and triclinic boxes. Atom types are numbers: the caller maps each type to an element.
+module Arise.Structure.Formats.Lammps
+
+open System
+open Arise.Structure
+open Arise.Structure.Formats.Text
+
+/// How numeric LAMMPS atom types map to atomic numbers (type → Z).
+type TypeMap = Map<int, int>
+
+/// Parses "1=Ni,2=Al" (or "1:Ni 2:Al") into a type map.
+let parseTypeMap (text: string) : Result<TypeMap, string> =
+    try
+        text.Split([| ','; ' ' |], StringSplitOptions.RemoveEmptyEntries)
+        |> Array.map (fun pair ->
+            match pair.Split([| '='; ':' |]) with
+            | [| t; e |] ->
+                match Int32.TryParse t, Elements.tryParse e with
+                | (true, ti), Some z -> ti, z
+                | (false, _), _ -> failwithf "'%s' is not an atom type number" t
+                | _, None -> failwithf "unknown element '%s'" e
+            | _ -> failwithf "'%s' is not of the form TYPE=ELEMENT" pair)
+        |> Map.ofArray
+        |> Ok
+    with ex ->
+        Error ex.Message
+
+let private elementOf (types: TypeMap) (line: int) (t: int) =
+    match types.TryFind t with
+    | Some z -> z
+    | None ->
+        failAt line (sprintf "atom type %d has no element; give one, e.g. --types %s" t
+            (String.Join(",", [ for k in 1 .. max t 2 -> sprintf "%d=El" k ])))
+
+/// Cell of a LAMMPS box from its edges and tilt factors.
+let private boxCell lx ly lz xy xz yz =
+    Cell.make (Vec3.make lx 0.0 0.0) (Vec3.make xy ly 0.0) (Vec3.make xz yz lz)
+
+/// Parses a LAMMPS data file. Types without an entry in `types` are taken from element symbols written as
+/// comments in the Masses section ("1 58.69 # Ni"), else reported.
+let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure, ReadError> =
+    guard file (fun () ->
+        let ls = lines text
+        if ls |> Array.forall String.IsNullOrWhiteSpace then failFile "the file is empty"
+        let mutable natoms = -1
+        let mutable lo = Array.create 3 nan
+        let mutable hi = Array.create 3 nan
+        let mutable tilt = [| 0.0; 0.0; 0.0 |]
+        let mutable types = types
+        let mutable i = 1 // line 1 is a comment
+        let section (l: string) = (stripComment '#' l).Trim()
+        // header
+        let mutable inHeader = true
+        while inHeader && i < ls.Length do
+            let t = tokens (stripComment '#' ls.[i])
+            let ln = i + 1
+            if t.Length = 0 then i <- i + 1
+            elif t.Length = 2 && t.[1] = "atoms" then natoms <- int ln "the atom count" t.[0]; i <- i + 1
+            elif t.Length = 4 && t.[2].EndsWith "lo" && t.[3].EndsWith "hi" then
+                let k = match t.[2] with | "xlo" -> 0 | "ylo" -> 1 | "zlo" -> 2 | _ -> failAt ln (sprintf "unknown bounds '%s'" t.[2])
+                lo.[k] <- float ln t.[2] t.[0]
+                hi.[k] <- float ln t.[3] t.[1]
+                i <- i + 1
+            elif t.Length = 6 && t.[3] = "xy" then
+                tilt <- [| float ln "xy" t.[0]; float ln "xz" t.[1]; float ln "yz" t.[2] |]
+                i <- i + 1
+            elif Char.IsDigit t.[0].[0] || t.[0].[0] = '-' then i <- i + 1 // other counts (bonds, atom types, …)
+            else inHeader <- false
+        if natoms <= 0 then failFile "no positive 'N atoms' line in the header"
+        if lo |> Array.exists Double.IsNaN then failFile "the header lacks xlo xhi, ylo yhi or zlo zhi"
+        let cell = boxCell (hi.[0] - lo.[0]) (hi.[1] - lo.[1]) (hi.[2] - lo.[2]) tilt.[0] tilt.[1] tilt.[2]
+        let mutable atoms: (int * Vec3 * int) array option = None
+        while i < ls.Length do
+            let name = section ls.[i]
+            let ln = i + 1
+            i <- i + 1
+            if name <> "" then
+                let style = match ls.[i - 1].IndexOf '#' with | -1 -> "" | k -> ls.[i - 1].Substring(k + 1).Trim().ToLowerInvariant()
+                // skip the blank line(s) after a section keyword, then read until the next blank line
+                while i < ls.Length && String.IsNullOrWhiteSpace ls.[i] do
+                    i <- i + 1
+                let start = i
+                while i < ls.Length && not (String.IsNullOrWhiteSpace ls.[i]) do
+                    i <- i + 1
+                let body = [| for k in start .. i - 1 -> k + 1, ls.[k] |]
+                match name with
+                | "Masses" ->
+                    for (lnm, l) in body do
+                        let t = tokens (stripComment '#' l)
+                        let ty = int lnm "an atom type" t.[0]
+                        match l.IndexOf '#' with
+                        | -1 -> ()
+                        | k ->
+                            match Elements.tryNumber (l.Substring(k + 1).Trim().Split(' ').[0]) with
+                            | Some z when not (types.ContainsKey ty) -> types <- types.Add(ty, z)
+                            | _ -> ()
+                | "Atoms" ->
+                    if body.Length <> natoms then
+                        failAt ln (sprintf "the Atoms section has %d lines but the header declares %d atoms" body.Length natoms)
+                    let parsed =
+                        body
+                        |> Array.map (fun (lna, l) ->
+                            let t = tokens (stripComment '#' l)
+                            let n = t.Length
+                            // columns before x y z, by style or by count (with optional 3 image flags)
+                            let typeCol, xCol =
+                                match style with
+                                | "atomic" -> 1, 2
+                                | "charge" -> 1, 3
+                                | "molecular" | "bond" | "angle" -> 2, 3
+                                | "full" -> 2, 4
+                                | "" ->
+                                    match n with
+                                    | 5 | 8 -> 1, 2
+                                    | 7 | 10 -> 2, 4
+                                    | _ -> failAt lna (sprintf "cannot tell the atom style from %d columns; name it after 'Atoms #'" n)
+                                | s -> failAt ln (sprintf "atom style '%s' is not supported (atomic, charge, molecular, full)" s)
+                            if n <> xCol + 3 && n <> xCol + 6 then
+                                failAt lna (sprintf "atom line has %d columns; style expects %d (or %d with image flags)" n (xCol + 3) (xCol + 6))
+                            let id = int lna "the atom id" t.[0]
+                            let ty = int lna "the atom type" t.[typeCol]
+                            let p = Vec3.make (float lna "x" t.[xCol]) (float lna "y" t.[xCol + 1]) (float lna "z" t.[xCol + 2])
+                            let p =
+                                if n = xCol + 6 then
+                                    let im k = float lna "an image flag" t.[xCol + 3 + k]
+                                    p + Cell.toCartesian cell (Vec3.make (im 0) (im 1) (im 2))
+                                else p
+                            id, p, ty * 100000 + lna) // type and line packed, resolved below
+                    atoms <- Some parsed
+                | _ -> ()
+        match atoms with
+        | None -> failFile "no Atoms section"
+        | Some parsed ->
+            let sorted = parsed |> Array.sortBy (fun (id, _, _) -> id)
+            let numbers = sorted |> Array.map (fun (_, _, packed) -> elementOf types (packed % 100000) (packed / 100000))
+            validated (Structure.periodic cell (sorted |> Array.map (fun (_, p, _) -> p)) numbers))
+
+/// Parses every frame of a LAMMPS text dump (columns x y z, xs ys zs or xu yu zu; type or element).
+let parseDump (types: TypeMap) (file: string) (text: string) : Result<Structure list, ReadError> =
+    guard file (fun () ->
+        let ls = lines text
+        if ls |> Array.forall String.IsNullOrWhiteSpace then failFile "the file is empty"
+        let frames = ResizeArray<Structure>()
+        let mutable i = 0
+        let expect (prefix: string) =
+            while i < ls.Length && String.IsNullOrWhiteSpace ls.[i] do
+                i <- i + 1
+            if i >= ls.Length then failAt (i + 1) (sprintf "the file ends where '%s' was expected (truncated frame %d?)" prefix (frames.Count + 1))
+            if not (ls.[i].StartsWith prefix) then failAt (i + 1) (sprintf "expected '%s', found '%s'" prefix ls.[i])
+            let l = ls.[i]
+            i <- i + 1
+            l
+        let nextLine what =
+            if i >= ls.Length then failAt (i + 1) (sprintf "the file ends before %s (truncated frame %d)" what (frames.Count + 1))
+            i <- i + 1
+            i, tokens ls.[i - 1]
+        let mutable more = true
+        while more do
+            expect "ITEM: TIMESTEP" |> ignore
+            nextLine "the timestep" |> ignore
+            expect "ITEM: NUMBER OF ATOMS" |> ignore
+            let lnN, tN = nextLine "the number of atoms"
+            let n = int lnN "the number of atoms" (if tN.Length > 0 then tN.[0] else "")
+            if n <= 0 then failAt lnN "zero atoms"
+            let boxLine = expect "ITEM: BOX BOUNDS"
+            let boxTokens = tokens (boxLine.Substring "ITEM: BOX BOUNDS".Length)
+            let triclinic = boxTokens.Length >= 3 && boxTokens.[0] = "xy"
+            let flags = if triclinic then boxTokens.[3..] else boxTokens
+            let pbc = if flags.Length = 3 then Pbc.make (flags.[0] = "pp") (flags.[1] = "pp") (flags.[2] = "pp") else Pbc.all
+            let bounds =
+                Array.init 3 (fun _ ->
+                    let ln, t = nextLine "the box bounds"
+                    if t.Length < (if triclinic then 3 else 2) then failAt ln "box bounds line has too few numbers"
+                    t |> Array.map (float ln "a box bound"))
+            let tiltOf k = if triclinic then bounds.[k].[2] else 0.0
+            let xy, xz, yz = tiltOf 0, tiltOf 1, tiltOf 2
+            let xlo = bounds.[0].[0] - (List.min [ 0.0; xy; xz; xy + xz ])
+            let xhi = bounds.[0].[1] - (List.max [ 0.0; xy; xz; xy + xz ])
+            let ylo = bounds.[1].[0] - min 0.0 yz
+            let yhi = bounds.[1].[1] - max 0.0 yz
+            let origin = Vec3.make xlo ylo bounds.[2].[0]
+            let cell = boxCell (xhi - xlo) (yhi - ylo) (bounds.[2].[1] - bounds.[2].[0]) xy xz yz
+            let atomsLine = expect "ITEM: ATOMS"
+            let cols = tokens (atomsLine.Substring "ITEM: ATOMS".Length)
+            let find names = names |> List.tryPick (fun nm -> cols |> Array.tryFindIndex ((=) nm))
+            let posCols, scaled =
+                match find [ "x" ], find [ "xs" ], find [ "xu" ], find [ "xsu" ] with
+                | Some x, _, _, _ -> [| x; (find [ "y" ]).Value; (find [ "z" ]).Value |], false
+                | _, Some x, _, _ -> [| x; (find [ "ys" ]).Value; (find [ "zs" ]).Value |], true
+                | _, _, Some x, _ -> [| x; (find [ "yu" ]).Value; (find [ "zu" ]).Value |], false
+                | _, _, _, Some x -> [| x; (find [ "ysu" ]).Value; (find [ "zsu" ]).Value |], true
+                | _ -> failAt i "the ATOMS columns have no positions (x y z, xs ys zs, xu yu zu)"
+            let elementCol, typeCol, idCol = find [ "element" ], find [ "type" ], find [ "id" ]
+            if elementCol.IsNone && typeCol.IsNone then failAt i "the ATOMS columns have neither type nor element"
+            let rows =
+                Array.init n (fun a ->
+                    let ln, t = nextLine (sprintf "atom %d of %d" (a + 1) n)
+                    if t.Length <> cols.Length then
+                        failAt ln (sprintf "atom line has %d columns; the ATOMS header names %d (truncated frame?)" t.Length cols.Length)
+                    let v = Vec3.make (float ln "x" t.[posCols.[0]]) (float ln "y" t.[posCols.[1]]) (float ln "z" t.[posCols.[2]])
+                    let p = if scaled then origin + Cell.toCartesian cell v else v
+                    let z =
+                        match elementCol with
+                        | Some k -> element ln t.[k]
+                        | None -> elementOf types ln (int ln "the atom type" t.[typeCol.Value])
+                    let id = match idCol with | Some k -> int ln "the atom id" t.[k] | None -> a
+                    id, p, z)
+                |> Array.sortBy (fun (id, _, _) -> id)
+            let s =
+                Structure.create (rows |> Array.map (fun (_, p, _) -> p)) (rows |> Array.map (fun (_, _, z) -> z)) (Some cell) pbc
+            frames.Add(validated s)
+            while i < ls.Length && String.IsNullOrWhiteSpace ls.[i] do
+                i <- i + 1
+            more <- i < ls.Length
+        List.ofSeq frames)

@@ -1,0 +1,93 @@
+/// Reading and writing structure files: format chosen from the file name, overridable.
+module Arise.Structure.StructureIO
+
+open System
+open System.IO
+open Arise.Structure.Formats
+
+/// The file formats Arise reads.
+[<RequireQualifiedAccess>]
+type Format =
+    | Xyz
+    | Aims
+    | Poscar
+    | Cif
+    | LammpsData
+    | LammpsDump
+
+/// Options for reading: an explicit format, and the LAMMPS type → element map.
+type ReadOptions =
+    { Format: Format option
+      LammpsTypes: Lammps.TypeMap }
+
+/// Defaults: format from the extension, no LAMMPS type map.
+let defaults = { Format = None; LammpsTypes = Map.empty }
+
+/// Parses a format name as given on the command line (xyz, extxyz, aims, poscar, vasp, cif, lammps-data, lammps-dump).
+let tryParseFormat (name: string) =
+    match name.Trim().ToLowerInvariant() with
+    | "xyz" | "extxyz" -> Some Format.Xyz
+    | "aims" | "fhi-aims" | "geometry.in" -> Some Format.Aims
+    | "poscar" | "vasp" | "contcar" -> Some Format.Poscar
+    | "cif" -> Some Format.Cif
+    | "lammps-data" | "lammps" | "data" | "lmp" -> Some Format.LammpsData
+    | "lammps-dump" | "dump" | "lammpstrj" -> Some Format.LammpsDump
+    | _ -> None
+
+/// Guesses the format from a file name, or None.
+let formatOfPath (path: string) =
+    let name = Path.GetFileName(path).ToLowerInvariant()
+    let ext = Path.GetExtension(name)
+    match ext with
+    | ".xyz" | ".extxyz" -> Some Format.Xyz
+    | ".in" | ".aims" -> Some Format.Aims
+    | ".vasp" | ".poscar" -> Some Format.Poscar
+    | ".cif" -> Some Format.Cif
+    | ".data" | ".lmp" | ".lammps" -> Some Format.LammpsData
+    | ".dump" | ".lammpstrj" -> Some Format.LammpsDump
+    | _ when name.StartsWith "poscar" || name.StartsWith "contcar" -> Some Format.Poscar
+    | _ when name.StartsWith "geometry" -> Some Format.Aims
+    | _ -> None
+
+/// Parses text in a known format into all its frames.
+let parseText (options: ReadOptions) (format: Format) (name: string) (text: string) : Result<Structure list, ReadError> =
+    match format with
+    | Format.Xyz -> Xyz.parse name text
+    | Format.Aims -> Aims.parse name text |> Result.map List.singleton
+    | Format.Poscar -> Poscar.parse name text |> Result.map List.singleton
+    | Format.Cif -> Cif.parse name text
+    | Format.LammpsData -> Lammps.parseData options.LammpsTypes name text |> Result.map List.singleton
+    | Format.LammpsDump -> Lammps.parseDump options.LammpsTypes name text
+
+/// Reads every frame of a file. Errors name the file (and the line where one is at fault).
+let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, ReadError> =
+    let err m = Error { File = path; Line = None; Message = m }
+    match options.Format |> Option.orElse (formatOfPath path) with
+    | None -> err "unknown format: name it with --format (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
+    | Some format ->
+        if Directory.Exists path then err "is a directory, not a structure file"
+        elif not (File.Exists path) then err "no such file"
+        else
+            try
+                parseText options format path (File.ReadAllText path)
+            with
+            | :? IOException
+            | :? UnauthorizedAccessException as ex -> err (sprintf "cannot read the file (%s)" ex.Message)
+
+/// Reads the first (or only) frame of a file.
+let readWith (options: ReadOptions) (path: string) : Result<Structure, ReadError> =
+    readAllWith options path |> Result.map List.head
+
+/// Reads the first (or only) frame with default options.
+let read (path: string) = readWith defaults path
+
+/// Reads every frame with default options.
+let readAll (path: string) = readAllWith defaults path
+
+/// Writes frames as extended XYZ to a file.
+let writeXyz (path: string) (frames: Structure seq) =
+    File.WriteAllText(path, frames |> Seq.map Xyz.write |> String.concat "")
+
+/// Writes a POSCAR file; Error when the structure has no cell.
+let writePoscar (path: string) (s: Structure) =
+    Poscar.write s |> Result.map (fun text -> File.WriteAllText(path, text))

@@ -1,0 +1,168 @@
+namespace Arise.Structure
+
+open System
+open System.Threading.Tasks
+
+/// How the nearest-neighbour distance d_NN of a (sub)structure is estimated.
+[<RequireQualifiedAccess>]
+type DnnMethod =
+    /// The ARISE/ai4materials rule (paper S1.1, notes soap.md §3): histogram (100 bins, numpy binning rules) of
+    /// nearest-neighbour distances divided by r², centre of the most populated bin. Reproduces the trained model's inputs.
+    | AriseHistogram
+    /// The physically clean estimate: the most common nearest-neighbour distance (distances equal within 1e-4
+    /// relative are grouped; the most populous group wins, ties to the shorter), averaged over its members.
+    | MostCommon
+
+/// Nearest-neighbour distances and the d_NN used to scale structures.
+module NearestNeighbour =
+    /// The neighbour-search cutoffs the ARISE rule tries in turn (Å); a pair search at cutoff c lists neighbours
+    /// closer than 2c + 0.1 (ASE NeighborList with skin 0.1).
+    let ariseCutoffs = [ 10.0; 20.0; 30.0; 40.0; 50.0 ]
+
+    /// Lattice rows with non-periodic rows zeroed (what ai4materials uses for image offsets).
+    let private zeroedCell (s: Structure) =
+        match s.Cell with
+        | None -> Cell.make Vec3.zero Vec3.zero Vec3.zero
+        | Some c ->
+            Cell.make (if s.Pbc.A then c.A else Vec3.zero) (if s.Pbc.B then c.B else Vec3.zero) (if s.Pbc.C then c.C else Vec3.zero)
+
+    /// A rough length scale: (volume per atom)^(1/3), from the cell or the bounding box.
+    let private typicalSpacing (s: Structure) =
+        let n = max 1 (Structure.count s)
+        let volume =
+            match s.Cell with
+            | Some c when Pbc.isFull s.Pbc -> abs (Cell.volume c)
+            | _ ->
+                if Structure.count s = 0 then 1.0
+                else
+                    let lo, hi = Structure.bounds s
+                    let d = hi - lo
+                    max 1e-9 ((max d.X 1e-3) * (max d.Y 1e-3) * (max d.Z 1e-3))
+        Math.Cbrt(volume / float n)
+
+    /// For every atom of species `fromZ` (all atoms when None): the distance to its nearest atom of species `toZ`
+    /// (any when None), itself excluded but its periodic images included, computed as
+    /// ‖r_j + offset·cell − r_i‖. Only neighbours closer than `searchRadius` count; atoms with no neighbour of any
+    /// species within it are skipped. Returns None when some atom has neighbours but none of species `toZ`.
+    let nearestDistances (searchRadius: float) (fromZ: int option) (toZ: int option) (s: Structure) : float[] option =
+        let n = Structure.count s
+        let cl = CellList.build s
+        let cell = zeroedCell s
+        let centres = [| for i in 0 .. n - 1 do if fromZ.IsNone || s.Numbers.[i] = fromZ.Value then i |]
+        let result = Array.create centres.Length nan
+        let failed = ref 0
+        let start = min searchRadius (2.0 * typicalSpacing s)
+        let work (k: int) (buffer: NeighbourBuffer) =
+            let i = centres.[k]
+            let pi = s.Positions.[i]
+            let mutable r = start
+            let mutable fin = false
+            while not fin do
+                CellList.queryAtom cl s i r buffer
+                let mutable best = Double.PositiveInfinity
+                for t in 0 .. buffer.Count - 1 do
+                    let j = buffer.Index.[t]
+                    if toZ.IsNone || s.Numbers.[j] = toZ.Value then
+                        let o0, o1, o2 = float buffer.Offset.[3 * t], float buffer.Offset.[3 * t + 1], float buffer.Offset.[3 * t + 2]
+                        let pj = s.Positions.[j]
+                        let sx = o0 * cell.A.X + o1 * cell.B.X + o2 * cell.C.X
+                        let sy = o0 * cell.A.Y + o1 * cell.B.Y + o2 * cell.C.Y
+                        let sz = o0 * cell.A.Z + o1 * cell.B.Z + o2 * cell.C.Z
+                        let dx = pj.X + sx - pi.X
+                        let dy = pj.Y + sy - pi.Y
+                        let dz = pj.Z + sz - pi.Z
+                        let d = sqrt (dx * dx + dy * dy + dz * dz)
+                        if d < best then best <- d
+                if not (Double.IsPositiveInfinity best) then
+                    result.[k] <- best
+                    fin <- true
+                elif r >= searchRadius then
+                    // no neighbour of species toZ: fail if it has any neighbour, skip otherwise
+                    if buffer.Count > 0 then Threading.Interlocked.Increment(failed) |> ignore
+                    fin <- true
+                else r <- min searchRadius (2.0 * r)
+        if centres.Length > 512 then
+            Parallel.For(0, centres.Length, (fun () -> NeighbourBuffer()), (fun k _ b -> work k b; b), ignore) |> ignore
+        else
+            let b = NeighbourBuffer()
+            for k in 0 .. centres.Length - 1 do work k b
+        if failed.Value > 0 then None else Some(result |> Array.filter (fun d -> not (Double.IsNaN d)))
+
+    /// The ARISE histogram rule on a set of nearest-neighbour distances, bit-compatible with numpy 1.x
+    /// `np.histogram(nn, bins=100)`: counts divided by the squared left edge, first maximum, bin centre.
+    let histogramCentre (distances: float[]) =
+        if distances.Length = 0 then invalidArg "distances" "no distances"
+        let bins = 100
+        let mutable lo = Array.min distances
+        let mutable hi = Array.max distances
+        if lo = hi then
+            lo <- lo - 0.5
+            hi <- hi + 0.5
+        let step = (hi - lo) / float bins
+        let edges = Array.init (bins + 1) (fun k -> if k = bins then hi else float k * step + lo)
+        let norm = float bins / (hi - lo)
+        let hist = Array.zeroCreate bins
+        for v in distances do
+            let mutable i = int ((v - lo) * norm)
+            if i = bins then i <- bins - 1
+            if v < edges.[i] then i <- i - 1
+            if v >= edges.[i + 1] && i <> bins - 1 then i <- i + 1
+            hist.[i] <- hist.[i] + 1
+        let scaled = Array.init bins (fun k -> float hist.[k] / (edges.[k] * edges.[k]))
+        // numpy argmax: the first NaN if any, else the first maximum
+        let k =
+            match Array.tryFindIndex Double.IsNaN scaled with
+            | Some k -> k
+            | None ->
+                let mutable best = 0
+                for t in 1 .. bins - 1 do
+                    if scaled.[t] > scaled.[best] then best <- t
+                best
+        (edges.[k] + edges.[k + 1]) / 2.0
+
+    /// The most common distance: values within 1e-4 relative of their group's first member are grouped; the
+    /// largest group wins (ties: the shorter distance); its mean is returned.
+    let mostCommon (distances: float[]) =
+        if distances.Length = 0 then invalidArg "distances" "no distances"
+        let sorted = Array.sort distances
+        let mutable bestStart, bestLen = 0, 0
+        let mutable start = 0
+        while start < sorted.Length do
+            let mutable stop = start
+            while stop < sorted.Length && sorted.[stop] - sorted.[start] <= 1e-4 * sorted.[start] do
+                stop <- stop + 1
+            if stop - start > bestLen then
+                bestStart <- start
+                bestLen <- stop - start
+            start <- stop
+        Array.average sorted.[bestStart .. bestStart + bestLen - 1]
+
+    /// d_NN from species `fromZ` to species `toZ` (None = any), trying the ARISE cutoffs in turn
+    /// (same length unit as the positions). Error when no cutoff gives a distance in (0.1, 1500).
+    let dnnBetween (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) : Result<float, string> =
+        let rec attempt cutoffs =
+            match cutoffs with
+            | [] ->
+                let name z = z |> Option.map Elements.symbol |> Option.defaultValue "any"
+                Error(sprintf "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms" (name fromZ) (name toZ) (2.0 * List.last ariseCutoffs + 0.1))
+            | c :: rest ->
+                match nearestDistances (2.0 * c + 0.1) fromZ toZ s with
+                | Some nn when nn.Length > 0 ->
+                    let d =
+                        match method with
+                        | DnnMethod.AriseHistogram -> histogramCentre nn
+                        | DnnMethod.MostCommon -> mostCommon nn
+                    if d > 0.1 && d < 1500.0 then Ok d else attempt rest
+                | _ -> attempt rest
+        if Structure.count s < 2 && not (Structure.isPeriodic s) then Error "d_NN needs at least two atoms or a periodic cell"
+        else attempt ariseCutoffs
+
+    /// d_NN over all atoms regardless of species.
+    let dnn (method: DnnMethod) (s: Structure) = dnnBetween method None None s
+
+    /// d_NN for every ordered species pair (Z → Z′) present, in ascending (Z, Z′) order; each pair succeeds or
+    /// fails on its own (e.g. a lone atom of a species in a cluster has no same-species neighbour).
+    let pairDnns (method: DnnMethod) (s: Structure) : ((int * int) * Result<float, string>) list =
+        let species = Structure.species s
+        [ for a in species do
+              for b in species -> (a, b), dnnBetween method (Some a) (Some b) s ]

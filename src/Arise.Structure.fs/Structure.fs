@@ -1,0 +1,153 @@
+namespace Arise.Structure
+
+/// Values of one per-atom property: row-major, atoms × columns.
+type AtomProperty =
+    | Reals of columns: int * values: float[]
+    | Integers of columns: int * values: int[]
+    | Logicals of columns: int * values: bool[]
+    | Texts of columns: int * values: string[]
+
+/// An atomic structure: a finite cluster, or a cell periodic along some of its axes.
+/// Positions are Cartesian in Å (or in the input's own unit, e.g. pixels for STEM coordinates).
+type Structure =
+    { /// Cartesian positions.
+      Positions: Vec3[]
+      /// Atomic numbers Z, one per atom.
+      Numbers: int[]
+      /// Lattice vectors, when the structure has a cell.
+      Cell: Cell option
+      /// Periodicity along A, B, C; all false for clusters.
+      Pbc: Pbc
+      /// Per-atom properties in file order (name, values), besides species and positions.
+      AtomProperties: (string * AtomProperty) list
+      /// Per-structure key/value metadata in file order.
+      Info: (string * string) list }
+
+/// What went wrong reading a file: where, and why.
+type ReadError =
+    { File: string
+      /// 1-based line number, when the problem is on one line.
+      Line: int option
+      Message: string }
+
+    override e.ToString() =
+        match e.Line with
+        | Some l -> sprintf "%s:%d: %s" e.File l e.Message
+        | None -> sprintf "%s: %s" e.File e.Message
+
+/// Pure functions over structures.
+module Structure =
+    /// Number of atoms.
+    let count (s: Structure) = s.Positions.Length
+
+    /// Builds a structure; positions and numbers must have the same length.
+    let create (positions: Vec3[]) (numbers: int[]) (cell: Cell option) (pbc: Pbc) =
+        if positions.Length <> numbers.Length then
+            invalidArg "numbers" (sprintf "%d positions but %d species" positions.Length numbers.Length)
+        { Positions = positions
+          Numbers = numbers
+          Cell = cell
+          Pbc = pbc
+          AtomProperties = []
+          Info = [] }
+
+    /// A finite cluster (no cell, no periodicity).
+    let cluster (positions: Vec3[]) (numbers: int[]) = create positions numbers None Pbc.none
+
+    /// A structure periodic along all three lattice vectors.
+    let periodic (cell: Cell) (positions: Vec3[]) (numbers: int[]) = create positions numbers (Some cell) Pbc.all
+
+    /// True when periodic along at least one axis.
+    let isPeriodic (s: Structure) = Pbc.any s.Pbc
+
+    /// Distinct atomic numbers, ascending.
+    let species (s: Structure) = s.Numbers |> Array.distinct |> Array.sort
+
+    /// (atomic number, count) pairs, ascending by atomic number.
+    let speciesCounts (s: Structure) =
+        s.Numbers |> Array.countBy id |> Array.sortBy fst
+
+    /// Chemical formula in Hill order (C, H, then alphabetical; alphabetical without carbon), e.g. "Cu3Au".
+    let formula (s: Structure) =
+        let counts = speciesCounts s |> Array.map (fun (z, n) -> Elements.symbol z, n)
+        let hasC = counts |> Array.exists (fun (e, _) -> e = "C")
+        let key (e: string, _) =
+            if hasC && e = "C" then (0, "")
+            elif hasC && e = "H" then (1, "")
+            else (2, e)
+        counts
+        |> Array.sortBy key
+        |> Array.map (fun (e, n) -> if n = 1 then e else sprintf "%s%d" e n)
+        |> String.concat ""
+
+    /// Checks invariants: equal lengths, finite positions, known elements, a non-singular cell where periodic.
+    let validate (s: Structure) : Result<Structure, string> =
+        if s.Positions.Length <> s.Numbers.Length then
+            Error(sprintf "%d positions but %d species" s.Positions.Length s.Numbers.Length)
+        elif s.Positions.Length = 0 then
+            Error "the structure has no atoms"
+        else
+            match s.Positions |> Array.tryFindIndex (Vec3.isFinite >> not) with
+            | Some i -> Error(sprintf "atom %d has a non-finite coordinate (NaN or Inf)" (i + 1))
+            | None ->
+                match s.Numbers |> Array.tryFindIndex (fun z -> z < 1 || z > Elements.maxNumber) with
+                | Some i -> Error(sprintf "atom %d has an unknown atomic number %d" (i + 1) s.Numbers.[i])
+                | None ->
+                    match s.Cell with
+                    | None when isPeriodic s -> Error "periodic boundary conditions without a cell"
+                    | Some c when isPeriodic s && Cell.isSingular c ->
+                        Error "the cell is singular (zero volume)"
+                    | Some c when not (Vec3.isFinite c.A && Vec3.isFinite c.B && Vec3.isFinite c.C) ->
+                        Error "the cell has a non-finite component"
+                    | _ -> Ok s
+
+    /// Multiplies positions and cell by s (an isotropic rescaling).
+    let scale (factor: float) (s: Structure) =
+        { s with
+            Positions = s.Positions |> Array.map (fun p -> factor * p)
+            Cell = s.Cell |> Option.map (Cell.scale factor) }
+
+    /// Adds a vector to every position.
+    let translate (shift: Vec3) (s: Structure) =
+        { s with Positions = s.Positions |> Array.map (fun p -> p + shift) }
+
+    /// Applies a linear map (e.g. a rotation) to positions and cell.
+    let transform (f: Vec3 -> Vec3) (s: Structure) =
+        { s with
+            Positions = s.Positions |> Array.map f
+            Cell = s.Cell |> Option.map (Cell.map f) }
+
+    let private selectProperty (keep: int[]) (p: AtomProperty) =
+        let pick (cols: int) (values: 'T[]) =
+            [| for i in keep do
+                   for c in 0 .. cols - 1 -> values.[i * cols + c] |]
+        match p with
+        | Reals(c, v) -> Reals(c, pick c v)
+        | Integers(c, v) -> Integers(c, pick c v)
+        | Logicals(c, v) -> Logicals(c, pick c v)
+        | Texts(c, v) -> Texts(c, pick c v)
+
+    /// The sub-structure made of the atoms at the given indices (in that order), properties kept.
+    let select (indices: int[]) (s: Structure) =
+        { s with
+            Positions = indices |> Array.map (fun i -> s.Positions.[i])
+            Numbers = indices |> Array.map (fun i -> s.Numbers.[i])
+            AtomProperties = s.AtomProperties |> List.map (fun (n, p) -> n, selectProperty indices p) }
+
+    /// Drops the cell and periodicity, giving a finite cluster with the same positions.
+    let toCluster (s: Structure) = { s with Cell = None; Pbc = Pbc.none }
+
+    /// Adds or replaces a per-atom property.
+    let withProperty (name: string) (p: AtomProperty) (s: Structure) =
+        { s with AtomProperties = (s.AtomProperties |> List.filter (fun (n, _) -> n <> name)) @ [ name, p ] }
+
+    /// Adds or replaces a per-structure info entry.
+    let withInfo (key: string) (value: string) (s: Structure) =
+        { s with Info = (s.Info |> List.filter (fun (k, _) -> k <> key)) @ [ key, value ] }
+
+    /// Axis-aligned bounding box (min corner, max corner) of the positions.
+    let bounds (s: Structure) =
+        let ps = s.Positions
+        let lo = ps |> Array.fold (fun (a: Vec3) p -> Vec3.make (min a.X p.X) (min a.Y p.Y) (min a.Z p.Z)) ps.[0]
+        let hi = ps |> Array.fold (fun (a: Vec3) p -> Vec3.make (max a.X p.X) (max a.Y p.Y) (max a.Z p.Z)) ps.[0]
+        lo, hi
