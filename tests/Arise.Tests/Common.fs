@@ -1,0 +1,89 @@
+/// Shared helpers: where the paper authors' data release lives, skipping when it is absent.
+module Arise.Tests.Common
+
+open System
+open System.IO
+open Expecto
+
+/// The `shared/data` folder beside the repository (or $ARISE_SHARED_DATA), if present.
+let sharedData: string option =
+    let fromEnv = Environment.GetEnvironmentVariable "ARISE_SHARED_DATA"
+    if not (String.IsNullOrEmpty fromEnv) && Directory.Exists fromEnv then Some fromEnv
+    else
+        let rec up (dir: DirectoryInfo) =
+            if isNull dir then None
+            else
+                let candidate = Path.Combine(dir.FullName, "shared", "data")
+                if Directory.Exists(Path.Combine(candidate, "prototypes")) then Some candidate else up dir.Parent
+        up (DirectoryInfo(Directory.GetCurrentDirectory()))
+        |> Option.orElse (up (DirectoryInfo(AppContext.BaseDirectory)))
+
+/// Runs `body` with the data folder, or skips the test with a one-line reason.
+let withData (body: string -> unit) =
+    match sharedData with
+    | Some d -> body d
+    | None -> skiptest "../shared/data (the paper authors' data release) is not present"
+
+/// The prototype folder of the data release.
+let prototypesDir (data: string) = Path.Combine(data, "prototypes")
+
+/// Expects Ok and returns its value, failing with the error otherwise.
+let ok (what: string) (r: Result<'T, 'E>) =
+    match r with
+    | Ok v -> v
+    | Error e -> failtestf "%s: expected success, got error %A" what e
+
+/// Expects Error and returns it.
+let err (what: string) (r: Result<'T, 'E>) =
+    match r with
+    | Ok _ -> failtestf "%s: expected an error, got a result" what
+    | Error e -> e
+
+/// A temporary file with the given name and text, deleted by the caller.
+let tempFile (name: string) (text: string) =
+    let dir = Path.Combine(Path.GetTempPath(), "arise-tests-" + Guid.NewGuid().ToString("N"))
+    Directory.CreateDirectory dir |> ignore
+    let path = Path.Combine(dir, name)
+    File.WriteAllText(path, text)
+    path
+
+/// One row of the data release's reference/quippy_pristine_meta.csv.
+type MetaRow =
+    { Row: int
+      Label: string
+      ClassFolder: string
+      /// Path of the geometry file inside the data release's prototypes folder.
+      PrototypePath: string
+      Periodic: bool
+      Replicas: int * int * int
+      Atoms: int
+      /// d_NN (Å) per ordered species pair.
+      ScaleFactors: ((int * int) * float) list }
+
+/// Reads the reference metadata CSV.
+let readMeta (data: string) : MetaRow list =
+    let path = Path.Combine(data, "reference", "quippy_pristine_meta.csv")
+    let lines = File.ReadAllLines path
+    let header = lines.[0].Split ','
+    let col name = Array.IndexOf(header, name)
+    let inv = Globalization.CultureInfo.InvariantCulture
+    [ for line in lines.[1..] do
+          if line.Trim() <> "" then
+              let f = line.Split ','
+              let file = f.[col "prototype_file"]
+              let marker = "PROTOTYPES/"
+              let rel = file.Substring(file.IndexOf marker + marker.Length)
+              let reps = f.[col "replicas"].Split 'x' |> Array.map int
+              yield
+                  { Row = int f.[col "row"]
+                    Label = f.[col "label"]
+                    ClassFolder = f.[col "class_folder"]
+                    PrototypePath = Path.Combine(prototypesDir data, rel)
+                    Periodic = f.[col "periodic"] = "TTT"
+                    Replicas = reps.[0], reps.[1], reps.[2]
+                    Atoms = int f.[col "n_atoms"]
+                    ScaleFactors =
+                      [ for pair in f.[col "scale_factors_A"].Split(';', StringSplitOptions.RemoveEmptyEntries) do
+                            let zz, d = pair.Split ':' |> fun a -> a.[0], a.[1]
+                            let z = zz.Split '-'
+                            yield (int z.[0], int z.[1]), Double.Parse(d, inv) ] } ]
