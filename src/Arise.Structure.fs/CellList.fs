@@ -151,8 +151,8 @@ module CellList =
           Wrap = sorted |> Array.collect (fun i -> [| wrap.[3 * i]; wrap.[3 * i + 1]; wrap.[3 * i + 2] |])
           WrapOf = wrap }
 
-    /// Builds the cell list of a structure (about 3 atoms per bin).
-    let build (s: Structure) = buildWith 3.0 s
+    /// Builds the cell list of a structure (about 2 atoms per bin).
+    let build (s: Structure) = buildWith 2.0 s
 
     /// Finds all atoms within `cutoff` (strictly less) of point p, writing them into `buffer`
     /// (Count is reset). `self` is an atom index to leave out at zero offset (the centre itself), or -1.
@@ -165,8 +165,8 @@ module CellList =
             // wrap the query point into the frame on periodic axes
             let mutable pw = p
             let pWrap = Array.zeroCreate 3
-            let home = Array.zeroCreate 3
-            let range = Array.zeroCreate 3
+            let loBin = Array.zeroCreate 3
+            let hiBin = Array.zeroCreate 3
             for k in 0 .. 2 do
                 let mutable fk = f.[k]
                 if cl.Periodic.[k] then
@@ -174,28 +174,40 @@ module CellList =
                     pWrap.[k] <- int wk
                     fk <- fk - wk
                     pw <- pw - wk * Cell.vector k cl.Frame
-                home.[k] <- min (cl.Bins.[k] - 1) (max 0 (int (floor (fk * float cl.Bins.[k]))))
-                range.[k] <- int (floor (cutoff / cl.Widths.[k])) + 1
+                // tight bin range along k: a neighbour within the cutoff differs in fractional coordinate k by
+                // at most cutoff / (plane spacing of the frame along k)
+                let nb = float cl.Bins.[k]
+                let reach = cutoff / (cl.Widths.[k] * nb) * (1.0 + 1e-12) + 1e-12
+                let l = int (floor ((fk - reach) * nb))
+                let h = int (floor ((fk + reach) * nb))
+                loBin.[k] <- if cl.Periodic.[k] then l else max 0 l
+                hiBin.[k] <- if cl.Periodic.[k] then h else min (cl.Bins.[k] - 1) h
             let c2 = cutoff * cutoff
             let nbx, nby, nbz = cl.Bins.[0], cl.Bins.[1], cl.Bins.[2]
             let xs, ys, zs = cl.Xs, cl.Ys, cl.Zs
-            let lo k = if cl.Periodic.[k] then home.[k] - range.[k] else max 0 (home.[k] - range.[k])
-            let hi k = if cl.Periodic.[k] then home.[k] + range.[k] else min (cl.Bins.[k] - 1) (home.[k] + range.[k])
+            let lo k = loBin.[k]
+            let hi k = hiBin.[k]
             let inline wrapIndex t nb = let r = t % nb in if r < 0 then r + nb else r
             let selfWrap0, selfWrap1, selfWrap2 =
                 if self >= 0 then cl.WrapOf.[3 * self], cl.WrapOf.[3 * self + 1], cl.WrapOf.[3 * self + 2] else 0, 0, 0
+            let lo2, hi2 = lo 2, hi 2
             for tx in lo 0 .. hi 0 do
                 let bx = wrapIndex tx nbx
                 let sx = (tx - bx) / nbx
                 for ty in lo 1 .. hi 1 do
                     let by = wrapIndex ty nby
                     let sy = (ty - by) / nby
-                    for tz in lo 2 .. hi 2 do
-                        let bz = wrapIndex tz nbz
-                        let sz = (tz - bz) / nbz
-                        let bin = (bx * nby + by) * nbz + bz
-                        let s0 = cl.BinStart.[bin]
-                        let s1 = cl.BinStart.[bin + 1]
+                    let column = (bx * nby + by) * nbz
+                    // the z bins of a column are contiguous in the sorted arrays: scan them in runs that share
+                    // one periodic image shift (at most a few runs when the range wraps)
+                    let mutable t = lo2
+                    while t <= hi2 do
+                        let bz = wrapIndex t nbz
+                        let sz = (t - bz) / nbz
+                        let runEnd = min hi2 (t + (nbz - 1 - bz))
+                        let s0 = cl.BinStart.[column + bz]
+                        let s1 = cl.BinStart.[column + bz + (runEnd - t) + 1]
+                        t <- runEnd + 1
                         if s1 > s0 then
                             let fsx, fsy, fsz = float sx, float sy, float sz
                             let shx = fsx * a.X + fsy * b.X + fsz * c.X - pw.X
@@ -204,6 +216,7 @@ module CellList =
                             let zeroShift = sx = 0 && sy = 0 && sz = 0
                             buffer.Reserve(buffer.Count + (s1 - s0))
                             let idx, dxs, dys, dzs, r2s, offs = buffer.Index, buffer.Dx, buffer.Dy, buffer.Dz, buffer.R2, buffer.Offset
+                            let wraps = cl.Wrap
                             let mutable cnt = buffer.Count
                             for j in s0 .. s1 - 1 do
                                 let dx = xs.[j] + shx
@@ -215,16 +228,16 @@ module CellList =
                                     // the centre itself: same atom, same image
                                     let isSelf =
                                         orig = self && zeroShift
-                                        && cl.Wrap.[3 * j] = selfWrap0 && cl.Wrap.[3 * j + 1] = selfWrap1 && cl.Wrap.[3 * j + 2] = selfWrap2
+                                        && wraps.[3 * j] = selfWrap0 && wraps.[3 * j + 1] = selfWrap1 && wraps.[3 * j + 2] = selfWrap2
                                     if not isSelf then
                                         idx.[cnt] <- orig
                                         dxs.[cnt] <- dx
                                         dys.[cnt] <- dy
                                         dzs.[cnt] <- dz
                                         r2s.[cnt] <- r2
-                                        offs.[3 * cnt] <- sx - cl.Wrap.[3 * j] + pWrap.[0]
-                                        offs.[3 * cnt + 1] <- sy - cl.Wrap.[3 * j + 1] + pWrap.[1]
-                                        offs.[3 * cnt + 2] <- sz - cl.Wrap.[3 * j + 2] + pWrap.[2]
+                                        offs.[3 * cnt] <- sx - wraps.[3 * j] + pWrap.[0]
+                                        offs.[3 * cnt + 1] <- sy - wraps.[3 * j + 1] + pWrap.[1]
+                                        offs.[3 * cnt + 2] <- sz - wraps.[3 * j + 2] + pWrap.[2]
                                         cnt <- cnt + 1
                             buffer.Count <- cnt
 
