@@ -5,7 +5,7 @@ open Expecto
 open FsCheck
 open Arise.Structure
 
-let private sample () =
+let sample () =
     let a = 3.61
     Structure.periodic (Cell.orthorhombic a a a) [| Vec3.zero; Vec3.make 0.0 (a / 2.0) (a / 2.0); Vec3.make (a / 2.0) 0.0 (a / 2.0); Vec3.make (a / 2.0) (a / 2.0) 0.0 |] (Array.create 4 29)
     |> Supercell.repeat 5 5 5
