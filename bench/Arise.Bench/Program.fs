@@ -3,7 +3,13 @@ module Arise.Bench.Program
 /// Benchmarks print their figures; pick one by name (neighbours), or run all.
 [<EntryPoint>]
 let main argv =
-    let all = [ "neighbours", NeighbourBench.run ]
+    let rec findData (dir: System.IO.DirectoryInfo) =
+        if isNull dir then None
+        else
+            let c = System.IO.Path.Combine(dir.FullName, "shared", "data")
+            if System.IO.Directory.Exists c then Some c else findData dir.Parent
+    let data = findData (System.IO.DirectoryInfo(System.IO.Directory.GetCurrentDirectory()))
+    let all = [ "neighbours", NeighbourBench.run; "soap", (fun () -> SoapBench.run data) ]
     let chosen = if argv.Length = 0 then all else all |> List.filter (fun (name, _) -> Array.contains name argv)
     if chosen.IsEmpty then
         eprintfn "unknown benchmark; choose from: %s" (all |> List.map fst |> String.concat ", ")

@@ -34,21 +34,59 @@ module Soap =
         elif r <= rc then 0.5 * (cos (Math.PI * (r - rc + w) / w) + 1.0)
         else 0.0
 
+    /// Radial terms g_{l,a}(r) = exp(−α(r² + r_a²))·i_l(2α r r_a) (GAP's scaled upward recurrence) for the centres a
+    /// that matter at distance r, written to g[a·(L+1) + l]. Returns the window (first a, last a).
+    let radialTerms (calc: SoapCalculator) (r: float) (g: float[]) : struct (int * int) =
+        let basis = calc.Basis
+        let alpha = basis.Alpha
+        let lMax = calc.Parameters.LMax
+        let l1 = lMax + 1
+        let centres = basis.Centres
+        let n = centres.Length
+        // window of radial centres within dropExponent of the nearest one
+        let delta = if n > 1 then centres.[1] else 1.0
+        let nearest = min (n - 1) (max 0 (int (Math.Round(r / delta))))
+        let minExp = alpha * (r - centres.[nearest]) * (r - centres.[nearest])
+        let reach = sqrt ((dropExponent + minExp) / alpha)
+        let aLo = max 0 (int (floor ((r - reach) / delta)))
+        let aHi = min (n - 1) (int (ceil ((r + reach) / delta)))
+        for a in aLo .. aHi do
+            let ra = centres.[a]
+            let x = 2.0 * alpha * r * ra
+            let o = a * l1
+            if x = 0.0 then
+                g.[o] <- exp (-alpha * (ra * ra + r * r))
+                for l in 1 .. lMax do
+                    g.[o + l] <- 0.0
+            else
+                let em = exp (-alpha * (r - ra) * (r - ra))
+                let ep = exp (-alpha * (r + ra) * (r + ra))
+                let invX = 1.0 / x
+                let mutable gm2 = 0.5 * (em + ep) / x // g_{-1}
+                let mutable gm1 = 0.5 * (em - ep) / x // g_0
+                g.[o] <- gm1
+                for l in 1 .. lMax do
+                    let gl = gm2 - float (2 * l - 1) * gm1 / x
+                    g.[o + l] <- gl
+                    gm2 <- gm1
+                    gm1 <- gl
+                ignore invX
+        struct (aLo, aHi)
+
     /// Per-thread scratch space, so that nothing is allocated per neighbour.
     type private Scratch(calc: SoapCalculator) =
         let l1 = calc.Parameters.LMax + 1
         member val Y: float[] = Array.zeroCreate calc.LmCount
         member val Q: float[] = Array.zeroCreate (l1 * (l1 + 1) / 2)
-        member val G: float[] = Array.zeroCreate (l1 + 1)
+        member val G: float[] = Array.zeroCreate (calc.Parameters.NMax * l1)
         member val Acc: float[] = Array.zeroCreate (calc.Parameters.NMax * calc.LmCount)
         member val Buffer = NeighbourBuffer()
 
     /// Adds one neighbour at vector (dx, dy, dz), length r (already scaled), to the accumulator A[a, lm].
     let inline private addNeighbour (calc: SoapCalculator) (sc: Scratch) (dx: float) (dy: float) (dz: float) (r: float) =
         let p = calc.Parameters
-        let basis = calc.Basis
-        let alpha = basis.Alpha
         let lMax = p.LMax
+        let l1 = lMax + 1
         let lm = calc.LmCount
         let fcut = cutoffFunction p.Cutoff p.TransitionWidth r
         if fcut > 0.0 then
@@ -58,36 +96,11 @@ module Soap =
             let y = sc.Y
             let g = sc.G
             let acc = sc.Acc
-            let centres = basis.Centres
-            let n = centres.Length
-            // window of radial centres that matter: within dropExponent of the nearest one
-            let delta = if n > 1 then centres.[1] else 1.0
-            let nearest = min (n - 1) (max 0 (int (Math.Round(r / delta))))
-            let minExp = alpha * (r - centres.[nearest]) * (r - centres.[nearest])
-            let reach = sqrt ((dropExponent + minExp) / alpha)
-            let aLo = max 0 (int (floor ((r - reach) / delta)))
-            let aHi = min (n - 1) (int (ceil ((r + reach) / delta)))
+            let struct (aLo, aHi) = radialTerms calc r g
             for a in aLo .. aHi do
-                let ra = centres.[a]
-                let x = 2.0 * alpha * r * ra
-                if x = 0.0 then
-                    g.[0] <- exp (-alpha * (ra * ra + r * r))
-                    for l in 1 .. lMax do
-                        g.[l] <- 0.0
-                else
-                    let em = exp (-alpha * (r - ra) * (r - ra))
-                    let ep = exp (-alpha * (r + ra) * (r + ra))
-                    let mutable gm2 = 0.5 * (em + ep) / x // g_{-1}
-                    let mutable gm1 = 0.5 * (em - ep) / x // g_0
-                    g.[0] <- gm1
-                    for l in 1 .. lMax do
-                        let gl = gm2 - float (2 * l - 1) * gm1 / x
-                        g.[l] <- gl
-                        gm2 <- gm1
-                        gm1 <- gl
                 let baseA = a * lm
                 for l in 0 .. lMax do
-                    let coef = fcut * g.[l]
+                    let coef = fcut * g.[a * l1 + l]
                     if coef <> 0.0 then
                         let start = l * l
                         for k in start .. start + 2 * l do

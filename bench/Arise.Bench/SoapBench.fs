@@ -1,0 +1,92 @@
+/// SOAP throughput: environments (centres) per second on the ARISE workloads, single thread and all cores.
+module Arise.Bench.SoapBench
+
+open System
+open System.IO
+open System.Diagnostics
+open Arise.Structure
+open Arise.Soap
+
+let private envsPerSecond (calc: SoapCalculator) (threads: int) (s: Structure) =
+    let options = { AriseDescriptor.defaults with Threads = threads }
+    // repeat until at least 2 s of work
+    let sw = Stopwatch.StartNew()
+    let mutable runs = 0
+    while sw.Elapsed.TotalSeconds < 2.0 || runs < 2 do
+        AriseDescriptor.computeWith calc options s |> ignore
+        runs <- runs + 1
+    let perRun = sw.Elapsed.TotalSeconds / float runs
+    // environments = centres × species pairs they are centres of
+    let pairs = Structure.species s |> Array.length
+    float (Structure.count s * pairs) / perRun, perRun
+
+/// Time split of one single-threaded run: d_NN, neighbour search, spherical harmonics, radial terms, accumulation.
+let private split (calc: SoapCalculator) (s: Structure) =
+    let sw = Stopwatch.StartNew()
+    let d = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0
+    let tDnn = sw.Elapsed.TotalSeconds
+    sw.Restart()
+    let cells = CellList.build s
+    let b = NeighbourBuffer()
+    let rc = calc.Parameters.Cutoff * d
+    let vectors = ResizeArray<Vec3>()
+    for i in 0 .. Structure.count s - 1 do
+        CellList.queryAtom cells s i rc b
+        for t in 0 .. b.Count - 1 do
+            vectors.Add(Vec3.make (b.Dx.[t] / d) (b.Dy.[t] / d) (b.Dz.[t] / d))
+    let tSearch = sw.Elapsed.TotalSeconds
+    let vs = vectors.ToArray()
+    // spherical harmonics alone
+    let y = Array.zeroCreate calc.LmCount
+    let q = Array.zeroCreate ((calc.Parameters.LMax + 1) * (calc.Parameters.LMax + 2) / 2)
+    sw.Restart()
+    for v in vs do
+        let r = Vec3.norm v
+        SphericalHarmonics.evaluate calc.Parameters.LMax calc.Norm q (v.X / r) (v.Y / r) (v.Z / r) (Span<float>(y))
+    let tSh = sw.Elapsed.TotalSeconds
+    // everything per neighbour (cutoff, radial, SH, accumulation)
+    sw.Restart()
+    Soap.accumulateVectors calc vs |> ignore
+    let tAll = sw.Elapsed.TotalSeconds
+    // radial terms alone
+    let g = Array.zeroCreate (calc.Parameters.NMax * (calc.Parameters.LMax + 1))
+    sw.Restart()
+    for v in vs do
+        Soap.radialTerms calc (Vec3.norm v) g |> ignore
+    let tRadial = sw.Elapsed.TotalSeconds
+    tDnn, tSearch, tSh, tRadial, max 0.0 (tAll - tSh - tRadial), vs.Length
+
+let run (dataDir: string option) =
+    let calc = Soap.create SoapParameters.arise |> Result.defaultWith failwith
+    let a = 3.61
+    let fccCell =
+        Structure.periodic (Cell.orthorhombic a a a)
+            [| Vec3.zero; Vec3.make 0.0 (a / 2.0) (a / 2.0); Vec3.make (a / 2.0) 0.0 (a / 2.0); Vec3.make (a / 2.0) (a / 2.0) 0.0 |]
+            (Array.create 4 29)
+    let workloads =
+        [ yield "fcc Cu 10x10x10 periodic", Supercell.repeat 10 10 10 fccCell
+          yield "fcc Cu cluster 14x14x14", Supercell.finite 14 14 14 fccCell
+          match dataDir with
+          | Some dir ->
+              let file = Path.Combine(dir, "prototypes", "Quaternaries", "Cu2BaGeSe4", "Cu2BaGeSe4_Ba3Cu6Ge3Se12.in")
+              match StructureIO.read file with
+              | Ok q -> yield "Cu2BaGeSe4 6x6x6 cluster", Supercell.finite 6 6 6 q
+              | Error e -> eprintfn "skipping the quaternary workload: %O" e
+          | None -> eprintfn "skipping the quaternary workload: ../shared/data not found" ]
+    printfn "SOAP (R_C = 4 d_NN, sigma = 0.1 d_NN, n_max 9, l_max 6, average=True), %d cores" Environment.ProcessorCount
+    printfn "%-28s %7s %9s %14s %14s %9s" "workload" "atoms" "pairs" "env/s 1 thread" "env/s all" "speed-up"
+    // warm-up
+    envsPerSecond calc 1 (Supercell.repeat 4 4 4 fccCell) |> ignore
+    let splitOnly = Environment.GetEnvironmentVariable "ARISE_BENCH_SPLIT_ONLY" = "1"
+    for name, s in (if splitOnly then [] else workloads) do
+        let one, _ = envsPerSecond calc 1 s
+        let all, _ = envsPerSecond calc Environment.ProcessorCount s
+        printfn "%-28s %7d %9d %14.0f %14.0f %9.2f" name (Structure.count s) (Array.length (Structure.species s) |> fun n -> n * n) one all (all / one)
+    printfn "Peer: dscribe (C++) about 2,000 environments/s per core on this machine; target >= 20,000 per core (10x)."
+    printfn ""
+    printfn "Time split, one thread (fcc Cu 10x10x10 periodic, one species pair):"
+    let tDnn, tSearch, tSh, tRadial, tAcc, pairs = split calc (snd workloads.Head)
+    let total = tDnn + tSearch + tSh + tRadial + tAcc
+    for label, t in [ "d_NN", tDnn; "neighbour search", tSearch; "spherical harmonics", tSh; "radial terms", tRadial; "accumulation", tAcc ] do
+        printfn "  %-22s %8.1f ms %6.1f %%" label (t * 1000.0) (100.0 * t / total)
+    printfn "  %d neighbour pairs, %.1f ns per pair in the SOAP sums" pairs ((tSh + tRadial + tAcc) * 1e9 / float pairs)
