@@ -42,7 +42,7 @@ let private split (calc: SoapCalculator) (s: Structure) =
     sw.Restart()
     for v in vs do
         let r = Vec3.norm v
-        SphericalHarmonics.evaluate calc.Parameters.LMax calc.Norm q (v.X / r) (v.Y / r) (v.Z / r) (Span<float>(y))
+        SphericalHarmonics.evaluate calc.Harmonics q (v.X / r) (v.Y / r) (v.Z / r) (Span<float>(y))
     let tSh = sw.Elapsed.TotalSeconds
     // everything per neighbour (cutoff, radial, SH, accumulation)
     sw.Restart()

@@ -8,10 +8,12 @@ open Arise.Structure
 type SoapCalculator =
     { Parameters: SoapParameters
       Basis: RadialBasis
-      /// Spherical-harmonic normalisation constants.
-      Norm: float[]
+      /// Spherical-harmonic constants.
+      Harmonics: SphericalHarmonics.Tables
       /// Number of (l, m) components, (L+1)².
-      LmCount: int }
+      LmCount: int
+      /// exp(−2αΔ²): step of the ratio recurrence for the radial Gaussians.
+      RatioStep: float }
 
 /// quippy-compatible averaged SOAP (notes soap.md §2): Gaussian densities of neighbour atoms expanded in the
 /// orthonormal radial basis and real spherical harmonics, summed over centres, power spectrum, unit norm.
@@ -25,8 +27,13 @@ module Soap =
         |> Result.map (fun p ->
             { Parameters = p
               Basis = RadialBasis.create p.Cutoff p.AtomSigma p.NMax
-              Norm = SphericalHarmonics.normalisation p.LMax
-              LmCount = (p.LMax + 1) * (p.LMax + 1) })
+              Harmonics = SphericalHarmonics.tables p.LMax
+              LmCount = (p.LMax + 1) * (p.LMax + 1)
+              RatioStep =
+                let a = 1.0 / (2.0 * p.AtomSigma * p.AtomSigma)
+                let rb = p.Cutoff + p.AtomSigma * sqrt (2.0 * RadialBasis.basisErrorExponent * log 10.0)
+                let d = rb / float p.NMax
+                exp (-2.0 * a * d * d) })
 
     /// Smooth cutoff: 1 below r_c − w, ½[cos(π(r − r_c + w)/w) + 1] up to r_c, 0 beyond.
     let cutoffFunction (rc: float) (w: float) (r: float) =
@@ -48,8 +55,13 @@ module Soap =
         let nearest = min (n - 1) (max 0 (int (Math.Round(r / delta))))
         let minExp = alpha * (r - centres.[nearest]) * (r - centres.[nearest])
         let reach = sqrt ((dropExponent + minExp) / alpha)
-        let aLo = max 0 (int (floor ((r - reach) / delta)))
-        let aHi = min (n - 1) (int (ceil ((r + reach) / delta)))
+        let aLo = max 0 (int (ceil ((r - reach) / delta)))
+        let aHi = min (n - 1) (int (floor ((r + reach) / delta)))
+        // exp(−α(r − r_a)²) along the window by ratios: e_{a+1} = e_a·q_a, q_{a+1} = q_a·exp(−2αΔ²)
+        // (exact in exact arithmetic; the centres are equispaced up to rounding)
+        let mutable em = exp (-alpha * (r - centres.[aLo]) * (r - centres.[aLo]))
+        let mutable ratio = exp (-alpha * delta * (2.0 * (centres.[aLo] - r) + delta))
+        let k = calc.RatioStep
         for a in aLo .. aHi do
             let ra = centres.[a]
             let x = 2.0 * alpha * r * ra
@@ -59,31 +71,61 @@ module Soap =
                 for l in 1 .. lMax do
                     g.[o + l] <- 0.0
             else
-                let em = exp (-alpha * (r - ra) * (r - ra))
-                let ep = exp (-alpha * (r + ra) * (r + ra))
+                // e₊/e₋ = exp(−2x): negligible beyond x = 40
+                let ep = if x > 40.0 then 0.0 else exp (-alpha * (r + ra) * (r + ra))
                 let invX = 1.0 / x
-                let mutable gm2 = 0.5 * (em + ep) / x // g_{-1}
-                let mutable gm1 = 0.5 * (em - ep) / x // g_0
+                let mutable gm2 = 0.5 * (em + ep) * invX // g_{-1}
+                let mutable gm1 = 0.5 * (em - ep) * invX // g_0
                 g.[o] <- gm1
                 for l in 1 .. lMax do
-                    let gl = gm2 - float (2 * l - 1) * gm1 / x
+                    let gl = gm2 - float (2 * l - 1) * gm1 * invX
                     g.[o + l] <- gl
                     gm2 <- gm1
                     gm1 <- gl
-                ignore invX
+            em <- em * ratio
+            ratio <- ratio * k
         struct (aLo, aHi)
+
+    /// Neighbours are processed in blocks of this many: radial terms and harmonics are stored column-wise, then
+    /// the block's contribution A[a, lm] += Σ_j g_j[a, l]·Y_j[lm] is taken as SIMD dot products over j.
+    let private blockSize = 64
 
     /// Per-thread scratch space, so that nothing is allocated per neighbour.
     type private Scratch(calc: SoapCalculator) =
         let l1 = calc.Parameters.LMax + 1
+        let n = calc.Parameters.NMax
         member val Y: float[] = Array.zeroCreate calc.LmCount
         member val Q: float[] = Array.zeroCreate (l1 * (l1 + 1) / 2)
-        member val G: float[] = Array.zeroCreate (calc.Parameters.NMax * l1)
-        member val Acc: float[] = Array.zeroCreate (calc.Parameters.NMax * calc.LmCount)
+        member val G: float[] = Array.zeroCreate (n * l1)
+        member val Acc: float[] = Array.zeroCreate (n * calc.LmCount)
+        /// radial terms, (a·(L+1) + l)·blockSize + j
+        member val Gt: float[] = Array.zeroCreate (n * l1 * blockSize)
+        /// f_cut·Y, lm·blockSize + j
+        member val Yt: float[] = Array.zeroCreate (calc.LmCount * blockSize)
+        member val Count = 0 with get, set
+        member val ALo = Int32.MaxValue with get, set
+        member val AHi = -1 with get, set
         member val Buffer = NeighbourBuffer()
 
-    /// Adds one neighbour at vector (dx, dy, dz), length r (already scaled), to the accumulator A[a, lm].
-    let inline private addNeighbour (calc: SoapCalculator) (sc: Scratch) (dx: float) (dy: float) (dz: float) (r: float) =
+    /// Adds the stored block to the accumulator and empties it.
+    let private flush (calc: SoapCalculator) (sc: Scratch) =
+        let cnt = sc.Count
+        if cnt > 0 then
+            let lMax = calc.Parameters.LMax
+            let l1 = lMax + 1
+            let lm = calc.LmCount
+            for a in sc.ALo .. sc.AHi do
+                for l in 0 .. lMax do
+                    let gRow = ReadOnlySpan<float>(sc.Gt, (a * l1 + l) * blockSize, cnt)
+                    for k in l * l .. l * l + 2 * l do
+                        let yRow = ReadOnlySpan<float>(sc.Yt, k * blockSize, cnt)
+                        sc.Acc.[a * lm + k] <- sc.Acc.[a * lm + k] + System.Numerics.Tensors.TensorPrimitives.Dot(gRow, yRow)
+            sc.Count <- 0
+            sc.ALo <- Int32.MaxValue
+            sc.AHi <- -1
+
+    /// Adds one neighbour at vector (dx, dy, dz), length r (already scaled), to the block.
+    let private addNeighbour (calc: SoapCalculator) (sc: Scratch) (dx: float) (dy: float) (dz: float) (r: float) =
         let p = calc.Parameters
         let lMax = p.LMax
         let l1 = lMax + 1
@@ -92,19 +134,23 @@ module Soap =
         if fcut > 0.0 then
             let inv = if r > 0.0 then 1.0 / r else 0.0
             let ux, uy, uz = (if r > 0.0 then dx * inv, dy * inv, dz * inv else 0.0, 0.0, 1.0)
-            SphericalHarmonics.evaluate lMax calc.Norm sc.Q ux uy uz (Span<float>(sc.Y))
+            SphericalHarmonics.evaluate calc.Harmonics sc.Q ux uy uz (Span<float>(sc.Y))
             let y = sc.Y
             let g = sc.G
-            let acc = sc.Acc
+            let j = sc.Count
             let struct (aLo, aHi) = radialTerms calc r g
-            for a in aLo .. aHi do
-                let baseA = a * lm
+            let gt = sc.Gt
+            for a in 0 .. p.NMax - 1 do
+                let inWindow = a >= aLo && a <= aHi
                 for l in 0 .. lMax do
-                    let coef = fcut * g.[a * l1 + l]
-                    if coef <> 0.0 then
-                        let start = l * l
-                        for k in start .. start + 2 * l do
-                            acc.[baseA + k] <- acc.[baseA + k] + coef * y.[k]
+                    gt.[(a * l1 + l) * blockSize + j] <- if inWindow then g.[a * l1 + l] else 0.0
+            let yt = sc.Yt
+            for k in 0 .. lm - 1 do
+                yt.[k * blockSize + j] <- fcut * y.[k]
+            if aLo < sc.ALo then sc.ALo <- aLo
+            if aHi > sc.AHi then sc.AHi <- aHi
+            sc.Count <- j + 1
+            if sc.Count = blockSize then flush calc sc
 
     /// Summed expansion coefficients A[a·(L+1)² + lm] (before the radial transform) over centres of species
     /// `centreZ` (all when None), counting neighbours of species `neighbourZ` (all when None). Positions are
@@ -125,6 +171,7 @@ module Soap =
                     let r = sqrt b.R2.[t] * scale
                     addNeighbour calc sc (b.Dx.[t] * scale) (b.Dy.[t] * scale) (b.Dz.[t] * scale) r
         let merge (sc: Scratch) =
+            flush calc sc
             lock total (fun () ->
                 for k in 0 .. total.Length - 1 do
                     total.[k] <- total.[k] + sc.Acc.[k])
@@ -145,6 +192,7 @@ module Soap =
         for v in vectors do
             let r = Vec3.norm v
             if r < calc.Parameters.Cutoff then addNeighbour calc sc v.X v.Y v.Z r
+        flush calc sc
         sc.Acc
 
     /// Orthonormal-basis coefficients C[b·(L+1)² + lm] = Σ_a T[a, b] A[a, lm] (real spherical harmonics).
