@@ -5,10 +5,7 @@
 open Arise.Structure
 
 let a = 3.61
-let unit =
-    Structure.periodic (Cell.orthorhombic a a a)
-        [| Vec3.zero; Vec3.make 0.0 (a / 2.0) (a / 2.0); Vec3.make (a / 2.0) 0.0 (a / 2.0); Vec3.make (a / 2.0) (a / 2.0) 0.0 |]
-        (Array.create 4 29)
+let unit = Crystals.fcc 29 a
 let sample =
     unit
     |> Supercell.repeat 4 4 4

@@ -9,10 +9,7 @@ open Arise.Structure
 let fcc (atoms: int) =
     let a = 3.61
     let n = int (Math.Round(Math.Cbrt(float atoms / 4.0)))
-    Structure.periodic (Cell.orthorhombic a a a)
-        [| Vec3.zero; Vec3.make 0.0 (a / 2.0) (a / 2.0); Vec3.make (a / 2.0) 0.0 (a / 2.0); Vec3.make (a / 2.0) (a / 2.0) 0.0 |]
-        (Array.create 4 29)
-    |> Supercell.repeat n n n
+    Crystals.fcc 29 a |> Supercell.repeat n n n
 
 /// Seconds to build the cell list and find every atom's neighbours (all pairs, both ways), and the pair count.
 let time (s: Structure) (cutoff: float) =

@@ -59,10 +59,7 @@ let private split (calc: SoapCalculator) (s: Structure) =
 let run (dataDir: string option) =
     let calc = Soap.create SoapParameters.arise |> Result.defaultWith failwith
     let a = 3.61
-    let fccCell =
-        Structure.periodic (Cell.orthorhombic a a a)
-            [| Vec3.zero; Vec3.make 0.0 (a / 2.0) (a / 2.0); Vec3.make (a / 2.0) 0.0 (a / 2.0); Vec3.make (a / 2.0) (a / 2.0) 0.0 |]
-            (Array.create 4 29)
+    let fccCell = Crystals.fcc 29 a
     let workloads =
         [ yield "fcc Cu 10x10x10 periodic", Supercell.repeat 10 10 10 fccCell
           yield "fcc Cu cluster 14x14x14", Supercell.finite 14 14 14 fccCell

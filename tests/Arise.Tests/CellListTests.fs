@@ -68,7 +68,7 @@ let tests =
 
         test "an fcc crystal has 12 nearest neighbours per atom, periodic, and fewer at the surface of a cluster" {
             let a = 3.6
-            let fcc = Structure.periodic (Cell.orthorhombic a a a) [| Vec3.zero; Vec3.make 0.0 (a / 2.0) (a / 2.0); Vec3.make (a / 2.0) 0.0 (a / 2.0); Vec3.make (a / 2.0) (a / 2.0) 0.0 |] (Array.create 4 29)
+            let fcc = Crystals.fcc 29 a
             let big = Supercell.repeat 4 4 4 fcc
             let cutoff = a / sqrt 2.0 * 1.1
             let pairs = CellList.countPairs (CellList.build big) big cutoff true

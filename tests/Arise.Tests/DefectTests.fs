@@ -6,9 +6,7 @@ open FsCheck
 open Arise.Structure
 
 let sample () =
-    let a = 3.61
-    Structure.periodic (Cell.orthorhombic a a a) [| Vec3.zero; Vec3.make 0.0 (a / 2.0) (a / 2.0); Vec3.make (a / 2.0) 0.0 (a / 2.0); Vec3.make (a / 2.0) (a / 2.0) 0.0 |] (Array.create 4 29)
-    |> Supercell.repeat 5 5 5
+    Crystals.fcc 29 3.61 |> Supercell.repeat 5 5 5
 
 [<Tests>]
 let tests =

@@ -13,8 +13,7 @@ let referenceStructure (row: MetaRow) =
         let a, b, c = row.Replicas
         Supercell.finite a b c s
 
-let fcc a =
-    Structure.periodic (Cell.orthorhombic a a a) [| Vec3.zero; Vec3.make 0.0 (a / 2.0) (a / 2.0); Vec3.make (a / 2.0) 0.0 (a / 2.0); Vec3.make (a / 2.0) (a / 2.0) 0.0 |] (Array.create 4 29)
+let fcc a = Crystals.fcc 29 a
 
 [<Tests>]
 let tests =
