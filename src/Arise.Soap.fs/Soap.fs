@@ -2,6 +2,8 @@ namespace Arise.Soap
 
 open System
 open System.Threading.Tasks
+open System.Numerics
+open System.Numerics.Tensors
 open Arise.Structure
 
 /// Everything the SOAP sums need that depends only on the parameters: build once, reuse for many structures.
@@ -86,71 +88,210 @@ module Soap =
             ratio <- ratio * k
         struct (aLo, aHi)
 
-    /// Neighbours are processed in blocks of this many: radial terms and harmonics are stored column-wise, then
-    /// the block's contribution A[a, lm] += Σ_j g_j[a, l]·Y_j[lm] is taken as SIMD dot products over j.
-    let private blockSize = 64
+    /// Neighbours are processed in blocks of this many, structure-of-arrays: harmonics and radial terms are computed
+    /// with SIMD vectors over neighbours, then the block's contribution A[a, lm] += Σ_j g_j[a, l]·Y_j[lm] is taken as
+    /// SIMD dot products over j. Nothing is allocated per neighbour.
+    let private blockSize = 128
 
-    /// Per-thread scratch space, so that nothing is allocated per neighbour.
+    /// Per-thread scratch space.
     type private Scratch(calc: SoapCalculator) =
         let l1 = calc.Parameters.LMax + 1
         let n = calc.Parameters.NMax
-        member val Y: float[] = Array.zeroCreate calc.LmCount
-        member val Q: float[] = Array.zeroCreate (l1 * (l1 + 1) / 2)
-        member val G: float[] = Array.zeroCreate (n * l1)
+        /// unit vectors, distances and weights (f_cut × pair weight) of the block's neighbours
+        member val Ux: float[] = Array.zeroCreate blockSize
+        member val Uy: float[] = Array.zeroCreate blockSize
+        member val Uz: float[] = Array.zeroCreate blockSize
+        member val R: float[] = Array.zeroCreate blockSize
+        member val RInv: float[] = Array.zeroCreate blockSize
+        member val W: float[] = Array.zeroCreate blockSize
+        member val Em: float[] = Array.zeroCreate blockSize
+        member val Ep: float[] = Array.zeroCreate blockSize
+        member val InvX: float[] = Array.zeroCreate blockSize
+        member val Q: Vector<float>[] = Array.zeroCreate (l1 * (l1 + 1) / 2)
         member val Acc: float[] = Array.zeroCreate (n * calc.LmCount)
         /// radial terms, (a·(L+1) + l)·blockSize + j
         member val Gt: float[] = Array.zeroCreate (n * l1 * blockSize)
-        /// f_cut·Y, lm·blockSize + j
+        /// weight·Y, lm·blockSize + j
         member val Yt: float[] = Array.zeroCreate (calc.LmCount * blockSize)
         member val Count = 0 with get, set
-        member val ALo = Int32.MaxValue with get, set
-        member val AHi = -1 with get, set
+        /// Half-pair mode (centre and neighbour species equal): each unordered pair is added once with weight 2;
+        /// its mirror −d has Y_lm(−d̂) = (−1)^l Y_lm(d̂), so odd l cancel exactly and even l double.
+        member val EvenOnly = false with get, set
         member val Buffer = NeighbourBuffer()
 
-    /// Adds the stored block to the accumulator and empties it.
+    let inline private tri l m = l * (l + 1) / 2 + m
+
+    /// weight·Y_lm of every neighbour of the block into Yt.
+    let private harmonicsBlock (calc: SoapCalculator) (sc: Scratch) =
+        let t = calc.Harmonics
+        let lMax = t.LMax
+        let norm, recA, recB = t.Norm, t.RecA, t.RecB
+        let qv = sc.Q
+        let yt = sc.Yt
+        let width = Vector<float>.Count
+        for j0 in 0 .. width .. blockSize - 1 do
+            let x = Vector<float>(sc.Ux, j0)
+            let y = Vector<float>(sc.Uy, j0)
+            let z = Vector<float>(sc.Uz, j0)
+            let w = Vector<float>(sc.W, j0)
+            let mutable dfact = 1.0
+            for m in 0 .. lMax do
+                if m > 0 then dfact <- dfact * float (2 * m - 1)
+                qv.[tri m m] <- Vector<float>(dfact)
+                if m + 1 <= lMax then qv.[tri (m + 1) m] <- z * Vector<float>(float (2 * m + 1) * dfact)
+                for l in m + 2 .. lMax do
+                    let k = tri l m
+                    qv.[k] <- Vector<float>(recA.[k]) * z * qv.[k - l] - Vector<float>(recB.[k]) * qv.[k - l - (l - 1)]
+            let mutable re = w
+            let mutable im = Vector<float>.Zero
+            for m in 0 .. lMax do
+                if m > 0 then
+                    let r = re * x - im * y
+                    im <- re * y + im * x
+                    re <- r
+                for l in m .. lMax do
+                    let k = tri l m
+                    let v = Vector<float>(norm.[k]) * qv.[k]
+                    if m = 0 then (v * re).CopyTo(yt, (l * l + l) * blockSize + j0)
+                    else
+                        (v * re).CopyTo(yt, (l * l + l + m) * blockSize + j0)
+                        (v * im).CopyTo(yt, (l * l + l - m) * blockSize + j0)
+
+    /// Radial terms g_{l,a}(r) of every neighbour of the block into Gt (GAP's scaled upward recurrence).
+    let private radialBlock (calc: SoapCalculator) (sc: Scratch) =
+        let basis = calc.Basis
+        let alpha = basis.Alpha
+        let lMax = calc.Parameters.LMax
+        let l1 = lMax + 1
+        let width = Vector<float>.Count
+        let gt = sc.Gt
+        let r, em, ep, invX = sc.R, sc.Em, sc.Ep, sc.InvX
+        let half = Vector<float>(0.5)
+        for a in 0 .. basis.Centres.Length - 1 do
+            let ra = basis.Centres.[a]
+            let o = a * l1
+            if ra = 0.0 then
+                for j in 0 .. blockSize - 1 do
+                    em.[j] <- -alpha * (r.[j] * r.[j])
+                TensorPrimitives.Exp(ReadOnlySpan<float>(em), Span<float>(gt, o * blockSize, blockSize))
+                Span<float>(gt, (o + 1) * blockSize, lMax * blockSize).Clear()
+            else
+                // exp only where it matters: e₋ below e^−40 (1e-16 of the largest radial Gaussian) is dropped, and
+                // e₊ = e₋·exp(−2x) only matters for x = 2α r r_a < 20
+                let twoAlphaRa = 2.0 * alpha * ra
+                let invTwoAlphaRa = 1.0 / twoAlphaRa
+                let rInv = sc.RInv
+                for j in 0 .. blockSize - 1 do
+                    let rj = r.[j]
+                    let dm = rj - ra
+                    let argM = -alpha * dm * dm
+                    em.[j] <- if argM < -40.0 then 0.0 else Math.Exp argM
+                    let x = twoAlphaRa * rj
+                    if x < 20.0 then
+                        let dp = rj + ra
+                        ep.[j] <- Math.Exp(-alpha * dp * dp)
+                    else ep.[j] <- 0.0
+                    invX.[j] <- invTwoAlphaRa * rInv.[j]
+                for j0 in 0 .. width .. blockSize - 1 do
+                    let vm = Vector<float>(em, j0)
+                    let vp = Vector<float>(ep, j0)
+                    let ix = Vector<float>(invX, j0)
+                    let mutable gm2 = half * (vm + vp) * ix
+                    let mutable gm1 = half * (vm - vp) * ix
+                    gm1.CopyTo(gt, o * blockSize + j0)
+                    for l in 1 .. lMax do
+                        let gl = gm2 - Vector<float>(float (2 * l - 1)) * gm1 * ix
+                        gl.CopyTo(gt, (o + l) * blockSize + j0)
+                        gm2 <- gm1
+                        gm1 <- gl
+
+    /// Computes the stored block (padded with zero-weight entries) and adds it to the accumulator.
     let private flush (calc: SoapCalculator) (sc: Scratch) =
         let cnt = sc.Count
         if cnt > 0 then
+            for j in cnt .. blockSize - 1 do
+                sc.Ux.[j] <- 0.0
+                sc.Uy.[j] <- 0.0
+                sc.Uz.[j] <- 1.0
+                sc.R.[j] <- calc.Parameters.Cutoff
+                sc.RInv.[j] <- 1.0 / calc.Parameters.Cutoff
+                sc.W.[j] <- 0.0
+            harmonicsBlock calc sc
+            radialBlock calc sc
             let lMax = calc.Parameters.LMax
             let l1 = lMax + 1
             let lm = calc.LmCount
-            for a in sc.ALo .. sc.AHi do
-                for l in 0 .. lMax do
-                    let gRow = ReadOnlySpan<float>(sc.Gt, (a * l1 + l) * blockSize, cnt)
+            for a in 0 .. calc.Parameters.NMax - 1 do
+                for l in 0 .. (if sc.EvenOnly then 2 else 1) .. lMax do
+                    let gRow = ReadOnlySpan<float>(sc.Gt, (a * l1 + l) * blockSize, blockSize)
                     for k in l * l .. l * l + 2 * l do
-                        let yRow = ReadOnlySpan<float>(sc.Yt, k * blockSize, cnt)
-                        sc.Acc.[a * lm + k] <- sc.Acc.[a * lm + k] + System.Numerics.Tensors.TensorPrimitives.Dot(gRow, yRow)
+                        let yRow = ReadOnlySpan<float>(sc.Yt, k * blockSize, blockSize)
+                        sc.Acc.[a * lm + k] <- sc.Acc.[a * lm + k] + TensorPrimitives.Dot(gRow, yRow)
             sc.Count <- 0
-            sc.ALo <- Int32.MaxValue
-            sc.AHi <- -1
 
     /// Adds one neighbour at vector (dx, dy, dz), length r (already scaled), to the block.
     let private addNeighbour (calc: SoapCalculator) (sc: Scratch) (dx: float) (dy: float) (dz: float) (r: float) =
         let p = calc.Parameters
-        let lMax = p.LMax
-        let l1 = lMax + 1
-        let lm = calc.LmCount
-        let fcut = cutoffFunction p.Cutoff p.TransitionWidth r
-        if fcut > 0.0 then
-            let inv = if r > 0.0 then 1.0 / r else 0.0
-            let ux, uy, uz = (if r > 0.0 then dx * inv, dy * inv, dz * inv else 0.0, 0.0, 1.0)
-            SphericalHarmonics.evaluate calc.Harmonics sc.Q ux uy uz (Span<float>(sc.Y))
-            let y = sc.Y
-            let g = sc.G
+        let w = cutoffFunction p.Cutoff p.TransitionWidth r * (if sc.EvenOnly then 2.0 else 1.0)
+        // coincident atoms (r = 0) have no direction and are left out
+        if w > 0.0 && r > 1e-12 then
             let j = sc.Count
-            let struct (aLo, aHi) = radialTerms calc r g
-            let gt = sc.Gt
-            for a in 0 .. p.NMax - 1 do
-                let inWindow = a >= aLo && a <= aHi
-                for l in 0 .. lMax do
-                    gt.[(a * l1 + l) * blockSize + j] <- if inWindow then g.[a * l1 + l] else 0.0
-            let yt = sc.Yt
-            for k in 0 .. lm - 1 do
-                yt.[k * blockSize + j] <- fcut * y.[k]
-            if aLo < sc.ALo then sc.ALo <- aLo
-            if aHi > sc.AHi then sc.AHi <- aHi
+            let inv = 1.0 / r
+            sc.Ux.[j] <- dx * inv
+            sc.Uy.[j] <- dy * inv
+            sc.Uz.[j] <- dz * inv
+            sc.R.[j] <- r
+            sc.RInv.[j] <- inv
+            sc.W.[j] <- w
             sc.Count <- j + 1
             if sc.Count = blockSize then flush calc sc
+
+    /// Profiling aid: runs the per-neighbour kernel over the given neighbour vectors (full pairs, one thread) and
+    /// returns the seconds spent in (spherical harmonics, radial terms, accumulation).
+    let profileKernel (calc: SoapCalculator) (vectors: Vec3[]) =
+        let sc = Scratch(calc)
+        let sw = Diagnostics.Stopwatch()
+        let mutable tH, tR, tA = 0L, 0L, 0L
+        let lMax = calc.Parameters.LMax
+        let l1 = lMax + 1
+        let lm = calc.LmCount
+        let mutable start = 0
+        while start < vectors.Length do
+            let cnt = min blockSize (vectors.Length - start)
+            for j in 0 .. blockSize - 1 do
+                if j < cnt then
+                    let v = vectors.[start + j]
+                    let r = Vec3.norm v
+                    sc.Ux.[j] <- v.X / r
+                    sc.Uy.[j] <- v.Y / r
+                    sc.Uz.[j] <- v.Z / r
+                    sc.R.[j] <- r
+                    sc.RInv.[j] <- 1.0 / r
+                    sc.W.[j] <- cutoffFunction calc.Parameters.Cutoff calc.Parameters.TransitionWidth r
+                else
+                    sc.Ux.[j] <- 0.0
+                    sc.Uy.[j] <- 0.0
+                    sc.Uz.[j] <- 1.0
+                    sc.R.[j] <- calc.Parameters.Cutoff
+                    sc.RInv.[j] <- 1.0 / calc.Parameters.Cutoff
+                    sc.W.[j] <- 0.0
+            sw.Restart()
+            harmonicsBlock calc sc
+            tH <- tH + sw.ElapsedTicks
+            sw.Restart()
+            radialBlock calc sc
+            tR <- tR + sw.ElapsedTicks
+            sw.Restart()
+            for a in 0 .. calc.Parameters.NMax - 1 do
+                for l in 0 .. lMax do
+                    let gRow = ReadOnlySpan<float>(sc.Gt, (a * l1 + l) * blockSize, blockSize)
+                    for k in l * l .. l * l + 2 * l do
+                        let yRow = ReadOnlySpan<float>(sc.Yt, k * blockSize, blockSize)
+                        sc.Acc.[a * lm + k] <- sc.Acc.[a * lm + k] + TensorPrimitives.Dot(gRow, yRow)
+            tA <- tA + sw.ElapsedTicks
+            start <- start + cnt
+        let sec (t: int64) = float t / float Diagnostics.Stopwatch.Frequency
+        sec tH, sec tR, sec tA
 
     /// Summed expansion coefficients A[a·(L+1)² + lm] (before the radial transform) over centres of species
     /// `centreZ` (all when None), counting neighbours of species `neighbourZ` (all when None). Positions are
@@ -162,14 +303,25 @@ module Soap =
         let searchRadius = calc.Parameters.Cutoff / scale
         let total = Array.zeroCreate (calc.Parameters.NMax * calc.LmCount)
         let numbers = s.Numbers
+        let half = centreZ = neighbourZ
         let work (sc: Scratch) (k: int) =
             let i = centres.[k]
             let b = sc.Buffer
+            sc.EvenOnly <- half
             CellList.queryAtom cells s i searchRadius b
+            let offsets = b.Offset
             for t in 0 .. b.Count - 1 do
-                if neighbourZ.IsNone || numbers.[b.Index.[t]] = neighbourZ.Value then
-                    let r = sqrt b.R2.[t] * scale
-                    addNeighbour calc sc (b.Dx.[t] * scale) (b.Dy.[t] * scale) (b.Dz.[t] * scale) r
+                let j = b.Index.[t]
+                if neighbourZ.IsNone || numbers.[j] = neighbourZ.Value then
+                    // in half-pair mode keep j > i, or i's own images with a lexicographically positive offset
+                    let keep =
+                        not half || j > i
+                        || (j = i
+                            && (offsets.[3 * t] > 0
+                                || (offsets.[3 * t] = 0 && (offsets.[3 * t + 1] > 0 || (offsets.[3 * t + 1] = 0 && offsets.[3 * t + 2] > 0)))))
+                    if keep then
+                        let r = sqrt b.R2.[t] * scale
+                        addNeighbour calc sc (b.Dx.[t] * scale) (b.Dy.[t] * scale) (b.Dz.[t] * scale) r
         let merge (sc: Scratch) =
             flush calc sc
             lock total (fun () ->
