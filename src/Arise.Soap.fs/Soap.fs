@@ -104,9 +104,9 @@ module Soap =
         member val R: float[] = Array.zeroCreate blockSize
         member val RInv: float[] = Array.zeroCreate blockSize
         member val W: float[] = Array.zeroCreate blockSize
-        member val Em: float[] = Array.zeroCreate blockSize
-        member val Ep: float[] = Array.zeroCreate blockSize
-        member val InvX: float[] = Array.zeroCreate blockSize
+        /// e₋ and e₊ per radial centre, a·blockSize + j
+        member val Em: float[] = Array.zeroCreate (n * blockSize)
+        member val Ep: float[] = Array.zeroCreate (n * blockSize)
         member val Q: Vector<float>[] = Array.zeroCreate (l1 * (l1 + 1) / 2)
         member val Acc: float[] = Array.zeroCreate (n * calc.LmCount)
         /// radial terms, (a·(L+1) + l)·blockSize + j
@@ -165,37 +165,40 @@ module Soap =
         let l1 = lMax + 1
         let width = Vector<float>.Count
         let gt = sc.Gt
-        let r, em, ep, invX = sc.R, sc.Em, sc.Ep, sc.InvX
+        let centres = basis.Centres
+        let n = centres.Length
+        let r, rInv, em, ep = sc.R, sc.RInv, sc.Em, sc.Ep
+        // e₋ = exp(−α(r − r_a)²) only for the centres within reach of each r (smaller ones are below e^−40,
+        // 1e-16 of the largest radial Gaussian); e₊ = e₋·exp(−2x) only where x = 2α r r_a < 20
+        Span<float>(em).Clear()
+        Span<float>(ep).Clear()
+        let delta = if n > 1 then centres.[1] else 1.0
+        let reach = sqrt (40.0 / alpha)
+        for j in 0 .. blockSize - 1 do
+            let rj = r.[j]
+            let aLo = max 0 (int (ceil ((rj - reach) / delta)) - 1)
+            let aHi = min (n - 1) (int (floor ((rj + reach) / delta)) + 1)
+            for a in aLo .. aHi do
+                let ra = centres.[a]
+                let dm = rj - ra
+                em.[a * blockSize + j] <- Math.Exp(-alpha * dm * dm)
+                if ra > 0.0 && 2.0 * alpha * ra * rj < 20.0 then
+                    let dp = rj + ra
+                    ep.[a * blockSize + j] <- Math.Exp(-alpha * dp * dp)
         let half = Vector<float>(0.5)
-        for a in 0 .. basis.Centres.Length - 1 do
-            let ra = basis.Centres.[a]
+        for a in 0 .. n - 1 do
+            let ra = centres.[a]
             let o = a * l1
             if ra = 0.0 then
-                for j in 0 .. blockSize - 1 do
-                    em.[j] <- -alpha * (r.[j] * r.[j])
-                TensorPrimitives.Exp(ReadOnlySpan<float>(em), Span<float>(gt, o * blockSize, blockSize))
+                // x = 0: g_0 = exp(−α(r_a² + r²)) = e₋, higher l vanish
+                Array.blit em (a * blockSize) gt (o * blockSize) blockSize
                 Span<float>(gt, (o + 1) * blockSize, lMax * blockSize).Clear()
             else
-                // exp only where it matters: e₋ below e^−40 (1e-16 of the largest radial Gaussian) is dropped, and
-                // e₊ = e₋·exp(−2x) only matters for x = 2α r r_a < 20
-                let twoAlphaRa = 2.0 * alpha * ra
-                let invTwoAlphaRa = 1.0 / twoAlphaRa
-                let rInv = sc.RInv
-                for j in 0 .. blockSize - 1 do
-                    let rj = r.[j]
-                    let dm = rj - ra
-                    let argM = -alpha * dm * dm
-                    em.[j] <- if argM < -40.0 then 0.0 else Math.Exp argM
-                    let x = twoAlphaRa * rj
-                    if x < 20.0 then
-                        let dp = rj + ra
-                        ep.[j] <- Math.Exp(-alpha * dp * dp)
-                    else ep.[j] <- 0.0
-                    invX.[j] <- invTwoAlphaRa * rInv.[j]
+                let invTwoAlphaRa = Vector<float>(1.0 / (2.0 * alpha * ra))
                 for j0 in 0 .. width .. blockSize - 1 do
-                    let vm = Vector<float>(em, j0)
-                    let vp = Vector<float>(ep, j0)
-                    let ix = Vector<float>(invX, j0)
+                    let vm = Vector<float>(em, a * blockSize + j0)
+                    let vp = Vector<float>(ep, a * blockSize + j0)
+                    let ix = invTwoAlphaRa * Vector<float>(rInv, j0)
                     let mutable gm2 = half * (vm + vp) * ix
                     let mutable gm1 = half * (vm - vp) * ix
                     gm1.CopyTo(gt, o * blockSize + j0)
