@@ -39,42 +39,51 @@ module AriseDescriptor =
           ExtrinsicScale = 1.0
           Threads = Environment.ProcessorCount }
 
-    /// Computes the descriptor with a prepared calculator. Error when a d_NN cannot be found or the structure is empty.
-    let computeWith (calc: SoapCalculator) (options: DescriptorOptions) (s: Structure) : Result<Descriptor, string> =
+    /// d_NN for every ordered species pair, or None for a pair that gets the zero vector (a lone atom of a species
+    /// in a structure that is not fully periodic). Error when some d_NN cannot be found.
+    let pairDnns (method: DnnMethod) (s: Structure) : Result<((int * int) * float option) list, string> =
         if Structure.count s = 0 then Error "the structure has no atoms"
-        elif not (options.ExtrinsicScale > 0.0 && Double.IsFinite options.ExtrinsicScale) then
-            Error(sprintf "extrinsic scale must be > 0 (got %g)" options.ExtrinsicScale)
         else
             let species = Structure.species s
             let counts = Structure.speciesCounts s |> Map.ofArray
-            let cells = CellList.build s
-            let dim = SoapParameters.dimension calc.Parameters
-            let pairs = [ for a in species do for b in species -> a, b ]
             let results =
-                pairs
-                |> List.map (fun (za, zb) ->
-                    if za = zb && counts.[za] <= 1 && not (Pbc.isFull s.Pbc) then Ok((za, zb), None, Array.zeroCreate dim)
-                    else
-                        match NearestNeighbour.dnnBetween options.Dnn (Some za) (Some zb) s with
-                        | Error e -> Error e
-                        | Ok d ->
-                            let scale = 1.0 / (options.ExtrinsicScale * d)
-                            let acc, centres = Soap.accumulate calc options.Threads cells s scale (Some za) (Some zb)
-                            Ok((za, zb), Some d, Soap.powerSpectrum calc acc centres))
+                [ for za in species do
+                      for zb in species do
+                          if za = zb && counts.[za] <= 1 && not (Pbc.isFull s.Pbc) then yield Ok((za, zb), None)
+                          else yield NearestNeighbour.dnnBetween method (Some za) (Some zb) s |> Result.map (fun d -> (za, zb), Some d) ]
             match results |> List.tryPick (function Error e -> Some e | Ok _ -> None) with
             | Some e -> Error e
-            | None ->
-                let oks = results |> List.choose (function Ok x -> Some x | Error _ -> None)
-                let mean = Array.zeroCreate dim
-                for (_, _, v) in oks do
-                    for k in 0 .. dim - 1 do
-                        mean.[k] <- mean.[k] + v.[k]
-                let n = float oks.Length
-                for k in 0 .. dim - 1 do
-                    mean.[k] <- mean.[k] / n
-                Ok
-                    { Vector = mean
-                      PairDnn = oks |> List.map (fun (pair, d, _) -> pair, d) }
+            | None -> Ok(results |> List.choose (function Ok x -> Some x | Error _ -> None))
+
+    /// The descriptor from known per-pair d_NN (from `pairDnns`) and a cell list of the unscaled structure: lets
+    /// many SOAP settings share one d_NN search.
+    let fromDnns (calc: SoapCalculator) (threads: int) (extrinsicScale: float) (cells: CellList) (s: Structure)
+                 (dnns: ((int * int) * float option) list) : Descriptor =
+        let dim = SoapParameters.dimension calc.Parameters
+        let vectors =
+            dnns
+            |> List.map (fun ((za, zb), d) ->
+                match d with
+                | None -> Array.zeroCreate dim
+                | Some d ->
+                    let acc, centres = Soap.accumulate calc threads cells s (1.0 / (extrinsicScale * d)) (Some za) (Some zb)
+                    Soap.powerSpectrum calc acc centres)
+        let mean = Array.zeroCreate dim
+        for v in vectors do
+            for k in 0 .. dim - 1 do
+                mean.[k] <- mean.[k] + v.[k]
+        let n = float vectors.Length
+        for k in 0 .. dim - 1 do
+            mean.[k] <- mean.[k] / n
+        { Vector = mean; PairDnn = dnns }
+
+    /// Computes the descriptor with a prepared calculator. Error when a d_NN cannot be found or the structure is empty.
+    let computeWith (calc: SoapCalculator) (options: DescriptorOptions) (s: Structure) : Result<Descriptor, string> =
+        if not (options.ExtrinsicScale > 0.0 && Double.IsFinite options.ExtrinsicScale) then
+            Error(sprintf "extrinsic scale must be > 0 (got %g)" options.ExtrinsicScale)
+        else
+            pairDnns options.Dnn s
+            |> Result.map (fun dnns -> fromDnns calc options.Threads options.ExtrinsicScale (CellList.build s) s dnns)
 
     /// Computes the descriptor (builds the calculator from options.Soap).
     let compute (options: DescriptorOptions) (s: Structure) : Result<Descriptor, string> =

@@ -1,0 +1,69 @@
+namespace Arise.Model
+
+open System
+open Arise.Structure
+open Arise.Soap
+
+/// One structure's classification: its prediction, the classes ranked, and the descriptor's d_NN.
+type Classification =
+    { Prediction: Prediction
+      /// (class index, probability), most probable first.
+      Ranked: (int * float)[] }
+
+/// Classifying structures with a trained model: descriptor with the model's settings, then MC dropout.
+module Classifier =
+    /// Descriptor options matching the model's training settings.
+    let descriptorOptions (m: Model) : Result<DescriptorOptions, string> =
+        let d = m.Metadata.Descriptor
+        let dnn =
+            match d.Dnn with
+            | "arise" -> Ok DnnMethod.AriseHistogram
+            | "clean" -> Ok DnnMethod.MostCommon
+            | other -> Error(sprintf "model uses an unknown d_NN rule '%s'" other)
+        dnn
+        |> Result.map (fun dnn ->
+            { Soap =
+                { Cutoff = d.Cutoff
+                  AtomSigma = d.Sigma
+                  NMax = d.NMax
+                  LMax = d.LMax
+                  TransitionWidth = d.TransitionWidth
+                  CentralWeight = d.CentralWeight }
+              Dnn = dnn
+              ExtrinsicScale = d.ExtrinsicScale
+              Threads = Environment.ProcessorCount })
+
+    /// Ranks classes by probability.
+    let rank (p: Prediction) = p.Probabilities |> Array.indexed |> Array.sortByDescending snd
+
+    /// Classifies descriptors (count × Inputs) with T MC-dropout passes.
+    let classifyDescriptors (threads: int) (seed: int) (samples: int) (m: Model) (x: float32[]) (count: int) =
+        Prediction.monteCarlo threads seed samples m.Network x count
+        |> Array.map (fun p -> { Prediction = p; Ranked = rank p })
+
+    /// Classifies structures: each gets its descriptor (or an error), then one batched MC prediction for all.
+    let classify (threads: int) (seed: int) (samples: int) (m: Model) (structures: Structure[]) : Result<Classification, string>[] =
+        match descriptorOptions m |> Result.bind (fun o -> Soap.create o.Soap |> Result.map (fun c -> o, c)) with
+        | Error e -> structures |> Array.map (fun _ -> Error e)
+        | Ok(options, calc) ->
+            let descriptors =
+                structures
+                |> Array.map (fun s ->
+                    if Structure.count s < 2 then Error "a single atom has no neighbours: nothing to classify"
+                    else
+                        try AriseDescriptor.computeWith calc options s
+                        with ex -> Error(sprintf "descriptor failed: %s" ex.Message))
+            let ok = descriptors |> Array.indexed |> Array.choose (fun (i, d) -> match d with Ok d -> Some(i, d) | Error _ -> None)
+            let dim = m.Network.Architecture.Inputs
+            let x = Array.zeroCreate (ok.Length * dim)
+            ok |> Array.iteri (fun k (_, d) ->
+                for j in 0 .. dim - 1 do
+                    x.[k * dim + j] <- float32 d.Vector.[j])
+            let preds = if ok.Length > 0 then classifyDescriptors threads seed samples m x ok.Length else [||]
+            let byIndex = Array.zip (ok |> Array.map fst) preds |> Map.ofArray
+            descriptors |> Array.mapi (fun i d ->
+                match d with
+                | Error e -> Error e
+                | Ok dd when dd.Vector |> Array.forall (fun v -> v = 0.0) ->
+                    Error "the descriptor is zero (no atom has a neighbour within the cutoff): nothing to classify"
+                | Ok _ -> Ok byIndex.[i])

@@ -1,0 +1,202 @@
+namespace Arise.Model
+
+open System
+open System.Numerics.Tensors
+
+/// Layer sizes and dropout of a multilayer perceptron classifier.
+type Architecture =
+    { Inputs: int
+      Hidden: int[]
+      Classes: int
+      /// Dropout rate on the input and after every hidden layer (ARISE: 0.0317), also active at prediction (MC dropout).
+      DropoutRate: float }
+
+/// A dense layer y = x·W + b; W is Inputs × Outputs, row-major.
+type DenseLayer =
+    { Inputs: int
+      Outputs: int
+      Weights: float32[]
+      Bias: float32[] }
+
+/// A multilayer perceptron: dense layers with ReLU between them and softmax at the end.
+type Network =
+    { Architecture: Architecture
+      Layers: DenseLayer[] }
+
+/// A fast seeded generator for dropout masks (xorshift64*), one per thread.
+type MaskRng(seed: int64) =
+    let mutable state = uint64 seed * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL
+    do if state = 0UL then state <- 1UL
+    /// Next 32 random bits.
+    member _.Next() =
+        state <- state ^^^ (state >>> 12)
+        state <- state ^^^ (state <<< 25)
+        state <- state ^^^ (state >>> 27)
+        uint32 ((state * 0x2545F4914F6CDD1DUL) >>> 32)
+
+/// Buffers for forward and backward passes of up to `capacity` rows.
+type Workspace(net: Network, capacity: int) =
+    let layers = net.Layers
+    /// Input of each layer after dropout (layer i reads Acts[i]).
+    member val Acts: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
+    /// Pre-activation output of each layer.
+    member val Z: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Outputs))
+    /// Dropout scale (0 or 1/(1−p)) applied to each layer's input.
+    member val Masks: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
+    member val Delta: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Outputs))
+    member val DActs: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
+    member val GradW: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate l.Weights.Length)
+    member val GradB: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate l.Bias.Length)
+    member _.Capacity = capacity
+
+/// Adam optimiser state.
+type Adam =
+    { LearningRate: float
+      Beta1: float
+      Beta2: float
+      Epsilon: float
+      MW: float32[][]
+      VW: float32[][]
+      MB: float32[][]
+      VB: float32[][]
+      mutable Step: int }
+
+/// Creating, running and training networks.
+module Network =
+    /// ARISE's network: 316 → 256 → 512 → 256 → classes, dropout 3.17 %.
+    let ariseArchitecture (classes: int) =
+        { Inputs = 316; Hidden = [| 256; 512; 256 |]; Classes = classes; DropoutRate = 0.0317 }
+
+    /// A network with Glorot-uniform weights and zero biases, from a seed.
+    let create (seed: int) (a: Architecture) : Network =
+        let rng = Random(seed)
+        let sizes = Array.concat [ [| a.Inputs |]; a.Hidden; [| a.Classes |] ]
+        { Architecture = a
+          Layers =
+            Array.init (sizes.Length - 1) (fun i ->
+                let fin, fout = sizes.[i], sizes.[i + 1]
+                let limit = sqrt (6.0 / float (fin + fout))
+                { Inputs = fin
+                  Outputs = fout
+                  Weights = Array.init (fin * fout) (fun _ -> float32 ((2.0 * rng.NextDouble() - 1.0) * limit))
+                  Bias = Array.zeroCreate fout }) }
+
+    /// Number of trainable parameters.
+    let parameterCount (net: Network) = net.Layers |> Array.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
+
+    let private fillMask (rng: MaskRng) (rate: float) (mask: float32[]) (count: int) =
+        let threshold = uint32 (rate * 4294967296.0 |> min 4294967295.0)
+        let keep = float32 (1.0 / (1.0 - rate))
+        for i in 0 .. count - 1 do
+            mask.[i] <- if rng.Next() < threshold then 0.0f else keep
+
+    /// Forward pass of `rows` inputs (rows × Inputs in x). With a generator, dropout is applied (training or MC
+    /// sampling); without, it is off. Leaves pre-activations in ws.Z; returns the logits array (ws.Z of the last layer).
+    let forward (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
+        let layers = net.Layers
+        let rate = net.Architecture.DropoutRate
+        for i in 0 .. layers.Length - 1 do
+            let l = layers.[i]
+            let n = rows * l.Inputs
+            let input = ws.Acts.[i]
+            // the layer's input: x for the first layer, ReLU of the previous pre-activation otherwise
+            if i = 0 then Array.blit x 0 input 0 n
+            else
+                let zPrev = ws.Z.[i - 1]
+                for k in 0 .. n - 1 do
+                    input.[k] <- max zPrev.[k] 0.0f
+            match rng with
+            | Some r when rate > 0.0 ->
+                fillMask r rate ws.Masks.[i] n
+                TensorPrimitives.Multiply(ReadOnlySpan(input, 0, n), ReadOnlySpan(ws.Masks.[i], 0, n), Span(input, 0, n))
+            | _ -> ()
+            let z = ws.Z.[i]
+            Gemm.multiply threads false false rows l.Outputs l.Inputs input l.Weights z false
+            for r in 0 .. rows - 1 do
+                TensorPrimitives.Add(ReadOnlySpan(z, r * l.Outputs, l.Outputs), ReadOnlySpan(l.Bias), Span(z, r * l.Outputs, l.Outputs))
+        ws.Z.[layers.Length - 1]
+
+    /// Row-wise softmax of rows × classes logits into `probs`.
+    let softmax (logits: float32[]) (rows: int) (classes: int) (probs: float32[]) =
+        for r in 0 .. rows - 1 do
+            TensorPrimitives.SoftMax(ReadOnlySpan(logits, r * classes, classes), Span(probs, r * classes, classes))
+
+    /// A fresh Adam state for a network.
+    let adam (learningRate: float) (net: Network) =
+        { LearningRate = learningRate
+          Beta1 = 0.9
+          Beta2 = 0.999
+          Epsilon = 1e-7
+          MW = net.Layers |> Array.map (fun l -> Array.zeroCreate l.Weights.Length)
+          VW = net.Layers |> Array.map (fun l -> Array.zeroCreate l.Weights.Length)
+          MB = net.Layers |> Array.map (fun l -> Array.zeroCreate l.Bias.Length)
+          VB = net.Layers |> Array.map (fun l -> Array.zeroCreate l.Bias.Length)
+          Step = 0 }
+
+    /// Gradients of the mean softmax cross-entropy of a batch (forward with dropout, then backpropagation) into
+    /// ws.GradW/GradB. Returns (summed loss, correct predictions).
+    let gradients (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (y: int[]) (rows: int) (rng: MaskRng option) =
+        let layers = net.Layers
+        let last = layers.Length - 1
+        let classes = layers.[last].Outputs
+        let logits = forward threads ws net x rows rng
+        let delta = ws.Delta.[last]
+        softmax logits rows classes delta
+        let mutable loss = 0.0
+        let mutable correct = 0
+        let inv = 1.0f / float32 rows
+        for r in 0 .. rows - 1 do
+            let o = r * classes
+            let p = delta.[o + y.[r]]
+            loss <- loss - log (max (float p) 1e-30)
+            let mutable best = 0
+            for c in 1 .. classes - 1 do
+                if delta.[o + c] > delta.[o + best] then best <- c
+            if best = y.[r] then correct <- correct + 1
+            delta.[o + y.[r]] <- delta.[o + y.[r]] - 1.0f
+            TensorPrimitives.Multiply(ReadOnlySpan(delta, o, classes), inv, Span(delta, o, classes))
+        for i in last .. -1 .. 0 do
+            let l = layers.[i]
+            let d = ws.Delta.[i]
+            // dW = actsᵀ · delta, db = column sums of delta
+            Gemm.multiply threads true false l.Inputs l.Outputs rows ws.Acts.[i] d ws.GradW.[i] false
+            let gb = ws.GradB.[i]
+            Array.Clear gb
+            for r in 0 .. rows - 1 do
+                TensorPrimitives.Add(ReadOnlySpan(gb), ReadOnlySpan(d, r * l.Outputs, l.Outputs), Span(gb))
+            if i > 0 then
+                // d(input) = delta · Wᵀ; through dropout and the previous ReLU
+                let da = ws.DActs.[i]
+                Gemm.multiply threads false true rows l.Inputs l.Outputs d l.Weights da false
+                let n = rows * l.Inputs
+                let dPrev = ws.Delta.[i - 1]
+                let zPrev = ws.Z.[i - 1]
+                let useMask = rng.IsSome && net.Architecture.DropoutRate > 0.0
+                let mask = ws.Masks.[i]
+                for k in 0 .. n - 1 do
+                    let g = if useMask then da.[k] * mask.[k] else da.[k]
+                    dPrev.[k] <- if zPrev.[k] > 0.0f then g else 0.0f
+        loss, correct
+
+    /// One Adam update with the gradients in ws.
+    let adamStep (opt: Adam) (ws: Workspace) (net: Network) =
+        opt.Step <- opt.Step + 1
+        let b1, b2 = opt.Beta1, opt.Beta2
+        let lrT = opt.LearningRate * sqrt (1.0 - b2 ** float opt.Step) / (1.0 - b1 ** float opt.Step)
+        let update (p: float32[]) (g: float32[]) (m: float32[]) (v: float32[]) =
+            let fb1, fb2 = float32 b1, float32 b2
+            let lr, eps = float32 lrT, float32 opt.Epsilon
+            for k in 0 .. p.Length - 1 do
+                let gk = g.[k]
+                let mk = fb1 * m.[k] + (1.0f - fb1) * gk
+                let vk = fb2 * v.[k] + (1.0f - fb2) * gk * gk
+                m.[k] <- mk
+                v.[k] <- vk
+                p.[k] <- p.[k] - lr * mk / (sqrt vk + eps)
+        for i in 0 .. net.Layers.Length - 1 do
+            update net.Layers.[i].Weights ws.GradW.[i] opt.MW.[i] opt.VW.[i]
+            update net.Layers.[i].Bias ws.GradB.[i] opt.MB.[i] opt.VB.[i]
+
+    /// Deep copy (for keeping the best weights).
+    let copy (net: Network) =
+        { net with Layers = net.Layers |> Array.map (fun l -> { l with Weights = Array.copy l.Weights; Bias = Array.copy l.Bias }) }

@@ -1,0 +1,98 @@
+namespace Arise.Model
+
+open System
+open System.Threading.Tasks
+
+/// The Monte Carlo dropout prediction for one input.
+type Prediction =
+    { /// Mean class probabilities over the T stochastic passes (paper Eq. 4).
+      Probabilities: float[]
+      /// Mutual information between prediction and weights (Eq. 5), in nats: H[mean p] − mean H[p_t].
+      MutualInformation: float
+      /// Predictive entropy H[mean p], in nats.
+      Entropy: float }
+
+/// Monte Carlo dropout (Gal & Ghahramani): T forward passes with dropout on, batched.
+module Prediction =
+    /// Shannon entropy −Σ p ln p (nats) of a probability vector (terms with p = 0 contribute 0).
+    let entropy (p: float[]) =
+        let mutable h = 0.0
+        for x in p do
+            if x > 0.0 then h <- h - x * log x
+        h
+
+    /// Mean probabilities, mutual information and entropy from T sampled probability vectors.
+    let summarise (samples: float[][]) : Prediction =
+        let classes = samples.[0].Length
+        let mean = Array.init classes (fun c -> samples |> Array.averageBy (fun s -> s.[c]))
+        let h = entropy mean
+        let expected = samples |> Array.averageBy entropy
+        { Probabilities = mean
+          MutualInformation = max 0.0 (h - expected)
+          Entropy = h }
+
+    /// Predicts `count` inputs (rows of x, count × Inputs) with T = `samples` dropout passes each, in chunks of
+    /// about 4,096 rows; chunks run in parallel on up to `threads` threads. Seeded: same seed, same result.
+    let monteCarlo (threads: int) (seed: int) (samples: int) (net: Network) (x: float32[]) (count: int) : Prediction[] =
+        let a = net.Architecture
+        let inputs, classes = a.Inputs, a.Classes
+        if samples < 1 then invalidArg "samples" "T must be ≥ 1"
+        let perChunk = max 1 (4096 / samples)
+        let chunks = (count + perChunk - 1) / perChunk
+        let results = Array.zeroCreate count
+        let runChunk (ch: int) =
+            let first = ch * perChunk
+            let n = min perChunk (count - first)
+            // rows: each input repeated T times (passes of one input are contiguous); big chunks split by rows
+            let maxRows = 4096
+            let ws = Workspace(net, min maxRows (n * samples))
+            let rng = MaskRng(int64 seed * 1000003L + int64 ch)
+            let probs = Array.init n (fun _ -> Array.init samples (fun _ -> Array.zeroCreate classes))
+            let total = n * samples
+            let mutable start = 0
+            let xb = Array.zeroCreate (min maxRows total * inputs)
+            let pb = Array.zeroCreate (min maxRows total * classes)
+            while start < total do
+                let rows = min maxRows (total - start)
+                for r in 0 .. rows - 1 do
+                    let input = first + (start + r) / samples
+                    Array.blit x (input * inputs) xb (r * inputs) inputs
+                let logits = Network.forward 1 ws net xb rows (Some rng)
+                Network.softmax logits rows classes pb
+                for r in 0 .. rows - 1 do
+                    let g = start + r
+                    let dst = probs.[g / samples].[g % samples]
+                    for c in 0 .. classes - 1 do
+                        dst.[c] <- float pb.[r * classes + c]
+                start <- start + rows
+            for i in 0 .. n - 1 do
+                results.[first + i] <- summarise probs.[i]
+        if threads > 1 && chunks > 1 then
+            Parallel.For(0, chunks, ParallelOptions(MaxDegreeOfParallelism = threads), (fun ch -> runChunk ch)) |> ignore
+        else
+            for ch in 0 .. chunks - 1 do
+                runChunk ch
+        results
+
+    /// Class probabilities with dropout off (one deterministic pass), count × classes.
+    let deterministic (threads: int) (net: Network) (x: float32[]) (count: int) : float32[] =
+        let a = net.Architecture
+        let out = Array.zeroCreate (count * a.Classes)
+        let chunk = 2048
+        let ws = Workspace(net, min chunk (max 1 count))
+        let mutable start = 0
+        while start < count do
+            let rows = min chunk (count - start)
+            let logits = Network.forward threads ws net x.[start * a.Inputs .. (start + rows) * a.Inputs - 1] rows None
+            for r in 0 .. rows - 1 do
+                System.Numerics.Tensors.TensorPrimitives.SoftMax(ReadOnlySpan(logits, r * a.Classes, a.Classes), Span(out, (start + r) * a.Classes, a.Classes))
+            start <- start + rows
+        out
+
+    /// Pre-activation outputs of every dense layer (dropout off) for `count` inputs: one array (count × width) per
+    /// layer, for the clustering and embedding of hidden representations.
+    let hidden (net: Network) (x: float32[]) (count: int) : float32[][] =
+        let a = net.Architecture
+        let ws = Workspace(net, max 1 count)
+        Network.forward 1 ws net x count None |> ignore
+        net.Layers |> Array.mapi (fun i l -> ws.Z.[i].[.. count * l.Outputs - 1])

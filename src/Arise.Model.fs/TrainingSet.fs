@@ -1,0 +1,198 @@
+namespace Arise.Model
+
+open System
+open System.IO
+open System.Threading
+open System.Threading.Tasks
+open Arise.Structure
+open Arise.Soap
+
+/// A labelled set of descriptors with the settings each was computed with.
+type TrainingSet =
+    { /// Class names, indexed by label.
+      Classes: string[]
+      /// Material type of each class.
+      MaterialTypes: string[]
+      /// Descriptor length (316).
+      Dimension: int
+      /// Descriptors, row-major (rows × Dimension).
+      X: float32[]
+      /// Class index of each row.
+      Y: int[]
+      /// R_C, σ (in d_NN) and extrinsic scale of each row.
+      Cutoff: float[]
+      Sigma: float[]
+      ExtrinsicScale: float[]
+      /// "periodic" or the replicas of the finite supercell ("5x5x5"; "tube" for nanotubes).
+      Version: string[] }
+
+    member t.Rows = t.Y.Length
+
+/// The pristine training set of the paper (Methods, "Dataset creation"): every class × R_C × σ × extrinsic scale ×
+/// (periodic cell + three finite supercells; nanotubes: the finite tube only).
+module TrainingSet =
+    /// The 99 descriptor settings of the training set: (R_C, σ, extrinsic scale), R_C slowest.
+    let settings =
+        [| for rc in AriseDescriptor.trainingCutoffs do
+               for sigma in AriseDescriptor.trainingSigmas do
+                   for exsf in AriseDescriptor.trainingExtrinsicScales -> rc, sigma, exsf |]
+
+    /// The structures of one class: ("periodic", unit cell) unless lattice-free, then the finite supercells.
+    let structures (p: Prototype) : (string * Structure) list =
+        [ match Prototypes.periodicVersion p with
+          | Some s -> yield "periodic", s
+          | None -> ()
+          for (a, b, c), s in Prototypes.finiteVersions p do
+              yield (if Prototypes.isFinite p then "tube" else sprintf "%dx%dx%d" a b c), s ]
+
+    /// Number of descriptors the library gives: structures × 99 settings.
+    let expectedRows (lib: PrototypeLibrary) =
+        lib.Prototypes |> List.sumBy (fun p -> (structures p).Length * settings.Length)
+
+    /// All 99 descriptors of one structure (rows in `settings` order), sharing one d_NN search and cell list.
+    let descriptorsOf (calcs: Map<float * float, SoapCalculator>) (s: Structure) : Result<float32[], string> =
+        AriseDescriptor.pairDnns DnnMethod.AriseHistogram s
+        |> Result.map (fun dnns ->
+            let cells = CellList.build s
+            let dim = SoapParameters.dimension SoapParameters.arise
+            let out = Array.zeroCreate (settings.Length * dim)
+            settings |> Array.iteri (fun row (rc, sigma, exsf) ->
+                let d = AriseDescriptor.fromDnns calcs.[(rc, sigma)] 1 exsf cells s dnns
+                for k in 0 .. dim - 1 do
+                    out.[row * dim + k] <- float32 d.Vector.[k])
+            out)
+
+    let private calculators () =
+        [ for rc in AriseDescriptor.trainingCutoffs do
+              for sigma in AriseDescriptor.trainingSigmas ->
+                  (rc, sigma), (Soap.create { SoapParameters.arise with Cutoff = rc; AtomSigma = sigma } |> Result.defaultWith failwith) ]
+        |> Map.ofList
+
+    let private safeName (s: string) = String(s |> Seq.map (fun c -> if Char.IsLetterOrDigit c || c = '.' || c = '-' || c = '_' then c else '_') |> Array.ofSeq)
+
+    /// Generates the set, in parallel over structures, caching each structure's 99 descriptors under `cacheDir`
+    /// (re-running skips what is done). `progress done total` is called after each structure (from any thread).
+    /// Structures whose descriptors fail are reported in the error list; the rest are kept.
+    let generate (lib: PrototypeLibrary) (cacheDir: string) (threads: int) (progress: int -> int -> unit)
+                 (cancel: CancellationToken) : TrainingSet * string list =
+        let dim = SoapParameters.dimension SoapParameters.arise
+        let classes = lib.Prototypes |> Array.ofList
+        let items = [| for ci in 0 .. classes.Length - 1 do for version, s in structures classes.[ci] -> ci, version, s |]
+        let calcs = calculators ()
+        let results: float32[] option[] = Array.create items.Length None
+        let errors = Collections.Concurrent.ConcurrentBag<string>()
+        let finished = ref 0
+        Directory.CreateDirectory cacheDir |> ignore
+        let expectedBytes = int64 (settings.Length * dim * 4)
+        let work (k: int) =
+            let ci, version, s = items.[k]
+            let file = Path.Combine(cacheDir, safeName classes.[ci].Name + "__" + version + ".f32")
+            let cached =
+                if File.Exists file && FileInfo(file).Length = expectedBytes then
+                    let bytes = File.ReadAllBytes file
+                    let a = Array.zeroCreate (settings.Length * dim)
+                    Buffer.BlockCopy(bytes, 0, a, 0, bytes.Length)
+                    Some a
+                else None
+            match cached with
+            | Some a -> results.[k] <- Some a
+            | None ->
+                match descriptorsOf calcs s with
+                | Ok a ->
+                    let bytes = Array.zeroCreate (a.Length * 4)
+                    Buffer.BlockCopy(a, 0, bytes, 0, bytes.Length)
+                    File.WriteAllBytes(file + ".tmp", bytes)
+                    File.Move(file + ".tmp", file, true)
+                    results.[k] <- Some a
+                | Error e -> errors.Add(sprintf "%s (%s): %s" classes.[ci].Name version e)
+            progress (Interlocked.Increment finished) items.Length
+        // largest first, so that the parallel tail is short
+        let order = [| 0 .. items.Length - 1 |] |> Array.sortByDescending (fun k -> let _, _, s = items.[k] in Structure.count s * (Structure.species s).Length)
+        try
+            Parallel.ForEach(order, ParallelOptions(MaxDegreeOfParallelism = threads, CancellationToken = cancel), (fun k -> work k)) |> ignore
+        with :? OperationCanceledException -> errors.Add "cancelled: the structures done so far are cached; run again to continue"
+        let rows = [| for k in 0 .. items.Length - 1 do if results.[k].IsSome then k |]
+        let n = rows.Length * settings.Length
+        let x = Array.zeroCreate (n * dim)
+        let y = Array.zeroCreate n
+        let cut = Array.zeroCreate n
+        let sig' = Array.zeroCreate n
+        let ex = Array.zeroCreate n
+        let ver = Array.create n ""
+        rows |> Array.iteri (fun r k ->
+            let ci, version, _ = items.[k]
+            let a = results.[k].Value
+            Array.blit a 0 x (r * settings.Length * dim) a.Length
+            for t in 0 .. settings.Length - 1 do
+                let row = r * settings.Length + t
+                let rc, sigma, exsf = settings.[t]
+                y.[row] <- ci
+                cut.[row] <- rc
+                sig'.[row] <- sigma
+                ex.[row] <- exsf
+                ver.[row] <- version)
+        { Classes = classes |> Array.map (fun p -> p.Name)
+          MaterialTypes = classes |> Array.map (fun p -> p.MaterialType)
+          Dimension = dim
+          X = x
+          Y = y
+          Cutoff = cut
+          Sigma = sig'
+          ExtrinsicScale = ex
+          Version = ver },
+        List.ofSeq errors
+
+    /// Saves as .npz: x (float32 rows × 316), y (int32), cutoff, sigma, extrinsic_scale (float64), version,
+    /// classes, material_types (strings). Read in Python with numpy.load(path).
+    let save (path: string) (t: TrainingSet) =
+        Npy.writeNpz path
+            [ "x", Npy.float32Matrix t.Rows t.Dimension t.X
+              "y", Npy.int32Vector t.Y
+              "cutoff", Npy.float64Vector t.Cutoff
+              "sigma", Npy.float64Vector t.Sigma
+              "extrinsic_scale", Npy.float64Vector t.ExtrinsicScale
+              "version", Npy.stringVector t.Version
+              "classes", Npy.stringVector t.Classes
+              "material_types", Npy.stringVector t.MaterialTypes ]
+
+    /// Loads a set saved by `save`.
+    let load (path: string) : Result<TrainingSet, string> =
+        Npy.readNpz path
+        |> Result.bind (fun m ->
+            let need = [ "x"; "y"; "cutoff"; "sigma"; "extrinsic_scale"; "version"; "classes"; "material_types" ]
+            match need |> List.tryFind (fun k -> not (m.ContainsKey k)) with
+            | Some k -> Error(sprintf "%s: array '%s' missing" path k)
+            | None ->
+                let x = m.["x"]
+                match x.Shape with
+                | [ rows; dim ] ->
+                    Ok
+                        { Classes = Npy.asStrings m.["classes"]
+                          MaterialTypes = Npy.asStrings m.["material_types"]
+                          Dimension = dim
+                          X = Npy.asFloat32 x
+                          Y = Npy.asInt32 m.["y"]
+                          Cutoff = Npy.asFloat64 m.["cutoff"]
+                          Sigma = Npy.asFloat64 m.["sigma"]
+                          ExtrinsicScale = Npy.asFloat64 m.["extrinsic_scale"]
+                          Version = Npy.asStrings m.["version"] }
+                    |> Result.bind (fun t -> if t.Y.Length = rows then Ok t else Error(sprintf "%s: x has %d rows but y %d" path rows t.Y.Length))
+                | _ -> Error(sprintf "%s: x is not a matrix" path))
+
+    /// Stratified split: for each class, a seeded shuffle of its rows, the first `trainFraction` to training.
+    /// Returns (training rows, validation rows).
+    let split (seed: int) (trainFraction: float) (y: int[]) =
+        let rng = Random(seed)
+        let train = ResizeArray()
+        let valid = ResizeArray()
+        for _, rows in Array.indexed y |> Array.groupBy snd |> Array.sortBy fst do
+            let idx = rows |> Array.map fst
+            for i in idx.Length - 1 .. -1 .. 1 do
+                let j = rng.Next(i + 1)
+                let t = idx.[i]
+                idx.[i] <- idx.[j]
+                idx.[j] <- t
+            let nTrain = int (Math.Round(trainFraction * float idx.Length))
+            train.AddRange(idx.[.. nTrain - 1])
+            valid.AddRange(idx.[nTrain ..])
+        train.ToArray(), valid.ToArray()
