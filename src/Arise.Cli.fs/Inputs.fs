@@ -5,7 +5,7 @@ open System.IO
 open Arise.Structure
 
 /// Name shown for the embedded sample.
-let sampleName = "<embedded sample: fcc Cu 4×4×4, 1 % displacements>"
+let sampleName = "<embedded sample: fcc Cu cluster, 475 atoms, 5 % vacancies, 1 % displacements>"
 
 /// The embedded sample structure (an extended XYZ written by Arise itself).
 let sample () : Structure =

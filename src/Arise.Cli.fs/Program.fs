@@ -43,8 +43,70 @@ type DescriptorArgs =
             | Format _ -> "read every file in this format (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
             | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
 
+/// Options of `classify`.
+type ClassifyArgs =
+    | [<MainCommand>] Files of path: string list
+    | Top of k: int
+    | Samples of t: int
+    | Seed of seed: int
+    | Model of file: string
+    | Json
+    | Csv
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Files _ -> "structure files; none: the embedded sample (a defective fcc Cu cluster)."
+            | Top _ -> "how many classes to show per file (default 3)."
+            | Samples _ -> "Monte Carlo dropout passes T (default 1000)."
+            | Seed _ -> "seed of the dropout masks (default 1)."
+            | Model _ -> "model file (default: the embedded 108-class model)."
+            | Json -> "one JSON object per file: file, atoms, top [{class, type, probability}], mutual_information, entropy, error."
+            | Csv -> "CSV: one row per file and rank."
+            | Format _ -> "read every file in this format (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
+            | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+
+/// Options of `train`.
+type TrainArgs =
+    | [<Mandatory>] Prototypes of dir: string
+    | [<Mandatory>] Out of file: string
+    | Epochs of n: int
+    | Patience of n: int
+    | Seed of seed: int
+    | Learning_Rate of rate: float
+    | Batch_Size of n: int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
+            | Out _ -> "model file to write (the descriptors are cached in FILE.cache, the training set saved as FILE.training-set.npz)."
+            | Epochs _ -> "maximum epochs (default 300)."
+            | Patience _ -> "stop after this many epochs without a better validation accuracy (default 40; 0 = never)."
+            | Seed _ -> "seed of the split, initial weights and dropout (default 42)."
+            | Learning_Rate _ -> "Adam learning rate (default 2.16e-4)."
+            | Batch_Size _ -> "batch size (default 64)."
+
+/// Options of `evaluate`.
+type EvaluateArgs =
+    | Model of file: string
+    | [<Mandatory>] Prototypes of dir: string
+    | Samples of t: int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Model _ -> "model file (default: the embedded model)."
+            | Prototypes _ -> "prototype library to test on (periodic cells and finite supercells, pristine)."
+            | Samples _ -> "Monte Carlo dropout passes T (default 100)."
+
 /// The verbs.
 type Verb =
+    | [<CliPrefix(CliPrefix.None)>] Classify of ParseResults<ClassifyArgs>
+    | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateArgs>
     | [<CliPrefix(CliPrefix.None)>] Info of ParseResults<InfoArgs>
     | [<CliPrefix(CliPrefix.None)>] Descriptor of ParseResults<DescriptorArgs>
     | Version
@@ -52,6 +114,9 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
+            | Classify _ -> "recognise the crystal structure: top classes with probabilities and the mutual information (uncertainty)."
+            | Train _ -> "train a model on a prototype library (descriptors, 80/20 split, Adam, best validation weights)."
+            | Evaluate _ -> "accuracy of a model on the pristine structures of a prototype library."
             | Descriptor _ -> "the averaged-SOAP ARISE descriptor (316 numbers) and the per-pair d_NN used."
             | Info _ -> "summarise structures: atoms, species, cell, periodicity, nearest-neighbour distance d_NN, formula."
             | Version -> "print the version."
@@ -91,6 +156,42 @@ let main argv =
                 eprintfn "error: %s" e
                 2
             | Ok options -> InfoCommand.run (args.Contains InfoArgs.Json) options (args.GetResult(InfoArgs.Files, defaultValue = []))
+        | Classify args ->
+            let output =
+                if args.Contains ClassifyArgs.Json then ClassifyCommand.AsJson
+                elif args.Contains ClassifyArgs.Csv then ClassifyCommand.AsCsv
+                else ClassifyCommand.AsTable
+            let top = args.GetResult(ClassifyArgs.Top, defaultValue = 3)
+            let samples = args.GetResult(ClassifyArgs.Samples, defaultValue = 1000)
+            if top < 1 then (eprintfn "error: --top must be ≥ 1 (got %d)" top; 2)
+            elif samples < 1 then (eprintfn "error: --samples must be ≥ 1 (got %d)" samples; 2)
+            else
+                match readOptions (args.TryGetResult ClassifyArgs.Format) (args.TryGetResult ClassifyArgs.Types), Models.load (args.TryGetResult ClassifyArgs.Model) with
+                | Error e, _
+                | _, Error e ->
+                    eprintfn "error: %s" e
+                    2
+                | Ok ro, Ok model ->
+                    ClassifyCommand.run output model top samples (args.GetResult(ClassifyArgs.Seed, defaultValue = 1)) ro (args.GetResult(ClassifyArgs.Files, defaultValue = []))
+        | Train args ->
+            let d = Arise.Model.Training.ariseOptions
+            let options =
+                { d with
+                    MaxEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = d.MaxEpochs)
+                    Patience = (match args.GetResult(TrainArgs.Patience, defaultValue = 40) with 0 -> None | p -> Some p)
+                    Seed = args.GetResult(TrainArgs.Seed, defaultValue = d.Seed)
+                    LearningRate = args.GetResult(TrainArgs.Learning_Rate, defaultValue = d.LearningRate)
+                    BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize) }
+            if options.MaxEpochs < 1 || options.BatchSize < 1 || not (options.LearningRate > 0.0) then
+                eprintfn "error: --epochs, --batch-size and --learning-rate must be positive"
+                2
+            else TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options
+        | Evaluate args ->
+            match Models.load (args.TryGetResult EvaluateArgs.Model) with
+            | Error e ->
+                eprintfn "error: %s" e
+                2
+            | Ok model -> TrainCommand.evaluate model (args.GetResult EvaluateArgs.Prototypes) (args.GetResult(EvaluateArgs.Samples, defaultValue = 100))
         | Descriptor args ->
             let dnnRule =
                 match args.TryGetResult DescriptorArgs.Dnn |> Option.map (fun s -> s.ToLowerInvariant()) with

@@ -1,0 +1,96 @@
+/// `arise classify FILE…`: the most probable prototype classes and the model's uncertainty, per file.
+module Arise.Cli.ClassifyCommand
+
+open System
+open System.Globalization
+open Spectre.Console
+open Arise.Structure
+open Arise.Model
+
+/// Output format.
+type Output =
+    | AsTable
+    | AsJson
+    | AsCsv
+
+let private inv = CultureInfo.InvariantCulture
+
+/// Fewer atoms than this get a warning: the descriptor of so small a structure is far from the training data.
+let fewAtoms = 20
+
+let private csvQuote (s: string) = if s.Contains ',' || s.Contains '"' then "\"" + s.Replace("\"", "\"\"") + "\"" else s
+
+/// Runs `classify`; exit code 0 unless every file failed.
+let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (readOptions: StructureIO.ReadOptions) (files: string list) =
+    let meta = model.Metadata
+    let mutable failures = 0
+    let mutable total = 0
+    if output = AsCsv then
+        printfn "file,rank,class,type,probability,mutual_information,error"
+    let table = Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information")
+    table.Border <- TableBorder.Rounded
+    // batches of files: each batch's descriptors, then one MC prediction; results are printed batch by batch
+    for batch in Inputs.readMany readOptions files |> Seq.chunkBySize 16 do
+        let read =
+            batch |> Array.map (fun (file, r) ->
+                file, r |> Result.mapError string |> Result.map List.head)
+        let structures = read |> Array.choose (fun (_, r) -> match r with Ok s -> Some s | Error _ -> None)
+        let predictions = Classifier.classify Environment.ProcessorCount seed samples model structures
+        let mutable k = 0
+        for file, r in read do
+            total <- total + 1
+            let result =
+                match r with
+                | Error e -> Error e
+                | Ok s ->
+                    let p = predictions.[k]
+                    k <- k + 1
+                    p |> Result.map (fun c -> s, c) |> Result.mapError (sprintf "%s: %s" file)
+            match result with
+            | Error e ->
+                failures <- failures + 1
+                match output with
+                | AsJson ->
+                    Json.writeLine (fun w ->
+                        w.WriteString("file", file)
+                        w.WriteNull("top")
+                        w.WriteNull("mutual_information")
+                        w.WriteString("error", e))
+                | AsCsv -> printfn "%s,,,,,,%s" (csvQuote file) (csvQuote e)
+                | AsTable -> eprintfn "error: %s" e
+            | Ok(s, c) ->
+                let atoms = Structure.count s
+                if atoms < fewAtoms then
+                    eprintfn "warning: %s: only %d atoms; the classification of so small a structure is unreliable" file atoms
+                let best = c.Ranked |> Array.truncate top
+                let mi = c.Prediction.MutualInformation
+                match output with
+                | AsJson ->
+                    Json.writeLine (fun w ->
+                        w.WriteString("file", file)
+                        w.WriteNumber("atoms", atoms)
+                        w.WriteStartArray("top")
+                        for (ci, p) in best do
+                            w.WriteStartObject()
+                            w.WriteString("class", meta.Classes.[ci])
+                            w.WriteString("type", meta.MaterialTypes.[ci])
+                            w.WriteNumber("probability", p)
+                            w.WriteEndObject()
+                        w.WriteEndArray()
+                        w.WriteNumber("mutual_information", mi)
+                        w.WriteNumber("entropy", c.Prediction.Entropy)
+                        w.WriteNull("error"))
+                | AsCsv ->
+                    best |> Array.iteri (fun rank (ci, p) ->
+                        printfn "%s,%d,%s,%s,%s,%s," (csvQuote file) (rank + 1) (csvQuote meta.Classes.[ci]) meta.MaterialTypes.[ci]
+                            (p.ToString("R", inv)) (mi.ToString("R", inv)))
+                | AsTable ->
+                    table.AddRow(
+                        Markup.Escape file,
+                        string atoms,
+                        Markup.Escape(best |> Array.map (fun (ci, _) -> sprintf "%s (%s)" meta.Classes.[ci] meta.MaterialTypes.[ci]) |> String.concat "\n"),
+                        (best |> Array.map (fun (_, p) -> p.ToString("0.0000", inv)) |> String.concat "\n"),
+                        mi.ToString("0.0000", inv))
+                    |> ignore
+    if output = AsTable && table.Rows.Count > 0 then AnsiConsole.Write table
+    if total > 0 && failures = total then 1 else 0

@@ -1,0 +1,121 @@
+/// `arise train` and `arise evaluate`: train a model on a prototype library, and measure it on pristine structures.
+module Arise.Cli.TrainCommand
+
+open System
+open System.IO
+open System.Threading
+open Spectre.Console
+open Arise.Structure
+open Arise.Soap
+open Arise.Model
+
+/// Loads a prototype library, reporting unreadable classes; Error when nothing loads.
+let loadLibrary (dir: string) =
+    let lib = Prototypes.load dir
+    for e in lib.Errors do
+        eprintfn "warning: %O (class skipped)" e
+    if lib.Prototypes.IsEmpty then Error(sprintf "%s: no prototype classes found (expected DIR/<material type>/<class>/<file>)" dir)
+    else Ok lib
+
+/// Cancels the token on the first Ctrl-C (the run then stops cleanly and keeps its results).
+let private cancelOnCtrlC () =
+    let cts = new CancellationTokenSource()
+    Console.CancelKeyPress.Add(fun e ->
+        if not cts.IsCancellationRequested then
+            e.Cancel <- true
+            eprintfn "\nstopping after the current step; results so far are kept (Ctrl-C again to abort)"
+            cts.Cancel())
+    cts
+
+/// Generates (or resumes) the training set of a library, with a progress bar.
+let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: CancellationToken) =
+    let expected = TrainingSet.expectedRows lib
+    let mutable result = None
+    AnsiConsole.Progress()
+        .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
+        .Start(fun ctx ->
+            let task = ctx.AddTask(sprintf "descriptors (%d structures × 99 settings)" (expected / 99), maxValue = float (expected / 99))
+            result <- Some(TrainingSet.generate lib cacheDir Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
+    let set, errors = result.Value
+    for e in errors do
+        eprintfn "warning: %s" e
+    set, expected
+
+/// Runs `train`.
+let run (prototypes: string) (out: string) (options: TrainingOptions) =
+    match loadLibrary prototypes with
+    | Error e ->
+        eprintfn "error: %s" e
+        2
+    | Ok lib ->
+        use cts = cancelOnCtrlC ()
+        let cache = out + ".cache"
+        let set, expected = trainingSet lib cache cts.Token
+        printfn "training set: %d descriptors (%d expected) for %d classes; cached in %s" set.Rows expected set.Classes.Length cache
+        let npz = out + ".training-set.npz"
+        TrainingSet.save npz set
+        printfn "saved %s (numpy.load-able: x, y, cutoff, sigma, extrinsic_scale, version, classes, material_types)" npz
+        if cts.IsCancellationRequested then
+            eprintfn "cancelled before training; run again to continue the descriptors"
+            1
+        else
+            let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
+            printfn "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model" trainRows.Length validRows.Length options.Seed
+            let net, info =
+                Training.train options set trainRows validRows (fun r ->
+                    printfn "epoch %3d  loss %.4f  train %.4f  validation %.4f  %.1f s%s" r.Epoch r.Loss r.TrainingAccuracy r.ValidationAccuracy r.Seconds (if r.IsBest then "  (best)" else ""))
+                    cts.Token
+            let meta =
+                { Classes = set.Classes
+                  MaterialTypes = set.MaterialTypes
+                  Hidden = options.Hidden
+                  Inputs = set.Dimension
+                  DropoutRate = options.DropoutRate
+                  Descriptor =
+                    { Cutoff = 4.0
+                      Sigma = 0.1
+                      NMax = 9
+                      LMax = 6
+                      TransitionWidth = 0.5
+                      CentralWeight = 0.0
+                      Dnn = "arise"
+                      ExtrinsicScale = 1.0 }
+                  Training = info }
+            ModelFile.save out { Network = net; Metadata = meta }
+            printfn "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)" out info.ValidationAccuracy info.BestEpoch info.Epochs info.WallSeconds
+            0
+
+/// The pristine test structures of a library at the model's settings: periodic cells and finite supercells.
+let pristine (lib: PrototypeLibrary) =
+    [| for p in lib.Prototypes do
+           for version, s in TrainingSet.structures p -> p, version, s |]
+
+/// Runs `evaluate`: accuracy on every pristine structure of the library, per material type.
+let evaluate (model: Model) (prototypes: string) (samples: int) =
+    match loadLibrary prototypes with
+    | Error e ->
+        eprintfn "error: %s" e
+        2
+    | Ok lib ->
+        let items = pristine lib
+        let known = model.Metadata.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> Map.ofArray
+        let preds = Classifier.classify Environment.ProcessorCount 1 samples model (items |> Array.map (fun (_, _, s) -> s))
+        let rows =
+            Array.zip items preds
+            |> Array.map (fun ((p, version, _), r) ->
+                let ok =
+                    match r, known.TryFind p.Name with
+                    | Ok c, Some ci -> fst c.Ranked.[0] = ci
+                    | _ -> false
+                if not ok then
+                    let got = match r with Ok c -> model.Metadata.Classes.[fst c.Ranked.[0]] | Error e -> "error: " + e
+                    eprintfn "miss: %s (%s) → %s" p.Name version got
+                p.MaterialType, ok)
+        let table = Table().AddColumns("material type", "structures", "correct", "accuracy")
+        for t, xs in rows |> Array.groupBy fst do
+            let correct = xs |> Array.filter snd |> Array.length
+            table.AddRow(t, string xs.Length, string correct, sprintf "%.2f %%" (100.0 * float correct / float xs.Length)) |> ignore
+        let correct = rows |> Array.filter snd |> Array.length
+        table.AddRow("all", string rows.Length, string correct, sprintf "%.2f %%" (100.0 * float correct / float rows.Length)) |> ignore
+        AnsiConsole.Write table
+        if correct = rows.Length then 0 else 1

@@ -1,0 +1,167 @@
+module Arise.Tests.ModelTests
+
+open System
+open System.IO
+open Expecto
+open Arise.Structure
+open Arise.Model
+open Arise.Tests.Common
+
+let private randomMatrix (rng: Random) n = Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+
+/// A tiny library from our own builders: fcc Cu, bcc Fe and a (6,0) nanotube.
+let private tinyLibrary () =
+    let proto name kind s = { Name = name; MaterialType = kind; File = "(built)"; Structure = s }
+    { Prototypes =
+        [ proto "fcc_Cu" "Elemental_solids" (Crystals.fcc 29 3.61)
+          proto "bcc_Fe" "Elemental_solids" (Crystals.bcc 26 2.87)
+          proto "cnt_6_0" "Nanotubes" (Nanotube.build 1.42 6 0 (Nanotube.cellsFor 100 6 0)) ]
+      Errors = [] }
+
+let private tinyModel =
+    lazy
+        (let dir = Path.Combine(Path.GetTempPath(), "arise-tiny-" + Guid.NewGuid().ToString("N"))
+         let set, errors = TrainingSet.generate (tinyLibrary ()) dir 2 (fun _ _ -> ()) Threading.CancellationToken.None
+         Directory.Delete(dir, true)
+         if not errors.IsEmpty then failwithf "generation errors: %A" errors
+         let options = { Training.ariseOptions with Hidden = [| 32; 32 |]; MaxEpochs = 40; Patience = None; LearningRate = 3e-3; Seed = 7 }
+         let all = [| 0 .. set.Rows - 1 |]
+         let net, info = Training.train options set all [||] ignore Threading.CancellationToken.None
+         let meta =
+             { Classes = set.Classes
+               MaterialTypes = set.MaterialTypes
+               Hidden = options.Hidden
+               Inputs = set.Dimension
+               DropoutRate = options.DropoutRate
+               Descriptor = { Cutoff = 4.0; Sigma = 0.1; NMax = 9; LMax = 6; TransitionWidth = 0.5; CentralWeight = 0.0; Dnn = "arise"; ExtrinsicScale = 1.0 }
+               Training = info }
+         set, { Network = net; Metadata = meta })
+
+[<Tests>]
+let tests =
+    testList "model" [
+        testProperty "the SIMD matrix product equals the definition for every transpose and odd shapes" <| fun (seed: int) ->
+            let rng = Random(seed)
+            let m, n, k = 1 + rng.Next 70, 1 + rng.Next 70, 1 + rng.Next 300
+            for tA in [ false; true ] do
+                for tB in [ false; true ] do
+                    let a = randomMatrix rng (m * k)
+                    let b = randomMatrix rng (k * n)
+                    let c = randomMatrix rng (m * n)
+                    let c0 = Array.copy c
+                    Gemm.multiply 2 tA tB m n k a b c true
+                    let r = Gemm.reference tA tB m n k a b
+                    for i in 0 .. m * n - 1 do
+                        Expect.floatClose { absolute = 1e-4; relative = 1e-4 } (float c.[i]) (float (r.[i] + c0.[i])) (sprintf "C[%d] (%b,%b) %dx%dx%d" i tA tB m n k)
+
+        test "backpropagation agrees with finite differences" {
+            let arch = { Inputs = 6; Hidden = [| 5; 4 |]; Classes = 3; DropoutRate = 0.0 }
+            let net = Network.create 3 arch
+            let rng = Random(5)
+            let rows = 4
+            let x = randomMatrix rng (rows * 6)
+            let y = [| 0; 2; 1; 2 |]
+            let ws = Workspace(net, rows)
+            let lossOf () = fst (Network.gradients 1 (Workspace(net, rows)) net x y rows None) / float rows
+            Network.gradients 1 ws net x y rows None |> ignore
+            let mutable checkedCount = 0
+            for li in 0 .. net.Layers.Length - 1 do
+                let w = net.Layers.[li].Weights
+                for k in 0 .. w.Length - 1 do
+                    let g = float ws.GradW.[li].[k]
+                    let old = w.[k]
+                    let h = 1e-2f
+                    w.[k] <- old + h
+                    let lp = lossOf ()
+                    w.[k] <- old - h
+                    let lm = lossOf ()
+                    w.[k] <- old
+                    let fd = (lp - lm) / (2.0 * float h)
+                    Expect.floatClose { absolute = 2e-3; relative = 2e-2 } g fd (sprintf "layer %d weight %d" li k)
+                    checkedCount <- checkedCount + 1
+            Expect.isGreaterThan checkedCount 50 "weights checked"
+        }
+
+        test "mutual information and entropy match hand-computed values" {
+            let disagree = Prediction.summarise [| [| 1.0; 0.0 |]; [| 0.0; 1.0 |] |]
+            Expect.floatClose Accuracy.veryHigh disagree.Entropy (log 2.0) "H[mean] = ln 2"
+            Expect.floatClose Accuracy.veryHigh disagree.MutualInformation (log 2.0) "MI = ln 2 − 0"
+            let agree = Prediction.summarise [| [| 0.2; 0.8 |]; [| 0.2; 0.8 |]; [| 0.2; 0.8 |] |]
+            Expect.floatClose Accuracy.veryHigh agree.MutualInformation 0.0 "MI = 0 when all passes agree"
+            Expect.floatClose Accuracy.veryHigh agree.Entropy (-(0.2 * log 0.2 + 0.8 * log 0.8)) "entropy"
+            let mixed = Prediction.summarise [| [| 0.5; 0.5; 0.0 |]; [| 0.1; 0.6; 0.3 |] |]
+            let mean = [| 0.3; 0.55; 0.15 |]
+            let h (p: float[]) = -(p |> Array.sumBy (fun v -> if v > 0.0 then v * log v else 0.0))
+            Expect.floatClose Accuracy.veryHigh mixed.MutualInformation (h mean - (h [| 0.5; 0.5; 0.0 |] + h [| 0.1; 0.6; 0.3 |]) / 2.0) "MI"
+            Expect.floatClose Accuracy.veryHigh (Array.sum mixed.Probabilities) 1.0 "sums to 1"
+        }
+
+        test "a small model trains to 100 % on its pristine data, and MC predictions sum to 1" {
+            let set, model = tinyModel.Force()
+            Expect.equal set.Rows (3 * 4 * 99 - 99 * 3) "fcc, bcc: 4 structures each; nanotube 1; × 99 settings"
+            let acc = Training.accuracy 1 model.Network set [| 0 .. set.Rows - 1 |]
+            Expect.equal acc 1.0 "training accuracy"
+            let x = set.X.[0 .. 3 * set.Dimension - 1]
+            let preds = Prediction.monteCarlo 2 11 50 model.Network x 3
+            for p in preds do
+                Expect.floatClose Accuracy.high (Array.sum p.Probabilities) 1.0 "probabilities sum to 1"
+                Expect.isGreaterThanOrEqual p.MutualInformation 0.0 "MI ≥ 0"
+        }
+
+        test "save then load gives identical predictions; damaged files give clear errors" {
+            let set, model = tinyModel.Force()
+            let path = Path.Combine(Path.GetTempPath(), "arise-model-" + Guid.NewGuid().ToString("N") + ".model")
+            try
+                ModelFile.save path model
+                let back = ModelFile.load path |> ok "load"
+                Expect.equal back.Metadata.Classes model.Metadata.Classes "classes"
+                let x = set.X.[0 .. 5 * set.Dimension - 1]
+                let p1 = Prediction.monteCarlo 1 3 20 model.Network x 5
+                let p2 = Prediction.monteCarlo 1 3 20 back.Network x 5
+                Expect.equal (p2 |> Array.map (fun p -> p.Probabilities)) (p1 |> Array.map (fun p -> p.Probabilities)) "same seed, same predictions"
+                let bytes = File.ReadAllBytes path
+                let flipped = Array.copy bytes
+                flipped.[bytes.Length / 2] <- flipped.[bytes.Length / 2] ^^^ 0xFFuy
+                Expect.stringContains (ModelFile.ofBytes "m" flipped |> err "flipped") "checksum" "corruption detected"
+                Expect.isError (ModelFile.ofBytes "m" bytes.[.. bytes.Length / 3]) "truncated"
+                let wrongVersion = Array.copy bytes
+                wrongVersion.[8] <- 99uy
+                Expect.stringContains (ModelFile.ofBytes "m" wrongVersion |> err "version") "version 99" "version named"
+                Expect.stringContains (ModelFile.ofBytes "m" "hello"B |> err "junk") "not an Arise model" "junk"
+            finally
+                if File.Exists path then File.Delete path
+        }
+
+        test "classify reports bad structures per structure and still classifies the others" {
+            let _, model = tinyModel.Force()
+            let good = Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5
+            let one = Structure.cluster [| Vec3.zero |] [| 26 |]
+            let point = Structure.cluster (Array.create 10 (Vec3.make 1.0 1.0 1.0)) (Array.create 10 26)
+            let results = Classifier.classify 2 1 30 model [| one; good; point |]
+            Expect.isError results.[0] "one atom"
+            Expect.isError results.[2] "all atoms at one point"
+            match results.[1] with
+            | Ok c -> Expect.equal model.Metadata.Classes.[fst c.Ranked.[0]] "bcc_Fe" "bcc recognised"
+            | Error e -> failtestf "bcc failed: %s" e
+        }
+
+        test "the training set round-trips through .npz and splits 80/20 per class" {
+            let set, _ = tinyModel.Force()
+            let path = Path.Combine(Path.GetTempPath(), "arise-set-" + Guid.NewGuid().ToString("N") + ".npz")
+            try
+                TrainingSet.save path set
+                let back = TrainingSet.load path |> ok "load"
+                Expect.equal back.X set.X "x"
+                Expect.equal back.Y set.Y "y"
+                Expect.equal back.Classes set.Classes "classes"
+                Expect.equal back.Version set.Version "versions"
+            finally
+                if File.Exists path then File.Delete path
+            let tr, va = TrainingSet.split 1 0.8 set.Y
+            Expect.equal (tr.Length + va.Length) set.Rows "all rows used"
+            for c in 0 .. set.Classes.Length - 1 do
+                let n = set.Y |> Array.filter ((=) c) |> Array.length
+                let nt = tr |> Array.filter (fun r -> set.Y.[r] = c) |> Array.length
+                Expect.equal nt (int (Math.Round(0.8 * float n))) "stratified"
+        }
+    ]
