@@ -9,6 +9,8 @@ open System.Numerics
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
 open System.Threading.Tasks
+open System.Runtime.CompilerServices
+open System.Runtime.InteropServices
 
 /// Rows of the micro-tile.
 let private mr = 6
@@ -26,13 +28,19 @@ let private packA (transA: bool) (a: float32[]) (lda: int) (i0: int) (mb: int) (
     let panels = (mb + mr - 1) / mr
     for panel in 0 .. panels - 1 do
         let baseDst = panel * kb * mr
-        for p in 0 .. kb - 1 do
-            for r in 0 .. mr - 1 do
-                let i = panel * mr + r
-                dst.[baseDst + p * mr + r] <-
-                    if i < mb then
-                        if transA then a.[(p0 + p) * lda + i0 + i] else a.[(i0 + i) * lda + p0 + p]
-                    else 0.0f
+        for r in 0 .. mr - 1 do
+            let i = panel * mr + r
+            if i >= mb then
+                for p in 0 .. kb - 1 do
+                    dst.[baseDst + p * mr + r] <- 0.0f
+            elif transA then
+                for p in 0 .. kb - 1 do
+                    dst.[baseDst + p * mr + r] <- a.[(p0 + p) * lda + i0 + i]
+            else
+                // contiguous reads along the row of A
+                let src = (i0 + i) * lda + p0
+                for p in 0 .. kb - 1 do
+                    dst.[baseDst + p * mr + r] <- a.[src + p]
 
 /// Packs rows p0..p0+kb−1, columns j0..j0+nb−1 of op(B) into panels of `nr` columns: [panel][p][c].
 let private packB (transB: bool) (b: float32[]) (ldb: int) (p0: int) (kb: int) (j0: int) (nb: int) (dst: float32[]) =
@@ -40,18 +48,26 @@ let private packB (transB: bool) (b: float32[]) (ldb: int) (p0: int) (kb: int) (
     for panel in 0 .. panels - 1 do
         let baseDst = panel * kb * nr
         let jStart = panel * nr
-        let full = jStart + nr <= nb
-        for p in 0 .. kb - 1 do
-            let o = baseDst + p * nr
-            if not transB && full then
-                Array.Copy(b, (p0 + p) * ldb + j0 + jStart, dst, o, nr)
-            else
-                for c in 0 .. nr - 1 do
-                    let j = jStart + c
-                    dst.[o + c] <-
-                        if j < nb then
-                            if transB then b.[(j0 + j) * ldb + p0 + p] else b.[(p0 + p) * ldb + j0 + j]
-                        else 0.0f
+        if transB then
+            // contiguous reads along the rows of the stored (transposed) B
+            for c in 0 .. nr - 1 do
+                let j = jStart + c
+                if j < nb then
+                    let src = (j0 + j) * ldb + p0
+                    for p in 0 .. kb - 1 do
+                        dst.[baseDst + p * nr + c] <- b.[src + p]
+                else
+                    for p in 0 .. kb - 1 do
+                        dst.[baseDst + p * nr + c] <- 0.0f
+        else
+            let full = jStart + nr <= nb
+            for p in 0 .. kb - 1 do
+                let o = baseDst + p * nr
+                if full then Array.Copy(b, (p0 + p) * ldb + j0 + jStart, dst, o, nr)
+                else
+                    for c in 0 .. nr - 1 do
+                        let j = jStart + c
+                        dst.[o + c] <- if j < nb then b.[(p0 + p) * ldb + j0 + j] else 0.0f
 
 /// The 6×16 micro-kernel: tile += Ap(6×kb)·Bp(kb×16), written into c at (row, col) with edge masking.
 let private kernelAvx (ap: float32[]) (aOff: int) (bp: float32[]) (bOff: int) (kb: int)
@@ -68,27 +84,29 @@ let private kernelAvx (ap: float32[]) (aOff: int) (bp: float32[]) (bOff: int) (k
     let mutable c41 = Vector256<float32>.Zero
     let mutable c50 = Vector256<float32>.Zero
     let mutable c51 = Vector256<float32>.Zero
+    let aRef = &MemoryMarshal.GetArrayDataReference ap
+    let bRef = &MemoryMarshal.GetArrayDataReference bp
     let mutable ai = aOff
     let mutable bi = bOff
     for _ in 0 .. kb - 1 do
-        let b0 = Vector256.LoadUnsafe(&bp.[bi])
-        let b1 = Vector256.LoadUnsafe(&bp.[bi + 8])
-        let a0 = Vector256.Create(ap.[ai])
+        let b0 = Vector256.LoadUnsafe(&bRef, unativeint bi)
+        let b1 = Vector256.LoadUnsafe(&bRef, unativeint (bi + 8))
+        let a0 = Vector256.Create(Unsafe.Add(&aRef, ai))
         c00 <- Fma.MultiplyAdd(a0, b0, c00)
         c01 <- Fma.MultiplyAdd(a0, b1, c01)
-        let a1 = Vector256.Create(ap.[ai + 1])
+        let a1 = Vector256.Create(Unsafe.Add(&aRef, ai + 1))
         c10 <- Fma.MultiplyAdd(a1, b0, c10)
         c11 <- Fma.MultiplyAdd(a1, b1, c11)
-        let a2 = Vector256.Create(ap.[ai + 2])
+        let a2 = Vector256.Create(Unsafe.Add(&aRef, ai + 2))
         c20 <- Fma.MultiplyAdd(a2, b0, c20)
         c21 <- Fma.MultiplyAdd(a2, b1, c21)
-        let a3 = Vector256.Create(ap.[ai + 3])
+        let a3 = Vector256.Create(Unsafe.Add(&aRef, ai + 3))
         c30 <- Fma.MultiplyAdd(a3, b0, c30)
         c31 <- Fma.MultiplyAdd(a3, b1, c31)
-        let a4 = Vector256.Create(ap.[ai + 4])
+        let a4 = Vector256.Create(Unsafe.Add(&aRef, ai + 4))
         c40 <- Fma.MultiplyAdd(a4, b0, c40)
         c41 <- Fma.MultiplyAdd(a4, b1, c41)
-        let a5 = Vector256.Create(ap.[ai + 5])
+        let a5 = Vector256.Create(Unsafe.Add(&aRef, ai + 5))
         c50 <- Fma.MultiplyAdd(a5, b0, c50)
         c51 <- Fma.MultiplyAdd(a5, b1, c51)
         ai <- ai + mr
