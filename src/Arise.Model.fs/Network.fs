@@ -33,20 +33,31 @@ type MaskRng(seed: int64) =
         state <- state ^^^ (state <<< 25)
         state <- state ^^^ (state >>> 27)
         uint32 ((state * 0x2545F4914F6CDD1DUL) >>> 32)
+    /// Next 64 random bits.
+    member _.Next64() =
+        state <- state ^^^ (state >>> 12)
+        state <- state ^^^ (state <<< 25)
+        state <- state ^^^ (state >>> 27)
+        state * 0x2545F4914F6CDD1DUL
 
 /// Buffers for forward and backward passes of up to `capacity` rows.
 type Workspace(net: Network, capacity: int) =
     let layers = net.Layers
+    // backward buffers only when training asks for them
+    let delta = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> (capacity * l.Outputs)))
+    let dActs = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> (capacity * l.Inputs)))
+    let gradW = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> l.Weights.Length))
+    let gradB = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> l.Bias.Length))
     /// Input of each layer after dropout (layer i reads Acts[i]).
     member val Acts: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
     /// Pre-activation output of each layer.
     member val Z: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Outputs))
     /// Dropout scale (0 or 1/(1−p)) applied to each layer's input.
     member val Masks: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
-    member val Delta: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Outputs))
-    member val DActs: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
-    member val GradW: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate l.Weights.Length)
-    member val GradB: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate l.Bias.Length)
+    member _.Delta: float32[][] = delta.Value
+    member _.DActs: float32[][] = dActs.Value
+    member _.GradW: float32[][] = gradW.Value
+    member _.GradB: float32[][] = gradB.Value
     member _.Capacity = capacity
 
 /// Adam optimiser state.
@@ -84,11 +95,18 @@ module Network =
     /// Number of trainable parameters.
     let parameterCount (net: Network) = net.Layers |> Array.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
 
+    /// Dropout scales: 0 with probability `rate` (to 1/65536), else 1/(1−rate); four 16-bit draws per 64 random bits.
     let private fillMask (rng: MaskRng) (rate: float) (mask: float32[]) (count: int) =
-        let threshold = uint32 (rate * 4294967296.0 |> min 4294967295.0)
+        let threshold = uint64 (Math.Round(rate * 65536.0))
         let keep = float32 (1.0 / (1.0 - rate))
-        for i in 0 .. count - 1 do
-            mask.[i] <- if rng.Next() < threshold then 0.0f else keep
+        let mutable i = 0
+        while i < count do
+            let mutable bits = rng.Next64()
+            let stop = min count (i + 4)
+            while i < stop do
+                mask.[i] <- if (bits &&& 0xFFFFUL) < threshold then 0.0f else keep
+                bits <- bits >>> 16
+                i <- i + 1
 
     /// Forward pass of `rows` inputs (rows × Inputs in x). With a generator, dropout is applied (training or MC
     /// sampling); without, it is off. Leaves pre-activations in ws.Z; returns the logits array (ws.Z of the last layer).
@@ -104,7 +122,8 @@ module Network =
             else
                 let zPrev = ws.Z.[i - 1]
                 for k in 0 .. n - 1 do
-                    input.[k] <- max zPrev.[k] 0.0f
+                    let v = zPrev.[k]
+                    input.[k] <- if v > 0.0f then v else 0.0f
             match rng with
             | Some r when rate > 0.0 ->
                 fillMask r rate ws.Masks.[i] n
@@ -119,7 +138,18 @@ module Network =
     /// Row-wise softmax of rows × classes logits into `probs`.
     let softmax (logits: float32[]) (rows: int) (classes: int) (probs: float32[]) =
         for r in 0 .. rows - 1 do
-            TensorPrimitives.SoftMax(ReadOnlySpan(logits, r * classes, classes), Span(probs, r * classes, classes))
+            let o = r * classes
+            let mutable m = Single.NegativeInfinity
+            for c in 0 .. classes - 1 do
+                if logits.[o + c] > m then m <- logits.[o + c]
+            let mutable sum = 0.0f
+            for c in 0 .. classes - 1 do
+                let e = MathF.Exp(logits.[o + c] - m)
+                probs.[o + c] <- e
+                sum <- sum + e
+            let inv = 1.0f / sum
+            for c in 0 .. classes - 1 do
+                probs.[o + c] <- probs.[o + c] * inv
 
     /// A fresh Adam state for a network.
     let adam (learningRate: float) (net: Network) =

@@ -40,14 +40,15 @@ module Prediction =
         let perChunk = max 1 (4096 / samples)
         let chunks = (count + perChunk - 1) / perChunk
         let results = Array.zeroCreate count
-        let runChunk (ch: int) =
+        let maxRows = 4096
+        let runChunk (ws: Workspace) (ch: int) =
             let first = ch * perChunk
             let n = min perChunk (count - first)
             // rows: each input repeated T times (passes of one input are contiguous); big chunks split by rows
-            let maxRows = 4096
-            let ws = Workspace(net, min maxRows (n * samples))
             let rng = MaskRng(int64 seed * 1000003L + int64 ch)
-            let probs = Array.init n (fun _ -> Array.init samples (fun _ -> Array.zeroCreate classes))
+            // running sums per input: probabilities and the entropy of each pass
+            let sumP = Array.init n (fun _ -> Array.zeroCreate classes)
+            let sumH = Array.zeroCreate n
             let total = n * samples
             let mutable start = 0
             let xb = Array.zeroCreate (min maxRows total * inputs)
@@ -60,18 +61,30 @@ module Prediction =
                 let logits = Network.forward 1 ws net xb rows (Some rng)
                 Network.softmax logits rows classes pb
                 for r in 0 .. rows - 1 do
-                    let g = start + r
-                    let dst = probs.[g / samples].[g % samples]
+                    let i = (start + r) / samples
+                    let acc = sumP.[i]
+                    let mutable h = 0.0
                     for c in 0 .. classes - 1 do
-                        dst.[c] <- float pb.[r * classes + c]
+                        let p = float pb.[r * classes + c]
+                        acc.[c] <- acc.[c] + p
+                        if p > 0.0 then h <- h - p * log p
+                    sumH.[i] <- sumH.[i] + h
                 start <- start + rows
             for i in 0 .. n - 1 do
-                results.[first + i] <- summarise probs.[i]
+                let mean = sumP.[i] |> Array.map (fun v -> v / float samples)
+                let h = entropy mean
+                results.[first + i] <-
+                    { Probabilities = mean
+                      MutualInformation = max 0.0 (h - sumH.[i] / float samples)
+                      Entropy = h }
+        let rowsNeeded = min maxRows (min count perChunk * samples)
         if threads > 1 && chunks > 1 then
-            Parallel.For(0, chunks, ParallelOptions(MaxDegreeOfParallelism = threads), (fun ch -> runChunk ch)) |> ignore
+            Parallel.For(0, chunks, ParallelOptions(MaxDegreeOfParallelism = threads),
+                         (fun () -> Workspace(net, rowsNeeded)), (fun ch _ ws -> runChunk ws ch; ws), ignore) |> ignore
         else
+            let ws = Workspace(net, rowsNeeded)
             for ch in 0 .. chunks - 1 do
-                runChunk ch
+                runChunk ws ch
         results
 
     /// Class probabilities with dropout off (one deterministic pass), count × classes.
@@ -84,8 +97,9 @@ module Prediction =
         while start < count do
             let rows = min chunk (count - start)
             let logits = Network.forward threads ws net x.[start * a.Inputs .. (start + rows) * a.Inputs - 1] rows None
-            for r in 0 .. rows - 1 do
-                System.Numerics.Tensors.TensorPrimitives.SoftMax(ReadOnlySpan(logits, r * a.Classes, a.Classes), Span(out, (start + r) * a.Classes, a.Classes))
+            let probs = Array.zeroCreate (rows * a.Classes)
+            Network.softmax logits rows a.Classes probs
+            Array.blit probs 0 out (start * a.Classes) (rows * a.Classes)
             start <- start + rows
         out
 
