@@ -123,6 +123,13 @@ let tests =
             Expect.floatClose Accuracy.veryHigh frames.[1].Positions.[0].X 0.1 "second frame x"
         }
 
+        test "a declared but unwritten trailing Z column is tolerated, a partly written one is not" {
+            let header = "2\nProperties=species:S:1:pos:R:3:Z:I:1 pbc=\"F F F\"\n"
+            let s = Xyz.parse "f.xyz" (header + "Fe 0 0 0\nFe 1 1 1\n") |> ok "no Z column" |> List.exactlyOne
+            Expect.equal s.Numbers [| 26; 26 |] "species from the symbols"
+            Expect.isError (Xyz.parse "f.xyz" (header + "Fe 0 0 0 26\nFe 1 1 1\n")) "mixed widths"
+        }
+
         test "a truncated multi-frame XYZ names the line" {
             let e = Xyz.parse "f.xyz" "2\nok\nH 0 0 0\nH 0 0 1\n3\nbroken\nH 0 0 0\n" |> err "truncated"
             Expect.equal e.File "f.xyz" "file named"

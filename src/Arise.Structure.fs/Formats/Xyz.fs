@@ -90,10 +90,20 @@ let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
             Pbc.make (parseBool commentLine t.[0]) (parseBool commentLine t.[1]) (parseBool commentLine t.[2])
         | None -> if cell.IsSome then Pbc.all else Pbc.none
     if Pbc.any pbc && cell.IsNone then failAt commentLine "pbc is set but there is no Lattice"
-    let columns =
+    let declared =
         match find "Properties" with
         | Some spec -> parseProperties commentLine spec
         | None -> [ { Name = "species"; Kind = 'S'; Width = 1 }; { Name = "pos"; Kind = 'R'; Width = 3 } ]
+    // Some writers declare a trailing Z:I:1 column (redundant with species) but do not write it: accept such
+    // frames when every atom line has exactly the columns before Z.
+    let columns =
+        match List.rev declared with
+        | { Name = "Z"; Kind = 'I'; Width = 1 } :: (_ :: _ as before) when before |> List.exists (fun c -> c.Name = "species") ->
+            let shorter = List.rev before
+            let w = shorter |> List.sumBy (fun c -> c.Width)
+            let atomLines = lines.[start + 2 .. min (lines.Length - 1) (start + 1 + natoms)]
+            if atomLines.Length = natoms && atomLines |> Array.forall (fun l -> (tokens l).Length = w) then shorter else declared
+        | _ -> declared
     let width = columns |> List.sumBy (fun c -> c.Width)
     let species = columns |> List.tryFind (fun c -> c.Name = "species" || c.Name = "Z")
     if not (columns |> List.exists (fun c -> c.Name = "pos" && c.Kind = 'R' && c.Width = 3)) then
