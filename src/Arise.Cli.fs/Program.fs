@@ -102,8 +102,36 @@ type EvaluateArgs =
             | Prototypes _ -> "prototype library to test on (periodic cells and finite supercells, pristine)."
             | Samples _ -> "Monte Carlo dropout passes T (default 100)."
 
+/// Options of `spm`.
+type SpmArgs =
+    | [<MainCommand; Mandatory>] File of path: string
+    | [<Mandatory>] Out of dir: string
+    | Box of edge: float
+    | Stride of step: float
+    | Mode of mode: string
+    | Samples of t: int
+    | Min_Atoms of n: int
+    | Model of file: string
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "the sample (a polycrystal, a nanoparticle, STEM coordinates...)."
+            | Out _ -> "output folder: spm.npz, boxes.csv, atoms.xyz (per-atom labels), map_*.html; chunks/ for resuming."
+            | Box _ -> "box edge in the sample's length unit (default 16; paper: 16 Å slabs, 12 Å nanoparticles, 100 px STEM)."
+            | Stride _ -> "step between boxes (default 1; paper: 1 Å, 4 px for STEM)."
+            | Mode _ -> "slab (default: in-plane, box spans the thickness), bulk (3D grid) or rod (along the longest axis)."
+            | Samples _ -> "Monte Carlo dropout passes T per box (default 100)."
+            | Min_Atoms _ -> "boxes with fewer atoms are marked empty (default 10)."
+            | Model _ -> "model file (default: the embedded model)."
+            | Format _ -> "read the file in this format."
+            | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+
 /// The verbs.
 type Verb =
+    | [<CliPrefix(CliPrefix.None)>] Spm of ParseResults<SpmArgs>
     | [<CliPrefix(CliPrefix.None)>] Classify of ParseResults<ClassifyArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateArgs>
@@ -114,6 +142,7 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
+            | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
             | Classify _ -> "recognise the crystal structure: top classes with probabilities and the mutual information (uncertainty)."
             | Train _ -> "train a model on a prototype library (descriptors, 80/20 split, Adam, best validation weights)."
             | Evaluate _ -> "accuracy of a model on the pristine structures of a prototype library."
@@ -156,6 +185,30 @@ let main argv =
                 eprintfn "error: %s" e
                 2
             | Ok options -> InfoCommand.run (args.Contains InfoArgs.Json) options (args.GetResult(InfoArgs.Files, defaultValue = []))
+        | Spm args ->
+            let mode =
+                match args.GetResult(SpmArgs.Mode, defaultValue = "slab").ToLowerInvariant() with
+                | "slab" | "2d" -> Ok Arise.Spm.SpmMode.Slab
+                | "bulk" | "3d" -> Ok Arise.Spm.SpmMode.Bulk
+                | "rod" | "1d" -> Ok Arise.Spm.SpmMode.Rod
+                | other -> Error(sprintf "--mode %s: unknown mode (slab, bulk or rod)" other)
+            let samples = args.GetResult(SpmArgs.Samples, defaultValue = 100)
+            match mode, readOptions (args.TryGetResult SpmArgs.Format) (args.TryGetResult SpmArgs.Types), Models.load (args.TryGetResult SpmArgs.Model) with
+            | Error e, _, _
+            | _, Error e, _
+            | _, _, Error e ->
+                eprintfn "error: %s" e
+                2
+            | _ when samples < 1 ->
+                eprintfn "error: --samples must be ≥ 1"
+                2
+            | Ok m, Ok ro, Ok model ->
+                let settings: Arise.Spm.SpmSettings =
+                    { Mode = m
+                      Box = args.GetResult(SpmArgs.Box, defaultValue = 16.0)
+                      Stride = args.GetResult(SpmArgs.Stride, defaultValue = 1.0)
+                      MinAtoms = args.GetResult(SpmArgs.Min_Atoms, defaultValue = 10) }
+                SpmCommand.run model settings samples ro (args.GetResult SpmArgs.File) (args.GetResult SpmArgs.Out)
         | Classify args ->
             let output =
                 if args.Contains ClassifyArgs.Json then ClassifyCommand.AsJson

@@ -49,7 +49,7 @@ module Classifier =
             let descriptors =
                 structures
                 |> Array.map (fun s ->
-                    if Structure.count s < 2 then Error "a single atom has no neighbours: nothing to classify"
+                    if Structure.count s < 2 && not (Structure.isPeriodic s) then Error "a single atom has no neighbours: nothing to classify"
                     else
                         try AriseDescriptor.computeWith calc options s
                         with ex -> Error(sprintf "descriptor failed: %s" ex.Message))

@@ -1,0 +1,167 @@
+namespace Arise.Spm
+
+open System
+open System.IO
+open System.Threading
+open System.Threading.Tasks
+open Arise.Structure
+open Arise.Soap
+open Arise.Model
+
+/// Everything a strided-pattern-matching run produces, box by box (flat index: x slowest, then y, then z).
+type SpmResult =
+    { Grid: SpmGrid
+      Classes: string[]
+      MaterialTypes: string[]
+      Centres: Vec3[]
+      /// Atoms in each box.
+      Atoms: int[]
+      /// Class probabilities, boxes × classes (NaN for empty boxes).
+      Probabilities: float32[]
+      /// Mutual information (nats; NaN for empty boxes).
+      MutualInformation: float[]
+      /// Most probable class (−1 for empty boxes).
+      Argmax: int[]
+      /// Hidden-layer pre-activations (dropout off), one array boxes × width per hidden layer (NaN for empty boxes).
+      Hidden: float32[][]
+      /// Per atom of the sample: mean probabilities over the boxes containing it (atoms × classes) and the count.
+      AtomProbabilities: float32[]
+      AtomMutualInformation: float[]
+      AtomBoxes: int[] }
+
+/// Timing of a run (seconds).
+type SpmTiming = { Extraction: float; Descriptors: float; Network: float }
+
+/// Running strided pattern matching over a sample.
+module Spm =
+    /// Boxes per chunk: computed together, written together (the unit of resumption).
+    let chunkSize = 512
+
+    let private chunkFile (dir: string) (c: int) = Path.Combine(dir, sprintf "chunk_%05d.npz" c)
+
+    /// Runs SPM. When `chunkDir` is given, each finished chunk is written there and chunks already present are
+    /// read back instead of recomputed (an interrupted run resumes where it stopped). `progress done total`.
+    let run (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure)
+            (chunkDir: string option) (progress: int -> int -> unit) (cancel: CancellationToken) : SpmResult * SpmTiming =
+        let meta = model.Metadata
+        let classes = meta.Classes.Length
+        let n = grid.Count
+        let nx, ny, nz = grid.Shape
+        let centres = Array.init n (fun f -> let i, j, k = f / (ny * nz), (f / nz) % ny, f % nz in SpmGrid.centre grid i j k)
+        let cells = CellList.build sample
+        let options = Classifier.descriptorOptions model |> Result.defaultWith failwith
+        let calc = Soap.create options.Soap |> Result.defaultWith failwith
+        let dim = meta.Inputs
+        let widths = model.Network.Layers |> Array.take (model.Network.Layers.Length - 1) |> Array.map (fun l -> l.Outputs)
+        let atoms = Array.zeroCreate n
+        let probs = Array.create (n * classes) nanf
+        let mi = Array.create n nan
+        let argmax = Array.create n -1
+        let hidden = widths |> Array.map (fun w -> Array.create (n * w) nanf)
+        let natoms = Structure.count sample
+        let atomProbs = Array.zeroCreate (natoms * classes)
+        let atomMi = Array.zeroCreate natoms
+        let atomBoxes = Array.zeroCreate natoms
+        let mutable tExtract, tDesc, tNet = 0.0, 0.0, 0.0
+        let chunks = (n + chunkSize - 1) / chunkSize
+        chunkDir |> Option.iter (Directory.CreateDirectory >> ignore)
+        let mutable finished = 0
+        let mutable c = 0
+        while c < chunks && not cancel.IsCancellationRequested do
+            let first = c * chunkSize
+            let count = min chunkSize (n - first)
+            let sw = Diagnostics.Stopwatch.StartNew()
+            // atoms of every box of the chunk
+            let members = Array.zeroCreate count
+            let boxes = Array.zeroCreate count
+            Parallel.For(0, count, (fun () -> NeighbourBuffer()), (fun b _ (buf: NeighbourBuffer) ->
+                let idx, pos = SpmGrid.atomsInBox cells grid centres.[first + b] buf
+                members.[b] <- idx
+                boxes.[b] <- Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
+                buf), ignore) |> ignore
+            tExtract <- tExtract + sw.Elapsed.TotalSeconds
+            let cached =
+                match chunkDir with
+                | Some dir when File.Exists(chunkFile dir c) ->
+                    match Npy.readNpz (chunkFile dir c) with
+                    | Ok m when m.ContainsKey "probabilities" && (Npy.asInt32 m.["atoms"]).Length = count -> Some m
+                    | _ -> None
+                | _ -> None
+            match cached with
+            | Some m ->
+                Array.blit (Npy.asInt32 m.["atoms"]) 0 atoms first count
+                Array.blit (Npy.asFloat32 m.["probabilities"]) 0 probs (first * classes) (count * classes)
+                Array.blit (Npy.asFloat64 m.["mutual_information"]) 0 mi first count
+                Array.blit (Npy.asInt32 m.["argmax"]) 0 argmax first count
+                hidden |> Array.iteri (fun h arr -> Array.blit (Npy.asFloat32 m.[sprintf "hidden_%d" h]) 0 arr (first * widths.[h]) (count * widths.[h]))
+            | None ->
+                sw.Restart()
+                let descriptors = Array.create count None
+                Parallel.For(0, count, (fun b ->
+                    atoms.[first + b] <- members.[b].Length
+                    if members.[b].Length >= max 2 settings.MinAtoms then
+                        match AriseDescriptor.computeWith calc { options with Threads = 1 } boxes.[b] with
+                        | Ok d -> descriptors.[b] <- Some d.Vector
+                        | Error _ -> ())) |> ignore
+                tDesc <- tDesc + sw.Elapsed.TotalSeconds
+                sw.Restart()
+                let valid = [| for b in 0 .. count - 1 do if descriptors.[b].IsSome then b |]
+                if valid.Length > 0 then
+                    let x = Array.zeroCreate (valid.Length * dim)
+                    valid |> Array.iteri (fun r b -> descriptors.[b].Value |> Array.iteri (fun k v -> x.[r * dim + k] <- float32 v))
+                    let preds = Prediction.monteCarlo Environment.ProcessorCount (seed + c) samples model.Network x valid.Length
+                    let hid = Prediction.hidden model.Network x valid.Length
+                    valid |> Array.iteri (fun r b ->
+                        let f = first + b
+                        let p = preds.[r]
+                        for k in 0 .. classes - 1 do
+                            probs.[f * classes + k] <- float32 p.Probabilities.[k]
+                        mi.[f] <- p.MutualInformation
+                        argmax.[f] <- p.Probabilities |> Array.indexed |> Array.maxBy snd |> fst
+                        hid |> Array.iteri (fun h arr -> Array.blit arr (r * widths.[h]) hidden.[h] (f * widths.[h]) widths.[h]))
+                tNet <- tNet + sw.Elapsed.TotalSeconds
+                match chunkDir with
+                | Some dir ->
+                    Npy.writeNpz (chunkFile dir c)
+                        [ yield "atoms", Npy.int32Vector atoms.[first .. first + count - 1]
+                          yield "probabilities", Npy.float32Matrix count classes probs.[first * classes .. (first + count) * classes - 1]
+                          yield "mutual_information", Npy.float64Vector mi.[first .. first + count - 1]
+                          yield "argmax", Npy.int32Vector argmax.[first .. first + count - 1]
+                          for h in 0 .. widths.Length - 1 ->
+                              sprintf "hidden_%d" h, Npy.float32Matrix count widths.[h] hidden.[h].[first * widths.[h] .. (first + count) * widths.[h] - 1] ]
+                | None -> ()
+            // per-atom sums
+            for b in 0 .. count - 1 do
+                let f = first + b
+                if argmax.[f] >= 0 then
+                    for a in members.[b] do
+                        atomBoxes.[a] <- atomBoxes.[a] + 1
+                        atomMi.[a] <- atomMi.[a] + mi.[f]
+                        for k in 0 .. classes - 1 do
+                            atomProbs.[a * classes + k] <- atomProbs.[a * classes + k] + probs.[f * classes + k]
+            finished <- finished + count
+            progress finished n
+            c <- c + 1
+        for a in 0 .. natoms - 1 do
+            if atomBoxes.[a] > 0 then
+                let inv = 1.0f / float32 atomBoxes.[a]
+                for k in 0 .. classes - 1 do
+                    atomProbs.[a * classes + k] <- atomProbs.[a * classes + k] * inv
+                atomMi.[a] <- atomMi.[a] / float atomBoxes.[a]
+            else
+                for k in 0 .. classes - 1 do
+                    atomProbs.[a * classes + k] <- nanf
+                atomMi.[a] <- nan
+        { Grid = grid
+          Classes = meta.Classes
+          MaterialTypes = meta.MaterialTypes
+          Centres = centres
+          Atoms = atoms
+          Probabilities = probs
+          MutualInformation = mi
+          Argmax = argmax
+          Hidden = hidden
+          AtomProbabilities = atomProbs
+          AtomMutualInformation = atomMi
+          AtomBoxes = atomBoxes },
+        { Extraction = tExtract; Descriptors = tDesc; Network = tNet }

@@ -1,0 +1,111 @@
+/// Writing SPM results: .npz for numpy, boxes.csv, per-atom labels as extended XYZ, and Plotly pictures.
+module Arise.Spm.SpmOutput
+
+open System
+open System.IO
+open System.Globalization
+open Arise.Structure
+open Arise.Model
+open Plotly.NET
+
+let private inv = CultureInfo.InvariantCulture
+
+/// spm.npz: grid (shape, origin, step, edge), centres, atoms, probabilities, mutual_information, argmax, classes,
+/// material_types, hidden_0.. (numpy.load-able).
+let writeNpz (path: string) (r: SpmResult) =
+    let nx, ny, nz = r.Grid.Shape
+    let n = r.Centres.Length
+    Npy.writeNpz path
+        [ yield "shape", Npy.int32Vector [| nx; ny; nz |]
+          yield "origin", Npy.float64Vector (Vec3.toArray r.Grid.Origin)
+          yield "step", Npy.float64Vector (Vec3.toArray r.Grid.Step)
+          yield "edge", Npy.float64Vector (Vec3.toArray r.Grid.Edge)
+          yield "centres", { Npy.float64Vector (r.Centres |> Array.collect Vec3.toArray) with Shape = [ n; 3 ] }
+          yield "atoms", Npy.int32Vector r.Atoms
+          yield "probabilities", Npy.float32Matrix n r.Classes.Length r.Probabilities
+          yield "mutual_information", Npy.float64Vector r.MutualInformation
+          yield "argmax", Npy.int32Vector r.Argmax
+          yield "classes", Npy.stringVector r.Classes
+          yield "material_types", Npy.stringVector r.MaterialTypes
+          for h in 0 .. r.Hidden.Length - 1 ->
+              sprintf "hidden_%d" h, Npy.float32Matrix n (r.Hidden.[h].Length / max 1 n) r.Hidden.[h] ]
+
+/// boxes.csv: x,y,z,atoms,class,probability,mutual_information (empty boxes: class "empty").
+let writeCsv (path: string) (r: SpmResult) =
+    use w = new StreamWriter(path)
+    w.WriteLine "x,y,z,atoms,class,probability,mutual_information"
+    let c = r.Classes.Length
+    for f in 0 .. r.Centres.Length - 1 do
+        let p = r.Centres.[f]
+        let cls, prob, mi =
+            if r.Argmax.[f] < 0 then "empty", "", ""
+            else
+                r.Classes.[r.Argmax.[f]], (float r.Probabilities.[f * c + r.Argmax.[f]]).ToString("0.######", inv), r.MutualInformation.[f].ToString("0.######", inv)
+        w.WriteLine(String.Join(",", p.X.ToString("R", inv), p.Y.ToString("R", inv), p.Z.ToString("R", inv), string r.Atoms.[f], cls, prob, mi))
+
+/// atoms.xyz: the sample with per-atom arise_class, arise_probability, arise_mutual_information, arise_boxes
+/// (averages over the boxes containing each atom), for OVITO or ASE.
+let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
+    let c = r.Classes.Length
+    let n = Structure.count sample
+    let best = Array.init n (fun a -> if r.AtomBoxes.[a] = 0 then -1 else (Array.init c (fun k -> r.AtomProbabilities.[a * c + k]) |> Array.indexed |> Array.maxBy snd |> fst))
+    let labelled =
+        sample
+        |> Structure.withProperty "arise_class" (Texts(1, best |> Array.map (fun b -> if b < 0 then "none" else r.Classes.[b])))
+        |> Structure.withProperty "arise_probability" (Reals(1, Array.init n (fun a -> if best.[a] < 0 then 0.0 else float r.AtomProbabilities.[a * c + best.[a]])))
+        |> Structure.withProperty "arise_mutual_information" (Reals(1, Array.init n (fun a -> if Double.IsNaN r.AtomMutualInformation.[a] then -1.0 else r.AtomMutualInformation.[a])))
+        |> Structure.withProperty "arise_boxes" (Integers(1, r.AtomBoxes))
+    StructureIO.writeXyz path [ labelled ]
+
+/// The two scanned axes shown in maps (slab: the in-plane axes; bulk: x and y at the central z slice).
+let private mapAxes (g: SpmGrid) =
+    let nx, ny, nz = g.Shape
+    let dims = [| nx; ny; nz |]
+    let scanned = [| 0 .. 2 |] |> Array.filter (fun k -> dims.[k] > 1)
+    match scanned with
+    | [| a; b |] -> a, b
+    | [| a; b; _ |] -> a, b
+    | [| a |] -> a, (if a = 2 then 1 else 2)
+    | _ -> 0, 1
+
+/// A 2D map (values per box of the central slice) as an HTML heatmap with plotly.js embedded.
+let private heatmap (path: string) (title: string) (r: SpmResult) (value: int -> float) =
+    let g = r.Grid
+    let nx, ny, nz = g.Shape
+    let dims = [| nx; ny; nz |]
+    let a, b = mapAxes g
+    let c = 3 - a - b
+    let fixedIndex = dims.[c] / 2
+    let at (ia: int) (ib: int) =
+        let idx = Array.zeroCreate 3
+        idx.[a] <- ia
+        idx.[b] <- ib
+        idx.[c] <- fixedIndex
+        SpmGrid.index g idx.[0] idx.[1] idx.[2]
+    let coord k i = (Vec3.toArray g.Origin).[k] + float i * (Vec3.toArray g.Step).[k]
+    let z = [ for ib in 0 .. dims.[b] - 1 -> [ for ia in 0 .. dims.[a] - 1 -> value (at ia ib) ] ]
+    let xs = [ for ia in 0 .. dims.[a] - 1 -> coord a ia ]
+    let ys = [ for ib in 0 .. dims.[b] - 1 -> coord b ib ]
+    Chart.Heatmap(zData = z, X = xs, Y = ys)
+    |> Chart.withTitle title
+    |> Chart.withXAxisStyle (string "xyz".[a])
+    |> Chart.withYAxisStyle (string "xyz".[b])
+    |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
+    |> Chart.saveHtml (path, OpenInBrowser = false)
+
+/// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
+/// non-empty boxes (at most `maxClasses`). Returns the files written.
+let writeMaps (dir: string) (r: SpmResult) =
+    let c = r.Classes.Length
+    let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
+    let frequent =
+        nonEmpty |> Array.countBy id |> Array.sortByDescending snd
+        |> Array.filter (fun (_, k) -> float k >= 0.02 * float nonEmpty.Length) |> Array.truncate 6 |> Array.map fst
+    [ let miPath = Path.Combine(dir, "map_mutual_information.html")
+      heatmap miPath "Mutual information (nats)" r (fun f -> r.MutualInformation.[f])
+      yield miPath
+      for cls in frequent do
+          let safe = String(r.Classes.[cls] |> Seq.map (fun ch -> if Char.IsLetterOrDigit ch then ch else '_') |> Array.ofSeq)
+          let p = Path.Combine(dir, sprintf "map_probability_%s.html" safe)
+          heatmap p (sprintf "Probability of %s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) r (fun f -> float r.Probabilities.[f * c + cls])
+          yield p ]
