@@ -118,7 +118,8 @@ module Spm =
                             probs.[f * classes + k] <- float32 p.Probabilities.[k]
                         mi.[f] <- p.MutualInformation
                         argmax.[f] <- p.Probabilities |> Array.indexed |> Array.maxBy snd |> fst
-                        hid |> Array.iteri (fun h arr -> Array.blit arr (r * widths.[h]) hidden.[h] (f * widths.[h]) widths.[h]))
+                        for h in 0 .. widths.Length - 1 do
+                            Array.blit hid.[h] (r * widths.[h]) hidden.[h] (f * widths.[h]) widths.[h])
                 tNet <- tNet + sw.Elapsed.TotalSeconds
                 match chunkDir with
                 | Some dir ->
