@@ -18,7 +18,7 @@ let private tinyLibrary () =
           proto "cnt_6_0" "Nanotubes" (Nanotube.build 1.42 6 0 (Nanotube.cellsFor 100 6 0)) ]
       Errors = [] }
 
-let private tinyModel =
+let tinyModel =
     lazy
         (let dir = Path.Combine(Path.GetTempPath(), "arise-tiny-" + Guid.NewGuid().ToString("N"))
          let set, errors = TrainingSet.generate (tinyLibrary ()) dir 2 (fun _ _ -> ()) Threading.CancellationToken.None

@@ -1,0 +1,97 @@
+module Arise.Tests.SpmTests
+
+open System
+open System.IO
+open Expecto
+open Arise.Structure
+open Arise.Model
+open Arise.Spm
+open Arise.Tests.Common
+
+/// A slab bicrystal: fcc Cu for x < 0, bcc Fe for x ≥ 0 (about 40 × 20 × 8 Å).
+let private bicrystal () =
+    let fcc = Crystals.fcc 29 3.61 |> Supercell.repeat 6 6 2
+    let bcc = Crystals.bcc 26 2.87 |> Supercell.repeat 8 7 3
+    let left = fcc.Positions |> Array.map (fun p -> p - Vec3.make 21.66 0.0 0.0)
+    let right = bcc.Positions |> Array.map (fun p -> p + Vec3.make 1.0 0.0 0.0)
+    let keep (p: Vec3) = p.Y < 20.0 && p.Z < 7.0
+    let ps = Array.append (left |> Array.filter keep) (right |> Array.filter keep)
+    let zs = Array.append (left |> Array.filter keep |> Array.map (fun _ -> 29)) (right |> Array.filter keep |> Array.map (fun _ -> 26))
+    Structure.cluster ps zs
+
+[<Tests>]
+let tests =
+    testList "spm" [
+        test "slab grids span the sample in-plane and the whole thickness" {
+            let s = bicrystal ()
+            let grid, warnings = SpmGrid.create { SpmGrid.defaults with Box = 10.0; Stride = 2.0 } s |> ok "grid"
+            let lo, hi = Structure.bounds s
+            let nx, ny, nz = grid.Shape
+            Expect.equal nz 1 "one position across the thickness"
+            Expect.equal nx (int (floor ((hi.X - lo.X - 10.0) / 2.0)) + 1) "x positions"
+            Expect.equal ny (int (floor ((hi.Y - lo.Y - 10.0) / 2.0)) + 1) "y positions"
+            Expect.isGreaterThan grid.Edge.Z (hi.Z - lo.Z) "box spans the thickness"
+            Expect.isEmpty warnings "no warnings"
+        }
+
+        test "bad settings are reported: stride ≤ 0, box larger than the sample, a thin sample in bulk mode" {
+            let s = bicrystal ()
+            Expect.stringContains (SpmGrid.create { SpmGrid.defaults with Stride = 0.0 } s |> err "stride") "stride" "stride"
+            let g, w = SpmGrid.create { SpmGrid.defaults with Box = 500.0 } s |> ok "big box"
+            Expect.equal g.Count 1 "one centred box"
+            Expect.isNonEmpty w "and a warning"
+            let _, w2 = SpmGrid.create { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 30.0 } s |> ok "bulk"
+            Expect.exists w2 (fun m -> m.Contains "slab") "2D sample in bulk mode"
+        }
+
+        testProperty "atoms in a box equal those found by scanning all atoms" <| fun (seed: int) ->
+            let rng = Random(seed)
+            let s = bicrystal ()
+            let grid, _ = SpmGrid.create { SpmGrid.defaults with Box = 4.0 + 8.0 * rng.NextDouble(); Stride = 3.0 } s |> ok "grid"
+            let cells = CellList.build s
+            let buffer = NeighbourBuffer()
+            let nx, ny, nz = grid.Shape
+            let c = SpmGrid.centre grid (rng.Next nx) (rng.Next ny) (rng.Next nz)
+            let idx, _ = SpmGrid.atomsInBox cells grid c buffer
+            let h = 0.5 * grid.Edge
+            let brute =
+                [| for i in 0 .. Structure.count s - 1 do
+                       let d = s.Positions.[i] - c
+                       if d.X >= -h.X && d.X < h.X && d.Y >= -h.Y && d.Y < h.Y && d.Z >= -h.Z && d.Z < h.Z then i |]
+            Expect.equal (Array.sort idx) brute "same atoms"
+
+        test "a bicrystal is mapped fcc on one side and bcc on the other, with results that resume from chunks" {
+            let _, model = ModelTests.tinyModel.Force()
+            let s = bicrystal ()
+            let settings = { SpmGrid.defaults with Box = 12.0; Stride = 4.0 }
+            let grid, _ = SpmGrid.create settings s |> ok "grid"
+            let dir = Path.Combine(Path.GetTempPath(), "arise-spm-" + Guid.NewGuid().ToString("N"))
+            try
+                let r, _ = Spm.run model 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+                let fcc = Array.IndexOf(model.Metadata.Classes, "fcc_Cu")
+                let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
+                let side cls predicate =
+                    [| for f in 0 .. grid.Count - 1 do if predicate r.Centres.[f].X && r.Argmax.[f] >= 0 then r.Argmax.[f] = cls |]
+                let leftFcc = side fcc (fun x -> x < -8.0)
+                let rightBcc = side bcc (fun x -> x > 8.0)
+                Expect.isNonEmpty leftFcc "boxes on the fcc side"
+                Expect.isTrue (Array.forall id leftFcc) "fcc side is fcc"
+                Expect.isTrue (Array.forall id rightBcc) "bcc side is bcc"
+                // per-atom labels: atoms far from the boundary carry their grain's class
+                let c = r.Classes.Length
+                for a in 0 .. Structure.count s - 1 do
+                    let x = s.Positions.[a].X
+                    if r.AtomBoxes.[a] > 0 && abs x > 12.0 then
+                        let best = Array.init c (fun k -> r.AtomProbabilities.[a * c + k]) |> Array.indexed |> Array.maxBy snd |> fst
+                        Expect.equal best (if x < 0.0 then fcc else bcc) "atom label"
+                // a second run reads the chunks back and gives the same maps
+                let r2, _ = Spm.run model 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+                Expect.equal r2.Argmax r.Argmax "resumed from chunks"
+                SpmOutput.writeCsv (Path.Combine(dir, "boxes.csv")) r
+                let lines = File.ReadAllLines(Path.Combine(dir, "boxes.csv"))
+                Expect.equal lines.[0] "x,y,z,atoms,class,probability,mutual_information" "csv header"
+                Expect.equal lines.Length (grid.Count + 1) "one row per box"
+            finally
+                if Directory.Exists dir then Directory.Delete(dir, true)
+        }
+    ]
