@@ -5,16 +5,7 @@
 //
 //   ./arise --version        # builds the libraries once
 //   dotnet fsi scripts/fig2.fsx [--samples 1000] [--data ../shared/data]
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/System.Numerics.Tensors.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Plotly.NET.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/DynamicObj.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Giraffe.ViewEngine.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Newtonsoft.Json.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Structure.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Soap.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Model.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Spm.dll"
+#load "Common.fsx"
 
 open System
 open System.IO
@@ -22,13 +13,10 @@ open Arise.Structure
 open Arise.Model
 open Arise.Spm
 
-let args = fsi.CommandLineArgs |> Array.skip 1
-let arg name def =
-    match Array.tryFindIndex ((=) name) args with
-    | Some i when i + 1 < args.Length -> args.[i + 1]
-    | _ -> def
-let root = Path.Combine(__SOURCE_DIRECTORY__, "..")
-let data = arg "--data" (Path.Combine(root, "..", "shared", "data"))
+open Common
+let arg = ScriptArgs.get
+let root = ScriptArgs.root
+let data = ScriptArgs.data
 let samples = int (arg "--samples" "1000")
 let model = ModelFile.load (Path.Combine(root, "models", "arise-108.model")) |> Result.defaultWith failwith
 let wanted = [ "fcc", "fcc_Cu_A_cF4_225_a"; "bcc", "bcc_W_A_cI2_229_a"; "hcp", "hcp_Mg_A_hP2_194_c"; "diamond", "diam_C_A_cF8_227_a" ]

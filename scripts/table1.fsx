@@ -7,11 +7,7 @@
 //   ./arise --version                       # builds the libraries once
 //   dotnet fsi scripts/table1.fsx [--realizations 10] [--samples 100] [--columns pristine,d2,e20,c30-10]
 //                                 [--prototypes ../shared/data/prototypes] [--model models/arise-108.model] [--out table1.csv]
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/System.Numerics.Tensors.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Structure.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Soap.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Model.dll"
+#load "Common.fsx"
 
 open System
 open System.IO
@@ -19,15 +15,12 @@ open System.Globalization
 open Arise.Structure
 open Arise.Model
 
-let args = fsi.CommandLineArgs |> Array.skip 1
-let arg name def =
-    match Array.tryFindIndex ((=) name) args with
-    | Some i when i + 1 < args.Length -> args.[i + 1]
-    | _ -> def
-let root = Path.Combine(__SOURCE_DIRECTORY__, "..")
+open Common
+let arg = ScriptArgs.get
+let root = ScriptArgs.root
 let realizations = int (arg "--realizations" "10")
 let samples = int (arg "--samples" "100")
-let prototypesDir = arg "--prototypes" (Path.Combine(root, "..", "shared", "data", "prototypes"))
+let prototypesDir = arg "--prototypes" (Path.Combine(ScriptArgs.data, "prototypes"))
 let modelPath = arg "--model" (Path.Combine(root, "models", "arise-108.model"))
 let outPath = arg "--out" "table1.csv"
 let logPath = Path.ChangeExtension(outPath, ".log.csv")

@@ -65,22 +65,7 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) =
                 Training.train options set trainRows validRows (fun r ->
                     printfn "epoch %3d  loss %.4f  train %.4f  validation %.4f  %.1f s%s" r.Epoch r.Loss r.TrainingAccuracy r.ValidationAccuracy r.Seconds (if r.IsBest then "  (best)" else ""))
                     cts.Token
-            let meta =
-                { Classes = set.Classes
-                  MaterialTypes = set.MaterialTypes
-                  Hidden = options.Hidden
-                  Inputs = set.Dimension
-                  DropoutRate = options.DropoutRate
-                  Descriptor =
-                    { Cutoff = 4.0
-                      Sigma = 0.1
-                      NMax = 9
-                      LMax = 6
-                      TransitionWidth = 0.5
-                      CentralWeight = 0.0
-                      Dnn = "arise"
-                      ExtrinsicScale = 1.0 }
-                  Training = info }
+            let meta = Training.metadata set options info
             ModelFile.save out { Network = net; Metadata = meta }
             printfn "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)" out info.ValidationAccuracy info.BestEpoch info.Epochs info.WallSeconds
             0

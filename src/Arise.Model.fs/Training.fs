@@ -149,3 +149,24 @@ module Training =
           BatchSize = options.BatchSize
           WallSeconds = clock.Elapsed.TotalSeconds
           Created = DateTime.UtcNow.ToString("o") }
+
+    /// The descriptor settings of the ARISE training set (R_C = 4 d_NN, σ = 0.1 d_NN at prediction, histogram d_NN).
+    let ariseDescriptor =
+        { Cutoff = 4.0
+          Sigma = 0.1
+          NMax = 9
+          LMax = 6
+          TransitionWidth = 0.5
+          CentralWeight = 0.0
+          Dnn = "arise"
+          ExtrinsicScale = 1.0 }
+
+    /// Model metadata for a network trained on `set` with `options`.
+    let metadata (set: TrainingSet) (options: TrainingOptions) (info: TrainingInfo) : ModelMetadata =
+        { Classes = set.Classes
+          MaterialTypes = set.MaterialTypes
+          Hidden = options.Hidden
+          Inputs = set.Dimension
+          DropoutRate = options.DropoutRate
+          Descriptor = ariseDescriptor
+          Training = info }

@@ -43,51 +43,6 @@ module Soap =
         elif r <= rc then 0.5 * (cos (Math.PI * (r - rc + w) / w) + 1.0)
         else 0.0
 
-    /// Radial terms g_{l,a}(r) = exp(−α(r² + r_a²))·i_l(2α r r_a) (GAP's scaled upward recurrence) for the centres a
-    /// that matter at distance r, written to g[a·(L+1) + l]. Returns the window (first a, last a).
-    let radialTerms (calc: SoapCalculator) (r: float) (g: float[]) : struct (int * int) =
-        let basis = calc.Basis
-        let alpha = basis.Alpha
-        let lMax = calc.Parameters.LMax
-        let l1 = lMax + 1
-        let centres = basis.Centres
-        let n = centres.Length
-        // window of radial centres within dropExponent of the nearest one
-        let delta = if n > 1 then centres.[1] else 1.0
-        let nearest = min (n - 1) (max 0 (int (Math.Round(r / delta))))
-        let minExp = alpha * (r - centres.[nearest]) * (r - centres.[nearest])
-        let reach = sqrt ((dropExponent + minExp) / alpha)
-        let aLo = max 0 (int (ceil ((r - reach) / delta)))
-        let aHi = min (n - 1) (int (floor ((r + reach) / delta)))
-        // exp(−α(r − r_a)²) along the window by ratios: e_{a+1} = e_a·q_a, q_{a+1} = q_a·exp(−2αΔ²)
-        // (exact in exact arithmetic; the centres are equispaced up to rounding)
-        let mutable em = exp (-alpha * (r - centres.[aLo]) * (r - centres.[aLo]))
-        let mutable ratio = exp (-alpha * delta * (2.0 * (centres.[aLo] - r) + delta))
-        let k = calc.RatioStep
-        for a in aLo .. aHi do
-            let ra = centres.[a]
-            let x = 2.0 * alpha * r * ra
-            let o = a * l1
-            if x = 0.0 then
-                g.[o] <- exp (-alpha * (ra * ra + r * r))
-                for l in 1 .. lMax do
-                    g.[o + l] <- 0.0
-            else
-                // e₊/e₋ = exp(−2x): negligible beyond x = 40
-                let ep = if x > 40.0 then 0.0 else exp (-alpha * (r + ra) * (r + ra))
-                let invX = 1.0 / x
-                let mutable gm2 = 0.5 * (em + ep) * invX // g_{-1}
-                let mutable gm1 = 0.5 * (em - ep) * invX // g_0
-                g.[o] <- gm1
-                for l in 1 .. lMax do
-                    let gl = gm2 - float (2 * l - 1) * gm1 * invX
-                    g.[o + l] <- gl
-                    gm2 <- gm1
-                    gm1 <- gl
-            em <- em * ratio
-            ratio <- ratio * k
-        struct (aLo, aHi)
-
     /// Neighbours are processed in blocks of this many, structure-of-arrays: harmonics and radial terms are computed
     /// with SIMD vectors over neighbours, then the block's contribution A[a, lm] += Σ_j g_j[a, l]·Y_j[lm] is taken as
     /// SIMD dot products over j. Nothing is allocated per neighbour.
@@ -208,28 +163,35 @@ module Soap =
                         gm2 <- gm1
                         gm1 <- gl
 
-    /// Computes the stored block (padded with zero-weight entries) and adds it to the accumulator.
+    /// Pads the block from `count` on with zero-weight entries (they contribute nothing).
+    let private pad (calc: SoapCalculator) (sc: Scratch) (count: int) =
+        for j in count .. blockSize - 1 do
+            sc.Ux.[j] <- 0.0
+            sc.Uy.[j] <- 0.0
+            sc.Uz.[j] <- 1.0
+            sc.R.[j] <- calc.Parameters.Cutoff
+            sc.RInv.[j] <- 1.0 / calc.Parameters.Cutoff
+            sc.W.[j] <- 0.0
+
+    /// A[a, lm] += Σ_j g_j[a, l]·(w·Y)_j[lm] over the block (even l only in half-pair mode).
+    let private accumulateBlock (calc: SoapCalculator) (sc: Scratch) =
+        let lMax = calc.Parameters.LMax
+        let l1 = lMax + 1
+        let lm = calc.LmCount
+        for a in 0 .. calc.Parameters.NMax - 1 do
+            for l in 0 .. (if sc.EvenOnly then 2 else 1) .. lMax do
+                let gRow = ReadOnlySpan<float>(sc.Gt, (a * l1 + l) * blockSize, blockSize)
+                for k in l * l .. l * l + 2 * l do
+                    let yRow = ReadOnlySpan<float>(sc.Yt, k * blockSize, blockSize)
+                    sc.Acc.[a * lm + k] <- sc.Acc.[a * lm + k] + TensorPrimitives.Dot(gRow, yRow)
+
+    /// Computes the stored block and adds it to the accumulator.
     let private flush (calc: SoapCalculator) (sc: Scratch) =
-        let cnt = sc.Count
-        if cnt > 0 then
-            for j in cnt .. blockSize - 1 do
-                sc.Ux.[j] <- 0.0
-                sc.Uy.[j] <- 0.0
-                sc.Uz.[j] <- 1.0
-                sc.R.[j] <- calc.Parameters.Cutoff
-                sc.RInv.[j] <- 1.0 / calc.Parameters.Cutoff
-                sc.W.[j] <- 0.0
+        if sc.Count > 0 then
+            pad calc sc sc.Count
             harmonicsBlock calc sc
             radialBlock calc sc
-            let lMax = calc.Parameters.LMax
-            let l1 = lMax + 1
-            let lm = calc.LmCount
-            for a in 0 .. calc.Parameters.NMax - 1 do
-                for l in 0 .. (if sc.EvenOnly then 2 else 1) .. lMax do
-                    let gRow = ReadOnlySpan<float>(sc.Gt, (a * l1 + l) * blockSize, blockSize)
-                    for k in l * l .. l * l + 2 * l do
-                        let yRow = ReadOnlySpan<float>(sc.Yt, k * blockSize, blockSize)
-                        sc.Acc.[a * lm + k] <- sc.Acc.[a * lm + k] + TensorPrimitives.Dot(gRow, yRow)
+            accumulateBlock calc sc
             sc.Count <- 0
 
     /// Adds one neighbour at vector (dx, dy, dz), length r (already scaled), to the block.
@@ -261,23 +223,16 @@ module Soap =
         let mutable start = 0
         while start < vectors.Length do
             let cnt = min blockSize (vectors.Length - start)
-            for j in 0 .. blockSize - 1 do
-                if j < cnt then
-                    let v = vectors.[start + j]
-                    let r = Vec3.norm v
-                    sc.Ux.[j] <- v.X / r
-                    sc.Uy.[j] <- v.Y / r
-                    sc.Uz.[j] <- v.Z / r
-                    sc.R.[j] <- r
-                    sc.RInv.[j] <- 1.0 / r
-                    sc.W.[j] <- cutoffFunction calc.Parameters.Cutoff calc.Parameters.TransitionWidth r
-                else
-                    sc.Ux.[j] <- 0.0
-                    sc.Uy.[j] <- 0.0
-                    sc.Uz.[j] <- 1.0
-                    sc.R.[j] <- calc.Parameters.Cutoff
-                    sc.RInv.[j] <- 1.0 / calc.Parameters.Cutoff
-                    sc.W.[j] <- 0.0
+            for j in 0 .. cnt - 1 do
+                let v = vectors.[start + j]
+                let r = Vec3.norm v
+                sc.Ux.[j] <- v.X / r
+                sc.Uy.[j] <- v.Y / r
+                sc.Uz.[j] <- v.Z / r
+                sc.R.[j] <- r
+                sc.RInv.[j] <- 1.0 / r
+                sc.W.[j] <- cutoffFunction calc.Parameters.Cutoff calc.Parameters.TransitionWidth r
+            pad calc sc cnt
             sw.Restart()
             harmonicsBlock calc sc
             tH <- tH + sw.ElapsedTicks
@@ -285,12 +240,7 @@ module Soap =
             radialBlock calc sc
             tR <- tR + sw.ElapsedTicks
             sw.Restart()
-            for a in 0 .. calc.Parameters.NMax - 1 do
-                for l in 0 .. lMax do
-                    let gRow = ReadOnlySpan<float>(sc.Gt, (a * l1 + l) * blockSize, blockSize)
-                    for k in l * l .. l * l + 2 * l do
-                        let yRow = ReadOnlySpan<float>(sc.Yt, k * blockSize, blockSize)
-                        sc.Acc.[a * lm + k] <- sc.Acc.[a * lm + k] + TensorPrimitives.Dot(gRow, yRow)
+            accumulateBlock calc sc
             tA <- tA + sw.ElapsedTicks
             start <- start + cnt
         let sec (t: int64) = float t / float Diagnostics.Stopwatch.Frequency

@@ -27,14 +27,7 @@ let tinyModel =
          let options = { Training.ariseOptions with Hidden = [| 32; 32 |]; MaxEpochs = 40; Patience = None; LearningRate = 3e-3; Seed = 7 }
          let all = [| 0 .. set.Rows - 1 |]
          let net, info = Training.train options set all [||] ignore Threading.CancellationToken.None
-         let meta =
-             { Classes = set.Classes
-               MaterialTypes = set.MaterialTypes
-               Hidden = options.Hidden
-               Inputs = set.Dimension
-               DropoutRate = options.DropoutRate
-               Descriptor = { Cutoff = 4.0; Sigma = 0.1; NMax = 9; LMax = 6; TransitionWidth = 0.5; CentralWeight = 0.0; Dnn = "arise"; ExtrinsicScale = 1.0 }
-               Training = info }
+         let meta = Training.metadata set options info
          set, { Network = net; Metadata = meta })
 
 [<Tests>]

@@ -1,0 +1,24 @@
+// Shared by the scripts: the built Arise libraries (run ./arise --version once to build them) and option parsing.
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/System.Numerics.Tensors.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/MathNet.Numerics.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Plotly.NET.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/DynamicObj.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Giraffe.ViewEngine.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Newtonsoft.Json.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Structure.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Soap.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Model.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Spm.dll"
+
+module ScriptArgs =
+    let private args = fsi.CommandLineArgs |> Array.skip 1
+
+    /// The value after `--name`, or the default.
+    let get (name: string) (defaultValue: string) =
+        match Array.tryFindIndex ((=) name) args with
+        | Some i when i + 1 < args.Length -> args.[i + 1]
+        | _ -> defaultValue
+
+    /// The repository root and the data release beside it.
+    let root = System.IO.Path.Combine(__SOURCE_DIRECTORY__, "..")
+    let data = get "--data" (System.IO.Path.Combine(root, "..", "shared", "data"))
