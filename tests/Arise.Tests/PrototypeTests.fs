@@ -20,6 +20,13 @@ let tests =
                 Expect.equal types.["2D_materials"] 46 "2D materials")
         }
 
+        test "the pristine training set of the 108 classes has 39,204 descriptors" {
+            withData (fun data ->
+                let lib = Prototypes.load (prototypesDir data)
+                Expect.equal (Arise.Model.TrainingSet.expectedRows lib) 39204 "classes × structures × 99 settings"
+                Expect.equal Arise.Model.TrainingSet.settings.Length 99 "11 R_C × 3 σ × 3 extrinsic scales")
+        }
+
         test "supercell sets follow the replica rules (table of 108 × atom counts)" {
             withData (fun data ->
                 let lib = Prototypes.load (prototypesDir data)
