@@ -95,3 +95,40 @@ let tests =
                 if Directory.Exists dir then Directory.Delete(dir, true)
         }
     ]
+
+[<Tests>]
+let builderTests =
+    testList "sample builders" [
+        test "a Voronoi polycrystal keeps its grains apart, inside the box, with every grain present" {
+            let size = Vec3.make 40.0 40.0 12.0
+            let grains = [ Crystals.fcc 29 3.61; Crystals.bcc 26 2.87; Crystals.fcc 13 4.05 ]
+            let s = Polycrystal.voronoi 5 grains size true 2.0
+            let lo, hi = Structure.bounds s
+            Expect.isGreaterThanOrEqual (min lo.X (min lo.Y lo.Z)) 0.0 "inside the box (low)"
+            Expect.isTrue (hi.X < size.X && hi.Y < size.Y && hi.Z < size.Z) "inside the box (high)"
+            let grainIds = match s.AtomProperties |> List.tryFind (fst >> (=) "grain") with Some(_, Integers(1, g)) -> g | _ -> failtest "grain property"
+            Expect.equal (Array.distinct grainIds |> Array.sort) [| 0; 1; 2 |] "three grains"
+            let cells = CellList.build s
+            Expect.equal (CellList.countPairs cells s 2.0 false) 0L "no atoms closer than 2 Å"
+            // density close to the crystals' (no gaps, no doubled regions)
+            Expect.isGreaterThan (Structure.count s) 1200 "filled"
+        }
+
+        test "random rotations are proper rotations" {
+            let rng = Random(3)
+            for _ in 1 .. 20 do
+                let r = Polycrystal.randomRotation rng
+                let det = Vec3.dot r.R0 (Vec3.cross r.R1 r.R2)
+                Expect.floatClose Accuracy.high det 1.0 "det = 1"
+                Expect.floatClose Accuracy.high (Vec3.dot r.R0 r.R1) 0.0 "orthogonal rows"
+        }
+
+        test "the superalloy model has an L1₂ Ni₃Al precipitate in a Ni-Al fcc matrix" {
+            let s = Polycrystal.superalloy 1 3.6 36.0 18.0 0.1
+            let inside = match s.AtomProperties |> List.tryFind (fst >> (=) "precipitate") with Some(_, Logicals(1, v)) -> v | _ -> failtest "property"
+            let frac sel = let zs = [| for i in 0 .. s.Numbers.Length - 1 do if sel inside.[i] then s.Numbers.[i] |] in float (zs |> Array.filter ((=) 13) |> Array.length) / float zs.Length
+            Expect.floatClose Accuracy.veryHigh (frac id) 0.25 "Ni₃Al inside"
+            Expect.floatClose { absolute = 0.03; relative = 0.0 } (frac not) 0.1 "10 % Al in the matrix"
+            Expect.equal (Structure.count s) (4 * 10 * 10 * 10) "fcc sites"
+        }
+    ]
