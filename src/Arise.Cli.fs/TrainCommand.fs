@@ -62,9 +62,9 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) =
             let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
             printfn "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model" trainRows.Length validRows.Length options.Seed
             let net, info =
-                Training.train options set trainRows validRows (fun r ->
-                    printfn "epoch %3d  loss %.4f  train %.4f  validation %.4f  %.1f s%s" r.Epoch r.Loss r.TrainingAccuracy r.ValidationAccuracy r.Seconds (if r.IsBest then "  (best)" else ""))
-                    cts.Token
+                Engines.current.Train(options, set, trainRows, validRows, (fun r ->
+                    printfn "epoch %3d  loss %.4f  train %.4f  validation %.4f  %.1f s%s" r.Epoch r.Loss r.TrainingAccuracy r.ValidationAccuracy r.Seconds (if r.IsBest then "  (best)" else "")),
+                    cts.Token)
             let meta = Training.metadata set options info
             ModelFile.save out { Network = net; Metadata = meta }
             printfn "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)" out info.ValidationAccuracy info.BestEpoch info.Epochs info.WallSeconds

@@ -38,7 +38,7 @@ module Classifier =
 
     /// Classifies descriptors (count × Inputs) with T MC-dropout passes.
     let classifyDescriptors (threads: int) (seed: int) (samples: int) (m: Model) (x: float32[]) (count: int) =
-        Prediction.monteCarlo threads seed samples m.Network x count
+        Engines.current.MonteCarlo(threads, seed, samples, m.Network, x, count)
         |> Array.map (fun p -> { Prediction = p; Ranked = rank p })
 
     /// Classifies structures: each gets its descriptor (or an error), then one batched MC prediction for all.

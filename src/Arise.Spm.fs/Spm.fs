@@ -109,7 +109,7 @@ module Spm =
                 if valid.Length > 0 then
                     let x = Array.zeroCreate (valid.Length * dim)
                     valid |> Array.iteri (fun r b -> descriptors.[b].Value |> Array.iteri (fun k v -> x.[r * dim + k] <- float32 v))
-                    let preds = Prediction.monteCarlo Environment.ProcessorCount (seed + c) samples model.Network x valid.Length
+                    let preds = Engines.current.MonteCarlo(Environment.ProcessorCount, seed + c, samples, model.Network, x, valid.Length)
                     let hid = Prediction.hidden model.Network x valid.Length
                     valid |> Array.iteri (fun r b ->
                         let f = first + b

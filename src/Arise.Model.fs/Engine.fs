@@ -1,0 +1,27 @@
+namespace Arise.Model
+
+open System.Threading
+
+/// The computation behind training and Monte Carlo prediction. Callers go through this interface, so that another
+/// engine (a GPU one, say) can be added without touching them.
+type IEngine =
+    /// A short name for logs.
+    abstract Name: string
+    /// T dropout passes for each of `count` inputs (rows of x).
+    abstract MonteCarlo: threads: int * seed: int * samples: int * network: Network * x: float32[] * count: int -> Prediction[]
+    /// Trains a network (see Training.train).
+    abstract Train:
+        options: TrainingOptions * set: TrainingSet * trainRows: int[] * validRows: int[] * report: (EpochReport -> unit) * cancel: CancellationToken ->
+            Network * TrainingInfo
+
+/// The available engines.
+module Engines =
+    /// Our managed engine: SIMD GEMM micro-kernel, backpropagation and Adam in F#.
+    let managed =
+        { new IEngine with
+            member _.Name = "managed (AVX2/FMA GEMM)"
+            member _.MonteCarlo(threads, seed, samples, network, x, count) = Prediction.monteCarlo threads seed samples network x count
+            member _.Train(options, set, trainRows, validRows, report, cancel) = Training.train options set trainRows validRows report cancel }
+
+    /// The engine used by the classifier and the CLI.
+    let mutable current = managed
