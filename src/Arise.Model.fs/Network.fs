@@ -95,44 +95,44 @@ module Network =
     /// Number of trainable parameters.
     let parameterCount (net: Network) = net.Layers |> Array.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
 
-    /// Dropout scales: 0 with probability `rate` (to 1/65536), else 1/(1−rate); four 16-bit draws per 64 random bits.
-    let private fillMask (rng: MaskRng) (rate: float) (mask: float32[]) (count: int) =
-        let threshold = uint64 (Math.Round(rate * 65536.0))
-        let keep = float32 (1.0 / (1.0 - rate))
-        let mutable i = 0
-        while i < count do
-            let mutable bits = rng.Next64()
-            let stop = min count (i + 4)
-            while i < stop do
-                mask.[i] <- if (bits &&& 0xFFFFUL) < threshold then 0.0f else keep
-                bits <- bits >>> 16
-                i <- i + 1
-
     /// Forward pass of `rows` inputs (rows × Inputs in x). With a generator, dropout is applied (training or MC
     /// sampling); without, it is off. Leaves pre-activations in ws.Z; returns the logits array (ws.Z of the last layer).
     let forward (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
         let layers = net.Layers
         let rate = net.Architecture.DropoutRate
+        let threshold = uint64 (Math.Round(rate * 65536.0))
+        let keep = float32 (1.0 / (1.0 - rate))
         for i in 0 .. layers.Length - 1 do
             let l = layers.[i]
             let n = rows * l.Inputs
             let input = ws.Acts.[i]
-            // the layer's input: x for the first layer, ReLU of the previous pre-activation otherwise
-            if i = 0 then Array.blit x 0 input 0 n
-            else
-                let zPrev = ws.Z.[i - 1]
-                for k in 0 .. n - 1 do
-                    let v = zPrev.[k]
-                    input.[k] <- if v > 0.0f then v else 0.0f
+            let source = if i = 0 then x else ws.Z.[i - 1]
+            // the layer's input: x, or ReLU of the previous pre-activation; times the dropout scale, in one pass
             match rng with
             | Some r when rate > 0.0 ->
-                fillMask r rate ws.Masks.[i] n
-                TensorPrimitives.Multiply(ReadOnlySpan(input, 0, n), ReadOnlySpan(ws.Masks.[i], 0, n), Span(input, 0, n))
-            | _ -> ()
+                let mask = ws.Masks.[i]
+                let mutable k = 0
+                while k < n do
+                    let mutable bits = r.Next64()
+                    let stop = min n (k + 4)
+                    while k < stop do
+                        let m = if (bits &&& 0xFFFFUL) < threshold then 0.0f else keep
+                        mask.[k] <- m
+                        let v = source.[k]
+                        input.[k] <- (if i = 0 || v > 0.0f then v else 0.0f) * m
+                        bits <- bits >>> 16
+                        k <- k + 1
+            | _ ->
+                if i = 0 then Array.blit x 0 input 0 n
+                else
+                    for k in 0 .. n - 1 do
+                        let v = source.[k]
+                        input.[k] <- if v > 0.0f then v else 0.0f
+            // z = bias (broadcast), then z += input · W
             let z = ws.Z.[i]
-            Gemm.multiply threads false false rows l.Outputs l.Inputs input l.Weights z false
             for r in 0 .. rows - 1 do
-                TensorPrimitives.Add(ReadOnlySpan(z, r * l.Outputs, l.Outputs), ReadOnlySpan(l.Bias), Span(z, r * l.Outputs, l.Outputs))
+                Array.blit l.Bias 0 z (r * l.Outputs) l.Outputs
+            Gemm.multiply threads false false rows l.Outputs l.Inputs input l.Weights z true
         ws.Z.[layers.Length - 1]
 
     /// Row-wise softmax of rows × classes logits into `probs`.
