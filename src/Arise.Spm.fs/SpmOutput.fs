@@ -93,6 +93,19 @@ let private heatmap (path: string) (title: string) (r: SpmResult) (value: int ->
     |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
     |> Chart.saveHtml (path, OpenInBrowser = false)
 
+/// A 3D view (isosurfaces) of a per-box value over a bulk grid, as HTML with plotly.js embedded.
+let private volume (path: string) (title: string) (r: SpmResult) (value: int -> float) =
+    let n = r.Centres.Length
+    let xs = r.Centres |> Array.map (fun p -> p.X)
+    let ys = r.Centres |> Array.map (fun p -> p.Y)
+    let zs = r.Centres |> Array.map (fun p -> p.Z)
+    let vs = Array.init n (fun f -> let v = value f in if Double.IsNaN v then 0.0 else v)
+    let hi = if vs.Length = 0 then 1.0 else Array.max vs
+    Chart.IsoSurface(x = xs, y = ys, z = zs, value = vs, IsoMin = 0.5 * hi, IsoMax = hi, Opacity = 0.5)
+    |> Chart.withTitle title
+    |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
+    |> Chart.saveHtml (path, OpenInBrowser = false)
+
 /// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
 /// non-empty boxes (at most `maxClasses`). Returns the files written.
 let writeMaps (dir: string) (r: SpmResult) =
@@ -108,4 +121,16 @@ let writeMaps (dir: string) (r: SpmResult) =
           let safe = String(r.Classes.[cls] |> Seq.map (fun ch -> if Char.IsLetterOrDigit ch then ch else '_') |> Array.ofSeq)
           let p = Path.Combine(dir, sprintf "map_probability_%s.html" safe)
           heatmap p (sprintf "Probability of %s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) r (fun f -> float r.Probabilities.[f * c + cls])
-          yield p ]
+          yield p
+      // bulk grids: 3D isosurfaces of the mutual information and of the most frequent class's probability
+      let nx, ny, nz = r.Grid.Shape
+      if nx > 1 && ny > 1 && nz > 1 then
+          let miVol = Path.Combine(dir, "volume_mutual_information.html")
+          volume miVol "Mutual information (isosurfaces)" r (fun f -> r.MutualInformation.[f])
+          yield miVol
+          match Array.tryHead frequent with
+          | Some cls ->
+              let v = Path.Combine(dir, "volume_probability_top_class.html")
+              volume v (sprintf "Probability of %s (isosurfaces)" r.Classes.[cls]) r (fun f -> float r.Probabilities.[f * c + cls])
+              yield v
+          | None -> () ]

@@ -60,6 +60,27 @@ let tests =
                        if d.X >= -h.X && d.X < h.X && d.Y >= -h.Y && d.Y < h.Y && d.Z >= -h.Z && d.Z < h.Z then i |]
             Expect.equal (Array.sort idx) brute "same atoms"
 
+        test "bulk mode scans a 3D grid and writes slice maps and isosurface views" {
+            let _, model = ModelTests.tinyModel.Force()
+            let s = Crystals.bcc 26 2.87 |> Supercell.finite 7 7 7
+            let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 9.0; Stride = 4.0 }
+            let grid, _ = SpmGrid.create settings s |> ok "grid"
+            let nx, ny, nz = grid.Shape
+            Expect.isTrue (nx > 1 && ny > 1 && nz > 1) "3D grid"
+            let r, _ = Spm.run model 10 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+            let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
+            Expect.isTrue (r.Argmax |> Array.forall (fun a -> a = bcc || a = -1)) "bcc everywhere"
+            let dir = Path.Combine(Path.GetTempPath(), "arise-maps-" + Guid.NewGuid().ToString("N"))
+            Directory.CreateDirectory dir |> ignore
+            try
+                let files = SpmOutput.writeMaps dir r
+                Expect.exists files (fun f -> f.EndsWith "volume_mutual_information.html") "isosurface view"
+                Expect.stringContains (File.ReadAllText(files |> List.find (fun f -> f.Contains "volume_"))) "isosurface" "plotly isosurface trace"
+                Expect.stringContains (File.ReadAllText(List.head files)) "heatmap" "slice heatmap"
+            finally
+                Directory.Delete(dir, true)
+        }
+
         test "a bicrystal is mapped fcc on one side and bcc on the other, with results that resume from chunks" {
             let _, model = ModelTests.tinyModel.Force()
             let s = bicrystal ()
