@@ -3,6 +3,7 @@ module Arise.Tests.TpeTests
 open System
 open Expecto
 open Arise.Model
+open Arise.Structure
 
 let private space =
     [ Uniform("x", -5.0, 5.0)
@@ -36,5 +37,37 @@ let tests =
                 Expect.isTrue (t.Point.["lr"] >= 1e-5 && t.Point.["lr"] <= 1e-1) "log-uniform bounds"
                 Expect.contains [ 0.0; 1.0; 2.0 ] t.Point.["act"] "choice index"
                 Expect.isTrue (t.Point.["layers"] = Math.Round t.Point.["layers"] && t.Point.["layers"] >= 1.0 && t.Point.["layers"] <= 6.0) "integer range"
+        }
+    ]
+
+[<Tests>]
+let tuningTests =
+    testList "tuning" [
+        test "a TPE search trains candidates and the robust selection picks one of the best on defective data" {
+            let set, model = ModelTests.tinyModel.Force()
+            let all = [| 0 .. set.Rows - 1 |]
+            let trainRows, validRows = TrainingSet.split 1 0.8 set.Y
+            let baseOptions = { Training.ariseOptions with MaxEpochs = 8; Patience = None; Seed = 3 }
+            let candidates =
+                Tuning.search { Tpe.defaults with Startup = 2 } 5 3 baseOptions set trainRows validRows ignore Threading.CancellationToken.None
+            Expect.equal candidates.Length 3 "three trials"
+            for c in candidates do
+                Expect.isTrue (c.Trial.Loss >= 0.0 && c.Trial.Loss <= 1.0) "loss = 1 − validation accuracy"
+                Expect.equal c.Network.Architecture.Hidden c.Options.Hidden "trained with the suggested layers"
+            let lib =
+                { Prototypes =
+                    [ { Name = "fcc_Cu"; MaterialType = "Elemental_solids"; File = ""; Structure = Crystals.fcc 29 3.61 }
+                      { Name = "bcc_Fe"; MaterialType = "Elemental_solids"; File = ""; Structure = Crystals.bcc 26 2.87 } ]
+                  Errors = [] }
+            let defective = Tuning.defectiveSet lib [ 0.05, 0.0; 0.0, 0.01 ] 1 9
+            Expect.equal defective.Rows (2 * 6 * 2) "2 classes × 6 structures × 2 levels"
+            // the defective labels must match the tiny model's class indices for fcc and bcc
+            let remap = defective.Y |> Array.map (fun y -> Array.IndexOf(set.Classes, defective.Classes.[y]))
+            let defective = { defective with Classes = set.Classes; MaterialTypes = set.MaterialTypes; Y = remap }
+            let chosen, acc = Tuning.selectRobust 2 defective candidates
+            Expect.isTrue (candidates |> List.sortBy (fun c -> c.Trial.Loss) |> List.truncate 2 |> List.contains chosen) "among the top 2"
+            Expect.isTrue (acc >= 0.0 && acc <= 1.0) "accuracy"
+            ignore all
+            ignore model
         }
     ]
