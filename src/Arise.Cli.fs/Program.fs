@@ -129,8 +129,28 @@ type SpmArgs =
             | Format _ -> "read the file in this format."
             | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
 
+/// Options of `tune`.
+type TuneArgs =
+    | [<Mandatory>] Prototypes of dir: string
+    | [<Mandatory>] Out of file: string
+    | Trials of n: int
+    | Epochs of n: int
+    | Top of k: int
+    | Seed of seed: int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
+            | Out _ -> "model file to write (the selected candidate)."
+            | Trials _ -> "TPE trials (default 30; the first 20 are random)."
+            | Epochs _ -> "maximum epochs per trial (default 100)."
+            | Top _ -> "how many of the best candidates are compared on defective structures (default 5)."
+            | Seed _ -> "seed (default 42)."
+
 /// The verbs.
 type Verb =
+    | [<CliPrefix(CliPrefix.None)>] Tune of ParseResults<TuneArgs>
     | [<CliPrefix(CliPrefix.None)>] Spm of ParseResults<SpmArgs>
     | [<CliPrefix(CliPrefix.None)>] Classify of ParseResults<ClassifyArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
@@ -142,6 +162,7 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
+            | Tune _ -> "hyperparameter search (TPE) and selection of the most robust candidate on defective structures."
             | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
             | Classify _ -> "recognise the crystal structure: top classes with probabilities and the mutual information (uncertainty)."
             | Train _ -> "train a model on a prototype library (descriptors, 80/20 split, Adam, best validation weights)."
@@ -185,6 +206,14 @@ let main argv =
                 eprintfn "error: %s" e
                 2
             | Ok options -> InfoCommand.run (args.Contains InfoArgs.Json) options (args.GetResult(InfoArgs.Files, defaultValue = []))
+        | Tune args ->
+            let trials = args.GetResult(TuneArgs.Trials, defaultValue = 30)
+            let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 100)
+            let top = args.GetResult(TuneArgs.Top, defaultValue = 5)
+            if trials < 1 || epochs < 1 || top < 1 then
+                eprintfn "error: --trials, --epochs and --top must be ≥ 1"
+                2
+            else TuneCommand.run (args.GetResult TuneArgs.Prototypes) (args.GetResult TuneArgs.Out) trials epochs top (args.GetResult(TuneArgs.Seed, defaultValue = 42))
         | Spm args ->
             let mode =
                 match args.GetResult(SpmArgs.Mode, defaultValue = "slab").ToLowerInvariant() with
