@@ -148,8 +148,26 @@ type TuneArgs =
             | Top _ -> "how many of the best candidates are compared on defective structures (default 5)."
             | Seed _ -> "seed (default 42)."
 
+/// Options of `cluster`.
+type ClusterArgs =
+    | [<MainCommand; Mandatory>] File of npz: string
+    | Layer of index: int
+    | Min_Cluster_Size of n: int
+    | Min_Samples of n: int
+    | Threshold of p: float
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "spm.npz written by arise spm."
+            | Layer _ -> "hidden layer to cluster (0, 1, 2; default: the last)."
+            | Min_Cluster_Size _ -> "HDBSCAN min_cluster_size (default 500, as the paper for Fig. 2)."
+            | Min_Samples _ -> "HDBSCAN min_samples (default: min_cluster_size)."
+            | Threshold _ -> "soft clustering: noise when every membership is below this (default 0.1, as the paper)."
+
 /// The verbs.
 type Verb =
+    | [<CliPrefix(CliPrefix.None)>] Cluster of ParseResults<ClusterArgs>
     | [<CliPrefix(CliPrefix.None)>] Tune of ParseResults<TuneArgs>
     | [<CliPrefix(CliPrefix.None)>] Spm of ParseResults<SpmArgs>
     | [<CliPrefix(CliPrefix.None)>] Classify of ParseResults<ClassifyArgs>
@@ -162,6 +180,7 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
+            | Cluster _ -> "HDBSCAN with soft clustering of the network's hidden representations of SPM boxes."
             | Tune _ -> "hyperparameter search (TPE) and selection of the most robust candidate on defective structures."
             | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
             | Classify _ -> "recognise the crystal structure: top classes with probabilities and the mutual information (uncertainty)."
@@ -206,6 +225,14 @@ let main argv =
                 eprintfn "error: %s" e
                 2
             | Ok options -> InfoCommand.run (args.Contains InfoArgs.Json) options (args.GetResult(InfoArgs.Files, defaultValue = []))
+        | Cluster args ->
+            let mcs = args.GetResult(ClusterArgs.Min_Cluster_Size, defaultValue = 500)
+            if mcs < 2 then
+                eprintfn "error: --min-cluster-size must be ≥ 2"
+                2
+            else
+                let settings = { Arise.Cluster.Hdbscan.defaults with MinClusterSize = mcs; MinSamples = args.TryGetResult ClusterArgs.Min_Samples }
+                ClusterCommand.run (args.GetResult ClusterArgs.File) (args.GetResult(ClusterArgs.Layer, defaultValue = 2)) settings (args.GetResult(ClusterArgs.Threshold, defaultValue = 0.1))
         | Tune args ->
             let trials = args.GetResult(TuneArgs.Trials, defaultValue = 30)
             let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 100)
