@@ -97,6 +97,21 @@ module Network =
 
     /// Forward pass of `rows` inputs (rows × Inputs in x). With a generator, dropout is applied (training or MC
     /// sampling); without, it is off. Leaves pre-activations in ws.Z; returns the logits array (ws.Z of the last layer).
+    /// input = (ReLU of source, or source itself for the first layer) × dropout scale; the scales are kept in mask.
+    [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    let private dropoutInput (r: MaskRng) (threshold: uint64) (keep: float32) (first: bool) (source: float32[]) (input: float32[]) (mask: float32[]) (n: int) =
+        let mutable k = 0
+        while k < n do
+            let mutable bits = r.Next64()
+            let stop = min n (k + 4)
+            while k < stop do
+                let m = if (bits &&& 0xFFFFUL) < threshold then 0.0f else keep
+                mask.[k] <- m
+                let v = source.[k]
+                input.[k] <- (if first || v > 0.0f then v else 0.0f) * m
+                bits <- bits >>> 16
+                k <- k + 1
+
     let forward (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
         let layers = net.Layers
         let rate = net.Architecture.DropoutRate
@@ -109,19 +124,7 @@ module Network =
             let source = if i = 0 then x else ws.Z.[i - 1]
             // the layer's input: x, or ReLU of the previous pre-activation; times the dropout scale, in one pass
             match rng with
-            | Some r when rate > 0.0 ->
-                let mask = ws.Masks.[i]
-                let mutable k = 0
-                while k < n do
-                    let mutable bits = r.Next64()
-                    let stop = min n (k + 4)
-                    while k < stop do
-                        let m = if (bits &&& 0xFFFFUL) < threshold then 0.0f else keep
-                        mask.[k] <- m
-                        let v = source.[k]
-                        input.[k] <- (if i = 0 || v > 0.0f then v else 0.0f) * m
-                        bits <- bits >>> 16
-                        k <- k + 1
+            | Some r when rate > 0.0 -> dropoutInput r threshold keep (i = 0) source input ws.Masks.[i] n
             | _ ->
                 if i = 0 then Array.blit x 0 input 0 n
                 else
