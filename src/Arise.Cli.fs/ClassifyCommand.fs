@@ -92,5 +92,5 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                         (best |> Array.map (fun (_, p) -> p.ToString("0.0000", inv)) |> String.concat "\n"),
                         mi.ToString("0.0000", inv))
                     |> ignore
-    if output = AsTable && table.Rows.Count > 0 then AnsiConsole.Write table
+        if output = AsTable && table.Rows.Count > 0 then AnsiConsole.Write table
     if total > 0 && failures = total then 1 else 0
