@@ -1,0 +1,99 @@
+namespace Arise.Classic
+
+open System
+open Arise.Structure
+
+/// Local structure types recognised by common neighbour analysis.
+[<RequireQualifiedAccess>]
+type CnaType =
+    | Other
+    | Fcc
+    | Hcp
+    | Bcc
+    | Icosahedral
+
+/// Common neighbour analysis: fixed cutoff (Honeycutt & Andersen; Faken & Jónsson) and adaptive (Stukowski 2012).
+module Cna =
+    /// The CNA signature of the bond i–j: (common neighbours, bonds among them, longest chain of those bonds).
+    let signature (isBonded: int -> int -> bool) (neighbours: int[]) (j: int) (jNeighbours: Collections.Generic.HashSet<int>) =
+        let common = neighbours |> Array.filter (fun k -> k <> j && jNeighbours.Contains k)
+        let bonds = [| for a in 0 .. common.Length - 1 do for b in a + 1 .. common.Length - 1 do if isBonded common.[a] common.[b] then a, b |]
+        // longest chain: the largest connected cluster of bonds, counted in bonds
+        let parent = Array.init common.Length id
+        let rec find x = if parent.[x] = x then x else (let r = find parent.[x] in parent.[x] <- r; r)
+        for (a, b) in bonds do
+            let ra, rb = find a, find b
+            if ra <> rb then parent.[ra] <- rb
+        let chain =
+            if bonds.Length = 0 then 0
+            else bonds |> Array.countBy (fun (a, _) -> find a) |> Array.map snd |> Array.max
+        common.Length, bonds.Length, chain
+
+    /// Classifies one atom from the signatures of its bonds.
+    let classify (signatures: (int * int * int)[]) =
+        let count s = signatures |> Array.filter ((=) s) |> Array.length
+        match signatures.Length with
+        | 12 when count (4, 2, 1) = 12 -> CnaType.Fcc
+        | 12 when count (4, 2, 1) = 6 && count (4, 2, 2) = 6 -> CnaType.Hcp
+        | 12 when count (5, 5, 5) = 12 -> CnaType.Icosahedral
+        | 14 when count (4, 4, 4) = 6 && count (6, 6, 6) = 8 -> CnaType.Bcc
+        | _ -> CnaType.Other
+
+    let private neighbourLists (s: Structure) (cutoffOf: int -> float) (maxCutoff: float) =
+        let cells = CellList.build s
+        let buffer = NeighbourBuffer()
+        // a periodic image of the same atom counts as a distinct neighbour only through its index here, which is
+        // what CNA needs for cells larger than twice the cutoff
+        Array.init (Structure.count s) (fun i ->
+            CellList.queryAtom cells s i maxCutoff buffer
+            let rc = cutoffOf i
+            [| for t in 0 .. buffer.Count - 1 do if buffer.R2.[t] < rc * rc then buffer.Index.[t] |] |> Array.distinct)
+
+    let private analyse (lists: int[][]) =
+        let sets = lists |> Array.map (fun l -> Collections.Generic.HashSet<int>(l))
+        let bonded a b = sets.[a].Contains b
+        lists |> Array.mapi (fun i nb ->
+            if nb.Length <> 12 && nb.Length <> 14 then CnaType.Other
+            else classify (nb |> Array.map (fun j -> signature bonded nb j sets.[j])))
+
+    /// Conventional CNA with one cutoff for all atoms (e.g. between the first and second neighbour shells).
+    let fixedCutoff (cutoff: float) (s: Structure) : CnaType[] =
+        analyse (neighbourLists s (fun _ -> cutoff) cutoff)
+
+    /// Adaptive CNA: per atom, the cutoff from its 12 nearest neighbours (fcc/hcp/ico, r_c = (1+√2)/2·mean) and
+    /// from its 14 nearest (bcc, r_c = (1+√2)/2·[(2/√3)·mean of the 8 nearest + mean of the next 6]/2).
+    let adaptive (s: Structure) : CnaType[] =
+        let n = Structure.count s
+        let cells = CellList.build s
+        let buffer = NeighbourBuffer()
+        let lo, hi = Structure.bounds s
+        let spacing =
+            let d = hi - lo
+            Math.Cbrt(max 1e-9 (max d.X 1e-3 * max d.Y 1e-3 * max d.Z 1e-3) / float (max 1 n))
+        // the 14 nearest distances of each atom (periodic images included), by growing the search radius
+        let nearest =
+            Array.init n (fun i ->
+                let mutable r = 2.0 * (match s.Cell with Some c when Pbc.isFull s.Pbc -> Math.Cbrt(abs (Cell.volume c) / float n) | _ -> spacing)
+                let mutable found = [||]
+                let mutable tries = 0
+                while found.Length < 14 && tries < 12 do
+                    CellList.queryAtom cells s i r buffer
+                    found <- Array.init buffer.Count (fun t -> sqrt buffer.R2.[t], buffer.Index.[t]) |> Array.sortBy fst
+                    r <- r * 1.5
+                    tries <- tries + 1
+                found |> Array.truncate 14)
+        let k = (1.0 + sqrt 2.0) / 2.0
+        let byCutoff (rc: int -> float) (count: int) =
+            nearest |> Array.mapi (fun i ns ->
+                if ns.Length < count then [||]
+                else
+                    let cut = rc i
+                    ns |> Array.truncate count |> Array.filter (fun (d, _) -> d < cut) |> Array.map snd |> Array.distinct)
+        let twelve = byCutoff (fun i -> k * (nearest.[i] |> Array.truncate 12 |> Array.averageBy fst)) 12
+        let fourteen =
+            byCutoff (fun i ->
+                let ns = nearest.[i]
+                k * ((2.0 / sqrt 3.0) * (ns.[.. 7] |> Array.averageBy fst) + (ns.[8 .. 13] |> Array.averageBy fst)) / 2.0) 14
+        let first = analyse twelve
+        let second = analyse fourteen
+        Array.init n (fun i -> if first.[i] <> CnaType.Other then first.[i] elif second.[i] = CnaType.Bcc then CnaType.Bcc else CnaType.Other)

@@ -1,0 +1,44 @@
+module Arise.Tests.ClassicTests
+
+open System
+open Expecto
+open Arise.Structure
+open Arise.Classic
+
+/// hcp with lattice constant a and ideal c/a, 2 atoms per cell.
+let private hcp (z: int) (a: float) =
+    let c = a * sqrt (8.0 / 3.0)
+    let cell = Cell.make (Vec3.make a 0.0 0.0) (Vec3.make (-a / 2.0) (a * sqrt 3.0 / 2.0) 0.0) (Vec3.make 0.0 0.0 c)
+    Structure.periodic cell [| Cell.toCartesian cell (Vec3.make (1.0 / 3.0) (2.0 / 3.0) 0.25); Cell.toCartesian cell (Vec3.make (2.0 / 3.0) (1.0 / 3.0) 0.75) |] [| z; z |]
+
+let private all (t: CnaType) (types: CnaType[]) = types |> Array.forall ((=) t)
+
+[<Tests>]
+let tests =
+    testList "common neighbour analysis" [
+        test "perfect fcc, hcp and bcc crystals are recognised with a fixed cutoff between the first shells" {
+            Expect.isTrue (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4 |> Cna.fixedCutoff 3.0 |> all CnaType.Fcc) "fcc"
+            Expect.isTrue (hcp 12 3.2 |> Supercell.repeat 5 5 3 |> Cna.fixedCutoff 3.8 |> all CnaType.Hcp) "hcp"
+            Expect.isTrue (Crystals.bcc 26 2.87 |> Supercell.repeat 5 5 5 |> Cna.fixedCutoff 3.5 |> all CnaType.Bcc) "bcc"
+        }
+
+        test "adaptive CNA needs no cutoff and tolerates small displacements" {
+            let fcc = Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4 |> Defects.displaceRelative 1 0.01 2.55
+            Expect.isTrue (fcc |> Cna.adaptive |> all CnaType.Fcc) "displaced fcc"
+            let bcc = Crystals.bcc 26 2.87 |> Supercell.repeat 5 5 5 |> Defects.displaceRelative 2 0.01 2.49
+            Expect.isTrue (bcc |> Cna.adaptive |> all CnaType.Bcc) "displaced bcc"
+            let h = hcp 12 3.2 |> Supercell.repeat 5 5 3
+            Expect.isTrue (h |> Cna.adaptive |> all CnaType.Hcp) "hcp"
+        }
+
+        test "surface atoms of a cluster are 'other', interior atoms keep their type" {
+            let cluster = Crystals.fcc 29 3.61 |> Supercell.finite 5 5 5
+            let types = Cna.adaptive cluster
+            let lo, hi = Structure.bounds cluster
+            for i in 0 .. Structure.count cluster - 1 do
+                let p = cluster.Positions.[i]
+                let depth = [ p.X - lo.X; hi.X - p.X; p.Y - lo.Y; hi.Y - p.Y; p.Z - lo.Z; hi.Z - p.Z ] |> List.min
+                if depth < 0.1 then Expect.equal types.[i] CnaType.Other "surface"
+                elif depth > 4.0 then Expect.equal types.[i] CnaType.Fcc "interior"
+        }
+    ]
