@@ -15,7 +15,7 @@ let private all (t: CnaType) (types: CnaType[]) = types |> Array.forall ((=) t)
 
 [<Tests>]
 let tests =
-    testList "common neighbour analysis" [
+    testList "classical methods" [
         test "perfect fcc, hcp and bcc crystals are recognised with a fixed cutoff between the first shells" {
             Expect.isTrue (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4 |> Cna.fixedCutoff 3.0 |> all CnaType.Fcc) "fcc"
             Expect.isTrue (hcp 12 3.2 |> Supercell.repeat 5 5 3 |> Cna.fixedCutoff 3.8 |> all CnaType.Hcp) "hcp"
@@ -40,5 +40,15 @@ let tests =
                 let depth = [ p.X - lo.X; hi.X - p.X; p.Y - lo.Y; hi.Y - p.Y; p.Z - lo.Z; hi.Z - p.Z ] |> List.min
                 if depth < 0.1 then Expect.equal types.[i] CnaType.Other "surface"
                 elif depth > 4.0 then Expect.equal types.[i] CnaType.Fcc "interior"
+        }
+    
+        test "bond-angle analysis recognises fcc, hcp and bcc, perfect and 1 % displaced" {
+            Expect.isTrue (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4 |> BondAngle.analyse |> all CnaType.Fcc) "fcc"
+            Expect.isTrue (hcp 12 3.2 |> Supercell.repeat 5 5 3 |> BondAngle.analyse |> all CnaType.Hcp) "hcp"
+            Expect.isTrue (Crystals.bcc 26 2.87 |> Supercell.repeat 5 5 5 |> BondAngle.analyse |> all CnaType.Bcc) "bcc"
+            let displaced = Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4 |> Defects.displaceRelative 5 0.01 2.55
+            Expect.isTrue (displaced |> BondAngle.analyse |> all CnaType.Fcc) "displaced fcc"
+            let gas = Structure.cluster (Array.init 60 (fun i -> Vec3.make (float (i * 37 % 11)) (float (i * 17 % 7)) (float (i % 5)) * 1.7)) (Array.create 60 18)
+            Expect.isFalse (gas |> BondAngle.analyse |> all CnaType.Fcc) "not everything is fcc"
         }
     ]
