@@ -165,8 +165,28 @@ type ClusterArgs =
             | Min_Samples _ -> "HDBSCAN min_samples (default: min_cluster_size)."
             | Threshold _ -> "soft clustering: noise when every membership is below this (default 0.1, as the paper)."
 
+/// Options of `classic`.
+type ClassicArgs =
+    | [<MainCommand>] Files of path: string list
+    | Method of name: string
+    | Cutoff of r: float
+    | Out of file: string
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Files _ -> "structure files; none: the embedded sample."
+            | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff) or baa (bond-angle analysis)."
+            | Cutoff _ -> "CNA cutoff (Å), between the first and second neighbour shells."
+            | Out _ -> "write the atoms with a per-atom structure_type as extended XYZ."
+            | Format _ -> "read every file in this format."
+            | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+
 /// The verbs.
 type Verb =
+    | [<CliPrefix(CliPrefix.None)>] Classic of ParseResults<ClassicArgs>
     | [<CliPrefix(CliPrefix.None)>] Cluster of ParseResults<ClusterArgs>
     | [<CliPrefix(CliPrefix.None)>] Tune of ParseResults<TuneArgs>
     | [<CliPrefix(CliPrefix.None)>] Spm of ParseResults<SpmArgs>
@@ -180,6 +200,7 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
+            | Classic _ -> "classical per-atom identification: adaptive CNA, CNA or bond-angle analysis (fcc, hcp, bcc, icosahedral)."
             | Cluster _ -> "HDBSCAN with soft clustering of the network's hidden representations of SPM boxes."
             | Tune _ -> "hyperparameter search (TPE) and selection of the most robust candidate on defective structures."
             | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
@@ -225,6 +246,14 @@ let main argv =
                 eprintfn "error: %s" e
                 2
             | Ok options -> InfoCommand.run (args.Contains InfoArgs.Json) options (args.GetResult(InfoArgs.Files, defaultValue = []))
+        | Classic args ->
+            match readOptions (args.TryGetResult ClassicArgs.Format) (args.TryGetResult ClassicArgs.Types) with
+            | Error e ->
+                eprintfn "error: %s" e
+                2
+            | Ok ro ->
+                ClassicCommand.run (args.GetResult(ClassicArgs.Method, defaultValue = "acna")) (args.TryGetResult ClassicArgs.Cutoff) ro
+                    (args.GetResult(ClassicArgs.Files, defaultValue = [])) (args.TryGetResult ClassicArgs.Out)
         | Cluster args ->
             let mcs = args.GetResult(ClusterArgs.Min_Cluster_Size, defaultValue = 500)
             if mcs < 2 then
