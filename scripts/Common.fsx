@@ -23,3 +23,14 @@ module ScriptArgs =
     /// The repository root and the data release beside it.
     let root = System.IO.Path.Combine(__SOURCE_DIRECTORY__, "..")
     let data = get "--data" (System.IO.Path.Combine(root, "..", "shared", "data"))
+
+    /// The model file: --model, or the repository's embedded model.
+    let modelPath () = get "--model" (System.IO.Path.Combine(root, "models", "arise-108.model"))
+
+    /// Loads the model (see modelPath), stopping the script with the reason when it cannot.
+    let model () =
+        match Arise.Model.ModelFile.load (modelPath ()) with
+        | Ok m -> m
+        | Error e ->
+            eprintfn "%s" e
+            exit 2

@@ -18,7 +18,7 @@ let arg = ScriptArgs.get
 let root = ScriptArgs.root
 let data = ScriptArgs.data
 let samples = int (arg "--samples" "1000")
-let model = ModelFile.load (arg "--model" (Path.Combine(root, "models", "arise-108.model"))) |> Result.defaultWith failwith
+let model = ScriptArgs.model ()
 let wanted = [ "fcc", "fcc_Cu_A_cF4_225_a"; "bcc", "bcc_W_A_cI2_229_a"; "hcp", "hcp_Mg_A_hP2_194_c"; "diamond", "diam_C_A_cF8_227_a" ]
 let classIndex name = Array.IndexOf(model.Metadata.Classes, name)
 

@@ -12,7 +12,7 @@ open Arise.Spm
 open Common
 
 let samples = int (ScriptArgs.get "--samples" "1000")
-let model = ModelFile.load (Path.Combine(ScriptArgs.root, "models", "arise-108.model")) |> Result.defaultWith failwith
+let model = ScriptArgs.model ()
 let stem name = Path.Combine(ScriptArgs.data, "stem", name)
 for name, paper in [ "Fig_3_a_STEM.xyz", "graphene ~99 %"; "Fig_3_b_STEM.xyz", "graphene ~79 %" ] do
     let s = StructureIO.read (stem name) |> Result.defaultWith (fun e -> failwithf "%O" e)

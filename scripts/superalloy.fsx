@@ -17,7 +17,7 @@ let size = float (arg "--size" "120")
 let precipitateEdge = float (arg "--precipitate" "60")
 let stride = float (arg "--stride" "6")
 let samples = int (arg "--samples" "100")
-let model = ModelFile.load (Path.Combine(ScriptArgs.root, "models", "arise-108.model")) |> Result.defaultWith failwith
+let model = ScriptArgs.model ()
 let l12 = Array.IndexOf(model.Metadata.Classes, "L12_Cu3Au")
 let pristine = Polycrystal.superalloy 7 3.6 size precipitateEdge 0.1
 printfn "superalloy: %d atoms in a %.0f Å cube, L1₂ precipitate %.0f Å; L1₂ class: %s" (Structure.count pristine) size precipitateEdge model.Metadata.Classes.[l12]

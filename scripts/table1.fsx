@@ -21,7 +21,6 @@ let root = ScriptArgs.root
 let realizations = int (arg "--realizations" "10")
 let samples = int (arg "--samples" "100")
 let prototypesDir = arg "--prototypes" (Path.Combine(ScriptArgs.data, "prototypes"))
-let modelPath = arg "--model" (Path.Combine(root, "models", "arise-108.model"))
 let outPath = arg "--out" "table1.csv"
 let logPath = Path.ChangeExtension(outPath, ".log.csv")
 
@@ -58,24 +57,14 @@ let columns =
 if not (Directory.Exists prototypesDir) then
     eprintfn "prototype folder not found: %s (give --prototypes DIR)" prototypesDir
     exit 2
-let model =
-    match ModelFile.load modelPath with
-    | Ok m -> m
-    | Error e ->
-        eprintfn "%s" e
-        exit 2
+let model = ScriptArgs.model ()
 let lib = Prototypes.load prototypesDir
 let classIndex = model.Metadata.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> Map.ofArray
 
 /// The 588 test structures: each supercell periodic and finite; nanotubes finite only.
 let structures =
     [| for p in lib.Prototypes do
-           if Prototypes.isFinite p then yield p, "tube", p.Structure
-           else
-               for (a, b, c) in Supercell.trainingReplicas (Prototypes.isTwoD p) p.Structure do
-                   let periodic = Supercell.repeat a b c p.Structure
-                   yield p, sprintf "%dx%dx%d periodic" a b c, periodic
-                   yield p, sprintf "%dx%dx%d finite" a b c, Structure.toCluster periodic |]
+           for version, s in TrainingSet.testStructures p -> p, version, s |]
 printfn "%d test structures, %d realisations, T = %d MC samples, %d columns" structures.Length realizations samples columns.Length
 
 // resume: (column, structure index, realisation) → correct?

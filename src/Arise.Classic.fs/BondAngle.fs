@@ -42,20 +42,10 @@ let analyse (s: Structure) : CnaType[] =
     let n = Structure.count s
     let cells = CellList.build s
     let buffer = NeighbourBuffer()
-    let lo, hi = Structure.bounds s
-    let spacing =
-        match s.Cell with
-        | Some c when Pbc.isFull s.Pbc -> Math.Cbrt(abs (Cell.volume c) / float (max 1 n))
-        | _ -> let d = hi - lo in Math.Cbrt(max 1e-9 (max d.X 1e-3 * max d.Y 1e-3 * max d.Z 1e-3) / float (max 1 n))
+    let start = 2.0 * NearestNeighbour.typicalSpacing s
     Array.init n (fun i ->
         // enough neighbours to cover 1.45 r0² around the 6 nearest: grow the radius until 14 are found, then add margin
-        let mutable r = 2.0 * spacing
-        let mutable tries = 0
-        CellList.queryAtom cells s i r buffer
-        while buffer.Count < 14 && tries < 12 do
-            r <- r * 1.5
-            tries <- tries + 1
-            CellList.queryAtom cells s i r buffer
+        let r = NearestNeighbour.queryAtLeast cells s i 14 start buffer
         let vs = Array.init buffer.Count (fun t -> Vec3.make buffer.Dx.[t] buffer.Dy.[t] buffer.Dz.[t])
         let r6 = if vs.Length >= 6 then vs |> Array.map Vec3.norm |> Array.sort |> fun d -> d.[5] else r
         if r6 * 1.3 > r then

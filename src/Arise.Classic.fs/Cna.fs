@@ -66,22 +66,12 @@ module Cna =
         let n = Structure.count s
         let cells = CellList.build s
         let buffer = NeighbourBuffer()
-        let lo, hi = Structure.bounds s
-        let spacing =
-            let d = hi - lo
-            Math.Cbrt(max 1e-9 (max d.X 1e-3 * max d.Y 1e-3 * max d.Z 1e-3) / float (max 1 n))
+        let start = 2.0 * NearestNeighbour.typicalSpacing s
         // the 14 nearest distances of each atom (periodic images included), by growing the search radius
         let nearest =
             Array.init n (fun i ->
-                let mutable r = 2.0 * (match s.Cell with Some c when Pbc.isFull s.Pbc -> Math.Cbrt(abs (Cell.volume c) / float n) | _ -> spacing)
-                let mutable found = [||]
-                let mutable tries = 0
-                while found.Length < 14 && tries < 12 do
-                    CellList.queryAtom cells s i r buffer
-                    found <- Array.init buffer.Count (fun t -> sqrt buffer.R2.[t], buffer.Index.[t]) |> Array.sortBy fst
-                    r <- r * 1.5
-                    tries <- tries + 1
-                found |> Array.truncate 14)
+                NearestNeighbour.queryAtLeast cells s i 14 start buffer |> ignore
+                Array.init buffer.Count (fun t -> sqrt buffer.R2.[t], buffer.Index.[t]) |> Array.sortBy fst |> Array.truncate 14)
         let k = (1.0 + sqrt 2.0) / 2.0
         let byCutoff (rc: int -> float) (count: int) =
             nearest |> Array.mapi (fun i ns ->

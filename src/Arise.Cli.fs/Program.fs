@@ -5,6 +5,11 @@ open System
 open Argu
 open Arise.Structure
 
+/// Usage texts of the options every structure-reading verb has.
+module private Usage =
+    let format = "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
+    let types = "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+
 /// Options shared by the verbs that read structures.
 type InfoArgs =
     | [<MainCommand>] Files of path: string list
@@ -17,8 +22,8 @@ type InfoArgs =
             match a with
             | Files _ -> "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump); none: the embedded sample."
             | Json -> "print one JSON object per file (file, atoms, species, formula, cell, periodic, dnn, error)."
-            | Format _ -> "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
-            | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
 
 /// Options of `descriptor`.
 type DescriptorArgs =
@@ -40,8 +45,8 @@ type DescriptorArgs =
             | Sigma _ -> "atom Gaussian width sigma in units of d_NN (default 0.1; training values 0.08, 0.1, 0.12)."
             | Dnn _ -> "d_NN rule: arise (default; the histogram rule the model was trained with) or clean (most common distance)."
             | Extrinsic_Scale _ -> "divide the structure by this factor times d_NN (default 1.0; training 0.95, 1.0, 1.05)."
-            | Format _ -> "read every file in this format (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
-            | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
 
 /// Options of `classify`.
 type ClassifyArgs =
@@ -65,8 +70,8 @@ type ClassifyArgs =
             | Model _ -> "model file (default: the embedded 108-class model)."
             | Json -> "one JSON object per file: file, atoms, top [{class, type, probability}], mutual_information, entropy, error."
             | Csv -> "CSV: one row per file and rank."
-            | Format _ -> "read every file in this format (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
-            | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
 
 /// Options of `train`.
 type TrainArgs =
@@ -126,8 +131,8 @@ type SpmArgs =
             | Samples _ -> "Monte Carlo dropout passes T per box (default 100)."
             | Min_Atoms _ -> "boxes with fewer atoms are marked empty (default 10)."
             | Model _ -> "model file (default: the embedded model)."
-            | Format _ -> "read the file in this format."
-            | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
 
 /// Options of `tune`.
 type TuneArgs =
@@ -181,8 +186,8 @@ type ClassicArgs =
             | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff) or baa (bond-angle analysis)."
             | Cutoff _ -> "CNA cutoff (Å), between the first and second neighbour shells."
             | Out _ -> "write the atoms with a per-atom structure_type as extended XYZ."
-            | Format _ -> "read every file in this format."
-            | Types _ -> "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
 
 /// The verbs.
 type Verb =
@@ -229,6 +234,11 @@ let readOptions (format: string option) (types: string option) : Result<Structur
     | Error e, _
     | _, Error e -> Error e
 
+/// Prints an error and gives the exit code for bad parameters.
+let private fail (message: string) =
+    eprintfn "error: %s" message
+    2
+
 [<EntryPoint>]
 let main argv =
     let parser = ArgumentParser.Create<Verb>(programName = "arise", errorHandler = ProcessExiter())
@@ -243,22 +253,19 @@ let main argv =
         | Info args ->
             match readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types) with
             | Error e ->
-                eprintfn "error: %s" e
-                2
+                fail e
             | Ok options -> InfoCommand.run (args.Contains InfoArgs.Json) options (args.GetResult(InfoArgs.Files, defaultValue = []))
         | Classic args ->
             match readOptions (args.TryGetResult ClassicArgs.Format) (args.TryGetResult ClassicArgs.Types) with
             | Error e ->
-                eprintfn "error: %s" e
-                2
+                fail e
             | Ok ro ->
                 ClassicCommand.run (args.GetResult(ClassicArgs.Method, defaultValue = "acna")) (args.TryGetResult ClassicArgs.Cutoff) ro
                     (args.GetResult(ClassicArgs.Files, defaultValue = [])) (args.TryGetResult ClassicArgs.Out)
         | Cluster args ->
             let mcs = args.GetResult(ClusterArgs.Min_Cluster_Size, defaultValue = 500)
             if mcs < 2 then
-                eprintfn "error: --min-cluster-size must be ≥ 2"
-                2
+                fail "--min-cluster-size must be ≥ 2"
             else
                 let settings = { Arise.Cluster.Hdbscan.defaults with MinClusterSize = mcs; MinSamples = args.TryGetResult ClusterArgs.Min_Samples }
                 ClusterCommand.run (args.GetResult ClusterArgs.File) (args.GetResult(ClusterArgs.Layer, defaultValue = 2)) settings (args.GetResult(ClusterArgs.Threshold, defaultValue = 0.1))
@@ -267,8 +274,7 @@ let main argv =
             let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 100)
             let top = args.GetResult(TuneArgs.Top, defaultValue = 5)
             if trials < 1 || epochs < 1 || top < 1 then
-                eprintfn "error: --trials, --epochs and --top must be ≥ 1"
-                2
+                fail "--trials, --epochs and --top must be ≥ 1"
             else TuneCommand.run (args.GetResult TuneArgs.Prototypes) (args.GetResult TuneArgs.Out) trials epochs top (args.GetResult(TuneArgs.Seed, defaultValue = 42))
         | Spm args ->
             let mode =
@@ -282,11 +288,9 @@ let main argv =
             | Error e, _, _
             | _, Error e, _
             | _, _, Error e ->
-                eprintfn "error: %s" e
-                2
+                fail e
             | _ when samples < 1 ->
-                eprintfn "error: --samples must be ≥ 1"
-                2
+                fail "--samples must be ≥ 1"
             | Ok m, Ok ro, Ok model ->
                 let settings: Arise.Spm.SpmSettings =
                     { Mode = m
@@ -301,14 +305,13 @@ let main argv =
                 else ClassifyCommand.AsTable
             let top = args.GetResult(ClassifyArgs.Top, defaultValue = 3)
             let samples = args.GetResult(ClassifyArgs.Samples, defaultValue = 1000)
-            if top < 1 then (eprintfn "error: --top must be ≥ 1 (got %d)" top; 2)
-            elif samples < 1 then (eprintfn "error: --samples must be ≥ 1 (got %d)" samples; 2)
+            if top < 1 then fail (sprintf "--top must be ≥ 1 (got %d)" top)
+            elif samples < 1 then fail (sprintf "--samples must be ≥ 1 (got %d)" samples)
             else
                 match readOptions (args.TryGetResult ClassifyArgs.Format) (args.TryGetResult ClassifyArgs.Types), Models.load (args.TryGetResult ClassifyArgs.Model) with
                 | Error e, _
                 | _, Error e ->
-                    eprintfn "error: %s" e
-                    2
+                    fail e
                 | Ok ro, Ok model ->
                     ClassifyCommand.run output model top samples (args.GetResult(ClassifyArgs.Seed, defaultValue = 1)) ro (args.GetResult(ClassifyArgs.Files, defaultValue = []))
         | Train args ->
@@ -321,14 +324,12 @@ let main argv =
                     LearningRate = args.GetResult(TrainArgs.Learning_Rate, defaultValue = d.LearningRate)
                     BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize) }
             if options.MaxEpochs < 1 || options.BatchSize < 1 || not (options.LearningRate > 0.0) then
-                eprintfn "error: --epochs, --batch-size and --learning-rate must be positive"
-                2
+                fail "--epochs, --batch-size and --learning-rate must be positive"
             else TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options
         | Evaluate args ->
             match Models.load (args.TryGetResult EvaluateArgs.Model) with
             | Error e ->
-                eprintfn "error: %s" e
-                2
+                fail e
             | Ok model -> TrainCommand.evaluate model (args.GetResult EvaluateArgs.Prototypes) (args.GetResult(EvaluateArgs.Samples, defaultValue = 100))
         | Descriptor args ->
             let dnnRule =
@@ -339,8 +340,7 @@ let main argv =
             match readOptions (args.TryGetResult DescriptorArgs.Format) (args.TryGetResult DescriptorArgs.Types), dnnRule with
             | Error e, _
             | _, Error e ->
-                eprintfn "error: %s" e
-                2
+                fail e
             | Ok ro, Ok rule ->
                 let d = Arise.Soap.AriseDescriptor.defaults
                 let options =

@@ -27,12 +27,6 @@ type Network =
 type MaskRng(seed: int64) =
     let mutable state = uint64 seed * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL
     do if state = 0UL then state <- 1UL
-    /// Next 32 random bits.
-    member _.Next() =
-        state <- state ^^^ (state >>> 12)
-        state <- state ^^^ (state <<< 25)
-        state <- state ^^^ (state >>> 27)
-        uint32 ((state * 0x2545F4914F6CDD1DUL) >>> 32)
     /// Next 64 random bits.
     member _.Next64() =
         state <- state ^^^ (state >>> 12)
@@ -58,7 +52,6 @@ type Workspace(net: Network, capacity: int) =
     member _.DActs: float32[][] = dActs.Value
     member _.GradW: float32[][] = gradW.Value
     member _.GradB: float32[][] = gradB.Value
-    member _.Capacity = capacity
 
 /// Adam optimiser state.
 type Adam =
@@ -138,21 +131,25 @@ module Network =
             Gemm.multiply threads false false rows l.Outputs l.Inputs input l.Weights z true
         ws.Z.[layers.Length - 1]
 
-    /// Row-wise softmax of rows × classes logits into `probs`.
-    let softmax (logits: float32[]) (rows: int) (classes: int) (probs: float32[]) =
+    /// Row-wise softmax of rows × classes logits into `probs`, starting at row `firstRow` of `probs`.
+    let softmaxInto (logits: float32[]) (rows: int) (classes: int) (probs: float32[]) (firstRow: int) =
         for r in 0 .. rows - 1 do
             let o = r * classes
+            let q = (firstRow + r) * classes
             let mutable m = Single.NegativeInfinity
             for c in 0 .. classes - 1 do
                 if logits.[o + c] > m then m <- logits.[o + c]
             let mutable sum = 0.0f
             for c in 0 .. classes - 1 do
                 let e = MathF.Exp(logits.[o + c] - m)
-                probs.[o + c] <- e
+                probs.[q + c] <- e
                 sum <- sum + e
             let inv = 1.0f / sum
             for c in 0 .. classes - 1 do
-                probs.[o + c] <- probs.[o + c] * inv
+                probs.[q + c] <- probs.[q + c] * inv
+
+    /// Row-wise softmax of rows × classes logits into `probs`.
+    let softmax (logits: float32[]) (rows: int) (classes: int) (probs: float32[]) = softmaxInto logits rows classes probs 0
 
     /// A fresh Adam state for a network.
     let adam (learningRate: float) (net: Network) =

@@ -97,9 +97,7 @@ module Prediction =
         while start < count do
             let rows = min chunk (count - start)
             let logits = Network.forward threads ws net x.[start * a.Inputs .. (start + rows) * a.Inputs - 1] rows None
-            let probs = Array.zeroCreate (rows * a.Classes)
-            Network.softmax logits rows a.Classes probs
-            Array.blit probs 0 out (start * a.Classes) (rows * a.Classes)
+            Network.softmaxInto logits rows a.Classes out start
             start <- start + rows
         out
 

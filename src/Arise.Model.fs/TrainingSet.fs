@@ -45,15 +45,25 @@ module TrainingSet =
           for (a, b, c), s in Prototypes.finiteVersions p do
               yield (if Prototypes.isFinite p then "tube" else sprintf "%dx%dx%d" a b c), s ]
 
+    /// The defect-test structures of one class (paper's Table 1 protocol): each training supercell both periodic and
+    /// finite ("5x5x5 periodic", "5x5x5 finite"); lattice-free classes (nanotubes): the finite tube only.
+    let testStructures (p: Prototype) : (string * Structure) list =
+        if Prototypes.isFinite p then [ "tube", p.Structure ]
+        else
+            [ for (a, b, c) in Supercell.trainingReplicas (Prototypes.isTwoD p) p.Structure do
+                  let periodic = Supercell.repeat a b c p.Structure
+                  yield sprintf "%dx%dx%d periodic" a b c, periodic
+                  yield sprintf "%dx%dx%d finite" a b c, Structure.toCluster periodic ]
+
     /// Number of descriptors the library gives: structures × 99 settings.
     let expectedRows (lib: PrototypeLibrary) =
         lib.Prototypes |> List.sumBy (fun p -> (structures p).Length * settings.Length)
 
     /// All 99 descriptors of one structure (rows in `settings` order), sharing one d_NN search and cell list.
     let descriptorsOf (calcs: Map<float * float, SoapCalculator>) (s: Structure) : Result<float32[], string> =
-        AriseDescriptor.pairDnns DnnMethod.AriseHistogram s
+        let cells = CellList.build s
+        AriseDescriptor.pairDnnsWith cells DnnMethod.AriseHistogram s
         |> Result.map (fun dnns ->
-            let cells = CellList.build s
             let dim = SoapParameters.dimension SoapParameters.arise
             let out = Array.zeroCreate (settings.Length * dim)
             settings |> Array.iteri (fun row (rc, sigma, exsf) ->

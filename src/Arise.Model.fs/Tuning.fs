@@ -58,15 +58,7 @@ module Tuning =
         let classes = lib.Prototypes |> Array.ofList
         let items =
             [| for ci in 0 .. classes.Length - 1 do
-                   let p = classes.[ci]
-                   let structures =
-                       if Prototypes.isFinite p then [ p.Structure ]
-                       else
-                           [ for (a, b, c) in Supercell.trainingReplicas (Prototypes.isTwoD p) p.Structure do
-                                 let periodic = Supercell.repeat a b c p.Structure
-                                 yield periodic
-                                 yield Structure.toCluster periodic ]
-                   for s in structures do
+                   for _, s in TrainingSet.testStructures classes.[ci] do
                        for (eta, delta) in levels do
                            for r in 0 .. realizations - 1 -> ci, s, eta, delta, r |]
         let rows = Array.create items.Length None

@@ -40,8 +40,9 @@ module AriseDescriptor =
           Threads = Environment.ProcessorCount }
 
     /// d_NN for every ordered species pair, or None for a pair that gets the zero vector (a lone atom of a species
-    /// in a structure that is not fully periodic). Error when some d_NN cannot be found.
-    let pairDnns (method: DnnMethod) (s: Structure) : Result<((int * int) * float option) list, string> =
+    /// in a structure that is not fully periodic), with the cell list `cells` of `s`. Error when some d_NN cannot be
+    /// found.
+    let pairDnnsWith (cells: CellList) (method: DnnMethod) (s: Structure) : Result<((int * int) * float option) list, string> =
         if Structure.count s = 0 then Error "the structure has no atoms"
         else
             let species = Structure.species s
@@ -50,10 +51,13 @@ module AriseDescriptor =
                 [ for za in species do
                       for zb in species do
                           if za = zb && counts.[za] <= 1 && not (Pbc.isFull s.Pbc) then yield Ok((za, zb), None)
-                          else yield NearestNeighbour.dnnBetween method (Some za) (Some zb) s |> Result.map (fun d -> (za, zb), Some d) ]
+                          else yield NearestNeighbour.dnnBetweenWith cells method (Some za) (Some zb) s |> Result.map (fun d -> (za, zb), Some d) ]
             match results |> List.tryPick (function Error e -> Some e | Ok _ -> None) with
             | Some e -> Error e
             | None -> Ok(results |> List.choose (function Ok x -> Some x | Error _ -> None))
+
+    /// d_NN for every ordered species pair (see pairDnnsWith).
+    let pairDnns (method: DnnMethod) (s: Structure) = pairDnnsWith (CellList.build s) method s
 
     /// The descriptor from known per-pair d_NN (from `pairDnns`) and a cell list of the unscaled structure: lets
     /// many SOAP settings share one d_NN search.
@@ -82,8 +86,9 @@ module AriseDescriptor =
         if not (options.ExtrinsicScale > 0.0 && Double.IsFinite options.ExtrinsicScale) then
             Error(sprintf "extrinsic scale must be > 0 (got %g)" options.ExtrinsicScale)
         else
-            pairDnns options.Dnn s
-            |> Result.map (fun dnns -> fromDnns calc options.Threads options.ExtrinsicScale (CellList.build s) s dnns)
+            let cells = CellList.build s
+            pairDnnsWith cells options.Dnn s
+            |> Result.map (fun dnns -> fromDnns calc options.Threads options.ExtrinsicScale cells s dnns)
 
     /// Computes the descriptor (builds the calculator from options.Soap).
     let compute (options: DescriptorOptions) (s: Structure) : Result<Descriptor, string> =

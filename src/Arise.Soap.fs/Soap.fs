@@ -13,16 +13,11 @@ type SoapCalculator =
       /// Spherical-harmonic constants.
       Harmonics: SphericalHarmonics.Tables
       /// Number of (l, m) components, (L+1)².
-      LmCount: int
-      /// exp(−2αΔ²): step of the ratio recurrence for the radial Gaussians.
-      RatioStep: float }
+      LmCount: int }
 
 /// quippy-compatible averaged SOAP (notes soap.md §2): Gaussian densities of neighbour atoms expanded in the
 /// orthonormal radial basis and real spherical harmonics, summed over centres, power spectrum, unit norm.
 module Soap =
-    /// −ln(1e-16): radial Gaussians this far below the largest are skipped (changes results by < 1e-18).
-    let private dropExponent = 36.85
-
     /// Prepares a calculator; Error names an invalid parameter.
     let create (p: SoapParameters) : Result<SoapCalculator, string> =
         SoapParameters.validate p
@@ -30,12 +25,7 @@ module Soap =
             { Parameters = p
               Basis = RadialBasis.create p.Cutoff p.AtomSigma p.NMax
               Harmonics = SphericalHarmonics.tables p.LMax
-              LmCount = (p.LMax + 1) * (p.LMax + 1)
-              RatioStep =
-                let a = 1.0 / (2.0 * p.AtomSigma * p.AtomSigma)
-                let rb = p.Cutoff + p.AtomSigma * sqrt (2.0 * RadialBasis.basisErrorExponent * log 10.0)
-                let d = rb / float p.NMax
-                exp (-2.0 * a * d * d) })
+              LmCount = (p.LMax + 1) * (p.LMax + 1) })
 
     /// Smooth cutoff: 1 below r_c − w, ½[cos(π(r − r_c + w)/w) + 1] up to r_c, 0 beyond.
     let cutoffFunction (rc: float) (w: float) (r: float) =
@@ -74,7 +64,7 @@ module Soap =
         member val EvenOnly = false with get, set
         member val Buffer = NeighbourBuffer()
 
-    let inline private tri l m = l * (l + 1) / 2 + m
+    let inline private tri l m = SphericalHarmonics.tri l m
 
     /// weight·Y_lm of every neighbour of the block into Yt.
     let private harmonicsBlock (calc: SoapCalculator) (sc: Scratch) =

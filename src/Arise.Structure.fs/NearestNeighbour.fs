@@ -27,7 +27,7 @@ module NearestNeighbour =
             Cell.make (if s.Pbc.A then c.A else Vec3.zero) (if s.Pbc.B then c.B else Vec3.zero) (if s.Pbc.C then c.C else Vec3.zero)
 
     /// A rough length scale: (volume per atom)^(1/3), from the cell or the bounding box.
-    let private typicalSpacing (s: Structure) =
+    let typicalSpacing (s: Structure) =
         let n = max 1 (Structure.count s)
         let volume =
             match s.Cell with
@@ -44,9 +44,9 @@ module NearestNeighbour =
     /// (any when None), itself excluded but its periodic images included, computed as
     /// ‖r_j + offset·cell − r_i‖. Only neighbours closer than `searchRadius` count; atoms with no neighbour of any
     /// species within it are skipped. Returns None when some atom has neighbours but none of species `toZ`.
-    let nearestDistances (searchRadius: float) (fromZ: int option) (toZ: int option) (s: Structure) : float[] option =
+    /// `cl` is the cell list of `s`.
+    let nearestDistances (cl: CellList) (searchRadius: float) (fromZ: int option) (toZ: int option) (s: Structure) : float[] option =
         let n = Structure.count s
-        let cl = CellList.build s
         let cell = zeroedCell s
         let centres = [| for i in 0 .. n - 1 do if fromZ.IsNone || s.Numbers.[i] = fromZ.Value then i |]
         let result = Array.create centres.Length nan
@@ -138,15 +138,16 @@ module NearestNeighbour =
         Array.average sorted.[bestStart .. bestStart + bestLen - 1]
 
     /// d_NN from species `fromZ` to species `toZ` (None = any), trying the ARISE cutoffs in turn
-    /// (same length unit as the positions). Error when no cutoff gives a distance in (0.1, 1500).
-    let dnnBetween (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) : Result<float, string> =
+    /// (same length unit as the positions), with the cell list `cl` of `s`. Error when no cutoff gives a distance in
+    /// (0.1, 1500).
+    let dnnBetweenWith (cl: CellList) (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) : Result<float, string> =
         let rec attempt cutoffs =
             match cutoffs with
             | [] ->
                 let name z = z |> Option.map Elements.symbol |> Option.defaultValue "any"
                 Error(sprintf "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms" (name fromZ) (name toZ) (2.0 * List.last ariseCutoffs + 0.1))
             | c :: rest ->
-                match nearestDistances (2.0 * c + 0.1) fromZ toZ s with
+                match nearestDistances cl (2.0 * c + 0.1) fromZ toZ s with
                 | Some nn when nn.Length > 0 ->
                     let d =
                         match method with
@@ -157,6 +158,10 @@ module NearestNeighbour =
         if Structure.count s < 2 && not (Structure.isPeriodic s) then Error "d_NN needs at least two atoms or a periodic cell"
         else attempt ariseCutoffs
 
+    /// d_NN from species `fromZ` to species `toZ` (None = any); see dnnBetweenWith.
+    let dnnBetween (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) =
+        dnnBetweenWith (CellList.build s) method fromZ toZ s
+
     /// d_NN over all atoms regardless of species.
     let dnn (method: DnnMethod) (s: Structure) = dnnBetween method None None s
 
@@ -164,5 +169,18 @@ module NearestNeighbour =
     /// fails on its own (e.g. a lone atom of a species in a cluster has no same-species neighbour).
     let pairDnns (method: DnnMethod) (s: Structure) : ((int * int) * Result<float, string>) list =
         let species = Structure.species s
+        let cl = CellList.build s
         [ for a in species do
-              for b in species -> (a, b), dnnBetween method (Some a) (Some b) s ]
+              for b in species -> (a, b), dnnBetweenWith cl method (Some a) (Some b) s ]
+
+    /// Queries the neighbours of atom i with a radius grown from `start` by 1.5× until at least `count` are found
+    /// (at most 12 steps); the buffer holds the last query. Returns the radius used.
+    let queryAtLeast (cl: CellList) (s: Structure) (i: int) (count: int) (start: float) (buffer: NeighbourBuffer) =
+        let mutable r = start
+        let mutable tries = 0
+        CellList.queryAtom cl s i r buffer
+        while buffer.Count < count && tries < 12 do
+            r <- r * 1.5
+            tries <- tries + 1
+            CellList.queryAtom cl s i r buffer
+        r
