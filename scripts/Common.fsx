@@ -10,6 +10,7 @@
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Model.dll"
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Spm.dll"
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Classic.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Cluster.dll"
 
 module ScriptArgs =
     let private args = fsi.CommandLineArgs |> Array.skip 1
