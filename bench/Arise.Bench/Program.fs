@@ -9,7 +9,10 @@ let main argv =
             let c = System.IO.Path.Combine(dir.FullName, "shared", "data")
             if System.IO.Directory.Exists c then Some c else findData dir.Parent
     let data = findData (System.IO.DirectoryInfo(System.IO.Directory.GetCurrentDirectory()))
-    let all = [ "neighbours", NeighbourBench.run; "soap", (fun () -> SoapBench.run data); "gemm", GemmBench.run; "model", ModelBench.run; "spm", (fun () -> SpmBench.run data) ]
+    let all = [ "neighbours", NeighbourBench.run; "soap", (fun () -> SoapBench.run data); "gemm", GemmBench.run; "model", ModelBench.run; "spm", (fun () -> SpmBench.run data)
+                "cluster", ClusterBench.run [ 8000; 20000 ] [ 15; 500 ]
+                "cluster-quick", ClusterBench.run [ 8000 ] [ 15 ]
+                "cluster-big", ClusterBench.big ]
     let chosen = if argv.Length = 0 then all else all |> List.filter (fun (name, _) -> Array.contains name argv)
     if chosen.IsEmpty then
         eprintfn "unknown benchmark; choose from: %s" (all |> List.map fst |> String.concat ", ")

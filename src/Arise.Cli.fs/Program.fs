@@ -153,22 +153,36 @@ type TuneArgs =
             | Top _ -> "how many of the best candidates are compared on defective structures (default 5)."
             | Seed _ -> "seed (default 42)."
 
-/// Options of `cluster`.
-type ClusterArgs =
+/// Options of `explore`.
+type ExploreArgs =
     | [<MainCommand; Mandatory>] File of npz: string
     | Layer of index: int
     | Min_Cluster_Size of n: int
     | Min_Samples of n: int
     | Threshold of p: float
+    | Neighbors of n: int
+    | Min_Dist of d: float
+    | Filter_Class of name: string
+    | No_Umap
+    | Normalise
+    | Seed of int
+    | Out of dir: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | File _ -> "spm.npz written by arise spm."
-            | Layer _ -> "hidden layer to cluster (0, 1, 2; default: the last)."
+            | Layer _ -> "hidden layer, 1 = first (default 1)."
             | Min_Cluster_Size _ -> "HDBSCAN min_cluster_size (default 500, as the paper for Fig. 2)."
             | Min_Samples _ -> "HDBSCAN min_samples (default: min_cluster_size)."
-            | Threshold _ -> "soft clustering: noise when every membership is below this (default 0.1, as the paper)."
+            | Threshold _ -> "soft clustering: outlier when every membership is below this (default 0.1, as the paper)."
+            | Neighbors _ -> "UMAP n_neighbors (default 500, as the paper for Fig. 2; 50 for Fig. 4)."
+            | Min_Dist _ -> "UMAP min_dist (default 0.1)."
+            | Filter_Class _ -> "only boxes classified as this class (e.g. L10)."
+            | No_Umap -> "clusters only, no embedding."
+            | Normalise -> "scale each activation vector to unit length first."
+            | Seed _ -> "UMAP seed (default 42; reproducible, one thread for the SGD)."
+            | Out _ -> "folder for clusters.csv and pictures (default: beside the input)."
 
 /// Options of `classic`.
 type ClassicArgs =
@@ -192,7 +206,7 @@ type ClassicArgs =
 /// The verbs.
 type Verb =
     | [<CliPrefix(CliPrefix.None)>] Classic of ParseResults<ClassicArgs>
-    | [<CliPrefix(CliPrefix.None)>] Cluster of ParseResults<ClusterArgs>
+    | [<CliPrefix(CliPrefix.None)>] Explore of ParseResults<ExploreArgs>
     | [<CliPrefix(CliPrefix.None)>] Tune of ParseResults<TuneArgs>
     | [<CliPrefix(CliPrefix.None)>] Spm of ParseResults<SpmArgs>
     | [<CliPrefix(CliPrefix.None)>] Classify of ParseResults<ClassifyArgs>
@@ -206,7 +220,7 @@ type Verb =
         member v.Usage =
             match v with
             | Classic _ -> "classical per-atom identification: adaptive CNA, CNA or bond-angle analysis (fcc, hcp, bcc, icosahedral)."
-            | Cluster _ -> "HDBSCAN with soft clustering of the network's hidden representations of SPM boxes."
+            | Explore _ -> "HDBSCAN with soft clustering and UMAP of the network's hidden representations of SPM boxes."
             | Tune _ -> "hyperparameter search (TPE) and selection of the most robust candidate on defective structures."
             | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
             | Classify _ -> "recognise the crystal structure: top classes with probabilities and the mutual information (uncertainty)."
@@ -262,13 +276,27 @@ let main argv =
             | Ok ro ->
                 ClassicCommand.run (args.GetResult(ClassicArgs.Method, defaultValue = "acna")) (args.TryGetResult ClassicArgs.Cutoff) ro
                     (args.GetResult(ClassicArgs.Files, defaultValue = [])) (args.TryGetResult ClassicArgs.Out)
-        | Cluster args ->
-            let mcs = args.GetResult(ClusterArgs.Min_Cluster_Size, defaultValue = 500)
-            if mcs < 2 then
-                fail "--min-cluster-size must be ≥ 2"
+        | Explore args ->
+            let mcs = args.GetResult(ExploreArgs.Min_Cluster_Size, defaultValue = 500)
+            let k = args.GetResult(ExploreArgs.Neighbors, defaultValue = 500)
+            let layer = args.GetResult(ExploreArgs.Layer, defaultValue = 1)
+            let minDist = args.GetResult(ExploreArgs.Min_Dist, defaultValue = 0.1)
+            let threshold = args.GetResult(ExploreArgs.Threshold, defaultValue = 0.1)
+            if mcs < 2 then fail "--min-cluster-size must be ≥ 2"
+            elif args.TryGetResult ExploreArgs.Min_Samples |> Option.exists (fun m -> m < 1) then fail "--min-samples must be ≥ 1"
+            elif k < 2 then fail "--neighbors must be ≥ 2"
+            elif layer < 1 then fail "--layer counts from 1 (the first hidden layer)"
+            elif minDist < 0.0 || minDist > 1.0 then fail "--min-dist must lie in [0, 1]"
+            elif threshold < 0.0 || threshold > 1.0 then fail "--threshold must lie in [0, 1]"
             else
-                let settings = { Arise.Cluster.Hdbscan.defaults with MinClusterSize = mcs; MinSamples = args.TryGetResult ClusterArgs.Min_Samples }
-                ClusterCommand.run (args.GetResult ClusterArgs.File) (args.GetResult(ClusterArgs.Layer, defaultValue = 2)) settings (args.GetResult(ClusterArgs.Threshold, defaultValue = 0.1))
+                let settings : Arise.Cluster.Exploration.ExploreSettings =
+                    { Hdbscan = { Arise.Cluster.Hdbscan.defaults with MinClusterSize = mcs; MinSamples = args.TryGetResult ExploreArgs.Min_Samples }
+                      Threshold = threshold
+                      Umap =
+                        if args.Contains ExploreArgs.No_Umap then None
+                        else Some { Arise.Cluster.Umap.defaults with Neighbours = k; MinDist = minDist; Seed = Some (args.GetResult(ExploreArgs.Seed, defaultValue = 42)) }
+                      Normalise = args.Contains ExploreArgs.Normalise }
+                ExploreCommand.run (args.GetResult ExploreArgs.File) layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out)
         | Tune args ->
             let trials = args.GetResult(TuneArgs.Trials, defaultValue = 30)
             let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 100)

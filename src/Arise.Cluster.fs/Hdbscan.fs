@@ -19,7 +19,10 @@ type HdbscanSettings =
       Selection: ClusterSelection
       AllowSingleCluster: bool
       /// Distances are divided by alpha before the mutual-reachability max.
-      Alpha: float }
+      Alpha: float
+      /// cluster_selection_epsilon: selected clusters born below this distance are merged up to the first
+      /// ancestor born above it (0 = off).
+      SelectionEpsilon: float }
 
 /// One row of the condensed tree: `Child` (a point id < n, or a cluster id ≥ n) leaves `Parent` at λ = 1/distance.
 type CondensedRow = { Parent: int; Child: int; Lambda: float; ChildSize: int }
@@ -48,50 +51,74 @@ module Hdbscan =
           MinSamples = None
           Selection = ClusterSelection.Eom
           AllowSingleCluster = false
-          Alpha = 1.0 }
+          Alpha = 1.0
+          SelectionEpsilon = 0.0 }
 
     /// Euclidean distance between rows.
-    let euclidean (a: float[]) (b: float[]) =
-        let mutable s = 0.0
-        for k in 0 .. a.Length - 1 do
-            let d = a.[k] - b.[k]
-            s <- s + d * d
-        sqrt s
+    let euclidean (a: float[]) (b: float[]) = Knn.euclidean a b
 
-    /// Core distance of each point: the distance to its `k`-th nearest other point.
+    /// Core distance of each point: the distance to its `k`-th nearest other point (brute force, any metric).
     let coreDistances (distance: float[] -> float[] -> float) (k: int) (points: float[][]) =
-        let n = points.Length
-        let core = Array.zeroCreate n
-        Parallel.For(0, n, fun i ->
-            let d = Array.init n (fun j -> if j = i then Double.PositiveInfinity else distance points.[i] points.[j])
-            Array.sortInPlace d
-            core.[i] <- d.[min (n - 2) (k - 1)]) |> ignore
-        core
+        let g = Knn.bruteForceBetween distance (min points.Length (k + 1)) true points points
+        Array.init points.Length (fun i -> g.Distance(i, g.K - 1))
 
-    /// Minimum spanning tree of the mutual-reachability graph by Prim's algorithm: (a, b, weight) rows.
-    let minimumSpanningTree (distance: float[] -> float[] -> float) (alpha: float) (core: float[]) (points: float[][]) =
-        let n = points.Length
-        let inTree = Array.zeroCreate n
+    /// Euclidean core distances through the blocked exact kNN search.
+    let euclideanCoreDistances (k: int) (points: float[][]) =
+        let g = Knn.euclideanGraph Environment.ProcessorCount (min points.Length (k + 1)) points
+        Array.init points.Length (fun i -> g.Distance(i, g.K - 1))
+
+    /// Prim's algorithm on the complete mutual-reachability graph, max(core_a, core_b, d(a, b)/alpha), with the raw
+    /// distance from the newest tree vertex computed on the fly (n²/2 evaluations, O(n) memory): (a, b, weight) rows.
+    let private prim (n: int) (rawDistance: int -> int -> float) (alpha: float) (core: float[]) =
         let best = Array.create n Double.PositiveInfinity
         let from = Array.zeroCreate n
         let edges = Array.zeroCreate (max 0 (n - 1))
+        // vertices not yet in the tree, compacted by swap-removal
+        let remaining = Array.init (n - 1) (fun i -> i + 1)
+        let mutable count = n - 1
         let mutable current = 0
-        inTree.[0] <- true
+        let workers = if n > 2000 then Environment.ProcessorCount else 1
+        let localBest = Array.zeroCreate workers
         for e in 0 .. n - 2 do
             let c = current
-            Parallel.For(0, n, fun j ->
-                if not inTree.[j] then
-                    let d = max (max core.[c] core.[j]) (distance points.[c] points.[j] / alpha)
+            let chunk = (count + workers - 1) / workers
+            let scan w =
+                let lo, hi = w * chunk, min count ((w + 1) * chunk)
+                let mutable arg = -1
+                let mutable v = Double.PositiveInfinity
+                for p in lo .. hi - 1 do
+                    let j = remaining.[p]
+                    let d = max (max core.[c] core.[j]) (rawDistance c j / alpha)
                     if d < best.[j] then
                         best.[j] <- d
-                        from.[j] <- c) |> ignore
-            let mutable next = -1
-            for j in 0 .. n - 1 do
-                if not inTree.[j] && (next < 0 || best.[j] < best.[next]) then next <- j
+                        from.[j] <- c
+                    if best.[j] < v || arg < 0 then
+                        v <- best.[j]
+                        arg <- p
+                localBest.[w] <- arg
+            if workers > 1 then Parallel.For(0, workers, scan) |> ignore else scan 0
+            let mutable pos = -1
+            for w in 0 .. workers - 1 do
+                let p = localBest.[w]
+                if p >= 0 && (pos < 0 || best.[remaining.[p]] < best.[remaining.[pos]]
+                              || (best.[remaining.[p]] = best.[remaining.[pos]] && remaining.[p] < remaining.[pos])) then pos <- p
+            let next = remaining.[pos]
             edges.[e] <- (from.[next], next, best.[next])
-            inTree.[next] <- true
+            remaining.[pos] <- remaining.[count - 1]
+            count <- count - 1
             current <- next
         edges
+
+    /// Minimum spanning tree of the mutual-reachability graph by Prim's algorithm, any metric: (a, b, weight) rows.
+    let minimumSpanningTree (distance: float[] -> float[] -> float) (alpha: float) (core: float[]) (points: float[][]) =
+        prim points.Length (fun a b -> distance points.[a] points.[b]) alpha core
+
+    /// Euclidean minimum spanning tree of the mutual-reachability graph, distances in SIMD single precision.
+    let euclideanMinimumSpanningTree (alpha: float) (core: float[]) (points: float[][]) =
+        let d = if points.Length = 0 then 0 else points.[0].Length
+        let flat = Array.zeroCreate<float32> (points.Length * d)
+        points |> Array.iteri (fun i p -> for q in 0 .. d - 1 do flat.[i * d + q] <- float32 p.[q])
+        prim points.Length (fun a b -> float (Numerics.Tensors.TensorPrimitives.Distance(ReadOnlySpan(flat, a * d, d), ReadOnlySpan(flat, b * d, d)))) alpha core
 
     /// Single-linkage tree from MST edges: rows (left, right, distance, size); node n + r is row r.
     let singleLinkage (n: int) (edges: (int * int * float)[]) =
@@ -158,17 +185,22 @@ module Hdbscan =
                         queue.Enqueue l
             rows.ToArray()
 
-    /// Runs HDBSCAN on the rows of `points` with a distance function.
-    let runWith (distance: float[] -> float[] -> float) (settings: HdbscanSettings) (points: float[][]) : HdbscanResult =
-        let n = points.Length
-        if settings.MinClusterSize < 2 then invalidArg "settings" "min_cluster_size must be ≥ 2"
-        if n < 2 then
-            { Labels = Array.create n -1; Probabilities = Array.zeroCreate n; OutlierScores = Array.zeroCreate n
-              CondensedTree = [||]; SelectedClusters = [||]; Stabilities = [||] }
-        else
-        let k = settings.MinSamples |> Option.defaultValue settings.MinClusterSize |> min (n - 1) |> max 1
-        let core = coreDistances distance k points
-        let mst = minimumSpanningTree distance settings.Alpha core points
+    /// min_samples as used: the setting (default min_cluster_size), clipped to [1, n − 1].
+    let private minSamples (settings: HdbscanSettings) (n: int) =
+        settings.MinSamples |> Option.defaultValue settings.MinClusterSize |> min (n - 1) |> max 1
+
+    let private empty n =
+        { Labels = Array.create n -1; Probabilities = Array.zeroCreate n; OutlierScores = Array.zeroCreate n
+          CondensedTree = [||]; SelectedClusters = [||]; Stabilities = [||] }
+
+    let private check (settings: HdbscanSettings) =
+        if settings.MinClusterSize < 2 then invalidArg "MinClusterSize" "min_cluster_size must be ≥ 2"
+        if settings.MinSamples |> Option.exists (fun m -> m < 1) then invalidArg "MinSamples" "min_samples must be ≥ 1"
+        if not (settings.Alpha > 0.0) then invalidArg "Alpha" "alpha must be positive"
+        if settings.SelectionEpsilon < 0.0 then invalidArg "SelectionEpsilon" "cluster_selection_epsilon must be ≥ 0"
+
+    /// HDBSCAN from the core distances and the minimum spanning tree of the mutual-reachability graph.
+    let fromSpanningTree (settings: HdbscanSettings) (n: int) (mst: (int * int * float)[]) : HdbscanResult =
         let linkage = singleLinkage n mst
         let tree = condense n linkage settings.MinClusterSize
         // cluster bookkeeping
@@ -215,6 +247,29 @@ module Hdbscan =
             let leaves = clusters |> Array.filter (fun c -> c <> n && clusterChildren.[c].Count = 0)
             if leaves.Length = 0 then (if settings.AllowSingleCluster then selected.[n] <- true)
             else for c in leaves do selected.[c] <- true
+        if settings.SelectionEpsilon > 0.0 then
+            // the hdbscan library's epsilon_search: merge clusters born below ε into their first ancestor above it
+            let eps = settings.SelectionEpsilon
+            let epsOf c = if birth.[c] > 0.0 then 1.0 / birth.[c] else Double.PositiveInfinity
+            let rec upwards c =
+                let p = parentOf.[c]
+                if p = n then (if settings.AllowSingleCluster then n else c)
+                elif epsOf p > eps then p
+                else upwards p
+            let processed = Collections.Generic.HashSet<int>()
+            let result = Collections.Generic.HashSet<int>()
+            for c in clusters |> Array.filter (fun c -> selected.[c]) |> Array.sort do
+                if c <> n && epsOf c < eps then
+                    if not (processed.Contains c) then
+                        let e = upwards c
+                        result.Add e |> ignore
+                        let stack = Collections.Generic.Stack(clusterChildren.[e])
+                        while stack.Count > 0 do
+                            let x = stack.Pop()
+                            processed.Add x |> ignore
+                            for y in clusterChildren.[x] do stack.Push y
+                else result.Add c |> ignore
+            for c in clusters do selected.[c] <- result.Contains c
         let chosen = clusters |> Array.filter (fun c -> selected.[c]) |> Array.sort
         let labelOf = Collections.Generic.Dictionary<int, int>()
         chosen |> Array.iteri (fun i c -> labelOf.[c] <- i)
@@ -252,5 +307,33 @@ module Hdbscan =
           SelectedClusters = chosen
           Stabilities = chosen |> Array.map (fun c -> stability.[c]) }
 
-    /// Runs HDBSCAN with Euclidean distances.
-    let run (settings: HdbscanSettings) (points: float[][]) = runWith euclidean settings points
+    /// Runs HDBSCAN on the rows of `points` with any distance function (brute force).
+    let runWith (distance: float[] -> float[] -> float) (settings: HdbscanSettings) (points: float[][]) : HdbscanResult =
+        check settings
+        let n = points.Length
+        if n < 2 then empty n
+        else
+            let core = coreDistances distance (minSamples settings n) points
+            fromSpanningTree settings n (minimumSpanningTree distance settings.Alpha core points)
+
+    /// Runs HDBSCAN with Euclidean distances: blocked SIMD kNN for the core distances, single-precision SIMD
+    /// distances in Prim's tree.
+    let run (settings: HdbscanSettings) (points: float[][]) =
+        check settings
+        let n = points.Length
+        if n < 2 then empty n
+        else
+            let d = points.[0].Length
+            points |> Array.iteri (fun i p -> if p.Length <> d then invalidArg "points" (sprintf "row %d has %d values, row 0 has %d" i p.Length d))
+            let core = euclideanCoreDistances (minSamples settings n) points
+            fromSpanningTree settings n (euclideanMinimumSpanningTree settings.Alpha core points)
+
+    /// Runs HDBSCAN on a precomputed symmetric distance matrix (rows = points).
+    let runPrecomputed (settings: HdbscanSettings) (distances: float[][]) =
+        check settings
+        let n = distances.Length
+        if n < 2 then empty n
+        else
+            let g = Knn.fromDistanceMatrix (min n (minSamples settings n + 1)) distances
+            let core = Array.init n (fun i -> g.Distance(i, g.K - 1))
+            fromSpanningTree settings n (prim n (fun a b -> distances.[a].[b]) settings.Alpha core)

@@ -248,6 +248,50 @@ module Umap =
 
     let inline private clip (v: float) = if v > 4.0 then 4.0 elif v < -4.0 then -4.0 else v
 
+    /// One epoch of the SGD over edges e0..e1−1 (umap-learn's _optimize_layout_euclidean_single_epoch), on
+    /// row-major flat coordinates (points × dim).
+    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    let private epochKernel (head: float[]) (tail: float[]) (same: bool) (dim: int) (edgeHead: int[]) (edgeTail: int[])
+                            (epochsPerSample: float[]) (epochsPerNegative: float[]) (nextSample: float[]) (nextNegative: float[])
+                            (a: float) (b: float) (gamma: float) (moveOther: bool) (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float) =
+        let n = float epoch
+        let nTail = uint32 (tail.Length / dim)
+        for e in e0 .. e1 - 1 do
+            if nextSample.[e] <= n then
+                let ci = edgeHead.[e] * dim
+                let oi = edgeTail.[e] * dim
+                let mutable d2 = 0.0
+                for q in 0 .. dim - 1 do
+                    let t = head.[ci + q] - tail.[oi + q]
+                    d2 <- d2 + t * t
+                let coeff =
+                    if d2 > 0.0 then
+                        let pb = Math.Pow(d2, b)
+                        -2.0 * a * b * (pb / d2) / (a * pb + 1.0)
+                    else 0.0
+                for q in 0 .. dim - 1 do
+                    let g = clip (coeff * (head.[ci + q] - tail.[oi + q]))
+                    head.[ci + q] <- head.[ci + q] + g * alpha
+                    if moveOther then tail.[oi + q] <- tail.[oi + q] - g * alpha
+                nextSample.[e] <- nextSample.[e] + epochsPerSample.[e]
+                let nNeg = int ((n - nextNegative.[e]) / epochsPerNegative.[e])
+                for _p in 1 .. nNeg do
+                    let k = int (rng.Next() % nTail)
+                    let ki = k * dim
+                    let mutable d2 = 0.0
+                    for q in 0 .. dim - 1 do
+                        let t = head.[ci + q] - tail.[ki + q]
+                        d2 <- d2 + t * t
+                    if d2 > 0.0 then
+                        let coeff = 2.0 * gamma * b / ((0.001 + d2) * (a * Math.Pow(d2, b) + 1.0))
+                        for q in 0 .. dim - 1 do
+                            let g = if coeff > 0.0 then clip (coeff * (head.[ci + q] - tail.[ki + q])) else 4.0
+                            head.[ci + q] <- head.[ci + q] + g * alpha
+                    elif same && edgeHead.[e] = k then ()
+                    else
+                        for q in 0 .. dim - 1 do head.[ci + q] <- head.[ci + q] + 4.0 * alpha
+                nextNegative.[e] <- nextNegative.[e] + float nNeg * epochsPerNegative.[e]
+
     /// umap-learn's optimize_layout_euclidean: `n_epochs` epochs over the edges (head → tail), each edge sampled
     /// every w_max/w epochs, attraction moving both ends when `moveOther`, `negativeRate` repulsive samples per
     /// positive one drawn uniformly from the tail points; α decays linearly from `alpha0`. Modifies `head`.
@@ -260,41 +304,13 @@ module Umap =
         let epochsPerNegative = epochsPerSample |> Array.map (fun e -> e / float negativeRate)
         let nextSample = Array.copy epochsPerSample
         let nextNegative = Array.copy epochsPerNegative
-        let nTail = tail.Length
-        let dim = if head.Length > 0 then head.[0].Length else 0
+        let dim = if head.Length > 0 then head.[0].Length else 1
+        let same = obj.ReferenceEquals(head, tail)
+        let flatHead = Array.init (head.Length * dim) (fun i -> head.[i / dim].[i % dim])
+        let flatTail = if same then flatHead else Array.init (tail.Length * dim) (fun i -> tail.[i / dim].[i % dim])
         let runRange (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float) =
-            let n = float epoch
-            for e in e0 .. e1 - 1 do
-                if nextSample.[e] <= n then
-                    let current = head.[graph.Head.[e]]
-                    let other = tail.[graph.Tail.[e]]
-                    let mutable d2 = 0.0
-                    for q in 0 .. dim - 1 do
-                        let t = current.[q] - other.[q]
-                        d2 <- d2 + t * t
-                    let coeff = if d2 > 0.0 then -2.0 * a * b * Math.Pow(d2, b - 1.0) / (a * Math.Pow(d2, b) + 1.0) else 0.0
-                    for q in 0 .. dim - 1 do
-                        let g = clip (coeff * (current.[q] - other.[q]))
-                        current.[q] <- current.[q] + g * alpha
-                        if moveOther then other.[q] <- other.[q] - g * alpha
-                    nextSample.[e] <- nextSample.[e] + epochsPerSample.[e]
-                    let nNeg = int ((n - nextNegative.[e]) / epochsPerNegative.[e])
-                    for _ in 1 .. nNeg do
-                        let k = int (rng.Next() % uint32 nTail)
-                        let other = tail.[k]
-                        let mutable d2 = 0.0
-                        for q in 0 .. dim - 1 do
-                            let t = current.[q] - other.[q]
-                            d2 <- d2 + t * t
-                        if d2 > 0.0 then
-                            let coeff = 2.0 * gamma * b / ((0.001 + d2) * (a * Math.Pow(d2, b) + 1.0))
-                            for q in 0 .. dim - 1 do
-                                let g = if coeff > 0.0 then clip (coeff * (current.[q] - other.[q])) else 4.0
-                                current.[q] <- current.[q] + g * alpha
-                        elif graph.Head.[e] = k && obj.ReferenceEquals(head, tail) then ()
-                        else
-                            for q in 0 .. dim - 1 do current.[q] <- current.[q] + 4.0 * alpha
-                    nextNegative.[e] <- nextNegative.[e] + float nNeg * epochsPerNegative.[e]
+            epochKernel flatHead flatTail same dim graph.Head graph.Tail epochsPerSample epochsPerNegative nextSample nextNegative
+                        a b gamma moveOther rng e0 e1 epoch alpha
         match seed with
         | Some s ->
             let rng = Tau(s)
@@ -310,6 +326,11 @@ module Umap =
                 let alpha = alpha0 * (1.0 - float epoch / float epochs)
                 Parallel.For(0, workers, fun w -> runRange rngs.[w] (w * chunk) (min edges ((w + 1) * chunk)) epoch alpha) |> ignore
                 progress (epoch + 1)
+        for i in 0 .. head.Length - 1 do
+            for q in 0 .. dim - 1 do head.[i].[q] <- flatHead.[i * dim + q]
+        if moveOther && not same then
+            for i in 0 .. tail.Length - 1 do
+                for q in 0 .. dim - 1 do tail.[i].[q] <- flatTail.[i * dim + q]
 
     /// Drops edges lighter than w_max / epochs (umap-learn's pruning before the SGD).
     let private prune (graph: UmapGraph.SparseGraph) (epochs: int) =

@@ -1,0 +1,147 @@
+/// `arise explore DIR/spm.npz`: HDBSCAN with soft clustering and UMAP of one hidden layer's activations of the SPM
+/// boxes (paper Fig. 2d–g, Fig. 4b); clusters.csv, pictures and a table of cluster sizes.
+module Arise.Cli.ExploreCommand
+
+open System
+open System.IO
+open Spectre.Console
+open Plotly.NET
+open Arise.Model
+open Arise.Cluster
+
+let private inv = Globalization.CultureInfo.InvariantCulture
+
+let private save (path: string) (chart: GenericChart) =
+    chart
+    |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
+    |> Chart.saveHtml (path, OpenInBrowser = false)
+
+/// Scatter of the embedding, one trace per group (name, indices), or coloured by a continuous value.
+let private scatterGroups (path: string) (title: string) (embedding: float[][]) (groups: (string * int[]) list) =
+    groups
+    |> List.map (fun (name, idx) ->
+        Chart.Point(x = (idx |> Array.map (fun i -> embedding.[i].[0])), y = (idx |> Array.map (fun i -> embedding.[i].[1])), Name = name)
+        |> Chart.withMarkerStyle (Size = 4))
+    |> Chart.combine
+    |> Chart.withTitle title
+    |> Chart.withXAxisStyle "UMAP 1"
+    |> Chart.withYAxisStyle "UMAP 2"
+    |> save path
+
+let private fail (message: string) =
+    eprintfn "error: %s" message
+    2
+
+let private groupsOf (labels: int[]) (name: int -> string) =
+    labels |> Array.indexed |> Array.groupBy snd |> Array.sortBy fst
+    |> Array.map (fun (l, xs) -> name l, xs |> Array.map fst) |> List.ofArray
+
+/// Runs `explore`. `layer` is 1-based (1 = first hidden layer).
+let run (file: string) (layer: int) (filterClass: string option) (settings: Exploration.ExploreSettings) (outDir: string option) =
+    match Npy.readNpz file with
+    | Error e -> fail e
+    | Ok arrays ->
+        let key = sprintf "hidden_%d" (layer - 1)
+        let layers = arrays.Keys |> Seq.filter (fun k -> k.StartsWith "hidden_") |> Seq.length
+        if not (arrays.ContainsKey key) then
+            fail (sprintf "%s has no hidden layer %d (it has layers 1 to %d)" file layer layers)
+        else
+        let h = arrays.[key]
+        let n, width = match h.Shape with [ a; b ] -> a, b | _ -> 0, 0
+        let values = Npy.asFloat32 h
+        let argmax = Npy.asInt32 arrays.["argmax"]
+        let classes = Npy.asStrings arrays.["classes"]
+        let mi = Npy.asFloat64 arrays.["mutual_information"]
+        let wanted =
+            match filterClass with
+            | None -> Ok None
+            | Some c ->
+                match classes |> Array.tryFindIndex (fun x -> String.Equals(x, c, StringComparison.OrdinalIgnoreCase)) with
+                | Some i -> Ok (Some i)
+                | None -> Error (sprintf "--filter-class %s: no such class in %s" c file)
+        match wanted with
+        | Error e -> fail e
+        | Ok wanted ->
+        let boxes = [| for b in 0 .. n - 1 do if argmax.[b] >= 0 && (wanted.IsNone || wanted = Some argmax.[b]) then b |]
+        if boxes.Length < 3 then fail (sprintf "%s: only %d boxes to explore (classified%s)" file boxes.Length (match filterClass with Some c -> " as " + c | None -> ""))
+        else
+        let points = boxes |> Array.map (fun b -> Array.init width (fun k -> float values.[b * width + k]))
+        let mcs = min settings.Hdbscan.MinClusterSize (max 2 (boxes.Length / 2))
+        let settings = { settings with Hdbscan = { settings.Hdbscan with MinClusterSize = mcs } }
+        printfn "%s: %d boxes%s, hidden layer %d (%d values); HDBSCAN min_cluster_size %d%s" file boxes.Length
+            (match filterClass with Some c -> " classified " + c | None -> " classified") layer width mcs
+            (match settings.Umap with Some u -> sprintf "; UMAP n_neighbors %d" (min u.Neighbours (boxes.Length - 1)) | None -> "")
+        let epochs = match settings.Umap with Some u -> defaultArg u.Epochs (if boxes.Length <= 10_000 then 500 else 200) | None -> 0
+        let result =
+            if epochs = 0 then Exploration.run settings points ignore
+            else
+                AnsiConsole.Progress().Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
+                    .Start(fun ctx ->
+                        let task = ctx.AddTask("HDBSCAN, kNN graph, UMAP epochs", maxValue = float epochs)
+                        Exploration.run settings points (fun e -> task.Value <- float e))
+        let dir = defaultArg outDir (Path.GetDirectoryName(Path.GetFullPath file))
+        Directory.CreateDirectory dir |> ignore
+        let csv = Path.Combine(dir, "clusters.csv")
+        let hasUmap = result.Embedding.Length = boxes.Length
+        do
+            use w = new StreamWriter(csv)
+            w.WriteLine "box,cluster,membership,umap_x,umap_y,hdbscan_label,hdbscan_probability,outlier_score"
+            boxes |> Array.iteri (fun i b ->
+                let ux, uy = if hasUmap then result.Embedding.[i].[0].ToString("R", inv), (if result.Embedding.[i].Length > 1 then result.Embedding.[i].[1].ToString("R", inv) else "") else "", ""
+                w.WriteLine(String.Join(",", string b, string result.SoftLabels.[i], result.SoftMembership.[i].ToString("0.######", inv), ux, uy,
+                                        string result.Labels.[i], result.Probabilities.[i].ToString("0.######", inv), result.OutlierScores.[i].ToString("0.######", inv))))
+        // table of cluster sizes and their main predicted class
+        let table = Table().AddColumns("cluster", "boxes", "share", "hard (HDBSCAN)", "main class", "mean MI")
+        for label, members in groupsOf result.SoftLabels string do
+            let main = members |> Array.countBy (fun i -> classes.[argmax.[boxes.[i]]]) |> Array.maxBy snd
+            let hard = members |> Array.filter (fun i -> result.Labels.[i] = int label) |> Array.length
+            table.AddRow((if label = "-1" then "outlier" else label), string members.Length,
+                         sprintf "%.1f %%" (100.0 * float members.Length / float boxes.Length), string hard,
+                         sprintf "%s (%.0f %%)" (fst main) (100.0 * float (snd main) / float members.Length),
+                         sprintf "%.3f" (members |> Array.averageBy (fun i -> mi.[boxes.[i]]))) |> ignore
+        AnsiConsole.Write table
+        printfn "%d clusters (soft clustering, threshold %.2f); %d outliers" result.Clusters settings.Threshold (result.SoftLabels |> Array.filter ((=) -1) |> Array.length)
+        let written = ResizeArray [ csv ]
+        if hasUmap && width > 0 then
+            let clusterName l = if l = -1 then "outlier" else sprintf "cluster %d" l
+            let p1 = Path.Combine(dir, "explore_umap_cluster.html")
+            scatterGroups p1 "UMAP of the network's representations, by cluster" result.Embedding (groupsOf result.SoftLabels clusterName)
+            let p2 = Path.Combine(dir, "explore_umap_class.html")
+            let classLabels = boxes |> Array.map (fun b -> argmax.[b])
+            scatterGroups p2 "UMAP, by predicted class" result.Embedding (groupsOf classLabels (fun c -> classes.[c]))
+            let p3 = Path.Combine(dir, "explore_umap_mutual_information.html")
+            Chart.Point(x = (result.Embedding |> Array.map (fun e -> e.[0])), y = (result.Embedding |> Array.map (fun e -> e.[1])))
+            |> Chart.withMarkerStyle (Size = 4, Colorscale = StyleParam.Colorscale.Viridis, ShowScale = true,
+                                      Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> mi.[b])))
+            |> Chart.withTitle "UMAP, by mutual information (nats)"
+            |> save p3
+            written.AddRange [ p1; p2; p3 ]
+        // crystal map coloured by cluster (central slice of the grid; −2 marks boxes not explored)
+        if arrays.ContainsKey "shape" then
+            let shape = Npy.asInt32 arrays.["shape"]
+            let origin, step = Npy.asFloat64 arrays.["origin"], Npy.asFloat64 arrays.["step"]
+            let dims = shape
+            let scanned = [| 0 .. 2 |] |> Array.filter (fun k -> dims.[k] > 1)
+            if scanned.Length >= 2 then
+                let a, b = scanned.[0], scanned.[1]
+                let c = 3 - a - b
+                let fixedIndex = dims.[c] / 2
+                let label = Array.create n Double.NaN
+                boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
+                let index (ia: int) (ib: int) =
+                    let idx = Array.zeroCreate 3
+                    idx.[a] <- ia
+                    idx.[b] <- ib
+                    idx.[c] <- fixedIndex
+                    (idx.[0] * dims.[1] + idx.[1]) * dims.[2] + idx.[2]
+                let z = [ for ib in 0 .. dims.[b] - 1 -> [ for ia in 0 .. dims.[a] - 1 -> label.[index ia ib] ] ]
+                let p = Path.Combine(dir, "explore_map_cluster.html")
+                Chart.Heatmap(zData = z, X = [ for ia in 0 .. dims.[a] - 1 -> origin.[a] + float ia * step.[a] ],
+                              Y = [ for ib in 0 .. dims.[b] - 1 -> origin.[b] + float ib * step.[b] ])
+                |> Chart.withTitle "Crystal map by cluster (−1 = outlier; blank = not explored)"
+                |> Chart.withXAxisStyle (string "xyz".[a])
+                |> Chart.withYAxisStyle (string "xyz".[b])
+                |> save p
+                written.Add p
+        for p in written do printfn "wrote %s" p
+        0
