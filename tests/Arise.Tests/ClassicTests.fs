@@ -4,6 +4,7 @@ open System
 open Expecto
 open Arise.Structure
 open Arise.Classic
+open Arise.Tests.Common
 
 /// hcp with lattice constant a and ideal c/a, 2 atoms per cell.
 let private hcp (z: int) (a: float) =
@@ -50,5 +51,34 @@ let tests =
             Expect.isTrue (displaced |> BondAngle.analyse |> all CnaType.Fcc) "displaced fcc"
             let gas = Structure.cluster (Array.init 60 (fun i -> Vec3.make (float (i * 37 % 11)) (float (i * 17 % 7)) (float (i % 5)) * 1.7)) (Array.create 60 18)
             Expect.isFalse (gas |> BondAngle.analyse |> all CnaType.Fcc) "not everything is fcc"
+        }
+    ]
+
+[<Tests>]
+let spglibTests =
+    let withSpglib (body: unit -> unit) =
+        match Spglib.version () with
+        | Ok _ -> body ()
+        | Error reason -> skiptest reason
+    testList "spglib" [
+        test "pristine elemental and binary prototypes get their space group (tight), a cluster gets a clear error" {
+            withSpglib (fun () ->
+                withData (fun data ->
+                    let lib = Prototypes.load (prototypesDir data)
+                    let scored = lib.Prototypes |> List.choose (fun p -> Spglib.expectedSpaceGroup p.Name |> Option.map (fun sg -> p, sg))
+                    Expect.isGreaterThanOrEqual scored.Length 30 "elemental solids and binaries are scored"
+                    for p, sg in scored do
+                        match Spglib.spaceGroup Spglib.tight p.Structure with
+                        | Ok (n, symbol) -> Expect.equal n sg (sprintf "%s (%s)" p.Name symbol)
+                        | Error e -> failtestf "%s: %s" p.Name e
+                    let cluster = Structure.cluster [| Vec3.zero; Vec3.make 1.0 0.0 0.0 |] [| 1; 1 |]
+                    Expect.isError (Spglib.spaceGroup Spglib.loose cluster) "no cell"))
+        }
+
+        test "0.1 % displacements keep fcc's space group at the loose tolerance and lose it at the tight one" {
+            withSpglib (fun () ->
+                let fcc = Crystals.fcc 29 3.61 |> Supercell.repeat 3 3 3 |> Defects.displaceRelative 5 0.001 2.55
+                Expect.equal (Spglib.spaceGroup Spglib.loose fcc |> Result.map fst) (Ok 225) "loose"
+                Expect.notEqual (Spglib.spaceGroup Spglib.tight fcc |> Result.map fst) (Ok 225) "tight")
         }
     ]
