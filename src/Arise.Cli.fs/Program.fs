@@ -184,8 +184,8 @@ type ExploreArgs =
             | Seed _ -> "UMAP seed (default 42; reproducible, one thread for the SGD)."
             | Out _ -> "folder for clusters.csv and pictures (default: beside the input)."
 
-/// Options of `classic`.
-type ClassicArgs =
+/// Options of `identify`.
+type IdentifyArgs =
     | [<MainCommand>] Files of path: string list
     | Method of name: string
     | Cutoff of r: float
@@ -197,7 +197,7 @@ type ClassicArgs =
         member a.Usage =
             match a with
             | Files _ -> "structure files; none: the embedded sample."
-            | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff) or baa (bond-angle analysis)."
+            | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff), baa (bond-angle analysis) or spglib (space group, loose and tight)."
             | Cutoff _ -> "CNA cutoff (Å), between the first and second neighbour shells."
             | Out _ -> "write the atoms with a per-atom structure_type as extended XYZ."
             | Format _ -> Usage.format
@@ -205,7 +205,7 @@ type ClassicArgs =
 
 /// The verbs.
 type Verb =
-    | [<CliPrefix(CliPrefix.None)>] Classic of ParseResults<ClassicArgs>
+    | [<CliPrefix(CliPrefix.None)>] Identify of ParseResults<IdentifyArgs>
     | [<CliPrefix(CliPrefix.None)>] Explore of ParseResults<ExploreArgs>
     | [<CliPrefix(CliPrefix.None)>] Tune of ParseResults<TuneArgs>
     | [<CliPrefix(CliPrefix.None)>] Spm of ParseResults<SpmArgs>
@@ -219,7 +219,7 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
-            | Classic _ -> "classical per-atom identification: adaptive CNA, CNA or bond-angle analysis (fcc, hcp, bcc, icosahedral)."
+            | Identify _ -> "classical identification: adaptive CNA, CNA or bond-angle analysis per atom (fcc, hcp, bcc, icosahedral), or spglib space groups."
             | Explore _ -> "HDBSCAN with soft clustering and UMAP of the network's hidden representations of SPM boxes."
             | Tune _ -> "hyperparameter search (TPE) and selection of the most robust candidate on defective structures."
             | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
@@ -269,13 +269,13 @@ let main argv =
             | Error e ->
                 fail e
             | Ok options -> InfoCommand.run (args.Contains InfoArgs.Json) options (args.GetResult(InfoArgs.Files, defaultValue = []))
-        | Classic args ->
-            match readOptions (args.TryGetResult ClassicArgs.Format) (args.TryGetResult ClassicArgs.Types) with
+        | Identify args ->
+            match readOptions (args.TryGetResult IdentifyArgs.Format) (args.TryGetResult IdentifyArgs.Types) with
             | Error e ->
                 fail e
             | Ok ro ->
-                ClassicCommand.run (args.GetResult(ClassicArgs.Method, defaultValue = "acna")) (args.TryGetResult ClassicArgs.Cutoff) ro
-                    (args.GetResult(ClassicArgs.Files, defaultValue = [])) (args.TryGetResult ClassicArgs.Out)
+                IdentifyCommand.run (args.GetResult(IdentifyArgs.Method, defaultValue = "acna")) (args.TryGetResult IdentifyArgs.Cutoff) ro
+                    (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (args.TryGetResult IdentifyArgs.Out)
         | Explore args ->
             let mcs = args.GetResult(ExploreArgs.Min_Cluster_Size, defaultValue = 500)
             let k = args.GetResult(ExploreArgs.Neighbors, defaultValue = 500)
