@@ -154,6 +154,30 @@ let hdbscanPeerTests =
                 Expect.isGreaterThanOrEqual between 0.98 "ARI vs R's labels"
                 Expect.isGreaterThanOrEqual (sameNoise r.Labels reference) 0.99 "same noise decision"
             }
+        test "a precomputed distance matrix and a metric function give the same labels as the Euclidean path" {
+            let x, _ = Datasets.moonsAndBlobs 3
+            let settings = { Hdbscan.defaults with MinClusterSize = 10; MinSamples = Some 9 }
+            let r = Hdbscan.run settings x
+            let d = x |> Array.map (fun a -> x |> Array.map (fun b -> Knn.euclidean a b))
+            Expect.equal (Hdbscan.runPrecomputed settings d).Labels r.Labels "precomputed"
+            Expect.equal (Hdbscan.runWith Knn.euclidean settings x).Labels r.Labels "metric function"
+        }
+        test "cluster_selection_epsilon merges clusters born below it and never splits one" {
+            // two pairs of nearby blobs: four clusters at ε = 0, the two pairs at an ε above the pairs' gap
+            let rng = Random(8)
+            let gauss () = sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * Math.PI * rng.NextDouble())
+            let centres = [| [| 0.0; 0.0 |]; [| 3.0; 0.0 |]; [| 40.0; 0.0 |]; [| 43.0; 0.0 |] |]
+            let x = Array.init 400 (fun i -> centres.[i % 4] |> Array.map (fun c -> c + 0.3 * gauss ()))
+            let settings = { Hdbscan.defaults with MinClusterSize = 20 }
+            let four = Hdbscan.run settings x
+            let two = Hdbscan.run { settings with SelectionEpsilon = 10.0 } x
+            Expect.equal four.SelectedClusters.Length 4 "four blobs"
+            Expect.equal two.SelectedClusters.Length 2 "two pairs"
+            for i in 0 .. x.Length - 1 do
+                for j in 0 .. x.Length - 1 do
+                    if four.Labels.[i] >= 0 && four.Labels.[i] = four.Labels.[j] then
+                        Expect.equal two.Labels.[i] two.Labels.[j] "merging never splits a cluster"
+        }
         test "well-separated blobs: ARI 1 against the truth" {
             let x, truth = Datasets.blobs 9 600 8 5 0.5 1.0 0
             let r = Hdbscan.run { Hdbscan.defaults with MinClusterSize = 20 } x
