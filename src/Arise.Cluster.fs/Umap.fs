@@ -248,23 +248,15 @@ module Umap =
 
     let inline private clip (v: float) = if v > 4.0 then 4.0 elif v < -4.0 then -4.0 else v
 
-    /// One epoch of the SGD (umap-learn's _optimize_layout_euclidean_single_epoch), on row-major flat coordinates
-    /// (points × dim). Only the edges due this epoch are visited: each edge waits in the bucket of the first epoch at
-    /// which it is due (n ≥ its next sample time), a linked list; after its update it moves to its next bucket.
-    /// umap-learn scans every edge every epoch instead; the updates are the same, their order within an epoch differs.
+    /// One epoch of the SGD over edges e0..e1−1 (umap-learn's _optimize_layout_euclidean_single_epoch), on
+    /// row-major flat coordinates (points × dim).
     [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     let private epochKernel (head: float[]) (tail: float[]) (same: bool) (dim: int) (edgeHead: int[]) (edgeTail: int[])
                             (epochsPerSample: float[]) (epochsPerNegative: float[]) (nextSample: float[]) (nextNegative: float[])
-                            (a: float) (b: float) (gamma: float) (moveOther: bool) (rng: Tau)
-                            (bucketHead: int[]) (bucketTail: int[]) (link: int[]) (epoch: int) (alpha: float) =
+                            (a: float) (b: float) (gamma: float) (moveOther: bool) (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float) =
         let n = float epoch
         let nTail = uint32 (tail.Length / dim)
-        let epochs = bucketHead.Length
-        let mutable e = bucketHead.[epoch]
-        bucketHead.[epoch] <- -1
-        bucketTail.[epoch] <- -1
-        while e >= 0 do
-            let following = link.[e]
+        for e in e0 .. e1 - 1 do
             if nextSample.[e] <= n then
                 let ci = edgeHead.[e] * dim
                 let oi = edgeTail.[e] * dim
@@ -299,13 +291,6 @@ module Umap =
                     else
                         for q in 0 .. dim - 1 do head.[ci + q] <- head.[ci + q] + 4.0 * alpha
                 nextNegative.[e] <- nextNegative.[e] + float nNeg * epochsPerNegative.[e]
-            // schedule the edge for the first epoch at which it is due again
-            let t = int (Math.Ceiling nextSample.[e])
-            if t < epochs then
-                link.[e] <- -1
-                if bucketTail.[t] < 0 then bucketHead.[t] <- e else link.[bucketTail.[t]] <- e
-                bucketTail.[t] <- e
-            e <- following
 
     /// umap-learn's optimize_layout_euclidean: `n_epochs` epochs over the edges (head → tail), each edge sampled
     /// every w_max/w epochs, attraction moving both ends when `moveOther`, `negativeRate` repulsive samples per
@@ -323,36 +308,23 @@ module Umap =
         let same = obj.ReferenceEquals(head, tail)
         let flatHead = Array.init (head.Length * dim) (fun i -> head.[i / dim].[i % dim])
         let flatTail = if same then flatHead else Array.init (tail.Length * dim) (fun i -> tail.[i / dim].[i % dim])
-        let link = Array.create edges -1
-        /// Buckets (head, tail) of epochs 0..epochs−1 holding edges e0..e1−1, in edge order.
-        let buckets (e0: int) (e1: int) =
-            let bh = Array.create (max 1 epochs) -1
-            let bt = Array.create (max 1 epochs) -1
-            for e in e0 .. e1 - 1 do
-                let t = int (Math.Ceiling nextSample.[e])
-                if t < epochs then
-                    if bt.[t] < 0 then bh.[t] <- e else link.[bt.[t]] <- e
-                    bt.[t] <- e
-            bh, bt
-        let run (rng: Tau) (bh: int[], bt: int[]) (epoch: int) (alpha: float) =
+        let runRange (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float) =
             epochKernel flatHead flatTail same dim graph.Head graph.Tail epochsPerSample epochsPerNegative nextSample nextNegative
-                        a b gamma moveOther rng bh bt link epoch alpha
+                        a b gamma moveOther rng e0 e1 epoch alpha
         match seed with
         | Some s ->
             let rng = Tau(s)
-            let bs = buckets 0 edges
             for epoch in 0 .. epochs - 1 do
                 let alpha = alpha0 * (1.0 - float epoch / float epochs)
-                run rng bs epoch alpha
+                runRange rng 0 edges epoch alpha
                 progress (epoch + 1)
         | None ->
             let workers = max 1 (Environment.ProcessorCount)
             let rngs = Array.init workers (fun _ -> Tau(Random.Shared.Next()))
             let chunk = (edges + workers - 1) / workers
-            let bs = Array.init workers (fun w -> buckets (w * chunk) (min edges ((w + 1) * chunk)))
             for epoch in 0 .. epochs - 1 do
                 let alpha = alpha0 * (1.0 - float epoch / float epochs)
-                Parallel.For(0, workers, fun w -> run rngs.[w] bs.[w] epoch alpha) |> ignore
+                Parallel.For(0, workers, fun w -> runRange rngs.[w] (w * chunk) (min edges ((w + 1) * chunk)) epoch alpha) |> ignore
                 progress (epoch + 1)
         for i in 0 .. head.Length - 1 do
             for q in 0 .. dim - 1 do head.[i].[q] <- flatHead.[i * dim + q]
