@@ -56,9 +56,13 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
             match filterClass with
             | None -> Ok None
             | Some c ->
-                match classes |> Array.tryFindIndex (fun x -> String.Equals(x, c, StringComparison.OrdinalIgnoreCase)) with
-                | Some i -> Ok (Some i)
-                | None -> Error (sprintf "--filter-class %s: no such class in %s" c file)
+                // the exact class name, or a unique class whose name starts with it and "_" (L10 → L10_CuAu)
+                let prefixed = classes |> Array.indexed |> Array.filter (fun (_, x) -> x.StartsWith(c + "_", StringComparison.OrdinalIgnoreCase))
+                match classes |> Array.tryFindIndex (fun x -> String.Equals(x, c, StringComparison.OrdinalIgnoreCase)), prefixed with
+                | Some i, _ -> Ok (Some i)
+                | None, [| (i, _) |] -> Ok (Some i)
+                | None, [||] -> Error (sprintf "--filter-class %s: no such class in %s" c file)
+                | None, many -> Error (sprintf "--filter-class %s is ambiguous: %s" c (many |> Array.map snd |> String.concat ", "))
         match wanted with
         | Error e -> fail e
         | Ok wanted ->
