@@ -44,8 +44,7 @@ for mname, analyse in methods do
                 atoms <- atoms + types.Length
                 correctAtoms <- correctAtoms + (types |> Array.filter ((=) t) |> Array.length)
                 // majority vote among the atoms the method could identify
-                let identified = types |> Array.filter ((<>) CnaType.Other)
-                let vote = if identified.Length = 0 then CnaType.Other else identified |> Array.countBy id |> Array.maxBy snd |> fst
+                let vote = Cna.majority types
                 structs <- structs + 1
                 if vote = t then correctStructs <- correctStructs + 1)
         perAtom.Add(100.0 * float correctAtoms / float atoms)

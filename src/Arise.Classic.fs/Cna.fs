@@ -14,6 +14,11 @@ type CnaType =
 
 /// Common neighbour analysis: fixed cutoff (Honeycutt & Andersen; Faken & Jónsson) and adaptive (Stukowski 2012).
 module Cna =
+    /// Per-structure label: the most frequent type among the atoms identified (Other when none is).
+    let majority (types: CnaType[]) =
+        let identified = types |> Array.filter ((<>) CnaType.Other)
+        if identified.Length = 0 then CnaType.Other else identified |> Array.countBy id |> Array.maxBy snd |> fst
+
     /// The CNA signature of the bond i–j: (common neighbours, bonds among them, longest chain of those bonds).
     let signature (isBonded: int -> int -> bool) (neighbours: int[]) (j: int) (jNeighbours: Collections.Generic.HashSet<int>) =
         let common = neighbours |> Array.filter (fun k -> k <> j && jNeighbours.Contains k)

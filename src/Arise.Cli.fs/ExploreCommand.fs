@@ -75,7 +75,7 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
         printfn "%s: %d boxes%s, hidden layer %d (%d values); HDBSCAN min_cluster_size %d%s" file boxes.Length
             (match filterClass with Some c -> " classified " + c | None -> " classified") layer width mcs
             (match settings.Umap with Some u -> sprintf "; UMAP n_neighbors %d" (min u.Neighbours (boxes.Length - 1)) | None -> "")
-        let epochs = match settings.Umap with Some u -> defaultArg u.Epochs (if boxes.Length <= 10_000 then 500 else 200) | None -> 0
+        let epochs = match settings.Umap with Some u -> Umap.epochs u boxes.Length | None -> 0
         let result =
             if epochs = 0 then Exploration.run settings points ignore
             else
@@ -120,32 +120,18 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
             |> Chart.withTitle "UMAP, by mutual information (nats)"
             |> save p3
             written.AddRange [ p1; p2; p3 ]
-        // crystal map coloured by cluster (central slice of the grid; −2 marks boxes not explored)
+        // crystal map coloured by cluster (central slice of the grid; blank = box not explored)
         if arrays.ContainsKey "shape" then
             let shape = Npy.asInt32 arrays.["shape"]
-            let origin, step = Npy.asFloat64 arrays.["origin"], Npy.asFloat64 arrays.["step"]
-            let dims = shape
-            let scanned = [| 0 .. 2 |] |> Array.filter (fun k -> dims.[k] > 1)
-            if scanned.Length >= 2 then
-                let a, b = scanned.[0], scanned.[1]
-                let c = 3 - a - b
-                let fixedIndex = dims.[c] / 2
+            let vec (key: string) = let v = Npy.asFloat64 arrays.[key] in Arise.Structure.Vec3.make v.[0] v.[1] v.[2]
+            if (shape |> Array.filter (fun d -> d > 1)).Length >= 2 then
+                // the map needs only the grid's shape, origin and step
+                let grid : Arise.Spm.SpmGrid =
+                    { Mode = Arise.Spm.SpmMode.Bulk; Shape = (shape.[0], shape.[1], shape.[2]); Origin = vec "origin"; Step = vec "step"; Edge = vec "edge" }
                 let label = Array.create n Double.NaN
                 boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
-                let index (ia: int) (ib: int) =
-                    let idx = Array.zeroCreate 3
-                    idx.[a] <- ia
-                    idx.[b] <- ib
-                    idx.[c] <- fixedIndex
-                    (idx.[0] * dims.[1] + idx.[1]) * dims.[2] + idx.[2]
-                let z = [ for ib in 0 .. dims.[b] - 1 -> [ for ia in 0 .. dims.[a] - 1 -> label.[index ia ib] ] ]
                 let p = Path.Combine(dir, "explore_map_cluster.html")
-                Chart.Heatmap(zData = z, X = [ for ia in 0 .. dims.[a] - 1 -> origin.[a] + float ia * step.[a] ],
-                              Y = [ for ib in 0 .. dims.[b] - 1 -> origin.[b] + float ib * step.[b] ])
-                |> Chart.withTitle "Crystal map by cluster (−1 = outlier; blank = not explored)"
-                |> Chart.withXAxisStyle (string "xyz".[a])
-                |> Chart.withYAxisStyle (string "xyz".[b])
-                |> save p
+                Arise.Spm.SpmOutput.heatmap p "Crystal map by cluster (−1 = outlier; blank = not explored)" grid (fun b -> label.[b])
                 written.Add p
         for p in written do printfn "wrote %s" p
         0

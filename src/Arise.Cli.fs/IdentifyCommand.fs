@@ -54,8 +54,7 @@ let run (methodName: string) (cutoff: float option) (readOptions: StructureIO.Re
                 let shares =
                     types |> Array.countBy id |> Array.sortByDescending snd
                     |> Array.map (fun (t, k) -> sprintf "%A %.1f %%" t (100.0 * float k / float types.Length))
-                let identified = types |> Array.filter ((<>) CnaType.Other)
-                let vote = if identified.Length = 0 then "other" else identified |> Array.countBy id |> Array.maxBy snd |> fst |> sprintf "%A"
+                let vote = Cna.majority types |> sprintf "%A"
                 printfn "%s: %d atoms: %s; majority vote: %s" file types.Length (String.Join(", ", shares)) vote
                 match out with
                 | Some path ->

@@ -75,6 +75,12 @@ module Umap =
 
     let private threads () = Environment.ProcessorCount
 
+    /// umap-learn's default number of epochs: 500 up to 10,000 points, 200 above.
+    let defaultEpochs (n: int) = if n <= 10_000 then 500 else 200
+
+    /// The epochs a fit of `n` points runs.
+    let epochs (settings: UmapSettings) (n: int) = settings.Epochs |> Option.defaultValue (defaultEpochs n)
+
     /// The exact kNN graph (itself first) of `points` under the settings' metric.
     let neighbours (settings: UmapSettings) (points: float[][]) =
         let k = min settings.Neighbours points.Length
@@ -359,8 +365,8 @@ module Umap =
         let a, b = UmapGraph.fitAB settings.Spread settings.MinDist
         let graph, _ = UmapGraph.fuzzySimplicialSet knn knn.K settings.LocalConnectivity settings.SetOpMixRatio
         let n = points.Length
-        let epochs = settings.Epochs |> Option.defaultValue (if n <= 10_000 then 500 else 200)
-        let pruned = prune graph (if epochs > 10 then epochs else (if n <= 10_000 then 500 else 200))
+        let epochs = epochs settings n
+        let pruned = prune graph (if epochs > 10 then epochs else defaultEpochs n)
         let rng = Random(defaultArg settings.Seed (Random.Shared.Next()))
         let embedding = initialEmbedding settings pruned points rng
         optimiseLayout embedding embedding pruned epochs a b settings.RepulsionStrength settings.LearningRate

@@ -68,9 +68,9 @@ let private mapAxes (g: SpmGrid) =
     | [| a |] -> a, (if a = 2 then 1 else 2)
     | _ -> 0, 1
 
-/// A 2D map (values per box of the central slice) as an HTML heatmap with plotly.js embedded.
-let private heatmap (path: string) (title: string) (r: SpmResult) (value: int -> float) =
-    let g = r.Grid
+/// A 2D map of a per-box value (box index → value) over the grid's scanned axes, central slice of the third, as an
+/// HTML heatmap with plotly.js embedded; axes in the sample's length unit.
+let heatmap (path: string) (title: string) (g: SpmGrid) (value: int -> float) =
     let nx, ny, nz = g.Shape
     let dims = [| nx; ny; nz |]
     let a, b = mapAxes g
@@ -115,12 +115,12 @@ let writeMaps (dir: string) (r: SpmResult) =
         nonEmpty |> Array.countBy id |> Array.sortByDescending snd
         |> Array.filter (fun (_, k) -> float k >= 0.02 * float nonEmpty.Length) |> Array.truncate 6 |> Array.map fst
     [ let miPath = Path.Combine(dir, "map_mutual_information.html")
-      heatmap miPath "Mutual information (nats)" r (fun f -> r.MutualInformation.[f])
+      heatmap miPath "Mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
       yield miPath
       for cls in frequent do
           let safe = String(r.Classes.[cls] |> Seq.map (fun ch -> if Char.IsLetterOrDigit ch then ch else '_') |> Array.ofSeq)
           let p = Path.Combine(dir, sprintf "map_probability_%s.html" safe)
-          heatmap p (sprintf "Probability of %s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) r (fun f -> float r.Probabilities.[f * c + cls])
+          heatmap p (sprintf "Probability of %s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) r.Grid (fun f -> float r.Probabilities.[f * c + cls])
           yield p
       // bulk grids: 3D isosurfaces of the mutual information and of the most frequent class's probability
       let nx, ny, nz = r.Grid.Shape
