@@ -214,3 +214,44 @@ let parseDump (types: TypeMap) (file: string) (text: string) : Result<Structure 
                 i <- i + 1
             more <- i < ls.Length
         List.ofSeq frames)
+
+/// Writes a LAMMPS data file (atom style atomic) for a structure with an orthogonal, axis-aligned cell (periodic)
+/// or none (a box around the atoms with 10 Å margins, for non-periodic boundaries). One atom type per element,
+/// numbered by increasing Z and named in the Masses comments; positions are wrapped into the box.
+let writeData (s: Structure) : Result<string, string> =
+    let species = s.Numbers |> Array.distinct |> Array.sort
+    let typeOf = species |> Array.mapi (fun k z -> z, k + 1) |> dict
+    let box =
+        match s.Cell with
+        | Some c when abs c.A.Y + abs c.A.Z + abs c.B.X + abs c.B.Z + abs c.C.X + abs c.C.Y < 1e-9 * (c.A.X + c.B.Y + c.C.Z) ->
+            Ok(Vec3.zero, Vec3.make c.A.X c.B.Y c.C.Z)
+        | Some _ -> Error "writeData: only orthogonal, axis-aligned cells can be written (use an orthogonal supercell)"
+        | None ->
+            let lo = Vec3.make (s.Positions |> Array.map (fun p -> p.X) |> Array.min) (s.Positions |> Array.map (fun p -> p.Y) |> Array.min) (s.Positions |> Array.map (fun p -> p.Z) |> Array.min)
+            let hi = Vec3.make (s.Positions |> Array.map (fun p -> p.X) |> Array.max) (s.Positions |> Array.map (fun p -> p.Y) |> Array.max) (s.Positions |> Array.map (fun p -> p.Z) |> Array.max)
+            let m = Vec3.make 10.0 10.0 10.0
+            Ok(lo - m, hi + m)
+    box
+    |> Result.map (fun (lo, hi) ->
+        let inv = Globalization.CultureInfo.InvariantCulture
+        let sb = Text.StringBuilder()
+        let line (t: string) = sb.Append(t).Append('\n') |> ignore
+        let wrap x l h = if s.Cell.IsNone then x else (let r = (x - l) % (h - l) in (if r < 0.0 then r + (h - l) else r) + l)
+        line "# written by Arise"
+        line ""
+        line (sprintf "%d atoms" s.Positions.Length)
+        line (sprintf "%d atom types" species.Length)
+        line ""
+        line (String.Format(inv, "{0:R} {1:R} xlo xhi", lo.X, hi.X))
+        line (String.Format(inv, "{0:R} {1:R} ylo yhi", lo.Y, hi.Y))
+        line (String.Format(inv, "{0:R} {1:R} zlo zhi", lo.Z, hi.Z))
+        line ""
+        line "Masses"
+        line ""
+        for z in species do line (String.Format(inv, "{0} {1} # {2}", typeOf.[z], max 1.0 (2.0 * Convert.ToDouble z), Elements.symbol z))
+        line ""
+        line "Atoms # atomic"
+        line ""
+        s.Positions |> Array.iteri (fun i p ->
+            line (String.Format(inv, "{0} {1} {2:R} {3:R} {4:R}", i + 1, typeOf.[s.Numbers.[i]], wrap p.X lo.X hi.X, wrap p.Y lo.Y hi.Y, wrap p.Z lo.Z hi.Z)))
+        sb.ToString())

@@ -1,0 +1,467 @@
+/// Polyhedral template matching after Larsen, Schmidt & Schiøtz (Modelling Simul. Mater. Sci. Eng. 24, 055007,
+/// 2016): each atom's neighbourhood is compared, after the best rotation and scaling, with ideal templates; the
+/// template with the smallest root-mean-square deviation wins if that RMSD is below a cutoff.
+///
+/// RMSD as in the paper and the PTM library: both point sets contain the central atom; the sample is centred on its
+/// barycentre and scaled by the factor that fits it best to the template, whose neighbours have mean distance 1;
+/// RMSD = √((G₁ − k²/G₂)/N), G₁ = Σ|t|², G₂ = Σ|s|², k = max over rotations of Σ (R t)·s (Horn's quaternion).
+///
+/// Correspondences: the PTM library enumerates them through the convex hull's graph automorphisms. Here they come
+/// from anchor rotations (the sample's nearest neighbour and the one closest to 90° from it, mapped onto every
+/// template pair at a similar angle), nearest-point assignment and up to four refinement rounds (assignment →
+/// optimal rotation → assignment). The convex-hull topology test of the library is not made: an environment whose
+/// hull differs from the template's but whose RMSD is below the cutoff is accepted here.
+///
+/// Neighbours are ordered by distance (the library orders them by Voronoi face area; both pick the same shells in
+/// the structures tested). Diamond and graphene templates use two shells: the 4 (3) nearest neighbours and, for
+/// each of them, its 3 (2) nearest neighbours other than the central atom and the atoms already taken.
+module Arise.Classic.Ptm
+
+open System
+open Arise.Structure
+
+/// Structure types PTM recognises.
+[<RequireQualifiedAccess>]
+type PtmType =
+    | Other
+    | Fcc
+    | Hcp
+    | Bcc
+    | Icosahedral
+    | SimpleCubic
+    | CubicDiamond
+    | HexagonalDiamond
+    | Graphene
+
+/// One atom's result: the best template (Other when none is below the cutoff), its RMSD (dimensionless; infinity
+/// when the atom has too few neighbours) and the interatomic (nearest-neighbour) distance it implies, in the input's
+/// length units (NaN for Other).
+type PtmMatch =
+    { Type: PtmType
+      Rmsd: float
+      InteratomicDistance: float }
+
+/// Which templates to try and the RMSD cutoff (OVITO and ARISE: 0.1; 0 or infinity = no cutoff).
+type PtmSettings =
+    { Types: PtmType list
+      RmsdCutoff: float }
+
+/// A template: centre first, then the neighbours (inner shell, then each inner atom's outer atoms in order),
+/// scaled so that the neighbours' mean distance from the centre is 1.
+type private Template =
+    { Type: PtmType
+      /// x, y, z of each point, centre at index 0
+      Points: float[]
+      /// two-shell templates: number of inner neighbours (0 for one-shell templates)
+      Inner: int
+      /// outer atoms per inner neighbour
+      Outer: int
+      /// the template's nearest-neighbour distance (in template units)
+      Nearest: float }
+
+let private sqrt2, sqrt3 = sqrt 2.0, sqrt 3.0
+
+let private makeTemplate t inner outer (neighbours: Vec3[]) =
+    let mean = neighbours |> Array.averageBy Vec3.norm
+    let scaled = neighbours |> Array.map (fun v -> v * (1.0 / mean))
+    let points = Array.append [| Vec3.zero |] scaled
+    let centroid = (points |> Array.fold (+) Vec3.zero) * (1.0 / float points.Length)
+    let centred = points |> Array.map (fun p -> p - centroid)
+    { Type = t
+      Points = centred |> Array.collect Vec3.toArray
+      Inner = inner
+      Outer = outer
+      Nearest = scaled |> Array.map Vec3.norm |> Array.min }
+
+/// Two-shell neighbours: inner bonds b_i and, for each, the outer atoms b_i + c with c the inner atom's own bonds.
+let private twoShell (inner: Vec3[]) (outerBonds: int -> Vec3[]) =
+    Array.append inner (inner |> Array.mapi (fun i b -> outerBonds i |> Array.map (fun c -> b + c)) |> Array.concat)
+
+let private templates =
+    let v = Vec3.make
+    let fcc = [| for (a, b) in [ (1.0, 1.0); (1.0, -1.0); (-1.0, 1.0); (-1.0, -1.0) ] do
+                     yield v a b 0.0
+                     yield v 0.0 a b
+                     yield v a 0.0 b |]
+    let hcp =
+        [| for k in 0 .. 5 -> v (cos (float k * Math.PI / 3.0)) (sin (float k * Math.PI / 3.0)) 0.0
+           for z in [ 1.0; -1.0 ] do
+               for k in 0 .. 2 ->
+                   let phi = Math.PI / 6.0 + float k * 2.0 * Math.PI / 3.0
+                   v (cos phi / sqrt3) (sin phi / sqrt3) (z * sqrt (2.0 / 3.0)) |]
+    let bcc =
+        [| for x in [ 1.0; -1.0 ] do for y in [ 1.0; -1.0 ] do for z in [ 1.0; -1.0 ] -> v x y z
+           for s in [ 2.0; -2.0 ] do
+               yield v s 0.0 0.0
+               yield v 0.0 s 0.0
+               yield v 0.0 0.0 s |]
+    let phi = (1.0 + sqrt 5.0) / 2.0
+    let ico =
+        [| for a in [ 1.0; -1.0 ] do
+               for b in [ phi; -phi ] do
+                   yield v 0.0 a b
+                   yield v a b 0.0
+                   yield v b 0.0 a |]
+    let sc = [| v 1.0 0.0 0.0; v (-1.0) 0.0 0.0; v 0.0 1.0 0.0; v 0.0 (-1.0) 0.0; v 0.0 0.0 1.0; v 0.0 0.0 (-1.0) |]
+    // tetrahedral bonds with one bond along z (the hexagonal c axis for lonsdaleite)
+    let tetra =
+        [| yield v 0.0 0.0 1.0
+           for k in 0 .. 2 ->
+               let a = float k * 2.0 * Math.PI / 3.0
+               v (sqrt (8.0 / 9.0) * cos a) (sqrt (8.0 / 9.0) * sin a) (-1.0 / 3.0) |]
+    let others (bonds: Vec3[]) i = bonds |> Array.indexed |> Array.filter (fun (k, _) -> k <> i) |> Array.map snd
+    // cubic diamond: every bond staggered, the inner atom's bonds are the centre's other bonds reversed
+    let dcub = twoShell tetra (fun i -> others tetra i |> Array.map (~-))
+    // hexagonal diamond: the bond along c is eclipsed (mirror image through the plane normal to it), the rest staggered
+    let mirror (n: Vec3) (c: Vec3) = c - 2.0 * Vec3.dot c n * n
+    let dhex = twoShell tetra (fun i -> if i = 0 then others tetra i |> Array.map (mirror tetra.[0]) else others tetra i |> Array.map (~-))
+    let tri = [| for k in 0 .. 2 -> v (cos (Math.PI / 2.0 + float k * 2.0 * Math.PI / 3.0)) (sin (Math.PI / 2.0 + float k * 2.0 * Math.PI / 3.0)) 0.0 |]
+    let graphene = twoShell tri (fun i -> others tri i |> Array.map (~-))
+    dict [ PtmType.Fcc, makeTemplate PtmType.Fcc 0 0 fcc
+           PtmType.Hcp, makeTemplate PtmType.Hcp 0 0 hcp
+           PtmType.Bcc, makeTemplate PtmType.Bcc 0 0 bcc
+           PtmType.Icosahedral, makeTemplate PtmType.Icosahedral 0 0 ico
+           PtmType.SimpleCubic, makeTemplate PtmType.SimpleCubic 0 0 sc
+           PtmType.CubicDiamond, makeTemplate PtmType.CubicDiamond 4 3 dcub
+           PtmType.HexagonalDiamond, makeTemplate PtmType.HexagonalDiamond 4 3 dhex
+           PtmType.Graphene, makeTemplate PtmType.Graphene 3 2 graphene ]
+
+/// All eight types with the RMSD cutoff 0.1 (OVITO's default and the paper's benchmark setting).
+let defaults =
+    { Types = [ PtmType.Fcc; PtmType.Hcp; PtmType.Bcc; PtmType.Icosahedral; PtmType.SimpleCubic
+                PtmType.CubicDiamond; PtmType.HexagonalDiamond; PtmType.Graphene ]
+      RmsdCutoff = 0.1 }
+
+/// Parses a type name as used on the command line (fcc, hcp, bcc, ico, sc, dcub, dhex, graphene).
+let parseType (name: string) =
+    match name.Trim().ToLowerInvariant() with
+    | "fcc" -> Ok PtmType.Fcc
+    | "hcp" -> Ok PtmType.Hcp
+    | "bcc" -> Ok PtmType.Bcc
+    | "ico" | "icosahedral" -> Ok PtmType.Icosahedral
+    | "sc" | "simple-cubic" -> Ok PtmType.SimpleCubic
+    | "dcub" | "cubic-diamond" | "diamond" -> Ok PtmType.CubicDiamond
+    | "dhex" | "hexagonal-diamond" -> Ok PtmType.HexagonalDiamond
+    | "graphene" -> Ok PtmType.Graphene
+    | other -> Error(sprintf "unknown PTM structure type '%s' (fcc, hcp, bcc, ico, sc, dcub, dhex, graphene)" other)
+
+/// Short name of a type (the inverse of parseType; "other" for Other).
+let typeName t =
+    match t with
+    | PtmType.Other -> "other"
+    | PtmType.Fcc -> "fcc"
+    | PtmType.Hcp -> "hcp"
+    | PtmType.Bcc -> "bcc"
+    | PtmType.Icosahedral -> "ico"
+    | PtmType.SimpleCubic -> "sc"
+    | PtmType.CubicDiamond -> "dcub"
+    | PtmType.HexagonalDiamond -> "dhex"
+    | PtmType.Graphene -> "graphene"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Optimal rotation (Horn 1987): the largest eigenvalue of a symmetric 4×4 matrix and its eigenvector, by Jacobi.
+
+/// Largest eigenvalue and its eigenvector (w, x, y, z) of the symmetric 4×4 matrix m (row-major, overwritten).
+let private largestEigen (m: float[]) (q: float[]) =
+    let v = Array.zeroCreate 16
+    for i in 0 .. 3 do v.[5 * i] <- 1.0
+    let mutable sweep = 0
+    let mutable off = 1.0
+    while sweep < 30 && off > 1e-22 do
+        off <- 0.0
+        for p in 0 .. 2 do
+            for r in p + 1 .. 3 do off <- off + m.[4 * p + r] * m.[4 * p + r]
+        if off > 1e-22 then
+            for p in 0 .. 2 do
+                for r in p + 1 .. 3 do
+                    let apr = m.[4 * p + r]
+                    if abs apr > 1e-300 then
+                        let theta = (m.[4 * r + r] - m.[4 * p + p]) / (2.0 * apr)
+                        let t = (if theta >= 0.0 then 1.0 else -1.0) / (abs theta + sqrt (theta * theta + 1.0))
+                        let c = 1.0 / sqrt (t * t + 1.0)
+                        let s = t * c
+                        for k in 0 .. 3 do
+                            let mkp, mkr = m.[4 * k + p], m.[4 * k + r]
+                            m.[4 * k + p] <- c * mkp - s * mkr
+                            m.[4 * k + r] <- s * mkp + c * mkr
+                        for k in 0 .. 3 do
+                            let mpk, mrk = m.[4 * p + k], m.[4 * r + k]
+                            m.[4 * p + k] <- c * mpk - s * mrk
+                            m.[4 * r + k] <- s * mpk + c * mrk
+                        for k in 0 .. 3 do
+                            let vkp, vkr = v.[4 * k + p], v.[4 * k + r]
+                            v.[4 * k + p] <- c * vkp - s * vkr
+                            v.[4 * k + r] <- s * vkp + c * vkr
+            sweep <- sweep + 1
+    let mutable best = 0
+    for i in 1 .. 3 do
+        if m.[5 * i] > m.[5 * best] then best <- i
+    for k in 0 .. 3 do q.[k] <- v.[4 * k + best]
+    m.[5 * best]
+
+/// Workspace for one thread.
+type private Work(maxPoints: int) =
+    member val Sample: float[] = Array.zeroCreate (3 * maxPoints)
+    member val Frame: float[] = Array.zeroCreate (3 * maxPoints)
+    member val Mapping: int[] = Array.zeroCreate maxPoints
+    /// the previous assignment of the current refinement (-1: none)
+    member val Best: int[] = Array.zeroCreate maxPoints
+    member val Taken: bool[] = Array.zeroCreate maxPoints
+    member val Used: bool[] = Array.zeroCreate maxPoints
+    member val H: float[] = Array.zeroCreate 16
+    member val Q: float[] = Array.zeroCreate 4
+    member val R: float[] = Array.zeroCreate 9
+
+/// k = max_R Σ (R t_i)·s_m(i) for the mapping; writes the rotation (template → sample) into w.R.
+let private fitRotation (t: float[]) (s: float[]) (mapping: int[]) (n: int) (w: Work) =
+    let mutable sxx, sxy, sxz, syx, syy, syz, szx, szy, szz = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    for i in 0 .. n - 1 do
+        let j = mapping.[i]
+        let tx, ty, tz = t.[3 * i], t.[3 * i + 1], t.[3 * i + 2]
+        let ux, uy, uz = s.[3 * j], s.[3 * j + 1], s.[3 * j + 2]
+        sxx <- sxx + tx * ux; sxy <- sxy + tx * uy; sxz <- sxz + tx * uz
+        syx <- syx + ty * ux; syy <- syy + ty * uy; syz <- syz + ty * uz
+        szx <- szx + tz * ux; szy <- szy + tz * uy; szz <- szz + tz * uz
+    let h = w.H
+    h.[0] <- sxx + syy + szz; h.[1] <- syz - szy; h.[2] <- szx - sxz; h.[3] <- sxy - syx
+    h.[4] <- h.[1]; h.[5] <- sxx - syy - szz; h.[6] <- sxy + syx; h.[7] <- szx + sxz
+    h.[8] <- h.[2]; h.[9] <- h.[6]; h.[10] <- -sxx + syy - szz; h.[11] <- syz + szy
+    h.[12] <- h.[3]; h.[13] <- h.[7]; h.[14] <- h.[11]; h.[15] <- -sxx - syy + szz
+    let k = largestEigen h w.Q
+    let q0, q1, q2, q3 = w.Q.[0], w.Q.[1], w.Q.[2], w.Q.[3]
+    let r = w.R
+    r.[0] <- q0 * q0 + q1 * q1 - q2 * q2 - q3 * q3; r.[1] <- 2.0 * (q1 * q2 - q0 * q3); r.[2] <- 2.0 * (q1 * q3 + q0 * q2)
+    r.[3] <- 2.0 * (q1 * q2 + q0 * q3); r.[4] <- q0 * q0 - q1 * q1 + q2 * q2 - q3 * q3; r.[5] <- 2.0 * (q2 * q3 - q0 * q1)
+    r.[6] <- 2.0 * (q1 * q3 - q0 * q2); r.[7] <- 2.0 * (q2 * q3 + q0 * q1); r.[8] <- q0 * q0 - q1 * q1 - q2 * q2 + q3 * q3
+    k
+
+/// Assigns each sample point (in the template frame, w.Frame) to a template point: centre to centre; for two-shell
+/// templates inner to inner and each inner atom's outer atoms among its template partner's; nearest first.
+let private assign (tpl: Template) (n: int) (w: Work) =
+    let t = tpl.Points
+    let f = w.Frame
+    let m = w.Mapping // template index -> sample index
+    let taken = w.Taken
+    let d2 (i: int) (j: int) =
+        let dx, dy, dz = t.[3 * i] - f.[3 * j], t.[3 * i + 1] - f.[3 * j + 1], t.[3 * i + 2] - f.[3 * j + 2]
+        dx * dx + dy * dy + dz * dz
+    // greedy matching of template points [t0, t0+len) with sample points [s0, s0+len): repeatedly the closest pair
+    let matchBlock (tIdx: int -> int) (sIdx: int -> int) (len: int) =
+        for a in 0 .. len - 1 do taken.[a] <- false
+        let tUsed = w.Used
+        for a in 0 .. len - 1 do tUsed.[a] <- false
+        for _ in 1 .. len do
+            let mutable best = Double.MaxValue
+            let mutable bi, bj = 0, 0
+            for a in 0 .. len - 1 do
+                if not tUsed.[a] then
+                    for b in 0 .. len - 1 do
+                        if not taken.[b] then
+                            let d = d2 (tIdx a) (sIdx b)
+                            if d < best then best <- d; bi <- a; bj <- b
+            tUsed.[bi] <- true
+            taken.[bj] <- true
+            m.[tIdx bi] <- sIdx bj
+    m.[0] <- 0
+    if tpl.Inner = 0 then matchBlock (fun a -> a + 1) (fun b -> b + 1) (n - 1)
+    else
+        let ni, no = tpl.Inner, tpl.Outer
+        matchBlock (fun a -> a + 1) (fun b -> b + 1) ni
+        for a in 0 .. ni - 1 do
+            let si = m.[a + 1] - 1 // sample inner atom matched to template inner a
+            matchBlock (fun c -> 1 + ni + no * a + c) (fun c -> 1 + ni + no * si + c) no
+
+/// RMSD of the template against the sample (n points, centred, in w.Sample); returns (rmsd, scale) with scale the
+/// sample → template length factor.
+let private matchTemplate (tpl: Template) (n: int) (w: Work) =
+    let t, s = tpl.Points, w.Sample
+    let mutable g1, g2 = 0.0, 0.0
+    for k in 0 .. 3 * n - 1 do
+        g1 <- g1 + t.[k] * t.[k]
+        g2 <- g2 + s.[k] * s.[k]
+    let meanNorm =
+        let mutable acc = 0.0
+        for j in 1 .. n - 1 do acc <- acc + sqrt (s.[3 * j] * s.[3 * j] + s.[3 * j + 1] * s.[3 * j + 1] + s.[3 * j + 2] * s.[3 * j + 2])
+        acc / float (n - 1)
+    // anchors: the first neighbour (nearest / first inner) and the one most nearly perpendicular to it
+    let anchorRange = if tpl.Inner = 0 then n - 1 else tpl.Inner
+    let vec (a: float[]) i = Vec3.make a.[3 * i] a.[3 * i + 1] a.[3 * i + 2]
+    let a = vec s 1
+    let mutable b = 2
+    let mutable bestSin = -1.0
+    for j in 2 .. anchorRange do
+        let c = Vec3.cross a (vec s j)
+        let sn = Vec3.norm c / (Vec3.norm a * Vec3.norm (vec s j))
+        if sn > bestSin then bestSin <- sn; b <- j
+    let bv = vec s b
+    let cosS = Vec3.dot a bv / (Vec3.norm a * Vec3.norm bv)
+    let frame (x: Vec3) (y: Vec3) =
+        let e1 = x * (1.0 / Vec3.norm x)
+        let y' = y - Vec3.dot y e1 * e1
+        let e2 = y' * (1.0 / Vec3.norm y')
+        e1, e2, Vec3.cross e1 e2
+    let s1, s2, s3 = frame a bv
+    let mutable bestRmsd = Double.PositiveInfinity
+    let mutable bestScale = nan
+    let tolerance = cos (20.0 * Math.PI / 180.0)
+    for ta in 1 .. anchorRange do
+        for tb in 1 .. anchorRange do
+            if ta <> tb then
+                let u, v = vec t ta, vec t tb
+                let cosT = Vec3.dot u v / (Vec3.norm u * Vec3.norm v)
+                // angle within 20°: cos(θs − θt) ≥ cos 20°
+                let sinS, sinT = sqrt (max 0.0 (1.0 - cosS * cosS)), sqrt (max 0.0 (1.0 - cosT * cosT))
+                if cosS * cosT + sinS * sinT >= tolerance then
+                    let t1, t2, t3 = frame u v
+                    // sample → template frame: x' = Σ_k (x·s_k) t_k, scaled to mean neighbour distance 1
+                    let sc = 1.0 / meanNorm
+                    for j in 0 .. n - 1 do
+                        let x = vec s j
+                        let p = (Vec3.dot x s1 * t1 + Vec3.dot x s2 * t2 + Vec3.dot x s3 * t3) * sc
+                        w.Frame.[3 * j] <- p.X; w.Frame.[3 * j + 1] <- p.Y; w.Frame.[3 * j + 2] <- p.Z
+                    let mutable rounds = 0
+                    let mutable changed = true
+                    let mutable rmsd = Double.PositiveInfinity
+                    while changed && rounds < 4 do
+                        assign tpl n w
+                        changed <- false
+                        for i in 0 .. n - 1 do
+                            if w.Mapping.[i] <> w.Best.[i] then changed <- true
+                        if changed || rounds = 0 then
+                            let k = fitRotation t s w.Mapping n w
+                            let r = sqrt (max 0.0 (g1 - k * k / g2) / float n)
+                            let scale = k / g2
+                            rmsd <- r
+                            if r < bestRmsd then
+                                bestRmsd <- r
+                                bestScale <- scale
+                            Array.blit w.Mapping 0 w.Best 0 n
+                            // the sample in the template frame: scale · Rᵀ s
+                            let rm = w.R
+                            for j in 0 .. n - 1 do
+                                let x, y, z = s.[3 * j], s.[3 * j + 1], s.[3 * j + 2]
+                                w.Frame.[3 * j] <- scale * (rm.[0] * x + rm.[3] * y + rm.[6] * z)
+                                w.Frame.[3 * j + 1] <- scale * (rm.[1] * x + rm.[4] * y + rm.[7] * z)
+                                w.Frame.[3 * j + 2] <- scale * (rm.[2] * x + rm.[5] * y + rm.[8] * z)
+                        rounds <- rounds + 1
+                    for i in 0 .. n - 1 do w.Best.[i] <- -1
+    bestRmsd, bestScale
+
+/// Loads n points (centre at the origin first, then neighbour offsets) into the workspace, centred on their barycentre.
+let private load (points: Vec3[]) (w: Work) =
+    let n = points.Length
+    let centroid = (points |> Array.fold (+) Vec3.zero) * (1.0 / float n)
+    for j in 0 .. n - 1 do
+        let p = points.[j] - centroid
+        w.Sample.[3 * j] <- p.X; w.Sample.[3 * j + 1] <- p.Y; w.Sample.[3 * j + 2] <- p.Z
+    for i in 0 .. n - 1 do w.Best.[i] <- -1
+
+/// Matches one environment against one template. `points`: the central atom (origin) then the neighbour vectors in
+/// the template's order convention (nearest first; for diamond/graphene 4/3 inner neighbours, then each inner's
+/// 3/2 outer neighbours in the same order). Returns (RMSD, interatomic distance in the input's units).
+let matchEnvironment (t: PtmType) (points: Vec3[]) =
+    let tpl = templates.[t]
+    if points.Length <> tpl.Points.Length / 3 then
+        invalidArg "points" (sprintf "%s needs %d points (centre + neighbours), got %d" (typeName t) (tpl.Points.Length / 3) points.Length)
+    let w = Work(points.Length)
+    load points w
+    let rmsd, scale = matchTemplate tpl points.Length w
+    rmsd, tpl.Nearest / scale
+
+/// Number of points (centre + neighbours) of a type's template.
+let templateSize (t: PtmType) = templates.[t].Points.Length / 3
+
+/// The template's points (centre first), in template units (mean neighbour distance 1).
+let templatePoints (t: PtmType) = let p = templates.[t].Points in Array.init (p.Length / 3) (fun i -> Vec3.make p.[3 * i] p.[3 * i + 1] p.[3 * i + 2])
+
+/// Neighbour vectors of an atom, nearest first (at least `count` when the structure has them).
+let private nearest (cells: CellList) (s: Structure) (start: float) (buffer: NeighbourBuffer) (i: int) (count: int) =
+    NearestNeighbour.queryAtLeast cells s i count start buffer |> ignore
+    let order = Array.init buffer.Count id |> Array.sortBy (fun t -> buffer.R2.[t])
+    order |> Array.truncate count |> Array.map (fun t -> buffer.Index.[t], Vec3.make buffer.Dx.[t] buffer.Dy.[t] buffer.Dz.[t])
+
+/// Two-shell environment (diamond: 4 inner, 3 outer each; graphene: 3 and 2) of atom i, or None.
+let private twoShellEnvironment cells s start buffer i inner outer =
+    let first = nearest cells s start buffer i inner
+    if first.Length < inner then None
+    else
+        let claimed = Collections.Generic.List<Vec3>([ Vec3.zero ])
+        for (_, v) in first do claimed.Add v
+        let scaleTol = 1e-6 * (first |> Array.averageBy (snd >> Vec3.norm))
+        let isClaimed (p: Vec3) = claimed |> Seq.exists (fun c -> Vec3.norm (c - p) < scaleTol)
+        // candidates: each inner atom's 6 nearest not yet claimed, then nearest (to its inner atom) first, per inner ≤ outer
+        let candidates =
+            [| for k in 0 .. inner - 1 do
+                   let (j, off) = first.[k]
+                   for (_, v) in nearest cells s start buffer j 6 do
+                       let p = off + v
+                       if not (isClaimed p) then k, Vec3.norm v, p |]
+            |> Array.sortBy (fun (_, d, _) -> d)
+        let counts = Array.zeroCreate inner
+        let outers = Array.init inner (fun _ -> Collections.Generic.List<Vec3>())
+        for (k, _, p) in candidates do
+            if counts.[k] < outer && not (isClaimed p) then
+                outers.[k].Add p
+                claimed.Add p
+                counts.[k] <- counts.[k] + 1
+        if counts |> Array.forall ((=) outer) then
+            Some(Array.concat [ [| Vec3.zero |]; Array.map snd first; outers |> Array.collect (fun l -> l.ToArray()) ])
+        else None
+
+/// PTM for every atom of a structure (periodic images count as neighbours; parallel over atoms).
+let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
+    let n = Structure.count s
+    let cutoff = if settings.RmsdCutoff <= 0.0 then Double.PositiveInfinity else settings.RmsdCutoff
+    let types = settings.Types |> List.filter ((<>) PtmType.Other) |> List.distinct
+    // the library's order of trials (ties go to the earlier one)
+    let order = [ PtmType.SimpleCubic; PtmType.Fcc; PtmType.Hcp; PtmType.Icosahedral; PtmType.Bcc; PtmType.CubicDiamond; PtmType.HexagonalDiamond; PtmType.Graphene ]
+    let singleShell = order |> List.filter (fun t -> List.contains t types && templates.[t].Inner = 0)
+    let diamonds = order |> List.filter (fun t -> List.contains t types && (t = PtmType.CubicDiamond || t = PtmType.HexagonalDiamond))
+    let graphene = List.contains PtmType.Graphene types
+    let results = Array.create n { Type = PtmType.Other; Rmsd = Double.PositiveInfinity; InteratomicDistance = nan }
+    if n > 0 then
+        let cells = CellList.build s
+        let start = 2.0 * NearestNeighbour.typicalSpacing s
+        let maxSingle = singleShell |> List.map templateSize |> List.fold max 0
+        Threading.Tasks.Parallel.For(
+            0, n,
+            (fun () -> NeighbourBuffer(), Work(17)),
+            (fun i _ (buffer: NeighbourBuffer, w: Work) ->
+                let mutable best = Double.PositiveInfinity
+                let mutable bestType = PtmType.Other
+                let mutable bestDistance = nan
+                let consider t (points: Vec3[]) =
+                    let tpl = templates.[t]
+                    load points w
+                    let rmsd, scale = matchTemplate tpl points.Length w
+                    if rmsd < best then
+                        best <- rmsd
+                        bestType <- t
+                        bestDistance <- tpl.Nearest / scale
+                if maxSingle > 0 then
+                    let nb = nearest cells s start buffer i (maxSingle - 1) |> Array.map snd
+                    for t in singleShell do
+                        let size = templateSize t
+                        if nb.Length >= size - 1 then consider t (Array.append [| Vec3.zero |] (Array.sub nb 0 (size - 1)))
+                if not diamonds.IsEmpty then
+                    match twoShellEnvironment cells s start buffer i 4 3 with
+                    | Some points -> for t in diamonds do consider t points
+                    | None -> ()
+                if graphene then
+                    match twoShellEnvironment cells s start buffer i 3 2 with
+                    | Some points -> consider PtmType.Graphene points
+                    | None -> ()
+                results.[i] <-
+                    if best <= cutoff then { Type = bestType; Rmsd = best; InteratomicDistance = bestDistance }
+                    else { Type = PtmType.Other; Rmsd = best; InteratomicDistance = nan }
+                buffer, w),
+            (fun _ -> ())) |> ignore
+    results
+
+/// PTM with all eight types and RMSD cutoff 0.1.
+let analyse (s: Structure) = analyseWith defaults s
+
+/// Per-structure label: the most frequent type among the atoms identified (Other when none is).
+let majority (types: PtmType[]) =
+    let identified = types |> Array.filter ((<>) PtmType.Other)
+    if identified.Length = 0 then PtmType.Other else identified |> Array.countBy id |> Array.maxBy snd |> fst
