@@ -57,9 +57,38 @@ type private Template =
       /// outer atoms per inner neighbour
       Outer: int
       /// the template's nearest-neighbour distance (in template units)
-      Nearest: float }
+      Nearest: float
+      /// size of the anchor shell (points 1…FirstShell: the nearest shell, or the inner shell of two-shell templates)
+      FirstShell: int
+      /// anchor pairs (a, b, cos of their angle) of the first shell, one per orbit of the template's rotation group:
+      /// pairs related by a symmetry of the template give the same fit, so one of each is enough
+      Anchors: (int * int * float)[] }
 
 let private sqrt2, sqrt3 = sqrt 2.0, sqrt 3.0
+
+/// Orthonormal frame (e1 along x, e2 in the x–y plane) of two non-collinear vectors.
+let private frame (x: Vec3) (y: Vec3) =
+    let e1 = x * (1.0 / Vec3.norm x)
+    let y' = y - Vec3.dot y e1 * e1
+    let e2 = y' * (1.0 / Vec3.norm y')
+    e1, e2, Vec3.cross e1 e2
+
+/// The rotations mapping the point set onto itself, as permutations of the point indices.
+let private symmetries (points: Vec3[]) (firstShell: int) =
+    let n = points.Length
+    let cosine (u: Vec3) (v: Vec3) = Vec3.dot u v / (Vec3.norm u * Vec3.norm v)
+    let u = points.[1]
+    let k = [ 2 .. firstShell ] |> List.find (fun k -> abs (cosine u points.[k]) < 0.999)
+    let v = points.[k]
+    let u1, u2, u3 = frame u v
+    [| for i in 1 .. firstShell do
+           for j in 1 .. firstShell do
+               if i <> j && abs (cosine points.[i] points.[j] - cosine u v) < 1e-9 then
+                   let t1, t2, t3 = frame points.[i] points.[j]
+                   // R x = Σ_k (x·u_k) t_k maps (u, v) to (p_i, p_j)
+                   let rotate (x: Vec3) = Vec3.dot x u1 * t1 + Vec3.dot x u2 * t2 + Vec3.dot x u3 * t3
+                   let image = points |> Array.map (fun p -> let r = rotate p in points |> Array.tryFindIndex (fun q -> Vec3.norm (q - r) < 1e-9))
+                   if image |> Array.forall Option.isSome then image |> Array.map Option.get |]
 
 let private makeTemplate t inner outer (neighbours: Vec3[]) =
     let mean = neighbours |> Array.averageBy Vec3.norm
@@ -67,11 +96,23 @@ let private makeTemplate t inner outer (neighbours: Vec3[]) =
     let points = Array.append [| Vec3.zero |] scaled
     let centroid = (points |> Array.fold (+) Vec3.zero) * (1.0 / float points.Length)
     let centred = points |> Array.map (fun p -> p - centroid)
+    let nearest = scaled |> Array.map Vec3.norm |> Array.min
+    let firstShell = if inner > 0 then inner else scaled |> Array.filter (fun v -> Vec3.norm v < nearest * 1.05) |> Array.length
+    let group = symmetries centred firstShell
+    let anchors =
+        [| for a in 1 .. firstShell do
+               for b in 1 .. firstShell do
+                   let c = Vec3.dot centred.[a] centred.[b] / (Vec3.norm centred.[a] * Vec3.norm centred.[b])
+                   // keep the pair if it is the smallest (a, b) in its orbit and not collinear
+                   if a <> b && abs c < 0.999 && group |> Array.forall (fun g -> compare (g.[a], g.[b]) (a, b) >= 0) then
+                       a, b, c |]
     { Type = t
       Points = centred |> Array.collect Vec3.toArray
       Inner = inner
       Outer = outer
-      Nearest = scaled |> Array.map Vec3.norm |> Array.min }
+      Nearest = nearest
+      FirstShell = firstShell
+      Anchors = anchors }
 
 /// Two-shell neighbours: inner bonds b_i and, for each, the outer atoms b_i + c with c the inner atom's own bonds.
 let private twoShell (inner: Vec3[]) (outerBonds: int -> Vec3[]) =
@@ -245,9 +286,8 @@ let private assign (tpl: Template) (n: int) (w: Work) =
     let d2 (i: int) (j: int) =
         let dx, dy, dz = t.[3 * i] - f.[3 * j], t.[3 * i + 1] - f.[3 * j + 1], t.[3 * i + 2] - f.[3 * j + 2]
         dx * dx + dy * dy + dz * dz
-    // greedy matching of template points [t0, t0+len) with sample points [s0, s0+len): repeatedly the closest pair
-    let matchBlock (tIdx: int -> int) (sIdx: int -> int) (len: int) =
-        for a in 0 .. len - 1 do taken.[a] <- false
+    // greedy matching of template points with sample points: repeatedly the closest unused pair
+    let greedy (tIdx: int -> int) (sIdx: int -> int) (len: int) =
         let tUsed = w.Used
         for a in 0 .. len - 1 do tUsed.[a] <- false
         for _ in 1 .. len do
@@ -262,6 +302,25 @@ let private assign (tpl: Template) (n: int) (w: Work) =
             tUsed.[bi] <- true
             taken.[bj] <- true
             m.[tIdx bi] <- sIdx bj
+    let matchBlock (tIdx: int -> int) (sIdx: int -> int) (len: int) =
+        for a in 0 .. len - 1 do taken.[a] <- false
+        // fast path: every template point's nearest sample point, accepted when no two share one
+        let mutable unique = true
+        let mutable a = 0
+        while unique && a < len do
+            let mutable best = Double.MaxValue
+            let mutable bj = 0
+            for b in 0 .. len - 1 do
+                let d = d2 (tIdx a) (sIdx b)
+                if d < best then best <- d; bj <- b
+            if taken.[bj] then unique <- false
+            else
+                taken.[bj] <- true
+                m.[tIdx a] <- sIdx bj
+            a <- a + 1
+        if not unique then
+            for a in 0 .. len - 1 do taken.[a] <- false
+            greedy tIdx sIdx len
     m.[0] <- 0
     if tpl.Inner = 0 then matchBlock (fun a -> a + 1) (fun b -> b + 1) (n - 1)
     else
@@ -283,36 +342,28 @@ let private matchTemplate (tpl: Template) (n: int) (w: Work) =
         let mutable acc = 0.0
         for j in 1 .. n - 1 do acc <- acc + sqrt (s.[3 * j] * s.[3 * j] + s.[3 * j + 1] * s.[3 * j + 1] + s.[3 * j + 2] * s.[3 * j + 2])
         acc / float (n - 1)
-    // anchors: the first neighbour (nearest / first inner) and the one most nearly perpendicular to it
-    let anchorRange = if tpl.Inner = 0 then n - 1 else tpl.Inner
+    // anchors: the sample's first neighbour (nearest / first inner) and, within the first shell, the one most nearly
+    // perpendicular to it; matched to the template's anchor pairs at an angle within 20°
     let vec (a: float[]) i = Vec3.make a.[3 * i] a.[3 * i + 1] a.[3 * i + 2]
     let a = vec s 1
     let mutable b = 2
     let mutable bestSin = -1.0
-    for j in 2 .. anchorRange do
+    for j in 2 .. tpl.FirstShell do
         let c = Vec3.cross a (vec s j)
         let sn = Vec3.norm c / (Vec3.norm a * Vec3.norm (vec s j))
         if sn > bestSin then bestSin <- sn; b <- j
     let bv = vec s b
     let cosS = Vec3.dot a bv / (Vec3.norm a * Vec3.norm bv)
-    let frame (x: Vec3) (y: Vec3) =
-        let e1 = x * (1.0 / Vec3.norm x)
-        let y' = y - Vec3.dot y e1 * e1
-        let e2 = y' * (1.0 / Vec3.norm y')
-        e1, e2, Vec3.cross e1 e2
     let s1, s2, s3 = frame a bv
     let mutable bestRmsd = Double.PositiveInfinity
     let mutable bestScale = nan
     let tolerance = cos (20.0 * Math.PI / 180.0)
-    for ta in 1 .. anchorRange do
-        for tb in 1 .. anchorRange do
-            if ta <> tb then
-                let u, v = vec t ta, vec t tb
-                let cosT = Vec3.dot u v / (Vec3.norm u * Vec3.norm v)
+    let sinS = sqrt (max 0.0 (1.0 - cosS * cosS))
+    for (ta, tb, cosT) in tpl.Anchors do
                 // angle within 20°: cos(θs − θt) ≥ cos 20°
-                let sinS, sinT = sqrt (max 0.0 (1.0 - cosS * cosS)), sqrt (max 0.0 (1.0 - cosT * cosT))
+                let sinT = sqrt (max 0.0 (1.0 - cosT * cosT))
                 if cosS * cosT + sinS * sinT >= tolerance then
-                    let t1, t2, t3 = frame u v
+                    let t1, t2, t3 = frame (vec t ta) (vec t tb)
                     // sample → template frame: x' = Σ_k (x·s_k) t_k, scaled to mean neighbour distance 1
                     let sc = 1.0 / meanNorm
                     for j in 0 .. n - 1 do
