@@ -33,32 +33,72 @@ let private spglib (readOptions: StructureIO.ReadOptions) (files: string list) =
                     | Error e -> sprintf "%s: %s" name e
                 printfn "%s: %d atoms: spglib %s: %s; %s" file (Structure.count s) v (show "loose" Spglib.loose) (show "tight" Spglib.tight))
 
-/// Runs `identify`: prints the share of each type per file and the majority vote; with `out`, writes the labelled
-/// atoms as extended XYZ.
-let run (methodName: string) (cutoff: float option) (readOptions: StructureIO.ReadOptions) (files: string list) (out: string option) =
-    if methodName.ToLowerInvariant() = "spglib" then spglib readOptions files else
-    let analyse =
-        match methodName.ToLowerInvariant(), cutoff with
-        | "cna", Some c -> Ok(fun s -> Cna.fixedCutoff c s)
+/// Per-atom labels of one method, and extra per-atom numbers to write with them (name, values).
+type private Analysis = Structure -> string[] * (string * float[]) list
+
+/// The PTM settings from --structures and --rmsd-cutoff.
+let private ptmSettings (structures: string option) (rmsdCutoff: float option) =
+    let types =
+        match structures with
+        | None -> Ok Ptm.defaults.Types
+        | Some text ->
+            let parsed = text.Split([| ','; ' ' |], StringSplitOptions.RemoveEmptyEntries) |> Array.map Ptm.parseType
+            match parsed |> Array.tryPick (function Error e -> Some e | Ok _ -> None) with
+            | Some e -> Error("--structures: " + e)
+            | None -> Ok(parsed |> Array.choose (function Ok t -> Some t | Error _ -> None) |> List.ofArray)
+    match types, rmsdCutoff with
+    | Error e, _ -> Error e
+    | _, Some c when c < 0.0 || Double.IsNaN c -> Error(sprintf "--rmsd-cutoff %g: must be ≥ 0 (0 = no cutoff)" c)
+    | Ok ts, c -> Ok { Ptm.defaults with Types = ts; RmsdCutoff = defaultArg c Ptm.defaults.RmsdCutoff }
+
+let private cnaNames (types: CnaType[]) = types |> Array.map (sprintf "%A")
+
+/// Runs `identify`: prints the share of each type per file and the majority vote; with `perAtom` or `out`, writes
+/// the labelled atoms as extended XYZ (to `out`, else FILE-stem.METHOD.xyz in the current folder).
+let run (methodName: string) (cutoff: float option) (structures: string option) (rmsdCutoff: float option)
+        (readOptions: StructureIO.ReadOptions) (files: string list) (perAtom: bool) (out: string option) =
+    let methodKey = methodName.ToLowerInvariant()
+    if methodKey = "spglib" then spglib readOptions files else
+    let analyse : Result<Analysis, string> =
+        match methodKey, cutoff with
+        | "cna", Some c when c > 0.0 -> Ok(fun s -> cnaNames (Cna.fixedCutoff c s), [])
+        | "cna", Some c -> Error(sprintf "--cutoff %g: must be a positive distance in Å" c)
         | "cna", None -> Error "--method cna needs --cutoff (between the first and second neighbour shells, Å)"
-        | ("acna" | "a-cna" | "adaptive-cna"), _ -> Ok Cna.adaptive
-        | ("baa" | "bond-angle"), _ -> Ok BondAngle.analyse
-        | other, _ -> Error(sprintf "--method %s: unknown method (cna, acna, baa, spglib)" other)
+        | ("acna" | "a-cna" | "adaptive-cna"), _ -> Ok(fun s -> cnaNames (Cna.adaptive s), [])
+        | ("baa" | "bond-angle"), _ -> Ok(fun s -> cnaNames (BondAngle.analyse s), [])
+        | "ptm", _ ->
+            ptmSettings structures rmsdCutoff
+            |> Result.map (fun settings s ->
+                let r = Ptm.analyseWith settings s
+                r |> Array.map (fun m -> Ptm.typeName m.Type),
+                [ "ptm_rmsd", r |> Array.map (fun m -> if Double.IsFinite m.Rmsd then m.Rmsd else -1.0)
+                  "interatomic_distance", r |> Array.map (fun m -> if Double.IsFinite m.InteratomicDistance then m.InteratomicDistance else 0.0) ])
+        | other, _ -> Error(sprintf "--method %s: unknown method (cna, acna, baa, ptm, spglib)" other)
     match analyse with
     | Error e ->
         eprintfn "error: %s" e
         2
     | Ok analyse ->
         eachStructure readOptions files (fun index file s ->
-                let types = analyse s
+                let labels, extra = analyse s
                 let shares =
-                    types |> Array.countBy id |> Array.sortByDescending snd
-                    |> Array.map (fun (t, k) -> sprintf "%A %.1f %%" t (100.0 * float k / float types.Length))
-                let vote = Cna.majority types |> sprintf "%A"
-                printfn "%s: %d atoms: %s; majority vote: %s" file types.Length (String.Join(", ", shares)) vote
-                match out with
+                    labels |> Array.countBy id |> Array.sortByDescending snd
+                    |> Array.map (fun (t, k) -> sprintf "%s %.1f %%" t (100.0 * float k / float labels.Length))
+                let identified = labels |> Array.filter (fun l -> l.ToLowerInvariant() <> "other")
+                let vote = if identified.Length = 0 then "none identified" else identified |> Array.countBy id |> Array.maxBy snd |> fst
+                printfn "%s: %d atoms: %s; majority vote: %s" file labels.Length (String.Join(", ", shares)) vote
+                let target =
+                    match out with
+                    | Some path -> Some(if index = 1 then path else IO.Path.ChangeExtension(path, sprintf ".%d.xyz" index))
+                    | None when perAtom ->
+                        let stem = if file.StartsWith "<" then "sample" else IO.Path.GetFileNameWithoutExtension file
+                        Some(sprintf "%s.%s.xyz" stem methodKey)
+                    | None -> None
+                match target with
                 | Some path ->
-                    let labelled = s |> Structure.withProperty "structure_type" (Texts(1, types |> Array.map (sprintf "%A")))
-                    let target = if index = 1 then path else IO.Path.ChangeExtension(path, sprintf ".%d.xyz" index)
-                    StructureIO.writeXyz target [ labelled ]
+                    let labelled =
+                        extra |> List.fold (fun st (name, values) -> st |> Structure.withProperty name (Reals(1, values)))
+                            (s |> Structure.withProperty "structure_type" (Texts(1, labels)))
+                    StructureIO.writeXyz path [ labelled ]
+                    printfn "  per-atom labels: %s" path
                 | None -> ())

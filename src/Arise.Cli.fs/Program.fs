@@ -189,6 +189,9 @@ type IdentifyArgs =
     | [<MainCommand>] Files of path: string list
     | Method of name: string
     | Cutoff of r: float
+    | Structures of list: string
+    | Rmsd_Cutoff of rmsd: float
+    | Per_Atom
     | Out of file: string
     | Format of name: string
     | Types of map: string
@@ -197,9 +200,12 @@ type IdentifyArgs =
         member a.Usage =
             match a with
             | Files _ -> "structure files; none: the embedded sample."
-            | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff), baa (bond-angle analysis) or spglib (space group, loose and tight)."
+            | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff), baa (bond-angle analysis, Ackland-Jones), ptm (polyhedral template matching) or spglib (space group, loose and tight)."
             | Cutoff _ -> "CNA cutoff (Å), between the first and second neighbour shells."
-            | Out _ -> "write the atoms with a per-atom structure_type as extended XYZ."
+            | Structures _ -> "PTM: the templates to try, comma-separated (fcc,hcp,bcc,ico,sc,dcub,dhex,graphene; default all)."
+            | Rmsd_Cutoff _ -> "PTM: largest RMSD accepted (dimensionless; default 0.1 as OVITO; 0 = no cutoff)."
+            | Per_Atom -> "write per-atom labels (and PTM's RMSD) as extended XYZ, FILE-stem.METHOD.xyz in the current folder."
+            | Out _ -> "write the per-atom labels to this extended-XYZ file instead."
             | Format _ -> Usage.format
             | Types _ -> Usage.types
 
@@ -274,8 +280,9 @@ let main argv =
             | Error e ->
                 fail e
             | Ok ro ->
-                IdentifyCommand.run (args.GetResult(IdentifyArgs.Method, defaultValue = "acna")) (args.TryGetResult IdentifyArgs.Cutoff) ro
-                    (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (args.TryGetResult IdentifyArgs.Out)
+                IdentifyCommand.run (args.GetResult(IdentifyArgs.Method, defaultValue = "acna")) (args.TryGetResult IdentifyArgs.Cutoff)
+                    (args.TryGetResult IdentifyArgs.Structures) (args.TryGetResult IdentifyArgs.Rmsd_Cutoff) ro
+                    (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (args.Contains IdentifyArgs.Per_Atom) (args.TryGetResult IdentifyArgs.Out)
         | Explore args ->
             let mcs = args.GetResult(ExploreArgs.Min_Cluster_Size, defaultValue = 500)
             let k = args.GetResult(ExploreArgs.Neighbors, defaultValue = 500)
