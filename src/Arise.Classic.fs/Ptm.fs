@@ -33,13 +33,30 @@ type PtmType =
     | HexagonalDiamond
     | Graphene
 
+/// Chemical ordering of a matched environment (PTM's alloy types), from the species of the centre and its shells:
+/// Pure (one species); L1₀ (fcc, 8 of 12 neighbours unlike); L1₂ (fcc, 4 or 12 unlike: the majority or the
+/// minority site); B2 (bcc, the 8 nearest unlike, the 6 next like); zincblende/wurtzite (diamonds, 4 inner unlike,
+/// 12 outer like); hexagonal BN (graphene, 3 inner unlike, 6 outer like); NoOrdering otherwise (also for Other).
+/// Counts only: the library also checks the arrangement of the unlike neighbours (L1₀ vs L1₂ at the same counts
+/// cannot differ in ideal crystals).
+[<RequireQualifiedAccess>]
+type PtmOrdering =
+    | NoOrdering
+    | Pure
+    | L10
+    | L12
+    | B2
+    | ZincblendeWurtzite
+    | BoronNitride
+
 /// One atom's result: the best template (Other when none is below the cutoff), its RMSD (dimensionless; infinity
 /// when the atom has too few neighbours) and the interatomic (nearest-neighbour) distance it implies, in the input's
 /// length units (NaN for Other).
 type PtmMatch =
     { Type: PtmType
       Rmsd: float
-      InteratomicDistance: float }
+      InteratomicDistance: float
+      Ordering: PtmOrdering }
 
 /// Which templates to try and the RMSD cutoff (OVITO and ARISE: 0.1; 0 or infinity = no cutoff).
 type PtmSettings =
@@ -444,20 +461,43 @@ let private twoShellEnvironment cells s start buffer i inner outer =
         let candidates =
             [| for k in 0 .. inner - 1 do
                    let (j, off) = first.[k]
-                   for (_, v) in nearest cells s start buffer j 6 do
+                   for (jj, v) in nearest cells s start buffer j 6 do
                        let p = off + v
-                       if not (isClaimed p) then k, Vec3.norm v, p |]
-            |> Array.sortBy (fun (_, d, _) -> d)
+                       if not (isClaimed p) then k, Vec3.norm v, p, jj |]
+            |> Array.sortBy (fun (_, d, _, _) -> d)
         let counts = Array.zeroCreate inner
         let outers = Array.init inner (fun _ -> Collections.Generic.List<Vec3>())
-        for (k, _, p) in candidates do
+        let outerIndex = Array.init inner (fun _ -> Collections.Generic.List<int>())
+        for (k, _, p, jj) in candidates do
             if counts.[k] < outer && not (isClaimed p) then
                 outers.[k].Add p
+                outerIndex.[k].Add jj
                 claimed.Add p
                 counts.[k] <- counts.[k] + 1
         if counts |> Array.forall ((=) outer) then
-            Some(Array.concat [ [| Vec3.zero |]; Array.map snd first; outers |> Array.collect (fun l -> l.ToArray()) ])
+            Some(Array.concat [ [| Vec3.zero |]; Array.map snd first; outers |> Array.collect (fun l -> l.ToArray()) ],
+                 Array.concat [ [| i |]; Array.map fst first; outerIndex |> Array.collect (fun l -> l.ToArray()) ])
         else None
+
+/// The ordering of a matched environment from the atomic numbers of its points (centre first, in template order).
+let private ordering (t: PtmType) (numbers: int[]) =
+    let centre = numbers.[0]
+    let others = numbers |> Array.distinct
+    if others.Length = 1 then PtmOrdering.Pure
+    elif others.Length > 2 then PtmOrdering.NoOrdering
+    else
+        let unlike (a: int) (b: int) = [ a .. b ] |> List.filter (fun k -> numbers.[k] <> centre) |> List.length
+        let shells inner total = unlike 1 inner = inner && unlike (inner + 1) total = 0
+        match t with
+        | PtmType.Fcc ->
+            match unlike 1 12 with
+            | 8 -> PtmOrdering.L10
+            | 4 | 12 -> PtmOrdering.L12
+            | _ -> PtmOrdering.NoOrdering
+        | PtmType.Bcc when shells 8 14 -> PtmOrdering.B2
+        | PtmType.CubicDiamond | PtmType.HexagonalDiamond when shells 4 16 -> PtmOrdering.ZincblendeWurtzite
+        | PtmType.Graphene when shells 3 9 -> PtmOrdering.BoronNitride
+        | _ -> PtmOrdering.NoOrdering
 
 /// PTM for every atom of a structure (periodic images count as neighbours; parallel over atoms).
 let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
@@ -469,7 +509,7 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
     let singleShell = order |> List.filter (fun t -> List.contains t types && templates.[t].Inner = 0)
     let diamonds = order |> List.filter (fun t -> List.contains t types && (t = PtmType.CubicDiamond || t = PtmType.HexagonalDiamond))
     let graphene = List.contains PtmType.Graphene types
-    let results = Array.create n { Type = PtmType.Other; Rmsd = Double.PositiveInfinity; InteratomicDistance = nan }
+    let results = Array.create n { Type = PtmType.Other; Rmsd = Double.PositiveInfinity; InteratomicDistance = nan; Ordering = PtmOrdering.NoOrdering }
     if n > 0 then
         let cells = CellList.build s
         let start = 2.0 * NearestNeighbour.typicalSpacing s
@@ -481,7 +521,8 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
                 let mutable best = Double.PositiveInfinity
                 let mutable bestType = PtmType.Other
                 let mutable bestDistance = nan
-                let consider t (points: Vec3[]) =
+                let mutable bestIndices: int[] = [||]
+                let consider t (points: Vec3[]) (indices: int[]) =
                     let tpl = templates.[t]
                     load points w
                     let rmsd, scale = matchTemplate tpl points.Length w
@@ -489,22 +530,27 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
                         best <- rmsd
                         bestType <- t
                         bestDistance <- tpl.Nearest / scale
+                        bestIndices <- indices
                 if maxSingle > 0 then
-                    let nb = nearest cells s start buffer i (maxSingle - 1) |> Array.map snd
+                    let found = nearest cells s start buffer i (maxSingle - 1)
+                    let nb = found |> Array.map snd
+                    let idx = Array.append [| i |] (found |> Array.map fst)
                     for t in singleShell do
                         let size = templateSize t
-                        if nb.Length >= size - 1 then consider t (Array.append [| Vec3.zero |] (Array.sub nb 0 (size - 1)))
+                        if nb.Length >= size - 1 then consider t (Array.append [| Vec3.zero |] (Array.sub nb 0 (size - 1))) (Array.sub idx 0 size)
                 if not diamonds.IsEmpty then
                     match twoShellEnvironment cells s start buffer i 4 3 with
-                    | Some points -> for t in diamonds do consider t points
+                    | Some (points, indices) -> for t in diamonds do consider t points indices
                     | None -> ()
                 if graphene then
                     match twoShellEnvironment cells s start buffer i 3 2 with
-                    | Some points -> consider PtmType.Graphene points
+                    | Some (points, indices) -> consider PtmType.Graphene points indices
                     | None -> ()
                 results.[i] <-
-                    if best <= cutoff then { Type = bestType; Rmsd = best; InteratomicDistance = bestDistance }
-                    else { Type = PtmType.Other; Rmsd = best; InteratomicDistance = nan }
+                    if best <= cutoff then
+                        { Type = bestType; Rmsd = best; InteratomicDistance = bestDistance
+                          Ordering = ordering bestType (bestIndices |> Array.map (fun j -> s.Numbers.[j])) }
+                    else { Type = PtmType.Other; Rmsd = best; InteratomicDistance = nan; Ordering = PtmOrdering.NoOrdering }
                 buffer, w),
             (fun _ -> ())) |> ignore
     results
@@ -516,3 +562,26 @@ let analyse (s: Structure) = analyseWith defaults s
 let majority (types: PtmType[]) =
     let identified = types |> Array.filter ((<>) PtmType.Other)
     if identified.Length = 0 then PtmType.Other else identified |> Array.countBy id |> Array.maxBy snd |> fst
+
+/// Short name of an ordering ("" for NoOrdering).
+let orderingName o =
+    match o with
+    | PtmOrdering.NoOrdering -> ""
+    | PtmOrdering.Pure -> "pure"
+    | PtmOrdering.L10 -> "L10"
+    | PtmOrdering.L12 -> "L12"
+    | PtmOrdering.B2 -> "B2"
+    | PtmOrdering.ZincblendeWurtzite -> "zincblende/wurtzite"
+    | PtmOrdering.BoronNitride -> "hBN"
+
+/// The label of a match with its ordering: the lattice for pure or unordered environments (fcc, bcc, dcub, …),
+/// the ordered phase otherwise (L10, L12, B2, zincblende, wurtzite, hBN); "other" when nothing matched.
+let label (m: PtmMatch) =
+    match m.Type, m.Ordering with
+    | PtmType.Fcc, PtmOrdering.L10 -> "L10"
+    | PtmType.Fcc, PtmOrdering.L12 -> "L12"
+    | PtmType.Bcc, PtmOrdering.B2 -> "B2"
+    | PtmType.CubicDiamond, PtmOrdering.ZincblendeWurtzite -> "zincblende"
+    | PtmType.HexagonalDiamond, PtmOrdering.ZincblendeWurtzite -> "wurtzite"
+    | PtmType.Graphene, PtmOrdering.BoronNitride -> "hBN"
+    | t, _ -> typeName t

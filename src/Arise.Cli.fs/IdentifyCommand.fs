@@ -70,7 +70,7 @@ let run (methodName: string) (cutoff: float option) (structures: string option) 
             ptmSettings structures rmsdCutoff
             |> Result.map (fun settings s ->
                 let r = Ptm.analyseWith settings s
-                r |> Array.map (fun m -> Ptm.typeName m.Type),
+                r |> Array.map Ptm.label,
                 [ "ptm_rmsd", r |> Array.map (fun m -> if Double.IsFinite m.Rmsd then m.Rmsd else -1.0)
                   "interatomic_distance", r |> Array.map (fun m -> if Double.IsFinite m.InteratomicDistance then m.InteratomicDistance else 0.0) ])
         | other, _ -> Error(sprintf "--method %s: unknown method (cna, acna, baa, ptm, spglib)" other)

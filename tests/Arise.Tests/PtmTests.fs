@@ -79,6 +79,20 @@ let tests =
                     f c |> Array.iteri (fun i t -> if interior.[i] then Expect.equal t l.Cna (sprintf "%s cluster %s atom %d" name l.Name i))
         }
 
+        test "the paper's twelve PTM classes among the prototypes get their lattice and ordering (L1₀, L1₂, zincblende, wurtzite, hBN)" {
+            withData (fun data ->
+                let lib = Prototypes.load (prototypesDir data)
+                let expected =
+                    [ "fcc_Cu_A_cF4_225_a", "fcc"; "hcp_Mg_A_hP2_194_c", "hcp"; "bcc_W_A_cI2_229_a", "bcc"; "sc_alphaPo_A_cP1_221_a", "sc"
+                      "diam_C_A_cF8_227_a", "dcub"; "HexDiam_C_A_hP4_194_f", "dhex"; "C", "graphene"; "BN", "hBN"; "L10_CuAu", "L10"
+                      "L12_Cu3Au", "L12"; "Zincblende_ZnS", "zincblende"; "Wurtzite_ZnS", "wurtzite"; "CsCl", "B2" ]
+                for name, label in expected do
+                    let p = lib.Prototypes |> List.find (fun p -> p.Name = name)
+                    let (a, b, c) = Supercell.trainingReplicas false p.Structure |> List.head
+                    let r = Ptm.analyse (Supercell.repeat a b c p.Structure)
+                    Expect.all r (fun m -> Ptm.label m = label) (sprintf "%s: every atom %s" name label))
+        }
+
         test "RMSD is invariant to rotation, scale and neighbour order, and grows with distortion" {
             let rng = Random 3
             for t in Ptm.defaults.Types do
