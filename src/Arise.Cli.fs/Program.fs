@@ -134,6 +134,31 @@ type SpmArgs =
             | Format _ -> Usage.format
             | Types _ -> Usage.types
 
+/// Options of `benchmark`.
+type BenchmarkArgs =
+    | Prototypes of dir: string
+    | Methods of list: string
+    | Levels of list: string
+    | Realizations of n: int
+    | Samples of t: int
+    | Out of dir: string
+    | Speed
+    | Speed_Atoms of n: int
+    | Lmp of exe: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Prototypes _ -> "the data release's prototypes folder (default ../shared/data/prototypes)."
+            | Methods _ -> "comma-separated subset of spglib,ptm,cna,acna,baa,arise (default all)."
+            | Levels _ -> "comma-separated subset of the columns: pristine, d0.1 … d10 (δ %), e1 … e30 (η %), c1-0.1 … c30-10 (default all 21)."
+            | Realizations _ -> "random realisations per defect level (default 2)."
+            | Samples _ -> "ARISE: Monte Carlo dropout samples per structure (default 100)."
+            | Out _ -> "folder for benchmark.md and benchmark.csv (default benchmark-out)."
+            | Speed -> "instead of the table: atoms per second of each method on a 10⁶-atom fcc sample, beside LAMMPS cna/atom."
+            | Speed_Atoms _ -> "atoms in the speed sample (default 1000000)."
+            | Lmp _ -> "the LAMMPS executable for the speed comparison (default lmp)."
+
 /// Options of `tune`.
 type TuneArgs =
     | [<Mandatory>] Prototypes of dir: string
@@ -214,6 +239,7 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Identify of ParseResults<IdentifyArgs>
     | [<CliPrefix(CliPrefix.None)>] Explore of ParseResults<ExploreArgs>
     | [<CliPrefix(CliPrefix.None)>] Tune of ParseResults<TuneArgs>
+    | [<CliPrefix(CliPrefix.None)>] Benchmark of ParseResults<BenchmarkArgs>
     | [<CliPrefix(CliPrefix.None)>] Spm of ParseResults<SpmArgs>
     | [<CliPrefix(CliPrefix.None)>] Classify of ParseResults<ClassifyArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
@@ -227,6 +253,7 @@ type Verb =
             match v with
             | Identify _ -> "classical identification: adaptive CNA, CNA or bond-angle analysis per atom (fcc, hcp, bcc, icosahedral), or spglib space groups."
             | Explore _ -> "HDBSCAN with soft clustering and UMAP of the network's hidden representations of SPM boxes."
+            | Benchmark _ -> "the paper's Table 1 for every method (spglib, PTM, CNA, a-CNA, BAA, ARISE) with the paper's numbers beside ours; --speed for atoms per second."
             | Tune _ -> "hyperparameter search (TPE) and selection of the most robust candidate on defective structures."
             | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
             | Classify _ -> "recognise the crystal structure: top classes with probabilities and the mutual information (uncertainty)."
@@ -304,6 +331,18 @@ let main argv =
                         else Some { Arise.Cluster.Umap.defaults with Neighbours = k; MinDist = minDist; Seed = Some (args.GetResult(ExploreArgs.Seed, defaultValue = 42)) }
                       Normalise = args.Contains ExploreArgs.Normalise }
                 ExploreCommand.run (args.GetResult ExploreArgs.File) layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out)
+        | Benchmark args ->
+            let split (text: string) = text.Split([| ','; ' ' |], StringSplitOptions.RemoveEmptyEntries) |> List.ofArray
+            if args.Contains BenchmarkArgs.Speed then
+                let atoms = args.GetResult(BenchmarkArgs.Speed_Atoms, defaultValue = 1_000_000)
+                if atoms < 100 then fail "--speed-atoms must be ≥ 100"
+                else BenchmarkCommand.speed atoms (args.GetResult(BenchmarkArgs.Lmp, defaultValue = "lmp"))
+            else
+                BenchmarkCommand.run (args.GetResult(BenchmarkArgs.Prototypes, defaultValue = IO.Path.Combine("..", "shared", "data", "prototypes")))
+                    (args.TryGetResult BenchmarkArgs.Methods |> Option.map split |> Option.defaultValue BenchmarkCommand.methodNames)
+                    (args.TryGetResult BenchmarkArgs.Levels |> Option.map split |> Option.defaultValue [])
+                    (args.GetResult(BenchmarkArgs.Realizations, defaultValue = 2)) (args.GetResult(BenchmarkArgs.Samples, defaultValue = 100))
+                    (args.GetResult(BenchmarkArgs.Out, defaultValue = "benchmark-out"))
         | Tune args ->
             let trials = args.GetResult(TuneArgs.Trials, defaultValue = 30)
             let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 100)
