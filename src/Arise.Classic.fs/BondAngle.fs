@@ -47,9 +47,8 @@ let classifyVectors (vectors: Vec3[]) : CnaType =
 let analyse (s: Structure) : CnaType[] =
     let n = Structure.count s
     let cells = CellList.build s
-    let buffer = NeighbourBuffer()
     let start = 2.0 * NearestNeighbour.typicalSpacing s
-    Array.init n (fun i ->
+    PerAtom.init n (fun buffer i ->
         // enough neighbours to cover 1.45 r0² around the 6 nearest: grow the radius until 14 are found, then add margin
         let r = NearestNeighbour.queryAtLeast cells s i 14 start buffer
         let vs = Array.init buffer.Count (fun t -> Vec3.make buffer.Dx.[t] buffer.Dy.[t] buffer.Dz.[t])

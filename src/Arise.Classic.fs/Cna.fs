@@ -14,17 +14,38 @@ type CnaType =
 
 /// Common neighbour analysis: fixed cutoff (Honeycutt & Andersen; Faken & Jónsson) and adaptive (Stukowski 2012).
 module Cna =
+    /// Name of a type: Fcc, Hcp, Bcc, Icosahedral, Other (as printed by %A, without its cost).
+    let typeName (t: CnaType) =
+        match t with
+        | CnaType.Fcc -> "Fcc"
+        | CnaType.Hcp -> "Hcp"
+        | CnaType.Bcc -> "Bcc"
+        | CnaType.Icosahedral -> "Icosahedral"
+        | CnaType.Other -> "Other"
+
     /// Per-structure label: the most frequent type among the atoms identified (Other when none is).
     let majority (types: CnaType[]) =
         let identified = types |> Array.filter ((<>) CnaType.Other)
         if identified.Length = 0 then CnaType.Other else identified |> Array.countBy id |> Array.maxBy snd |> fst
 
     /// The CNA signature of the bond i–j: (common neighbours, bonds among them, longest chain of those bonds).
-    let signature (isBonded: int -> int -> bool) (neighbours: int[]) (j: int) (jNeighbours: Collections.Generic.HashSet<int>) =
-        let common = neighbours |> Array.filter (fun k -> k <> j && jNeighbours.Contains k)
-        let bonds = [| for a in 0 .. common.Length - 1 do for b in a + 1 .. common.Length - 1 do if isBonded common.[a] common.[b] then a, b |]
+    /// `neighbours` and `jNeighbours` are sorted atom indices; `isBonded a b` says whether a and b are neighbours.
+    let signature (isBonded: int -> int -> bool) (neighbours: int[]) (j: int) (jNeighbours: int[]) =
+        // common neighbours: merge of the two sorted lists
+        let common = Collections.Generic.List<int>(8)
+        let mutable a, b = 0, 0
+        while a < neighbours.Length && b < jNeighbours.Length do
+            let x, y = neighbours.[a], jNeighbours.[b]
+            if x = y then
+                if x <> j then common.Add x
+                a <- a + 1
+                b <- b + 1
+            elif x < y then a <- a + 1
+            else b <- b + 1
+        let m = common.Count
+        let bonds = [| for a in 0 .. m - 1 do for b in a + 1 .. m - 1 do if isBonded common.[a] common.[b] then a, b |]
         // longest chain: the largest connected cluster of bonds, counted in bonds
-        let parent = Array.init common.Length id
+        let parent = Array.init m id
         let rec find x = if parent.[x] = x then x else (let r = find parent.[x] in parent.[x] <- r; r)
         for (a, b) in bonds do
             let ra, rb = find a, find b
@@ -32,7 +53,7 @@ module Cna =
         let chain =
             if bonds.Length = 0 then 0
             else bonds |> Array.countBy (fun (a, _) -> find a) |> Array.map snd |> Array.max
-        common.Length, bonds.Length, chain
+        m, bonds.Length, chain
 
     /// Classifies one atom from the signatures of its bonds.
     let classify (signatures: (int * int * int)[]) =
@@ -46,20 +67,19 @@ module Cna =
 
     let private neighbourLists (s: Structure) (cutoffOf: int -> float) (maxCutoff: float) =
         let cells = CellList.build s
-        let buffer = NeighbourBuffer()
         // a periodic image of the same atom counts as a distinct neighbour only through its index here, which is
         // what CNA needs for cells larger than twice the cutoff
-        Array.init (Structure.count s) (fun i ->
+        PerAtom.init (Structure.count s) (fun buffer i ->
             CellList.queryAtom cells s i maxCutoff buffer
             let rc = cutoffOf i
-            [| for t in 0 .. buffer.Count - 1 do if buffer.R2.[t] < rc * rc then buffer.Index.[t] |] |> Array.distinct)
+            [| for t in 0 .. buffer.Count - 1 do if buffer.R2.[t] < rc * rc then buffer.Index.[t] |] |> Array.distinct |> Array.sort)
 
     let private analyse (lists: int[][]) =
-        let sets = lists |> Array.map (fun l -> Collections.Generic.HashSet<int>(l))
-        let bonded a b = sets.[a].Contains b
-        lists |> Array.mapi (fun i nb ->
+        // lists hold sorted indices
+        let bonded a b = Array.BinarySearch(lists.[a], b) >= 0
+        lists |> PerAtom.mapi (fun i nb ->
             if nb.Length <> 12 && nb.Length <> 14 then CnaType.Other
-            else classify (nb |> Array.map (fun j -> signature bonded nb j sets.[j])))
+            else classify (nb |> Array.map (fun j -> signature bonded nb j lists.[j])))
 
     /// Conventional CNA with one cutoff for all atoms (e.g. between the first and second neighbour shells).
     let fixedCutoff (cutoff: float) (s: Structure) : CnaType[] =
@@ -70,11 +90,10 @@ module Cna =
     let adaptive (s: Structure) : CnaType[] =
         let n = Structure.count s
         let cells = CellList.build s
-        let buffer = NeighbourBuffer()
         let start = 2.0 * NearestNeighbour.typicalSpacing s
         // the 14 nearest distances of each atom (periodic images included), by growing the search radius
         let nearest =
-            Array.init n (fun i ->
+            PerAtom.init n (fun buffer i ->
                 NearestNeighbour.queryAtLeast cells s i 14 start buffer |> ignore
                 Array.init buffer.Count (fun t -> sqrt buffer.R2.[t], buffer.Index.[t]) |> Array.sortBy fst |> Array.truncate 14)
         let k = (1.0 + sqrt 2.0) / 2.0
@@ -83,7 +102,7 @@ module Cna =
                 if ns.Length < count then [||]
                 else
                     let cut = rc i
-                    ns |> Array.truncate count |> Array.filter (fun (d, _) -> d < cut) |> Array.map snd |> Array.distinct)
+                    ns |> Array.truncate count |> Array.filter (fun (d, _) -> d < cut) |> Array.map snd |> Array.distinct |> Array.sort)
         let twelve = byCutoff (fun i -> k * (nearest.[i] |> Array.truncate 12 |> Array.averageBy fst)) 12
         let fourteen =
             byCutoff (fun i ->

@@ -32,8 +32,8 @@ let private inv = Globalization.CultureInfo.InvariantCulture
 
 /// Per-atom labels of the local methods; the class → expected label map; None for classes not designed for.
 let private localMethods =
-    let cnaExpected = Table1.cnaClasses |> List.map (fun (c, t) -> c, sprintf "%A" t) |> Map.ofList
-    let names (types: CnaType[]) = types |> Array.map (sprintf "%A")
+    let cnaExpected = Table1.cnaClasses |> List.map (fun (c, t) -> c, Cna.typeName t) |> Map.ofList
+    let names (types: CnaType[]) = types |> Array.map Cna.typeName
     [ "ptm", "PTM", (fun s -> Ptm.analyse s |> Array.map Ptm.label), Map.ofList Table1.ptmClasses
       "cna", "CNA", (fun s -> Cna.fixedCutoff Table1.paperCnaCutoff s |> names), cnaExpected
       "acna", "a-CNA", (fun s -> Cna.adaptive s |> names), cnaExpected
@@ -206,9 +206,9 @@ let speed (atoms: int) (lmp: string) =
         let t = sw.Elapsed.TotalSeconds
         let fcc = labels |> Array.filter (fun l -> l = "fcc" || l = "Fcc") |> Array.length
         printfn "| %s | %d | %.2f | %.0f | %.0f | %.2f %% |" name threadsUsed t (float count / t) (float count / t / float threadsUsed) (100.0 * float fcc / float labels.Length)
-    time "CNA (3.2 Å)" 1 (fun () -> Cna.fixedCutoff 3.2 s |> Array.map (sprintf "%A"))
-    time "a-CNA" 1 (fun () -> Cna.adaptive s |> Array.map (sprintf "%A"))
-    time "BAA (Ackland–Jones)" 1 (fun () -> BondAngle.analyse s |> Array.map (sprintf "%A"))
+    time "CNA (3.2 Å)" threads (fun () -> Cna.fixedCutoff 3.2 s |> Array.map Cna.typeName)
+    time "a-CNA" threads (fun () -> Cna.adaptive s |> Array.map Cna.typeName)
+    time "BAA (Ackland–Jones)" threads (fun () -> BondAngle.analyse s |> Array.map Cna.typeName)
     time "PTM (8 templates)" threads (fun () -> Ptm.analyse s |> Array.map Ptm.label)
     time "PTM (fcc, hcp, bcc, ico)" threads (fun () -> Ptm.analyseWith { Ptm.defaults with Types = [ Ptm.PtmType.Fcc; Ptm.PtmType.Hcp; Ptm.PtmType.Bcc; Ptm.PtmType.Icosahedral ] } s |> Array.map Ptm.label)
     match Models.load None with
@@ -227,7 +227,9 @@ let speed (atoms: int) (lmp: string) =
         let data = Path.Combine(dir, "fcc.data")
         File.WriteAllText(data, text)
         let common = [ "units metal"; "boundary p p p"; "atom_style atomic"; sprintf "read_data %s" data; "pair_style zero 4.0"; "pair_coeff * *" ]
-        match lammpsSeconds lmp dir "setup" (common @ [ "run 0" ]), lammpsSeconds lmp dir "cna" (common @ [ "compute cna all cna/atom 3.2"; "run 0" ]) with
+        // the compute runs only when something asks for it: a sum over atoms printed by thermo
+        let cnaRun = [ "compute cna all cna/atom 3.2"; "compute total all reduce sum c_cna"; "thermo_style custom step c_total"; "run 0" ]
+        match lammpsSeconds lmp dir "setup" (common @ [ "thermo_style custom step"; "run 0" ]), lammpsSeconds lmp dir "cna" (common @ cnaRun) with
         | Ok setup, Ok withCna ->
             let t = max 1e-6 (withCna - setup)
             printfn "| LAMMPS cna/atom (3.2 Å, %s) | 1 | %.2f | %.0f | %.0f | — |" lmp t (float count / t) (float count / t)

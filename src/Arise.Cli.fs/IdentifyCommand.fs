@@ -51,7 +51,7 @@ let private ptmSettings (structures: string option) (rmsdCutoff: float option) =
     | _, Some c when c < 0.0 || Double.IsNaN c -> Error(sprintf "--rmsd-cutoff %g: must be ≥ 0 (0 = no cutoff)" c)
     | Ok ts, c -> Ok { Ptm.defaults with Types = ts; RmsdCutoff = defaultArg c Ptm.defaults.RmsdCutoff }
 
-let private cnaNames (types: CnaType[]) = types |> Array.map (sprintf "%A")
+let private cnaNames (types: CnaType[]) = types |> Array.map Cna.typeName
 
 /// Runs `identify`: prints the share of each type per file and the majority vote; with `perAtom` or `out`, writes
 /// the labelled atoms as extended XYZ (to `out`, else FILE-stem.METHOD.xyz in the current folder).

@@ -137,4 +137,26 @@ let tests =
             Expect.isGreaterThan rmsdCompared 9000 "RMSDs compared"
             Expect.isGreaterThanOrEqual (float rmsdClose / float rmsdCompared) 0.999 "PTM RMSD within 1e-5 of LAMMPS's"
         }
+    
+        test "LAMMPS data files written for LAMMPS read back as the same structure" {
+            for l in Lattices.all do
+                let s = Lattices.displaced l 0.04
+                let text = Arise.Structure.Formats.Lammps.writeData s |> ok "writeData"
+                let back = Arise.Structure.Formats.Lammps.parseData Map.empty "x.data" text |> ok "parseData"
+                Expect.equal back.Numbers s.Numbers (l.Name + ": species")
+                Expect.floatClose Accuracy.high (Lattices.positionChecksum back) (Lattices.positionChecksum s) (l.Name + ": wrapped positions")
+            let tilted = Structure.periodic (Cell.make (Vec3.make 3.0 0.0 0.0) (Vec3.make 1.0 3.0 0.0) (Vec3.make 0.0 0.0 3.0)) [| Vec3.zero |] [| 29 |]
+            Expect.isError (Arise.Structure.Formats.Lammps.writeData tilted) "a tilted cell is refused with a message"
+        }
+
+        test "the benchmark protocol: 21 levels, a published value for every row and level, designed classes that exist" {
+            Expect.equal Table1.levels.Length 21 "levels"
+            for row in [ "spglib loose"; "spglib tight"; "PTM"; "CNA"; "a-CNA"; "BAA" ] do
+                for star in [ ""; "*" ] do
+                    for l in Table1.levels do Expect.isSome (Table1.paperValue (row + star) l.Name) (sprintf "%s%s %s" row star l.Name)
+            withData (fun data ->
+                let names = (Prototypes.load (prototypesDir data)).Prototypes |> List.map (fun p -> p.Name) |> Set.ofList
+                for c, _ in Table1.ptmClasses do Expect.isTrue (names.Contains c) (c + " is a prototype class")
+                for c, _ in Table1.cnaClasses do Expect.isTrue (names.Contains c) (c + " is a prototype class"))
+        }
     ]
