@@ -163,9 +163,11 @@ type BenchmarkArgs =
 type TuneArgs =
     | [<Mandatory>] Prototypes of dir: string
     | [<Mandatory>] Out of file: string
+    | Data of file: string
     | Trials of n: int
     | Epochs of n: int
     | Top of k: int
+    | Workers of n: int
     | Seed of seed: int
 
     interface IArgParserTemplate with
@@ -173,9 +175,11 @@ type TuneArgs =
             match a with
             | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
             | Out _ -> "model file to write (the selected candidate)."
-            | Trials _ -> "TPE trials (default 30; the first 20 are random)."
-            | Epochs _ -> "maximum epochs per trial (default 100)."
-            | Top _ -> "how many of the best candidates are compared on defective structures (default 5)."
+            | Data _ -> "training-set file (.npz from arise train) instead of computing the descriptors from --prototypes."
+            | Trials _ -> "TPE trials in total, resumed ones included (default 50; the first 20 are random)."
+            | Epochs _ -> "maximum epochs per trial; the best epoch's weights are kept (default 50)."
+            | Top _ -> "how many of the best candidates are compared on defective structures (default 15, as the paper)."
+            | Workers _ -> "trials trained at once (default 1; pending trials are ignored by TPE)."
             | Seed _ -> "seed (default 42)."
 
 /// Options of `explore`.
@@ -344,12 +348,15 @@ let main argv =
                     (args.GetResult(BenchmarkArgs.Realizations, defaultValue = 2)) (args.GetResult(BenchmarkArgs.Samples, defaultValue = 100))
                     (args.GetResult(BenchmarkArgs.Out, defaultValue = "benchmark-out"))
         | Tune args ->
-            let trials = args.GetResult(TuneArgs.Trials, defaultValue = 30)
-            let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 100)
-            let top = args.GetResult(TuneArgs.Top, defaultValue = 5)
-            if trials < 1 || epochs < 1 || top < 1 then
-                fail "--trials, --epochs and --top must be ≥ 1"
-            else TuneCommand.run (args.GetResult TuneArgs.Prototypes) (args.GetResult TuneArgs.Out) trials epochs top (args.GetResult(TuneArgs.Seed, defaultValue = 42))
+            let trials = args.GetResult(TuneArgs.Trials, defaultValue = 50)
+            let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 50)
+            let top = args.GetResult(TuneArgs.Top, defaultValue = 15)
+            let workers = args.GetResult(TuneArgs.Workers, defaultValue = 1)
+            if trials < 1 || epochs < 1 || top < 1 || workers < 1 then
+                fail "--trials, --epochs, --top and --workers must be ≥ 1"
+            else
+                TuneCommand.run (args.GetResult TuneArgs.Prototypes) (args.TryGetResult TuneArgs.Data) (args.GetResult TuneArgs.Out)
+                    trials epochs top workers (args.GetResult(TuneArgs.Seed, defaultValue = 42))
         | Spm args ->
             let mode =
                 match args.GetResult(SpmArgs.Mode, defaultValue = "slab").ToLowerInvariant() with

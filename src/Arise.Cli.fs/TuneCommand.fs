@@ -1,13 +1,19 @@
-/// `arise tune`: TPE hyperparameter search, then the most robust of the best candidates on defective structures.
+/// `arise tune`: TPE hyperparameter search over the paper's space, then the most robust of the best candidates on
+/// defective structures (the paper's model selection).
 module Arise.Cli.TuneCommand
 
 open System
+open System.IO
 open System.Threading
+open Spectre.Console
 open Arise.Structure
 open Arise.Model
 
-/// Runs `tune`.
-let run (prototypes: string) (out: string) (trials: int) (epochs: int) (top: int) (seed: int) =
+let private describe (o: TrainingOptions) =
+    sprintf "%d×%d" o.Hidden.Length (if o.Hidden.Length > 0 then o.Hidden.[0] else 0), o.BatchSize, o.LearningRate, o.DropoutRate
+
+/// Runs `tune`. `data`: a training-set file (.npz) to use instead of generating one from the prototypes.
+let run (prototypes: string) (data: string option) (out: string) (trials: int) (epochs: int) (top: int) (workers: int) (seed: int) =
     match TrainCommand.loadLibrary prototypes with
     | Error e ->
         eprintfn "error: %s" e
@@ -17,30 +23,75 @@ let run (prototypes: string) (out: string) (trials: int) (epochs: int) (top: int
         Console.CancelKeyPress.Add(fun e ->
             if not cts.IsCancellationRequested then
                 e.Cancel <- true
-                eprintfn "\nstopping after the current trial; the candidates so far are used"
+                eprintfn "\nstopping after the running trials; finished trials are saved and a rerun resumes"
                 cts.Cancel())
-        let set, _ = TrainCommand.trainingSet lib (out + ".cache") cts.Token
+        let set =
+            match data with
+            | Some file -> TrainingSet.load file |> Result.mapError (fun e -> sprintf "--data %s: %s" file e)
+            | None -> Ok(fst (TrainCommand.trainingSet lib (out + ".cache") cts.Token))
+        match set with
+        | Error e ->
+            eprintfn "error: %s" e
+            2
+        | Ok set ->
         let trainRows, validRows = TrainingSet.split seed 0.8 set.Y
         let baseOptions = { Training.ariseOptions with MaxEpochs = epochs; Seed = seed }
-        printfn "TPE search: %d trials of up to %d epochs on %d descriptors (%d start-up trials at random)" trials epochs set.Rows Tpe.defaults.Startup
-        let candidates =
-            Tuning.search Tpe.defaults seed trials baseOptions set trainRows validRows
-                (fun c ->
-                    printfn "trial: layers %s, dropout %.4f, learning rate %.2e, batch %d → validation %.4f (epoch %d)"
-                        (c.Options.Hidden |> Array.map string |> String.concat "-") c.Options.DropoutRate c.Options.LearningRate c.Options.BatchSize
-                        c.Info.ValidationAccuracy c.Info.BestEpoch)
-                cts.Token
-        if candidates.IsEmpty then
+        let folder = out + ".trials"
+        printfn "TPE search: %d trials (%d start-up at random, %d at a time) of up to %d epochs on %d descriptors, %d classes; history and trial models in %s"
+            trials Tpe.defaults.Startup workers epochs set.Rows set.Classes.Length folder
+        let result =
+            AnsiConsole.Progress().AutoClear(false).Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn())
+                .Start(fun ctx ->
+                    let tasks = Collections.Concurrent.ConcurrentDictionary<int, ProgressTask>()
+                    let taskOf k = tasks.GetOrAdd(k, fun k -> ctx.AddTask(sprintf "trial %d" k, maxValue = float epochs))
+                    Tuning.search Tpe.defaults seed trials workers baseOptions set trainRows validRows (Some folder)
+                        (fun k r -> (taskOf k).Value <- float r.Epoch; (taskOf k).Description <- sprintf "trial %d: epoch %d, validation %.4f" k r.Epoch r.ValidationAccuracy)
+                        (fun k trial _ ->
+                            let t = taskOf k
+                            t.Value <- t.MaxValue
+                            t.Description <-
+                                match trial.Error with
+                                | Some e -> sprintf "trial %d: failed (%s)" k e
+                                | None -> sprintf "trial %d: validation %.4f" k (1.0 - trial.Loss))
+                        cts.Token)
+        match result with
+        | Error e ->
+            eprintfn "error: %s" e
+            2
+        | Ok candidates when candidates.IsEmpty ->
             eprintfn "no trial finished"
             1
-        else
-            // the paper's robustness set: ≤ 5 % missing atoms or < 1 % displacements
+        | Ok candidates ->
+            let table = Table().AddColumns("rank", "layers×neurons", "batch", "learning rate", "dropout", "validation", "best epoch")
+            candidates |> List.sortBy (fun c -> c.Trial.Loss) |> List.truncate 15 |> List.iteri (fun i c ->
+                let layers, batch, lr, dropout = describe c.Options
+                table.AddRow(string (i + 1), layers, string batch, sprintf "%.2e" lr, sprintf "%.4f" dropout, sprintf "%.4f" c.Info.ValidationAccuracy, string c.Info.BestEpoch) |> ignore)
+            AnsiConsole.Write table
+            // the paper's robustness set: ≤ 5 % missing atoms or < 1 % displacements (R_C 4 d_NN, σ 0.1 d_NN, scale 1)
             printfn "defective structures for the selection (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%; one realisation each)..."
             let defective = Tuning.defectiveSet lib [ 0.01, 0.0; 0.05, 0.0; 0.0, 0.001; 0.0, 0.006 ] 1 seed
-            let chosen, acc = Tuning.selectRobust top defective candidates
-            printfn "selected: layers %s, dropout %.4f, learning rate %.2e, batch %d: validation %.4f, defective %.4f (%d structures)"
-                (chosen.Options.Hidden |> Array.map string |> String.concat "-") chosen.Options.DropoutRate chosen.Options.LearningRate
-                chosen.Options.BatchSize chosen.Info.ValidationAccuracy acc defective.Rows
+            // the model's class order is the training set's: relabel the defective rows by class name
+            let index = set.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> dict
+            let keep = defective.Y |> Array.map (fun y -> index.ContainsKey defective.Classes.[y])
+            let rows = [| for r in 0 .. defective.Rows - 1 do if keep.[r] then r |]
+            let defective =
+                { defective with
+                    Classes = set.Classes
+                    MaterialTypes = set.MaterialTypes
+                    X = rows |> Array.collect (fun r -> defective.X.[r * defective.Dimension .. (r + 1) * defective.Dimension - 1])
+                    Y = rows |> Array.map (fun r -> index.[defective.Classes.[defective.Y.[r]]])
+                    Cutoff = rows |> Array.map (fun r -> defective.Cutoff.[r])
+                    Sigma = rows |> Array.map (fun r -> defective.Sigma.[r])
+                    ExtrinsicScale = rows |> Array.map (fun r -> defective.ExtrinsicScale.[r])
+                    Version = rows |> Array.map (fun r -> defective.Version.[r]) }
+            let ranking = Tuning.rankRobust top defective candidates
+            let rankTable = Table().AddColumns("robust rank", "layers×neurons", "batch", "learning rate", "dropout", "validation", "defective")
+            ranking |> List.iteri (fun i (c, acc) ->
+                let layers, batch, lr, dropout = describe c.Options
+                rankTable.AddRow(string (i + 1), layers, string batch, sprintf "%.2e" lr, sprintf "%.4f" dropout, sprintf "%.4f" c.Info.ValidationAccuracy, sprintf "%.4f" acc) |> ignore)
+            AnsiConsole.Write rankTable
+            let chosen, acc = ranking.Head
+            printfn "selected the most robust of the top %d: validation %.4f, defective %.4f (%d structures)" (min top candidates.Length) chosen.Info.ValidationAccuracy acc defective.Rows
             ModelFile.save out { Network = chosen.Network; Metadata = Training.metadata set chosen.Options chosen.Info }
             printfn "saved %s" out
             0

@@ -19,8 +19,18 @@ type Dimension =
         match d with
         | Choice(n, _) | Uniform(n, _, _) | LogUniform(n, _, _) | QUniform(n, _, _, _) | IntRange(n, _, _) -> n
 
-/// A finished trial: the point tried and its loss.
-type Trial = { Point: Map<string, float>; Loss: float }
+/// A finished trial: the point tried and its loss; a failed trial (e.g. diverged training) has Loss = NaN and
+/// its error, and the estimator ignores it.
+type Trial =
+    { Point: Map<string, float>
+      Loss: float
+      Error: string option }
+
+    /// A successful trial.
+    static member Ok(point, loss) = { Point = point; Loss = loss; Error = None }
+
+    /// A failed trial.
+    static member Failed(point, error) = { Point = point; Loss = nan; Error = Some error }
 
 /// Settings of the Tree-structured Parzen Estimator (hyperopt's defaults).
 type TpeSettings =
@@ -106,6 +116,8 @@ module Tpe =
 
     /// Suggests the next point from the finished trials (random while fewer than Startup).
     let suggest (settings: TpeSettings) (rng: Random) (space: Dimension list) (trials: Trial list) : Map<string, float> =
+        // failed trials carry no loss and are ignored (hyperopt keeps only trials with status "ok")
+        let trials = trials |> List.filter (fun t -> t.Error.IsNone && not (Double.IsNaN t.Loss))
         if trials.Length < settings.Startup then space |> List.map (fun d -> d.Name, prior rng d) |> Map.ofList
         else
             let sorted = trials |> List.sortBy (fun t -> t.Loss) |> Array.ofList
@@ -155,5 +167,110 @@ module Tpe =
         let mutable trials = []
         for _ in 1 .. evaluations do
             let point = suggest settings rng space trials
-            trials <- trials @ [ { Point = point; Loss = objective point } ]
+            trials <- trials @ [ Trial.Ok(point, objective point) ]
         trials
+
+    /// Random search with the same budget (points drawn from the prior), for comparisons.
+    let randomSearch (seed: int) (space: Dimension list) (evaluations: int) (objective: Map<string, float> -> float) =
+        let rng = Random(seed)
+        [ for _ in 1 .. evaluations ->
+              let point = space |> List.map (fun d -> d.Name, prior rng d) |> Map.ofList
+              Trial.Ok(point, objective point) ]
+
+/// The trial history as CSV (one row per trial: number, status, loss, error, then one column per dimension, the
+/// raw value: the option's index for a Choice), written after every trial so that a search can resume.
+module TrialHistory =
+    let private inv = Globalization.CultureInfo.InvariantCulture
+
+    /// Writes the trials (atomically: a temporary file, then a rename).
+    let save (path: string) (space: Dimension list) (trials: Trial list) =
+        let quote (t: string) = "\"" + t.Replace("\"", "'").Replace("\n", " ") + "\""
+        let header = String.Join(",", [ "trial"; "status"; "loss"; "error" ] @ (space |> List.map (fun d -> d.Name)))
+        let rows =
+            trials |> List.mapi (fun i t ->
+                let status, loss = match t.Error with Some _ -> "failed", "" | None -> "ok", t.Loss.ToString("R", inv)
+                String.Join(",", [ string (i + 1); status; loss; (match t.Error with Some e -> quote e | None -> "") ]
+                                 @ (space |> List.map (fun d -> t.Point.[d.Name].ToString("R", inv)))))
+        let tmp = path + ".tmp"
+        IO.File.WriteAllLines(tmp, header :: rows)
+        IO.File.Move(tmp, path, true)
+
+    /// Reads a history written by `save` for the same space; an error names the file and line.
+    let load (path: string) (space: Dimension list) : Result<Trial list, string> =
+        if not (IO.File.Exists path) then Ok []
+        else
+            let lines = IO.File.ReadAllLines path
+            let names = space |> List.map (fun d -> d.Name)
+            if lines.Length = 0 then Ok []
+            elif lines.[0].Split(',') |> Array.skip 4 |> List.ofArray <> names then
+                Error(sprintf "%s: its columns (%s) are not this search space's (%s)" path lines.[0] (String.Join(",", names)))
+            else
+                let parse (k: int) (line: string) =
+                    // the error text is the only quoted field
+                    let q1, q2 = line.IndexOf '"', line.LastIndexOf '"'
+                    let error = if q1 >= 0 && q2 > q1 then Some(line.Substring(q1 + 1, q2 - q1 - 1)) else None
+                    let plain = if q1 >= 0 && q2 > q1 then line.Remove(q1, q2 - q1 + 1) else line
+                    let f = plain.Split ','
+                    if f.Length <> 4 + names.Length then Error(sprintf "%s, line %d: %d fields, expected %d" path (k + 1) f.Length (4 + names.Length))
+                    else
+                        let values = f.[4..] |> Array.map (fun v -> Double.TryParse(v, Globalization.NumberStyles.Float, inv))
+                        if values |> Array.exists (fst >> not) then Error(sprintf "%s, line %d: a value is not a number" path (k + 1))
+                        else
+                            let point = List.zip names (values |> Array.map snd |> List.ofArray) |> Map.ofList
+                            match f.[1] with
+                            | "ok" ->
+                                match Double.TryParse(f.[2], Globalization.NumberStyles.Float, inv) with
+                                | true, loss -> Ok(Trial.Ok(point, loss))
+                                | _ -> Error(sprintf "%s, line %d: loss '%s' is not a number" path (k + 1) f.[2])
+                            | "failed" -> Ok(Trial.Failed(point, defaultArg error "failed"))
+                            | other -> Error(sprintf "%s, line %d: status '%s' (ok or failed)" path (k + 1) other)
+                let parsed = lines |> Array.skip 1 |> Array.mapi (fun k l -> parse (k + 1) l)
+                match parsed |> Array.tryPick (function Error e -> Some e | Ok _ -> None) with
+                | Some e -> Error e
+                | None -> Ok(parsed |> Array.choose (function Ok t -> Some t | Error _ -> None) |> List.ofArray)
+
+/// A TPE search that survives failures and interruptions: failed objective calls are recorded and skipped, the
+/// history is saved after every trial and a search resumes from it, and up to `workers` trials run at once
+/// (asynchronous TPE that ignores pending points, like hyperopt's tpe.suggest, which sees only finished trials).
+module TpeSearch =
+    /// Runs until `evaluations` trials exist in total (resumed ones included) or `cancel` is set. `objective`
+    /// returns the loss or an error; an exception counts as an error. `onTrial index trial` sees each new trial.
+    /// With one worker and the same history the run is reproducible from `seed`.
+    let run (settings: TpeSettings) (seed: int) (space: Dimension list) (evaluations: int) (workers: int)
+            (history: string option) (objective: int -> Map<string, float> -> Result<float, string>)
+            (onTrial: int -> Trial -> unit) (cancel: Threading.CancellationToken) : Result<Trial list, string> =
+        let previous = match history with Some path -> TrialHistory.load path space | None -> Ok []
+        previous
+        |> Result.map (fun previous ->
+            let trials = ResizeArray<Trial>(previous)
+            let gate = obj ()
+            // a fresh stream per resume point keeps a resumed run reproducible
+            let rng = Random(seed + 1_000_003 * previous.Length)
+            let mutable issued = previous.Length
+            let worker () =
+                let mutable go = true
+                while go do
+                    let next =
+                        lock gate (fun () ->
+                            if issued >= evaluations || cancel.IsCancellationRequested then None
+                            else
+                                issued <- issued + 1
+                                Some(issued, Tpe.suggest settings rng space (List.ofSeq trials)))
+                    match next with
+                    | None -> go <- false
+                    | Some (index, point) ->
+                        let trial =
+                            try
+                                match objective index point with
+                                | Ok loss when Double.IsFinite loss -> Trial.Ok(point, loss)
+                                | Ok loss -> Trial.Failed(point, sprintf "loss %g" loss)
+                                | Error e -> Trial.Failed(point, e)
+                            with e -> Trial.Failed(point, e.Message)
+                        lock gate (fun () ->
+                            trials.Add trial
+                            history |> Option.iter (fun path -> TrialHistory.save path space (List.ofSeq trials))
+                            onTrial index trial)
+            let n = max 1 workers
+            if n = 1 then worker ()
+            else Array.init n (fun _ -> Threading.Tasks.Task.Run(worker)) |> Threading.Tasks.Task.WaitAll
+            List.ofSeq trials)

@@ -14,40 +14,63 @@ type TuningCandidate =
 
 /// Hyperparameter search with TPE, and the paper's model selection for robustness on defective structures.
 module Tuning =
-    let private layerChoices = [ "256-512-256"; "512-512-512"; "256-256"; "128-256-128"; "512-1024-512" ]
-    let private batchChoices = [ "32"; "64"; "128" ]
+    let private layerChoices = [ "2"; "3"; "4"; "5" ]
+    let private neuronChoices = [ "256"; "512" ]
+    let private batchChoices = [ "64"; "128" ]
 
-    /// The search space: hidden layers, dropout rate, Adam learning rate, batch size.
+    /// The paper's search space (S1.4): hidden layers {2, 3, 4, 5}, neurons per layer {256, 512}, batch {64, 128},
+    /// learning rate uniform(1e-4, 1e-2), dropout rate uniform(0.01, 0.05).
     let space =
         [ Choice("layers", layerChoices)
-          Uniform("dropout", 0.0, 0.1)
-          LogUniform("learning_rate", 1e-5, 1e-2)
-          Choice("batch", batchChoices) ]
+          Choice("neurons", neuronChoices)
+          Choice("batch", batchChoices)
+          Uniform("learning_rate", 1e-4, 1e-2)
+          Uniform("dropout", 0.01, 0.05) ]
 
     /// Training options of a point of the space.
     let optionsOf (baseOptions: TrainingOptions) (p: Map<string, float>) =
         { baseOptions with
-            Hidden = layerChoices.[int p.["layers"]].Split '-' |> Array.map int
+            Hidden = Array.create (int layerChoices.[int p.["layers"]]) (int neuronChoices.[int p.["neurons"]])
             DropoutRate = p.["dropout"]
             LearningRate = p.["learning_rate"]
             BatchSize = int batchChoices.[int p.["batch"]] }
 
-    /// Runs `evaluations` TPE trials; each trains with `baseOptions` (MaxEpochs, Patience, Seed) at the suggested
-    /// point and scores 1 − best validation accuracy. `report` sees each finished candidate.
-    let search (settings: TpeSettings) (seed: int) (evaluations: int) (baseOptions: TrainingOptions) (set: TrainingSet)
-               (trainRows: int[]) (validRows: int[]) (report: TuningCandidate -> unit) (cancel: CancellationToken) =
-        let rng = Random(seed)
-        let candidates = ResizeArray<TuningCandidate>()
-        let mutable k = 0
-        while k < evaluations && not cancel.IsCancellationRequested do
-            let point = Tpe.suggest settings rng space (candidates |> Seq.map (fun c -> c.Trial) |> List.ofSeq)
+    /// Runs TPE until `evaluations` trials exist: each trains with `baseOptions` (MaxEpochs, Seed) at the suggested
+    /// point and scores 1 − best validation accuracy; a diverged training (non-finite loss) is a failed trial. With a
+    /// `folder`, the history (trials.csv) and every trial's model (trial-N.model) are saved there as they finish and
+    /// a second run resumes. `workers` trials train at once (pending points ignored). `onEpoch trial` sees each epoch,
+    /// `report trial result candidate` each finished trial.
+    let search (settings: TpeSettings) (seed: int) (evaluations: int) (workers: int) (baseOptions: TrainingOptions) (set: TrainingSet)
+               (trainRows: int[]) (validRows: int[]) (folder: string option) (onEpoch: int -> EpochReport -> unit)
+               (report: int -> Trial -> TuningCandidate option -> unit) (cancel: CancellationToken) : Result<TuningCandidate list, string> =
+        folder |> Option.iter (IO.Directory.CreateDirectory >> ignore)
+        let modelPath k = folder |> Option.map (fun f -> IO.Path.Combine(f, sprintf "trial-%d.model" k))
+        let fresh = Collections.Concurrent.ConcurrentDictionary<int, TuningCandidate>()
+        let objective (index: int) (point: Map<string, float>) =
             let options = optionsOf baseOptions point
-            let net, info = Engines.current.Train(options, set, trainRows, validRows, ignore, cancel)
-            let c = { Trial = { Point = point; Loss = 1.0 - info.ValidationAccuracy }; Options = options; Network = net; Info = info }
-            candidates.Add c
-            report c
-            k <- k + 1
-        List.ofSeq candidates
+            let net, info = Engines.current.Train(options, set, trainRows, validRows, onEpoch index, cancel)
+            if not (Double.IsFinite info.ValidationAccuracy) || info.ValidationAccuracy <= 0.0 && info.TrainingAccuracy <= 0.0 then
+                Error "training diverged (no finite accuracy)"
+            else
+                let c = { Trial = Trial.Ok(point, 1.0 - info.ValidationAccuracy); Options = options; Network = net; Info = info }
+                modelPath index |> Option.iter (fun path -> ModelFile.save path { Network = net; Metadata = Training.metadata set options info })
+                fresh.[index] <- c
+                Ok(1.0 - info.ValidationAccuracy)
+        let history = folder |> Option.map (fun f -> IO.Path.Combine(f, "trials.csv"))
+        TpeSearch.run settings seed space evaluations workers history objective
+            (fun index trial -> report index trial (match fresh.TryGetValue index with | true, c -> Some c | _ -> None)) cancel
+        |> Result.map (fun trials ->
+            // every successful trial with its network: this run's from memory, earlier runs' from their model files
+            trials |> List.mapi (fun i t -> i + 1, t)
+            |> List.choose (fun (k, t) ->
+                if t.Error.IsSome then None
+                else
+                    match fresh.TryGetValue k with
+                    | true, c -> Some c
+                    | _ ->
+                        match modelPath k |> Option.map ModelFile.load with
+                        | Some (Ok m) -> Some { Trial = t; Options = optionsOf baseOptions t.Point; Network = m.Network; Info = m.Metadata.Training }
+                        | _ -> None))
 
     /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of every class's structures: each finite
     /// supercell (and its periodic version), nanotubes finite only, with `realizations` random realisations of each
@@ -83,11 +106,16 @@ module Tuning =
           ExtrinsicScale = Array.create ok.Length 1.0
           Version = Array.create ok.Length "defective" }
 
-    /// The paper's selection: among the `top` candidates with the best validation accuracy, the one with the best
-    /// accuracy on the defective descriptors (ties: better validation). Returns it with that accuracy.
-    let selectRobust (top: int) (defective: TrainingSet) (candidates: TuningCandidate list) =
+    /// The ranking of the `top` candidates: (candidate, accuracy on the defective descriptors), most robust first.
+    let rankRobust (top: int) (defective: TrainingSet) (candidates: TuningCandidate list) =
         candidates
         |> List.sortBy (fun c -> c.Trial.Loss)
         |> List.truncate top
         |> List.map (fun c -> c, Training.accuracy 1 c.Network defective [| 0 .. defective.Rows - 1 |])
-        |> List.maxBy (fun (c, acc) -> acc, -c.Trial.Loss)
+        |> List.sortByDescending (fun (c, acc) -> acc, -c.Trial.Loss)
+
+    /// The paper's selection: among the `top` candidates with the best validation accuracy, the one with the best
+    /// accuracy on the defective descriptors (ties: better validation). Returns it with that accuracy.
+    let selectRobust (top: int) (defective: TrainingSet) (candidates: TuningCandidate list) =
+        rankRobust top defective candidates |> List.head
+

@@ -4,6 +4,7 @@ open System
 open Expecto
 open Arise.Model
 open Arise.Structure
+open Arise.Tests.Common
 
 let private space =
     [ Uniform("x", -5.0, 5.0)
@@ -28,6 +29,25 @@ let tests =
             Expect.isGreaterThanOrEqual (wins |> List.filter id |> List.length) 6 (sprintf "TPE wins %A" wins)
         }
 
+        test "failed trials are recorded and skipped, the history resumes a search, parallel workers finish the budget" {
+            let path = IO.Path.Combine(IO.Path.GetTempPath(), sprintf "arise-tpe-%d.csv" (Random().Next()))
+            // every third call fails (one by exception); the rest return the test loss
+            let objective (k: int) (p: Map<string, float>) =
+                if k % 3 = 0 then (if k % 2 = 0 then failwith "boom" else Error "diverged") else Ok(loss p)
+            let run n workers = TpeSearch.run Tpe.defaults 4 space n workers (Some path) objective (fun _ _ -> ()) Threading.CancellationToken.None |> ok "run"
+            let first = run 25 1
+            Expect.equal first.Length 25 "25 trials"
+            Expect.equal (first |> List.filter (fun t -> t.Error.IsSome) |> List.length) 8 "8 failed trials recorded"
+            Expect.all (first |> List.filter (fun t -> t.Error.IsSome)) (fun t -> Double.IsNaN t.Loss) "failed: no loss"
+            let reloaded = TrialHistory.load path space |> ok "load"
+            Expect.equal (reloaded |> List.map (fun t -> t.Point, t.Error)) (first |> List.map (fun t -> t.Point, t.Error)) "history round trip"
+            let resumed = run 40 2
+            Expect.equal resumed.Length 40 "resumed up to 40 trials with 2 workers"
+            Expect.equal (resumed |> List.truncate 25 |> List.map (fun t -> t.Point)) (first |> List.map (fun t -> t.Point)) "the first 25 kept"
+            IO.File.WriteAllText(path, "trial,status,loss,error,x\n")
+            Expect.isError (TrialHistory.load path space) "a history of another space is refused"
+        }
+
         test "suggestions stay in the space and are reproducible from the seed" {
             let a = Tpe.minimize Tpe.defaults 3 space 40 loss
             let b = Tpe.minimize Tpe.defaults 3 space 40 loss
@@ -48,8 +68,16 @@ let tuningTests =
             let all = [| 0 .. set.Rows - 1 |]
             let trainRows, validRows = TrainingSet.split 1 0.8 set.Y
             let baseOptions = { Training.ariseOptions with MaxEpochs = 8; Patience = None; Seed = 3 }
-            let candidates =
-                Tuning.search { Tpe.defaults with Startup = 2 } 5 3 baseOptions set trainRows validRows ignore Threading.CancellationToken.None
+            let folder = IO.Path.Combine(IO.Path.GetTempPath(), sprintf "arise-tune-test-%d" (Random().Next()))
+            let search n =
+                Tuning.search { Tpe.defaults with Startup = 2 } 5 n 1 baseOptions set trainRows validRows (Some folder) (fun _ _ -> ()) (fun _ _ _ -> ())
+                    Threading.CancellationToken.None |> ok "search"
+            let first = search 2
+            Expect.equal first.Length 2 "two trials"
+            // a second run resumes from the saved history and trial models and adds one trial
+            let candidates = search 3
+            Expect.equal (IO.File.ReadAllLines(IO.Path.Combine(folder, "trials.csv")).Length) 4 "history: header + 3 trials"
+            Expect.equal (candidates |> List.truncate 2 |> List.map (fun c -> c.Trial.Point)) (first |> List.map (fun c -> c.Trial.Point)) "resumed trials kept"
             Expect.equal candidates.Length 3 "three trials"
             for c in candidates do
                 Expect.isTrue (c.Trial.Loss >= 0.0 && c.Trial.Loss <= 1.0) "loss = 1 − validation accuracy"
