@@ -77,9 +77,11 @@ module Tpe =
         let n = mus.Length
         let sigmas =
             Array.init n (fun i ->
-                let left = if i > 0 then mus.[i] - mus.[i - 1] else mus.[i] - lo
-                let right = if i < n - 1 then mus.[i + 1] - mus.[i] else hi - mus.[i]
-                max left right)
+                // as hyperopt: the larger gap to a neighbour; the end points take the gap to their only neighbour
+                if n = 1 then hi - lo
+                elif i = 0 then mus.[1] - mus.[0]
+                elif i = n - 1 then mus.[n - 1] - mus.[n - 2]
+                else max (mus.[i] - mus.[i - 1]) (mus.[i + 1] - mus.[i]))
         let minSigma = priorSigma / min 100.0 (1.0 + float n)
         let sigmas = sigmas |> Array.map (fun s -> max minSigma (min priorSigma s))
         let priorIndex = Array.findIndex ((=) priorMu) mus
