@@ -129,12 +129,13 @@ module Tpe =
             |> List.map (fun d ->
                 let values (ts: Trial[]) = ts |> Array.map (fun t -> t.Point.[d.Name])
                 match d with
-                | Choice(name, options) ->
-                    // categorical: counts plus the prior's pseudo-counts
+                | Choice _ | IntRange _ ->
+                    // categorical (hyperopt treats randint the same way): counts plus prior_weight per option
+                    let k0, count = match d with IntRange(_, lo, hi) -> lo, hi - lo + 1 | Choice(_, options) -> 0, options.Length | _ -> 0, 1
                     let dist (ts: Trial[]) =
-                        let counts = Array.create options.Length (settings.PriorWeight / float options.Length)
+                        let counts = Array.create count settings.PriorWeight
                         for v in values ts do
-                            counts.[int v] <- counts.[int v] + 1.0
+                            counts.[int v - k0] <- counts.[int v - k0] + 1.0
                         let total = Array.sum counts
                         counts |> Array.map (fun c -> c / total)
                     let l, g = dist below, dist above
@@ -146,7 +147,7 @@ module Tpe =
                             k <- k + 1
                         k
                     let best = Array.init settings.Candidates (fun _ -> draw ()) |> Array.maxBy (fun k -> log l.[k] - log g.[k])
-                    name, float best
+                    d.Name, float (best + k0)
                 | _ ->
                     // continuous dimensions in their natural space (log space for log-uniform)
                     let lo, hi, toSpace, ofSpace, round =
@@ -154,8 +155,7 @@ module Tpe =
                         | Uniform(_, lo, hi) -> lo, hi, id, id, id
                         | LogUniform(_, lo, hi) -> log lo, log hi, log, exp, id
                         | QUniform(_, lo, hi, q) -> lo, hi, id, id, (fun x -> Math.Round(x / q) * q)
-                        | IntRange(_, lo, hi) -> float lo - 0.5, float hi + 0.5, id, id, (fun x -> max (float lo) (min (float hi) (Math.Round x)))
-                        | Choice _ -> failwith "unreachable"
+                        | Choice _ | IntRange _ -> failwith "unreachable"
                     let l = parzen settings.PriorWeight lo hi (values below |> Array.map toSpace)
                     let g = parzen settings.PriorWeight lo hi (values above |> Array.map toSpace)
                     let candidates = Array.init settings.Candidates (fun _ -> sample rng l)
