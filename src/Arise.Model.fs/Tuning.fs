@@ -43,34 +43,47 @@ module Tuning =
     let search (settings: TpeSettings) (seed: int) (evaluations: int) (workers: int) (baseOptions: TrainingOptions) (set: TrainingSet)
                (trainRows: int[]) (validRows: int[]) (folder: string option) (onEpoch: int -> EpochReport -> unit)
                (report: int -> Trial -> TuningCandidate option -> unit) (cancel: CancellationToken) : Result<TuningCandidate list, string> =
-        folder |> Option.iter (IO.Directory.CreateDirectory >> ignore)
-        let modelPath k = folder |> Option.map (fun f -> IO.Path.Combine(f, sprintf "trial-%d.model" k))
-        let fresh = Collections.Concurrent.ConcurrentDictionary<int, TuningCandidate>()
-        let objective (index: int) (point: Map<string, float>) =
-            let options = optionsOf baseOptions point
-            let net, info = Engines.current.Train(options, set, trainRows, validRows, onEpoch index, cancel)
-            if not (Double.IsFinite info.ValidationAccuracy) || info.ValidationAccuracy <= 0.0 && info.TrainingAccuracy <= 0.0 then
-                Error "training diverged (no finite accuracy)"
-            else
-                let c = { Trial = Trial.Ok(point, 1.0 - info.ValidationAccuracy); Options = options; Network = net; Info = info }
-                modelPath index |> Option.iter (fun path -> ModelFile.save path { Network = net; Metadata = Training.metadata set options info })
-                fresh.[index] <- c
-                Ok(1.0 - info.ValidationAccuracy)
-        let history = folder |> Option.map (fun f -> IO.Path.Combine(f, "trials.csv"))
-        TpeSearch.run settings seed space evaluations workers history objective
-            (fun index trial -> report index trial (match fresh.TryGetValue index with | true, c -> Some c | _ -> None)) cancel
-        |> Result.map (fun trials ->
-            // every successful trial with its network: this run's from memory, earlier runs' from their model files
-            trials |> List.mapi (fun i t -> i + 1, t)
-            |> List.choose (fun (k, t) ->
-                if t.Error.IsSome then None
+        // a history belongs to one training set: its hash is kept beside it and checked on resume
+        let hash = Training.dataHash set
+        let stale =
+            folder |> Option.bind (fun f ->
+                IO.Directory.CreateDirectory f |> ignore
+                let marker = IO.Path.Combine(f, "training-set.sha256")
+                if IO.File.Exists marker && IO.File.ReadAllText(marker).Trim() <> hash then
+                    Some(sprintf "%s holds trials of another training set (hash %s); delete it or choose another folder" f (IO.File.ReadAllText(marker).Trim()))
                 else
-                    match fresh.TryGetValue k with
-                    | true, c -> Some c
-                    | _ ->
-                        match modelPath k |> Option.map ModelFile.load with
-                        | Some (Ok m) -> Some { Trial = t; Options = optionsOf baseOptions t.Point; Network = m.Network; Info = m.Metadata.Training }
-                        | _ -> None))
+                    IO.File.WriteAllText(marker, hash)
+                    None)
+        match stale with
+        | Some e -> Error e
+        | None ->
+            let modelPath k = folder |> Option.map (fun f -> IO.Path.Combine(f, sprintf "trial-%d.model" k))
+            let fresh = Collections.Concurrent.ConcurrentDictionary<int, TuningCandidate>()
+            let objective (index: int) (point: Map<string, float>) =
+                let options = optionsOf baseOptions point
+                let net, info = Engines.current.Train(options, set, trainRows, validRows, onEpoch index, cancel)
+                if not (Double.IsFinite info.ValidationAccuracy) || info.ValidationAccuracy <= 0.0 && info.TrainingAccuracy <= 0.0 then
+                    Error "training diverged (no finite accuracy)"
+                else
+                    let c = { Trial = Trial.Ok(point, 1.0 - info.ValidationAccuracy); Options = options; Network = net; Info = info }
+                    modelPath index |> Option.iter (fun path -> ModelFile.save path { Network = net; Metadata = Training.metadata set options info })
+                    fresh.[index] <- c
+                    Ok(1.0 - info.ValidationAccuracy)
+            let history = folder |> Option.map (fun f -> IO.Path.Combine(f, "trials.csv"))
+            TpeSearch.run settings seed space evaluations workers history objective
+                (fun index trial -> report index trial (match fresh.TryGetValue index with | true, c -> Some c | _ -> None)) cancel
+            |> Result.map (fun trials ->
+                // every successful trial with its network: this run's from memory, earlier runs' from their model files
+                trials |> List.mapi (fun i t -> i + 1, t)
+                |> List.choose (fun (k, t) ->
+                    if t.Error.IsSome then None
+                    else
+                        match fresh.TryGetValue k with
+                        | true, c -> Some c
+                        | _ ->
+                            match modelPath k |> Option.map ModelFile.load with
+                            | Some (Ok m) -> Some { Trial = t; Options = optionsOf baseOptions t.Point; Network = m.Network; Info = m.Metadata.Training }
+                            | _ -> None))
 
     /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of every class's structures: each finite
     /// supercell (and its periodic version), nanotubes finite only, with `realizations` random realisations of each
