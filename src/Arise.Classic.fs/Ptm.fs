@@ -348,8 +348,10 @@ let private assign (tpl: Template) (n: int) (w: Work) =
             matchBlock (fun c -> 1 + ni + no * a + c) (fun c -> 1 + ni + no * si + c) no
 
 /// RMSD of the template against the sample (n points, centred, in w.Sample); returns (rmsd, scale) with scale the
-/// sample → template length factor.
-let private matchTemplate (tpl: Template) (n: int) (w: Work) =
+/// sample → template length factor. Starts more than 0.1 behind min(best so far, `bound`: the best RMSD of the
+/// templates already tried) are not refined (a heuristic: refinement does not gain 0.1; the LAMMPS agreement test
+/// checks the result).
+let private matchTemplate (tpl: Template) (n: int) (bound: float) (w: Work) =
     let t, s = tpl.Points, w.Sample
     let mutable g1, g2 = 0.0, 0.0
     for k in 0 .. 3 * n - 1 do
@@ -400,6 +402,8 @@ let private matchTemplate (tpl: Template) (n: int) (w: Work) =
                             let r = sqrt (max 0.0 (g1 - k * k / g2) / float n)
                             let scale = k / g2
                             rmsd <- r
+                            // a start this far behind the best so far is not refined further
+                            if r > min bestRmsd bound + 0.1 then changed <- false
                             if r < bestRmsd then
                                 bestRmsd <- r
                                 bestScale <- scale
@@ -412,6 +416,7 @@ let private matchTemplate (tpl: Template) (n: int) (w: Work) =
                                 w.Frame.[3 * j + 1] <- scale * (rm.[1] * x + rm.[4] * y + rm.[7] * z)
                                 w.Frame.[3 * j + 2] <- scale * (rm.[2] * x + rm.[5] * y + rm.[8] * z)
                         rounds <- rounds + 1
+                        if rmsd > min bestRmsd bound + 0.1 then changed <- false
                     for i in 0 .. n - 1 do w.Best.[i] <- -1
     bestRmsd, bestScale
 
@@ -433,7 +438,7 @@ let matchEnvironment (t: PtmType) (points: Vec3[]) =
         invalidArg "points" (sprintf "%s needs %d points (centre + neighbours), got %d" (typeName t) (tpl.Points.Length / 3) points.Length)
     let w = Work(points.Length)
     load points w
-    let rmsd, scale = matchTemplate tpl points.Length w
+    let rmsd, scale = matchTemplate tpl points.Length Double.PositiveInfinity w
     rmsd, tpl.Nearest / scale
 
 /// Number of points (centre + neighbours) of a type's template.
@@ -445,12 +450,24 @@ let templatePoints (t: PtmType) = let p = templates.[t].Points in Array.init (p.
 /// Neighbour vectors of an atom, nearest first (at least `count` when the structure has them).
 let private nearest (cells: CellList) (s: Structure) (start: float) (buffer: NeighbourBuffer) (i: int) (count: int) =
     NearestNeighbour.queryAtLeast cells s i count start buffer |> ignore
-    let order = Array.init buffer.Count id |> Array.sortBy (fun t -> buffer.R2.[t])
-    order |> Array.truncate count |> Array.map (fun t -> buffer.Index.[t], Vec3.make buffer.Dx.[t] buffer.Dy.[t] buffer.Dz.[t])
+    // insertion selection of the `count` smallest distances (ties keep the query's order, as a stable sort would)
+    let m = min count buffer.Count
+    let sel = Array.zeroCreate<int> m
+    let mutable filled = 0
+    for t in 0 .. buffer.Count - 1 do
+        let r = buffer.R2.[t]
+        if filled < m || r < buffer.R2.[sel.[m - 1]] then
+            let mutable k = if filled < m then filled else m - 1
+            while k > 0 && buffer.R2.[sel.[k - 1]] > r do
+                sel.[k] <- sel.[k - 1]
+                k <- k - 1
+            sel.[k] <- t
+            if filled < m then filled <- filled + 1
+    Array.init m (fun k -> let t = sel.[k] in buffer.Index.[t], Vec3.make buffer.Dx.[t] buffer.Dy.[t] buffer.Dz.[t])
 
 /// Two-shell environment (diamond: 4 inner, 3 outer each; graphene: 3 and 2) of atom i, or None.
-let private twoShellEnvironment cells s start buffer i inner outer =
-    let first = nearest cells s start buffer i inner
+let private twoShellEnvironment (near6: int -> (int * Vec3)[]) (i: int) inner outer =
+    let first = near6 i |> Array.truncate inner
     if first.Length < inner then None
     else
         let claimed = Collections.Generic.List<Vec3>([ Vec3.zero ])
@@ -461,7 +478,7 @@ let private twoShellEnvironment cells s start buffer i inner outer =
         let candidates =
             [| for k in 0 .. inner - 1 do
                    let (j, off) = first.[k]
-                   for (jj, v) in nearest cells s start buffer j 6 do
+                   for (jj, v) in near6 j do
                        let p = off + v
                        if not (isClaimed p) then k, Vec3.norm v, p, jj |]
             |> Array.sortBy (fun (_, d, _, _) -> d)
@@ -514,6 +531,11 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
         let cells = CellList.build s
         let start = 2.0 * NearestNeighbour.typicalSpacing s
         let maxSingle = singleShell |> List.map templateSize |> List.fold max 0
+        // the 6 nearest neighbours of every atom, once, for the two-shell templates (each atom's inner neighbours
+        // need theirs)
+        let near6 =
+            if diamonds.IsEmpty && not graphene then [||]
+            else PerAtom.init n (fun buffer i -> nearest cells s start buffer i 6)
         Threading.Tasks.Parallel.For(
             0, n,
             (fun () -> NeighbourBuffer(), Work(17)),
@@ -525,7 +547,7 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
                 let consider t (points: Vec3[]) (indices: int[]) =
                     let tpl = templates.[t]
                     load points w
-                    let rmsd, scale = matchTemplate tpl points.Length w
+                    let rmsd, scale = matchTemplate tpl points.Length best w
                     if rmsd < best then
                         best <- rmsd
                         bestType <- t
@@ -539,11 +561,11 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
                         let size = templateSize t
                         if nb.Length >= size - 1 then consider t (Array.append [| Vec3.zero |] (Array.sub nb 0 (size - 1))) (Array.sub idx 0 size)
                 if not diamonds.IsEmpty then
-                    match twoShellEnvironment cells s start buffer i 4 3 with
+                    match twoShellEnvironment (fun j -> near6.[j]) i 4 3 with
                     | Some (points, indices) -> for t in diamonds do consider t points indices
                     | None -> ()
                 if graphene then
-                    match twoShellEnvironment cells s start buffer i 3 2 with
+                    match twoShellEnvironment (fun j -> near6.[j]) i 3 2 with
                     | Some (points, indices) -> consider PtmType.Graphene points indices
                     | None -> ()
                 results.[i] <-
