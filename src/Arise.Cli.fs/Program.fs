@@ -161,8 +161,8 @@ type BenchmarkArgs =
 
 /// Options of `tune`.
 type TuneArgs =
-    | [<Mandatory>] Prototypes of dir: string
-    | [<Mandatory>] Out of file: string
+    | Prototypes of dir: string
+    | Out of file: string
     | Data of file: string
     | Trials of n: int
     | Epochs of n: int
@@ -173,8 +173,8 @@ type TuneArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
-            | Out _ -> "model file to write (the selected candidate)."
+            | Prototypes _ -> "prototype library, DIR/<material type>/<class>/<geometry file>: the training set (unless --data) and the defective structures of the selection (default ../shared/data/prototypes)."
+            | Out _ -> "model file to write, the selected candidate (default tuned.model; trials in tuned.model.trials/)."
             | Data _ -> "training-set file (.npz from arise train) instead of computing the descriptors from --prototypes."
             | Trials _ -> "TPE trials in total, resumed ones included (default 50; the first 20 are random)."
             | Epochs _ -> "maximum epochs per trial; the best epoch's weights are kept (default 50)."
@@ -355,7 +355,8 @@ let main argv =
             if trials < 1 || epochs < 1 || top < 1 || workers < 1 then
                 fail "--trials, --epochs, --top and --workers must be ≥ 1"
             else
-                TuneCommand.run (args.GetResult TuneArgs.Prototypes) (args.TryGetResult TuneArgs.Data) (args.GetResult TuneArgs.Out)
+                TuneCommand.run (args.GetResult(TuneArgs.Prototypes, defaultValue = IO.Path.Combine("..", "shared", "data", "prototypes")))
+                    (args.TryGetResult TuneArgs.Data) (args.GetResult(TuneArgs.Out, defaultValue = "tuned.model"))
                     trials epochs top workers (args.GetResult(TuneArgs.Seed, defaultValue = 42))
         | Spm args ->
             let mode =

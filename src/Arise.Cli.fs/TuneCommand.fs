@@ -14,6 +14,10 @@ let private describe (o: TrainingOptions) =
 
 /// Runs `tune`. `data`: a training-set file (.npz) to use instead of generating one from the prototypes.
 let run (prototypes: string) (data: string option) (out: string) (trials: int) (epochs: int) (top: int) (workers: int) (seed: int) =
+    if not (Directory.Exists prototypes) then
+        eprintfn "error: --prototypes %s: folder not found (the data release's prototypes/ folder; needed for the defective structures of the selection)" prototypes
+        2
+    else
     match TrainCommand.loadLibrary prototypes with
     | Error e ->
         eprintfn "error: %s" e
