@@ -12,6 +12,7 @@ let main argv =
     let all = [ "neighbours", NeighbourBench.run; "soap", (fun () -> SoapBench.run data); "gemm", GemmBench.run; "model", ModelBench.run; "spm", (fun () -> SpmBench.run data)
                 "cluster", ClusterBench.run [ 8000; 20000 ] [ 15; 500 ]
                 "cluster-quick", ClusterBench.run [ 8000 ] [ 15; 500 ]
+                "cluster-20k", ClusterBench.run [ 20000 ] [ 15; 500 ]
                 "cluster-big", ClusterBench.big
                 "tpe", TpeBench.run ]
     let chosen = if argv.Length = 0 then all else all |> List.filter (fun (name, _) -> Array.contains name argv)

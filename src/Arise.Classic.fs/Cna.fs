@@ -24,9 +24,7 @@ module Cna =
         | CnaType.Other -> "Other"
 
     /// Per-structure label: the most frequent type among the atoms identified (Other when none is).
-    let majority (types: CnaType[]) =
-        let identified = types |> Array.filter ((<>) CnaType.Other)
-        if identified.Length = 0 then CnaType.Other else identified |> Array.countBy id |> Array.maxBy snd |> fst
+    let majority (types: CnaType[]) = Majority.vote ((=) CnaType.Other) types |> Option.defaultValue CnaType.Other
 
     /// The CNA signature of the bond i–j: (common neighbours, bonds among them, longest chain of those bonds).
     /// `neighbours` and `jNeighbours` are sorted atom indices; `isBonded a b` says whether a and b are neighbours.

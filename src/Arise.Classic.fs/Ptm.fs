@@ -580,11 +580,6 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
 /// PTM with all eight types and RMSD cutoff 0.1.
 let analyse (s: Structure) = analyseWith defaults s
 
-/// Per-structure label: the most frequent type among the atoms identified (Other when none is).
-let majority (types: PtmType[]) =
-    let identified = types |> Array.filter ((<>) PtmType.Other)
-    if identified.Length = 0 then PtmType.Other else identified |> Array.countBy id |> Array.maxBy snd |> fst
-
 /// Short name of an ordering ("" for NoOrdering).
 let orderingName o =
     match o with

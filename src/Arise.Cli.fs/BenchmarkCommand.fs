@@ -40,8 +40,7 @@ let private localMethods =
       "baa", "BAA", (fun s -> BondAngle.analyse s |> names), cnaExpected ]
 
 let private majority (labels: string[]) =
-    let identified = labels |> Array.filter (fun l -> l <> "other" && l <> "Other")
-    if identified.Length = 0 then "" else identified |> Array.countBy id |> Array.maxBy snd |> fst
+    Majority.vote (fun (l: string) -> l = "other" || l = "Other") labels |> Option.defaultValue ""
 
 /// Runs the table. Returns the exit code.
 let run (prototypes: string) (methods: string list) (levelNames: string list) (realizations: int) (samples: int) (out: string) =

@@ -84,8 +84,7 @@ let run (methodName: string) (cutoff: float option) (structures: string option) 
                 let shares =
                     labels |> Array.countBy id |> Array.sortByDescending snd
                     |> Array.map (fun (t, k) -> sprintf "%s %.1f %%" t (100.0 * float k / float labels.Length))
-                let identified = labels |> Array.filter (fun l -> l.ToLowerInvariant() <> "other")
-                let vote = if identified.Length = 0 then "none identified" else identified |> Array.countBy id |> Array.maxBy snd |> fst
+                let vote = Majority.vote (fun (l: string) -> l.ToLowerInvariant() = "other") labels |> Option.defaultValue "none identified"
                 printfn "%s: %d atoms: %s; majority vote: %s" file labels.Length (String.Join(", ", shares)) vote
                 let target =
                     match out with

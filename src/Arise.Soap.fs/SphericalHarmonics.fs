@@ -16,7 +16,7 @@ let inline internal tri l m = l * (l + 1) / 2 + m
 
 /// Builds the tables up to lMax.
 let tables (lMax: int) : Tables =
-    let fact n = Seq.fold (fun acc k -> acc * float k) 1.0 { 1 .. n }
+    let fact n = Seq.fold (fun acc k -> acc * float k) 1.0 [ 1 .. n ]
     let size = (lMax + 1) * (lMax + 2) / 2
     let norm = Array.zeroCreate size
     let recA = Array.zeroCreate size
