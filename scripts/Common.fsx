@@ -28,6 +28,18 @@ module ScriptArgs =
     /// The model file: --model, or the repository's embedded model.
     let modelPath () = get "--model" (System.IO.Path.Combine(root, "models", "arise-108.model"))
 
+    /// Reads a structure of the data release (path parts below ../shared/data), stopping the script with the reason
+    /// when it cannot.
+    let dataStructure (parts: string list) =
+        match Arise.Structure.StructureIO.read (System.IO.Path.Combine(Array.ofList (data :: parts))) with
+        | Ok s -> s
+        | Error e ->
+            eprintfn "%O" e
+            exit 2
+
+    /// The FePt nanoparticle from atomic electron tomography (paper Fig. 4).
+    let fePtNanoparticle () = dataStructure [ "aet"; "FePt_nanoparticle_AET_2017.xyz" ]
+
     /// Loads the model (see modelPath), stopping the script with the reason when it cannot.
     let model () =
         match Arise.Model.ModelFile.load (modelPath ()) with

@@ -25,7 +25,7 @@ let out = Path.Combine("fig2-out", name)
 let npz = Path.Combine(out, "spm.npz")
 if not (File.Exists npz) then
     let model = ScriptArgs.model ()
-    let sample = StructureIO.read (Path.Combine(ScriptArgs.data, "polycrystal", name + ".xyz")) |> Result.defaultWith (fun e -> failwithf "%O" e)
+    let sample = ScriptArgs.dataStructure [ "polycrystal"; name + ".xyz" ]
     let settings = { SpmGrid.defaults with Box = 16.0; Stride = 1.0 }
     let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
     Directory.CreateDirectory out |> ignore

@@ -17,7 +17,7 @@ open Common
 let stride = float (ScriptArgs.get "--stride" "2")
 let samples = int (ScriptArgs.get "--samples" "50")
 let model = ScriptArgs.model ()
-let sample = StructureIO.read (Path.Combine(ScriptArgs.data, "aet", "FePt_nanoparticle_AET_2017.xyz")) |> Result.defaultWith (fun e -> failwithf "%O" e)
+let sample = ScriptArgs.fePtNanoparticle ()
 let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 12.0; Stride = stride }
 let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
 let out = sprintf "fig4b-out/stride%g-T%d" stride samples

@@ -50,7 +50,7 @@ let candidates =
 printfn "\ntop %d by validation accuracy:" top
 candidates |> List.sortBy (fun c -> c.Trial.Loss) |> List.truncate top |> List.iteri (fun i c ->
     printfn "  %d. %s  validation %.4f" (i + 1) (describe c.Options) c.Info.ValidationAccuracy)
-let defective = Tuning.defectiveSet lib [ 0.01, 0.0; 0.05, 0.0; 0.0, 0.001; 0.0, 0.006 ] 1 seed
+let defective = Tuning.defectiveSet set.Classes lib Tuning.robustnessLevels 1 seed
 printfn "\nrobustness ranking on %d defective structures (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%):" defective.Rows
 Tuning.rankRobust top defective candidates |> List.iteri (fun i (c, acc) ->
     printfn "  %d. %s  validation %.4f  defective %.4f" (i + 1) (describe c.Options) c.Info.ValidationAccuracy acc)

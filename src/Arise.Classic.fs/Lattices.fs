@@ -43,7 +43,5 @@ let displaced (lattice: Lattice) (delta: float) =
 /// frozen fixture and the generator.
 let positionChecksum (s: Structure) =
     match s.Cell with
-    | Some c ->
-        let m x l = let r = x % l in if r < 0.0 then r + l else r
-        s.Positions |> Array.sumBy (fun p -> m p.X c.A.X + 2.0 * m p.Y c.B.Y + 3.0 * m p.Z c.C.Z)
+    | Some c -> s.Positions |> Array.sumBy (fun p -> let w = Cell.wrapOrthogonal c p in w.X + 2.0 * w.Y + 3.0 * w.Z)
     | None -> s.Positions |> Array.sumBy (fun p -> p.X + 2.0 * p.Y + 3.0 * p.Z)

@@ -420,10 +420,12 @@ let private matchTemplate (tpl: Template) (n: int) (bound: float) (w: Work) =
                     for i in 0 .. n - 1 do w.Best.[i] <- -1
     bestRmsd, bestScale
 
-/// Loads n points (centre at the origin first, then neighbour offsets) into the workspace, centred on their barycentre.
-let private load (points: Vec3[]) (w: Work) =
-    let n = points.Length
-    let centroid = (points |> Array.fold (+) Vec3.zero) * (1.0 / float n)
+/// Loads the first n points (centre at the origin first, then neighbour offsets) into the workspace, centred on
+/// their barycentre.
+let private load (points: Vec3[]) (n: int) (w: Work) =
+    let mutable centroid = Vec3.zero
+    for j in 0 .. n - 1 do centroid <- centroid + points.[j]
+    let centroid = centroid * (1.0 / float n)
     for j in 0 .. n - 1 do
         let p = points.[j] - centroid
         w.Sample.[3 * j] <- p.X; w.Sample.[3 * j + 1] <- p.Y; w.Sample.[3 * j + 2] <- p.Z
@@ -437,7 +439,7 @@ let matchEnvironment (t: PtmType) (points: Vec3[]) =
     if points.Length <> tpl.Points.Length / 3 then
         invalidArg "points" (sprintf "%s needs %d points (centre + neighbours), got %d" (typeName t) (tpl.Points.Length / 3) points.Length)
     let w = Work(points.Length)
-    load points w
+    load points points.Length w
     let rmsd, scale = matchTemplate tpl points.Length Double.PositiveInfinity w
     rmsd, tpl.Nearest / scale
 
@@ -544,22 +546,25 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
                 let mutable bestType = PtmType.Other
                 let mutable bestDistance = nan
                 let mutable bestIndices: int[] = [||]
+                let mutable bestSize = 0
+                // the template's points are the first `size` of `points` (centre first); `indices` their atoms
                 let consider t (points: Vec3[]) (indices: int[]) =
                     let tpl = templates.[t]
-                    load points w
-                    let rmsd, scale = matchTemplate tpl points.Length best w
+                    let size = templateSize t
+                    load points size w
+                    let rmsd, scale = matchTemplate tpl size best w
                     if rmsd < best then
                         best <- rmsd
                         bestType <- t
                         bestDistance <- tpl.Nearest / scale
                         bestIndices <- indices
+                        bestSize <- size
                 if maxSingle > 0 then
                     let found = nearest cells s start buffer i (maxSingle - 1)
-                    let nb = found |> Array.map snd
+                    let points = Array.append [| Vec3.zero |] (found |> Array.map snd)
                     let idx = Array.append [| i |] (found |> Array.map fst)
                     for t in singleShell do
-                        let size = templateSize t
-                        if nb.Length >= size - 1 then consider t (Array.append [| Vec3.zero |] (Array.sub nb 0 (size - 1))) (Array.sub idx 0 size)
+                        if points.Length >= templateSize t then consider t points idx
                 if not diamonds.IsEmpty then
                     match twoShellEnvironment (fun j -> near6.[j]) i 4 3 with
                     | Some (points, indices) -> for t in diamonds do consider t points indices
@@ -571,7 +576,7 @@ let analyseWith (settings: PtmSettings) (s: Structure) : PtmMatch[] =
                 results.[i] <-
                     if best <= cutoff then
                         { Type = bestType; Rmsd = best; InteratomicDistance = bestDistance
-                          Ordering = ordering bestType (bestIndices |> Array.map (fun j -> s.Numbers.[j])) }
+                          Ordering = ordering bestType (Array.init bestSize (fun k -> s.Numbers.[bestIndices.[k]])) }
                     else { Type = PtmType.Other; Rmsd = best; InteratomicDistance = nan; Ordering = PtmOrdering.NoOrdering }
                 buffer, w),
             (fun _ -> ())) |> ignore

@@ -25,8 +25,11 @@ type private Tally =
 
 let private tally () = { Atoms = 0L; AtomsCorrect = 0L; Structures = 0; StructuresCorrect = 0 }
 
-/// A row of the table: designed classes only (plain) or all (starred); per-atom and per-structure counts.
-type private Row = { Name: string; Designed: Tally; All: Tally; PerAtom: bool }
+/// A row of the table at one level: counts over the designed classes (plain row) and over all (starred row).
+type private Row = { Designed: Tally; All: Tally }
+
+/// Whether a row has per-atom labels (the local methods) or one label per structure (spglib, ARISE).
+let private perAtomRow (rowName: string) = not (rowName.StartsWith "spglib" || rowName = "ARISE")
 
 let private inv = Globalization.CultureInfo.InvariantCulture
 
@@ -76,7 +79,7 @@ let run (prototypes: string) (methods: string list) (levelNames: string list) (r
         [ if spglibOk then "spglib loose"; "spglib tight"
           for key, name, _, _ in localMethods do if List.contains key methods then name
           if model.IsSome then "ARISE" ]
-    let rows = [ for l in levels -> l.Name, [ for r in rowNames -> r, { Name = r; Designed = tally (); All = tally (); PerAtom = not (r.StartsWith "spglib" || r = "ARISE") } ] |> Map.ofList ] |> Map.ofList
+    let rows = [ for l in levels -> l.Name, [ for r in rowNames -> r, { Designed = tally (); All = tally () } ] |> Map.ofList ] |> Map.ofList
     let classIndex = model |> Option.map (fun m -> m.Metadata.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> Map.ofArray)
     let clock = Stopwatch.StartNew()
     AnsiConsole.Progress().Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
@@ -149,7 +152,7 @@ let run (prototypes: string) (methods: string list) (levelNames: string list) (r
     lines.Add("| method | measure | " + String.Join(" | ", levels |> List.map Table1.heading) + " |")
     lines.Add("|---|---|" + String.replicate levels.Length "---|")
     for rowName in rowNames do
-        let perAtom = rows.[levels.Head.Name].[rowName].PerAtom
+        let perAtom = perAtomRow rowName
         for starred in [ false; true ] do
             let key = rowName + (if starred then "*" else "")
             let label = sprintf "%s (%d / %d)" key (if starred then structures.Length else designedCount rowName) structures.Length

@@ -73,21 +73,7 @@ let run (prototypes: string) (data: string option) (out: string) (trials: int) (
             AnsiConsole.Write table
             // the paper's robustness set: ≤ 5 % missing atoms or < 1 % displacements (R_C 4 d_NN, σ 0.1 d_NN, scale 1)
             printfn "defective structures for the selection (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%; one realisation each)..."
-            let defective = Tuning.defectiveSet lib [ 0.01, 0.0; 0.05, 0.0; 0.0, 0.001; 0.0, 0.006 ] 1 seed
-            // the model's class order is the training set's: relabel the defective rows by class name
-            let index = set.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> dict
-            let keep = defective.Y |> Array.map (fun y -> index.ContainsKey defective.Classes.[y])
-            let rows = [| for r in 0 .. defective.Rows - 1 do if keep.[r] then r |]
-            let defective =
-                { defective with
-                    Classes = set.Classes
-                    MaterialTypes = set.MaterialTypes
-                    X = rows |> Array.collect (fun r -> defective.X.[r * defective.Dimension .. (r + 1) * defective.Dimension - 1])
-                    Y = rows |> Array.map (fun r -> index.[defective.Classes.[defective.Y.[r]]])
-                    Cutoff = rows |> Array.map (fun r -> defective.Cutoff.[r])
-                    Sigma = rows |> Array.map (fun r -> defective.Sigma.[r])
-                    ExtrinsicScale = rows |> Array.map (fun r -> defective.ExtrinsicScale.[r])
-                    Version = rows |> Array.map (fun r -> defective.Version.[r]) }
+            let defective = Tuning.defectiveSet set.Classes lib Tuning.robustnessLevels 1 seed
             let ranking = Tuning.rankRobust top defective candidates
             let rankTable = Table().AddColumns("robust rank", "layers×neurons", "batch", "learning rate", "dropout", "validation", "defective")
             ranking |> List.iteri (fun i (c, acc) ->

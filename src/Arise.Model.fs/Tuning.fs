@@ -85,18 +85,26 @@ module Tuning =
                             | Some (Ok m) -> Some { Trial = t; Options = optionsOf baseOptions t.Point; Network = m.Network; Info = m.Metadata.Training }
                             | _ -> None))
 
-    /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of every class's structures: each finite
-    /// supercell (and its periodic version), nanotubes finite only, with `realizations` random realisations of each
-    /// (η, δ) level: η fraction removed, δ·d_NN displacements. Rows labelled by class.
-    let defectiveSet (lib: PrototypeLibrary) (levels: (float * float) list) (realizations: int) (seed: int) : TrainingSet =
+    /// The paper's robustness set for model selection: (η, δ) = 1 % and 5 % missing atoms, 0.1 % and 0.6 %
+    /// displacements (≤ 5 % missing or < 1 % displaced).
+    let robustnessLevels = [ 0.01, 0.0; 0.05, 0.0; 0.0, 0.001; 0.0, 0.006 ]
+
+    /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of the structures of the library's classes
+    /// that are in `classes` (a model's class order): each finite supercell (and its periodic version), nanotubes
+    /// finite only, with `realizations` random realisations of each (η, δ) level: η fraction removed, δ·d_NN
+    /// displacements. Rows are labelled by their index in `classes`.
+    let defectiveSet (classes: string[]) (lib: PrototypeLibrary) (levels: (float * float) list) (realizations: int) (seed: int) : TrainingSet =
         let calc = Soap.create SoapParameters.arise |> Result.defaultWith failwith
         let options = { AriseDescriptor.defaults with Threads = 1 }
-        let classes = lib.Prototypes |> Array.ofList
+        let index = classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> dict
         let items =
-            [| for ci in 0 .. classes.Length - 1 do
-                   for _, s in TrainingSet.testStructures classes.[ci] do
-                       for (eta, delta) in levels do
-                           for r in 0 .. realizations - 1 -> ci, s, eta, delta, r |]
+            [| for p in lib.Prototypes do
+                   match index.TryGetValue p.Name with
+                   | true, ci ->
+                       for _, s in TrainingSet.testStructures p do
+                           for (eta, delta) in levels do
+                               for r in 0 .. realizations - 1 -> ci, s, eta, delta, r
+                   | _ -> () |]
         let rows = Array.create items.Length None
         Threading.Tasks.Parallel.For(0, items.Length, (fun k ->
             let ci, s, eta, delta, r = items.[k]
@@ -109,8 +117,8 @@ module Tuning =
             | Error _ -> ())) |> ignore
         let ok = rows |> Array.choose id
         let dim = SoapParameters.dimension SoapParameters.arise
-        { Classes = classes |> Array.map (fun p -> p.Name)
-          MaterialTypes = classes |> Array.map (fun p -> p.MaterialType)
+        { Classes = classes
+          MaterialTypes = classes |> Array.map (fun c -> lib.Prototypes |> List.tryFind (fun p -> p.Name = c) |> Option.map (fun p -> p.MaterialType) |> Option.defaultValue "")
           Dimension = dim
           X = ok |> Array.collect (fun (_, v) -> v |> Array.map float32)
           Y = ok |> Array.map fst

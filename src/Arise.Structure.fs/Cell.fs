@@ -47,6 +47,11 @@ module Cell =
     let orthorhombic a b c =
         { A = Vec3.make a 0.0 0.0; B = Vec3.make 0.0 b 0.0; C = Vec3.make 0.0 0.0 c }
 
+    /// A position wrapped into an orthogonal, axis-aligned cell: each coordinate into [0, edge length) (Å).
+    let wrapOrthogonal (c: Cell) (p: Vec3) =
+        let m x l = let r = x % l in if r < 0.0 then r + l else r
+        Vec3.make (m p.X c.A.X) (m p.Y c.B.Y) (m p.Z c.C.Z)
+
     /// Signed volume A·(B×C) in Å³.
     let volume (c: Cell) = Vec3.dot c.A (Vec3.cross c.B c.C)
 

@@ -25,16 +25,13 @@ let diamond (z: int) (a: float) =
 /// An orthogonal (a × √3a × c) cell holding two hexagonal cells, from fractional coordinates in the hexagonal cell.
 let private orthoHexagonal (z: int) (a: float) (c: float) (fractional: (float * float * float) list) =
     let ax, bx = Vec3.make a 0.0 0.0, Vec3.make (-a / 2.0) (a * sqrt 3.0 / 2.0) 0.0
-    let ly = a * sqrt 3.0
-    let wrap (p: Vec3) =
-        let m x l = let r = x % l in if r < 0.0 then r + l else r
-        Vec3.make (m p.X a) (m p.Y ly) (m p.Z c)
+    let cell = Cell.orthorhombic a (a * sqrt 3.0) c
     let positions =
         [| for (u, v, w) in fractional do
                let p = u * ax + v * bx + Vec3.make 0.0 0.0 (w * c)
-               yield wrap p
-               yield wrap (p + ax + bx) |]
-    Structure.periodic (Cell.orthorhombic a ly c) positions (Array.create positions.Length z)
+               yield Cell.wrapOrthogonal cell p
+               yield Cell.wrapOrthogonal cell (p + ax + bx) |]
+    Structure.periodic cell positions (Array.create positions.Length z)
 
 /// Hexagonal close-packed, orthogonal cell (a × √3a × c) of element Z: 4 atoms, periodic. Ideal c = a·√(8/3).
 let hcp (z: int) (a: float) (c: float) =

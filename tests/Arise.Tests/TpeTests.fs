@@ -85,11 +85,9 @@ let tuningTests =
                     [ { Name = "fcc_Cu"; MaterialType = "Elemental_solids"; File = ""; Structure = Crystals.fcc 29 3.61 }
                       { Name = "bcc_Fe"; MaterialType = "Elemental_solids"; File = ""; Structure = Crystals.bcc 26 2.87 } ]
                   Errors = [] }
-            let defective = Tuning.defectiveSet lib [ 0.05, 0.0; 0.0, 0.01 ] 1 9
+            // labelled with the tiny model's class indices for fcc and bcc
+            let defective = Tuning.defectiveSet set.Classes lib [ 0.05, 0.0; 0.0, 0.01 ] 1 9
             Expect.equal defective.Rows (2 * 6 * 2) "2 classes × 6 structures × 2 levels"
-            // the defective labels must match the tiny model's class indices for fcc and bcc
-            let remap = defective.Y |> Array.map (fun y -> Array.IndexOf(set.Classes, defective.Classes.[y]))
-            let defective = { defective with Classes = set.Classes; MaterialTypes = set.MaterialTypes; Y = remap }
             let chosen, acc = Tuning.selectRobust 2 defective candidates
             Expect.isTrue (candidates |> List.sortBy (fun c -> c.Trial.Loss) |> List.truncate 2 |> List.contains chosen) "among the top 2"
             Expect.isTrue (acc >= 0.0 && acc <= 1.0) "accuracy"

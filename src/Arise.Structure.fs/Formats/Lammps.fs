@@ -236,7 +236,6 @@ let writeData (s: Structure) : Result<string, string> =
         let inv = Globalization.CultureInfo.InvariantCulture
         let sb = Text.StringBuilder()
         let line (t: string) = sb.Append(t).Append('\n') |> ignore
-        let wrap x l h = if s.Cell.IsNone then x else (let r = (x - l) % (h - l) in (if r < 0.0 then r + (h - l) else r) + l)
         line "# written by Arise"
         line ""
         line (sprintf "%d atoms" s.Positions.Length)
@@ -253,5 +252,6 @@ let writeData (s: Structure) : Result<string, string> =
         line "Atoms # atomic"
         line ""
         s.Positions |> Array.iteri (fun i p ->
-            line (String.Format(inv, "{0} {1} {2:R} {3:R} {4:R}", i + 1, typeOf.[s.Numbers.[i]], wrap p.X lo.X hi.X, wrap p.Y lo.Y hi.Y, wrap p.Z lo.Z hi.Z)))
+            let w = match s.Cell with Some c -> Cell.wrapOrthogonal c p | None -> p
+            line (String.Format(inv, "{0} {1} {2:R} {3:R} {4:R}", i + 1, typeOf.[s.Numbers.[i]], w.X, w.Y, w.Z)))
         sb.ToString())
