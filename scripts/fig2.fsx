@@ -56,7 +56,7 @@ for name in [ "four_grains_elemental_solid"; "four_grains_elemental_solid_distor
     SpmOutput.writeNpz (Path.Combine(out, "spm.npz")) r
     SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
     SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
-    SpmOutput.writeMaps out r |> ignore
+    ScriptPictures.writeMaps out r
     let nx, ny, _ = grid.Shape
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0) |> Array.length
     printfn "\n%s: %d boxes (%d × %d), %d classified, T = %d, %.1f s (boxes %.1f, descriptors %.1f, network %.1f)"

@@ -25,7 +25,7 @@ let large = StructureIO.read (stem "Fig_3_d_STEM_large.xyz") |> Result.defaultWi
 let settings = { SpmGrid.defaults with Box = 100.0; Stride = 4.0 }
 let grid, _ = SpmGrid.create settings large |> Result.defaultWith failwith
 let r, _ = Spm.run model (min samples 100) 1 settings grid large (Some "fig3-out/chunks") (fun _ _ -> ()) Threading.CancellationToken.None
-SpmOutput.writeMaps "fig3-out" r |> ignore
+ScriptPictures.writeMaps "fig3-out" r
 SpmOutput.writeAtoms "fig3-out/atoms.xyz" large r
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0)
 let graphene = Array.IndexOf(model.Metadata.Classes, "C")

@@ -21,7 +21,7 @@ let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
 printfn "FePt nanoparticle: %d atoms, %d boxes" (Structure.count sample) grid.Count
 let clock = Diagnostics.Stopwatch.StartNew()
 let r, t = Spm.run model samples 1 settings grid sample (Some "fig4-out/chunks") (fun d n -> if d % 4096 = 0 then printfn "  %d/%d boxes" d n) Threading.CancellationToken.None
-SpmOutput.writeMaps "fig4-out" r |> ignore
+ScriptPictures.writeMaps "fig4-out" r
 SpmOutput.writeAtoms "fig4-out/atoms.xyz" sample r
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0)
 printfn "%d classified boxes in %.0f s (descriptors %.0f s, network %.0f s)" classified.Length clock.Elapsed.TotalSeconds t.Descriptors t.Network

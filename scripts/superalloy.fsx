@@ -28,7 +28,7 @@ for name, sample in [ "pristine", pristine; "20 % missing + 5 % displaced", defe
     let out = Path.Combine("superalloy-out", if name = "pristine" then "pristine" else "defective")
     let clock = Diagnostics.Stopwatch.StartNew()
     let r, _ = Spm.run model samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
-    SpmOutput.writeMaps out r |> ignore
+    ScriptPictures.writeMaps out r
     let c = r.Classes.Length
     let lo, hi = size / 2.0 - precipitateEdge / 2.0, size / 2.0 + precipitateEdge / 2.0
     // boxes entirely inside the precipitate, and entirely in the matrix

@@ -11,10 +11,7 @@ open Arise.Cluster
 
 let private inv = Globalization.CultureInfo.InvariantCulture
 
-let private save (path: string) (chart: GenericChart) =
-    chart
-    |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
-    |> Chart.saveHtml (path, OpenInBrowser = false)
+let private save (path: string) (chart: GenericChart) = Arise.Spm.Picture.saveHtml path chart
 
 /// Scatter of the embedding, one trace per group (name, indices), or coloured by a continuous value.
 let private scatterGroups (path: string) (title: string) (embedding: float[][]) (groups: (string * int[]) list) =
@@ -133,5 +130,7 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
                 let p = Path.Combine(dir, "explore_map_cluster.html")
                 Arise.Spm.SpmOutput.heatmap p "Crystal map by cluster (−1 = outlier; blank = not explored)" grid (fun b -> label.[b])
                 written.Add p
-        for p in written do printfn "wrote %s" p
+        let pngs = Arise.Spm.Picture.writePngs (List.ofSeq written)
+        for p in Seq.append written pngs.Written do printfn "wrote %s" p
+        for problem in pngs.Problems do eprintfn "note: %s" problem
         0

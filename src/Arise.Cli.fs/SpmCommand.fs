@@ -66,6 +66,7 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                     SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
                     SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
                     let maps = SpmOutput.writeMaps out r
+                    let pngs = Picture.writePngs maps
                     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
                     printfn "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s); %d of %d boxes classified"
                         clock.Elapsed.TotalSeconds timing.Extraction timing.Descriptors timing.Network nonEmpty.Length grid.Count
@@ -73,5 +74,6 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                         eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
                     for cls, k in nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
                         printfn "  %-40s %5.1f %% of the classified boxes" (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) (100.0 * float k / float nonEmpty.Length)
-                    printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps |> List.map Path.GetFileName |> String.concat ", ")
+                    printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
+                    for problem in pngs.Problems do eprintfn "note: %s" problem
                     0

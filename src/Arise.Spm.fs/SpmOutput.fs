@@ -90,8 +90,7 @@ let heatmap (path: string) (title: string) (g: SpmGrid) (value: int -> float) =
     |> Chart.withTitle title
     |> Chart.withXAxisStyle (string "xyz".[a])
     |> Chart.withYAxisStyle (string "xyz".[b])
-    |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
-    |> Chart.saveHtml (path, OpenInBrowser = false)
+    |> Picture.saveHtml path
 
 /// A 3D view (isosurfaces) of a per-box value over a bulk grid, as HTML with plotly.js embedded.
 let private volume (path: string) (title: string) (r: SpmResult) (value: int -> float) =
@@ -103,8 +102,7 @@ let private volume (path: string) (title: string) (r: SpmResult) (value: int -> 
     let hi = if vs.Length = 0 then 1.0 else Array.max vs
     Chart.IsoSurface(x = xs, y = ys, z = zs, value = vs, IsoMin = 0.5 * hi, IsoMax = hi, Opacity = 0.5)
     |> Chart.withTitle title
-    |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
-    |> Chart.saveHtml (path, OpenInBrowser = false)
+    |> Picture.saveHtml path
 
 /// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
 /// non-empty boxes (at most `maxClasses`). Returns the files written.

@@ -81,6 +81,30 @@ let tests =
                 Directory.Delete(dir, true)
         }
 
+        test "maps are rendered to PNG of the set size by a local Chromium, heatmaps and isosurface views alike" {
+            match Picture.findChromium () with
+            | None -> skiptest "no Chromium installed (Debian's chromium package renders the PNGs)"
+            | Some _ ->
+                let _, model = ModelTests.tinyModel.Force()
+                let s = Crystals.bcc 26 2.87 |> Supercell.finite 6 6 6
+                let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 9.0; Stride = 4.0 }
+                let grid, _ = SpmGrid.create settings s |> ok "grid"
+                let r, _ = Spm.run model 5 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+                let dir = Path.Combine(Path.GetTempPath(), "arise-png-" + Guid.NewGuid().ToString("N"))
+                Directory.CreateDirectory dir |> ignore
+                try
+                    let maps = SpmOutput.writeMaps dir r |> List.filter (fun f -> f.Contains "mutual_information")
+                    let pngs = Picture.writePngs maps
+                    Expect.isEmpty pngs.Problems "no rendering problem"
+                    Expect.equal pngs.Written.Length maps.Length "one PNG per map"
+                    for png in pngs.Written do
+                        Expect.equal (Picture.pngDimensions png) (Some Picture.pngSize) (png + " has the set size")
+                        // a blank page compresses to a few kB; a rendered plot with axes and colours does not
+                        Expect.isGreaterThan (FileInfo(png).Length) 12000L (png + " has content")
+                finally
+                    Directory.Delete(dir, true)
+        }
+
         test "a bicrystal is mapped fcc on one side and bcc on the other, with results that resume from chunks" {
             let _, model = ModelTests.tinyModel.Force()
             let s = bicrystal ()
