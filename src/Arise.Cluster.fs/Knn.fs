@@ -6,6 +6,7 @@ module Arise.Cluster.Knn
 open System
 open System.Threading.Tasks
 open System.Numerics.Tensors
+open System.Runtime.Intrinsics
 
 /// k nearest neighbours of each query point, row-major (query × k), nearest first. When the queries are the
 /// reference points themselves, column 0 is the point itself at distance 0 (as umap-learn's graphs).
@@ -102,15 +103,20 @@ let euclideanBetween (threads: int) (k: int) (sameSet: bool) (queries: float[][]
     let refNorms = Array.init nr (fun j -> let s = ReadOnlySpan(refFlat, j * d, d) in TensorPrimitives.Dot(s, s))
     let outIdx = Array.zeroCreate (nq * k)
     let outDist = Array.zeroCreate (nq * k)
-    let block = 128
+    // query rows per block: larger blocks amortise packing the reference; the block's products stay under 64 MB
+    let block = max 128 (min 512 (16_777_216 / max 1 nr))
     let blocks = (nq + block - 1) / block
     // ask the heap for a few spares so that float32 near-ties are settled in double precision
     let keep = min nr (k + 4)
+    let width = Vector256<float32>.Count
+    // one products buffer per thread, reused block after block (a fresh large array per block costs more than the
+    // products' arithmetic: it is zeroed, faulted in and collected each time)
+    use buffers = new Threading.ThreadLocal<float32[]>(fun () -> Array.zeroCreate<float32> (block * nr))
     let work (b: int) =
         let i0 = b * block
         let rows = min block (nq - i0)
         let qFlat = flat queries.[i0 .. i0 + rows - 1]
-        let g = Array.zeroCreate<float32> (rows * nr)
+        let g = buffers.Value
         Arise.Model.Gemm.multiply 1 false true rows nr d qFlat refFlat g false
         let heap = Smallest(keep)
         for r in 0 .. rows - 1 do
@@ -118,9 +124,29 @@ let euclideanBetween (threads: int) (k: int) (sameSet: bool) (queries: float[][]
             let qn = TensorPrimitives.Dot(qs, qs)
             heap.Reset()
             let o = r * nr
-            for j in 0 .. nr - 1 do
-                let d2 = float (qn + refNorms.[j] - 2.0f * g.[o + j])
+            // v_j = ‖y_j‖² − 2 x·y_j, so that d² = ‖x‖² + v_j; most v_j are above the heap's worst and are skipped
+            // eight at a time
+            let v = Span(g, o, nr)
+            TensorPrimitives.MultiplyAdd(ReadOnlySpan(g, o, nr), -2.0f, ReadOnlySpan refNorms, v)
+            let offer j =
+                let d2 = float (qn + g.[o + j])
                 if d2 < heap.Worst then heap.Offer(d2, j)
+            let mutable j = 0
+            while j < nr && heap.Count < keep do
+                offer j
+                j <- j + 1
+            while j + width <= nr do
+                // a little slack so that rounding never hides a candidate; offer re-checks exactly
+                let w = heap.Worst
+                let limit = float32 (w - float qn) + 1e-5f * (abs (float32 w) + 1.0f)
+                let mask = Vector256.LessThan(Vector256.Create(g, o + j), Vector256.Create limit).ExtractMostSignificantBits()
+                if mask <> 0u then
+                    for l in 0 .. width - 1 do
+                        if (mask >>> l) &&& 1u <> 0u then offer (j + l)
+                j <- j + width
+            while j < nr do
+                offer j
+                j <- j + 1
             let i = i0 + r
             let self = if sameSet then i else -1
             // in the same set the point itself is always a neighbour, whatever float32 rounding said

@@ -1,6 +1,7 @@
 namespace Arise.Cluster
 
 open System
+open System.Numerics.Tensors
 open System.Threading.Tasks
 open MathNet.Numerics.LinearAlgebra
 
@@ -94,13 +95,14 @@ module Umap =
     /// (unit vectors) projected out: (eigenvalues descending, eigenvectors).
     let private lanczos (n: int) (matvec: float[] -> float[] -> unit) (deflate: float[][]) (count: int) (rng: Random) =
         let steps = min (n - deflate.Length) (max (4 * count + 20) 100)
-        let project (v: float[]) =
-            for u in deflate do
-                let d = Array.fold2 (fun s a b -> s + a * b) 0.0 u v
-                for i in 0 .. n - 1 do v.[i] <- v.[i] - d * u.[i]
+        let dot (x: float[]) (y: float[]) = TensorPrimitives.Dot(ReadOnlySpan x, ReadOnlySpan y)
+        // w ← w − (u·w) u
+        let removeComponent (u: float[]) (w: float[]) =
+            TensorPrimitives.MultiplyAdd(ReadOnlySpan u, -(dot u w), ReadOnlySpan w, Span w)
+        let project (v: float[]) = for u in deflate do removeComponent u v
         let normalise (v: float[]) =
-            let s = sqrt (Array.sumBy (fun x -> x * x) v)
-            if s > 0.0 then for i in 0 .. n - 1 do v.[i] <- v.[i] / s
+            let s = sqrt (dot v v)
+            if s > 0.0 then TensorPrimitives.Divide(ReadOnlySpan v, s, Span v)
             s
         let basis = ResizeArray<float[]>()
         let alpha = ResizeArray<float>()
@@ -114,14 +116,11 @@ module Umap =
         while not stop && basis.Count <= steps do
             let v = basis.[basis.Count - 1]
             matvec v w
-            let a = Array.fold2 (fun s x y -> s + x * y) 0.0 v w
-            alpha.Add a
+            alpha.Add(dot v w)
             // full re-orthogonalisation (twice) against the basis and the deflated vectors
             for _ in 1 .. 2 do
                 project w
-                for u in basis do
-                    let d = Array.fold2 (fun s x y -> s + x * y) 0.0 u w
-                    for i in 0 .. n - 1 do w.[i] <- w.[i] - d * u.[i]
+                for u in basis do removeComponent u w
             let next = Array.copy w
             let b = normalise next
             if b < 1e-10 || basis.Count = steps then stop <- true
@@ -252,29 +251,29 @@ module Umap =
 
     // ---------------------------------------------------------------- stochastic gradient descent
 
-    let inline private clip (v: float) = if v > 4.0 then 4.0 elif v < -4.0 then -4.0 else v
+    let inline private clip (v: float32) = if v > 4.0f then 4.0f elif v < -4.0f then -4.0f else v
 
     /// One epoch of the SGD over edges e0..e1−1 (umap-learn's _optimize_layout_euclidean_single_epoch), on
-    /// row-major flat coordinates (points × dim).
+    /// row-major flat single-precision coordinates (points × dim), as umap-learn's float32 embedding.
     [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
-    let private epochKernel (head: float[]) (tail: float[]) (same: bool) (dim: int) (edgeHead: int[]) (edgeTail: int[])
+    let private epochKernel (head: float32[]) (tail: float32[]) (same: bool) (dim: int) (edgeHead: int[]) (edgeTail: int[])
                             (epochsPerSample: float[]) (epochsPerNegative: float[]) (nextSample: float[]) (nextNegative: float[])
-                            (a: float) (b: float) (gamma: float) (moveOther: bool) (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float) =
+                            (a: float32) (b: float32) (gamma: float32) (moveOther: bool) (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float32) =
         let n = float epoch
         let nTail = uint32 (tail.Length / dim)
         for e in e0 .. e1 - 1 do
             if nextSample.[e] <= n then
                 let ci = edgeHead.[e] * dim
                 let oi = edgeTail.[e] * dim
-                let mutable d2 = 0.0
+                let mutable d2 = 0.0f
                 for q in 0 .. dim - 1 do
                     let t = head.[ci + q] - tail.[oi + q]
                     d2 <- d2 + t * t
                 let coeff =
-                    if d2 > 0.0 then
-                        let pb = Math.Pow(d2, b)
-                        -2.0 * a * b * (pb / d2) / (a * pb + 1.0)
-                    else 0.0
+                    if d2 > 0.0f then
+                        let pb = MathF.Pow(d2, b)
+                        -2.0f * a * b * (pb / d2) / (a * pb + 1.0f)
+                    else 0.0f
                 for q in 0 .. dim - 1 do
                     let g = clip (coeff * (head.[ci + q] - tail.[oi + q]))
                     head.[ci + q] <- head.[ci + q] + g * alpha
@@ -284,18 +283,82 @@ module Umap =
                 for _p in 1 .. nNeg do
                     let k = int (rng.Next() % nTail)
                     let ki = k * dim
-                    let mutable d2 = 0.0
+                    let mutable d2 = 0.0f
                     for q in 0 .. dim - 1 do
                         let t = head.[ci + q] - tail.[ki + q]
                         d2 <- d2 + t * t
-                    if d2 > 0.0 then
-                        let coeff = 2.0 * gamma * b / ((0.001 + d2) * (a * Math.Pow(d2, b) + 1.0))
+                    if d2 > 0.0f then
+                        let coeff = 2.0f * gamma * b / ((0.001f + d2) * (a * MathF.Pow(d2, b) + 1.0f))
                         for q in 0 .. dim - 1 do
-                            let g = if coeff > 0.0 then clip (coeff * (head.[ci + q] - tail.[ki + q])) else 4.0
+                            let g = if coeff > 0.0f then clip (coeff * (head.[ci + q] - tail.[ki + q])) else 4.0f
                             head.[ci + q] <- head.[ci + q] + g * alpha
                     elif same && edgeHead.[e] = k then ()
                     else
-                        for q in 0 .. dim - 1 do head.[ci + q] <- head.[ci + q] + 4.0 * alpha
+                        for q in 0 .. dim - 1 do head.[ci + q] <- head.[ci + q] + 4.0f * alpha
+                nextNegative.[e] <- nextNegative.[e] + float nNeg * epochsPerNegative.[e]
+
+    /// The same epoch for two components, unrolled (the common case).
+    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    let private epochKernel2 (head: float32[]) (tail: float32[]) (same: bool) (edgeHead: int[]) (edgeTail: int[])
+                             (epochsPerSample: float[]) (epochsPerNegative: float[]) (nextSample: float[]) (nextNegative: float[])
+                             (a: float32) (b: float32) (gamma: float32) (moveOther: bool) (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float32) =
+        let n = float epoch
+        let nTail = uint32 (tail.Length / 2)
+        let attract = -2.0f * a * b
+        let repel = 2.0f * gamma * b
+        for e in e0 .. e1 - 1 do
+            if nextSample.[e] <= n then
+                let h = edgeHead.[e]
+                let ci = h * 2
+                let oi = edgeTail.[e] * 2
+                let mutable hx = head.[ci]
+                let mutable hy = head.[ci + 1]
+                let tx = tail.[oi]
+                let ty = tail.[oi + 1]
+                let dx = hx - tx
+                let dy = hy - ty
+                let d2 = dx * dx + dy * dy
+                if d2 > 0.0f then
+                    let pb = MathF.Pow(d2, b)
+                    let coeff = attract * (pb / d2) / (a * pb + 1.0f)
+                    let gx = clip (coeff * dx) * alpha
+                    let gy = clip (coeff * dy) * alpha
+                    hx <- hx + gx
+                    hy <- hy + gy
+                    if moveOther then
+                        tail.[oi] <- tx - gx
+                        tail.[oi + 1] <- ty - gy
+                nextSample.[e] <- nextSample.[e] + epochsPerSample.[e]
+                let nNeg = int ((n - nextNegative.[e]) / epochsPerNegative.[e])
+                // the negative samples' pushes are all computed from the head's position after the attraction and
+                // then added together, so that they do not wait on each other
+                let mutable sx = 0.0f
+                let mutable sy = 0.0f
+                for _p in 1 .. nNeg do
+                    let k = int (rng.Next() % nTail)
+                    let ki = k * 2
+                    // the head may be among the tail points (same array): use its current position
+                    let kx = if same && k = h then hx else tail.[ki]
+                    let ky = if same && k = h then hy else tail.[ki + 1]
+                    let dx = hx - kx
+                    let dy = hy - ky
+                    let d2 = dx * dx + dy * dy
+                    if d2 > 0.0f then
+                        let coeff = repel / ((0.001f + d2) * (a * MathF.Pow(d2, b) + 1.0f))
+                        if coeff > 0.0f then
+                            sx <- sx + clip (coeff * dx) * alpha
+                            sy <- sy + clip (coeff * dy) * alpha
+                        else
+                            sx <- sx + 4.0f * alpha
+                            sy <- sy + 4.0f * alpha
+                    elif same && h = k then ()
+                    else
+                        sx <- sx + 4.0f * alpha
+                        sy <- sy + 4.0f * alpha
+                hx <- hx + sx
+                hy <- hy + sy
+                head.[ci] <- hx
+                head.[ci + 1] <- hy
                 nextNegative.[e] <- nextNegative.[e] + float nNeg * epochsPerNegative.[e]
 
     /// umap-learn's optimize_layout_euclidean: `n_epochs` epochs over the edges (head → tail), each edge sampled
@@ -312,11 +375,16 @@ module Umap =
         let nextNegative = Array.copy epochsPerNegative
         let dim = if head.Length > 0 then head.[0].Length else 1
         let same = obj.ReferenceEquals(head, tail)
-        let flatHead = Array.init (head.Length * dim) (fun i -> head.[i / dim].[i % dim])
-        let flatTail = if same then flatHead else Array.init (tail.Length * dim) (fun i -> tail.[i / dim].[i % dim])
+        let flatHead = Array.init (head.Length * dim) (fun i -> float32 head.[i / dim].[i % dim])
+        let flatTail = if same then flatHead else Array.init (tail.Length * dim) (fun i -> float32 tail.[i / dim].[i % dim])
+        let a32, b32, gamma32 = float32 a, float32 b, float32 gamma
         let runRange (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float) =
-            epochKernel flatHead flatTail same dim graph.Head graph.Tail epochsPerSample epochsPerNegative nextSample nextNegative
-                        a b gamma moveOther rng e0 e1 epoch alpha
+            if dim = 2 then
+                epochKernel2 flatHead flatTail same graph.Head graph.Tail epochsPerSample epochsPerNegative nextSample nextNegative
+                             a32 b32 gamma32 moveOther rng e0 e1 epoch (float32 alpha)
+            else
+                epochKernel flatHead flatTail same dim graph.Head graph.Tail epochsPerSample epochsPerNegative nextSample nextNegative
+                            a32 b32 gamma32 moveOther rng e0 e1 epoch (float32 alpha)
         match seed with
         | Some s ->
             let rng = Tau(s)
@@ -333,10 +401,10 @@ module Umap =
                 Parallel.For(0, workers, fun w -> runRange rngs.[w] (w * chunk) (min edges ((w + 1) * chunk)) epoch alpha) |> ignore
                 progress (epoch + 1)
         for i in 0 .. head.Length - 1 do
-            for q in 0 .. dim - 1 do head.[i].[q] <- flatHead.[i * dim + q]
+            for q in 0 .. dim - 1 do head.[i].[q] <- float flatHead.[i * dim + q]
         if moveOther && not same then
             for i in 0 .. tail.Length - 1 do
-                for q in 0 .. dim - 1 do tail.[i].[q] <- flatTail.[i * dim + q]
+                for q in 0 .. dim - 1 do tail.[i].[q] <- float flatTail.[i * dim + q]
 
     /// Drops edges lighter than w_max / epochs (umap-learn's pruning before the SGD).
     let private prune (graph: UmapGraph.SparseGraph) (epochs: int) =
