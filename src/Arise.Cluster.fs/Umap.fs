@@ -261,6 +261,7 @@ module Umap =
                             (a: float32) (b: float32) (gamma: float32) (moveOther: bool) (rng: Tau) (e0: int) (e1: int) (epoch: int) (alpha: float32) =
         let n = float epoch
         let nTail = uint32 (tail.Length / dim)
+        let push = Array.zeroCreate<float32> dim
         for e in e0 .. e1 - 1 do
             if nextSample.[e] <= n then
                 let ci = edgeHead.[e] * dim
@@ -280,6 +281,8 @@ module Umap =
                     if moveOther then tail.[oi + q] <- tail.[oi + q] - g * alpha
                 nextSample.[e] <- nextSample.[e] + epochsPerSample.[e]
                 let nNeg = int ((n - nextNegative.[e]) / epochsPerNegative.[e])
+                // pushes of the negative samples from one head position, added together afterwards
+                Array.Clear push
                 for _p in 1 .. nNeg do
                     let k = int (rng.Next() % nTail)
                     let ki = k * dim
@@ -291,10 +294,11 @@ module Umap =
                         let coeff = 2.0f * gamma * b / ((0.001f + d2) * (a * MathF.Pow(d2, b) + 1.0f))
                         for q in 0 .. dim - 1 do
                             let g = if coeff > 0.0f then clip (coeff * (head.[ci + q] - tail.[ki + q])) else 4.0f
-                            head.[ci + q] <- head.[ci + q] + g * alpha
+                            push.[q] <- push.[q] + g * alpha
                     elif same && edgeHead.[e] = k then ()
                     else
-                        for q in 0 .. dim - 1 do head.[ci + q] <- head.[ci + q] + 4.0f * alpha
+                        for q in 0 .. dim - 1 do push.[q] <- push.[q] + 4.0f * alpha
+                for q in 0 .. dim - 1 do head.[ci + q] <- head.[ci + q] + push.[q]
                 nextNegative.[e] <- nextNegative.[e] + float nNeg * epochsPerNegative.[e]
 
     /// The same epoch for two components, unrolled (the common case).

@@ -88,27 +88,35 @@ module Network =
     /// Number of trainable parameters.
     let parameterCount (net: Network) = net.Layers |> Array.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
 
+    /// input = (ReLU of source, or source itself for the first layer) × dropout scale; the scales are kept in mask.
+    /// Vectorised ReLU and scaling, then the dropped elements are visited directly: the gap to the next dropped
+    /// element is geometric (each element is dropped independently with probability `rate`), so the generator runs
+    /// about rate × n times instead of n.
+    [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    let private dropoutInput (r: MaskRng) (logKeepProbability: float) (keep: float32) (first: bool) (source: float32[]) (input: float32[]) (mask: float32[]) (n: int) =
+        let src = ReadOnlySpan(source, 0, n)
+        let dst = Span(input, 0, n)
+        if first then TensorPrimitives.Multiply(src, keep, dst)
+        else
+            TensorPrimitives.Max(src, 0.0f, dst)
+            TensorPrimitives.Multiply(ReadOnlySpan(input, 0, n), keep, dst)
+        Array.Fill(mask, keep, 0, n)
+        // gap = floor(ln U / ln(1 − rate)) with U uniform in (0, 1]
+        let gap () =
+            let u = float ((r.Next64() >>> 11) + 1UL) * (1.0 / 9007199254740992.0)
+            int64 (Math.Floor(Math.Log u / logKeepProbability))
+        let mutable k = gap ()
+        while k < int64 n do
+            input.[int k] <- 0.0f
+            mask.[int k] <- 0.0f
+            k <- k + 1L + gap ()
+
     /// Forward pass of `rows` inputs (rows × Inputs in x). With a generator, dropout is applied (training or MC
     /// sampling); without, it is off. Leaves pre-activations in ws.Z; returns the logits array (ws.Z of the last layer).
-    /// input = (ReLU of source, or source itself for the first layer) × dropout scale; the scales are kept in mask.
-    [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
-    let private dropoutInput (r: MaskRng) (threshold: uint64) (keep: float32) (first: bool) (source: float32[]) (input: float32[]) (mask: float32[]) (n: int) =
-        let mutable k = 0
-        while k < n do
-            let mutable bits = r.Next64()
-            let stop = min n (k + 4)
-            while k < stop do
-                let m = if (bits &&& 0xFFFFUL) < threshold then 0.0f else keep
-                mask.[k] <- m
-                let v = source.[k]
-                input.[k] <- (if first || v > 0.0f then v else 0.0f) * m
-                bits <- bits >>> 16
-                k <- k + 1
-
     let forward (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
         let layers = net.Layers
         let rate = net.Architecture.DropoutRate
-        let threshold = uint64 (Math.Round(rate * 65536.0))
+        let logKeepProbability = Math.Log(1.0 - rate)
         let keep = float32 (1.0 / (1.0 - rate))
         for i in 0 .. layers.Length - 1 do
             let l = layers.[i]
@@ -117,7 +125,7 @@ module Network =
             let source = if i = 0 then x else ws.Z.[i - 1]
             // the layer's input: x, or ReLU of the previous pre-activation; times the dropout scale, in one pass
             match rng with
-            | Some r when rate > 0.0 -> dropoutInput r threshold keep (i = 0) source input ws.Masks.[i] n
+            | Some r when rate > 0.0 -> dropoutInput r logKeepProbability keep (i = 0) source input ws.Masks.[i] n
             | _ ->
                 if i = 0 then Array.blit x 0 input 0 n
                 else
@@ -131,19 +139,26 @@ module Network =
             Gemm.multiply threads false false rows l.Outputs l.Inputs input l.Weights z true
         ws.Z.[layers.Length - 1]
 
-    /// Row-wise softmax of rows × classes logits into `probs`, starting at row `firstRow` of `probs`.
+    /// Row-wise softmax of rows × classes logits into `probs`, starting at row `firstRow` of `probs`: shifts by each
+    /// row's maximum, one vectorised exp over the whole block, then each row scaled to sum 1 (per-row library calls on
+    /// ~100 values cost more than the arithmetic).
     let softmaxInto (logits: float32[]) (rows: int) (classes: int) (probs: float32[]) (firstRow: int) =
+        let q0 = firstRow * classes
         for r in 0 .. rows - 1 do
             let o = r * classes
-            let q = (firstRow + r) * classes
+            let q = q0 + o
             let mutable m = Single.NegativeInfinity
             for c in 0 .. classes - 1 do
                 if logits.[o + c] > m then m <- logits.[o + c]
+            for c in 0 .. classes - 1 do
+                probs.[q + c] <- logits.[o + c] - m
+        let block = Span(probs, q0, rows * classes)
+        TensorPrimitives.Exp(Span<float32>.op_Implicit block, block)
+        for r in 0 .. rows - 1 do
+            let q = q0 + r * classes
             let mutable sum = 0.0f
             for c in 0 .. classes - 1 do
-                let e = MathF.Exp(logits.[o + c] - m)
-                probs.[q + c] <- e
-                sum <- sum + e
+                sum <- sum + probs.[q + c]
             let inv = 1.0f / sum
             for c in 0 .. classes - 1 do
                 probs.[q + c] <- probs.[q + c] * inv

@@ -2,6 +2,7 @@ namespace Arise.Model
 
 open System
 open System.Threading.Tasks
+open System.Numerics.Tensors
 
 /// The Monte Carlo dropout prediction for one input.
 type Prediction =
@@ -53,6 +54,7 @@ module Prediction =
             let mutable start = 0
             let xb = Array.zeroCreate (min maxRows total * inputs)
             let pb = Array.zeroCreate (min maxRows total * classes)
+            let lb = Array.zeroCreate<float32> (min maxRows total * classes)
             while start < total do
                 let rows = min maxRows (total - start)
                 for r in 0 .. rows - 1 do
@@ -60,15 +62,20 @@ module Prediction =
                     Array.blit x (input * inputs) xb (r * inputs) inputs
                 let logits = Network.forward 1 ws net xb rows (Some rng)
                 Network.softmax logits rows classes pb
+                // ln p for the whole block (p floored at 1e-30 inside the log, so p = 0 contributes 0 to −Σ p ln p)
+                let cells = rows * classes
+                TensorPrimitives.Max(ReadOnlySpan(pb, 0, cells), 1e-30f, Span(lb, 0, cells))
+                TensorPrimitives.Log(ReadOnlySpan(lb, 0, cells), Span(lb, 0, cells))
                 for r in 0 .. rows - 1 do
                     let i = (start + r) / samples
                     let acc = sumP.[i]
-                    let mutable h = 0.0
+                    let o = r * classes
+                    let mutable plnp = 0.0f
                     for c in 0 .. classes - 1 do
-                        let p = float pb.[r * classes + c]
-                        acc.[c] <- acc.[c] + p
-                        if p > 0.0 then h <- h - p * log p
-                    sumH.[i] <- sumH.[i] + h
+                        let p = pb.[o + c]
+                        acc.[c] <- acc.[c] + float p
+                        plnp <- plnp + p * lb.[o + c]
+                    sumH.[i] <- sumH.[i] - float plnp
                 start <- start + rows
             for i in 0 .. n - 1 do
                 let mean = sumP.[i] |> Array.map (fun v -> v / float samples)
