@@ -39,8 +39,26 @@ module Spm =
 
     let private chunkFile (dir: string) (c: int) = Path.Combine(dir, sprintf "chunk_%05d.npz" c)
 
+    /// A fingerprint of everything a run's results depend on: the model's weights, T, the seed, the settings and
+    /// grid, and the sample's atoms and positions (SHA-256, hex).
+    let fingerprint (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure) =
+        use sha = Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
+        let addFloats (xs: float32[]) = sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan xs))
+        for l in model.Network.Layers do
+            addFloats l.Weights
+            addFloats l.Bias
+        sha.AppendData(Text.Encoding.UTF8.GetBytes(sprintf "%d|%d|%A|%A|%d" samples seed settings grid (Structure.count sample)))
+        sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan(sample.Numbers)))
+        for p in sample.Positions do
+            sha.AppendData(BitConverter.GetBytes p.X)
+            sha.AppendData(BitConverter.GetBytes p.Y)
+            sha.AppendData(BitConverter.GetBytes p.Z)
+        Convert.ToHexString(sha.GetHashAndReset())
+
     /// Runs SPM. When `chunkDir` is given, each finished chunk is written there and chunks already present are
-    /// read back instead of recomputed (an interrupted run resumes where it stopped). `progress done total`.
+    /// read back instead of recomputed (an interrupted run resumes where it stopped). Chunks left by a different run
+    /// (another model, T, seed, settings or sample: `run.sha256` in the folder) are deleted, never reused.
+    /// `progress done total`.
     let run (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure)
             (chunkDir: string option) (progress: int -> int -> unit) (cancel: CancellationToken) : SpmResult * SpmTiming =
         let meta = model.Metadata
@@ -64,7 +82,13 @@ module Spm =
         let atomBoxes = Array.zeroCreate natoms
         let mutable tExtract, tDesc, tNet = 0.0, 0.0, 0.0
         let chunks = (n + chunkSize - 1) / chunkSize
-        chunkDir |> Option.iter (Directory.CreateDirectory >> ignore)
+        chunkDir |> Option.iter (fun dir ->
+            Directory.CreateDirectory dir |> ignore
+            let stamp = Path.Combine(dir, "run.sha256")
+            let current = fingerprint model samples seed settings grid sample
+            if not (File.Exists stamp && File.ReadAllText(stamp).Trim() = current) then
+                for f in Directory.GetFiles(dir, "chunk_*.npz") do File.Delete f
+                File.WriteAllText(stamp, current))
         let mutable finished = 0
         let mutable c = 0
         while c < chunks && not cancel.IsCancellationRequested do

@@ -132,6 +132,21 @@ let tests =
                 // a second run reads the chunks back and gives the same maps
                 let r2, _ = Spm.run model 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
                 Expect.equal r2.Argmax r.Argmax "resumed from chunks"
+                // chunks of another run are not reused: a model whose fcc and bcc outputs are swapped maps the other way
+                let last = model.Network.Layers.Length - 1
+                let l = model.Network.Layers.[last]
+                let swapped = Array.init l.Weights.Length (fun k ->
+                    let row, col = k / l.Outputs, k % l.Outputs
+                    let col = if col = fcc then bcc elif col = bcc then fcc else col
+                    l.Weights.[row * l.Outputs + col])
+                let bias = Array.init l.Outputs (fun c -> l.Bias.[if c = fcc then bcc elif c = bcc then fcc else c])
+                let layers = Array.copy model.Network.Layers
+                layers.[last] <- { l with Weights = swapped; Bias = bias }
+                let other = { model with Network = { model.Network with Layers = layers } }
+                let r3, _ = Spm.run other 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+                let leftOfOther = [| for f in 0 .. grid.Count - 1 do if r3.Centres.[f].X < -8.0 && r3.Argmax.[f] >= 0 then r3.Argmax.[f] = bcc |]
+                Expect.isNonEmpty leftOfOther "boxes on the fcc side"
+                Expect.isTrue (Array.forall id leftOfOther) "the other model's map (fcc side read as bcc), not the first run's chunks"
                 SpmOutput.writeCsv (Path.Combine(dir, "boxes.csv")) r
                 let lines = File.ReadAllLines(Path.Combine(dir, "boxes.csv"))
                 Expect.equal lines.[0] "x,y,z,atoms,class,probability,mutual_information" "csv header"
