@@ -89,9 +89,9 @@ type TrainArgs =
             | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
             | Out _ -> "model file to write (the descriptors are cached in FILE.cache, the training set saved as FILE.training-set.npz)."
             | Epochs _ -> "maximum epochs (default 300)."
-            | Patience _ -> "stop after this many epochs without a better validation accuracy (default 60; 0 = never)."
+            | Patience _ -> "stop after this many epochs without a better validation accuracy (default 80; 0 = never)."
             | Seed _ -> "seed of the split, initial weights and dropout (default 42)."
-            | Learning_Rate _ -> "Adam learning rate (default 1e-3; the paper used 2.16e-4)."
+            | Learning_Rate _ -> "Adam learning rate (default 5e-4; the paper used 2.16e-4)."
             | Batch_Size _ -> "batch size (default 64)."
 
 /// Options of `evaluate`.
@@ -401,7 +401,7 @@ let main argv =
             let options =
                 { d with
                     MaxEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = d.MaxEpochs)
-                    Patience = (match args.GetResult(TrainArgs.Patience, defaultValue = 60) with 0 -> None | p -> Some p)
+                    Patience = (match args.GetResult(TrainArgs.Patience, defaultValue = 80) with 0 -> None | p -> Some p)
                     Seed = args.GetResult(TrainArgs.Seed, defaultValue = d.Seed)
                     LearningRate = args.GetResult(TrainArgs.Learning_Rate, defaultValue = d.LearningRate)
                     BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize) }
