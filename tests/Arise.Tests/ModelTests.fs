@@ -47,6 +47,50 @@ let tests =
                     for i in 0 .. m * n - 1 do
                         Expect.floatClose { absolute = 1e-4; relative = 1e-4 } (float c.[i]) (float (r.[i] + c0.[i])) (sprintf "C[%d] (%b,%b) %dx%dx%d" i tA tB m n k)
 
+        test "dropout drops each input independently with the set rate and scales the kept ones by 1/(1-p)" {
+            let arch = { Inputs = 316; Hidden = [| 64 |]; Classes = 5; DropoutRate = 0.0317 }
+            let net = Network.create 1 arch
+            let rows = 2000
+            let rng = Random(5)
+            let x = Array.init (rows * 316) (fun _ -> float32 (rng.NextDouble() + 0.5))
+            let ws = Workspace(net, rows)
+            Network.forward 1 ws net x rows (Some(MaskRng 11L)) |> ignore
+            let mask = ws.Masks.[0].[.. rows * 316 - 1]
+            let n = float mask.Length
+            let p = arch.DropoutRate
+            let dropped = mask |> Array.filter ((=) 0.0f) |> Array.length |> float
+            let sd = sqrt (n * p * (1.0 - p))
+            Expect.isLessThan (abs (dropped - n * p)) (5.0 * sd) (sprintf "%.0f dropped, expected %.0f ± %.0f" dropped (n * p) sd)
+            // independence: neighbouring pairs both dropped with probability p²
+            let pairs = Seq.pairwise mask |> Seq.filter (fun (a, b) -> a = 0.0f && b = 0.0f) |> Seq.length |> float
+            let expectedPairs = (n - 1.0) * p * p
+            Expect.isLessThan (abs (pairs - expectedPairs)) (5.0 * sqrt expectedPairs) (sprintf "%.0f adjacent pairs dropped, expected %.0f" pairs expectedPairs)
+            let keep = float32 (1.0 / (1.0 - p))
+            for k in 0 .. mask.Length - 1 do
+                if mask.[k] <> 0.0f then Expect.equal mask.[k] keep "kept inputs are scaled by 1/(1-p)"
+                Expect.equal ws.Acts.[0].[k] (x.[k] * mask.[k]) "the layer's input is x times its mask"
+            // the hidden layer's input is ReLU of the first layer's output times its own mask
+            let z = ws.Z.[0]
+            for k in 0 .. rows * 64 - 1 do
+                Expect.equal ws.Acts.[1].[k] ((max z.[k] 0.0f) * ws.Masks.[1].[k]) "ReLU then dropout"
+        }
+
+        test "softmax rows are exp(z − max) normalised, written from the requested row on" {
+            let rng = Random(2)
+            let rows, classes = 7, 108
+            let z = Array.init (rows * classes) (fun _ -> float32 (rng.NextDouble() * 40.0 - 20.0))
+            let probs = Array.create ((rows + 3) * classes) -1.0f
+            Network.softmaxInto z rows classes probs 3
+            for r in 0 .. rows - 1 do
+                let row = z.[r * classes .. (r + 1) * classes - 1] |> Array.map float
+                let m = Array.max row
+                let e = row |> Array.map (fun v -> exp (v - m))
+                let s = Array.sum e
+                for c in 0 .. classes - 1 do
+                    Expect.floatClose { absolute = 1e-7; relative = 1e-5 } (float probs.[(r + 3) * classes + c]) (e.[c] / s) "softmax value"
+            Expect.isTrue (probs.[.. 3 * classes - 1] |> Array.forall ((=) -1.0f)) "rows before firstRow untouched"
+        }
+
         test "backpropagation agrees with finite differences" {
             let arch = { Inputs = 6; Hidden = [| 5; 4 |]; Classes = 3; DropoutRate = 0.0 }
             let net = Network.create 3 arch
