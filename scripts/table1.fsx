@@ -67,13 +67,26 @@ let structures =
            for version, s in TrainingSet.testStructures p -> p, version, s |]
 printfn "%d test structures, %d realisations, T = %d MC samples, %d columns" structures.Length realizations samples columns.Length
 
-// resume: (column, structure index, realisation) → correct?
+// resume: (column, structure index, realisation) → correct? Only results of the same model and T are reused: the
+// log's first line names them; a log of another run is moved aside (.old) and the run starts afresh.
+let runStamp =
+    use sha = Security.Cryptography.SHA256.Create()
+    sprintf "# model sha256 %s, T = %d" (Convert.ToHexString(sha.ComputeHash(File.ReadAllBytes(ScriptArgs.modelPath ())))) samples
 let done' = Collections.Generic.Dictionary<string, bool>()
 if File.Exists logPath then
-    for line in File.ReadAllLines logPath do
-        let f = line.Split ','
-        if f.Length = 4 then done'.[f.[0] + "," + f.[1] + "," + f.[2]] <- (f.[3] = "1")
+    let lines = File.ReadAllLines logPath
+    if lines.Length > 0 && lines.[0] = runStamp then
+        for line in lines do
+            let f = line.Split ','
+            if f.Length = 4 then done'.[f.[0] + "," + f.[1] + "," + f.[2]] <- (f.[3] = "1")
+    else
+        printfn "%s holds results of another model or T: moved to %s.old, starting afresh" logPath logPath
+        File.Move(logPath, logPath + ".old", true)
 let log = new StreamWriter(logPath, true)
+if done'.Count = 0 then log.WriteLine runStamp
+
+/// A per-column seed offset that is the same in every run (string.GetHashCode is randomised per process).
+let columnSeed (name: string) = name |> Seq.fold (fun h c -> (h * 31 + int c) % 1000) 0
 
 let dnnOf = structures |> Array.map (fun (_, _, s) -> NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0)
 let clock = Diagnostics.Stopwatch.StartNew()
@@ -89,7 +102,7 @@ let results =
               let defective =
                   batch |> Array.map (fun (k, r) ->
                       let _, _, s = structures.[k]
-                      let seed = 1_000_003 * (k + 1) + 7919 * r + name.GetHashCode() % 1000
+                      let seed = 1_000_003 * (k + 1) + 7919 * r + columnSeed name
                       let s1 = if eta > 0.0 then Defects.removeFraction seed eta s else s
                       if delta > 0.0 then Defects.displaceRelative (seed + 1) delta dnnOf.[k] s1 else s1)
               let preds = Classifier.classify Environment.ProcessorCount 1 samples model defective
