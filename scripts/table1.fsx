@@ -69,9 +69,7 @@ printfn "%d test structures, %d realisations, T = %d MC samples, %d columns" str
 
 // resume: (column, structure index, realisation) → correct? Only results of the same model and T are reused: the
 // log's first line names them; a log of another run is moved aside (.old) and the run starts afresh.
-let runStamp =
-    use sha = Security.Cryptography.SHA256.Create()
-    sprintf "# model sha256 %s, T = %d" (Convert.ToHexString(sha.ComputeHash(File.ReadAllBytes(ScriptArgs.modelPath ())))) samples
+let runStamp = sprintf "# model weights sha256 %s, T = %d" (Network.weightsHash model.Network) samples
 let done' = Collections.Generic.Dictionary<string, bool>()
 if File.Exists logPath then
     let lines = File.ReadAllLines logPath

@@ -11,8 +11,6 @@ open Arise.Cluster
 
 let private inv = Globalization.CultureInfo.InvariantCulture
 
-let private save (path: string) (chart: GenericChart) = Arise.Spm.Picture.saveHtml path chart
-
 /// Scatter of the embedding, one trace per group (name, indices), or coloured by a continuous value.
 let private scatterGroups (path: string) (title: string) (embedding: float[][]) (groups: (string * int[]) list) =
     groups
@@ -23,7 +21,7 @@ let private scatterGroups (path: string) (title: string) (embedding: float[][]) 
     |> Chart.withTitle title
     |> Chart.withXAxisStyle "UMAP 1"
     |> Chart.withYAxisStyle "UMAP 2"
-    |> save path
+    |> Arise.Spm.Picture.saveHtml path
 
 let private fail (message: string) =
     eprintfn "error: %s" message
@@ -115,7 +113,7 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
             |> Chart.withMarkerStyle (Size = 4, Colorscale = StyleParam.Colorscale.Viridis, ShowScale = true,
                                       Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> mi.[b])))
             |> Chart.withTitle "UMAP, by mutual information (nats)"
-            |> save p3
+            |> Arise.Spm.Picture.saveHtml p3
             written.AddRange [ p1; p2; p3 ]
         // crystal map coloured by cluster (central slice of the grid; blank = box not explored)
         if arrays.ContainsKey "shape" then

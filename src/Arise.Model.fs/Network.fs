@@ -242,6 +242,14 @@ module Network =
             update net.Layers.[i].Weights ws.GradW.[i] opt.MW.[i] opt.VW.[i]
             update net.Layers.[i].Bias ws.GradB.[i] opt.MB.[i] opt.VB.[i]
 
+    /// SHA-256 (hex) of every layer's weights and biases: the identity of a trained network, for resume checks.
+    let weightsHash (net: Network) =
+        use sha = Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
+        for l in net.Layers do
+            sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan l.Weights))
+            sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan l.Bias))
+        Convert.ToHexString(sha.GetHashAndReset())
+
     /// Deep copy (for keeping the best weights).
     let copy (net: Network) =
         { net with Layers = net.Layers |> Array.map (fun l -> { l with Weights = Array.copy l.Weights; Bias = Array.copy l.Bias }) }

@@ -43,16 +43,10 @@ module Spm =
     /// grid, and the sample's atoms and positions (SHA-256, hex).
     let fingerprint (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure) =
         use sha = Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
-        let addFloats (xs: float32[]) = sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan xs))
-        for l in model.Network.Layers do
-            addFloats l.Weights
-            addFloats l.Bias
-        sha.AppendData(Text.Encoding.UTF8.GetBytes(sprintf "%d|%d|%A|%A|%d" samples seed settings grid (Structure.count sample)))
+        sha.AppendData(Text.Encoding.UTF8.GetBytes(sprintf "%s|%d|%d|%A|%A|%d" (Network.weightsHash model.Network) samples seed settings grid (Structure.count sample)))
         sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan(sample.Numbers)))
-        for p in sample.Positions do
-            sha.AppendData(BitConverter.GetBytes p.X)
-            sha.AppendData(BitConverter.GetBytes p.Y)
-            sha.AppendData(BitConverter.GetBytes p.Z)
+        let xyz = sample.Positions |> Array.collect Vec3.toArray
+        sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan xyz))
         Convert.ToHexString(sha.GetHashAndReset())
 
     /// Runs SPM. When `chunkDir` is given, each finished chunk is written there and chunks already present are
