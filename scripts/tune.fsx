@@ -1,7 +1,7 @@
 // The paper's hyperparameter search and model selection (S1.4, Methods) on a reduced class set, in minutes:
 // descriptors of N classes (99 settings per structure, as training), a TPE search over the paper's space
 // (2–5 hidden layers × 256/512 neurons, batch 64/128, learning rate U(1e-4, 1e-2), dropout U(0.01, 0.05)), then the
-// top candidates re-ranked by accuracy on defective structures (η 1 %, 5 %; δ 0.1 %, 0.6 %; R_C 4 d_NN, σ 0.1 d_NN).
+// top candidates re-ranked by accuracy on defective structures (η 1 %, 5 %; δ 0.1 %, 0.6 %; (η, δ) (1, 0.1) %, (5, 0.6) %; R_C 4 d_NN, σ 0.1 d_NN).
 // Prints the trials, the top candidates and the robustness ranking. The history and trial models go to
 // tune-out/ and a rerun resumes (delete the folder to start again).
 //
@@ -50,8 +50,8 @@ let candidates =
 printfn "\ntop %d by validation accuracy:" top
 candidates |> List.sortBy (fun c -> c.Trial.Loss) |> List.truncate top |> List.iteri (fun i c ->
     printfn "  %d. %s  validation %.4f" (i + 1) (describe c.Options) c.Info.ValidationAccuracy)
-let defective = Tuning.defectiveSet set.Classes lib Tuning.robustnessLevels 1 seed
-printfn "\nrobustness ranking on %d defective structures (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%):" defective.Rows
+let defective = Tuning.defectiveSet set.Classes lib (List.ofArray TrainingSet.selectionLevels) 1 seed
+printfn "\nrobustness ranking on %d defective structures (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%; (η, δ) (1, 0.1) %%, (5, 0.6) %%):" defective.Rows
 Tuning.rankRobust top defective candidates |> List.iteri (fun i (c, acc) ->
     printfn "  %d. %s  validation %.4f  defective %.4f" (i + 1) (describe c.Options) c.Info.ValidationAccuracy acc)
 printfn "\n%.0f s in total" clock.Elapsed.TotalSeconds

@@ -82,6 +82,7 @@ type TrainArgs =
     | Seed of seed: int
     | Learning_Rate of rate: float
     | Batch_Size of n: int
+    | Selection_Realizations of n: int
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -89,10 +90,12 @@ type TrainArgs =
             | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
             | Out _ -> "model file to write (the descriptors are cached in FILE.cache, the training set saved as FILE.training-set.npz)."
             | Epochs _ -> "maximum epochs (default 300)."
-            | Patience _ -> "stop after this many epochs without a better validation accuracy (default 80; 0 = never)."
+            | Patience _ -> "stop after this many epochs without a better score (validation, and selection structures; default 80; 0 = never)."
             | Seed _ -> "seed of the split, initial weights and dropout (default 42)."
             | Learning_Rate _ -> "Adam learning rate (default 5e-4; the paper used 2.16e-4)."
             | Batch_Size _ -> "batch size (default 64)."
+            | Selection_Realizations _ ->
+                "the kept epoch is chosen on the pristine structures and on this many random realisations of slightly defective ones (paper, Methods: δ 0.1, 0.6 %; η 1, 5 %; both), besides the validation split (default 2; 0 = validation accuracy only)."
 
 /// Options of `evaluate`.
 type EvaluateArgs =
@@ -407,7 +410,11 @@ let main argv =
                     BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize) }
             if options.MaxEpochs < 1 || options.BatchSize < 1 || not (options.LearningRate > 0.0) then
                 fail "--epochs, --batch-size and --learning-rate must be positive"
-            else TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options
+            elif args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 2) < 0 then
+                fail "--selection-realizations must be ≥ 0"
+            else
+                TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options
+                    (args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 2))
         | Evaluate args ->
             match Models.load (args.TryGetResult EvaluateArgs.Model) with
             | Error e ->

@@ -41,8 +41,41 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
         eprintfn "warning: %s" e
     set, expected
 
-/// Runs `train`.
-let run (prototypes: string) (out: string) (options: TrainingOptions) =
+/// The checkpoint-selection structures (cached as FILE.selection.npz), with a progress bar; None when
+/// `realisations` is 0.
+let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (realisations: int) (cancel: CancellationToken) =
+    if realisations = 0 then None
+    else
+        let path = out + ".selection.npz"
+        let expected = realisations * TrainingSet.selectionLevels.Length * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
+        let cached =
+            if File.Exists path then
+                match TrainingSet.load path with
+                | Ok t when t.Rows = expected && t.Classes = set.Classes -> Some t
+                | _ -> None
+            else None
+        let defective =
+            match cached with
+            | Some t ->
+                printfn "selection structures: %d read from %s" t.Rows path
+                t
+            | None ->
+                let mutable result = None
+                AnsiConsole.Progress()
+                    .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
+                    .Start(fun ctx ->
+                        let n = expected / (realisations * TrainingSet.selectionLevels.Length)
+                        let task = ctx.AddTask(sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n), maxValue = float n)
+                        result <- Some(TrainingSet.selectionSet lib realisations Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
+                let t, errors = result.Value
+                for e in errors do
+                    eprintfn "warning: selection structure skipped: %s" e
+                if errors.IsEmpty then TrainingSet.save path t
+                t
+        Some { Defective = defective; PristineRows = TrainingSet.predictionSettingRows set }
+
+/// Runs `train`; `selectionRealisations` > 0 chooses the kept epoch on pristine and defective structures too.
+let run (prototypes: string) (out: string) (options: TrainingOptions) (selectionRealisations: int) =
     match loadLibrary prototypes with
     | Error e ->
         eprintfn "error: %s" e
@@ -60,10 +93,16 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) =
             1
         else
             let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
+            let selection = selectionSet lib set out selectionRealisations cts.Token
             printfn "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model" trainRows.Length validRows.Length options.Seed
+            match selection with
+            | Some s ->
+                printfn "the kept epoch is chosen on validation accuracy, %d pristine and %d slightly defective structures (Training.selectionScore)" s.PristineRows.Length s.Defective.Rows
+            | None -> ()
             let net, info =
-                Engines.current.Train(options, set, trainRows, validRows, (fun r ->
-                    printfn "epoch %3d  loss %.4f  train %.4f  validation %.4f  %.1f s%s" r.Epoch r.Loss r.TrainingAccuracy r.ValidationAccuracy r.Seconds (if r.IsBest then "  (best)" else "")),
+                Engines.current.Train(options, set, trainRows, validRows, selection, (fun r ->
+                    let sel = match r.Selection with Some(p, d) -> sprintf "  pristine %.4f  defective %.4f" p d | None -> ""
+                    printfn "epoch %3d  loss %.4f  train %.4f  validation %.4f%s  %.1f s%s" r.Epoch r.Loss r.TrainingAccuracy r.ValidationAccuracy sel r.Seconds (if r.IsBest then "  (best)" else "")),
                     cts.Token)
             let meta = Training.metadata set options info
             ModelFile.save out { Network = net; Metadata = meta }

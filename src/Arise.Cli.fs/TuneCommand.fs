@@ -72,8 +72,8 @@ let run (prototypes: string) (data: string option) (out: string) (trials: int) (
                 table.AddRow(string (i + 1), layers, string batch, sprintf "%.2e" lr, sprintf "%.4f" dropout, sprintf "%.4f" c.Info.ValidationAccuracy, string c.Info.BestEpoch) |> ignore)
             AnsiConsole.Write table
             // the paper's robustness set: ≤ 5 % missing atoms or < 1 % displacements (R_C 4 d_NN, σ 0.1 d_NN, scale 1)
-            printfn "defective structures for the selection (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%; one realisation each)..."
-            let defective = Tuning.defectiveSet set.Classes lib Tuning.robustnessLevels 1 seed
+            printfn "defective structures for the selection (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%; (η, δ) (1, 0.1) %%, (5, 0.6) %%; one realisation each)..."
+            let defective = Tuning.defectiveSet set.Classes lib (List.ofArray TrainingSet.selectionLevels) 1 seed
             let ranking = Tuning.rankRobust top defective candidates
             let rankTable = Table().AddColumns("robust rank", "layers×neurons", "batch", "learning rate", "dropout", "validation", "defective")
             ranking |> List.iteri (fun i (c, acc) ->

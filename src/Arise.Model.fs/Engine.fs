@@ -9,9 +9,10 @@ type IEngine =
     abstract Name: string
     /// T dropout passes for each of `count` inputs (rows of x).
     abstract MonteCarlo: threads: int * seed: int * samples: int * network: Network * x: float32[] * count: int -> Prediction[]
-    /// Trains a network (see Training.train).
+    /// Trains a network (see Training.trainSelecting).
     abstract Train:
-        options: TrainingOptions * set: TrainingSet * trainRows: int[] * validRows: int[] * report: (EpochReport -> unit) * cancel: CancellationToken ->
+        options: TrainingOptions * set: TrainingSet * trainRows: int[] * validRows: int[] * selection: CheckpointSelection option *
+        report: (EpochReport -> unit) * cancel: CancellationToken ->
             Network * TrainingInfo
 
 /// The available engines.
@@ -21,7 +22,8 @@ module Engines =
         { new IEngine with
             member _.Name = "managed (AVX2/FMA GEMM)"
             member _.MonteCarlo(threads, seed, samples, network, x, count) = Prediction.monteCarlo threads seed samples network x count
-            member _.Train(options, set, trainRows, validRows, report, cancel) = Training.train options set trainRows validRows report cancel }
+            member _.Train(options, set, trainRows, validRows, selection, report, cancel) =
+                Training.trainSelecting options set trainRows validRows selection report cancel }
 
     /// The engine used by the classifier and the CLI.
     let mutable current = managed

@@ -152,6 +152,102 @@ module TrainingSet =
           Version = ver },
         List.ofSeq errors
 
+    /// The defect levels (η, δ, as fractions) on which the paper ranks candidate models (Methods, "Neural network
+    /// architecture and training procedure": ≤ 5 % atoms missing or < 1 % displacement): δ 0.1 and 0.6 %, η 1 and 5 %,
+    /// and the pairs (η, δ) = (1, 0.1) and (5, 0.6) %.
+    let selectionLevels = [| 0.0, 0.001; 0.0, 0.006; 0.01, 0.0; 0.05, 0.0; 0.01, 0.001; 0.05, 0.006 |]
+
+    /// Seed of one selection realisation. Different from scripts/table1.fsx's seeds, so that Table 1's realisations
+    /// are never seen by the selection.
+    let selectionSeed (structure: int) (level: int) (realisation: int) =
+        (((structure + 1) * 104_729 + level * 7_907 + realisation * 15_485_863) &&& 0x3FFFFFFF) + 17
+
+    /// Defective copies of the test structures (`testStructures`) of the library's classes that are in `classes` (a
+    /// model's class order), at each (η, δ) of `levels` (η fraction removed, δ·d_NN displacements), `realisations`
+    /// each, with their descriptors at the prediction setting (R_C = 4 d_NN, σ = 0.1 d_NN, extrinsic scale 1),
+    /// labelled by their index in `classes`. `seedOf structure level realisation` seeds each copy. Parallel over
+    /// structures; `progress done total` after each. Structures whose descriptor fails are listed in the errors and
+    /// left out.
+    let defectiveSet (classes: string[]) (lib: PrototypeLibrary) (levels: (float * float)[]) (realisations: int)
+                     (seedOf: int -> int -> int -> int) (threads: int) (progress: int -> int -> unit)
+                     (cancel: CancellationToken) : TrainingSet * string list =
+        let dim = SoapParameters.dimension SoapParameters.arise
+        let index = classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> dict
+        let items =
+            [| for p in lib.Prototypes do
+                   match index.TryGetValue p.Name with
+                   | true, ci -> for version, s in testStructures p -> ci, p.Name, version, s
+                   | _ -> () |]
+        let calc = Soap.create { SoapParameters.arise with Cutoff = 4.0; AtomSigma = 0.1 } |> Result.defaultWith failwith
+        let perItem = levels.Length * realisations
+        let results: float32[] option[] = Array.create items.Length None
+        let errors = Collections.Concurrent.ConcurrentBag<string>()
+        let finished = ref 0
+        let work (k: int) =
+            let _, name, version, s = items.[k]
+            let dnn = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0
+            let out = Array.zeroCreate (perItem * dim)
+            let mutable failed = None
+            for level in 0 .. levels.Length - 1 do
+                let eta, delta = levels.[level]
+                for r in 0 .. realisations - 1 do
+                    if failed.IsNone then
+                        let seed = seedOf k level r
+                        let s1 = if eta > 0.0 then Defects.removeFraction seed eta s else s
+                        let s2 = if delta > 0.0 then Defects.displaceRelative (seed + 1) delta dnn s1 else s1
+                        let cells = CellList.build s2
+                        match AriseDescriptor.pairDnnsWith cells DnnMethod.AriseHistogram s2 with
+                        | Error e -> failed <- Some e
+                        | Ok dnns ->
+                            let d = AriseDescriptor.fromDnns calc 1 1.0 cells s2 dnns
+                            let row = level * realisations + r
+                            for j in 0 .. dim - 1 do
+                                out.[row * dim + j] <- float32 d.Vector.[j]
+            match failed with
+            | Some e -> errors.Add(sprintf "%s (%s): %s" name version e)
+            | None -> results.[k] <- Some out
+            progress (Interlocked.Increment finished) items.Length
+        let order = [| 0 .. items.Length - 1 |] |> Array.sortByDescending (fun k -> let _, _, _, s = items.[k] in Structure.count s)
+        try
+            Parallel.ForEach(order, ParallelOptions(MaxDegreeOfParallelism = threads, CancellationToken = cancel), (fun k -> work k)) |> ignore
+        with :? OperationCanceledException -> errors.Add "cancelled"
+        let kept = [| for k in 0 .. items.Length - 1 do if results.[k].IsSome then k |]
+        let n = kept.Length * perItem
+        let x = Array.zeroCreate (n * dim)
+        let y = Array.zeroCreate n
+        let ver = Array.create n ""
+        kept |> Array.iteri (fun r k ->
+            let ci, _, version, _ = items.[k]
+            Array.blit results.[k].Value 0 x (r * perItem * dim) (perItem * dim)
+            for t in 0 .. perItem - 1 do
+                y.[r * perItem + t] <- ci
+                let eta, delta = levels.[t / realisations]
+                ver.[r * perItem + t] <- sprintf "%s eta %g delta %g #%d" version (100.0 * eta) (100.0 * delta) (t % realisations))
+        let types = lib.Prototypes |> List.map (fun p -> p.Name, p.MaterialType) |> dict
+        { Classes = classes
+          MaterialTypes = classes |> Array.map (fun c -> match types.TryGetValue c with | true, t -> t | _ -> "")
+          Dimension = dim
+          X = x
+          Y = y
+          Cutoff = Array.create n 4.0
+          Sigma = Array.create n 0.1
+          ExtrinsicScale = Array.create n 1.0
+          Version = ver },
+        List.ofSeq errors
+
+    /// `defectiveSet` at `selectionLevels` for all classes of the library, seeded by `selectionSeed`: the structures
+    /// that choose the kept epoch of a training run.
+    let selectionSet (lib: PrototypeLibrary) (realisations: int) (threads: int) (progress: int -> int -> unit)
+                     (cancel: CancellationToken) : TrainingSet * string list =
+        let classes = lib.Prototypes |> List.map (fun p -> p.Name) |> Array.ofList
+        defectiveSet classes lib selectionLevels realisations selectionSeed threads progress cancel
+
+    /// Rows of `t` computed at the prediction setting (R_C = 4 d_NN, σ = 0.1 d_NN, extrinsic scale 1): one per
+    /// pristine structure.
+    let predictionSettingRows (t: TrainingSet) =
+        [| for r in 0 .. t.Rows - 1 do
+               if abs (t.Cutoff.[r] - 4.0) < 1e-9 && abs (t.Sigma.[r] - 0.1) < 1e-9 && abs (t.ExtrinsicScale.[r] - 1.0) < 1e-9 then r |]
+
     /// Saves as .npz: x (float32 rows × 316), y (int32), cutoff, sigma, extrinsic_scale (float64), version,
     /// classes, material_types (strings). Read in Python with numpy.load(path).
     let save (path: string) (t: TrainingSet) =

@@ -61,7 +61,7 @@ module Tuning =
             let fresh = Collections.Concurrent.ConcurrentDictionary<int, TuningCandidate>()
             let objective (index: int) (point: Map<string, float>) =
                 let options = optionsOf baseOptions point
-                let net, info = Engines.current.Train(options, set, trainRows, validRows, onEpoch index, cancel)
+                let net, info = Engines.current.Train(options, set, trainRows, validRows, None, onEpoch index, cancel)
                 if not (Double.IsFinite info.ValidationAccuracy) || info.ValidationAccuracy <= 0.0 && info.TrainingAccuracy <= 0.0 then
                     Error "training diverged (no finite accuracy)"
                 else
@@ -85,47 +85,14 @@ module Tuning =
                             | Some (Ok m) -> Some { Trial = t; Options = optionsOf baseOptions t.Point; Network = m.Network; Info = m.Metadata.Training }
                             | _ -> None))
 
-    /// The paper's robustness set for model selection: (η, δ) = 1 % and 5 % missing atoms, 0.1 % and 0.6 %
-    /// displacements (≤ 5 % missing or < 1 % displaced).
-    let robustnessLevels = [ 0.01, 0.0; 0.05, 0.0; 0.0, 0.001; 0.0, 0.006 ]
-
-    /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of the structures of the library's classes
-    /// that are in `classes` (a model's class order): each finite supercell (and its periodic version), nanotubes
-    /// finite only, with `realizations` random realisations of each (η, δ) level: η fraction removed, δ·d_NN
-    /// displacements. Rows are labelled by their index in `classes`.
+    /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of the test structures of the library's
+    /// classes that are in `classes` (a model's class order), `realizations` random realisations of each (η, δ) of
+    /// `levels`; rows labelled by their index in `classes` (TrainingSet.defectiveSet, seeded from `seed`).
     let defectiveSet (classes: string[]) (lib: PrototypeLibrary) (levels: (float * float) list) (realizations: int) (seed: int) : TrainingSet =
-        let calc = Soap.create SoapParameters.arise |> Result.defaultWith failwith
-        let options = { AriseDescriptor.defaults with Threads = 1 }
-        let index = classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> dict
-        let items =
-            [| for p in lib.Prototypes do
-                   match index.TryGetValue p.Name with
-                   | true, ci ->
-                       for _, s in TrainingSet.testStructures p do
-                           for (eta, delta) in levels do
-                               for r in 0 .. realizations - 1 -> ci, s, eta, delta, r
-                   | _ -> () |]
-        let rows = Array.create items.Length None
-        Threading.Tasks.Parallel.For(0, items.Length, (fun k ->
-            let ci, s, eta, delta, r = items.[k]
-            let dnn = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0
-            let sd = seed + 7919 * k + r
-            let s1 = if eta > 0.0 then Defects.removeFraction sd eta s else s
-            let s2 = if delta > 0.0 then Defects.displaceRelative (sd + 1) delta dnn s1 else s1
-            match AriseDescriptor.computeWith calc options s2 with
-            | Ok d -> rows.[k] <- Some(ci, d.Vector)
-            | Error _ -> ())) |> ignore
-        let ok = rows |> Array.choose id
-        let dim = SoapParameters.dimension SoapParameters.arise
-        { Classes = classes
-          MaterialTypes = classes |> Array.map (fun c -> lib.Prototypes |> List.tryFind (fun p -> p.Name = c) |> Option.map (fun p -> p.MaterialType) |> Option.defaultValue "")
-          Dimension = dim
-          X = ok |> Array.collect (fun (_, v) -> v |> Array.map float32)
-          Y = ok |> Array.map fst
-          Cutoff = Array.create ok.Length 4.0
-          Sigma = Array.create ok.Length 0.1
-          ExtrinsicScale = Array.create ok.Length 1.0
-          Version = Array.create ok.Length "defective" }
+        let levels = Array.ofList levels
+        let seedOf structure level r = seed + 7919 * ((structure * levels.Length + level) * realizations + r) + r
+        TrainingSet.defectiveSet classes lib levels realizations seedOf Environment.ProcessorCount (fun _ _ -> ()) CancellationToken.None
+        |> fst
 
     /// The ranking of the `top` candidates: (candidate, accuracy on the defective descriptors), most robust first.
     let rankRobust (top: int) (defective: TrainingSet) (candidates: TuningCandidate list) =

@@ -201,4 +201,47 @@ let tests =
                 let nt = tr |> Array.filter (fun r -> set.Y.[r] = c) |> Array.length
                 Expect.equal nt (int (Math.Round(0.8 * float n))) "stratified"
         }
+
+        test "the selection set holds every test structure at each defect level and realisation, reproducibly" {
+            let lib = tinyLibrary ()
+            let a, errors = TrainingSet.selectionSet lib 2 2 (fun _ _ -> ()) Threading.CancellationToken.None
+            Expect.isEmpty errors "no failures"
+            let structures = lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length)
+            Expect.equal a.Rows (structures * TrainingSet.selectionLevels.Length * 2) "structures × levels × realisations"
+            let perClass = lib.Prototypes |> List.map (fun p -> (TrainingSet.testStructures p).Length * TrainingSet.selectionLevels.Length * 2)
+            Expect.equal (a.Y |> Array.countBy id |> Array.map snd |> List.ofArray) perClass "labels follow the classes"
+            let b, _ = TrainingSet.selectionSet lib 2 1 (fun _ _ -> ()) Threading.CancellationToken.None
+            Expect.equal b.X a.X "same seeds, same descriptors (whatever the thread count)"
+            let row r = a.X.[r * a.Dimension .. (r + 1) * a.Dimension - 1]
+            Expect.isTrue (a.X |> Array.forall Single.IsFinite) "finite"
+            // realisations 0 and 1 of δ 0.6 % on the first structure are different random displacements
+            Expect.notEqual (row 2) (row 3) "two realisations differ"
+            for r in 0 .. a.Rows - 1 do
+                Expect.isGreaterThan (row r |> Array.sumBy (fun v -> v * v)) 0.5f "a normalised descriptor, not zero"
+        }
+
+        test "training with a checkpoint selection keeps the epoch with the best selection score" {
+            let set, _ = tinyModel.Force()
+            let lib = tinyLibrary ()
+            let defective, _ = TrainingSet.selectionSet lib 1 2 (fun _ _ -> ()) Threading.CancellationToken.None
+            let selection = { Defective = defective; PristineRows = TrainingSet.predictionSettingRows set }
+            Expect.equal selection.PristineRows.Length (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.structures p).Length)) "one pristine row per structure"
+            let tr, va = TrainingSet.split 3 0.8 set.Y
+            let options = { Training.ariseOptions with Hidden = [| 16 |]; MaxEpochs = 12; Patience = None; LearningRate = 1e-3; Seed = 3 }
+            let reports = ResizeArray()
+            let net, info = Training.trainSelecting options set tr va (Some selection) reports.Add Threading.CancellationToken.None
+            Expect.equal reports.Count 12 "every epoch reported"
+            let scoreOf (r: EpochReport) =
+                let p, d = r.Selection.Value
+                10.0 * p + r.ValidationAccuracy + d
+            let bests = reports |> Seq.filter (fun r -> r.IsBest) |> List.ofSeq
+            for (a, b) in List.pairwise bests do
+                Expect.isGreaterThanOrEqual (scoreOf b) (scoreOf a - 0.011) "each new best scores higher (up to the probability tie-break)"
+            let last = List.last bests
+            Expect.equal info.BestEpoch last.Epoch "the kept epoch is the last best"
+            let p, d = last.Selection.Value
+            Expect.floatClose Accuracy.high (Training.accuracy 1 net set selection.PristineRows) p "kept weights give the reported pristine accuracy"
+            Expect.floatClose Accuracy.high (Training.accuracy 1 net defective [| 0 .. defective.Rows - 1 |]) d "and the reported defective accuracy"
+            Expect.floatClose Accuracy.high (Training.accuracy 1 net set va) info.ValidationAccuracy "and the recorded validation accuracy"
+        }
     ]
