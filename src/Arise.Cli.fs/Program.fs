@@ -73,6 +73,12 @@ type ClassifyArgs =
             | Format _ -> Usage.format
             | Types _ -> Usage.types
 
+/// Which structures choose the kept epoch of `train`.
+type SelectionKind =
+    | Table1
+    | Paper
+    | Off
+
 /// Options of `train`.
 type TrainArgs =
     | [<Mandatory>] Prototypes of dir: string
@@ -82,6 +88,7 @@ type TrainArgs =
     | Seed of seed: int
     | Learning_Rate of rate: float
     | Batch_Size of n: int
+    | Selection of kind: SelectionKind
     | Selection_Realizations of n: int
 
     interface IArgParserTemplate with
@@ -94,8 +101,9 @@ type TrainArgs =
             | Seed _ -> "seed of the split, initial weights and dropout (default 42)."
             | Learning_Rate _ -> "Adam learning rate (default 5e-4; the paper used 2.16e-4)."
             | Batch_Size _ -> "batch size (default 64)."
-            | Selection_Realizations _ ->
-                "the kept epoch is chosen on the pristine structures and on this many random realisations of slightly defective ones (paper, Methods: δ 0.1, 0.6 %; η 1, 5 %; both), besides the validation split (default 2; 0 = validation accuracy only)."
+            | Selection _ ->
+                "which structures choose the kept epoch besides the validation split: table1 = the pristine structures and defective ones at all 20 defect levels of Table 1 (default; realisations apart from table1.fsx's); paper = pristine and the paper's six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
+            | Selection_Realizations _ -> "random realisations per test structure and defect level in the selection (default 1)."
 
 /// Options of `evaluate`.
 type EvaluateArgs =
@@ -410,11 +418,16 @@ let main argv =
                     BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize) }
             if options.MaxEpochs < 1 || options.BatchSize < 1 || not (options.LearningRate > 0.0) then
                 fail "--epochs, --batch-size and --learning-rate must be positive"
-            elif args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 2) < 0 then
-                fail "--selection-realizations must be ≥ 0"
+            elif args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 1) < 1 then
+                fail "--selection-realizations must be ≥ 1"
             else
-                TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options
-                    (args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 2))
+                let selection =
+                    match args.GetResult(TrainArgs.Selection, defaultValue = SelectionKind.Table1) with
+                    | SelectionKind.Table1 -> TrainCommand.TableLevels
+                    | SelectionKind.Paper -> TrainCommand.PaperLevels
+                    | SelectionKind.Off -> TrainCommand.NoSelection
+                TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options selection
+                    (args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 1))
         | Evaluate args ->
             match Models.load (args.TryGetResult EvaluateArgs.Model) with
             | Error e ->

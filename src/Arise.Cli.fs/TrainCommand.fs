@@ -41,13 +41,27 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
         eprintfn "warning: %s" e
     set, expected
 
-/// The checkpoint-selection structures (cached as FILE.selection.npz), with a progress bar; None when
-/// `realisations` is 0.
-let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (realisations: int) (cancel: CancellationToken) =
-    if realisations = 0 then None
+/// Which defective structures choose the kept epoch.
+type Selection =
+    /// Validation accuracy only.
+    | NoSelection
+    /// The paper's six low levels (δ < 1 %, η ≤ 5 %).
+    | PaperLevels
+    /// All 20 defect levels of Table 1 (realisations apart from scripts/table1.fsx's).
+    | TableLevels
+
+/// The checkpoint-selection structures (cached as FILE.selection-KIND-R.npz), with a progress bar; None for
+/// NoSelection.
+let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (kind: Selection) (realisations: int) (cancel: CancellationToken) =
+    let levels =
+        match kind with
+        | NoSelection -> [||]
+        | PaperLevels -> TrainingSet.selectionLevels
+        | TableLevels -> TrainingSet.tableLevels
+    if levels.Length = 0 || realisations = 0 then None
     else
-        let path = out + ".selection.npz"
-        let expected = realisations * TrainingSet.selectionLevels.Length * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
+        let path = sprintf "%s.selection-%s-%d.npz" out (if kind = PaperLevels then "paper" else "table1") realisations
+        let expected = realisations * levels.Length * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
         let cached =
             if File.Exists path then
                 match TrainingSet.load path with
@@ -64,9 +78,9 @@ let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (reali
                 AnsiConsole.Progress()
                     .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
                     .Start(fun ctx ->
-                        let n = expected / (realisations * TrainingSet.selectionLevels.Length)
+                        let n = expected / (realisations * levels.Length)
                         let task = ctx.AddTask(sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n), maxValue = float n)
-                        result <- Some(TrainingSet.selectionSet lib realisations Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
+                        result <- Some(TrainingSet.selectionSet lib levels realisations Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
                 let t, errors = result.Value
                 for e in errors do
                     eprintfn "warning: selection structure skipped: %s" e
@@ -74,8 +88,8 @@ let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (reali
                 t
         Some { Defective = defective; PristineRows = TrainingSet.predictionSettingRows set }
 
-/// Runs `train`; `selectionRealisations` > 0 chooses the kept epoch on pristine and defective structures too.
-let run (prototypes: string) (out: string) (options: TrainingOptions) (selectionRealisations: int) =
+/// Runs `train`; a selection other than NoSelection chooses the kept epoch on pristine and defective structures too.
+let run (prototypes: string) (out: string) (options: TrainingOptions) (selection: Selection) (selectionRealisations: int) =
     match loadLibrary prototypes with
     | Error e ->
         eprintfn "error: %s" e
@@ -93,7 +107,7 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) (selection
             1
         else
             let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
-            let selection = selectionSet lib set out selectionRealisations cts.Token
+            let selection = selectionSet lib set out selection selectionRealisations cts.Token
             printfn "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model" trainRows.Length validRows.Length options.Seed
             match selection with
             | Some s ->

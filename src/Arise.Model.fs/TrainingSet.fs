@@ -157,6 +157,12 @@ module TrainingSet =
     /// and the pairs (η, δ) = (1, 0.1) and (5, 0.6) %.
     let selectionLevels = [| 0.0, 0.001; 0.0, 0.006; 0.01, 0.0; 0.05, 0.0; 0.01, 0.001; 0.05, 0.006 |]
 
+    /// All 20 defect levels (η, δ) of the paper's Table 1, S2 and S3: δ 0.1–10 %, η 1–30 %, and the seven pairs.
+    let tableLevels =
+        [| for d in [ 0.001; 0.006; 0.01; 0.02; 0.04; 0.07; 0.10 ] -> 0.0, d
+           for e in [ 0.01; 0.05; 0.10; 0.20; 0.25; 0.30 ] -> e, 0.0
+           yield! [| 0.01, 0.001; 0.05, 0.006; 0.10, 0.01; 0.15, 0.02; 0.20, 0.04; 0.25, 0.07; 0.30, 0.10 |] |]
+
     /// Seed of one selection realisation. Different from scripts/table1.fsx's seeds, so that Table 1's realisations
     /// are never seen by the selection.
     let selectionSeed (structure: int) (level: int) (realisation: int) =
@@ -235,12 +241,12 @@ module TrainingSet =
           Version = ver },
         List.ofSeq errors
 
-    /// `defectiveSet` at `selectionLevels` for all classes of the library, seeded by `selectionSeed`: the structures
-    /// that choose the kept epoch of a training run.
-    let selectionSet (lib: PrototypeLibrary) (realisations: int) (threads: int) (progress: int -> int -> unit)
-                     (cancel: CancellationToken) : TrainingSet * string list =
+    /// `defectiveSet` at `levels` (e.g. `selectionLevels`) for all classes of the library, seeded by
+    /// `selectionSeed`: the structures that choose the kept epoch of a training run.
+    let selectionSet (lib: PrototypeLibrary) (levels: (float * float)[]) (realisations: int) (threads: int)
+                     (progress: int -> int -> unit) (cancel: CancellationToken) : TrainingSet * string list =
         let classes = lib.Prototypes |> List.map (fun p -> p.Name) |> Array.ofList
-        defectiveSet classes lib selectionLevels realisations selectionSeed threads progress cancel
+        defectiveSet classes lib levels realisations selectionSeed threads progress cancel
 
     /// Rows of `t` computed at the prediction setting (R_C = 4 d_NN, σ = 0.1 d_NN, extrinsic scale 1): one per
     /// pristine structure.

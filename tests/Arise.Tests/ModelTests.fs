@@ -204,13 +204,13 @@ let tests =
 
         test "the selection set holds every test structure at each defect level and realisation, reproducibly" {
             let lib = tinyLibrary ()
-            let a, errors = TrainingSet.selectionSet lib 2 2 (fun _ _ -> ()) Threading.CancellationToken.None
+            let a, errors = TrainingSet.selectionSet lib TrainingSet.selectionLevels 2 2 (fun _ _ -> ()) Threading.CancellationToken.None
             Expect.isEmpty errors "no failures"
             let structures = lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length)
             Expect.equal a.Rows (structures * TrainingSet.selectionLevels.Length * 2) "structures × levels × realisations"
             let perClass = lib.Prototypes |> List.map (fun p -> (TrainingSet.testStructures p).Length * TrainingSet.selectionLevels.Length * 2)
             Expect.equal (a.Y |> Array.countBy id |> Array.map snd |> List.ofArray) perClass "labels follow the classes"
-            let b, _ = TrainingSet.selectionSet lib 2 1 (fun _ _ -> ()) Threading.CancellationToken.None
+            let b, _ = TrainingSet.selectionSet lib TrainingSet.selectionLevels 2 1 (fun _ _ -> ()) Threading.CancellationToken.None
             Expect.equal b.X a.X "same seeds, same descriptors (whatever the thread count)"
             let row r = a.X.[r * a.Dimension .. (r + 1) * a.Dimension - 1]
             Expect.isTrue (a.X |> Array.forall Single.IsFinite) "finite"
@@ -223,7 +223,7 @@ let tests =
         test "training with a checkpoint selection keeps the epoch with the best selection score" {
             let set, _ = tinyModel.Force()
             let lib = tinyLibrary ()
-            let defective, _ = TrainingSet.selectionSet lib 1 2 (fun _ _ -> ()) Threading.CancellationToken.None
+            let defective, _ = TrainingSet.selectionSet lib TrainingSet.tableLevels 1 2 (fun _ _ -> ()) Threading.CancellationToken.None
             let selection = { Defective = defective; PristineRows = TrainingSet.predictionSettingRows set }
             Expect.equal selection.PristineRows.Length (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.structures p).Length)) "one pristine row per structure"
             let tr, va = TrainingSet.split 3 0.8 set.Y
