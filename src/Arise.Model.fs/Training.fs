@@ -88,15 +88,37 @@ module Training =
     /// Fraction of `rows` whose most probable class (dropout off) is the label.
     let accuracy (threads: int) (net: Network) (set: TrainingSet) (rows: int[]) = fst (evaluate threads net set rows)
 
+    /// Fraction of `rows` whose Monte Carlo dropout prediction (T = `samples`, seed 1, as `arise classify`) gives
+    /// the label a probability at least `margin` above every other class.
+    let confidentAccuracy (threads: int) (samples: int) (margin: float) (net: Network) (set: TrainingSet) (rows: int[]) =
+        if rows.Length = 0 then nan
+        else
+            let d = set.Dimension
+            let x = Array.zeroCreate (rows.Length * d)
+            rows |> Array.iteri (fun k r -> Array.blit set.X (r * d) x (k * d) d)
+            let preds = Prediction.monteCarlo threads 1 samples net x rows.Length
+            let mutable correct = 0
+            rows |> Array.iteri (fun k r ->
+                let p = preds.[k].Probabilities
+                let y = set.Y.[r]
+                let mutable ok = true
+                for j in 0 .. p.Length - 1 do
+                    if j <> y && p.[y] < p.[j] + margin then ok <- false
+                if ok then correct <- correct + 1)
+            float correct / float rows.Length
+
     /// The score that picks the kept epoch. Without a selection: the validation accuracy. With one: 10 × pristine
     /// accuracy + validation accuracy + defective accuracy + 0.01 × mean probability of the true class on the
     /// defective structures, so that a pristine miss outweighs any gain elsewhere and the probability term only
-    /// breaks ties. Also returns (pristine accuracy, defective accuracy).
+    /// breaks ties. A pristine structure counts as right when its MC-dropout prediction (T = 100) puts the true class
+    /// at least 0.05 above every other: near-ties (rhombohedral against hexagonal graphite at R_C = 4 d_NN) flip
+    /// between Monte Carlo runs, and the MC mean sits below the dropout-off probability. Defective structures are
+    /// judged with dropout off. Also returns (pristine accuracy, defective accuracy).
     let selectionScore (threads: int) (net: Network) (set: TrainingSet) (validAcc: float) (selection: CheckpointSelection option) =
         match selection with
         | None -> validAcc, None
         | Some sel ->
-            let pristine = accuracy threads net set sel.PristineRows
+            let pristine = confidentAccuracy threads 100 0.05 net set sel.PristineRows
             let defective, label = evaluate threads net sel.Defective [| 0 .. sel.Defective.Rows - 1 |]
             10.0 * pristine + validAcc + defective + 0.01 * label, Some(pristine, defective)
 
