@@ -99,7 +99,7 @@ type TrainArgs =
             | Epochs _ -> "maximum epochs (default 300)."
             | Patience _ -> "stop after this many epochs without a better score (validation, and selection structures; default 80; 0 = never)."
             | Seed _ -> "seed of the split, initial weights and dropout (default 42)."
-            | Learning_Rate _ -> "Adam learning rate (default 5e-4; the paper used 2.16e-4)."
+            | Learning_Rate _ -> "Adam learning rate (default 2.16e-4, the paper's)."
             | Batch_Size _ -> "batch size (default 64)."
             | Selection _ ->
                 "which structures choose the kept epoch besides the validation split: table1 = the pristine structures and defective ones at all 20 defect levels of Table 1 (default; realisations apart from table1.fsx's); paper = pristine and the paper's six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
