@@ -423,9 +423,9 @@ let main argv =
             else
                 let selection =
                     match args.GetResult(TrainArgs.Selection, defaultValue = SelectionKind.Table1) with
-                    | SelectionKind.Table1 -> TrainCommand.TableLevels
-                    | SelectionKind.Paper -> TrainCommand.PaperLevels
-                    | SelectionKind.Off -> TrainCommand.NoSelection
+                    | SelectionKind.Table1 -> Some("table1", Arise.Model.TrainingSet.tableLevels)
+                    | SelectionKind.Paper -> Some("paper", Arise.Model.TrainingSet.selectionLevels)
+                    | SelectionKind.Off -> Option.None
                 TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options selection
                     (args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 1))
         | Evaluate args ->

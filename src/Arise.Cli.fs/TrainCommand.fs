@@ -41,55 +41,40 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
         eprintfn "warning: %s" e
     set, expected
 
-/// Which defective structures choose the kept epoch.
-type Selection =
-    /// Validation accuracy only.
-    | NoSelection
-    /// The paper's six low levels (δ < 1 %, η ≤ 5 %).
-    | PaperLevels
-    /// All 20 defect levels of Table 1 (realisations apart from scripts/table1.fsx's).
-    | TableLevels
+/// The checkpoint-selection structures at `levels` (named `name`, e.g. "table1"; cached as
+/// FILE.selection-NAME-R.npz), with a progress bar.
+let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name: string, levels: (float * float)[]) (realisations: int) (cancel: CancellationToken) =
+    let path = sprintf "%s.selection-%s-%d.npz" out name realisations
+    let expected = realisations * levels.Length * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
+    let cached =
+        if File.Exists path then
+            match TrainingSet.load path with
+            | Ok t when t.Rows = expected && t.Classes = set.Classes -> Some t
+            | _ -> None
+        else None
+    let defective =
+        match cached with
+        | Some t ->
+            printfn "selection structures: %d read from %s" t.Rows path
+            t
+        | None ->
+            let mutable result = None
+            AnsiConsole.Progress()
+                .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
+                .Start(fun ctx ->
+                    let n = expected / (realisations * levels.Length)
+                    let task = ctx.AddTask(sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n), maxValue = float n)
+                    result <- Some(TrainingSet.selectionSet lib levels realisations Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
+            let t, errors = result.Value
+            for e in errors do
+                eprintfn "warning: selection structure skipped: %s" e
+            if errors.IsEmpty then TrainingSet.save path t
+            t
+    { Defective = defective; PristineRows = TrainingSet.predictionSettingRows set }
 
-/// The checkpoint-selection structures (cached as FILE.selection-KIND-R.npz), with a progress bar; None for
-/// NoSelection.
-let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (kind: Selection) (realisations: int) (cancel: CancellationToken) =
-    let levels =
-        match kind with
-        | NoSelection -> [||]
-        | PaperLevels -> TrainingSet.selectionLevels
-        | TableLevels -> TrainingSet.tableLevels
-    if levels.Length = 0 || realisations = 0 then None
-    else
-        let path = sprintf "%s.selection-%s-%d.npz" out (if kind = PaperLevels then "paper" else "table1") realisations
-        let expected = realisations * levels.Length * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
-        let cached =
-            if File.Exists path then
-                match TrainingSet.load path with
-                | Ok t when t.Rows = expected && t.Classes = set.Classes -> Some t
-                | _ -> None
-            else None
-        let defective =
-            match cached with
-            | Some t ->
-                printfn "selection structures: %d read from %s" t.Rows path
-                t
-            | None ->
-                let mutable result = None
-                AnsiConsole.Progress()
-                    .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
-                    .Start(fun ctx ->
-                        let n = expected / (realisations * levels.Length)
-                        let task = ctx.AddTask(sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n), maxValue = float n)
-                        result <- Some(TrainingSet.selectionSet lib levels realisations Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
-                let t, errors = result.Value
-                for e in errors do
-                    eprintfn "warning: selection structure skipped: %s" e
-                if errors.IsEmpty then TrainingSet.save path t
-                t
-        Some { Defective = defective; PristineRows = TrainingSet.predictionSettingRows set }
-
-/// Runs `train`; a selection other than NoSelection chooses the kept epoch on pristine and defective structures too.
-let run (prototypes: string) (out: string) (options: TrainingOptions) (selection: Selection) (selectionRealisations: int) =
+/// Runs `train`; with `selection` (a name and defect levels), the kept epoch is chosen on pristine and defective
+/// structures too.
+let run (prototypes: string) (out: string) (options: TrainingOptions) (selection: (string * (float * float)[]) option) (selectionRealisations: int) =
     match loadLibrary prototypes with
     | Error e ->
         eprintfn "error: %s" e
@@ -107,11 +92,11 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) (selection
             1
         else
             let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
-            let selection = selectionSet lib set out selection selectionRealisations cts.Token
+            let selection = selection |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations cts.Token)
             printfn "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model" trainRows.Length validRows.Length options.Seed
             match selection with
             | Some s ->
-                printfn "the kept epoch is chosen on validation accuracy, %d pristine and %d slightly defective structures (Training.selectionScore)" s.PristineRows.Length s.Defective.Rows
+                printfn "the kept epoch is chosen on validation accuracy, %d pristine and %d defective structures (Training.selectionScore)" s.PristineRows.Length s.Defective.Rows
             | None -> ()
             let net, info =
                 Engines.current.Train(options, set, trainRows, validRows, selection, (fun r ->

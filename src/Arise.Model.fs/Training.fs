@@ -23,8 +23,8 @@ type EpochReport =
       Loss: float
       TrainingAccuracy: float
       ValidationAccuracy: float
-      /// Accuracy on the pristine structures and on the defective selection structures (dropout off), when the
-      /// run selects on them.
+      /// Accuracy on the pristine structures (MC dropout, with a margin; see selectionScore) and on the defective
+      /// selection structures (dropout off), when the run selects on them.
       Selection: (float * float) option
       Seconds: float
       IsBest: bool }
@@ -37,7 +37,8 @@ type CheckpointSelection =
       /// Rows of the training set at the prediction setting: one per pristine structure.
       PristineRows: int[] }
 
-/// Training with Adam and softmax cross-entropy, keeping the weights with the best validation accuracy.
+/// Training with Adam and softmax cross-entropy, keeping the weights of the epoch with the best validation accuracy
+/// or, with a checkpoint selection, the best selection score.
 module Training =
     /// The paper's settings (256-512-256, dropout 3.17 %, Adam 2.16e-4, batch 64, up to 300 epochs); stops 80 epochs
     /// after the best score. Measured here on the 108 classes with the checkpoint selection on Table 1's defect
