@@ -66,14 +66,19 @@ module Training =
         sha.AppendData yb
         Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant()
 
+    /// The descriptors of `rows` of `set`, packed (rows × Dimension).
+    let private gather (set: TrainingSet) (rows: int[]) =
+        let d = set.Dimension
+        let x = Array.zeroCreate (rows.Length * d)
+        rows |> Array.iteri (fun k r -> Array.blit set.X (r * d) x (k * d) d)
+        x
+
     /// For `rows` of `set`, with dropout off: the fraction whose most probable class is the label, and the mean
     /// probability given to the label.
     let evaluate (threads: int) (net: Network) (set: TrainingSet) (rows: int[]) =
         if rows.Length = 0 then nan, nan
         else
-            let d = set.Dimension
-            let x = Array.zeroCreate (rows.Length * d)
-            rows |> Array.iteri (fun k r -> Array.blit set.X (r * d) x (k * d) d)
+            let x = gather set rows
             let p = Prediction.deterministic threads net x rows.Length
             let c = net.Architecture.Classes
             let mutable correct = 0
@@ -94,9 +99,7 @@ module Training =
     let confidentAccuracy (threads: int) (samples: int) (margin: float) (net: Network) (set: TrainingSet) (rows: int[]) =
         if rows.Length = 0 then nan
         else
-            let d = set.Dimension
-            let x = Array.zeroCreate (rows.Length * d)
-            rows |> Array.iteri (fun k r -> Array.blit set.X (r * d) x (k * d) d)
+            let x = gather set rows
             let preds = Prediction.monteCarlo threads 1 samples net x rows.Length
             let mutable correct = 0
             rows |> Array.iteri (fun k r ->
