@@ -90,6 +90,7 @@ type TrainArgs =
     | Batch_Size of n: int
     | Selection of kind: SelectionKind
     | Selection_Realizations of n: int
+    | Averaging of epochs: float
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -104,6 +105,7 @@ type TrainArgs =
             | Selection _ ->
                 "which structures choose the kept epoch besides the validation split: table1 = the pristine structures and defective ones at all 20 defect levels of Table 1 (default; realisations apart from table1.fsx's); paper = pristine and the paper's six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
             | Selection_Realizations _ -> "random realisations per test structure and defect level in the selection (default 1)."
+            | Averaging _ -> "judge and keep a moving average of the weights over about this many epochs instead of the raw weights (default 0 = off)."
 
 /// Options of `evaluate`.
 type EvaluateArgs =
@@ -415,9 +417,12 @@ let main argv =
                     Patience = (match args.GetResult(TrainArgs.Patience, defaultValue = 80) with 0 -> None | p -> Some p)
                     Seed = args.GetResult(TrainArgs.Seed, defaultValue = d.Seed)
                     LearningRate = args.GetResult(TrainArgs.Learning_Rate, defaultValue = d.LearningRate)
-                    BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize) }
+                    BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize)
+                    AveragingEpochs = args.GetResult(TrainArgs.Averaging, defaultValue = d.AveragingEpochs) }
             if options.MaxEpochs < 1 || options.BatchSize < 1 || not (options.LearningRate > 0.0) then
                 fail "--epochs, --batch-size and --learning-rate must be positive"
+            elif not (options.AveragingEpochs >= 0.0) then
+                fail (sprintf "--averaging must be ≥ 0 epochs (got %g)" options.AveragingEpochs)
             elif args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 1) < 1 then
                 fail "--selection-realizations must be ≥ 1"
             else

@@ -250,6 +250,16 @@ module Network =
             sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan l.Bias))
         Convert.ToHexString(sha.GetHashAndReset())
 
+    /// Moves every weight and bias of `average` a fraction `weight` (0–1) of the way towards `net`'s:
+    /// average ← average + weight·(net − average). One step of an exponential moving average of the weights.
+    let moveAverage (average: Network) (net: Network) (weight: float32) =
+        let blend (a: float32[]) (p: float32[]) =
+            for k in 0 .. a.Length - 1 do
+                a.[k] <- a.[k] + weight * (p.[k] - a.[k])
+        for i in 0 .. net.Layers.Length - 1 do
+            blend average.Layers.[i].Weights net.Layers.[i].Weights
+            blend average.Layers.[i].Bias net.Layers.[i].Bias
+
     /// Deep copy (for keeping the best weights).
     let copy (net: Network) =
         { net with Layers = net.Layers |> Array.map (fun l -> { l with Weights = Array.copy l.Weights; Bias = Array.copy l.Bias }) }

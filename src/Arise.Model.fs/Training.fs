@@ -14,6 +14,9 @@ type TrainingOptions =
       MaxEpochs: int
       /// Stop after this many epochs without a better validation accuracy (None: run all epochs).
       Patience: int option
+      /// When > 0, epochs are judged (and kept) on an exponential moving average of the weights over about this many
+      /// epochs, updated after every batch, instead of on the raw weights (Polyak averaging; 0 = off).
+      AveragingEpochs: float
       Seed: int
       Threads: int }
 
@@ -52,6 +55,7 @@ module Training =
           BatchSize = 64
           MaxEpochs = 300
           Patience = Some 80
+          AveragingEpochs = 0.0
           Seed = 42
           Threads = 1 }
 
@@ -127,7 +131,8 @@ module Training =
             10.0 * pristine + validAcc + defective + 0.01 * label, Some(pristine, defective)
 
     /// Trains on `trainRows`, validating on `validRows` after each epoch and keeping the weights of the epoch with
-    /// the best `selectionScore` (the validation accuracy when `selection` is None); `report` sees every epoch.
+    /// the best `selectionScore` (the validation accuracy when `selection` is None); `report` sees every epoch. With
+    /// AveragingEpochs > 0 the epochs are judged and kept on the moving average of the weights, not the raw ones.
     /// Stops at MaxEpochs, when patience (epochs without a better score) runs out, or when `cancel` fires (the best
     /// weights so far are returned).
     let trainSelecting (options: TrainingOptions) (set: TrainingSet) (trainRows: int[]) (validRows: int[])
@@ -148,6 +153,12 @@ module Training =
         let order = Array.copy trainRows
         let xb = Array.zeroCreate (bs * set.Dimension)
         let yb = Array.zeroCreate bs
+        // the moving average of the weights (Polyak), when asked for; its decay per batch follows from the horizon in
+        // epochs, warmed up as (1 + t)/(10 + t) so that the first batches do not drag the initial weights along
+        let averaged = if options.AveragingEpochs > 0.0 then Some(Network.copy net) else None
+        let batchesPerEpoch = float ((trainRows.Length + bs - 1) / bs)
+        let decay = 1.0 - 1.0 / max 1.0 (options.AveragingEpochs * batchesPerEpoch)
+        let mutable batches = 0
         let mutable best = Network.copy net
         let mutable bestAcc = -1.0
         let mutable bestScore = -infinity
@@ -175,16 +186,23 @@ module Training =
                     yb.[k] <- set.Y.[r]
                 let l, c = Network.gradients options.Threads ws net xb yb rows (Some rng)
                 Network.adamStep opt ws net
+                match averaged with
+                | Some avg ->
+                    batches <- batches + 1
+                    let b = min decay ((1.0 + float batches) / (10.0 + float batches))
+                    Network.moveAverage avg net (float32 (1.0 - b))
+                | None -> ()
                 loss <- loss + l
                 correct <- correct + c
                 start <- start + rows
             if not cancel.IsCancellationRequested then
                 let trainAcc = float correct / float order.Length
-                let validAcc = if validRows.Length > 0 then accuracy options.Threads net set validRows else trainAcc
-                let score, selected = selectionScore options.Threads net set validAcc selection
+                let judged = averaged |> Option.defaultValue net
+                let validAcc = if validRows.Length > 0 then accuracy options.Threads judged set validRows else trainAcc
+                let score, selected = selectionScore options.Threads judged set validAcc selection
                 let isBest = score > bestScore
                 if isBest then
-                    best <- Network.copy net
+                    best <- Network.copy judged
                     bestScore <- score
                     bestAcc <- validAcc
                     bestEpoch <- epoch

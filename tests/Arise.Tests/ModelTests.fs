@@ -244,4 +244,31 @@ let tests =
             Expect.floatClose Accuracy.high (Training.accuracy 1 net defective [| 0 .. defective.Rows - 1 |]) d "and the reported defective accuracy"
             Expect.floatClose Accuracy.high (Training.accuracy 1 net set va) info.ValidationAccuracy "and the recorded validation accuracy"
         }
+
+        test "a moving average of the weights moves each weight the given fraction towards the network's" {
+            let arch = { Inputs = 5; Hidden = [| 4 |]; Classes = 3; DropoutRate = 0.0 }
+            let a, n = Network.create 1 arch, Network.create 2 arch
+            let a0 = Network.copy a
+            Network.moveAverage a n 0.25f
+            for i in 0 .. a.Layers.Length - 1 do
+                for k in 0 .. a.Layers.[i].Weights.Length - 1 do
+                    let expected = a0.Layers.[i].Weights.[k] + 0.25f * (n.Layers.[i].Weights.[k] - a0.Layers.[i].Weights.[k])
+                    Expect.floatClose Accuracy.high (float a.Layers.[i].Weights.[k]) (float expected) "weight"
+            Network.moveAverage a n 1.0f
+            for i in 0 .. a.Layers.Length - 1 do
+                for k in 0 .. a.Layers.[i].Bias.Length - 1 do
+                    Expect.floatClose Accuracy.high (float a.Layers.[i].Bias.[k]) (float n.Layers.[i].Bias.[k]) "weight 1 reaches the network"
+        }
+
+        test "training with weight averaging keeps the averaged weights, which score the recorded validation accuracy" {
+            let set, _ = tinyModel.Force()
+            let tr, va = TrainingSet.split 3 0.8 set.Y
+            let options = { Training.ariseOptions with Hidden = [| 16 |]; MaxEpochs = 30; Patience = None; LearningRate = 3e-3; Seed = 3 }
+            let raw, _ = Training.train options set tr va ignore Threading.CancellationToken.None
+            let reports = ResizeArray()
+            let averaged, info = Training.train { options with AveragingEpochs = 2.0 } set tr va reports.Add Threading.CancellationToken.None
+            Expect.notEqual (Network.weightsHash averaged) (Network.weightsHash raw) "the kept weights are not the raw run's"
+            Expect.floatClose Accuracy.high (Training.accuracy 1 averaged set va) info.ValidationAccuracy "the kept (averaged) weights give the recorded validation accuracy"
+            Expect.isGreaterThan info.ValidationAccuracy (Training.accuracy 1 raw set va - 0.05) "and the averaged network has learned the classes as well as the raw one"
+        }
     ]
