@@ -98,6 +98,8 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) (selection
             | Some s ->
                 printfn "the kept epoch is chosen on validation accuracy, %d pristine and %d defective structures (Training.selectionScore)" s.PristineRows.Length s.Defective.Rows
             | None -> ()
+            if options.AveragingEpochs > 0.0 then
+                printfn "epochs are judged and kept on a moving average of the weights over about %g epochs" options.AveragingEpochs
             let net, info =
                 Engines.current.Train(options, set, trainRows, validRows, selection, (fun r ->
                     let sel = match r.Selection with Some(p, d) -> sprintf "  pristine %.4f  defective %.4f" p d | None -> ""

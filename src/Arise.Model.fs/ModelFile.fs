@@ -31,6 +31,9 @@ type TrainingInfo =
       ValidationAccuracy: float
       LearningRate: float
       BatchSize: int
+      /// Horizon (epochs) of the moving average of the weights the kept epoch was judged on; 0 = raw weights (also
+      /// what files written before this field read as).
+      AveragingEpochs: float
       WallSeconds: float
       Created: string }
 

@@ -231,6 +231,7 @@ module Training =
           ValidationAccuracy = bestAcc
           LearningRate = options.LearningRate
           BatchSize = options.BatchSize
+          AveragingEpochs = options.AveragingEpochs
           WallSeconds = clock.Elapsed.TotalSeconds
           Created = DateTime.UtcNow.ToString("o") }
 

@@ -165,6 +165,17 @@ let tests =
                 wrongVersion.[8] <- 99uy
                 Expect.stringContains (ModelFile.ofBytes "m" wrongVersion |> err "version") "version 99" "version named"
                 Expect.stringContains (ModelFile.ofBytes "m" "hello"B |> err "junk") "not an Arise model" "junk"
+                // a file written before TrainingInfo.AveragingEpochs existed: the same bytes without that JSON field
+                let jsonLength = BitConverter.ToInt32(bytes, 12)
+                let json = Text.Encoding.UTF8.GetString(bytes, 16, jsonLength)
+                let older = Text.RegularExpressions.Regex.Replace(json, "\\s*\"AveragingEpochs\":\\s*[-0-9.eE+]+,", "")
+                Expect.notEqual older json "the field was there to remove"
+                let olderJson = Text.Encoding.UTF8.GetBytes older
+                let body =
+                    Array.concat [ bytes.[.. 11]; BitConverter.GetBytes olderJson.Length; olderJson; bytes.[16 + jsonLength .. bytes.Length - 33] ]
+                let old = ModelFile.ofBytes "old" (Array.append body (Security.Cryptography.SHA256.HashData body)) |> ok "older file"
+                Expect.equal old.Metadata.Training.AveragingEpochs 0.0 "an older file reads as raw weights"
+                Expect.equal (Network.weightsHash old.Network) (Network.weightsHash model.Network) "same weights"
             finally
                 if File.Exists path then File.Delete path
         }
