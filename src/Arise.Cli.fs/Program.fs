@@ -79,6 +79,11 @@ type SelectionKind =
     | Paper
     | Off
 
+/// How the defective selection structures count in the score of an epoch.
+type SelectionScoreKind =
+    | Pooled
+    | Per_Level
+
 /// Options of `train`.
 type TrainArgs =
     | [<Mandatory>] Prototypes of dir: string
@@ -90,6 +95,7 @@ type TrainArgs =
     | Batch_Size of n: int
     | Selection of kind: SelectionKind
     | Selection_Realizations of n: int
+    | Selection_Score of how: SelectionScoreKind
     | Averaging of epochs: float
 
     interface IArgParserTemplate with
@@ -105,6 +111,8 @@ type TrainArgs =
             | Selection _ ->
                 "which structures choose the kept epoch besides the validation split: table1 = the pristine structures and defective ones at all 20 defect levels of Table 1 (default; realisations apart from table1.fsx's); paper = pristine and the paper's six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
             | Selection_Realizations _ -> "random realisations per test structure and defect level in the selection (default 1)."
+            | Selection_Score _ ->
+                "how the defective selection structures count: per-level = mean over the defect levels of −ln(error rate), so halving the misses at any level counts the same; pooled = accuracy over all of them, dominated by the large displacements (default)."
             | Averaging _ -> "judge and keep a moving average of the weights over about this many epochs instead of the raw weights (default 0 = off)."
 
 /// Options of `evaluate`.
@@ -433,6 +441,9 @@ let main argv =
                     | SelectionKind.Off -> Option.None
                 TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options selection
                     (args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 1))
+                    (match args.GetResult(TrainArgs.Selection_Score, defaultValue = SelectionScoreKind.Pooled) with
+                     | SelectionScoreKind.Pooled -> Arise.Model.DefectScore.Pooled
+                     | SelectionScoreKind.Per_Level -> Arise.Model.DefectScore.PerLevel)
         | Evaluate args ->
             match Models.load (args.TryGetResult EvaluateArgs.Model) with
             | Error e ->

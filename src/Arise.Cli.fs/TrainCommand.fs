@@ -43,7 +43,7 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
 
 /// The checkpoint-selection structures at `levels` (named `name`, e.g. "table1"; cached as
 /// FILE.selection-NAME-R.npz), with a progress bar.
-let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name: string, levels: (float * float)[]) (realisations: int) (cancel: CancellationToken) =
+let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name: string, levels: (float * float)[]) (realisations: int) (score: DefectScore) (cancel: CancellationToken) =
     let path = sprintf "%s.selection-%s-%d.npz" out name realisations
     let expected = realisations * levels.Length * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
     let cached =
@@ -70,11 +70,14 @@ let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name:
                 eprintfn "warning: selection structure skipped: %s" e
             if errors.IsEmpty then TrainingSet.save path t
             t
-    { Defective = defective; PristineRows = TrainingSet.predictionSettingRows set }
+    { Defective = defective
+      Level = TrainingSet.selectionLevelOfRows levels.Length realisations defective.Rows
+      Score = score
+      PristineRows = TrainingSet.predictionSettingRows set }
 
 /// Runs `train`; with `selection` (a name and defect levels), the kept epoch is chosen on pristine and defective
-/// structures too.
-let run (prototypes: string) (out: string) (options: TrainingOptions) (selection: (string * (float * float)[]) option) (selectionRealisations: int) =
+/// structures too, the defective ones counted as `score` says.
+let run (prototypes: string) (out: string) (options: TrainingOptions) (selection: (string * (float * float)[]) option) (selectionRealisations: int) (score: DefectScore) =
     match loadLibrary prototypes with
     | Error e ->
         eprintfn "error: %s" e
@@ -92,11 +95,12 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) (selection
             1
         else
             let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
-            let selection = selection |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations cts.Token)
+            let selection = selection |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations score cts.Token)
             printfn "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model" trainRows.Length validRows.Length options.Seed
             match selection with
             | Some s ->
-                printfn "the kept epoch is chosen on validation accuracy, %d pristine and %d defective structures (Training.selectionScore)" s.PristineRows.Length s.Defective.Rows
+                let how = match s.Score with Pooled -> "pooled accuracy" | PerLevel -> "per-level error rates"
+                printfn "the kept epoch is chosen on validation accuracy, %d pristine and %d defective structures (%s; Training.selectionScore)" s.PristineRows.Length s.Defective.Rows how
             | None -> ()
             if options.AveragingEpochs > 0.0 then
                 printfn "epochs are judged and kept on a moving average of the weights over about %g epochs" options.AveragingEpochs

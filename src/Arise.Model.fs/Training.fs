@@ -32,11 +32,23 @@ type EpochReport =
       Seconds: float
       IsBest: bool }
 
+/// How the defective structures of a checkpoint selection are scored.
+type DefectScore =
+    /// Accuracy over all defective structures together: the levels with most misses (large displacements) dominate.
+    | Pooled
+    /// Mean over the defect levels of −ln(error rate) (misses add-one smoothed): halving the errors at any level counts
+    /// the same, whether 4 → 2 misses at 20 % vacancies or 60 → 30 at 10 % displacements.
+    | PerLevel
+
 /// Structures that, besides the validation split, choose which epoch's weights are kept (the paper's Methods:
 /// candidate models are ranked on pristine and slightly defective structures at the prediction setting).
 type CheckpointSelection =
     { /// Descriptors of defective structures at the prediction setting (TrainingSet.selectionSet).
       Defective: TrainingSet
+      /// Defect level (index into the selection's levels) of each defective row (TrainingSet.selectionLevelOfRows).
+      Level: int[]
+      /// How the defective structures count in the score.
+      Score: DefectScore
       /// Rows of the training set at the prediction setting: one per pristine structure.
       PristineRows: int[] }
 
@@ -115,10 +127,44 @@ module Training =
                 if ok then correct <- correct + 1)
             float correct / float rows.Length
 
+    /// The per-level defect term of the selection score: the mean over levels of −ln((misses + 1) / (structures + 1)),
+    /// divided by 10 so that one pristine miss (10/396 of the score) still outweighs any gain here. `misses` and
+    /// `structures` are per level.
+    let perLevelTerm (misses: int[]) (structures: int[]) =
+        if misses.Length = 0 then 0.0
+        else
+            Array.map2 (fun m n -> -Math.Log((float m + 1.0) / (float n + 1.0))) misses structures
+            |> Array.average
+            |> fun v -> v / 10.0
+
+    /// Misses per defect level of `net` (dropout off) on the selection's defective structures, with the number of
+    /// structures per level; and the mean probability given to the label.
+    let levelMisses (threads: int) (net: Network) (sel: CheckpointSelection) =
+        let set = sel.Defective
+        let rows = [| 0 .. set.Rows - 1 |]
+        let levels = if sel.Level.Length = 0 then 1 else (Array.max sel.Level + 1)
+        let misses = Array.zeroCreate levels
+        let sizes = Array.zeroCreate levels
+        if rows.Length = 0 then misses, sizes, nan
+        else
+            let x = gather set rows
+            let p = Prediction.deterministic threads net x rows.Length
+            let c = net.Architecture.Classes
+            let mutable labelProbability = 0.0
+            for r in rows do
+                let mutable best = 0
+                for j in 1 .. c - 1 do
+                    if p.[r * c + j] > p.[r * c + best] then best <- j
+                let l = if sel.Level.Length = 0 then 0 else sel.Level.[r]
+                sizes.[l] <- sizes.[l] + 1
+                if best <> set.Y.[r] then misses.[l] <- misses.[l] + 1
+                labelProbability <- labelProbability + float p.[r * c + set.Y.[r]]
+            misses, sizes, labelProbability / float rows.Length
+
     /// The score that picks the kept epoch. Without a selection: the validation accuracy. With one: 10 × pristine
-    /// accuracy + validation accuracy + defective accuracy + 0.01 × mean probability of the true class on the
+    /// accuracy + validation accuracy + the defect term + 0.01 × mean probability of the true class on the
     /// defective structures, so that a pristine miss outweighs any gain elsewhere and the probability term only
-    /// breaks ties. A pristine structure counts as right when its MC-dropout prediction (T = 100) puts the true class
+    /// breaks ties. The defect term is the defective accuracy (Pooled) or `perLevelTerm` (PerLevel). A pristine structure counts as right when its MC-dropout prediction (T = 100) puts the true class
     /// at least 0.05 above every other: near-ties (rhombohedral against hexagonal graphite at R_C = 4 d_NN) flip
     /// between Monte Carlo runs, and the MC mean sits below the dropout-off probability. Defective structures are
     /// judged with dropout off. Also returns (pristine accuracy, defective accuracy).
@@ -127,8 +173,13 @@ module Training =
         | None -> validAcc, None
         | Some sel ->
             let pristine = confidentAccuracy threads 100 0.05 net set sel.PristineRows
-            let defective, label = evaluate threads net sel.Defective [| 0 .. sel.Defective.Rows - 1 |]
-            10.0 * pristine + validAcc + defective + 0.01 * label, Some(pristine, defective)
+            let misses, sizes, label = levelMisses threads net sel
+            let defective = 1.0 - float (Array.sum misses) / float (max 1 (Array.sum sizes))
+            let term =
+                match sel.Score with
+                | Pooled -> defective
+                | PerLevel -> perLevelTerm misses sizes
+            10.0 * pristine + validAcc + term + 0.01 * label, Some(pristine, defective)
 
     /// Trains on `trainRows`, validating on `validRows` after each epoch and keeping the weights of the epoch with
     /// the best `selectionScore` (the validation accuracy when `selection` is None); `report` sees every epoch. With

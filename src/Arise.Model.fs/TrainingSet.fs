@@ -248,6 +248,11 @@ module TrainingSet =
         let classes = lib.Prototypes |> List.map (fun p -> p.Name) |> Array.ofList
         defectiveSet classes lib levels realisations selectionSeed threads progress cancel
 
+    /// The defect level (index into `levels`) of each row of a set made by `defectiveSet`/`selectionSet` with
+    /// `levelCount` levels and `realisations` realisations: rows run structure by structure, level by level.
+    let selectionLevelOfRows (levelCount: int) (realisations: int) (rows: int) =
+        Array.init rows (fun r -> (r % (levelCount * realisations)) / realisations)
+
     /// Rows of `t` computed at the prediction setting (R_C = 4 d_NN, σ = 0.1 d_NN, extrinsic scale 1): one per
     /// pristine structure.
     let predictionSettingRows (t: TrainingSet) =

@@ -235,7 +235,11 @@ let tests =
             let set, _ = tinyModel.Force()
             let lib = tinyLibrary ()
             let defective, _ = TrainingSet.selectionSet lib TrainingSet.tableLevels 1 2 (fun _ _ -> ()) Threading.CancellationToken.None
-            let selection = { Defective = defective; PristineRows = TrainingSet.predictionSettingRows set }
+            let selection =
+                { Defective = defective
+                  Level = TrainingSet.selectionLevelOfRows TrainingSet.tableLevels.Length 1 defective.Rows
+                  Score = Pooled
+                  PristineRows = TrainingSet.predictionSettingRows set }
             Expect.equal selection.PristineRows.Length (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.structures p).Length)) "one pristine row per structure"
             let tr, va = TrainingSet.split 3 0.8 set.Y
             let options = { Training.ariseOptions with Hidden = [| 16 |]; MaxEpochs = 12; Patience = None; LearningRate = 1e-3; Seed = 3 }
@@ -254,6 +258,41 @@ let tests =
             Expect.floatClose Accuracy.high (Training.confidentAccuracy 1 100 0.05 net set selection.PristineRows) p "kept weights give the reported pristine accuracy"
             Expect.floatClose Accuracy.high (Training.accuracy 1 net defective [| 0 .. defective.Rows - 1 |]) d "and the reported defective accuracy"
             Expect.floatClose Accuracy.high (Training.accuracy 1 net set va) info.ValidationAccuracy "and the recorded validation accuracy"
+        }
+
+        test "the per-level selection term counts halving the errors the same at every level" {
+            let n = [| 1000; 1000; 1000 |]
+            let base' = Training.perLevelTerm [| 3; 59; 0 |] n
+            let fewerVacancyMisses = Training.perLevelTerm [| 1; 59; 0 |] n // 4 → 2 (add-one smoothed)
+            let fewerDisplacementMisses = Training.perLevelTerm [| 3; 29; 0 |] n // 60 → 30
+            Expect.floatClose Accuracy.high (fewerVacancyMisses - base') (fewerDisplacementMisses - base') "same gain"
+            Expect.floatClose Accuracy.high (fewerVacancyMisses - base') (log 2.0 / 30.0) "ln 2 / (10 × levels)"
+            Expect.isGreaterThan (Training.perLevelTerm [| 0; 0; 0 |] n) fewerVacancyMisses "no misses scores highest"
+            Expect.floatClose Accuracy.high (Training.perLevelTerm [| 0; 0; 0 |] n) (log 1001.0 / 10.0) "ln(n + 1) / 10 when perfect"
+            // one pristine miss of 396 (10/396 of the score) outweighs a level going from all wrong to all right
+            Expect.isLessThan (Training.perLevelTerm [| 0; 0; 0 |] n - Training.perLevelTerm [| 1000; 0; 0 |] n) (10.0 / 396.0 * 20.0) "bounded"
+        }
+
+        test "misses per selection level add up to the pooled defective accuracy" {
+            let set, _ = tinyModel.Force()
+            let lib = tinyLibrary ()
+            let defective, _ = TrainingSet.selectionSet lib TrainingSet.tableLevels 1 2 (fun _ _ -> ()) Threading.CancellationToken.None
+            let net = Network.create 5 { Inputs = set.Dimension; Hidden = [| 8 |]; Classes = set.Classes.Length; DropoutRate = 0.0 }
+            let sel =
+                { Defective = defective
+                  Level = TrainingSet.selectionLevelOfRows TrainingSet.tableLevels.Length 1 defective.Rows
+                  Score = PerLevel
+                  PristineRows = [||] }
+            let misses, sizes, _ = Training.levelMisses 1 net sel
+            Expect.equal misses.Length TrainingSet.tableLevels.Length "one count per level"
+            let perLevel = defective.Rows / TrainingSet.tableLevels.Length
+            Expect.equal sizes (Array.create TrainingSet.tableLevels.Length perLevel) "every level holds each test structure once"
+            // the level of a row, read back from the version label the set gives it
+            for r in 0 .. defective.Rows - 1 do
+                let eta, delta = TrainingSet.tableLevels.[sel.Level.[r]]
+                Expect.stringContains defective.Version.[r] (sprintf "eta %g delta %g" (100.0 * eta) (100.0 * delta)) "level of the row"
+            let acc = Training.accuracy 1 net defective [| 0 .. defective.Rows - 1 |]
+            Expect.floatClose Accuracy.high (1.0 - float (Array.sum misses) / float defective.Rows) acc "pooled accuracy"
         }
 
         test "a moving average of the weights moves each weight the given fraction towards the network's" {
