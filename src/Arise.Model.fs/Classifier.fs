@@ -41,29 +41,37 @@ module Classifier =
         Engines.current.MonteCarlo(threads, seed, samples, m.Network, x, count)
         |> Array.map (fun p -> { Prediction = p; Ranked = rank p })
 
+    /// The model's descriptor of one structure (Inputs numbers), or why there is none: a lone atom, a failed
+    /// descriptor, or one that is zero because no atom has a neighbour within the cutoff.
+    let describeWith (calc: SoapCalculator) (options: DescriptorOptions) (s: Structure) : Result<float32[], string> =
+        if Structure.count s < 2 && not (Structure.isPeriodic s) then Error "a single atom has no neighbours: nothing to classify"
+        else
+            let d =
+                try AriseDescriptor.computeWith calc options s
+                with ex -> Error(sprintf "descriptor failed: %s" ex.Message)
+            match d with
+            | Error e -> Error e
+            | Ok d when d.Vector |> Array.forall (fun v -> v = 0.0) ->
+                Error "the descriptor is zero (no atom has a neighbour within the cutoff): nothing to classify"
+            | Ok d -> Ok(d.Vector |> Array.map float32)
+
+    /// The descriptor options and SOAP calculator of a model (Error when its settings are unusable).
+    let calculator (m: Model) : Result<DescriptorOptions * SoapCalculator, string> =
+        descriptorOptions m |> Result.bind (fun o -> Soap.create o.Soap |> Result.map (fun c -> o, c))
+
     /// Classifies structures: each gets its descriptor (or an error), then one batched MC prediction for all.
     let classify (threads: int) (seed: int) (samples: int) (m: Model) (structures: Structure[]) : Result<Classification, string>[] =
-        match descriptorOptions m |> Result.bind (fun o -> Soap.create o.Soap |> Result.map (fun c -> o, c)) with
+        match calculator m with
         | Error e -> structures |> Array.map (fun _ -> Error e)
         | Ok(options, calc) ->
-            let descriptors =
-                structures
-                |> Array.map (fun s ->
-                    if Structure.count s < 2 && not (Structure.isPeriodic s) then Error "a single atom has no neighbours: nothing to classify"
-                    else
-                        try AriseDescriptor.computeWith calc options s
-                        with ex -> Error(sprintf "descriptor failed: %s" ex.Message))
+            let descriptors = structures |> Array.map (describeWith calc options)
             let ok = descriptors |> Array.indexed |> Array.choose (fun (i, d) -> match d with Ok d -> Some(i, d) | Error _ -> None)
             let dim = m.Network.Architecture.Inputs
             let x = Array.zeroCreate (ok.Length * dim)
-            ok |> Array.iteri (fun k (_, d) ->
-                for j in 0 .. dim - 1 do
-                    x.[k * dim + j] <- float32 d.Vector.[j])
+            ok |> Array.iteri (fun k (_, d) -> Array.blit d 0 x (k * dim) dim)
             let preds = if ok.Length > 0 then classifyDescriptors threads seed samples m x ok.Length else [||]
             let byIndex = Array.zip (ok |> Array.map fst) preds |> Map.ofArray
             descriptors |> Array.mapi (fun i d ->
                 match d with
                 | Error e -> Error e
-                | Ok dd when dd.Vector |> Array.forall (fun v -> v = 0.0) ->
-                    Error "the descriptor is zero (no atom has a neighbour within the cutoff): nothing to classify"
                 | Ok _ -> Ok byIndex.[i])
