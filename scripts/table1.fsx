@@ -127,9 +127,7 @@ let columnDescriptors (name: string) (eta: float) (delta: float) (reps: int) : f
             let k, r = row / reps, row % reps
             let _, _, s = structures.[k]
             let seed = 1_000_003 * (k + 1) + 7919 * r + columnSeed name
-            let s1 = if eta > 0.0 then Defects.removeFraction seed eta s else s
-            let s2 = if delta > 0.0 then Defects.displaceRelative (seed + 1) delta dnnOf.[k] s1 else s1
-            match Classifier.describeWith calc options s2 with
+            match Classifier.describeWith calc options (Defects.tableLevel seed eta delta dnnOf.[k] s) with
             | Ok d -> Array.blit d 0 x (row * dim) dim
             | Error e -> errors.[row] <- e
             let f = Threading.Interlocked.Increment finished
@@ -147,7 +145,8 @@ let results =
           if todo.Length > 0 then
               let x, errors = columnDescriptors name eta delta reps
               // MC dropout in chunks of 2,048 descriptors (seed 1 per chunk), each chunk logged as it finishes
-              for chunk in Array.chunkBySize 2048 (todo |> Array.filter (fun row -> errors.[row] = "")) do
+              let described, failed = todo |> Array.partition (fun row -> errors.[row] = "")
+              for chunk in Array.chunkBySize 2048 described do
                   let xs = Array.zeroCreate (chunk.Length * dim)
                   chunk |> Array.iteri (fun i row -> Array.blit x (row * dim) xs (i * dim) dim)
                   let preds = Classifier.classifyDescriptors Environment.ProcessorCount 1 samples model xs chunk.Length
@@ -159,7 +158,7 @@ let results =
                       log.WriteLine(sprintf "%s,%d,%d,%d" name k r (if ok then 1 else 0)))
                   log.Flush()
               // a structure without a descriptor (every atom removed, say) counts as wrong
-              for row in todo |> Array.filter (fun row -> errors.[row] <> "") do
+              for row in failed do
                   let k, r = row / reps, row % reps
                   done'.[key k r] <- false
                   log.WriteLine(sprintf "%s,%d,%d,0" name k r)

@@ -92,8 +92,7 @@ let run (prototypes: string) (methods: string list) (levelNames: string list) (r
                     jobs |> Array.map (fun (k, r) ->
                         let _, s, _ = structures.[k]
                         let seed = 1_000_003 * (k + 1) + 7919 * r + (level.Name |> Seq.sumBy int)
-                        let s1 = if level.Eta > 0.0 then Defects.removeFraction seed level.Eta s else s
-                        if level.Delta > 0.0 then Defects.displaceRelative (seed + 1) level.Delta dnn.[k] s1 else s1)
+                        Defects.tableLevel seed level.Eta level.Delta dnn.[k] s)
                 let row name = rows.[level.Name].[name]
                 let lockObj = obj ()
                 let count (r: Row) designed atoms atomsCorrect structureCorrect =

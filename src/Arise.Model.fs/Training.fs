@@ -89,23 +89,25 @@ module Training =
         rows |> Array.iteri (fun k r -> Array.blit set.X (r * d) x (k * d) d)
         x
 
+    /// For each of `rows` of `set`, with dropout off: whether the most probable class is the label, and the
+    /// probability given to the label.
+    let private labelHits (threads: int) (net: Network) (set: TrainingSet) (rows: int[]) =
+        let p = Prediction.deterministic threads net (gather set rows) rows.Length
+        let c = net.Architecture.Classes
+        rows |> Array.mapi (fun k r ->
+            let mutable best = 0
+            for j in 1 .. c - 1 do
+                if p.[k * c + j] > p.[k * c + best] then best <- j
+            best = set.Y.[r], float p.[k * c + set.Y.[r]])
+
     /// For `rows` of `set`, with dropout off: the fraction whose most probable class is the label, and the mean
     /// probability given to the label.
     let evaluate (threads: int) (net: Network) (set: TrainingSet) (rows: int[]) =
         if rows.Length = 0 then nan, nan
         else
-            let x = gather set rows
-            let p = Prediction.deterministic threads net x rows.Length
-            let c = net.Architecture.Classes
-            let mutable correct = 0
-            let mutable labelProbability = 0.0
-            rows |> Array.iteri (fun k r ->
-                let mutable best = 0
-                for j in 1 .. c - 1 do
-                    if p.[k * c + j] > p.[k * c + best] then best <- j
-                if best = set.Y.[r] then correct <- correct + 1
-                labelProbability <- labelProbability + float p.[k * c + set.Y.[r]])
-            float correct / float rows.Length, labelProbability / float rows.Length
+            let hits = labelHits threads net set rows
+            let correct = hits |> Array.filter fst |> Array.length
+            float correct / float rows.Length, Array.averageBy snd hits
 
     /// Fraction of `rows` whose most probable class (dropout off) is the label.
     let accuracy (threads: int) (net: Network) (set: TrainingSet) (rows: int[]) = fst (evaluate threads net set rows)
@@ -140,32 +142,25 @@ module Training =
     /// Misses per defect level of `net` (dropout off) on the selection's defective structures, with the number of
     /// structures per level; and the mean probability given to the label.
     let levelMisses (threads: int) (net: Network) (sel: CheckpointSelection) =
-        let set = sel.Defective
-        let rows = [| 0 .. set.Rows - 1 |]
-        let levels = if sel.Level.Length = 0 then 1 else (Array.max sel.Level + 1)
+        let rows = [| 0 .. sel.Defective.Rows - 1 |]
+        let levels = if rows.Length = 0 then 0 else Array.max sel.Level + 1
         let misses = Array.zeroCreate levels
         let sizes = Array.zeroCreate levels
         if rows.Length = 0 then misses, sizes, nan
         else
-            let x = gather set rows
-            let p = Prediction.deterministic threads net x rows.Length
-            let c = net.Architecture.Classes
-            let mutable labelProbability = 0.0
+            let hits = labelHits threads net sel.Defective rows
             for r in rows do
-                let mutable best = 0
-                for j in 1 .. c - 1 do
-                    if p.[r * c + j] > p.[r * c + best] then best <- j
-                let l = if sel.Level.Length = 0 then 0 else sel.Level.[r]
+                let l = sel.Level.[r]
                 sizes.[l] <- sizes.[l] + 1
-                if best <> set.Y.[r] then misses.[l] <- misses.[l] + 1
-                labelProbability <- labelProbability + float p.[r * c + set.Y.[r]]
-            misses, sizes, labelProbability / float rows.Length
+                if not (fst hits.[r]) then misses.[l] <- misses.[l] + 1
+            misses, sizes, Array.averageBy snd hits
 
     /// The score that picks the kept epoch. Without a selection: the validation accuracy. With one: 10 × pristine
     /// accuracy + validation accuracy + the defect term + 0.01 × mean probability of the true class on the
     /// defective structures, so that a pristine miss outweighs any gain elsewhere and the probability term only
-    /// breaks ties. The defect term is the defective accuracy (Pooled) or `perLevelTerm` (PerLevel). A pristine structure counts as right when its MC-dropout prediction (T = 100) puts the true class
-    /// at least 0.05 above every other: near-ties (rhombohedral against hexagonal graphite at R_C = 4 d_NN) flip
+    /// breaks ties. The defect term is the defective accuracy (Pooled) or `perLevelTerm` (PerLevel). A pristine
+    /// structure counts as right when its MC-dropout prediction (T = 100) puts the true class at least 0.05 above
+    /// every other: near-ties (rhombohedral against hexagonal graphite at R_C = 4 d_NN) flip
     /// between Monte Carlo runs, and the MC mean sits below the dropout-off probability. Defective structures are
     /// judged with dropout off. Also returns (pristine accuracy, defective accuracy).
     let selectionScore (threads: int) (net: Network) (set: TrainingSet) (validAcc: float) (selection: CheckpointSelection option) =

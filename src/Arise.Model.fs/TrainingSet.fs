@@ -199,8 +199,7 @@ module TrainingSet =
                 for r in 0 .. realisations - 1 do
                     if failed.IsNone then
                         let seed = seedOf k level r
-                        let s1 = if eta > 0.0 then Defects.removeFraction seed eta s else s
-                        let s2 = if delta > 0.0 then Defects.displaceRelative (seed + 1) delta dnn s1 else s1
+                        let s2 = Defects.tableLevel seed eta delta dnn s
                         let cells = CellList.build s2
                         match AriseDescriptor.pairDnnsWith cells DnnMethod.AriseHistogram s2 with
                         | Error e -> failed <- Some e

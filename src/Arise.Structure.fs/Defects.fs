@@ -35,3 +35,10 @@ let removeFraction (seed: int) (eta: float) (s: Structure) : Structure =
 /// Vacancies (fraction η) then displacements (δ·d_NN), with independent streams derived from one seed.
 let combined (seed: int) (eta: float) (delta: float) (dnn: float) (s: Structure) =
     s |> removeFraction seed eta |> displaceRelative (seed * 7919 + 1) delta dnn
+
+/// The defects of the Table 1 protocol (scripts/table1.fsx, arise benchmark, the training selection set): a fraction
+/// η of the atoms removed (seeded by `seed`) when η > 0, then displacements of up to δ·d_NN (seeded by seed + 1) when
+/// δ > 0.
+let tableLevel (seed: int) (eta: float) (delta: float) (dnn: float) (s: Structure) =
+    let s1 = if eta > 0.0 then removeFraction seed eta s else s
+    if delta > 0.0 then displaceRelative (seed + 1) delta dnn s1 else s1
