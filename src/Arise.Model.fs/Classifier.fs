@@ -19,6 +19,7 @@ module Classifier =
             match d.Dnn with
             | "arise" -> Ok DnnMethod.AriseHistogram
             | "clean" -> Ok DnnMethod.MostCommon
+            | "arise-vacancy-tolerant" -> Ok DnnMethod.AriseVacancyTolerant
             | other -> Error(sprintf "model uses an unknown d_NN rule '%s'" other)
         dnn
         |> Result.map (fun dnn ->

@@ -14,7 +14,8 @@ type DescriptorSettings =
       LMax: int
       TransitionWidth: float
       CentralWeight: float
-      /// "arise" (histogram rule) or "clean" (most common distance).
+      /// "arise" (histogram rule), "arise-vacancy-tolerant" (the same, tolerant of removed first shells in periodic
+      /// structures) or "clean" (most common distance).
       Dnn: string
       ExtrinsicScale: float }
 

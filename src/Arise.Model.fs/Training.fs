@@ -294,7 +294,7 @@ module Training =
           LMax = 6
           TransitionWidth = 0.5
           CentralWeight = 0.0
-          Dnn = "arise"
+          Dnn = TrainingSet.dnnRuleName
           ExtrinsicScale = 1.0 }
 
     /// Model metadata for a network trained on `set` with `options`.

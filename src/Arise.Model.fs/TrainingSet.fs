@@ -59,10 +59,16 @@ module TrainingSet =
     let expectedRows (lib: PrototypeLibrary) =
         lib.Prototypes |> List.sumBy (fun p -> (structures p).Length * settings.Length)
 
+    /// The d_NN rule of the descriptors trained on and selected with (ARISE's histogram rule, vacancy-tolerant in
+    /// periodic structures; on the pristine library the same numbers as ARISE's rule). Models record it as
+    /// `dnnRuleName`.
+    let dnnRule = DnnMethod.AriseVacancyTolerant
+    let dnnRuleName = "arise-vacancy-tolerant"
+
     /// All 99 descriptors of one structure (rows in `settings` order), sharing one d_NN search and cell list.
     let descriptorsOf (calcs: Map<float * float, SoapCalculator>) (s: Structure) : Result<float32[], string> =
         let cells = CellList.build s
-        AriseDescriptor.pairDnnsWith cells DnnMethod.AriseHistogram s
+        AriseDescriptor.pairDnnsWith cells dnnRule s
         |> Result.map (fun dnns ->
             let dim = SoapParameters.dimension SoapParameters.arise
             let out = Array.zeroCreate (settings.Length * dim)
@@ -201,7 +207,7 @@ module TrainingSet =
                         let seed = seedOf k level r
                         let s2 = Defects.tableLevel seed eta delta dnn s
                         let cells = CellList.build s2
-                        match AriseDescriptor.pairDnnsWith cells DnnMethod.AriseHistogram s2 with
+                        match AriseDescriptor.pairDnnsWith cells dnnRule s2 with
                         | Error e -> failed <- Some e
                         | Ok dnns ->
                             let d = AriseDescriptor.fromDnns calc 1 1.0 cells s2 dnns

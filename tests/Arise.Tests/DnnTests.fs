@@ -63,4 +63,55 @@ let tests =
                 Expect.equal count 2140 "pair scalings in the CSV"
                 Expect.isEmpty (Seq.truncate 20 failures |> List.ofSeq) "pairs beyond 1e-9")
         }
+    
+        test "vacancy-tolerant rule: an atom whose whole first shell is removed no longer moves d_NN of a periodic crystal" {
+            // fcc Cu 4×4×4 (256 atoms), with the 12 nearest neighbours of atom 0 removed: atom 0's nearest neighbour
+            // is then at a (second shell, 1.41 d_NN), which stretches the histogram's range.
+            let s = Supercell.repeat 4 4 4 (fcc 3.61)
+            let p0 = s.Positions.[0]
+            let d1 = 3.61 / sqrt 2.0
+            let box = 4.0 * 3.61
+            let wrap x = x - box * Math.Round(x / box)
+            let firstShell =
+                s.Positions |> Array.indexed |> Array.filter (fun (i, p) ->
+                    let d = p - p0
+                    i <> 0 && abs (Vec3.norm (Vec3.make (wrap d.X) (wrap d.Y) (wrap d.Z)) - d1) < 1e-6)
+            Expect.equal firstShell.Length 12 "fcc's first shell"
+            let removed = firstShell |> Array.map fst |> Set.ofArray
+            let holed = s |> Structure.select [| for i in 0 .. Structure.count s - 1 do if not (removed.Contains i) then i |]
+            let pristine = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> ok "pristine"
+            let arise = NearestNeighbour.dnn DnnMethod.AriseHistogram holed |> ok "arise"
+            let tolerant = NearestNeighbour.dnn DnnMethod.AriseVacancyTolerant holed |> ok "tolerant"
+            Expect.isGreaterThan arise (pristine * 1.001) "ARISE's rule moves d_NN by half of a stretched bin"
+            Expect.equal tolerant pristine "the isolated atom is left out: d_NN as in the pristine crystal"
+            Expect.equal (NearestNeighbour.dnn DnnMethod.AriseVacancyTolerant s |> ok "tolerant pristine") pristine "pristine: same as ARISE"
+            // a finite structure is never trimmed: its edge atoms legitimately have distant neighbours
+            let cluster = Structure.toCluster holed
+            Expect.equal (NearestNeighbour.dnn DnnMethod.AriseVacancyTolerant cluster |> ok "finite tolerant")
+                         (NearestNeighbour.dnn DnnMethod.AriseHistogram cluster |> ok "finite arise") "finite: same as ARISE"
+        }
+
+        test "vacancy-tolerant rule: a site of the crystal with distant neighbours (more than 5 % of the atoms) is kept" {
+            let distances = Array.append (Array.create 90 2.0) (Array.create 10 3.5)
+            Expect.equal (NearestNeighbour.withoutIsolatedAtoms distances) distances "10 % at 1.75× is a site, kept"
+            let few = Array.append (Array.create 97 2.0) (Array.create 3 3.5)
+            Expect.equal (NearestNeighbour.withoutIsolatedAtoms few) (Array.create 97 2.0) "3 % at 1.75× are isolated atoms, left out"
+        }
+
+        test "vacancy-tolerant rule equals ARISE's on every pristine training and test structure of the library" {
+            withData (fun data ->
+                let lib = Prototypes.load (IO.Path.Combine(data, "prototypes"))
+                let structures =
+                    [| for p in lib.Prototypes do
+                           for version, s in Arise.Model.TrainingSet.structures p -> p.Name + " " + version, s
+                           for version, s in Arise.Model.TrainingSet.testStructures p -> p.Name + " " + version, s |]
+                let differing =
+                    structures |> Array.Parallel.collect (fun (name, s) ->
+                        let a = NearestNeighbour.pairDnns DnnMethod.AriseHistogram s
+                        let b = NearestNeighbour.pairDnns DnnMethod.AriseVacancyTolerant s
+                        List.zip a b |> List.filter (fun ((_, x), (_, y)) -> x <> y) |> List.map (fun ((p, x), (_, y)) -> sprintf "%s %A: %A vs %A" name p x y) |> Array.ofList)
+                printfn "vacancy-tolerant d_NN: %d pristine structures compared with ARISE's rule, %d pairs differ" structures.Length differing.Length
+                Expect.isGreaterThan structures.Length 900 "training versions and test structures"
+                Expect.isEmpty (Array.truncate 10 differing) "pairs whose d_NN differs")
+        }
     ]
