@@ -31,7 +31,7 @@ let private writeText (file: string) (options: DescriptorOptions) (d: Descriptor
     printfn "# file: %s" file
     printfn "# R_C = %g d_NN, sigma = %g d_NN, n_max = %d, l_max = %d, d_NN rule: %s, extrinsic scale %g"
         options.Soap.Cutoff options.Soap.AtomSigma options.Soap.NMax options.Soap.LMax
-        (match options.Dnn with DnnMethod.AriseHistogram -> "arise" | DnnMethod.MostCommon -> "clean" | DnnMethod.AriseVacancyTolerant -> "arise-vacancy-tolerant") options.ExtrinsicScale
+        (DnnRule.name options.Dnn) options.ExtrinsicScale
     for (pair, dnn) in d.PairDnn do
         match dnn with
         | Some x -> printfn "# d_NN %s = %s" (pairName pair) (x.ToString("R", inv))

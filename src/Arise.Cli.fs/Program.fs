@@ -451,11 +451,9 @@ let main argv =
             | Ok model -> TrainCommand.evaluate model (args.GetResult EvaluateArgs.Prototypes) (args.GetResult(EvaluateArgs.Samples, defaultValue = 100))
         | Descriptor args ->
             let dnnRule =
-                match args.TryGetResult DescriptorArgs.Dnn |> Option.map (fun s -> s.ToLowerInvariant()) with
-                | None | Some "arise" -> Ok DnnMethod.AriseHistogram
-                | Some "clean" -> Ok DnnMethod.MostCommon
-                | Some "arise-vacancy-tolerant" -> Ok DnnMethod.AriseVacancyTolerant
-                | Some other -> Error(sprintf "--dnn %s: unknown rule (arise, arise-vacancy-tolerant or clean)" other)
+                match args.TryGetResult DescriptorArgs.Dnn with
+                | None -> Ok DnnMethod.AriseHistogram
+                | Some rule -> DnnRule.parse rule |> Result.mapError (sprintf "--dnn: %s")
             match readOptions (args.TryGetResult DescriptorArgs.Format) (args.TryGetResult DescriptorArgs.Types), dnnRule with
             | Error e, _
             | _, Error e ->

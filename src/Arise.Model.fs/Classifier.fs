@@ -15,13 +15,8 @@ module Classifier =
     /// Descriptor options matching the model's training settings.
     let descriptorOptions (m: Model) : Result<DescriptorOptions, string> =
         let d = m.Metadata.Descriptor
-        let dnn =
-            match d.Dnn with
-            | "arise" -> Ok DnnMethod.AriseHistogram
-            | "clean" -> Ok DnnMethod.MostCommon
-            | "arise-vacancy-tolerant" -> Ok DnnMethod.AriseVacancyTolerant
-            | other -> Error(sprintf "model uses an unknown d_NN rule '%s'" other)
-        dnn
+        DnnRule.parse d.Dnn
+        |> Result.mapError (sprintf "the model's descriptor settings: %s")
         |> Result.map (fun dnn ->
             { Soap =
                 { Cutoff = d.Cutoff

@@ -63,7 +63,7 @@ module TrainingSet =
     /// periodic structures; on the pristine library the same numbers as ARISE's rule). Models record it as
     /// `dnnRuleName`.
     let dnnRule = DnnMethod.AriseVacancyTolerant
-    let dnnRuleName = "arise-vacancy-tolerant"
+    let dnnRuleName = DnnRule.name dnnRule
 
     /// All 99 descriptors of one structure (rows in `settings` order), sharing one d_NN search and cell list.
     let descriptorsOf (calcs: Map<float * float, SoapCalculator>) (s: Structure) : Result<float32[], string> =

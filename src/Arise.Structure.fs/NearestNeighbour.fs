@@ -20,6 +20,23 @@ type DnnMethod =
     /// are never trimmed, because their edge atoms legitimately have distant nearest neighbours.
     | AriseVacancyTolerant
 
+/// The names of the d_NN rules in model files and on the command line.
+module DnnRule =
+    /// "arise", "arise-vacancy-tolerant" or "clean".
+    let name (m: DnnMethod) =
+        match m with
+        | DnnMethod.AriseHistogram -> "arise"
+        | DnnMethod.AriseVacancyTolerant -> "arise-vacancy-tolerant"
+        | DnnMethod.MostCommon -> "clean"
+
+    /// The rule of a name (case-insensitive), or an error listing the names.
+    let parse (text: string) : Result<DnnMethod, string> =
+        [ DnnMethod.AriseHistogram; DnnMethod.AriseVacancyTolerant; DnnMethod.MostCommon ]
+        |> List.tryFind (fun m -> name m = text.ToLowerInvariant())
+        |> function
+            | Some m -> Ok m
+            | None -> Error(sprintf "unknown d_NN rule '%s' (arise, arise-vacancy-tolerant or clean)" text)
+
 /// Nearest-neighbour distances and the d_NN used to scale structures.
 module NearestNeighbour =
     /// The neighbour-search cutoffs the ARISE rule tries in turn (Å); a pair search at cutoff c lists neighbours

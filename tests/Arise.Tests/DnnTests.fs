@@ -91,6 +91,15 @@ let tests =
                          (NearestNeighbour.dnn DnnMethod.AriseHistogram cluster |> ok "finite arise") "finite: same as ARISE"
         }
 
+        test "every d_NN rule reads back from its name; an unknown name is an error listing the names" {
+            for m in [ DnnMethod.AriseHistogram; DnnMethod.AriseVacancyTolerant; DnnMethod.MostCommon ] do
+                Expect.equal (DnnRule.parse (DnnRule.name m)) (Ok m) (DnnRule.name m)
+            Expect.equal (DnnRule.parse "ARISE") (Ok DnnMethod.AriseHistogram) "case-insensitive"
+            match DnnRule.parse "histogram" with
+            | Error e -> Expect.stringContains e "arise-vacancy-tolerant" "names the rules"
+            | Ok m -> failtestf "parsed as %A" m
+        }
+
         test "vacancy-tolerant rule: a site of the crystal with distant neighbours (more than 5 % of the atoms) is kept" {
             let distances = Array.append (Array.create 90 2.0) (Array.create 10 3.5)
             Expect.equal (NearestNeighbour.withoutIsolatedAtoms distances) distances "10 % at 1.75× is a site, kept"
