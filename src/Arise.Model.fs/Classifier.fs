@@ -16,7 +16,7 @@ module Classifier =
     let descriptorOptions (m: Model) : Result<DescriptorOptions, string> =
         let d = m.Metadata.Descriptor
         DnnRule.parse d.Dnn
-        |> Result.mapError (sprintf "the model's descriptor settings: %s")
+        |> Result.mapError (sprintf "model: %s")
         |> Result.map (fun dnn ->
             { Soap =
                 { Cutoff = d.Cutoff

@@ -14,8 +14,7 @@ type DescriptorSettings =
       LMax: int
       TransitionWidth: float
       CentralWeight: float
-      /// "arise" (histogram rule), "arise-vacancy-tolerant" (the same, tolerant of removed first shells in periodic
-      /// structures) or "clean" (most common distance).
+      /// The d_NN rule's name (DnnRule.name; read back with DnnRule.parse).
       Dnn: string
       ExtrinsicScale: float }
 

@@ -142,17 +142,16 @@ module Training =
     /// Misses per defect level of `net` (dropout off) on the selection's defective structures, with the number of
     /// structures per level; and the mean probability given to the label.
     let levelMisses (threads: int) (net: Network) (sel: CheckpointSelection) =
-        let rows = [| 0 .. sel.Defective.Rows - 1 |]
-        let levels = if rows.Length = 0 then 0 else Array.max sel.Level + 1
-        let misses = Array.zeroCreate levels
-        let sizes = Array.zeroCreate levels
-        if rows.Length = 0 then misses, sizes, nan
+        if sel.Defective.Rows = 0 then [||], [||], nan
         else
-            let hits = labelHits threads net sel.Defective rows
-            for r in rows do
+            let levels = Array.max sel.Level + 1
+            let misses = Array.zeroCreate levels
+            let sizes = Array.zeroCreate levels
+            let hits = labelHits threads net sel.Defective [| 0 .. sel.Defective.Rows - 1 |]
+            hits |> Array.iteri (fun r (hit, _) ->
                 let l = sel.Level.[r]
                 sizes.[l] <- sizes.[l] + 1
-                if not (fst hits.[r]) then misses.[l] <- misses.[l] + 1
+                if not hit then misses.[l] <- misses.[l] + 1)
             misses, sizes, Array.averageBy snd hits
 
     /// The score that picks the kept epoch. Without a selection: the validation accuracy. With one: 10 × pristine
@@ -286,7 +285,8 @@ module Training =
               (report: EpochReport -> unit) (cancel: CancellationToken) : Network * TrainingInfo =
         trainSelecting options set trainRows validRows None report cancel
 
-    /// The descriptor settings of the ARISE training set (R_C = 4 d_NN, σ = 0.1 d_NN at prediction, histogram d_NN).
+    /// The descriptor settings of the ARISE training set (R_C = 4 d_NN, σ = 0.1 d_NN at prediction, d_NN by
+    /// TrainingSet.dnnRule).
     let ariseDescriptor =
         { Cutoff = 4.0
           Sigma = 0.1

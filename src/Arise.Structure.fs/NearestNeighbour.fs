@@ -31,8 +31,9 @@ module DnnRule =
 
     /// The rule of a name (case-insensitive), or an error listing the names.
     let parse (text: string) : Result<DnnMethod, string> =
+        let wanted = text.ToLowerInvariant()
         [ DnnMethod.AriseHistogram; DnnMethod.AriseVacancyTolerant; DnnMethod.MostCommon ]
-        |> List.tryFind (fun m -> name m = text.ToLowerInvariant())
+        |> List.tryFind (fun m -> name m = wanted)
         |> function
             | Some m -> Ok m
             | None -> Error(sprintf "unknown d_NN rule '%s' (arise, arise-vacancy-tolerant or clean)" text)
