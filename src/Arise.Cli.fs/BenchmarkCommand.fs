@@ -58,6 +58,10 @@ let run (prototypes: string) (methods: string list) (levelNames: string list) (r
     elif not (Directory.Exists prototypes) then
         eprintfn "error: --prototypes %s: folder not found (the data release's prototypes/ folder)" prototypes; 2
     else
+    match Outputs.prepareFolder out with
+    | Error e ->
+        eprintfn "error: --out %s" e; 2
+    | Ok() ->
     match TrainCommand.loadLibrary prototypes with
     | Error e -> eprintfn "error: %s" e; 2
     | Ok lib ->

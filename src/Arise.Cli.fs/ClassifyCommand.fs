@@ -27,15 +27,19 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
     let mutable total = 0
     if output = AsCsv then
         printfn "file,rank,class,type,probability,mutual_information,error"
-    let table = Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information")
-    table.Border <- TableBorder.Rounded
-    // batches of files: each batch's descriptors, then one MC prediction; results are printed batch by batch
+    // batches of files, printed batch by batch; each structure's prediction depends only on it, T and the seed
     for batch in Inputs.readMany readOptions files |> Seq.chunkBySize 16 do
+        let table = Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information")
+        table.Border <- TableBorder.Rounded
         let read =
             batch |> Array.map (fun (file, r) ->
-                file, r |> Result.mapError string |> Result.map List.head)
+                match r with
+                | Ok(first :: rest) when not rest.IsEmpty ->
+                    eprintfn "warning: %s has %d frames; the first is classified (write the others to files of their own to classify them)" file (rest.Length + 1)
+                    file, Ok first
+                | _ -> file, r |> Result.mapError string |> Result.map List.head)
         let structures = read |> Array.choose (fun (_, r) -> match r with Ok s -> Some s | Error _ -> None)
-        let predictions = Classifier.classify Environment.ProcessorCount seed samples model structures
+        let predictions = Classifier.classifyEach Environment.ProcessorCount seed samples model structures
         let mutable k = 0
         for file, r in read do
             total <- total + 1
@@ -53,14 +57,16 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                 | AsJson ->
                     Json.writeLine (fun w ->
                         w.WriteString("file", file)
+                        w.WriteNull("atoms")
                         w.WriteNull("top")
                         w.WriteNull("mutual_information")
+                        w.WriteNull("entropy")
                         w.WriteString("error", e))
                 | AsCsv -> printfn "%s,,,,,,%s" (csvQuote file) (csvQuote e)
                 | AsTable -> eprintfn "error: %s" e
             | Ok(s, c) ->
                 let atoms = Structure.count s
-                if atoms < fewAtoms then
+                if atoms < fewAtoms && not (Structure.isPeriodic s) then
                     eprintfn "warning: %s: only %d atoms; the classification of so small a structure is unreliable" file atoms
                 let best = c.Ranked |> Array.truncate top
                 let mi = c.Prediction.MutualInformation
@@ -85,12 +91,14 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                         printfn "%s,%d,%s,%s,%s,%s," (csvQuote file) (rank + 1) (csvQuote meta.Classes.[ci]) meta.MaterialTypes.[ci]
                             (p.ToString("R", inv)) (mi.ToString("R", inv)))
                 | AsTable ->
-                    table.AddRow(
-                        Markup.Escape file,
-                        string atoms,
-                        Markup.Escape(best |> Array.map (fun (ci, _) -> sprintf "%s (%s)" meta.Classes.[ci] meta.MaterialTypes.[ci]) |> String.concat "\n"),
-                        (best |> Array.map (fun (_, p) -> p.ToString("0.0000", inv)) |> String.concat "\n"),
-                        mi.ToString("0.0000", inv))
-                    |> ignore
+                    // one row per class, so that a wrapped class name cannot shift the probabilities beside it
+                    best |> Array.iteri (fun rank (ci, p) ->
+                        table.AddRow(
+                            (if rank = 0 then Markup.Escape file else ""),
+                            (if rank = 0 then string atoms else ""),
+                            Markup.Escape(sprintf "%s (%s)" meta.Classes.[ci] meta.MaterialTypes.[ci]),
+                            p.ToString("0.0000", inv),
+                            (if rank = 0 then mi.ToString("0.0000", inv) else ""))
+                        |> ignore)
         if output = AsTable && table.Rows.Count > 0 then AnsiConsole.Write table
     if total > 0 && failures = total then 1 else 0

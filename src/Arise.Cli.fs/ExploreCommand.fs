@@ -33,9 +33,11 @@ let private groupsOf (labels: int[]) (name: int -> string) =
 
 /// Runs `explore`. `layer` is 1-based (1 = first hidden layer).
 let run (file: string) (layer: int) (filterClass: string option) (settings: Exploration.ExploreSettings) (outDir: string option) =
-    match Npy.readNpz file with
-    | Error e -> fail e
-    | Ok arrays ->
+    let dir = defaultArg outDir (Path.GetDirectoryName(Path.GetFullPath file))
+    match Npy.readNpz file, Outputs.prepareFolder dir with
+    | Error e, _ -> fail e
+    | _, Error e -> fail (sprintf "%s%s" (if outDir.IsSome then "--out " else "") e)
+    | Ok arrays, Ok() ->
         let key = sprintf "hidden_%d" (layer - 1)
         let layers = arrays.Keys |> Seq.filter (fun k -> k.StartsWith "hidden_") |> Seq.length
         if not (arrays.ContainsKey key) then
@@ -78,8 +80,6 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
                     .Start(fun ctx ->
                         let task = ctx.AddTask("HDBSCAN, kNN graph, UMAP epochs", maxValue = float epochs)
                         Exploration.run settings points (fun e -> task.Value <- float e))
-        let dir = defaultArg outDir (Path.GetDirectoryName(Path.GetFullPath file))
-        Directory.CreateDirectory dir |> ignore
         let csv = Path.Combine(dir, "clusters.csv")
         let hasUmap = result.Embedding.Length = boxes.Length
         do

@@ -6,9 +6,10 @@ open System
 open Arise.Structure
 open Arise.Classic
 
-/// Calls `body index file structure` for the first frame of every file that reads; a file that does not gets its
-/// error and the others go on. Exit code 1 when every file failed.
-let private eachStructure (readOptions: StructureIO.ReadOptions) (files: string list) (body: int -> string -> Structure -> unit) =
+/// Calls `body index file structure` for the first frame of every file that reads (index: the file's position,
+/// from 1); `body` says whether it succeeded. A file that does not read gets its error and the others go on.
+/// Exit code 1 when every file failed.
+let private eachStructure (readOptions: StructureIO.ReadOptions) (files: string list) (body: int -> string -> Structure -> bool) =
     let mutable failures, total = 0, 0
     for file, result in Inputs.readMany readOptions files do
         total <- total + 1
@@ -16,7 +17,7 @@ let private eachStructure (readOptions: StructureIO.ReadOptions) (files: string 
         | Error e ->
             failures <- failures + 1
             eprintfn "error: %O" e
-        | Ok frames -> body total file (List.head frames)
+        | Ok frames -> if not (body total file (List.head frames)) then failures <- failures + 1
     if total > 0 && failures = total then 1 else 0
 
 /// spglib per file: the space group at the loose and the tight tolerance of the paper.
@@ -29,9 +30,12 @@ let private spglib (readOptions: StructureIO.ReadOptions) (files: string list) =
         eachStructure readOptions files (fun _ file s ->
                 let show (name: string) (t: Spglib.Tolerance) =
                     match Spglib.spaceGroup t s with
-                    | Ok (n, symbol) -> sprintf "%s (%g Å, %g°) %d %s" name t.Position t.AngleDegrees n symbol
-                    | Error e -> sprintf "%s: %s" name e
-                printfn "%s: %d atoms: spglib %s: %s; %s" file (Structure.count s) v (show "loose" Spglib.loose) (show "tight" Spglib.tight))
+                    | Ok (n, symbol) -> true, sprintf "%s (%g Å, %g°) %d %s" name t.Position t.AngleDegrees n symbol
+                    | Error e -> false, sprintf "%s: %s" name e
+                let okLoose, loose = show "loose" Spglib.loose
+                let okTight, tight = show "tight" Spglib.tight
+                printfn "%s: %d atoms: spglib %s: %s; %s" file (Structure.count s) v loose tight
+                okLoose || okTight)
 
 /// Per-atom labels of one method, and extra per-atom numbers to write with them (name, values).
 type private Analysis = Structure -> string[] * (string * float[]) list
@@ -74,11 +78,14 @@ let run (methodName: string) (cutoff: float option) (structures: string option) 
                 [ "ptm_rmsd", r |> Array.map (fun m -> if Double.IsFinite m.Rmsd then m.Rmsd else -1.0)
                   "interatomic_distance", r |> Array.map (fun m -> if Double.IsFinite m.InteratomicDistance then m.InteratomicDistance else 0.0) ])
         | other, _ -> Error(sprintf "--method %s: unknown method (cna, acna, baa, ptm, spglib)" other)
-    match analyse with
-    | Error e ->
+    let outputOk = match out with Some path -> Outputs.checkFile path |> Result.mapError ((+) "--out ") | None -> Ok()
+    match analyse, outputOk with
+    | Error e, _
+    | _, Error e ->
         eprintfn "error: %s" e
         2
-    | Ok analyse ->
+    | Ok analyse, Ok() ->
+        let written = Collections.Generic.HashSet<string>()
         eachStructure readOptions files (fun index file s ->
                 let labels, extra = analyse s
                 let shares =
@@ -93,11 +100,20 @@ let run (methodName: string) (cutoff: float option) (structures: string option) 
                         let stem = if file.StartsWith "<" then "sample" else IO.Path.GetFileNameWithoutExtension file
                         Some(sprintf "%s.%s.xyz" stem methodKey)
                     | None -> None
+                    // two inputs with the same name (a/s.xyz, b/s.xyz) do not overwrite each other
+                    |> Option.map (fun path ->
+                        if written.Contains(IO.Path.GetFullPath path) then IO.Path.ChangeExtension(path, sprintf ".%d.xyz" index) else path)
                 match target with
                 | Some path ->
                     let labelled =
                         extra |> List.fold (fun st (name, values) -> st |> Structure.withProperty name (Reals(1, values)))
                             (s |> Structure.withProperty "structure_type" (Texts(1, labels)))
-                    StructureIO.writeXyz path [ labelled ]
-                    printfn "  per-atom labels: %s" path
-                | None -> ())
+                    match Outputs.tryWrite path (fun () -> StructureIO.writeXyz path [ labelled ]) with
+                    | Ok() ->
+                        written.Add(IO.Path.GetFullPath path) |> ignore
+                        printfn "  per-atom labels: %s" path
+                        true
+                    | Error e ->
+                        eprintfn "error: %s: %s" file e
+                        false
+                | None -> true)

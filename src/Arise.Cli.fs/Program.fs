@@ -29,7 +29,7 @@ type InfoArgs =
 type DescriptorArgs =
     | [<MainCommand>] Files of path: string list
     | Json
-    | Cutoff of r_c: float
+    | Cutoff of rc: float
     | Sigma of sigma: float
     | Dnn of rule: string
     | Extrinsic_Scale of factor: float
@@ -130,7 +130,7 @@ type EvaluateArgs =
 
 /// Options of `spm`.
 type SpmArgs =
-    | [<MainCommand; Mandatory>] File of path: string
+    | [<MainCommand; Mandatory>] File of path: string list
     | [<Mandatory>] Out of dir: string
     | Box of edge: float
     | Stride of step: float
@@ -255,7 +255,7 @@ type IdentifyArgs =
             | Structures _ -> "PTM: the templates to try, comma-separated (fcc,hcp,bcc,ico,sc,dcub,dhex,graphene; default all)."
             | Rmsd_Cutoff _ -> "PTM: largest RMSD accepted (dimensionless; default 0.1 as OVITO; 0 = no cutoff)."
             | Per_Atom -> "write per-atom labels (and PTM's RMSD) as extended XYZ, FILE-stem.METHOD.xyz in the current folder."
-            | Out _ -> "write the per-atom labels to this extended-XYZ file instead."
+            | Out _ -> "write the per-atom labels to this extended-XYZ file instead (the N-th input file, N > 1: FILE-stem.N.xyz)."
             | Format _ -> Usage.format
             | Types _ -> Usage.types
 
@@ -311,6 +311,21 @@ let private fail (message: string) =
     eprintfn "error: %s" message
     2
 
+/// Argu passes unknown options on as file names: the first such "file" that starts with '-' and does not exist, as
+/// an error naming it.
+let private unknownOption (command: string) (files: string list) =
+    files
+    |> List.tryFind (fun f -> f.StartsWith "-" && f.Length > 1 && not (IO.File.Exists f) && not (IO.Directory.Exists f))
+    |> Option.map (fun f ->
+        let hint = if f.Contains '=' then " (give the value after a space: --samples 10)" else ""
+        sprintf "unknown option '%s'%s; see arise %s --help" f hint command)
+
+/// Runs `run files` unless the file list holds an unknown option.
+let private withFiles (command: string) (files: string list) (run: string list -> int) =
+    match unknownOption command files with
+    | Some e -> fail e
+    | None -> run files
+
 [<EntryPoint>]
 let main argv =
     let parser = ArgumentParser.Create<Verb>(programName = "arise", errorHandler = ProcessExiter())
@@ -326,15 +341,16 @@ let main argv =
             match readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types) with
             | Error e ->
                 fail e
-            | Ok options -> InfoCommand.run (args.Contains InfoArgs.Json) options (args.GetResult(InfoArgs.Files, defaultValue = []))
+            | Ok options -> withFiles "info" (args.GetResult(InfoArgs.Files, defaultValue = [])) (InfoCommand.run (args.Contains InfoArgs.Json) options)
         | Identify args ->
             match readOptions (args.TryGetResult IdentifyArgs.Format) (args.TryGetResult IdentifyArgs.Types) with
             | Error e ->
                 fail e
             | Ok ro ->
-                IdentifyCommand.run (args.GetResult(IdentifyArgs.Method, defaultValue = "acna")) (args.TryGetResult IdentifyArgs.Cutoff)
-                    (args.TryGetResult IdentifyArgs.Structures) (args.TryGetResult IdentifyArgs.Rmsd_Cutoff) ro
-                    (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (args.Contains IdentifyArgs.Per_Atom) (args.TryGetResult IdentifyArgs.Out)
+                withFiles "identify" (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (fun files ->
+                    IdentifyCommand.run (args.GetResult(IdentifyArgs.Method, defaultValue = "acna")) (args.TryGetResult IdentifyArgs.Cutoff)
+                        (args.TryGetResult IdentifyArgs.Structures) (args.TryGetResult IdentifyArgs.Rmsd_Cutoff) ro
+                        files (args.Contains IdentifyArgs.Per_Atom) (args.TryGetResult IdentifyArgs.Out))
         | Explore args ->
             let mcs = args.GetResult(ExploreArgs.Min_Cluster_Size, defaultValue = 500)
             let k = args.GetResult(ExploreArgs.Neighbors, defaultValue = 500)
@@ -362,6 +378,8 @@ let main argv =
                 let atoms = args.GetResult(BenchmarkArgs.Speed_Atoms, defaultValue = 1_000_000)
                 if atoms < 100 then fail "--speed-atoms must be ≥ 100"
                 else BenchmarkCommand.speed atoms (args.GetResult(BenchmarkArgs.Lmp, defaultValue = "lmp"))
+            elif args.GetResult(BenchmarkArgs.Samples, defaultValue = 100) < 1 then
+                fail (sprintf "--samples must be ≥ 1 (got %d)" (args.GetResult BenchmarkArgs.Samples))
             else
                 BenchmarkCommand.run (args.GetResult(BenchmarkArgs.Prototypes, defaultValue = IO.Path.Combine("..", "shared", "data", "prototypes")))
                     (args.TryGetResult BenchmarkArgs.Methods |> Option.map split |> Option.defaultValue BenchmarkCommand.methodNames)
@@ -373,8 +391,9 @@ let main argv =
             let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 50)
             let top = args.GetResult(TuneArgs.Top, defaultValue = 15)
             let workers = args.GetResult(TuneArgs.Workers, defaultValue = 1)
-            if trials < 1 || epochs < 1 || top < 1 || workers < 1 then
-                fail "--trials, --epochs, --top and --workers must be ≥ 1"
+            let below = [ "--trials", trials; "--epochs", epochs; "--top", top; "--workers", workers ] |> List.filter (fun (_, v) -> v < 1)
+            if not below.IsEmpty then
+                fail (below |> List.map (fun (name, v) -> sprintf "%s must be ≥ 1 (got %d)" name v) |> String.concat "; ")
             else
                 TuneCommand.run (args.GetResult(TuneArgs.Prototypes, defaultValue = IO.Path.Combine("..", "shared", "data", "prototypes")))
                     (args.TryGetResult TuneArgs.Data) (args.GetResult(TuneArgs.Out, defaultValue = "tuned.model"))
@@ -394,13 +413,18 @@ let main argv =
                 fail e
             | _ when samples < 1 ->
                 fail "--samples must be ≥ 1"
+            | _ when args.GetResult(SpmArgs.Min_Atoms, defaultValue = 10) < 2 ->
+                fail (sprintf "--min-atoms must be ≥ 2: a box needs neighbours to be classified (got %d)" (args.GetResult SpmArgs.Min_Atoms))
             | Ok m, Ok ro, Ok model ->
                 let settings: Arise.Spm.SpmSettings =
                     { Mode = m
                       Box = args.GetResult(SpmArgs.Box, defaultValue = 16.0)
                       Stride = args.GetResult(SpmArgs.Stride, defaultValue = 1.0)
                       MinAtoms = args.GetResult(SpmArgs.Min_Atoms, defaultValue = 10) }
-                SpmCommand.run model settings samples ro (args.GetResult SpmArgs.File) (args.GetResult SpmArgs.Out)
+                match unknownOption "spm" (args.GetResult SpmArgs.File), args.GetResult SpmArgs.File with
+                | Some e, _ -> fail e
+                | None, [ file ] -> SpmCommand.run model settings samples ro file (args.GetResult SpmArgs.Out)
+                | None, files -> fail (sprintf "spm scans one sample at a time; got %d files (%s)" files.Length (String.Join(", ", files)))
         | Classify args ->
             let output =
                 if args.Contains ClassifyArgs.Json then ClassifyCommand.AsJson
@@ -416,7 +440,8 @@ let main argv =
                 | _, Error e ->
                     fail e
                 | Ok ro, Ok model ->
-                    ClassifyCommand.run output model top samples (args.GetResult(ClassifyArgs.Seed, defaultValue = 1)) ro (args.GetResult(ClassifyArgs.Files, defaultValue = []))
+                    withFiles "classify" (args.GetResult(ClassifyArgs.Files, defaultValue = []))
+                        (ClassifyCommand.run output model top samples (args.GetResult(ClassifyArgs.Seed, defaultValue = 1)) ro)
         | Train args ->
             let d = Arise.Model.Training.ariseOptions
             let options =
@@ -427,8 +452,11 @@ let main argv =
                     LearningRate = args.GetResult(TrainArgs.Learning_Rate, defaultValue = d.LearningRate)
                     BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize)
                     AveragingEpochs = args.GetResult(TrainArgs.Averaging, defaultValue = d.AveragingEpochs) }
-            if options.MaxEpochs < 1 || options.BatchSize < 1 || not (options.LearningRate > 0.0) then
-                fail "--epochs, --batch-size and --learning-rate must be positive"
+            if options.MaxEpochs < 1 then fail (sprintf "--epochs must be ≥ 1 (got %d)" options.MaxEpochs)
+            elif options.BatchSize < 1 then fail (sprintf "--batch-size must be ≥ 1 (got %d)" options.BatchSize)
+            elif not (options.LearningRate > 0.0) then fail (sprintf "--learning-rate must be > 0 (got %g)" options.LearningRate)
+            elif args.GetResult(TrainArgs.Patience, defaultValue = 80) < 0 then
+                fail (sprintf "--patience must be ≥ 0 epochs (0: off; got %d)" (args.GetResult TrainArgs.Patience))
             elif not (options.AveragingEpochs >= 0.0) then
                 fail (sprintf "--averaging must be ≥ 0 epochs (got %g)" options.AveragingEpochs)
             elif args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 1) < 1 then
@@ -448,16 +476,21 @@ let main argv =
             match Models.load (args.TryGetResult EvaluateArgs.Model) with
             | Error e ->
                 fail e
+            | Ok _ when args.GetResult(EvaluateArgs.Samples, defaultValue = 100) < 1 ->
+                fail (sprintf "--samples must be ≥ 1 (got %d)" (args.GetResult EvaluateArgs.Samples))
             | Ok model -> TrainCommand.evaluate model (args.GetResult EvaluateArgs.Prototypes) (args.GetResult(EvaluateArgs.Samples, defaultValue = 100))
         | Descriptor args ->
             let dnnRule =
                 match args.TryGetResult DescriptorArgs.Dnn with
                 | None -> Ok DnnMethod.AriseHistogram
                 | Some rule -> DnnRule.parse rule |> Result.mapError (sprintf "--dnn: %s")
+            let scale = args.GetResult(DescriptorArgs.Extrinsic_Scale, defaultValue = 1.0)
             match readOptions (args.TryGetResult DescriptorArgs.Format) (args.TryGetResult DescriptorArgs.Types), dnnRule with
             | Error e, _
             | _, Error e ->
                 fail e
+            | _ when not (scale > 0.0 && Double.IsFinite scale) ->
+                fail (sprintf "--extrinsic-scale must be > 0 (got %g)" scale)
             | Ok ro, Ok rule ->
                 let d = Arise.Soap.AriseDescriptor.defaults
                 let options =
@@ -467,9 +500,14 @@ let main argv =
                                 Cutoff = args.GetResult(DescriptorArgs.Cutoff, defaultValue = d.Soap.Cutoff)
                                 AtomSigma = args.GetResult(DescriptorArgs.Sigma, defaultValue = d.Soap.AtomSigma) }
                         Dnn = rule
-                        ExtrinsicScale = args.GetResult(DescriptorArgs.Extrinsic_Scale, defaultValue = 1.0) }
-                DescriptorCommand.run (args.Contains DescriptorArgs.Json) options ro (args.GetResult(DescriptorArgs.Files, defaultValue = []))
+                        ExtrinsicScale = scale }
+                withFiles "descriptor" (args.GetResult(DescriptorArgs.Files, defaultValue = [])) (DescriptorCommand.run (args.Contains DescriptorArgs.Json) options ro)
     with
     | :? ArguParseException as e ->
         eprintfn "%s" e.Message
+        2
+    | :? IO.IOException
+    | :? UnauthorizedAccessException as e ->
+        // a file or folder that could not be read or written (a full disk, a closed output, no permission)
+        eprintfn "error: %s" (Outputs.reason e)
         2

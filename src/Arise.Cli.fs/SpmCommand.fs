@@ -23,57 +23,71 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
         | Ok(grid, warnings) ->
             for w in warnings do
                 eprintfn "warning: %s" w
-            Directory.CreateDirectory out |> ignore
-            // a run directory belongs to one input and one set of settings
-            let key =
-                sprintf "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n" (Path.GetFullPath file) settings.Mode
-                    settings.Box settings.Stride settings.MinAtoms samples model.Metadata.Training.DataHash
-            let keyFile = Path.Combine(out, "settings.txt")
-            if File.Exists keyFile && File.ReadAllText keyFile <> key then
-                eprintfn "error: %s holds a run with other settings (see %s); choose another --out or delete it" out keyFile
+            match Outputs.prepareFolder out with
+            | Error e ->
+                eprintfn "error: --out %s" e
                 2
-            else
-                File.WriteAllText(keyFile, key)
-                let nx, ny, nz = grid.Shape
-                printfn "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d" file (Structure.count sample)
-                    settings.Mode settings.Box settings.Stride nx ny nz grid.Count samples
-                use cts = new CancellationTokenSource()
-                Console.CancelKeyPress.Add(fun e ->
-                    if not cts.IsCancellationRequested then
-                        e.Cancel <- true
-                        eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
-                        cts.Cancel())
-                let mutable result = None
-                let clock = Diagnostics.Stopwatch.StartNew()
-                AnsiConsole.Progress()
-                    .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
-                    .Start(fun ctx ->
-                        let task = ctx.AddTask("boxes", maxValue = float grid.Count)
-                        result <-
-                            Some(
-                                Spm.run model samples 1 settings grid sample (Some(Path.Combine(out, "chunks")))
-                                    (fun d t ->
-                                        task.Value <- float d
-                                        task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
-                                    cts.Token
-                            ))
-                let r, timing = result.Value
-                if cts.IsCancellationRequested then
-                    eprintfn "interrupted: the finished chunks are in %s/chunks" out
-                    1
+            | Ok() ->
+                // a run directory belongs to one input and one set of settings
+                let key =
+                    sprintf "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n" (Path.GetFullPath file) settings.Mode
+                        settings.Box settings.Stride settings.MinAtoms samples model.Metadata.Training.DataHash
+                let keyFile = Path.Combine(out, "settings.txt")
+                if File.Exists keyFile && File.ReadAllText keyFile <> key then
+                    eprintfn "error: %s holds a run with other settings (see %s); choose another --out or delete it" out keyFile
+                    2
                 else
-                    SpmOutput.writeNpz (Path.Combine(out, "spm.npz")) r
-                    SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
-                    SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
-                    let maps = SpmOutput.writeMaps out r
-                    let pngs = Picture.writePngs maps
-                    let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
-                    printfn "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s); %d of %d boxes classified"
-                        clock.Elapsed.TotalSeconds timing.Extraction timing.Descriptors timing.Network nonEmpty.Length grid.Count
-                    if nonEmpty.Length = 0 then
-                        eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
-                    for cls, k in nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
-                        printfn "  %-40s %5.1f %% of the classified boxes" (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) (100.0 * float k / float nonEmpty.Length)
-                    printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
-                    for problem in pngs.Problems do eprintfn "note: %s" problem
-                    0
+                    File.WriteAllText(keyFile, key)
+                    let nx, ny, nz = grid.Shape
+                    printfn "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d" file (Structure.count sample)
+                        settings.Mode settings.Box settings.Stride nx ny nz grid.Count samples
+                    use cts = new CancellationTokenSource()
+                    Console.CancelKeyPress.Add(fun e ->
+                        if not cts.IsCancellationRequested then
+                            e.Cancel <- true
+                            eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
+                            cts.Cancel())
+                    let mutable result = None
+                    let clock = Diagnostics.Stopwatch.StartNew()
+                    AnsiConsole.Progress()
+                        .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
+                        .Start(fun ctx ->
+                            let task = ctx.AddTask("boxes", maxValue = float grid.Count)
+                            result <-
+                                Some(
+                                    Spm.run model samples 1 settings grid sample (Some(Path.Combine(out, "chunks")))
+                                        (fun d t ->
+                                            task.Value <- float d
+                                            task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
+                                        cts.Token
+                                ))
+                    let r, timing = result.Value
+                    if cts.IsCancellationRequested then
+                        eprintfn "interrupted: the finished chunks are in %s/chunks" out
+                        1
+                    else
+                        let written =
+                            Outputs.tryWrite out (fun () ->
+                                SpmOutput.writeNpz (Path.Combine(out, "spm.npz")) r
+                                SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
+                                SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
+                                SpmOutput.writeMaps out r)
+                        match written with
+                        | Error e ->
+                            eprintfn "error: %s; the classified boxes are kept in %s (run again to write the results)" e (Path.Combine(out, "chunks"))
+                            1
+                        | Ok maps ->
+                        let pngs = Picture.writePngs maps
+                        let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
+                        printfn "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s); %d of %d boxes classified"
+                            clock.Elapsed.TotalSeconds timing.Extraction timing.Descriptors timing.Network nonEmpty.Length grid.Count
+                        let failed = r.Argmax |> Array.filter ((=) -2) |> Array.length
+                        if failed > 0 then
+                            eprintfn "warning: %d boxes with %d atoms or more have no descriptor (class \"failed\" in boxes.csv): overlapping atoms, or coordinates not in Å?" failed settings.MinAtoms
+                        if nonEmpty.Length = 0 && failed = 0 then
+                            eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
+                        for cls, k in nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
+                            printfn "  %-40s %5.1f %% of the classified boxes" (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) (100.0 * float k / float nonEmpty.Length)
+                        printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
+                        for problem in pngs.Problems do eprintfn "note: %s" problem
+                        0

@@ -71,7 +71,9 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
             let lp = pointLambda.[p]
             let lmax = directMax.[pc] + 1e-8
             let heights = r.SelectedClusters |> Array.map (fun c -> mergeHeight pc lp c)
-            let scores = heights |> Array.map (fun h -> exp (-(lmax / h)))
+            // identical points merge at λ = ∞: ∞/∞ counts as the same level (ratio 1)
+            let ratio (a: float) (b: float) = let q = a / b in if Double.IsNaN q then 1.0 else q
+            let scores = heights |> Array.map (fun h -> exp (-(ratio lmax h)))
             let top = Array.max scores
             let e = scores |> Array.map (fun s -> exp (s - top))
             let eSum = Array.sum e
@@ -79,7 +81,7 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
             // probability of being in some cluster
             let hBest = Array.max heights
             let cBest = r.SelectedClusters.[Array.findIndex ((=) hBest) heights]
-            let pAny = hBest / max directMax.[cBest] lp
+            let pAny = ratio hBest (max directMax.[cBest] lp)
             let v = Array.map2 (*) dist outlier
             let vSum = Array.sum v
             v |> Array.map (fun x -> (if vSum > 0.0 then x / vSum else 0.0) * pAny))
@@ -90,5 +92,8 @@ let assign (threshold: float) (memberships: float[][]) =
     memberships |> Array.map (fun v ->
         if v.Length = 0 then -1
         else
-            let best = Array.max v
-            if best < threshold then -1 else Array.findIndex ((=) best) v)
+            // first maximum; NaN never wins
+            let mutable best = -1
+            for k in 0 .. v.Length - 1 do
+                if not (Double.IsNaN v.[k]) && (best < 0 || v.[k] > v.[best]) then best <- k
+            if best < 0 || v.[best] < threshold then -1 else best)

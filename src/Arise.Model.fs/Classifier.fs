@@ -55,7 +55,9 @@ module Classifier =
     let calculator (m: Model) : Result<DescriptorOptions * SoapCalculator, string> =
         descriptorOptions m |> Result.bind (fun o -> Soap.create o.Soap |> Result.map (fun c -> o, c))
 
-    /// Classifies structures: each gets its descriptor (or an error), then one batched MC prediction for all.
+    /// Classifies structures: each gets its descriptor (or an error), then one batched MC prediction for all (the
+    /// dropout masks run on through the batch, so a structure's probabilities depend on its place in it; see
+    /// classifyEach).
     let classify (threads: int) (seed: int) (samples: int) (m: Model) (structures: Structure[]) : Result<Classification, string>[] =
         match calculator m with
         | Error e -> structures |> Array.map (fun _ -> Error e)
@@ -71,3 +73,18 @@ module Classifier =
                 match d with
                 | Error e -> Error e
                 | Ok _ -> Ok byIndex.[i])
+
+    /// Classifies structures one by one (in parallel on `threads` threads): each structure's result depends only on
+    /// its descriptor, T and the seed, not on the other structures or their order; the same as `classify` on that
+    /// structure alone.
+    let classifyEach (threads: int) (seed: int) (samples: int) (m: Model) (structures: Structure[]) : Result<Classification, string>[] =
+        match calculator m with
+        | Error e -> structures |> Array.map (fun _ -> Error e)
+        | Ok(options, calc) ->
+            let descriptors = structures |> Array.map (describeWith calc options)
+            let results = Array.zeroCreate structures.Length
+            let one i =
+                results.[i] <-
+                    descriptors.[i] |> Result.map (fun d -> (classifyDescriptors 1 seed samples m d 1).[0])
+            Threading.Tasks.Parallel.For(0, structures.Length, Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 1 threads), (fun i -> one i)) |> ignore
+            results

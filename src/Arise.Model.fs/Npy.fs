@@ -100,6 +100,8 @@ let readNpz (path: string) : Result<Map<string, NpyArray>, string> =
     with
     | :? InvalidDataException as ex -> Error(sprintf "%s: not a readable .npz archive (%s)" path ex.Message)
     | :? IOException as ex -> Error(sprintf "%s: %s" path ex.Message)
+    | :? UnauthorizedAccessException when Directory.Exists path -> Error(sprintf "%s: is a folder, not an .npz file" path)
+    | :? UnauthorizedAccessException -> Error(sprintf "%s: permission denied" path)
 
 /// Data of a float32 array.
 let asFloat32 (a: NpyArray) : float32[] =

@@ -32,11 +32,14 @@ module SoapParameters =
 
     /// Checks the parameters; Error names the bad one.
     let validate (p: SoapParameters) : Result<SoapParameters, string> =
-        if not (p.Cutoff > 0.0 && System.Double.IsFinite p.Cutoff) then Error(sprintf "cutoff must be > 0 (got %g)" p.Cutoff)
+        if not (p.Cutoff > 0.0 && p.Cutoff <= 1000.0) then Error(sprintf "cutoff must be in (0, 1000] (got %g)" p.Cutoff)
         elif not (p.AtomSigma > 0.0 && System.Double.IsFinite p.AtomSigma) then Error(sprintf "sigma must be > 0 (got %g)" p.AtomSigma)
+        elif p.AtomSigma < 1e-3 * p.Cutoff || p.AtomSigma > p.Cutoff then
+            Error(sprintf "sigma must lie between 0.001 × cutoff and the cutoff (got sigma %g, cutoff %g)" p.AtomSigma p.Cutoff)
         elif p.NMax < 1 || p.NMax > 30 then Error(sprintf "n_max must be in 1..30 (got %d)" p.NMax)
         elif p.LMax < 0 || p.LMax > 20 then Error(sprintf "l_max must be in 0..20 (got %d)" p.LMax)
-        elif not (p.TransitionWidth >= 0.0 && p.TransitionWidth <= p.Cutoff) then
-            Error(sprintf "transition width must be in [0, cutoff] (got %g)" p.TransitionWidth)
+        elif not (p.TransitionWidth >= 0.0) then Error(sprintf "transition width must be ≥ 0 (got %g)" p.TransitionWidth)
+        elif p.TransitionWidth > p.Cutoff then
+            Error(sprintf "cutoff %g is below the width %g over which the cutoff function falls to zero" p.Cutoff p.TransitionWidth)
         elif not (System.Double.IsFinite p.CentralWeight) then Error "central weight must be finite"
         else Ok p

@@ -48,9 +48,12 @@ module SpmGrid =
     /// Flat index of box (i, j, k), x slowest.
     let index (g: SpmGrid) i j k = let _, ny, nz = g.Shape in (i * ny + j) * nz + k
 
+    /// The most boxes one SPM run may have: 2 million (the FePt nanoparticle at stride 1 Å has about 380,000).
+    let maxBoxes = 2_000_000
+
     /// The grid over a sample. Along each scanned axis the centres run from lo + box/2 to hi − box/2 in steps of
     /// the stride; an axis shorter than the box gets one centred position (reported in the warnings). Error for
-    /// a non-positive box or stride, or an empty sample.
+    /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
     let create (settings: SpmSettings) (s: Structure) : Result<SpmGrid * string list, string> =
         if not (settings.Box > 0.0 && Double.IsFinite settings.Box) then Error(sprintf "--box must be > 0 (got %g)" settings.Box)
         elif not (settings.Stride > 0.0 && Double.IsFinite settings.Stride) then Error(sprintf "--stride must be > 0 (got %g)" settings.Stride)
@@ -76,6 +79,13 @@ module SpmGrid =
             let origin = Array.zeroCreate 3
             let step = Array.zeroCreate 3
             let los = [| lo.X; lo.Y; lo.Z |]
+            let perAxis = Array.init 3 (fun k -> let span = axes.[k] - edge.[k] in if scanned k && span > 0.0 then floor (span / settings.Stride + 1e-9) + 1.0 else 1.0)
+            let total = Array.fold (*) 1.0 perAxis
+            if not (Double.IsFinite total) || total > float maxBoxes then
+                Error(
+                    sprintf "%s boxes (%s along x, y, z, for a sample spanning %.4g × %.4g × %.4g with stride %g): more than the %d a run allows; use a larger --stride, or check for atoms far from the rest (wrong units or a stray atom)"
+                        (total.ToString("g4", Globalization.CultureInfo.InvariantCulture)) (String.Join(" × ", perAxis |> Array.map (fun c -> c.ToString("g4", Globalization.CultureInfo.InvariantCulture)))) axes.[0] axes.[1] axes.[2] settings.Stride maxBoxes)
+            else
             for k in 0 .. 2 do
                 let span = axes.[k] - edge.[k]
                 if not (scanned k) || span <= 0.0 then

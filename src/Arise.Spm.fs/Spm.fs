@@ -20,7 +20,8 @@ type SpmResult =
       Probabilities: float32[]
       /// Mutual information (nats; NaN for empty boxes).
       MutualInformation: float[]
-      /// Most probable class (−1 for empty boxes).
+      /// Most probable class (−1 for empty boxes, −2 for boxes with enough atoms whose descriptor failed, e.g.
+      /// overlapping atoms).
       Argmax: int[]
       /// Hidden-layer pre-activations (dropout off), one array boxes × width per hidden layer (NaN for empty boxes).
       Hidden: float32[][]
@@ -120,7 +121,7 @@ module Spm =
                     if members.[b].Length >= max 2 settings.MinAtoms then
                         match AriseDescriptor.computeWith calc { options with Threads = 1 } boxes.[b] with
                         | Ok d -> descriptors.[b] <- Some d.Vector
-                        | Error _ -> ())) |> ignore
+                        | Error _ -> argmax.[first + b] <- -2)) |> ignore
                 tDesc <- tDesc + sw.Elapsed.TotalSeconds
                 sw.Restart()
                 let valid = [| for b in 0 .. count - 1 do if descriptors.[b].IsSome then b |]

@@ -30,7 +30,8 @@ let writeNpz (path: string) (r: SpmResult) =
           for h in 0 .. r.Hidden.Length - 1 ->
               sprintf "hidden_%d" h, Npy.float32Matrix n (r.Hidden.[h].Length / max 1 n) r.Hidden.[h] ]
 
-/// boxes.csv: x,y,z,atoms,class,probability,mutual_information (empty boxes: class "empty").
+/// boxes.csv: x,y,z,atoms,class,probability,mutual_information (empty boxes: class "empty"; boxes whose descriptor
+/// failed: "failed").
 let writeCsv (path: string) (r: SpmResult) =
     use w = new StreamWriter(path)
     w.WriteLine "x,y,z,atoms,class,probability,mutual_information"
@@ -38,7 +39,8 @@ let writeCsv (path: string) (r: SpmResult) =
     for f in 0 .. r.Centres.Length - 1 do
         let p = r.Centres.[f]
         let cls, prob, mi =
-            if r.Argmax.[f] < 0 then "empty", "", ""
+            if r.Argmax.[f] = -2 then "failed", "", ""
+            elif r.Argmax.[f] < 0 then "empty", "", ""
             else
                 r.Classes.[r.Argmax.[f]], (float r.Probabilities.[f * c + r.Argmax.[f]]).ToString("0.######", inv), r.MutualInformation.[f].ToString("0.######", inv)
         w.WriteLine(String.Join(",", p.X.ToString("R", inv), p.Y.ToString("R", inv), p.Z.ToString("R", inv), string r.Atoms.[f], cls, prob, mi))

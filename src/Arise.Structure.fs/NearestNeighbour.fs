@@ -183,11 +183,16 @@ module NearestNeighbour =
     /// (same length unit as the positions), with the cell list `cl` of `s`. Error when no cutoff gives a distance in
     /// (0.1, 1500).
     let dnnBetweenWith (cl: CellList) (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) : Result<float, string> =
+        let mutable tooShort = None
         let rec attempt cutoffs =
             match cutoffs with
             | [] ->
                 let name z = z |> Option.map Elements.symbol |> Option.defaultValue "any"
-                Error(sprintf "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms" (name fromZ) (name toZ) (2.0 * List.last ariseCutoffs + 0.1))
+                match tooShort with
+                | Some d ->
+                    Error(sprintf "d_NN %s→%s is %.3g, below 0.1: atoms overlap (duplicated atoms, or coordinates not in Å?)" (name fromZ) (name toZ) d)
+                | None ->
+                    Error(sprintf "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms" (name fromZ) (name toZ) (2.0 * List.last ariseCutoffs + 0.1))
             | c :: rest ->
                 match nearestDistances cl (2.0 * c + 0.1) fromZ toZ s with
                 | Some nn when nn.Length > 0 ->
@@ -197,7 +202,10 @@ module NearestNeighbour =
                         | DnnMethod.MostCommon -> mostCommon nn
                         | DnnMethod.AriseVacancyTolerant ->
                             histogramCentre (if Structure.isPeriodic s then withoutIsolatedAtoms nn else nn)
-                    if d > 0.1 && d < 1500.0 then Ok d else attempt rest
+                    if d > 0.1 && d < 1500.0 then Ok d
+                    else
+                        if d <= 0.1 then tooShort <- Some d
+                        attempt rest
                 | _ -> attempt rest
         if Structure.count s < 2 && not (Structure.isPeriodic s) then Error "d_NN needs at least two atoms or a periodic cell"
         else attempt ariseCutoffs

@@ -80,7 +80,12 @@ module Structure =
         |> Array.map (fun (e, n) -> if n = 1 then e else sprintf "%s%d" e n)
         |> String.concat ""
 
-    /// Checks invariants: equal lengths, finite positions, known elements, a non-singular cell where periodic.
+    /// A fully periodic cell whose volume is below this fraction of |a|·|b|·|c| is refused as nearly flat: its
+    /// neighbour search would need millions of images (a rhombohedral cell with 5° angles still has 0.007).
+    let nearlyFlat = 1e-3
+
+    /// Checks invariants: equal lengths, finite positions, known elements, a non-singular (and, when fully periodic,
+    /// not nearly flat) cell where periodic.
     let validate (s: Structure) : Result<Structure, string> =
         if s.Positions.Length <> s.Numbers.Length then
             Error(sprintf "%d positions but %d species" s.Positions.Length s.Numbers.Length)
@@ -97,6 +102,10 @@ module Structure =
                     | None when isPeriodic s -> Error "periodic boundary conditions without a cell"
                     | Some c when isPeriodic s && Cell.isSingular c ->
                         Error "the cell is singular (zero volume)"
+                    | Some c when Pbc.isFull s.Pbc && abs (Cell.volume c) < nearlyFlat * Vec3.norm c.A * Vec3.norm c.B * Vec3.norm c.C ->
+                        Error(
+                            sprintf "the cell is nearly flat: its volume is %.2g of |a|·|b|·|c| (lattice vectors almost in one plane); check the lattice vectors"
+                                (abs (Cell.volume c) / (Vec3.norm c.A * Vec3.norm c.B * Vec3.norm c.C)))
                     | Some c when not (Vec3.isFinite c.A && Vec3.isFinite c.B && Vec3.isFinite c.C) ->
                         Error "the cell has a non-finite component"
                     | _ -> Ok s

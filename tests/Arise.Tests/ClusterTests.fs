@@ -52,6 +52,20 @@ let tests =
             Expect.isGreaterThanOrEqual (float (recovered |> Array.filter id |> Array.length) / float recovered.Length) 0.95 "rule"
         }
 
+        test "identical points (clusters born at infinite λ) get finite memberships and are assigned, not a crash" {
+            // two groups of exactly repeated points, as SPM boxes of one perfect crystal give
+            let points = Array.init 18 (fun i -> if i < 9 then [| 0.0; 0.0 |] else [| 5.0; 5.0 |])
+            let r = Hdbscan.run { Hdbscan.defaults with MinClusterSize = 2 } points
+            let m = SoftClustering.membershipVectors Hdbscan.euclidean points r
+            for row in m do
+                Expect.isTrue (row |> Array.forall (fun v -> not (Double.IsNaN v))) "no NaN membership"
+            let assigned = SoftClustering.assign 0.1 m
+            Expect.equal assigned.Length points.Length "one label per point"
+            if r.SelectedClusters.Length = 2 then
+                Expect.notEqual assigned.[0] assigned.[17] "the two groups are told apart"
+            Expect.equal (SoftClustering.assign 0.1 [| [| nan; 0.5 |]; [| nan; nan |] |]) [| 1; -1 |] "NaN never wins"
+        }
+
         test "leaf selection and a single cluster: one blob is one cluster only when allowed" {
             let rng = Random(4)
             let points = Array.init 80 (fun _ -> Array.init 3 (fun _ -> rng.NextDouble()))

@@ -53,8 +53,12 @@ let parse (file: string) (text: string) : Result<Structure, ReadError> =
                     failAt ln7 (sprintf "%d counts for %d species" t7.Length t6.Length)
                 t6 |> Array.map (fun s -> element ln6 (s.Split('/').[0].Split('_').[0])), t7 |> Array.map (int ln7 "an atom count")
         if counts |> Array.exists (fun c -> c < 0) then failAt ln6 "negative atom count"
-        let natoms = Array.sum counts
-        if natoms = 0 then failAt ln6 "zero atoms"
+        let declared = counts |> Array.sumBy int64
+        if declared = 0L then failAt ln6 "zero atoms"
+        // each atom needs a line: a count beyond the file's length is an error, not an allocation
+        if declared > int64 (all.Length - i) then
+            failAt ln6 (sprintf "the counts declare %d atoms but the file has only %d more lines (truncated file?)" declared (all.Length - i))
+        let natoms = int32 declared
         let mutable lnMode, mode = next "Direct or Cartesian"
         let selective = mode.Length > 0 && (mode.[0].StartsWith "s" || mode.[0].StartsWith "S")
         if selective then

@@ -110,18 +110,18 @@ let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
         failAt commentLine "Properties has no pos:R:3 column"
     if species.IsNone then failAt commentLine "Properties has no species column"
     let speciesCol = if columns |> List.exists (fun c -> c.Name = "species") then "species" else "Z"
-    let positions = Array.zeroCreate natoms
-    let numbers = Array.zeroCreate natoms
-    let extras = columns |> List.filter (fun c -> c.Name <> "pos" && c.Name <> speciesCol)
-    let store =
-        extras |> List.map (fun c -> c, Array.zeroCreate<string> (natoms * c.Width)) |> Array.ofList
-    if start + 2 + natoms > lines.Length
+    if int64 start + 2L + int64 natoms > int64 lines.Length
        || (start + 1 + natoms < lines.Length
            && lines.[start + 2 .. start + 1 + natoms] |> Array.exists String.IsNullOrWhiteSpace) then
         let available =
             lines.[start + 2 ..] |> Array.takeWhile (String.IsNullOrWhiteSpace >> not) |> Array.length
         failAt (lineNo + 2 + available)
             (sprintf "frame %d declares %d atoms but has only %d atom lines (truncated file?)" frameNo natoms available)
+    let positions = Array.zeroCreate natoms
+    let numbers = Array.zeroCreate natoms
+    let extras = columns |> List.filter (fun c -> c.Name <> "pos" && c.Name <> speciesCol)
+    let store =
+        extras |> List.map (fun c -> c, Array.zeroCreate<string> (natoms * c.Width)) |> Array.ofList
     for a in 0 .. natoms - 1 do
         let ln = lineNo + 2 + a
         let t = tokens lines.[start + 2 + a]

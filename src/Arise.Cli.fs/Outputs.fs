@@ -1,0 +1,48 @@
+/// Checking output places before long work, so that a bad --out fails at once with its reason instead of after the
+/// computation (or with a stack trace).
+module Arise.Cli.Outputs
+
+open System
+open System.IO
+
+/// The reason a file-system operation failed, without the exception's type.
+let reason (ex: exn) =
+    match ex with
+    | :? UnauthorizedAccessException -> "permission denied"
+    | :? DirectoryNotFoundException -> "its folder does not exist"
+    | _ -> ex.Message
+
+/// Why the folder `dir` cannot be written (it is created, with its parents, when missing), or None when it can.
+let private folderProblem (dir: string) : string option =
+    try
+        if File.Exists dir then Some(sprintf "%s is a file, not a folder" dir)
+        else
+            Directory.CreateDirectory dir |> ignore
+            let probe = Path.Combine(dir, sprintf ".arise-write-test-%d" Environment.ProcessId)
+            File.WriteAllText(probe, "")
+            File.Delete probe
+            None
+    with ex -> Some(sprintf "the folder %s cannot be written (%s)" dir (reason ex))
+
+/// Creates the folder `dir` (and its parents) and checks that a file can be written in it.
+let prepareFolder (dir: string) : Result<unit, string> =
+    match folderProblem dir with
+    | None -> Ok()
+    | Some problem -> Error(sprintf "cannot write to %s: %s" dir problem)
+
+/// Checks that the file `path` can be written: its folder exists (it is created if missing) and `path` is not a
+/// folder. An existing file is left as it is.
+let checkFile (path: string) : Result<unit, string> =
+    if Directory.Exists path then Error(sprintf "cannot write %s: it is a folder" path)
+    else
+        match folderProblem (Path.GetDirectoryName(Path.GetFullPath path)) with
+        | None -> Ok()
+        | Some problem -> Error(sprintf "cannot write %s: %s" path problem)
+
+/// Runs `write`, turning a file-system failure into Error "cannot write PATH: reason".
+let tryWrite (path: string) (write: unit -> 'T) : Result<'T, string> =
+    try
+        Ok(write ())
+    with
+    | :? IOException
+    | :? UnauthorizedAccessException as ex -> Error(sprintf "cannot write %s: %s" path (reason ex))
