@@ -107,6 +107,24 @@ let tests =
             Expect.equal (NearestNeighbour.withoutIsolatedAtoms few) (Array.create 97 2.0) "3 % at 1.75× are isolated atoms, left out"
         }
 
+        test "overlapping atoms get a d_NN error that says so" {
+            let s = Structure.cluster (Array.init 20 (fun i -> Vec3.make (0.001 * float (i % 2)) 0.0 0.0)) (Array.create 20 29)
+            let e = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> err "overlap"
+            Expect.stringContains e "atoms overlap" "names the cause"
+        }
+
+        test "a nearly flat periodic cell is refused; an acute rhombohedral cell is not" {
+            let flat = Cell.make (Vec3.make 3.0 0.0 0.0) (Vec3.make 0.0 3.0 0.0) (Vec3.make 3.0 3.0 0.001)
+            let e = Structure.validate (Structure.periodic flat [| Vec3.zero |] [| 29 |]) |> err "flat"
+            Expect.stringContains e "nearly flat" "said"
+            // rhombohedral, α = 10°: volume 0.026 of |a||b||c|
+            let a = 3.0
+            let al = 10.0 * Math.PI / 180.0
+            let cx = (cos al - cos al * cos al) / sin al
+            let rh = Cell.make (Vec3.make a 0.0 0.0) (Vec3.make (a * cos al) (a * sin al) 0.0) (Vec3.make (a * cos al) (a * cx) (a * sqrt (1.0 - cos al * cos al - cx * cx)))
+            Structure.validate (Structure.periodic rh [| Vec3.zero |] [| 29 |]) |> ok "rhombohedral 10°" |> ignore
+        }
+
         test "vacancy-tolerant rule equals ARISE's on every pristine training and test structure of the library" {
             withData (fun data ->
                 let lib = Prototypes.load (IO.Path.Combine(data, "prototypes"))

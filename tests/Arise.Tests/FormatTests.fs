@@ -130,6 +130,18 @@ let tests =
             Expect.isError (Xyz.parse "f.xyz" (header + "Fe 0 0 0 26\nFe 1 1 1\n")) "mixed widths"
         }
 
+        test "an atom count far beyond the file is an error naming the line, not an allocation" {
+            let clock = Diagnostics.Stopwatch.StartNew()
+            let e = Xyz.parse "big.xyz" "2000000000\ncomment\nCu 0 0 0\n" |> err "XYZ count"
+            Expect.stringContains e.Message "declares 2000000000 atoms" "the declared count"
+            Expect.equal e.Line (Some 4) "the line after the last atom line"
+            let poscar = "big\n1.0\n3 0 0\n0 3 0\n0 0 3\nCu Au\n2000000000 2000000000\nDirect\n0 0 0\n"
+            let p = Poscar.parse "POSCAR" poscar |> err "POSCAR count"
+            Expect.stringContains p.Message "4000000000 atoms" "the sum, without overflowing"
+            Expect.equal p.Line (Some 7) "the counts line"
+            Expect.isLessThan clock.Elapsed.TotalSeconds 5.0 "refused at once (it used to allocate gigabytes)"
+        }
+
         test "a truncated multi-frame XYZ names the line" {
             let e = Xyz.parse "f.xyz" "2\nok\nH 0 0 0\nH 0 0 1\n3\nbroken\nH 0 0 0\n" |> err "truncated"
             Expect.equal e.File "f.xyz" "file named"

@@ -180,6 +180,18 @@ let tests =
                 if File.Exists path then File.Delete path
         }
 
+        test "classifyEach: a structure's probabilities do not depend on the other structures of the batch" {
+            let _, model = tinyModel.Force()
+            let bcc = Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5
+            let fcc = Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4
+            let alone = Classifier.classifyEach 2 7 20 model [| bcc |]
+            let batch = Classifier.classifyEach 2 7 20 model [| fcc; fcc; bcc; fcc |]
+            let probs (r: Result<Classification, string>) = (r |> ok "classified").Prediction.Probabilities
+            Expect.equal (probs batch.[2]) (probs alone.[0]) "same seed and T: the same numbers, wherever it stands"
+            Expect.equal (probs batch.[0]) (probs batch.[1]) "the same structure twice: the same result"
+            Expect.equal (probs alone.[0]) (probs (Classifier.classify 2 7 20 model [| bcc |]).[0]) "as classify on it alone"
+        }
+
         test "classify reports bad structures per structure and still classifies the others" {
             let _, model = tinyModel.Force()
             let good = Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5

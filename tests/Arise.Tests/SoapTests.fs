@@ -101,6 +101,15 @@ let tests =
                 Expect.isLessThanOrEqual worst 1e-6 "max |Δ| over all rows")
         }
 
+        test "SOAP parameters outside their usable range are refused with the parameter named" {
+            let d = SoapParameters.arise
+            Expect.stringContains (Soap.create { d with AtomSigma = 1e-300 } |> err "tiny sigma") "sigma" "sigma named"
+            Expect.stringContains (Soap.create { d with AtomSigma = 5.0 } |> err "sigma > cutoff") "sigma" "sigma above the cutoff"
+            Expect.stringContains (Soap.create { d with Cutoff = 1e300 } |> err "huge cutoff") "cutoff" "cutoff named"
+            Expect.stringContains (Soap.create { d with Cutoff = 0.4 } |> err "cutoff below the transition width") "cutoff 0.4" "cutoff named"
+            Soap.create d |> ok "ARISE's settings" |> ignore
+        }
+
         test "descriptors are unit norm for one species, and zero for a lone atom of a species pair in a cluster" {
             let s = Structure.cluster [| Vec3.zero; Vec3.make 1.0 0.0 0.0; Vec3.make 0.0 1.0 0.0; Vec3.make 0.0 0.0 1.0 |] [| 8; 1; 1; 1 |]
             let d = AriseDescriptor.compute AriseDescriptor.defaults s |> ok "descriptor"

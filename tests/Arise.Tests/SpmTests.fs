@@ -34,6 +34,17 @@ let tests =
             Expect.isEmpty warnings "no warnings"
         }
 
+        test "a stray atom far from the sample makes too many boxes: refused with the reason, not run" {
+            let s = bicrystal ()
+            let stray = Structure.cluster (Array.append s.Positions [| Vec3.make 1e6 0.0 0.0 |]) (Array.append s.Numbers [| 29 |])
+            let e = SpmGrid.create { SpmGrid.defaults with Stride = 0.5 } stray |> err "stray atom"
+            Expect.stringContains e "more than the 2000000" "the limit"
+            Expect.stringContains e "stray atom" "the likely cause"
+            let huge = Structure.cluster (Array.append s.Positions [| Vec3.make 1e30 0.0 0.0 |]) (Array.append s.Numbers [| 29 |])
+            Expect.isError (SpmGrid.create SpmGrid.defaults huge) "1e30 Å: no integer overflow"
+            Expect.isOk (SpmGrid.create SpmGrid.defaults s) "the sample itself is fine"
+        }
+
         test "bad settings are reported: stride ≤ 0, box larger than the sample, a thin sample in bulk mode" {
             let s = bicrystal ()
             Expect.stringContains (SpmGrid.create { SpmGrid.defaults with Stride = 0.0 } s |> err "stride") "stride" "stride"

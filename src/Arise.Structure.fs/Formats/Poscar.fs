@@ -40,24 +40,24 @@ let parse (file: string) (text: string) : Result<Structure, ReadError> =
             elif scales.[0] = 0.0 then failAt ln "the scale factor is zero"
             else Cell.scale scales.[0] raw
         let ln6, t6 = next "the species or counts line"
-        let symbols, counts =
+        let symbols, counts, lnCounts =
             if t6 |> Array.forall (fun t -> fst (Int32.TryParse t)) then
                 let fromComment = tokens comment |> Array.truncate t6.Length
                 if fromComment.Length = t6.Length && fromComment |> Array.forall (Elements.tryNumber >> Option.isSome) then
-                    fromComment |> Array.map (element 1), t6 |> Array.map (int ln6 "an atom count")
+                    fromComment |> Array.map (element 1), t6 |> Array.map (int ln6 "an atom count"), ln6
                 else
                     failAt ln6 "no species line (VASP 4 format) and the comment line does not list the elements"
             else
                 let ln7, t7 = next "the atom counts line"
                 if t7.Length <> t6.Length then
                     failAt ln7 (sprintf "%d counts for %d species" t7.Length t6.Length)
-                t6 |> Array.map (fun s -> element ln6 (s.Split('/').[0].Split('_').[0])), t7 |> Array.map (int ln7 "an atom count")
-        if counts |> Array.exists (fun c -> c < 0) then failAt ln6 "negative atom count"
+                t6 |> Array.map (fun s -> element ln6 (s.Split('/').[0].Split('_').[0])), t7 |> Array.map (int ln7 "an atom count"), ln7
+        if counts |> Array.exists (fun c -> c < 0) then failAt lnCounts "negative atom count"
         let declared = counts |> Array.sumBy int64
-        if declared = 0L then failAt ln6 "zero atoms"
+        if declared = 0L then failAt lnCounts "zero atoms"
         // each atom needs a line: a count beyond the file's length is an error, not an allocation
         if declared > int64 (all.Length - i) then
-            failAt ln6 (sprintf "the counts declare %d atoms but the file has only %d more lines (truncated file?)" declared (all.Length - i))
+            failAt lnCounts (sprintf "the counts declare %d atoms but the file has only %d more lines (truncated file?)" declared (all.Length - i))
         let natoms = int32 declared
         let mutable lnMode, mode = next "Direct or Cartesian"
         let selective = mode.Length > 0 && (mode.[0].StartsWith "s" || mode.[0].StartsWith "S")
