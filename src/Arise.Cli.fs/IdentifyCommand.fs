@@ -49,6 +49,7 @@ let private ptmSettings (structures: string option) (rmsdCutoff: float option) =
             let parsed = text.Split([| ','; ' ' |], StringSplitOptions.RemoveEmptyEntries) |> Array.map Ptm.parseType
             match parsed |> Array.tryPick (function Error e -> Some e | Ok _ -> None) with
             | Some e -> Error("--structures: " + e)
+            | None when parsed.Length = 0 -> Error "--structures: no structure type given (e.g. fcc,hcp,bcc)"
             | None -> Ok(parsed |> Array.choose (function Ok t -> Some t | Error _ -> None) |> List.ofArray)
     match types, rmsdCutoff with
     | Error e, _ -> Error e

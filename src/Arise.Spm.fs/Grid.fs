@@ -73,6 +73,8 @@ module SpmGrid =
                 | SpmMode.Rod -> k = longest
             if settings.Mode = SpmMode.Bulk && Array.min axes < 0.25 * settings.Box then
                 warnings.Add(sprintf "the sample is only %.3g thick along %c: a 2D sample is better scanned with --mode slab" (Array.min axes) "xyz".[thinnest])
+            if settings.Box < settings.Stride then
+                warnings.Add(sprintf "the box (%g) is smaller than the stride (%g): atoms between boxes get no label" settings.Box settings.Stride)
             let margin = 1e-6 * (Array.max axes + 1.0)
             let edge = Array.init 3 (fun k -> if scanned k then settings.Box else axes.[k] + 2.0 * margin + 1e-9)
             let counts = Array.zeroCreate 3

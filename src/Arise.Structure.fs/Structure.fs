@@ -30,10 +30,14 @@ type ReadError =
       Line: int option
       Message: string }
 
+    /// "file:line: message"; control characters of a binary file's text become '?' and a long message is cut.
     override e.ToString() =
+        let printable =
+            System.String(e.Message |> Seq.truncate 300 |> Seq.map (fun c -> if System.Char.IsControl c || c = '\uFFFD' then '?' else c) |> Array.ofSeq)
+            + (if e.Message.Length > 300 then "…" else "")
         match e.Line with
-        | Some l -> sprintf "%s:%d: %s" e.File l e.Message
-        | None -> sprintf "%s: %s" e.File e.Message
+        | Some l -> sprintf "%s:%d: %s" e.File l printable
+        | None -> sprintf "%s: %s" e.File printable
 
 /// Pure functions over structures.
 module Structure =

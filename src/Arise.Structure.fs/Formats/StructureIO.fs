@@ -62,12 +62,12 @@ let parseText (options: ReadOptions) (format: Format) (name: string) (text: stri
 /// Reads every frame of a file. Errors name the file (and the line where one is at fault).
 let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, ReadError> =
     let err m = Error { File = path; Line = None; Message = m }
+    if Directory.Exists path then err "is a directory, not a structure file"
+    elif not (File.Exists path) then err "no such file"
+    else
     match options.Format |> Option.orElse (formatOfPath path) with
     | None -> err "unknown format: name it with --format (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
     | Some format ->
-        if Directory.Exists path then err "is a directory, not a structure file"
-        elif not (File.Exists path) then err "no such file"
-        else
             try
                 parseText options format path (File.ReadAllText path)
             with
