@@ -32,12 +32,7 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
         let table = Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information")
         table.Border <- TableBorder.Rounded
         let read =
-            batch |> Array.map (fun (file, r) ->
-                match r with
-                | Ok(first :: rest) when not rest.IsEmpty ->
-                    eprintfn "warning: %s has %d frames; the first is classified (write the others to files of their own to classify them)" file (rest.Length + 1)
-                    file, Ok first
-                | _ -> file, r |> Result.mapError string |> Result.map List.head)
+            batch |> Array.map (fun (file, r) -> file, r |> Result.mapError string |> Result.map (Inputs.firstFrame file))
         let structures = read |> Array.choose (fun (_, r) -> match r with Ok s -> Some s | Error _ -> None)
         let predictions = Classifier.classifyEach Environment.ProcessorCount seed samples model structures
         let mutable k = 0

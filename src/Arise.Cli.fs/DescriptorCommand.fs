@@ -51,7 +51,7 @@ let run (json: bool) (options: DescriptorOptions) (readOptions: StructureIO.Read
             let d =
                 result
                 |> Result.mapError string
-                |> Result.bind (fun frames -> AriseDescriptor.computeWith calc options (List.head frames) |> Result.mapError (sprintf "%s: %s" file))
+                |> Result.bind (fun frames -> AriseDescriptor.computeWith calc options (Inputs.firstFrame file frames) |> Result.mapError (sprintf "%s: %s" file))
             if Result.isError d then failures <- failures + 1
             if json then writeJson file d
             else

@@ -17,7 +17,7 @@ let private eachStructure (readOptions: StructureIO.ReadOptions) (files: string 
         | Error e ->
             failures <- failures + 1
             eprintfn "error: %O" e
-        | Ok frames -> if not (body total file (List.head frames)) then failures <- failures + 1
+        | Ok frames -> if not (body total file (Inputs.firstFrame file frames)) then failures <- failures + 1
     if total > 0 && failures = total then 1 else 0
 
 /// spglib per file: the space group at the loose and the tight tolerance of the paper.

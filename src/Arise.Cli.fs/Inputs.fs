@@ -21,3 +21,13 @@ let readMany (options: StructureIO.ReadOptions) (files: string list) : seq<strin
     match files with
     | [] -> Seq.singleton (sampleName, Ok [ sample () ])
     | _ -> files |> Seq.map (fun f -> f, StructureIO.readAllWith options f)
+
+/// The first frame of a file's frames, with a warning on stderr when there are more (the commands that take one
+/// structure per file use the first).
+let firstFrame (file: string) (frames: Structure list) : Structure =
+    match frames with
+    | first :: rest when not rest.IsEmpty ->
+        eprintfn "warning: %s has %d frames; the first is used (write the others to files of their own to use them)" file (rest.Length + 1)
+        first
+    | first :: _ -> first
+    | [] -> invalidArg "frames" (sprintf "%s: no frames" file)

@@ -326,9 +326,21 @@ let private withFiles (command: string) (files: string list) (run: string list -
     | Some e -> fail e
     | None -> run files
 
+/// Argu's usage errors exit with 2 (as bad option values do), help with 0.
+type private UsageExiter() =
+    interface IExiter with
+        member _.Name = "arise"
+        member _.Exit(message, code) =
+            if code = ErrorCode.HelpText then
+                printfn "%s" message
+                exit 0
+            else
+                eprintfn "%s" message
+                exit 2
+
 [<EntryPoint>]
 let main argv =
-    let parser = ArgumentParser.Create<Verb>(programName = "arise", errorHandler = ProcessExiter())
+    let parser = ArgumentParser.Create<Verb>(programName = "arise", errorHandler = UsageExiter())
     let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
     try
         if results.Contains Version then

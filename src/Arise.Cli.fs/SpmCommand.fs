@@ -9,12 +9,13 @@ open Arise.Structure
 open Arise.Model
 open Arise.Spm
 
-/// Runs `spm`; exit code 0 on success.
+/// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
+/// results, 2 for bad settings.
 let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
-    match StructureIO.readWith readOptions file with
+    match StructureIO.readAllWith readOptions file |> Result.map (Inputs.firstFrame file) with
     | Error e ->
         eprintfn "error: %O" e
-        2
+        1
     | Ok sample ->
         match SpmGrid.create settings sample with
         | Error e ->
