@@ -18,7 +18,8 @@ let private inv = CultureInfo.InvariantCulture
 /// Fewer atoms than this get a warning: the descriptor of so small a structure is far from the training data.
 let fewAtoms = 20
 
-let private csvQuote (s: string) = if s.Contains ',' || s.Contains '"' then "\"" + s.Replace("\"", "\"\"") + "\"" else s
+let private csvQuote (s: string) =
+    if s.IndexOfAny [| ','; '"'; '\n'; '\r' |] >= 0 then "\"" + s.Replace("\"", "\"\"") + "\"" else s
 
 /// Runs `classify`; exit code 0 unless every file failed.
 let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (readOptions: StructureIO.ReadOptions) (files: string list) =

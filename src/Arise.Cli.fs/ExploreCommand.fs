@@ -31,6 +31,33 @@ let private groupsOf (labels: int[]) (name: int -> string) =
     labels |> Array.indexed |> Array.groupBy snd |> Array.sortBy fst
     |> Array.map (fun (l, xs) -> name l, xs |> Array.map fst) |> List.ofArray
 
+/// Checks that an spm.npz holds what explore reads, consistently: argmax, classes, mutual_information and
+/// hidden_0 … hidden_(L−1), one row per box, class indices in range.
+let private checkSpmArrays (file: string) (arrays: Map<string, Npy.NpyArray>) : Result<unit, string> =
+    let bad reason = Error(sprintf "%s is not a valid spm.npz (written by arise spm): %s" file reason)
+    let missing = [ "argmax"; "classes"; "mutual_information" ] |> List.filter (arrays.ContainsKey >> not)
+    let layers = arrays.Keys |> Seq.filter (fun k -> k.StartsWith "hidden_") |> Seq.length
+    if not missing.IsEmpty then bad (sprintf "no %s" (String.Join(", ", missing)))
+    elif layers = 0 then bad "no hidden-layer activations"
+    elif [ 0 .. layers - 1 ] |> List.exists (fun h -> not (arrays.ContainsKey(sprintf "hidden_%d" h))) then
+        bad (sprintf "the hidden layers are not hidden_0 to hidden_%d" (layers - 1))
+    else
+        try
+            let argmax = Npy.asInt32 arrays.["argmax"]
+            let classes = Npy.asStrings arrays.["classes"]
+            let n = argmax.Length
+            let shapes =
+                [ for h in 0 .. layers - 1 ->
+                      let a = arrays.[sprintf "hidden_%d" h]
+                      match a.Shape with
+                      | [ rows; width ] when rows = n && (Npy.asFloat32 a).Length = rows * width -> true
+                      | _ -> false ]
+            if (Npy.asFloat64 arrays.["mutual_information"]).Length <> n then bad "mutual_information has another length than argmax"
+            elif shapes |> List.exists not then bad "a hidden layer's rows do not match the boxes"
+            elif argmax |> Array.exists (fun a -> a < -2 || a >= classes.Length) then bad "argmax holds a class index out of range"
+            else Ok()
+        with ex -> bad ex.Message
+
 /// Runs `explore`. `layer` is 1-based (1 = first hidden layer).
 let run (file: string) (layer: int) (filterClass: string option) (settings: Exploration.ExploreSettings) (outDir: string option) =
     let dir = defaultArg outDir (Path.GetDirectoryName(Path.GetFullPath file))
@@ -38,6 +65,9 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
     | Error e, _ -> fail e
     | _, Error e -> fail (sprintf "%s%s" (if outDir.IsSome then "--out " else "") e)
     | Ok arrays, Ok() ->
+        match checkSpmArrays file arrays with
+        | Error e -> fail e
+        | Ok() ->
         let key = sprintf "hidden_%d" (layer - 1)
         let layers = arrays.Keys |> Seq.filter (fun k -> k.StartsWith "hidden_") |> Seq.length
         if not (arrays.ContainsKey key) then
@@ -67,6 +97,9 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
         if boxes.Length < 3 then fail (sprintf "%s: only %d boxes to explore (classified%s)" file boxes.Length (match filterClass with Some c -> " as " + c | None -> ""))
         else
         let points = boxes |> Array.map (fun b -> Array.init width (fun k -> float values.[b * width + k]))
+        match points |> Array.tryFindIndex (Array.exists (fun v -> not (Double.IsFinite v))) with
+        | Some i -> fail (sprintf "%s: the activations of box %d are not finite (a damaged spm.npz?)" file boxes.[i])
+        | None ->
         let mcs = min settings.Hdbscan.MinClusterSize (max 2 (boxes.Length / 2))
         let settings = { settings with Hdbscan = { settings.Hdbscan with MinClusterSize = mcs } }
         printfn "%s: %d boxes%s, hidden layer %d (%d values); HDBSCAN min_cluster_size %d%s" file boxes.Length

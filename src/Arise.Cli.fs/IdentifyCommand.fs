@@ -37,8 +37,12 @@ let private spglib (readOptions: StructureIO.ReadOptions) (files: string list) =
                 printfn "%s: %d atoms: spglib %s: %s; %s" file (Structure.count s) v loose tight
                 okLoose || okTight)
 
-/// Per-atom labels of one method, and extra per-atom numbers to write with them (name, values).
-type private Analysis = Structure -> string[] * (string * float[]) list
+/// Per-atom labels of one method, and extra per-atom numbers to write with them (name, values), or why not.
+type private Analysis = Structure -> Result<string[] * (string * float[]) list, string>
+
+/// CNA's fixed cutoff lies between the first and second neighbour shells; beyond this multiple of d_NN it is a
+/// mistake (and the neighbour lists would not fit in memory).
+let private maxCutoffInDnn = 5.0
 
 /// The PTM settings from --structures and --rmsd-cutoff.
 let private ptmSettings (structures: string option) (rmsdCutoff: float option) =
@@ -66,18 +70,23 @@ let run (methodName: string) (cutoff: float option) (structures: string option) 
     if methodKey = "spglib" then spglib readOptions files else
     let analyse : Result<Analysis, string> =
         match methodKey, cutoff with
-        | "cna", Some c when c > 0.0 -> Ok(fun s -> cnaNames (Cna.fixedCutoff c s), [])
+        | "cna", Some c when c > 0.0 ->
+            Ok(fun s ->
+                match NearestNeighbour.dnn DnnMethod.MostCommon s with
+                | Ok d when c > maxCutoffInDnn * d ->
+                    Error(sprintf "--cutoff %g is more than %g × the nearest-neighbour distance %.3g: CNA's cutoff lies between the first and second neighbour shells" c maxCutoffInDnn d)
+                | _ -> Ok(cnaNames (Cna.fixedCutoff c s), []))
         | "cna", Some c -> Error(sprintf "--cutoff %g: must be a positive distance in Å" c)
         | "cna", None -> Error "--method cna needs --cutoff (between the first and second neighbour shells, Å)"
-        | ("acna" | "a-cna" | "adaptive-cna"), _ -> Ok(fun s -> cnaNames (Cna.adaptive s), [])
-        | ("baa" | "bond-angle"), _ -> Ok(fun s -> cnaNames (BondAngle.analyse s), [])
+        | ("acna" | "a-cna" | "adaptive-cna"), _ -> Ok(fun s -> Ok(cnaNames (Cna.adaptive s), []))
+        | ("baa" | "bond-angle"), _ -> Ok(fun s -> Ok(cnaNames (BondAngle.analyse s), []))
         | "ptm", _ ->
             ptmSettings structures rmsdCutoff
             |> Result.map (fun settings s ->
                 let r = Ptm.analyseWith settings s
-                r |> Array.map Ptm.label,
-                [ "ptm_rmsd", r |> Array.map (fun m -> if Double.IsFinite m.Rmsd then m.Rmsd else -1.0)
-                  "interatomic_distance", r |> Array.map (fun m -> if Double.IsFinite m.InteratomicDistance then m.InteratomicDistance else 0.0) ])
+                Ok(r |> Array.map Ptm.label,
+                   [ "ptm_rmsd", r |> Array.map (fun m -> if Double.IsFinite m.Rmsd then m.Rmsd else -1.0)
+                     "interatomic_distance", r |> Array.map (fun m -> if Double.IsFinite m.InteratomicDistance then m.InteratomicDistance else 0.0) ]))
         | other, _ -> Error(sprintf "--method %s: unknown method (cna, acna, baa, ptm, spglib)" other)
     let outputOk = match out with Some path -> Outputs.checkFile path |> Result.mapError ((+) "--out ") | None -> Ok()
     match analyse, outputOk with
@@ -87,8 +96,13 @@ let run (methodName: string) (cutoff: float option) (structures: string option) 
         2
     | Ok analyse, Ok() ->
         let written = Collections.Generic.HashSet<string>()
+        let inputs = Collections.Generic.HashSet<string>(files |> List.map IO.Path.GetFullPath)
         eachStructure readOptions files (fun index file s ->
-                let labels, extra = analyse s
+            match analyse s with
+            | Error e ->
+                eprintfn "error: %s: %s" file e
+                false
+            | Ok(labels, extra) ->
                 let shares =
                     labels |> Array.countBy id |> Array.sortByDescending snd
                     |> Array.map (fun (t, k) -> sprintf "%s %.1f %%" t (100.0 * float k / float labels.Length))
@@ -105,6 +119,9 @@ let run (methodName: string) (cutoff: float option) (structures: string option) 
                     |> Option.map (fun path ->
                         if written.Contains(IO.Path.GetFullPath path) then IO.Path.ChangeExtension(path, sprintf ".%d.xyz" index) else path)
                 match target with
+                | Some path when inputs.Contains(IO.Path.GetFullPath path) ->
+                    eprintfn "error: %s: the per-atom labels would overwrite the input file %s; not written (choose another --out)" file path
+                    false
                 | Some path ->
                     let labelled =
                         extra |> List.fold (fun st (name, values) -> st |> Structure.withProperty name (Reals(1, values)))

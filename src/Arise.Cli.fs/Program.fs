@@ -205,7 +205,7 @@ type TuneArgs =
 
 /// Options of `explore`.
 type ExploreArgs =
-    | [<MainCommand; Mandatory>] File of npz: string
+    | [<MainCommand; Mandatory>] File of npz: string list
     | Layer of index: int
     | Min_Cluster_Size of n: int
     | Min_Samples of n: int
@@ -373,9 +373,13 @@ let main argv =
             elif args.TryGetResult ExploreArgs.Min_Samples |> Option.exists (fun m -> m < 1) then fail "--min-samples must be ≥ 1"
             elif k < 2 then fail "--neighbors must be ≥ 2"
             elif layer < 1 then fail "--layer counts from 1 (the first hidden layer)"
-            elif minDist < 0.0 || minDist > 1.0 then fail "--min-dist must lie in [0, 1]"
-            elif threshold < 0.0 || threshold > 1.0 then fail "--threshold must lie in [0, 1]"
+            elif not (minDist >= 0.0 && minDist <= 1.0) then fail (sprintf "--min-dist must lie in [0, 1] (got %g)" minDist)
+            elif not (threshold >= 0.0 && threshold <= 1.0) then fail (sprintf "--threshold must lie in [0, 1] (got %g)" threshold)
             else
+            match unknownOption "explore" (args.GetResult ExploreArgs.File), args.GetResult ExploreArgs.File with
+            | Some e, _ -> fail e
+            | None, files when files.Length <> 1 -> fail (sprintf "explore reads one spm.npz at a time; got %d files (%s)" files.Length (String.Join(", ", files)))
+            | None, files ->
                 let settings : Arise.Cluster.Exploration.ExploreSettings =
                     { Hdbscan = { Arise.Cluster.Hdbscan.defaults with MinClusterSize = mcs; MinSamples = args.TryGetResult ExploreArgs.Min_Samples }
                       Threshold = threshold
@@ -383,12 +387,12 @@ let main argv =
                         if args.Contains ExploreArgs.No_Umap then None
                         else Some { Arise.Cluster.Umap.defaults with Neighbours = k; MinDist = minDist; Seed = Some (args.GetResult(ExploreArgs.Seed, defaultValue = 42)) }
                       Normalise = args.Contains ExploreArgs.Normalise }
-                ExploreCommand.run (args.GetResult ExploreArgs.File) layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out)
+                ExploreCommand.run files.Head layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out)
         | Benchmark args ->
             let split (text: string) = text.Split([| ','; ' ' |], StringSplitOptions.RemoveEmptyEntries) |> List.ofArray
             if args.Contains BenchmarkArgs.Speed then
                 let atoms = args.GetResult(BenchmarkArgs.Speed_Atoms, defaultValue = 1_000_000)
-                if atoms < 100 then fail "--speed-atoms must be ≥ 100"
+                if atoms < 100 || atoms > 20_000_000 then fail (sprintf "--speed-atoms must lie in 100 to 20,000,000 (got %d)" atoms)
                 else BenchmarkCommand.speed atoms (args.GetResult(BenchmarkArgs.Lmp, defaultValue = "lmp"))
             elif args.GetResult(BenchmarkArgs.Samples, defaultValue = 100) < 1 then
                 fail (sprintf "--samples must be ≥ 1 (got %d)" (args.GetResult BenchmarkArgs.Samples))
@@ -501,8 +505,10 @@ let main argv =
             | Error e, _
             | _, Error e ->
                 fail e
-            | _ when not (scale > 0.0 && Double.IsFinite scale) ->
-                fail (sprintf "--extrinsic-scale must be > 0 (got %g)" scale)
+            | _ when not (scale >= 0.1 && scale <= 10.0) ->
+                fail (sprintf "--extrinsic-scale must lie in [0.1, 10] (got %g; training 0.95, 1.0, 1.05)" scale)
+            | _ when args.GetResult(DescriptorArgs.Cutoff, defaultValue = 4.0) > 20.0 ->
+                fail (sprintf "--cutoff must be at most 20 d_NN (got %g; training range 3.0-5.0)" (args.GetResult DescriptorArgs.Cutoff))
             | Ok ro, Ok rule ->
                 let d = Arise.Soap.AriseDescriptor.defaults
                 let options =

@@ -9,6 +9,10 @@ open Arise.Structure
 open Arise.Model
 open Arise.Spm
 
+/// Memory a run needs per box, measured (RSS at 20,000–100,000 boxes): the box's probabilities, mutual information
+/// and hidden-layer activations (about 4.5 KB), their copies while spm.npz is written, and the chunk buffers.
+let bytesPerBox = 32L * 1024L
+
 /// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
 /// results, 2 for bad settings.
 let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
@@ -20,6 +24,10 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
         match SpmGrid.create settings sample with
         | Error e ->
             eprintfn "error: %s" e
+            2
+        | Ok(grid, _) when int64 grid.Count * bytesPerBox > int64 (0.8 * float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)) ->
+            eprintfn "error: %d boxes need about %.1f GB of memory (about %d KB a box), more than 80 %% of this machine's %.1f GB; use a larger --stride"
+                grid.Count (float (int64 grid.Count * bytesPerBox) / 1e9) (bytesPerBox / 1024L) (float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) / 1e9)
             2
         | Ok(grid, warnings) ->
             for w in warnings do

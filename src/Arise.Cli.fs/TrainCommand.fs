@@ -78,11 +78,14 @@ let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name:
 /// Runs `train`; with `selection` (a name and defect levels), the kept epoch is chosen on pristine and defective
 /// structures too, the defective ones counted as `score` says.
 let run (prototypes: string) (out: string) (options: TrainingOptions) (selection: (string * (float * float)[]) option) (selectionRealisations: int) (score: DefectScore) =
-    match loadLibrary prototypes with
-    | Error e ->
+    match loadLibrary prototypes, Outputs.checkFile out with
+    | Error e, _ ->
         eprintfn "error: %s" e
         2
-    | Ok lib ->
+    | _, Error e ->
+        eprintfn "error: --out %s" e
+        2
+    | Ok lib, Ok() ->
         use cts = cancelOnCtrlC ()
         let cache = out + ".cache"
         let set, expected = trainingSet lib cache cts.Token

@@ -18,11 +18,14 @@ let run (prototypes: string) (data: string option) (out: string) (trials: int) (
         eprintfn "error: --prototypes %s: folder not found (the data release's prototypes/ folder; needed for the defective structures of the selection)" prototypes
         2
     else
-    match TrainCommand.loadLibrary prototypes with
-    | Error e ->
+    match TrainCommand.loadLibrary prototypes, Outputs.checkFile out with
+    | Error e, _ ->
         eprintfn "error: %s" e
         2
-    | Ok lib ->
+    | _, Error e ->
+        eprintfn "error: --out %s" e
+        2
+    | Ok lib, Ok() ->
         use cts = new CancellationTokenSource()
         Console.CancelKeyPress.Add(fun e ->
             if not cts.IsCancellationRequested then

@@ -142,6 +142,29 @@ let tests =
             Expect.isLessThan clock.Elapsed.TotalSeconds 5.0 "refused at once (it used to allocate gigabytes)"
         }
 
+        test "LAMMPS data beyond 100,000 atoms keeps every atom's type (types were packed with the line number)" {
+            let n = 100_010
+            let sb = Text.StringBuilder()
+            sb.Append(sprintf "big\n\n%d atoms\n2 atom types\n0 150 xlo xhi\n0 150 ylo yhi\n0 150 zlo zhi\n\nAtoms # atomic\n\n" n) |> ignore
+            for i in 1 .. n do
+                sb.Append(sprintf "%d 1 %g %g %g\n" i (float (i % 50) * 3.0) (float ((i / 50) % 50) * 3.0) (float (i / 2500) * 3.0)) |> ignore
+            let s = Lammps.parseData (Map.ofList [ 1, 29; 2, 28 ]) "many.data" (sb.ToString()) |> ok "many atoms"
+            Expect.equal (Structure.count s) n "all atoms"
+            Expect.isTrue (s.Numbers |> Array.forall ((=) 29)) "every atom is type 1 = Cu"
+            let e = Lammps.parseData Map.empty "neg.data" "x\n\n1 atoms\n1 atom types\n0 3 xlo xhi\n0 3 ylo yhi\n0 3 zlo zhi\n\nAtoms # atomic\n\n1 -1 0 0 0\n" |> err "negative type"
+            Expect.equal e.Line (Some 11) "the atom's line"
+        }
+
+        test "a LAMMPS dump or XYZ property declaring absurd sizes is refused before allocating" {
+            let dump = "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2000000000\nITEM: BOX BOUNDS pp pp pp\n0 3\n0 3\n0 3\nITEM: ATOMS id type x y z\n1 1 0 0 0\n"
+            let e = Lammps.parseDump (Map.ofList [ 1, 29 ]) "big.lammpstrj" dump |> err "dump count"
+            Expect.equal e.Line (Some 4) "the count's line"
+            let noY = "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n1\nITEM: BOX BOUNDS pp pp pp\n0 3\n0 3\n0 3\nITEM: ATOMS id type x z\n1 1 0 0\n"
+            Expect.stringContains (Lammps.parseDump (Map.ofList [ 1, 29 ]) "noy.lammpstrj" noY |> err "no y").Message "no y" "the missing column named"
+            let xyz = "1\nProperties=species:S:1:pos:R:3:foo:R:2000000000\nCu 0 0 0 1\n"
+            Expect.stringContains (Xyz.parse "p.xyz" xyz |> err "property width").Message "2000000000 columns" "the width named"
+        }
+
         test "a truncated multi-frame XYZ names the line" {
             let e = Xyz.parse "f.xyz" "2\nok\nH 0 0 0\nH 0 0 1\n3\nbroken\nH 0 0 0\n" |> err "truncated"
             Expect.equal e.File "f.xyz" "file named"

@@ -29,9 +29,10 @@ let parseTypeMap (text: string) : Result<TypeMap, string> =
 let private elementOf (types: TypeMap) (line: int) (t: int) =
     match types.TryFind t with
     | Some z -> z
+    | None when t < 1 -> failAt line (sprintf "atom type %d: LAMMPS atom types count from 1" t)
     | None ->
-        failAt line (sprintf "atom type %d has no element; give one, e.g. --types %s" t
-            (String.Join(",", [ for k in 1 .. max t 2 -> sprintf "%d=El" k ])))
+        let example = if t <= 4 then String.Join(",", [ for k in 1 .. max t 2 -> sprintf "%d=El" k ]) else sprintf "1=El,2=El,…,%d=El" t
+        failAt line (sprintf "atom type %d has no element; give one, e.g. --types %s" t example)
 
 /// Cell of a LAMMPS box from its edges and tilt factors.
 let private boxCell lx ly lz xy xz yz =
@@ -70,7 +71,7 @@ let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure,
         if natoms <= 0 then failFile "no positive 'N atoms' line in the header"
         if lo |> Array.exists Double.IsNaN then failFile "the header lacks xlo xhi, ylo yhi or zlo zhi"
         let cell = boxCell (hi.[0] - lo.[0]) (hi.[1] - lo.[1]) (hi.[2] - lo.[2]) tilt.[0] tilt.[1] tilt.[2]
-        let mutable atoms: (int * Vec3 * int) array option = None
+        let mutable atoms: (int * Vec3 * (int * int)) array option = None
         while i < ls.Length do
             let name = section ls.[i]
             let ln = i + 1
@@ -86,7 +87,7 @@ let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure,
                 let body = [| for k in start .. i - 1 -> k + 1, ls.[k] |]
                 match name with
                 | "Masses" ->
-                    for (lnm, l) in body do
+                    for (lnm, l) in body |> Array.filter (fun (_, l) -> (tokens (stripComment '#' l)).Length > 0) do
                         let t = tokens (stripComment '#' l)
                         let ty = int lnm "an atom type" t.[0]
                         match l.IndexOf '#' with
@@ -126,14 +127,14 @@ let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure,
                                     let im k = float lna "an image flag" t.[xCol + 3 + k]
                                     p + Cell.toCartesian cell (Vec3.make (im 0) (im 1) (im 2))
                                 else p
-                            id, p, ty * 100000 + lna) // type and line packed, resolved below
+                            id, p, (ty, lna)) // type and line, resolved below
                     atoms <- Some parsed
                 | _ -> ()
         match atoms with
         | None -> failFile "no Atoms section"
         | Some parsed ->
             let sorted = parsed |> Array.sortBy (fun (id, _, _) -> id)
-            let numbers = sorted |> Array.map (fun (_, _, packed) -> elementOf types (packed % 100000) (packed / 100000))
+            let numbers = sorted |> Array.map (fun (_, _, (ty, line)) -> elementOf types line ty)
             validated (Structure.periodic cell (sorted |> Array.map (fun (_, p, _) -> p)) numbers))
 
 /// Parses every frame of a LAMMPS text dump (columns x y z, xs ys zs or xu yu zu; type or element).
@@ -163,6 +164,9 @@ let parseDump (types: TypeMap) (file: string) (text: string) : Result<Structure 
             let lnN, tN = nextLine "the number of atoms"
             let n = int lnN "the number of atoms" (if tN.Length > 0 then tN.[0] else "")
             if n <= 0 then failAt lnN "zero atoms"
+            // each atom needs a line: a count beyond the file's length is an error, not an allocation
+            if n > ls.Length - i then
+                failAt lnN (sprintf "the frame declares %d atoms but the file has only %d more lines (truncated file?)" n (ls.Length - i))
             let boxLine = expect "ITEM: BOX BOUNDS"
             let boxTokens = tokens (boxLine.Substring "ITEM: BOX BOUNDS".Length)
             let triclinic = boxTokens.Length >= 3 && boxTokens.[0] = "xy"
@@ -185,11 +189,15 @@ let parseDump (types: TypeMap) (file: string) (text: string) : Result<Structure 
             let cols = tokens (atomsLine.Substring "ITEM: ATOMS".Length)
             let find names = names |> List.tryPick (fun nm -> cols |> Array.tryFindIndex ((=) nm))
             let posCols, scaled =
+                let column (name: string) =
+                    match find [ name ] with
+                    | Some k -> k
+                    | None -> failAt (i - 1) (sprintf "the ATOMS columns have %s but no %s" (name.Replace('y', 'x').Replace('z', 'x')) name)
                 match find [ "x" ], find [ "xs" ], find [ "xu" ], find [ "xsu" ] with
-                | Some x, _, _, _ -> [| x; (find [ "y" ]).Value; (find [ "z" ]).Value |], false
-                | _, Some x, _, _ -> [| x; (find [ "ys" ]).Value; (find [ "zs" ]).Value |], true
-                | _, _, Some x, _ -> [| x; (find [ "yu" ]).Value; (find [ "zu" ]).Value |], false
-                | _, _, _, Some x -> [| x; (find [ "ysu" ]).Value; (find [ "zsu" ]).Value |], true
+                | Some x, _, _, _ -> [| x; column "y"; column "z" |], false
+                | _, Some x, _, _ -> [| x; column "ys"; column "zs" |], true
+                | _, _, Some x, _ -> [| x; column "yu"; column "zu" |], false
+                | _, _, _, Some x -> [| x; column "ysu"; column "zsu" |], true
                 | _ -> failAt i "the ATOMS columns have no positions (x y z, xs ys zs, xu yu zu)"
             let elementCol, typeCol, idCol = find [ "element" ], find [ "type" ], find [ "id" ]
             if elementCol.IsNone && typeCol.IsNone then failAt i "the ATOMS columns have neither type nor element"

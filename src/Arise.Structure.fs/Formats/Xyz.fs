@@ -52,7 +52,7 @@ let private parseProperties (line: int) (spec: string) =
           if kind.Length <> 1 || not ("SRIL".Contains kind) then
               failAt line (sprintf "property '%s' has unknown type '%s' (expected S, R, I or L)" parts.[k] parts.[k + 1])
           let width = int line (sprintf "the column count of property '%s'" parts.[k]) parts.[k + 2]
-          if width < 1 then failAt line (sprintf "property '%s' has %d columns" parts.[k] width)
+          if width < 1 || width > 1000 then failAt line (sprintf "property '%s' has %d columns (1 to 1000 expected)" parts.[k] width)
           { Name = parts.[k]; Kind = kind.[0]; Width = width } ]
 
 let private parseBool (line: int) (text: string) =
