@@ -54,11 +54,15 @@ let private writeJson (file: string) (result: Result<Summary, string>) =
                 w.WriteBooleanValue b
             w.WriteEndArray()
             match s.Dnn with
-            | Ok d -> Json.number w "dnn" d
-            | Error _ -> w.WriteNull("dnn")
+            | Ok d ->
+                Json.number w "dnn" d
+                w.WriteNull("dnn_error")
+            | Error e ->
+                w.WriteNull("dnn")
+                w.WriteString("dnn_error", e)
             w.WriteNull("error")
         | Error e ->
-            for name in [ "atoms"; "species"; "periodic" ] do
+            for name in [ "atoms"; "frames"; "species"; "formula"; "cell"; "periodic"; "dnn"; "dnn_error" ] do
                 w.WriteNull(name)
             w.WriteString("error", e))
 

@@ -448,7 +448,8 @@ let main argv =
                 else ClassifyCommand.AsTable
             let top = args.GetResult(ClassifyArgs.Top, defaultValue = 3)
             let samples = args.GetResult(ClassifyArgs.Samples, defaultValue = 1000)
-            if top < 1 then fail (sprintf "--top must be ≥ 1 (got %d)" top)
+            if args.Contains ClassifyArgs.Json && args.Contains ClassifyArgs.Csv then fail "--json and --csv: choose one output format"
+            elif top < 1 then fail (sprintf "--top must be ≥ 1 (got %d)" top)
             elif samples < 1 then fail (sprintf "--samples must be ≥ 1 (got %d)" samples)
             else
                 match readOptions (args.TryGetResult ClassifyArgs.Format) (args.TryGetResult ClassifyArgs.Types), Models.load (args.TryGetResult ClassifyArgs.Model) with
