@@ -21,13 +21,14 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
         eprintfn "error: %O" e
         1
     | Ok sample ->
+        let memory = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
         match SpmGrid.create settings sample with
         | Error e ->
             eprintfn "error: %s" e
             2
-        | Ok(grid, _) when int64 grid.Count * bytesPerBox > int64 (0.8 * float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)) ->
+        | Ok(grid, _) when float grid.Count * float bytesPerBox > 0.8 * memory ->
             eprintfn "error: %d boxes need about %.1f GB of memory (about %d KB a box), more than 80 %% of this machine's %.1f GB; use a larger --stride"
-                grid.Count (float (int64 grid.Count * bytesPerBox) / 1e9) (bytesPerBox / 1024L) (float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) / 1e9)
+                grid.Count (float grid.Count * float bytesPerBox / 1e9) (bytesPerBox / 1024L) (memory / 1e9)
             2
         | Ok(grid, warnings) ->
             for w in warnings do
