@@ -19,24 +19,32 @@ type DnnMethod =
     /// pristine structure of the training library this equals AriseHistogram (checked in tests); finite structures
     /// are never trimmed, because their edge atoms legitimately have distant nearest neighbours.
     | AriseVacancyTolerant
+    /// The vacancy-tolerant rule with a steadier choice of peak: the histogram (ARISE's bins and 1/r² weights) is
+    /// smoothed with a Gaussian of `smoothingWidth` (1 %) of each bin's centre, and d_NN is the centre of the most
+    /// populated raw bin within that width of the smoothed maximum. A neighbour shell split over several bins by
+    /// noise then still wins against a narrower one (ARISE's rule jumps between shells, by up to 17 %, in small
+    /// multi-species clusters with 1 % displacements). It differs from ARISE's rule on 30 of the library's 5,344
+    /// pristine species pairs.
+    | AriseSmoothed
 
 /// The names of the d_NN rules in model files and on the command line.
 module DnnRule =
-    /// "arise", "arise-vacancy-tolerant" or "clean".
+    /// "arise", "arise-vacancy-tolerant", "arise-smoothed" or "clean".
     let name (m: DnnMethod) =
         match m with
         | DnnMethod.AriseHistogram -> "arise"
         | DnnMethod.AriseVacancyTolerant -> "arise-vacancy-tolerant"
+        | DnnMethod.AriseSmoothed -> "arise-smoothed"
         | DnnMethod.MostCommon -> "clean"
 
     /// The rule of a name (case-insensitive), or an error listing the names.
     let parse (text: string) : Result<DnnMethod, string> =
         let wanted = text.ToLowerInvariant()
-        [ DnnMethod.AriseHistogram; DnnMethod.AriseVacancyTolerant; DnnMethod.MostCommon ]
+        [ DnnMethod.AriseHistogram; DnnMethod.AriseVacancyTolerant; DnnMethod.AriseSmoothed; DnnMethod.MostCommon ]
         |> List.tryFind (fun m -> name m = wanted)
         |> function
             | Some m -> Ok m
-            | None -> Error(sprintf "unknown d_NN rule '%s' (arise, arise-vacancy-tolerant or clean)" text)
+            | None -> Error(sprintf "unknown d_NN rule '%s' (arise, arise-vacancy-tolerant, arise-smoothed or clean)" text)
 
 /// Nearest-neighbour distances and the d_NN used to scale structures.
 module NearestNeighbour =
@@ -113,9 +121,9 @@ module NearestNeighbour =
             for k in 0 .. centres.Length - 1 do work k b
         if failed.Value > 0 then None else Some(result |> Array.filter (fun d -> not (Double.IsNaN d)))
 
-    /// The ARISE histogram rule on a set of nearest-neighbour distances, bit-compatible with numpy 1.x
-    /// `np.histogram(nn, bins=100)`: counts divided by the squared left edge, first maximum, bin centre.
-    let histogramCentre (distances: float[]) =
+    /// ARISE's histogram of nearest-neighbour distances, bit-compatible with numpy 1.x `np.histogram(nn, bins=100)`:
+    /// per bin its count divided by the squared left edge, and its centre.
+    let private ariseHistogram (distances: float[]) =
         if distances.Length = 0 then invalidArg "distances" "no distances"
         let bins = 100
         let mutable lo = Array.min distances
@@ -133,17 +141,36 @@ module NearestNeighbour =
             if v < edges.[i] then i <- i - 1
             if v >= edges.[i + 1] && i <> bins - 1 then i <- i + 1
             hist.[i] <- hist.[i] + 1
-        let scaled = Array.init bins (fun k -> float hist.[k] / (edges.[k] * edges.[k]))
-        // numpy argmax: the first NaN if any, else the first maximum
-        let k =
-            match Array.tryFindIndex Double.IsNaN scaled with
-            | Some k -> k
-            | None ->
-                let mutable best = 0
-                for t in 1 .. bins - 1 do
-                    if scaled.[t] > scaled.[best] then best <- t
-                best
-        (edges.[k] + edges.[k + 1]) / 2.0
+        Array.init bins (fun k -> float hist.[k] / (edges.[k] * edges.[k])), Array.init bins (fun k -> (edges.[k] + edges.[k + 1]) / 2.0)
+
+    /// The first index of the largest value among those where `allowed` holds (numpy argmax: the first NaN wins).
+    let private firstMaximum (values: float[]) (allowed: int -> bool) =
+        match Array.tryFindIndex Double.IsNaN values with
+        | Some k -> k
+        | None ->
+            let mutable best = -1
+            for t in 0 .. values.Length - 1 do
+                if allowed t && (best < 0 || values.[t] > values.[best]) then best <- t
+            best
+
+    /// The ARISE histogram rule on a set of nearest-neighbour distances: the centre of the first bin with the most
+    /// counts / r² (see ariseHistogram).
+    let histogramCentre (distances: float[]) =
+        let scaled, centres = ariseHistogram distances
+        centres.[firstMaximum scaled (fun _ -> true)]
+
+    /// AriseSmoothed's Gaussian width, relative to each bin's centre.
+    let smoothingWidth = 0.01
+
+    /// The smoothed-histogram rule (DnnMethod.AriseSmoothed) on a set of nearest-neighbour distances.
+    let smoothedCentre (distances: float[]) =
+        let scaled, centres = ariseHistogram distances
+        let smoothed =
+            centres |> Array.map (fun c ->
+                let s = smoothingWidth * c
+                Array.fold2 (fun acc v cj -> acc + v * exp (-(c - cj) * (c - cj) / (2.0 * s * s))) 0.0 scaled centres)
+        let peak = centres.[firstMaximum smoothed (fun _ -> true)]
+        centres.[firstMaximum scaled (fun j -> abs (centres.[j] - peak) <= smoothingWidth * peak)]
 
     /// Periodic structures under AriseVacancyTolerant: nearest-neighbour distances beyond this multiple of their
     /// 10th percentile come from atoms whose first shell was removed and are left out.
@@ -200,6 +227,8 @@ module NearestNeighbour =
                         match method with
                         | DnnMethod.AriseHistogram -> histogramCentre nn
                         | DnnMethod.MostCommon -> mostCommon nn
+                        | DnnMethod.AriseSmoothed ->
+                            smoothedCentre (if Structure.isPeriodic s then withoutIsolatedAtoms nn else nn)
                         | DnnMethod.AriseVacancyTolerant ->
                             histogramCentre (if Structure.isPeriodic s then withoutIsolatedAtoms nn else nn)
                     if d > 0.1 && d < 1500.0 then Ok d

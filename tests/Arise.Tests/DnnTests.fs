@@ -107,6 +107,18 @@ let tests =
             Expect.equal (NearestNeighbour.withoutIsolatedAtoms few) (Array.create 97 2.0) "3 % at 1.75× are isolated atoms, left out"
         }
 
+        test "smoothed rule: a noisy, populous shell wins against a few atoms in one bin; one clean shell as ARISE" {
+            // 10 atoms spread over 5.40–5.49 (one per bin) and 3 atoms exactly at 6.30: ARISE's first maximum of
+            // counts / r² is the lone bin at 6.30, the smoothed histogram's peak is the populous shell
+            let noisy = Array.append (Array.init 10 (fun k -> 5.40 + 0.01 * float k)) (Array.create 3 6.30)
+            Expect.isGreaterThan (NearestNeighbour.histogramCentre noisy) 6.2 "ARISE's rule takes the narrow bin"
+            let d = NearestNeighbour.smoothedCentre noisy
+            Expect.isTrue (d >= 5.40 && d <= 5.50) (sprintf "the smoothed rule keeps the shell of 10 (got %g)" d)
+            let clean = Array.append (Array.create 12 2.5) (Array.create 6 3.54)
+            Expect.equal (NearestNeighbour.smoothedCentre clean) (NearestNeighbour.histogramCentre clean) "one clean shell: the same bin"
+            Expect.equal (DnnRule.parse "arise-smoothed") (Ok DnnMethod.AriseSmoothed) "named"
+        }
+
         test "overlapping atoms get a d_NN error that says so" {
             let s = Structure.cluster (Array.init 20 (fun i -> Vec3.make (0.001 * float (i % 2)) 0.0 0.0)) (Array.create 20 29)
             let e = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> err "overlap"
