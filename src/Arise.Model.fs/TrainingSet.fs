@@ -59,10 +59,10 @@ module TrainingSet =
     let expectedRows (lib: PrototypeLibrary) =
         lib.Prototypes |> List.sumBy (fun p -> (structures p).Length * settings.Length)
 
-    /// The d_NN rule of the descriptors trained on and selected with: ARISE's histogram, vacancy-tolerant in periodic
-    /// structures, its peak chosen after smoothing (DnnMethod.AriseSmoothed; on the pristine library it differs from
-    /// ARISE's rule on 30 of 5,344 species pairs). Models record it as `dnnRuleName`.
-    let dnnRule = DnnMethod.AriseSmoothed
+    /// The d_NN rule of the descriptors trained on and selected with (ARISE's histogram rule, vacancy-tolerant in
+    /// periodic structures; on the pristine library the same numbers as ARISE's rule). Models record it as
+    /// `dnnRuleName`.
+    let dnnRule = DnnMethod.AriseVacancyTolerant
     let dnnRuleName = DnnRule.name dnnRule
 
     /// All 99 descriptors of one structure (rows in `settings` order), sharing one d_NN search and cell list.

@@ -24,7 +24,9 @@ type DnnMethod =
     /// populated raw bin within that width of the smoothed maximum. A neighbour shell split over several bins by
     /// noise then still wins against a narrower one (ARISE's rule jumps between shells, by up to 17 %, in small
     /// multi-species clusters with 1 % displacements). It differs from ARISE's rule on 30 of the library's 5,344
-    /// pristine species pairs.
+    /// pristine species pairs. Experimental: with the embedded model it meets the paper in more Table 1 columns, but
+    /// on broad, noisy distributions (STEM graphene, Fig. 3b) it picks another d_NN (10.81 → 11.34 px) and the
+    /// model calls the image MnS₂, so the model does not use it.
     | AriseSmoothed
 
 /// The names of the d_NN rules in model files and on the command line.
