@@ -14,8 +14,12 @@ let reason (ex: exn) =
 
 /// Why the folder `dir` cannot be written (it is created, with its parents, when missing), or None when it can.
 let private folderProblem (dir: string) : string option =
+    // the nearest existing part of the path must be a folder
+    let rec nearestExisting (path: string) =
+        if isNull path || Directory.Exists path || File.Exists path then path else nearestExisting (Path.GetDirectoryName path)
     try
-        if File.Exists dir then Some(sprintf "%s is a file, not a folder" dir)
+        let existing = nearestExisting (Path.GetFullPath dir)
+        if not (isNull existing) && File.Exists existing then Some(sprintf "%s is a file, not a folder" existing)
         else
             Directory.CreateDirectory dir |> ignore
             let probe = Path.Combine(dir, sprintf ".arise-write-test-%d" Environment.ProcessId)

@@ -86,7 +86,7 @@ module SpmGrid =
             if not (Double.IsFinite total) || total > float maxBoxes then
                 Error(
                     sprintf "%s boxes (%s along x, y, z, for a sample spanning %.4g × %.4g × %.4g with stride %g): more than the %d a run allows; use a larger --stride, or check for atoms far from the rest (wrong units or a stray atom)"
-                        (total.ToString("g4", Globalization.CultureInfo.InvariantCulture)) (String.Join(" × ", perAxis |> Array.map (fun c -> c.ToString("g4", Globalization.CultureInfo.InvariantCulture)))) axes.[0] axes.[1] axes.[2] settings.Stride maxBoxes)
+                        (if Double.IsFinite total then total.ToString("g4", Globalization.CultureInfo.InvariantCulture) else "infinitely many") (String.Join(" × ", perAxis |> Array.map (fun c -> c.ToString("g4", Globalization.CultureInfo.InvariantCulture)))) axes.[0] axes.[1] axes.[2] settings.Stride maxBoxes)
             else
             for k in 0 .. 2 do
                 let span = axes.[k] - edge.[k]
