@@ -326,6 +326,13 @@ let private withFiles (command: string) (files: string list) (run: string list -
     | Some e -> fail e
     | None -> run files
 
+/// Runs `run file` when the command got exactly one input file (and no unknown option).
+let private withOneFile (command: string) (what: string) (files: string list) (run: string -> int) =
+    match unknownOption command files, files with
+    | Some e, _ -> fail e
+    | None, [ file ] -> run file
+    | None, _ -> fail (sprintf "%s reads one %s at a time; got %d files (%s)" command what files.Length (String.Join(", ", files)))
+
 /// Argu's usage errors exit with 2 (as bad option values do), help with 0.
 type private UsageExiter() =
     interface IExiter with
@@ -376,10 +383,7 @@ let main argv =
             elif not (minDist >= 0.0 && minDist <= 1.0) then fail (sprintf "--min-dist must lie in [0, 1] (got %g)" minDist)
             elif not (threshold >= 0.0 && threshold <= 1.0) then fail (sprintf "--threshold must lie in [0, 1] (got %g)" threshold)
             else
-            match unknownOption "explore" (args.GetResult ExploreArgs.File), args.GetResult ExploreArgs.File with
-            | Some e, _ -> fail e
-            | None, files when files.Length <> 1 -> fail (sprintf "explore reads one spm.npz at a time; got %d files (%s)" files.Length (String.Join(", ", files)))
-            | None, files ->
+            withOneFile "explore" "spm.npz" (args.GetResult ExploreArgs.File) (fun file ->
                 let settings : Arise.Cluster.Exploration.ExploreSettings =
                     { Hdbscan = { Arise.Cluster.Hdbscan.defaults with MinClusterSize = mcs; MinSamples = args.TryGetResult ExploreArgs.Min_Samples }
                       Threshold = threshold
@@ -387,7 +391,7 @@ let main argv =
                         if args.Contains ExploreArgs.No_Umap then None
                         else Some { Arise.Cluster.Umap.defaults with Neighbours = k; MinDist = minDist; Seed = Some (args.GetResult(ExploreArgs.Seed, defaultValue = 42)) }
                       Normalise = args.Contains ExploreArgs.Normalise }
-                ExploreCommand.run files.Head layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out)
+                ExploreCommand.run file layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out))
         | Benchmark args ->
             let split (text: string) = text.Split([| ','; ' ' |], StringSplitOptions.RemoveEmptyEntries) |> List.ofArray
             if args.Contains BenchmarkArgs.Speed then
@@ -437,10 +441,7 @@ let main argv =
                       Box = args.GetResult(SpmArgs.Box, defaultValue = 16.0)
                       Stride = args.GetResult(SpmArgs.Stride, defaultValue = 1.0)
                       MinAtoms = args.GetResult(SpmArgs.Min_Atoms, defaultValue = 10) }
-                match unknownOption "spm" (args.GetResult SpmArgs.File), args.GetResult SpmArgs.File with
-                | Some e, _ -> fail e
-                | None, [ file ] -> SpmCommand.run model settings samples ro file (args.GetResult SpmArgs.Out)
-                | None, files -> fail (sprintf "spm scans one sample at a time; got %d files (%s)" files.Length (String.Join(", ", files)))
+                withOneFile "spm" "sample" (args.GetResult SpmArgs.File) (fun file -> SpmCommand.run model settings samples ro file (args.GetResult SpmArgs.Out))
         | Classify args ->
             let output =
                 if args.Contains ClassifyArgs.Json then ClassifyCommand.AsJson

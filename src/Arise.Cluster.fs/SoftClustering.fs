@@ -58,6 +58,8 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
                     last <- right
                     right <- parentOf.[right]
             if tookLeft && tookRight then birth.[last] else lambdaP
+        // identical points merge at λ = ∞: ∞/∞ counts as the same level (ratio 1)
+        let ratio (a: float) (b: float) = let q = a / b in if Double.IsNaN q then 1.0 else q
         Array.init n (fun p ->
             // distance part
             let inv =
@@ -71,8 +73,6 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
             let lp = pointLambda.[p]
             let lmax = directMax.[pc] + 1e-8
             let heights = r.SelectedClusters |> Array.map (fun c -> mergeHeight pc lp c)
-            // identical points merge at λ = ∞: ∞/∞ counts as the same level (ratio 1)
-            let ratio (a: float) (b: float) = let q = a / b in if Double.IsNaN q then 1.0 else q
             let scores = heights |> Array.map (fun h -> exp (-(ratio lmax h)))
             let top = Array.max scores
             let e = scores |> Array.map (fun s -> exp (s - top))

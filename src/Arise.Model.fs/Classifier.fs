@@ -55,36 +55,36 @@ module Classifier =
     let calculator (m: Model) : Result<DescriptorOptions * SoapCalculator, string> =
         descriptorOptions m |> Result.bind (fun o -> Soap.create o.Soap |> Result.map (fun c -> o, c))
 
+    /// Each structure's descriptor with the model's settings, or why there is none.
+    let private describeAll (m: Model) (structures: Structure[]) : Result<float32[], string>[] =
+        match calculator m with
+        | Error e -> structures |> Array.map (fun _ -> Error e)
+        | Ok(options, calc) -> structures |> Array.map (describeWith calc options)
+
     /// Classifies structures: each gets its descriptor (or an error), then one batched MC prediction for all (the
     /// dropout masks run on through the batch, so a structure's probabilities depend on its place in it; see
     /// classifyEach).
     let classify (threads: int) (seed: int) (samples: int) (m: Model) (structures: Structure[]) : Result<Classification, string>[] =
-        match calculator m with
-        | Error e -> structures |> Array.map (fun _ -> Error e)
-        | Ok(options, calc) ->
-            let descriptors = structures |> Array.map (describeWith calc options)
-            let ok = descriptors |> Array.indexed |> Array.choose (fun (i, d) -> match d with Ok d -> Some(i, d) | Error _ -> None)
-            let dim = m.Network.Architecture.Inputs
-            let x = Array.zeroCreate (ok.Length * dim)
-            ok |> Array.iteri (fun k (_, d) -> Array.blit d 0 x (k * dim) dim)
-            let preds = if ok.Length > 0 then classifyDescriptors threads seed samples m x ok.Length else [||]
-            let byIndex = Array.zip (ok |> Array.map fst) preds |> Map.ofArray
-            descriptors |> Array.mapi (fun i d ->
-                match d with
-                | Error e -> Error e
-                | Ok _ -> Ok byIndex.[i])
+        let descriptors = describeAll m structures
+        let ok = descriptors |> Array.indexed |> Array.choose (fun (i, d) -> match d with Ok d -> Some(i, d) | Error _ -> None)
+        let dim = m.Network.Architecture.Inputs
+        let x = Array.zeroCreate (ok.Length * dim)
+        ok |> Array.iteri (fun k (_, d) -> Array.blit d 0 x (k * dim) dim)
+        let preds = if ok.Length > 0 then classifyDescriptors threads seed samples m x ok.Length else [||]
+        let byIndex = Array.zip (ok |> Array.map fst) preds |> Map.ofArray
+        descriptors |> Array.mapi (fun i d ->
+            match d with
+            | Error e -> Error e
+            | Ok _ -> Ok byIndex.[i])
 
     /// Classifies structures one by one (in parallel on `threads` threads): each structure's result depends only on
     /// its descriptor, T and the seed, not on the other structures or their order; the same as `classify` on that
     /// structure alone.
     let classifyEach (threads: int) (seed: int) (samples: int) (m: Model) (structures: Structure[]) : Result<Classification, string>[] =
-        match calculator m with
-        | Error e -> structures |> Array.map (fun _ -> Error e)
-        | Ok(options, calc) ->
-            let descriptors = structures |> Array.map (describeWith calc options)
-            let results = Array.zeroCreate structures.Length
-            let one i =
-                results.[i] <-
-                    descriptors.[i] |> Result.map (fun d -> (classifyDescriptors 1 seed samples m d 1).[0])
-            Threading.Tasks.Parallel.For(0, structures.Length, Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 1 threads), (fun i -> one i)) |> ignore
-            results
+        let descriptors = describeAll m structures
+        let results = Array.zeroCreate structures.Length
+        let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 1 threads)
+        Threading.Tasks.Parallel.For(0, structures.Length, options, fun i ->
+            results.[i] <- descriptors.[i] |> Result.map (fun d -> (classifyDescriptors 1 seed samples m d 1).[0]))
+        |> ignore
+        results

@@ -55,10 +55,15 @@ module Cell =
     /// Signed volume A·(B×C) in Å³.
     let volume (c: Cell) = Vec3.dot c.A (Vec3.cross c.B c.C)
 
+    /// |volume| / (|a|·|b|·|c|): 1 for a rectangular cell, 0 for a flat one; NaN when an edge is zero or not finite.
+    let relativeVolume (c: Cell) =
+        let scale = Vec3.norm c.A * Vec3.norm c.B * Vec3.norm c.C
+        if System.Double.IsFinite scale && scale > 0.0 then abs (volume c) / scale else nan
+
     /// True when the cell has (numerically) zero volume relative to its edge lengths.
     let isSingular (c: Cell) =
-        let scale = Vec3.norm c.A * Vec3.norm c.B * Vec3.norm c.C
-        not (System.Double.IsFinite scale) || scale = 0.0 || abs (volume c) <= 1e-10 * scale
+        let r = relativeVolume c
+        System.Double.IsNaN r || r <= 1e-10
 
     /// Cartesian position of fractional coordinates f: f.X·A + f.Y·B + f.Z·C, summed left to right
     /// as numpy's `frac @ cell` does.

@@ -212,8 +212,8 @@ module NearestNeighbour =
     /// (same length unit as the positions), with the cell list `cl` of `s`. Error when no cutoff gives a distance in
     /// (0.1, 1500).
     let dnnBetweenWith (cl: CellList) (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) : Result<float, string> =
-        let mutable tooShort = None
-        let rec attempt cutoffs =
+        // tooShort: the last d_NN at or below 0.1 (overlapping atoms), for the error
+        let rec attempt tooShort cutoffs =
             match cutoffs with
             | [] ->
                 let name z = z |> Option.map Elements.symbol |> Option.defaultValue "any"
@@ -225,21 +225,18 @@ module NearestNeighbour =
             | c :: rest ->
                 match nearestDistances cl (2.0 * c + 0.1) fromZ toZ s with
                 | Some nn when nn.Length > 0 ->
+                    let trimmed () = if Structure.isPeriodic s then withoutIsolatedAtoms nn else nn
                     let d =
                         match method with
                         | DnnMethod.AriseHistogram -> histogramCentre nn
                         | DnnMethod.MostCommon -> mostCommon nn
-                        | DnnMethod.AriseSmoothed ->
-                            smoothedCentre (if Structure.isPeriodic s then withoutIsolatedAtoms nn else nn)
-                        | DnnMethod.AriseVacancyTolerant ->
-                            histogramCentre (if Structure.isPeriodic s then withoutIsolatedAtoms nn else nn)
+                        | DnnMethod.AriseVacancyTolerant -> histogramCentre (trimmed ())
+                        | DnnMethod.AriseSmoothed -> smoothedCentre (trimmed ())
                     if d > 0.1 && d < 1500.0 then Ok d
-                    else
-                        if d <= 0.1 then tooShort <- Some d
-                        attempt rest
-                | _ -> attempt rest
+                    else attempt (if d <= 0.1 then Some d else tooShort) rest
+                | _ -> attempt tooShort rest
         if Structure.count s < 2 && not (Structure.isPeriodic s) then Error "d_NN needs at least two atoms or a periodic cell"
-        else attempt ariseCutoffs
+        else attempt None ariseCutoffs
 
     /// d_NN from species `fromZ` to species `toZ` (None = any); see dnnBetweenWith.
     let dnnBetween (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) =

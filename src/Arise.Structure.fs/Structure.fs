@@ -106,10 +106,10 @@ module Structure =
                     | None when isPeriodic s -> Error "periodic boundary conditions without a cell"
                     | Some c when isPeriodic s && Cell.isSingular c ->
                         Error "the cell is singular (zero volume)"
-                    | Some c when Pbc.isFull s.Pbc && abs (Cell.volume c) < nearlyFlat * Vec3.norm c.A * Vec3.norm c.B * Vec3.norm c.C ->
+                    | Some c when Pbc.isFull s.Pbc && Cell.relativeVolume c < nearlyFlat ->
                         Error(
                             sprintf "the cell is nearly flat: its volume is %.2g of |a|·|b|·|c| (lattice vectors almost in one plane); check the lattice vectors"
-                                (abs (Cell.volume c) / (Vec3.norm c.A * Vec3.norm c.B * Vec3.norm c.C)))
+                                (Cell.relativeVolume c))
                     | Some c when not (Vec3.isFinite c.A && Vec3.isFinite c.B && Vec3.isFinite c.C) ->
                         Error "the cell has a non-finite component"
                     | _ -> Ok s
