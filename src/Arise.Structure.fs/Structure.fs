@@ -88,6 +88,14 @@ module Structure =
     /// neighbour search would need millions of images (a rhombohedral cell with 5° angles still has 0.007).
     let nearlyFlat = 1e-3
 
+    /// Largest lattice-vector component of a periodic cell (Å) that is accepted: 10⁹ Å, far beyond any simulation box, and
+    /// small enough that volumes and images stay finite.
+    let maxCellEdge = 1e9
+
+    /// The largest absolute Cartesian component of the lattice vectors (Å); it cannot overflow as a norm would.
+    let private cellExtent (c: Cell) =
+        [ c.A; c.B; c.C ] |> List.collect (fun v -> [ abs v.X; abs v.Y; abs v.Z ]) |> List.max
+
     /// Checks invariants: equal lengths, finite positions, known elements, a non-singular (and, when fully periodic,
     /// not nearly flat) cell where periodic.
     let validate (s: Structure) : Result<Structure, string> =
@@ -104,6 +112,10 @@ module Structure =
                 | None ->
                     match s.Cell with
                     | None when isPeriodic s -> Error "periodic boundary conditions without a cell"
+                    | Some c when isPeriodic s && not (Vec3.isFinite c.A && Vec3.isFinite c.B && Vec3.isFinite c.C) ->
+                        Error "the cell has a non-finite component"
+                    | Some c when isPeriodic s && cellExtent c > maxCellEdge ->
+                        Error(sprintf "a lattice vector has a component of %.3g; periodic cells beyond 10⁹ Å (or the input's unit) are not supported" (cellExtent c))
                     | Some c when isPeriodic s && Cell.isSingular c ->
                         Error "the cell is singular (zero volume)"
                     | Some c when Pbc.isFull s.Pbc && Cell.relativeVolume c < nearlyFlat ->

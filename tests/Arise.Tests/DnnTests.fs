@@ -137,6 +137,13 @@ let tests =
             Structure.validate (Structure.periodic rh [| Vec3.zero |] [| 29 |]) |> ok "rhombohedral 10°" |> ignore
         }
 
+        test "an overflowing periodic cell is called too long, not singular" {
+            let huge = Cell.orthorhombic 1e300 1e300 1e300
+            let e = Structure.validate (Structure.periodic huge [| Vec3.zero |] [| 29 |]) |> err "1e300 cell"
+            Expect.stringContains e "component of 1e+300" "the size named"
+            Structure.validate (Structure.periodic (Cell.orthorhombic 1e6 3.0 3.0) [| Vec3.zero |] [| 29 |]) |> ok "a 10⁶ Å cell" |> ignore
+        }
+
         test "vacancy-tolerant rule equals ARISE's on every pristine training and test structure of the library" {
             withData (fun data ->
                 let lib = Prototypes.load (IO.Path.Combine(data, "prototypes"))

@@ -155,6 +155,15 @@ let tests =
             Expect.equal e.Line (Some 11) "the atom's line"
         }
 
+        test "LAMMPS boxes whose upper bound is not above the lower one are refused at their line" {
+            let e = Lammps.parseData Map.empty "inv.data" "x\n\n1 atoms\n1 atom types\n3 0 xlo xhi\n0 3 ylo yhi\n0 3 zlo zhi\n\nAtoms # atomic\n\n1 1 0 0 0\n" |> err "xlo > xhi"
+            Expect.equal e.Line (Some 5) "the xlo xhi line"
+            Expect.stringContains e.Message "xhi (0) must be greater than xlo (3)" "both bounds named"
+            let dump = "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n1\nITEM: BOX BOUNDS pp pp pp\n0 3\n3 3\n0 3\nITEM: ATOMS id type x y z\n1 1 0 0 0\n"
+            let e = Lammps.parseDump (Map.ofList [ 1, 29 ]) "inv.lammpstrj" dump |> err "dump ylo = yhi"
+            Expect.equal e.Line (Some 7) "the y bounds line"
+        }
+
         test "a LAMMPS dump or XYZ property declaring absurd sizes is refused before allocating" {
             let dump = "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2000000000\nITEM: BOX BOUNDS pp pp pp\n0 3\n0 3\n0 3\nITEM: ATOMS id type x y z\n1 1 0 0 0\n"
             let e = Lammps.parseDump (Map.ofList [ 1, 29 ]) "big.lammpstrj" dump |> err "dump count"

@@ -62,6 +62,8 @@ let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure,
                 let k = match t.[2] with | "xlo" -> 0 | "ylo" -> 1 | "zlo" -> 2 | _ -> failAt ln (sprintf "unknown bounds '%s'" t.[2])
                 lo.[k] <- float ln t.[2] t.[0]
                 hi.[k] <- float ln t.[3] t.[1]
+                if not (hi.[k] > lo.[k]) then
+                    failAt ln (sprintf "%s (%s) must be greater than %s (%s)" t.[3] t.[1] t.[2] t.[0])
                 i <- i + 1
             elif t.Length = 6 && t.[3] = "xy" then
                 tilt <- [| float ln "xy" t.[0]; float ln "xz" t.[1]; float ln "yz" t.[2] |]
@@ -176,7 +178,10 @@ let parseDump (types: TypeMap) (file: string) (text: string) : Result<Structure 
                 Array.init 3 (fun _ ->
                     let ln, t = nextLine "the box bounds"
                     if t.Length < (if triclinic then 3 else 2) then failAt ln "box bounds line has too few numbers"
-                    t |> Array.map (float ln "a box bound"))
+                    let b = t |> Array.map (float ln "a box bound")
+                    if not (b.[1] > b.[0]) then
+                        failAt ln (sprintf "the upper box bound (%s) must be greater than the lower one (%s)" t.[1] t.[0])
+                    b)
             let tiltOf k = if triclinic then bounds.[k].[2] else 0.0
             let xy, xz, yz = tiltOf 0, tiltOf 1, tiltOf 2
             let xlo = bounds.[0].[0] - (List.min [ 0.0; xy; xz; xy + xz ])
