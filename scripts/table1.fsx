@@ -5,6 +5,7 @@
 // realisation) results are appended to table1.log.csv and skipped on the next run; each column's descriptors are
 // cached in table1.descriptors/ so that another model or T is evaluated without recomputing them. The paper used
 // T = 1000 MC samples for Table 1; --samples 100 (the default) is 10× faster and moves near-ties by a structure or two.
+// Ends with the calibration of classify's uncertainty levels: how often the top class was wrong at each level.
 //
 //   ./arise --version                       # builds the libraries once
 //   dotnet fsi scripts/table1.fsx [--realizations 10] [--samples 100] [--columns pristine,d2,e20,c30-10]
@@ -74,12 +75,16 @@ printfn "%d test structures, %d realisations, T = %d MC samples, %d columns" str
 // log's first line names them; a log of another run is moved aside (.old) and the run starts afresh.
 let runStamp = sprintf "# model weights sha256 %s, T = %d" (Network.weightsHash model.Network) samples
 let done' = Collections.Generic.Dictionary<string, bool>()
+// the mutual information of each classified structure, for the calibration of the uncertainty levels (logs written
+// before it was recorded have four fields)
+let mutualInformation = Collections.Generic.Dictionary<string, float>()
 if File.Exists logPath then
     let lines = File.ReadAllLines logPath
     if lines.Length > 0 && lines.[0] = runStamp then
         for line in lines do
             let f = line.Split ','
-            if f.Length = 4 then done'.[f.[0] + "," + f.[1] + "," + f.[2]] <- (f.[3] = "1")
+            if f.Length = 4 || f.Length = 5 then done'.[f.[0] + "," + f.[1] + "," + f.[2]] <- (f.[3] = "1")
+            if f.Length = 5 then mutualInformation.[f.[0] + "," + f.[1] + "," + f.[2]] <- Double.Parse(f.[4], CultureInfo.InvariantCulture)
     else
         printfn "%s holds results of another model or T: moved to %s.old, starting afresh" logPath logPath
         File.Move(logPath, logPath + ".old", true)
@@ -155,7 +160,9 @@ let results =
                       let p, _, _ = structures.[k]
                       let ok = match classIndex.TryFind p.Name with Some ci -> fst c.Ranked.[0] = ci | None -> false
                       done'.[key k r] <- ok
-                      log.WriteLine(sprintf "%s,%d,%d,%d" name k r (if ok then 1 else 0)))
+                      let mi = c.Prediction.MutualInformation
+                      mutualInformation.[key k r] <- mi
+                      log.WriteLine(sprintf "%s,%d,%d,%d,%s" name k r (if ok then 1 else 0) (mi.ToString("R", CultureInfo.InvariantCulture))))
                   log.Flush()
               // a structure without a descriptor (every atom removed, say) counts as wrong
               for row in failed do
@@ -177,3 +184,15 @@ printfn "%-10s %s" "" (String.Join(" ", results |> List.map (fun (n, _, _, _) ->
 printfn "%-10s %s" "ours" (String.Join(" ", results |> List.map (fun (_, _, a, _) -> sprintf "%7.2f" a)))
 printfn "%-10s %s" "paper" (String.Join(" ", results |> List.map (fun (_, _, _, p) -> sprintf "%7.2f" p)))
 printfn "wrote %s" outPath
+
+// how often the top class was wrong at each uncertainty level (classify's levels of the mutual information)
+let keys = [ for (name, _, _, _) in results do
+                 let reps = if name = "pristine" then 1 else realizations
+                 for k in 0 .. structures.Length - 1 do for r in 0 .. reps - 1 -> sprintf "%s,%d,%d" name k r ]
+let withMi = keys |> List.filter mutualInformation.ContainsKey
+printfn ""
+printfn "uncertainty level  mutual information  structures   wrong  error rate"
+for level, n, wrong in Uncertainty.calibration [ for key in withMi -> mutualInformation.[key], done'.[key] ] do
+    printfn "%-17s  %-18s  %10d  %6d  %8.2f %%" (Uncertainty.name level) (Uncertainty.range level) n wrong (100.0 * float wrong / float (max 1 n))
+if withMi.Length < keys.Length then
+    printfn "(%d results without a recorded mutual information, from an older log or without a descriptor, are left out)" (keys.Length - withMi.Length)

@@ -27,10 +27,10 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
     let mutable failures = 0
     let mutable total = 0
     if output = AsCsv then
-        printfn "file,rank,class,type,probability,mutual_information,error"
+        printfn "file,rank,class,type,probability,mutual_information,uncertainty,error"
     // batches of files, printed batch by batch; each structure's prediction depends only on it, T and the seed
     for batch in Inputs.readMany readOptions files |> Seq.chunkBySize 16 do
-        let table = Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information")
+        let table = Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information (uncertainty)")
         table.Border <- TableBorder.Rounded
         let read =
             batch |> Array.map (fun (file, r) -> file, r |> Result.mapError string |> Result.map (Inputs.firstFrame file))
@@ -56,9 +56,10 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                         w.WriteNull("atoms")
                         w.WriteNull("top")
                         w.WriteNull("mutual_information")
+                        w.WriteNull("uncertainty")
                         w.WriteNull("entropy")
                         w.WriteString("error", e))
-                | AsCsv -> printfn "%s,,,,,,%s" (csvQuote file) (csvQuote e)
+                | AsCsv -> printfn "%s,,,,,,,%s" (csvQuote file) (csvQuote e)
                 | AsTable -> eprintfn "error: %s" e
             | Ok(s, c) ->
                 let atoms = Structure.count s
@@ -66,6 +67,10 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                     eprintfn "warning: %s: only %d atoms; the classification of so small a structure is unreliable" file atoms
                 let best = c.Ranked |> Array.truncate top
                 let mi = c.Prediction.MutualInformation
+                let uncertainty = Uncertainty.level mi
+                if uncertainty = High || uncertainty = VeryHigh then
+                    eprintfn "warning: %s: %s uncertainty (mutual information %.3f): the structure is far from every prototype the model knows (strong defects, disorder, too few atoms, or another class); weigh the classes below the first"
+                        file (Uncertainty.name uncertainty) mi
                 match output with
                 | AsJson ->
                     Json.writeLine (fun w ->
@@ -80,12 +85,13 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                             w.WriteEndObject()
                         w.WriteEndArray()
                         w.WriteNumber("mutual_information", mi)
+                        w.WriteString("uncertainty", Uncertainty.name uncertainty)
                         w.WriteNumber("entropy", c.Prediction.Entropy)
                         w.WriteNull("error"))
                 | AsCsv ->
                     best |> Array.iteri (fun rank (ci, p) ->
-                        printfn "%s,%d,%s,%s,%s,%s," (csvQuote file) (rank + 1) (csvQuote meta.Classes.[ci]) meta.MaterialTypes.[ci]
-                            (p.ToString("R", inv)) (mi.ToString("R", inv)))
+                        printfn "%s,%d,%s,%s,%s,%s,%s," (csvQuote file) (rank + 1) (csvQuote meta.Classes.[ci]) meta.MaterialTypes.[ci]
+                            (p.ToString("R", inv)) (mi.ToString("R", inv)) (Uncertainty.name uncertainty))
                 | AsTable ->
                     // one row per class, so that a wrapped class name cannot shift the probabilities beside it
                     best |> Array.iteri (fun rank (ci, p) ->
@@ -94,7 +100,7 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                             (if rank = 0 then string atoms else ""),
                             Markup.Escape(sprintf "%s (%s)" meta.Classes.[ci] meta.MaterialTypes.[ci]),
                             p.ToString("0.0000", inv),
-                            (if rank = 0 then mi.ToString("0.0000", inv) else ""))
+                            (if rank = 0 then sprintf "%s (%s)" (mi.ToString("0.0000", inv)) (Uncertainty.name uncertainty) else ""))
                         |> ignore)
         if output = AsTable && table.Rows.Count > 0 then AnsiConsole.Write table
     if total > 0 && failures = total then 1 else 0

@@ -133,6 +133,14 @@ let tests =
             Expect.floatClose Accuracy.veryHigh (Array.sum mixed.Probabilities) 1.0 "sums to 1"
         }
 
+        test "uncertainty levels split the mutual information at 0.03, 0.1 and 0.3, and the calibration counts per level" {
+            let levels = [ 0.0; 0.029; 0.03; 0.099; 0.1; 0.299; 0.3; 2.0 ] |> List.map Uncertainty.level
+            Expect.equal levels [ Low; Low; Moderate; Moderate; High; High; VeryHigh; VeryHigh ] "bounds"
+            let table = Uncertainty.calibration [ 0.01, true; 0.02, false; 0.05, true; 0.5, false; 0.6, false; 0.4, true ]
+            Expect.equal table [| Low, 2, 1; Moderate, 1, 0; High, 0, 0; VeryHigh, 3, 2 |] "structures and wrong ones per level"
+            Expect.equal (Uncertainty.name VeryHigh) "very high" "named"
+        }
+
         test "a small model trains to 100 % on its pristine data, and MC predictions sum to 1" {
             let set, model = tinyModel.Force()
             Expect.equal set.Rows (3 * 4 * 99 - 99 * 3) "fcc, bcc: 4 structures each; nanotube 1; × 99 settings"

@@ -1,0 +1,93 @@
+/// The `arise` command as users run it: a separate process, its exit code, stdout and stderr.
+module Arise.Tests.CliTests
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text.Json
+open Expecto
+open Arise.Structure
+open Arise.Tests.Common
+
+/// Runs `arise ARGS` (the arise.dll built beside the tests) in `dir`; returns exit code, stdout and stderr.
+let private arise (dir: string) (args: string list) =
+    let info = ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arise.dll"))
+    for a in args do info.ArgumentList.Add a
+    use p = Process.Start info
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    if not (p.WaitForExit 300_000) then
+        p.Kill true
+        failtestf "arise %s did not finish within 5 minutes" (String.Join(" ", args))
+    p.ExitCode, out.Result, err.Result
+
+/// A fresh folder for one test's files.
+let private folder () =
+    let dir = Path.Combine(Path.GetTempPath(), "arise-cli-" + Guid.NewGuid().ToString("N"))
+    Directory.CreateDirectory dir |> ignore
+    dir
+
+let private write (dir: string) (name: string) (s: Structure) =
+    let path = Path.Combine(dir, name)
+    StructureIO.writeXyz path [ s ]
+    path
+
+/// The JSON objects of `classify --json`, one per line.
+let private jsonLines (stdout: string) =
+    stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> JsonDocument.Parse(l).RootElement)
+
+let private topClass (o: JsonElement) = o.GetProperty("top").[0].GetProperty("class").GetString()
+
+[<Tests>]
+let tests =
+    testSequenced <| testList "arise command" [
+        test "classify with no file classifies the embedded sample as fcc with a low mutual information" {
+            let code, out, _ = arise (folder ()) [ "classify"; "--json"; "--samples"; "200" ]
+            Expect.equal code 0 "exit code"
+            let o = (jsonLines out).[0]
+            Expect.equal (topClass o) "fcc_Cu_A_cF4_225_a" "fcc"
+            Expect.isLessThan (o.GetProperty("mutual_information").GetDouble()) 0.1 "confident"
+        }
+
+        test "classify: each bad file gets its own message, the others are still classified, exit 0" {
+            let dir = folder ()
+            let good = write dir "bcc.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5)
+            let unreadable = Path.Combine(dir, "garbage.xyz")
+            File.WriteAllText(unreadable, "this is not a structure\n")
+            let one = write dir "one.xyz" (Structure.cluster [| Vec3.zero |] [| 26 |])
+            let point = write dir "point.xyz" (Structure.cluster (Array.create 10 (Vec3.make 1.0 1.0 1.0)) (Array.create 10 26))
+            let sparse = write dir "sparse.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 10 10 10 |> Defects.removeFraction 3 0.996)
+            let code, out, err = arise dir [ "classify"; "--json"; "--samples"; "100"; unreadable; good; one; point; sparse ]
+            Expect.equal code 0 "not every file failed"
+            let objects = jsonLines out
+            Expect.equal (objects |> Array.map (fun o -> o.GetProperty("file").GetString())) [| unreadable; good; one; point; sparse |] "one object per file, in order"
+            Expect.equal (topClass objects.[1]) "bcc_W_A_cI2_229_a" "the good file is classified"
+            for k in [ 0; 2; 3 ] do
+                let e = objects.[k].GetProperty("error").GetString()
+                Expect.isNotNull e (sprintf "%s has an error" (objects.[k].GetProperty("file").GetString()))
+                Expect.stringContains e (Path.GetFileName(objects.[k].GetProperty("file").GetString())) "the message names the file"
+            Expect.stringContains (objects.[3].GetProperty("error").GetString()) "overlap" "all atoms at one point: said"
+            // 99.6 % of a 4,000-atom cluster missing (16 atoms left): classified, but with a warning that names the file
+            Expect.equal (objects.[4].GetProperty("error").ValueKind) JsonValueKind.Null "the sparse file is classified"
+            Expect.stringContains err "sparse.xyz" "a warning names the sparse file"
+        }
+
+        test "classify exits 1 when every file fails, and bad parameters exit 2 naming the parameter" {
+            let dir = folder ()
+            let unreadable = Path.Combine(dir, "garbage.xyz")
+            File.WriteAllText(unreadable, "this is not a structure\n")
+            let one = write dir "one.xyz" (Structure.cluster [| Vec3.zero |] [| 26 |])
+            let code, _, err = arise dir [ "classify"; unreadable; one ]
+            Expect.equal code 1 "every file failed"
+            Expect.stringContains err "garbage.xyz" "named"
+            Expect.stringContains err "one.xyz" "named"
+            let code, _, err = arise dir [ "classify"; "--samples"; "0"; one ]
+            Expect.equal code 2 "--samples 0"
+            Expect.stringContains err "--samples" "the parameter named"
+            let code, _, err = arise dir [ "classify"; "--sample"; "10"; one ]
+            Expect.equal code 2 "unknown option"
+            Expect.stringContains err "unknown option '--sample'" "the option named"
+            Expect.isFalse (err.Contains "   at ") "no stack trace"
+        }
+    ]
