@@ -1,0 +1,287 @@
+/// The verbs and options of the `arise` command line (Argu templates with their usage texts).
+module Arise.Cli.Arguments
+
+open Argu
+
+/// Usage texts of the options every structure-reading verb has.
+module internal Usage =
+    let format = "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
+    let types = "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
+
+/// Options shared by the verbs that read structures.
+type InfoArgs =
+    | [<MainCommand>] Files of path: string list
+    | Json
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Files _ -> "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump); none: the embedded sample."
+            | Json -> "print one JSON object per file (file, atoms, species, formula, cell, periodic, dnn, error)."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
+
+/// Options of `descriptor`.
+type DescriptorArgs =
+    | [<MainCommand>] Files of path: string list
+    | Json
+    | Cutoff of rc: float
+    | Sigma of sigma: float
+    | Dnn of rule: string
+    | Extrinsic_Scale of factor: float
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Files _ -> "structure files; none: the embedded sample."
+            | Json -> "print one JSON object per file: descriptor (316 numbers), dnn (per species pair), error."
+            | Cutoff _ -> "SOAP cutoff R_C in units of d_NN (default 4.0; training range 3.0-5.0)."
+            | Sigma _ -> "atom Gaussian width sigma in units of d_NN (default 0.1; training values 0.08, 0.1, 0.12)."
+            | Dnn _ -> "d_NN rule: arise (default; the paper's histogram rule), arise-vacancy-tolerant (the same, leaving out atoms of a periodic structure whose whole first shell is missing; what the embedded model uses), arise-smoothed (vacancy-tolerant, the histogram's peak chosen after 1 % Gaussian smoothing; experimental) or clean (most common distance)."
+            | Extrinsic_Scale _ -> "divide the structure by this factor times d_NN (default 1.0; training 0.95, 1.0, 1.05)."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
+
+/// Options of `classify`.
+type ClassifyArgs =
+    | [<MainCommand>] Files of path: string list
+    | Top of k: int
+    | Samples of t: int
+    | Seed of seed: int
+    | Model of file: string
+    | Json
+    | Csv
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Files _ -> "structure files; none: the embedded sample (a defective fcc Cu cluster)."
+            | Top _ -> "how many classes to show per file (default 3)."
+            | Samples _ -> "Monte Carlo dropout passes T (default 1000)."
+            | Seed _ -> "seed of the dropout masks (default 1)."
+            | Model _ -> "model file (default: the embedded 108-class model)."
+            | Json -> "one JSON object per file: file, atoms, top [{class, type, probability}], mutual_information, entropy, error."
+            | Csv -> "CSV: one row per file and rank."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
+
+/// Which structures choose the kept epoch of `train`.
+type SelectionKind =
+    | Table1
+    | Paper
+    | Off
+
+/// How the defective selection structures count in the score of an epoch.
+type SelectionScoreKind =
+    | Pooled
+    | Per_Level
+
+/// Options of `train`.
+type TrainArgs =
+    | [<Mandatory>] Prototypes of dir: string
+    | [<Mandatory>] Out of file: string
+    | Epochs of n: int
+    | Patience of n: int
+    | Seed of seed: int
+    | Learning_Rate of rate: float
+    | Batch_Size of n: int
+    | Selection of kind: SelectionKind
+    | Selection_Realizations of n: int
+    | Selection_Score of how: SelectionScoreKind
+    | Averaging of epochs: float
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
+            | Out _ -> "model file to write (the descriptors are cached in FILE.cache, the training set saved as FILE.training-set.npz)."
+            | Epochs _ -> "maximum epochs (default 300)."
+            | Patience _ -> "stop after this many epochs without a better score (validation, and selection structures; default 80; 0 = never)."
+            | Seed _ -> "seed of the split, initial weights and dropout (default 42)."
+            | Learning_Rate _ -> "Adam learning rate (default 2.16e-4, the paper's)."
+            | Batch_Size _ -> "batch size (default 64)."
+            | Selection _ ->
+                "which structures choose the kept epoch besides the validation split: table1 = the pristine structures and defective ones at all 20 defect levels of Table 1 (default; realisations apart from table1.fsx's); paper = pristine and the paper's six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
+            | Selection_Realizations _ -> "random realisations per test structure and defect level in the selection (default 1)."
+            | Selection_Score _ ->
+                "how the defective selection structures count: per-level = mean over the defect levels of −ln(error rate), so halving the misses at any level counts the same; pooled = accuracy over all of them, dominated by the large displacements (default)."
+            | Averaging _ -> "judge and keep a moving average of the weights over about this many epochs instead of the raw weights (default 0 = off)."
+
+/// Options of `evaluate`.
+type EvaluateArgs =
+    | Model of file: string
+    | [<Mandatory>] Prototypes of dir: string
+    | Samples of t: int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Model _ -> "model file (default: the embedded model)."
+            | Prototypes _ -> "prototype library to test on (periodic cells and finite supercells, pristine)."
+            | Samples _ -> "Monte Carlo dropout passes T (default 100)."
+
+/// Options of `spm`.
+type SpmArgs =
+    | [<MainCommand; Mandatory>] File of path: string list
+    | [<Mandatory>] Out of dir: string
+    | Box of edge: float
+    | Stride of step: float
+    | Mode of mode: string
+    | Samples of t: int
+    | Min_Atoms of n: int
+    | Model of file: string
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "the sample (a polycrystal, a nanoparticle, STEM coordinates...)."
+            | Out _ -> "output folder: spm.npz, boxes.csv, atoms.xyz (per-atom labels), map_*.html; chunks/ for resuming."
+            | Box _ -> "box edge in the sample's length unit (default 16; paper: 16 Å slabs, 12 Å nanoparticles, 100 px STEM)."
+            | Stride _ -> "step between boxes (default 1; paper: 1 Å, 4 px for STEM)."
+            | Mode _ -> "slab (default: in-plane, box spans the thickness), bulk (3D grid) or rod (along the longest axis)."
+            | Samples _ -> "Monte Carlo dropout passes T per box (default 100)."
+            | Min_Atoms _ -> "boxes with fewer atoms are marked empty (default 10)."
+            | Model _ -> "model file (default: the embedded model)."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
+
+/// Options of `benchmark`.
+type BenchmarkArgs =
+    | Prototypes of dir: string
+    | Methods of list: string
+    | Levels of list: string
+    | Realizations of n: int
+    | Samples of t: int
+    | Out of dir: string
+    | Speed
+    | Speed_Atoms of n: int
+    | Lmp of exe: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Prototypes _ -> "the data release's prototypes folder (default ../shared/data/prototypes)."
+            | Methods _ -> "comma-separated subset of spglib,ptm,cna,acna,baa,arise (default all)."
+            | Levels _ -> "comma-separated subset of the columns: pristine, d0.1 … d10 (δ %), e1 … e30 (η %), c1-0.1 … c30-10 (default all 21)."
+            | Realizations _ -> "random realisations per defect level (default 2)."
+            | Samples _ -> "ARISE: Monte Carlo dropout samples per structure (default 100)."
+            | Out _ -> "folder for benchmark.md and benchmark.csv (default benchmark-out)."
+            | Speed -> "instead of the table: atoms per second of each method on a 10⁶-atom fcc sample, beside LAMMPS cna/atom."
+            | Speed_Atoms _ -> "atoms in the speed sample (default 1000000)."
+            | Lmp _ -> "the LAMMPS executable for the speed comparison (default lmp)."
+
+/// Options of `tune`.
+type TuneArgs =
+    | Prototypes of dir: string
+    | Out of file: string
+    | Data of file: string
+    | Trials of n: int
+    | Epochs of n: int
+    | Top of k: int
+    | Workers of n: int
+    | Seed of seed: int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Prototypes _ -> "prototype library, DIR/<material type>/<class>/<geometry file>: the training set (unless --data) and the defective structures of the selection (default ../shared/data/prototypes)."
+            | Out _ -> "model file to write, the selected candidate (default tuned.model; trials in tuned.model.trials/)."
+            | Data _ -> "training-set file (.npz from arise train) instead of computing the descriptors from --prototypes."
+            | Trials _ -> "TPE trials in total, resumed ones included (default 50; the first 20 are random)."
+            | Epochs _ -> "maximum epochs per trial; the best epoch's weights are kept (default 50)."
+            | Top _ -> "how many of the best candidates are compared on defective structures (default 15, as the paper)."
+            | Workers _ -> "trials trained at once (default 1; pending trials are ignored by TPE)."
+            | Seed _ -> "seed (default 42)."
+
+/// Options of `explore`.
+type ExploreArgs =
+    | [<MainCommand; Mandatory>] File of npz: string list
+    | Layer of index: int
+    | Min_Cluster_Size of n: int
+    | Min_Samples of n: int
+    | Threshold of p: float
+    | Neighbors of n: int
+    | Min_Dist of d: float
+    | Filter_Class of name: string
+    | No_Umap
+    | Normalise
+    | Seed of int
+    | Out of dir: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "spm.npz written by arise spm."
+            | Layer _ -> "hidden layer, 1 = first (default 1)."
+            | Min_Cluster_Size _ -> "HDBSCAN min_cluster_size (default 500, as the paper for Fig. 2)."
+            | Min_Samples _ -> "HDBSCAN min_samples (default: min_cluster_size)."
+            | Threshold _ -> "soft clustering: outlier when every membership is below this (default 0.1, as the paper)."
+            | Neighbors _ -> "UMAP n_neighbors (default 500, as the paper for Fig. 2; 50 for Fig. 4)."
+            | Min_Dist _ -> "UMAP min_dist (default 0.1)."
+            | Filter_Class _ -> "only boxes classified as this class (e.g. L10)."
+            | No_Umap -> "clusters only, no embedding."
+            | Normalise -> "scale each activation vector to unit length first."
+            | Seed _ -> "UMAP seed (default 42; reproducible, one thread for the SGD)."
+            | Out _ -> "folder for clusters.csv and pictures (default: beside the input)."
+
+/// Options of `identify`.
+type IdentifyArgs =
+    | [<MainCommand>] Files of path: string list
+    | Method of name: string
+    | Cutoff of r: float
+    | Structures of list: string
+    | Rmsd_Cutoff of rmsd: float
+    | Per_Atom
+    | Out of file: string
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Files _ -> "structure files; none: the embedded sample."
+            | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff), baa (bond-angle analysis, Ackland-Jones), ptm (polyhedral template matching) or spglib (space group, loose and tight)."
+            | Cutoff _ -> "CNA cutoff (Å), between the first and second neighbour shells."
+            | Structures _ -> "PTM: the templates to try, comma-separated (fcc,hcp,bcc,ico,sc,dcub,dhex,graphene; default all)."
+            | Rmsd_Cutoff _ -> "PTM: largest RMSD accepted (dimensionless; default 0.1 as OVITO; 0 = no cutoff)."
+            | Per_Atom -> "write per-atom labels (and PTM's RMSD) as extended XYZ, FILE-stem.METHOD.xyz in the current folder."
+            | Out _ -> "write the per-atom labels to this extended-XYZ file instead (the N-th input file, N > 1: FILE-stem.N.xyz)."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
+
+/// The verbs.
+type Verb =
+    | [<CliPrefix(CliPrefix.None)>] Identify of ParseResults<IdentifyArgs>
+    | [<CliPrefix(CliPrefix.None)>] Explore of ParseResults<ExploreArgs>
+    | [<CliPrefix(CliPrefix.None)>] Tune of ParseResults<TuneArgs>
+    | [<CliPrefix(CliPrefix.None)>] Benchmark of ParseResults<BenchmarkArgs>
+    | [<CliPrefix(CliPrefix.None)>] Spm of ParseResults<SpmArgs>
+    | [<CliPrefix(CliPrefix.None)>] Classify of ParseResults<ClassifyArgs>
+    | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateArgs>
+    | [<CliPrefix(CliPrefix.None)>] Info of ParseResults<InfoArgs>
+    | [<CliPrefix(CliPrefix.None)>] Descriptor of ParseResults<DescriptorArgs>
+    | Version
+
+    interface IArgParserTemplate with
+        member v.Usage =
+            match v with
+            | Identify _ -> "classical identification: adaptive CNA, CNA or bond-angle analysis per atom (fcc, hcp, bcc, icosahedral), or spglib space groups."
+            | Explore _ -> "HDBSCAN with soft clustering and UMAP of the network's hidden representations of SPM boxes."
+            | Benchmark _ -> "the paper's Table 1 for every method (spglib, PTM, CNA, a-CNA, BAA, ARISE) with the paper's numbers beside ours; --speed for atoms per second."
+            | Tune _ -> "hyperparameter search (TPE) and selection of the most robust candidate on defective structures."
+            | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
+            | Classify _ -> "recognise the crystal structure: top classes with probabilities and the mutual information (uncertainty)."
+            | Train _ -> "train a model on a prototype library (descriptors, 80/20 split, Adam, best validation weights)."
+            | Evaluate _ -> "accuracy of a model on the pristine structures of a prototype library."
+            | Descriptor _ -> "the averaged-SOAP ARISE descriptor (316 numbers) and the per-pair d_NN used."
+            | Info _ -> "summarise structures: atoms, species, cell, periodicity, nearest-neighbour distance d_NN, formula."
+            | Version -> "print the version."
