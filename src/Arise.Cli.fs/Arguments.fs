@@ -18,7 +18,7 @@ type InfoArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Files _ -> "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump); none: the embedded sample."
+            | Files _ -> "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump) or folders of them (the files directly inside, by extension); none: the embedded sample."
             | Json -> "print one JSON object per file (file, atoms, species, formula, cell, periodic, dnn, error)."
             | Format _ -> Usage.format
             | Types _ -> Usage.types
@@ -37,7 +37,7 @@ type DescriptorArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Files _ -> "structure files; none: the embedded sample."
+            | Files _ -> "structure files or folders of them; none: the embedded sample."
             | Json -> "print one JSON object per file: descriptor (316 numbers), dnn (per species pair), error."
             | Cutoff _ -> "SOAP cutoff R_C in units of d_NN (default 4.0; training range 3.0-5.0)."
             | Sigma _ -> "atom Gaussian width sigma in units of d_NN (default 0.1; training values 0.08, 0.1, 0.12)."
@@ -61,7 +61,7 @@ type ClassifyArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Files _ -> "structure files; none: the embedded sample (a defective fcc Cu cluster)."
+            | Files _ -> "structure files or folders of them (the files directly inside, by extension, in name order); none: the embedded sample (a defective fcc Cu cluster)."
             | Top _ -> "how many classes to show per file (default 3)."
             | Samples _ -> "Monte Carlo dropout passes T (default 1000)."
             | Seed _ -> "seed of the dropout masks (default 1)."
@@ -247,7 +247,7 @@ type IdentifyArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Files _ -> "structure files; none: the embedded sample."
+            | Files _ -> "structure files or folders of them; none: the embedded sample."
             | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff), baa (bond-angle analysis, Ackland-Jones), ptm (polyhedral template matching) or spglib (space group, loose and tight)."
             | Cutoff _ -> "CNA cutoff (Å), between the first and second neighbour shells."
             | Structures _ -> "PTM: the templates to try, comma-separated (fcc,hcp,bcc,ico,sc,dcub,dhex,graphene; default all)."

@@ -73,6 +73,23 @@ let tests =
             Expect.stringContains err "sparse.xyz" "a warning names the sparse file"
         }
 
+        test "a folder stands for the structure files inside it, in name order" {
+            let dir = folder ()
+            let inner = Path.Combine(dir, "run")
+            Directory.CreateDirectory inner |> ignore
+            write inner "b.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 4 4 4) |> ignore
+            write inner "a.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4) |> ignore
+            File.WriteAllText(Path.Combine(inner, "notes.txt"), "not a structure")
+            let empty = Path.Combine(dir, "empty")
+            Directory.CreateDirectory empty |> ignore
+            let code, out, _ = arise dir [ "classify"; "--json"; "--samples"; "50"; inner; empty ]
+            Expect.equal code 0 "exit code"
+            let objects = jsonLines out
+            Expect.equal (objects |> Array.map (fun o -> Path.GetFileName(o.GetProperty("file").GetString()))) [| "a.xyz"; "b.xyz"; "empty" |] "the folder's structure files, then the empty folder"
+            Expect.equal (objects |> Array.take 2 |> Array.map topClass) [| "fcc_Cu_A_cF4_225_a"; "bcc_W_A_cI2_229_a" |] "classified"
+            Expect.stringContains (objects.[2].GetProperty("error").GetString()) "without structure files" "the empty folder said"
+        }
+
         test "classify exits 1 when every file fails, and bad parameters exit 2 naming the parameter" {
             let dir = folder ()
             let unreadable = Path.Combine(dir, "garbage.xyz")
