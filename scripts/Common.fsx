@@ -1,16 +1,5 @@
 // Shared by the scripts: the built Arise libraries (run ./arise --version once to build them) and option parsing.
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/System.Numerics.Tensors.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Plotly.NET.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/DynamicObj.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Giraffe.ViewEngine.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Newtonsoft.Json.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Structure.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Soap.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Model.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Spm.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Classic.dll"
-#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Cluster.dll"
+#load "References.fsx"
 
 module ScriptArgs =
     let private args = fsi.CommandLineArgs |> Array.skip 1

@@ -1,0 +1,53 @@
+/// The notebooks under notebooks/ run cell by cell (scripts/run-notebook.fsx, dotnet fsi) on the built libraries.
+module Arise.Tests.NotebookTests
+
+open System
+open System.Diagnostics
+open System.IO
+open Expecto
+
+/// The repository root: the first folder above the test binaries that holds Arise.sln.
+let private root =
+    let rec up (dir: DirectoryInfo) =
+        if isNull dir then failwith "Arise.sln not found above the test binaries"
+        elif File.Exists(Path.Combine(dir.FullName, "Arise.sln")) then dir.FullName
+        else up dir.Parent
+    lazy (up (DirectoryInfo AppContext.BaseDirectory))
+
+/// Runs the notebook runner on `notebook`; exit code and everything it printed.
+let private runNotebook (notebook: string) =
+    let info = ProcessStartInfo("dotnet", WorkingDirectory = root.Value, RedirectStandardOutput = true, RedirectStandardError = true)
+    for a in [ "fsi"; Path.Combine("scripts", "run-notebook.fsx"); notebook ] do info.ArgumentList.Add a
+    use p = Process.Start info
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    if not (p.WaitForExit 600_000) then
+        p.Kill true
+        failtestf "%s did not finish within 10 minutes" notebook
+    p.ExitCode, out.Result + err.Result
+
+[<Tests>]
+let tests =
+    testSequenced <| testList "notebooks" [
+        test "every notebook runs to its end" {
+            let notebooks = Directory.GetFiles(Path.Combine(root.Value, "notebooks"), "*.ipynb")
+            Expect.isNonEmpty notebooks "notebooks/ holds notebooks"
+            for nb in notebooks do
+                let code, output = runNotebook nb
+                Expect.equal code 0 (sprintf "%s ran (output:\n%s)" nb output)
+        }
+
+        test "the runner lets a cell redefine a name and reports a failing cell by its number" {
+            let dir = Path.Combine(Path.GetTempPath(), "arise-nb-" + Guid.NewGuid().ToString("N"))
+            Directory.CreateDirectory dir |> ignore
+            let good = Path.Combine(dir, "good.dib")
+            File.WriteAllText(good, "#!markdown\n# title\n#!fsharp\nlet x = 1\n#!fsharp\nlet x = \"two\"\nif x <> \"two\" then failwith \"not redefined\"\n#!fsharp\nif x.Length <> 3 then exit 3\n")
+            let code, output = runNotebook good
+            Expect.equal code 0 (sprintf "redefinition runs (output:\n%s)" output)
+            let bad = Path.Combine(dir, "bad.dib")
+            File.WriteAllText(bad, "#!fsharp\nlet y = 2\n#!fsharp\n\nlet z : int = \"not an int\"\n")
+            let code, output = runNotebook bad
+            Expect.notEqual code 0 "a failing cell fails the run"
+            Expect.stringContains output "bad.dib[cell 2](2," "the error points at cell 2, line 2"
+        }
+    ]
