@@ -69,7 +69,7 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                 let mi = c.Prediction.MutualInformation
                 let uncertainty = Uncertainty.level mi
                 if uncertainty = High || uncertainty = VeryHigh then
-                    eprintfn "warning: %s: %s uncertainty (mutual information %.3f): the structure is far from every prototype the model knows (strong defects, disorder, too few atoms, or another class); weigh the classes below the first"
+                    eprintfn "warning: %s: %s uncertainty (mutual information %.3f): the structure is far from every prototype the model knows: strong defects, disorder, too few atoms, a class it was not trained on, or several grains or phases (arise spm maps those); weigh the classes below the first"
                         file (Uncertainty.name uncertainty) mi
                 match output with
                 | AsJson ->
