@@ -8,7 +8,7 @@ module internal Usage =
     let format = "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
     let types = "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
 
-/// Options shared by the verbs that read structures.
+/// Options of `info`.
 type InfoArgs =
     | [<MainCommand>] Files of path: string list
     | Json
@@ -66,7 +66,7 @@ type ClassifyArgs =
             | Samples _ -> "Monte Carlo dropout passes T (default 1000)."
             | Seed _ -> "seed of the dropout masks (default 1)."
             | Model _ -> "model file (default: the embedded 108-class model)."
-            | Json -> "one JSON object per file: file, atoms, top [{class, type, probability}], mutual_information, entropy, error."
+            | Json -> "one JSON object per file: file, atoms, top [{class, type, probability}], mutual_information, uncertainty (low, moderate, high, very high), entropy, error."
             | Csv -> "CSV: one row per file and rank."
             | Format _ -> Usage.format
             | Types _ -> Usage.types

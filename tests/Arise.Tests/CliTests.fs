@@ -47,7 +47,8 @@ let tests =
             Expect.equal code 0 "exit code"
             let o = (jsonLines out).[0]
             Expect.equal (topClass o) "fcc_Cu_A_cF4_225_a" "fcc"
-            Expect.isLessThan (o.GetProperty("mutual_information").GetDouble()) 0.1 "confident"
+            Expect.isLessThan (o.GetProperty("mutual_information").GetDouble()) 0.03 "confident"
+            Expect.equal (o.GetProperty("uncertainty").GetString()) "low" "its level"
         }
 
         test "classify: each bad file gets its own message, the others are still classified, exit 0" {
@@ -67,6 +68,7 @@ let tests =
                 let e = objects.[k].GetProperty("error").GetString()
                 Expect.isNotNull e (sprintf "%s has an error" (objects.[k].GetProperty("file").GetString()))
                 Expect.stringContains e (Path.GetFileName(objects.[k].GetProperty("file").GetString())) "the message names the file"
+                Expect.equal (objects.[k].GetProperty("uncertainty").ValueKind) JsonValueKind.Null "no level without a prediction"
             Expect.stringContains (objects.[3].GetProperty("error").GetString()) "overlap" "all atoms at one point: said"
             // 99.6 % of a 4,000-atom cluster missing (16 atoms left): classified, but with a warning that names the file
             Expect.equal (objects.[4].GetProperty("error").ValueKind) JsonValueKind.Null "the sparse file is classified"
