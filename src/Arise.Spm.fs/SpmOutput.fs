@@ -107,8 +107,9 @@ let private volume (path: string) (title: string) (r: SpmResult) (value: int -> 
     |> Picture.saveHtml path
 
 /// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
-/// non-empty boxes (at most `maxClasses`). Returns the files written.
+/// non-empty boxes (at most six), into `dir` (created when missing). Returns the files written.
 let writeMaps (dir: string) (r: SpmResult) =
+    Directory.CreateDirectory dir |> ignore
     let c = r.Classes.Length
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
     let frequent =
