@@ -98,6 +98,11 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                             eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
                         for cls, k in nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
                             printfn "  %-40s %5.1f %% of the classified boxes" (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) (100.0 * float k / float nonEmpty.Length)
+                        if nonEmpty.Length > 0 then
+                            let levels = [| for f in 0 .. grid.Count - 1 do if r.Argmax.[f] >= 0 then Uncertainty.level r.MutualInformation.[f] |]
+                            let share l = 100.0 * float (levels |> Array.filter ((=) l) |> Array.length) / float levels.Length
+                            printfn "  uncertainty: %s (high and very high: grain boundaries, defects, phases the model does not know)"
+                                (Uncertainty.levels |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l)) |> String.concat ", ")
                         printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
                         for problem in pngs.Problems do eprintfn "note: %s" problem
                         0
