@@ -1,8 +1,10 @@
 // Runs the F# cells of a notebook (.ipynb or .dib) with dotnet fsi, for machines without the .NET Interactive kernel
 // (CI, a terminal). Each code cell becomes a script of its own that opens the earlier cells, so that a cell may
 // redefine a name as in a notebook; #r and #load lines are hoisted and resolved against the notebook's folder, which
-// is also the working directory (as in VS Code's Polyglot Notebooks). Errors point at "NOTEBOOK[cell K]" and the
-// line within the cell. Exits with fsi's exit code (0 when every cell ran).
+// is also the working directory (as in VS Code's Polyglot Notebooks), and run before the first cell. Errors point at
+// "NOTEBOOK[cell K]" (K counts every cell, markdown included) and the line within the cell; a compile error in any
+// cell stops the run before the first cell runs; a cell's last value is not displayed; magic commands (#!time, …)
+// are ignored with a note. Exits with fsi's exit code (0 when every cell ran), 2 for a file that is not a notebook.
 //
 //   dotnet fsi scripts/run-notebook.fsx notebooks/classify.ipynb
 open System
@@ -10,45 +12,62 @@ open System.Diagnostics
 open System.IO
 open System.Text.Json
 
-/// The F# code cells of a notebook, in order.
-let fsharpCells (path: string) : string[][] =
+/// Kernel names that start a cell in a .dib file; any other "#!" line is a magic command inside the cell.
+let kernels =
+    set [ "fsharp"; "f#"; "csharp"; "c#"; "pwsh"; "powershell"; "markdown"; "md"; "javascript"; "js"; "html"; "sql"; "kql"
+          "mermaid"; "value"; "python"; "r"; "http"; "vscode"; "webview"; "typescript" ]
+
+/// The F# code cells of a notebook with their position among all its cells (1-based), in order.
+let fsharpCells (path: string) : (int * string[])[] =
     let text = File.ReadAllText path
+    let isFsharp (kernel: string) = kernel = "fsharp" || kernel = "f#"
     if path.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase) then
-        let root = JsonDocument.Parse(text).RootElement
+        let root =
+            try JsonDocument.Parse(text).RootElement
+            with :? JsonException as e ->
+                eprintfn "%s: not a notebook (invalid JSON: %s)" path e.Message
+                exit 2
         let property (e: JsonElement) (names: string list) =
             names |> List.fold (fun (acc: JsonElement option) name ->
                 acc |> Option.bind (fun x ->
                     match x.ValueKind with
                     | JsonValueKind.Object ->
                         match x.TryGetProperty name with
-                        | true, v -> Some v
+                        | true, v when v.ValueKind = JsonValueKind.String || v.ValueKind = JsonValueKind.Object || v.ValueKind = JsonValueKind.Array -> Some v
                         | _ -> None
                     | _ -> None)) (Some e)
+        let text (v: JsonElement) = if v.ValueKind = JsonValueKind.String then Some(v.GetString().ToLowerInvariant()) else None
         let notebookKernel =
-            [ [ "metadata"; "polyglot_notebook"; "defaultKernelName" ]; [ "metadata"; "kernelspec"; "language" ] ]
-            |> List.tryPick (property root)
-            |> Option.map (fun v -> v.GetString().ToLowerInvariant())
+            [ [ "metadata"; "polyglot_notebook"; "kernelInfo"; "defaultKernelName" ]; [ "metadata"; "kernelspec"; "language" ] ]
+            |> List.tryPick (fun names -> property root names |> Option.bind text)
             |> Option.defaultValue "fsharp"
-        [| for cell in root.GetProperty("cells").EnumerateArray() do
-               if cell.GetProperty("cell_type").GetString() = "code" then
+        let cells =
+            match root.ValueKind, (if root.ValueKind = JsonValueKind.Object then property root [ "cells" ] else None) with
+            | JsonValueKind.Object, Some c when c.ValueKind = JsonValueKind.Array -> c.EnumerateArray() |> Array.ofSeq
+            | _ ->
+                eprintfn "%s: not a notebook (no \"cells\" list)" path
+                exit 2
+        [| for k, cell in Array.indexed cells do
+               if property cell [ "cell_type" ] |> Option.bind text = Some "code" then
                    let kernel =
                        [ [ "metadata"; "polyglot_notebook"; "kernelName" ]; [ "metadata"; "dotnet_interactive"; "language" ] ]
-                       |> List.tryPick (property cell)
-                       |> Option.map (fun v -> v.GetString().ToLowerInvariant())
+                       |> List.tryPick (fun names -> property cell names |> Option.bind text)
                        |> Option.defaultValue notebookKernel
-                   if kernel = "fsharp" || kernel = "f#" then
-                       let source = cell.GetProperty "source"
+                   if isFsharp kernel then
                        let code =
-                           if source.ValueKind = JsonValueKind.Array then String.Join("", [| for l in source.EnumerateArray() -> l.GetString() |])
-                           else source.GetString()
-                       code.Replace("\r\n", "\n").Split('\n') |]
+                           match property cell [ "source" ] with
+                           | Some source when source.ValueKind = JsonValueKind.Array -> String.Join("", [| for l in source.EnumerateArray() -> l.GetString() |])
+                           | Some source -> source.GetString()
+                           | None -> ""
+                       k + 1, code.Replace("\r\n", "\n").Split('\n') |]
     else
-        // .dib: cells start with a line "#!kernel"
+        // .dib: a line "#!kernel" starts a cell; other "#!" lines are magic commands within it
         let cells = Collections.Generic.List<string * Collections.Generic.List<string>>()
         for line in text.Replace("\r\n", "\n").Split('\n') do
-            if line.StartsWith "#!" then cells.Add((line.Substring(2).Trim().ToLowerInvariant(), Collections.Generic.List()))
+            let name = if line.StartsWith "#!" then line.Substring(2).Trim().ToLowerInvariant() else ""
+            if kernels.Contains name then cells.Add((name, Collections.Generic.List()))
             elif cells.Count > 0 then (snd cells.[cells.Count - 1]).Add line
-        [| for kernel, lines in cells do if kernel = "fsharp" || kernel = "f#" then lines.ToArray() |]
+        [| for k, (kernel, lines) in Seq.indexed cells do if isFsharp kernel then k + 1, lines.ToArray() |]
 
 let isDirective (line: string) = line.StartsWith "#r " || line.StartsWith "#load " || line.StartsWith "#I "
 
@@ -69,19 +88,24 @@ let run (notebook: string) =
     let cells = fsharpCells notebook
     let work = Path.Combine(Path.GetTempPath(), "arise-notebook-" + Guid.NewGuid().ToString("N"))
     Directory.CreateDirectory work |> ignore
+    let where (cell: int) (line: int) = sprintf "# %d \"%s[cell %d]\"" line (Path.GetFileName notebook) cell
     let directives = Collections.Generic.List<string>()
-    let opens = Collections.Generic.List<string>()
+    // what each earlier script brings into scope: "open CellK", then that cell's own top-level opens (which may
+    // name modules the cell defines), each with a line directive back to the notebook
+    let scope = Collections.Generic.List<string>()
     let scripts =
-        cells |> Array.mapi (fun k lines ->
+        cells |> Array.mapi (fun k (cell, lines) ->
             let name = sprintf "Cell%d" (k + 1)
             let body =
-                [| yield! opens
-                   for j in 1 .. k do yield sprintf "open Cell%d" j
-                   yield sprintf "# 1 \"%s[cell %d]\"" (Path.GetFileName notebook) (k + 1)
-                   for line in lines -> if isDirective line then "" else line |]
+                [| yield! scope
+                   yield where cell 1
+                   for line in lines -> if isDirective line || line.StartsWith "#!" then "" else line |]
             for line in lines do
-                if isDirective line then directives.Add(absolute folder line)
-                elif line.StartsWith "open " then opens.Add line
+                if line.StartsWith "#!" then eprintfn "note: %s[cell %d]: the magic command %s is ignored" (Path.GetFileName notebook) cell line
+            scope.Add(sprintf "open %s" name)
+            lines |> Array.iteri (fun j line ->
+                if isDirective line then directives.Add(where cell (j + 1)); directives.Add(absolute folder line)
+                elif line.StartsWith "open " then scope.Add(where cell (j + 1)); scope.Add line)
             let path = Path.Combine(work, name + ".fsx")
             File.WriteAllLines(path, body)
             path)

@@ -61,7 +61,7 @@ type ClassifyArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Files _ -> "structure files or folders of them (the files directly inside, by extension, in name order); none: the embedded sample (a defective fcc Cu cluster)."
+            | Files _ -> "structure files or folders of them (the files directly inside, by extension, in ordinal name order); none: the embedded sample (a defective fcc Cu cluster)."
             | Top _ -> "how many classes to show per file (default 3)."
             | Samples _ -> "Monte Carlo dropout passes T (default 1000)."
             | Seed _ -> "seed of the dropout masks (default 1)."

@@ -21,11 +21,16 @@ let fewAtoms = 20
 let private csvQuote (s: string) =
     if s.IndexOfAny [| ','; '"'; '\n'; '\r' |] >= 0 then "\"" + s.Replace("\"", "\"\"") + "\"" else s
 
+/// The uncertainty levels were calibrated with this many Monte Carlo passes (Uncertainty); fewer get a warning.
+let calibratedSamples = 100
+
 /// Runs `classify`; exit code 0 unless every file failed.
 let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (readOptions: StructureIO.ReadOptions) (files: string list) =
     let meta = model.Metadata
     let mutable failures = 0
     let mutable total = 0
+    if samples < calibratedSamples then
+        eprintfn "warning: --samples %d: the mutual information of so few passes is underestimated, and its levels (calibrated at T = %d) read too low" samples calibratedSamples
     if output = AsCsv then
         printfn "file,rank,class,type,probability,mutual_information,uncertainty,error"
     // batches of files, printed batch by batch; each structure's prediction depends only on it, T and the seed
@@ -69,7 +74,7 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                 let mi = c.Prediction.MutualInformation
                 let uncertainty = Uncertainty.level mi
                 if uncertainty = High || uncertainty = VeryHigh then
-                    eprintfn "warning: %s: %s uncertainty (mutual information %.3f): the structure is far from every prototype the model knows: strong defects, disorder, too few atoms, a class it was not trained on, or several grains or phases (arise spm maps those); weigh the classes below the first"
+                    eprintfn "warning: %s: %s uncertainty (mutual information %.3f): the structure is far from every prototype the model knows: strong defects, disorder, too few atoms, a class it was not trained on, or several grains or phases (arise spm maps those); compare the classes ranked next (--top)"
                         file (Uncertainty.name uncertainty) mi
                 match output with
                 | AsJson ->

@@ -15,32 +15,37 @@ let sample () : Structure =
     | Ok(s :: _) -> s
     | _ -> failwith "the embedded sample is damaged"
 
-/// The structure files directly inside `folder` (not in its subfolders), sorted by name: those whose name gives a
-/// format (.xyz, .cif, POSCAR*, …), or every file when a format is given; hidden files are left out.
+/// The structure files directly inside `folder` (not in its subfolders), in ordinal name order: those whose name
+/// gives a format (.xyz, .cif, POSCAR*, …), or every file when a format is given; hidden files are left out.
 let structureFiles (options: StructureIO.ReadOptions) (folder: string) : string list =
     Directory.GetFiles folder
     |> Array.filter (fun f ->
         let name = Path.GetFileName f
         not (name.StartsWith ".") && (options.Format.IsSome || (StructureIO.formatOfPath f).IsSome))
-    |> Array.sort
+    |> Array.sortWith (fun a b -> System.String.CompareOrdinal(a, b))
     |> List.ofArray
 
 /// Reads all frames of every file (or the sample when none is given); a folder stands for its structure files
-/// (structureFiles). Each file succeeds or fails on its own. Lazy, so that each file is read (and its result
-/// reported) in turn.
+/// (structureFiles). Each file or folder succeeds or fails on its own. Lazy, so that each file is read (and its
+/// result reported) in turn.
 let readMany (options: StructureIO.ReadOptions) (files: string list) : seq<string * Result<Structure list, ReadError>> =
     let read f = f, StructureIO.readAllWith options f
+    let failure f message = f, Error { File = f; Line = None; Message = message }
     match files with
     | [] -> Seq.singleton (sampleName, Ok [ sample () ])
     | _ ->
         files
         |> Seq.collect (fun f ->
             if Directory.Exists f then
-                match structureFiles options f with
-                | [] ->
-                    let message = "a folder without structure files (.xyz, .extxyz, .in, .vasp, POSCAR*, .cif, .data, .lmp, .dump, .lammpstrj; or give --format)"
-                    Seq.singleton (f, Error { File = f; Line = None; Message = message })
-                | inside -> inside |> Seq.map read
+                match (try Ok(structureFiles options f) with e -> Error e.Message) with
+                | Error reason -> Seq.singleton (failure f (sprintf "cannot list the folder (%s)" reason))
+                | Ok [] ->
+                    Seq.singleton (failure f "a folder without structure files (.xyz, .extxyz, .in, .vasp, POSCAR*, CONTCAR*, .cif, .data, .lmp, .dump, .lammpstrj; or give --format)")
+                | Ok inside ->
+                    // a listed entry of length 0 is an empty file, or a pipe or device that reading could wait on forever
+                    inside |> Seq.map (fun g ->
+                        if (try FileInfo(g).Length = 0L with _ -> false) then failure g "empty, or not a regular file (a pipe or device): not read"
+                        else read g)
             else Seq.singleton (read f))
 
 /// The first frame of a file's frames, with a warning on stderr when there are more (the commands that take one

@@ -82,14 +82,27 @@ let tests =
             write inner "b.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 4 4 4) |> ignore
             write inner "a.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4) |> ignore
             File.WriteAllText(Path.Combine(inner, "notes.txt"), "not a structure")
+            File.WriteAllText(Path.Combine(inner, "c.xyz"), "")
+            // a pipe would block a reader for ever: listed entries of length 0 are reported, never opened
+            let fifo = Path.Combine(inner, "d.xyz")
+            let madeFifo =
+                try
+                    use p = Process.Start(ProcessStartInfo("mkfifo", fifo, RedirectStandardError = true))
+                    p.WaitForExit()
+                    p.ExitCode = 0
+                with _ -> false
             let empty = Path.Combine(dir, "empty")
             Directory.CreateDirectory empty |> ignore
             let code, out, _ = arise dir [ "classify"; "--json"; "--samples"; "50"; inner; empty ]
             Expect.equal code 0 "exit code"
             let objects = jsonLines out
-            Expect.equal (objects |> Array.map (fun o -> Path.GetFileName(o.GetProperty("file").GetString()))) [| "a.xyz"; "b.xyz"; "empty" |] "the folder's structure files, then the empty folder"
+            let names = objects |> Array.map (fun o -> Path.GetFileName(o.GetProperty("file").GetString()))
+            let expected = [| "a.xyz"; "b.xyz"; "c.xyz"; (if madeFifo then "d.xyz" else ""); "empty" |] |> Array.filter ((<>) "")
+            Expect.equal names expected "the folder's structure files, then the empty folder"
             Expect.equal (objects |> Array.take 2 |> Array.map topClass) [| "fcc_Cu_A_cF4_225_a"; "bcc_W_A_cI2_229_a" |] "classified"
-            Expect.stringContains (objects.[2].GetProperty("error").GetString()) "without structure files" "the empty folder said"
+            Expect.stringContains (objects.[2].GetProperty("error").GetString()) "empty, or not a regular file" "the empty file said"
+            if madeFifo then Expect.stringContains (objects.[3].GetProperty("error").GetString()) "not a regular file" "the pipe said"
+            Expect.stringContains (objects.[objects.Length - 1].GetProperty("error").GetString()) "without structure files" "the empty folder said"
         }
 
         test "classify exits 1 when every file fails, and bad parameters exit 2 naming the parameter" {

@@ -37,11 +37,12 @@ let tests =
                 Expect.equal code 0 (sprintf "%s ran (output:\n%s)" nb output)
         }
 
-        test "the runner lets a cell redefine a name and reports a failing cell by its number" {
+        test "the runner lets a cell redefine a name or open a module of an earlier cell, and reports a failing cell by its number" {
             let dir = Path.Combine(Path.GetTempPath(), "arise-nb-" + Guid.NewGuid().ToString("N"))
             Directory.CreateDirectory dir |> ignore
             let good = Path.Combine(dir, "good.dib")
-            File.WriteAllText(good, "#!markdown\n# title\n#!fsharp\nlet x = 1\n#!fsharp\nlet x = \"two\"\nif x <> \"two\" then failwith \"not redefined\"\n#!fsharp\nif x.Length <> 3 then exit 3\n")
+            // a module opened in the cell that defines it, a magic command inside a cell, a redefined name
+            File.WriteAllText(good, "#!markdown\n# title\n#!fsharp\nmodule Tools =\n    let twice n = 2 * n\nopen Tools\nlet x = 1\n#!fsharp\n#!time\nlet x = \"two\"\nif x <> \"two\" || twice 2 <> 4 then failwith \"not redefined\"\n#!fsharp\nif x.Length <> 3 then exit 3\n")
             let code, output = runNotebook good
             Expect.equal code 0 (sprintf "redefinition runs (output:\n%s)" output)
             let bad = Path.Combine(dir, "bad.dib")
@@ -49,5 +50,11 @@ let tests =
             let code, output = runNotebook bad
             Expect.notEqual code 0 "a failing cell fails the run"
             Expect.stringContains output "bad.dib[cell 2](2," "the error points at cell 2, line 2"
+            let notJson = Path.Combine(dir, "broken.ipynb")
+            File.WriteAllText(notJson, "this is not json {")
+            let code, output = runNotebook notJson
+            Expect.equal code 2 "not a notebook"
+            Expect.stringContains output "broken.ipynb: not a notebook (invalid JSON" "said in one line"
+            Expect.isFalse (output.Contains "   at ") "no stack trace"
         }
     ]
