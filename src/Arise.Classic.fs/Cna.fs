@@ -79,13 +79,28 @@ module Cna =
             if nb.Length <> 12 && nb.Length <> 14 then CnaType.Other
             else classify (nb |> Array.map (fun j -> signature bonded nb j lists.[j])))
 
-    /// Conventional CNA with one cutoff for all atoms (e.g. between the first and second neighbour shells).
-    let fixedCutoff (cutoff: float) (s: Structure) : CnaType[] =
-        analyse (neighbourLists s (fun _ -> cutoff) cutoff)
+    /// The structure repeated along its periodic axes until every periodic plane spacing is at least `room` (the
+    /// positions' unit). The neighbour lists hold indices, so no atom may meet two images of another: with spacings
+    /// of at least 3 cutoffs, two neighbours of an atom (within 2 cutoffs of each other) cannot be bonded through
+    /// another image. The original atoms are the first of the result (Supercell.repeat's order).
+    let private withRoom (room: float) (s: Structure) =
+        match s.Cell with
+        | Some cell when Structure.isPeriodic s ->
+            let reps k = if s.Pbc.[k] then max 1 (int (ceil (room / Cell.planeSpacing k cell))) else 1
+            if reps 0 * reps 1 * reps 2 = 1 then s else Supercell.repeat (reps 0) (reps 1) (reps 2) s
+        | _ -> s
 
-    /// Adaptive CNA: per atom, the cutoff from its 12 nearest neighbours (fcc/hcp/ico, r_c = (1+√2)/2·mean) and
-    /// from its 14 nearest (bcc, r_c = (1+√2)/2·[(2/√3)·mean of the 8 nearest + mean of the next 6]/2).
-    let adaptive (s: Structure) : CnaType[] =
+    /// Runs `label` on `s` repeated to `room` (withRoom) and returns the labels of the original atoms.
+    let private onRoomy (room: float) (label: Structure -> CnaType[]) (s: Structure) =
+        label (withRoom room s) |> Array.truncate (Structure.count s)
+
+    /// Conventional CNA with one cutoff for all atoms (e.g. between the first and second neighbour shells). Small
+    /// periodic cells (a plane spacing below 3.2 × cutoff) are repeated first.
+    let fixedCutoff (cutoff: float) (s: Structure) : CnaType[] =
+        s |> onRoomy (3.2 * cutoff) (fun t -> analyse (neighbourLists t (fun _ -> cutoff) cutoff))
+
+    /// Adaptive CNA on a structure whose periodic cell is large enough (see adaptive).
+    let private adaptiveRoomy (s: Structure) : CnaType[] =
         let n = Structure.count s
         let cells = CellList.build s
         let start = 2.0 * NearestNeighbour.typicalSpacing s
@@ -109,3 +124,10 @@ module Cna =
         let first = analyse twelve
         let second = analyse fourteen
         Array.init n (fun i -> if first.[i] <> CnaType.Other then first.[i] elif second.[i] = CnaType.Bcc then CnaType.Bcc else CnaType.Other)
+
+    /// Adaptive CNA: per atom, the cutoff from its 12 nearest neighbours (fcc/hcp/ico, r_c = (1+√2)/2·mean) and
+    /// from its 14 nearest (bcc, r_c = (1+√2)/2·[(2/√3)·mean of the 8 nearest + mean of the next 6]/2).
+    let adaptive (s: Structure) : CnaType[] =
+        // small periodic cells are repeated to 6 × (volume per atom)^(1/3): 5.3 d_NN in fcc, 5.5 d_NN in bcc, beyond
+        // 3.2 × the largest adaptive cutoff (1.21 d_NN in fcc, 1.39 d_NN in bcc)
+        s |> onRoomy (6.0 * NearestNeighbour.typicalSpacing s) adaptiveRoomy

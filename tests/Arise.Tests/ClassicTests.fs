@@ -32,6 +32,15 @@ let tests =
             Expect.isTrue (h |> Cna.adaptive |> all CnaType.Hcp) "hcp"
         }
 
+        test "CNA recognises small periodic cells (unit cells) as well as their supercells" {
+            Expect.isTrue (Crystals.fcc 29 3.61 |> Cna.adaptive |> all CnaType.Fcc) "fcc conventional cell, adaptive"
+            Expect.isTrue (Crystals.bcc 26 2.87 |> Cna.adaptive |> all CnaType.Bcc) "bcc conventional cell, adaptive"
+            Expect.isTrue (hcp 12 3.2 |> Cna.adaptive |> all CnaType.Hcp) "hcp unit cell, adaptive"
+            Expect.isTrue (Crystals.fcc 29 3.61 |> Cna.fixedCutoff 3.0 |> all CnaType.Fcc) "fcc conventional cell, fixed cutoff"
+            let labels = Crystals.bcc 26 2.87 |> Supercell.repeat 2 1 1 |> Cna.adaptive
+            Expect.equal labels.Length 4 "one label per atom of the cell, not of the repeated copy"
+        }
+
         test "surface atoms of a cluster are 'other', interior atoms keep their type" {
             let cluster = Crystals.fcc 29 3.61 |> Supercell.finite 5 5 5
             let types = Cna.adaptive cluster
