@@ -104,8 +104,8 @@ let run (notebook: string) =
                 if line.StartsWith "#!" then eprintfn "note: %s[cell %d]: the magic command %s is ignored" (Path.GetFileName notebook) cell line
             scope.Add(sprintf "open %s" name)
             lines |> Array.iteri (fun j line ->
-                if isDirective line then directives.Add(where cell (j + 1)); directives.Add(absolute folder line)
-                elif line.StartsWith "open " then scope.Add(where cell (j + 1)); scope.Add line)
+                if isDirective line then directives.AddRange [ where cell (j + 1); absolute folder line ]
+                elif line.StartsWith "open " then scope.AddRange [ where cell (j + 1); line ])
             let path = Path.Combine(work, name + ".fsx")
             File.WriteAllLines(path, body)
             path)
