@@ -11,16 +11,7 @@ open Arise.Tests.Common
 
 /// Runs `arise ARGS` (the arise.dll built beside the tests) in `dir`; returns exit code, stdout and stderr.
 let private arise (dir: string) (args: string list) =
-    let info = ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
-    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arise.dll"))
-    for a in args do info.ArgumentList.Add a
-    use p = Process.Start info
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    if not (p.WaitForExit 300_000) then
-        p.Kill true
-        failtestf "arise %s did not finish within 5 minutes" (String.Join(" ", args))
-    p.ExitCode, out.Result, err.Result
+    runProcess dir "dotnet" (Path.Combine(AppContext.BaseDirectory, "arise.dll") :: args) 300
 
 /// A fresh folder for one test's files.
 let private folder () =

@@ -39,6 +39,19 @@ let err (what: string) (r: Result<'T, 'E>) =
     | Ok _ -> failtestf "%s: expected an error, got a result" what
     | Error e -> e
 
+/// Runs `program ARGS` in `dir` and returns its exit code, stdout and stderr; fails the test when it runs longer
+/// than `timeoutSeconds`.
+let runProcess (dir: string) (program: string) (args: string list) (timeoutSeconds: int) =
+    let info = Diagnostics.ProcessStartInfo(program, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+    for a in args do info.ArgumentList.Add a
+    use p = Diagnostics.Process.Start info
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    if not (p.WaitForExit(timeoutSeconds * 1000)) then
+        p.Kill true
+        failtestf "%s %s did not finish within %d s" program (String.Join(" ", args)) timeoutSeconds
+    p.ExitCode, out.Result, err.Result
+
 /// A temporary file with the given name and text, deleted by the caller.
 let tempFile (name: string) (text: string) =
     let dir = Path.Combine(Path.GetTempPath(), "arise-tests-" + Guid.NewGuid().ToString("N"))

@@ -2,9 +2,9 @@
 module Arise.Tests.NotebookTests
 
 open System
-open System.Diagnostics
 open System.IO
 open Expecto
+open Arise.Tests.Common
 
 /// The repository root: the first folder above the test binaries that holds Arise.sln.
 let private root =
@@ -16,15 +16,8 @@ let private root =
 
 /// Runs the notebook runner on `notebook`; exit code and everything it printed.
 let private runNotebook (notebook: string) =
-    let info = ProcessStartInfo("dotnet", WorkingDirectory = root.Value, RedirectStandardOutput = true, RedirectStandardError = true)
-    for a in [ "fsi"; Path.Combine("scripts", "run-notebook.fsx"); notebook ] do info.ArgumentList.Add a
-    use p = Process.Start info
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    if not (p.WaitForExit 600_000) then
-        p.Kill true
-        failtestf "%s did not finish within 10 minutes" notebook
-    p.ExitCode, out.Result + err.Result
+    let code, out, err = runProcess root.Value "dotnet" [ "fsi"; Path.Combine("scripts", "run-notebook.fsx"); notebook ] 600
+    code, out + err
 
 [<Tests>]
 let tests =
