@@ -83,8 +83,9 @@ if File.Exists logPath then
     if lines.Length > 0 && lines.[0] = runStamp then
         for line in lines do
             let f = line.Split ','
-            if f.Length = 4 || f.Length = 5 then done'.[f.[0] + "," + f.[1] + "," + f.[2]] <- (f.[3] = "1")
-            if f.Length = 5 then mutualInformation.[f.[0] + "," + f.[1] + "," + f.[2]] <- Double.Parse(f.[4], CultureInfo.InvariantCulture)
+            let key = String.Join(",", f |> Array.truncate 3)
+            if f.Length = 4 || f.Length = 5 then done'.[key] <- (f.[3] = "1")
+            if f.Length = 5 then mutualInformation.[key] <- Double.Parse(f.[4], CultureInfo.InvariantCulture)
     else
         printfn "%s holds results of another model or T: moved to %s.old, starting afresh" logPath logPath
         File.Move(logPath, logPath + ".old", true)
@@ -186,9 +187,8 @@ printfn "%-10s %s" "paper" (String.Join(" ", results |> List.map (fun (_, _, _, 
 printfn "wrote %s" outPath
 
 // how often the top class was wrong at each uncertainty level (classify's levels of the mutual information)
-let keys = [ for (name, _, _, _) in results do
-                 let reps = if name = "pristine" then 1 else realizations
-                 for k in 0 .. structures.Length - 1 do for r in 0 .. reps - 1 -> sprintf "%s,%d,%d" name k r ]
+let keys = [ for (name, n, _, _) in results do
+                 for k in 0 .. structures.Length - 1 do for r in 0 .. n / structures.Length - 1 -> sprintf "%s,%d,%d" name k r ]
 let withMi = keys |> List.filter mutualInformation.ContainsKey
 printfn ""
 printfn "uncertainty level  mutual information  structures   wrong  error rate"

@@ -88,8 +88,8 @@ module Structure =
     /// neighbour search would need millions of images (a rhombohedral cell with 5° angles still has 0.007).
     let nearlyFlat = 1e-3
 
-    /// Largest lattice-vector component of a periodic cell (Å) that is accepted: 10⁹ Å, far beyond any simulation box, and
-    /// small enough that volumes and images stay finite.
+    /// Largest lattice-vector component of a periodic cell (Å) that is accepted: 10⁹ Å, far beyond any simulation
+    /// box, and small enough that volumes and images stay finite.
     let maxCellEdge = 1e9
 
     /// The largest absolute Cartesian component of the lattice vectors (Å); it cannot overflow as a norm would.
@@ -112,7 +112,7 @@ module Structure =
                 | None ->
                     match s.Cell with
                     | None when isPeriodic s -> Error "periodic boundary conditions without a cell"
-                    | Some c when isPeriodic s && not (Vec3.isFinite c.A && Vec3.isFinite c.B && Vec3.isFinite c.C) ->
+                    | Some c when not (Vec3.isFinite c.A && Vec3.isFinite c.B && Vec3.isFinite c.C) ->
                         Error "the cell has a non-finite component"
                     | Some c when isPeriodic s && cellExtent c > maxCellEdge ->
                         Error(sprintf "a lattice vector has a component of %.3g; periodic cells beyond 10⁹ Å (or the input's unit) are not supported" (cellExtent c))
@@ -122,8 +122,6 @@ module Structure =
                         Error(
                             sprintf "the cell is nearly flat: its volume is %.2g of |a|·|b|·|c| (lattice vectors almost in one plane); check the lattice vectors"
                                 (Cell.relativeVolume c))
-                    | Some c when not (Vec3.isFinite c.A && Vec3.isFinite c.B && Vec3.isFinite c.C) ->
-                        Error "the cell has a non-finite component"
                     | _ -> Ok s
 
     /// Multiplies positions and cell by s (an isotropic rescaling).
