@@ -239,7 +239,8 @@ module Soap =
     /// Summed expansion coefficients A[a·(L+1)² + lm] (before the radial transform) over centres of species
     /// `centreZ` (all when None), counting neighbours of species `neighbourZ` (all when None). Positions are
     /// multiplied by `scale` first (1/d_NN in ARISE); `cells` must be built on the unscaled structure.
-    /// Uses up to `threads` threads. Returns the sum and the number of centres.
+    /// Uses up to `threads` threads; the sum is bit-identical for any number of threads. Returns the sum and the number
+    /// of centres.
     let accumulate (calc: SoapCalculator) (threads: int) (cells: CellList) (s: Structure) (scale: float)
                    (centreZ: int option) (neighbourZ: int option) : float[] * int =
         let centres = [| for i in 0 .. Structure.count s - 1 do if centreZ.IsNone || s.Numbers.[i] = centreZ.Value then i |]
@@ -265,19 +266,27 @@ module Soap =
                     if keep then
                         let r = sqrt b.R2.[t] * scale
                         addNeighbour calc sc (b.Dx.[t] * scale) (b.Dy.[t] * scale) (b.Dz.[t] * scale) r
-        let merge (sc: Scratch) =
-            flush calc sc
-            lock total (fun () ->
-                for k in 0 .. total.Length - 1 do
-                    total.[k] <- total.[k] + sc.Acc.[k])
-        if threads <= 1 || centres.Length < 64 then
-            let sc = Scratch(calc)
-            for k in 0 .. centres.Length - 1 do
+        // the centres in fixed chunks (at least 64, at most about 256 chunks), each summed on its own, and the chunks'
+        // sums added in order: the result is bit-identical whatever the number of threads and their scheduling
+        let chunk = max 64 ((centres.Length + 255) / 256)
+        let chunks = (centres.Length + chunk - 1) / chunk
+        let partials: float[][] = Array.zeroCreate chunks
+        let sumChunk (sc: Scratch) (c: int) =
+            for k in c * chunk .. min centres.Length ((c + 1) * chunk) - 1 do
                 work sc k
-            merge sc
+            flush calc sc
+            partials.[c] <- Array.copy sc.Acc
+            Array.Clear sc.Acc
+        if threads <= 1 || chunks = 1 then
+            let sc = Scratch(calc)
+            for c in 0 .. chunks - 1 do
+                sumChunk sc c
         else
             let options = ParallelOptions(MaxDegreeOfParallelism = threads)
-            Parallel.For(0, centres.Length, options, (fun () -> Scratch(calc)), (fun k _ sc -> work sc k; sc), merge) |> ignore
+            Parallel.For(0, chunks, options, (fun () -> Scratch(calc)), (fun c _ sc -> sumChunk sc c; sc), ignore) |> ignore
+        for p in partials do
+            for k in 0 .. total.Length - 1 do
+                total.[k] <- total.[k] + p.[k]
         total, centres.Length
 
     /// Summed coefficients A[a·(L+1)² + lm] of one centre whose neighbours sit at the given vectors

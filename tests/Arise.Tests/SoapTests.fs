@@ -121,6 +121,16 @@ let tests =
             Expect.floatClose Accuracy.veryHigh (sqrt (Array.sumBy (fun x -> x * x) v)) 1.0 "unit norm"
         }
 
+        test "the descriptor is bit-identical on 1, 2 and 3 threads, and from one call to the next" {
+            // 4,000 atoms: many chunks of centres, summed in parallel
+            let s = Crystals.fcc 29 3.61 |> Supercell.finite 10 10 10 |> Defects.displaceRelative 5 0.02 2.55
+            let vector threads = (AriseDescriptor.compute { AriseDescriptor.defaults with Threads = threads } s |> ok "descriptor").Vector
+            let one = vector 1
+            Expect.equal (vector 2) one "2 threads"
+            Expect.equal (vector 3) one "3 threads"
+            Expect.equal (vector 2) (vector 2) "twice"
+        }
+
         testProperty "the descriptor is invariant to rotation, translation and atom order" <| fun (seed: int) ->
             let rng = Random(seed)
             let s = FormatTests.randomStructure seed |> Structure.toCluster
