@@ -21,16 +21,13 @@ let fewAtoms = 20
 let private csvQuote (s: string) =
     if s.IndexOfAny [| ','; '"'; '\n'; '\r' |] >= 0 then "\"" + s.Replace("\"", "\"\"") + "\"" else s
 
-/// The uncertainty levels were calibrated with this many Monte Carlo passes (Uncertainty); fewer get a warning.
-let calibratedSamples = 100
-
 /// Runs `classify`; exit code 0 unless every file failed.
 let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (readOptions: StructureIO.ReadOptions) (files: string list) =
     let meta = model.Metadata
     let mutable failures = 0
     let mutable total = 0
-    if samples < calibratedSamples then
-        eprintfn "warning: --samples %d: the mutual information of so few passes is underestimated, and its levels (calibrated at T = %d) read too low" samples calibratedSamples
+    if samples < Uncertainty.calibratedSamples then
+        eprintfn "warning: --samples %d: the mutual information of so few passes is underestimated, and its levels (calibrated at T = %d) read too low" samples Uncertainty.calibratedSamples
     if output = AsCsv then
         printfn "file,rank,class,type,probability,mutual_information,uncertainty,error"
     // batches of files, printed batch by batch; each structure's prediction depends only on it, T and the seed

@@ -32,8 +32,8 @@ let private groupsOf (labels: int[]) (name: int -> string) =
     |> Array.map (fun (l, xs) -> name l, xs |> Array.map fst) |> List.ofArray
 
 /// Checks that an spm.npz holds what explore reads, consistently: argmax, classes, mutual_information and
-/// hidden_0 … hidden_(L−1), one row per box, class indices in range.
-let private checkSpmArrays (file: string) (arrays: Map<string, Npy.NpyArray>) : Result<unit, string> =
+/// hidden_0 … hidden_(L−1), one row per box, class indices in range. Returns L, the number of hidden layers.
+let private checkSpmArrays (file: string) (arrays: Map<string, Npy.NpyArray>) : Result<int, string> =
     let bad reason = Error(sprintf "%s is not a valid spm.npz (written by arise spm): %s" file reason)
     let missing = [ "argmax"; "classes"; "mutual_information" ] |> List.filter (arrays.ContainsKey >> not)
     let layers = arrays.Keys |> Seq.filter (fun k -> k.StartsWith "hidden_") |> Seq.length
@@ -55,7 +55,7 @@ let private checkSpmArrays (file: string) (arrays: Map<string, Npy.NpyArray>) : 
             if (Npy.asFloat64 arrays.["mutual_information"]).Length <> n then bad "mutual_information has another length than argmax"
             elif shapes |> List.exists not then bad "a hidden layer's rows do not match the boxes"
             elif argmax |> Array.exists (fun a -> a < -2 || a >= classes.Length) then bad "argmax holds a class index out of range"
-            else Ok()
+            else Ok layers
         with ex -> bad ex.Message
 
 /// Runs `explore`. `layer` is 1-based (1 = first hidden layer).
@@ -67,9 +67,8 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
     | Ok arrays, Ok() ->
         match checkSpmArrays file arrays with
         | Error e -> fail e
-        | Ok() ->
+        | Ok layers ->
         let key = sprintf "hidden_%d" (layer - 1)
-        let layers = arrays.Keys |> Seq.filter (fun k -> k.StartsWith "hidden_") |> Seq.length
         if not (arrays.ContainsKey key) then
             fail (sprintf "%s has no hidden layer %d (it has layers 1 to %d)" file layer layers)
         else

@@ -13,6 +13,28 @@ open Arise.Spm
 /// and hidden-layer activations (about 4.5 KB), their copies while spm.npz is written, and the chunk buffers.
 let bytesPerBox = 32L * 1024L
 
+/// Prints the end of a finished run: the times, boxes that failed or none classified, the most frequent classes,
+/// the share of the classified boxes at each uncertainty level, and the files written (PNG pictures made here).
+let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) (seconds: float, timing: SpmTiming) =
+    let pngs = Picture.writePngs maps
+    let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
+    printfn "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s); %d of %d boxes classified"
+        seconds timing.Extraction timing.Descriptors timing.Network nonEmpty.Length r.Argmax.Length
+    let failed = r.Argmax |> Array.filter ((=) -2) |> Array.length
+    if failed > 0 then
+        eprintfn "warning: %d boxes with %d atoms or more have no descriptor (class \"failed\" in boxes.csv): overlapping atoms, or coordinates not in Å?" failed settings.MinAtoms
+    if nonEmpty.Length = 0 && failed = 0 then
+        eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
+    for cls, k in nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
+        printfn "  %-40s %5.1f %% of the classified boxes" (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) (100.0 * float k / float nonEmpty.Length)
+    if nonEmpty.Length > 0 then
+        let counts = [| for f in 0 .. r.Argmax.Length - 1 do if r.Argmax.[f] >= 0 then Uncertainty.level r.MutualInformation.[f] |] |> Array.countBy id |> dict
+        let share l = match counts.TryGetValue l with | true, k -> 100.0 * float k / float nonEmpty.Length | _ -> 0.0
+        printfn "  uncertainty: %s (high and very high: grain boundaries, defects, phases the model does not know)"
+            (Uncertainty.levels |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l)) |> String.concat ", ")
+    printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
+    for problem in pngs.Problems do eprintfn "note: %s" problem
+
 /// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
 /// results, 2 for bad settings.
 let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
@@ -87,22 +109,5 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                             eprintfn "error: %s; the classified boxes are kept in %s (run again to write the results)" e (Path.Combine(out, "chunks"))
                             1
                         | Ok maps ->
-                        let pngs = Picture.writePngs maps
-                        let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
-                        printfn "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s); %d of %d boxes classified"
-                            clock.Elapsed.TotalSeconds timing.Extraction timing.Descriptors timing.Network nonEmpty.Length grid.Count
-                        let failed = r.Argmax |> Array.filter ((=) -2) |> Array.length
-                        if failed > 0 then
-                            eprintfn "warning: %d boxes with %d atoms or more have no descriptor (class \"failed\" in boxes.csv): overlapping atoms, or coordinates not in Å?" failed settings.MinAtoms
-                        if nonEmpty.Length = 0 && failed = 0 then
-                            eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
-                        for cls, k in nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
-                            printfn "  %-40s %5.1f %% of the classified boxes" (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) (100.0 * float k / float nonEmpty.Length)
-                        if nonEmpty.Length > 0 then
-                            let levels = [| for f in 0 .. grid.Count - 1 do if r.Argmax.[f] >= 0 then Uncertainty.level r.MutualInformation.[f] |]
-                            let share l = 100.0 * float (levels |> Array.filter ((=) l) |> Array.length) / float levels.Length
-                            printfn "  uncertainty: %s (high and very high: grain boundaries, defects, phases the model does not know)"
-                                (Uncertainty.levels |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l)) |> String.concat ", ")
-                        printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
-                        for problem in pngs.Problems do eprintfn "note: %s" problem
-                        0
+                            report settings out r maps (clock.Elapsed.TotalSeconds, timing)
+                            0
