@@ -88,19 +88,20 @@ module Network =
     /// Number of trainable parameters.
     let parameterCount (net: Network) = net.Layers |> Array.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
 
-    /// input = (ReLU of source, or source itself for the first layer) × dropout scale; the scales are kept in mask.
-    /// Vectorised ReLU and scaling, then the dropped elements are visited directly: the gap to the next dropped
-    /// element is geometric (each element is dropped independently with probability `rate`), so the generator runs
-    /// about rate × n times instead of n.
+    /// input = (ReLU of source, or source itself for the first layer) × dropout scale; with `keepMask` the scales are
+    /// also written to mask (backpropagation needs them; Monte Carlo prediction does not, and skips that pass over
+    /// memory). Vectorised ReLU and scaling, then the dropped elements are visited directly: the gap to the next
+    /// dropped element is geometric (each element is dropped independently with probability `rate`), so the
+    /// generator runs about rate × n times instead of n. The random stream is the same with and without the mask.
     [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
-    let private dropoutInput (r: MaskRng) (logKeepProbability: float) (keep: float32) (first: bool) (source: float32[]) (input: float32[]) (mask: float32[]) (n: int) =
+    let private dropoutInput (r: MaskRng) (logKeepProbability: float) (keep: float32) (first: bool) (keepMask: bool) (source: float32[]) (input: float32[]) (mask: float32[]) (n: int) =
         let src = ReadOnlySpan(source, 0, n)
         let dst = Span(input, 0, n)
         if first then TensorPrimitives.Multiply(src, keep, dst)
         else
             TensorPrimitives.Max(src, 0.0f, dst)
             TensorPrimitives.Multiply(ReadOnlySpan(input, 0, n), keep, dst)
-        Array.Fill(mask, keep, 0, n)
+        if keepMask then Array.Fill(mask, keep, 0, n)
         // gap = floor(ln U / ln(1 − rate)) with U uniform in (0, 1]
         let gap () =
             let u = float ((r.Next64() >>> 11) + 1UL) * (1.0 / 9007199254740992.0)
@@ -108,12 +109,10 @@ module Network =
         let mutable k = gap ()
         while k < int64 n do
             input.[int k] <- 0.0f
-            mask.[int k] <- 0.0f
+            if keepMask then mask.[int k] <- 0.0f
             k <- k + 1L + gap ()
 
-    /// Forward pass of `rows` inputs (rows × Inputs in x). With a generator, dropout is applied (training or MC
-    /// sampling); without, it is off. Leaves pre-activations in ws.Z; returns the logits array (ws.Z of the last layer).
-    let forward (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
+    let private forwardWith (keepMasks: bool) (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
         let layers = net.Layers
         let rate = net.Architecture.DropoutRate
         let logKeepProbability = Math.Log(1.0 - rate)
@@ -125,7 +124,7 @@ module Network =
             let source = if i = 0 then x else ws.Z.[i - 1]
             // the layer's input: x, or ReLU of the previous pre-activation; times the dropout scale, in one pass
             match rng with
-            | Some r when rate > 0.0 -> dropoutInput r logKeepProbability keep (i = 0) source input ws.Masks.[i] n
+            | Some r when rate > 0.0 -> dropoutInput r logKeepProbability keep (i = 0) keepMasks source input ws.Masks.[i] n
             | _ ->
                 if i = 0 then Array.blit x 0 input 0 n
                 else
@@ -138,6 +137,17 @@ module Network =
                 Array.blit l.Bias 0 z (r * l.Outputs) l.Outputs
             Gemm.multiply threads false false rows l.Outputs l.Inputs input l.Weights z true
         ws.Z.[layers.Length - 1]
+
+    /// Forward pass of `rows` inputs (rows × Inputs in x). With a generator, dropout is applied and its masks are
+    /// kept in ws.Masks for backpropagation; without, it is off. Leaves pre-activations in ws.Z; returns the logits
+    /// array (ws.Z of the last layer).
+    let forward (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
+        forwardWith true threads ws net x rows rng
+
+    /// One Monte Carlo dropout pass for prediction: the same as `forward` with the generator (same masks, same
+    /// logits) but the masks are not stored.
+    let sample (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng) =
+        forwardWith false threads ws net x rows (Some rng)
 
     /// Row-wise softmax of rows × classes logits into `probs`, starting at row `firstRow` of `probs`: shifts by each
     /// row's maximum, one vectorised exp over the whole block, then each row scaled to sum 1 (per-row library calls on

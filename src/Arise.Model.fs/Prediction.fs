@@ -60,7 +60,7 @@ module Prediction =
                 for r in 0 .. rows - 1 do
                     let input = first + (start + r) / samples
                     Array.blit x (input * inputs) xb (r * inputs) inputs
-                let logits = Network.forward 1 ws net xb rows (Some rng)
+                let logits = Network.sample 1 ws net xb rows rng
                 Network.softmax logits rows classes pb
                 // ln p for the whole block (p floored at 1e-30 inside the log, so p = 0 contributes 0 to −Σ p ln p)
                 let cells = rows * classes

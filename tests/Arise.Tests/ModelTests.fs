@@ -47,6 +47,20 @@ let tests =
                     for i in 0 .. m * n - 1 do
                         Expect.floatClose { absolute = 1e-4; relative = 1e-4 } (float c.[i]) (float (r.[i] + c0.[i])) (sprintf "C[%d] (%b,%b) %dx%dx%d" i tA tB m n k)
 
+        test "the matrix product is right across several row, column and depth blocks, on two threads" {
+            // m spans two row blocks (96 rows each) plus an edge, n more than one column block (2048), k three depth
+            // blocks (256): every blocking loop and every edge of the micro-tile is crossed
+            let rng = Random(3)
+            let m, n, k = 197, 2061, 529
+            let a = randomMatrix rng (m * k)
+            let b = randomMatrix rng (k * n)
+            let c = Array.zeroCreate (m * n)
+            Gemm.multiply 2 false false m n k a b c false
+            let r = Gemm.reference false false m n k a b
+            let worst = Array.map2 (fun (x: float32) (y: float32) -> abs (float x - float y) / (1.0 + abs (float y))) c r |> Array.max
+            Expect.isLessThan worst 1e-4 "largest relative error"
+        }
+
         test "dropout drops each input independently with the set rate and scales the kept ones by 1/(1-p)" {
             let arch = { Inputs = 316; Hidden = [| 64 |]; Classes = 5; DropoutRate = 0.0317 }
             let net = Network.create 1 arch
@@ -73,6 +87,22 @@ let tests =
             let z = ws.Z.[0]
             for k in 0 .. rows * 64 - 1 do
                 Expect.equal ws.Acts.[1].[k] ((max z.[k] 0.0f) * ws.Masks.[1].[k]) "ReLU then dropout"
+        }
+
+        test "a Monte Carlo pass without stored masks gives the training pass's logits for the same generator" {
+            let arch = { Inputs = 316; Hidden = [| 64; 32 |]; Classes = 5; DropoutRate = 0.2 }
+            let net = Network.create 3 arch
+            let rows = 300
+            let rng = Random(8)
+            let x = Array.init (rows * 316) (fun _ -> float32 (rng.NextDouble() - 0.3))
+            let ws1 = Workspace(net, rows)
+            let ws2 = Workspace(net, rows)
+            let trained = Network.forward 1 ws1 net x rows (Some(MaskRng 17L)) |> Array.copy
+            let sampled = Network.sample 1 ws2 net x rows (MaskRng 17L)
+            Expect.equal sampled.[.. rows * 5 - 1] trained.[.. rows * 5 - 1] "bit-identical logits"
+            Expect.isTrue (ws2.Masks |> Array.forall (Array.forall ((=) 0.0f))) "no mask written"
+            let other = Network.sample 1 ws2 net x rows (MaskRng 18L)
+            Expect.notEqual other.[.. rows * 5 - 1] trained.[.. rows * 5 - 1] "another generator, other masks"
         }
 
         test "softmax rows are exp(z − max) normalised, written from the requested row on" {
