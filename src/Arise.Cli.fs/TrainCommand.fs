@@ -42,9 +42,9 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
     set, expected
 
 /// The checkpoint-selection structures at `levels` (named `name`, e.g. "table1"; cached as
-/// FILE.selection-NAME-R-RULE.npz, RULE the d_NN rule), with a progress bar.
+/// FILE.selection-NAME-R-RULE-dV.npz, RULE the d_NN rule, V the defect protocol's version), with a progress bar.
 let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name: string, levels: (float * float)[]) (realisations: int) (score: DefectScore) (cancel: CancellationToken) =
-    let path = sprintf "%s.selection-%s-%d-%s.npz" out name realisations TrainingSet.dnnRuleName
+    let path = sprintf "%s.selection-%s-%d-%s-d%d.npz" out name realisations TrainingSet.dnnRuleName Defects.protocolVersion
     let expected = realisations * levels.Length * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
     let cached =
         if File.Exists path then

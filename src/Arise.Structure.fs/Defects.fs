@@ -36,6 +36,10 @@ let removeFraction (seed: int) (eta: float) (s: Structure) : Structure =
 let combined (seed: int) (eta: float) (delta: float) (dnn: float) (s: Structure) =
     s |> removeFraction seed eta |> displaceRelative (seed * 7919 + 1) delta dnn
 
+/// Version of the defective structures `removeFraction` and `tableLevel` make, for caches of their descriptors: 2 since
+/// vacancies remove int(η·N) atoms (1 rounded η·N to nearest).
+let protocolVersion = 2
+
 /// The defects of the Table 1 protocol (scripts/table1.fsx, arise benchmark, the training selection set): a fraction
 /// η of the atoms removed (seeded by `seed`) when η > 0, then displacements of up to δ·d_NN (seeded by seed + 1) when
 /// δ > 0.
