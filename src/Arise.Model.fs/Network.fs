@@ -94,7 +94,8 @@ module Network =
     /// dropped element is geometric (each element is dropped independently with probability `rate`), so the
     /// generator runs about rate × n times instead of n. The random stream is the same with and without the mask.
     [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
-    let private dropoutInput (r: MaskRng) (logKeepProbability: float) (keep: float32) (first: bool) (keepMask: bool) (source: float32[]) (input: float32[]) (mask: float32[]) (n: int) =
+    let private dropoutInput (r: MaskRng) (logKeepProbability: float) (keep: float32) (first: bool) (keepMask: bool)
+                             (source: float32[]) (input: float32[]) (mask: float32[]) (n: int) =
         let src = ReadOnlySpan(source, 0, n)
         let dst = Span(input, 0, n)
         if first then TensorPrimitives.Multiply(src, keep, dst)
@@ -112,7 +113,8 @@ module Network =
             if keepMask then mask.[int k] <- 0.0f
             k <- k + 1L + gap ()
 
-    let private forwardWith (keepMasks: bool) (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
+    let private forwardWith (keepMasks: bool) (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int)
+                            (rng: MaskRng option) =
         let layers = net.Layers
         let rate = net.Architecture.DropoutRate
         let logKeepProbability = Math.Log(1.0 - rate)

@@ -15,7 +15,8 @@ let displace (seed: int) (amplitude: float) (s: Structure) : Structure =
 /// Displacements of δ·d_NN (δ as a fraction, e.g. 0.01 for 1 %).
 let displaceRelative (seed: int) (delta: float) (dnn: float) (s: Structure) = displace seed (delta * dnn) s
 
-/// Removes int(η·N) atoms (rounded down, as ai4materials' create_vacancies) chosen uniformly at random without replacement (η in [0, 1)), keeping the order of the rest.
+/// Removes int(η·N) atoms (rounded down, as ai4materials' create_vacancies), chosen uniformly at random without
+/// replacement (η in [0, 1)), keeping the order of the rest.
 let removeFraction (seed: int) (eta: float) (s: Structure) : Structure =
     if not (eta >= 0.0 && eta < 1.0) then
         invalidArg "eta" (sprintf "vacancy fraction must be in [0, 1) (got %g)" eta)
