@@ -3,6 +3,7 @@ module Arise.Cli.Program
 
 open System
 open Argu
+open Spectre.Console
 open Arise.Structure
 open Arise.Cli.Arguments
 
@@ -65,6 +66,13 @@ type private UsageExiter() =
 
 [<EntryPoint>]
 let main argv =
+    // A table written to a file or a pipe would be wrapped at Spectre's default of 80 columns, splitting file and
+    // class names over several lines; there, use $COLUMNS or 200 so that each row stays on one line.
+    if Console.IsOutputRedirected then
+        AnsiConsole.Profile.Width <-
+            match Int32.TryParse(Environment.GetEnvironmentVariable "COLUMNS") with
+            | true, w when w >= 40 -> w
+            | _ -> 200
     let parser = ArgumentParser.Create<Verb>(programName = "arise", errorHandler = UsageExiter())
     let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
     try

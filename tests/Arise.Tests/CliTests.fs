@@ -113,4 +113,36 @@ let tests =
             Expect.stringContains err "unknown option '--sample'" "the option named"
             Expect.isFalse (err.Contains "   at ") "no stack trace"
         }
+
+        test "the ./arise launcher exits 3 when its build fails, and neither runs nor re-stamps the previous binary" {
+            if OperatingSystem.IsWindows() then skiptest "the launcher is a bash script"
+            // a copy of the launcher in a fake clone: a source newer than the binary, and a `dotnet` first on PATH
+            // that logs its calls and fails the build
+            let dir = folder ()
+            let launcher = Path.Combine(dir, "arise")
+            File.Copy(Path.Combine(repositoryRoot.Value, "arise"), launcher)
+            let bin = Path.Combine(dir, "src", "Arise.Cli.fs", "bin", "Release", "net10.0")
+            Directory.CreateDirectory bin |> ignore
+            let dll = Path.Combine(bin, "arise.dll")
+            File.WriteAllText(dll, "the previous binary")
+            let stamp = DateTime.UtcNow.AddHours -1.0
+            File.SetLastWriteTimeUtc(dll, stamp)
+            File.WriteAllText(Path.Combine(dir, "src", "Edited.fs"), "module Edited")
+            let fakeBin = Path.Combine(dir, "fake-bin")
+            Directory.CreateDirectory fakeBin |> ignore
+            let log = Path.Combine(dir, "dotnet-calls.log")
+            let fakeDotnet = Path.Combine(fakeBin, "dotnet")
+            File.WriteAllText(fakeDotnet, sprintf "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then echo 'error FS0039: broken' >&2; exit 1; fi\n" log)
+            let executable = UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
+            File.SetUnixFileMode(fakeDotnet, executable)
+            File.SetUnixFileMode(launcher, executable)
+            let path = fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
+            let code, _, err = runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+            Expect.equal code 3 "exit code of a failed build"
+            Expect.stringContains err "arise: build failed" "says so"
+            let calls = File.ReadAllLines log
+            Expect.exists calls (fun c -> c.StartsWith "build ") "the build was attempted"
+            Expect.isFalse (calls |> Array.exists (fun c -> c.Contains "arise.dll")) "the previous binary was not run"
+            Expect.equal (File.GetLastWriteTimeUtc dll) stamp "nor re-stamped as fresh"
+        }
     ]

@@ -39,11 +39,12 @@ let err (what: string) (r: Result<'T, 'E>) =
     | Ok _ -> failtestf "%s: expected an error, got a result" what
     | Error e -> e
 
-/// Runs `program ARGS` in `dir` and returns its exit code, stdout and stderr; fails the test when it runs longer
-/// than `timeoutSeconds`.
-let runProcess (dir: string) (program: string) (args: string list) (timeoutSeconds: int) =
+/// Runs `program ARGS` in `dir` with extra `environment` variables and returns its exit code, stdout and stderr;
+/// fails the test when it runs longer than `timeoutSeconds`.
+let runProcessWith (environment: (string * string) list) (dir: string) (program: string) (args: string list) (timeoutSeconds: int) =
     let info = Diagnostics.ProcessStartInfo(program, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
     for a in args do info.ArgumentList.Add a
+    for name, value in environment do info.Environment.[name] <- value
     use p = Diagnostics.Process.Start info
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEndAsync()
@@ -51,6 +52,18 @@ let runProcess (dir: string) (program: string) (args: string list) (timeoutSecon
         p.Kill true
         failtestf "%s %s did not finish within %d s" program (String.Join(" ", args)) timeoutSeconds
     p.ExitCode, out.Result, err.Result
+
+/// Runs `program ARGS` in `dir`; returns exit code, stdout and stderr (fails the test after `timeoutSeconds`).
+let runProcess (dir: string) (program: string) (args: string list) (timeoutSeconds: int) =
+    runProcessWith [] dir program args timeoutSeconds
+
+/// The repository root: the first folder above the test binaries that holds Arise.sln.
+let repositoryRoot =
+    let rec up (dir: DirectoryInfo) =
+        if isNull dir then failwith "Arise.sln not found above the test binaries"
+        elif File.Exists(Path.Combine(dir.FullName, "Arise.sln")) then dir.FullName
+        else up dir.Parent
+    lazy (up (DirectoryInfo AppContext.BaseDirectory))
 
 /// A temporary file with the given name and text, deleted by the caller.
 let tempFile (name: string) (text: string) =

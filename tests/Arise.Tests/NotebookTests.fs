@@ -6,13 +6,7 @@ open System.IO
 open Expecto
 open Arise.Tests.Common
 
-/// The repository root: the first folder above the test binaries that holds Arise.sln.
-let private root =
-    let rec up (dir: DirectoryInfo) =
-        if isNull dir then failwith "Arise.sln not found above the test binaries"
-        elif File.Exists(Path.Combine(dir.FullName, "Arise.sln")) then dir.FullName
-        else up dir.Parent
-    lazy (up (DirectoryInfo AppContext.BaseDirectory))
+let private root = repositoryRoot
 
 /// Runs the notebook runner on `notebook`; exit code and everything it printed.
 let private runNotebook (notebook: string) =
