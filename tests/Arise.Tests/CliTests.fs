@@ -42,6 +42,18 @@ let tests =
             Expect.equal (o.GetProperty("uncertainty").GetString()) "low" "its level"
         }
 
+        test "classify's table written to a pipe keeps each row on one line (not wrapped at 80 columns)" {
+            let dir = folder ()
+            let file = write dir "a-rather-long-file-name-for-an-fcc-cluster.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4)
+            // COLUMNS empty, as in a non-interactive shell
+            let dll = Path.Combine(AppContext.BaseDirectory, "arise.dll")
+            let code, out, _ = runProcessWith [ "COLUMNS", "" ] dir "dotnet" [ dll; "classify"; "--samples"; "50"; file ] 300
+            Expect.equal code 0 "exit code"
+            let row = out.Split('\n') |> Array.tryFind (fun l -> l.Contains file)
+            Expect.isSome row "the whole path on one line"
+            Expect.stringContains row.Value "fcc_Cu_A_cF4_225_a (Elemental_solids)" "with its class and type on the same line"
+        }
+
         test "classify: each bad file gets its own message, the others are still classified, exit 0" {
             let dir = folder ()
             let good = write dir "bcc.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5)
