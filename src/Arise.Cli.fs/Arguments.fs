@@ -91,6 +91,8 @@ type TrainArgs =
     | Seed of seed: int
     | Learning_Rate of rate: float
     | Batch_Size of n: int
+    | Dropout of rate: float
+    | Hidden of sizes: string
     | Selection of kind: SelectionKind
     | Selection_Realizations of n: int
     | Selection_Score of how: SelectionScoreKind
@@ -106,6 +108,8 @@ type TrainArgs =
             | Seed _ -> "seed of the split, initial weights and dropout (default 42)."
             | Learning_Rate _ -> "Adam learning rate (default 2.16e-4, the paper's)."
             | Batch_Size _ -> "batch size (default 64)."
+            | Dropout _ -> "dropout rate on the input and after each hidden layer, also at prediction (default 0.0317, the paper's)."
+            | Hidden _ -> "hidden layer sizes, comma-separated (default 256,512,256, the paper's)."
             | Selection _ ->
                 "which structures choose the kept epoch besides the validation split: table1 = the pristine structures and defective ones at all 20 defect levels of Table 1 (default; realisations apart from table1.fsx's); paper = pristine and the paper's six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
             | Selection_Realizations _ -> "random realisations per test structure and defect level in the selection (default 1)."

@@ -188,6 +188,16 @@ let main argv =
                         (ClassifyCommand.run output model top samples (args.GetResult(ClassifyArgs.Seed, defaultValue = 1)) ro)
         | Train args ->
             let d = Arise.Model.Training.ariseOptions
+            // hidden layer sizes from "256,512,256"; None when one is not an integer from 1 to 65536
+            let hidden =
+                match args.TryGetResult TrainArgs.Hidden with
+                | None -> Some d.Hidden
+                | Some text ->
+                    let sizes = text.Split(',', StringSplitOptions.TrimEntries) |> Array.map (fun p ->
+                        match Int32.TryParse p with
+                        | true, n when n >= 1 && n <= 65536 -> Some n
+                        | _ -> None)
+                    if sizes |> Array.forall Option.isSome then Some(Array.choose id sizes) else None
             let options =
                 { d with
                     MaxEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = d.MaxEpochs)
@@ -195,8 +205,14 @@ let main argv =
                     Seed = args.GetResult(TrainArgs.Seed, defaultValue = d.Seed)
                     LearningRate = args.GetResult(TrainArgs.Learning_Rate, defaultValue = d.LearningRate)
                     BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize)
+                    DropoutRate = args.GetResult(TrainArgs.Dropout, defaultValue = d.DropoutRate)
+                    Hidden = defaultArg hidden d.Hidden
                     AveragingEpochs = args.GetResult(TrainArgs.Averaging, defaultValue = d.AveragingEpochs) }
             if options.MaxEpochs < 1 then fail (sprintf "--epochs must be ≥ 1 (got %d)" options.MaxEpochs)
+            elif not (options.DropoutRate >= 0.0 && options.DropoutRate < 1.0) then
+                fail (sprintf "--dropout must be in [0, 1) (got %g)" options.DropoutRate)
+            elif hidden.IsNone then
+                fail (sprintf "--hidden must be layer sizes from 1 to 65536, comma-separated, e.g. 256,512,256 (got '%s')" (args.GetResult TrainArgs.Hidden))
             elif options.BatchSize < 1 then fail (sprintf "--batch-size must be ≥ 1 (got %d)" options.BatchSize)
             elif not (options.LearningRate > 0.0) then fail (sprintf "--learning-rate must be > 0 (got %g)" options.LearningRate)
             elif args.GetResult(TrainArgs.Patience, defaultValue = 80) < 0 then

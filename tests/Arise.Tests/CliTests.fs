@@ -126,6 +126,16 @@ let tests =
             Expect.isFalse (err.Contains "   at ") "no stack trace"
         }
 
+        test "train refuses a bad --dropout or --hidden with exit 2, naming the option, before any work" {
+            let dir = folder ()
+            let out = Path.Combine(dir, "m.model")
+            for option, value in [ "--dropout", "1.5"; "--dropout", "-0.1"; "--hidden", "256,abc"; "--hidden", "256,,3"; "--hidden", "0" ] do
+                let code, _, err = arise dir [ "train"; "--prototypes"; dir; "--out"; out; option; value ]
+                Expect.equal code 2 (sprintf "%s %s" option value)
+                Expect.stringContains err option (sprintf "%s named" option)
+                Expect.isFalse (File.Exists out) "nothing written"
+        }
+
         test "the ./arise launcher exits 3 when its build fails, and neither runs nor re-stamps the previous binary" {
             if OperatingSystem.IsWindows() then skiptest "the launcher is a bash script"
             // a copy of the launcher in a fake clone: a source newer than the binary, and a `dotnet` first on PATH
