@@ -109,7 +109,9 @@ let options, calc =
         eprintfn "the model's descriptor settings are unusable: %s" e
         exit 2
 let dim = model.Network.Architecture.Inputs
-let cacheStamp = sprintf "%A; realisations %d; %d structures of %s; seeds v1" model.Metadata.Descriptor realizations structures.Length (Path.GetFullPath prototypesDir) + sprintf "; defects v%d" Defects.protocolVersion
+let cacheStamp =
+    sprintf "%A; realisations %d; %d structures of %s; seeds v1; defects v%d" model.Metadata.Descriptor realizations
+        structures.Length (Path.GetFullPath prototypesDir) Defects.protocolVersion
 
 /// The defective copies of one column (η, δ), their descriptors (rows × dim; zero rows where `errors` is not empty).
 let columnDescriptors (name: string) (eta: float) (delta: float) (reps: int) : float32[] * string[] =
