@@ -8,8 +8,8 @@ type UncertaintyLevel =
     | VeryHigh
 
 /// Levels of the mutual information. The bounds follow the embedded model's error rates on the 118,188 structures of
-/// Table 1's protocol (scripts/table1.fsx prints them): about 0.04 % of the predictions were wrong below 0.03, 0.4 %
-/// from 0.03 to 0.1, 4.9 % from 0.1 to 0.3, and 29 % above 0.3.
+/// Table 1's protocol (scripts/table1.fsx prints them): about 0.06 % of the predictions were wrong below 0.03, 0.5 %
+/// from 0.03 to 0.1, 3.5 % from 0.1 to 0.3, and 20 % above 0.3.
 module Uncertainty =
     /// Monte Carlo passes T of the calibration; fewer passes underestimate the mutual information, and their levels
     /// read too low.
