@@ -218,23 +218,25 @@ let tests =
                 if File.Exists path then File.Delete path
         }
 
-        test "the embedded model recognises every pristine test structure of the library with its own d_NN rule" {
+        test "every shipped model recognises every pristine test structure of the library with its own d_NN rule" {
             withData (fun data ->
-                let rec root (d: DirectoryInfo) = if isNull d || File.Exists(Path.Combine(d.FullName, "Arise.sln")) then d else root d.Parent
-                let repo = root (DirectoryInfo AppContext.BaseDirectory)
-                let model = ModelFile.load (Path.Combine(repo.FullName, "models", "arise-108.model")) |> ok "embedded model"
+                let models = Directory.GetFiles(Path.Combine(repositoryRoot.Value, "models"), "*.model") |> Array.sort
+                Expect.isTrue (models |> Array.exists (fun f -> Path.GetFileName f = "arise-108.model")) "the embedded model is shipped"
                 let lib = Prototypes.load (Path.Combine(data, "prototypes"))
                 let items = [| for p in lib.Prototypes do for version, s in TrainingSet.testStructures p -> p.Name, version, s |]
-                let results = Classifier.classifyEach Environment.ProcessorCount 1 30 model (items |> Array.map (fun (_, _, s) -> s))
-                let wrong =
-                    Array.zip items results |> Array.choose (fun ((name, version, _), r) ->
-                        match r with
-                        | Ok c when model.Metadata.Classes.[fst c.Ranked.[0]] = name -> None
-                        | Ok c -> Some(sprintf "%s %s → %s" name version model.Metadata.Classes.[fst c.Ranked.[0]])
-                        | Error e -> Some(sprintf "%s %s: %s" name version e))
-                printfn "embedded model (d_NN rule %s): %d of %d pristine test structures right" model.Metadata.Descriptor.Dnn (items.Length - wrong.Length) items.Length
                 Expect.equal items.Length 588 "the 588 test structures"
-                Expect.isEmpty wrong "misclassified")
+                for file in models do
+                    let model = ModelFile.load file |> ok file
+                    let results = Classifier.classifyEach Environment.ProcessorCount 1 30 model (items |> Array.map (fun (_, _, s) -> s))
+                    let wrong =
+                        Array.zip items results |> Array.choose (fun ((name, version, _), r) ->
+                            match r with
+                            | Ok c when model.Metadata.Classes.[fst c.Ranked.[0]] = name -> None
+                            | Ok c -> Some(sprintf "%s %s → %s" name version model.Metadata.Classes.[fst c.Ranked.[0]])
+                            | Error e -> Some(sprintf "%s %s: %s" name version e))
+                    printfn "%s (dropout %g, d_NN rule %s): %d of %d pristine test structures right" (Path.GetFileName file)
+                        model.Network.Architecture.DropoutRate model.Metadata.Descriptor.Dnn (items.Length - wrong.Length) items.Length
+                    Expect.isEmpty wrong (sprintf "%s: misclassified" file))
         }
 
         test "classifyEach: a structure's probabilities do not depend on the other structures of the batch" {
