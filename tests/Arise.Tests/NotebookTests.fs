@@ -6,18 +6,16 @@ open System.IO
 open Expecto
 open Arise.Tests.Common
 
-let private root = repositoryRoot
-
 /// Runs the notebook runner on `notebook`; exit code and everything it printed.
 let private runNotebook (notebook: string) =
-    let code, out, err = runProcess root.Value "dotnet" [ "fsi"; Path.Combine("scripts", "run-notebook.fsx"); notebook ] 600
+    let code, out, err = runProcess repositoryRoot.Value "dotnet" [ "fsi"; Path.Combine("scripts", "run-notebook.fsx"); notebook ] 600
     code, out + err
 
 [<Tests>]
 let tests =
     testSequenced <| testList "notebooks" [
         test "every notebook runs to its end" {
-            let notebooks = Directory.GetFiles(Path.Combine(root.Value, "notebooks"), "*.ipynb")
+            let notebooks = Directory.GetFiles(Path.Combine(repositoryRoot.Value, "notebooks"), "*.ipynb")
             Expect.isNonEmpty notebooks "notebooks/ holds notebooks"
             for nb in notebooks do
                 let code, output = runNotebook nb
