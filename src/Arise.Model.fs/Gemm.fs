@@ -26,49 +26,69 @@ let isAccelerated = Fma.IsSupported && Avx.IsSupported
 
 /// Packs rows i0..i0+mb−1, columns p0..p0+kb−1 of op(A) into panels of `mr` rows: [panel][p][r].
 let private packA (transA: bool) (a: float32[]) (lda: int) (i0: int) (mb: int) (p0: int) (kb: int) (dst: float32[]) =
+    use pa = fixed a
+    use pd = fixed dst
     let panels = (mb + mr - 1) / mr
     for panel in 0 .. panels - 1 do
-        let baseDst = panel * kb * mr
-        for r in 0 .. mr - 1 do
-            let i = panel * mr + r
-            if i >= mb then
-                for p in 0 .. kb - 1 do
-                    dst.[baseDst + p * mr + r] <- 0.0f
-            elif transA then
-                for p in 0 .. kb - 1 do
-                    dst.[baseDst + p * mr + r] <- a.[(p0 + p) * lda + i0 + i]
-            else
-                // contiguous reads along the row of A
-                let src = (i0 + i) * lda + p0
-                for p in 0 .. kb - 1 do
-                    dst.[baseDst + p * mr + r] <- a.[src + p]
+        let d = NativePtr.add pd (panel * kb * mr)
+        let full = panel * mr + mr <= mb
+        if not transA && full then
+            // six contiguous rows of A read side by side, the panel written in order
+            let src = NativePtr.add pa ((i0 + panel * mr) * lda + p0)
+            for p in 0 .. kb - 1 do
+                let o = NativePtr.add d (p * mr)
+                let s0 = NativePtr.add src p
+                NativePtr.set o 0 (NativePtr.get s0 0)
+                NativePtr.set o 1 (NativePtr.get s0 lda)
+                NativePtr.set o 2 (NativePtr.get s0 (2 * lda))
+                NativePtr.set o 3 (NativePtr.get s0 (3 * lda))
+                NativePtr.set o 4 (NativePtr.get s0 (4 * lda))
+                NativePtr.set o 5 (NativePtr.get s0 (5 * lda))
+        else
+            for r in 0 .. mr - 1 do
+                let i = panel * mr + r
+                if i >= mb then
+                    for p in 0 .. kb - 1 do
+                        NativePtr.set d (p * mr + r) 0.0f
+                elif transA then
+                    for p in 0 .. kb - 1 do
+                        NativePtr.set d (p * mr + r) (NativePtr.get pa ((p0 + p) * lda + i0 + i))
+                else
+                    let src = NativePtr.add pa ((i0 + i) * lda + p0)
+                    for p in 0 .. kb - 1 do
+                        NativePtr.set d (p * mr + r) (NativePtr.get src p)
 
 /// Packs rows p0..p0+kb−1, columns j0..j0+nb−1 of op(B) into panels of `nr` columns: [panel][p][c].
 let private packB (transB: bool) (b: float32[]) (ldb: int) (p0: int) (kb: int) (j0: int) (nb: int) (dst: float32[]) =
+    use pb = fixed b
+    use pd = fixed dst
     let panels = (nb + nr - 1) / nr
     for panel in 0 .. panels - 1 do
-        let baseDst = panel * kb * nr
+        let d = NativePtr.add pd (panel * kb * nr)
         let jStart = panel * nr
+        let full = jStart + nr <= nb
         if transB then
             // contiguous reads along the rows of the stored (transposed) B
             for c in 0 .. nr - 1 do
                 let j = jStart + c
                 if j < nb then
-                    let src = (j0 + j) * ldb + p0
+                    let src = NativePtr.add pb ((j0 + j) * ldb + p0)
                     for p in 0 .. kb - 1 do
-                        dst.[baseDst + p * nr + c] <- b.[src + p]
+                        NativePtr.set d (p * nr + c) (NativePtr.get src p)
                 else
                     for p in 0 .. kb - 1 do
-                        dst.[baseDst + p * nr + c] <- 0.0f
-        else
-            let full = jStart + nr <= nb
+                        NativePtr.set d (p * nr + c) 0.0f
+        elif full && Vector256.IsHardwareAccelerated then
             for p in 0 .. kb - 1 do
-                let o = baseDst + p * nr
-                if full then Array.Copy(b, (p0 + p) * ldb + j0 + jStart, dst, o, nr)
-                else
-                    for c in 0 .. nr - 1 do
-                        let j = jStart + c
-                        dst.[o + c] <- if j < nb then b.[(p0 + p) * ldb + j0 + j] else 0.0f
+                let src = NativePtr.add pb ((p0 + p) * ldb + j0 + jStart)
+                let o = NativePtr.add d (p * nr)
+                Vector256.Store(Vector256.Load src, o)
+                Vector256.Store(Vector256.Load(NativePtr.add src 8), NativePtr.add o 8)
+        else
+            for p in 0 .. kb - 1 do
+                for c in 0 .. nr - 1 do
+                    let j = jStart + c
+                    NativePtr.set d (p * nr + c) (if j < nb then NativePtr.get pb ((p0 + p) * ldb + j0 + j) else 0.0f)
 
 /// The FMA loop of the 6×16 micro-kernel: tile (6×16, row-major, at `tile`) ← Ap(6×kb)·Bp(kb×16). Only pointers and
 /// the twelve accumulators live in it (12 FMAs, 2 loads, 6 broadcast loads and 3 bookkeeping instructions per step),
@@ -129,30 +149,37 @@ let private fmaTile (pa0: nativeptr<float32>) (pb0: nativeptr<float32>) (kb: int
     Avx.Store(NativePtr.add tile 80, c50)
     Avx.Store(NativePtr.add tile 88, c51)
 
-/// The 6×16 micro-kernel: C tile at (row, col) += Ap(6×kb)·Bp(kb×16), with edge masking. The C tile is prefetched
-/// first so that its cache misses overlap the kb FMA steps instead of following them.
-let private kernelAvx (ap: float32[]) (aOff: int) (bp: float32[]) (bOff: int) (kb: int)
-                      (c: float32[]) (ldc: int) (row: int) (col: int) (rows: int) (cols: int) (tmp: float32[]) =
-    use pc0 = fixed c
-    for r in 0 .. rows - 1 do
-        let o = (row + r) * ldc + col
-        Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add pc0 o))
-        Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add pc0 (o + cols - 1)))
-    use pa0 = fixed ap
-    use pb0 = fixed bp
+/// Every 6×16 tile of one packed block into C: C[i0.., j0..] += Ap(mb×kb)·Bp(kb×nb), with edge masking. The arrays
+/// are pinned once per block, and each C tile is prefetched before its FMA loop so that its cache misses overlap the
+/// kb FMA steps instead of following them.
+let private blockAvx (ap: float32[]) (bp: float32[]) (kb: int) (mb: int) (nb: int)
+                     (c: float32[]) (ldc: int) (i0: int) (j0: int) (tmp: float32[]) =
+    use pa = fixed ap
+    use pb = fixed bp
+    use pc = fixed c
     use pt = fixed tmp
-    fmaTile (NativePtr.add pa0 aOff) (NativePtr.add pb0 bOff) kb pt
-    if rows = mr && cols = nr then
-        for r in 0 .. mr - 1 do
-            let p = NativePtr.add pc0 ((row + r) * ldc + col)
-            let t = NativePtr.add pt (r * nr)
-            Avx.Store(p, Avx.Add(Avx.LoadVector256 p, Avx.LoadVector256 t))
-            let p8 = NativePtr.add p 8
-            Avx.Store(p8, Avx.Add(Avx.LoadVector256 p8, Avx.LoadVector256(NativePtr.add t 8)))
-    else
-        for r in 0 .. rows - 1 do
-            for q in 0 .. cols - 1 do
-                c.[(row + r) * ldc + col + q] <- c.[(row + r) * ldc + col + q] + tmp.[r * nr + q]
+    let aPanels = (mb + mr - 1) / mr
+    let bPanels = (nb + nr - 1) / nr
+    for jp in 0 .. bPanels - 1 do
+        let cols = min nr (nb - jp * nr)
+        for ip in 0 .. aPanels - 1 do
+            let rows = min mr (mb - ip * mr)
+            let ct = NativePtr.add pc ((i0 + ip * mr) * ldc + j0 + jp * nr)
+            for r in 0 .. rows - 1 do
+                Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add ct (r * ldc)))
+                Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add ct (r * ldc + cols - 1)))
+            fmaTile (NativePtr.add pa (ip * kb * mr)) (NativePtr.add pb (jp * kb * nr)) kb pt
+            if rows = mr && cols = nr then
+                for r in 0 .. mr - 1 do
+                    let p = NativePtr.add ct (r * ldc)
+                    let t = NativePtr.add pt (r * nr)
+                    Avx.Store(p, Avx.Add(Avx.LoadVector256 p, Avx.LoadVector256 t))
+                    let p8 = NativePtr.add p 8
+                    Avx.Store(p8, Avx.Add(Avx.LoadVector256 p8, Avx.LoadVector256(NativePtr.add t 8)))
+            else
+                for r in 0 .. rows - 1 do
+                    for q in 0 .. cols - 1 do
+                        NativePtr.set ct (r * ldc + q) (NativePtr.get ct (r * ldc + q) + NativePtr.get pt (r * nr + q))
 
 /// Portable micro-kernel with Vector<float32>.
 let private kernelPortable (ap: float32[]) (aOff: int) (bp: float32[]) (bOff: int) (kb: int)
@@ -186,7 +213,6 @@ let multiply (threads: int) (transA: bool) (transB: bool) (m: int) (n: int) (k: 
     if m > 0 && n > 0 && k > 0 then
         let lda = if transA then m else k
         let ldb = if transB then k else n
-        let kernel = if isAccelerated then kernelAvx else kernelPortable
         let need = kc * (min nc n + nr)
         if packedBLocal.Value.Length < need then packedBLocal.Value <- Array.zeroCreate need
         let packedB = packedBLocal.Value
@@ -204,13 +230,15 @@ let multiply (threads: int) (transA: bool) (transB: bool) (m: int) (n: int) (k: 
                     let i0 = blk * mc
                     let mb = min mc (m - i0)
                     packA transA a lda i0 mb p0 kb pa
-                    let aPanels = (mb + mr - 1) / mr
-                    let bPanels = (nb + nr - 1) / nr
-                    for jp in 0 .. bPanels - 1 do
-                        let cols = min nr (nb - jp * nr)
-                        for ip in 0 .. aPanels - 1 do
-                            let rows = min mr (mb - ip * mr)
-                            kernel pa (ip * kb * mr) packedB (jp * kb * nr) kb c n (i0 + ip * mr) (j0 + jp * nr) rows cols tile
+                    if isAccelerated then blockAvx pa packedB kb mb nb c n i0 j0 tile
+                    else
+                        let aPanels = (mb + mr - 1) / mr
+                        let bPanels = (nb + nr - 1) / nr
+                        for jp in 0 .. bPanels - 1 do
+                            let cols = min nr (nb - jp * nr)
+                            for ip in 0 .. aPanels - 1 do
+                                let rows = min mr (mb - ip * mr)
+                                kernelPortable pa (ip * kb * mr) packedB (jp * kb * nr) kb c n (i0 + ip * mr) (j0 + jp * nr) rows cols tile
                 if threads > 1 && blocks > 1 && int64 m * int64 nb * int64 kb > 2_000_000L then
                     Parallel.For(0, blocks, ParallelOptions(MaxDegreeOfParallelism = threads), (fun blk -> doBlock blk)) |> ignore
                 else

@@ -42,12 +42,14 @@ type Workspace(net: Network, capacity: int) =
     let dActs = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> (capacity * l.Inputs)))
     let gradW = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> l.Weights.Length))
     let gradB = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> l.Bias.Length))
+    let masks = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> (capacity * l.Inputs)))
     /// Input of each layer after dropout (layer i reads Acts[i]).
     member val Acts: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
     /// Pre-activation output of each layer.
     member val Z: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Outputs))
-    /// Dropout scale (0 or 1/(1−p)) applied to each layer's input.
-    member val Masks: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
+    /// Dropout scale (0 or 1/(1−p)) applied to each layer's input; allocated when training first asks for it
+    /// (Monte Carlo passes do not keep masks).
+    member _.Masks: float32[][] = masks.Value
     member _.Delta: float32[][] = delta.Value
     member _.DActs: float32[][] = dActs.Value
     member _.GradW: float32[][] = gradW.Value
@@ -126,7 +128,7 @@ module Network =
             let source = if i = 0 then x else ws.Z.[i - 1]
             // the layer's input: x, or ReLU of the previous pre-activation; times the dropout scale, in one pass
             match rng with
-            | Some r when rate > 0.0 -> dropoutInput r logKeepProbability keep (i = 0) keepMasks source input ws.Masks.[i] n
+            | Some r when rate > 0.0 -> dropoutInput r logKeepProbability keep (i = 0) keepMasks source input (if keepMasks then ws.Masks.[i] else null) n
             | _ ->
                 if i = 0 then Array.blit x 0 input 0 n
                 else
