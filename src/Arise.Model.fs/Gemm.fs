@@ -149,6 +149,16 @@ let private fmaTile (pa0: nativeptr<float32>) (pb0: nativeptr<float32>) (kb: int
     Avx.Store(NativePtr.add tile 80, c50)
     Avx.Store(NativePtr.add tile 88, c51)
 
+/// Calls `tile ip jp rows cols` for every micro-tile of an mb × nb packed block (A panel ip, B panel jp, with its
+/// rows and columns inside the block), B panels outermost so that one B panel stays in L1 across the A panels.
+let inline private forEachTile (mb: int) (nb: int) ([<InlineIfLambda>] tile: int -> int -> int -> int -> unit) =
+    let aPanels = (mb + mr - 1) / mr
+    let bPanels = (nb + nr - 1) / nr
+    for jp in 0 .. bPanels - 1 do
+        let cols = min nr (nb - jp * nr)
+        for ip in 0 .. aPanels - 1 do
+            tile ip jp (min mr (mb - ip * mr)) cols
+
 /// Every 6×16 tile of one packed block into C: C[i0.., j0..] += Ap(mb×kb)·Bp(kb×nb), with edge masking. The arrays
 /// are pinned once per block, and each C tile is prefetched before its FMA loop so that its cache misses overlap the
 /// kb FMA steps instead of following them.
@@ -158,28 +168,23 @@ let private blockAvx (ap: float32[]) (bp: float32[]) (kb: int) (mb: int) (nb: in
     use pb = fixed bp
     use pc = fixed c
     use pt = fixed tmp
-    let aPanels = (mb + mr - 1) / mr
-    let bPanels = (nb + nr - 1) / nr
-    for jp in 0 .. bPanels - 1 do
-        let cols = min nr (nb - jp * nr)
-        for ip in 0 .. aPanels - 1 do
-            let rows = min mr (mb - ip * mr)
-            let ct = NativePtr.add pc ((i0 + ip * mr) * ldc + j0 + jp * nr)
+    forEachTile mb nb (fun ip jp rows cols ->
+        let ct = NativePtr.add pc ((i0 + ip * mr) * ldc + j0 + jp * nr)
+        for r in 0 .. rows - 1 do
+            Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add ct (r * ldc)))
+            Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add ct (r * ldc + cols - 1)))
+        fmaTile (NativePtr.add pa (ip * kb * mr)) (NativePtr.add pb (jp * kb * nr)) kb pt
+        if rows = mr && cols = nr then
+            for r in 0 .. mr - 1 do
+                let p = NativePtr.add ct (r * ldc)
+                let t = NativePtr.add pt (r * nr)
+                Avx.Store(p, Avx.Add(Avx.LoadVector256 p, Avx.LoadVector256 t))
+                let p8 = NativePtr.add p 8
+                Avx.Store(p8, Avx.Add(Avx.LoadVector256 p8, Avx.LoadVector256(NativePtr.add t 8)))
+        else
             for r in 0 .. rows - 1 do
-                Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add ct (r * ldc)))
-                Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add ct (r * ldc + cols - 1)))
-            fmaTile (NativePtr.add pa (ip * kb * mr)) (NativePtr.add pb (jp * kb * nr)) kb pt
-            if rows = mr && cols = nr then
-                for r in 0 .. mr - 1 do
-                    let p = NativePtr.add ct (r * ldc)
-                    let t = NativePtr.add pt (r * nr)
-                    Avx.Store(p, Avx.Add(Avx.LoadVector256 p, Avx.LoadVector256 t))
-                    let p8 = NativePtr.add p 8
-                    Avx.Store(p8, Avx.Add(Avx.LoadVector256 p8, Avx.LoadVector256(NativePtr.add t 8)))
-            else
-                for r in 0 .. rows - 1 do
-                    for q in 0 .. cols - 1 do
-                        NativePtr.set ct (r * ldc + q) (NativePtr.get ct (r * ldc + q) + NativePtr.get pt (r * nr + q))
+                for q in 0 .. cols - 1 do
+                    NativePtr.set ct (r * ldc + q) (NativePtr.get ct (r * ldc + q) + NativePtr.get pt (r * nr + q)))
 
 /// Portable micro-kernel with Vector<float32>.
 let private kernelPortable (ap: float32[]) (aOff: int) (bp: float32[]) (bOff: int) (kb: int)
@@ -232,13 +237,8 @@ let multiply (threads: int) (transA: bool) (transB: bool) (m: int) (n: int) (k: 
                     packA transA a lda i0 mb p0 kb pa
                     if isAccelerated then blockAvx pa packedB kb mb nb c n i0 j0 tile
                     else
-                        let aPanels = (mb + mr - 1) / mr
-                        let bPanels = (nb + nr - 1) / nr
-                        for jp in 0 .. bPanels - 1 do
-                            let cols = min nr (nb - jp * nr)
-                            for ip in 0 .. aPanels - 1 do
-                                let rows = min mr (mb - ip * mr)
-                                kernelPortable pa (ip * kb * mr) packedB (jp * kb * nr) kb c n (i0 + ip * mr) (j0 + jp * nr) rows cols tile
+                        forEachTile mb nb (fun ip jp rows cols ->
+                            kernelPortable pa (ip * kb * mr) packedB (jp * kb * nr) kb c n (i0 + ip * mr) (j0 + jp * nr) rows cols tile)
                 if threads > 1 && blocks > 1 && int64 m * int64 nb * int64 kb > 2_000_000L then
                     Parallel.For(0, blocks, ParallelOptions(MaxDegreeOfParallelism = threads), (fun blk -> doBlock blk)) |> ignore
                 else
