@@ -58,6 +58,34 @@ let private packA (transA: bool) (a: float32[]) (lda: int) (i0: int) (mb: int) (
                     for p in 0 .. kb - 1 do
                         NativePtr.set d (p * mr + r) (NativePtr.get src p)
 
+/// Transposes an 8×8 block: row r of the source (8 floats at src + r·ld) becomes column r of the destination (8 rows
+/// of 8 floats at dst + i·ldd). AVX unpack, shuffle and lane permutes: 24 instructions instead of 64 strided moves.
+let private transpose8 (src: nativeptr<float32>) (ld: int) (dst: nativeptr<float32>) (ldd: int) =
+    let r0 = Avx.LoadVector256 src
+    let r1 = Avx.LoadVector256(NativePtr.add src ld)
+    let r2 = Avx.LoadVector256(NativePtr.add src (2 * ld))
+    let r3 = Avx.LoadVector256(NativePtr.add src (3 * ld))
+    let r4 = Avx.LoadVector256(NativePtr.add src (4 * ld))
+    let r5 = Avx.LoadVector256(NativePtr.add src (5 * ld))
+    let r6 = Avx.LoadVector256(NativePtr.add src (6 * ld))
+    let r7 = Avx.LoadVector256(NativePtr.add src (7 * ld))
+    let t0, t1 = Avx.UnpackLow(r0, r1), Avx.UnpackHigh(r0, r1)
+    let t2, t3 = Avx.UnpackLow(r2, r3), Avx.UnpackHigh(r2, r3)
+    let t4, t5 = Avx.UnpackLow(r4, r5), Avx.UnpackHigh(r4, r5)
+    let t6, t7 = Avx.UnpackLow(r6, r7), Avx.UnpackHigh(r6, r7)
+    let s0, s1 = Avx.Shuffle(t0, t2, 0x44uy), Avx.Shuffle(t0, t2, 0xEEuy)
+    let s2, s3 = Avx.Shuffle(t1, t3, 0x44uy), Avx.Shuffle(t1, t3, 0xEEuy)
+    let s4, s5 = Avx.Shuffle(t4, t6, 0x44uy), Avx.Shuffle(t4, t6, 0xEEuy)
+    let s6, s7 = Avx.Shuffle(t5, t7, 0x44uy), Avx.Shuffle(t5, t7, 0xEEuy)
+    Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20uy))
+    Avx.Store(NativePtr.add dst ldd, Avx.Permute2x128(s1, s5, 0x20uy))
+    Avx.Store(NativePtr.add dst (2 * ldd), Avx.Permute2x128(s2, s6, 0x20uy))
+    Avx.Store(NativePtr.add dst (3 * ldd), Avx.Permute2x128(s3, s7, 0x20uy))
+    Avx.Store(NativePtr.add dst (4 * ldd), Avx.Permute2x128(s0, s4, 0x31uy))
+    Avx.Store(NativePtr.add dst (5 * ldd), Avx.Permute2x128(s1, s5, 0x31uy))
+    Avx.Store(NativePtr.add dst (6 * ldd), Avx.Permute2x128(s2, s6, 0x31uy))
+    Avx.Store(NativePtr.add dst (7 * ldd), Avx.Permute2x128(s3, s7, 0x31uy))
+
 /// Packs rows p0..p0+kb−1, columns j0..j0+nb−1 of op(B) into panels of `nr` columns: [panel][p][c].
 let private packB (transB: bool) (b: float32[]) (ldb: int) (p0: int) (kb: int) (j0: int) (nb: int) (dst: float32[]) =
     use pb = fixed b
@@ -67,7 +95,19 @@ let private packB (transB: bool) (b: float32[]) (ldb: int) (p0: int) (kb: int) (
         let d = NativePtr.add pd (panel * kb * nr)
         let jStart = panel * nr
         let full = jStart + nr <= nb
-        if transB then
+        if transB && full && isAccelerated then
+            // the stored B's 16 rows, 8 × 8 blocks at a time, transposed into the panel
+            let src = NativePtr.add pb ((j0 + jStart) * ldb + p0)
+            let mutable p = 0
+            while p + 8 <= kb do
+                transpose8 (NativePtr.add src p) ldb (NativePtr.add d (p * nr)) nr
+                transpose8 (NativePtr.add src (8 * ldb + p)) ldb (NativePtr.add d (p * nr + 8)) nr
+                p <- p + 8
+            while p < kb do
+                for c in 0 .. nr - 1 do
+                    NativePtr.set d (p * nr + c) (NativePtr.get src (c * ldb + p))
+                p <- p + 1
+        elif transB then
             // contiguous reads along the rows of the stored (transposed) B
             for c in 0 .. nr - 1 do
                 let j = jStart + c
