@@ -55,8 +55,9 @@ module Classifier =
     let calculator (m: Model) : Result<DescriptorOptions * SoapCalculator, string> =
         descriptorOptions m |> Result.bind (fun o -> Soap.create o.Soap |> Result.map (fun c -> o, c))
 
-    /// Each structure's descriptor with the model's settings, or why there is none.
-    let private describeAll (m: Model) (structures: Structure[]) : Result<float32[], string>[] =
+    /// Each structure's descriptor with the model's settings, or why there is none. Models with equal descriptor
+    /// settings can share the result.
+    let describe (m: Model) (structures: Structure[]) : Result<float32[], string>[] =
         match calculator m with
         | Error e -> structures |> Array.map (fun _ -> Error e)
         | Ok(options, calc) -> structures |> Array.map (describeWith calc options)
@@ -65,7 +66,7 @@ module Classifier =
     /// dropout masks run on through the batch, so a structure's probabilities depend on its place in it; see
     /// classifyEach).
     let classify (threads: int) (seed: int) (samples: int) (m: Model) (structures: Structure[]) : Result<Classification, string>[] =
-        let descriptors = describeAll m structures
+        let descriptors = describe m structures
         let ok = descriptors |> Array.indexed |> Array.choose (fun (i, d) -> match d with Ok d -> Some(i, d) | Error _ -> None)
         let dim = m.Network.Architecture.Inputs
         let x = Array.zeroCreate (ok.Length * dim)
@@ -77,14 +78,18 @@ module Classifier =
             | Error e -> Error e
             | Ok _ -> Ok byIndex.[i])
 
+    /// `classifyEach` on descriptors already computed with the model's settings (`describe`): each descriptor is
+    /// classified alone, errors are passed through.
+    let classifyEachDescribed (threads: int) (seed: int) (samples: int) (m: Model) (descriptors: Result<float32[], string>[]) =
+        let results = Array.zeroCreate descriptors.Length
+        let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 1 threads)
+        Threading.Tasks.Parallel.For(0, descriptors.Length, options, fun i ->
+            results.[i] <- descriptors.[i] |> Result.map (fun d -> (classifyDescriptors 1 seed samples m d 1).[0]))
+        |> ignore
+        results
+
     /// Classifies structures one by one (in parallel on `threads` threads): each structure's result depends only on
     /// its descriptor, T and the seed, not on the other structures or their order; the same as `classify` on that
     /// structure alone.
     let classifyEach (threads: int) (seed: int) (samples: int) (m: Model) (structures: Structure[]) : Result<Classification, string>[] =
-        let descriptors = describeAll m structures
-        let results = Array.zeroCreate structures.Length
-        let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 1 threads)
-        Threading.Tasks.Parallel.For(0, structures.Length, options, fun i ->
-            results.[i] <- descriptors.[i] |> Result.map (fun d -> (classifyDescriptors 1 seed samples m d 1).[0]))
-        |> ignore
-        results
+        classifyEachDescribed threads seed samples m (describe m structures)

@@ -225,16 +225,14 @@ let tests =
                 let lib = Prototypes.load (Path.Combine(data, "prototypes"))
                 let items = [| for p in lib.Prototypes do for version, s in TrainingSet.testStructures p -> p.Name, version, s |]
                 Expect.equal items.Length 588 "the 588 test structures"
-                // the descriptors once per descriptor setting, not once per model; each structure then classified alone,
-                // as Classifier.classifyEach does
+                // the descriptors once per descriptor setting, not once per model; each structure then classified alone
                 let described = Collections.Generic.Dictionary<DescriptorSettings, Result<float32[], string>[]>()
                 for file in models do
                     let model = ModelFile.load file |> ok file
                     let settings = model.Metadata.Descriptor
                     if not (described.ContainsKey settings) then
-                        let options, calc = Classifier.calculator model |> ok "descriptor settings"
-                        described.[settings] <- items |> Array.map (fun (_, _, s) -> Classifier.describeWith calc options s)
-                    let results = described.[settings] |> Array.Parallel.map (Result.map (fun d -> (Classifier.classifyDescriptors 1 1 30 model d 1).[0]))
+                        described.[settings] <- Classifier.describe model (items |> Array.map (fun (_, _, s) -> s))
+                    let results = Classifier.classifyEachDescribed Environment.ProcessorCount 1 30 model described.[settings]
                     let wrong =
                         Array.zip items results |> Array.choose (fun ((name, version, _), r) ->
                             match r with
