@@ -12,3 +12,4 @@
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Spm.dll"
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Classic.dll"
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Cluster.dll"
+#r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.dll"

@@ -30,7 +30,7 @@ if not (File.Exists npz) then
     let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
     Directory.CreateDirectory out |> ignore
     printfn "running SPM (box 16 Å, stride 1 Å, T = %d) on %s ..." samples name
-    let r, _ = Spm.run model samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
+    let r, _ = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
     SpmOutput.writeNpz npz r
 let arrays = Npy.readNpz npz |> Result.defaultWith failwith
 let shape = Npy.asInt32 arrays.["shape"]

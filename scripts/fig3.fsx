@@ -16,7 +16,7 @@ let model = ScriptArgs.model ()
 let stem name = Path.Combine(ScriptArgs.data, "stem", name)
 for name, paper in [ "Fig_3_a_STEM.xyz", "graphene ~99 %"; "Fig_3_b_STEM.xyz", "graphene ~79 %" ] do
     let s = StructureIO.read (stem name) |> Result.defaultWith (fun e -> failwithf "%O" e)
-    match (Classifier.classify 2 1 samples model [| s |]).[0] with
+    match (Classifier.classify 2 1 samples (Pipeline.ofModel model) [| s |]).[0] with
     | Ok c ->
         let top = c.Ranked |> Array.truncate 3 |> Array.map (fun (i, p) -> sprintf "%s %.1f %%" model.Metadata.Classes.[i] (100.0 * p)) |> String.concat ", "
         printfn "%-20s %4d atoms: %s; mutual information %.3f   (paper: %s)" name (Structure.count s) top c.Prediction.MutualInformation paper
@@ -24,7 +24,7 @@ for name, paper in [ "Fig_3_a_STEM.xyz", "graphene ~99 %"; "Fig_3_b_STEM.xyz", "
 let large = StructureIO.read (stem "Fig_3_d_STEM_large.xyz") |> Result.defaultWith (fun e -> failwithf "%O" e)
 let settings = { SpmGrid.defaults with Box = 100.0; Stride = 4.0 }
 let grid, _ = SpmGrid.create settings large |> Result.defaultWith failwith
-let r, _ = Spm.run model (min samples 100) 1 settings grid large (Some "fig3-out/chunks") (fun _ _ -> ()) Threading.CancellationToken.None
+let r, _ = Spm.run (Pipeline.ofModel model) (min samples 100) 1 settings grid large (Some "fig3-out/chunks") (fun _ _ -> ()) Threading.CancellationToken.None
 ScriptPictures.writeMaps "fig3-out" r
 SpmOutput.writeAtoms "fig3-out/atoms.xyz" large r
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0)

@@ -20,7 +20,7 @@ let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 12.0; Stride =
 let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
 printfn "FePt nanoparticle: %d atoms, %d boxes" (Structure.count sample) grid.Count
 let clock = Diagnostics.Stopwatch.StartNew()
-let r, t = Spm.run model samples 1 settings grid sample (Some "fig4-out/chunks") (fun d n -> if d % 4096 = 0 then printfn "  %d/%d boxes" d n) Threading.CancellationToken.None
+let r, t = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some "fig4-out/chunks") (fun d n -> if d % 4096 = 0 then printfn "  %d/%d boxes" d n) Threading.CancellationToken.None
 ScriptPictures.writeMaps "fig4-out" r
 SpmOutput.writeAtoms "fig4-out/atoms.xyz" sample r
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0)

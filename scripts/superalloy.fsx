@@ -27,7 +27,7 @@ for name, sample in [ "pristine", pristine; "20 % missing + 5 % displaced", defe
     let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
     let out = Path.Combine("superalloy-out", if name = "pristine" then "pristine" else "defective")
     let clock = Diagnostics.Stopwatch.StartNew()
-    let r, _ = Spm.run model samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
+    let r, _ = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
     ScriptPictures.writeMaps out r
     let c = r.Classes.Length
     let lo, hi = size / 2.0 - precipitateEdge / 2.0, size / 2.0 + precipitateEdge / 2.0

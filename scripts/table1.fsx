@@ -102,9 +102,9 @@ let dnnOf = structures |> Array.map (fun (_, _, s) -> NearestNeighbour.dnn DnnMe
 // without recomputing them. A cache of other descriptor settings or realisations is recomputed.
 let cacheDir = arg "--cache" (Path.ChangeExtension(outPath, ".descriptors"))
 Directory.CreateDirectory cacheDir |> ignore
-let options, calc =
-    match Classifier.calculator model with
-    | Ok(o, c) -> { o with Threads = 1 }, c
+let pipeline =
+    match Pipeline.create model with
+    | Ok p -> p
     | Error e ->
         eprintfn "the model's descriptor settings are unusable: %s" e
         exit 2
@@ -135,9 +135,9 @@ let columnDescriptors (name: string) (eta: float) (delta: float) (reps: int) : f
             let k, r = row / reps, row % reps
             let _, _, s = structures.[k]
             let seed = 1_000_003 * (k + 1) + 7919 * r + columnSeed name
-            match Classifier.describeWith calc options (Defects.tableLevel seed eta delta dnnOf.[k] s) with
+            match Pipeline.describeOn 1 pipeline (Defects.tableLevel seed eta delta dnnOf.[k] s) with
             | Ok d -> Array.blit d 0 x (row * dim) dim
-            | Error e -> errors.[row] <- e
+            | Error e -> errors.[row] <- e.Message
             let f = Threading.Interlocked.Increment finished
             if f % 2000 = 0 && not Console.IsErrorRedirected then eprintf "\r  %s: descriptors %d / %d (%.0f s)" name f n sw.Elapsed.TotalSeconds)) |> ignore
         if not Console.IsErrorRedirected then eprintf "\r%s\r" (String(' ', 60))
@@ -157,7 +157,7 @@ let results =
               for chunk in Array.chunkBySize 2048 described do
                   let xs = Array.zeroCreate (chunk.Length * dim)
                   chunk |> Array.iteri (fun i row -> Array.blit x (row * dim) xs (i * dim) dim)
-                  let preds = Classifier.classifyDescriptors Environment.ProcessorCount 1 samples model xs chunk.Length
+                  let preds = Classifier.classifyDescriptors Environment.ProcessorCount 1 samples pipeline xs chunk.Length
                   Array.zip chunk preds |> Array.iter (fun (row, c) ->
                       let k, r = row / reps, row % reps
                       let p, _, _ = structures.[k]

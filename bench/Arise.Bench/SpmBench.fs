@@ -21,7 +21,7 @@ let private model () =
 let private timed (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
     let grid, _ = SpmGrid.create settings s |> Result.defaultWith failwith
     let sw = Stopwatch.StartNew()
-    let r, t = Spm.run m samples 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+    let r, t = Spm.run (Pipeline.ofModel m) samples 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
     grid, r, t, sw.Elapsed.TotalSeconds
 
 let run (data: string option) =

@@ -66,6 +66,7 @@ let run (prototypes: string) (methods: string list) (levelNames: string list) (r
     | Error e -> eprintfn "error: %s" e; 2
     | Ok lib ->
     let model = if List.contains "arise" methods then Models.load None |> Result.map Some else Ok None
+    let pipeline = match model with Ok(Some m) -> Some(Pipeline.ofModel m) | _ -> None
     match model with
     | Error e -> eprintfn "error: %s" e; 2
     | Ok model ->
@@ -127,9 +128,9 @@ let run (prototypes: string) (methods: string list) (levelNames: string list) (r
                                 let correct = labels |> Array.filter ((=) label) |> Array.length
                                 count (row rowName) true n correct (majority labels = label)
                             | None -> count (row rowName) false n 0 false) |> ignore
-                match model, classIndex with
-                | Some m, Some index ->
-                    let preds = Classifier.classify Environment.ProcessorCount 1 samples m defective
+                match pipeline, classIndex with
+                | Some p, Some index ->
+                    let preds = Classifier.classify Environment.ProcessorCount 1 samples p defective
                     Array.iteri2 (fun j (k, _) (pred: Result<Classification, string>) ->
                         let name, _, _ = structures.[k]
                         let ok = match pred, Map.tryFind name index with Ok c, Some i -> fst c.Ranked.[0] = i | _ -> false
@@ -229,7 +230,7 @@ let speed (atoms: int) (lmp: string) =
     match Models.load None with
     | Ok m ->
         time "ARISE (averaged SOAP, T = 100)" threads (fun () ->
-            match (Classifier.classify threads 1 100 m [| s |]).[0] with
+            match (Classifier.classify threads 1 100 (Pipeline.ofModel m) [| s |]).[0] with
             | Ok c -> Array.create count (if m.Metadata.Classes.[fst c.Ranked.[0]].StartsWith "fcc" then "fcc" else m.Metadata.Classes.[fst c.Ranked.[0]])
             | Error e -> eprintfn "ARISE: %s" e; [||])
     | Error e -> eprintfn "ARISE skipped: %s" e

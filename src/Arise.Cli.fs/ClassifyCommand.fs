@@ -24,6 +24,7 @@ let private csvQuote (s: string) =
 /// Runs `classify`; exit code 0 unless every file failed.
 let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (readOptions: StructureIO.ReadOptions) (files: string list) =
     let meta = model.Metadata
+    let pipeline = Pipeline.ofModel model
     let mutable failures = 0
     let mutable total = 0
     if samples < Uncertainty.calibratedSamples then
@@ -37,7 +38,7 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
         let read =
             batch |> Array.map (fun (file, r) -> file, r |> Result.mapError string |> Result.map (Inputs.firstFrame file))
         let structures = read |> Array.choose (fun (_, r) -> match r with Ok s -> Some s | Error _ -> None)
-        let predictions = Classifier.classifyEach Environment.ProcessorCount seed samples model structures
+        let predictions = Classifier.classifyEach Environment.ProcessorCount seed samples pipeline structures
         let mutable k = 0
         for file, r in read do
             total <- total + 1

@@ -8,12 +8,7 @@ open Arise.Structure
 let sampleName = "<embedded sample: fcc Cu cluster, 475 atoms, 5 % vacancies, 1 % displacements>"
 
 /// The embedded sample structure (an extended XYZ written by Arise itself).
-let sample () : Structure =
-    use stream = System.Reflection.Assembly.GetExecutingAssembly().GetManifestResourceStream "sample.xyz"
-    use reader = new StreamReader(stream)
-    match Formats.Xyz.parse sampleName (reader.ReadToEnd()) with
-    | Ok(s :: _) -> s
-    | _ -> failwith "the embedded sample is damaged"
+let sample () : Structure = Arise.Structures.Sample
 
 /// The structure files directly inside `folder` (not in its subfolders), in ordinal name order: those whose name
 /// gives a format (.xyz, .cif, POSCAR*, …), or every file when a format is given; hidden files are left out.

@@ -87,7 +87,7 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                             let task = ctx.AddTask("boxes", maxValue = float grid.Count)
                             result <-
                                 Some(
-                                    Spm.run model samples 1 settings grid sample (Some(Path.Combine(out, "chunks")))
+                                    Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks")))
                                         (fun d t ->
                                             task.Value <- float d
                                             task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))

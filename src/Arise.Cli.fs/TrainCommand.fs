@@ -108,7 +108,7 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) (selection
             if options.AveragingEpochs > 0.0 then
                 printfn "epochs are judged and kept on a moving average of the weights over about %g epochs" options.AveragingEpochs
             let net, info =
-                Engines.current.Train(options, set, trainRows, validRows, selection, (fun r ->
+                Engines.managed.Train(options, set, trainRows, validRows, selection, (fun r ->
                     let sel = match r.Selection with Some(p, d) -> sprintf "  pristine %.4f  defective %.4f" p d | None -> ""
                     printfn "epoch %3d  loss %.4f  train %.4f  validation %.4f%s  %.1f s%s" r.Epoch r.Loss r.TrainingAccuracy r.ValidationAccuracy sel r.Seconds (if r.IsBest then "  (best)" else "")),
                     cts.Token)
@@ -131,7 +131,7 @@ let evaluate (model: Model) (prototypes: string) (samples: int) =
     | Ok lib ->
         let items = pristine lib
         let known = model.Metadata.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> Map.ofArray
-        let preds = Classifier.classify Environment.ProcessorCount 1 samples model (items |> Array.map (fun (_, _, s) -> s))
+        let preds = Classifier.classify Environment.ProcessorCount 1 samples (Pipeline.ofModel model) (items |> Array.map (fun (_, _, s) -> s))
         let rows =
             Array.zip items preds
             |> Array.map (fun ((p, version, _), r) ->

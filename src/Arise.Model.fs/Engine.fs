@@ -24,6 +24,3 @@ module Engines =
             member _.MonteCarlo(threads, seed, samples, network, x, count) = Prediction.monteCarlo threads seed samples network x count
             member _.Train(options, set, trainRows, validRows, selection, report, cancel) =
                 Training.trainSelecting options set trainRows validRows selection report cancel }
-
-    /// The engine used by the classifier and the CLI.
-    let mutable current = managed

@@ -61,7 +61,7 @@ module Tuning =
             let fresh = Collections.Concurrent.ConcurrentDictionary<int, TuningCandidate>()
             let objective (index: int) (point: Map<string, float>) =
                 let options = optionsOf baseOptions point
-                let net, info = Engines.current.Train(options, set, trainRows, validRows, None, onEpoch index, cancel)
+                let net, info = Engines.managed.Train(options, set, trainRows, validRows, None, onEpoch index, cancel)
                 if not (Double.IsFinite info.ValidationAccuracy) || info.ValidationAccuracy <= 0.0 && info.TrainingAccuracy <= 0.0 then
                     Error "training diverged (no finite accuracy)"
                 else

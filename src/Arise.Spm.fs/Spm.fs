@@ -54,17 +54,15 @@ module Spm =
     /// read back instead of recomputed (an interrupted run resumes where it stopped). Chunks left by a different run
     /// (another model, T, seed, settings or sample: `run.sha256` in the folder) are deleted, never reused.
     /// `progress done total`.
-    let run (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure)
+    let run (pipeline: Pipeline) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure)
             (chunkDir: string option) (progress: int -> int -> unit) (cancel: CancellationToken) : SpmResult * SpmTiming =
+        let model = pipeline.Model
         let meta = model.Metadata
         let classes = meta.Classes.Length
         let n = grid.Count
         let nx, ny, nz = grid.Shape
         let centres = Array.init n (fun f -> let i, j, k = f / (ny * nz), (f / nz) % ny, f % nz in SpmGrid.centre grid i j k)
         let cells = CellList.build sample
-        let options = Classifier.descriptorOptions model |> Result.defaultWith failwith
-        let calc = Soap.create options.Soap |> Result.defaultWith failwith
-        let dim = meta.Inputs
         let widths = model.Network.Layers |> Array.take (model.Network.Layers.Length - 1) |> Array.map (fun l -> l.Outputs)
         let atoms = Array.zeroCreate n
         let probs = Array.create (n * classes) nanf
@@ -119,24 +117,23 @@ module Spm =
                 Parallel.For(0, count, (fun b ->
                     atoms.[first + b] <- members.[b].Length
                     if members.[b].Length >= max 2 settings.MinAtoms then
-                        match AriseDescriptor.computeWith calc { options with Threads = 1 } boxes.[b] with
-                        | Ok d -> descriptors.[b] <- Some d.Vector
+                        match Pipeline.describeOn 1 pipeline boxes.[b] with
+                        | Ok d -> descriptors.[b] <- Some d
                         | Error _ -> argmax.[first + b] <- -2)) |> ignore
                 tDesc <- tDesc + sw.Elapsed.TotalSeconds
                 sw.Restart()
                 let valid = [| for b in 0 .. count - 1 do if descriptors.[b].IsSome then b |]
                 if valid.Length > 0 then
-                    let x = Array.zeroCreate (valid.Length * dim)
-                    valid |> Array.iteri (fun r b -> descriptors.[b].Value |> Array.iteri (fun k v -> x.[r * dim + k] <- float32 v))
-                    let preds = Engines.current.MonteCarlo(Environment.ProcessorCount, seed + c, samples, model.Network, x, valid.Length)
-                    let hid = Prediction.hidden model.Network x valid.Length
+                    let x = Pipeline.pack pipeline (valid |> Array.map (fun b -> descriptors.[b].Value))
+                    let preds = Pipeline.predict pipeline Environment.ProcessorCount (seed + c) samples x valid.Length
+                    let hid = Pipeline.hidden pipeline x valid.Length
                     valid |> Array.iteri (fun r b ->
                         let f = first + b
                         let p = preds.[r]
                         for k in 0 .. classes - 1 do
                             probs.[f * classes + k] <- float32 p.Probabilities.[k]
                         mi.[f] <- p.MutualInformation
-                        argmax.[f] <- p.Probabilities |> Array.indexed |> Array.maxBy snd |> fst
+                        argmax.[f] <- Pipeline.argmax p.Probabilities
                         for h in 0 .. widths.Length - 1 do
                             Array.blit hid.[h] (r * widths.[h]) hidden.[h] (f * widths.[h]) widths.[h])
                 tNet <- tNet + sw.Elapsed.TotalSeconds

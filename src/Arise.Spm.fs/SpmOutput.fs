@@ -70,9 +70,9 @@ let private mapAxes (g: SpmGrid) =
     | [| a |] -> a, (if a = 2 then 1 else 2)
     | _ -> 0, 1
 
-/// A 2D map of a per-box value (box index → value) over the grid's scanned axes, central slice of the third, as an
-/// HTML heatmap with plotly.js embedded; axes in the sample's length unit.
-let heatmap (path: string) (title: string) (g: SpmGrid) (value: int -> float) =
+/// A 2D map of a per-box value (box index → value) over the grid's scanned axes, central slice of the third, as a
+/// Plotly heatmap; axes in the sample's length unit.
+let heatmapChart (title: string) (g: SpmGrid) (value: int -> float) =
     let nx, ny, nz = g.Shape
     let dims = [| nx; ny; nz |]
     let a, b = mapAxes g
@@ -92,7 +92,10 @@ let heatmap (path: string) (title: string) (g: SpmGrid) (value: int -> float) =
     |> Chart.withTitle title
     |> Chart.withXAxisStyle (string "xyz".[a])
     |> Chart.withYAxisStyle (string "xyz".[b])
-    |> Picture.saveHtml path
+
+/// heatmapChart written as HTML with plotly.js embedded.
+let heatmap (path: string) (title: string) (g: SpmGrid) (value: int -> float) =
+    heatmapChart title g value |> Picture.saveHtml path
 
 /// A 3D view (isosurfaces) of a per-box value over a bulk grid, as HTML with plotly.js embedded.
 let private volume (path: string) (title: string) (r: SpmResult) (value: int -> float) =

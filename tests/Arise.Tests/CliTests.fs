@@ -9,9 +9,9 @@ open Expecto
 open Arise.Structure
 open Arise.Tests.Common
 
-/// Runs `arise ARGS` (the arise.dll built beside the tests) in `dir`; returns exit code, stdout and stderr.
+/// Runs `arise ARGS` (the Arise.Cli.dll built beside the tests) in `dir`; returns exit code, stdout and stderr.
 let private arise (dir: string) (args: string list) =
-    runProcess dir "dotnet" (Path.Combine(AppContext.BaseDirectory, "arise.dll") :: args) 300
+    runProcess dir "dotnet" (Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args) 300
 
 /// A fresh folder for one test's files.
 let private folder () =
@@ -46,7 +46,7 @@ let tests =
             let dir = folder ()
             let file = write dir "a-rather-long-file-name-for-an-fcc-cluster.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4)
             // COLUMNS empty, as in a non-interactive shell
-            let dll = Path.Combine(AppContext.BaseDirectory, "arise.dll")
+            let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
             let code, out, _ = runProcessWith [ "COLUMNS", "" ] dir "dotnet" [ dll; "classify"; "--samples"; "50"; file ] 300
             Expect.equal code 0 "exit code"
             let row = out.Split('\n') |> Array.tryFind (fun l -> l.Contains file)
@@ -145,7 +145,7 @@ let tests =
             File.Copy(Path.Combine(repositoryRoot.Value, "arise"), launcher)
             let bin = Path.Combine(dir, "src", "Arise.Cli.fs", "bin", "Release", "net10.0")
             Directory.CreateDirectory bin |> ignore
-            let dll = Path.Combine(bin, "arise.dll")
+            let dll = Path.Combine(bin, "Arise.Cli.dll")
             File.WriteAllText(dll, "the previous binary")
             let stamp = DateTime.UtcNow.AddHours -1.0
             File.SetLastWriteTimeUtc(dll, stamp)
@@ -164,7 +164,7 @@ let tests =
             Expect.stringContains err "arise: build failed" "says so"
             let calls = File.ReadAllLines log
             Expect.exists calls (fun c -> c.StartsWith "build ") "the build was attempted"
-            Expect.isFalse (calls |> Array.exists (fun c -> c.Contains "arise.dll")) "the previous binary was not run"
+            Expect.isFalse (calls |> Array.exists (fun c -> c.Contains "Arise.Cli.dll")) "the previous binary was not run"
             Expect.equal (File.GetLastWriteTimeUtc dll) stamp "nor re-stamped as fresh"
         }
     ]

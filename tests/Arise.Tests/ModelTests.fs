@@ -231,8 +231,8 @@ let tests =
                     let model = ModelFile.load file |> ok file
                     let settings = model.Metadata.Descriptor
                     if not (described.ContainsKey settings) then
-                        described.[settings] <- Classifier.describe model (items |> Array.map (fun (_, _, s) -> s))
-                    let results = Classifier.classifyEachDescribed Environment.ProcessorCount 1 30 model described.[settings]
+                        described.[settings] <- Classifier.describe (Pipeline.ofModel model) (items |> Array.map (fun (_, _, s) -> s))
+                    let results = Classifier.classifyEachDescribed Environment.ProcessorCount 1 30 (Pipeline.ofModel model) described.[settings]
                     let wrong =
                         Array.zip items results |> Array.choose (fun ((name, version, _), r) ->
                             match r with
@@ -248,12 +248,12 @@ let tests =
             let _, model = tinyModel.Force()
             let bcc = Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5
             let fcc = Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4
-            let alone = Classifier.classifyEach 2 7 20 model [| bcc |]
-            let batch = Classifier.classifyEach 2 7 20 model [| fcc; fcc; bcc; fcc |]
+            let alone = Classifier.classifyEach 2 7 20 (Pipeline.ofModel model) [| bcc |]
+            let batch = Classifier.classifyEach 2 7 20 (Pipeline.ofModel model) [| fcc; fcc; bcc; fcc |]
             let probs (r: Result<Classification, string>) = (r |> ok "classified").Prediction.Probabilities
             Expect.equal (probs batch.[2]) (probs alone.[0]) "same seed and T: the same numbers, wherever it stands"
             Expect.equal (probs batch.[0]) (probs batch.[1]) "the same structure twice: the same result"
-            Expect.equal (probs alone.[0]) (probs (Classifier.classify 2 7 20 model [| bcc |]).[0]) "as classify on it alone"
+            Expect.equal (probs alone.[0]) (probs (Classifier.classify 2 7 20 (Pipeline.ofModel model) [| bcc |]).[0]) "as classify on it alone"
         }
 
         test "classify reports bad structures per structure and still classifies the others" {
@@ -261,7 +261,7 @@ let tests =
             let good = Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5
             let one = Structure.cluster [| Vec3.zero |] [| 26 |]
             let point = Structure.cluster (Array.create 10 (Vec3.make 1.0 1.0 1.0)) (Array.create 10 26)
-            let results = Classifier.classify 2 1 30 model [| one; good; point |]
+            let results = Classifier.classify 2 1 30 (Pipeline.ofModel model) [| one; good; point |]
             Expect.isError results.[0] "one atom"
             Expect.isError results.[2] "all atoms at one point"
             match results.[1] with

@@ -78,7 +78,7 @@ let tests =
             let grid, _ = SpmGrid.create settings s |> ok "grid"
             let nx, ny, nz = grid.Shape
             Expect.isTrue (nx > 1 && ny > 1 && nz > 1) "3D grid"
-            let r, _ = Spm.run model 10 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+            let r, _ = Spm.run (Pipeline.ofModel model) 10 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
             let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
             Expect.isTrue (r.Argmax |> Array.forall (fun a -> a = bcc || a = -1)) "bcc everywhere"
             let dir = Path.Combine(Path.GetTempPath(), "arise-maps-" + Guid.NewGuid().ToString("N"))
@@ -100,7 +100,7 @@ let tests =
                 let s = Crystals.bcc 26 2.87 |> Supercell.finite 6 6 6
                 let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 9.0; Stride = 4.0 }
                 let grid, _ = SpmGrid.create settings s |> ok "grid"
-                let r, _ = Spm.run model 5 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+                let r, _ = Spm.run (Pipeline.ofModel model) 5 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
                 let dir = Path.Combine(Path.GetTempPath(), "arise-png-" + Guid.NewGuid().ToString("N"))
                 Directory.CreateDirectory dir |> ignore
                 try
@@ -123,7 +123,7 @@ let tests =
             let grid, _ = SpmGrid.create settings s |> ok "grid"
             let dir = Path.Combine(Path.GetTempPath(), "arise-spm-" + Guid.NewGuid().ToString("N"))
             try
-                let r, _ = Spm.run model 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+                let r, _ = Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
                 let fcc = Array.IndexOf(model.Metadata.Classes, "fcc_Cu")
                 let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
                 let side cls predicate =
@@ -141,7 +141,7 @@ let tests =
                         let best = Array.init c (fun k -> r.AtomProbabilities.[a * c + k]) |> Array.indexed |> Array.maxBy snd |> fst
                         Expect.equal best (if x < 0.0 then fcc else bcc) "atom label"
                 // a second run reads the chunks back and gives the same maps
-                let r2, _ = Spm.run model 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+                let r2, _ = Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
                 Expect.equal r2.Argmax r.Argmax "resumed from chunks"
                 // chunks of another run are not reused: a model whose fcc and bcc outputs are swapped maps the other way
                 let last = model.Network.Layers.Length - 1
@@ -154,7 +154,7 @@ let tests =
                 let layers = Array.copy model.Network.Layers
                 layers.[last] <- { l with Weights = swapped; Bias = bias }
                 let other = { model with Network = { model.Network with Layers = layers } }
-                let r3, _ = Spm.run other 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+                let r3, _ = Spm.run (Pipeline.ofModel other) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
                 let leftOfOther = [| for f in 0 .. grid.Count - 1 do if r3.Centres.[f].X < -8.0 && r3.Argmax.[f] >= 0 then r3.Argmax.[f] = bcc |]
                 Expect.isNonEmpty leftOfOther "boxes on the fcc side"
                 Expect.isTrue (Array.forall id leftOfOther) "the other model's map (fcc side read as bcc), not the first run's chunks"

@@ -1,0 +1,27 @@
+/// The model and sample embedded in the Arise assembly.
+module internal Arise.Embedded
+
+open System.IO
+open Arise.Model
+
+/// Name shown for the embedded sample.
+let sampleName = "<embedded sample: fcc Cu cluster, 475 atoms, 5 % vacancies, 1 % displacements>"
+
+/// Name shown for the embedded model.
+let modelName = "<embedded model: 108 ARISE classes>"
+
+/// The embedded model's file bytes, or None when the assembly was built without one.
+let modelBytes () : byte[] option =
+    use stream = typeof<AriseMarker>.Assembly.GetManifestResourceStream "model.arise"
+    if isNull stream then None
+    else
+        use ms = new MemoryStream()
+        stream.CopyTo ms
+        Some(ms.ToArray())
+
+/// The embedded model, read and checked once.
+let model: Lazy<Result<Model, string>> =
+    lazy
+        (match modelBytes () with
+         | None -> Error "this Arise was built without an embedded model; load one from a file"
+         | Some bytes -> ModelFile.ofBytes modelName bytes)
