@@ -41,7 +41,7 @@ module ScriptArgs =
 module ScriptPictures =
     /// SPM maps as HTML, and as PNG where a Chromium is installed; prints what was written and any problem.
     let writeMaps (dir: string) (r: Arise.Spm.SpmResult) =
-        let maps = Arise.Spm.SpmOutput.writeMaps dir r
-        let pngs = Arise.Spm.Picture.writePngs maps
+        let maps = Arise.Pictures.SpmMaps.writeMaps dir r
+        let pngs = Arise.Pictures.Picture.writePngs maps
         printfn "pictures in %s: %d HTML, %d PNG" dir maps.Length pngs.Written.Length
         for problem in pngs.Problems do eprintfn "note: %s" problem

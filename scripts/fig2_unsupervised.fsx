@@ -9,6 +9,7 @@
 //   dotnet fsi scripts/fig2_unsupervised.fsx [--samples 100] [--layer 1] [--neighbors 500] [--min-cluster-size 500]
 #load "Common.fsx"
 open System
+open Arise.Numerics
 open System.IO
 open Arise.Structure
 open Arise.Model

@@ -14,6 +14,7 @@
 #load "Common.fsx"
 
 open System
+open Arise.Numerics
 open System.IO
 open System.Globalization
 open Arise.Structure

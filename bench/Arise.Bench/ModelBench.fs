@@ -2,6 +2,7 @@
 module Arise.Bench.ModelBench
 
 open System
+open Arise.Numerics
 open System.Diagnostics
 open Arise.Model
 

@@ -3,6 +3,7 @@
 module Arise.Cli.ExploreCommand
 
 open System
+open Arise.Numerics
 open System.IO
 open Spectre.Console
 open Plotly.NET
@@ -21,7 +22,7 @@ let private scatterGroups (path: string) (title: string) (embedding: float[][]) 
     |> Chart.withTitle title
     |> Chart.withXAxisStyle "UMAP 1"
     |> Chart.withYAxisStyle "UMAP 2"
-    |> Arise.Spm.Picture.saveHtml path
+    |> Arise.Pictures.Picture.saveHtml path
 
 let private fail (message: string) =
     eprintfn "error: %s" message
@@ -145,7 +146,7 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
             |> Chart.withMarkerStyle (Size = 4, Colorscale = StyleParam.Colorscale.Viridis, ShowScale = true,
                                       Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> mi.[b])))
             |> Chart.withTitle "UMAP, by mutual information (nats)"
-            |> Arise.Spm.Picture.saveHtml p3
+            |> Arise.Pictures.Picture.saveHtml p3
             written.AddRange [ p1; p2; p3 ]
         // crystal map coloured by cluster (central slice of the grid; blank = box not explored)
         if arrays.ContainsKey "shape" then
@@ -158,9 +159,9 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
                 let label = Array.create n Double.NaN
                 boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
                 let p = Path.Combine(dir, "explore_map_cluster.html")
-                Arise.Spm.SpmOutput.heatmap p "Crystal map by cluster (−1 = outlier; blank = not explored)" grid (fun b -> label.[b])
+                Arise.Pictures.SpmMaps.heatmap p "Crystal map by cluster (−1 = outlier; blank = not explored)" grid (fun b -> label.[b])
                 written.Add p
-        let pngs = Arise.Spm.Picture.writePngs (List.ofSeq written)
+        let pngs = Arise.Pictures.Picture.writePngs (List.ofSeq written)
         for p in Seq.append written pngs.Written do printfn "wrote %s" p
         for problem in pngs.Problems do eprintfn "note: %s" problem
         0

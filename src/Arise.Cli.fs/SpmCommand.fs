@@ -8,6 +8,7 @@ open Spectre.Console
 open Arise.Structure
 open Arise.Model
 open Arise.Spm
+open Arise.Pictures
 
 /// Memory a run needs per box, measured (RSS at 20,000–100,000 boxes): the box's probabilities, mutual information
 /// and hidden-layer activations (about 4.5 KB), their copies while spm.npz is written, and the chunk buffers.
@@ -103,7 +104,7 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                                 SpmOutput.writeNpz (Path.Combine(out, "spm.npz")) r
                                 SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
                                 SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
-                                SpmOutput.writeMaps out r)
+                                SpmMaps.writeMaps out r)
                         match written with
                         | Error e ->
                             eprintfn "error: %s; the classified boxes are kept in %s (run again to write the results)" e (Path.Combine(out, "chunks"))

@@ -117,7 +117,7 @@ let euclideanBetween (threads: int) (k: int) (sameSet: bool) (queries: float[][]
         let rows = min block (nq - i0)
         let qFlat = flat queries.[i0 .. i0 + rows - 1]
         let g = buffers.Value
-        Arise.Model.Gemm.multiply 1 false true rows nr d qFlat refFlat g false
+        Arise.Numerics.Gemm.multiply 1 false true rows nr d qFlat refFlat g false
         let heap = Smallest(keep)
         for r in 0 .. rows - 1 do
             let qs = ReadOnlySpan(qFlat, r * d, d)

@@ -1,6 +1,7 @@
 namespace Arise.Model
 
 open System
+open Arise.Numerics
 open System.Numerics.Tensors
 open System.Runtime.Intrinsics
 open Microsoft.FSharp.NativeInterop

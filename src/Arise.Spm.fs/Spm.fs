@@ -1,6 +1,7 @@
 namespace Arise.Spm
 
 open System
+open Arise.Numerics
 open System.IO
 open System.Threading
 open System.Threading.Tasks

@@ -1,12 +1,12 @@
-/// Writing SPM results: .npz for numpy, boxes.csv, per-atom labels as extended XYZ, and Plotly pictures.
+/// Writing SPM results: .npz for numpy, boxes.csv, per-atom labels as extended XYZ (pictures: Arise.Pictures.SpmMaps).
 module Arise.Spm.SpmOutput
 
 open System
+open Arise.Numerics
 open System.IO
 open System.Globalization
 open Arise.Structure
 open Arise.Model
-open Plotly.NET
 
 let private inv = CultureInfo.InvariantCulture
 
@@ -58,83 +58,3 @@ let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
         |> Structure.withProperty "arise_mutual_information" (Reals(1, Array.init n (fun a -> if Double.IsNaN r.AtomMutualInformation.[a] then -1.0 else r.AtomMutualInformation.[a])))
         |> Structure.withProperty "arise_boxes" (Integers(1, r.AtomBoxes))
     StructureIO.writeXyz path [ labelled ]
-
-/// The two scanned axes shown in maps (slab: the in-plane axes; bulk: x and y at the central z slice).
-let private mapAxes (g: SpmGrid) =
-    let nx, ny, nz = g.Shape
-    let dims = [| nx; ny; nz |]
-    let scanned = [| 0 .. 2 |] |> Array.filter (fun k -> dims.[k] > 1)
-    match scanned with
-    | [| a; b |] -> a, b
-    | [| a; b; _ |] -> a, b
-    | [| a |] -> a, (if a = 2 then 1 else 2)
-    | _ -> 0, 1
-
-/// A 2D map of a per-box value (box index → value) over the grid's scanned axes, central slice of the third, as a
-/// Plotly heatmap; axes in the sample's length unit.
-let heatmapChart (title: string) (g: SpmGrid) (value: int -> float) =
-    let nx, ny, nz = g.Shape
-    let dims = [| nx; ny; nz |]
-    let a, b = mapAxes g
-    let c = 3 - a - b
-    let fixedIndex = dims.[c] / 2
-    let at (ia: int) (ib: int) =
-        let idx = Array.zeroCreate 3
-        idx.[a] <- ia
-        idx.[b] <- ib
-        idx.[c] <- fixedIndex
-        SpmGrid.index g idx.[0] idx.[1] idx.[2]
-    let coord k i = (Vec3.toArray g.Origin).[k] + float i * (Vec3.toArray g.Step).[k]
-    let z = [ for ib in 0 .. dims.[b] - 1 -> [ for ia in 0 .. dims.[a] - 1 -> value (at ia ib) ] ]
-    let xs = [ for ia in 0 .. dims.[a] - 1 -> coord a ia ]
-    let ys = [ for ib in 0 .. dims.[b] - 1 -> coord b ib ]
-    Chart.Heatmap(zData = z, X = xs, Y = ys)
-    |> Chart.withTitle title
-    |> Chart.withXAxisStyle (string "xyz".[a])
-    |> Chart.withYAxisStyle (string "xyz".[b])
-
-/// heatmapChart written as HTML with plotly.js embedded.
-let heatmap (path: string) (title: string) (g: SpmGrid) (value: int -> float) =
-    heatmapChart title g value |> Picture.saveHtml path
-
-/// A 3D view (isosurfaces) of a per-box value over a bulk grid, as HTML with plotly.js embedded.
-let private volume (path: string) (title: string) (r: SpmResult) (value: int -> float) =
-    let n = r.Centres.Length
-    let xs = r.Centres |> Array.map (fun p -> p.X)
-    let ys = r.Centres |> Array.map (fun p -> p.Y)
-    let zs = r.Centres |> Array.map (fun p -> p.Z)
-    let vs = Array.init n (fun f -> let v = value f in if Double.IsNaN v then 0.0 else v)
-    let hi = if vs.Length = 0 then 1.0 else Array.max vs
-    Chart.IsoSurface(x = xs, y = ys, z = zs, value = vs, IsoMin = 0.5 * hi, IsoMax = hi, Opacity = 0.5)
-    |> Chart.withTitle title
-    |> Picture.saveHtml path
-
-/// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
-/// non-empty boxes (at most six), into `dir` (created when missing). Returns the files written.
-let writeMaps (dir: string) (r: SpmResult) =
-    Directory.CreateDirectory dir |> ignore
-    let c = r.Classes.Length
-    let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
-    let frequent =
-        nonEmpty |> Array.countBy id |> Array.sortByDescending snd
-        |> Array.filter (fun (_, k) -> float k >= 0.02 * float nonEmpty.Length) |> Array.truncate 6 |> Array.map fst
-    [ let miPath = Path.Combine(dir, "map_mutual_information.html")
-      heatmap miPath "Mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
-      yield miPath
-      for cls in frequent do
-          let safe = String(r.Classes.[cls] |> Seq.map (fun ch -> if Char.IsLetterOrDigit ch then ch else '_') |> Array.ofSeq)
-          let p = Path.Combine(dir, sprintf "map_probability_%s.html" safe)
-          heatmap p (sprintf "Probability of %s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) r.Grid (fun f -> float r.Probabilities.[f * c + cls])
-          yield p
-      // bulk grids: 3D isosurfaces of the mutual information and of the most frequent class's probability
-      let nx, ny, nz = r.Grid.Shape
-      if nx > 1 && ny > 1 && nz > 1 then
-          let miVol = Path.Combine(dir, "volume_mutual_information.html")
-          volume miVol "Mutual information (isosurfaces)" r (fun f -> r.MutualInformation.[f])
-          yield miVol
-          match Array.tryHead frequent with
-          | Some cls ->
-              let v = Path.Combine(dir, "volume_probability_top_class.html")
-              volume v (sprintf "Probability of %s (isosurfaces)" r.Classes.[cls]) r (fun f -> float r.Probabilities.[f * c + cls])
-              yield v
-          | None -> () ]

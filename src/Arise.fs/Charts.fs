@@ -5,6 +5,7 @@ open System.Runtime.InteropServices
 open Plotly.NET
 open Plotly.NET.LayoutObjects
 open Arise.Spm
+open Arise.Pictures
 
 /// Pictures of recognitions, maps and clusters as Plotly.NET charts: a notebook displays them inline, a script
 /// saves them with `Chart.saveHtml` (or `Charts.Save`).
@@ -48,7 +49,7 @@ type Charts =
                 (fun f -> p.[f]), "probability", sprintf "Probability of %s" quantity
         let nx, ny, nz = r.Grid.Shape
         let slice = if nx > 1 && ny > 1 && nz > 1 then sprintf ", slice z index %d of %d" (nz / 2) nz else ""
-        SpmOutput.heatmapChart
+        SpmMaps.heatmapChart
             (sprintf "%s (box %g Å, stride %g Å, T = %d%s)" title map.Box map.Stride map.Samples slice)
             r.Grid
             values

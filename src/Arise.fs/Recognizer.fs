@@ -8,6 +8,7 @@ open System.Threading.Tasks
 open Arise.Structure
 open Arise.Model
 open Arise.Spm
+open Arise.Pictures
 open Arise.Cluster
 
 /// Defaults shared by the library face and the command line.
@@ -160,7 +161,7 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
         SpmOutput.writeNpz npz result
         SpmOutput.writeCsv csv result
         SpmOutput.writeAtoms xyz sample result
-        Array.append [| npz; csv; xyz |] (SpmOutput.writeMaps folder result |> Array.ofList)
+        Array.append [| npz; csv; xyz |] (SpmMaps.writeMaps folder result |> Array.ofList)
 
     /// HDBSCAN (soft clustering) and a UMAP embedding of hidden layer `layer` (1 = first) over the classified boxes
     /// (only those classified as `filterClass`, when given). `minClusterSize` 0 picks 7 % of the boxes (5 to 500);
@@ -406,7 +407,8 @@ type Recognizer private (pipeline: Pipeline, name: string) =
                             match StructureIO.readAllWith StructureIO.defaults path with
                             | Ok(s :: _) -> path, Ok s
                             | Ok [] -> path, Error "no structure in the file"
-                            | Error e -> path, Error(string e))
+                            | Error e ->
+                                path, Error(match e.Line with Some l -> sprintf "line %d: %s" l e.Message | None -> e.Message))
                     let structures = read |> Array.choose (fun (_, r) -> Result.toOption r)
                     let classified = Classifier.classifyEach Environment.ProcessorCount seed samples pipeline structures
                     let mutable k = 0

@@ -143,6 +143,27 @@ type Structures =
         | Ok d -> d
         | Error e -> raise (AriseException(null, Nullable(), e))
 
+    /// A polycrystal of Voronoi grains filling a box of lx × ly × lz (Å), one grain per crystal in `grains` (periodic
+    /// cells, e.g. from Fcc and Bcc), randomly oriented (`columnar`: rotated about z only, for slabs); atoms closer
+    /// than `minDistance` (Å) across grain boundaries are removed. Reproducible with `seed`.
+    static member Polycrystal
+        (
+            grains: Structure[],
+            lx: float,
+            ly: float,
+            lz: float,
+            [<Optional; DefaultParameterValue(1)>] seed: int,
+            [<Optional; DefaultParameterValue(true)>] columnar: bool,
+            [<Optional; DefaultParameterValue(1.5)>] minDistance: float
+        ) =
+        if isNull grains || grains.Length = 0 then raise (AriseException(null, Nullable(), "no grain crystals given"))
+        if grains |> Array.exists (fun g -> g.Cell.IsNone) then
+            raise (AriseException(null, Nullable(), "grain crystals need a unit cell (e.g. Structures.Fcc)"))
+        Structures.Positive("lx", lx)
+        Structures.Positive("ly", ly)
+        Structures.Positive("lz", lz)
+        Polycrystal.voronoi seed (List.ofArray grains) (Vec3.make lx ly lz) columnar minDistance
+
     /// Number of atoms.
     static member Count(structure: Structure) = Structure.count structure
 

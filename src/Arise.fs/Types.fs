@@ -80,10 +80,10 @@ type Recognition =
                 |> ignore
             b.AppendFormat(
                 inv,
-                "  mutual information {0:0.0000} nats: {1} uncertainty ({2:0.##%} of such predictions were wrong)",
+                "  mutual information {0:0.0000} nats: {1} uncertainty ({2} % of such predictions were wrong)",
                 r.MutualInformation,
                 r.Uncertainty,
-                r.ErrorRate
+                (100.0 * r.ErrorRate).ToString("0.##", inv)
             )
             |> ignore
         b.ToString()

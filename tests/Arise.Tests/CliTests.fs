@@ -166,5 +166,48 @@ let tests =
             Expect.exists calls (fun c -> c.StartsWith "build ") "the build was attempted"
             Expect.isFalse (calls |> Array.exists (fun c -> c.Contains "Arise.Cli.dll")) "the previous binary was not run"
             Expect.equal (File.GetLastWriteTimeUtc dll) stamp "nor re-stamped as fresh"
+            Expect.stringContains err "FS0039" "the compiler's error is shown"
+        }
+
+        test "the ./arise launcher does not rebuild for build outputs (bin/, obj/) newer than the binary" {
+            if OperatingSystem.IsWindows() then skiptest "the launcher is a bash script"
+            let dir = folder ()
+            let launcher = Path.Combine(dir, "arise")
+            File.Copy(Path.Combine(repositoryRoot.Value, "arise"), launcher)
+            let bin = Path.Combine(dir, "src", "Arise.Cli.fs", "bin", "Release", "net10.0")
+            Directory.CreateDirectory bin |> ignore
+            File.WriteAllText(Path.Combine(dir, "src", "Source.fs"), "module Source")
+            File.SetLastWriteTimeUtc(Path.Combine(dir, "src", "Source.fs"), DateTime.UtcNow.AddHours -2.0)
+            let dll = Path.Combine(bin, "Arise.Cli.dll")
+            File.WriteAllText(dll, "the binary")
+            File.SetLastWriteTimeUtc(dll, DateTime.UtcNow.AddHours -1.0)
+            // what a test run, a pack or the C# sample's build leaves: newer files under bin/ and obj/
+            for sub in [ [ "src"; "Arise.fs"; "obj" ]; [ "samples"; "csharp"; "obj" ]; [ "src"; "Arise.Cli.fs"; "bin" ] ] do
+                let d = Path.Combine(Array.ofList (dir :: sub))
+                Directory.CreateDirectory d |> ignore
+                File.WriteAllText(Path.Combine(d, "project.assets.json"), "{}")
+                File.WriteAllText(Path.Combine(d, "Generated.fs"), "module Generated")
+            let fakeBin = Path.Combine(dir, "fake-bin")
+            Directory.CreateDirectory fakeBin |> ignore
+            let log = Path.Combine(dir, "dotnet-calls.log")
+            let fakeDotnet = Path.Combine(fakeBin, "dotnet")
+            File.WriteAllText(fakeDotnet, sprintf "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then echo 'Build succeeded.'; echo '    0 Warning(s)' >&2; fi\n" log)
+            let executable = UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
+            File.SetUnixFileMode(fakeDotnet, executable)
+            File.SetUnixFileMode(launcher, executable)
+            let path = fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
+            let code, _, err = runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+            Expect.equal code 0 "ran"
+            let calls = File.ReadAllLines log
+            Expect.isFalse (calls |> Array.exists (fun c -> c.StartsWith "build")) "no build"
+            Expect.exists calls (fun c -> c.Contains "Arise.Cli.dll --version") "the binary was run"
+            Expect.isFalse (err.Contains "building") "nothing said about building"
+            // a source edit does trigger the build, and a successful build prints nothing
+            File.WriteAllText(Path.Combine(dir, "src", "Source.fs"), "module Source // edited")
+            let code, out, err = runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+            Expect.equal code 0 "ran after building"
+            Expect.exists (File.ReadAllLines log) (fun c -> c.StartsWith "build ") "built after a source edit"
+            Expect.equal (err.Trim()) "arise: building (Release)…" "only the one line about building"
+            Expect.isFalse (out.Contains "Build succeeded" || err.Contains "Warning(s)") "the build's summary is not printed"
         }
     ]

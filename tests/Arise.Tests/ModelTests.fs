@@ -1,6 +1,7 @@
 module Arise.Tests.ModelTests
 
 open System
+open Arise.Numerics
 open System.IO
 open Expecto
 open Arise.Structure

@@ -6,6 +6,7 @@ open Expecto
 open Arise.Structure
 open Arise.Model
 open Arise.Spm
+open Arise.Pictures
 open Arise.Tests.Common
 
 /// A slab bicrystal: fcc Cu for x < 0, bcc Fe for x ≥ 0 (about 40 × 20 × 8 Å).
@@ -84,7 +85,7 @@ let tests =
             let dir = Path.Combine(Path.GetTempPath(), "arise-maps-" + Guid.NewGuid().ToString("N"))
             Directory.CreateDirectory dir |> ignore
             try
-                let files = SpmOutput.writeMaps dir r
+                let files = SpmMaps.writeMaps dir r
                 Expect.exists files (fun f -> f.EndsWith "volume_mutual_information.html") "isosurface view"
                 Expect.stringContains (File.ReadAllText(files |> List.find (fun f -> f.Contains "volume_"))) "isosurface" "plotly isosurface trace"
                 Expect.stringContains (File.ReadAllText(List.head files)) "heatmap" "slice heatmap"
@@ -104,7 +105,7 @@ let tests =
                 let dir = Path.Combine(Path.GetTempPath(), "arise-png-" + Guid.NewGuid().ToString("N"))
                 Directory.CreateDirectory dir |> ignore
                 try
-                    let maps = SpmOutput.writeMaps dir r |> List.filter (fun f -> f.Contains "mutual_information")
+                    let maps = SpmMaps.writeMaps dir r |> List.filter (fun f -> f.Contains "mutual_information")
                     let pngs = Picture.writePngs maps
                     Expect.isEmpty pngs.Problems "no rendering problem"
                     Expect.equal pngs.Written.Length maps.Length "one PNG per map"

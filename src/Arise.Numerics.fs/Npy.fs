@@ -1,5 +1,5 @@
 /// NumPy `.npy` arrays and `.npz` archives (uncompressed zip), so that Python users can read our data with numpy.load.
-module Arise.Model.Npy
+module Arise.Numerics.Npy
 
 open System
 open System.IO

@@ -1,6 +1,6 @@
 /// Single-precision matrix products C ← A·B (+ C), row-major, with optional transposes: a packed, cache-blocked
 /// SIMD micro-kernel (6×16 tile, AVX2 + FMA) and a portable Vector<T> path for other CPUs.
-module Arise.Model.Gemm
+module Arise.Numerics.Gemm
 
 #nowarn "9"
 

@@ -1,6 +1,6 @@
 /// Pictures: Plotly charts saved as self-contained HTML (plotly.js embedded, no network), and PNG copies rendered by
 /// a locally installed Chromium in headless mode (never downloaded).
-module Arise.Spm.Picture
+module Arise.Pictures.Picture
 
 open System
 open System.IO
