@@ -27,6 +27,7 @@ let realizations = int (arg "--realizations" "10")
 let samples = int (arg "--samples" "100")
 let prototypesDir = arg "--prototypes" (Path.Combine(ScriptArgs.data, "prototypes"))
 let outPath = arg "--out" "table1.csv"
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath outPath)) |> ignore
 let logPath = Path.ChangeExtension(outPath, ".log.csv")
 
 /// Columns: name, η (fraction removed), δ (fraction of d_NN), the paper's ARISE accuracy (%).

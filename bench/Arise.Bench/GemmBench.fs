@@ -22,12 +22,14 @@ let private gflops (threads: int) (tA: bool) (tB: bool) (m: int) (n: int) (k: in
         Gemm.multiply threads tA tB m n k a b c false
         best <- min best t.Elapsed.TotalSeconds
         reps <- reps + 1
+
     2.0 * float m * float n * float k / best / 1e9
 
 let run () =
     let peak = Gemm.measurePeak 1.0
     printfn "GEMM (float32, AVX2+FMA micro-kernel: %b). Peak FMA rate of one core, tight loop: %.1f GFLOP/s" Gemm.isAccelerated peak
     printfn "%-34s %10s %10s %12s" "shape (m×k · k×n)" "1 thread" "2 threads" "% of peak/core"
+
     let shapes =
         [ "2048² · 2048²", false, false, 2048, 2048, 2048
           "batch 64: 64×316 · 316×256", false, false, 64, 256, 316
@@ -37,8 +39,10 @@ let run () =
           "backward dX: 64×256 · (316×256)ᵀ", false, true, 64, 316, 256
           "MC chunk: 4096×316 · 316×256", false, false, 4096, 256, 316
           "MC chunk: 4096×256 · 256×512", false, false, 4096, 512, 256 ]
+
     for name, tA, tB, m, n, k in shapes do
         let one = gflops 1 tA tB m n k
         let two = gflops 2 tA tB m n k
         printfn "%-34s %10.1f %10.1f %11.0f %%" name one two (100.0 * one / peak)
+
     printfn "Reference: libtorch sgemm 2048² ≈ 55 GFLOP/s single-thread on this machine (notes/stack.md); target ≥ 60 %% of peak per core."

@@ -16,12 +16,18 @@ type Lattice =
       Ptm: Ptm.PtmType }
 
 let private make name s d cutoffFactor cna ptm =
-    { Name = name; Structure = s; NearestNeighbour = d; CnaCutoff = cutoffFactor * d; Cna = cna; Ptm = ptm }
+    { Name = name
+      Structure = s
+      NearestNeighbour = d
+      CnaCutoff = cutoffFactor * d
+      Cna = cna
+      Ptm = ptm }
 
 /// fcc Cu, bcc W, hcp Mg (ideal c/a), sc Po, cubic diamond Si, hexagonal diamond Si, graphene C.
 let all =
     let fccA, bccA, hcpA, scA, siA = 3.61, 3.16, 3.21, 3.35, 5.431
     let mid = (1.0 + sqrt 2.0) / 2.0 // between the first and second shell of fcc/hcp
+
     [ make "fcc" (Crystals.fcc 29 fccA |> Supercell.repeat 4 4 4) (fccA / sqrt 2.0) mid CnaType.Fcc Ptm.PtmType.Fcc
       make "bcc" (Crystals.bcc 74 bccA |> Supercell.repeat 5 5 5) (bccA * sqrt 3.0 / 2.0) (mid * 2.0 / sqrt 3.0) CnaType.Bcc Ptm.PtmType.Bcc
       make "hcp" (Crystals.hcp 12 hcpA (hcpA * sqrt (8.0 / 3.0)) |> Supercell.repeat 5 3 4) hcpA mid CnaType.Hcp Ptm.PtmType.Hcp
@@ -43,5 +49,7 @@ let displaced (lattice: Lattice) (delta: float) =
 /// frozen fixture and the generator.
 let positionChecksum (s: Structure) =
     match s.Cell with
-    | Some c -> s.Positions |> Array.sumBy (fun p -> let w = Cell.wrapOrthogonal c p in w.X + 2.0 * w.Y + 3.0 * w.Z)
+    | Some c ->
+        s.Positions
+        |> Array.sumBy (fun p -> let w = Cell.wrapOrthogonal c p in w.X + 2.0 * w.Y + 3.0 * w.Z)
     | None -> s.Positions |> Array.sumBy (fun p -> p.X + 2.0 * p.Y + 3.0 * p.Z)

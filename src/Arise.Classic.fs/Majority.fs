@@ -5,4 +5,8 @@ module Arise.Classic.Majority
 /// no atom was identified. Ties go to the label seen first.
 let vote (isOther: 'T -> bool) (labels: 'T[]) : 'T option =
     let identified = labels |> Array.filter (isOther >> not)
-    if identified.Length = 0 then None else Some(identified |> Array.countBy id |> Array.maxBy snd |> fst)
+
+    if identified.Length = 0 then
+        None
+    else
+        Some(identified |> Array.countBy id |> Array.maxBy snd |> fst)

@@ -2,10 +2,13 @@
 module Arise.Cli.Arguments
 
 open Argu
+open Arise
 
 /// Usage texts of the options every structure-reading verb has.
 module internal Usage =
-    let format = "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
+    let format =
+        "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
+
     let types = "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
 
 /// Options of `info`.
@@ -18,7 +21,9 @@ type InfoArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Files _ -> "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump) or folders of them (the files directly inside, by extension); none: the embedded sample."
+            | Files _ ->
+                "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump) or folders of them (the files directly inside, \
+                    by extension); none: the embedded sample."
             | Json -> "print one JSON object per file (file, atoms, species, formula, cell, periodic, dnn, error)."
             | Format _ -> Usage.format
             | Types _ -> Usage.types
@@ -41,7 +46,11 @@ type DescriptorArgs =
             | Json -> "print one JSON object per file: descriptor (316 numbers), dnn (per species pair), error."
             | Cutoff _ -> "SOAP cutoff R_C in units of d_NN (default 4.0; training range 3.0-5.0)."
             | Sigma _ -> "atom Gaussian width sigma in units of d_NN (default 0.1; training values 0.08, 0.1, 0.12)."
-            | Dnn _ -> "d_NN rule: arise (default; the paper's histogram rule), arise-vacancy-tolerant (the same, leaving out atoms of a periodic structure whose whole first shell is missing; what the embedded model uses), arise-smoothed (vacancy-tolerant, the histogram's peak chosen after 1 % Gaussian smoothing; experimental) or clean (most common distance)."
+            | Dnn _ ->
+                "d_NN rule: arise (default; the paper's histogram rule), arise-vacancy-tolerant (the same, leaving out atoms of a \
+                    periodic structure whose whole first shell is missing; what the embedded model uses), arise-smoothed \
+                    (vacancy-tolerant, the histogram's peak chosen after 1 % Gaussian smoothing; experimental) or clean (most common \
+                    distance)."
             | Extrinsic_Scale _ -> "divide the structure by this factor times d_NN (default 1.0; training 0.95, 1.0, 1.05)."
             | Format _ -> Usage.format
             | Types _ -> Usage.types
@@ -61,12 +70,16 @@ type ClassifyArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Files _ -> "structure files or folders of them (the files directly inside, by extension, in ordinal name order); none: the embedded sample (a defective fcc Cu cluster)."
-            | Top _ -> "how many classes to show per file (default 3)."
-            | Samples _ -> "Monte Carlo dropout passes T (default 1000)."
-            | Seed _ -> "seed of the dropout masks (default 1)."
+            | Files _ ->
+                "structure files or folders of them (the files directly inside, by extension, in ordinal name order); none: the embedded \
+                    sample (a defective fcc Cu cluster)."
+            | Top _ -> sprintf "how many classes to show per file (default %d)." Defaults.Top
+            | Samples _ -> sprintf "Monte Carlo dropout passes T (default %d)." Defaults.Samples
+            | Seed _ -> sprintf "seed of the dropout masks (default %d)." Defaults.Seed
             | Model _ -> "model file (default: the embedded 108-class model)."
-            | Json -> "one JSON object per file: file, atoms, top [{class, type, probability}], mutual_information, uncertainty (low, moderate, high, very high), entropy, error."
+            | Json ->
+                "one JSON object per file: file, atoms, top [{class, type, probability}], mutual_information, uncertainty (low, moderate, \
+                    high, very high), entropy, error."
             | Csv -> "CSV: one row per file and rank."
             | Format _ -> Usage.format
             | Types _ -> Usage.types
@@ -104,18 +117,24 @@ type TrainArgs =
             | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
             | Out _ -> "model file to write (the descriptors are cached in FILE.cache, the training set saved as FILE.training-set.npz)."
             | Epochs _ -> "maximum epochs (default 300)."
-            | Patience _ -> "stop after this many epochs without a better score (validation, and selection structures; default 80; 0 = never)."
+            | Patience _ ->
+                "stop after this many epochs without a better score (validation, and selection structures; default 80; 0 = never)."
             | Seed _ -> "seed of the split, initial weights and dropout (default 42)."
             | Learning_Rate _ -> "Adam learning rate (default 2.16e-4, the paper's)."
             | Batch_Size _ -> "batch size (default 64)."
             | Dropout _ -> "dropout rate on the input and after each hidden layer, also at prediction (default 0.0317, the paper's)."
             | Hidden _ -> "hidden layer sizes, comma-separated (default 256,512,256, the paper's)."
             | Selection _ ->
-                "which structures choose the kept epoch besides the validation split: table1 = the pristine structures and defective ones at all 20 defect levels of Table 1 (default; realisations apart from table1.fsx's); paper = pristine and the paper's six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
+                "which structures choose the kept epoch besides the validation split: table1 = the pristine structures and defective ones \
+                    at all 20 defect levels of Table 1 (default; realisations apart from table1.fsx's); paper = pristine and the paper's \
+                    six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
             | Selection_Realizations _ -> "random realisations per test structure and defect level in the selection (default 1)."
             | Selection_Score _ ->
-                "how the defective selection structures count: per-level = mean over the defect levels of −ln(error rate), so halving the misses at any level counts the same; pooled = accuracy over all of them, dominated by the large displacements (default)."
-            | Averaging _ -> "judge and keep a moving average of the weights over about this many epochs instead of the raw weights (default 0 = off)."
+                "how the defective selection structures count: per-level = mean over the defect levels of −ln(error rate), so halving the \
+                    misses at any level counts the same; pooled = accuracy over all of them, dominated by the large displacements \
+                    (default)."
+            | Averaging _ ->
+                "judge and keep a moving average of the weights over about this many epochs instead of the raw weights (default 0 = off)."
 
 /// Options of `evaluate`.
 type EvaluateArgs =
@@ -148,11 +167,14 @@ type SpmArgs =
             match a with
             | File _ -> "the sample (a polycrystal, a nanoparticle, STEM coordinates...)."
             | Out _ -> "output folder: spm.npz, boxes.csv, atoms.xyz (per-atom labels), map_*.html; chunks/ for resuming."
-            | Box _ -> "box edge in the sample's length unit (default 16; paper: 16 Å slabs, 12 Å nanoparticles, 100 px STEM)."
-            | Stride _ -> "step between boxes (default 1; paper: 1 Å, 4 px for STEM)."
+            | Box _ ->
+                sprintf
+                    "box edge in the sample's length unit (default %g; paper: 16 Å slabs, 12 Å nanoparticles, 100 px STEM)."
+                    Defaults.Box
+            | Stride _ -> sprintf "step between boxes (default %g; paper: 1 Å, 4 px for STEM)." Defaults.Stride
             | Mode _ -> "slab (default: in-plane, box spans the thickness), bulk (3D grid) or rod (along the longest axis)."
-            | Samples _ -> "Monte Carlo dropout passes T per box (default 100)."
-            | Min_Atoms _ -> "boxes with fewer atoms are marked empty (default 10)."
+            | Samples _ -> sprintf "Monte Carlo dropout passes T per box (default %d)." Defaults.SpmSamples
+            | Min_Atoms _ -> sprintf "boxes with fewer atoms are marked empty (default %d)." Defaults.MinAtoms
             | Model _ -> "model file (default: the embedded model)."
             | Format _ -> Usage.format
             | Types _ -> Usage.types
@@ -174,7 +196,8 @@ type BenchmarkArgs =
             match a with
             | Prototypes _ -> "the data release's prototypes folder (default ../shared/data/prototypes)."
             | Methods _ -> "comma-separated subset of spglib,ptm,cna,acna,baa,arise (default all)."
-            | Levels _ -> "comma-separated subset of the columns: pristine, d0.1 … d10 (δ %), e1 … e30 (η %), c1-0.1 … c30-10 (default all 21)."
+            | Levels _ ->
+                "comma-separated subset of the columns: pristine, d0.1 … d10 (δ %), e1 … e30 (η %), c1-0.1 … c30-10 (default all 21)."
             | Realizations _ -> "random realisations per defect level (default 2)."
             | Samples _ -> "ARISE: Monte Carlo dropout samples per structure (default 100)."
             | Out _ -> "folder for benchmark.md and benchmark.csv (default benchmark-out)."
@@ -196,7 +219,9 @@ type TuneArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Prototypes _ -> "prototype library, DIR/<material type>/<class>/<geometry file>: the training set (unless --data) and the defective structures of the selection (default ../shared/data/prototypes)."
+            | Prototypes _ ->
+                "prototype library, DIR/<material type>/<class>/<geometry file>: the training set (unless --data) and the defective \
+                    structures of the selection (default ../shared/data/prototypes)."
             | Out _ -> "model file to write, the selected candidate (default tuned.model; trials in tuned.model.trials/)."
             | Data _ -> "training-set file (.npz from arise train) instead of computing the descriptors from --prototypes."
             | Trials _ -> "TPE trials in total, resumed ones included (default 50; the first 20 are random)."
@@ -223,17 +248,20 @@ type ExploreArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | File _ -> "spm.npz written by arise spm."
+            | File _ -> "the folder of an arise spm run, or its spm.npz."
             | Layer _ -> "hidden layer, 1 = first (default 1)."
-            | Min_Cluster_Size _ -> "HDBSCAN min_cluster_size (default 500, as the paper for Fig. 2)."
+            | Min_Cluster_Size _ ->
+                "HDBSCAN min_cluster_size (default: a fourteenth of the boxes explored, 5 to 500; 498 for the 6,979 boxes of the \
+                 paper's Fig. 2)."
             | Min_Samples _ -> "HDBSCAN min_samples (default: min_cluster_size)."
-            | Threshold _ -> "soft clustering: outlier when every membership is below this (default 0.1, as the paper)."
-            | Neighbors _ -> "UMAP n_neighbors (default 500, as the paper for Fig. 2; 50 for Fig. 4)."
+            | Threshold _ ->
+                sprintf "soft clustering: outlier when every membership is below this (default %g, as the paper)." Defaults.Threshold
+            | Neighbors _ -> "UMAP n_neighbors (default: min_cluster_size; the paper: 500 for Fig. 2, 50 for Fig. 4)."
             | Min_Dist _ -> "UMAP min_dist (default 0.1)."
             | Filter_Class _ -> "only boxes classified as this class (e.g. L10)."
             | No_Umap -> "clusters only, no embedding."
             | Normalise -> "scale each activation vector to unit length first."
-            | Seed _ -> "UMAP seed (default 42; reproducible, one thread for the SGD)."
+            | Seed _ -> sprintf "UMAP seed (default %d; reproducible, one thread for the SGD)." Defaults.UmapSeed
             | Out _ -> "folder for clusters.csv and pictures (default: beside the input)."
 
 /// Options of `identify`.
@@ -252,7 +280,9 @@ type IdentifyArgs =
         member a.Usage =
             match a with
             | Files _ -> "structure files or folders of them; none: the embedded sample."
-            | Method _ -> "acna (adaptive common neighbour analysis, default), cna (needs --cutoff), baa (bond-angle analysis, Ackland-Jones), ptm (polyhedral template matching) or spglib (space group, loose and tight)."
+            | Method _ ->
+                "acna (adaptive common neighbour analysis, default), cna (needs --cutoff), baa (bond-angle analysis, Ackland-Jones), ptm \
+                    (polyhedral template matching) or spglib (space group, loose and tight)."
             | Cutoff _ -> "CNA cutoff (Å), between the first and second neighbour shells."
             | Structures _ -> "PTM: the templates to try, comma-separated (fcc,hcp,bcc,ico,sc,dcub,dhex,graphene; default all)."
             | Rmsd_Cutoff _ -> "PTM: largest RMSD accepted (dimensionless; default 0.1 as OVITO; 0 = no cutoff)."
@@ -278,9 +308,13 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
-            | Identify _ -> "classical identification: adaptive CNA, CNA or bond-angle analysis per atom (fcc, hcp, bcc, icosahedral), or spglib space groups."
+            | Identify _ ->
+                "classical identification: adaptive CNA, CNA or bond-angle analysis per atom (fcc, hcp, bcc, icosahedral), or spglib \
+                    space groups."
             | Explore _ -> "HDBSCAN with soft clustering and UMAP of the network's hidden representations of SPM boxes."
-            | Benchmark _ -> "the paper's Table 1 for every method (spglib, PTM, CNA, a-CNA, BAA, ARISE) with the paper's numbers beside ours; --speed for atoms per second."
+            | Benchmark _ ->
+                "the paper's Table 1 for every method (spglib, PTM, CNA, a-CNA, BAA, ARISE) with the paper's numbers beside ours; --speed \
+                    for atoms per second."
             | Tune _ -> "hyperparameter search (TPE) and selection of the most robust candidate on defective structures."
             | Spm _ -> "strided pattern matching: maps of class probability and uncertainty over a polycrystal, per-atom labels."
             | Classify _ -> "recognise the crystal structure: top classes with probabilities and the mutual information (uncertainty)."

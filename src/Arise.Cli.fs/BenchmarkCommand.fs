@@ -23,233 +23,501 @@ type private Tally =
       mutable Structures: int
       mutable StructuresCorrect: int }
 
-let private tally () = { Atoms = 0L; AtomsCorrect = 0L; Structures = 0; StructuresCorrect = 0 }
+let private tally () =
+    { Atoms = 0L
+      AtomsCorrect = 0L
+      Structures = 0
+      StructuresCorrect = 0 }
 
 /// A row of the table at one level: counts over the designed classes (plain row) and over all (starred row).
 type private Row = { Designed: Tally; All: Tally }
 
 /// Whether a row has per-atom labels (the local methods) or one label per structure (spglib, ARISE).
-let private perAtomRow (rowName: string) = not (rowName.StartsWith "spglib" || rowName = "ARISE")
+let private perAtomRow (rowName: string) =
+    not (rowName.StartsWith "spglib" || rowName = "ARISE")
 
 let private inv = Globalization.CultureInfo.InvariantCulture
 
 /// Per-atom labels of the local methods; the class → expected label map; None for classes not designed for.
 let private localMethods =
-    let cnaExpected = Table1.cnaClasses |> List.map (fun (c, t) -> c, Cna.typeName t) |> Map.ofList
+    let cnaExpected =
+        Table1.cnaClasses |> List.map (fun (c, t) -> c, Cna.typeName t) |> Map.ofList
+
     let names (types: CnaType[]) = types |> Array.map Cna.typeName
+
     [ "ptm", "PTM", (fun s -> Ptm.analyse s |> Array.map Ptm.label), Map.ofList Table1.ptmClasses
       "cna", "CNA", (fun s -> Cna.fixedCutoff Table1.paperCnaCutoff s |> names), cnaExpected
       "acna", "a-CNA", (fun s -> Cna.adaptive s |> names), cnaExpected
       "baa", "BAA", (fun s -> BondAngle.analyse s |> names), cnaExpected ]
 
 let private majority (labels: string[]) =
-    Majority.vote (fun (l: string) -> l = "other" || l = "Other") labels |> Option.defaultValue ""
+    Majority.vote (fun (l: string) -> l = "other" || l = "Other") labels
+    |> Option.defaultValue ""
 
 /// Runs the table. Returns the exit code.
 let run (prototypes: string) (methods: string list) (levelNames: string list) (realizations: int) (samples: int) (out: string) =
     let unknown = methods |> List.filter (fun m -> not (List.contains m methodNames))
-    let unknownLevels = levelNames |> List.filter (fun l -> Table1.levels |> List.forall (fun x -> x.Name <> l))
+
+    let unknownLevels =
+        levelNames
+        |> List.filter (fun l -> Table1.levels |> List.forall (fun x -> x.Name <> l))
+
     if not unknown.IsEmpty then
-        eprintfn "error: --methods: unknown %s (choose from %s)" (String.Join(", ", unknown)) (String.Join(", ", methodNames)); 2
+        eprintfn "error: --methods: unknown %s (choose from %s)" (String.Join(", ", unknown)) (String.Join(", ", methodNames))
+        2
     elif not unknownLevels.IsEmpty then
-        eprintfn "error: --levels: unknown %s (choose from %s)" (String.Join(", ", unknownLevels)) (String.Join(", ", Table1.levels |> List.map (fun l -> l.Name))); 2
+        eprintfn
+            "error: --levels: unknown %s (choose from %s)"
+            (String.Join(", ", unknownLevels))
+            (String.Join(", ", Table1.levels |> List.map (fun l -> l.Name)))
+
+        2
     elif realizations < 1 then
-        eprintfn "error: --realizations %d: must be ≥ 1" realizations; 2
+        eprintfn "error: --realizations %d: must be ≥ 1" realizations
+        2
     elif not (Directory.Exists prototypes) then
-        eprintfn "error: --prototypes %s: folder not found (the data release's prototypes/ folder)" prototypes; 2
+        eprintfn "error: --prototypes %s: folder not found (the data release's prototypes/ folder)" prototypes
+        2
     else
-    match Outputs.prepareFolder out with
-    | Error e ->
-        eprintfn "error: --out %s" e; 2
-    | Ok() ->
-    match TrainCommand.loadLibrary prototypes with
-    | Error e -> eprintfn "error: %s" e; 2
-    | Ok lib ->
-    let model = if List.contains "arise" methods then Models.load None |> Result.map Some else Ok None
-    let pipeline = match model with Ok(Some m) -> Some(Pipeline.ofModel m) | _ -> None
-    match model with
-    | Error e -> eprintfn "error: %s" e; 2
-    | Ok model ->
-    let levels = if levelNames.IsEmpty then Table1.levels else Table1.levels |> List.filter (fun l -> List.contains l.Name levelNames)
-    // one supercell per class (the first training replica, ≥ about 100 atoms); nanotubes as the finite tube
-    let structures =
-        [| for p in lib.Prototypes ->
-               if Prototypes.isFinite p then p.Name, p.Structure, false
-               else
-                   let (a, b, c) = Supercell.trainingReplicas (Prototypes.isTwoD p) p.Structure |> List.head
-                   p.Name, Supercell.repeat a b c p.Structure, true |]
-    let dnn = structures |> Array.map (fun (_, s, _) -> NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0)
-    let spglibOk = List.contains "spglib" methods && (match Spglib.version () with Ok _ -> true | Error e -> eprintfn "warning: spglib rows skipped: %s" e; false)
-    let rowNames =
-        [ if spglibOk then "spglib loose"; "spglib tight"
-          for key, name, _, _ in localMethods do if List.contains key methods then name
-          if model.IsSome then "ARISE" ]
-    let rows = [ for l in levels -> l.Name, [ for r in rowNames -> r, { Designed = tally (); All = tally () } ] |> Map.ofList ] |> Map.ofList
-    let classIndex = model |> Option.map (fun m -> m.Metadata.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> Map.ofArray)
-    let clock = Stopwatch.StartNew()
-    AnsiConsole.Progress().Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
-        .Start(fun ctx ->
-            let task = ctx.AddTask("benchmark", maxValue = float (levels.Length * structures.Length))
-            for level in levels do
-                let reps = if level.Eta = 0.0 && level.Delta = 0.0 then 1 else realizations
-                let jobs = [| for k in 0 .. structures.Length - 1 do for r in 0 .. reps - 1 -> k, r |]
-                let defective =
-                    jobs |> Array.map (fun (k, r) ->
-                        let _, s, _ = structures.[k]
-                        let seed = 1_000_003 * (k + 1) + 7919 * r + (level.Name |> Seq.sumBy int)
-                        Defects.tableLevel seed level.Eta level.Delta dnn.[k] s)
-                let row name = rows.[level.Name].[name]
-                let lockObj = obj ()
-                let count (r: Row) designed atoms atomsCorrect structureCorrect =
-                    lock lockObj (fun () ->
-                        for t in (if designed then [ r.Designed; r.All ] else [ r.All ]) do
-                            t.Atoms <- t.Atoms + int64 atoms
-                            t.AtomsCorrect <- t.AtomsCorrect + int64 atomsCorrect
-                            t.Structures <- t.Structures + 1
-                            if structureCorrect then t.StructuresCorrect <- t.StructuresCorrect + 1)
-                Threading.Tasks.Parallel.For(0, jobs.Length, fun j ->
-                    let k, _ = jobs.[j]
-                    let name, _, periodic = structures.[k]
-                    let s = defective.[j]
-                    let n = Structure.count s
-                    if spglibOk then
-                        let expected = if periodic then Spglib.expectedSpaceGroup name else None
-                        for rowName, tol in [ "spglib loose", Spglib.loose; "spglib tight", Spglib.tight ] do
-                            match expected with
-                            | Some sg ->
-                                let ok = match Spglib.spaceGroup tol s with Ok (g, _) -> g = sg | Error _ -> false
-                                count (row rowName) true n (if ok then n else 0) ok
-                            | None -> count (row rowName) false n 0 false
-                    for key, rowName, analyse, expected in localMethods do
-                        if List.contains key methods then
-                            match (if periodic then Map.tryFind name expected else None) with
-                            | Some label ->
-                                let labels = analyse s
-                                let correct = labels |> Array.filter ((=) label) |> Array.length
-                                count (row rowName) true n correct (majority labels = label)
-                            | None -> count (row rowName) false n 0 false) |> ignore
-                match pipeline, classIndex with
-                | Some p, Some index ->
-                    let preds = Classifier.classify Environment.ProcessorCount 1 samples p defective
-                    Array.iteri2 (fun j (k, _) (pred: Result<Classification, string>) ->
-                        let name, _, _ = structures.[k]
-                        let ok = match pred, Map.tryFind name index with Ok c, Some i -> fst c.Ranked.[0] = i | _ -> false
-                        let n = Structure.count defective.[j]
-                        count (row "ARISE") true n (if ok then n else 0) ok) jobs preds
-                | _ -> ()
-                task.Increment(float structures.Length))
-    // ----- the table
-    let cell (t: Tally) perAtom = 
-        if perAtom then (if t.Atoms = 0L then nan else 100.0 * float t.AtomsCorrect / float t.Atoms)
-        else (if t.Structures = 0 then nan else 100.0 * float t.StructuresCorrect / float t.Structures)
-    let fmt (v: float) = if Double.IsNaN v then "—" else v.ToString("0.00", inv)
-    let designedCount rowName =
-        match rowName with
-        | "spglib loose" | "spglib tight" -> structures |> Array.filter (fun (n, _, p) -> p && (Spglib.expectedSpaceGroup n).IsSome) |> Array.length
-        | "PTM" -> Table1.ptmClasses.Length
-        | "CNA" | "a-CNA" | "BAA" -> Table1.cnaClasses.Length
-        | _ -> structures.Length
-    let lines = Collections.Generic.List<string>()
-    let csv = Collections.Generic.List<string>([ "method,classes,measure,level,ours,paper" ])
-    lines.Add(sprintf "# Table 1 protocol: ours (paper)\n")
-    lines.Add(sprintf "%d classes from %s, one periodic supercell each (nanotubes: the finite tube, ARISE only); %d realisation(s) per defect level; ARISE with T = %d MC samples. Per atom: share of atoms labelled with their class's label (the paper's measure for PTM, CNA, a-CNA, BAA); per structure: majority vote over the atoms a method identified (spglib and ARISE: one label per structure, the paper's measure). Rows with * count all %d classes, the others only the classes a method is designed for. The paper's numbers are printed beside the measure it used.\n" structures.Length prototypes realizations samples structures.Length)
-    lines.Add("| method | measure | " + String.Join(" | ", levels |> List.map Table1.heading) + " |")
-    lines.Add("|---|---|" + String.replicate levels.Length "---|")
-    for rowName in rowNames do
-        let perAtom = perAtomRow rowName
-        for starred in [ false; true ] do
-            let key = rowName + (if starred then "*" else "")
-            let label = sprintf "%s (%d / %d)" key (if starred then structures.Length else designedCount rowName) structures.Length
-            let measures = if perAtom then [ "per atom", true; "per structure", false ] else [ "per structure", false ]
-            if not (starred && rowName = "ARISE") then
-                for measure, byAtom in measures do
-                    let paperMeasure = byAtom = perAtom
-                    let cells =
-                        levels |> List.map (fun l ->
-                            let r = rows.[l.Name].[rowName]
-                            let v = cell (if starred then r.All else r.Designed) byAtom
-                            let p = if paperMeasure then Table1.paperValue key l.Name else None
-                            csv.Add(String.Join(",", key, string (if starred then structures.Length else designedCount rowName), measure.Replace(' ', '-'), l.Name, fmt v, (match p with Some x -> x.ToString("0.00", inv) | None -> "")))
-                            match p with
-                            | Some x -> sprintf "%s (%s)" (fmt v) (x.ToString("0.00", inv))
-                            | None -> fmt v)
-                    lines.Add(sprintf "| %s | %s | %s |" label measure (String.Join(" | ", cells)))
-    Directory.CreateDirectory out |> ignore
-    let md = Path.Combine(out, "benchmark.md")
-    File.WriteAllLines(md, lines)
-    File.WriteAllLines(Path.Combine(out, "benchmark.csv"), csv)
-    for l in lines do printfn "%s" l
-    printfn "\n%.0f s; wrote %s and benchmark.csv" clock.Elapsed.TotalSeconds md
-    0
+        match Outputs.prepareFolder out with
+        | Error e ->
+            eprintfn "error: --out %s" e
+            2
+        | Ok() ->
+            match TrainCommand.loadLibrary prototypes with
+            | Error e ->
+                eprintfn "error: %s" e
+                2
+            | Ok lib ->
+                let model =
+                    if List.contains "arise" methods then
+                        Models.load None |> Result.map Some
+                    else
+                        Ok None
+
+                let pipeline =
+                    match model with
+                    | Ok(Some m) -> Some(Pipeline.ofModel m)
+                    | _ -> None
+
+                match model with
+                | Error e ->
+                    eprintfn "error: %s" e
+                    2
+                | Ok model ->
+                    let levels =
+                        if levelNames.IsEmpty then
+                            Table1.levels
+                        else
+                            Table1.levels |> List.filter (fun l -> List.contains l.Name levelNames)
+                    // one supercell per class (the first training replica, ≥ about 100 atoms); nanotubes as the finite tube
+                    let structures =
+                        [| for p in lib.Prototypes ->
+                               if Prototypes.isFinite p then
+                                   p.Name, p.Structure, false
+                               else
+                                   let (a, b, c) =
+                                       Supercell.trainingReplicas (Prototypes.isTwoD p) p.Structure |> List.head
+
+                                   p.Name, Supercell.repeat a b c p.Structure, true |]
+
+                    let dnn =
+                        structures
+                        |> Array.map (fun (_, s, _) -> NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0)
+
+                    let spglibOk =
+                        List.contains "spglib" methods
+                        && (match Spglib.version () with
+                            | Ok _ -> true
+                            | Error e ->
+                                eprintfn "warning: spglib rows skipped: %s" e
+                                false)
+
+                    let rowNames =
+                        [ if spglibOk then
+                              "spglib loose"
+                              "spglib tight"
+                          for key, name, _, _ in localMethods do
+                              if List.contains key methods then
+                                  name
+                          if model.IsSome then
+                              "ARISE" ]
+
+                    let rows =
+                        [ for l in levels ->
+                              l.Name,
+                              [ for r in rowNames -> r, { Designed = tally (); All = tally () } ]
+                              |> Map.ofList ]
+                        |> Map.ofList
+
+                    let classIndex =
+                        model
+                        |> Option.map (fun m ->
+                            m.Metadata.Classes
+                            |> Array.indexed
+                            |> Array.map (fun (i, c) -> c, i)
+                            |> Map.ofArray)
+
+                    let clock = Stopwatch.StartNew()
+
+                    AnsiConsole
+                        .Progress()
+                        .Columns(
+                            TaskDescriptionColumn(),
+                            ProgressBarColumn(),
+                            PercentageColumn(),
+                            ElapsedTimeColumn(),
+                            RemainingTimeColumn()
+                        )
+                        .Start(fun ctx ->
+                            let task =
+                                ctx.AddTask("benchmark", maxValue = float (levels.Length * structures.Length))
+
+                            for level in levels do
+                                let reps =
+                                    if level.Eta = 0.0 && level.Delta = 0.0 then
+                                        1
+                                    else
+                                        realizations
+
+                                let jobs =
+                                    [| for k in 0 .. structures.Length - 1 do
+                                           for r in 0 .. reps - 1 -> k, r |]
+
+                                let defective =
+                                    jobs
+                                    |> Array.map (fun (k, r) ->
+                                        let _, s, _ = structures.[k]
+                                        let seed = 1_000_003 * (k + 1) + 7919 * r + (level.Name |> Seq.sumBy int)
+                                        Defects.tableLevel seed level.Eta level.Delta dnn.[k] s)
+
+                                let row name = rows.[level.Name].[name]
+                                let lockObj = obj ()
+
+                                let count (r: Row) designed atoms atomsCorrect structureCorrect =
+                                    lock lockObj (fun () ->
+                                        for t in (if designed then [ r.Designed; r.All ] else [ r.All ]) do
+                                            t.Atoms <- t.Atoms + int64 atoms
+                                            t.AtomsCorrect <- t.AtomsCorrect + int64 atomsCorrect
+                                            t.Structures <- t.Structures + 1
+
+                                            if structureCorrect then
+                                                t.StructuresCorrect <- t.StructuresCorrect + 1)
+
+                                Threading.Tasks.Parallel.For(
+                                    0,
+                                    jobs.Length,
+                                    fun j ->
+                                        let k, _ = jobs.[j]
+                                        let name, _, periodic = structures.[k]
+                                        let s = defective.[j]
+                                        let n = Structure.count s
+
+                                        if spglibOk then
+                                            let expected = if periodic then Spglib.expectedSpaceGroup name else None
+
+                                            for rowName, tol in [ "spglib loose", Spglib.loose; "spglib tight", Spglib.tight ] do
+                                                match expected with
+                                                | Some sg ->
+                                                    let ok =
+                                                        match Spglib.spaceGroup tol s with
+                                                        | Ok(g, _) -> g = sg
+                                                        | Error _ -> false
+
+                                                    count (row rowName) true n (if ok then n else 0) ok
+                                                | None -> count (row rowName) false n 0 false
+
+                                        for key, rowName, analyse, expected in localMethods do
+                                            if List.contains key methods then
+                                                match (if periodic then Map.tryFind name expected else None) with
+                                                | Some label ->
+                                                    let labels = analyse s
+                                                    let correct = labels |> Array.filter ((=) label) |> Array.length
+                                                    count (row rowName) true n correct (majority labels = label)
+                                                | None -> count (row rowName) false n 0 false
+                                )
+                                |> ignore
+
+                                match pipeline, classIndex with
+                                | Some p, Some index ->
+                                    let preds = Classifier.classify Environment.ProcessorCount 1 samples p defective
+
+                                    Array.iteri2
+                                        (fun j (k, _) (pred: Result<Classification, string>) ->
+                                            let name, _, _ = structures.[k]
+
+                                            let ok =
+                                                match pred, Map.tryFind name index with
+                                                | Ok c, Some i -> fst c.Ranked.[0] = i
+                                                | _ -> false
+
+                                            let n = Structure.count defective.[j]
+                                            count (row "ARISE") true n (if ok then n else 0) ok)
+                                        jobs
+                                        preds
+                                | _ -> ()
+
+                                task.Increment(float structures.Length))
+                    // ----- the table
+                    let cell (t: Tally) perAtom =
+                        if perAtom then
+                            (if t.Atoms = 0L then
+                                 nan
+                             else
+                                 100.0 * float t.AtomsCorrect / float t.Atoms)
+                        else
+                            (if t.Structures = 0 then
+                                 nan
+                             else
+                                 100.0 * float t.StructuresCorrect / float t.Structures)
+
+                    let fmt (v: float) =
+                        if Double.IsNaN v then "—" else v.ToString("0.00", inv)
+
+                    let designedCount rowName =
+                        match rowName with
+                        | "spglib loose"
+                        | "spglib tight" ->
+                            structures
+                            |> Array.filter (fun (n, _, p) -> p && (Spglib.expectedSpaceGroup n).IsSome)
+                            |> Array.length
+                        | "PTM" -> Table1.ptmClasses.Length
+                        | "CNA"
+                        | "a-CNA"
+                        | "BAA" -> Table1.cnaClasses.Length
+                        | _ -> structures.Length
+
+                    let lines = Collections.Generic.List<string>()
+
+                    let csv =
+                        Collections.Generic.List<string>([ "method,classes,measure,level,ours,paper" ])
+
+                    lines.Add(sprintf "# Table 1 protocol: ours (paper)\n")
+
+                    lines.Add(
+                        sprintf
+                            "%d classes from %s, one periodic supercell each (nanotubes: the finite tube, ARISE only); %d realisation(s) \
+                                per defect level; ARISE with T = %d MC samples. Per atom: share of atoms labelled with their class's \
+                                label (the paper's measure for PTM, CNA, a-CNA, BAA); per structure: majority vote over the atoms a \
+                                method identified (spglib and ARISE: one label per structure, the paper's measure). Rows with * count all \
+                                %d classes, the others only the classes a method is designed for. The paper's numbers are printed beside \
+                                the measure it used.\n"
+                            structures.Length
+                            prototypes
+                            realizations
+                            samples
+                            structures.Length
+                    )
+
+                    lines.Add(
+                        "| method | measure | "
+                        + String.Join(" | ", levels |> List.map Table1.heading)
+                        + " |"
+                    )
+
+                    lines.Add("|---|---|" + String.replicate levels.Length "---|")
+
+                    for rowName in rowNames do
+                        let perAtom = perAtomRow rowName
+
+                        for starred in [ false; true ] do
+                            let key = rowName + (if starred then "*" else "")
+
+                            let label =
+                                sprintf "%s (%d / %d)" key (if starred then structures.Length else designedCount rowName) structures.Length
+
+                            let measures =
+                                if perAtom then
+                                    [ "per atom", true; "per structure", false ]
+                                else
+                                    [ "per structure", false ]
+
+                            if not (starred && rowName = "ARISE") then
+                                for measure, byAtom in measures do
+                                    let paperMeasure = byAtom = perAtom
+
+                                    let cells =
+                                        levels
+                                        |> List.map (fun l ->
+                                            let r = rows.[l.Name].[rowName]
+                                            let v = cell (if starred then r.All else r.Designed) byAtom
+                                            let p = if paperMeasure then Table1.paperValue key l.Name else None
+
+                                            csv.Add(
+                                                String.Join(
+                                                    ",",
+                                                    key,
+                                                    string (if starred then structures.Length else designedCount rowName),
+                                                    measure.Replace(' ', '-'),
+                                                    l.Name,
+                                                    fmt v,
+                                                    (match p with
+                                                     | Some x -> x.ToString("0.00", inv)
+                                                     | None -> "")
+                                                )
+                                            )
+
+                                            match p with
+                                            | Some x -> sprintf "%s (%s)" (fmt v) (x.ToString("0.00", inv))
+                                            | None -> fmt v)
+
+                                    lines.Add(sprintf "| %s | %s | %s |" label measure (String.Join(" | ", cells)))
+
+                    Directory.CreateDirectory out |> ignore
+                    let md = Path.Combine(out, "benchmark.md")
+                    File.WriteAllLines(md, lines)
+                    File.WriteAllLines(Path.Combine(out, "benchmark.csv"), csv)
+
+                    for l in lines do
+                        printfn "%s" l
+
+                    printfn "\n%.0f s; wrote %s and benchmark.csv" clock.Elapsed.TotalSeconds md
+                    0
 
 /// Wall time of a LAMMPS run of `commands` (seconds), or an error.
 let private lammpsSeconds (lmp: string) (dir: string) (name: string) (commands: string list) =
     let input = Path.Combine(dir, name + ".in")
     File.WriteAllLines(input, commands)
+
     try
-        let psi = ProcessStartInfo(lmp, sprintf "-in %s -log none -nocite -screen none" input, UseShellExecute = false, WorkingDirectory = dir)
+        let psi =
+            ProcessStartInfo(lmp, sprintf "-in %s -log none -nocite -screen none" input, UseShellExecute = false, WorkingDirectory = dir)
+
         psi.Environment.["OMP_NUM_THREADS"] <- "1"
         let sw = Stopwatch.StartNew()
         use p = Process.Start psi
         p.WaitForExit()
-        if p.ExitCode = 0 then Ok sw.Elapsed.TotalSeconds else Error(sprintf "%s exited with %d" lmp p.ExitCode)
-    with e -> Error(sprintf "%s: %s" lmp e.Message)
+
+        if p.ExitCode = 0 then
+            Ok sw.Elapsed.TotalSeconds
+        else
+            Error(sprintf "%s exited with %d" lmp p.ExitCode)
+    with e ->
+        Error(sprintf "%s: %s" lmp e.Message)
 
 /// The speed table: each method on an fcc Cu sample of about `atoms` atoms (1 % displacements), atoms per second,
 /// beside LAMMPS's cna/atom on the same atoms (one thread, time with the compute minus time without).
 let speed (atoms: int) (lmp: string) =
     let n = max 2 (int (round (Math.Cbrt(float atoms / 4.0))))
-    let s = Crystals.fcc 29 3.61 |> Supercell.repeat n n n |> Defects.displaceRelative 11 0.01 2.5527
+
+    let s =
+        Crystals.fcc 29 3.61
+        |> Supercell.repeat n n n
+        |> Defects.displaceRelative 11 0.01 2.5527
+
     let count = Structure.count s
     let threads = Environment.ProcessorCount
     printfn "fcc Cu, %d atoms (%d³ cells, 1 %% displacements), %d threads available\n" count n threads
     printfn "| method | threads | seconds | atoms / s | per thread | fcc found |"
     printfn "|---|---|---|---|---|---|"
+
     let time name threadsUsed (f: unit -> string[]) =
         GC.Collect()
         let sw = Stopwatch.StartNew()
         let labels = f ()
         let t = sw.Elapsed.TotalSeconds
         let fcc = labels |> Array.filter (fun l -> l = "fcc" || l = "Fcc") |> Array.length
-        printfn "| %s | %d | %.2f | %.0f | %.0f | %.2f %% |" name threadsUsed t (float count / t) (float count / t / float threadsUsed) (100.0 * float fcc / float labels.Length)
+
+        printfn
+            "| %s | %d | %.2f | %.0f | %.0f | %.2f %% |"
+            name
+            threadsUsed
+            t
+            (float count / t)
+            (float count / t / float threadsUsed)
+            (100.0 * float fcc / float labels.Length)
+
     time "CNA (3.2 Å)" threads (fun () -> Cna.fixedCutoff 3.2 s |> Array.map Cna.typeName)
     time "a-CNA" threads (fun () -> Cna.adaptive s |> Array.map Cna.typeName)
     time "BAA (Ackland–Jones)" threads (fun () -> BondAngle.analyse s |> Array.map Cna.typeName)
     time "PTM (8 templates)" threads (fun () -> Ptm.analyse s |> Array.map Ptm.label)
-    time "PTM (fcc, hcp, bcc, ico)" threads (fun () -> Ptm.analyseWith { Ptm.defaults with Types = [ Ptm.PtmType.Fcc; Ptm.PtmType.Hcp; Ptm.PtmType.Bcc; Ptm.PtmType.Icosahedral ] } s |> Array.map Ptm.label)
+
+    time "PTM (fcc, hcp, bcc, ico)" threads (fun () ->
+        Ptm.analyseWith
+            { Ptm.defaults with
+                Types = [ Ptm.PtmType.Fcc; Ptm.PtmType.Hcp; Ptm.PtmType.Bcc; Ptm.PtmType.Icosahedral ] }
+            s
+        |> Array.map Ptm.label)
     // spglib's search grows as N² (4,000 atoms ≈ 2 s, 32,000 ≈ 2 min here): timed on 10³ cells of the same lattice
     match Spglib.version () with
     | Ok _ ->
-        let small = Crystals.fcc 29 3.61 |> Supercell.repeat 10 10 10 |> Defects.displaceRelative 11 0.01 2.5527
+        let small =
+            Crystals.fcc 29 3.61
+            |> Supercell.repeat 10 10 10
+            |> Defects.displaceRelative 11 0.01 2.5527
+
         GC.Collect()
         let sw = Stopwatch.StartNew()
-        let found = match Spglib.spaceGroup Spglib.loose small with Ok (n, symbol) -> sprintf "space group %d %s" n symbol | Error e -> e
+
+        let found =
+            match Spglib.spaceGroup Spglib.loose small with
+            | Ok(n, symbol) -> sprintf "space group %d %s" n symbol
+            | Error e -> e
+
         let t = sw.Elapsed.TotalSeconds
-        printfn "| spglib loose (%d atoms only: its time grows as N²) | 1 | %.2f | %.0f | %.0f | %s |" (Structure.count small) t (float (Structure.count small) / t) (float (Structure.count small) / t) found
+
+        printfn
+            "| spglib loose (%d atoms only: its time grows as N²) | 1 | %.2f | %.0f | %.0f | %s |"
+            (Structure.count small)
+            t
+            (float (Structure.count small) / t)
+            (float (Structure.count small) / t)
+            found
     | Error e -> eprintfn "spglib skipped: %s" e
+
     match Models.load None with
     | Ok m ->
         time "ARISE (averaged SOAP, T = 100)" threads (fun () ->
             match (Classifier.classify threads 1 100 (Pipeline.ofModel m) [| s |]).[0] with
-            | Ok c -> Array.create count (if m.Metadata.Classes.[fst c.Ranked.[0]].StartsWith "fcc" then "fcc" else m.Metadata.Classes.[fst c.Ranked.[0]])
-            | Error e -> eprintfn "ARISE: %s" e; [||])
+            | Ok c ->
+                Array.create
+                    count
+                    (if m.Metadata.Classes.[fst c.Ranked.[0]].StartsWith "fcc" then
+                         "fcc"
+                     else
+                         m.Metadata.Classes.[fst c.Ranked.[0]])
+            | Error e ->
+                eprintfn "ARISE: %s" e
+                [||])
     | Error e -> eprintfn "ARISE skipped: %s" e
     // LAMMPS cna/atom on the same atoms
     let dir = Path.Combine(Path.GetTempPath(), "arise-benchmark-lammps")
     Directory.CreateDirectory dir |> ignore
+
     match Lammps.writeData s with
     | Error e -> eprintfn "LAMMPS skipped: %s" e
     | Ok text ->
         let data = Path.Combine(dir, "fcc.data")
         File.WriteAllText(data, text)
-        let common = [ "units metal"; "boundary p p p"; "atom_style atomic"; sprintf "read_data %s" data; "pair_style zero 4.0"; "pair_coeff * *" ]
+
+        let common =
+            [ "units metal"
+              "boundary p p p"
+              "atom_style atomic"
+              sprintf "read_data %s" data
+              "pair_style zero 4.0"
+              "pair_coeff * *" ]
         // the compute runs only when something asks for it: a sum over atoms printed by thermo
-        let cnaRun = [ "compute cna all cna/atom 3.2"; "compute total all reduce sum c_cna"; "thermo_style custom step c_total"; "run 0" ]
-        match lammpsSeconds lmp dir "setup" (common @ [ "thermo_style custom step"; "run 0" ]), lammpsSeconds lmp dir "cna" (common @ cnaRun) with
+        let cnaRun =
+            [ "compute cna all cna/atom 3.2"
+              "compute total all reduce sum c_cna"
+              "thermo_style custom step c_total"
+              "run 0" ]
+
+        match
+            lammpsSeconds lmp dir "setup" (common @ [ "thermo_style custom step"; "run 0" ]), lammpsSeconds lmp dir "cna" (common @ cnaRun)
+        with
         | Ok setup, Ok withCna ->
             let t = max 1e-6 (withCna - setup)
             printfn "| LAMMPS cna/atom (3.2 Å, %s) | 1 | %.2f | %.0f | %.0f | — |" lmp t (float count / t) (float count / t)
-            printfn "\nLAMMPS: %.2f s with cna/atom, %.2f s reading the file and building neighbour lists without it; the row is the difference." withCna setup
-        | Error e, _ | _, Error e -> printfn "\nLAMMPS not run: %s (install Debian's lammps package)" e
+
+            printfn
+                "\nLAMMPS: %.2f s with cna/atom, %.2f s reading the file and building neighbour lists without it; the row is the \
+                    difference."
+                withCna
+                setup
+        | Error e, _
+        | _, Error e -> printfn "\nLAMMPS not run: %s (install Debian's lammps package)" e
+
     printfn "peak working set: %.2f GB" (float (Process.GetCurrentProcess().PeakWorkingSet64) / 1e9)
     0

@@ -19,7 +19,10 @@ let private inv = CultureInfo.InvariantCulture
 let fewAtoms = 20
 
 let private csvQuote (s: string) =
-    if s.IndexOfAny [| ','; '"'; '\n'; '\r' |] >= 0 then "\"" + s.Replace("\"", "\"\"") + "\"" else s
+    if s.IndexOfAny [| ','; '"'; '\n'; '\r' |] >= 0 then
+        "\"" + s.Replace("\"", "\"\"") + "\""
+    else
+        s
 
 /// Runs `classify`; exit code 0 unless every file failed.
 let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (readOptions: StructureIO.ReadOptions) (files: string list) =
@@ -27,21 +30,42 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
     let pipeline = Pipeline.ofModel model
     let mutable failures = 0
     let mutable total = 0
+
     if samples < Uncertainty.calibratedSamples then
-        eprintfn "warning: --samples %d: the mutual information of so few passes is underestimated, and its levels (calibrated at T = %d) read too low" samples Uncertainty.calibratedSamples
+        eprintfn
+            "warning: --samples %d: the mutual information of so few passes is underestimated, and its levels (calibrated at T = %d) read \
+                too low"
+            samples
+            Uncertainty.calibratedSamples
+
     if output = AsCsv then
         printfn "file,rank,class,type,probability,mutual_information,uncertainty,error"
     // batches of files, printed batch by batch; each structure's prediction depends only on it, T and the seed
     for batch in Inputs.readMany readOptions files |> Seq.chunkBySize 16 do
-        let table = Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information (uncertainty)")
+        let table =
+            Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information (uncertainty)")
+
         table.Border <- TableBorder.Rounded
+
         let read =
-            batch |> Array.map (fun (file, r) -> file, r |> Result.mapError string |> Result.map (Inputs.firstFrame file))
-        let structures = read |> Array.choose (fun (_, r) -> match r with Ok s -> Some s | Error _ -> None)
-        let predictions = Classifier.classifyEach Environment.ProcessorCount seed samples pipeline structures
+            batch
+            |> Array.map (fun (file, r) -> file, r |> Result.mapError string |> Result.map (Inputs.firstFrame file))
+
+        let structures =
+            read
+            |> Array.choose (fun (_, r) ->
+                match r with
+                | Ok s -> Some s
+                | Error _ -> None)
+
+        let predictions =
+            Classifier.classifyEach Environment.ProcessorCount seed samples pipeline structures
+
         let mutable k = 0
+
         for file, r in read do
             total <- total + 1
+
             let result =
                 match r with
                 | Error e -> Error e
@@ -49,9 +73,11 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                     let p = predictions.[k]
                     k <- k + 1
                     p |> Result.map (fun c -> s, c) |> Result.mapError (sprintf "%s: %s" file)
+
             match result with
             | Error e ->
                 failures <- failures + 1
+
                 match output with
                 | AsJson ->
                     Json.writeLine (fun w ->
@@ -66,44 +92,71 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                 | AsTable -> eprintfn "error: %s" e
             | Ok(s, c) ->
                 let atoms = Structure.count s
+
                 if atoms < fewAtoms && not (Structure.isPeriodic s) then
                     eprintfn "warning: %s: only %d atoms; the classification of so small a structure is unreliable" file atoms
+
                 let best = c.Ranked |> Array.truncate top
                 let mi = c.Prediction.MutualInformation
                 let uncertainty = Uncertainty.level mi
+
                 if uncertainty = High || uncertainty = VeryHigh then
-                    eprintfn "warning: %s: %s uncertainty (mutual information %.3f): the structure is far from every prototype the model knows: strong defects, disorder, too few atoms, a class it was not trained on, or several grains or phases (arise spm maps those); compare the classes ranked next (--top)"
-                        file (Uncertainty.name uncertainty) mi
+                    eprintfn
+                        "warning: %s: %s uncertainty (mutual information %.3f): the structure is far from every prototype the model \
+                            knows: strong defects, disorder, too few atoms, a class it was not trained on, or several grains or phases \
+                            (arise spm maps those); compare the classes ranked next (--top)"
+                        file
+                        (Uncertainty.name uncertainty)
+                        mi
+
                 match output with
                 | AsJson ->
                     Json.writeLine (fun w ->
                         w.WriteString("file", file)
                         w.WriteNumber("atoms", atoms)
                         w.WriteStartArray("top")
+
                         for (ci, p) in best do
                             w.WriteStartObject()
                             w.WriteString("class", meta.Classes.[ci])
                             w.WriteString("type", meta.MaterialTypes.[ci])
                             w.WriteNumber("probability", p)
                             w.WriteEndObject()
+
                         w.WriteEndArray()
                         w.WriteNumber("mutual_information", mi)
                         w.WriteString("uncertainty", Uncertainty.name uncertainty)
                         w.WriteNumber("entropy", c.Prediction.Entropy)
                         w.WriteNull("error"))
                 | AsCsv ->
-                    best |> Array.iteri (fun rank (ci, p) ->
-                        printfn "%s,%d,%s,%s,%s,%s,%s," (csvQuote file) (rank + 1) (csvQuote meta.Classes.[ci]) meta.MaterialTypes.[ci]
-                            (p.ToString("R", inv)) (mi.ToString("R", inv)) (Uncertainty.name uncertainty))
+                    best
+                    |> Array.iteri (fun rank (ci, p) ->
+                        printfn
+                            "%s,%d,%s,%s,%s,%s,%s,"
+                            (csvQuote file)
+                            (rank + 1)
+                            (csvQuote meta.Classes.[ci])
+                            meta.MaterialTypes.[ci]
+                            (p.ToString("R", inv))
+                            (mi.ToString("R", inv))
+                            (Uncertainty.name uncertainty))
                 | AsTable ->
                     // one row per class, so that a wrapped class name cannot shift the probabilities beside it
-                    best |> Array.iteri (fun rank (ci, p) ->
+                    best
+                    |> Array.iteri (fun rank (ci, p) ->
                         table.AddRow(
                             (if rank = 0 then Markup.Escape file else ""),
                             (if rank = 0 then string atoms else ""),
                             Markup.Escape(sprintf "%s (%s)" meta.Classes.[ci] meta.MaterialTypes.[ci]),
                             p.ToString("0.0000", inv),
-                            (if rank = 0 then sprintf "%s (%s)" (mi.ToString("0.0000", inv)) (Uncertainty.name uncertainty) else ""))
+                            (if rank = 0 then
+                                 sprintf "%s (%s)" (mi.ToString("0.0000", inv)) (Uncertainty.name uncertainty)
+                             else
+                                 "")
+                        )
                         |> ignore)
-        if output = AsTable && table.Rows.Count > 0 then AnsiConsole.Write table
+
+        if output = AsTable && table.Rows.Count > 0 then
+            AnsiConsole.Write table
+
     if total > 0 && failures = total then 1 else 0

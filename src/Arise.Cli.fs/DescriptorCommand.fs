@@ -6,19 +6,23 @@ open System.Globalization
 open Arise.Structure
 open Arise.Soap
 
-let private pairName (za, zb) = sprintf "%s-%s" (Elements.symbol za) (Elements.symbol zb)
+let private pairName (za, zb) =
+    sprintf "%s-%s" (Elements.symbol za) (Elements.symbol zb)
 
 let private writeJson (file: string) (result: Result<Descriptor, string>) =
     Json.writeLine (fun w ->
         w.WriteString("file", file)
+
         match result with
         | Ok d ->
             Json.numbers w "descriptor" d.Vector
             w.WriteStartObject("dnn")
+
             for (pair, dnn) in d.PairDnn do
                 match dnn with
                 | Some x -> Json.number w (pairName pair) x
                 | None -> w.WriteNull(pairName pair)
+
             w.WriteEndObject()
             w.WriteNull("error")
         | Error e ->
@@ -29,13 +33,21 @@ let private writeJson (file: string) (result: Result<Descriptor, string>) =
 let private writeText (file: string) (options: DescriptorOptions) (d: Descriptor) =
     let inv = CultureInfo.InvariantCulture
     printfn "# file: %s" file
-    printfn "# R_C = %g d_NN, sigma = %g d_NN, n_max = %d, l_max = %d, d_NN rule: %s, extrinsic scale %g"
-        options.Soap.Cutoff options.Soap.AtomSigma options.Soap.NMax options.Soap.LMax
-        (DnnRule.name options.Dnn) options.ExtrinsicScale
+
+    printfn
+        "# R_C = %g d_NN, sigma = %g d_NN, n_max = %d, l_max = %d, d_NN rule: %s, extrinsic scale %g"
+        options.Soap.Cutoff
+        options.Soap.AtomSigma
+        options.Soap.NMax
+        options.Soap.LMax
+        (DnnRule.name options.Dnn)
+        options.ExtrinsicScale
+
     for (pair, dnn) in d.PairDnn do
         match dnn with
         | Some x -> printfn "# d_NN %s = %s" (pairName pair) (x.ToString("R", inv))
         | None -> printfn "# d_NN %s: none (lone atom of the species; zero vector)" (pairName pair)
+
     for x in d.Vector do
         printfn "%s" (x.ToString("R", inv))
 
@@ -47,15 +59,23 @@ let run (json: bool) (options: DescriptorOptions) (readOptions: StructureIO.Read
         2
     | Ok calc ->
         let mutable failures = 0
+
         for file, result in Inputs.readMany readOptions files do
             let d =
                 result
                 |> Result.mapError string
-                |> Result.bind (fun frames -> AriseDescriptor.computeWith calc options (Inputs.firstFrame file frames) |> Result.mapError (sprintf "%s: %s" file))
-            if Result.isError d then failures <- failures + 1
-            if json then writeJson file d
+                |> Result.bind (fun frames ->
+                    AriseDescriptor.computeWith calc options (Inputs.firstFrame file frames)
+                    |> Result.mapError (sprintf "%s: %s" file))
+
+            if Result.isError d then
+                failures <- failures + 1
+
+            if json then
+                writeJson file d
             else
                 match d with
                 | Ok d -> writeText file options d
                 | Error e -> eprintfn "error: %s" e
+
         if failures > 0 then 1 else 0

@@ -7,21 +7,27 @@ open Arise.Structure
 
 /// What `info` reports for one structure.
 type Summary =
-    { Atoms: int
-      Frames: int
-      Species: (string * int) list
-      Formula: string
-      Cell: Cell option
-      Periodic: Pbc
-      /// d_NN over all atoms by the ARISE rule, in the file's length unit (Å for most formats).
-      Dnn: Result<float, string> }
+    {
+        Atoms: int
+        Frames: int
+        Species: (string * int) list
+        Formula: string
+        Cell: Cell option
+        Periodic: Pbc
+        /// d_NN over all atoms by the ARISE rule, in the file's length unit (Å for most formats).
+        Dnn: Result<float, string>
+    }
 
 /// Summarises the first frame of a file (and counts the frames).
 let summarise (frames: Structure list) =
     let s = List.head frames
+
     { Atoms = Structure.count s
       Frames = frames.Length
-      Species = Structure.speciesCounts s |> Array.toList |> List.map (fun (z, n) -> Elements.symbol z, n)
+      Species =
+        Structure.speciesCounts s
+        |> Array.toList
+        |> List.map (fun (z, n) -> Elements.symbol z, n)
       Formula = Structure.formula s
       Cell = s.Cell
       Periodic = s.Pbc
@@ -30,29 +36,41 @@ let summarise (frames: Structure list) =
 let private writeJson (file: string) (result: Result<Summary, string>) =
     Json.writeLine (fun w ->
         w.WriteString("file", file)
+
         match result with
         | Ok s ->
             w.WriteNumber("atoms", s.Atoms)
             w.WriteNumber("frames", s.Frames)
             w.WriteStartObject("species")
+
             for (el, n) in s.Species do
                 w.WriteNumber(el, n)
+
             w.WriteEndObject()
             w.WriteString("formula", s.Formula)
+
             match s.Cell with
             | Some c ->
                 w.WriteStartArray("cell")
+
                 for v in [ c.A; c.B; c.C ] do
                     w.WriteStartArray()
+
                     for x in [ v.X; v.Y; v.Z ] do
                         w.WriteNumberValue x
+
                     w.WriteEndArray()
+
                 w.WriteEndArray()
             | None -> w.WriteNull("cell")
+
             w.WriteStartArray("periodic")
+
             for b in [ s.Periodic.A; s.Periodic.B; s.Periodic.C ] do
                 w.WriteBooleanValue b
+
             w.WriteEndArray()
+
             match s.Dnn with
             | Ok d ->
                 Json.number w "dnn" d
@@ -60,10 +78,20 @@ let private writeJson (file: string) (result: Result<Summary, string>) =
             | Error e ->
                 w.WriteNull("dnn")
                 w.WriteString("dnn_error", e)
+
             w.WriteNull("error")
         | Error e ->
-            for name in [ "atoms"; "frames"; "species"; "formula"; "cell"; "periodic"; "dnn"; "dnn_error" ] do
+            for name in
+                [ "atoms"
+                  "frames"
+                  "species"
+                  "formula"
+                  "cell"
+                  "periodic"
+                  "dnn"
+                  "dnn_error" ] do
                 w.WriteNull(name)
+
             w.WriteString("error", e))
 
 let private cellText (c: Cell option) =
@@ -76,25 +104,43 @@ let private cellText (c: Cell option) =
 /// Runs `info`; returns the exit code (0 when every file read, 1 otherwise).
 let run (json: bool) (options: StructureIO.ReadOptions) (files: string list) =
     let mutable failures = 0
-    let table = Table().AddColumns("file", "atoms", "species", "formula", "cell", "periodic", "d_NN")
+
+    let table =
+        Table().AddColumns("file", "atoms", "species", "formula", "cell", "periodic", "d_NN")
+
     table.Border <- TableBorder.Rounded
+
     for file, result in Inputs.readMany options files do
         let summary = result |> Result.map summarise |> Result.mapError string
-        if Result.isError summary then failures <- failures + 1
-        if json then writeJson file summary
+
+        if Result.isError summary then
+            failures <- failures + 1
+
+        if json then
+            writeJson file summary
         else
             match summary with
             | Ok s ->
                 let flag b = if b then "T" else "F"
+
                 table.AddRow(
                     Markup.Escape file,
-                    (if s.Frames > 1 then sprintf "%d (frame 1 of %d)" s.Atoms s.Frames else string s.Atoms),
+                    (if s.Frames > 1 then
+                         sprintf "%d (frame 1 of %d)" s.Atoms s.Frames
+                     else
+                         string s.Atoms),
                     Markup.Escape(s.Species |> List.map (fun (e, n) -> sprintf "%s: %d" e n) |> String.concat ", "),
                     Markup.Escape s.Formula,
                     Markup.Escape(cellText s.Cell),
                     sprintf "%s %s %s" (flag s.Periodic.A) (flag s.Periodic.B) (flag s.Periodic.C),
-                    (match s.Dnn with Ok d -> sprintf "%.4f" d | Error e -> Markup.Escape e))
+                    (match s.Dnn with
+                     | Ok d -> sprintf "%.4f" d
+                     | Error e -> Markup.Escape e)
+                )
                 |> ignore
             | Error e -> eprintfn "error: %s" e
-    if not json && table.Rows.Count > 0 then AnsiConsole.Write table
+
+    if not json && table.Rows.Count > 0 then
+        AnsiConsole.Write table
+
     if failures > 0 then 1 else 0

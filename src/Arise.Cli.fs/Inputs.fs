@@ -5,7 +5,8 @@ open System.IO
 open Arise.Structure
 
 /// Name shown for the embedded sample.
-let sampleName = "<embedded sample: fcc Cu cluster, 475 atoms, 5 % vacancies, 1 % displacements>"
+let sampleName =
+    "<embedded sample: fcc Cu cluster, 475 atoms, 5 % vacancies, 1 % displacements>"
 
 /// The embedded sample structure (an extended XYZ written by Arise itself).
 let sample () : Structure = Arise.Structures.Sample
@@ -16,7 +17,9 @@ let structureFiles (options: StructureIO.ReadOptions) (folder: string) : string 
     Directory.GetFiles folder
     |> Array.filter (fun f ->
         let name = Path.GetFileName f
-        not (name.StartsWith ".") && (options.Format.IsSome || (StructureIO.formatOfPath f).IsSome))
+
+        not (name.StartsWith ".")
+        && (options.Format.IsSome || (StructureIO.formatOfPath f).IsSome))
     |> Array.sortWith (fun a b -> System.String.CompareOrdinal(a, b))
     |> List.ofArray
 
@@ -25,23 +28,49 @@ let structureFiles (options: StructureIO.ReadOptions) (folder: string) : string 
 /// result reported) in turn.
 let readMany (options: StructureIO.ReadOptions) (files: string list) : seq<string * Result<Structure list, ReadError>> =
     let read f = f, StructureIO.readAllWith options f
-    let failure f message = f, Error { File = f; Line = None; Message = message }
+
+    let failure f message =
+        f,
+        Error
+            { File = f
+              Line = None
+              Message = message }
+
     match files with
     | [] -> Seq.singleton (sampleName, Ok [ sample () ])
     | _ ->
         files
         |> Seq.collect (fun f ->
             if Directory.Exists f then
-                match (try Ok(structureFiles options f) with e -> Error e.Message) with
+                match
+                    (try
+                        Ok(structureFiles options f)
+                     with e ->
+                         Error e.Message)
+                with
                 | Error reason -> Seq.singleton (failure f (sprintf "cannot list the folder (%s)" reason))
                 | Ok [] ->
-                    Seq.singleton (failure f "a folder without structure files (.xyz, .extxyz, .in, .vasp, POSCAR*, CONTCAR*, .cif, .data, .lmp, .dump, .lammpstrj; or give --format)")
+                    Seq.singleton (
+                        failure
+                            f
+                            "a folder without structure files (.xyz, .extxyz, .in, .vasp, POSCAR*, CONTCAR*, .cif, .data, .lmp, .dump, \
+                                .lammpstrj; or give --format)"
+                    )
                 | Ok inside ->
                     // a listed entry of length 0 is an empty file, or a pipe or device that reading could wait on forever
-                    inside |> Seq.map (fun g ->
-                        if (try FileInfo(g).Length = 0L with _ -> false) then failure g "empty, or not a regular file (a pipe or device): not read"
-                        else read g)
-            else Seq.singleton (read f))
+                    inside
+                    |> Seq.map (fun g ->
+                        if
+                            (try
+                                FileInfo(g).Length = 0L
+                             with _ ->
+                                 false)
+                        then
+                            failure g "empty, or not a regular file (a pipe or device): not read"
+                        else
+                            read g)
+            else
+                Seq.singleton (read f))
 
 /// The first frame of a file's frames, with a warning on stderr when there are more (the commands that take one
 /// structure per file use the first).

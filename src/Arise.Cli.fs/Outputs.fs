@@ -16,17 +16,24 @@ let reason (ex: exn) =
 let private folderProblem (dir: string) : string option =
     // the nearest existing part of the path must be a folder
     let rec nearestExisting (path: string) =
-        if isNull path || Directory.Exists path || File.Exists path then path else nearestExisting (Path.GetDirectoryName path)
+        if isNull path || Directory.Exists path || File.Exists path then
+            path
+        else
+            nearestExisting (Path.GetDirectoryName path)
+
     try
         let existing = nearestExisting (Path.GetFullPath dir)
-        if not (isNull existing) && File.Exists existing then Some(sprintf "%s is a file, not a folder" existing)
+
+        if not (isNull existing) && File.Exists existing then
+            Some(sprintf "%s is a file, not a folder" existing)
         else
             Directory.CreateDirectory dir |> ignore
             let probe = Path.Combine(dir, sprintf ".arise-write-test-%d" Environment.ProcessId)
             File.WriteAllText(probe, "")
             File.Delete probe
             None
-    with ex -> Some(sprintf "the folder %s cannot be written (%s)" dir (reason ex))
+    with ex ->
+        Some(sprintf "the folder %s cannot be written (%s)" dir (reason ex))
 
 /// Creates the folder `dir` (and its parents) and checks that a file can be written in it.
 let prepareFolder (dir: string) : Result<unit, string> =
@@ -37,7 +44,8 @@ let prepareFolder (dir: string) : Result<unit, string> =
 /// Checks that the file `path` can be written: its folder exists (it is created if missing) and `path` is not a
 /// folder. An existing file is left as it is.
 let checkFile (path: string) : Result<unit, string> =
-    if Directory.Exists path then Error(sprintf "cannot write %s: it is a folder" path)
+    if Directory.Exists path then
+        Error(sprintf "cannot write %s: it is a folder" path)
     else
         match folderProblem (Path.GetDirectoryName(Path.GetFullPath path)) with
         | None -> Ok()

@@ -19,22 +19,57 @@ let bytesPerBox = 32L * 1024L
 let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) (seconds: float, timing: SpmTiming) =
     let pngs = Picture.writePngs maps
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
-    printfn "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s); %d of %d boxes classified"
-        seconds timing.Extraction timing.Descriptors timing.Network nonEmpty.Length r.Argmax.Length
+
+    printfn
+        "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s); %d of %d boxes classified"
+        seconds
+        timing.Extraction
+        timing.Descriptors
+        timing.Network
+        nonEmpty.Length
+        r.Argmax.Length
+
     let failed = r.Argmax |> Array.filter ((=) -2) |> Array.length
+
     if failed > 0 then
-        eprintfn "warning: %d boxes with %d atoms or more have no descriptor (class \"failed\" in boxes.csv): overlapping atoms, or coordinates not in Å?" failed settings.MinAtoms
+        eprintfn
+            "warning: %d boxes with %d atoms or more have no descriptor (class \"failed\" in boxes.csv): overlapping atoms, or \
+                coordinates not in Å?"
+            failed
+            settings.MinAtoms
+
     if nonEmpty.Length = 0 && failed = 0 then
         eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
+
     for cls, k in nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
-        printfn "  %-40s %5.1f %% of the classified boxes" (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) (100.0 * float k / float nonEmpty.Length)
+        printfn
+            "  %-40s %5.1f %% of the classified boxes"
+            (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls])
+            (100.0 * float k / float nonEmpty.Length)
+
     if nonEmpty.Length > 0 then
-        let counts = [| for f in 0 .. r.Argmax.Length - 1 do if r.Argmax.[f] >= 0 then Uncertainty.level r.MutualInformation.[f] |] |> Array.countBy id |> dict
-        let share l = match counts.TryGetValue l with | true, k -> 100.0 * float k / float nonEmpty.Length | _ -> 0.0
-        printfn "  uncertainty: %s (high and very high: grain boundaries, defects, phases the model does not know)"
-            (Uncertainty.levels |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l)) |> String.concat ", ")
+        let counts =
+            [| for f in 0 .. r.Argmax.Length - 1 do
+                   if r.Argmax.[f] >= 0 then
+                       Uncertainty.level r.MutualInformation.[f] |]
+            |> Array.countBy id
+            |> dict
+
+        let share l =
+            match counts.TryGetValue l with
+            | true, k -> 100.0 * float k / float nonEmpty.Length
+            | _ -> 0.0
+
+        printfn
+            "  uncertainty: %s (high and very high: grain boundaries, defects, phases the model does not know)"
+            (Uncertainty.levels
+             |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l))
+             |> String.concat ", ")
+
     printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
-    for problem in pngs.Problems do eprintfn "note: %s" problem
+
+    for problem in pngs.Problems do
+        eprintfn "note: %s" problem
 
 /// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
 /// results, 2 for bad settings.
@@ -45,17 +80,25 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
         1
     | Ok sample ->
         let memory = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
+
         match SpmGrid.create settings sample with
         | Error e ->
             eprintfn "error: %s" e
             2
         | Ok(grid, _) when float grid.Count * float bytesPerBox > 0.8 * memory ->
-            eprintfn "error: %d boxes need about %.1f GB of memory (about %d KB a box), more than 80 %% of this machine's %.1f GB; use a larger --stride"
-                grid.Count (float grid.Count * float bytesPerBox / 1e9) (bytesPerBox / 1024L) (memory / 1e9)
+            eprintfn
+                "error: %d boxes need about %.1f GB of memory (about %d KB a box), more than 80 %% of this machine's %.1f GB; use a \
+                    larger --stride"
+                grid.Count
+                (float grid.Count * float bytesPerBox / 1e9)
+                (bytesPerBox / 1024L)
+                (memory / 1e9)
+
             2
         | Ok(grid, warnings) ->
             for w in warnings do
                 eprintfn "warning: %s" w
+
             match Outputs.prepareFolder out with
             | Error e ->
                 eprintfn "error: --out %s" e
@@ -63,38 +106,79 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
             | Ok() ->
                 // a run directory belongs to one input and one set of settings
                 let key =
-                    sprintf "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n" (Path.GetFullPath file) settings.Mode
-                        settings.Box settings.Stride settings.MinAtoms samples model.Metadata.Training.DataHash
+                    sprintf
+                        "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n"
+                        (Path.GetFullPath file)
+                        settings.Mode
+                        settings.Box
+                        settings.Stride
+                        settings.MinAtoms
+                        samples
+                        model.Metadata.Training.DataHash
+
                 let keyFile = Path.Combine(out, "settings.txt")
+
                 if File.Exists keyFile && File.ReadAllText keyFile <> key then
                     eprintfn "error: %s holds a run with other settings (see %s); choose another --out or delete it" out keyFile
                     2
                 else
                     File.WriteAllText(keyFile, key)
                     let nx, ny, nz = grid.Shape
-                    printfn "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d" file (Structure.count sample)
-                        settings.Mode settings.Box settings.Stride nx ny nz grid.Count samples
+
+                    printfn
+                        "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d"
+                        file
+                        (Structure.count sample)
+                        settings.Mode
+                        settings.Box
+                        settings.Stride
+                        nx
+                        ny
+                        nz
+                        grid.Count
+                        samples
+
                     use cts = new CancellationTokenSource()
+
                     Console.CancelKeyPress.Add(fun e ->
                         if not cts.IsCancellationRequested then
                             e.Cancel <- true
                             eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
                             cts.Cancel())
+
                     let mutable result = None
                     let clock = Diagnostics.Stopwatch.StartNew()
-                    AnsiConsole.Progress()
-                        .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
+
+                    AnsiConsole
+                        .Progress()
+                        .Columns(
+                            TaskDescriptionColumn(),
+                            ProgressBarColumn(),
+                            PercentageColumn(),
+                            ElapsedTimeColumn(),
+                            RemainingTimeColumn()
+                        )
                         .Start(fun ctx ->
                             let task = ctx.AddTask("boxes", maxValue = float grid.Count)
+
                             result <-
                                 Some(
-                                    Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks")))
+                                    Spm.run
+                                        (Pipeline.ofModel model)
+                                        samples
+                                        1
+                                        settings
+                                        grid
+                                        sample
+                                        (Some(Path.Combine(out, "chunks")))
                                         (fun d t ->
                                             task.Value <- float d
                                             task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
                                         cts.Token
                                 ))
+
                     let r, timing = result.Value
+
                     if cts.IsCancellationRequested then
                         eprintfn "interrupted: the finished chunks are in %s/chunks" out
                         1
@@ -105,9 +189,14 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                                 SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
                                 SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
                                 SpmMaps.writeMaps out r)
+
                         match written with
                         | Error e ->
-                            eprintfn "error: %s; the classified boxes are kept in %s (run again to write the results)" e (Path.Combine(out, "chunks"))
+                            eprintfn
+                                "error: %s; the classified boxes are kept in %s (run again to write the results)"
+                                e
+                                (Path.Combine(out, "chunks"))
+
                             1
                         | Ok maps ->
                             report settings out r maps (clock.Elapsed.TotalSeconds, timing)

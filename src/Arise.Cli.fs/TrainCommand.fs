@@ -12,46 +12,75 @@ open Arise.Model
 /// Loads a prototype library, reporting unreadable classes; Error when nothing loads.
 let loadLibrary (dir: string) =
     let lib = Prototypes.load dir
+
     for e in lib.Errors do
         eprintfn "warning: %O (class skipped)" e
-    if lib.Prototypes.IsEmpty then Error(sprintf "%s: no prototype classes found (expected DIR/<material type>/<class>/<file>)" dir)
-    else Ok lib
+
+    if lib.Prototypes.IsEmpty then
+        Error(sprintf "%s: no prototype classes found (expected DIR/<material type>/<class>/<file>)" dir)
+    else
+        Ok lib
 
 /// Cancels the token on the first Ctrl-C (the run then stops cleanly and keeps its results).
 let private cancelOnCtrlC () =
     let cts = new CancellationTokenSource()
+
     Console.CancelKeyPress.Add(fun e ->
         if not cts.IsCancellationRequested then
             e.Cancel <- true
             eprintfn "\nstopping after the current step; results so far are kept (Ctrl-C again to abort)"
             cts.Cancel())
+
     cts
 
 /// Generates (or resumes) the training set of a library, with a progress bar.
 let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: CancellationToken) =
     let expected = TrainingSet.expectedRows lib
     let mutable result = None
-    AnsiConsole.Progress()
+
+    AnsiConsole
+        .Progress()
         .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
         .Start(fun ctx ->
-            let task = ctx.AddTask(sprintf "descriptors (%d structures × 99 settings)" (expected / 99), maxValue = float (expected / 99))
+            let task =
+                ctx.AddTask(sprintf "descriptors (%d structures × 99 settings)" (expected / 99), maxValue = float (expected / 99))
+
             result <- Some(TrainingSet.generate lib cacheDir Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
+
     let set, errors = result.Value
+
     for e in errors do
         eprintfn "warning: %s" e
+
     set, expected
 
 /// The checkpoint-selection structures at `levels` (named `name`, e.g. "table1"; cached as
 /// FILE.selection-NAME-R-RULE-dV.npz, RULE the d_NN rule, V the defect protocol's version), with a progress bar.
-let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name: string, levels: (float * float)[]) (realisations: int) (score: DefectScore) (cancel: CancellationToken) =
-    let path = sprintf "%s.selection-%s-%d-%s-d%d.npz" out name realisations TrainingSet.dnnRuleName Defects.protocolVersion
-    let expected = realisations * levels.Length * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
+let selectionSet
+    (lib: PrototypeLibrary)
+    (set: TrainingSet)
+    (out: string)
+    (name: string, levels: (float * float)[])
+    (realisations: int)
+    (score: DefectScore)
+    (cancel: CancellationToken)
+    =
+    let path =
+        sprintf "%s.selection-%s-%d-%s-d%d.npz" out name realisations TrainingSet.dnnRuleName Defects.protocolVersion
+
+    let expected =
+        realisations
+        * levels.Length
+        * (lib.Prototypes |> List.sumBy (fun p -> (TrainingSet.testStructures p).Length))
+
     let cached =
         if File.Exists path then
             match TrainingSet.load path with
             | Ok t when t.Rows = expected && t.Classes = set.Classes -> Some t
             | _ -> None
-        else None
+        else
+            None
+
     let defective =
         match cached with
         | Some t ->
@@ -59,17 +88,40 @@ let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name:
             t
         | None ->
             let mutable result = None
-            AnsiConsole.Progress()
+
+            AnsiConsole
+                .Progress()
                 .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
                 .Start(fun ctx ->
                     let n = expected / (realisations * levels.Length)
-                    let task = ctx.AddTask(sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n), maxValue = float n)
-                    result <- Some(TrainingSet.selectionSet lib levels realisations Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
+
+                    let task =
+                        ctx.AddTask(
+                            sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n),
+                            maxValue = float n
+                        )
+
+                    result <-
+                        Some(
+                            TrainingSet.selectionSet
+                                lib
+                                levels
+                                realisations
+                                Environment.ProcessorCount
+                                (fun d _ -> task.Value <- float d)
+                                cancel
+                        ))
+
             let t, errors = result.Value
+
             for e in errors do
                 eprintfn "warning: selection structure skipped: %s" e
-            if errors.IsEmpty then TrainingSet.save path t
+
+            if errors.IsEmpty then
+                TrainingSet.save path t
+
             t
+
     { Defective = defective
       Level = TrainingSet.selectionLevelOfRows levels.Length realisations defective.Rows
       Score = score
@@ -77,7 +129,14 @@ let selectionSet (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (name:
 
 /// Runs `train`; with `selection` (a name and defect levels), the kept epoch is chosen on pristine and defective
 /// structures too, the defective ones counted as `score` says.
-let run (prototypes: string) (out: string) (options: TrainingOptions) (selection: (string * (float * float)[]) option) (selectionRealisations: int) (score: DefectScore) =
+let run
+    (prototypes: string)
+    (out: string)
+    (options: TrainingOptions)
+    (selection: (string * (float * float)[]) option)
+    (selectionRealisations: int)
+    (score: DefectScore)
+    =
     match loadLibrary prototypes, Outputs.checkFile out with
     | Error e, _ ->
         eprintfn "error: %s" e
@@ -93,28 +152,76 @@ let run (prototypes: string) (out: string) (options: TrainingOptions) (selection
         let npz = out + ".training-set.npz"
         TrainingSet.save npz set
         printfn "saved %s (numpy.load-able: x, y, cutoff, sigma, extrinsic_scale, version, classes, material_types)" npz
+
         if cts.IsCancellationRequested then
             eprintfn "cancelled before training; run again to continue the descriptors"
             1
         else
             let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
-            let selection = selection |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations score cts.Token)
-            printfn "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model" trainRows.Length validRows.Length options.Seed
+
+            let selection =
+                selection
+                |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations score cts.Token)
+
+            printfn
+                "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model"
+                trainRows.Length
+                validRows.Length
+                options.Seed
+
             match selection with
             | Some s ->
-                let how = match s.Score with Pooled -> "pooled accuracy" | PerLevel -> "per-level error rates"
-                printfn "the kept epoch is chosen on validation accuracy, %d pristine and %d defective structures (%s; Training.selectionScore)" s.PristineRows.Length s.Defective.Rows how
+                let how =
+                    match s.Score with
+                    | Pooled -> "pooled accuracy"
+                    | PerLevel -> "per-level error rates"
+
+                printfn
+                    "the kept epoch is chosen on validation accuracy, %d pristine and %d defective structures (%s; Training.selectionScore)"
+                    s.PristineRows.Length
+                    s.Defective.Rows
+                    how
             | None -> ()
+
             if options.AveragingEpochs > 0.0 then
                 printfn "epochs are judged and kept on a moving average of the weights over about %g epochs" options.AveragingEpochs
+
             let net, info =
-                Engines.managed.Train(options, set, trainRows, validRows, selection, (fun r ->
-                    let sel = match r.Selection with Some(p, d) -> sprintf "  pristine %.4f  defective %.4f" p d | None -> ""
-                    printfn "epoch %3d  loss %.4f  train %.4f  validation %.4f%s  %.1f s%s" r.Epoch r.Loss r.TrainingAccuracy r.ValidationAccuracy sel r.Seconds (if r.IsBest then "  (best)" else "")),
-                    cts.Token)
+                Engines.managed.Train(
+                    options,
+                    set,
+                    trainRows,
+                    validRows,
+                    selection,
+                    (fun r ->
+                        let sel =
+                            match r.Selection with
+                            | Some(p, d) -> sprintf "  pristine %.4f  defective %.4f" p d
+                            | None -> ""
+
+                        printfn
+                            "epoch %3d  loss %.4f  train %.4f  validation %.4f%s  %.1f s%s"
+                            r.Epoch
+                            r.Loss
+                            r.TrainingAccuracy
+                            r.ValidationAccuracy
+                            sel
+                            r.Seconds
+                            (if r.IsBest then "  (best)" else "")),
+                    cts.Token
+                )
+
             let meta = Training.metadata set options info
             ModelFile.save out { Network = net; Metadata = meta }
-            printfn "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)" out info.ValidationAccuracy info.BestEpoch info.Epochs info.WallSeconds
+
+            printfn
+                "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)"
+                out
+                info.ValidationAccuracy
+                info.BestEpoch
+                info.Epochs
+                info.WallSeconds
+
             0
 
 /// The pristine test structures of a library at the model's settings: periodic cells and finite supercells.
@@ -130,8 +237,16 @@ let evaluate (model: Model) (prototypes: string) (samples: int) =
         2
     | Ok lib ->
         let items = pristine lib
-        let known = model.Metadata.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> Map.ofArray
-        let preds = Classifier.classify Environment.ProcessorCount 1 samples (Pipeline.ofModel model) (items |> Array.map (fun (_, _, s) -> s))
+
+        let known =
+            model.Metadata.Classes
+            |> Array.indexed
+            |> Array.map (fun (i, c) -> c, i)
+            |> Map.ofArray
+
+        let preds =
+            Classifier.classify Environment.ProcessorCount 1 samples (Pipeline.ofModel model) (items |> Array.map (fun (_, _, s) -> s))
+
         let rows =
             Array.zip items preds
             |> Array.map (fun ((p, version, _), r) ->
@@ -139,15 +254,29 @@ let evaluate (model: Model) (prototypes: string) (samples: int) =
                     match r, known.TryFind p.Name with
                     | Ok c, Some ci -> fst c.Ranked.[0] = ci
                     | _ -> false
+
                 if not ok then
-                    let got = match r with Ok c -> model.Metadata.Classes.[fst c.Ranked.[0]] | Error e -> "error: " + e
+                    let got =
+                        match r with
+                        | Ok c -> model.Metadata.Classes.[fst c.Ranked.[0]]
+                        | Error e -> "error: " + e
+
                     eprintfn "miss: %s (%s) → %s" p.Name version got
+
                 p.MaterialType, ok)
+
         let table = Table().AddColumns("material type", "structures", "correct", "accuracy")
+
         for t, xs in rows |> Array.groupBy fst do
             let correct = xs |> Array.filter snd |> Array.length
-            table.AddRow(t, string xs.Length, string correct, sprintf "%.2f %%" (100.0 * float correct / float xs.Length)) |> ignore
+
+            table.AddRow(t, string xs.Length, string correct, sprintf "%.2f %%" (100.0 * float correct / float xs.Length))
+            |> ignore
+
         let correct = rows |> Array.filter snd |> Array.length
-        table.AddRow("all", string rows.Length, string correct, sprintf "%.2f %%" (100.0 * float correct / float rows.Length)) |> ignore
+
+        table.AddRow("all", string rows.Length, string correct, sprintf "%.2f %%" (100.0 * float correct / float rows.Length))
+        |> ignore
+
         AnsiConsole.Write table
         if correct = rows.Length then 0 else 1

@@ -10,7 +10,9 @@ open System
 let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]) (r: HdbscanResult) : float[][] =
     let n = points.Length
     let m = r.SelectedClusters.Length
-    if m = 0 then Array.init n (fun _ -> [||])
+
+    if m = 0 then
+        Array.init n (fun _ -> [||])
     else
         let tree = r.CondensedTree
         let maxId = tree |> Array.fold (fun a row -> max a (max row.Parent row.Child)) n
@@ -20,6 +22,7 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
         let pointParent = Array.create n n
         let pointLambda = Array.zeroCreate n
         let clusterChildren = Array.init (maxId + 1) (fun _ -> ResizeArray<int>())
+
         for row in tree do
             if row.Child >= n then
                 parentOf.[row.Child] <- row.Parent
@@ -28,6 +31,7 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
             else
                 pointParent.[row.Child] <- row.Parent
                 pointLambda.[row.Child] <- row.Lambda
+
             directMax.[row.Parent] <- max directMax.[row.Parent] row.Lambda
         // exemplars: in every leaf below each selected cluster, the points that leave at the leaf's largest λ
         let exemplars =
@@ -35,19 +39,32 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
             |> Array.map (fun c ->
                 let leaves = ResizeArray<int>()
                 let stack = Collections.Generic.Stack [ c ]
+
                 while stack.Count > 0 do
                     let x = stack.Pop()
-                    if clusterChildren.[x].Count = 0 then leaves.Add x
-                    else for y in clusterChildren.[x] do stack.Push y
+
+                    if clusterChildren.[x].Count = 0 then
+                        leaves.Add x
+                    else
+                        for y in clusterChildren.[x] do
+                            stack.Push y
+
                 let leafSet = Collections.Generic.HashSet(leaves)
+
                 [| for row in tree do
-                       if row.Child < n && leafSet.Contains row.Parent && row.Lambda = directMax.[row.Parent] then
+                       if
+                           row.Child < n
+                           && leafSet.Contains row.Parent
+                           && row.Lambda = directMax.[row.Parent]
+                       then
                            yield points.[row.Child] |])
+
         let mergeHeight (pointCluster: int) (lambdaP: float) (cluster: int) =
             let mutable left = pointCluster
             let mutable right = cluster
             let mutable tookLeft, tookRight = false, false
             let mutable last = -1
+
             while left <> right do
                 if left > right then
                     tookLeft <- true
@@ -57,15 +74,23 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
                     tookRight <- true
                     last <- right
                     right <- parentOf.[right]
+
             if tookLeft && tookRight then birth.[last] else lambdaP
         // identical points merge at λ = ∞: ∞/∞ counts as the same level (ratio 1)
-        let ratio (a: float) (b: float) = let q = a / b in if Double.IsNaN q then 1.0 else q
+        let ratio (a: float) (b: float) =
+            let q = a / b in if Double.IsNaN q then 1.0 else q
+
         Array.init n (fun p ->
             // distance part
             let inv =
-                exemplars |> Array.map (fun ex ->
-                    let d = ex |> Array.fold (fun a e -> min a (distance points.[p] e)) Double.PositiveInfinity
+                exemplars
+                |> Array.map (fun ex ->
+                    let d =
+                        ex
+                        |> Array.fold (fun a e -> min a (distance points.[p] e)) Double.PositiveInfinity
+
                     if d = 0.0 then Double.MaxValue / float m else 1.0 / d)
+
             let invSum = Array.sum inv
             let dist = inv |> Array.map (fun v -> v / invSum)
             // outlier part
@@ -89,11 +114,16 @@ let membershipVectors (distance: float[] -> float[] -> float) (points: float[][]
 /// The paper's rule: each point goes to its most probable cluster, or to noise (−1) when every membership is below
 /// `threshold` (paper: 0.1).
 let assign (threshold: float) (memberships: float[][]) =
-    memberships |> Array.map (fun v ->
-        if v.Length = 0 then -1
+    memberships
+    |> Array.map (fun v ->
+        if v.Length = 0 then
+            -1
         else
             // first maximum; NaN never wins
             let mutable best = -1
+
             for k in 0 .. v.Length - 1 do
-                if not (Double.IsNaN v.[k]) && (best < 0 || v.[k] > v.[best]) then best <- k
+                if not (Double.IsNaN v.[k]) && (best < 0 || v.[k] > v.[best]) then
+                    best <- k
+
             if best < 0 || v.[best] < threshold then -1 else best)

@@ -9,10 +9,16 @@ type IEngine =
     abstract Name: string
     /// T dropout passes for each of `count` inputs (rows of x).
     abstract MonteCarlo: threads: int * seed: int * samples: int * network: Network * x: float32[] * count: int -> Prediction[]
+
     /// Trains a network (see Training.trainSelecting).
     abstract Train:
-        options: TrainingOptions * set: TrainingSet * trainRows: int[] * validRows: int[] * selection: CheckpointSelection option *
-        report: (EpochReport -> unit) * cancel: CancellationToken ->
+        options: TrainingOptions *
+        set: TrainingSet *
+        trainRows: int[] *
+        validRows: int[] *
+        selection: CheckpointSelection option *
+        report: (EpochReport -> unit) *
+        cancel: CancellationToken ->
             Network * TrainingInfo
 
 /// The available engines.
@@ -21,6 +27,9 @@ module Engines =
     let managed =
         { new IEngine with
             member _.Name = "managed (AVX2/FMA GEMM)"
-            member _.MonteCarlo(threads, seed, samples, network, x, count) = Prediction.monteCarlo threads seed samples network x count
+
+            member _.MonteCarlo(threads, seed, samples, network, x, count) =
+                Prediction.monteCarlo threads seed samples network x count
+
             member _.Train(options, set, trainRows, validRows, selection, report, cancel) =
                 Training.trainSelecting options set trainRows validRows selection report cancel }

@@ -10,11 +10,13 @@ open Microsoft.FSharp.NativeInterop
 
 /// Layer sizes and dropout of a multilayer perceptron classifier.
 type Architecture =
-    { Inputs: int
-      Hidden: int[]
-      Classes: int
-      /// Dropout rate on the input and after every hidden layer (ARISE: 0.0317), also active at prediction (MC dropout).
-      DropoutRate: float }
+    {
+        Inputs: int
+        Hidden: int[]
+        Classes: int
+        /// Dropout rate on the input and after every hidden layer (ARISE: 0.0317), also active at prediction (MC dropout).
+        DropoutRate: float
+    }
 
 /// A dense layer y = x·W + b; W is Inputs × Outputs, row-major.
 type DenseLayer =
@@ -31,7 +33,11 @@ type Network =
 /// A fast seeded generator for dropout masks (xorshift64*), one per thread.
 type MaskRng(seed: int64) =
     let mutable state = uint64 seed * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL
-    do if state = 0UL then state <- 1UL
+
+    do
+        if state = 0UL then
+            state <- 1UL
+
     /// Next 64 random bits.
     member _.Next64() =
         state <- state ^^^ (state >>> 12)
@@ -43,11 +49,21 @@ type MaskRng(seed: int64) =
 type Workspace(net: Network, capacity: int) =
     let layers = net.Layers
     // backward buffers only when training asks for them
-    let delta = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> (capacity * l.Outputs)))
-    let dActs = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> (capacity * l.Inputs)))
-    let gradW = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> l.Weights.Length))
-    let gradB = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> l.Bias.Length))
-    let masks = lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> (capacity * l.Inputs)))
+    let delta =
+        lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32>(capacity * l.Outputs)))
+
+    let dActs =
+        lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32>(capacity * l.Inputs)))
+
+    let gradW =
+        lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> l.Weights.Length))
+
+    let gradB =
+        lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32> l.Bias.Length))
+
+    let masks =
+        lazy (layers |> Array.map (fun l -> Array.zeroCreate<float32>(capacity * l.Inputs)))
+
     /// Input of each layer after dropout (layer i reads Acts[i]).
     member val Acts: float32[][] = layers |> Array.map (fun l -> Array.zeroCreate (capacity * l.Inputs))
     /// Pre-activation output of each layer.
@@ -76,24 +92,30 @@ type Adam =
 module Network =
     /// ARISE's network: 316 → 256 → 512 → 256 → classes, dropout 3.17 %.
     let ariseArchitecture (classes: int) =
-        { Inputs = 316; Hidden = [| 256; 512; 256 |]; Classes = classes; DropoutRate = 0.0317 }
+        { Inputs = 316
+          Hidden = [| 256; 512; 256 |]
+          Classes = classes
+          DropoutRate = 0.0317 }
 
     /// A network with Glorot-uniform weights and zero biases, from a seed.
     let create (seed: int) (a: Architecture) : Network =
         let rng = Random(seed)
         let sizes = Array.concat [ [| a.Inputs |]; a.Hidden; [| a.Classes |] ]
+
         { Architecture = a
           Layers =
             Array.init (sizes.Length - 1) (fun i ->
                 let fin, fout = sizes.[i], sizes.[i + 1]
                 let limit = sqrt (6.0 / float (fin + fout))
+
                 { Inputs = fin
                   Outputs = fout
                   Weights = Array.init (fin * fout) (fun _ -> float32 ((2.0 * rng.NextDouble() - 1.0) * limit))
                   Bias = Array.zeroCreate fout }) }
 
     /// Number of trainable parameters.
-    let parameterCount (net: Network) = net.Layers |> Array.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
+    let parameterCount (net: Network) =
+        net.Layers |> Array.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
 
     /// input = (ReLU of source, or source itself for the first layer) × dropout scale; with `keepMask` the scales are
     /// also written to mask (backpropagation needs them; Monte Carlo prediction does not, and skips that pass over
@@ -101,44 +123,72 @@ module Network =
     /// dropped element is geometric (each element is dropped independently with probability `rate`), so the
     /// generator runs about rate × n times instead of n. The random stream is the same with and without the mask.
     [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
-    let private dropoutInput (r: MaskRng) (logKeepProbability: float) (keep: float32) (first: bool) (keepMask: bool)
-                             (source: float32[]) (input: float32[]) (mask: float32[]) (n: int) =
+    let private dropoutInput
+        (r: MaskRng)
+        (logKeepProbability: float)
+        (keep: float32)
+        (first: bool)
+        (keepMask: bool)
+        (source: float32[])
+        (input: float32[])
+        (mask: float32[])
+        (n: int)
+        =
         let src = ReadOnlySpan(source, 0, n)
         let dst = Span(input, 0, n)
-        if first then TensorPrimitives.Multiply(src, keep, dst)
+
+        if first then
+            TensorPrimitives.Multiply(src, keep, dst)
         else
             // ReLU and scaling in one pass over memory (TensorPrimitives.Max, then Multiply, made two passes over
             // megabytes); Vector256.Max and MathF.Max have TensorPrimitives.Max's IEEE semantics, so the values are
             // the same bit for bit
             let mutable i = 0
+
             if Vector256.IsHardwareAccelerated then
                 use ps = fixed source
                 use pd = fixed input
                 let kv = Vector256.Create keep
+
                 while i + 8 <= n do
-                    Vector256.Store(Vector256.Max(Vector256.Load(NativePtr.add ps i), Vector256<float32>.Zero) * kv,
-                                    NativePtr.add pd i)
+                    Vector256.Store(Vector256.Max(Vector256.Load(NativePtr.add ps i), Vector256<float32>.Zero) * kv, NativePtr.add pd i)
                     i <- i + 8
+
             while i < n do
                 input.[i] <- MathF.Max(source.[i], 0.0f) * keep
                 i <- i + 1
-        if keepMask then Array.Fill(mask, keep, 0, n)
+
+        if keepMask then
+            Array.Fill(mask, keep, 0, n)
         // gap = floor(ln U / ln(1 − rate)) with U uniform in (0, 1]
         let gap () =
             let u = float ((r.Next64() >>> 11) + 1UL) * (1.0 / 9007199254740992.0)
             int64 (Math.Floor(Math.Log u / logKeepProbability))
+
         let mutable k = gap ()
+
         while k < int64 n do
             input.[int k] <- 0.0f
-            if keepMask then mask.[int k] <- 0.0f
+
+            if keepMask then
+                mask.[int k] <- 0.0f
+
             k <- k + 1L + gap ()
 
-    let private forwardWith (keepMasks: bool) (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int)
-                            (rng: MaskRng option) =
+    let private forwardWith
+        (keepMasks: bool)
+        (threads: int)
+        (ws: Workspace)
+        (net: Network)
+        (x: float32[])
+        (rows: int)
+        (rng: MaskRng option)
+        =
         let layers = net.Layers
         let rate = net.Architecture.DropoutRate
         let logKeepProbability = Math.Log(1.0 - rate)
         let keep = float32 (1.0 / (1.0 - rate))
+
         for i in 0 .. layers.Length - 1 do
             let l = layers.[i]
             let n = rows * l.Inputs
@@ -146,18 +196,23 @@ module Network =
             let source = if i = 0 then x else ws.Z.[i - 1]
             // the layer's input: x, or ReLU of the previous pre-activation; times the dropout scale, in one pass
             match rng with
-            | Some r when rate > 0.0 -> dropoutInput r logKeepProbability keep (i = 0) keepMasks source input (if keepMasks then ws.Masks.[i] else null) n
+            | Some r when rate > 0.0 ->
+                dropoutInput r logKeepProbability keep (i = 0) keepMasks source input (if keepMasks then ws.Masks.[i] else null) n
             | _ ->
-                if i = 0 then Array.blit x 0 input 0 n
+                if i = 0 then
+                    Array.blit x 0 input 0 n
                 else
                     for k in 0 .. n - 1 do
                         let v = source.[k]
                         input.[k] <- if v > 0.0f then v else 0.0f
             // z = bias (broadcast), then z += input · W
             let z = ws.Z.[i]
+
             for r in 0 .. rows - 1 do
                 Array.blit l.Bias 0 z (r * l.Outputs) l.Outputs
+
             Gemm.multiply threads false false rows l.Outputs l.Inputs input l.Weights z true
+
         ws.Z.[layers.Length - 1]
 
     /// Forward pass of `rows` inputs (rows × Inputs in x). With a generator, dropout is applied and its masks are
@@ -176,22 +231,31 @@ module Network =
     /// ~100 values cost more than the arithmetic).
     let softmaxInto (logits: float32[]) (rows: int) (classes: int) (probs: float32[]) (firstRow: int) =
         let q0 = firstRow * classes
+
         for r in 0 .. rows - 1 do
             let o = r * classes
             let q = q0 + o
             let mutable m = Single.NegativeInfinity
+
             for c in 0 .. classes - 1 do
-                if logits.[o + c] > m then m <- logits.[o + c]
+                if logits.[o + c] > m then
+                    m <- logits.[o + c]
+
             for c in 0 .. classes - 1 do
                 probs.[q + c] <- logits.[o + c] - m
+
         let block = Span(probs, q0, rows * classes)
         TensorPrimitives.Exp(Span<float32>.op_Implicit block, block)
+
         for r in 0 .. rows - 1 do
             let q = q0 + r * classes
             let mutable sum = 0.0f
+
             for c in 0 .. classes - 1 do
                 sum <- sum + probs.[q + c]
+
             let inv = 1.0f / sum
+
             for c in 0 .. classes - 1 do
                 probs.[q + c] <- probs.[q + c] * inv
 
@@ -222,16 +286,23 @@ module Network =
         let mutable loss = 0.0
         let mutable correct = 0
         let inv = 1.0f / float32 rows
+
         for r in 0 .. rows - 1 do
             let o = r * classes
             let p = delta.[o + y.[r]]
             loss <- loss - log (max (float p) 1e-30)
             let mutable best = 0
+
             for c in 1 .. classes - 1 do
-                if delta.[o + c] > delta.[o + best] then best <- c
-            if best = y.[r] then correct <- correct + 1
+                if delta.[o + c] > delta.[o + best] then
+                    best <- c
+
+            if best = y.[r] then
+                correct <- correct + 1
+
             delta.[o + y.[r]] <- delta.[o + y.[r]] - 1.0f
             TensorPrimitives.Multiply(ReadOnlySpan(delta, o, classes), inv, Span(delta, o, classes))
+
         for i in last .. -1 .. 0 do
             let l = layers.[i]
             let d = ws.Delta.[i]
@@ -239,8 +310,10 @@ module Network =
             Gemm.multiply threads true false l.Inputs l.Outputs rows ws.Acts.[i] d ws.GradW.[i] false
             let gb = ws.GradB.[i]
             Array.Clear gb
+
             for r in 0 .. rows - 1 do
                 TensorPrimitives.Add(ReadOnlySpan(gb), ReadOnlySpan(d, r * l.Outputs, l.Outputs), Span(gb))
+
             if i > 0 then
                 // d(input) = delta · Wᵀ; through dropout and the previous ReLU
                 let da = ws.DActs.[i]
@@ -250,19 +323,26 @@ module Network =
                 let zPrev = ws.Z.[i - 1]
                 let useMask = rng.IsSome && net.Architecture.DropoutRate > 0.0
                 let mask = ws.Masks.[i]
+
                 for k in 0 .. n - 1 do
                     let g = if useMask then da.[k] * mask.[k] else da.[k]
                     dPrev.[k] <- if zPrev.[k] > 0.0f then g else 0.0f
+
         loss, correct
 
     /// One Adam update with the gradients in ws.
     let adamStep (opt: Adam) (ws: Workspace) (net: Network) =
         opt.Step <- opt.Step + 1
         let b1, b2 = opt.Beta1, opt.Beta2
-        let lrT = opt.LearningRate * sqrt (1.0 - b2 ** float opt.Step) / (1.0 - b1 ** float opt.Step)
+
+        let lrT =
+            opt.LearningRate * sqrt (1.0 - b2 ** float opt.Step)
+            / (1.0 - b1 ** float opt.Step)
+
         let update (p: float32[]) (g: float32[]) (m: float32[]) (v: float32[]) =
             let fb1, fb2 = float32 b1, float32 b2
             let lr, eps = float32 lrT, float32 opt.Epsilon
+
             for k in 0 .. p.Length - 1 do
                 let gk = g.[k]
                 let mk = fb1 * m.[k] + (1.0f - fb1) * gk
@@ -270,16 +350,20 @@ module Network =
                 m.[k] <- mk
                 v.[k] <- vk
                 p.[k] <- p.[k] - lr * mk / (sqrt vk + eps)
+
         for i in 0 .. net.Layers.Length - 1 do
             update net.Layers.[i].Weights ws.GradW.[i] opt.MW.[i] opt.VW.[i]
             update net.Layers.[i].Bias ws.GradB.[i] opt.MB.[i] opt.VB.[i]
 
     /// SHA-256 (hex) of every layer's weights and biases: the identity of a trained network, for resume checks.
     let weightsHash (net: Network) =
-        use sha = Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
+        use sha =
+            Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
+
         for l in net.Layers do
             sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan l.Weights))
             sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan l.Bias))
+
         Convert.ToHexString(sha.GetHashAndReset())
 
     /// Moves every weight and bias of `average` a fraction `weight` (0–1) of the way towards `net`'s:
@@ -288,10 +372,17 @@ module Network =
         let blend (a: float32[]) (p: float32[]) =
             for k in 0 .. a.Length - 1 do
                 a.[k] <- a.[k] + weight * (p.[k] - a.[k])
+
         for i in 0 .. net.Layers.Length - 1 do
             blend average.Layers.[i].Weights net.Layers.[i].Weights
             blend average.Layers.[i].Bias net.Layers.[i].Bias
 
     /// Deep copy (for keeping the best weights).
     let copy (net: Network) =
-        { net with Layers = net.Layers |> Array.map (fun l -> { l with Weights = Array.copy l.Weights; Bias = Array.copy l.Bias }) }
+        { net with
+            Layers =
+                net.Layers
+                |> Array.map (fun l ->
+                    { l with
+                        Weights = Array.copy l.Weights
+                        Bias = Array.copy l.Bias }) }

@@ -25,19 +25,22 @@ type DescribeError =
 /// SOAP calculator built once, and the engine that runs the network. Every path from a structure to a prediction
 /// (classify, spm, evaluate, tune, the scripts and the library face) goes through one of these.
 type Pipeline =
-    { Model: Model
-      /// The descriptor options of the model (SOAP in units of d_NN, d_NN rule, extrinsic scale).
-      Options: DescriptorOptions
-      /// The SOAP calculator for those options.
-      Calculator: SoapCalculator
-      /// The engine that runs the network (Monte Carlo dropout passes, hidden layers).
-      Engine: IEngine }
+    {
+        Model: Model
+        /// The descriptor options of the model (SOAP in units of d_NN, d_NN rule, extrinsic scale).
+        Options: DescriptorOptions
+        /// The SOAP calculator for those options.
+        Calculator: SoapCalculator
+        /// The engine that runs the network (Monte Carlo dropout passes, hidden layers).
+        Engine: IEngine
+    }
 
 /// Building a pipeline and its two steps: describe (structure → descriptor) and predict (descriptors → predictions).
 module Pipeline =
     /// The descriptor options stored in a model (Error when its settings are unusable).
     let descriptorOptions (m: Model) : Result<DescriptorOptions, string> =
         let d = m.Metadata.Descriptor
+
         DnnRule.parse d.Dnn
         |> Result.mapError (sprintf "model: %s")
         |> Result.map (fun dnn ->
@@ -83,13 +86,20 @@ module Pipeline =
     /// One structure's descriptor with the model's settings, computed on `threads` threads (the sums are the same
     /// for any thread count), or why there is none.
     let describeOn (threads: int) (p: Pipeline) (s: Structure) : Result<float32[], DescribeError> =
-        if Structure.count s < 2 && not (Structure.isPeriodic s) then Error DescribeError.SingleAtom
+        if Structure.count s < 2 && not (Structure.isPeriodic s) then
+            Error DescribeError.SingleAtom
         else
             let d =
                 try
-                    AriseDescriptor.computeWith p.Calculator { p.Options with Threads = max 1 threads } s
+                    AriseDescriptor.computeWith
+                        p.Calculator
+                        { p.Options with
+                            Threads = max 1 threads }
+                        s
                     |> Result.mapError DescribeError.Failed
-                with ex -> Error(DescribeError.Failed(sprintf "descriptor failed: %s" ex.Message))
+                with ex ->
+                    Error(DescribeError.Failed(sprintf "descriptor failed: %s" ex.Message))
+
             match d with
             | Error e -> Error e
             | Ok d when d.Vector |> Array.forall (fun v -> v = 0.0) -> Error DescribeError.NoNeighbours
@@ -102,26 +112,35 @@ module Pipeline =
     let pack (p: Pipeline) (descriptors: float32[][]) : float32[] =
         let dim = inputs p
         let x = Array.zeroCreate (descriptors.Length * dim)
+
         descriptors
         |> Array.iteri (fun k d ->
             if d.Length <> dim then
                 invalidArg "descriptors" (sprintf "descriptor %d has %d components; the model takes %d" k d.Length dim)
+
             Array.blit d 0 x (k * dim) dim)
+
         x
 
     /// T Monte Carlo dropout passes for each of `count` descriptors (rows of x) on `threads` threads; the dropout
     /// masks follow `seed` and run on through the batch.
     let predict (p: Pipeline) (threads: int) (seed: int) (samples: int) (x: float32[]) (count: int) : Prediction[] =
-        if count = 0 then [||]
-        else p.Engine.MonteCarlo(threads, seed, samples, p.Model.Network, x, count)
+        if count = 0 then
+            [||]
+        else
+            p.Engine.MonteCarlo(threads, seed, samples, p.Model.Network, x, count)
 
     /// Hidden-layer pre-activations (dropout off) of `count` descriptors: one array count × width per layer, the
     /// output layer's logits last.
-    let hidden (p: Pipeline) (x: float32[]) (count: int) : float32[][] = Prediction.hidden p.Model.Network x count
+    let hidden (p: Pipeline) (x: float32[]) (count: int) : float32[][] =
+        Prediction.hidden p.Model.Network x count
 
     /// Index of the most probable class (the first on a tie).
     let argmax (probabilities: float[]) =
         let mutable best = 0
+
         for k in 1 .. probabilities.Length - 1 do
-            if probabilities.[k] > probabilities.[best] then best <- k
+            if probabilities.[k] > probabilities.[best] then
+                best <- k
+
         best

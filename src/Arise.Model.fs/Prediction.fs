@@ -8,20 +8,25 @@ open System.Numerics.Tensors
 
 /// The Monte Carlo dropout prediction for one input.
 type Prediction =
-    { /// Mean class probabilities over the T stochastic passes (paper Eq. 4).
-      Probabilities: float[]
-      /// Mutual information between prediction and weights (Eq. 5), in nats: H[mean p] − mean H[p_t].
-      MutualInformation: float
-      /// Predictive entropy H[mean p], in nats.
-      Entropy: float }
+    {
+        /// Mean class probabilities over the T stochastic passes (paper Eq. 4).
+        Probabilities: float[]
+        /// Mutual information between prediction and weights (Eq. 5), in nats: H[mean p] − mean H[p_t].
+        MutualInformation: float
+        /// Predictive entropy H[mean p], in nats.
+        Entropy: float
+    }
 
 /// Monte Carlo dropout (Gal & Ghahramani): T forward passes with dropout on, batched.
 module Prediction =
     /// Shannon entropy −Σ p ln p (nats) of a probability vector (terms with p = 0 contribute 0).
     let entropy (p: float[]) =
         let mutable h = 0.0
+
         for x in p do
-            if x > 0.0 then h <- h - x * log x
+            if x > 0.0 then
+                h <- h - x * log x
+
         h
 
     /// Mean probabilities, mutual information and entropy from T sampled probability vectors.
@@ -30,6 +35,7 @@ module Prediction =
         let mean = Array.init classes (fun c -> samples |> Array.averageBy (fun s -> s.[c]))
         let h = entropy mean
         let expected = samples |> Array.averageBy entropy
+
         { Probabilities = mean
           MutualInformation = max 0.0 (h - expected)
           Entropy = h }
@@ -42,6 +48,7 @@ module Prediction =
         let w = Vector<float32>.Count
         let half = Vector<float>.Count
         let mutable c = 0
+
         if Vector.IsHardwareAccelerated && half * 2 = w then
             while c + w <= classes do
                 let mutable lo = Vector<float>.Zero
@@ -50,12 +57,16 @@ module Prediction =
                 (Vector<float>(acc, c) + lo).CopyTo(acc, c)
                 (Vector<float>(acc, c + half) + hi).CopyTo(acc, c + half)
                 c <- c + w
+
         while c < classes do
             acc.[c] <- acc.[c] + float p.[o + c]
             c <- c + 1
+
         let mutable plnp = 0.0f
+
         for c in 0 .. classes - 1 do
             plnp <- plnp + p.[o + c] * lnp.[o + c]
+
         plnp
 
     /// Predicts `count` inputs (rows of x, count × Inputs) with T = `samples` dropout passes each, in chunks of
@@ -63,7 +74,10 @@ module Prediction =
     let monteCarlo (threads: int) (seed: int) (samples: int) (net: Network) (x: float32[]) (count: int) : Prediction[] =
         let a = net.Architecture
         let inputs, classes = a.Inputs, a.Classes
-        if samples < 1 then invalidArg "samples" "T must be ≥ 1"
+
+        if samples < 1 then
+            invalidArg "samples" "T must be ≥ 1"
+
         let perChunk = max 1 (4096 / samples)
         let chunks = (count + perChunk - 1) / perChunk
         let results = Array.zeroCreate count
@@ -72,8 +86,11 @@ module Prediction =
         // per-thread buffers, reused by every chunk the thread runs: a chunk's inputs, probabilities and their logs
         // are megabytes, allocated and zeroed once per thread instead of once per chunk
         let newBuffers () =
-            Workspace(net, rowsNeeded), Array.zeroCreate<float32> (rowsNeeded * inputs),
-            Array.zeroCreate<float32> (rowsNeeded * classes), Array.zeroCreate<float32> (rowsNeeded * classes)
+            Workspace(net, rowsNeeded),
+            Array.zeroCreate<float32>(rowsNeeded * inputs),
+            Array.zeroCreate<float32>(rowsNeeded * classes),
+            Array.zeroCreate<float32>(rowsNeeded * classes)
+
         let runChunk (ws: Workspace, xb: float32[], pb: float32[], lb: float32[]) (ch: int) =
             let first = ch * perChunk
             let n = min perChunk (count - first)
@@ -84,36 +101,55 @@ module Prediction =
             let sumH = Array.zeroCreate n
             let total = n * samples
             let mutable start = 0
+
             while start < total do
                 let rows = min maxRows (total - start)
+
                 for r in 0 .. rows - 1 do
                     let input = first + (start + r) / samples
                     Array.blit x (input * inputs) xb (r * inputs) inputs
+
                 let logits = Network.sample 1 ws net xb rows rng
                 Network.softmax logits rows classes pb
                 // ln p for the whole block (p floored at 1e-30 inside the log, so p = 0 contributes 0 to −Σ p ln p)
                 let cells = rows * classes
                 TensorPrimitives.Max(ReadOnlySpan(pb, 0, cells), 1e-30f, Span(lb, 0, cells))
                 TensorPrimitives.Log(ReadOnlySpan(lb, 0, cells), Span(lb, 0, cells))
+
                 for r in 0 .. rows - 1 do
                     let i = (start + r) / samples
                     let plnp = addPass pb lb (r * classes) classes sumP.[i]
                     sumH.[i] <- sumH.[i] - float plnp
+
                 start <- start + rows
+
             for i in 0 .. n - 1 do
                 let mean = sumP.[i] |> Array.map (fun v -> v / float samples)
                 let h = entropy mean
+
                 results.[first + i] <-
                     { Probabilities = mean
                       MutualInformation = max 0.0 (h - sumH.[i] / float samples)
                       Entropy = h }
+
         if threads > 1 && chunks > 1 then
-            Parallel.For(0, chunks, ParallelOptions(MaxDegreeOfParallelism = threads),
-                         newBuffers, (fun ch _ buffers -> runChunk buffers ch; buffers), ignore) |> ignore
+            Parallel.For(
+                0,
+                chunks,
+                ParallelOptions(MaxDegreeOfParallelism = threads),
+                newBuffers,
+                (fun ch _ buffers ->
+                    runChunk buffers ch
+                    buffers),
+                ignore
+            )
+            |> ignore
         else
             let buffers = newBuffers ()
+
             for ch in 0 .. chunks - 1 do
                 runChunk buffers ch
+
         results
 
     /// Class probabilities with dropout off (one deterministic pass), count × classes.
@@ -123,11 +159,16 @@ module Prediction =
         let chunk = 2048
         let ws = Workspace(net, min chunk (max 1 count))
         let mutable start = 0
+
         while start < count do
             let rows = min chunk (count - start)
-            let logits = Network.forward threads ws net x.[start * a.Inputs .. (start + rows) * a.Inputs - 1] rows None
+
+            let logits =
+                Network.forward threads ws net x.[start * a.Inputs .. (start + rows) * a.Inputs - 1] rows None
+
             Network.softmaxInto logits rows a.Classes out start
             start <- start + rows
+
         out
 
     /// Pre-activation outputs of every dense layer (dropout off) for `count` inputs: one array (count × width) per

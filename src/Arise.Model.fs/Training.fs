@@ -7,30 +7,34 @@ open System.Threading
 
 /// Settings of a training run.
 type TrainingOptions =
-    { Hidden: int[]
-      DropoutRate: float
-      LearningRate: float
-      BatchSize: int
-      MaxEpochs: int
-      /// Stop after this many epochs without a better validation accuracy (None: run all epochs).
-      Patience: int option
-      /// When > 0, epochs are judged (and kept) on an exponential moving average of the weights over about this many
-      /// epochs, updated after every batch, instead of on the raw weights (Polyak averaging; 0 = off).
-      AveragingEpochs: float
-      Seed: int
-      Threads: int }
+    {
+        Hidden: int[]
+        DropoutRate: float
+        LearningRate: float
+        BatchSize: int
+        MaxEpochs: int
+        /// Stop after this many epochs without a better validation accuracy (None: run all epochs).
+        Patience: int option
+        /// When > 0, epochs are judged (and kept) on an exponential moving average of the weights over about this many
+        /// epochs, updated after every batch, instead of on the raw weights (Polyak averaging; 0 = off).
+        AveragingEpochs: float
+        Seed: int
+        Threads: int
+    }
 
 /// What one epoch achieved.
 type EpochReport =
-    { Epoch: int
-      Loss: float
-      TrainingAccuracy: float
-      ValidationAccuracy: float
-      /// Accuracy on the pristine structures (MC dropout, with a margin; see selectionScore) and on the defective
-      /// selection structures (dropout off), when the run selects on them.
-      Selection: (float * float) option
-      Seconds: float
-      IsBest: bool }
+    {
+        Epoch: int
+        Loss: float
+        TrainingAccuracy: float
+        ValidationAccuracy: float
+        /// Accuracy on the pristine structures (MC dropout, with a margin; see selectionScore) and on the defective
+        /// selection structures (dropout off), when the run selects on them.
+        Selection: (float * float) option
+        Seconds: float
+        IsBest: bool
+    }
 
 /// How the defective structures of a checkpoint selection are scored.
 type DefectScore =
@@ -43,14 +47,16 @@ type DefectScore =
 /// Structures that, besides the validation split, choose which epoch's weights are kept (the paper's Methods:
 /// candidate models are ranked on pristine and slightly defective structures at the prediction setting).
 type CheckpointSelection =
-    { /// Descriptors of defective structures at the prediction setting (TrainingSet.selectionSet).
-      Defective: TrainingSet
-      /// Defect level (index into the selection's levels) of each defective row (TrainingSet.selectionLevelOfRows).
-      Level: int[]
-      /// How the defective structures count in the score.
-      Score: DefectScore
-      /// Rows of the training set at the prediction setting: one per pristine structure.
-      PristineRows: int[] }
+    {
+        /// Descriptors of defective structures at the prediction setting (TrainingSet.selectionSet).
+        Defective: TrainingSet
+        /// Defect level (index into the selection's levels) of each defective row (TrainingSet.selectionLevelOfRows).
+        Level: int[]
+        /// How the defective structures count in the score.
+        Score: DefectScore
+        /// Rows of the training set at the prediction setting: one per pristine structure.
+        PristineRows: int[]
+    }
 
 /// Training with Adam and softmax cross-entropy, keeping the weights of the epoch with the best validation accuracy
 /// or, with a checkpoint selection, the best selection score.
@@ -94,16 +100,22 @@ module Training =
     let private labelHits (threads: int) (net: Network) (set: TrainingSet) (rows: int[]) =
         let p = Prediction.deterministic threads net (gather set rows) rows.Length
         let c = net.Architecture.Classes
-        rows |> Array.mapi (fun k r ->
+
+        rows
+        |> Array.mapi (fun k r ->
             let mutable best = 0
+
             for j in 1 .. c - 1 do
-                if p.[k * c + j] > p.[k * c + best] then best <- j
+                if p.[k * c + j] > p.[k * c + best] then
+                    best <- j
+
             best = set.Y.[r], float p.[k * c + set.Y.[r]])
 
     /// For `rows` of `set`, with dropout off: the fraction whose most probable class is the label, and the mean
     /// probability given to the label.
     let evaluate (threads: int) (net: Network) (set: TrainingSet) (rows: int[]) =
-        if rows.Length = 0 then nan, nan
+        if rows.Length = 0 then
+            nan, nan
         else
             let hits = labelHits threads net set rows
             let correct = hits |> Array.filter fst |> Array.length
@@ -115,25 +127,34 @@ module Training =
     /// Fraction of `rows` whose Monte Carlo dropout prediction (T = `samples`, seed 1, as `arise classify`) gives
     /// the label a probability at least `margin` above every other class.
     let confidentAccuracy (threads: int) (samples: int) (margin: float) (net: Network) (set: TrainingSet) (rows: int[]) =
-        if rows.Length = 0 then nan
+        if rows.Length = 0 then
+            nan
         else
             let x = gather set rows
             let preds = Prediction.monteCarlo threads 1 samples net x rows.Length
             let mutable correct = 0
-            rows |> Array.iteri (fun k r ->
+
+            rows
+            |> Array.iteri (fun k r ->
                 let p = preds.[k].Probabilities
                 let y = set.Y.[r]
                 let mutable ok = true
+
                 for j in 0 .. p.Length - 1 do
-                    if j <> y && p.[y] < p.[j] + margin then ok <- false
-                if ok then correct <- correct + 1)
+                    if j <> y && p.[y] < p.[j] + margin then
+                        ok <- false
+
+                if ok then
+                    correct <- correct + 1)
+
             float correct / float rows.Length
 
     /// The per-level defect term of the selection score: the mean over levels of −ln((misses + 1) / (structures + 1)),
     /// divided by 10 so that one pristine miss (10/396 of the score) still outweighs any gain here. `misses` and
     /// `structures` are per level.
     let perLevelTerm (misses: int[]) (structures: int[]) =
-        if misses.Length = 0 then 0.0
+        if misses.Length = 0 then
+            0.0
         else
             Array.map2 (fun m n -> -Math.Log((float m + 1.0) / (float n + 1.0))) misses structures
             |> Array.average
@@ -142,16 +163,22 @@ module Training =
     /// Misses per defect level of `net` (dropout off) on the selection's defective structures, with the number of
     /// structures per level; and the mean probability given to the label.
     let levelMisses (threads: int) (net: Network) (sel: CheckpointSelection) =
-        if sel.Defective.Rows = 0 then [||], [||], nan
+        if sel.Defective.Rows = 0 then
+            [||], [||], nan
         else
             let levels = Array.max sel.Level + 1
             let misses = Array.zeroCreate levels
             let sizes = Array.zeroCreate levels
             let hits = labelHits threads net sel.Defective [| 0 .. sel.Defective.Rows - 1 |]
-            hits |> Array.iteri (fun r (hit, _) ->
+
+            hits
+            |> Array.iteri (fun r (hit, _) ->
                 let l = sel.Level.[r]
                 sizes.[l] <- sizes.[l] + 1
-                if not hit then misses.[l] <- misses.[l] + 1)
+
+                if not hit then
+                    misses.[l] <- misses.[l] + 1)
+
             misses, sizes, Array.averageBy snd hits
 
     /// The score that picks the kept epoch. Without a selection: the validation accuracy. With one: 10 × pristine
@@ -169,10 +196,12 @@ module Training =
             let pristine = confidentAccuracy threads 100 0.05 net set sel.PristineRows
             let misses, sizes, label = levelMisses threads net sel
             let defective = 1.0 - float (Array.sum misses) / float (max 1 (Array.sum sizes))
+
             let term =
                 match sel.Score with
                 | Pooled -> defective
                 | PerLevel -> perLevelTerm misses sizes
+
             10.0 * pristine + validAcc + term + 0.01 * label, Some(pristine, defective)
 
     /// Trains on `trainRows`, validating on `validRows` after each epoch and keeping the weights of the epoch with
@@ -180,15 +209,23 @@ module Training =
     /// AveragingEpochs > 0 the epochs are judged and kept on the moving average of the weights, not the raw ones.
     /// Stops at MaxEpochs, when patience (epochs without a better score) runs out, or when `cancel` fires (the best
     /// weights so far are returned).
-    let trainSelecting (options: TrainingOptions) (set: TrainingSet) (trainRows: int[]) (validRows: int[])
-                       (selection: CheckpointSelection option) (report: EpochReport -> unit) (cancel: CancellationToken)
-                       : Network * TrainingInfo =
+    let trainSelecting
+        (options: TrainingOptions)
+        (set: TrainingSet)
+        (trainRows: int[])
+        (validRows: int[])
+        (selection: CheckpointSelection option)
+        (report: EpochReport -> unit)
+        (cancel: CancellationToken)
+        : Network * TrainingInfo =
         let clock = Stopwatch.StartNew()
+
         let arch =
             { Inputs = set.Dimension
               Hidden = options.Hidden
               Classes = set.Classes.Length
               DropoutRate = options.DropoutRate }
+
         let net = Network.create options.Seed arch
         let opt = Network.adam options.LearningRate net
         let bs = options.BatchSize
@@ -200,7 +237,12 @@ module Training =
         let yb = Array.zeroCreate bs
         // the moving average of the weights (Polyak), when asked for; its decay per batch follows from the horizon in
         // epochs, warmed up as (1 + t)/(10 + t) so that the first batches do not drag the initial weights along
-        let averaged = if options.AveragingEpochs > 0.0 then Some(Network.copy net) else None
+        let averaged =
+            if options.AveragingEpochs > 0.0 then
+                Some(Network.copy net)
+            else
+                None
+
         let batchesPerEpoch = float ((trainRows.Length + bs - 1) / bs)
         let decay = 1.0 - 1.0 / max 1.0 (options.AveragingEpochs * batchesPerEpoch)
         let mutable batches = 0
@@ -212,40 +254,56 @@ module Training =
         let mutable epoch = 0
         let mutable stale = 0
         let mutable stop = false
+
         while not stop && epoch < options.MaxEpochs && not cancel.IsCancellationRequested do
             epoch <- epoch + 1
             let sw = Stopwatch.StartNew()
+
             for i in order.Length - 1 .. -1 .. 1 do
                 let j = shuffle.Next(i + 1)
                 let t = order.[i]
                 order.[i] <- order.[j]
                 order.[j] <- t
+
             let mutable loss = 0.0
             let mutable correct = 0
             let mutable start = 0
+
             while start < order.Length && not cancel.IsCancellationRequested do
                 let rows = min bs (order.Length - start)
+
                 for k in 0 .. rows - 1 do
                     let r = order.[start + k]
                     Array.blit set.X (r * set.Dimension) xb (k * set.Dimension) set.Dimension
                     yb.[k] <- set.Y.[r]
+
                 let l, c = Network.gradients options.Threads ws net xb yb rows (Some rng)
                 Network.adamStep opt ws net
+
                 match averaged with
                 | Some avg ->
                     batches <- batches + 1
                     let b = min decay ((1.0 + float batches) / (10.0 + float batches))
                     Network.moveAverage avg net (float32 (1.0 - b))
                 | None -> ()
+
                 loss <- loss + l
                 correct <- correct + c
                 start <- start + rows
+
             if not cancel.IsCancellationRequested then
                 let trainAcc = float correct / float order.Length
                 let judged = averaged |> Option.defaultValue net
-                let validAcc = if validRows.Length > 0 then accuracy options.Threads judged set validRows else trainAcc
+
+                let validAcc =
+                    if validRows.Length > 0 then
+                        accuracy options.Threads judged set validRows
+                    else
+                        trainAcc
+
                 let score, selected = selectionScore options.Threads judged set validAcc selection
                 let isBest = score > bestScore
+
                 if isBest then
                     best <- Network.copy judged
                     bestScore <- score
@@ -253,7 +311,9 @@ module Training =
                     bestEpoch <- epoch
                     bestTrainAcc <- trainAcc
                     stale <- 0
-                else stale <- stale + 1
+                else
+                    stale <- stale + 1
+
                 report
                     { Epoch = epoch
                       Loss = loss / float order.Length
@@ -262,9 +322,11 @@ module Training =
                       Selection = selected
                       Seconds = sw.Elapsed.TotalSeconds
                       IsBest = isBest }
+
                 match options.Patience with
                 | Some p when stale >= p -> stop <- true
                 | _ -> ()
+
         best,
         { DataHash = dataHash set
           Seed = options.Seed
@@ -281,8 +343,14 @@ module Training =
           Created = DateTime.UtcNow.ToString("o") }
 
     /// Trains keeping the epoch with the best validation accuracy (see trainSelecting).
-    let train (options: TrainingOptions) (set: TrainingSet) (trainRows: int[]) (validRows: int[])
-              (report: EpochReport -> unit) (cancel: CancellationToken) : Network * TrainingInfo =
+    let train
+        (options: TrainingOptions)
+        (set: TrainingSet)
+        (trainRows: int[])
+        (validRows: int[])
+        (report: EpochReport -> unit)
+        (cancel: CancellationToken)
+        : Network * TrainingInfo =
         trainSelecting options set trainRows validRows None report cancel
 
     /// The descriptor settings of the ARISE training set (R_C = 4 d_NN, σ = 0.1 d_NN at prediction, d_NN by

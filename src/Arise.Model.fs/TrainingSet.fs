@@ -10,22 +10,24 @@ open Arise.Soap
 
 /// A labelled set of descriptors with the settings each was computed with.
 type TrainingSet =
-    { /// Class names, indexed by label.
-      Classes: string[]
-      /// Material type of each class.
-      MaterialTypes: string[]
-      /// Descriptor length (316).
-      Dimension: int
-      /// Descriptors, row-major (rows × Dimension).
-      X: float32[]
-      /// Class index of each row.
-      Y: int[]
-      /// R_C, σ (in d_NN) and extrinsic scale of each row.
-      Cutoff: float[]
-      Sigma: float[]
-      ExtrinsicScale: float[]
-      /// "periodic" or the replicas of the finite supercell ("5x5x5"; "tube" for nanotubes).
-      Version: string[] }
+    {
+        /// Class names, indexed by label.
+        Classes: string[]
+        /// Material type of each class.
+        MaterialTypes: string[]
+        /// Descriptor length (316).
+        Dimension: int
+        /// Descriptors, row-major (rows × Dimension).
+        X: float32[]
+        /// Class index of each row.
+        Y: int[]
+        /// R_C, σ (in d_NN) and extrinsic scale of each row.
+        Cutoff: float[]
+        Sigma: float[]
+        ExtrinsicScale: float[]
+        /// "periodic" or the replicas of the finite supercell ("5x5x5"; "tube" for nanotubes).
+        Version: string[]
+    }
 
     member t.Rows = t.Y.Length
 
@@ -44,12 +46,18 @@ module TrainingSet =
           | Some s -> yield "periodic", s
           | None -> ()
           for (a, b, c), s in Prototypes.finiteVersions p do
-              yield (if Prototypes.isFinite p then "tube" else sprintf "%dx%dx%d" a b c), s ]
+              yield
+                  (if Prototypes.isFinite p then
+                       "tube"
+                   else
+                       sprintf "%dx%dx%d" a b c),
+                  s ]
 
     /// The defect-test structures of one class (paper's Table 1 protocol): each training supercell both periodic and
     /// finite ("5x5x5 periodic", "5x5x5 finite"); lattice-free classes (nanotubes): the finite tube only.
     let testStructures (p: Prototype) : (string * Structure) list =
-        if Prototypes.isFinite p then [ "tube", p.Structure ]
+        if Prototypes.isFinite p then
+            [ "tube", p.Structure ]
         else
             [ for (a, b, c) in Supercell.trainingReplicas (Prototypes.isTwoD p) p.Structure do
                   let periodic = Supercell.repeat a b c p.Structure
@@ -69,48 +77,82 @@ module TrainingSet =
     /// All 99 descriptors of one structure (rows in `settings` order), sharing one d_NN search and cell list.
     let descriptorsOf (calcs: Map<float * float, SoapCalculator>) (s: Structure) : Result<float32[], string> =
         let cells = CellList.build s
+
         AriseDescriptor.pairDnnsWith cells dnnRule s
         |> Result.map (fun dnns ->
             let dim = SoapParameters.dimension SoapParameters.arise
             let out = Array.zeroCreate (settings.Length * dim)
-            settings |> Array.iteri (fun row (rc, sigma, exsf) ->
+
+            settings
+            |> Array.iteri (fun row (rc, sigma, exsf) ->
                 let d = AriseDescriptor.fromDnns calcs.[(rc, sigma)] 1 exsf cells s dnns
+
                 for k in 0 .. dim - 1 do
                     out.[row * dim + k] <- float32 d.Vector.[k])
+
             out)
 
     let private calculators () =
         [ for rc in AriseDescriptor.trainingCutoffs do
               for sigma in AriseDescriptor.trainingSigmas ->
-                  (rc, sigma), (Soap.create { SoapParameters.arise with Cutoff = rc; AtomSigma = sigma } |> Result.defaultWith failwith) ]
+                  (rc, sigma),
+                  (Soap.create
+                      { SoapParameters.arise with
+                          Cutoff = rc
+                          AtomSigma = sigma }
+                   |> Result.defaultWith failwith) ]
         |> Map.ofList
 
-    let private safeName (s: string) = String(s |> Seq.map (fun c -> if Char.IsLetterOrDigit c || c = '.' || c = '-' || c = '_' then c else '_') |> Array.ofSeq)
+    let private safeName (s: string) =
+        String(
+            s
+            |> Seq.map (fun c ->
+                if Char.IsLetterOrDigit c || c = '.' || c = '-' || c = '_' then
+                    c
+                else
+                    '_')
+            |> Array.ofSeq
+        )
 
     /// Generates the set, in parallel over structures, caching each structure's 99 descriptors under `cacheDir`
     /// (re-running skips what is done). `progress done total` is called after each structure (from any thread).
     /// Structures whose descriptors fail are reported in the error list; the rest are kept.
-    let generate (lib: PrototypeLibrary) (cacheDir: string) (threads: int) (progress: int -> int -> unit)
-                 (cancel: CancellationToken) : TrainingSet * string list =
+    let generate
+        (lib: PrototypeLibrary)
+        (cacheDir: string)
+        (threads: int)
+        (progress: int -> int -> unit)
+        (cancel: CancellationToken)
+        : TrainingSet * string list =
         let dim = SoapParameters.dimension SoapParameters.arise
         let classes = lib.Prototypes |> Array.ofList
-        let items = [| for ci in 0 .. classes.Length - 1 do for version, s in structures classes.[ci] -> ci, version, s |]
+
+        let items =
+            [| for ci in 0 .. classes.Length - 1 do
+                   for version, s in structures classes.[ci] -> ci, version, s |]
+
         let calcs = calculators ()
         let results: float32[] option[] = Array.create items.Length None
         let errors = Collections.Concurrent.ConcurrentBag<string>()
         let finished = ref 0
         Directory.CreateDirectory cacheDir |> ignore
         let expectedBytes = int64 (settings.Length * dim * 4)
+
         let work (k: int) =
             let ci, version, s = items.[k]
-            let file = Path.Combine(cacheDir, safeName classes.[ci].Name + "__" + version + ".f32")
+
+            let file =
+                Path.Combine(cacheDir, safeName classes.[ci].Name + "__" + version + ".f32")
+
             let cached =
                 if File.Exists file && FileInfo(file).Length = expectedBytes then
                     let bytes = File.ReadAllBytes file
                     let a = Array.zeroCreate (settings.Length * dim)
                     Buffer.BlockCopy(bytes, 0, a, 0, bytes.Length)
                     Some a
-                else None
+                else
+                    None
+
             match cached with
             | Some a -> results.[k] <- Some a
             | None ->
@@ -122,13 +164,24 @@ module TrainingSet =
                     File.Move(file + ".tmp", file, true)
                     results.[k] <- Some a
                 | Error e -> errors.Add(sprintf "%s (%s): %s" classes.[ci].Name version e)
+
             progress (Interlocked.Increment finished) items.Length
         // largest first, so that the parallel tail is short
-        let order = [| 0 .. items.Length - 1 |] |> Array.sortByDescending (fun k -> let _, _, s = items.[k] in Structure.count s * (Structure.species s).Length)
+        let order =
+            [| 0 .. items.Length - 1 |]
+            |> Array.sortByDescending (fun k -> let _, _, s = items.[k] in Structure.count s * (Structure.species s).Length)
+
         try
-            Parallel.ForEach(order, ParallelOptions(MaxDegreeOfParallelism = threads, CancellationToken = cancel), (fun k -> work k)) |> ignore
-        with :? OperationCanceledException -> errors.Add "cancelled: the structures done so far are cached; run again to continue"
-        let rows = [| for k in 0 .. items.Length - 1 do if results.[k].IsSome then k |]
+            Parallel.ForEach(order, ParallelOptions(MaxDegreeOfParallelism = threads, CancellationToken = cancel), (fun k -> work k))
+            |> ignore
+        with :? OperationCanceledException ->
+            errors.Add "cancelled: the structures done so far are cached; run again to continue"
+
+        let rows =
+            [| for k in 0 .. items.Length - 1 do
+                   if results.[k].IsSome then
+                       k |]
+
         let n = rows.Length * settings.Length
         let x = Array.zeroCreate (n * dim)
         let y = Array.zeroCreate n
@@ -136,10 +189,13 @@ module TrainingSet =
         let sig' = Array.zeroCreate n
         let ex = Array.zeroCreate n
         let ver = Array.create n ""
-        rows |> Array.iteri (fun r k ->
+
+        rows
+        |> Array.iteri (fun r k ->
             let ci, version, _ = items.[k]
             let a = results.[k].Value
             Array.blit a 0 x (r * settings.Length * dim) a.Length
+
             for t in 0 .. settings.Length - 1 do
                 let row = r * settings.Length + t
                 let rc, sigma, exsf = settings.[t]
@@ -148,6 +204,7 @@ module TrainingSet =
                 sig'.[row] <- sigma
                 ex.[row] <- exsf
                 ver.[row] <- version)
+
         { Classes = classes |> Array.map (fun p -> p.Name)
           MaterialTypes = classes |> Array.map (fun p -> p.MaterialType)
           Dimension = dim
@@ -162,18 +219,28 @@ module TrainingSet =
     /// The defect levels (η, δ, as fractions) on which the paper ranks candidate models (Methods, "Neural network
     /// architecture and training procedure": ≤ 5 % atoms missing or < 1 % displacement): δ 0.1 and 0.6 %, η 1 and 5 %,
     /// and the pairs (η, δ) = (1, 0.1) and (5, 0.6) %.
-    let selectionLevels = [| 0.0, 0.001; 0.0, 0.006; 0.01, 0.0; 0.05, 0.0; 0.01, 0.001; 0.05, 0.006 |]
+    let selectionLevels =
+        [| 0.0, 0.001; 0.0, 0.006; 0.01, 0.0; 0.05, 0.0; 0.01, 0.001; 0.05, 0.006 |]
 
     /// All 20 defect levels (η, δ) of the paper's Table 1, S2 and S3: δ 0.1–10 %, η 1–30 %, and the seven pairs.
     let tableLevels =
         [| for d in [ 0.001; 0.006; 0.01; 0.02; 0.04; 0.07; 0.10 ] -> 0.0, d
            for e in [ 0.01; 0.05; 0.10; 0.20; 0.25; 0.30 ] -> e, 0.0
-           yield! [| 0.01, 0.001; 0.05, 0.006; 0.10, 0.01; 0.15, 0.02; 0.20, 0.04; 0.25, 0.07; 0.30, 0.10 |] |]
+           yield!
+               [| 0.01, 0.001
+                  0.05, 0.006
+                  0.10, 0.01
+                  0.15, 0.02
+                  0.20, 0.04
+                  0.25, 0.07
+                  0.30, 0.10 |] |]
 
     /// Seed of one selection realisation. Different from scripts/table1.fsx's seeds, so that Table 1's realisations
     /// are never seen by the selection.
     let selectionSeed (structure: int) (level: int) (realisation: int) =
-        (((structure + 1) * 104_729 + level * 7_907 + realisation * 15_485_863) &&& 0x3FFFFFFF) + 17
+        (((structure + 1) * 104_729 + level * 7_907 + realisation * 15_485_863)
+         &&& 0x3FFFFFFF)
+        + 17
 
     /// Defective copies of the test structures (`testStructures`) of the library's classes that are in `classes` (a
     /// model's class order), at each (η, δ) of `levels` (η fraction removed, δ·d_NN displacements), `realisations`
@@ -181,63 +248,106 @@ module TrainingSet =
     /// labelled by their index in `classes`. `seedOf structure level realisation` seeds each copy. Parallel over
     /// structures; `progress done total` after each. Structures whose descriptor fails are listed in the errors and
     /// left out.
-    let defectiveSet (classes: string[]) (lib: PrototypeLibrary) (levels: (float * float)[]) (realisations: int)
-                     (seedOf: int -> int -> int -> int) (threads: int) (progress: int -> int -> unit)
-                     (cancel: CancellationToken) : TrainingSet * string list =
+    let defectiveSet
+        (classes: string[])
+        (lib: PrototypeLibrary)
+        (levels: (float * float)[])
+        (realisations: int)
+        (seedOf: int -> int -> int -> int)
+        (threads: int)
+        (progress: int -> int -> unit)
+        (cancel: CancellationToken)
+        : TrainingSet * string list =
         let dim = SoapParameters.dimension SoapParameters.arise
         let index = classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> dict
+
         let items =
             [| for p in lib.Prototypes do
                    match index.TryGetValue p.Name with
                    | true, ci -> for version, s in testStructures p -> ci, p.Name, version, s
                    | _ -> () |]
-        let calc = Soap.create { SoapParameters.arise with Cutoff = 4.0; AtomSigma = 0.1 } |> Result.defaultWith failwith
+
+        let calc =
+            Soap.create
+                { SoapParameters.arise with
+                    Cutoff = 4.0
+                    AtomSigma = 0.1 }
+            |> Result.defaultWith failwith
+
         let perItem = levels.Length * realisations
         let results: float32[] option[] = Array.create items.Length None
         let errors = Collections.Concurrent.ConcurrentBag<string>()
         let finished = ref 0
+
         let work (k: int) =
             let _, name, version, s = items.[k]
             let dnn = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0
             let out = Array.zeroCreate (perItem * dim)
             let mutable failed = None
+
             for level in 0 .. levels.Length - 1 do
                 let eta, delta = levels.[level]
+
                 for r in 0 .. realisations - 1 do
                     if failed.IsNone then
                         let seed = seedOf k level r
                         let s2 = Defects.tableLevel seed eta delta dnn s
                         let cells = CellList.build s2
+
                         match AriseDescriptor.pairDnnsWith cells dnnRule s2 with
                         | Error e -> failed <- Some e
                         | Ok dnns ->
                             let d = AriseDescriptor.fromDnns calc 1 1.0 cells s2 dnns
                             let row = level * realisations + r
+
                             for j in 0 .. dim - 1 do
                                 out.[row * dim + j] <- float32 d.Vector.[j]
+
             match failed with
             | Some e -> errors.Add(sprintf "%s (%s): %s" name version e)
             | None -> results.[k] <- Some out
+
             progress (Interlocked.Increment finished) items.Length
-        let order = [| 0 .. items.Length - 1 |] |> Array.sortByDescending (fun k -> let _, _, _, s = items.[k] in Structure.count s)
+
+        let order =
+            [| 0 .. items.Length - 1 |]
+            |> Array.sortByDescending (fun k -> let _, _, _, s = items.[k] in Structure.count s)
+
         try
-            Parallel.ForEach(order, ParallelOptions(MaxDegreeOfParallelism = threads, CancellationToken = cancel), (fun k -> work k)) |> ignore
-        with :? OperationCanceledException -> errors.Add "cancelled"
-        let kept = [| for k in 0 .. items.Length - 1 do if results.[k].IsSome then k |]
+            Parallel.ForEach(order, ParallelOptions(MaxDegreeOfParallelism = threads, CancellationToken = cancel), (fun k -> work k))
+            |> ignore
+        with :? OperationCanceledException ->
+            errors.Add "cancelled"
+
+        let kept =
+            [| for k in 0 .. items.Length - 1 do
+                   if results.[k].IsSome then
+                       k |]
+
         let n = kept.Length * perItem
         let x = Array.zeroCreate (n * dim)
         let y = Array.zeroCreate n
         let ver = Array.create n ""
-        kept |> Array.iteri (fun r k ->
+
+        kept
+        |> Array.iteri (fun r k ->
             let ci, _, version, _ = items.[k]
             Array.blit results.[k].Value 0 x (r * perItem * dim) (perItem * dim)
+
             for t in 0 .. perItem - 1 do
                 y.[r * perItem + t] <- ci
                 let eta, delta = levels.[t / realisations]
                 ver.[r * perItem + t] <- sprintf "%s eta %g delta %g #%d" version (100.0 * eta) (100.0 * delta) (t % realisations))
+
         let types = lib.Prototypes |> List.map (fun p -> p.Name, p.MaterialType) |> dict
+
         { Classes = classes
-          MaterialTypes = classes |> Array.map (fun c -> match types.TryGetValue c with | true, t -> t | _ -> "")
+          MaterialTypes =
+            classes
+            |> Array.map (fun c ->
+                match types.TryGetValue c with
+                | true, t -> t
+                | _ -> "")
           Dimension = dim
           X = x
           Y = y
@@ -249,8 +359,14 @@ module TrainingSet =
 
     /// `defectiveSet` at `levels` (e.g. `selectionLevels`) for all classes of the library, seeded by
     /// `selectionSeed`: the structures that choose the kept epoch of a training run.
-    let selectionSet (lib: PrototypeLibrary) (levels: (float * float)[]) (realisations: int) (threads: int)
-                     (progress: int -> int -> unit) (cancel: CancellationToken) : TrainingSet * string list =
+    let selectionSet
+        (lib: PrototypeLibrary)
+        (levels: (float * float)[])
+        (realisations: int)
+        (threads: int)
+        (progress: int -> int -> unit)
+        (cancel: CancellationToken)
+        : TrainingSet * string list =
         let classes = lib.Prototypes |> List.map (fun p -> p.Name) |> Array.ofList
         defectiveSet classes lib levels realisations selectionSeed threads progress cancel
 
@@ -263,12 +379,18 @@ module TrainingSet =
     /// pristine structure.
     let predictionSettingRows (t: TrainingSet) =
         [| for r in 0 .. t.Rows - 1 do
-               if abs (t.Cutoff.[r] - 4.0) < 1e-9 && abs (t.Sigma.[r] - 0.1) < 1e-9 && abs (t.ExtrinsicScale.[r] - 1.0) < 1e-9 then r |]
+               if
+                   abs (t.Cutoff.[r] - 4.0) < 1e-9
+                   && abs (t.Sigma.[r] - 0.1) < 1e-9
+                   && abs (t.ExtrinsicScale.[r] - 1.0) < 1e-9
+               then
+                   r |]
 
     /// Saves as .npz: x (float32 rows × 316), y (int32), cutoff, sigma, extrinsic_scale (float64), version,
     /// classes, material_types (strings). Read in Python with numpy.load(path).
     let save (path: string) (t: TrainingSet) =
-        Npy.writeNpz path
+        Npy.writeNpz
+            path
             [ "x", Npy.float32Matrix t.Rows t.Dimension t.X
               "y", Npy.int32Vector t.Y
               "cutoff", Npy.float64Vector t.Cutoff
@@ -282,11 +404,21 @@ module TrainingSet =
     let load (path: string) : Result<TrainingSet, string> =
         Npy.readNpz path
         |> Result.bind (fun m ->
-            let need = [ "x"; "y"; "cutoff"; "sigma"; "extrinsic_scale"; "version"; "classes"; "material_types" ]
+            let need =
+                [ "x"
+                  "y"
+                  "cutoff"
+                  "sigma"
+                  "extrinsic_scale"
+                  "version"
+                  "classes"
+                  "material_types" ]
+
             match need |> List.tryFind (fun k -> not (m.ContainsKey k)) with
             | Some k -> Error(sprintf "%s: array '%s' missing" path k)
             | None ->
                 let x = m.["x"]
+
                 match x.Shape with
                 | [ rows; dim ] ->
                     Ok
@@ -299,7 +431,11 @@ module TrainingSet =
                           Sigma = Npy.asFloat64 m.["sigma"]
                           ExtrinsicScale = Npy.asFloat64 m.["extrinsic_scale"]
                           Version = Npy.asStrings m.["version"] }
-                    |> Result.bind (fun t -> if t.Y.Length = rows then Ok t else Error(sprintf "%s: x has %d rows but y %d" path rows t.Y.Length))
+                    |> Result.bind (fun t ->
+                        if t.Y.Length = rows then
+                            Ok t
+                        else
+                            Error(sprintf "%s: x has %d rows but y %d" path rows t.Y.Length))
                 | _ -> Error(sprintf "%s: x is not a matrix" path))
 
     /// Stratified split: for each class, a seeded shuffle of its rows, the first `trainFraction` to training.
@@ -308,14 +444,18 @@ module TrainingSet =
         let rng = Random(seed)
         let train = ResizeArray()
         let valid = ResizeArray()
+
         for _, rows in Array.indexed y |> Array.groupBy snd |> Array.sortBy fst do
             let idx = rows |> Array.map fst
+
             for i in idx.Length - 1 .. -1 .. 1 do
                 let j = rng.Next(i + 1)
                 let t = idx.[i]
                 idx.[i] <- idx.[j]
                 idx.[j] <- t
+
             let nTrain = int (Math.Round(trainFraction * float idx.Length))
             train.AddRange(idx.[.. nTrain - 1])
-            valid.AddRange(idx.[nTrain ..])
+            valid.AddRange(idx.[nTrain..])
+
         train.ToArray(), valid.ToArray()

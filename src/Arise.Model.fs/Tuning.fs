@@ -40,57 +40,129 @@ module Tuning =
     /// `folder`, the history (trials.csv) and every trial's model (trial-N.model) are saved there as they finish and
     /// a second run resumes. `workers` trials train at once (pending points ignored). `onEpoch trial` sees each epoch,
     /// `report trial result candidate` each finished trial.
-    let search (settings: TpeSettings) (seed: int) (evaluations: int) (workers: int) (baseOptions: TrainingOptions) (set: TrainingSet)
-               (trainRows: int[]) (validRows: int[]) (folder: string option) (onEpoch: int -> EpochReport -> unit)
-               (report: int -> Trial -> TuningCandidate option -> unit) (cancel: CancellationToken) : Result<TuningCandidate list, string> =
+    let search
+        (settings: TpeSettings)
+        (seed: int)
+        (evaluations: int)
+        (workers: int)
+        (baseOptions: TrainingOptions)
+        (set: TrainingSet)
+        (trainRows: int[])
+        (validRows: int[])
+        (folder: string option)
+        (onEpoch: int -> EpochReport -> unit)
+        (report: int -> Trial -> TuningCandidate option -> unit)
+        (cancel: CancellationToken)
+        : Result<TuningCandidate list, string> =
         // a history belongs to one training set: its hash is kept beside it and checked on resume
         let hash = Training.dataHash set
+
         let stale =
-            folder |> Option.bind (fun f ->
+            folder
+            |> Option.bind (fun f ->
                 IO.Directory.CreateDirectory f |> ignore
                 let marker = IO.Path.Combine(f, "training-set.sha256")
+
                 if IO.File.Exists marker && IO.File.ReadAllText(marker).Trim() <> hash then
-                    Some(sprintf "%s holds trials of another training set (hash %s); delete it or choose another folder" f (IO.File.ReadAllText(marker).Trim()))
+                    Some(
+                        sprintf
+                            "%s holds trials of another training set (hash %s); delete it or choose another folder"
+                            f
+                            (IO.File.ReadAllText(marker).Trim())
+                    )
                 else
                     IO.File.WriteAllText(marker, hash)
                     None)
+
         match stale with
         | Some e -> Error e
         | None ->
-            let modelPath k = folder |> Option.map (fun f -> IO.Path.Combine(f, sprintf "trial-%d.model" k))
+            let modelPath k =
+                folder |> Option.map (fun f -> IO.Path.Combine(f, sprintf "trial-%d.model" k))
+
             let fresh = Collections.Concurrent.ConcurrentDictionary<int, TuningCandidate>()
+
             let objective (index: int) (point: Map<string, float>) =
                 let options = optionsOf baseOptions point
-                let net, info = Engines.managed.Train(options, set, trainRows, validRows, None, onEpoch index, cancel)
-                if not (Double.IsFinite info.ValidationAccuracy) || info.ValidationAccuracy <= 0.0 && info.TrainingAccuracy <= 0.0 then
+
+                let net, info =
+                    Engines.managed.Train(options, set, trainRows, validRows, None, onEpoch index, cancel)
+
+                if
+                    not (Double.IsFinite info.ValidationAccuracy)
+                    || info.ValidationAccuracy <= 0.0 && info.TrainingAccuracy <= 0.0
+                then
                     Error "training diverged (no finite accuracy)"
                 else
-                    let c = { Trial = Trial.Ok(point, 1.0 - info.ValidationAccuracy); Options = options; Network = net; Info = info }
-                    modelPath index |> Option.iter (fun path -> ModelFile.save path { Network = net; Metadata = Training.metadata set options info })
+                    let c =
+                        { Trial = Trial.Ok(point, 1.0 - info.ValidationAccuracy)
+                          Options = options
+                          Network = net
+                          Info = info }
+
+                    modelPath index
+                    |> Option.iter (fun path ->
+                        ModelFile.save
+                            path
+                            { Network = net
+                              Metadata = Training.metadata set options info })
+
                     fresh.[index] <- c
                     Ok(1.0 - info.ValidationAccuracy)
+
             let history = folder |> Option.map (fun f -> IO.Path.Combine(f, "trials.csv"))
-            TpeSearch.run settings seed space evaluations workers history objective
-                (fun index trial -> report index trial (match fresh.TryGetValue index with | true, c -> Some c | _ -> None)) cancel
+
+            TpeSearch.run
+                settings
+                seed
+                space
+                evaluations
+                workers
+                history
+                objective
+                (fun index trial ->
+                    report
+                        index
+                        trial
+                        (match fresh.TryGetValue index with
+                         | true, c -> Some c
+                         | _ -> None))
+                cancel
             |> Result.map (fun trials ->
                 // every successful trial with its network: this run's from memory, earlier runs' from their model files
-                trials |> List.mapi (fun i t -> i + 1, t)
+                trials
+                |> List.mapi (fun i t -> i + 1, t)
                 |> List.choose (fun (k, t) ->
-                    if t.Error.IsSome then None
+                    if t.Error.IsSome then
+                        None
                     else
                         match fresh.TryGetValue k with
                         | true, c -> Some c
                         | _ ->
                             match modelPath k |> Option.map ModelFile.load with
-                            | Some (Ok m) -> Some { Trial = t; Options = optionsOf baseOptions t.Point; Network = m.Network; Info = m.Metadata.Training }
+                            | Some(Ok m) ->
+                                Some
+                                    { Trial = t
+                                      Options = optionsOf baseOptions t.Point
+                                      Network = m.Network
+                                      Info = m.Metadata.Training }
                             | _ -> None))
 
     /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of the test structures of the library's
     /// classes that are in `classes` (a model's class order), `realizations` random realisations of each (η, δ) of
     /// `levels`; rows labelled by their index in `classes` (TrainingSet.defectiveSet, seeded from `seed`).
-    let defectiveSet (classes: string[]) (lib: PrototypeLibrary) (levels: (float * float) list) (realizations: int) (seed: int) : TrainingSet =
+    let defectiveSet
+        (classes: string[])
+        (lib: PrototypeLibrary)
+        (levels: (float * float) list)
+        (realizations: int)
+        (seed: int)
+        : TrainingSet =
         let levels = Array.ofList levels
-        let seedOf structure level r = seed + 7919 * ((structure * levels.Length + level) * realizations + r) + r
+
+        let seedOf structure level r =
+            seed + 7919 * ((structure * levels.Length + level) * realizations + r) + r
+
         TrainingSet.defectiveSet classes lib levels realizations seedOf Environment.ProcessorCount (fun _ _ -> ()) CancellationToken.None
         |> fst
 
@@ -106,4 +178,3 @@ module Tuning =
     /// accuracy on the defective descriptors (ties: better validation). Returns it with that accuracy.
     let selectRobust (top: int) (defective: TrainingSet) (candidates: TuningCandidate list) =
         rankRobust top defective candidates |> List.head
-

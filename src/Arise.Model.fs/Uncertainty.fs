@@ -26,7 +26,8 @@ module Uncertainty =
     let measuredErrorRates = [| 0.0006; 0.005; 0.035; 0.20 |]
 
     /// The measured share of wrong predictions at a level (see measuredErrorRates).
-    let errorRate (l: UncertaintyLevel) = measuredErrorRates.[Array.findIndex ((=) l) levels]
+    let errorRate (l: UncertaintyLevel) =
+        measuredErrorRates.[Array.findIndex ((=) l) levels]
 
     /// The level of a mutual information (nats).
     let level (mutualInformation: float) =
@@ -56,8 +57,12 @@ module Uncertainty =
     let calibration (predictions: (float * bool) seq) : (UncertaintyLevel * int * int)[] =
         let counts = Array.zeroCreate levels.Length
         let wrong = Array.zeroCreate levels.Length
+
         for mi, right in predictions do
             let k = Array.findIndex ((=) (level mi)) levels
             counts.[k] <- counts.[k] + 1
-            if not right then wrong.[k] <- wrong.[k] + 1
+
+            if not right then
+                wrong.[k] <- wrong.[k] + 1
+
         Array.init levels.Length (fun k -> levels.[k], counts.[k], wrong.[k])

@@ -29,12 +29,15 @@ let private packA (transA: bool) (a: float32[]) (lda: int) (i0: int) (mb: int) (
     use pa = fixed a
     use pd = fixed dst
     let panels = (mb + mr - 1) / mr
+
     for panel in 0 .. panels - 1 do
         let d = NativePtr.add pd (panel * kb * mr)
         let full = panel * mr + mr <= mb
+
         if not transA && full then
             // six contiguous rows of A read side by side, the panel written in order
             let src = NativePtr.add pa ((i0 + panel * mr) * lda + p0)
+
             for p in 0 .. kb - 1 do
                 let o = NativePtr.add d (p * mr)
                 let s0 = NativePtr.add src p
@@ -47,6 +50,7 @@ let private packA (transA: bool) (a: float32[]) (lda: int) (i0: int) (mb: int) (
         else
             for r in 0 .. mr - 1 do
                 let i = panel * mr + r
+
                 if i >= mb then
                     for p in 0 .. kb - 1 do
                         NativePtr.set d (p * mr + r) 0.0f
@@ -55,6 +59,7 @@ let private packA (transA: bool) (a: float32[]) (lda: int) (i0: int) (mb: int) (
                         NativePtr.set d (p * mr + r) (NativePtr.get pa ((p0 + p) * lda + i0 + i))
                 else
                     let src = NativePtr.add pa ((i0 + i) * lda + p0)
+
                     for p in 0 .. kb - 1 do
                         NativePtr.set d (p * mr + r) (NativePtr.get src p)
 
@@ -91,28 +96,35 @@ let private packB (transB: bool) (b: float32[]) (ldb: int) (p0: int) (kb: int) (
     use pb = fixed b
     use pd = fixed dst
     let panels = (nb + nr - 1) / nr
+
     for panel in 0 .. panels - 1 do
         let d = NativePtr.add pd (panel * kb * nr)
         let jStart = panel * nr
         let full = jStart + nr <= nb
+
         if transB && full && isAccelerated then
             // the stored B's 16 rows, 8 × 8 blocks at a time, transposed into the panel
             let src = NativePtr.add pb ((j0 + jStart) * ldb + p0)
             let mutable p = 0
+
             while p + 8 <= kb do
                 transpose8 (NativePtr.add src p) ldb (NativePtr.add d (p * nr)) nr
                 transpose8 (NativePtr.add src (8 * ldb + p)) ldb (NativePtr.add d (p * nr + 8)) nr
                 p <- p + 8
+
             while p < kb do
                 for c in 0 .. nr - 1 do
                     NativePtr.set d (p * nr + c) (NativePtr.get src (c * ldb + p))
+
                 p <- p + 1
         elif transB then
             // contiguous reads along the rows of the stored (transposed) B
             for c in 0 .. nr - 1 do
                 let j = jStart + c
+
                 if j < nb then
                     let src = NativePtr.add pb ((j0 + j) * ldb + p0)
+
                     for p in 0 .. kb - 1 do
                         NativePtr.set d (p * nr + c) (NativePtr.get src p)
                 else
@@ -128,7 +140,14 @@ let private packB (transB: bool) (b: float32[]) (ldb: int) (p0: int) (kb: int) (
             for p in 0 .. kb - 1 do
                 for c in 0 .. nr - 1 do
                     let j = jStart + c
-                    NativePtr.set d (p * nr + c) (if j < nb then NativePtr.get pb ((p0 + p) * ldb + j0 + j) else 0.0f)
+
+                    NativePtr.set
+                        d
+                        (p * nr + c)
+                        (if j < nb then
+                             NativePtr.get pb ((p0 + p) * ldb + j0 + j)
+                         else
+                             0.0f)
 
 /// The FMA loop of the 6×16 micro-kernel: tile (6×16, row-major, at `tile`) ← Ap(6×kb)·Bp(kb×16). Only pointers and
 /// the twelve accumulators live in it (per step 12 FMAs, 2 loads, 6 broadcast loads, 2 pointer increments and the
@@ -153,6 +172,7 @@ let private fmaTile (pa0: nativeptr<float32>) (pb0: nativeptr<float32>) (kb: int
     let mutable pa = pa0
     let mutable pb = pb0
     let mutable left = kb
+
     while left > 0 do
         let b0 = Avx.LoadVector256 pb
         let b1 = Avx.LoadVector256(NativePtr.add pb 8)
@@ -177,6 +197,7 @@ let private fmaTile (pa0: nativeptr<float32>) (pb0: nativeptr<float32>) (kb: int
         pa <- NativePtr.add pa mr
         pb <- NativePtr.add pb nr
         left <- left - 1
+
     Avx.Store(tile, c00)
     Avx.Store(NativePtr.add tile 8, c01)
     Avx.Store(NativePtr.add tile 16, c10)
@@ -195,26 +216,42 @@ let private fmaTile (pa0: nativeptr<float32>) (pb0: nativeptr<float32>) (kb: int
 let inline private forEachTile (mb: int) (nb: int) ([<InlineIfLambda>] tile: int -> int -> int -> int -> unit) =
     let aPanels = (mb + mr - 1) / mr
     let bPanels = (nb + nr - 1) / nr
+
     for jp in 0 .. bPanels - 1 do
         let cols = min nr (nb - jp * nr)
+
         for ip in 0 .. aPanels - 1 do
             tile ip jp (min mr (mb - ip * mr)) cols
 
 /// Every 6×16 tile of one packed block into C: C[i0.., j0..] += Ap(mb×kb)·Bp(kb×nb), with edge masking. The arrays
 /// are pinned once per block, and each C tile is prefetched before its FMA loop so that its cache misses overlap the
 /// kb FMA steps instead of following them.
-let private blockAvx (ap: float32[]) (bp: float32[]) (kb: int) (mb: int) (nb: int)
-                     (c: float32[]) (ldc: int) (i0: int) (j0: int) (tmp: float32[]) =
+let private blockAvx
+    (ap: float32[])
+    (bp: float32[])
+    (kb: int)
+    (mb: int)
+    (nb: int)
+    (c: float32[])
+    (ldc: int)
+    (i0: int)
+    (j0: int)
+    (tmp: float32[])
+    =
     use pa = fixed ap
     use pb = fixed bp
     use pc = fixed c
     use pt = fixed tmp
+
     forEachTile mb nb (fun ip jp rows cols ->
         let ct = NativePtr.add pc ((i0 + ip * mr) * ldc + j0 + jp * nr)
+
         for r in 0 .. rows - 1 do
             Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add ct (r * ldc)))
             Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add ct (r * ldc + cols - 1)))
+
         fmaTile (NativePtr.add pa (ip * kb * mr)) (NativePtr.add pb (jp * kb * nr)) kb pt
+
         if rows = mr && cols = nr then
             for r in 0 .. mr - 1 do
                 let p = NativePtr.add ct (r * ldc)
@@ -228,64 +265,111 @@ let private blockAvx (ap: float32[]) (bp: float32[]) (kb: int) (mb: int) (nb: in
                     NativePtr.set ct (r * ldc + q) (NativePtr.get ct (r * ldc + q) + NativePtr.get pt (r * nr + q)))
 
 /// Portable micro-kernel with Vector<float32>.
-let private kernelPortable (ap: float32[]) (aOff: int) (bp: float32[]) (bOff: int) (kb: int)
-                           (c: float32[]) (ldc: int) (row: int) (col: int) (rows: int) (cols: int) (tmp: float32[]) =
+let private kernelPortable
+    (ap: float32[])
+    (aOff: int)
+    (bp: float32[])
+    (bOff: int)
+    (kb: int)
+    (c: float32[])
+    (ldc: int)
+    (row: int)
+    (col: int)
+    (rows: int)
+    (cols: int)
+    (tmp: float32[])
+    =
     Array.Clear(tmp, 0, mr * nr)
     let w = Vector<float32>.Count
+
     for p in 0 .. kb - 1 do
         for r in 0 .. mr - 1 do
             let av = Vector<float32>(ap.[aOff + p * mr + r])
             let mutable q = 0
+
             while q + w <= nr do
-                let acc = Vector<float32>(tmp, r * nr + q) + av * Vector<float32>(bp, bOff + p * nr + q)
+                let acc =
+                    Vector<float32>(tmp, r * nr + q) + av * Vector<float32>(bp, bOff + p * nr + q)
+
                 acc.CopyTo(tmp, r * nr + q)
                 q <- q + w
+
             while q < nr do
                 tmp.[r * nr + q] <- tmp.[r * nr + q] + ap.[aOff + p * mr + r] * bp.[bOff + p * nr + q]
                 q <- q + 1
+
     for r in 0 .. rows - 1 do
         for q in 0 .. cols - 1 do
             c.[(row + r) * ldc + col + q] <- c.[(row + r) * ldc + col + q] + tmp.[r * nr + q]
 
-let private packedALocal = new Threading.ThreadLocal<float32[]>(fun () -> Array.zeroCreate (kc * (mc + mr)))
-let private packedBLocal = new Threading.ThreadLocal<float32[]>(fun () -> Array.zeroCreate 0)
-let private tileLocal = new Threading.ThreadLocal<float32[]>(fun () -> Array.zeroCreate (mr * nr))
+let private packedALocal =
+    new Threading.ThreadLocal<float32[]>(fun () -> Array.zeroCreate (kc * (mc + mr)))
+
+let private packedBLocal =
+    new Threading.ThreadLocal<float32[]>(fun () -> Array.zeroCreate 0)
+
+let private tileLocal =
+    new Threading.ThreadLocal<float32[]>(fun () -> Array.zeroCreate (mr * nr))
 
 /// C (m×n, row-major) ← op(A)·op(B) + (C if accumulate, else 0). op(A) is m×k: A is m×k (lda = k) or, transposed,
 /// k×m (lda = m); op(B) is k×n: B is k×n (ldb = n) or, transposed, n×k (ldb = k). Uses up to `threads` threads.
-let multiply (threads: int) (transA: bool) (transB: bool) (m: int) (n: int) (k: int)
-             (a: float32[]) (b: float32[]) (c: float32[]) (accumulate: bool) =
-    if not accumulate then Array.Clear(c, 0, m * n)
+let multiply
+    (threads: int)
+    (transA: bool)
+    (transB: bool)
+    (m: int)
+    (n: int)
+    (k: int)
+    (a: float32[])
+    (b: float32[])
+    (c: float32[])
+    (accumulate: bool)
+    =
+    if not accumulate then
+        Array.Clear(c, 0, m * n)
+
     if m > 0 && n > 0 && k > 0 then
         let lda = if transA then m else k
         let ldb = if transB then k else n
         let need = kc * (min nc n + nr)
-        if packedBLocal.Value.Length < need then packedBLocal.Value <- Array.zeroCreate need
+
+        if packedBLocal.Value.Length < need then
+            packedBLocal.Value <- Array.zeroCreate need
+
         let packedB = packedBLocal.Value
         let mutable j0 = 0
+
         while j0 < n do
             let nb = min nc (n - j0)
             let mutable p0 = 0
+
             while p0 < k do
                 let kb = min kc (k - p0)
                 packB transB b ldb p0 kb j0 nb packedB
                 let blocks = (m + mc - 1) / mc
+
                 let doBlock (blk: int) =
                     let pa = packedALocal.Value
                     let tile = tileLocal.Value
                     let i0 = blk * mc
                     let mb = min mc (m - i0)
                     packA transA a lda i0 mb p0 kb pa
-                    if isAccelerated then blockAvx pa packedB kb mb nb c n i0 j0 tile
+
+                    if isAccelerated then
+                        blockAvx pa packedB kb mb nb c n i0 j0 tile
                     else
                         forEachTile mb nb (fun ip jp rows cols ->
                             kernelPortable pa (ip * kb * mr) packedB (jp * kb * nr) kb c n (i0 + ip * mr) (j0 + jp * nr) rows cols tile)
+
                 if threads > 1 && blocks > 1 && int64 m * int64 nb * int64 kb > 2_000_000L then
-                    Parallel.For(0, blocks, ParallelOptions(MaxDegreeOfParallelism = threads), (fun blk -> doBlock blk)) |> ignore
+                    Parallel.For(0, blocks, ParallelOptions(MaxDegreeOfParallelism = threads), (fun blk -> doBlock blk))
+                    |> ignore
                 else
                     for blk in 0 .. blocks - 1 do
                         doBlock blk
+
                 p0 <- p0 + kb
+
             j0 <- j0 + nb
 
 /// Reference product by the definition (for tests).
@@ -293,10 +377,12 @@ let reference (transA: bool) (transB: bool) (m: int) (n: int) (k: int) (a: float
     Array.init (m * n) (fun idx ->
         let i, j = idx / n, idx % n
         let mutable s = 0.0
+
         for p in 0 .. k - 1 do
             let av = if transA then a.[p * m + i] else a.[i * k + p]
             let bv = if transB then b.[j * k + p] else b.[p * n + j]
             s <- s + float av * float bv
+
         float32 s)
 
 /// One burst of `n` × 12 independent 8-wide FMAs; returns a value that depends on all of them.
@@ -318,6 +404,7 @@ let private fmaBurst (n: int) (seed: float32) =
     let mutable a10 = Vector256.Create(seed + 10.0f)
     let mutable a11 = Vector256.Create(seed + 11.0f)
     let mutable i = 0
+
     while i < n do
         a0 <- Fma.MultiplyAdd(a0, x, y)
         a1 <- Fma.MultiplyAdd(a1, x, y)
@@ -332,19 +419,25 @@ let private fmaBurst (n: int) (seed: float32) =
         a10 <- Fma.MultiplyAdd(a10, x, y)
         a11 <- Fma.MultiplyAdd(a11, x, y)
         i <- i + 1
+
     (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).GetElement 0
 
 /// Peak single-core FMA rate (GFLOP/s) measured by a tight loop of independent 8-wide FMAs for about `seconds`.
 let measurePeak (seconds: float) =
-    if not isAccelerated then nan
+    if not isAccelerated then
+        nan
     else
         fmaBurst 1000 1.0f |> ignore
         let mutable best = 0.0
         let total = Diagnostics.Stopwatch.StartNew()
         let mutable sink = 0.0f
+
         while total.Elapsed.TotalSeconds < seconds do
             let sw = Diagnostics.Stopwatch.StartNew()
             sink <- sink + fmaBurst 1_000_000 sink
             best <- max best (1_000_000.0 * 12.0 * 16.0 / sw.Elapsed.TotalSeconds / 1e9)
-        if sink = 12345.0f then printf " "
+
+        if sink = 12345.0f then
+            printf " "
+
         best

@@ -17,7 +17,9 @@ let private header (descr: string) (shape: int list) =
         match shape with
         | [ n ] -> sprintf "(%d,)" n
         | dims -> "(" + String.Join(", ", dims) + ")"
-    let dict = sprintf "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" descr shapeText
+
+    let dict =
+        sprintf "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" descr shapeText
     // magic (6) + version (2) + header length (2) + dict + padding + '\n', total a multiple of 64
     let unpadded = 10 + dict.Length + 1
     let pad = (64 - unpadded % 64) % 64
@@ -39,64 +41,124 @@ let private bytesOf (xs: 'T[]) (size: int) =
     b
 
 /// float32 matrix rows × cols.
-let float32Matrix (rows: int) (cols: int) (data: float32[]) = { Descr = "<f4"; Shape = [ rows; cols ]; Data = bytesOf data 4 }
+let float32Matrix (rows: int) (cols: int) (data: float32[]) =
+    { Descr = "<f4"
+      Shape = [ rows; cols ]
+      Data = bytesOf data 4 }
+
 /// float64 vector.
-let float64Vector (data: float[]) = { Descr = "<f8"; Shape = [ data.Length ]; Data = bytesOf data 8 }
+let float64Vector (data: float[]) =
+    { Descr = "<f8"
+      Shape = [ data.Length ]
+      Data = bytesOf data 8 }
+
 /// int32 vector.
-let int32Vector (data: int[]) = { Descr = "<i4"; Shape = [ data.Length ]; Data = bytesOf data 4 }
+let int32Vector (data: int[]) =
+    { Descr = "<i4"
+      Shape = [ data.Length ]
+      Data = bytesOf data 4 }
+
 /// Unicode string vector (fixed width, UTF-32 as numpy stores it).
 let stringVector (data: string[]) =
     let width = data |> Array.fold (fun m s -> max m s.Length) 1
     let b = Array.zeroCreate (data.Length * width * 4)
-    data |> Array.iteri (fun i s ->
+
+    data
+    |> Array.iteri (fun i s ->
         for k in 0 .. s.Length - 1 do
             let bytes = BitConverter.GetBytes(int s.[k])
             Buffer.BlockCopy(bytes, 0, b, (i * width + k) * 4, 4))
-    { Descr = sprintf "<U%d" width; Shape = [ data.Length ]; Data = b }
+
+    { Descr = sprintf "<U%d" width
+      Shape = [ data.Length ]
+      Data = b }
 
 /// Writes named arrays as an .npz archive (written to a temporary file, then moved: no half-written archives).
 let writeNpz (path: string) (arrays: (string * NpyArray) list) =
     let tmp = path + ".partial"
-    (
-        use fs = File.Create tmp
-        use zip = new ZipArchive(fs, ZipArchiveMode.Create)
-        for name, a in arrays do
-            let entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression)
-            use s = entry.Open()
-            let bytes = toBytes a
-            s.Write(bytes, 0, bytes.Length)
-    )
+
+    (use fs = File.Create tmp
+     use zip = new ZipArchive(fs, ZipArchiveMode.Create)
+
+     for name, a in arrays do
+         let entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression)
+         use s = entry.Open()
+         let bytes = toBytes a
+         s.Write(bytes, 0, bytes.Length))
+
     File.Move(tmp, path, true)
 
 /// Reads one .npy payload: dtype descr, shape, data bytes. Error on anything unexpected.
 let parse (bytes: byte[]) : Result<NpyArray, string> =
-    if bytes.Length < 10 || bytes.[0] <> 0x93uy || Encoding.ASCII.GetString(bytes, 1, 5) <> "NUMPY" then Error "not a .npy array"
+    if
+        bytes.Length < 10
+        || bytes.[0] <> 0x93uy
+        || Encoding.ASCII.GetString(bytes, 1, 5) <> "NUMPY"
+    then
+        Error "not a .npy array"
     else
         let major = bytes.[6]
-        let hlen, start = if major = 1uy then int (BitConverter.ToUInt16(bytes, 8)), 10 else int (BitConverter.ToUInt32(bytes, 8)), 12
-        if start + hlen > bytes.Length then Error "truncated .npy header"
+
+        let hlen, start =
+            if major = 1uy then
+                int (BitConverter.ToUInt16(bytes, 8)), 10
+            else
+                int (BitConverter.ToUInt32(bytes, 8)), 12
+
+        if start + hlen > bytes.Length then
+            Error "truncated .npy header"
         else
             let h = Encoding.ASCII.GetString(bytes, start, hlen)
-            let descr = Text.RegularExpressions.Regex.Match(h, "'descr':\\s*'([^']+)'").Groups.[1].Value
-            let shapeText = Text.RegularExpressions.Regex.Match(h, "'shape':\\s*\\(([^)]*)\\)").Groups.[1].Value
-            if h.Contains "'fortran_order': True" then Error "Fortran-ordered arrays are not supported"
+
+            let descr =
+                Text.RegularExpressions.Regex.Match(h, "'descr':\\s*'([^']+)'").Groups.[1].Value
+
+            let shapeText =
+                Text.RegularExpressions.Regex.Match(h, "'shape':\\s*\\(([^)]*)\\)").Groups.[1].Value
+
+            if h.Contains "'fortran_order': True" then
+                Error "Fortran-ordered arrays are not supported"
             else
-                let shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> Array.map int |> List.ofArray
-                Ok { Descr = descr; Shape = shape; Data = bytes.[start + hlen ..] }
+                let shape =
+                    shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+                    |> Array.map int
+                    |> List.ofArray
+
+                Ok
+                    { Descr = descr
+                      Shape = shape
+                      Data = bytes.[start + hlen ..] }
 
 /// Reads every array of an .npz archive by name (without the .npy suffix).
 let readNpz (path: string) : Result<Map<string, NpyArray>, string> =
     try
         use zip = ZipFile.OpenRead path
+
         let results =
             [ for e in zip.Entries do
                   use s = e.Open()
                   use ms = new MemoryStream()
                   s.CopyTo ms
                   yield e.Name.Replace(".npy", ""), parse (ms.ToArray()) ]
-        match results |> List.tryPick (fun (n, r) -> match r with Error e -> Some(n + ": " + e) | _ -> None) with
+
+        match
+            results
+            |> List.tryPick (fun (n, r) ->
+                match r with
+                | Error e -> Some(n + ": " + e)
+                | _ -> None)
+        with
         | Some e -> Error(sprintf "%s: %s" path e)
-        | None -> Ok(results |> List.map (fun (n, r) -> n, (match r with Ok a -> a | Error _ -> failwith "unreachable")) |> Map.ofList)
+        | None ->
+            Ok(
+                results
+                |> List.map (fun (n, r) ->
+                    n,
+                    (match r with
+                     | Ok a -> a
+                     | Error _ -> failwith "unreachable"))
+                |> Map.ofList
+            )
     with
     | :? InvalidDataException as ex -> Error(sprintf "%s: not a readable .npz archive (%s)" path ex.Message)
     | :? IOException as ex -> Error(sprintf "%s: %s" path ex.Message)
@@ -125,9 +187,14 @@ let asInt32 (a: NpyArray) : int[] =
 let asStrings (a: NpyArray) : string[] =
     let width = int (a.Descr.Substring 2)
     let n = a.Data.Length / (4 * width)
+
     Array.init n (fun i ->
         let sb = StringBuilder()
+
         for k in 0 .. width - 1 do
             let c = BitConverter.ToInt32(a.Data, (i * width + k) * 4)
-            if c <> 0 then sb.Append(char c) |> ignore
+
+            if c <> 0 then
+                sb.Append(char c) |> ignore
+
         sb.ToString())

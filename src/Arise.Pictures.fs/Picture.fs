@@ -16,11 +16,18 @@ let saveHtml (path: string) (chart: GenericChart) =
 /// The Chromium used for PNG export: $ARISE_CHROMIUM if set, else the first of chromium, chromium-browser,
 /// google-chrome, google-chrome-stable found on PATH. None when there is none.
 let findChromium () : string option =
-    let isFile (p: string) = not (String.IsNullOrWhiteSpace p) && File.Exists p
+    let isFile (p: string) =
+        not (String.IsNullOrWhiteSpace p) && File.Exists p
+
     match Environment.GetEnvironmentVariable "ARISE_CHROMIUM" with
     | p when isFile p -> Some p
     | _ ->
-        let dirs = (Environment.GetEnvironmentVariable "PATH" |> Option.ofObj |> Option.defaultValue "").Split(Path.PathSeparator)
+        let dirs =
+            (Environment.GetEnvironmentVariable "PATH"
+             |> Option.ofObj
+             |> Option.defaultValue "")
+                .Split(Path.PathSeparator)
+
         [ "chromium"; "chromium-browser"; "google-chrome"; "google-chrome-stable" ]
         |> List.tryPick (fun name -> dirs |> Array.map (fun d -> Path.Combine(d, name)) |> Array.tryFind isFile)
 
@@ -29,47 +36,103 @@ let pngSize = 660, 600
 
 /// Renders one HTML chart to PNG with headless Chromium (`browser`), `width` × `height` pixels, the Plotly toolbar
 /// hidden. Waits up to `timeoutSeconds`. Error: a one-line reason.
-let renderPng (browser: string) (width: int, height: int) (timeoutSeconds: float) (htmlPath: string) (pngPath: string) : Result<unit, string> =
-    let page = Path.Combine(Path.GetTempPath(), sprintf "arise-png-%s.html" (Guid.NewGuid().ToString "N"))
-    let profile = Path.Combine(Path.GetTempPath(), sprintf "arise-chromium-%s" (Guid.NewGuid().ToString "N"))
+let renderPng
+    (browser: string)
+    (width: int, height: int)
+    (timeoutSeconds: float)
+    (htmlPath: string)
+    (pngPath: string)
+    : Result<unit, string> =
+    let page =
+        Path.Combine(Path.GetTempPath(), sprintf "arise-png-%s.html" (Guid.NewGuid().ToString "N"))
+
+    let profile =
+        Path.Combine(Path.GetTempPath(), sprintf "arise-chromium-%s" (Guid.NewGuid().ToString "N"))
+
     try
         try
             let html = File.ReadAllText htmlPath
             let hideToolbar = "<style>.modebar-container{display:none !important}</style>"
             let i = html.IndexOf("</head>", StringComparison.OrdinalIgnoreCase)
-            File.WriteAllText(page, (if i >= 0 then html.Insert(i, hideToolbar) else hideToolbar + html))
+
+            File.WriteAllText(
+                page,
+                (if i >= 0 then
+                     html.Insert(i, hideToolbar)
+                 else
+                     hideToolbar + html)
+            )
+
             let target = Path.GetFullPath pngPath
-            if File.Exists target then File.Delete target
+
+            if File.Exists target then
+                File.Delete target
+
             let args =
-                [ "--headless"; "--no-sandbox"; "--disable-gpu"; "--enable-unsafe-swiftshader"; "--disable-dev-shm-usage"
-                  "--disable-background-networking"; "--disable-component-update"; "--disable-sync"; "--no-first-run"
-                  "--hide-scrollbars"; sprintf "--user-data-dir=%s" profile; sprintf "--window-size=%d,%d" width height
-                  "--virtual-time-budget=10000"; sprintf "--screenshot=%s" target; Uri(Path.GetFullPath page).AbsoluteUri ]
-            let info = ProcessStartInfo(browser, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false)
-            for a in args do info.ArgumentList.Add a
+                [ "--headless"
+                  "--no-sandbox"
+                  "--disable-gpu"
+                  "--enable-unsafe-swiftshader"
+                  "--disable-dev-shm-usage"
+                  "--disable-background-networking"
+                  "--disable-component-update"
+                  "--disable-sync"
+                  "--no-first-run"
+                  "--hide-scrollbars"
+                  sprintf "--user-data-dir=%s" profile
+                  sprintf "--window-size=%d,%d" width height
+                  "--virtual-time-budget=10000"
+                  sprintf "--screenshot=%s" target
+                  Uri(Path.GetFullPath page).AbsoluteUri ]
+
+            let info =
+                ProcessStartInfo(browser, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false)
+
+            for a in args do
+                info.ArgumentList.Add a
+
             use p = Process.Start info
             p.OutputDataReceived.Add ignore
             p.ErrorDataReceived.Add ignore
             p.BeginOutputReadLine()
             p.BeginErrorReadLine()
+
             if not (p.WaitForExit(int (timeoutSeconds * 1000.0))) then
-                (try p.Kill true with _ -> ())
+                (try
+                    p.Kill true
+                 with _ ->
+                     ())
+
                 Error(sprintf "%s: Chromium did not finish within %g s" htmlPath timeoutSeconds)
-            elif File.Exists target && FileInfo(target).Length > 0L then Ok()
-            else Error(sprintf "%s: Chromium exited with code %d and wrote no PNG" htmlPath p.ExitCode)
-        with e -> Error(sprintf "%s: %s" htmlPath e.Message)
+            elif File.Exists target && FileInfo(target).Length > 0L then
+                Ok()
+            else
+                Error(sprintf "%s: Chromium exited with code %d and wrote no PNG" htmlPath p.ExitCode)
+        with e ->
+            Error(sprintf "%s: %s" htmlPath e.Message)
     finally
-        (try File.Delete page with _ -> ())
-        (try Directory.Delete(profile, true) with _ -> ())
+        (try
+            File.Delete page
+         with _ ->
+             ())
+
+        (try
+            Directory.Delete(profile, true)
+         with _ ->
+             ())
 
 /// Outcome of a PNG export: the PNGs written, and one line per picture that could not be rendered (or one line saying
 /// why none was attempted).
-type PngExport = { Written: string list; Problems: string list }
+type PngExport =
+    { Written: string list
+      Problems: string list }
 
 /// Renders a PNG beside each HTML chart (same name, .png), two at a time, when a Chromium is installed.
 let writePngs (htmlFiles: string list) : PngExport =
     match findChromium () with
-    | None -> { Written = []; Problems = [ "PNG skipped: no Chromium found (install Debian's chromium, or set ARISE_CHROMIUM)" ] }
+    | None ->
+        { Written = []
+          Problems = [ "PNG skipped: no Chromium found (install Debian's chromium, or set ARISE_CHROMIUM)" ] }
     | Some browser ->
         let results =
             htmlFiles
@@ -78,14 +141,29 @@ let writePngs (htmlFiles: string list) : PngExport =
             |> Array.Parallel.map (fun html ->
                 let png = Path.ChangeExtension(html, ".png")
                 png, renderPng browser pngSize 60.0 html png)
-        { Written = [ for png, r in results do if Result.isOk r then png ]
-          Problems = [ for _, r in results do match r with Error e -> e | Ok() -> () ] }
+
+        { Written =
+            [ for png, r in results do
+                  if Result.isOk r then
+                      png ]
+          Problems =
+            [ for _, r in results do
+                  match r with
+                  | Error e -> e
+                  | Ok() -> () ] }
 
 /// Width and height of a PNG file read from its header; None when the file is not a PNG.
 let pngDimensions (path: string) : (int * int) option =
     let b = File.ReadAllBytes path
     let signature = [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |]
-    if b.Length < 24 || b.[0..7] <> signature then None
+
+    if b.Length < 24 || b.[0..7] <> signature then
+        None
     else
-        let be i = (int b.[i] <<< 24) ||| (int b.[i + 1] <<< 16) ||| (int b.[i + 2] <<< 8) ||| int b.[i + 3]
+        let be i =
+            (int b.[i] <<< 24)
+            ||| (int b.[i + 1] <<< 16)
+            ||| (int b.[i + 2] <<< 8)
+            ||| int b.[i + 3]
+
         Some(be 16, be 20)

@@ -12,7 +12,8 @@ open Plotly.NET
 let private mapAxes (g: SpmGrid) =
     let nx, ny, nz = g.Shape
     let dims = [| nx; ny; nz |]
-    let scanned = [| 0 .. 2 |] |> Array.filter (fun k -> dims.[k] > 1)
+    let scanned = [| 0..2 |] |> Array.filter (fun k -> dims.[k] > 1)
+
     match scanned with
     | [| a; b |] -> a, b
     | [| a; b; _ |] -> a, b
@@ -27,16 +28,23 @@ let heatmapChart (title: string) (g: SpmGrid) (value: int -> float) =
     let a, b = mapAxes g
     let c = 3 - a - b
     let fixedIndex = dims.[c] / 2
+
     let at (ia: int) (ib: int) =
         let idx = Array.zeroCreate 3
         idx.[a] <- ia
         idx.[b] <- ib
         idx.[c] <- fixedIndex
         SpmGrid.index g idx.[0] idx.[1] idx.[2]
-    let coord k i = (Vec3.toArray g.Origin).[k] + float i * (Vec3.toArray g.Step).[k]
-    let z = [ for ib in 0 .. dims.[b] - 1 -> [ for ia in 0 .. dims.[a] - 1 -> value (at ia ib) ] ]
+
+    let coord k i =
+        (Vec3.toArray g.Origin).[k] + float i * (Vec3.toArray g.Step).[k]
+
+    let z =
+        [ for ib in 0 .. dims.[b] - 1 -> [ for ia in 0 .. dims.[a] - 1 -> value (at ia ib) ] ]
+
     let xs = [ for ia in 0 .. dims.[a] - 1 -> coord a ia ]
     let ys = [ for ib in 0 .. dims.[b] - 1 -> coord b ib ]
+
     Chart.Heatmap(zData = z, X = xs, Y = ys)
     |> Chart.withTitle title
     |> Chart.withXAxisStyle (string "xyz".[a])
@@ -52,8 +60,12 @@ let private volume (path: string) (title: string) (r: SpmResult) (value: int -> 
     let xs = r.Centres |> Array.map (fun p -> p.X)
     let ys = r.Centres |> Array.map (fun p -> p.Y)
     let zs = r.Centres |> Array.map (fun p -> p.Z)
-    let vs = Array.init n (fun f -> let v = value f in if Double.IsNaN v then 0.0 else v)
+
+    let vs =
+        Array.init n (fun f -> let v = value f in if Double.IsNaN v then 0.0 else v)
+
     let hi = if vs.Length = 0 then 1.0 else Array.max vs
+
     Chart.IsoSurface(x = xs, y = ys, z = zs, value = vs, IsoMin = 0.5 * hi, IsoMax = hi, Opacity = 0.5)
     |> Chart.withTitle title
     |> Picture.saveHtml path
@@ -64,23 +76,41 @@ let writeMaps (dir: string) (r: SpmResult) =
     Directory.CreateDirectory dir |> ignore
     let c = r.Classes.Length
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
+
     let frequent =
-        nonEmpty |> Array.countBy id |> Array.sortByDescending snd
-        |> Array.filter (fun (_, k) -> float k >= 0.02 * float nonEmpty.Length) |> Array.truncate 6 |> Array.map fst
+        nonEmpty
+        |> Array.countBy id
+        |> Array.sortByDescending snd
+        |> Array.filter (fun (_, k) -> float k >= 0.02 * float nonEmpty.Length)
+        |> Array.truncate 6
+        |> Array.map fst
+
     [ let miPath = Path.Combine(dir, "map_mutual_information.html")
       heatmap miPath "Mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
       yield miPath
+
       for cls in frequent do
-          let safe = String(r.Classes.[cls] |> Seq.map (fun ch -> if Char.IsLetterOrDigit ch then ch else '_') |> Array.ofSeq)
+          let safe =
+              String(
+                  r.Classes.[cls]
+                  |> Seq.map (fun ch -> if Char.IsLetterOrDigit ch then ch else '_')
+                  |> Array.ofSeq
+              )
+
           let p = Path.Combine(dir, sprintf "map_probability_%s.html" safe)
-          heatmap p (sprintf "Probability of %s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) r.Grid (fun f -> float r.Probabilities.[f * c + cls])
+
+          heatmap p (sprintf "Probability of %s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) r.Grid (fun f ->
+              float r.Probabilities.[f * c + cls])
+
           yield p
       // bulk grids: 3D isosurfaces of the mutual information and of the most frequent class's probability
       let nx, ny, nz = r.Grid.Shape
+
       if nx > 1 && ny > 1 && nz > 1 then
           let miVol = Path.Combine(dir, "volume_mutual_information.html")
           volume miVol "Mutual information (isosurfaces)" r (fun f -> r.MutualInformation.[f])
           yield miVol
+
           match Array.tryHead frequent with
           | Some cls ->
               let v = Path.Combine(dir, "volume_probability_top_class.html")

@@ -8,12 +8,14 @@ open Arise.Structure
 
 /// Everything the SOAP sums need that depends only on the parameters: build once, reuse for many structures.
 type SoapCalculator =
-    { Parameters: SoapParameters
-      Basis: RadialBasis
-      /// Spherical-harmonic constants.
-      Harmonics: SphericalHarmonics.Tables
-      /// Number of (l, m) components, (L+1)².
-      LmCount: int }
+    {
+        Parameters: SoapParameters
+        Basis: RadialBasis
+        /// Spherical-harmonic constants.
+        Harmonics: SphericalHarmonics.Tables
+        /// Number of (l, m) components, (L+1)².
+        LmCount: int
+    }
 
 /// quippy-compatible averaged SOAP (notes soap.md §2): Gaussian densities of neighbour atoms expanded in the
 /// orthonormal radial basis and real spherical harmonics, summed over centres, power spectrum, unit norm.
@@ -29,9 +31,12 @@ module Soap =
 
     /// Smooth cutoff: 1 below r_c − w, ½[cos(π(r − r_c + w)/w) + 1] up to r_c, 0 beyond.
     let cutoffFunction (rc: float) (w: float) (r: float) =
-        if r <= rc - w then 1.0
-        elif r <= rc then 0.5 * (cos (Math.PI * (r - rc + w) / w) + 1.0)
-        else 0.0
+        if r <= rc - w then
+            1.0
+        elif r <= rc then
+            0.5 * (cos (Math.PI * (r - rc + w) / w) + 1.0)
+        else
+            0.0
 
     /// Neighbours are processed in blocks of this many, structure-of-arrays: harmonics and radial terms are computed
     /// with SIMD vectors over neighbours, then the block's contribution A[a, lm] += Σ_j g_j[a, l]·Y_j[lm] is taken as
@@ -74,30 +79,45 @@ module Soap =
         let qv = sc.Q
         let yt = sc.Yt
         let width = Vector<float>.Count
-        for j0 in 0 .. width .. blockSize - 1 do
+
+        for j0 in 0..width .. blockSize - 1 do
             let x = Vector<float>(sc.Ux, j0)
             let y = Vector<float>(sc.Uy, j0)
             let z = Vector<float>(sc.Uz, j0)
             let w = Vector<float>(sc.W, j0)
             let mutable dfact = 1.0
-            for m in 0 .. lMax do
-                if m > 0 then dfact <- dfact * float (2 * m - 1)
+
+            for m in 0..lMax do
+                if m > 0 then
+                    dfact <- dfact * float (2 * m - 1)
+
                 qv.[tri m m] <- Vector<float>(dfact)
-                if m + 1 <= lMax then qv.[tri (m + 1) m] <- z * Vector<float>(float (2 * m + 1) * dfact)
+
+                if m + 1 <= lMax then
+                    qv.[tri (m + 1) m] <- z * Vector<float>(float (2 * m + 1) * dfact)
+
                 for l in m + 2 .. lMax do
                     let k = tri l m
-                    qv.[k] <- Vector<float>(recA.[k]) * z * qv.[k - l] - Vector<float>(recB.[k]) * qv.[k - l - (l - 1)]
+
+                    qv.[k] <-
+                        Vector<float>(recA.[k]) * z * qv.[k - l]
+                        - Vector<float>(recB.[k]) * qv.[k - l - (l - 1)]
+
             let mutable re = w
             let mutable im = Vector<float>.Zero
-            for m in 0 .. lMax do
+
+            for m in 0..lMax do
                 if m > 0 then
                     let r = re * x - im * y
                     im <- re * y + im * x
                     re <- r
-                for l in m .. lMax do
+
+                for l in m..lMax do
                     let k = tri l m
                     let v = Vector<float>(norm.[k]) * qv.[k]
-                    if m = 0 then (v * re).CopyTo(yt, (l * l + l) * blockSize + j0)
+
+                    if m = 0 then
+                        (v * re).CopyTo(yt, (l * l + l) * blockSize + j0)
                     else
                         (v * re).CopyTo(yt, (l * l + l + m) * blockSize + j0)
                         (v * im).CopyTo(yt, (l * l + l - m) * blockSize + j0)
@@ -119,35 +139,43 @@ module Soap =
         Span<float>(ep).Clear()
         let delta = if n > 1 then centres.[1] else 1.0
         let reach = sqrt (40.0 / alpha)
+
         for j in 0 .. blockSize - 1 do
             let rj = r.[j]
             let aLo = max 0 (int (ceil ((rj - reach) / delta)) - 1)
             let aHi = min (n - 1) (int (floor ((rj + reach) / delta)) + 1)
-            for a in aLo .. aHi do
+
+            for a in aLo..aHi do
                 let ra = centres.[a]
                 let dm = rj - ra
                 em.[a * blockSize + j] <- Math.Exp(-alpha * dm * dm)
+
                 if ra > 0.0 && 2.0 * alpha * ra * rj < 20.0 then
                     let dp = rj + ra
                     ep.[a * blockSize + j] <- Math.Exp(-alpha * dp * dp)
+
         let half = Vector<float>(0.5)
+
         for a in 0 .. n - 1 do
             let ra = centres.[a]
             let o = a * l1
+
             if ra = 0.0 then
                 // x = 0: g_0 = exp(−α(r_a² + r²)) = e₋, higher l vanish
                 Array.blit em (a * blockSize) gt (o * blockSize) blockSize
                 Span<float>(gt, (o + 1) * blockSize, lMax * blockSize).Clear()
             else
                 let invTwoAlphaRa = Vector<float>(1.0 / (2.0 * alpha * ra))
-                for j0 in 0 .. width .. blockSize - 1 do
+
+                for j0 in 0..width .. blockSize - 1 do
                     let vm = Vector<float>(em, a * blockSize + j0)
                     let vp = Vector<float>(ep, a * blockSize + j0)
                     let ix = invTwoAlphaRa * Vector<float>(rInv, j0)
                     let mutable gm2 = half * (vm + vp) * ix
                     let mutable gm1 = half * (vm - vp) * ix
                     gm1.CopyTo(gt, o * blockSize + j0)
-                    for l in 1 .. lMax do
+
+                    for l in 1..lMax do
                         let gl = gm2 - Vector<float>(float (2 * l - 1)) * gm1 * ix
                         gl.CopyTo(gt, (o + l) * blockSize + j0)
                         gm2 <- gm1
@@ -168,9 +196,11 @@ module Soap =
         let lMax = calc.Parameters.LMax
         let l1 = lMax + 1
         let lm = calc.LmCount
+
         for a in 0 .. calc.Parameters.NMax - 1 do
             for l in 0 .. (if sc.EvenOnly then 2 else 1) .. lMax do
                 let gRow = ReadOnlySpan<float>(sc.Gt, (a * l1 + l) * blockSize, blockSize)
+
                 for k in l * l .. l * l + 2 * l do
                     let yRow = ReadOnlySpan<float>(sc.Yt, k * blockSize, blockSize)
                     sc.Acc.[a * lm + k] <- sc.Acc.[a * lm + k] + TensorPrimitives.Dot(gRow, yRow)
@@ -187,7 +217,9 @@ module Soap =
     /// Adds one neighbour at vector (dx, dy, dz), length r (already scaled), to the block.
     let private addNeighbour (calc: SoapCalculator) (sc: Scratch) (dx: float) (dy: float) (dz: float) (r: float) =
         let p = calc.Parameters
-        let w = cutoffFunction p.Cutoff p.TransitionWidth r * (if sc.EvenOnly then 2.0 else 1.0)
+
+        let w =
+            cutoffFunction p.Cutoff p.TransitionWidth r * (if sc.EvenOnly then 2.0 else 1.0)
         // coincident atoms (r = 0) have no direction and are left out
         if w > 0.0 && r > 1e-12 then
             let j = sc.Count
@@ -199,7 +231,9 @@ module Soap =
             sc.RInv.[j] <- inv
             sc.W.[j] <- w
             sc.Count <- j + 1
-            if sc.Count = blockSize then flush calc sc
+
+            if sc.Count = blockSize then
+                flush calc sc
 
     /// Profiling aid: runs the per-neighbour kernel over the given neighbour vectors (full pairs, one thread) and
     /// returns the seconds spent in (spherical harmonics, radial terms, accumulation).
@@ -211,8 +245,10 @@ module Soap =
         let l1 = lMax + 1
         let lm = calc.LmCount
         let mutable start = 0
+
         while start < vectors.Length do
             let cnt = min blockSize (vectors.Length - start)
+
             for j in 0 .. cnt - 1 do
                 let v = vectors.[start + j]
                 let r = Vec3.norm v
@@ -222,6 +258,7 @@ module Soap =
                 sc.R.[j] <- r
                 sc.RInv.[j] <- 1.0 / r
                 sc.W.[j] <- cutoffFunction calc.Parameters.Cutoff calc.Parameters.TransitionWidth r
+
             pad calc sc cnt
             sw.Restart()
             harmonicsBlock calc sc
@@ -233,7 +270,10 @@ module Soap =
             accumulateBlock calc sc
             tA <- tA + sw.ElapsedTicks
             start <- start + cnt
-        let sec (t: int64) = float t / float Diagnostics.Stopwatch.Frequency
+
+        let sec (t: int64) =
+            float t / float Diagnostics.Stopwatch.Frequency
+
         sec tH, sec tR, sec tA
 
     /// Summed expansion coefficients A[a·(L+1)² + lm] (before the radial transform) over centres of species
@@ -241,28 +281,45 @@ module Soap =
     /// multiplied by `scale` first (1/d_NN in ARISE); `cells` must be built on the unscaled structure.
     /// Uses up to `threads` threads; the sum is bit-identical for any number of threads. Returns the sum and the number
     /// of centres.
-    let accumulate (calc: SoapCalculator) (threads: int) (cells: CellList) (s: Structure) (scale: float)
-                   (centreZ: int option) (neighbourZ: int option) : float[] * int =
-        let centres = [| for i in 0 .. Structure.count s - 1 do if centreZ.IsNone || s.Numbers.[i] = centreZ.Value then i |]
+    let accumulate
+        (calc: SoapCalculator)
+        (threads: int)
+        (cells: CellList)
+        (s: Structure)
+        (scale: float)
+        (centreZ: int option)
+        (neighbourZ: int option)
+        : float[] * int =
+        let centres =
+            [| for i in 0 .. Structure.count s - 1 do
+                   if centreZ.IsNone || s.Numbers.[i] = centreZ.Value then
+                       i |]
+
         let searchRadius = calc.Parameters.Cutoff / scale
         let total = Array.zeroCreate (calc.Parameters.NMax * calc.LmCount)
         let numbers = s.Numbers
         let half = centreZ = neighbourZ
+
         let work (sc: Scratch) (k: int) =
             let i = centres.[k]
             let b = sc.Buffer
             sc.EvenOnly <- half
             CellList.queryAtom cells s i searchRadius b
             let offsets = b.Offset
+
             for t in 0 .. b.Count - 1 do
                 let j = b.Index.[t]
+
                 if neighbourZ.IsNone || numbers.[j] = neighbourZ.Value then
                     // in half-pair mode keep j > i, or i's own images with a lexicographically positive offset
                     let keep =
-                        not half || j > i
+                        not half
+                        || j > i
                         || (j = i
                             && (offsets.[3 * t] > 0
-                                || (offsets.[3 * t] = 0 && (offsets.[3 * t + 1] > 0 || (offsets.[3 * t + 1] = 0 && offsets.[3 * t + 2] > 0)))))
+                                || (offsets.[3 * t] = 0
+                                    && (offsets.[3 * t + 1] > 0 || (offsets.[3 * t + 1] = 0 && offsets.[3 * t + 2] > 0)))))
+
                     if keep then
                         let r = sqrt b.R2.[t] * scale
                         addNeighbour calc sc (b.Dx.[t] * scale) (b.Dy.[t] * scale) (b.Dz.[t] * scale) r
@@ -271,31 +328,52 @@ module Soap =
         let chunk = max 64 ((centres.Length + 255) / 256)
         let chunks = (centres.Length + chunk - 1) / chunk
         let partials: float[][] = Array.zeroCreate chunks
+
         let sumChunk (sc: Scratch) (c: int) =
             for k in c * chunk .. min centres.Length ((c + 1) * chunk) - 1 do
                 work sc k
+
             flush calc sc
             partials.[c] <- Array.copy sc.Acc
             Array.Clear sc.Acc
+
         if threads <= 1 || chunks = 1 then
             let sc = Scratch(calc)
+
             for c in 0 .. chunks - 1 do
                 sumChunk sc c
         else
             let options = ParallelOptions(MaxDegreeOfParallelism = threads)
-            Parallel.For(0, chunks, options, (fun () -> Scratch(calc)), (fun c _ sc -> sumChunk sc c; sc), ignore) |> ignore
+
+            Parallel.For(
+                0,
+                chunks,
+                options,
+                (fun () -> Scratch(calc)),
+                (fun c _ sc ->
+                    sumChunk sc c
+                    sc),
+                ignore
+            )
+            |> ignore
+
         for p in partials do
             for k in 0 .. total.Length - 1 do
                 total.[k] <- total.[k] + p.[k]
+
         total, centres.Length
 
     /// Summed coefficients A[a·(L+1)² + lm] of one centre whose neighbours sit at the given vectors
     /// (only those closer than the cutoff count).
     let accumulateVectors (calc: SoapCalculator) (vectors: Vec3[]) : float[] =
         let sc = Scratch(calc)
+
         for v in vectors do
             let r = Vec3.norm v
-            if r < calc.Parameters.Cutoff then addNeighbour calc sc v.X v.Y v.Z r
+
+            if r < calc.Parameters.Cutoff then
+                addNeighbour calc sc v.X v.Y v.Z r
+
         flush calc sc
         sc.Acc
 
@@ -304,12 +382,15 @@ module Soap =
         let n, lm = calc.Parameters.NMax, calc.LmCount
         let t = calc.Basis.Transform
         let c = Array.zeroCreate (n * lm)
+
         for b in 0 .. n - 1 do
             for a in 0 .. n - 1 do
                 let tab = t.[a, b]
+
                 if tab <> 0.0 then
                     for k in 0 .. lm - 1 do
                         c.[b * lm + k] <- c.[b * lm + k] + tab * acc.[a * lm + k]
+
         c
 
     /// The normalised power spectrum of summed coefficients A (from `accumulate`) over `centres` centres:
@@ -321,21 +402,31 @@ module Soap =
         // the centre's own Gaussian: central_weight · L[1, b] · Y_00 per centre
         if p.CentralWeight <> 0.0 then
             for b in 0 .. n - 1 do
-                c.[b * lm] <- c.[b * lm] + float centres * p.CentralWeight * calc.Basis.Cholesky.[0, b] / sqrt (4.0 * Math.PI)
+                c.[b * lm] <-
+                    c.[b * lm]
+                    + float centres * p.CentralWeight * calc.Basis.Cholesky.[0, b]
+                      / sqrt (4.0 * Math.PI)
+
         let dim = SoapParameters.dimension p
         let out = Array.zeroCreate dim
-        for a in 1 .. n do
-            for b in 1 .. a do
+
+        for a in 1..n do
+            for b in 1..a do
                 for l in 0 .. p.LMax do
                     let k = (a * (a - 1) / 2 + (b - 1)) * l1 + l
                     let mutable sum = 0.0
+
                     for q in l * l .. l * l + 2 * l do
                         sum <- sum + c.[(a - 1) * lm + q] * c.[(b - 1) * lm + q]
+
                     out.[k] <- sum / sqrt (float (2 * l + 1)) * (if a <> b then sqrt 2.0 else 1.0)
+
         let norm = sqrt (Array.sumBy (fun v -> v * v) out)
         let norm = if norm < 1e-300 then Double.Epsilon else norm
+
         for k in 0 .. dim - 1 do
             out.[k] <- out.[k] / norm
+
         out.[dim - 1] <- 0.0
         out
 
@@ -343,5 +434,8 @@ module Soap =
     /// `neighbourZ` (None = all).
     let compute (calc: SoapCalculator) (centreZ: int option) (neighbourZ: int option) (s: Structure) =
         let cells = CellList.build s
-        let acc, centres = accumulate calc Environment.ProcessorCount cells s 1.0 centreZ neighbourZ
+
+        let acc, centres =
+            accumulate calc Environment.ProcessorCount cells s 1.0 centreZ neighbourZ
+
         powerSpectrum calc acc centres

@@ -15,38 +15,48 @@ type SpmMode =
 
 /// Box and stride (edge lengths per Cartesian axis, in the sample's length unit) and the minimum atom count.
 type SpmSettings =
-    { Mode: SpmMode
-      /// Box edge along x, y, z (for the spanning axes of slab/rod mode this is replaced by the sample extent).
-      Box: float
-      Stride: float
-      /// Boxes with fewer atoms are marked empty, not classified.
-      MinAtoms: int }
+    {
+        Mode: SpmMode
+        /// Box edge along x, y, z (for the spanning axes of slab/rod mode this is replaced by the sample extent).
+        Box: float
+        Stride: float
+        /// Boxes with fewer atoms are marked empty, not classified.
+        MinAtoms: int
+    }
 
 /// The regular grid of box centres over a sample.
 type SpmGrid =
-    { Mode: SpmMode
-      /// Number of box positions along x, y, z.
-      Shape: int * int * int
-      /// Centre of the first box.
-      Origin: Vec3
-      /// Step between neighbouring centres along x, y, z (0 for an axis with a single position).
-      Step: Vec3
-      /// Box edge along x, y, z.
-      Edge: Vec3 }
+    {
+        Mode: SpmMode
+        /// Number of box positions along x, y, z.
+        Shape: int * int * int
+        /// Centre of the first box.
+        Origin: Vec3
+        /// Step between neighbouring centres along x, y, z (0 for an axis with a single position).
+        Step: Vec3
+        /// Box edge along x, y, z.
+        Edge: Vec3
+    }
 
     member g.Count = let nx, ny, nz = g.Shape in nx * ny * nz
 
 /// Building grids.
 module SpmGrid =
     /// Paper defaults: box 16 Å, stride 1 Å, slab mode, at least 10 atoms per box.
-    let defaults = { Mode = SpmMode.Slab; Box = 16.0; Stride = 1.0; MinAtoms = 10 }
+    let defaults =
+        { Mode = SpmMode.Slab
+          Box = 16.0
+          Stride = 1.0
+          MinAtoms = 10 }
 
     /// Centre of box (i, j, k).
     let centre (g: SpmGrid) (i: int) (j: int) (k: int) =
-        g.Origin + Vec3.make (float i * g.Step.X) (float j * g.Step.Y) (float k * g.Step.Z)
+        g.Origin
+        + Vec3.make (float i * g.Step.X) (float j * g.Step.Y) (float k * g.Step.Z)
 
     /// Flat index of box (i, j, k), x slowest.
-    let index (g: SpmGrid) i j k = let _, ny, nz = g.Shape in (i * ny + j) * nz + k
+    let index (g: SpmGrid) i j k =
+        let _, ny, nz = g.Shape in (i * ny + j) * nz + k
 
     /// The most boxes one SPM run may have: 2 million (the FePt nanoparticle at stride 1 Å has about 380,000).
     let maxBoxes = 2_000_000
@@ -55,9 +65,12 @@ module SpmGrid =
     /// the stride; an axis shorter than the box gets one centred position (reported in the warnings). Error for
     /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
     let create (settings: SpmSettings) (s: Structure) : Result<SpmGrid * string list, string> =
-        if not (settings.Box > 0.0 && Double.IsFinite settings.Box) then Error(sprintf "--box must be > 0 (got %g)" settings.Box)
-        elif not (settings.Stride > 0.0 && Double.IsFinite settings.Stride) then Error(sprintf "--stride must be > 0 (got %g)" settings.Stride)
-        elif Structure.count s = 0 then Error "the sample has no atoms"
+        if not (settings.Box > 0.0 && Double.IsFinite settings.Box) then
+            Error(sprintf "--box must be > 0 (got %g)" settings.Box)
+        elif not (settings.Stride > 0.0 && Double.IsFinite settings.Stride) then
+            Error(sprintf "--stride must be > 0 (got %g)" settings.Stride)
+        elif Structure.count s = 0 then
+            Error "the sample has no atoms"
         else
             let lo, hi = Structure.bounds s
             let extent = hi - lo
@@ -71,43 +84,95 @@ module SpmGrid =
                 | SpmMode.Bulk -> true
                 | SpmMode.Slab -> k <> thinnest
                 | SpmMode.Rod -> k = longest
+
             if settings.Mode = SpmMode.Bulk && Array.min axes < 0.25 * settings.Box then
-                warnings.Add(sprintf "the sample is only %.3g thick along %c: a 2D sample is better scanned with --mode slab" (Array.min axes) "xyz".[thinnest])
+                warnings.Add(
+                    sprintf
+                        "the sample is only %.3g thick along %c: a 2D sample is better scanned with --mode slab"
+                        (Array.min axes)
+                        "xyz".[thinnest]
+                )
+
             if settings.Box < settings.Stride then
-                warnings.Add(sprintf "the box (%g) is smaller than the stride (%g): atoms between boxes get no label" settings.Box settings.Stride)
+                warnings.Add(
+                    sprintf "the box (%g) is smaller than the stride (%g): atoms between boxes get no label" settings.Box settings.Stride
+                )
+
             let margin = 1e-6 * (Array.max axes + 1.0)
-            let edge = Array.init 3 (fun k -> if scanned k then settings.Box else axes.[k] + 2.0 * margin + 1e-9)
+
+            let edge =
+                Array.init 3 (fun k ->
+                    if scanned k then
+                        settings.Box
+                    else
+                        axes.[k] + 2.0 * margin + 1e-9)
+
             let counts = Array.zeroCreate 3
             let origin = Array.zeroCreate 3
             let step = Array.zeroCreate 3
             let los = [| lo.X; lo.Y; lo.Z |]
-            let perAxis = Array.init 3 (fun k -> let span = axes.[k] - edge.[k] in if scanned k && span > 0.0 then floor (span / settings.Stride + 1e-9) + 1.0 else 1.0)
+
+            let perAxis =
+                Array.init 3 (fun k ->
+                    let span = axes.[k] - edge.[k] in
+
+                    if scanned k && span > 0.0 then
+                        floor (span / settings.Stride + 1e-9) + 1.0
+                    else
+                        1.0)
+
             let total = Array.fold (*) 1.0 perAxis
+
             if not (Double.IsFinite total) || total > float maxBoxes then
                 Error(
-                    sprintf "%s boxes (%s along x, y, z, for a sample spanning %.4g × %.4g × %.4g with stride %g): more than the %d a run allows; use a larger --stride, or check for atoms far from the rest (wrong units or a stray atom)"
-                        (if Double.IsFinite total then total.ToString("g4", Globalization.CultureInfo.InvariantCulture) else "infinitely many") (String.Join(" × ", perAxis |> Array.map (fun c -> c.ToString("g4", Globalization.CultureInfo.InvariantCulture)))) axes.[0] axes.[1] axes.[2] settings.Stride maxBoxes)
+                    sprintf
+                        "%s boxes (%s along x, y, z, for a sample spanning %.4g × %.4g × %.4g with stride %g): more than the %d a run \
+                            allows; use a larger --stride, or check for atoms far from the rest (wrong units or a stray atom)"
+                        (if Double.IsFinite total then
+                             total.ToString("g4", Globalization.CultureInfo.InvariantCulture)
+                         else
+                             "infinitely many")
+                        (String.Join(
+                            " × ",
+                            perAxis
+                            |> Array.map (fun c -> c.ToString("g4", Globalization.CultureInfo.InvariantCulture))
+                        ))
+                        axes.[0]
+                        axes.[1]
+                        axes.[2]
+                        settings.Stride
+                        maxBoxes
+                )
             else
-            for k in 0 .. 2 do
-                let span = axes.[k] - edge.[k]
-                if not (scanned k) || span <= 0.0 then
-                    if scanned k then
-                        warnings.Add(sprintf "the box (%g) is larger than the sample along %c (%.3g): one centred position" settings.Box "xyz".[k] axes.[k])
-                    counts.[k] <- 1
-                    origin.[k] <- los.[k] + axes.[k] / 2.0
-                    step.[k] <- 0.0
-                else
-                    counts.[k] <- int (floor (span / settings.Stride + 1e-9)) + 1
-                    origin.[k] <- los.[k] + edge.[k] / 2.0
-                    step.[k] <- settings.Stride
-            Ok(
-                { Mode = settings.Mode
-                  Shape = counts.[0], counts.[1], counts.[2]
-                  Origin = Vec3.ofArray origin
-                  Step = Vec3.ofArray step
-                  Edge = Vec3.ofArray edge },
-                List.ofSeq warnings
-            )
+                for k in 0..2 do
+                    let span = axes.[k] - edge.[k]
+
+                    if not (scanned k) || span <= 0.0 then
+                        if scanned k then
+                            warnings.Add(
+                                sprintf
+                                    "the box (%g) is larger than the sample along %c (%.3g): one centred position"
+                                    settings.Box
+                                    "xyz".[k]
+                                    axes.[k]
+                            )
+
+                        counts.[k] <- 1
+                        origin.[k] <- los.[k] + axes.[k] / 2.0
+                        step.[k] <- 0.0
+                    else
+                        counts.[k] <- int (floor (span / settings.Stride + 1e-9)) + 1
+                        origin.[k] <- los.[k] + edge.[k] / 2.0
+                        step.[k] <- settings.Stride
+
+                Ok(
+                    { Mode = settings.Mode
+                      Shape = counts.[0], counts.[1], counts.[2]
+                      Origin = Vec3.ofArray origin
+                      Step = Vec3.ofArray step
+                      Edge = Vec3.ofArray edge },
+                    List.ofSeq warnings
+                )
 
     /// Atoms inside the box at `centre` (half-open along each axis), found through the cell list: their indices
     /// and positions relative to the centre (periodic images included for periodic samples).
@@ -117,9 +182,12 @@ module SpmGrid =
         CellList.queryPoint cells centre radius -1 buffer
         let idx = ResizeArray()
         let pos = ResizeArray()
+
         for t in 0 .. buffer.Count - 1 do
             let dx, dy, dz = buffer.Dx.[t], buffer.Dy.[t], buffer.Dz.[t]
+
             if dx >= -h.X && dx < h.X && dy >= -h.Y && dy < h.Y && dz >= -h.Z && dz < h.Z then
                 idx.Add buffer.Index.[t]
                 pos.Add(Vec3.make dx dy dz)
+
         idx.ToArray(), pos.ToArray()

@@ -11,41 +11,54 @@ open Arise.Model
 
 /// Everything a strided-pattern-matching run produces, box by box (flat index: x slowest, then y, then z).
 type SpmResult =
-    { Grid: SpmGrid
-      Classes: string[]
-      MaterialTypes: string[]
-      Centres: Vec3[]
-      /// Atoms in each box.
-      Atoms: int[]
-      /// Class probabilities, boxes × classes (NaN for empty boxes).
-      Probabilities: float32[]
-      /// Mutual information (nats; NaN for empty boxes).
-      MutualInformation: float[]
-      /// Most probable class (−1 for empty boxes, −2 for boxes with enough atoms whose descriptor failed, e.g.
-      /// overlapping atoms).
-      Argmax: int[]
-      /// Hidden-layer pre-activations (dropout off), one array boxes × width per hidden layer (NaN for empty boxes).
-      Hidden: float32[][]
-      /// Per atom of the sample: mean probabilities over the boxes containing it (atoms × classes) and the count.
-      AtomProbabilities: float32[]
-      AtomMutualInformation: float[]
-      AtomBoxes: int[] }
+    {
+        Grid: SpmGrid
+        Classes: string[]
+        MaterialTypes: string[]
+        Centres: Vec3[]
+        /// Atoms in each box.
+        Atoms: int[]
+        /// Class probabilities, boxes × classes (NaN for empty boxes).
+        Probabilities: float32[]
+        /// Mutual information (nats; NaN for empty boxes).
+        MutualInformation: float[]
+        /// Most probable class (−1 for empty boxes, −2 for boxes with enough atoms whose descriptor failed, e.g.
+        /// overlapping atoms).
+        Argmax: int[]
+        /// Hidden-layer pre-activations (dropout off), one array boxes × width per hidden layer (NaN for empty boxes).
+        Hidden: float32[][]
+        /// Per atom of the sample: mean probabilities over the boxes containing it (atoms × classes) and the count.
+        AtomProbabilities: float32[]
+        AtomMutualInformation: float[]
+        AtomBoxes: int[]
+    }
 
 /// Timing of a run (seconds).
-type SpmTiming = { Extraction: float; Descriptors: float; Network: float }
+type SpmTiming =
+    { Extraction: float
+      Descriptors: float
+      Network: float }
 
 /// Running strided pattern matching over a sample.
 module Spm =
     /// Boxes per chunk: computed together, written together (the unit of resumption).
     let chunkSize = 512
 
-    let private chunkFile (dir: string) (c: int) = Path.Combine(dir, sprintf "chunk_%05d.npz" c)
+    let private chunkFile (dir: string) (c: int) =
+        Path.Combine(dir, sprintf "chunk_%05d.npz" c)
 
     /// A fingerprint of everything a run's results depend on: the model's weights, T, the seed, the settings and
     /// grid, and the sample's atoms and positions (SHA-256, hex).
     let fingerprint (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure) =
-        use sha = Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
-        sha.AppendData(Text.Encoding.UTF8.GetBytes(sprintf "%s|%d|%d|%A|%A|%d" (Network.weightsHash model.Network) samples seed settings grid (Structure.count sample)))
+        use sha =
+            Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
+
+        sha.AppendData(
+            Text.Encoding.UTF8.GetBytes(
+                sprintf "%s|%d|%d|%A|%A|%d" (Network.weightsHash model.Network) samples seed settings grid (Structure.count sample)
+            )
+        )
+
         sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan(sample.Numbers)))
         let xyz = sample.Positions |> Array.collect Vec3.toArray
         sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan xyz))
@@ -55,16 +68,33 @@ module Spm =
     /// read back instead of recomputed (an interrupted run resumes where it stopped). Chunks left by a different run
     /// (another model, T, seed, settings or sample: `run.sha256` in the folder) are deleted, never reused.
     /// `progress done total`.
-    let run (pipeline: Pipeline) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure)
-            (chunkDir: string option) (progress: int -> int -> unit) (cancel: CancellationToken) : SpmResult * SpmTiming =
+    let run
+        (pipeline: Pipeline)
+        (samples: int)
+        (seed: int)
+        (settings: SpmSettings)
+        (grid: SpmGrid)
+        (sample: Structure)
+        (chunkDir: string option)
+        (progress: int -> int -> unit)
+        (cancel: CancellationToken)
+        : SpmResult * SpmTiming =
         let model = pipeline.Model
         let meta = model.Metadata
         let classes = meta.Classes.Length
         let n = grid.Count
         let nx, ny, nz = grid.Shape
-        let centres = Array.init n (fun f -> let i, j, k = f / (ny * nz), (f / nz) % ny, f % nz in SpmGrid.centre grid i j k)
+
+        let centres =
+            Array.init n (fun f -> let i, j, k = f / (ny * nz), (f / nz) % ny, f % nz in SpmGrid.centre grid i j k)
+
         let cells = CellList.build sample
-        let widths = model.Network.Layers |> Array.take (model.Network.Layers.Length - 1) |> Array.map (fun l -> l.Outputs)
+
+        let widths =
+            model.Network.Layers
+            |> Array.take (model.Network.Layers.Length - 1)
+            |> Array.map (fun l -> l.Outputs)
+
         let atoms = Array.zeroCreate n
         let probs = Array.create (n * classes) nanf
         let mi = Array.create n nan
@@ -76,15 +106,22 @@ module Spm =
         let atomBoxes = Array.zeroCreate natoms
         let mutable tExtract, tDesc, tNet = 0.0, 0.0, 0.0
         let chunks = (n + chunkSize - 1) / chunkSize
-        chunkDir |> Option.iter (fun dir ->
+
+        chunkDir
+        |> Option.iter (fun dir ->
             Directory.CreateDirectory dir |> ignore
             let stamp = Path.Combine(dir, "run.sha256")
             let current = fingerprint model samples seed settings grid sample
+
             if not (File.Exists stamp && File.ReadAllText(stamp).Trim() = current) then
-                for f in Directory.GetFiles(dir, "chunk_*.npz") do File.Delete f
+                for f in Directory.GetFiles(dir, "chunk_*.npz") do
+                    File.Delete f
+
                 File.WriteAllText(stamp, current))
+
         let mutable finished = 0
         let mutable c = 0
+
         while c < chunks && not cancel.IsCancellationRequested do
             let first = c * chunkSize
             let count = min chunkSize (n - first)
@@ -92,12 +129,22 @@ module Spm =
             // atoms of every box of the chunk
             let members = Array.zeroCreate count
             let boxes = Array.zeroCreate count
-            Parallel.For(0, count, (fun () -> NeighbourBuffer()), (fun b _ (buf: NeighbourBuffer) ->
-                let idx, pos = SpmGrid.atomsInBox cells grid centres.[first + b] buf
-                members.[b] <- idx
-                boxes.[b] <- Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
-                buf), ignore) |> ignore
+
+            Parallel.For(
+                0,
+                count,
+                (fun () -> NeighbourBuffer()),
+                (fun b _ (buf: NeighbourBuffer) ->
+                    let idx, pos = SpmGrid.atomsInBox cells grid centres.[first + b] buf
+                    members.[b] <- idx
+                    boxes.[b] <- Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
+                    buf),
+                ignore
+            )
+            |> ignore
+
             tExtract <- tExtract + sw.Elapsed.TotalSeconds
+
             let cached =
                 match chunkDir with
                 | Some dir when File.Exists(chunkFile dir c) ->
@@ -105,71 +152,108 @@ module Spm =
                     | Ok m when m.ContainsKey "probabilities" && (Npy.asInt32 m.["atoms"]).Length = count -> Some m
                     | _ -> None
                 | _ -> None
+
             match cached with
             | Some m ->
                 Array.blit (Npy.asInt32 m.["atoms"]) 0 atoms first count
                 Array.blit (Npy.asFloat32 m.["probabilities"]) 0 probs (first * classes) (count * classes)
                 Array.blit (Npy.asFloat64 m.["mutual_information"]) 0 mi first count
                 Array.blit (Npy.asInt32 m.["argmax"]) 0 argmax first count
-                hidden |> Array.iteri (fun h arr -> Array.blit (Npy.asFloat32 m.[sprintf "hidden_%d" h]) 0 arr (first * widths.[h]) (count * widths.[h]))
+
+                hidden
+                |> Array.iteri (fun h arr ->
+                    Array.blit (Npy.asFloat32 m.[sprintf "hidden_%d" h]) 0 arr (first * widths.[h]) (count * widths.[h]))
             | None ->
                 sw.Restart()
                 let descriptors = Array.create count None
-                Parallel.For(0, count, (fun b ->
-                    atoms.[first + b] <- members.[b].Length
-                    if members.[b].Length >= max 2 settings.MinAtoms then
-                        match Pipeline.describeOn 1 pipeline boxes.[b] with
-                        | Ok d -> descriptors.[b] <- Some d
-                        | Error _ -> argmax.[first + b] <- -2)) |> ignore
+
+                Parallel.For(
+                    0,
+                    count,
+                    (fun b ->
+                        atoms.[first + b] <- members.[b].Length
+
+                        if members.[b].Length >= max 2 settings.MinAtoms then
+                            match Pipeline.describeOn 1 pipeline boxes.[b] with
+                            | Ok d -> descriptors.[b] <- Some d
+                            | Error _ -> argmax.[first + b] <- -2)
+                )
+                |> ignore
+
                 tDesc <- tDesc + sw.Elapsed.TotalSeconds
                 sw.Restart()
-                let valid = [| for b in 0 .. count - 1 do if descriptors.[b].IsSome then b |]
+
+                let valid =
+                    [| for b in 0 .. count - 1 do
+                           if descriptors.[b].IsSome then
+                               b |]
+
                 if valid.Length > 0 then
                     let x = Pipeline.pack pipeline (valid |> Array.map (fun b -> descriptors.[b].Value))
-                    let preds = Pipeline.predict pipeline Environment.ProcessorCount (seed + c) samples x valid.Length
+
+                    let preds =
+                        Pipeline.predict pipeline Environment.ProcessorCount (seed + c) samples x valid.Length
+
                     let hid = Pipeline.hidden pipeline x valid.Length
-                    valid |> Array.iteri (fun r b ->
+
+                    valid
+                    |> Array.iteri (fun r b ->
                         let f = first + b
                         let p = preds.[r]
+
                         for k in 0 .. classes - 1 do
                             probs.[f * classes + k] <- float32 p.Probabilities.[k]
+
                         mi.[f] <- p.MutualInformation
                         argmax.[f] <- Pipeline.argmax p.Probabilities
+
                         for h in 0 .. widths.Length - 1 do
                             Array.blit hid.[h] (r * widths.[h]) hidden.[h] (f * widths.[h]) widths.[h])
+
                 tNet <- tNet + sw.Elapsed.TotalSeconds
+
                 match chunkDir with
                 | Some dir ->
-                    Npy.writeNpz (chunkFile dir c)
+                    Npy.writeNpz
+                        (chunkFile dir c)
                         [ yield "atoms", Npy.int32Vector atoms.[first .. first + count - 1]
                           yield "probabilities", Npy.float32Matrix count classes probs.[first * classes .. (first + count) * classes - 1]
                           yield "mutual_information", Npy.float64Vector mi.[first .. first + count - 1]
                           yield "argmax", Npy.int32Vector argmax.[first .. first + count - 1]
                           for h in 0 .. widths.Length - 1 ->
-                              sprintf "hidden_%d" h, Npy.float32Matrix count widths.[h] hidden.[h].[first * widths.[h] .. (first + count) * widths.[h] - 1] ]
+                              sprintf "hidden_%d" h,
+                              Npy.float32Matrix count widths.[h] hidden.[h].[first * widths.[h] .. (first + count) * widths.[h] - 1] ]
                 | None -> ()
             // per-atom sums
             for b in 0 .. count - 1 do
                 let f = first + b
+
                 if argmax.[f] >= 0 then
                     for a in members.[b] do
                         atomBoxes.[a] <- atomBoxes.[a] + 1
                         atomMi.[a] <- atomMi.[a] + mi.[f]
+
                         for k in 0 .. classes - 1 do
                             atomProbs.[a * classes + k] <- atomProbs.[a * classes + k] + probs.[f * classes + k]
+
             finished <- finished + count
             progress finished n
             c <- c + 1
+
         for a in 0 .. natoms - 1 do
             if atomBoxes.[a] > 0 then
                 let inv = 1.0f / float32 atomBoxes.[a]
+
                 for k in 0 .. classes - 1 do
                     atomProbs.[a * classes + k] <- atomProbs.[a * classes + k] * inv
+
                 atomMi.[a] <- atomMi.[a] / float atomBoxes.[a]
             else
                 for k in 0 .. classes - 1 do
                     atomProbs.[a * classes + k] <- nanf
+
                 atomMi.[a] <- nan
+
         { Grid = grid
           Classes = meta.Classes
           MaterialTypes = meta.MaterialTypes
@@ -182,4 +266,6 @@ module Spm =
           AtomProbabilities = atomProbs
           AtomMutualInformation = atomMi
           AtomBoxes = atomBoxes },
-        { Extraction = tExtract; Descriptors = tDesc; Network = tNet }
+        { Extraction = tExtract
+          Descriptors = tDesc
+          Network = tNet }

@@ -45,11 +45,15 @@ module Cell =
 
     /// Orthorhombic cell with edge lengths a, b, c (Å).
     let orthorhombic a b c =
-        { A = Vec3.make a 0.0 0.0; B = Vec3.make 0.0 b 0.0; C = Vec3.make 0.0 0.0 c }
+        { A = Vec3.make a 0.0 0.0
+          B = Vec3.make 0.0 b 0.0
+          C = Vec3.make 0.0 0.0 c }
 
     /// A position wrapped into an orthogonal, axis-aligned cell: each coordinate into [0, edge length) (Å).
     let wrapOrthogonal (c: Cell) (p: Vec3) =
-        let m x l = let r = x % l in if r < 0.0 then r + l else r
+        let m x l =
+            let r = x % l in if r < 0.0 then r + l else r
+
         Vec3.make (m p.X c.A.X) (m p.Y c.B.Y) (m p.Z c.C.Z)
 
     /// Signed volume A·(B×C) in Å³.
@@ -58,7 +62,11 @@ module Cell =
     /// |volume| / (|a|·|b|·|c|): 1 for a rectangular cell, 0 for a flat one; NaN when an edge is zero or not finite.
     let relativeVolume (c: Cell) =
         let scale = Vec3.norm c.A * Vec3.norm c.B * Vec3.norm c.C
-        if System.Double.IsFinite scale && scale > 0.0 then abs (volume c) / scale else nan
+
+        if System.Double.IsFinite scale && scale > 0.0 then
+            abs (volume c) / scale
+        else
+            nan
 
     /// True when the cell has (numerically) zero volume relative to its edge lengths.
     let isSingular (c: Cell) =
@@ -75,6 +83,7 @@ module Cell =
     /// Reciprocal vectors without 2π: rows a*, b*, c* with a*·A = 1, a*·B = 0, … (Å⁻¹).
     let reciprocal (c: Cell) =
         let v = volume c
+
         { A = (1.0 / v) * Vec3.cross c.B c.C
           B = (1.0 / v) * Vec3.cross c.C c.A
           C = (1.0 / v) * Vec3.cross c.A c.B }
@@ -82,28 +91,37 @@ module Cell =
     /// Fractional coordinates of a Cartesian position r.
     let toFractional (c: Cell) (r: Vec3) =
         let rc = reciprocal c
-        { X = Vec3.dot rc.A r; Y = Vec3.dot rc.B r; Z = Vec3.dot rc.C r }
+
+        { X = Vec3.dot rc.A r
+          Y = Vec3.dot rc.B r
+          Z = Vec3.dot rc.C r }
 
     /// Distance between neighbouring lattice planes normal to reciprocal vector k (Å).
-    let planeSpacing (k: int) (c: Cell) = 1.0 / Vec3.norm (vector k (reciprocal c))
+    let planeSpacing (k: int) (c: Cell) =
+        1.0 / Vec3.norm (vector k (reciprocal c))
 
     /// Edge lengths (a, b, c) in Å and angles (α, β, γ) in degrees.
     let parameters (c: Cell) =
         let angle (u: Vec3) (v: Vec3) =
-            acos (max -1.0 (min 1.0 (Vec3.dot u v / (Vec3.norm u * Vec3.norm v)))) * 180.0 / System.Math.PI
+            acos (max -1.0 (min 1.0 (Vec3.dot u v / (Vec3.norm u * Vec3.norm v)))) * 180.0
+            / System.Math.PI
+
         (Vec3.norm c.A, Vec3.norm c.B, Vec3.norm c.C), (angle c.B c.C, angle c.A c.C, angle c.A c.B)
 
     /// Cell from edge lengths a, b, c (Å) and angles α, β, γ (degrees), A along x and B in the xy plane.
     /// Returns None when the angles admit no cell.
     let tryOfParameters a b c alpha beta gamma =
         let rad x = x * System.Math.PI / 180.0
+
         let cosOf deg =
             // exact zeros for right angles, as crystallographic software does
             if abs (deg - 90.0) < 1e-10 then 0.0 else cos (rad deg)
+
         let ca, cb, cg = cosOf alpha, cosOf beta, cosOf gamma
         let sg = if abs (gamma - 90.0) < 1e-10 then 1.0 else sin (rad gamma)
         let cy = (ca - cb * cg) / sg
         let cz2 = 1.0 - cb * cb - cy * cy
+
         if cz2 <= 1e-12 || a <= 0.0 || b <= 0.0 || c <= 0.0 then
             None
         else
@@ -113,7 +131,10 @@ module Cell =
                   C = Vec3.make (c * cb) (c * cy) (c * sqrt cz2) }
 
     /// Multiplies every lattice vector by s.
-    let scale (s: float) (c: Cell) = { A = s * c.A; B = s * c.B; C = s * c.C }
+    let scale (s: float) (c: Cell) =
+        { A = s * c.A
+          B = s * c.B
+          C = s * c.C }
 
     /// Applies a linear map to each lattice vector.
     let map (f: Vec3 -> Vec3) (c: Cell) = { A = f c.A; B = f c.B; C = f c.C }

@@ -24,10 +24,12 @@ type NeighbourBuffer(capacity: int) =
     member b.Reserve(n: int) =
         if n > cap then
             let c = max n (2 * cap)
+
             let grow (a: 'T[]) k =
                 let r = Array.zeroCreate (k * c)
                 Array.blit a 0 r 0 (k * b.Count)
                 r
+
             b.Index <- grow b.Index 1
             b.Dx <- grow b.Dx 1
             b.Dy <- grow b.Dy 1
@@ -41,20 +43,22 @@ type NeighbourBuffer(capacity: int) =
 /// nearest are found when the cutoff exceeds the cell.
 type CellList =
     private
-        { Frame: Cell
-          Recip: Cell
-          Origin: Vec3
-          Periodic: bool[]
-          Bins: int[]
-          /// bin widths measured normal to the lattice planes
-          Widths: float[]
-          BinStart: int[]
-          Xs: float[]
-          Ys: float[]
-          Zs: float[]
-          Sorted: int[]
-          Wrap: int[]
-          WrapOf: int[] }
+        {
+            Frame: Cell
+            Recip: Cell
+            Origin: Vec3
+            Periodic: bool[]
+            Bins: int[]
+            /// bin widths measured normal to the lattice planes
+            Widths: float[]
+            BinStart: int[]
+            Xs: float[]
+            Ys: float[]
+            Zs: float[]
+            Sorted: int[]
+            Wrap: int[]
+            WrapOf: int[]
+        }
 
     /// Number of atoms binned.
     member c.Count = c.Sorted.Length
@@ -70,6 +74,7 @@ module CellList =
         let n = Structure.count s
         let periodic = [| s.Pbc.A; s.Pbc.B; s.Pbc.C |]
         let anyPeriodic = Array.exists id periodic
+
         let baseFrame =
             match s.Cell with
             | Some c when not (Cell.isSingular c) -> c
@@ -80,63 +85,91 @@ module CellList =
         let mutable origin = Vec3.zero
         let vectors = [| baseFrame.A; baseFrame.B; baseFrame.C |]
         let fr = s.Positions |> Array.map (fractional baseRecip Vec3.zero)
-        for k in 0 .. 2 do
+
+        for k in 0..2 do
             if not periodic.[k] then
-                let lo = if n = 0 then 0.0 else fr |> Array.fold (fun m f -> min m f.[k]) Double.MaxValue
-                let hi = if n = 0 then 1.0 else fr |> Array.fold (fun m f -> max m f.[k]) Double.MinValue
+                let lo =
+                    if n = 0 then
+                        0.0
+                    else
+                        fr |> Array.fold (fun m f -> min m f.[k]) Double.MaxValue
+
+                let hi =
+                    if n = 0 then
+                        1.0
+                    else
+                        fr |> Array.fold (fun m f -> max m f.[k]) Double.MinValue
+
                 let len = Vec3.norm vectors.[k]
                 let span = max (hi - lo) (1e-6 / len)
                 origin <- origin + lo * vectors.[k]
                 vectors.[k] <- span * vectors.[k]
+
         let frame = Cell.make vectors.[0] vectors.[1] vectors.[2]
         let recip = Cell.reciprocal frame
         let spacing = Array.init 3 (fun k -> Cell.planeSpacing k frame)
         // Bin counts: aim for atomsPerBin per bin on average over the occupied volume.
         let target = max 1.0 (float n / atomsPerBin)
-        let binsFor (w: float) = Array.init 3 (fun k -> max 1 (int (floor (spacing.[k] / w))))
+
+        let binsFor (w: float) =
+            Array.init 3 (fun k -> max 1 (int (floor (spacing.[k] / w))))
+
         let volume = spacing.[0] * spacing.[1] * spacing.[2]
         let mutable w = Math.Cbrt(volume / target)
         let mutable bins = binsFor w
         let total (b: int[]) = float b.[0] * float b.[1] * float b.[2]
         let mutable guard = 0
+
         while total bins < target / 2.0 && guard < 60 do
             w <- w * 0.85
             bins <- binsFor w
             guard <- guard + 1
+
         while total bins > 4.0 * target + 8.0 do
             w <- w * 1.25
             bins <- binsFor w
+
         let widths = Array.init 3 (fun k -> spacing.[k] / float bins.[k])
         // Wrap periodic axes; assign bins.
         let wrap = Array.zeroCreate (3 * n)
         let binOf = Array.zeroCreate n
         let wrapped = Array.zeroCreate n
+
         for i in 0 .. n - 1 do
             let f = fractional recip origin s.Positions.[i]
             let mutable p = s.Positions.[i]
             let idx = Array.zeroCreate 3
-            for k in 0 .. 2 do
+
+            for k in 0..2 do
                 let mutable fk = f.[k]
+
                 if periodic.[k] then
                     let wk = floor fk
                     wrap.[3 * i + k] <- int wk
                     fk <- fk - wk
                     p <- p - wk * vectors.[k]
+
                 idx.[k] <- min (bins.[k] - 1) (max 0 (int (floor (fk * float bins.[k]))))
+
             wrapped.[i] <- p
             binOf.[i] <- (idx.[0] * bins.[1] + idx.[1]) * bins.[2] + idx.[2]
         // Counting sort by bin.
         let nbins = bins.[0] * bins.[1] * bins.[2]
         let start = Array.zeroCreate (nbins + 1)
+
         for i in 0 .. n - 1 do
             start.[binOf.[i] + 1] <- start.[binOf.[i] + 1] + 1
+
         for b in 0 .. nbins - 1 do
             start.[b + 1] <- start.[b + 1] + start.[b]
+
         let fill = Array.copy start
         let sorted = Array.zeroCreate n
+
         for i in 0 .. n - 1 do
             sorted.[fill.[binOf.[i]]] <- i
             fill.[binOf.[i]] <- fill.[binOf.[i]] + 1
+
         { Frame = frame
           Recip = recip
           Origin = origin
@@ -148,7 +181,9 @@ module CellList =
           Ys = sorted |> Array.map (fun i -> wrapped.[i].Y)
           Zs = sorted |> Array.map (fun i -> wrapped.[i].Z)
           Sorted = sorted
-          Wrap = sorted |> Array.collect (fun i -> [| wrap.[3 * i]; wrap.[3 * i + 1]; wrap.[3 * i + 2] |])
+          Wrap =
+            sorted
+            |> Array.collect (fun i -> [| wrap.[3 * i]; wrap.[3 * i + 1]; wrap.[3 * i + 2] |])
           WrapOf = wrap }
 
     /// Builds the cell list of a structure (about 2 atoms per bin).
@@ -159,6 +194,7 @@ module CellList =
     /// `selfWrap` not needed: the centre's own wrapping is computed here.
     let queryPoint (cl: CellList) (p: Vec3) (cutoff: float) (self: int) (buffer: NeighbourBuffer) =
         buffer.Count <- 0
+
         if cl.Sorted.Length > 0 && cutoff > 0.0 then
             let f = fractional cl.Recip cl.Origin p
             let a, b, c = cl.Frame.A, cl.Frame.B, cl.Frame.C
@@ -167,8 +203,10 @@ module CellList =
             let pWrap = Array.zeroCreate 3
             let loBin = Array.zeroCreate 3
             let hiBin = Array.zeroCreate 3
-            for k in 0 .. 2 do
+
+            for k in 0..2 do
                 let mutable fk = f.[k]
+
                 if cl.Periodic.[k] then
                     let wk = floor fk
                     pWrap.[k] <- int wk
@@ -182,18 +220,28 @@ module CellList =
                 let h = int (floor ((fk + reach) * nb))
                 loBin.[k] <- if cl.Periodic.[k] then l else max 0 l
                 hiBin.[k] <- if cl.Periodic.[k] then h else min (cl.Bins.[k] - 1) h
+
             let c2 = cutoff * cutoff
             let nbx, nby, nbz = cl.Bins.[0], cl.Bins.[1], cl.Bins.[2]
             let xs, ys, zs = cl.Xs, cl.Ys, cl.Zs
             let lo k = loBin.[k]
             let hi k = hiBin.[k]
-            let inline wrapIndex t nb = let r = t % nb in if r < 0 then r + nb else r
+
+            let inline wrapIndex t nb =
+                let r = t % nb in if r < 0 then r + nb else r
+
             let selfWrap0, selfWrap1, selfWrap2 =
-                if self >= 0 then cl.WrapOf.[3 * self], cl.WrapOf.[3 * self + 1], cl.WrapOf.[3 * self + 2] else 0, 0, 0
+                if self >= 0 then
+                    cl.WrapOf.[3 * self], cl.WrapOf.[3 * self + 1], cl.WrapOf.[3 * self + 2]
+                else
+                    0, 0, 0
+
             let lo2, hi2 = lo 2, hi 2
+
             for tx in lo 0 .. hi 0 do
                 let bx = wrapIndex tx nbx
                 let sx = (tx - bx) / nbx
+
                 for ty in lo 1 .. hi 1 do
                     let by = wrapIndex ty nby
                     let sy = (ty - by) / nby
@@ -201,6 +249,7 @@ module CellList =
                     // the z bins of a column are contiguous in the sorted arrays: scan them in runs that share
                     // one periodic image shift (at most a few runs when the range wraps)
                     let mutable t = lo2
+
                     while t <= hi2 do
                         let bz = wrapIndex t nbz
                         let sz = (t - bz) / nbz
@@ -208,6 +257,7 @@ module CellList =
                         let s0 = cl.BinStart.[column + bz]
                         let s1 = cl.BinStart.[column + bz + (runEnd - t) + 1]
                         t <- runEnd + 1
+
                         if s1 > s0 then
                             let fsx, fsy, fsz = float sx, float sy, float sz
                             let shx = fsx * a.X + fsy * b.X + fsz * c.X - pw.X
@@ -215,20 +265,29 @@ module CellList =
                             let shz = fsx * a.Z + fsy * b.Z + fsz * c.Z - pw.Z
                             let zeroShift = sx = 0 && sy = 0 && sz = 0
                             buffer.Reserve(buffer.Count + (s1 - s0))
-                            let idx, dxs, dys, dzs, r2s, offs = buffer.Index, buffer.Dx, buffer.Dy, buffer.Dz, buffer.R2, buffer.Offset
+
+                            let idx, dxs, dys, dzs, r2s, offs =
+                                buffer.Index, buffer.Dx, buffer.Dy, buffer.Dz, buffer.R2, buffer.Offset
+
                             let wraps = cl.Wrap
                             let mutable cnt = buffer.Count
+
                             for j in s0 .. s1 - 1 do
                                 let dx = xs.[j] + shx
                                 let dy = ys.[j] + shy
                                 let dz = zs.[j] + shz
                                 let r2 = dx * dx + dy * dy + dz * dz
+
                                 if r2 < c2 then
                                     let orig = cl.Sorted.[j]
                                     // the centre itself: same atom, same image
                                     let isSelf =
-                                        orig = self && zeroShift
-                                        && wraps.[3 * j] = selfWrap0 && wraps.[3 * j + 1] = selfWrap1 && wraps.[3 * j + 2] = selfWrap2
+                                        orig = self
+                                        && zeroShift
+                                        && wraps.[3 * j] = selfWrap0
+                                        && wraps.[3 * j + 1] = selfWrap1
+                                        && wraps.[3 * j + 2] = selfWrap2
+
                                     if not isSelf then
                                         idx.[cnt] <- orig
                                         dxs.[cnt] <- dx
@@ -239,6 +298,7 @@ module CellList =
                                         offs.[3 * cnt + 1] <- sy - wraps.[3 * j + 1] + pWrap.[1]
                                         offs.[3 * cnt + 2] <- sz - wraps.[3 * j + 2] + pWrap.[2]
                                         cnt <- cnt + 1
+
                             buffer.Count <- cnt
 
     /// Finds the neighbours of atom i (its own periodic images included, itself excluded) within `cutoff`.
@@ -248,21 +308,28 @@ module CellList =
     /// Number of neighbour pairs (i, j, image) with distance below cutoff, counted from every atom.
     let countPairs (cl: CellList) (s: Structure) (cutoff: float) (inParallel: bool) =
         let n = Structure.count s
+
         if inParallel then
             let total = ref 0L
+
             System.Threading.Tasks.Parallel.For(
-                0, n,
+                0,
+                n,
                 (fun () -> NeighbourBuffer(), 0L),
                 (fun i _ (buffer: NeighbourBuffer, acc: int64) ->
                     queryAtom cl s i cutoff buffer
                     buffer, acc + int64 buffer.Count),
                 (fun (_, acc) -> System.Threading.Interlocked.Add(total, acc) |> ignore)
-            ) |> ignore
+            )
+            |> ignore
+
             total.Value
         else
             let buffer = NeighbourBuffer()
             let mutable acc = 0L
+
             for i in 0 .. n - 1 do
                 queryAtom cl s i cutoff buffer
                 acc <- acc + int64 buffer.Count
+
             acc

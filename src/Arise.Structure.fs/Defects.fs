@@ -8,9 +8,20 @@ open System
 let displace (seed: int) (amplitude: float) (s: Structure) : Structure =
     if not (amplitude >= 0.0) || Double.IsInfinity amplitude then
         invalidArg "amplitude" (sprintf "displacement amplitude must be finite and ≥ 0 (got %g)" amplitude)
+
     let rng = Random(seed)
-    let draw () = (2.0 * rng.NextDouble() - 1.0) * amplitude
-    { s with Positions = s.Positions |> Array.map (fun p -> let dx = draw () in let dy = draw () in let dz = draw () in p + Vec3.make dx dy dz) }
+
+    let draw () =
+        (2.0 * rng.NextDouble() - 1.0) * amplitude
+
+    { s with
+        Positions =
+            s.Positions
+            |> Array.map (fun p ->
+                let dx = draw () in
+                let dy = draw () in
+                let dz = draw () in
+                p + Vec3.make dx dy dz) }
 
 /// Displacements of δ·d_NN (δ as a fraction, e.g. 0.01 for 1 %).
 let displaceRelative (seed: int) (delta: float) (dnn: float) (s: Structure) = displace seed (delta * dnn) s
@@ -20,6 +31,7 @@ let displaceRelative (seed: int) (delta: float) (dnn: float) (s: Structure) = di
 let removeFraction (seed: int) (eta: float) (s: Structure) : Structure =
     if not (eta >= 0.0 && eta < 1.0) then
         invalidArg "eta" (sprintf "vacancy fraction must be in [0, 1) (got %g)" eta)
+
     let n = Structure.count s
     let k = int (eta * float n)
     let rng = Random(seed)
@@ -30,8 +42,14 @@ let removeFraction (seed: int) (eta: float) (s: Structure) : Structure =
         let tmp = order.[t]
         order.[t] <- order.[r]
         order.[r] <- tmp
+
     let removed = Collections.Generic.HashSet<int>(order.[0 .. k - 1])
-    Structure.select [| for i in 0 .. n - 1 do if not (removed.Contains i) then i |] s
+
+    Structure.select
+        [| for i in 0 .. n - 1 do
+               if not (removed.Contains i) then
+                   i |]
+        s
 
 /// Vacancies (fraction η) then displacements (δ·d_NN), with independent streams derived from one seed.
 let combined (seed: int) (eta: float) (delta: float) (dnn: float) (s: Structure) =
@@ -46,4 +64,8 @@ let protocolVersion = 2
 /// δ > 0.
 let tableLevel (seed: int) (eta: float) (delta: float) (dnn: float) (s: Structure) =
     let s1 = if eta > 0.0 then removeFraction seed eta s else s
-    if delta > 0.0 then displaceRelative (seed + 1) delta dnn s1 else s1
+
+    if delta > 0.0 then
+        displaceRelative (seed + 1) delta dnn s1
+    else
+        s1

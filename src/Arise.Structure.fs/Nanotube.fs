@@ -26,7 +26,9 @@ let diameter (bond: float) (n: int) (m: int) =
 let cellLength (bond: float) (n: int) (m: int) =
     check n m
     let a = sqrt 3.0 * bond
-    sqrt 3.0 * a * sqrt (float (n * n + n * m + m * m)) / float (gcd (2 * n + m) (2 * m + n))
+
+    sqrt 3.0 * a * sqrt (float (n * n + n * m + m * m))
+    / float (gcd (2 * n + m) (2 * m + n))
 
 /// Chiral angle in degrees (0 for zigzag (n, 0), 30 for armchair (n, n)).
 let chiralAngle (n: int) (m: int) =
@@ -42,8 +44,13 @@ let cellsFor (minAtoms: int) (n: int) (m: int) =
 /// at z = 0, centred on the z axis; no cell (a cluster, like the ARISE prototype files).
 let build (bond: float) (n: int) (m: int) (cells: int) : Structure =
     check n m
-    if cells < 1 then invalidArg "cells" "must be ≥ 1"
-    if not (bond > 0.0) then invalidArg "bond" "must be > 0"
+
+    if cells < 1 then
+        invalidArg "cells" "must be ≥ 1"
+
+    if not (bond > 0.0) then
+        invalidArg "bond" "must be > 0"
+
     let dR = gcd (2 * n + m) (2 * m + n)
     // translation vector T = t1 a1 + t2 a2
     let t1 = (2 * m + n) / dR
@@ -55,25 +62,33 @@ let build (bond: float) (n: int) (m: int) (cells: int) : Structure =
         let x = 3 * i + s
         let y = 3 * j + s
         2 * x * v1 + x * v2 + y * v1 + 2 * y * v2
+
     let chLen2 = 6 * l2 // 6|C_h|²/a²
     let tLen2 = 2 * (t1 * t1 + t1 * t2 + t2 * t2) * 3 // 6|T|²/a²
     let radius = diameter bond n m / 2.0
     let tLength = cellLength bond n m
     let span = 2 * (n + m + abs t1 + abs t2) + 2
+
     let atoms =
         [| for i in -span .. span do
                for j in -span .. span do
-                   for s in 0 .. 1 do
+                   for s in 0..1 do
                        let u = proj i j s n m
                        let v = proj i j s t1 t2
+
                        if u >= 0 && u < chLen2 && v >= 0 && v < tLen2 then
                            yield float u / float chLen2, float v / float tLen2 |]
+
     let per = atoms.Length
+
     let positions =
         [| for c in 0 .. cells - 1 do
                for (u, v) in atoms do
                    let theta = 2.0 * Math.PI * u
                    yield Vec3.make (radius * cos theta) (radius * sin theta) ((v + float c) * tLength) |]
-    if per <> atomsPerCell n m then failwithf "internal: (%d,%d) unit cell has %d atoms, expected %d" n m per (atomsPerCell n m)
+
+    if per <> atomsPerCell n m then
+        failwithf "internal: (%d,%d) unit cell has %d atoms, expected %d" n m per (atomsPerCell n m)
+
     Structure.cluster positions (Array.create positions.Length 6)
     |> Structure.withInfo "chirality" (sprintf "(%d,%d)" n m)

@@ -42,7 +42,11 @@ module DnnRule =
     /// The rule of a name (case-insensitive), or an error listing the names.
     let parse (text: string) : Result<DnnMethod, string> =
         let wanted = text.ToLowerInvariant()
-        [ DnnMethod.AriseHistogram; DnnMethod.AriseVacancyTolerant; DnnMethod.AriseSmoothed; DnnMethod.MostCommon ]
+
+        [ DnnMethod.AriseHistogram
+          DnnMethod.AriseVacancyTolerant
+          DnnMethod.AriseSmoothed
+          DnnMethod.MostCommon ]
         |> List.tryFind (fun m -> name m = wanted)
         |> function
             | Some m -> Ok m
@@ -58,21 +62,23 @@ module NearestNeighbour =
     let private zeroedCell (s: Structure) =
         match s.Cell with
         | None -> Cell.make Vec3.zero Vec3.zero Vec3.zero
-        | Some c ->
-            Cell.make (if s.Pbc.A then c.A else Vec3.zero) (if s.Pbc.B then c.B else Vec3.zero) (if s.Pbc.C then c.C else Vec3.zero)
+        | Some c -> Cell.make (if s.Pbc.A then c.A else Vec3.zero) (if s.Pbc.B then c.B else Vec3.zero) (if s.Pbc.C then c.C else Vec3.zero)
 
     /// A rough length scale: (volume per atom)^(1/3), from the cell or the bounding box.
     let typicalSpacing (s: Structure) =
         let n = max 1 (Structure.count s)
+
         let volume =
             match s.Cell with
             | Some c when Pbc.isFull s.Pbc -> abs (Cell.volume c)
             | _ ->
-                if Structure.count s = 0 then 1.0
+                if Structure.count s = 0 then
+                    1.0
                 else
                     let lo, hi = Structure.bounds s
                     let d = hi - lo
                     max 1e-9 ((max d.X 1e-3) * (max d.Y 1e-3) * (max d.Z 1e-3))
+
         Math.Cbrt(volume / float n)
 
     /// For every atom of species `fromZ` (all atoms when None): the distance to its nearest atom of species `toZ`
@@ -83,22 +89,33 @@ module NearestNeighbour =
     let nearestDistances (cl: CellList) (searchRadius: float) (fromZ: int option) (toZ: int option) (s: Structure) : float[] option =
         let n = Structure.count s
         let cell = zeroedCell s
-        let centres = [| for i in 0 .. n - 1 do if fromZ.IsNone || s.Numbers.[i] = fromZ.Value then i |]
+
+        let centres =
+            [| for i in 0 .. n - 1 do
+                   if fromZ.IsNone || s.Numbers.[i] = fromZ.Value then
+                       i |]
+
         let result = Array.create centres.Length nan
         let failed = ref 0
         let start = min searchRadius (2.0 * typicalSpacing s)
+
         let work (k: int) (buffer: NeighbourBuffer) =
             let i = centres.[k]
             let pi = s.Positions.[i]
             let mutable r = start
             let mutable fin = false
+
             while not fin do
                 CellList.queryAtom cl s i r buffer
                 let mutable best = Double.PositiveInfinity
+
                 for t in 0 .. buffer.Count - 1 do
                     let j = buffer.Index.[t]
+
                     if toZ.IsNone || s.Numbers.[j] = toZ.Value then
-                        let o0, o1, o2 = float buffer.Offset.[3 * t], float buffer.Offset.[3 * t + 1], float buffer.Offset.[3 * t + 2]
+                        let o0, o1, o2 =
+                            float buffer.Offset.[3 * t], float buffer.Offset.[3 * t + 1], float buffer.Offset.[3 * t + 2]
+
                         let pj = s.Positions.[j]
                         let sx = o0 * cell.A.X + o1 * cell.B.X + o2 * cell.C.X
                         let sy = o0 * cell.A.Y + o1 * cell.B.Y + o2 * cell.C.Y
@@ -107,42 +124,80 @@ module NearestNeighbour =
                         let dy = pj.Y + sy - pi.Y
                         let dz = pj.Z + sz - pi.Z
                         let d = sqrt (dx * dx + dy * dy + dz * dz)
-                        if d < best then best <- d
+
+                        if d < best then
+                            best <- d
+
                 if not (Double.IsPositiveInfinity best) then
                     result.[k] <- best
                     fin <- true
                 elif r >= searchRadius then
                     // no neighbour of species toZ: fail if it has any neighbour, skip otherwise
-                    if buffer.Count > 0 then Threading.Interlocked.Increment(failed) |> ignore
+                    if buffer.Count > 0 then
+                        Threading.Interlocked.Increment(failed) |> ignore
+
                     fin <- true
-                else r <- min searchRadius (2.0 * r)
+                else
+                    r <- min searchRadius (2.0 * r)
+
         if centres.Length > 512 then
-            Parallel.For(0, centres.Length, (fun () -> NeighbourBuffer()), (fun k _ b -> work k b; b), ignore) |> ignore
+            Parallel.For(
+                0,
+                centres.Length,
+                (fun () -> NeighbourBuffer()),
+                (fun k _ b ->
+                    work k b
+                    b),
+                ignore
+            )
+            |> ignore
         else
             let b = NeighbourBuffer()
-            for k in 0 .. centres.Length - 1 do work k b
-        if failed.Value > 0 then None else Some(result |> Array.filter (fun d -> not (Double.IsNaN d)))
+
+            for k in 0 .. centres.Length - 1 do
+                work k b
+
+        if failed.Value > 0 then
+            None
+        else
+            Some(result |> Array.filter (fun d -> not (Double.IsNaN d)))
 
     /// ARISE's histogram of nearest-neighbour distances, bit-compatible with numpy 1.x `np.histogram(nn, bins=100)`:
     /// per bin its count divided by the squared left edge, and its centre.
     let private ariseHistogram (distances: float[]) =
-        if distances.Length = 0 then invalidArg "distances" "no distances"
+        if distances.Length = 0 then
+            invalidArg "distances" "no distances"
+
         let bins = 100
         let mutable lo = Array.min distances
         let mutable hi = Array.max distances
+
         if lo = hi then
             lo <- lo - 0.5
             hi <- hi + 0.5
+
         let step = (hi - lo) / float bins
-        let edges = Array.init (bins + 1) (fun k -> if k = bins then hi else float k * step + lo)
+
+        let edges =
+            Array.init (bins + 1) (fun k -> if k = bins then hi else float k * step + lo)
+
         let norm = float bins / (hi - lo)
         let hist = Array.zeroCreate bins
+
         for v in distances do
             let mutable i = int ((v - lo) * norm)
-            if i = bins then i <- bins - 1
-            if v < edges.[i] then i <- i - 1
-            if v >= edges.[i + 1] && i <> bins - 1 then i <- i + 1
+
+            if i = bins then
+                i <- bins - 1
+
+            if v < edges.[i] then
+                i <- i - 1
+
+            if v >= edges.[i + 1] && i <> bins - 1 then
+                i <- i + 1
+
             hist.[i] <- hist.[i] + 1
+
         Array.init bins (fun k -> float hist.[k] / (edges.[k] * edges.[k])), Array.init bins (fun k -> (edges.[k] + edges.[k + 1]) / 2.0)
 
     /// The first index of the largest value among those where `allowed` holds (numpy argmax: the first NaN wins).
@@ -151,8 +206,11 @@ module NearestNeighbour =
         | Some k -> k
         | None ->
             let mutable best = -1
+
             for t in 0 .. values.Length - 1 do
-                if allowed t && (best < 0 || values.[t] > values.[best]) then best <- t
+                if allowed t && (best < 0 || values.[t] > values.[best]) then
+                    best <- t
+
             best
 
     /// The ARISE histogram rule on a set of nearest-neighbour distances: the centre of the first bin with the most
@@ -167,10 +225,13 @@ module NearestNeighbour =
     /// The smoothed-histogram rule (DnnMethod.AriseSmoothed) on a set of nearest-neighbour distances.
     let smoothedCentre (distances: float[]) =
         let scaled, centres = ariseHistogram distances
+
         let smoothed =
-            centres |> Array.map (fun c ->
+            centres
+            |> Array.map (fun c ->
                 let s = smoothingWidth * c
                 Array.fold2 (fun acc v cj -> acc + v * exp (-(c - cj) * (c - cj) / (2.0 * s * s))) 0.0 scaled centres)
+
         let peak = centres.[firstMaximum smoothed (fun _ -> true)]
         centres.[firstMaximum scaled (fun j -> abs (centres.[j] - peak) <= smoothingWidth * peak)]
 
@@ -184,28 +245,47 @@ module NearestNeighbour =
 
     /// The distances at most `vacancyTolerance` × their 10th percentile (the lower-decile element of the sorted list).
     let withoutIsolatedAtoms (distances: float[]) =
-        if distances.Length = 0 then distances
+        if distances.Length = 0 then
+            distances
         else
             let sorted = Array.sort distances
-            let cut = vacancyTolerance * sorted.[min (sorted.Length - 1) (int (0.1 * float sorted.Length))]
+
+            let cut =
+                vacancyTolerance
+                * sorted.[min (sorted.Length - 1) (int (0.1 * float sorted.Length))]
+
             let kept = distances |> Array.filter (fun d -> d <= cut)
-            if float (distances.Length - kept.Length) <= isolatedFraction * float distances.Length then kept else distances
+
+            if
+                float (distances.Length - kept.Length)
+                <= isolatedFraction * float distances.Length
+            then
+                kept
+            else
+                distances
 
     /// The most common distance: values within 1e-4 relative of their group's first member are grouped; the
     /// largest group wins (ties: the shorter distance); its mean is returned.
     let mostCommon (distances: float[]) =
-        if distances.Length = 0 then invalidArg "distances" "no distances"
+        if distances.Length = 0 then
+            invalidArg "distances" "no distances"
+
         let sorted = Array.sort distances
         let mutable bestStart, bestLen = 0, 0
         let mutable start = 0
+
         while start < sorted.Length do
             let mutable stop = start
+
             while stop < sorted.Length && sorted.[stop] - sorted.[start] <= 1e-4 * sorted.[start] do
                 stop <- stop + 1
+
             if stop - start > bestLen then
                 bestStart <- start
                 bestLen <- stop - start
+
             start <- stop
+
         Array.average sorted.[bestStart .. bestStart + bestLen - 1]
 
     /// d_NN from species `fromZ` to species `toZ` (None = any), trying the ARISE cutoffs in turn
@@ -216,27 +296,52 @@ module NearestNeighbour =
         let rec attempt tooShort cutoffs =
             match cutoffs with
             | [] ->
-                let name z = z |> Option.map Elements.symbol |> Option.defaultValue "any"
+                let name z =
+                    z |> Option.map Elements.symbol |> Option.defaultValue "any"
+
                 match tooShort with
                 | Some d ->
-                    Error(sprintf "d_NN %s→%s is %.3g, below 0.1: atoms overlap (duplicated atoms, or coordinates not in Å?)" (name fromZ) (name toZ) d)
+                    Error(
+                        sprintf
+                            "d_NN %s→%s is %.3g, below 0.1: atoms overlap (duplicated atoms, or coordinates not in Å?)"
+                            (name fromZ)
+                            (name toZ)
+                            d
+                    )
                 | None ->
-                    Error(sprintf "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms" (name fromZ) (name toZ) (2.0 * List.last ariseCutoffs + 0.1))
+                    Error(
+                        sprintf
+                            "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms"
+                            (name fromZ)
+                            (name toZ)
+                            (2.0 * List.last ariseCutoffs + 0.1)
+                    )
             | c :: rest ->
                 match nearestDistances cl (2.0 * c + 0.1) fromZ toZ s with
                 | Some nn when nn.Length > 0 ->
-                    let trimmed () = if Structure.isPeriodic s then withoutIsolatedAtoms nn else nn
+                    let trimmed () =
+                        if Structure.isPeriodic s then
+                            withoutIsolatedAtoms nn
+                        else
+                            nn
+
                     let d =
                         match method with
                         | DnnMethod.AriseHistogram -> histogramCentre nn
                         | DnnMethod.MostCommon -> mostCommon nn
                         | DnnMethod.AriseVacancyTolerant -> histogramCentre (trimmed ())
                         | DnnMethod.AriseSmoothed -> smoothedCentre (trimmed ())
-                    if d > 0.1 && d < 1500.0 then Ok d
-                    else attempt (if d <= 0.1 then Some d else tooShort) rest
+
+                    if d > 0.1 && d < 1500.0 then
+                        Ok d
+                    else
+                        attempt (if d <= 0.1 then Some d else tooShort) rest
                 | _ -> attempt tooShort rest
-        if Structure.count s < 2 && not (Structure.isPeriodic s) then Error "d_NN needs at least two atoms or a periodic cell"
-        else attempt None ariseCutoffs
+
+        if Structure.count s < 2 && not (Structure.isPeriodic s) then
+            Error "d_NN needs at least two atoms or a periodic cell"
+        else
+            attempt None ariseCutoffs
 
     /// d_NN from species `fromZ` to species `toZ` (None = any); see dnnBetweenWith.
     let dnnBetween (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) =
@@ -250,6 +355,7 @@ module NearestNeighbour =
     let pairDnns (method: DnnMethod) (s: Structure) : ((int * int) * Result<float, string>) list =
         let species = Structure.species s
         let cl = CellList.build s
+
         [ for a in species do
               for b in species -> (a, b), dnnBetweenWith cl method (Some a) (Some b) s ]
 
@@ -259,8 +365,10 @@ module NearestNeighbour =
         let mutable r = start
         let mutable tries = 0
         CellList.queryAtom cl s i r buffer
+
         while buffer.Count < count && tries < 12 do
             r <- r * 1.5
             tries <- tries + 1
             CellList.queryAtom cl s i r buffer
+
         r

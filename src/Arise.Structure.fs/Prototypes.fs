@@ -4,13 +4,15 @@ open System.IO
 
 /// One prototype class: a named ideal structure with its material type.
 type Prototype =
-    { /// Class name (the folder name), e.g. "Cu" or "armchair_cnt_nm_3_3_30.0_4.07".
-      Name: string
-      /// Material type (the parent folder name), e.g. "Elemental_solids", "2D_materials", "Nanotubes".
-      MaterialType: string
-      /// The geometry file the structure was read from.
-      File: string
-      Structure: Structure }
+    {
+        /// Class name (the folder name), e.g. "Cu" or "armchair_cnt_nm_3_3_30.0_4.07".
+        Name: string
+        /// Material type (the parent folder name), e.g. "Elemental_solids", "2D_materials", "Nanotubes".
+        MaterialType: string
+        /// The geometry file the structure was read from.
+        File: string
+        Structure: Structure
+    }
 
 /// A library of prototype classes loaded from disk, and the files that could not be read.
 type PrototypeLibrary =
@@ -31,7 +33,10 @@ module Prototypes =
     let load (root: string) : PrototypeLibrary =
         if not (Directory.Exists root) then
             { Prototypes = []
-              Errors = [ { File = root; Line = None; Message = "prototype folder not found" } ] }
+              Errors =
+                [ { File = root
+                    Line = None
+                    Message = "prototype folder not found" } ] }
         else
             let results =
                 [ for typeDir in Directory.GetDirectories root |> Array.sort do
@@ -40,11 +45,17 @@ module Prototypes =
                               Directory.GetFiles classDir
                               |> Array.filter (fun f -> (StructureIO.formatOfPath f).IsSome)
                               |> Array.sort
+
                           match files with
                           | [||] ->
-                              yield Error { File = classDir; Line = None; Message = "no structure file in the class folder" }
+                              yield
+                                  Error
+                                      { File = classDir
+                                        Line = None
+                                        Message = "no structure file in the class folder" }
                           | _ ->
                               let file = files.[0]
+
                               yield
                                   StructureIO.read file
                                   |> Result.map (fun s ->
@@ -52,20 +63,32 @@ module Prototypes =
                                         MaterialType = Path.GetFileName typeDir
                                         File = file
                                         Structure = s }) ]
-            { Prototypes = results |> List.choose (function Ok p -> Some p | Error _ -> None)
-              Errors = results |> List.choose (function Error e -> Some e | Ok _ -> None) }
+
+            { Prototypes =
+                results
+                |> List.choose (function
+                    | Ok p -> Some p
+                    | Error _ -> None)
+              Errors =
+                results
+                |> List.choose (function
+                    | Error e -> Some e
+                    | Ok _ -> None) }
 
     /// The finite supercells of the ARISE training set for a prototype, with their replicas:
     /// n×n×n (2D: n×n×1) for the smallest n giving ≥ 100 atoms and the next two; a lattice-free prototype
     /// (nanotube) is its own single finite version.
     let finiteVersions (p: Prototype) : ((int * int * int) * Structure) list =
-        if isFinite p then [ (1, 1, 1), p.Structure ]
+        if isFinite p then
+            [ (1, 1, 1), p.Structure ]
         else
             Supercell.trainingReplicas (isTwoD p) p.Structure
             |> List.map (fun (a, b, c) -> (a, b, c), Supercell.finite a b c p.Structure)
 
     /// The periodic training version: the unit cell as given (None for lattice-free prototypes).
-    let periodicVersion (p: Prototype) = if isFinite p then None else Some p.Structure
+    let periodicVersion (p: Prototype) =
+        if isFinite p then None else Some p.Structure
 
     /// Finds a class by name.
-    let tryFind (name: string) (lib: PrototypeLibrary) = lib.Prototypes |> List.tryFind (fun p -> p.Name = name)
+    let tryFind (name: string) (lib: PrototypeLibrary) =
+        lib.Prototypes |> List.tryFind (fun p -> p.Name = name)

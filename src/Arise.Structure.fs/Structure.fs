@@ -10,31 +10,41 @@ type AtomProperty =
 /// An atomic structure: a finite cluster, or a cell periodic along some of its axes.
 /// Positions are Cartesian in Å (or in the input's own unit, e.g. pixels for STEM coordinates).
 type Structure =
-    { /// Cartesian positions.
-      Positions: Vec3[]
-      /// Atomic numbers Z, one per atom.
-      Numbers: int[]
-      /// Lattice vectors, when the structure has a cell.
-      Cell: Cell option
-      /// Periodicity along A, B, C; all false for clusters.
-      Pbc: Pbc
-      /// Per-atom properties in file order (name, values), besides species and positions.
-      AtomProperties: (string * AtomProperty) list
-      /// Per-structure key/value metadata in file order.
-      Info: (string * string) list }
+    {
+        /// Cartesian positions.
+        Positions: Vec3[]
+        /// Atomic numbers Z, one per atom.
+        Numbers: int[]
+        /// Lattice vectors, when the structure has a cell.
+        Cell: Cell option
+        /// Periodicity along A, B, C; all false for clusters.
+        Pbc: Pbc
+        /// Per-atom properties in file order (name, values), besides species and positions.
+        AtomProperties: (string * AtomProperty) list
+        /// Per-structure key/value metadata in file order.
+        Info: (string * string) list
+    }
 
 /// What went wrong reading a file: where, and why.
 type ReadError =
-    { File: string
-      /// 1-based line number, when the problem is on one line.
-      Line: int option
-      Message: string }
+    {
+        File: string
+        /// 1-based line number, when the problem is on one line.
+        Line: int option
+        Message: string
+    }
 
     /// "file:line: message"; control characters of a binary file's text become '?' and a long message is cut.
     override e.ToString() =
         let printable =
-            System.String(e.Message |> Seq.truncate 300 |> Seq.map (fun c -> if System.Char.IsControl c || c = '\uFFFD' then '?' else c) |> Array.ofSeq)
+            System.String(
+                e.Message
+                |> Seq.truncate 300
+                |> Seq.map (fun c -> if System.Char.IsControl c || c = '\uFFFD' then '?' else c)
+                |> Array.ofSeq
+            )
             + (if e.Message.Length > 300 then "…" else "")
+
         match e.Line with
         | Some l -> sprintf "%s:%d: %s" e.File l printable
         | None -> sprintf "%s: %s" e.File printable
@@ -48,6 +58,7 @@ module Structure =
     let create (positions: Vec3[]) (numbers: int[]) (cell: Cell option) (pbc: Pbc) =
         if positions.Length <> numbers.Length then
             invalidArg "numbers" (sprintf "%d positions but %d species" positions.Length numbers.Length)
+
         { Positions = positions
           Numbers = numbers
           Cell = cell
@@ -59,13 +70,15 @@ module Structure =
     let cluster (positions: Vec3[]) (numbers: int[]) = create positions numbers None Pbc.none
 
     /// A structure periodic along all three lattice vectors.
-    let periodic (cell: Cell) (positions: Vec3[]) (numbers: int[]) = create positions numbers (Some cell) Pbc.all
+    let periodic (cell: Cell) (positions: Vec3[]) (numbers: int[]) =
+        create positions numbers (Some cell) Pbc.all
 
     /// True when periodic along at least one axis.
     let isPeriodic (s: Structure) = Pbc.any s.Pbc
 
     /// Distinct atomic numbers, ascending.
-    let species (s: Structure) = s.Numbers |> Array.distinct |> Array.sort
+    let species (s: Structure) =
+        s.Numbers |> Array.distinct |> Array.sort
 
     /// (atomic number, count) pairs, ascending by atomic number.
     let speciesCounts (s: Structure) =
@@ -75,10 +88,12 @@ module Structure =
     let formula (s: Structure) =
         let counts = speciesCounts s |> Array.map (fun (z, n) -> Elements.symbol z, n)
         let hasC = counts |> Array.exists (fun (e, _) -> e = "C")
+
         let key (e: string, _) =
             if hasC && e = "C" then (0, "")
             elif hasC && e = "H" then (1, "")
             else (2, e)
+
         counts
         |> Array.sortBy key
         |> Array.map (fun (e, n) -> if n = 1 then e else sprintf "%s%d" e n)
@@ -94,7 +109,9 @@ module Structure =
 
     /// The largest absolute Cartesian component of the lattice vectors (Å); it cannot overflow as a norm would.
     let private cellExtent (c: Cell) =
-        [ c.A; c.B; c.C ] |> List.collect (fun v -> [ abs v.X; abs v.Y; abs v.Z ]) |> List.max
+        [ c.A; c.B; c.C ]
+        |> List.collect (fun v -> [ abs v.X; abs v.Y; abs v.Z ])
+        |> List.max
 
     /// Checks invariants: equal lengths, finite positions, known elements, a non-singular (and, when fully periodic,
     /// not nearly flat) cell where periodic.
@@ -115,13 +132,20 @@ module Structure =
                     | Some c when not (Vec3.isFinite c.A && Vec3.isFinite c.B && Vec3.isFinite c.C) ->
                         Error "the cell has a non-finite component"
                     | Some c when isPeriodic s && cellExtent c > maxCellEdge ->
-                        Error(sprintf "a lattice vector has a component of %.3g; periodic cells beyond 10⁹ Å (or the input's unit) are not supported" (cellExtent c))
-                    | Some c when isPeriodic s && Cell.isSingular c ->
-                        Error "the cell is singular (zero volume)"
+                        Error(
+                            sprintf
+                                "a lattice vector has a component of %.3g; periodic cells beyond 10⁹ Å (or the input's unit) are not \
+                                    supported"
+                                (cellExtent c)
+                        )
+                    | Some c when isPeriodic s && Cell.isSingular c -> Error "the cell is singular (zero volume)"
                     | Some c when Pbc.isFull s.Pbc && Cell.relativeVolume c < nearlyFlat ->
                         Error(
-                            sprintf "the cell is nearly flat: its volume is %.2g of |a|·|b|·|c| (lattice vectors almost in one plane); check the lattice vectors"
-                                (Cell.relativeVolume c))
+                            sprintf
+                                "the cell is nearly flat: its volume is %.2g of |a|·|b|·|c| (lattice vectors almost in one plane); check \
+                                    the lattice vectors"
+                                (Cell.relativeVolume c)
+                        )
                     | _ -> Ok s
 
     /// Multiplies positions and cell by s (an isotropic rescaling).
@@ -132,7 +156,8 @@ module Structure =
 
     /// Adds a vector to every position.
     let translate (shift: Vec3) (s: Structure) =
-        { s with Positions = s.Positions |> Array.map (fun p -> p + shift) }
+        { s with
+            Positions = s.Positions |> Array.map (fun p -> p + shift) }
 
     /// Applies a linear map (e.g. a rotation) to positions and cell.
     let transform (f: Vec3 -> Vec3) (s: Structure) =
@@ -144,6 +169,7 @@ module Structure =
         let pick (cols: int) (values: 'T[]) =
             [| for i in keep do
                    for c in 0 .. cols - 1 -> values.[i * cols + c] |]
+
         match p with
         | Reals(c, v) -> Reals(c, pick c v)
         | Integers(c, v) -> Integers(c, pick c v)
@@ -162,15 +188,24 @@ module Structure =
 
     /// Adds or replaces a per-atom property.
     let withProperty (name: string) (p: AtomProperty) (s: Structure) =
-        { s with AtomProperties = (s.AtomProperties |> List.filter (fun (n, _) -> n <> name)) @ [ name, p ] }
+        { s with
+            AtomProperties = (s.AtomProperties |> List.filter (fun (n, _) -> n <> name)) @ [ name, p ] }
 
     /// Adds or replaces a per-structure info entry.
     let withInfo (key: string) (value: string) (s: Structure) =
-        { s with Info = (s.Info |> List.filter (fun (k, _) -> k <> key)) @ [ key, value ] }
+        { s with
+            Info = (s.Info |> List.filter (fun (k, _) -> k <> key)) @ [ key, value ] }
 
     /// Axis-aligned bounding box (min corner, max corner) of the positions.
     let bounds (s: Structure) =
         let ps = s.Positions
-        let lo = ps |> Array.fold (fun (a: Vec3) p -> Vec3.make (min a.X p.X) (min a.Y p.Y) (min a.Z p.Z)) ps.[0]
-        let hi = ps |> Array.fold (fun (a: Vec3) p -> Vec3.make (max a.X p.X) (max a.Y p.Y) (max a.Z p.Z)) ps.[0]
+
+        let lo =
+            ps
+            |> Array.fold (fun (a: Vec3) p -> Vec3.make (min a.X p.X) (min a.Y p.Y) (min a.Z p.Z)) ps.[0]
+
+        let hi =
+            ps
+            |> Array.fold (fun (a: Vec3) p -> Vec3.make (max a.X p.X) (max a.Y p.Y) (max a.Z p.Z)) ps.[0]
+
         lo, hi

@@ -5,7 +5,8 @@ open System.IO
 open Arise.Model
 
 /// Name shown for the embedded sample.
-let sampleName = "<embedded sample: fcc Cu cluster, 475 atoms, 5 % vacancies, 1 % displacements>"
+let sampleName =
+    "<embedded sample: fcc Cu cluster, 475 atoms, 5 % vacancies, 1 % displacements>"
 
 /// Name shown for the embedded model.
 let modelName = "<embedded model: 108 ARISE classes>"
@@ -13,7 +14,9 @@ let modelName = "<embedded model: 108 ARISE classes>"
 /// The embedded model's file bytes, or None when the assembly was built without one.
 let modelBytes () : byte[] option =
     use stream = typeof<AriseMarker>.Assembly.GetManifestResourceStream "model.arise"
-    if isNull stream then None
+
+    if isNull stream then
+        None
     else
         use ms = new MemoryStream()
         stream.CopyTo ms

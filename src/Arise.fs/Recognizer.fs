@@ -49,14 +49,14 @@ module Defaults =
     [<Literal>]
     let UmapSeed = 42
 
-    /// HDBSCAN's minimum cluster size for `boxes` explored boxes: 7 % of them, at least 5 and at most 500 (the
-    /// paper's 500 for the 6,979 classified boxes of the four-grain slab at stride 1 Å).
-    let minClusterSize (boxes: int) = boxes * 7 / 100 |> max 5 |> min 500
+    /// HDBSCAN's minimum cluster size for `boxes` explored boxes: a fourteenth of them, at least 5 and at most 500
+    /// (the paper's 500 for the 6,979 classified boxes of the four-grain slab at stride 1 Å gives 498).
+    let minClusterSize (boxes: int) = boxes / 14 |> max 5 |> min 500
 
 /// The result of HDBSCAN (soft clustering) and UMAP over the hidden-layer activations of an SPM map's boxes.
 [<StructuredFormatDisplay("{Display}")>]
-type ClusterMap internal (boxes: int[], result: Exploration.Exploration, classOf: int -> string, miOf: int -> float,
-                          layer: int, minClusterSize: int) =
+type ClusterMap
+    internal (boxes: int[], result: Exploration.Exploration, classOf: int -> string, miOf: int -> float, layer: int, minClusterSize: int) =
     /// The boxes explored (indices into the map's boxes), one per point.
     member _.Boxes = boxes
     /// Soft cluster of each explored box (−1 = outlier), in Boxes order.
@@ -90,20 +90,37 @@ type ClusterMap internal (boxes: int[], result: Exploration.Exploration, classOf
             |> Array.groupBy snd
             |> Array.sortBy fst
             |> Array.map (fun (label, members) ->
-                let main, k = members |> Array.countBy (fun (i, _) -> classOf boxes.[i]) |> Array.maxBy snd
+                let main, k =
+                    members |> Array.countBy (fun (i, _) -> classOf boxes.[i]) |> Array.maxBy snd
+
                 let mi = members |> Array.averageBy (fun (i, _) -> miOf boxes.[i])
-                sprintf "  %-9s %6d boxes  %-28s %3.0f %%  mean MI %.3f"
-                    (if label < 0 then "outliers" else sprintf "cluster %d" label) members.Length main
-                    (100.0 * float k / float members.Length) mi)
-        sprintf "%d clusters over %d boxes (hidden layer %d, min cluster size %d), %d outliers\n%s" this.Count boxes.Length
-            layer minClusterSize this.Outliers (String.Join("\n", lines))
+
+                sprintf
+                    "  %-9s %6d boxes  %-28s %3.0f %%  mean MI %.3f"
+                    (if label < 0 then "outliers" else sprintf "cluster %d" label)
+                    members.Length
+                    main
+                    (100.0 * float k / float members.Length)
+                    mi)
+
+        sprintf
+            "%d clusters over %d boxes (hidden layer %d, min cluster size %d), %d outliers\n%s"
+            this.Count
+            boxes.Length
+            layer
+            minClusterSize
+            this.Outliers
+            (String.Join("\n", lines))
 
     override this.ToString() = this.Display
 
 /// A strided-pattern-matching map of a sample: class probabilities and uncertainty box by box.
 [<StructuredFormatDisplay("{Display}")>]
 type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSettings, samples: int, seconds: float) =
-    let classified = [| for f in 0 .. result.Argmax.Length - 1 do if result.Argmax.[f] >= 0 then f |]
+    let classified =
+        [| for f in 0 .. result.Argmax.Length - 1 do
+               if result.Argmax.[f] >= 0 then
+                   f |]
 
     /// Everything the run produced, box by box (F#: the Arise.Spm record).
     member _.Result = result
@@ -125,14 +142,17 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
     member _.ClassifiedBoxes = classified
     /// Box centres (x, y, z per box).
     member _.Centres = result.Centres |> Array.map Vec3.toArray
+
     /// Most probable class of box `box`; "empty" for too few atoms, "failed" when its descriptor failed.
     member _.ClassOf(box: int) =
         match result.Argmax.[box] with
         | -1 -> "empty"
         | -2 -> "failed"
         | k -> result.Classes.[k]
+
     /// Mutual information of box `box` (nats; NaN when not classified).
     member _.MutualInformationOf(box: int) = result.MutualInformation.[box]
+
     /// Probability of class `className` in every box (NaN when not classified).
     member _.ProbabilityOf(className: string) =
         match Array.IndexOf(result.Classes, className) with
@@ -164,7 +184,7 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
         Array.append [| npz; csv; xyz |] (SpmMaps.writeMaps folder result |> Array.ofList)
 
     /// HDBSCAN (soft clustering) and a UMAP embedding of hidden layer `layer` (1 = first) over the classified boxes
-    /// (only those classified as `filterClass`, when given). `minClusterSize` 0 picks 7 % of the boxes (5 to 500);
+    /// (only those classified as `filterClass`, when given). `minClusterSize` 0 picks a fourteenth of the boxes (5 to 500);
     /// `neighbors` 0 takes the same number for UMAP; `umap` false skips the embedding.
     member _.Explore
         (
@@ -176,50 +196,95 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
             [<Optional; DefaultParameterValue(Defaults.UmapSeed)>] seed: int
         ) : ClusterMap =
         let layers = result.Hidden.Length
+
         if layer < 1 || layer > layers then
             raise (AriseException(null, Nullable(), sprintf "layer %d: the network has hidden layers 1 to %d" layer layers))
+
         let wanted =
-            if isNull filterClass then None
+            if isNull filterClass then
+                None
             else
                 match Array.IndexOf(result.Classes, filterClass) with
                 | -1 -> raise (AriseException(null, Nullable(), sprintf "no class '%s' in the model" filterClass))
                 | k -> Some k
-        let boxes = classified |> Array.filter (fun f -> wanted.IsNone || wanted = Some result.Argmax.[f])
+
+        let boxes =
+            classified
+            |> Array.filter (fun f -> wanted.IsNone || wanted = Some result.Argmax.[f])
+
         if boxes.Length < 3 then
             raise (AriseException(null, Nullable(), sprintf "only %d boxes to explore; at least 3 are needed" boxes.Length))
+
         let h = result.Hidden.[layer - 1]
         let width = h.Length / result.Argmax.Length
-        let points = boxes |> Array.map (fun f -> Array.init width (fun k -> float h.[f * width + k]))
-        let mcs = if minClusterSize > 0 then minClusterSize else Defaults.minClusterSize boxes.Length
+
+        let points =
+            boxes
+            |> Array.map (fun f -> Array.init width (fun k -> float h.[f * width + k]))
+
+        let mcs =
+            if minClusterSize > 0 then
+                minClusterSize
+            else
+                Defaults.minClusterSize boxes.Length
+
         let mcs = min mcs (max 2 (boxes.Length / 2))
         let k = if neighbors > 0 then neighbors else mcs
+
         let settings: Exploration.ExploreSettings =
-            { Hdbscan = { Hdbscan.defaults with MinClusterSize = mcs }
+            { Hdbscan =
+                { Hdbscan.defaults with
+                    MinClusterSize = mcs }
               Threshold = Defaults.Threshold
-              Umap = if umap then Some { Umap.defaults with Neighbours = k; Seed = Some seed } else None
+              Umap =
+                if umap then
+                    Some
+                        { Umap.defaults with
+                            Neighbours = k
+                            Seed = Some seed }
+                else
+                    None
               Normalise = false }
+
         let r = Exploration.run settings points ignore
         ClusterMap(boxes, r, (fun f -> result.Classes.[result.Argmax.[f]]), (fun f -> result.MutualInformation.[f]), layer, mcs)
 
     /// The classes of the map and the share of the classified boxes at each uncertainty level.
     member this.Display =
         let nx, ny, nz = result.Grid.Shape
+
         let levels =
             classified
             |> Array.countBy (fun f -> Uncertainty.level result.MutualInformation.[f])
             |> dict
+
         let share l =
             match levels.TryGetValue l with
             | true, k -> 100.0 * float k / float (max 1 classified.Length)
             | _ -> 0.0
+
         let classes =
             this.Summary
             |> Array.truncate 6
             |> Array.map (fun c ->
-                sprintf "  %-40s %5.1f %%  mean MI %.3f" (sprintf "%s (%s)" c.Class c.MaterialType) (100.0 * c.Share)
+                sprintf
+                    "  %-40s %5.1f %%  mean MI %.3f"
+                    (sprintf "%s (%s)" c.Class c.MaterialType)
+                    (100.0 * c.Share)
                     c.MeanMutualInformation)
-        sprintf "SPM %s, box %g, stride %g, T = %d: %d × %d × %d boxes, %d classified (%.1f s)\n%s\n  uncertainty: %s"
-            this.Mode settings.Box settings.Stride samples nx ny nz classified.Length seconds (String.Join("\n", classes))
+
+        sprintf
+            "SPM %s, box %g, stride %g, T = %d: %d × %d × %d boxes, %d classified (%.1f s)\n%s\n  uncertainty: %s"
+            this.Mode
+            settings.Box
+            settings.Stride
+            samples
+            nx
+            ny
+            nz
+            classified.Length
+            seconds
+            (String.Join("\n", classes))
             (Uncertainty.levels
              |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l))
              |> String.concat ", ")
@@ -237,7 +302,8 @@ type Recognizer private (pipeline: Pipeline, name: string) =
              | Ok m -> Recognizer(Pipeline.ofModel m, Embedded.modelName)
              | Error e -> raise (AriseException(null, Nullable(), e)))
 
-    static let threadsOf (threads: int) = if threads > 0 then threads else Environment.ProcessorCount
+    static let threadsOf (threads: int) =
+        if threads > 0 then threads else Environment.ProcessorCount
 
     static let checkSamples (samples: int) =
         if samples < 1 || samples > 100_000 then
@@ -260,6 +326,7 @@ type Recognizer private (pipeline: Pipeline, name: string) =
               Error = e }
         | Ok c ->
             let level = Uncertainty.level c.Prediction.MutualInformation
+
             { Source = source
               Atoms = atoms
               Top =
@@ -325,6 +392,7 @@ type Recognizer private (pipeline: Pipeline, name: string) =
         ) : Recognition[] =
         checkSamples samples
         let x = Pipeline.pack pipeline descriptors
+
         Classifier.classifyDescriptors Environment.ProcessorCount seed samples pipeline x descriptors.Length
         |> Array.mapi (fun k c -> recognition (sprintf "descriptor %d" k) 0 samples top (Ok c))
 
@@ -345,8 +413,15 @@ type Recognizer private (pipeline: Pipeline, name: string) =
             [<Optional; DefaultParameterValue(null: string)>] name: string
         ) : Recognition =
         let r = this.ClassifyMany([| structure |], samples, seed, top).[0]
-        let r = { r with Source = (if isNull name then r.Source else name) }
-        if r.Succeeded then r else raise (AriseException(name, Nullable(), r.Error))
+
+        let r =
+            { r with
+                Source = (if isNull name then r.Source else name) }
+
+        if r.Succeeded then
+            r
+        else
+            raise (AriseException(name, Nullable(), r.Error))
 
     /// Reads a structure file (first frame) and classifies it; raises AriseException for a bad file.
     member this.ClassifyFile
@@ -357,7 +432,11 @@ type Recognizer private (pipeline: Pipeline, name: string) =
             [<Optional; DefaultParameterValue(Defaults.Top)>] top: int
         ) : Recognition =
         let r = this.ClassifyFiles([| path |], samples, seed, top).[0]
-        if r.Succeeded then r else raise (AriseException(path, Nullable(), r.Error))
+
+        if r.Succeeded then
+            r
+        else
+            raise (AriseException(path, Nullable(), r.Error))
 
     /// Classifies structures, each on its own (its result does not depend on the others), on all cores; a
     /// structure without descriptor gets a Recognition with Error set, the others go on.
@@ -370,6 +449,7 @@ type Recognizer private (pipeline: Pipeline, name: string) =
             [<Optional; DefaultParameterValue(0)>] threads: int
         ) : Recognition[] =
         checkSamples samples
+
         Classifier.classifyEach (threadsOf threads) seed samples pipeline structures
         |> Array.mapi (fun k r -> recognition (sprintf "structure %d" k) (Structure.count structures.[k]) samples top r)
 
@@ -396,11 +476,14 @@ type Recognizer private (pipeline: Pipeline, name: string) =
             [<Optional>] cancellationToken: CancellationToken
         ) : Task<Recognition[]> =
         checkSamples samples
+
         Task.Run(
             (fun () ->
                 let results = ResizeArray()
+
                 for batch in Array.chunkBySize 16 paths do
                     cancellationToken.ThrowIfCancellationRequested()
+
                     let read =
                         batch
                         |> Array.map (fun path ->
@@ -408,18 +491,30 @@ type Recognizer private (pipeline: Pipeline, name: string) =
                             | Ok(s :: _) -> path, Ok s
                             | Ok [] -> path, Error "no structure in the file"
                             | Error e ->
-                                path, Error(match e.Line with Some l -> sprintf "line %d: %s" l e.Message | None -> e.Message))
+                                path,
+                                Error(
+                                    match e.Line with
+                                    | Some l -> sprintf "line %d: %s" l e.Message
+                                    | None -> e.Message
+                                ))
+
                     let structures = read |> Array.choose (fun (_, r) -> Result.toOption r)
-                    let classified = Classifier.classifyEach Environment.ProcessorCount seed samples pipeline structures
+
+                    let classified =
+                        Classifier.classifyEach Environment.ProcessorCount seed samples pipeline structures
+
                     let mutable k = 0
+
                     for path, r in read do
                         match r with
                         | Error e -> results.Add(recognition path 0 samples top (Error e))
                         | Ok s ->
                             results.Add(recognition path (Structure.count s) samples top classified.[k])
                             k <- k + 1
+
                     if not (isNull progress) then
                         progress.Report(float results.Count / float (max 1 paths.Length))
+
                 results.ToArray()),
             cancellationToken
         )
@@ -456,30 +551,45 @@ type Recognizer private (pipeline: Pipeline, name: string) =
             [<Optional>] cancellationToken: CancellationToken
         ) : Task<SpmMap> =
         checkSamples samples
+
         let spmMode =
             match (if isNull mode then "" else mode.ToLowerInvariant()) with
             | "slab" -> SpmMode.Slab
             | "bulk" -> SpmMode.Bulk
             | "rod" -> SpmMode.Rod
             | other -> raise (AriseException(null, Nullable(), sprintf "mode '%s': use slab, bulk or rod" other))
+
         if minAtoms < 2 then
             raise (AriseException(null, Nullable(), sprintf "minAtoms must be ≥ 2 (got %d)" minAtoms))
+
         let settings =
             { Mode = spmMode
               Box = box
               Stride = stride
               MinAtoms = minAtoms }
+
         let grid =
             match SpmGrid.create settings sample with
             | Ok(g, _) -> g
             | Error e -> raise (AriseException(null, Nullable(), e))
+
         Task.Run(
             (fun () ->
                 let clock = Diagnostics.Stopwatch.StartNew()
-                let chunks = if isNull folder then None else Some(Path.Combine(folder, "chunks"))
+
+                let chunks =
+                    if isNull folder then
+                        None
+                    else
+                        Some(Path.Combine(folder, "chunks"))
+
                 let report done' total =
-                    if not (isNull progress) then progress.Report(float done' / float (max 1 total))
-                let r, _ = Spm.run pipeline samples 1 settings grid sample chunks report cancellationToken
+                    if not (isNull progress) then
+                        progress.Report(float done' / float (max 1 total))
+
+                let r, _ =
+                    Spm.run pipeline samples 1 settings grid sample chunks report cancellationToken
+
                 cancellationToken.ThrowIfCancellationRequested()
                 SpmMap(r, sample, settings, samples, clock.Elapsed.TotalSeconds)),
             cancellationToken

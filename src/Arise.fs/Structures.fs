@@ -14,8 +14,7 @@ type Structures =
     static member private Number(element: string) =
         match Elements.tryParse element with
         | Some z -> z
-        | None ->
-            raise (AriseException(null, Nullable(), sprintf "element '%s': not a chemical symbol or atomic number" element))
+        | None -> raise (AriseException(null, Nullable(), sprintf "element '%s': not a chemical symbol or atomic number" element))
 
     static member private Positive(name: string, value: float) =
         if not (value > 0.0 && Double.IsFinite value) then
@@ -29,12 +28,17 @@ type Structures =
 
     /// Reads every frame of a structure file (see Read).
     static member ReadAll(path: string, [<Optional; DefaultParameterValue(null: string)>] format: string) : Structure[] =
-        if isNull path then raise (AriseException(null, Nullable(), "no file given (null path)"))
+        if isNull path then
+            raise (AriseException(null, Nullable(), "no file given (null path)"))
+
         let options =
-            if String.IsNullOrWhiteSpace format then StructureIO.defaults
+            if String.IsNullOrWhiteSpace format then
+                StructureIO.defaults
             else
                 match StructureIO.tryParseFormat format with
-                | Some f -> { StructureIO.defaults with Format = Some f }
+                | Some f ->
+                    { StructureIO.defaults with
+                        Format = Some f }
                 | None ->
                     raise (
                         AriseException(
@@ -43,6 +47,7 @@ type Structures =
                             sprintf "unknown format '%s' (xyz, aims, poscar, cif, lammps-data, lammps-dump)" format
                         )
                     )
+
         match StructureIO.readAllWith options path with
         | Ok frames -> Array.ofList frames
         | Error e -> Structures.Fail(path, e)
@@ -64,6 +69,7 @@ type Structures =
     static member Sample =
         use stream = typeof<Structures>.Assembly.GetManifestResourceStream "sample.xyz"
         use reader = new StreamReader(stream)
+
         match Formats.Xyz.parse Embedded.sampleName (reader.ReadToEnd()) with
         | Ok(s :: _) -> s
         | _ -> failwith "the embedded sample is damaged"
@@ -118,16 +124,23 @@ type Structures =
         ) =
         let n1 = if n1 = 0 then n0 else n1
         let n2 = if n2 = 0 then n0 else n2
+
         if n0 < 1 || n1 < 1 || n2 < 1 then
             raise (AriseException(null, Nullable(), sprintf "supercell repetitions must be ≥ 1 (got %d×%d×%d)" n0 n1 n2))
+
         if structure.Cell.IsNone then
             raise (AriseException(null, Nullable(), "a supercell needs a structure with a cell"))
-        if finite then Supercell.finite n0 n1 n2 structure else Supercell.repeat n0 n1 n2 structure
+
+        if finite then
+            Supercell.finite n0 n1 n2 structure
+        else
+            Supercell.repeat n0 n1 n2 structure
 
     /// A copy with a random `fraction` (0–1) of the atoms removed (vacancies), reproducible with `seed`.
     static member RemoveAtoms(structure: Structure, fraction: float, [<Optional; DefaultParameterValue(1)>] seed: int) =
         if not (fraction >= 0.0 && fraction < 1.0) then
             raise (AriseException(null, Nullable(), sprintf "fraction of removed atoms must be in [0, 1) (got %g)" fraction))
+
         Defects.removeFraction seed fraction structure
 
     /// A copy with every atom displaced uniformly by up to `fraction` × d_NN along each axis (the paper's δ),
@@ -135,6 +148,7 @@ type Structures =
     static member Displace(structure: Structure, fraction: float, [<Optional; DefaultParameterValue(1)>] seed: int) =
         if not (fraction >= 0.0 && Double.IsFinite fraction) then
             raise (AriseException(null, Nullable(), sprintf "displacement fraction must be ≥ 0 (got %g)" fraction))
+
         Defects.displaceRelative seed fraction (Structures.NearestNeighbourDistance structure) structure
 
     /// The nearest-neighbour distance d_NN of a structure (ARISE's histogram rule), in its length unit.
@@ -156,9 +170,12 @@ type Structures =
             [<Optional; DefaultParameterValue(true)>] columnar: bool,
             [<Optional; DefaultParameterValue(1.5)>] minDistance: float
         ) =
-        if isNull grains || grains.Length = 0 then raise (AriseException(null, Nullable(), "no grain crystals given"))
+        if isNull grains || grains.Length = 0 then
+            raise (AriseException(null, Nullable(), "no grain crystals given"))
+
         if grains |> Array.exists (fun g -> g.Cell.IsNone) then
             raise (AriseException(null, Nullable(), "grain crystals need a unit cell (e.g. Structures.Fcc)"))
+
         Structures.Positive("lx", lx)
         Structures.Positive("ly", ly)
         Structures.Positive("lz", lz)

@@ -10,45 +10,106 @@ open Arise.Tests.Common
 
 /// AssemblyName → the assembly names it references, from src/*/*.fsproj.
 let private projectGraph () =
-    let projects = Directory.GetFiles(Path.Combine(repositoryRoot.Value, "src"), "*.fsproj", SearchOption.AllDirectories)
-    let nameOf (path: string) = Regex.Match(File.ReadAllText path, "<AssemblyName>([^<]+)</AssemblyName>").Groups.[1].Value
-    let byFile = projects |> Array.map (fun p -> Path.GetFullPath p, nameOf p) |> Map.ofArray
+    let projects =
+        Directory.GetFiles(Path.Combine(repositoryRoot.Value, "src"), "*.fsproj", SearchOption.AllDirectories)
+
+    let nameOf (path: string) =
+        Regex.Match(File.ReadAllText path, "<AssemblyName>([^<]+)</AssemblyName>").Groups.[1].Value
+
+    let byFile =
+        projects |> Array.map (fun p -> Path.GetFullPath p, nameOf p) |> Map.ofArray
+
     projects
     |> Array.map (fun p ->
         let refs =
             Regex.Matches(File.ReadAllText p, "<ProjectReference Include=\"([^\"]+)\"")
             |> Seq.map (fun m -> byFile.[Path.GetFullPath(Path.Combine(Path.GetDirectoryName p, m.Groups.[1].Value.Replace('\\', '/')))])
             |> Set.ofSeq
+
         nameOf p, refs)
     |> Map.ofArray
 
 [<Tests>]
 let tests =
-    testList "architecture" [
-        test "docs/architecture.md lists every library's project references as the .fsproj files have them" {
-            let doc = File.ReadAllLines(Path.Combine(repositoryRoot.Value, "docs", "architecture.md"))
-            let rows =
-                doc
-                |> Array.filter (fun l -> l.StartsWith "| Arise")
-                |> Array.map (fun l ->
-                    let cells = l.Split('|', StringSplitOptions.TrimEntries ||| StringSplitOptions.RemoveEmptyEntries)
-                    let refs = if cells.[1] = "—" then Set.empty else cells.[1].Split(',', StringSplitOptions.TrimEntries) |> Set.ofArray
-                    cells.[0], refs)
-                |> Map.ofArray
-            let graph = projectGraph ()
-            Expect.equal (rows |> Map.keys |> Set.ofSeq) (graph |> Map.keys |> Set.ofSeq) "the same assemblies"
-            for KeyValue(name, refs) in graph do
-                Expect.equal rows.[name] refs (sprintf "%s's references" name)
-        }
+    testList
+        "architecture"
+        [ test "docs/architecture.md lists every library's project references as the .fsproj files have them" {
+              let doc =
+                  File.ReadAllLines(Path.Combine(repositoryRoot.Value, "docs", "architecture.md"))
 
-        test "data flows one way: no library references one above it" {
-            let order = [ "Arise.Numerics"; "Arise.Structure"; "Arise.Soap"; "Arise.Classic"; "Arise.Model"; "Arise.Spm"
-                          "Arise.Pictures"; "Arise.Cluster"; "Arise"; "Arise.Cli" ]
-            let rank name = List.findIndex ((=) name) order
-            for KeyValue(name, refs) in projectGraph () do
-                for r in refs do
-                    Expect.isLessThan (rank r) (rank name) (sprintf "%s → %s goes down the stack" name r)
-            Expect.isFalse ((projectGraph ()).["Arise.Cluster"].Contains "Arise.Model") "Cluster takes the GEMM from Numerics, not Model"
-            Expect.isFalse ((projectGraph ()).["Arise.Spm"].Contains "Arise.Pictures") "Spm starts no browser"
-        }
-    ]
+              let rows =
+                  doc
+                  |> Array.filter (fun l -> l.StartsWith "| Arise")
+                  |> Array.map (fun l ->
+                      let cells =
+                          l.Split('|', StringSplitOptions.TrimEntries ||| StringSplitOptions.RemoveEmptyEntries)
+
+                      let refs =
+                          if cells.[1] = "—" then
+                              Set.empty
+                          else
+                              cells.[1].Split(',', StringSplitOptions.TrimEntries) |> Set.ofArray
+
+                      cells.[0], refs)
+                  |> Map.ofArray
+
+              let graph = projectGraph ()
+              Expect.equal (rows |> Map.keys |> Set.ofSeq) (graph |> Map.keys |> Set.ofSeq) "the same assemblies"
+
+              for KeyValue(name, refs) in graph do
+                  Expect.equal rows.[name] refs (sprintf "%s's references" name)
+          }
+
+          test "sources are formatted by Fantomas, no line over 140 characters" {
+              let root = repositoryRoot.Value
+
+              let code, out, err =
+                  runProcess root "dotnet" [ "fantomas"; "--check"; "src"; "tests"; "bench" ] 300
+
+              Expect.equal code 0 (sprintf "dotnet fantomas --check src tests bench: %s%s" out err)
+              let sep = string Path.DirectorySeparatorChar
+
+              let isSource (f: string) =
+                  not (f.Contains(sep + "obj" + sep) || f.Contains(sep + "bin" + sep))
+
+              let long =
+                  [ "src"; "tests"; "bench" ]
+                  |> List.collect (fun dir ->
+                      [ "*.fs"; "*.fsi" ]
+                      |> List.collect (fun ext ->
+                          Directory.GetFiles(Path.Combine(root, dir), ext, SearchOption.AllDirectories)
+                          |> List.ofArray))
+                  |> List.filter isSource
+                  |> List.collect (fun f ->
+                      File.ReadAllLines f
+                      |> Array.indexed
+                      |> Array.filter (fun (_, l) -> l.Length > 140)
+                      |> Array.map (fun (i, l) -> sprintf "%s:%d (%d characters)" f (i + 1) l.Length)
+                      |> List.ofArray)
+
+              Expect.isEmpty long "no line over 140 characters"
+          }
+
+          test "data flows one way: no library references one above it" {
+              let order =
+                  [ "Arise.Numerics"
+                    "Arise.Structure"
+                    "Arise.Soap"
+                    "Arise.Classic"
+                    "Arise.Model"
+                    "Arise.Spm"
+                    "Arise.Pictures"
+                    "Arise.Cluster"
+                    "Arise"
+                    "Arise.Cli" ]
+
+              let rank name = List.findIndex ((=) name) order
+
+              for KeyValue(name, refs) in projectGraph () do
+                  for r in refs do
+                      Expect.isLessThan (rank r) (rank name) (sprintf "%s → %s goes down the stack" name r)
+
+              Expect.isFalse ((projectGraph ()).["Arise.Cluster"].Contains "Arise.Model") "Cluster takes the GEMM from Numerics, not Model"
+
+              Expect.isFalse ((projectGraph ()).["Arise.Spm"].Contains "Arise.Pictures") "Spm starts no browser"
+          } ]

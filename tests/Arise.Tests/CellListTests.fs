@@ -7,74 +7,115 @@ open Arise.Structure
 /// All (j, image offset) within cutoff of point p by brute force over enough periodic images.
 let bruteForce (s: Structure) (p: Vec3) (self: int) (cutoff: float) =
     let cell = s.Cell |> Option.defaultValue (Cell.orthorhombic 1.0 1.0 1.0)
-    let reach k periodic = if periodic then int (ceil ((cutoff + 30.0) / Cell.planeSpacing k cell)) + 2 else 0
+
+    let reach k periodic =
+        if periodic then
+            int (ceil ((cutoff + 30.0) / Cell.planeSpacing k cell)) + 2
+        else
+            0
+
     let ra, rb, rc = reach 0 s.Pbc.A, reach 1 s.Pbc.B, reach 2 s.Pbc.C
+
     [ for j in 0 .. Structure.count s - 1 do
           for a in -ra .. ra do
               for b in -rb .. rb do
                   for c in -rc .. rc do
                       if not (j = self && a = 0 && b = 0 && c = 0) then
                           let q = s.Positions.[j] + float a * cell.A + float b * cell.B + float c * cell.C
-                          if Vec3.norm (q - p) < cutoff then yield j, a, b, c ]
+
+                          if Vec3.norm (q - p) < cutoff then
+                              yield j, a, b, c ]
     |> List.sort
 
 let fromBuffer (b: NeighbourBuffer) =
-    [ for t in 0 .. b.Count - 1 -> b.Index.[t], b.Offset.[3 * t], b.Offset.[3 * t + 1], b.Offset.[3 * t + 2] ] |> List.sort
+    [ for t in 0 .. b.Count - 1 -> b.Index.[t], b.Offset.[3 * t], b.Offset.[3 * t + 1], b.Offset.[3 * t + 2] ]
+    |> List.sort
 
 let randomCase (seed: int) =
     let rng = Random(seed)
     let len () = 1.0 + 6.0 * rng.NextDouble()
     let tilt () = (rng.NextDouble() - 0.5) * 3.0
-    let cell = Cell.make (Vec3.make (len ()) 0.0 0.0) (Vec3.make (tilt ()) (len ()) 0.0) (Vec3.make (tilt ()) (tilt ()) (len ()))
+
+    let cell =
+        Cell.make (Vec3.make (len ()) 0.0 0.0) (Vec3.make (tilt ()) (len ()) 0.0) (Vec3.make (tilt ()) (tilt ()) (len ()))
+
     let n = 1 + rng.Next 30
     // positions anywhere, including outside the cell (unwrapped input)
-    let positions = Array.init n (fun _ -> Cell.toCartesian cell (Vec3.make (rng.NextDouble() * 3.0 - 1.0) (rng.NextDouble() * 3.0 - 1.0) (rng.NextDouble() * 3.0 - 1.0)))
+    let positions =
+        Array.init n (fun _ ->
+            Cell.toCartesian cell (Vec3.make (rng.NextDouble() * 3.0 - 1.0) (rng.NextDouble() * 3.0 - 1.0) (rng.NextDouble() * 3.0 - 1.0)))
+
     let pbc = Pbc.make (rng.Next 3 > 0) (rng.Next 3 > 0) (rng.Next 3 > 0)
-    let s = if Pbc.any pbc then Structure.create positions (Array.create n 14) (Some cell) pbc else Structure.cluster positions (Array.create n 14)
+
+    let s =
+        if Pbc.any pbc then
+            Structure.create positions (Array.create n 14) (Some cell) pbc
+        else
+            Structure.cluster positions (Array.create n 14)
+
     let cutoff = 0.5 + 9.0 * rng.NextDouble() // often larger than the cell
     s, cutoff, rng
 
 [<Tests>]
 let tests =
-    testList "cell lists" [
-        testProperty "neighbours of every atom equal brute force on random triclinic cells (cutoff may exceed the cell)" <| fun (seed: int) ->
-            let s, cutoff, _ = randomCase seed
-            let cl = CellList.build s
-            let buffer = NeighbourBuffer()
-            for i in 0 .. Structure.count s - 1 do
-                CellList.queryAtom cl s i cutoff buffer
-                Expect.equal (fromBuffer buffer) (bruteForce s s.Positions.[i] i cutoff) (sprintf "atom %d, cutoff %g, pbc %A" i cutoff s.Pbc)
+    testList
+        "cell lists"
+        [ testProperty "neighbours of every atom equal brute force on random triclinic cells (cutoff may exceed the cell)"
+          <| fun (seed: int) ->
+              let s, cutoff, _ = randomCase seed
+              let cl = CellList.build s
+              let buffer = NeighbourBuffer()
 
-        testProperty "queries at arbitrary points (outside the atoms too) equal brute force" <| fun (seed: int) ->
-            let s, cutoff, rng = randomCase seed
-            let cl = CellList.build s
-            let buffer = NeighbourBuffer()
-            for _ in 1 .. 5 do
-                let p = Vec3.make (rng.NextDouble() * 30.0 - 15.0) (rng.NextDouble() * 30.0 - 15.0) (rng.NextDouble() * 30.0 - 15.0)
-                CellList.queryPoint cl p cutoff -1 buffer
-                Expect.equal (fromBuffer buffer) (bruteForce s p -1 cutoff) "point query"
+              for i in 0 .. Structure.count s - 1 do
+                  CellList.queryAtom cl s i cutoff buffer
 
-        testProperty "the reported vectors and squared distances match the image offsets" <| fun (seed: int) ->
-            let s, cutoff, _ = randomCase seed
-            let cell = s.Cell |> Option.defaultValue (Cell.orthorhombic 1.0 1.0 1.0)
-            let cl = CellList.build s
-            let b = NeighbourBuffer()
-            CellList.queryAtom cl s 0 cutoff b
-            for t in 0 .. b.Count - 1 do
-                let o = b.Offset
-                let q = s.Positions.[b.Index.[t]] + float o.[3 * t] * cell.A + float o.[3 * t + 1] * cell.B + float o.[3 * t + 2] * cell.C - s.Positions.[0]
-                Expect.isLessThan (Vec3.norm (q - Vec3.make b.Dx.[t] b.Dy.[t] b.Dz.[t])) 1e-9 "vector"
-                Expect.floatClose Accuracy.high b.R2.[t] (Vec3.normSquared q) "squared distance"
+                  Expect.equal
+                      (fromBuffer buffer)
+                      (bruteForce s s.Positions.[i] i cutoff)
+                      (sprintf "atom %d, cutoff %g, pbc %A" i cutoff s.Pbc)
 
-        test "an fcc crystal has 12 nearest neighbours per atom, periodic, and fewer at the surface of a cluster" {
-            let a = 3.6
-            let fcc = Crystals.fcc 29 a
-            let big = Supercell.repeat 4 4 4 fcc
-            let cutoff = a / sqrt 2.0 * 1.1
-            let pairs = CellList.countPairs (CellList.build big) big cutoff true
-            Expect.equal pairs (12L * int64 (Structure.count big)) "periodic: 12 per atom"
-            let cluster = Structure.toCluster big
-            let pairsCluster = CellList.countPairs (CellList.build cluster) cluster cutoff false
-            Expect.isLessThan pairsCluster pairs "surface atoms lose neighbours"
-        }
-    ]
+          testProperty "queries at arbitrary points (outside the atoms too) equal brute force"
+          <| fun (seed: int) ->
+              let s, cutoff, rng = randomCase seed
+              let cl = CellList.build s
+              let buffer = NeighbourBuffer()
+
+              for _ in 1..5 do
+                  let p =
+                      Vec3.make (rng.NextDouble() * 30.0 - 15.0) (rng.NextDouble() * 30.0 - 15.0) (rng.NextDouble() * 30.0 - 15.0)
+
+                  CellList.queryPoint cl p cutoff -1 buffer
+                  Expect.equal (fromBuffer buffer) (bruteForce s p -1 cutoff) "point query"
+
+          testProperty "the reported vectors and squared distances match the image offsets"
+          <| fun (seed: int) ->
+              let s, cutoff, _ = randomCase seed
+              let cell = s.Cell |> Option.defaultValue (Cell.orthorhombic 1.0 1.0 1.0)
+              let cl = CellList.build s
+              let b = NeighbourBuffer()
+              CellList.queryAtom cl s 0 cutoff b
+
+              for t in 0 .. b.Count - 1 do
+                  let o = b.Offset
+
+                  let q =
+                      s.Positions.[b.Index.[t]]
+                      + float o.[3 * t] * cell.A
+                      + float o.[3 * t + 1] * cell.B
+                      + float o.[3 * t + 2] * cell.C
+                      - s.Positions.[0]
+
+                  Expect.isLessThan (Vec3.norm (q - Vec3.make b.Dx.[t] b.Dy.[t] b.Dz.[t])) 1e-9 "vector"
+                  Expect.floatClose Accuracy.high b.R2.[t] (Vec3.normSquared q) "squared distance"
+
+          test "an fcc crystal has 12 nearest neighbours per atom, periodic, and fewer at the surface of a cluster" {
+              let a = 3.6
+              let fcc = Crystals.fcc 29 a
+              let big = Supercell.repeat 4 4 4 fcc
+              let cutoff = a / sqrt 2.0 * 1.1
+              let pairs = CellList.countPairs (CellList.build big) big cutoff true
+              Expect.equal pairs (12L * int64 (Structure.count big)) "periodic: 12 per atom"
+              let cluster = Structure.toCluster big
+              let pairsCluster = CellList.countPairs (CellList.build cluster) cluster cutoff false
+              Expect.isLessThan pairsCluster pairs "surface atoms lose neighbours"
+          } ]

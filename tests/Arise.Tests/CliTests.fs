@@ -15,7 +15,9 @@ let private arise (dir: string) (args: string list) =
 
 /// A fresh folder for one test's files.
 let private folder () =
-    let dir = Path.Combine(Path.GetTempPath(), "arise-cli-" + Guid.NewGuid().ToString("N"))
+    let dir =
+        Path.Combine(Path.GetTempPath(), "arise-cli-" + Guid.NewGuid().ToString("N"))
+
     Directory.CreateDirectory dir |> ignore
     dir
 
@@ -26,188 +28,342 @@ let private write (dir: string) (name: string) (s: Structure) =
 
 /// The JSON objects of `classify --json`, one per line.
 let private jsonLines (stdout: string) =
-    stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> JsonDocument.Parse(l).RootElement)
+    stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    |> Array.map (fun l -> JsonDocument.Parse(l).RootElement)
 
-let private topClass (o: JsonElement) = o.GetProperty("top").[0].GetProperty("class").GetString()
+let private topClass (o: JsonElement) =
+    o.GetProperty("top").[0].GetProperty("class").GetString()
 
 [<Tests>]
 let tests =
-    testSequenced <| testList "arise command" [
-        test "classify with no file classifies the embedded sample as fcc with a low mutual information" {
-            let code, out, _ = arise (folder ()) [ "classify"; "--json"; "--samples"; "200" ]
-            Expect.equal code 0 "exit code"
-            let o = (jsonLines out).[0]
-            Expect.equal (topClass o) "fcc_Cu_A_cF4_225_a" "fcc"
-            Expect.isLessThan (o.GetProperty("mutual_information").GetDouble()) 0.03 "confident"
-            Expect.equal (o.GetProperty("uncertainty").GetString()) "low" "its level"
-        }
+    testSequenced
+    <| testList
+        "arise command"
+        [ test "classify with no file classifies the embedded sample as fcc with a low mutual information" {
+              let code, out, _ = arise (folder ()) [ "classify"; "--json"; "--samples"; "200" ]
+              Expect.equal code 0 "exit code"
+              let o = (jsonLines out).[0]
+              Expect.equal (topClass o) "fcc_Cu_A_cF4_225_a" "fcc"
+              Expect.isLessThan (o.GetProperty("mutual_information").GetDouble()) 0.03 "confident"
+              Expect.equal (o.GetProperty("uncertainty").GetString()) "low" "its level"
+          }
 
-        test "classify's table written to a pipe keeps each row on one line (not wrapped at 80 columns)" {
-            let dir = folder ()
-            let file = write dir "a-rather-long-file-name-for-an-fcc-cluster.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4)
-            // COLUMNS empty, as in a non-interactive shell
-            let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
-            let code, out, _ = runProcessWith [ "COLUMNS", "" ] dir "dotnet" [ dll; "classify"; "--samples"; "50"; file ] 300
-            Expect.equal code 0 "exit code"
-            let row = out.Split('\n') |> Array.tryFind (fun l -> l.Contains file)
-            Expect.isSome row "the whole path on one line"
-            Expect.stringContains row.Value "fcc_Cu_A_cF4_225_a (Elemental_solids)" "with its class and type on the same line"
-        }
+          test "classify's table written to a pipe keeps each row on one line (not wrapped at 80 columns)" {
+              let dir = folder ()
 
-        test "classify: each bad file gets its own message, the others are still classified, exit 0" {
-            let dir = folder ()
-            let good = write dir "bcc.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5)
-            let unreadable = Path.Combine(dir, "garbage.xyz")
-            File.WriteAllText(unreadable, "this is not a structure\n")
-            let one = write dir "one.xyz" (Structure.cluster [| Vec3.zero |] [| 26 |])
-            let point = write dir "point.xyz" (Structure.cluster (Array.create 10 (Vec3.make 1.0 1.0 1.0)) (Array.create 10 26))
-            let sparse = write dir "sparse.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 10 10 10 |> Defects.removeFraction 3 0.996)
-            let code, out, err = arise dir [ "classify"; "--json"; "--samples"; "100"; unreadable; good; one; point; sparse ]
-            Expect.equal code 0 "not every file failed"
-            let objects = jsonLines out
-            Expect.equal (objects |> Array.map (fun o -> o.GetProperty("file").GetString())) [| unreadable; good; one; point; sparse |] "one object per file, in order"
-            Expect.equal (topClass objects.[1]) "bcc_W_A_cI2_229_a" "the good file is classified"
-            for k in [ 0; 2; 3 ] do
-                let e = objects.[k].GetProperty("error").GetString()
-                Expect.isNotNull e (sprintf "%s has an error" (objects.[k].GetProperty("file").GetString()))
-                Expect.stringContains e (Path.GetFileName(objects.[k].GetProperty("file").GetString())) "the message names the file"
-                Expect.equal (objects.[k].GetProperty("uncertainty").ValueKind) JsonValueKind.Null "no level without a prediction"
-            Expect.stringContains (objects.[3].GetProperty("error").GetString()) "overlap" "all atoms at one point: said"
-            // 99.6 % of a 4,000-atom cluster missing (16 atoms left): classified, but with a warning that names the file
-            Expect.equal (objects.[4].GetProperty("error").ValueKind) JsonValueKind.Null "the sparse file is classified"
-            Expect.stringContains err "sparse.xyz" "a warning names the sparse file"
-        }
+              let file =
+                  write dir "a-rather-long-file-name-for-an-fcc-cluster.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4)
+              // COLUMNS empty, as in a non-interactive shell
+              let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
 
-        test "a folder stands for the structure files inside it, in name order" {
-            let dir = folder ()
-            let inner = Path.Combine(dir, "run")
-            Directory.CreateDirectory inner |> ignore
-            write inner "b.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 4 4 4) |> ignore
-            write inner "a.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4) |> ignore
-            File.WriteAllText(Path.Combine(inner, "notes.txt"), "not a structure")
-            File.WriteAllText(Path.Combine(inner, "c.xyz"), "")
-            // a pipe would block a reader for ever: listed entries of length 0 are reported, never opened
-            let fifo = Path.Combine(inner, "d.xyz")
-            let madeFifo =
-                try
-                    use p = Process.Start(ProcessStartInfo("mkfifo", fifo, RedirectStandardError = true))
-                    p.WaitForExit()
-                    p.ExitCode = 0
-                with _ -> false
-            let empty = Path.Combine(dir, "empty")
-            Directory.CreateDirectory empty |> ignore
-            let code, out, _ = arise dir [ "classify"; "--json"; "--samples"; "50"; inner; empty ]
-            Expect.equal code 0 "exit code"
-            let objects = jsonLines out
-            let names = objects |> Array.map (fun o -> Path.GetFileName(o.GetProperty("file").GetString()))
-            let expected = [| "a.xyz"; "b.xyz"; "c.xyz"; (if madeFifo then "d.xyz" else ""); "empty" |] |> Array.filter ((<>) "")
-            Expect.equal names expected "the folder's structure files, then the empty folder"
-            Expect.equal (objects |> Array.take 2 |> Array.map topClass) [| "fcc_Cu_A_cF4_225_a"; "bcc_W_A_cI2_229_a" |] "classified"
-            Expect.stringContains (objects.[2].GetProperty("error").GetString()) "empty, or not a regular file" "the empty file said"
-            if madeFifo then Expect.stringContains (objects.[3].GetProperty("error").GetString()) "not a regular file" "the pipe said"
-            Expect.stringContains (objects.[objects.Length - 1].GetProperty("error").GetString()) "without structure files" "the empty folder said"
-        }
+              let code, out, _ =
+                  runProcessWith [ "COLUMNS", "" ] dir "dotnet" [ dll; "classify"; "--samples"; "50"; file ] 300
 
-        test "classify exits 1 when every file fails, and bad parameters exit 2 naming the parameter" {
-            let dir = folder ()
-            let unreadable = Path.Combine(dir, "garbage.xyz")
-            File.WriteAllText(unreadable, "this is not a structure\n")
-            let one = write dir "one.xyz" (Structure.cluster [| Vec3.zero |] [| 26 |])
-            let code, _, err = arise dir [ "classify"; unreadable; one ]
-            Expect.equal code 1 "every file failed"
-            Expect.stringContains err "garbage.xyz" "named"
-            Expect.stringContains err "one.xyz" "named"
-            let code, _, err = arise dir [ "classify"; "--samples"; "0"; one ]
-            Expect.equal code 2 "--samples 0"
-            Expect.stringContains err "--samples" "the parameter named"
-            let code, _, err = arise dir [ "classify"; "--sample"; "10"; one ]
-            Expect.equal code 2 "unknown option"
-            Expect.stringContains err "unknown option '--sample'" "the option named"
-            Expect.isFalse (err.Contains "   at ") "no stack trace"
-        }
+              Expect.equal code 0 "exit code"
+              let row = out.Split('\n') |> Array.tryFind (fun l -> l.Contains file)
+              Expect.isSome row "the whole path on one line"
+              Expect.stringContains row.Value "fcc_Cu_A_cF4_225_a (Elemental_solids)" "with its class and type on the same line"
+          }
 
-        test "train refuses a bad --dropout or --hidden with exit 2, naming the option, before any work" {
-            let dir = folder ()
-            let out = Path.Combine(dir, "m.model")
-            for option, value in [ "--dropout", "1.5"; "--dropout", "-0.1"; "--hidden", "256,abc"; "--hidden", "256,,3"; "--hidden", "0" ] do
-                let code, _, err = arise dir [ "train"; "--prototypes"; dir; "--out"; out; option; value ]
-                Expect.equal code 2 (sprintf "%s %s" option value)
-                Expect.stringContains err option (sprintf "%s named" option)
-                Expect.isFalse (File.Exists out) "nothing written"
-        }
+          test "classify: each bad file gets its own message, the others are still classified, exit 0" {
+              let dir = folder ()
+              let good = write dir "bcc.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5)
+              let unreadable = Path.Combine(dir, "garbage.xyz")
+              File.WriteAllText(unreadable, "this is not a structure\n")
+              let one = write dir "one.xyz" (Structure.cluster [| Vec3.zero |] [| 26 |])
 
-        test "the ./arise launcher exits 3 when its build fails, and neither runs nor re-stamps the previous binary" {
-            if OperatingSystem.IsWindows() then skiptest "the launcher is a bash script"
-            // a copy of the launcher in a fake clone: a source newer than the binary, and a `dotnet` first on PATH
-            // that logs its calls and fails the build
-            let dir = folder ()
-            let launcher = Path.Combine(dir, "arise")
-            File.Copy(Path.Combine(repositoryRoot.Value, "arise"), launcher)
-            let bin = Path.Combine(dir, "src", "Arise.Cli.fs", "bin", "Release", "net10.0")
-            Directory.CreateDirectory bin |> ignore
-            let dll = Path.Combine(bin, "Arise.Cli.dll")
-            File.WriteAllText(dll, "the previous binary")
-            let stamp = DateTime.UtcNow.AddHours -1.0
-            File.SetLastWriteTimeUtc(dll, stamp)
-            File.WriteAllText(Path.Combine(dir, "src", "Edited.fs"), "module Edited")
-            let fakeBin = Path.Combine(dir, "fake-bin")
-            Directory.CreateDirectory fakeBin |> ignore
-            let log = Path.Combine(dir, "dotnet-calls.log")
-            let fakeDotnet = Path.Combine(fakeBin, "dotnet")
-            File.WriteAllText(fakeDotnet, sprintf "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then echo 'error FS0039: broken' >&2; exit 1; fi\n" log)
-            let executable = UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
-            File.SetUnixFileMode(fakeDotnet, executable)
-            File.SetUnixFileMode(launcher, executable)
-            let path = fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
-            let code, _, err = runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
-            Expect.equal code 3 "exit code of a failed build"
-            Expect.stringContains err "arise: build failed" "says so"
-            let calls = File.ReadAllLines log
-            Expect.exists calls (fun c -> c.StartsWith "build ") "the build was attempted"
-            Expect.isFalse (calls |> Array.exists (fun c -> c.Contains "Arise.Cli.dll")) "the previous binary was not run"
-            Expect.equal (File.GetLastWriteTimeUtc dll) stamp "nor re-stamped as fresh"
-            Expect.stringContains err "FS0039" "the compiler's error is shown"
-        }
+              let point =
+                  write dir "point.xyz" (Structure.cluster (Array.create 10 (Vec3.make 1.0 1.0 1.0)) (Array.create 10 26))
 
-        test "the ./arise launcher does not rebuild for build outputs (bin/, obj/) newer than the binary" {
-            if OperatingSystem.IsWindows() then skiptest "the launcher is a bash script"
-            let dir = folder ()
-            let launcher = Path.Combine(dir, "arise")
-            File.Copy(Path.Combine(repositoryRoot.Value, "arise"), launcher)
-            let bin = Path.Combine(dir, "src", "Arise.Cli.fs", "bin", "Release", "net10.0")
-            Directory.CreateDirectory bin |> ignore
-            File.WriteAllText(Path.Combine(dir, "src", "Source.fs"), "module Source")
-            File.SetLastWriteTimeUtc(Path.Combine(dir, "src", "Source.fs"), DateTime.UtcNow.AddHours -2.0)
-            let dll = Path.Combine(bin, "Arise.Cli.dll")
-            File.WriteAllText(dll, "the binary")
-            File.SetLastWriteTimeUtc(dll, DateTime.UtcNow.AddHours -1.0)
-            // what a test run, a pack or the C# sample's build leaves: newer files under bin/ and obj/
-            for sub in [ [ "src"; "Arise.fs"; "obj" ]; [ "samples"; "csharp"; "obj" ]; [ "src"; "Arise.Cli.fs"; "bin" ] ] do
-                let d = Path.Combine(Array.ofList (dir :: sub))
-                Directory.CreateDirectory d |> ignore
-                File.WriteAllText(Path.Combine(d, "project.assets.json"), "{}")
-                File.WriteAllText(Path.Combine(d, "Generated.fs"), "module Generated")
-            let fakeBin = Path.Combine(dir, "fake-bin")
-            Directory.CreateDirectory fakeBin |> ignore
-            let log = Path.Combine(dir, "dotnet-calls.log")
-            let fakeDotnet = Path.Combine(fakeBin, "dotnet")
-            File.WriteAllText(fakeDotnet, sprintf "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then echo 'Build succeeded.'; echo '    0 Warning(s)' >&2; fi\n" log)
-            let executable = UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
-            File.SetUnixFileMode(fakeDotnet, executable)
-            File.SetUnixFileMode(launcher, executable)
-            let path = fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
-            let code, _, err = runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
-            Expect.equal code 0 "ran"
-            let calls = File.ReadAllLines log
-            Expect.isFalse (calls |> Array.exists (fun c -> c.StartsWith "build")) "no build"
-            Expect.exists calls (fun c -> c.Contains "Arise.Cli.dll --version") "the binary was run"
-            Expect.isFalse (err.Contains "building") "nothing said about building"
-            // a source edit does trigger the build, and a successful build prints nothing
-            File.WriteAllText(Path.Combine(dir, "src", "Source.fs"), "module Source // edited")
-            let code, out, err = runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
-            Expect.equal code 0 "ran after building"
-            Expect.exists (File.ReadAllLines log) (fun c -> c.StartsWith "build ") "built after a source edit"
-            Expect.equal (err.Trim()) "arise: building (Release)…" "only the one line about building"
-            Expect.isFalse (out.Contains "Build succeeded" || err.Contains "Warning(s)") "the build's summary is not printed"
-        }
-    ]
+              let sparse =
+                  write
+                      dir
+                      "sparse.xyz"
+                      (Crystals.fcc 29 3.61
+                       |> Supercell.finite 10 10 10
+                       |> Defects.removeFraction 3 0.996)
+
+              let code, out, err =
+                  arise
+                      dir
+                      [ "classify"
+                        "--json"
+                        "--samples"
+                        "100"
+                        unreadable
+                        good
+                        one
+                        point
+                        sparse ]
+
+              Expect.equal code 0 "not every file failed"
+              let objects = jsonLines out
+
+              Expect.equal
+                  (objects |> Array.map (fun o -> o.GetProperty("file").GetString()))
+                  [| unreadable; good; one; point; sparse |]
+                  "one object per file, in order"
+
+              Expect.equal (topClass objects.[1]) "bcc_W_A_cI2_229_a" "the good file is classified"
+
+              for k in [ 0; 2; 3 ] do
+                  let e = objects.[k].GetProperty("error").GetString()
+                  Expect.isNotNull e (sprintf "%s has an error" (objects.[k].GetProperty("file").GetString()))
+                  Expect.stringContains e (Path.GetFileName(objects.[k].GetProperty("file").GetString())) "the message names the file"
+                  Expect.equal (objects.[k].GetProperty("uncertainty").ValueKind) JsonValueKind.Null "no level without a prediction"
+
+              Expect.stringContains (objects.[3].GetProperty("error").GetString()) "overlap" "all atoms at one point: said"
+              // 99.6 % of a 4,000-atom cluster missing (16 atoms left): classified, but with a warning that names the file
+              Expect.equal (objects.[4].GetProperty("error").ValueKind) JsonValueKind.Null "the sparse file is classified"
+              Expect.stringContains err "sparse.xyz" "a warning names the sparse file"
+          }
+
+          test "a folder stands for the structure files inside it, in name order" {
+              let dir = folder ()
+              let inner = Path.Combine(dir, "run")
+              Directory.CreateDirectory inner |> ignore
+              write inner "b.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 4 4 4) |> ignore
+              write inner "a.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4) |> ignore
+              File.WriteAllText(Path.Combine(inner, "notes.txt"), "not a structure")
+              File.WriteAllText(Path.Combine(inner, "c.xyz"), "")
+              // a pipe would block a reader for ever: listed entries of length 0 are reported, never opened
+              let fifo = Path.Combine(inner, "d.xyz")
+
+              let madeFifo =
+                  try
+                      use p =
+                          Process.Start(ProcessStartInfo("mkfifo", fifo, RedirectStandardError = true))
+
+                      p.WaitForExit()
+                      p.ExitCode = 0
+                  with _ ->
+                      false
+
+              let empty = Path.Combine(dir, "empty")
+              Directory.CreateDirectory empty |> ignore
+
+              let code, out, _ =
+                  arise dir [ "classify"; "--json"; "--samples"; "50"; inner; empty ]
+
+              Expect.equal code 0 "exit code"
+              let objects = jsonLines out
+
+              let names =
+                  objects
+                  |> Array.map (fun o -> Path.GetFileName(o.GetProperty("file").GetString()))
+
+              let expected =
+                  [| "a.xyz"; "b.xyz"; "c.xyz"; (if madeFifo then "d.xyz" else ""); "empty" |]
+                  |> Array.filter ((<>) "")
+
+              Expect.equal names expected "the folder's structure files, then the empty folder"
+              Expect.equal (objects |> Array.take 2 |> Array.map topClass) [| "fcc_Cu_A_cF4_225_a"; "bcc_W_A_cI2_229_a" |] "classified"
+              Expect.stringContains (objects.[2].GetProperty("error").GetString()) "empty, or not a regular file" "the empty file said"
+
+              if madeFifo then
+                  Expect.stringContains (objects.[3].GetProperty("error").GetString()) "not a regular file" "the pipe said"
+
+              Expect.stringContains
+                  (objects.[objects.Length - 1].GetProperty("error").GetString())
+                  "without structure files"
+                  "the empty folder said"
+          }
+
+          test "classify exits 1 when every file fails, and bad parameters exit 2 naming the parameter" {
+              let dir = folder ()
+              let unreadable = Path.Combine(dir, "garbage.xyz")
+              File.WriteAllText(unreadable, "this is not a structure\n")
+              let one = write dir "one.xyz" (Structure.cluster [| Vec3.zero |] [| 26 |])
+              let code, _, err = arise dir [ "classify"; unreadable; one ]
+              Expect.equal code 1 "every file failed"
+              Expect.stringContains err "garbage.xyz" "named"
+              Expect.stringContains err "one.xyz" "named"
+              let code, _, err = arise dir [ "classify"; "--samples"; "0"; one ]
+              Expect.equal code 2 "--samples 0"
+              Expect.stringContains err "--samples" "the parameter named"
+              let code, _, err = arise dir [ "classify"; "--sample"; "10"; one ]
+              Expect.equal code 2 "unknown option"
+              Expect.stringContains err "unknown option '--sample'" "the option named"
+              Expect.isFalse (err.Contains "   at ") "no stack trace"
+          }
+
+          test "train refuses a bad --dropout or --hidden with exit 2, naming the option, before any work" {
+              let dir = folder ()
+              let out = Path.Combine(dir, "m.model")
+
+              for option, value in
+                  [ "--dropout", "1.5"
+                    "--dropout", "-0.1"
+                    "--hidden", "256,abc"
+                    "--hidden", "256,,3"
+                    "--hidden", "0" ] do
+                  let code, _, err =
+                      arise dir [ "train"; "--prototypes"; dir; "--out"; out; option; value ]
+
+                  Expect.equal code 2 (sprintf "%s %s" option value)
+                  Expect.stringContains err option (sprintf "%s named" option)
+                  Expect.isFalse (File.Exists out) "nothing written"
+          }
+
+          test "-- ends the options: a file whose name starts with '-' is read" {
+              let dir = folder ()
+              write dir "-dash.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3) |> ignore
+              let code, out, err = arise dir [ "info"; "--json"; "--"; "-dash.xyz" ]
+              Expect.equal code 0 (sprintf "exit 0 (stderr: %s)" err)
+              Expect.stringContains out "\"atoms\":108" "the file was read"
+              let code, _, err = arise dir [ "info"; "-dash.xyz" ]
+              Expect.equal code 0 (sprintf "an existing file that starts with '-' is read without -- too (stderr: %s)" err)
+          }
+
+          test "explore takes the SPM folder; its HDBSCAN and UMAP sizes follow the number of boxes" {
+              let dir = folder ()
+              let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+              let sample = Polycrystal.voronoi 5 grains (Vec3.make 48.0 48.0 8.0) true 1.5
+              write dir "bicrystal.xyz" sample |> ignore
+
+              let code, _, err =
+                  arise
+                      dir
+                      [ "spm"
+                        "bicrystal.xyz"
+                        "--out"
+                        "run"
+                        "--box"
+                        "12"
+                        "--stride"
+                        "3"
+                        "--samples"
+                        "10" ]
+
+              Expect.equal code 0 (sprintf "spm ran (stderr: %s)" err)
+              let code, out, err = arise dir [ "explore"; "run"; "--no-umap" ]
+              Expect.equal code 0 (sprintf "explore ran on the folder (stderr: %s)" err)
+
+              let boxes =
+                  Text.RegularExpressions.Regex.Match(out, @"(\d+) boxes classified").Groups.[1].Value
+                  |> int
+
+              Expect.stringContains out (sprintf "min_cluster_size %d" (max 5 (boxes / 14))) "a fourteenth of the boxes"
+              Expect.isTrue (File.Exists(Path.Combine(dir, "run", "clusters.csv"))) "clusters.csv beside spm.npz"
+
+              let code, _, err =
+                  arise dir [ "explore"; "run"; "--no-umap"; "--min-cluster-size"; string (boxes / 2) ]
+
+              Expect.equal code 0 "ran"
+              Expect.stringContains err "try a smaller --min-cluster-size" "no cluster: says which option to change"
+          }
+
+          test "the ./arise launcher exits 3 when its build fails, and neither runs nor re-stamps the previous binary" {
+              if OperatingSystem.IsWindows() then
+                  skiptest "the launcher is a bash script"
+              // a copy of the launcher in a fake clone: a source newer than the binary, and a `dotnet` first on PATH
+              // that logs its calls and fails the build
+              let dir = folder ()
+              let launcher = Path.Combine(dir, "arise")
+              File.Copy(Path.Combine(repositoryRoot.Value, "arise"), launcher)
+              let bin = Path.Combine(dir, "src", "Arise.Cli.fs", "bin", "Release", "net10.0")
+              Directory.CreateDirectory bin |> ignore
+              let dll = Path.Combine(bin, "Arise.Cli.dll")
+              File.WriteAllText(dll, "the previous binary")
+              let stamp = DateTime.UtcNow.AddHours -1.0
+              File.SetLastWriteTimeUtc(dll, stamp)
+              File.WriteAllText(Path.Combine(dir, "src", "Edited.fs"), "module Edited")
+              let fakeBin = Path.Combine(dir, "fake-bin")
+              Directory.CreateDirectory fakeBin |> ignore
+              let log = Path.Combine(dir, "dotnet-calls.log")
+              let fakeDotnet = Path.Combine(fakeBin, "dotnet")
+
+              File.WriteAllText(
+                  fakeDotnet,
+                  sprintf
+                      "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then echo 'error FS0039: broken' >&2; exit 1; \
+                            fi\n"
+                      log
+              )
+
+              let executable =
+                  UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
+
+              File.SetUnixFileMode(fakeDotnet, executable)
+              File.SetUnixFileMode(launcher, executable)
+
+              let path =
+                  fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
+
+              let code, _, err =
+                  runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+
+              Expect.equal code 3 "exit code of a failed build"
+              Expect.stringContains err "arise: build failed" "says so"
+              let calls = File.ReadAllLines log
+              Expect.exists calls (fun c -> c.StartsWith "build ") "the build was attempted"
+              Expect.isFalse (calls |> Array.exists (fun c -> c.Contains "Arise.Cli.dll")) "the previous binary was not run"
+              Expect.equal (File.GetLastWriteTimeUtc dll) stamp "nor re-stamped as fresh"
+              Expect.stringContains err "FS0039" "the compiler's error is shown"
+          }
+
+          test "the ./arise launcher does not rebuild for build outputs (bin/, obj/) newer than the binary" {
+              if OperatingSystem.IsWindows() then
+                  skiptest "the launcher is a bash script"
+
+              let dir = folder ()
+              let launcher = Path.Combine(dir, "arise")
+              File.Copy(Path.Combine(repositoryRoot.Value, "arise"), launcher)
+              let bin = Path.Combine(dir, "src", "Arise.Cli.fs", "bin", "Release", "net10.0")
+              Directory.CreateDirectory bin |> ignore
+              File.WriteAllText(Path.Combine(dir, "src", "Source.fs"), "module Source")
+              File.SetLastWriteTimeUtc(Path.Combine(dir, "src", "Source.fs"), DateTime.UtcNow.AddHours -2.0)
+              let dll = Path.Combine(bin, "Arise.Cli.dll")
+              File.WriteAllText(dll, "the binary")
+              File.SetLastWriteTimeUtc(dll, DateTime.UtcNow.AddHours -1.0)
+              // what a test run, a pack or the C# sample's build leaves: newer files under bin/ and obj/
+              for sub in
+                  [ [ "src"; "Arise.fs"; "obj" ]
+                    [ "samples"; "csharp"; "obj" ]
+                    [ "src"; "Arise.Cli.fs"; "bin" ] ] do
+                  let d = Path.Combine(Array.ofList (dir :: sub))
+                  Directory.CreateDirectory d |> ignore
+                  File.WriteAllText(Path.Combine(d, "project.assets.json"), "{}")
+                  File.WriteAllText(Path.Combine(d, "Generated.fs"), "module Generated")
+
+              let fakeBin = Path.Combine(dir, "fake-bin")
+              Directory.CreateDirectory fakeBin |> ignore
+              let log = Path.Combine(dir, "dotnet-calls.log")
+              let fakeDotnet = Path.Combine(fakeBin, "dotnet")
+
+              File.WriteAllText(
+                  fakeDotnet,
+                  sprintf
+                      "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then echo 'Build succeeded.'; echo '    0 \
+                            Warning(s)' >&2; fi\n"
+                      log
+              )
+
+              let executable =
+                  UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
+
+              File.SetUnixFileMode(fakeDotnet, executable)
+              File.SetUnixFileMode(launcher, executable)
+
+              let path =
+                  fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
+
+              let code, _, err =
+                  runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+
+              Expect.equal code 0 "ran"
+              let calls = File.ReadAllLines log
+              Expect.isFalse (calls |> Array.exists (fun c -> c.StartsWith "build")) "no build"
+              Expect.exists calls (fun c -> c.Contains "Arise.Cli.dll --version") "the binary was run"
+              Expect.isFalse (err.Contains "building") "nothing said about building"
+              // a source edit does trigger the build, and a successful build prints nothing
+              File.WriteAllText(Path.Combine(dir, "src", "Source.fs"), "module Source // edited")
+
+              let code, out, err =
+                  runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+
+              Expect.equal code 0 "ran after building"
+              Expect.exists (File.ReadAllLines log) (fun c -> c.StartsWith "build ") "built after a source edit"
+              Expect.equal (err.Trim()) "arise: building (Release)…" "only the one line about building"
+              Expect.isFalse (out.Contains "Build succeeded" || err.Contains "Warning(s)") "the build's summary is not printed"
+          } ]

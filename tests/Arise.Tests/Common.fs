@@ -8,13 +8,21 @@ open Expecto
 /// The `shared/data` folder beside the repository (or $ARISE_SHARED_DATA), if present.
 let sharedData: string option =
     let fromEnv = Environment.GetEnvironmentVariable "ARISE_SHARED_DATA"
-    if not (String.IsNullOrEmpty fromEnv) && Directory.Exists fromEnv then Some fromEnv
+
+    if not (String.IsNullOrEmpty fromEnv) && Directory.Exists fromEnv then
+        Some fromEnv
     else
         let rec up (dir: DirectoryInfo) =
-            if isNull dir then None
+            if isNull dir then
+                None
             else
                 let candidate = Path.Combine(dir.FullName, "shared", "data")
-                if Directory.Exists(Path.Combine(candidate, "prototypes")) then Some candidate else up dir.Parent
+
+                if Directory.Exists(Path.Combine(candidate, "prototypes")) then
+                    Some candidate
+                else
+                    up dir.Parent
+
         up (DirectoryInfo(Directory.GetCurrentDirectory()))
         |> Option.orElse (up (DirectoryInfo(AppContext.BaseDirectory)))
 
@@ -42,15 +50,23 @@ let err (what: string) (r: Result<'T, 'E>) =
 /// Runs `program ARGS` in `dir` with extra `environment` variables and returns its exit code, stdout and stderr;
 /// fails the test when it runs longer than `timeoutSeconds`.
 let runProcessWith (environment: (string * string) list) (dir: string) (program: string) (args: string list) (timeoutSeconds: int) =
-    let info = Diagnostics.ProcessStartInfo(program, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
-    for a in args do info.ArgumentList.Add a
-    for name, value in environment do info.Environment.[name] <- value
+    let info =
+        Diagnostics.ProcessStartInfo(program, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+
+    for a in args do
+        info.ArgumentList.Add a
+
+    for name, value in environment do
+        info.Environment.[name] <- value
+
     use p = Diagnostics.Process.Start info
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEndAsync()
+
     if not (p.WaitForExit(timeoutSeconds * 1000)) then
         p.Kill true
         failtestf "%s %s did not finish within %d s" program (String.Join(" ", args)) timeoutSeconds
+
     p.ExitCode, out.Result, err.Result
 
 /// Runs `program ARGS` in `dir`; returns exit code, stdout and stderr (fails the test after `timeoutSeconds`).
@@ -60,14 +76,20 @@ let runProcess (dir: string) (program: string) (args: string list) (timeoutSecon
 /// The repository root: the first folder above the test binaries that holds Arise.sln.
 let repositoryRoot =
     let rec up (dir: DirectoryInfo) =
-        if isNull dir then failwith "Arise.sln not found above the test binaries"
-        elif File.Exists(Path.Combine(dir.FullName, "Arise.sln")) then dir.FullName
-        else up dir.Parent
+        if isNull dir then
+            failwith "Arise.sln not found above the test binaries"
+        elif File.Exists(Path.Combine(dir.FullName, "Arise.sln")) then
+            dir.FullName
+        else
+            up dir.Parent
+
     lazy (up (DirectoryInfo AppContext.BaseDirectory))
 
 /// A temporary file with the given name and text, deleted by the caller.
 let tempFile (name: string) (text: string) =
-    let dir = Path.Combine(Path.GetTempPath(), "arise-tests-" + Guid.NewGuid().ToString("N"))
+    let dir =
+        Path.Combine(Path.GetTempPath(), "arise-tests-" + Guid.NewGuid().ToString("N"))
+
     Directory.CreateDirectory dir |> ignore
     let path = Path.Combine(dir, name)
     File.WriteAllText(path, text)
@@ -75,16 +97,18 @@ let tempFile (name: string) (text: string) =
 
 /// One row of the data release's reference/quippy_pristine_meta.csv.
 type MetaRow =
-    { Row: int
-      Label: string
-      ClassFolder: string
-      /// Path of the geometry file inside the data release's prototypes folder.
-      PrototypePath: string
-      Periodic: bool
-      Replicas: int * int * int
-      Atoms: int
-      /// d_NN (Å) per ordered species pair.
-      ScaleFactors: ((int * int) * float) list }
+    {
+        Row: int
+        Label: string
+        ClassFolder: string
+        /// Path of the geometry file inside the data release's prototypes folder.
+        PrototypePath: string
+        Periodic: bool
+        Replicas: int * int * int
+        Atoms: int
+        /// d_NN (Å) per ordered species pair.
+        ScaleFactors: ((int * int) * float) list
+    }
 
 /// Reads the reference metadata CSV.
 let readMeta (data: string) : MetaRow list =
@@ -93,6 +117,7 @@ let readMeta (data: string) : MetaRow list =
     let header = lines.[0].Split ','
     let col name = Array.IndexOf(header, name)
     let inv = Globalization.CultureInfo.InvariantCulture
+
     [ for line in lines.[1..] do
           if line.Trim() <> "" then
               let f = line.Split ','
@@ -100,6 +125,7 @@ let readMeta (data: string) : MetaRow list =
               let marker = "PROTOTYPES/"
               let rel = file.Substring(file.IndexOf marker + marker.Length)
               let reps = f.[col "replicas"].Split 'x' |> Array.map int
+
               yield
                   { Row = int f.[col "row"]
                     Label = f.[col "label"]
@@ -118,8 +144,10 @@ let readMeta (data: string) : MetaRow list =
 /// scripts/cluster-fixtures.fsx; of LAMMPS, by scripts/lammps-fixtures.fsx).
 let fixtures =
     let rec up (dir: DirectoryInfo) =
-        if isNull dir then failwith "tests/fixtures not found above the test binary"
+        if isNull dir then
+            failwith "tests/fixtures not found above the test binary"
+
         let c = Path.Combine(dir.FullName, "tests", "fixtures")
         if Directory.Exists c then c else up dir.Parent
-    up (DirectoryInfo AppContext.BaseDirectory)
 
+    up (DirectoryInfo AppContext.BaseDirectory)

@@ -15,161 +15,229 @@ let private raisesArise (what: string) (f: unit -> 'T) : AriseException =
     try
         f () |> ignore
         failtestf "%s: expected an AriseException" what
-    with :? AriseException as e -> e
+    with :? AriseException as e ->
+        e
 
 [<Tests>]
 let tests =
-    testList "face" [
-        test "the embedded model is models/arise-108.model, weight for weight" {
-            let file = Path.Combine(repositoryRoot.Value, "models", "arise-108.model")
-            let fromFile = ModelFile.load file |> ok file
-            let embedded = Recognizer.Default.Model
-            Expect.equal (Network.weightsHash embedded.Network) (Network.weightsHash fromFile.Network) "same weights"
-            Expect.equal Recognizer.Default.Classes fromFile.Metadata.Classes "same classes"
-            Expect.equal Recognizer.Default.Classes.Length 108 "108 classes"
-        }
+    testList
+        "face"
+        [ test "the embedded model is models/arise-108.model, weight for weight" {
+              let file = Path.Combine(repositoryRoot.Value, "models", "arise-108.model")
+              let fromFile = ModelFile.load file |> ok file
+              let embedded = Recognizer.Default.Model
+              Expect.equal (Network.weightsHash embedded.Network) (Network.weightsHash fromFile.Network) "same weights"
+              Expect.equal Recognizer.Default.Classes fromFile.Metadata.Classes "same classes"
+              Expect.equal Recognizer.Default.Classes.Length 108 "108 classes"
+          }
 
-        test "Classify gives the numbers of the pipeline the CLI uses, ranked with names and types" {
-            let sample = Structures.Sample
-            let r = Recognizer.Default.Classify(sample, samples = 200, seed = 3, top = 5)
-            let pipeline = Recognizer.Default.Pipeline
-            let direct = (Classifier.classifyEach 2 3 200 pipeline [| sample |]).[0] |> ok "classified"
-            Expect.equal r.Probabilities direct.Prediction.Probabilities "same probabilities, bit for bit"
-            Expect.equal r.MutualInformation direct.Prediction.MutualInformation "same mutual information"
-            Expect.equal r.Top.Length 5 "top 5"
-            Expect.equal r.Top.[0].Class "fcc_Cu_A_cF4_225_a" "fcc recognised"
-            Expect.equal r.Top.[0].MaterialType "Elemental_solids" "its material type"
-            Expect.equal r.Top.[0].Probability (Array.max r.Probabilities) "the best class first"
-            Expect.isTrue (r.Top |> Array.pairwise |> Array.forall (fun (a, b) -> a.Probability >= b.Probability)) "ranked"
-            Expect.equal r.Atoms 475 "atoms"
-            Expect.equal r.Uncertainty (Uncertainty.name (Uncertainty.level r.MutualInformation)) "level named"
-            Expect.equal r.ErrorRate 0.0006 "the low level's measured error rate"
-            Expect.isTrue r.Succeeded "succeeded"
-            Expect.stringContains (string r) "fcc_Cu_A_cF4_225_a (Elemental_solids)" "prints the class"
-            Expect.stringContains (sprintf "%A" r) "mutual information" "fsi shows the table, not the record"
-        }
+          test "Classify gives the numbers of the pipeline the CLI uses, ranked with names and types" {
+              let sample = Structures.Sample
+              let r = Recognizer.Default.Classify(sample, samples = 200, seed = 3, top = 5)
+              let pipeline = Recognizer.Default.Pipeline
 
-        test "ClassifyMany: a structure without descriptor gets its error, the others their results, independent of the batch" {
-            let bcc = Structures.Supercell(Structures.Bcc("Fe", 2.87), 4, finite = true)
-            let lone = Structure.cluster [| Vec3.zero |] [| 26 |]
-            let rs = Recognizer.Default.ClassifyMany([| lone; bcc |], samples = 50)
-            Expect.isFalse rs.[0].Succeeded "the lone atom is not classified"
-            Expect.stringContains rs.[0].Error "single atom" "and says why"
-            Expect.isTrue (Double.IsNaN rs.[0].MutualInformation) "no numbers for it"
-            Expect.isTrue rs.[1].Succeeded "bcc classified"
-            Expect.stringStarts rs.[1].Top.[0].Class "bcc" "as bcc"
-            let alone = Recognizer.Default.Classify(bcc, samples = 50)
-            Expect.equal alone.Probabilities rs.[1].Probabilities "the same as alone"
-            let e = raisesArise "lone atom" (fun () -> Recognizer.Default.Classify(lone, name = "lone.xyz"))
-            Expect.equal e.File "lone.xyz" "the exception names the structure"
-            Expect.isFalse (isNull e.Reason) "and the reason"
-        }
+              let direct =
+                  (Classifier.classifyEach 2 3 200 pipeline [| sample |]).[0] |> ok "classified"
 
-        test "ClassifyFiles: a bad file gets its error with the line, the good files go on; progress reaches 1" {
-            let dir = Path.GetDirectoryName(tempFile "x.txt" "")
-            let good = Path.Combine(dir, "good.xyz")
-            Structures.WriteXyz(good, Structures.Supercell(Structures.Fcc("Cu", 3.61), 4, finite = true))
-            let bad = Path.Combine(dir, "bad.xyz")
-            File.WriteAllText(bad, "2\n\nCu 0 0 0\nCu 1.8 zero 0\n")
-            let reported = Collections.Concurrent.ConcurrentBag<float>()
-            let progress = { new IProgress<float> with member _.Report v = reported.Add v }
-            let rs =
-                Recognizer.Default.ClassifyFilesAsync([| bad; good; Path.Combine(dir, "missing.xyz") |], samples = 30,
-                                                      progress = progress).Result
-            Expect.equal (rs |> Array.map (fun r -> r.Source)) [| bad; good; Path.Combine(dir, "missing.xyz") |] "input order"
-            Expect.stringContains rs.[0].Error "line 4" "the bad line named"
-            Expect.stringStarts rs.[1].Top.[0].Class "fcc" "the good file classified"
-            Expect.stringContains rs.[2].Error "no such file" "the missing file"
-            Expect.contains reported 1.0 "progress reached 1"
-            use cts = new CancellationTokenSource()
-            cts.Cancel()
-            let task = Recognizer.Default.ClassifyFilesAsync([| good |], progress = progress, cancellationToken = cts.Token)
-            Expect.throws (fun () -> task.Wait()) "a cancelled token cancels the task"
-            Expect.isTrue task.IsCanceled "cancelled, not failed"
-        }
+              Expect.equal r.Probabilities direct.Prediction.Probabilities "same probabilities, bit for bit"
+              Expect.equal r.MutualInformation direct.Prediction.MutualInformation "same mutual information"
+              Expect.equal r.Top.Length 5 "top 5"
+              Expect.equal r.Top.[0].Class "fcc_Cu_A_cF4_225_a" "fcc recognised"
+              Expect.equal r.Top.[0].MaterialType "Elemental_solids" "its material type"
+              Expect.equal r.Top.[0].Probability (Array.max r.Probabilities) "the best class first"
 
-        test "Structures: read errors name file and line; builders check their arguments" {
-            let bad = tempFile "bad.xyz" "2\n\nCu 0 0 0\nCu 1.8 zero 0\n"
-            let e = raisesArise "bad file" (fun () -> Structures.Read bad)
-            Expect.equal e.File bad "file"
-            Expect.equal e.Line (Nullable 4) "line"
-            Expect.stringStarts e.Message (sprintf "%s:4: " bad) "file:line: reason"
-            let e = raisesArise "unknown element" (fun () -> Structures.Fcc("Qq", 3.6))
-            Expect.stringContains e.Message "Qq" "names the element"
-            raisesArise "negative a" (fun () -> Structures.Bcc("Fe", -1.0)) |> ignore
-            raisesArise "bad format" (fun () -> Structures.Read(bad, format = "pdb")) |> ignore
-            raisesArise "supercell of a cluster" (fun () -> Structures.Supercell(Structures.Sample, 2)) |> ignore
-            Expect.equal (Structures.Count(Structures.Supercell(Structures.Fcc("Cu", 3.61), 3))) 108 "3×3×3 fcc: 108 atoms"
-            Expect.equal (Structures.Count(Structures.Supercell(Structures.Fcc("Cu", 3.61), 2, 3, 4))) 96 "2×3×4: 96"
-            let cluster = Structures.Supercell(Structures.Fcc("Cu", 3.61), 5, finite = true)
-            Expect.equal (Structures.Count(Structures.RemoveAtoms(cluster, 0.2, seed = 5))) 400 "20 % of 500 removed"
-            Expect.floatClose Accuracy.high (Structures.NearestNeighbourDistance cluster) (3.61 / sqrt 2.0) "d_NN of fcc"
-            let moved = Structures.Displace(cluster, 0.05)
-            let maxShift = Array.map2 (fun (a: Vec3) b -> Vec3.norm (a - b)) cluster.Positions moved.Positions |> Array.max
-            Expect.isTrue (maxShift > 0.0 && maxShift <= sqrt 3.0 * 0.05 * 3.61 / sqrt 2.0 + 1e-9) "displaced within δ·d_NN per axis"
-            Expect.equal (Structures.Formula(Structures.Graphene())) "C4" "graphene: the orthohexagonal cell of 4 atoms"
-        }
+              Expect.isTrue
+                  (r.Top
+                   |> Array.pairwise
+                   |> Array.forall (fun (a, b) -> a.Probability >= b.Probability))
+                  "ranked"
 
-        test "Map and Explore: an fcc/bcc iron bicrystal maps to two classes and two clusters; Save writes the run's files" {
-            // one element, so that boxes over the boundary hold one species (two species read as CsCl there)
-            let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
-            let sample = Polycrystal.voronoi 5 grains (Vec3.make 48.0 48.0 8.0) true 1.5
-            let fractions = Collections.Concurrent.ConcurrentBag<float>()
-            let progress = { new IProgress<float> with member _.Report v = fractions.Add v }
-            let map = Recognizer.Default.MapAsync(sample, box = 12.0, stride = 3.0, samples = 10, progress = progress).Result
-            Expect.contains fractions 1.0 "progress reached 1"
-            Expect.equal map.BoxCount (map.Result.Grid.Count) "boxes"
-            let summary = map.Summary
-            Expect.isGreaterThan map.ClassifiedBoxes.Length 50 "boxes classified"
-            let top2 = summary |> Array.truncate 2 |> Array.map (fun c -> c.Class.Substring(0, 3)) |> Array.sort
-            Expect.equal top2 [| "bcc"; "fcc" |] "fcc and bcc are the two main classes"
-            Expect.floatClose Accuracy.high (summary |> Array.sumBy (fun c -> c.Share)) 1.0 "shares add up"
-            Expect.stringContains (string map) "box 12, stride 3, T = 10" "the summary says the settings"
-            let clusters = map.Explore(minClusterSize = 15)
-            Expect.isGreaterThanOrEqual clusters.Count 2 "at least the two grains"
-            Expect.equal clusters.Embedding.Length clusters.Boxes.Length "a 2D embedding per box"
-            Expect.equal clusters.Layer 1 "first hidden layer"
-            let dir = Path.Combine(Path.GetTempPath(), "arise-face-" + Guid.NewGuid().ToString "N")
-            let written = map.Save dir
-            for f in [ "spm.npz"; "boxes.csv"; "atoms.xyz"; "map_mutual_information.html" ] do
-                Expect.isTrue (File.Exists(Path.Combine(dir, f))) f
-            Expect.equal written.Length (Directory.GetFiles dir).Length "every file written is reported"
-            let html = Charts.Map(map) |> GenericChart.toChartHTML
-            Expect.stringContains html "mutual information (nats)" "colour bar labelled"
-            Expect.stringContains html "x (Å)" "axis in Å"
-            Expect.stringContains (Charts.Embedding(clusters, "class") |> GenericChart.toChartHTML) "UMAP 1" "embedding axes"
-            raisesArise "bad layer" (fun () -> map.Explore(layer = 9)) |> ignore
-            raisesArise "bad mode" (fun () -> Recognizer.Default.Map(sample, mode = "cube")) |> ignore
-        }
+              Expect.equal r.Atoms 475 "atoms"
+              Expect.equal r.Uncertainty (Uncertainty.name (Uncertainty.level r.MutualInformation)) "level named"
+              Expect.equal r.ErrorRate 0.0006 "the low level's measured error rate"
+              Expect.isTrue r.Succeeded "succeeded"
+              Expect.stringContains (string r) "fcc_Cu_A_cF4_225_a (Elemental_solids)" "prints the class"
+              Expect.stringContains (sprintf "%A" r) "mutual information" "fsi shows the table, not the record"
+          }
 
-        test "Charts.Probabilities draws the ranked classes with the uncertainty in its title" {
-            let r = Recognizer.Default.Classify(Structures.Sample, samples = 20)
-            let html = Charts.Probabilities r |> GenericChart.toChartHTML
-            Expect.stringContains html "fcc_Cu_A_cF4_225_a (Elemental_solids)" "class names"
-            Expect.stringContains html "mutual information" "uncertainty in the title"
-            Expect.stringContains html "probability" "axis labelled"
-        }
+          test "ClassifyMany: a structure without descriptor gets its error, the others their results, independent of the batch" {
+              let bcc = Structures.Supercell(Structures.Bcc("Fe", 2.87), 4, finite = true)
+              let lone = Structure.cluster [| Vec3.zero |] [| 26 |]
+              let rs = Recognizer.Default.ClassifyMany([| lone; bcc |], samples = 50)
+              Expect.isFalse rs.[0].Succeeded "the lone atom is not classified"
+              Expect.stringContains rs.[0].Error "single atom" "and says why"
+              Expect.isTrue (Double.IsNaN rs.[0].MutualInformation) "no numbers for it"
+              Expect.isTrue rs.[1].Succeeded "bcc classified"
+              Expect.stringStarts rs.[1].Top.[0].Class "bcc" "as bcc"
+              let alone = Recognizer.Default.Classify(bcc, samples = 50)
+              Expect.equal alone.Probabilities rs.[1].Probabilities "the same as alone"
 
-        test "the C# sample builds and prints the three most probable classes and the uncertainty" {
-            let root = repositoryRoot.Value
-            let project = Path.Combine(root, "samples", "csharp", "ClassifyCs.csproj")
-            let code, out, err =
-                runProcess root "dotnet" [ "build"; project; "-c"; "Release"; "-nologo"; "-v"; "quiet"; "-clp:NoSummary;ErrorsOnly" ] 600
-            Expect.equal code 0 (sprintf "builds: %s%s" out err)
-            let dll = Path.Combine(root, "samples", "csharp", "bin", "Release", "net10.0", "ClassifyCs.dll")
-            let code, out, _ = runProcess root "dotnet" [ dll ] 120
-            Expect.equal code 0 "runs"
-            let lines = out.Trim().Split('\n')
-            Expect.equal lines.Length 4 "three classes and the uncertainty"
-            Expect.stringStarts lines.[0] "fcc_Cu_A_cF4_225_a" "the sample is fcc"
-            Expect.stringContains lines.[3] "nats: low uncertainty" "the uncertainty"
-            let file = tempFile "bad.xyz" "1\n\nCu 0 0\n"
-            let code, _, err = runProcess root "dotnet" [ dll; file ] 120
-            Expect.equal code 1 "a bad file: exit 1"
-            Expect.stringContains err (file + ":3:") "the file and line named"
-            let userCode =
-                File.ReadAllLines(Path.Combine(root, "samples", "csharp", "Program.cs"))
-                |> Array.filter (fun l -> let t = l.Trim() in t <> "" && not (t.StartsWith "//") && t <> "{" && t <> "}")
-            Expect.isLessThanOrEqual userCode.Length 12 "about ten lines of user code"
-        }
-    ]
+              let e =
+                  raisesArise "lone atom" (fun () -> Recognizer.Default.Classify(lone, name = "lone.xyz"))
+
+              Expect.equal e.File "lone.xyz" "the exception names the structure"
+              Expect.isFalse (isNull e.Reason) "and the reason"
+          }
+
+          test "ClassifyFiles: a bad file gets its error with the line, the good files go on; progress reaches 1" {
+              let dir = Path.GetDirectoryName(tempFile "x.txt" "")
+              let good = Path.Combine(dir, "good.xyz")
+              Structures.WriteXyz(good, Structures.Supercell(Structures.Fcc("Cu", 3.61), 4, finite = true))
+              let bad = Path.Combine(dir, "bad.xyz")
+              File.WriteAllText(bad, "2\n\nCu 0 0 0\nCu 1.8 zero 0\n")
+              let reported = Collections.Concurrent.ConcurrentBag<float>()
+
+              let progress =
+                  { new IProgress<float> with
+                      member _.Report v = reported.Add v }
+
+              let rs =
+                  Recognizer.Default
+                      .ClassifyFilesAsync([| bad; good; Path.Combine(dir, "missing.xyz") |], samples = 30, progress = progress)
+                      .Result
+
+              Expect.equal (rs |> Array.map (fun r -> r.Source)) [| bad; good; Path.Combine(dir, "missing.xyz") |] "input order"
+              Expect.stringContains rs.[0].Error "line 4" "the bad line named"
+              Expect.stringStarts rs.[1].Top.[0].Class "fcc" "the good file classified"
+              Expect.stringContains rs.[2].Error "no such file" "the missing file"
+              Expect.contains reported 1.0 "progress reached 1"
+              use cts = new CancellationTokenSource()
+              cts.Cancel()
+
+              let task =
+                  Recognizer.Default.ClassifyFilesAsync([| good |], progress = progress, cancellationToken = cts.Token)
+
+              Expect.throws (fun () -> task.Wait()) "a cancelled token cancels the task"
+              Expect.isTrue task.IsCanceled "cancelled, not failed"
+          }
+
+          test "Structures: read errors name file and line; builders check their arguments" {
+              let bad = tempFile "bad.xyz" "2\n\nCu 0 0 0\nCu 1.8 zero 0\n"
+              let e = raisesArise "bad file" (fun () -> Structures.Read bad)
+              Expect.equal e.File bad "file"
+              Expect.equal e.Line (Nullable 4) "line"
+              Expect.stringStarts e.Message (sprintf "%s:4: " bad) "file:line: reason"
+              let e = raisesArise "unknown element" (fun () -> Structures.Fcc("Qq", 3.6))
+              Expect.stringContains e.Message "Qq" "names the element"
+              raisesArise "negative a" (fun () -> Structures.Bcc("Fe", -1.0)) |> ignore
+
+              raisesArise "bad format" (fun () -> Structures.Read(bad, format = "pdb"))
+              |> ignore
+
+              raisesArise "supercell of a cluster" (fun () -> Structures.Supercell(Structures.Sample, 2))
+              |> ignore
+
+              Expect.equal (Structures.Count(Structures.Supercell(Structures.Fcc("Cu", 3.61), 3))) 108 "3×3×3 fcc: 108 atoms"
+              Expect.equal (Structures.Count(Structures.Supercell(Structures.Fcc("Cu", 3.61), 2, 3, 4))) 96 "2×3×4: 96"
+              let cluster = Structures.Supercell(Structures.Fcc("Cu", 3.61), 5, finite = true)
+              Expect.equal (Structures.Count(Structures.RemoveAtoms(cluster, 0.2, seed = 5))) 400 "20 % of 500 removed"
+              Expect.floatClose Accuracy.high (Structures.NearestNeighbourDistance cluster) (3.61 / sqrt 2.0) "d_NN of fcc"
+              let moved = Structures.Displace(cluster, 0.05)
+
+              let maxShift =
+                  Array.map2 (fun (a: Vec3) b -> Vec3.norm (a - b)) cluster.Positions moved.Positions
+                  |> Array.max
+
+              Expect.isTrue (maxShift > 0.0 && maxShift <= sqrt 3.0 * 0.05 * 3.61 / sqrt 2.0 + 1e-9) "displaced within δ·d_NN per axis"
+              Expect.equal (Structures.Formula(Structures.Graphene())) "C4" "graphene: the orthohexagonal cell of 4 atoms"
+          }
+
+          test "Map and Explore: an fcc/bcc iron bicrystal maps to two classes and two clusters; Save writes the run's files" {
+              // one element, so that boxes over the boundary hold one species (two species read as CsCl there)
+              let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+              let sample = Polycrystal.voronoi 5 grains (Vec3.make 48.0 48.0 8.0) true 1.5
+              let fractions = Collections.Concurrent.ConcurrentBag<float>()
+
+              let progress =
+                  { new IProgress<float> with
+                      member _.Report v = fractions.Add v }
+
+              let map =
+                  Recognizer.Default.MapAsync(sample, box = 12.0, stride = 3.0, samples = 10, progress = progress).Result
+
+              Expect.contains fractions 1.0 "progress reached 1"
+              Expect.equal map.BoxCount (map.Result.Grid.Count) "boxes"
+              let summary = map.Summary
+              Expect.isGreaterThan map.ClassifiedBoxes.Length 50 "boxes classified"
+
+              let top2 =
+                  summary
+                  |> Array.truncate 2
+                  |> Array.map (fun c -> c.Class.Substring(0, 3))
+                  |> Array.sort
+
+              Expect.equal top2 [| "bcc"; "fcc" |] "fcc and bcc are the two main classes"
+              Expect.floatClose Accuracy.high (summary |> Array.sumBy (fun c -> c.Share)) 1.0 "shares add up"
+              Expect.stringContains (string map) "box 12, stride 3, T = 10" "the summary says the settings"
+              let clusters = map.Explore(minClusterSize = 15)
+              Expect.isGreaterThanOrEqual clusters.Count 2 "at least the two grains"
+              Expect.equal clusters.Embedding.Length clusters.Boxes.Length "a 2D embedding per box"
+              Expect.equal clusters.Layer 1 "first hidden layer"
+
+              let dir =
+                  Path.Combine(Path.GetTempPath(), "arise-face-" + Guid.NewGuid().ToString "N")
+
+              let written = map.Save dir
+
+              for f in [ "spm.npz"; "boxes.csv"; "atoms.xyz"; "map_mutual_information.html" ] do
+                  Expect.isTrue (File.Exists(Path.Combine(dir, f))) f
+
+              Expect.equal written.Length (Directory.GetFiles dir).Length "every file written is reported"
+              let html = Charts.Map(map) |> GenericChart.toChartHTML
+              Expect.stringContains html "mutual information (nats)" "colour bar labelled"
+              Expect.stringContains html "x (Å)" "axis in Å"
+              Expect.stringContains (Charts.Embedding(clusters, "class") |> GenericChart.toChartHTML) "UMAP 1" "embedding axes"
+              raisesArise "bad layer" (fun () -> map.Explore(layer = 9)) |> ignore
+
+              raisesArise "bad mode" (fun () -> Recognizer.Default.Map(sample, mode = "cube"))
+              |> ignore
+          }
+
+          test "Charts.Probabilities draws the ranked classes with the uncertainty in its title" {
+              let r = Recognizer.Default.Classify(Structures.Sample, samples = 20)
+              let html = Charts.Probabilities r |> GenericChart.toChartHTML
+              Expect.stringContains html "fcc_Cu_A_cF4_225_a (Elemental_solids)" "class names"
+              Expect.stringContains html "mutual information" "uncertainty in the title"
+              Expect.stringContains html "probability" "axis labelled"
+          }
+
+          test "the C# sample builds and prints the three most probable classes and the uncertainty" {
+              let root = repositoryRoot.Value
+              let project = Path.Combine(root, "samples", "csharp", "ClassifyCs.csproj")
+
+              let code, out, err =
+                  runProcess
+                      root
+                      "dotnet"
+                      [ "build"
+                        project
+                        "-c"
+                        "Release"
+                        "-nologo"
+                        "-v"
+                        "quiet"
+                        "-clp:NoSummary;ErrorsOnly" ]
+                      600
+
+              Expect.equal code 0 (sprintf "builds: %s%s" out err)
+
+              let dll =
+                  Path.Combine(root, "samples", "csharp", "bin", "Release", "net10.0", "ClassifyCs.dll")
+
+              let code, out, _ = runProcess root "dotnet" [ dll ] 120
+              Expect.equal code 0 "runs"
+              let lines = out.Trim().Split('\n')
+              Expect.equal lines.Length 4 "three classes and the uncertainty"
+              Expect.stringStarts lines.[0] "fcc_Cu_A_cF4_225_a" "the sample is fcc"
+              Expect.stringContains lines.[3] "nats: low uncertainty" "the uncertainty"
+              let file = tempFile "bad.xyz" "1\n\nCu 0 0\n"
+              let code, _, err = runProcess root "dotnet" [ dll; file ] 120
+              Expect.equal code 1 "a bad file: exit 1"
+              Expect.stringContains err (file + ":3:") "the file and line named"
+
+              let userCode =
+                  File.ReadAllLines(Path.Combine(root, "samples", "csharp", "Program.cs"))
+                  |> Array.filter (fun l -> let t = l.Trim() in t <> "" && not (t.StartsWith "//") && t <> "{" && t <> "}")
+
+              Expect.isLessThanOrEqual userCode.Length 12 "about ten lines of user code"
+          } ]

@@ -11,26 +11,62 @@ open Arise.Tests.Common
 let randomStructure (seed: int) =
     let rng = Random(seed)
     let n = 1 + rng.Next 40
-    let real () = (rng.NextDouble() - 0.5) * 10.0 ** float (rng.Next(-3, 4))
+
+    let real () =
+        (rng.NextDouble() - 0.5) * 10.0 ** float (rng.Next(-3, 4))
+
     let positions = Array.init n (fun _ -> Vec3.make (real ()) (real ()) (real ()))
     let numbers = Array.init n (fun _ -> 1 + rng.Next 118)
     let withCell = rng.Next 2 = 0
+
     let s =
         if withCell then
-            let c = Cell.make (Vec3.make (3.0 + rng.NextDouble()) 0.0 0.0) (Vec3.make (real ()) (4.0 + rng.NextDouble()) 0.0) (Vec3.make (real ()) (real ()) (5.0 + rng.NextDouble()))
+            let c =
+                Cell.make
+                    (Vec3.make (3.0 + rng.NextDouble()) 0.0 0.0)
+                    (Vec3.make (real ()) (4.0 + rng.NextDouble()) 0.0)
+                    (Vec3.make (real ()) (real ()) (5.0 + rng.NextDouble()))
+
             Structure.create positions numbers (Some c) (Pbc.make (rng.Next 2 = 0) (rng.Next 2 = 0) true)
-        else Structure.cluster positions numbers
-    let s = if rng.Next 2 = 0 then s |> Structure.withProperty "forces" (Reals(3, Array.init (3 * n) (fun _ -> real ()))) else s
-    let s = if rng.Next 2 = 0 then s |> Structure.withProperty "tags" (Integers(1, Array.init n (fun _ -> rng.Next(-5, 100)))) else s
-    let s = if rng.Next 2 = 0 then s |> Structure.withProperty "fixed" (Logicals(1, Array.init n (fun _ -> rng.Next 2 = 0))) else s
-    if rng.Next 2 = 0 then s |> Structure.withProperty "grain" (Texts(1, Array.init n (fun i -> sprintf "g%d" (i % 3)))) else s
+        else
+            Structure.cluster positions numbers
+
+    let s =
+        if rng.Next 2 = 0 then
+            s
+            |> Structure.withProperty "forces" (Reals(3, Array.init (3 * n) (fun _ -> real ())))
+        else
+            s
+
+    let s =
+        if rng.Next 2 = 0 then
+            s
+            |> Structure.withProperty "tags" (Integers(1, Array.init n (fun _ -> rng.Next(-5, 100))))
+        else
+            s
+
+    let s =
+        if rng.Next 2 = 0 then
+            s
+            |> Structure.withProperty "fixed" (Logicals(1, Array.init n (fun _ -> rng.Next 2 = 0)))
+        else
+            s
+
+    if rng.Next 2 = 0 then
+        s
+        |> Structure.withProperty "grain" (Texts(1, Array.init n (fun i -> sprintf "g%d" (i % 3))))
+    else
+        s
 
 let private neverThrows (name: string) (parse: string -> unit) (text: string) =
-    try parse text
-    with ex -> failtestf "%s reader threw %s on input %A" name (ex.GetType().Name) (text.Substring(0, min 200 text.Length))
+    try
+        parse text
+    with ex ->
+        failtestf "%s reader threw %s on input %A" name (ex.GetType().Name) (text.Substring(0, min 200 text.Length))
 
 let private readers: (string * (string -> unit)) list =
     let types = Map.ofList [ 1, 28; 2, 13 ]
+
     [ "xyz", (fun t -> Xyz.parse "f.xyz" t |> ignore)
       "aims", (fun t -> Aims.parse "geometry.in" t |> ignore)
       "poscar", (fun t -> Poscar.parse "POSCAR" t |> ignore)
@@ -42,12 +78,22 @@ let validSamples =
     [ "xyz", "2\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3:q:R:1 pbc=\"T T T\"\nCu 0 0 0 0.1\nCu 2 2 0 -0.1\n"
       "aims", "lattice_vector 4 0 0\nlattice_vector 0 4 0\nlattice_vector 0 0 4\natom_frac 0 0 0 Fe\natom_frac 0.5 0.5 0.5 Fe\n"
       "poscar", "bcc Fe\n1.0\n2.87 0 0\n0 2.87 0\n0 0 2.87\nFe\n2\nSelective dynamics\nDirect\n0 0 0 T T F\n0.5 0.5 0.5 T T T\n"
-      "cif", "data_fe\n_cell_length_a 2.87\n_cell_length_b 2.87\n_cell_length_c 2.87\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_symmetry_equiv_pos_as_xyz\n'x, y, z'\n'x+1/2, y+1/2, z+1/2'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nFe1 Fe 0.0 0.0 0.0\n"
-      "lammps-data", "LAMMPS data\n\n2 atoms\n2 atom types\n0 4 xlo xhi\n0 4 ylo yhi\n0 4 zlo zhi\n1 2 0.5 xy xz yz\n\nAtoms # atomic\n\n1 1 0 0 0\n2 2 2 2 2\n"
-      "lammps-dump", "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 4\n0 4\n0 4\nITEM: ATOMS id type x y z\n1 1 0 0 0\n2 2 2 2 2\nITEM: TIMESTEP\n1\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 4\n0 4\n0 4\nITEM: ATOMS id type x y z\n1 1 0.1 0 0\n2 2 2 2 2.1\n" ]
+      "cif",
+      "data_fe\n_cell_length_a 2.87\n_cell_length_b 2.87\n_cell_length_c 2.87\n_cell_angle_alpha 90\n_cell_angle_beta \
+            90\n_cell_angle_gamma 90\nloop_\n_symmetry_equiv_pos_as_xyz\n'x, y, z'\n'x+1/2, y+1/2, \
+            z+1/2'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nFe1 Fe \
+            0.0 0.0 0.0\n"
+      "lammps-data",
+      "LAMMPS data\n\n2 atoms\n2 atom types\n0 4 xlo xhi\n0 4 ylo yhi\n0 4 zlo zhi\n1 2 0.5 xy xz yz\n\nAtoms # atomic\n\n1 1 0 0 0\n2 \
+            2 2 2 2\n"
+      "lammps-dump",
+      "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 4\n0 4\n0 4\nITEM: ATOMS id type x y z\n1 1 0 0 0\n2 2 \
+            2 2 2\nITEM: TIMESTEP\n1\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 4\n0 4\n0 4\nITEM: ATOMS id type x y z\n1 1 \
+            0.1 0 0\n2 2 2 2 2.1\n" ]
 
 let private parseSample fmt text =
     let types = Map.ofList [ 1, 28; 2, 13 ]
+
     match fmt with
     | "xyz" -> Xyz.parse "f.xyz" text
     | "aims" -> Aims.parse "geometry.in" text |> Result.map List.singleton
@@ -58,179 +104,270 @@ let private parseSample fmt text =
 
 let private mutate (rng: Random) (text: string) =
     let lines = ResizeArray(text.Split '\n')
+
     for _ in 0 .. rng.Next(1, 4) do
         if lines.Count > 0 then
             let k = rng.Next lines.Count
+
             match rng.Next 7 with
             | 0 -> lines.RemoveAt k
             | 1 -> lines.Insert(k, lines.[rng.Next lines.Count])
             | 2 -> lines.[k] <- lines.[k] + " 1.5 x"
-            | 3 -> lines.[k] <- (if lines.[k].Length > 1 then lines.[k].Substring(0, rng.Next lines.[k].Length) else "")
+            | 3 ->
+                lines.[k] <-
+                    (if lines.[k].Length > 1 then
+                         lines.[k].Substring(0, rng.Next lines.[k].Length)
+                     else
+                         "")
             | 4 -> lines.[k] <- lines.[k].Replace("0", "nan").Replace("2", "Inf")
             | 5 -> lines.[k] <- lines.[k].Replace("Fe", "Xx").Replace("Cu", "Qq").Replace(" 1 ", " 9 ")
             | _ -> lines.[k] <- String(Array.init (rng.Next 30) (fun _ -> char (rng.Next(1, 255))))
+
     String.Join("\n", lines)
 
 [<Tests>]
 let tests =
-    testList "formats" [
-        testProperty "extended XYZ write then read gives back the same structure exactly" <| fun (seed: int) ->
-            let s = randomStructure seed
-            let back = Xyz.parse "r.xyz" (Xyz.write s) |> ok "read back" |> List.exactlyOne
-            Expect.equal back.Numbers s.Numbers "species"
-            Expect.equal back.Positions s.Positions "positions"
-            Expect.equal back.Cell s.Cell "cell"
-            Expect.equal back.Pbc (if s.Cell.IsSome then s.Pbc else Pbc.none) "pbc"
-            Expect.equal back.AtomProperties s.AtomProperties "per-atom properties"
+    testList
+        "formats"
+        [ testProperty "extended XYZ write then read gives back the same structure exactly"
+          <| fun (seed: int) ->
+              let s = randomStructure seed
+              let back = Xyz.parse "r.xyz" (Xyz.write s) |> ok "read back" |> List.exactlyOne
+              Expect.equal back.Numbers s.Numbers "species"
+              Expect.equal back.Positions s.Positions "positions"
+              Expect.equal back.Cell s.Cell "cell"
+              Expect.equal back.Pbc (if s.Cell.IsSome then s.Pbc else Pbc.none) "pbc"
+              Expect.equal back.AtomProperties s.AtomProperties "per-atom properties"
 
-        testProperty "POSCAR write then read gives back the same atoms, grouped by species" <| fun (seed: int) ->
-            let s0 = randomStructure seed
-            let s = { s0 with Cell = Some(s0.Cell |> Option.defaultValue (Cell.orthorhombic 7.0 8.0 9.0)); Pbc = Pbc.all; AtomProperties = [] }
-            let back = Poscar.write s |> ok "write" |> Poscar.parse "POSCAR" |> ok "read back"
-            let order = s.Numbers |> Array.distinct
-            let grouped = order |> Array.collect (fun z -> [| for i in 0 .. s.Numbers.Length - 1 do if s.Numbers.[i] = z then i |])
-            Expect.equal back.Numbers (grouped |> Array.map (fun i -> s.Numbers.[i])) "species"
-            Expect.equal back.Positions (grouped |> Array.map (fun i -> s.Positions.[i])) "positions"
-            Expect.equal back.Cell s.Cell "cell"
+          testProperty "POSCAR write then read gives back the same atoms, grouped by species"
+          <| fun (seed: int) ->
+              let s0 = randomStructure seed
 
-        testProperty "every reader returns an error or a structure on random bytes, never throws" <| fun (seed: int) ->
-            let rng = Random(seed)
-            let bytes = Array.init (rng.Next 400) (fun _ -> byte (rng.Next 256))
-            let text = Text.Encoding.Latin1.GetString bytes
-            for name, parse in readers do
-                neverThrows name parse text
+              let s =
+                  { s0 with
+                      Cell = Some(s0.Cell |> Option.defaultValue (Cell.orthorhombic 7.0 8.0 9.0))
+                      Pbc = Pbc.all
+                      AtomProperties = [] }
 
-        testProperty "every reader survives random line mutations of a valid file" <| fun (seed: int) ->
-            let rng = Random(seed)
-            for fmt, text in validSamples do
-                let parse = readers |> List.find (fst >> (=) fmt) |> snd
-                neverThrows fmt parse (mutate rng text)
+              let back = Poscar.write s |> ok "write" |> Poscar.parse "POSCAR" |> ok "read back"
+              let order = s.Numbers |> Array.distinct
 
-        test "the valid samples of every format read" {
-            for fmt, text in validSamples do
-                let frames = parseSample fmt text |> ok fmt
-                Expect.isNonEmpty frames fmt
-                for f in frames do
-                    Expect.equal (Structure.count f) 2 (fmt + " atom count")
-        }
+              let grouped =
+                  order
+                  |> Array.collect (fun z ->
+                      [| for i in 0 .. s.Numbers.Length - 1 do
+                             if s.Numbers.[i] = z then
+                                 i |])
 
-        test "multi-frame XYZ and LAMMPS dump files read as sequences" {
-            let xyz = "1\nframe 1\nH 0 0 0\n1\nframe 2\nH 0 0 1\n"
-            Expect.equal (Xyz.parse "f.xyz" xyz |> ok "xyz" |> List.length) 2 "xyz frames"
-            let dump = validSamples |> List.find (fst >> (=) "lammps-dump") |> snd
-            let frames = parseSample "lammps-dump" dump |> ok "dump"
-            Expect.equal frames.Length 2 "dump frames"
-            Expect.floatClose Accuracy.veryHigh frames.[1].Positions.[0].X 0.1 "second frame x"
-        }
+              Expect.equal back.Numbers (grouped |> Array.map (fun i -> s.Numbers.[i])) "species"
+              Expect.equal back.Positions (grouped |> Array.map (fun i -> s.Positions.[i])) "positions"
+              Expect.equal back.Cell s.Cell "cell"
 
-        test "a declared but unwritten trailing Z column is tolerated, a partly written one is not" {
-            let header = "2\nProperties=species:S:1:pos:R:3:Z:I:1 pbc=\"F F F\"\n"
-            let s = Xyz.parse "f.xyz" (header + "Fe 0 0 0\nFe 1 1 1\n") |> ok "no Z column" |> List.exactlyOne
-            Expect.equal s.Numbers [| 26; 26 |] "species from the symbols"
-            Expect.isError (Xyz.parse "f.xyz" (header + "Fe 0 0 0 26\nFe 1 1 1\n")) "mixed widths"
-        }
+          testProperty "every reader returns an error or a structure on random bytes, never throws"
+          <| fun (seed: int) ->
+              let rng = Random(seed)
+              let bytes = Array.init (rng.Next 400) (fun _ -> byte (rng.Next 256))
+              let text = Text.Encoding.Latin1.GetString bytes
 
-        test "an atom count far beyond the file is an error naming the line, not an allocation" {
-            let clock = Diagnostics.Stopwatch.StartNew()
-            let e = Xyz.parse "big.xyz" "2000000000\ncomment\nCu 0 0 0\n" |> err "XYZ count"
-            Expect.stringContains e.Message "declares 2000000000 atoms" "the declared count"
-            Expect.equal e.Line (Some 4) "the line after the last atom line"
-            let poscar = "big\n1.0\n3 0 0\n0 3 0\n0 0 3\nCu Au\n2000000000 2000000000\nDirect\n0 0 0\n"
-            let p = Poscar.parse "POSCAR" poscar |> err "POSCAR count"
-            Expect.stringContains p.Message "4000000000 atoms" "the sum, without overflowing"
-            Expect.equal p.Line (Some 7) "the counts line"
-            Expect.isLessThan clock.Elapsed.TotalSeconds 5.0 "refused at once (it used to allocate gigabytes)"
-        }
+              for name, parse in readers do
+                  neverThrows name parse text
 
-        test "LAMMPS data beyond 100,000 atoms keeps every atom's type (types were packed with the line number)" {
-            let n = 100_010
-            let sb = Text.StringBuilder()
-            sb.Append(sprintf "big\n\n%d atoms\n2 atom types\n0 150 xlo xhi\n0 150 ylo yhi\n0 150 zlo zhi\n\nAtoms # atomic\n\n" n) |> ignore
-            for i in 1 .. n do
-                sb.Append(sprintf "%d 1 %g %g %g\n" i (float (i % 50) * 3.0) (float ((i / 50) % 50) * 3.0) (float (i / 2500) * 3.0)) |> ignore
-            let s = Lammps.parseData (Map.ofList [ 1, 29; 2, 28 ]) "many.data" (sb.ToString()) |> ok "many atoms"
-            Expect.equal (Structure.count s) n "all atoms"
-            Expect.isTrue (s.Numbers |> Array.forall ((=) 29)) "every atom is type 1 = Cu"
-            let e = Lammps.parseData Map.empty "neg.data" "x\n\n1 atoms\n1 atom types\n0 3 xlo xhi\n0 3 ylo yhi\n0 3 zlo zhi\n\nAtoms # atomic\n\n1 -1 0 0 0\n" |> err "negative type"
-            Expect.equal e.Line (Some 11) "the atom's line"
-        }
+          testProperty "every reader survives random line mutations of a valid file"
+          <| fun (seed: int) ->
+              let rng = Random(seed)
 
-        test "LAMMPS boxes whose upper bound is not above the lower one are refused at their line" {
-            let e = Lammps.parseData Map.empty "inv.data" "x\n\n1 atoms\n1 atom types\n3 0 xlo xhi\n0 3 ylo yhi\n0 3 zlo zhi\n\nAtoms # atomic\n\n1 1 0 0 0\n" |> err "xlo > xhi"
-            Expect.equal e.Line (Some 5) "the xlo xhi line"
-            Expect.stringContains e.Message "xhi (0) must be greater than xlo (3)" "both bounds named"
-            let dump = "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n1\nITEM: BOX BOUNDS pp pp pp\n0 3\n3 3\n0 3\nITEM: ATOMS id type x y z\n1 1 0 0 0\n"
-            let e = Lammps.parseDump (Map.ofList [ 1, 29 ]) "inv.lammpstrj" dump |> err "dump ylo = yhi"
-            Expect.equal e.Line (Some 7) "the y bounds line"
-        }
+              for fmt, text in validSamples do
+                  let parse = readers |> List.find (fst >> (=) fmt) |> snd
+                  neverThrows fmt parse (mutate rng text)
 
-        test "a LAMMPS dump or XYZ property declaring absurd sizes is refused before allocating" {
-            let dump = "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2000000000\nITEM: BOX BOUNDS pp pp pp\n0 3\n0 3\n0 3\nITEM: ATOMS id type x y z\n1 1 0 0 0\n"
-            let e = Lammps.parseDump (Map.ofList [ 1, 29 ]) "big.lammpstrj" dump |> err "dump count"
-            Expect.equal e.Line (Some 4) "the count's line"
-            let noY = "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n1\nITEM: BOX BOUNDS pp pp pp\n0 3\n0 3\n0 3\nITEM: ATOMS id type x z\n1 1 0 0\n"
-            Expect.stringContains (Lammps.parseDump (Map.ofList [ 1, 29 ]) "noy.lammpstrj" noY |> err "no y").Message "no y" "the missing column named"
-            let xyz = "1\nProperties=species:S:1:pos:R:3:foo:R:2000000000\nCu 0 0 0 1\n"
-            Expect.stringContains (Xyz.parse "p.xyz" xyz |> err "property width").Message "2000000000 columns" "the width named"
-        }
+          test "the valid samples of every format read" {
+              for fmt, text in validSamples do
+                  let frames = parseSample fmt text |> ok fmt
+                  Expect.isNonEmpty frames fmt
 
-        test "a truncated multi-frame XYZ names the line" {
-            let e = Xyz.parse "f.xyz" "2\nok\nH 0 0 0\nH 0 0 1\n3\nbroken\nH 0 0 0\n" |> err "truncated"
-            Expect.equal e.File "f.xyz" "file named"
-            Expect.isSome e.Line "line named"
-        }
+                  for f in frames do
+                      Expect.equal (Structure.count f) 2 (fmt + " atom count")
+          }
 
-        test "bad inputs give clear errors naming the problem" {
-            let cases =
-                [ "xyz", "2\n\nH 0 0 nan\nH 0 0 1\n", "NaN"
-                  "xyz", "1\n\nQq 0 0 0\n", "element"
-                  "xyz", "", "empty"
-                  "xyz", "2\n\nH 0 0\nH 0 0 1\n", "column"
-                  "aims", "atom 0 0 0 H\natom 0 0 abc H\n", "abc"
-                  "aims", "lattice_vector 1 0 0\nlattice_vector 2 0 0\nlattice_vector 0 0 1\natom 0 0 0 H\n", "singular"
-                  "poscar", "x\n1.0\n1 0 0\n0 1 0\n0 0 1\nH\n0\nDirect\n", "atom"
-                  "cif", "data_x\n_cell_length_a 3\n_cell_length_b 3\n_cell_length_c 3\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\nFe 0 0 0 0.5\n", "occupancy" ]
-            for fmt, text, word in cases do
-                let e = parseSample fmt text |> err (sprintf "%s %A" fmt text)
-                Expect.stringContains (e.Message.ToLowerInvariant()) (word.ToLowerInvariant()) (sprintf "%s error %A" fmt e)
-        }
+          test "multi-frame XYZ and LAMMPS dump files read as sequences" {
+              let xyz = "1\nframe 1\nH 0 0 0\n1\nframe 2\nH 0 0 1\n"
+              Expect.equal (Xyz.parse "f.xyz" xyz |> ok "xyz" |> List.length) 2 "xyz frames"
+              let dump = validSamples |> List.find (fst >> (=) "lammps-dump") |> snd
+              let frames = parseSample "lammps-dump" dump |> ok "dump"
+              Expect.equal frames.Length 2 "dump frames"
+              Expect.floatClose Accuracy.veryHigh frames.[1].Positions.[0].X 0.1 "second frame x"
+          }
 
-        test "CIF symmetry operations expand the asymmetric unit and merge duplicates" {
-            let bcc = validSamples |> List.find (fst >> (=) "cif") |> snd
-            let s = parseSample "cif" bcc |> ok "bcc" |> List.exactlyOne
-            Expect.equal (Structure.count s) 2 "bcc Fe has 2 atoms in the conventional cell"
-            // an inversion that maps the origin onto itself must not duplicate it
-            let inv = bcc.Replace("'x+1/2, y+1/2, z+1/2'", "'-x, -y, -z'")
-            let s2 = parseSample "cif" inv |> ok "inversion" |> List.exactlyOne
-            Expect.equal (Structure.count s2) 1 "duplicate merged"
-        }
+          test "a declared but unwritten trailing Z column is tolerated, a partly written one is not" {
+              let header = "2\nProperties=species:S:1:pos:R:3:Z:I:1 pbc=\"F F F\"\n"
 
-        test "POSCAR negative scale is the cell volume" {
-            let text = "x\n-64.0\n1 0 0\n0 1 0\n0 0 1\nH\n1\nDirect\n0.5 0.5 0.5\n"
-            let s = Poscar.parse "POSCAR" text |> ok "poscar"
-            Expect.floatClose Accuracy.veryHigh (Cell.volume s.Cell.Value) 64.0 "volume"
-            Expect.floatClose Accuracy.veryHigh s.Positions.[0].X 2.0 "scaled position"
-        }
+              let s =
+                  Xyz.parse "f.xyz" (header + "Fe 0 0 0\nFe 1 1 1\n")
+                  |> ok "no Z column"
+                  |> List.exactlyOne
 
-        test "LAMMPS triclinic data boxes keep their tilt and map types to elements" {
-            let text = validSamples |> List.find (fst >> (=) "lammps-data") |> snd
-            let s = parseSample "lammps-data" text |> ok "data" |> List.exactlyOne
-            Expect.equal s.Cell.Value.B (Vec3.make 1.0 4.0 0.0) "tilt xy"
-            Expect.equal s.Cell.Value.C (Vec3.make 2.0 0.5 4.0) "tilt xz yz"
-            Expect.equal s.Numbers [| 28; 13 |] "types mapped"
-            let e = Lammps.parseData Map.empty "f.data" text |> err "no map"
-            Expect.stringContains e.Message "type" "missing map is reported"
-        }
+              Expect.equal s.Numbers [| 26; 26 |] "species from the symbols"
+              Expect.isError (Xyz.parse "f.xyz" (header + "Fe 0 0 0 26\nFe 1 1 1\n")) "mixed widths"
+          }
 
-        test "the format is chosen by extension and can be overridden" {
-            Expect.equal (StructureIO.formatOfPath "a/b/POSCAR") (Some StructureIO.Format.Poscar) "POSCAR"
-            Expect.equal (StructureIO.formatOfPath "x.cif") (Some StructureIO.Format.Cif) "cif"
-            let path = tempFile "weird.txt" "1\n\nH 0 0 0\n"
-            try
-                Expect.isError (StructureIO.read path) "unknown extension is an error"
-                let opts = { StructureIO.defaults with Format = Some StructureIO.Format.Xyz }
-                Expect.equal (StructureIO.readWith opts path |> ok "override" |> Structure.count) 1 "override"
-            finally
-                Directory.Delete(Path.GetDirectoryName path, true)
-        }
-    ]
+          test "an atom count far beyond the file is an error naming the line, not an allocation" {
+              let clock = Diagnostics.Stopwatch.StartNew()
+              let e = Xyz.parse "big.xyz" "2000000000\ncomment\nCu 0 0 0\n" |> err "XYZ count"
+              Expect.stringContains e.Message "declares 2000000000 atoms" "the declared count"
+              Expect.equal e.Line (Some 4) "the line after the last atom line"
+
+              let poscar =
+                  "big\n1.0\n3 0 0\n0 3 0\n0 0 3\nCu Au\n2000000000 2000000000\nDirect\n0 0 0\n"
+
+              let p = Poscar.parse "POSCAR" poscar |> err "POSCAR count"
+              Expect.stringContains p.Message "4000000000 atoms" "the sum, without overflowing"
+              Expect.equal p.Line (Some 7) "the counts line"
+              Expect.isLessThan clock.Elapsed.TotalSeconds 5.0 "refused at once (it used to allocate gigabytes)"
+          }
+
+          test "LAMMPS data beyond 100,000 atoms keeps every atom's type (types were packed with the line number)" {
+              let n = 100_010
+              let sb = Text.StringBuilder()
+
+              sb.Append(sprintf "big\n\n%d atoms\n2 atom types\n0 150 xlo xhi\n0 150 ylo yhi\n0 150 zlo zhi\n\nAtoms # atomic\n\n" n)
+              |> ignore
+
+              for i in 1..n do
+                  sb.Append(sprintf "%d 1 %g %g %g\n" i (float (i % 50) * 3.0) (float ((i / 50) % 50) * 3.0) (float (i / 2500) * 3.0))
+                  |> ignore
+
+              let s =
+                  Lammps.parseData (Map.ofList [ 1, 29; 2, 28 ]) "many.data" (sb.ToString())
+                  |> ok "many atoms"
+
+              Expect.equal (Structure.count s) n "all atoms"
+              Expect.isTrue (s.Numbers |> Array.forall ((=) 29)) "every atom is type 1 = Cu"
+
+              let e =
+                  Lammps.parseData
+                      Map.empty
+                      "neg.data"
+                      "x\n\n1 atoms\n1 atom types\n0 3 xlo xhi\n0 3 ylo yhi\n0 3 zlo zhi\n\nAtoms # atomic\n\n1 -1 0 0 0\n"
+                  |> err "negative type"
+
+              Expect.equal e.Line (Some 11) "the atom's line"
+          }
+
+          test "LAMMPS boxes whose upper bound is not above the lower one are refused at their line" {
+              let e =
+                  Lammps.parseData
+                      Map.empty
+                      "inv.data"
+                      "x\n\n1 atoms\n1 atom types\n3 0 xlo xhi\n0 3 ylo yhi\n0 3 zlo zhi\n\nAtoms # atomic\n\n1 1 0 0 0\n"
+                  |> err "xlo > xhi"
+
+              Expect.equal e.Line (Some 5) "the xlo xhi line"
+              Expect.stringContains e.Message "xhi (0) must be greater than xlo (3)" "both bounds named"
+
+              let dump =
+                  "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n1\nITEM: BOX BOUNDS pp pp pp\n0 3\n3 3\n0 3\nITEM: ATOMS id type x y z\n1 \
+                        1 0 0 0\n"
+
+              let e =
+                  Lammps.parseDump (Map.ofList [ 1, 29 ]) "inv.lammpstrj" dump
+                  |> err "dump ylo = yhi"
+
+              Expect.equal e.Line (Some 7) "the y bounds line"
+          }
+
+          test "a LAMMPS dump or XYZ property declaring absurd sizes is refused before allocating" {
+              let dump =
+                  "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2000000000\nITEM: BOX BOUNDS pp pp pp\n0 3\n0 3\n0 3\nITEM: ATOMS id type \
+                        x y z\n1 1 0 0 0\n"
+
+              let e =
+                  Lammps.parseDump (Map.ofList [ 1, 29 ]) "big.lammpstrj" dump |> err "dump count"
+
+              Expect.equal e.Line (Some 4) "the count's line"
+
+              let noY =
+                  "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n1\nITEM: BOX BOUNDS pp pp pp\n0 3\n0 3\n0 3\nITEM: ATOMS id type x z\n1 1 \
+                        0 0\n"
+
+              Expect.stringContains
+                  (Lammps.parseDump (Map.ofList [ 1, 29 ]) "noy.lammpstrj" noY |> err "no y").Message
+                  "no y"
+                  "the missing column named"
+
+              let xyz = "1\nProperties=species:S:1:pos:R:3:foo:R:2000000000\nCu 0 0 0 1\n"
+              Expect.stringContains (Xyz.parse "p.xyz" xyz |> err "property width").Message "2000000000 columns" "the width named"
+          }
+
+          test "a truncated multi-frame XYZ names the line" {
+              let e =
+                  Xyz.parse "f.xyz" "2\nok\nH 0 0 0\nH 0 0 1\n3\nbroken\nH 0 0 0\n"
+                  |> err "truncated"
+
+              Expect.equal e.File "f.xyz" "file named"
+              Expect.isSome e.Line "line named"
+          }
+
+          test "bad inputs give clear errors naming the problem" {
+              let cases =
+                  [ "xyz", "2\n\nH 0 0 nan\nH 0 0 1\n", "NaN"
+                    "xyz", "1\n\nQq 0 0 0\n", "element"
+                    "xyz", "", "empty"
+                    "xyz", "2\n\nH 0 0\nH 0 0 1\n", "column"
+                    "aims", "atom 0 0 0 H\natom 0 0 abc H\n", "abc"
+                    "aims", "lattice_vector 1 0 0\nlattice_vector 2 0 0\nlattice_vector 0 0 1\natom 0 0 0 H\n", "singular"
+                    "poscar", "x\n1.0\n1 0 0\n0 1 0\n0 0 1\nH\n0\nDirect\n", "atom"
+                    "cif",
+                    "data_x\n_cell_length_a 3\n_cell_length_b 3\n_cell_length_c 3\n_cell_angle_alpha 90\n_cell_angle_beta \
+                            90\n_cell_angle_gamma \
+                            90\nloop_\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n\
+                            _atom_site_fract_z\n_atom_site_occupancy\nFe 0 0 0 0.5\n",
+                    "occupancy" ]
+
+              for fmt, text, word in cases do
+                  let e = parseSample fmt text |> err (sprintf "%s %A" fmt text)
+                  Expect.stringContains (e.Message.ToLowerInvariant()) (word.ToLowerInvariant()) (sprintf "%s error %A" fmt e)
+          }
+
+          test "CIF symmetry operations expand the asymmetric unit and merge duplicates" {
+              let bcc = validSamples |> List.find (fst >> (=) "cif") |> snd
+              let s = parseSample "cif" bcc |> ok "bcc" |> List.exactlyOne
+              Expect.equal (Structure.count s) 2 "bcc Fe has 2 atoms in the conventional cell"
+              // an inversion that maps the origin onto itself must not duplicate it
+              let inv = bcc.Replace("'x+1/2, y+1/2, z+1/2'", "'-x, -y, -z'")
+              let s2 = parseSample "cif" inv |> ok "inversion" |> List.exactlyOne
+              Expect.equal (Structure.count s2) 1 "duplicate merged"
+          }
+
+          test "POSCAR negative scale is the cell volume" {
+              let text = "x\n-64.0\n1 0 0\n0 1 0\n0 0 1\nH\n1\nDirect\n0.5 0.5 0.5\n"
+              let s = Poscar.parse "POSCAR" text |> ok "poscar"
+              Expect.floatClose Accuracy.veryHigh (Cell.volume s.Cell.Value) 64.0 "volume"
+              Expect.floatClose Accuracy.veryHigh s.Positions.[0].X 2.0 "scaled position"
+          }
+
+          test "LAMMPS triclinic data boxes keep their tilt and map types to elements" {
+              let text = validSamples |> List.find (fst >> (=) "lammps-data") |> snd
+              let s = parseSample "lammps-data" text |> ok "data" |> List.exactlyOne
+              Expect.equal s.Cell.Value.B (Vec3.make 1.0 4.0 0.0) "tilt xy"
+              Expect.equal s.Cell.Value.C (Vec3.make 2.0 0.5 4.0) "tilt xz yz"
+              Expect.equal s.Numbers [| 28; 13 |] "types mapped"
+              let e = Lammps.parseData Map.empty "f.data" text |> err "no map"
+              Expect.stringContains e.Message "type" "missing map is reported"
+          }
+
+          test "the format is chosen by extension and can be overridden" {
+              Expect.equal (StructureIO.formatOfPath "a/b/POSCAR") (Some StructureIO.Format.Poscar) "POSCAR"
+              Expect.equal (StructureIO.formatOfPath "x.cif") (Some StructureIO.Format.Cif) "cif"
+              let path = tempFile "weird.txt" "1\n\nH 0 0 0\n"
+
+              try
+                  Expect.isError (StructureIO.read path) "unknown extension is an error"
+
+                  let opts =
+                      { StructureIO.defaults with
+                          Format = Some StructureIO.Format.Xyz }
+
+                  Expect.equal (StructureIO.readWith opts path |> ok "override" |> Structure.count) 1 "override"
+              finally
+                  Directory.Delete(Path.GetDirectoryName path, true)
+          } ]

@@ -7,17 +7,21 @@ open Expecto.Impl
 [<EntryPoint>]
 let main argv =
     let mutable summary: TestRunSummary option = None
+
     let printer =
         { defaultConfig.printer with
             summary =
                 fun config s ->
                     summary <- Some s
                     defaultConfig.printer.summary config s }
+
     let code = runTestsInAssemblyWithCLIArgs [ CLIArguments.Printer printer ] argv
+
     match summary with
     | Some s ->
         let failed = s.failed.Length + s.errored.Length
         System.Console.Out.Flush()
         printfn "%d passed, %d failed, %d skipped" s.passed.Length failed s.ignored.Length
     | None -> printfn "0 passed, 1 failed, 0 skipped"
+
     code

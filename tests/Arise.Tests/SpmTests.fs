@@ -17,190 +17,334 @@ let private bicrystal () =
     let right = bcc.Positions |> Array.map (fun p -> p + Vec3.make 1.0 0.0 0.0)
     let keep (p: Vec3) = p.Y < 20.0 && p.Z < 7.0
     let ps = Array.append (left |> Array.filter keep) (right |> Array.filter keep)
-    let zs = Array.append (left |> Array.filter keep |> Array.map (fun _ -> 29)) (right |> Array.filter keep |> Array.map (fun _ -> 26))
+
+    let zs =
+        Array.append (left |> Array.filter keep |> Array.map (fun _ -> 29)) (right |> Array.filter keep |> Array.map (fun _ -> 26))
+
     Structure.cluster ps zs
 
 [<Tests>]
 let tests =
-    testList "spm" [
-        test "slab grids span the sample in-plane and the whole thickness" {
-            let s = bicrystal ()
-            let grid, warnings = SpmGrid.create { SpmGrid.defaults with Box = 10.0; Stride = 2.0 } s |> ok "grid"
-            let lo, hi = Structure.bounds s
-            let nx, ny, nz = grid.Shape
-            Expect.equal nz 1 "one position across the thickness"
-            Expect.equal nx (int (floor ((hi.X - lo.X - 10.0) / 2.0)) + 1) "x positions"
-            Expect.equal ny (int (floor ((hi.Y - lo.Y - 10.0) / 2.0)) + 1) "y positions"
-            Expect.isGreaterThan grid.Edge.Z (hi.Z - lo.Z) "box spans the thickness"
-            Expect.isEmpty warnings "no warnings"
-        }
+    testList
+        "spm"
+        [ test "slab grids span the sample in-plane and the whole thickness" {
+              let s = bicrystal ()
 
-        test "a stray atom far from the sample makes too many boxes: refused with the reason, not run" {
-            let s = bicrystal ()
-            let stray = Structure.cluster (Array.append s.Positions [| Vec3.make 1e6 0.0 0.0 |]) (Array.append s.Numbers [| 29 |])
-            let e = SpmGrid.create { SpmGrid.defaults with Stride = 0.5 } stray |> err "stray atom"
-            Expect.stringContains e "more than the 2000000" "the limit"
-            Expect.stringContains e "stray atom" "the likely cause"
-            let huge = Structure.cluster (Array.append s.Positions [| Vec3.make 1e30 0.0 0.0 |]) (Array.append s.Numbers [| 29 |])
-            Expect.isError (SpmGrid.create SpmGrid.defaults huge) "1e30 Å: no integer overflow"
-            Expect.isOk (SpmGrid.create SpmGrid.defaults s) "the sample itself is fine"
-        }
+              let grid, warnings =
+                  SpmGrid.create
+                      { SpmGrid.defaults with
+                          Box = 10.0
+                          Stride = 2.0 }
+                      s
+                  |> ok "grid"
 
-        test "bad settings are reported: stride ≤ 0, box larger than the sample, a thin sample in bulk mode" {
-            let s = bicrystal ()
-            Expect.stringContains (SpmGrid.create { SpmGrid.defaults with Stride = 0.0 } s |> err "stride") "stride" "stride"
-            let g, w = SpmGrid.create { SpmGrid.defaults with Box = 500.0 } s |> ok "big box"
-            Expect.equal g.Count 1 "one centred box"
-            Expect.isNonEmpty w "and a warning"
-            let _, w2 = SpmGrid.create { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 30.0 } s |> ok "bulk"
-            Expect.exists w2 (fun m -> m.Contains "slab") "2D sample in bulk mode"
-        }
+              let lo, hi = Structure.bounds s
+              let nx, ny, nz = grid.Shape
+              Expect.equal nz 1 "one position across the thickness"
+              Expect.equal nx (int (floor ((hi.X - lo.X - 10.0) / 2.0)) + 1) "x positions"
+              Expect.equal ny (int (floor ((hi.Y - lo.Y - 10.0) / 2.0)) + 1) "y positions"
+              Expect.isGreaterThan grid.Edge.Z (hi.Z - lo.Z) "box spans the thickness"
+              Expect.isEmpty warnings "no warnings"
+          }
 
-        testProperty "atoms in a box equal those found by scanning all atoms" <| fun (seed: int) ->
-            let rng = Random(seed)
-            let s = bicrystal ()
-            let grid, _ = SpmGrid.create { SpmGrid.defaults with Box = 4.0 + 8.0 * rng.NextDouble(); Stride = 3.0 } s |> ok "grid"
-            let cells = CellList.build s
-            let buffer = NeighbourBuffer()
-            let nx, ny, nz = grid.Shape
-            let c = SpmGrid.centre grid (rng.Next nx) (rng.Next ny) (rng.Next nz)
-            let idx, _ = SpmGrid.atomsInBox cells grid c buffer
-            let h = 0.5 * grid.Edge
-            let brute =
-                [| for i in 0 .. Structure.count s - 1 do
-                       let d = s.Positions.[i] - c
-                       if d.X >= -h.X && d.X < h.X && d.Y >= -h.Y && d.Y < h.Y && d.Z >= -h.Z && d.Z < h.Z then i |]
-            Expect.equal (Array.sort idx) brute "same atoms"
+          test "a stray atom far from the sample makes too many boxes: refused with the reason, not run" {
+              let s = bicrystal ()
 
-        test "bulk mode scans a 3D grid and writes slice maps and isosurface views" {
-            let _, model = ModelTests.tinyModel.Force()
-            let s = Crystals.bcc 26 2.87 |> Supercell.finite 7 7 7
-            let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 9.0; Stride = 4.0 }
-            let grid, _ = SpmGrid.create settings s |> ok "grid"
-            let nx, ny, nz = grid.Shape
-            Expect.isTrue (nx > 1 && ny > 1 && nz > 1) "3D grid"
-            let r, _ = Spm.run (Pipeline.ofModel model) 10 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
-            let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
-            Expect.isTrue (r.Argmax |> Array.forall (fun a -> a = bcc || a = -1)) "bcc everywhere"
-            let dir = Path.Combine(Path.GetTempPath(), "arise-maps-" + Guid.NewGuid().ToString("N"))
-            Directory.CreateDirectory dir |> ignore
-            try
-                let files = SpmMaps.writeMaps dir r
-                Expect.exists files (fun f -> f.EndsWith "volume_mutual_information.html") "isosurface view"
-                Expect.stringContains (File.ReadAllText(files |> List.find (fun f -> f.Contains "volume_"))) "isosurface" "plotly isosurface trace"
-                Expect.stringContains (File.ReadAllText(List.head files)) "heatmap" "slice heatmap"
-            finally
-                Directory.Delete(dir, true)
-        }
+              let stray =
+                  Structure.cluster (Array.append s.Positions [| Vec3.make 1e6 0.0 0.0 |]) (Array.append s.Numbers [| 29 |])
 
-        test "maps are rendered to PNG of the set size by a local Chromium, heatmaps and isosurface views alike" {
-            match Picture.findChromium () with
-            | None -> skiptest "no Chromium installed (Debian's chromium package renders the PNGs)"
-            | Some _ ->
-                let _, model = ModelTests.tinyModel.Force()
-                let s = Crystals.bcc 26 2.87 |> Supercell.finite 6 6 6
-                let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 9.0; Stride = 4.0 }
-                let grid, _ = SpmGrid.create settings s |> ok "grid"
-                let r, _ = Spm.run (Pipeline.ofModel model) 5 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
-                let dir = Path.Combine(Path.GetTempPath(), "arise-png-" + Guid.NewGuid().ToString("N"))
-                Directory.CreateDirectory dir |> ignore
-                try
-                    let maps = SpmMaps.writeMaps dir r |> List.filter (fun f -> f.Contains "mutual_information")
-                    let pngs = Picture.writePngs maps
-                    Expect.isEmpty pngs.Problems "no rendering problem"
-                    Expect.equal pngs.Written.Length maps.Length "one PNG per map"
-                    for png in pngs.Written do
-                        Expect.equal (Picture.pngDimensions png) (Some Picture.pngSize) (png + " has the set size")
-                        // a blank page compresses to a few kB; a rendered plot with axes and colours does not
-                        Expect.isGreaterThan (FileInfo(png).Length) 12000L (png + " has content")
-                finally
-                    Directory.Delete(dir, true)
-        }
+              let e =
+                  SpmGrid.create { SpmGrid.defaults with Stride = 0.5 } stray |> err "stray atom"
 
-        test "a bicrystal is mapped fcc on one side and bcc on the other, with results that resume from chunks" {
-            let _, model = ModelTests.tinyModel.Force()
-            let s = bicrystal ()
-            let settings = { SpmGrid.defaults with Box = 12.0; Stride = 4.0 }
-            let grid, _ = SpmGrid.create settings s |> ok "grid"
-            let dir = Path.Combine(Path.GetTempPath(), "arise-spm-" + Guid.NewGuid().ToString("N"))
-            try
-                let r, _ = Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
-                let fcc = Array.IndexOf(model.Metadata.Classes, "fcc_Cu")
-                let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
-                let side cls predicate =
-                    [| for f in 0 .. grid.Count - 1 do if predicate r.Centres.[f].X && r.Argmax.[f] >= 0 then r.Argmax.[f] = cls |]
-                let leftFcc = side fcc (fun x -> x < -8.0)
-                let rightBcc = side bcc (fun x -> x > 8.0)
-                Expect.isNonEmpty leftFcc "boxes on the fcc side"
-                Expect.isTrue (Array.forall id leftFcc) "fcc side is fcc"
-                Expect.isTrue (Array.forall id rightBcc) "bcc side is bcc"
-                // per-atom labels: atoms far from the boundary carry their grain's class
-                let c = r.Classes.Length
-                for a in 0 .. Structure.count s - 1 do
-                    let x = s.Positions.[a].X
-                    if r.AtomBoxes.[a] > 0 && abs x > 12.0 then
-                        let best = Array.init c (fun k -> r.AtomProbabilities.[a * c + k]) |> Array.indexed |> Array.maxBy snd |> fst
-                        Expect.equal best (if x < 0.0 then fcc else bcc) "atom label"
-                // a second run reads the chunks back and gives the same maps
-                let r2, _ = Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
-                Expect.equal r2.Argmax r.Argmax "resumed from chunks"
-                // chunks of another run are not reused: a model whose fcc and bcc outputs are swapped maps the other way
-                let last = model.Network.Layers.Length - 1
-                let l = model.Network.Layers.[last]
-                let swapped = Array.init l.Weights.Length (fun k ->
-                    let row, col = k / l.Outputs, k % l.Outputs
-                    let col = if col = fcc then bcc elif col = bcc then fcc else col
-                    l.Weights.[row * l.Outputs + col])
-                let bias = Array.init l.Outputs (fun c -> l.Bias.[if c = fcc then bcc elif c = bcc then fcc else c])
-                let layers = Array.copy model.Network.Layers
-                layers.[last] <- { l with Weights = swapped; Bias = bias }
-                let other = { model with Network = { model.Network with Layers = layers } }
-                let r3, _ = Spm.run (Pipeline.ofModel other) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
-                let leftOfOther = [| for f in 0 .. grid.Count - 1 do if r3.Centres.[f].X < -8.0 && r3.Argmax.[f] >= 0 then r3.Argmax.[f] = bcc |]
-                Expect.isNonEmpty leftOfOther "boxes on the fcc side"
-                Expect.isTrue (Array.forall id leftOfOther) "the other model's map (fcc side read as bcc), not the first run's chunks"
-                SpmOutput.writeCsv (Path.Combine(dir, "boxes.csv")) r
-                let lines = File.ReadAllLines(Path.Combine(dir, "boxes.csv"))
-                Expect.equal lines.[0] "x,y,z,atoms,class,probability,mutual_information" "csv header"
-                Expect.equal lines.Length (grid.Count + 1) "one row per box"
-            finally
-                if Directory.Exists dir then Directory.Delete(dir, true)
-        }
-    ]
+              Expect.stringContains e "more than the 2000000" "the limit"
+              Expect.stringContains e "stray atom" "the likely cause"
+
+              let huge =
+                  Structure.cluster (Array.append s.Positions [| Vec3.make 1e30 0.0 0.0 |]) (Array.append s.Numbers [| 29 |])
+
+              Expect.isError (SpmGrid.create SpmGrid.defaults huge) "1e30 Å: no integer overflow"
+              Expect.isOk (SpmGrid.create SpmGrid.defaults s) "the sample itself is fine"
+          }
+
+          test "bad settings are reported: stride ≤ 0, box larger than the sample, a thin sample in bulk mode" {
+              let s = bicrystal ()
+              Expect.stringContains (SpmGrid.create { SpmGrid.defaults with Stride = 0.0 } s |> err "stride") "stride" "stride"
+              let g, w = SpmGrid.create { SpmGrid.defaults with Box = 500.0 } s |> ok "big box"
+              Expect.equal g.Count 1 "one centred box"
+              Expect.isNonEmpty w "and a warning"
+
+              let _, w2 =
+                  SpmGrid.create
+                      { SpmGrid.defaults with
+                          Mode = SpmMode.Bulk
+                          Box = 30.0 }
+                      s
+                  |> ok "bulk"
+
+              Expect.exists w2 (fun m -> m.Contains "slab") "2D sample in bulk mode"
+          }
+
+          testProperty "atoms in a box equal those found by scanning all atoms"
+          <| fun (seed: int) ->
+              let rng = Random(seed)
+              let s = bicrystal ()
+
+              let grid, _ =
+                  SpmGrid.create
+                      { SpmGrid.defaults with
+                          Box = 4.0 + 8.0 * rng.NextDouble()
+                          Stride = 3.0 }
+                      s
+                  |> ok "grid"
+
+              let cells = CellList.build s
+              let buffer = NeighbourBuffer()
+              let nx, ny, nz = grid.Shape
+              let c = SpmGrid.centre grid (rng.Next nx) (rng.Next ny) (rng.Next nz)
+              let idx, _ = SpmGrid.atomsInBox cells grid c buffer
+              let h = 0.5 * grid.Edge
+
+              let brute =
+                  [| for i in 0 .. Structure.count s - 1 do
+                         let d = s.Positions.[i] - c
+
+                         if d.X >= -h.X && d.X < h.X && d.Y >= -h.Y && d.Y < h.Y && d.Z >= -h.Z && d.Z < h.Z then
+                             i |]
+
+              Expect.equal (Array.sort idx) brute "same atoms"
+
+          test "bulk mode scans a 3D grid and writes slice maps and isosurface views" {
+              let _, model = ModelTests.tinyModel.Force()
+              let s = Crystals.bcc 26 2.87 |> Supercell.finite 7 7 7
+
+              let settings =
+                  { SpmGrid.defaults with
+                      Mode = SpmMode.Bulk
+                      Box = 9.0
+                      Stride = 4.0 }
+
+              let grid, _ = SpmGrid.create settings s |> ok "grid"
+              let nx, ny, nz = grid.Shape
+              Expect.isTrue (nx > 1 && ny > 1 && nz > 1) "3D grid"
+
+              let r, _ =
+                  Spm.run (Pipeline.ofModel model) 10 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+
+              let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
+              Expect.isTrue (r.Argmax |> Array.forall (fun a -> a = bcc || a = -1)) "bcc everywhere"
+
+              let dir =
+                  Path.Combine(Path.GetTempPath(), "arise-maps-" + Guid.NewGuid().ToString("N"))
+
+              Directory.CreateDirectory dir |> ignore
+
+              try
+                  let files = SpmMaps.writeMaps dir r
+                  Expect.exists files (fun f -> f.EndsWith "volume_mutual_information.html") "isosurface view"
+
+                  Expect.stringContains
+                      (File.ReadAllText(files |> List.find (fun f -> f.Contains "volume_")))
+                      "isosurface"
+                      "plotly isosurface trace"
+
+                  Expect.stringContains (File.ReadAllText(List.head files)) "heatmap" "slice heatmap"
+              finally
+                  Directory.Delete(dir, true)
+          }
+
+          test "maps are rendered to PNG of the set size by a local Chromium, heatmaps and isosurface views alike" {
+              match Picture.findChromium () with
+              | None -> skiptest "no Chromium installed (Debian's chromium package renders the PNGs)"
+              | Some _ ->
+                  let _, model = ModelTests.tinyModel.Force()
+                  let s = Crystals.bcc 26 2.87 |> Supercell.finite 6 6 6
+
+                  let settings =
+                      { SpmGrid.defaults with
+                          Mode = SpmMode.Bulk
+                          Box = 9.0
+                          Stride = 4.0 }
+
+                  let grid, _ = SpmGrid.create settings s |> ok "grid"
+
+                  let r, _ =
+                      Spm.run (Pipeline.ofModel model) 5 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+
+                  let dir =
+                      Path.Combine(Path.GetTempPath(), "arise-png-" + Guid.NewGuid().ToString("N"))
+
+                  Directory.CreateDirectory dir |> ignore
+
+                  try
+                      let maps =
+                          SpmMaps.writeMaps dir r
+                          |> List.filter (fun f -> f.Contains "mutual_information")
+
+                      let pngs = Picture.writePngs maps
+                      Expect.isEmpty pngs.Problems "no rendering problem"
+                      Expect.equal pngs.Written.Length maps.Length "one PNG per map"
+
+                      for png in pngs.Written do
+                          Expect.equal (Picture.pngDimensions png) (Some Picture.pngSize) (png + " has the set size")
+                          // a blank page compresses to a few kB; a rendered plot with axes and colours does not
+                          Expect.isGreaterThan (FileInfo(png).Length) 12000L (png + " has content")
+                  finally
+                      Directory.Delete(dir, true)
+          }
+
+          test "a bicrystal is mapped fcc on one side and bcc on the other, with results that resume from chunks" {
+              let _, model = ModelTests.tinyModel.Force()
+              let s = bicrystal ()
+
+              let settings =
+                  { SpmGrid.defaults with
+                      Box = 12.0
+                      Stride = 4.0 }
+
+              let grid, _ = SpmGrid.create settings s |> ok "grid"
+
+              let dir =
+                  Path.Combine(Path.GetTempPath(), "arise-spm-" + Guid.NewGuid().ToString("N"))
+
+              try
+                  let r, _ =
+                      Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+
+                  let fcc = Array.IndexOf(model.Metadata.Classes, "fcc_Cu")
+                  let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
+
+                  let side cls predicate =
+                      [| for f in 0 .. grid.Count - 1 do
+                             if predicate r.Centres.[f].X && r.Argmax.[f] >= 0 then
+                                 r.Argmax.[f] = cls |]
+
+                  let leftFcc = side fcc (fun x -> x < -8.0)
+                  let rightBcc = side bcc (fun x -> x > 8.0)
+                  Expect.isNonEmpty leftFcc "boxes on the fcc side"
+                  Expect.isTrue (Array.forall id leftFcc) "fcc side is fcc"
+                  Expect.isTrue (Array.forall id rightBcc) "bcc side is bcc"
+                  // per-atom labels: atoms far from the boundary carry their grain's class
+                  let c = r.Classes.Length
+
+                  for a in 0 .. Structure.count s - 1 do
+                      let x = s.Positions.[a].X
+
+                      if r.AtomBoxes.[a] > 0 && abs x > 12.0 then
+                          let best =
+                              Array.init c (fun k -> r.AtomProbabilities.[a * c + k])
+                              |> Array.indexed
+                              |> Array.maxBy snd
+                              |> fst
+
+                          Expect.equal best (if x < 0.0 then fcc else bcc) "atom label"
+                  // a second run reads the chunks back and gives the same maps
+                  let r2, _ =
+                      Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+
+                  Expect.equal r2.Argmax r.Argmax "resumed from chunks"
+                  // chunks of another run are not reused: a model whose fcc and bcc outputs are swapped maps the other way
+                  let last = model.Network.Layers.Length - 1
+                  let l = model.Network.Layers.[last]
+
+                  let swapped =
+                      Array.init l.Weights.Length (fun k ->
+                          let row, col = k / l.Outputs, k % l.Outputs
+
+                          let col =
+                              if col = fcc then bcc
+                              elif col = bcc then fcc
+                              else col
+
+                          l.Weights.[row * l.Outputs + col])
+
+                  let bias =
+                      Array.init l.Outputs (fun c ->
+                          l.Bias
+                              .[if c = fcc then bcc
+                                elif c = bcc then fcc
+                                else c])
+
+                  let layers = Array.copy model.Network.Layers
+
+                  layers.[last] <-
+                      { l with
+                          Weights = swapped
+                          Bias = bias }
+
+                  let other =
+                      { model with
+                          Network = { model.Network with Layers = layers } }
+
+                  let r3, _ =
+                      Spm.run (Pipeline.ofModel other) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+
+                  let leftOfOther =
+                      [| for f in 0 .. grid.Count - 1 do
+                             if r3.Centres.[f].X < -8.0 && r3.Argmax.[f] >= 0 then
+                                 r3.Argmax.[f] = bcc |]
+
+                  Expect.isNonEmpty leftOfOther "boxes on the fcc side"
+                  Expect.isTrue (Array.forall id leftOfOther) "the other model's map (fcc side read as bcc), not the first run's chunks"
+                  SpmOutput.writeCsv (Path.Combine(dir, "boxes.csv")) r
+                  let lines = File.ReadAllLines(Path.Combine(dir, "boxes.csv"))
+                  Expect.equal lines.[0] "x,y,z,atoms,class,probability,mutual_information" "csv header"
+                  Expect.equal lines.Length (grid.Count + 1) "one row per box"
+              finally
+                  if Directory.Exists dir then
+                      Directory.Delete(dir, true)
+          } ]
 
 [<Tests>]
 let builderTests =
-    testList "sample builders" [
-        test "a Voronoi polycrystal keeps its grains apart, inside the box, with every grain present" {
-            let size = Vec3.make 40.0 40.0 12.0
-            let grains = [ Crystals.fcc 29 3.61; Crystals.bcc 26 2.87; Crystals.fcc 13 4.05 ]
-            let s = Polycrystal.voronoi 5 grains size true 2.0
-            let lo, hi = Structure.bounds s
-            Expect.isGreaterThanOrEqual (min lo.X (min lo.Y lo.Z)) 0.0 "inside the box (low)"
-            Expect.isTrue (hi.X < size.X && hi.Y < size.Y && hi.Z < size.Z) "inside the box (high)"
-            let grainIds = match s.AtomProperties |> List.tryFind (fst >> (=) "grain") with Some(_, Integers(1, g)) -> g | _ -> failtest "grain property"
-            Expect.equal (Array.distinct grainIds |> Array.sort) [| 0; 1; 2 |] "three grains"
-            let cells = CellList.build s
-            Expect.equal (CellList.countPairs cells s 2.0 false) 0L "no atoms closer than 2 Å"
-            // density close to the crystals' (no gaps, no doubled regions)
-            Expect.isGreaterThan (Structure.count s) 1200 "filled"
-        }
+    testList
+        "sample builders"
+        [ test "a Voronoi polycrystal keeps its grains apart, inside the box, with every grain present" {
+              let size = Vec3.make 40.0 40.0 12.0
+              let grains = [ Crystals.fcc 29 3.61; Crystals.bcc 26 2.87; Crystals.fcc 13 4.05 ]
+              let s = Polycrystal.voronoi 5 grains size true 2.0
+              let lo, hi = Structure.bounds s
+              Expect.isGreaterThanOrEqual (min lo.X (min lo.Y lo.Z)) 0.0 "inside the box (low)"
+              Expect.isTrue (hi.X < size.X && hi.Y < size.Y && hi.Z < size.Z) "inside the box (high)"
 
-        test "random rotations are proper rotations" {
-            let rng = Random(3)
-            for _ in 1 .. 20 do
-                let r = Polycrystal.randomRotation rng
-                let det = Vec3.dot r.R0 (Vec3.cross r.R1 r.R2)
-                Expect.floatClose Accuracy.high det 1.0 "det = 1"
-                Expect.floatClose Accuracy.high (Vec3.dot r.R0 r.R1) 0.0 "orthogonal rows"
-        }
+              let grainIds =
+                  match s.AtomProperties |> List.tryFind (fst >> (=) "grain") with
+                  | Some(_, Integers(1, g)) -> g
+                  | _ -> failtest "grain property"
 
-        test "the superalloy model has an L1₂ Ni₃Al precipitate in a Ni-Al fcc matrix" {
-            let s = Polycrystal.superalloy 1 3.6 36.0 18.0 0.1
-            let inside = match s.AtomProperties |> List.tryFind (fst >> (=) "precipitate") with Some(_, Logicals(1, v)) -> v | _ -> failtest "property"
-            let frac sel = let zs = [| for i in 0 .. s.Numbers.Length - 1 do if sel inside.[i] then s.Numbers.[i] |] in float (zs |> Array.filter ((=) 13) |> Array.length) / float zs.Length
-            Expect.floatClose Accuracy.veryHigh (frac id) 0.25 "Ni₃Al inside"
-            Expect.floatClose { absolute = 0.03; relative = 0.0 } (frac not) 0.1 "10 % Al in the matrix"
-            Expect.equal (Structure.count s) (4 * 10 * 10 * 10) "fcc sites"
-        }
-    ]
+              Expect.equal (Array.distinct grainIds |> Array.sort) [| 0; 1; 2 |] "three grains"
+              let cells = CellList.build s
+              Expect.equal (CellList.countPairs cells s 2.0 false) 0L "no atoms closer than 2 Å"
+              // density close to the crystals' (no gaps, no doubled regions)
+              Expect.isGreaterThan (Structure.count s) 1200 "filled"
+          }
+
+          test "random rotations are proper rotations" {
+              let rng = Random(3)
+
+              for _ in 1..20 do
+                  let r = Polycrystal.randomRotation rng
+                  let det = Vec3.dot r.R0 (Vec3.cross r.R1 r.R2)
+                  Expect.floatClose Accuracy.high det 1.0 "det = 1"
+                  Expect.floatClose Accuracy.high (Vec3.dot r.R0 r.R1) 0.0 "orthogonal rows"
+          }
+
+          test "the superalloy model has an L1₂ Ni₃Al precipitate in a Ni-Al fcc matrix" {
+              let s = Polycrystal.superalloy 1 3.6 36.0 18.0 0.1
+
+              let inside =
+                  match s.AtomProperties |> List.tryFind (fst >> (=) "precipitate") with
+                  | Some(_, Logicals(1, v)) -> v
+                  | _ -> failtest "property"
+
+              let frac sel =
+                  let zs =
+                      [| for i in 0 .. s.Numbers.Length - 1 do
+                             if sel inside.[i] then
+                                 s.Numbers.[i] |] in
+
+                  float (zs |> Array.filter ((=) 13) |> Array.length) / float zs.Length
+
+              Expect.floatClose Accuracy.veryHigh (frac id) 0.25 "Ni₃Al inside"
+              Expect.floatClose { absolute = 0.03; relative = 0.0 } (frac not) 0.1 "10 % Al in the matrix"
+              Expect.equal (Structure.count s) (4 * 10 * 10 * 10) "fcc sites"
+          } ]

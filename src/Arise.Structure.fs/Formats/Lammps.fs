@@ -31,7 +31,12 @@ let private elementOf (types: TypeMap) (line: int) (t: int) =
     | Some z -> z
     | None when t < 1 -> failAt line (sprintf "atom type %d: LAMMPS atom types count from 1" t)
     | None ->
-        let example = if t <= 4 then String.Join(",", [ for k in 1 .. max t 2 -> sprintf "%d=El" k ]) else sprintf "1=El,2=El,…,%d=El" t
+        let example =
+            if t <= 4 then
+                String.Join(",", [ for k in 1 .. max t 2 -> sprintf "%d=El" k ])
+            else
+                sprintf "1=El,2=El,…,%d=El" t
+
         failAt line (sprintf "atom type %d has no element; give one, e.g. --types %s" t example)
 
 /// Cell of a LAMMPS box from its edges and tilt factors.
@@ -43,7 +48,10 @@ let private boxCell lx ly lz xy xz yz =
 let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure, ReadError> =
     guard file (fun () ->
         let ls = lines text
-        if ls |> Array.forall String.IsNullOrWhiteSpace then failFile "the file is empty"
+
+        if ls |> Array.forall String.IsNullOrWhiteSpace then
+            failFile "the file is empty"
+
         let mutable natoms = -1
         let mutable lo = Array.create 3 nan
         let mutable hi = Array.create 3 nan
@@ -53,45 +61,77 @@ let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure,
         let section (l: string) = (stripComment '#' l).Trim()
         // header
         let mutable inHeader = true
+
         while inHeader && i < ls.Length do
             let t = tokens (stripComment '#' ls.[i])
             let ln = i + 1
-            if t.Length = 0 then i <- i + 1
-            elif t.Length = 2 && t.[1] = "atoms" then natoms <- int ln "the atom count" t.[0]; i <- i + 1
+
+            if t.Length = 0 then
+                i <- i + 1
+            elif t.Length = 2 && t.[1] = "atoms" then
+                natoms <- int ln "the atom count" t.[0]
+                i <- i + 1
             elif t.Length = 4 && t.[2].EndsWith "lo" && t.[3].EndsWith "hi" then
-                let k = match t.[2] with | "xlo" -> 0 | "ylo" -> 1 | "zlo" -> 2 | _ -> failAt ln (sprintf "unknown bounds '%s'" t.[2])
+                let k =
+                    match t.[2] with
+                    | "xlo" -> 0
+                    | "ylo" -> 1
+                    | "zlo" -> 2
+                    | _ -> failAt ln (sprintf "unknown bounds '%s'" t.[2])
+
                 lo.[k] <- float ln t.[2] t.[0]
                 hi.[k] <- float ln t.[3] t.[1]
+
                 if not (hi.[k] > lo.[k]) then
                     failAt ln (sprintf "%s (%s) must be greater than %s (%s)" t.[3] t.[1] t.[2] t.[0])
+
                 i <- i + 1
             elif t.Length = 6 && t.[3] = "xy" then
                 tilt <- [| float ln "xy" t.[0]; float ln "xz" t.[1]; float ln "yz" t.[2] |]
                 i <- i + 1
-            elif Char.IsDigit t.[0].[0] || t.[0].[0] = '-' then i <- i + 1 // other counts (bonds, atom types, …)
-            else inHeader <- false
-        if natoms <= 0 then failFile "no positive 'N atoms' line in the header"
-        if lo |> Array.exists Double.IsNaN then failFile "the header lacks xlo xhi, ylo yhi or zlo zhi"
-        let cell = boxCell (hi.[0] - lo.[0]) (hi.[1] - lo.[1]) (hi.[2] - lo.[2]) tilt.[0] tilt.[1] tilt.[2]
+            elif Char.IsDigit t.[0].[0] || t.[0].[0] = '-' then
+                i <- i + 1 // other counts (bonds, atom types, …)
+            else
+                inHeader <- false
+
+        if natoms <= 0 then
+            failFile "no positive 'N atoms' line in the header"
+
+        if lo |> Array.exists Double.IsNaN then
+            failFile "the header lacks xlo xhi, ylo yhi or zlo zhi"
+
+        let cell =
+            boxCell (hi.[0] - lo.[0]) (hi.[1] - lo.[1]) (hi.[2] - lo.[2]) tilt.[0] tilt.[1] tilt.[2]
+
         let mutable atoms: (int * Vec3 * (int * int)) array option = None
+
         while i < ls.Length do
             let name = section ls.[i]
             let ln = i + 1
             i <- i + 1
+
             if name <> "" then
-                let style = match ls.[i - 1].IndexOf '#' with | -1 -> "" | k -> ls.[i - 1].Substring(k + 1).Trim().ToLowerInvariant()
+                let style =
+                    match ls.[i - 1].IndexOf '#' with
+                    | -1 -> ""
+                    | k -> ls.[i - 1].Substring(k + 1).Trim().ToLowerInvariant()
                 // skip the blank line(s) after a section keyword, then read until the next blank line
                 while i < ls.Length && String.IsNullOrWhiteSpace ls.[i] do
                     i <- i + 1
+
                 let start = i
+
                 while i < ls.Length && not (String.IsNullOrWhiteSpace ls.[i]) do
                     i <- i + 1
+
                 let body = [| for k in start .. i - 1 -> k + 1, ls.[k] |]
+
                 match name with
                 | "Masses" ->
                     for (lnm, l) in body |> Array.filter (fun (_, l) -> (tokens (stripComment '#' l)).Length > 0) do
                         let t = tokens (stripComment '#' l)
                         let ty = int lnm "an atom type" t.[0]
+
                         match l.IndexOf '#' with
                         | -1 -> ()
                         | k ->
@@ -101,6 +141,7 @@ let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure,
                 | "Atoms" ->
                     if body.Length <> natoms then
                         failAt ln (sprintf "the Atoms section has %d lines but the header declares %d atoms" body.Length natoms)
+
                     let parsed =
                         body
                         |> Array.map (fun (lna, l) ->
@@ -111,121 +152,199 @@ let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure,
                                 match style with
                                 | "atomic" -> 1, 2
                                 | "charge" -> 1, 3
-                                | "molecular" | "bond" | "angle" -> 2, 3
+                                | "molecular"
+                                | "bond"
+                                | "angle" -> 2, 3
                                 | "full" -> 2, 4
                                 | "" ->
                                     match n with
-                                    | 5 | 8 -> 1, 2
-                                    | 7 | 10 -> 2, 4
+                                    | 5
+                                    | 8 -> 1, 2
+                                    | 7
+                                    | 10 -> 2, 4
                                     | _ -> failAt lna (sprintf "cannot tell the atom style from %d columns; name it after 'Atoms #'" n)
                                 | s -> failAt ln (sprintf "atom style '%s' is not supported (atomic, charge, molecular, full)" s)
+
                             if n <> xCol + 3 && n <> xCol + 6 then
-                                failAt lna (sprintf "atom line has %d columns; style expects %d (or %d with image flags)" n (xCol + 3) (xCol + 6))
+                                failAt
+                                    lna
+                                    (sprintf "atom line has %d columns; style expects %d (or %d with image flags)" n (xCol + 3) (xCol + 6))
+
                             let id = int lna "the atom id" t.[0]
                             let ty = int lna "the atom type" t.[typeCol]
-                            let p = Vec3.make (float lna "x" t.[xCol]) (float lna "y" t.[xCol + 1]) (float lna "z" t.[xCol + 2])
+
+                            let p =
+                                Vec3.make (float lna "x" t.[xCol]) (float lna "y" t.[xCol + 1]) (float lna "z" t.[xCol + 2])
+
                             let p =
                                 if n = xCol + 6 then
-                                    let im k = float lna "an image flag" t.[xCol + 3 + k]
+                                    let im k =
+                                        float lna "an image flag" t.[xCol + 3 + k]
+
                                     p + Cell.toCartesian cell (Vec3.make (im 0) (im 1) (im 2))
-                                else p
+                                else
+                                    p
+
                             id, p, (ty, lna)) // type and line, resolved below
+
                     atoms <- Some parsed
                 | _ -> ()
+
         match atoms with
         | None -> failFile "no Atoms section"
         | Some parsed ->
             let sorted = parsed |> Array.sortBy (fun (id, _, _) -> id)
-            let numbers = sorted |> Array.map (fun (_, _, (ty, line)) -> elementOf types line ty)
+
+            let numbers =
+                sorted |> Array.map (fun (_, _, (ty, line)) -> elementOf types line ty)
+
             validated (Structure.periodic cell (sorted |> Array.map (fun (_, p, _) -> p)) numbers))
 
 /// Parses every frame of a LAMMPS text dump (columns x y z, xs ys zs or xu yu zu; type or element).
 let parseDump (types: TypeMap) (file: string) (text: string) : Result<Structure list, ReadError> =
     guard file (fun () ->
         let ls = lines text
-        if ls |> Array.forall String.IsNullOrWhiteSpace then failFile "the file is empty"
+
+        if ls |> Array.forall String.IsNullOrWhiteSpace then
+            failFile "the file is empty"
+
         let frames = ResizeArray<Structure>()
         let mutable i = 0
+
         let expect (prefix: string) =
             while i < ls.Length && String.IsNullOrWhiteSpace ls.[i] do
                 i <- i + 1
-            if i >= ls.Length then failAt (i + 1) (sprintf "the file ends where '%s' was expected (truncated frame %d?)" prefix (frames.Count + 1))
-            if not (ls.[i].StartsWith prefix) then failAt (i + 1) (sprintf "expected '%s', found '%s'" prefix ls.[i])
+
+            if i >= ls.Length then
+                failAt (i + 1) (sprintf "the file ends where '%s' was expected (truncated frame %d?)" prefix (frames.Count + 1))
+
+            if not (ls.[i].StartsWith prefix) then
+                failAt (i + 1) (sprintf "expected '%s', found '%s'" prefix ls.[i])
+
             let l = ls.[i]
             i <- i + 1
             l
+
         let nextLine what =
-            if i >= ls.Length then failAt (i + 1) (sprintf "the file ends before %s (truncated frame %d)" what (frames.Count + 1))
+            if i >= ls.Length then
+                failAt (i + 1) (sprintf "the file ends before %s (truncated frame %d)" what (frames.Count + 1))
+
             i <- i + 1
             i, tokens ls.[i - 1]
+
         let mutable more = true
+
         while more do
             expect "ITEM: TIMESTEP" |> ignore
             nextLine "the timestep" |> ignore
             expect "ITEM: NUMBER OF ATOMS" |> ignore
             let lnN, tN = nextLine "the number of atoms"
             let n = int lnN "the number of atoms" (if tN.Length > 0 then tN.[0] else "")
-            if n <= 0 then failAt lnN "zero atoms"
+
+            if n <= 0 then
+                failAt lnN "zero atoms"
             // each atom needs a line: a count beyond the file's length is an error, not an allocation
             if n > ls.Length - i then
                 failAt lnN (sprintf "the frame declares %d atoms but the file has only %d more lines (truncated file?)" n (ls.Length - i))
+
             let boxLine = expect "ITEM: BOX BOUNDS"
             let boxTokens = tokens (boxLine.Substring "ITEM: BOX BOUNDS".Length)
             let triclinic = boxTokens.Length >= 3 && boxTokens.[0] = "xy"
             let flags = if triclinic then boxTokens.[3..] else boxTokens
-            let pbc = if flags.Length = 3 then Pbc.make (flags.[0] = "pp") (flags.[1] = "pp") (flags.[2] = "pp") else Pbc.all
+
+            let pbc =
+                if flags.Length = 3 then
+                    Pbc.make (flags.[0] = "pp") (flags.[1] = "pp") (flags.[2] = "pp")
+                else
+                    Pbc.all
+
             let bounds =
                 Array.init 3 (fun _ ->
                     let ln, t = nextLine "the box bounds"
-                    if t.Length < (if triclinic then 3 else 2) then failAt ln "box bounds line has too few numbers"
+
+                    if t.Length < (if triclinic then 3 else 2) then
+                        failAt ln "box bounds line has too few numbers"
+
                     let b = t |> Array.map (float ln "a box bound")
+
                     if not (b.[1] > b.[0]) then
                         failAt ln (sprintf "the upper box bound (%s) must be greater than the lower one (%s)" t.[1] t.[0])
+
                     b)
-            let tiltOf k = if triclinic then bounds.[k].[2] else 0.0
+
+            let tiltOf k =
+                if triclinic then bounds.[k].[2] else 0.0
+
             let xy, xz, yz = tiltOf 0, tiltOf 1, tiltOf 2
             let xlo = bounds.[0].[0] - (List.min [ 0.0; xy; xz; xy + xz ])
             let xhi = bounds.[0].[1] - (List.max [ 0.0; xy; xz; xy + xz ])
             let ylo = bounds.[1].[0] - min 0.0 yz
             let yhi = bounds.[1].[1] - max 0.0 yz
             let origin = Vec3.make xlo ylo bounds.[2].[0]
-            let cell = boxCell (xhi - xlo) (yhi - ylo) (bounds.[2].[1] - bounds.[2].[0]) xy xz yz
+
+            let cell =
+                boxCell (xhi - xlo) (yhi - ylo) (bounds.[2].[1] - bounds.[2].[0]) xy xz yz
+
             let atomsLine = expect "ITEM: ATOMS"
             let cols = tokens (atomsLine.Substring "ITEM: ATOMS".Length)
-            let find names = names |> List.tryPick (fun nm -> cols |> Array.tryFindIndex ((=) nm))
+
+            let find names =
+                names |> List.tryPick (fun nm -> cols |> Array.tryFindIndex ((=) nm))
+
             let posCols, scaled =
                 let column (name: string) =
                     match find [ name ] with
                     | Some k -> k
-                    | None -> failAt (i - 1) (sprintf "the ATOMS columns have %s but no %s" (name.Replace('y', 'x').Replace('z', 'x')) name)
+                    | None ->
+                        failAt (i - 1) (sprintf "the ATOMS columns have %s but no %s" (name.Replace('y', 'x').Replace('z', 'x')) name)
+
                 match find [ "x" ], find [ "xs" ], find [ "xu" ], find [ "xsu" ] with
                 | Some x, _, _, _ -> [| x; column "y"; column "z" |], false
                 | _, Some x, _, _ -> [| x; column "ys"; column "zs" |], true
                 | _, _, Some x, _ -> [| x; column "yu"; column "zu" |], false
                 | _, _, _, Some x -> [| x; column "ysu"; column "zsu" |], true
                 | _ -> failAt i "the ATOMS columns have no positions (x y z, xs ys zs, xu yu zu)"
+
             let elementCol, typeCol, idCol = find [ "element" ], find [ "type" ], find [ "id" ]
-            if elementCol.IsNone && typeCol.IsNone then failAt i "the ATOMS columns have neither type nor element"
+
+            if elementCol.IsNone && typeCol.IsNone then
+                failAt i "the ATOMS columns have neither type nor element"
+
             let rows =
                 Array.init n (fun a ->
                     let ln, t = nextLine (sprintf "atom %d of %d" (a + 1) n)
+
                     if t.Length <> cols.Length then
                         failAt ln (sprintf "atom line has %d columns; the ATOMS header names %d (truncated frame?)" t.Length cols.Length)
-                    let v = Vec3.make (float ln "x" t.[posCols.[0]]) (float ln "y" t.[posCols.[1]]) (float ln "z" t.[posCols.[2]])
+
+                    let v =
+                        Vec3.make (float ln "x" t.[posCols.[0]]) (float ln "y" t.[posCols.[1]]) (float ln "z" t.[posCols.[2]])
+
                     let p = if scaled then origin + Cell.toCartesian cell v else v
+
                     let z =
                         match elementCol with
                         | Some k -> element ln t.[k]
                         | None -> elementOf types ln (int ln "the atom type" t.[typeCol.Value])
-                    let id = match idCol with | Some k -> int ln "the atom id" t.[k] | None -> a
+
+                    let id =
+                        match idCol with
+                        | Some k -> int ln "the atom id" t.[k]
+                        | None -> a
+
                     id, p, z)
                 |> Array.sortBy (fun (id, _, _) -> id)
+
             let s =
                 Structure.create (rows |> Array.map (fun (_, p, _) -> p)) (rows |> Array.map (fun (_, _, z) -> z)) (Some cell) pbc
+
             frames.Add(validated s)
+
             while i < ls.Length && String.IsNullOrWhiteSpace ls.[i] do
                 i <- i + 1
+
             more <- i < ls.Length
+
         List.ofSeq frames)
 
 /// Writes a LAMMPS data file (atom style atomic) for a structure with an orthogonal, axis-aligned cell (periodic)
@@ -234,16 +353,28 @@ let parseDump (types: TypeMap) (file: string) (text: string) : Result<Structure 
 let writeData (s: Structure) : Result<string, string> =
     let species = s.Numbers |> Array.distinct |> Array.sort
     let typeOf = species |> Array.mapi (fun k z -> z, k + 1) |> dict
+
     let box =
         match s.Cell with
         | Some c when abs c.A.Y + abs c.A.Z + abs c.B.X + abs c.B.Z + abs c.C.X + abs c.C.Y < 1e-9 * (c.A.X + c.B.Y + c.C.Z) ->
             Ok(Vec3.zero, Vec3.make c.A.X c.B.Y c.C.Z)
         | Some _ -> Error "writeData: only orthogonal, axis-aligned cells can be written (use an orthogonal supercell)"
         | None ->
-            let lo = Vec3.make (s.Positions |> Array.map (fun p -> p.X) |> Array.min) (s.Positions |> Array.map (fun p -> p.Y) |> Array.min) (s.Positions |> Array.map (fun p -> p.Z) |> Array.min)
-            let hi = Vec3.make (s.Positions |> Array.map (fun p -> p.X) |> Array.max) (s.Positions |> Array.map (fun p -> p.Y) |> Array.max) (s.Positions |> Array.map (fun p -> p.Z) |> Array.max)
+            let lo =
+                Vec3.make
+                    (s.Positions |> Array.map (fun p -> p.X) |> Array.min)
+                    (s.Positions |> Array.map (fun p -> p.Y) |> Array.min)
+                    (s.Positions |> Array.map (fun p -> p.Z) |> Array.min)
+
+            let hi =
+                Vec3.make
+                    (s.Positions |> Array.map (fun p -> p.X) |> Array.max)
+                    (s.Positions |> Array.map (fun p -> p.Y) |> Array.max)
+                    (s.Positions |> Array.map (fun p -> p.Z) |> Array.max)
+
             let m = Vec3.make 10.0 10.0 10.0
             Ok(lo - m, hi + m)
+
     box
     |> Result.map (fun (lo, hi) ->
         let inv = Globalization.CultureInfo.InvariantCulture
@@ -260,11 +391,21 @@ let writeData (s: Structure) : Result<string, string> =
         line ""
         line "Masses"
         line ""
-        for z in species do line (String.Format(inv, "{0} {1} # {2}", typeOf.[z], max 1.0 (2.0 * Convert.ToDouble z), Elements.symbol z))
+
+        for z in species do
+            line (String.Format(inv, "{0} {1} # {2}", typeOf.[z], max 1.0 (2.0 * Convert.ToDouble z), Elements.symbol z))
+
         line ""
         line "Atoms # atomic"
         line ""
-        s.Positions |> Array.iteri (fun i p ->
-            let w = match s.Cell with Some c -> Cell.wrapOrthogonal c p | None -> p
+
+        s.Positions
+        |> Array.iteri (fun i p ->
+            let w =
+                match s.Cell with
+                | Some c -> Cell.wrapOrthogonal c p
+                | None -> p
+
             line (String.Format(inv, "{0} {1} {2:R} {3:R} {4:R}", i + 1, typeOf.[s.Numbers.[i]], w.X, w.Y, w.Z)))
+
         sb.ToString())

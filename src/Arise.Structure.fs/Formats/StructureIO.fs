@@ -21,30 +21,49 @@ type ReadOptions =
       LammpsTypes: Lammps.TypeMap }
 
 /// Defaults: format from the extension, no LAMMPS type map.
-let defaults = { Format = None; LammpsTypes = Map.empty }
+let defaults =
+    { Format = None
+      LammpsTypes = Map.empty }
 
 /// Parses a format name as given on the command line (xyz, extxyz, aims, poscar, vasp, cif, lammps-data, lammps-dump).
 let tryParseFormat (name: string) =
     match name.Trim().ToLowerInvariant() with
-    | "xyz" | "extxyz" -> Some Format.Xyz
-    | "aims" | "fhi-aims" | "geometry.in" -> Some Format.Aims
-    | "poscar" | "vasp" | "contcar" -> Some Format.Poscar
+    | "xyz"
+    | "extxyz" -> Some Format.Xyz
+    | "aims"
+    | "fhi-aims"
+    | "geometry.in" -> Some Format.Aims
+    | "poscar"
+    | "vasp"
+    | "contcar" -> Some Format.Poscar
     | "cif" -> Some Format.Cif
-    | "lammps-data" | "lammps" | "data" | "lmp" -> Some Format.LammpsData
-    | "lammps-dump" | "dump" | "lammpstrj" -> Some Format.LammpsDump
+    | "lammps-data"
+    | "lammps"
+    | "data"
+    | "lmp" -> Some Format.LammpsData
+    | "lammps-dump"
+    | "dump"
+    | "lammpstrj" -> Some Format.LammpsDump
     | _ -> None
 
 /// Guesses the format from a file name, or None.
 let formatOfPath (path: string) =
     let name = Path.GetFileName(path).ToLowerInvariant()
     let ext = Path.GetExtension(name)
+
     match ext with
-    | ".xyz" | ".extxyz" -> Some Format.Xyz
-    | ".in" | ".aims" -> Some Format.Aims
-    | ".vasp" | ".poscar" -> Some Format.Poscar
+    | ".xyz"
+    | ".extxyz" -> Some Format.Xyz
+    | ".in"
+    | ".aims" -> Some Format.Aims
+    | ".vasp"
+    | ".poscar" -> Some Format.Poscar
     | ".cif" -> Some Format.Cif
-    | ".data" | ".lmp" | ".lammps" -> Some Format.LammpsData
-    | ".dump" | ".lammpstrj" -> Some Format.LammpsDump
+    | ".data"
+    | ".lmp"
+    | ".lammps" -> Some Format.LammpsData
+    | ".dump"
+    | ".lammpstrj" -> Some Format.LammpsDump
     | _ when name.StartsWith "poscar" || name.StartsWith "contcar" -> Some Format.Poscar
     | _ when name.StartsWith "geometry" -> Some Format.Aims
     | _ -> None
@@ -61,13 +80,20 @@ let parseText (options: ReadOptions) (format: Format) (name: string) (text: stri
 
 /// Reads every frame of a file. Errors name the file (and the line where one is at fault).
 let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, ReadError> =
-    let err m = Error { File = path; Line = None; Message = m }
-    if Directory.Exists path then err "is a directory, not a structure file"
-    elif not (File.Exists path) then err "no such file"
+    let err m =
+        Error
+            { File = path
+              Line = None
+              Message = m }
+
+    if Directory.Exists path then
+        err "is a directory, not a structure file"
+    elif not (File.Exists path) then
+        err "no such file"
     else
-    match options.Format |> Option.orElse (formatOfPath path) with
-    | None -> err "unknown format: name it with --format (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
-    | Some format ->
+        match options.Format |> Option.orElse (formatOfPath path) with
+        | None -> err "unknown format: name it with --format (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
+        | Some format ->
             try
                 parseText options format path (File.ReadAllText path)
             with

@@ -9,7 +9,8 @@ open Arise.Structure
 exception ParseFailure of line: int option * message: string
 
 /// Stops the reader with a message about 1-based line `line`.
-let failAt (line: int) (message: string) : 'T = raise (ParseFailure(Some line, message))
+let failAt (line: int) (message: string) : 'T =
+    raise (ParseFailure(Some line, message))
 
 /// Stops the reader with a message that concerns the whole file.
 let failFile (message: string) : 'T = raise (ParseFailure(None, message))
@@ -27,6 +28,7 @@ let stripComment (marker: char) (line: string) =
 /// Parses a finite float (invariant culture; Fortran exponents 1.0d0 accepted) or fails naming the field.
 let float (line: int) (what: string) (text: string) =
     let t = text.Replace('d', 'e').Replace('D', 'e')
+
     match Double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture) with
     | true, v when Double.IsFinite v -> v
     | true, _ -> failAt line (sprintf "%s is not finite: '%s'" what text)
@@ -45,16 +47,25 @@ let element (line: int) (text: string) =
     | None -> failAt line (sprintf "unknown element symbol '%s'" text)
 
 /// Formats a float so that parsing it gives the same value back.
-let formatFloat (x: float) = x.ToString("R", CultureInfo.InvariantCulture)
+let formatFloat (x: float) =
+    x.ToString("R", CultureInfo.InvariantCulture)
 
 /// Runs a reader body, turning any failure into a ReadError naming `file`. Never throws.
 let guard (file: string) (body: unit -> 'T) : Result<'T, ReadError> =
     try
         Ok(body ())
     with
-    | ParseFailure(line, message) -> Error { File = file; Line = line; Message = message }
+    | ParseFailure(line, message) ->
+        Error
+            { File = file
+              Line = line
+              Message = message }
     | :? OutOfMemoryException -> reraise ()
-    | ex -> Error { File = file; Line = None; Message = sprintf "unreadable content (%s)" ex.Message }
+    | ex ->
+        Error
+            { File = file
+              Line = None
+              Message = sprintf "unreadable content (%s)" ex.Message }
 
 /// Validates a finished structure, failing with the validation message.
 let validated (s: Structure) =

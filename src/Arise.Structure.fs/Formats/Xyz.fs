@@ -11,89 +11,143 @@ let internal parseComment (line: int) (comment: string) =
     let pairs = ResizeArray<string * string>()
     let mutable i = 0
     let n = comment.Length
+
     let readValue () =
         if i < n && comment.[i] = '"' then
             let close = comment.IndexOf('"', i + 1)
-            if close < 0 then failAt line "unterminated quote in the comment line"
+
+            if close < 0 then
+                failAt line "unterminated quote in the comment line"
+
             let v = comment.Substring(i + 1, close - i - 1)
             i <- close + 1
             v
         else
             let start = i
+
             while i < n && not (Char.IsWhiteSpace comment.[i]) do
                 i <- i + 1
+
             comment.Substring(start, i - start)
+
     while i < n do
         while i < n && Char.IsWhiteSpace comment.[i] do
             i <- i + 1
+
         if i < n then
             let start = i
+
             while i < n && comment.[i] <> '=' && not (Char.IsWhiteSpace comment.[i]) do
                 i <- i + 1
+
             let key = comment.Substring(start, i - start)
+
             if i < n && comment.[i] = '=' then
                 i <- i + 1
                 pairs.Add(key, readValue ())
             elif key <> "" then
                 pairs.Add(key, "T")
+
     List.ofSeq pairs
 
 type private Column =
-    { Name: string
-      Kind: char
-      Width: int }
+    { Name: string; Kind: char; Width: int }
 
 let private parseProperties (line: int) (spec: string) =
     let parts = spec.Split ':'
+
     if parts.Length % 3 <> 0 then
         failAt line (sprintf "Properties='%s' is not a list of name:type:columns triples" spec)
-    [ for k in 0 .. 3 .. parts.Length - 1 do
+
+    [ for k in 0..3 .. parts.Length - 1 do
           let kind = parts.[k + 1].ToUpperInvariant()
+
           if kind.Length <> 1 || not ("SRIL".Contains kind) then
               failAt line (sprintf "property '%s' has unknown type '%s' (expected S, R, I or L)" parts.[k] parts.[k + 1])
-          let width = int line (sprintf "the column count of property '%s'" parts.[k]) parts.[k + 2]
-          if width < 1 || width > 1000 then failAt line (sprintf "property '%s' has %d columns (1 to 1000 expected)" parts.[k] width)
-          { Name = parts.[k]; Kind = kind.[0]; Width = width } ]
+
+          let width =
+              int line (sprintf "the column count of property '%s'" parts.[k]) parts.[k + 2]
+
+          if width < 1 || width > 1000 then
+              failAt line (sprintf "property '%s' has %d columns (1 to 1000 expected)" parts.[k] width)
+
+          { Name = parts.[k]
+            Kind = kind.[0]
+            Width = width } ]
 
 let private parseBool (line: int) (text: string) =
     match text.ToUpperInvariant() with
-    | "T" | "TRUE" | "1" -> true
-    | "F" | "FALSE" | "0" -> false
+    | "T"
+    | "TRUE"
+    | "1" -> true
+    | "F"
+    | "FALSE"
+    | "0" -> false
     | _ -> failAt line (sprintf "'%s' is not a logical value (T or F)" text)
 
 /// Parses one frame starting at 0-based line index `start`; returns the structure and the next line index.
 let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
     let lineNo = start + 1
     let header = lines.[start].Trim()
+
     let natoms =
         match Int32.TryParse header with
         | true, n when n >= 0 -> n
         | _ -> failAt lineNo (sprintf "expected the number of atoms of frame %d, found '%s'" frameNo header)
-    if natoms = 0 then failAt lineNo (sprintf "frame %d has zero atoms" frameNo)
-    if start + 1 >= lines.Length then failAt lineNo (sprintf "frame %d ends before its comment line" frameNo)
+
+    if natoms = 0 then
+        failAt lineNo (sprintf "frame %d has zero atoms" frameNo)
+
+    if start + 1 >= lines.Length then
+        failAt lineNo (sprintf "frame %d ends before its comment line" frameNo)
+
     let commentLine = lineNo + 1
     let comment = lines.[start + 1]
-    let pairs = if comment.Contains "=" then parseComment commentLine comment else []
-    let find key = pairs |> List.tryFind (fun (k, _) -> String.Equals(k, key, StringComparison.OrdinalIgnoreCase)) |> Option.map snd
+
+    let pairs =
+        if comment.Contains "=" then
+            parseComment commentLine comment
+        else
+            []
+
+    let find key =
+        pairs
+        |> List.tryFind (fun (k, _) -> String.Equals(k, key, StringComparison.OrdinalIgnoreCase))
+        |> Option.map snd
+
     let cell =
         find "Lattice"
         |> Option.map (fun v ->
             let t = tokens v
-            if t.Length <> 9 then failAt commentLine (sprintf "Lattice has %d numbers; expected 9" t.Length)
+
+            if t.Length <> 9 then
+                failAt commentLine (sprintf "Lattice has %d numbers; expected 9" t.Length)
+
             let x = t |> Array.map (float commentLine "a Lattice component")
             Cell.make (Vec3.make x.[0] x.[1] x.[2]) (Vec3.make x.[3] x.[4] x.[5]) (Vec3.make x.[6] x.[7] x.[8]))
+
     let pbc =
         match find "pbc" with
         | Some v ->
             let t = tokens v
-            if t.Length <> 3 then failAt commentLine (sprintf "pbc has %d values; expected 3" t.Length)
+
+            if t.Length <> 3 then
+                failAt commentLine (sprintf "pbc has %d values; expected 3" t.Length)
+
             Pbc.make (parseBool commentLine t.[0]) (parseBool commentLine t.[1]) (parseBool commentLine t.[2])
         | None -> if cell.IsSome then Pbc.all else Pbc.none
-    if Pbc.any pbc && cell.IsNone then failAt commentLine "pbc is set but there is no Lattice"
+
+    if Pbc.any pbc && cell.IsNone then
+        failAt commentLine "pbc is set but there is no Lattice"
+
     let declared =
         match find "Properties" with
         | Some spec -> parseProperties commentLine spec
-        | None -> [ { Name = "species"; Kind = 'S'; Width = 1 }; { Name = "pos"; Kind = 'R'; Width = 3 } ]
+        | None ->
+            [ { Name = "species"
+                Kind = 'S'
+                Width = 1 }
+              { Name = "pos"; Kind = 'R'; Width = 3 } ]
     // Some writers declare a trailing Z:I:1 column (redundant with species) but do not write it: accept such
     // frames when every atom line has exactly the columns before Z.
     let columns =
@@ -102,33 +156,74 @@ let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
             let shorter = List.rev before
             let w = shorter |> List.sumBy (fun c -> c.Width)
             let atomLines = lines.[start + 2 .. min (lines.Length - 1) (start + 1 + natoms)]
-            if atomLines.Length = natoms && atomLines |> Array.forall (fun l -> (tokens l).Length = w) then shorter else declared
+
+            if
+                atomLines.Length = natoms
+                && atomLines |> Array.forall (fun l -> (tokens l).Length = w)
+            then
+                shorter
+            else
+                declared
         | _ -> declared
+
     let width = columns |> List.sumBy (fun c -> c.Width)
     let species = columns |> List.tryFind (fun c -> c.Name = "species" || c.Name = "Z")
+
     if not (columns |> List.exists (fun c -> c.Name = "pos" && c.Kind = 'R' && c.Width = 3)) then
         failAt commentLine "Properties has no pos:R:3 column"
-    if species.IsNone then failAt commentLine "Properties has no species column"
-    let speciesCol = if columns |> List.exists (fun c -> c.Name = "species") then "species" else "Z"
-    if int64 start + 2L + int64 natoms > int64 lines.Length
-       || (start + 1 + natoms < lines.Length
-           && lines.[start + 2 .. start + 1 + natoms] |> Array.exists String.IsNullOrWhiteSpace) then
+
+    if species.IsNone then
+        failAt commentLine "Properties has no species column"
+
+    let speciesCol =
+        if columns |> List.exists (fun c -> c.Name = "species") then
+            "species"
+        else
+            "Z"
+
+    if
+        int64 start + 2L + int64 natoms > int64 lines.Length
+        || (start + 1 + natoms < lines.Length
+            && lines.[start + 2 .. start + 1 + natoms]
+               |> Array.exists String.IsNullOrWhiteSpace)
+    then
         let available =
-            lines.[start + 2 ..] |> Array.takeWhile (String.IsNullOrWhiteSpace >> not) |> Array.length
-        failAt (lineNo + 2 + available)
+            lines.[start + 2 ..]
+            |> Array.takeWhile (String.IsNullOrWhiteSpace >> not)
+            |> Array.length
+
+        failAt
+            (lineNo + 2 + available)
             (sprintf "frame %d declares %d atoms but has only %d atom lines (truncated file?)" frameNo natoms available)
+
     let positions = Array.zeroCreate natoms
     let numbers = Array.zeroCreate natoms
-    let extras = columns |> List.filter (fun c -> c.Name <> "pos" && c.Name <> speciesCol)
+
+    let extras =
+        columns |> List.filter (fun c -> c.Name <> "pos" && c.Name <> speciesCol)
+
     let store =
-        extras |> List.map (fun c -> c, Array.zeroCreate<string> (natoms * c.Width)) |> Array.ofList
+        extras
+        |> List.map (fun c -> c, Array.zeroCreate<string>(natoms * c.Width))
+        |> Array.ofList
+
     for a in 0 .. natoms - 1 do
         let ln = lineNo + 2 + a
         let t = tokens lines.[start + 2 + a]
+
         if t.Length <> width then
-            failAt ln (sprintf "atom line has %d columns; expected %d (%s)" t.Length width
-                (columns |> List.map (fun c -> sprintf "%s:%c:%d" c.Name c.Kind c.Width) |> String.concat " "))
+            failAt
+                ln
+                (sprintf
+                    "atom line has %d columns; expected %d (%s)"
+                    t.Length
+                    width
+                    (columns
+                     |> List.map (fun c -> sprintf "%s:%c:%d" c.Name c.Kind c.Width)
+                     |> String.concat " "))
+
         let mutable k = 0
+
         for c in columns do
             if c.Name = "pos" then
                 positions.[a] <- Vec3.make (float ln "x" t.[k]) (float ln "y" t.[k + 1]) (float ln "z" t.[k + 2])
@@ -136,26 +231,37 @@ let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
                 numbers.[a] <- element ln t.[k]
             else
                 let (_, values) = store |> Array.find (fun (cc, _) -> cc.Name = c.Name)
+
                 for w in 0 .. c.Width - 1 do
                     values.[a * c.Width + w] <- t.[k + w]
+
             k <- k + c.Width
+
     let props =
         store
         |> Array.map (fun (c, values) ->
             let ln = lineNo + 2
+
             let p =
                 match c.Kind with
                 | 'R' -> Reals(c.Width, values |> Array.map (float ln (sprintf "property %s" c.Name)))
                 | 'I' -> Integers(c.Width, values |> Array.map (int ln (sprintf "property %s" c.Name)))
                 | 'L' -> Logicals(c.Width, values |> Array.map (parseBool ln))
                 | _ -> Texts(c.Width, values)
+
             c.Name, p)
         |> List.ofArray
+
     let info =
         pairs
-        |> List.filter (fun (k, _) ->
-            not (List.contains (k.ToLowerInvariant()) [ "lattice"; "properties"; "pbc" ]))
-    let info = if pairs.IsEmpty && comment.Trim() <> "" then [ "comment", comment.Trim() ] else info
+        |> List.filter (fun (k, _) -> not (List.contains (k.ToLowerInvariant()) [ "lattice"; "properties"; "pbc" ]))
+
+    let info =
+        if pairs.IsEmpty && comment.Trim() <> "" then
+            [ "comment", comment.Trim() ]
+        else
+            info
+
     let s =
         { Positions = positions
           Numbers = numbers
@@ -163,6 +269,7 @@ let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
           Pbc = pbc
           AtomProperties = props
           Info = info }
+
     validated s, start + 2 + natoms
 
 /// Parses every frame of an (extended) XYZ text. `file` names the source in errors.
@@ -171,20 +278,29 @@ let parse (file: string) (text: string) : Result<Structure list, ReadError> =
         let lines = lines text
         let frames = ResizeArray()
         let mutable i = 0
+
         let skipBlank () =
             while i < lines.Length && String.IsNullOrWhiteSpace lines.[i] do
                 i <- i + 1
+
         skipBlank ()
-        if i >= lines.Length then failFile "the file is empty"
+
+        if i >= lines.Length then
+            failFile "the file is empty"
+
         while i < lines.Length do
             let s, next = parseFrame lines i (frames.Count + 1)
             frames.Add s
             i <- next
             skipBlank ()
+
         List.ofSeq frames)
 
 let private quoteIfNeeded (v: string) =
-    if v = "" || v |> Seq.exists (fun c -> Char.IsWhiteSpace c || c = '=') then "\"" + v.Replace("\"", "'") + "\"" else v
+    if v = "" || v |> Seq.exists (fun c -> Char.IsWhiteSpace c || c = '=') then
+        "\"" + v.Replace("\"", "'") + "\""
+    else
+        v
 
 /// Writes one frame as extended XYZ (positions with round-trip precision; per-atom properties kept).
 let write (s: Structure) =
@@ -192,37 +308,70 @@ let write (s: Structure) =
     let n = Structure.count s
     sb.Append(n).Append('\n') |> ignore
     let header = ResizeArray<string>()
+
     match s.Cell with
     | Some c ->
-        let vs = [ c.A; c.B; c.C ] |> List.collect (fun v -> [ v.X; v.Y; v.Z ]) |> List.map formatFloat
+        let vs =
+            [ c.A; c.B; c.C ]
+            |> List.collect (fun v -> [ v.X; v.Y; v.Z ])
+            |> List.map formatFloat
+
         header.Add(sprintf "Lattice=\"%s\"" (String.Join(" ", vs)))
     | None -> ()
+
     let propSpec (name, p) =
         match p with
         | Reals(c, _) -> sprintf "%s:R:%d" name c
         | Integers(c, _) -> sprintf "%s:I:%d" name c
         | Logicals(c, _) -> sprintf "%s:L:%d" name c
         | Texts(c, _) -> sprintf "%s:S:%d" name c
-    let props = s.AtomProperties |> List.filter (fun (name, _) -> name <> "species" && name <> "pos")
+
+    let props =
+        s.AtomProperties
+        |> List.filter (fun (name, _) -> name <> "species" && name <> "pos")
+
     header.Add(
         "Properties=species:S:1:pos:R:3"
         + (props |> List.map (fun p -> ":" + propSpec p) |> String.concat "")
     )
+
     let flag b = if b then "T" else "F"
     header.Add(sprintf "pbc=\"%s %s %s\"" (flag s.Pbc.A) (flag s.Pbc.B) (flag s.Pbc.C))
+
     for (k, v) in s.Info do
-        if k <> "comment" then header.Add(sprintf "%s=%s" k (quoteIfNeeded v))
+        if k <> "comment" then
+            header.Add(sprintf "%s=%s" k (quoteIfNeeded v))
+
     sb.Append(String.Join(" ", header)).Append('\n') |> ignore
+
     for a in 0 .. n - 1 do
         let p = s.Positions.[a]
-        sb.Append(Elements.symbol s.Numbers.[a]).Append(' ')
-          .Append(formatFloat p.X).Append(' ').Append(formatFloat p.Y).Append(' ').Append(formatFloat p.Z)
+
+        sb
+            .Append(Elements.symbol s.Numbers.[a])
+            .Append(' ')
+            .Append(formatFloat p.X)
+            .Append(' ')
+            .Append(formatFloat p.Y)
+            .Append(' ')
+            .Append(formatFloat p.Z)
         |> ignore
+
         for (_, p) in props do
             match p with
-            | Reals(c, v) -> for w in 0 .. c - 1 do sb.Append(' ').Append(formatFloat v.[a * c + w]) |> ignore
-            | Integers(c, v) -> for w in 0 .. c - 1 do sb.Append(' ').Append(v.[a * c + w]) |> ignore
-            | Logicals(c, v) -> for w in 0 .. c - 1 do sb.Append(' ').Append(flag v.[a * c + w]) |> ignore
-            | Texts(c, v) -> for w in 0 .. c - 1 do sb.Append(' ').Append(v.[a * c + w]) |> ignore
+            | Reals(c, v) ->
+                for w in 0 .. c - 1 do
+                    sb.Append(' ').Append(formatFloat v.[a * c + w]) |> ignore
+            | Integers(c, v) ->
+                for w in 0 .. c - 1 do
+                    sb.Append(' ').Append(v.[a * c + w]) |> ignore
+            | Logicals(c, v) ->
+                for w in 0 .. c - 1 do
+                    sb.Append(' ').Append(flag v.[a * c + w]) |> ignore
+            | Texts(c, v) ->
+                for w in 0 .. c - 1 do
+                    sb.Append(' ').Append(v.[a * c + w]) |> ignore
+
         sb.Append('\n') |> ignore
+
     sb.ToString()

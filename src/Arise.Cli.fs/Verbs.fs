@@ -1,0 +1,427 @@
+/// Each verb: its arguments parsed into settings (defaults from Arise.Defaults, validation in one place, errors that
+/// name the option), then one call into the command that does the work. Exit codes: 0 done, 1 failed on the input,
+/// 2 bad usage.
+module Arise.Cli.Verbs
+
+open System
+open Argu
+open Arise
+open Arise.Structure
+open Arise.Cli.Arguments
+
+/// Early returns for argument checks: `let! x = check` stops at the first Error.
+type ResultBuilder() =
+    member _.Bind(r: Result<'T, string>, f: 'T -> Result<'U, string>) = Result.bind f r
+    member _.Return(x: 'T) : Result<'T, string> = Ok x
+    member _.ReturnFrom(r: Result<'T, string>) = r
+    member _.Zero() : Result<unit, string> = Ok()
+
+let result = ResultBuilder()
+
+/// Ok () when `condition` holds, else the message.
+let private require (condition: bool) (message: string) =
+    if condition then Ok() else Error message
+
+/// Prints an error and gives the exit code for bad parameters.
+let fail (message: string) =
+    eprintfn "error: %s" message
+    2
+
+/// Runs `run` on settings, or reports why there are none.
+let private withSettings (settings: Result<'S, string>) (run: 'S -> int) =
+    match settings with
+    | Ok s -> run s
+    | Error e -> fail e
+
+/// Read options from the common flags; Error names the bad parameter.
+let readOptions (format: string option) (types: string option) : Result<StructureIO.ReadOptions, string> =
+    result {
+        let! fmt =
+            match format with
+            | None -> Ok None
+            | Some f ->
+                match StructureIO.tryParseFormat f with
+                | Some x -> Ok(Some x)
+                | None -> Error(sprintf "--format %s: unknown format (xyz, aims, poscar, cif, lammps-data, lammps-dump)" f)
+
+        let! map =
+            match types with
+            | None -> Ok Map.empty
+            | Some t -> Formats.Lammps.parseTypeMap t |> Result.mapError (sprintf "--types %s: %s" t)
+
+        return
+            { StructureIO.Format = fmt
+              LammpsTypes = map }
+    }
+
+/// Argu passes unknown options on as file names: the first such "file" that starts with '-' and does not exist, as
+/// an error naming it.
+let private unknownOption (command: string) (files: string list) =
+    files
+    |> List.tryFind (fun f ->
+        f.StartsWith "-"
+        && f.Length > 1
+        && not (IO.File.Exists f)
+        && not (IO.Directory.Exists f))
+    |> Option.map (fun f ->
+        let hint =
+            if f.Contains '=' then
+                " (give the value after a space: --samples 10)"
+            else
+                ""
+
+        sprintf "unknown option '%s'%s; see arise %s --help" f hint command)
+
+/// Runs `run files` unless the file list holds an unknown option.
+let private withFiles (command: string) (files: string list) (run: string list -> int) =
+    match unknownOption command files with
+    | Some e -> fail e
+    | None -> run files
+
+/// Runs `run file` when the command got exactly one input file (and no unknown option).
+let private withOneFile (command: string) (what: string) (files: string list) (run: string -> int) =
+    match unknownOption command files, files with
+    | Some e, _ -> fail e
+    | None, [ file ] -> run file
+    | None, _ -> fail (sprintf "%s reads one %s at a time; got %d files (%s)" command what files.Length (String.Join(", ", files)))
+
+/// The default prototype library: the data release beside the repository.
+let private defaultPrototypes =
+    IO.Path.Combine("..", "shared", "data", "prototypes")
+
+let info (args: ParseResults<InfoArgs>) =
+    withSettings (readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types)) (fun options ->
+        withFiles "info" (args.GetResult(InfoArgs.Files, defaultValue = [])) (InfoCommand.run (args.Contains InfoArgs.Json) options))
+
+let identify (args: ParseResults<IdentifyArgs>) =
+    withSettings (readOptions (args.TryGetResult IdentifyArgs.Format) (args.TryGetResult IdentifyArgs.Types)) (fun ro ->
+        withFiles "identify" (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (fun files ->
+            IdentifyCommand.run
+                (args.GetResult(IdentifyArgs.Method, defaultValue = "acna"))
+                (args.TryGetResult IdentifyArgs.Cutoff)
+                (args.TryGetResult IdentifyArgs.Structures)
+                (args.TryGetResult IdentifyArgs.Rmsd_Cutoff)
+                ro
+                files
+                (args.Contains IdentifyArgs.Per_Atom)
+                (args.TryGetResult IdentifyArgs.Out)))
+
+/// `explore` settings; a minimum cluster size or neighbour count of 0 means: from the number of boxes explored.
+let exploreSettings (args: ParseResults<ExploreArgs>) : Result<int * Cluster.Exploration.ExploreSettings, string> =
+    result {
+        let mcs = args.GetResult(ExploreArgs.Min_Cluster_Size, defaultValue = 0)
+        let k = args.GetResult(ExploreArgs.Neighbors, defaultValue = 0)
+        let layer = args.GetResult(ExploreArgs.Layer, defaultValue = 1)
+        let minDist = args.GetResult(ExploreArgs.Min_Dist, defaultValue = 0.1)
+
+        let threshold =
+            args.GetResult(ExploreArgs.Threshold, defaultValue = Defaults.Threshold)
+
+        do! require (mcs = 0 || mcs >= 2) "--min-cluster-size must be ≥ 2"
+        do! require (args.TryGetResult ExploreArgs.Min_Samples |> Option.forall (fun m -> m >= 1)) "--min-samples must be ≥ 1"
+        do! require (k = 0 || k >= 2) "--neighbors must be ≥ 2"
+        do! require (layer >= 1) "--layer counts from 1 (the first hidden layer)"
+        do! require (minDist >= 0.0 && minDist <= 1.0) (sprintf "--min-dist must lie in [0, 1] (got %g)" minDist)
+        do! require (threshold >= 0.0 && threshold <= 1.0) (sprintf "--threshold must lie in [0, 1] (got %g)" threshold)
+
+        let umap =
+            if args.Contains ExploreArgs.No_Umap then
+                None
+            else
+                Some
+                    { Cluster.Umap.defaults with
+                        Neighbours = k
+                        MinDist = minDist
+                        Seed = Some(args.GetResult(ExploreArgs.Seed, defaultValue = Defaults.UmapSeed)) }
+
+        return
+            layer,
+            { Hdbscan =
+                { Cluster.Hdbscan.defaults with
+                    MinClusterSize = mcs
+                    MinSamples = args.TryGetResult ExploreArgs.Min_Samples }
+              Threshold = threshold
+              Umap = umap
+              Normalise = args.Contains ExploreArgs.Normalise }
+    }
+
+let explore (args: ParseResults<ExploreArgs>) =
+    withSettings (exploreSettings args) (fun (layer, settings) ->
+        withOneFile "explore" "spm.npz (or SPM folder)" (args.GetResult ExploreArgs.File) (fun file ->
+            ExploreCommand.run file layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out)))
+
+let benchmark (args: ParseResults<BenchmarkArgs>) =
+    let split (text: string) =
+        text.Split([| ','; ' ' |], StringSplitOptions.RemoveEmptyEntries)
+        |> List.ofArray
+
+    if args.Contains BenchmarkArgs.Speed then
+        let atoms = args.GetResult(BenchmarkArgs.Speed_Atoms, defaultValue = 1_000_000)
+
+        if atoms < 100 || atoms > 20_000_000 then
+            fail (sprintf "--speed-atoms must lie in 100 to 20,000,000 (got %d)" atoms)
+        else
+            BenchmarkCommand.speed atoms (args.GetResult(BenchmarkArgs.Lmp, defaultValue = "lmp"))
+    else
+        let samples =
+            args.GetResult(BenchmarkArgs.Samples, defaultValue = Defaults.SpmSamples)
+
+        if samples < 1 then
+            fail (sprintf "--samples must be ≥ 1 (got %d)" samples)
+        else
+            BenchmarkCommand.run
+                (args.GetResult(BenchmarkArgs.Prototypes, defaultValue = defaultPrototypes))
+                (args.TryGetResult BenchmarkArgs.Methods
+                 |> Option.map split
+                 |> Option.defaultValue BenchmarkCommand.methodNames)
+                (args.TryGetResult BenchmarkArgs.Levels
+                 |> Option.map split
+                 |> Option.defaultValue [])
+                (args.GetResult(BenchmarkArgs.Realizations, defaultValue = 2))
+                samples
+                (args.GetResult(BenchmarkArgs.Out, defaultValue = "benchmark-out"))
+
+let tune (args: ParseResults<TuneArgs>) =
+    let trials = args.GetResult(TuneArgs.Trials, defaultValue = 50)
+    let epochs = args.GetResult(TuneArgs.Epochs, defaultValue = 50)
+    let top = args.GetResult(TuneArgs.Top, defaultValue = 15)
+    let workers = args.GetResult(TuneArgs.Workers, defaultValue = 1)
+
+    let below =
+        [ "--trials", trials; "--epochs", epochs; "--top", top; "--workers", workers ]
+        |> List.filter (fun (_, v) -> v < 1)
+
+    if not below.IsEmpty then
+        fail (
+            below
+            |> List.map (fun (name, v) -> sprintf "%s must be ≥ 1 (got %d)" name v)
+            |> String.concat "; "
+        )
+    else
+        TuneCommand.run
+            (args.GetResult(TuneArgs.Prototypes, defaultValue = defaultPrototypes))
+            (args.TryGetResult TuneArgs.Data)
+            (args.GetResult(TuneArgs.Out, defaultValue = "tuned.model"))
+            trials
+            epochs
+            top
+            workers
+            (args.GetResult(TuneArgs.Seed, defaultValue = 42))
+
+/// `spm` settings: the grid settings and T.
+let spmSettings (args: ParseResults<SpmArgs>) : Result<Spm.SpmSettings * int, string> =
+    result {
+        let! mode =
+            match args.GetResult(SpmArgs.Mode, defaultValue = "slab").ToLowerInvariant() with
+            | "slab"
+            | "2d" -> Ok Spm.SpmMode.Slab
+            | "bulk"
+            | "3d" -> Ok Spm.SpmMode.Bulk
+            | "rod"
+            | "1d" -> Ok Spm.SpmMode.Rod
+            | other -> Error(sprintf "--mode %s: unknown mode (slab, bulk or rod)" other)
+
+        let samples = args.GetResult(SpmArgs.Samples, defaultValue = Defaults.SpmSamples)
+        let minAtoms = args.GetResult(SpmArgs.Min_Atoms, defaultValue = Defaults.MinAtoms)
+        do! require (samples >= 1) "--samples must be ≥ 1"
+        do! require (minAtoms >= 2) (sprintf "--min-atoms must be ≥ 2: a box needs neighbours to be classified (got %d)" minAtoms)
+
+        return
+            { Spm.SpmSettings.Mode = mode
+              Box = args.GetResult(SpmArgs.Box, defaultValue = Defaults.Box)
+              Stride = args.GetResult(SpmArgs.Stride, defaultValue = Defaults.Stride)
+              MinAtoms = minAtoms },
+            samples
+    }
+
+let spm (args: ParseResults<SpmArgs>) =
+    let inputs =
+        result {
+            let! settings, samples = spmSettings args
+
+            let! ro =
+                readOptions (args.TryGetResult SpmArgs.Format) (args.TryGetResult SpmArgs.Types)
+
+            let! model = Models.load (args.TryGetResult SpmArgs.Model)
+            return settings, samples, ro, model
+        }
+
+    withSettings inputs (fun (settings, samples, ro, model) ->
+        withOneFile "spm" "sample" (args.GetResult SpmArgs.File) (fun file ->
+            SpmCommand.run model settings samples ro file (args.GetResult SpmArgs.Out)))
+
+/// `classify` settings: output format, top, T and seed.
+type ClassifySettings =
+    { Output: ClassifyCommand.Output
+      Top: int
+      Samples: int
+      Seed: int }
+
+let classifySettings (args: ParseResults<ClassifyArgs>) : Result<ClassifySettings, string> =
+    result {
+        let top = args.GetResult(ClassifyArgs.Top, defaultValue = Defaults.Top)
+        let samples = args.GetResult(ClassifyArgs.Samples, defaultValue = Defaults.Samples)
+        do! require (not (args.Contains ClassifyArgs.Json && args.Contains ClassifyArgs.Csv)) "--json and --csv: choose one output format"
+        do! require (top >= 1) (sprintf "--top must be ≥ 1 (got %d)" top)
+        do! require (samples >= 1) (sprintf "--samples must be ≥ 1 (got %d)" samples)
+
+        return
+            { Output =
+                if args.Contains ClassifyArgs.Json then
+                    ClassifyCommand.AsJson
+                elif args.Contains ClassifyArgs.Csv then
+                    ClassifyCommand.AsCsv
+                else
+                    ClassifyCommand.AsTable
+              Top = top
+              Samples = samples
+              Seed = args.GetResult(ClassifyArgs.Seed, defaultValue = Defaults.Seed) }
+    }
+
+let classify (args: ParseResults<ClassifyArgs>) =
+    let inputs =
+        result {
+            let! s = classifySettings args
+
+            let! ro =
+                readOptions (args.TryGetResult ClassifyArgs.Format) (args.TryGetResult ClassifyArgs.Types)
+
+            let! model = Models.load (args.TryGetResult ClassifyArgs.Model)
+            return s, ro, model
+        }
+
+    withSettings inputs (fun (s, ro, model) ->
+        withFiles
+            "classify"
+            (args.GetResult(ClassifyArgs.Files, defaultValue = []))
+            (ClassifyCommand.run s.Output model s.Top s.Samples s.Seed ro))
+
+/// Hidden layer sizes from "256,512,256" (each 1 to 65536).
+let private hiddenSizes (text: string) =
+    let sizes =
+        text.Split(',', StringSplitOptions.TrimEntries)
+        |> Array.map (fun p ->
+            match Int32.TryParse p with
+            | true, n when n >= 1 && n <= 65536 -> Some n
+            | _ -> None)
+
+    if sizes |> Array.forall Option.isSome then
+        Ok(Array.choose id sizes)
+    else
+        Error(sprintf "--hidden must be layer sizes from 1 to 65536, comma-separated, e.g. 256,512,256 (got '%s')" text)
+
+/// `train` settings: the training options, the checkpoint selection, its realisations and score.
+let trainSettings (args: ParseResults<TrainArgs>) =
+    result {
+        let d = Model.Training.ariseOptions
+
+        let! hidden =
+            args.TryGetResult TrainArgs.Hidden
+            |> Option.map hiddenSizes
+            |> Option.defaultValue (Ok d.Hidden)
+
+        let patience = args.GetResult(TrainArgs.Patience, defaultValue = 80)
+
+        let realisations =
+            args.GetResult(TrainArgs.Selection_Realizations, defaultValue = 1)
+
+        let options =
+            { d with
+                MaxEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = d.MaxEpochs)
+                Patience = (if patience = 0 then None else Some patience)
+                Seed = args.GetResult(TrainArgs.Seed, defaultValue = d.Seed)
+                LearningRate = args.GetResult(TrainArgs.Learning_Rate, defaultValue = d.LearningRate)
+                BatchSize = args.GetResult(TrainArgs.Batch_Size, defaultValue = d.BatchSize)
+                DropoutRate = args.GetResult(TrainArgs.Dropout, defaultValue = d.DropoutRate)
+                Hidden = hidden
+                AveragingEpochs = args.GetResult(TrainArgs.Averaging, defaultValue = d.AveragingEpochs) }
+
+        do! require (options.MaxEpochs >= 1) (sprintf "--epochs must be ≥ 1 (got %d)" options.MaxEpochs)
+
+        do!
+            require
+                (options.DropoutRate >= 0.0 && options.DropoutRate < 1.0)
+                (sprintf "--dropout must be in [0, 1) (got %g)" options.DropoutRate)
+
+        do! require (options.BatchSize >= 1) (sprintf "--batch-size must be ≥ 1 (got %d)" options.BatchSize)
+        do! require (options.LearningRate > 0.0) (sprintf "--learning-rate must be > 0 (got %g)" options.LearningRate)
+        do! require (patience >= 0) (sprintf "--patience must be ≥ 0 epochs (0: off; got %d)" patience)
+        do! require (options.AveragingEpochs >= 0.0) (sprintf "--averaging must be ≥ 0 epochs (got %g)" options.AveragingEpochs)
+        do! require (realisations >= 1) "--selection-realizations must be ≥ 1"
+
+        let selection =
+            match args.GetResult(TrainArgs.Selection, defaultValue = SelectionKind.Table1) with
+            | SelectionKind.Table1 -> Some("table1", Model.TrainingSet.tableLevels)
+            | SelectionKind.Paper -> Some("paper", Model.TrainingSet.selectionLevels)
+            | SelectionKind.Off -> Option.None
+
+        let score =
+            match args.GetResult(TrainArgs.Selection_Score, defaultValue = SelectionScoreKind.Pooled) with
+            | SelectionScoreKind.Pooled -> Model.DefectScore.Pooled
+            | SelectionScoreKind.Per_Level -> Model.DefectScore.PerLevel
+
+        return options, selection, realisations, score
+    }
+
+let train (args: ParseResults<TrainArgs>) =
+    withSettings (trainSettings args) (fun (options, selection, realisations, score) ->
+        TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options selection realisations score)
+
+let evaluate (args: ParseResults<EvaluateArgs>) =
+    let inputs =
+        result {
+            let! model = Models.load (args.TryGetResult EvaluateArgs.Model)
+
+            let samples =
+                args.GetResult(EvaluateArgs.Samples, defaultValue = Defaults.SpmSamples)
+
+            do! require (samples >= 1) (sprintf "--samples must be ≥ 1 (got %d)" samples)
+            return model, samples
+        }
+
+    withSettings inputs (fun (model, samples) -> TrainCommand.evaluate model (args.GetResult EvaluateArgs.Prototypes) samples)
+
+/// `descriptor` settings: the descriptor options.
+let descriptorSettings (args: ParseResults<DescriptorArgs>) : Result<Soap.DescriptorOptions, string> =
+    result {
+        let! rule =
+            match args.TryGetResult DescriptorArgs.Dnn with
+            | None -> Ok DnnMethod.AriseHistogram
+            | Some rule -> DnnRule.parse rule |> Result.mapError (sprintf "--dnn: %s")
+
+        let scale = args.GetResult(DescriptorArgs.Extrinsic_Scale, defaultValue = 1.0)
+        let d = Soap.AriseDescriptor.defaults
+        let cutoff = args.GetResult(DescriptorArgs.Cutoff, defaultValue = d.Soap.Cutoff)
+
+        do!
+            require
+                (scale >= 0.1 && scale <= 10.0)
+                (sprintf "--extrinsic-scale must lie in [0.1, 10] (got %g; training 0.95, 1.0, 1.05)" scale)
+
+        do! require (cutoff <= 20.0) (sprintf "--cutoff must be at most 20 d_NN (got %g; training range 3.0-5.0)" cutoff)
+
+        return
+            { d with
+                Soap =
+                    { d.Soap with
+                        Cutoff = cutoff
+                        AtomSigma = args.GetResult(DescriptorArgs.Sigma, defaultValue = d.Soap.AtomSigma) }
+                Dnn = rule
+                ExtrinsicScale = scale }
+    }
+
+let descriptor (args: ParseResults<DescriptorArgs>) =
+    let inputs =
+        result {
+            let! ro =
+                readOptions (args.TryGetResult DescriptorArgs.Format) (args.TryGetResult DescriptorArgs.Types)
+
+            let! options = descriptorSettings args
+            return ro, options
+        }
+
+    withSettings inputs (fun (ro, options) ->
+        withFiles
+            "descriptor"
+            (args.GetResult(DescriptorArgs.Files, defaultValue = []))
+            (DescriptorCommand.run (args.Contains DescriptorArgs.Json) options ro))
