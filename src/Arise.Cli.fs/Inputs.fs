@@ -57,18 +57,8 @@ let readMany (options: StructureIO.ReadOptions) (files: string list) : seq<strin
                                 .lammpstrj; or give --format)"
                     )
                 | Ok inside ->
-                    // a listed entry of length 0 is an empty file, or a pipe or device that reading could wait on forever
-                    inside
-                    |> Seq.map (fun g ->
-                        if
-                            (try
-                                FileInfo(g).Length = 0L
-                             with _ ->
-                                 false)
-                        then
-                            failure g "empty, or not a regular file (a pipe or device): not read"
-                        else
-                            read g)
+                    // an empty file, a pipe or a device gets the same error as when named directly (readAllWith)
+                    inside |> Seq.map read
             else
                 Seq.singleton (read f))
 

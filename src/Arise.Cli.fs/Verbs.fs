@@ -85,6 +85,15 @@ let private withOneFile (command: string) (what: string) (files: string list) (r
     | None, [ file ] -> run file
     | None, _ -> fail (sprintf "%s reads one %s at a time; got %d files (%s)" command what files.Length (String.Join(", ", files)))
 
+/// The most Monte Carlo passes T a verb takes: a typo such as 2147483647 would otherwise run for days.
+let maxSamples = 100_000
+
+/// Ok when T lies in 1 to maxSamples, else the message naming the option.
+let private checkSamples (option: string) (samples: int) =
+    require
+        (samples >= 1 && samples <= maxSamples)
+        (sprintf "%s must lie in 1 to %d (got %d); T = 1000 is the paper's, 100 the calibration's" option maxSamples samples)
+
 /// The default prototype library: the data release beside the repository.
 let private defaultPrototypes =
     IO.Path.Combine("..", "shared", "data", "prototypes")
@@ -166,9 +175,9 @@ let benchmark (args: ParseResults<BenchmarkArgs>) =
         let samples =
             args.GetResult(BenchmarkArgs.Samples, defaultValue = Defaults.SpmSamples)
 
-        if samples < 1 then
-            fail (sprintf "--samples must be ≥ 1 (got %d)" samples)
-        else
+        match checkSamples "--samples" samples with
+        | Error e -> fail e
+        | Ok() ->
             BenchmarkCommand.run
                 (args.GetResult(BenchmarkArgs.Prototypes, defaultValue = defaultPrototypes))
                 (args.TryGetResult BenchmarkArgs.Methods
@@ -223,7 +232,7 @@ let spmSettings (args: ParseResults<SpmArgs>) : Result<Spm.SpmSettings * int, st
 
         let samples = args.GetResult(SpmArgs.Samples, defaultValue = Defaults.SpmSamples)
         let minAtoms = args.GetResult(SpmArgs.Min_Atoms, defaultValue = Defaults.MinAtoms)
-        do! require (samples >= 1) "--samples must be ≥ 1"
+        do! checkSamples "--samples" samples
         do! require (minAtoms >= 2) (sprintf "--min-atoms must be ≥ 2: a box needs neighbours to be classified (got %d)" minAtoms)
 
         return
@@ -263,7 +272,7 @@ let classifySettings (args: ParseResults<ClassifyArgs>) : Result<ClassifySetting
         let samples = args.GetResult(ClassifyArgs.Samples, defaultValue = Defaults.Samples)
         do! require (not (args.Contains ClassifyArgs.Json && args.Contains ClassifyArgs.Csv)) "--json and --csv: choose one output format"
         do! require (top >= 1) (sprintf "--top must be ≥ 1 (got %d)" top)
-        do! require (samples >= 1) (sprintf "--samples must be ≥ 1 (got %d)" samples)
+        do! checkSamples "--samples" samples
 
         return
             { Output =
@@ -375,7 +384,7 @@ let evaluate (args: ParseResults<EvaluateArgs>) =
             let samples =
                 args.GetResult(EvaluateArgs.Samples, defaultValue = Defaults.SpmSamples)
 
-            do! require (samples >= 1) (sprintf "--samples must be ≥ 1 (got %d)" samples)
+            do! checkSamples "--samples" samples
             return model, samples
         }
 

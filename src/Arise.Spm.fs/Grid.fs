@@ -123,56 +123,114 @@ module SpmGrid =
 
             let total = Array.fold (*) 1.0 perAxis
 
-            if not (Double.IsFinite total) || total > float maxBoxes then
+            // the grid without the 0.1 % outermost atoms along each axis: a stray atom far from the rest (a typo, a
+            // wrong unit) multiplies the grid, and is named before any work
+            let stray =
+                let n = Structure.count s
+
+                if n < 100 then
+                    None
+                else
+                    let coordinate k (p: Vec3) =
+                        if k = 0 then p.X
+                        elif k = 1 then p.Y
+                        else p.Z
+
+                    let quantiles k =
+                        let c = s.Positions |> Array.map (coordinate k) |> Array.sort
+                        let cut = max 1 (n / 1000)
+                        c.[cut], c.[n - 1 - cut]
+
+                    let q = Array.init 3 quantiles
+
+                    let robust =
+                        Array.init 3 (fun k ->
+                            let span = snd q.[k] - fst q.[k] - edge.[k]
+
+                            if scanned k && span > 0.0 then
+                                floor (span / settings.Stride + 1e-9) + 1.0
+                            else
+                                1.0)
+                        |> Array.fold (*) 1.0
+
+                    if total > 4.0 * robust && total - robust > 10_000.0 then
+                        let outside (p: Vec3) =
+                            [ 0..2 ]
+                            |> List.sumBy (fun k ->
+                                let x = coordinate k p
+                                let lo, hi = q.[k]
+                                let d = max 0.0 (max (lo - x) (x - hi))
+                                d * d)
+                            |> sqrt
+
+                        let i = [| 0 .. n - 1 |] |> Array.maxBy (fun i -> outside s.Positions.[i])
+                        Some(i, outside s.Positions.[i], robust)
+                    else
+                        None
+
+            match stray with
+            | Some(i, d, robust) ->
                 Error(
                     sprintf
-                        "%s boxes (%s along x, y, z, for a sample spanning %.4g × %.4g × %.4g with stride %g): more than the %d a run \
-                            allows; use a larger --stride, or check for atoms far from the rest (wrong units or a stray atom)"
-                        (if Double.IsFinite total then
-                             total.ToString("g4", Globalization.CultureInfo.InvariantCulture)
-                         else
-                             "infinitely many")
-                        (String.Join(
-                            " × ",
-                            perAxis
-                            |> Array.map (fun c -> c.ToString("g4", Globalization.CultureInfo.InvariantCulture))
-                        ))
-                        axes.[0]
-                        axes.[1]
-                        axes.[2]
-                        settings.Stride
-                        maxBoxes
+                        "atom %d lies %.4g from the other atoms' extent: with it the grid has %.0f boxes, without the outermost 0.1 %% \
+                         (at least one) atoms per side %.0f; remove the stray atom or check the coordinates (units)"
+                        (i + 1)
+                        d
+                        total
+                        robust
                 )
-            else
-                for k in 0..2 do
-                    let span = axes.[k] - edge.[k]
+            | None ->
 
-                    if not (scanned k) || span <= 0.0 then
-                        if scanned k then
-                            warnings.Add(
-                                sprintf
-                                    "the box (%g) is larger than the sample along %c (%.3g): one centred position"
-                                    settings.Box
-                                    "xyz".[k]
-                                    axes.[k]
-                            )
+                if not (Double.IsFinite total) || total > float maxBoxes then
+                    Error(
+                        sprintf
+                            "%s boxes (%s along x, y, z, for a sample spanning %.4g × %.4g × %.4g with stride %g): more than the %d a run \
+                                allows; use a larger --stride, or check for atoms far from the rest (wrong units or a stray atom)"
+                            (if Double.IsFinite total then
+                                 total.ToString("g4", Globalization.CultureInfo.InvariantCulture)
+                             else
+                                 "infinitely many")
+                            (String.Join(
+                                " × ",
+                                perAxis
+                                |> Array.map (fun c -> c.ToString("g4", Globalization.CultureInfo.InvariantCulture))
+                            ))
+                            axes.[0]
+                            axes.[1]
+                            axes.[2]
+                            settings.Stride
+                            maxBoxes
+                    )
+                else
+                    for k in 0..2 do
+                        let span = axes.[k] - edge.[k]
 
-                        counts.[k] <- 1
-                        origin.[k] <- los.[k] + axes.[k] / 2.0
-                        step.[k] <- 0.0
-                    else
-                        counts.[k] <- int (floor (span / settings.Stride + 1e-9)) + 1
-                        origin.[k] <- los.[k] + edge.[k] / 2.0
-                        step.[k] <- settings.Stride
+                        if not (scanned k) || span <= 0.0 then
+                            if scanned k then
+                                warnings.Add(
+                                    sprintf
+                                        "the box (%g) is larger than the sample along %c (%.3g): one centred position"
+                                        settings.Box
+                                        "xyz".[k]
+                                        axes.[k]
+                                )
 
-                Ok(
-                    { Mode = settings.Mode
-                      Shape = counts.[0], counts.[1], counts.[2]
-                      Origin = Vec3.ofArray origin
-                      Step = Vec3.ofArray step
-                      Edge = Vec3.ofArray edge },
-                    List.ofSeq warnings
-                )
+                            counts.[k] <- 1
+                            origin.[k] <- los.[k] + axes.[k] / 2.0
+                            step.[k] <- 0.0
+                        else
+                            counts.[k] <- int (floor (span / settings.Stride + 1e-9)) + 1
+                            origin.[k] <- los.[k] + edge.[k] / 2.0
+                            step.[k] <- settings.Stride
+
+                    Ok(
+                        { Mode = settings.Mode
+                          Shape = counts.[0], counts.[1], counts.[2]
+                          Origin = Vec3.ofArray origin
+                          Step = Vec3.ofArray step
+                          Edge = Vec3.ofArray edge },
+                        List.ofSeq warnings
+                    )
 
     /// Atoms inside the box at `centre` (half-open along each axis), found through the cell list: their indices
     /// and positions relative to the centre (periodic images included for periodic samples).

@@ -288,60 +288,145 @@ module NearestNeighbour =
 
         Array.average sorted.[bestStart .. bestStart + bestLen - 1]
 
+    /// Distance below which two atoms are taken to overlap (the input's length unit): d_NN must exceed it.
+    let overlapDistance = 0.1
+
+    /// Atoms piled onto each other, found in O(N) by hashing positions (of species `fromZ`, None = all) on a grid of
+    /// the overlap distance, before any neighbour search (which would take quadratic time on them): the closest pair
+    /// (0-based indices) and its distance when more than 8 atoms share a grid cell, or when at least half of the atoms
+    /// have a partner closer than the overlap distance (then d_NN cannot be found above it either). None otherwise:
+    /// a few duplicated atoms among many are left to the d_NN rule.
+    let pileUp (fromZ: int option) (s: Structure) : (int * int * float) option =
+        let h = overlapDistance
+
+        let atoms =
+            [| for i in 0 .. s.Positions.Length - 1 do
+                   if fromZ.IsNone || s.Numbers.[i] = fromZ.Value then
+                       i |]
+
+        let key (p: Vec3) =
+            struct (int64 (floor (p.X / h)), int64 (floor (p.Y / h)), int64 (floor (p.Z / h)))
+
+        let buckets =
+            Collections.Generic.Dictionary<struct (int64 * int64 * int64), ResizeArray<int>>()
+
+        for i in atoms do
+            let k = key s.Positions.[i]
+
+            match buckets.TryGetValue k with
+            | true, l -> l.Add i
+            | _ -> buckets.[k] <- ResizeArray [ i ]
+
+        let closest (members: int seq) =
+            let m = Array.ofSeq members
+
+            seq {
+                for a in 0 .. m.Length - 2 do
+                    for b in a + 1 .. m.Length - 1 do
+                        yield m.[a], m.[b], Vec3.norm (s.Positions.[m.[a]] - s.Positions.[m.[b]])
+            }
+            |> Seq.minBy (fun (_, _, d) -> d)
+
+        match buckets.Values |> Seq.tryFind (fun l -> l.Count > 8) with
+        | Some crowded -> Some(closest (Seq.truncate 64 crowded))
+        | None ->
+            let mutable first = None
+            let mutable withPartner = 0
+
+            for i in atoms do
+                let struct (x, y, z) = key s.Positions.[i]
+                let mutable found = false
+
+                for dx in -1L .. 1L do
+                    for dy in -1L .. 1L do
+                        for dz in -1L .. 1L do
+                            match buckets.TryGetValue(struct (x + dx, y + dy, z + dz)) with
+                            | true, l ->
+                                for j in l do
+                                    if j <> i then
+                                        let d = Vec3.norm (s.Positions.[i] - s.Positions.[j])
+
+                                        if d <= h then
+                                            found <- true
+
+                                            if first.IsNone then
+                                                first <- Some(min i j, max i j, d)
+                            | _ -> ()
+
+                if found then
+                    withPartner <- withPartner + 1
+
+            if atoms.Length > 1 && 2 * withPartner >= atoms.Length then
+                first
+            else
+                None
+
     /// d_NN from species `fromZ` to species `toZ` (None = any), trying the ARISE cutoffs in turn
     /// (same length unit as the positions), with the cell list `cl` of `s`. Error when no cutoff gives a distance in
     /// (0.1, 1500).
     let dnnBetweenWith (cl: CellList) (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) : Result<float, string> =
-        // tooShort: the last d_NN at or below 0.1 (overlapping atoms), for the error
-        let rec attempt tooShort cutoffs =
-            match cutoffs with
-            | [] ->
-                let name z =
-                    z |> Option.map Elements.symbol |> Option.defaultValue "any"
+        match (if fromZ = toZ then pileUp fromZ s else None) with
+        | Some(i, j, d) ->
+            Error(
+                sprintf
+                    "atoms %d and %d overlap (%.3g apart, below %g), and so do many others: duplicated atoms, or coordinates not \
+                     in Å?"
+                    (i + 1)
+                    (j + 1)
+                    d
+                    overlapDistance
+            )
+        | None ->
+            // tooShort: the last d_NN at or below 0.1 (overlapping atoms), for the error
+            let rec attempt tooShort cutoffs =
+                match cutoffs with
+                | [] ->
+                    let name z =
+                        z |> Option.map Elements.symbol |> Option.defaultValue "any"
 
-                match tooShort with
-                | Some d ->
-                    Error(
-                        sprintf
-                            "d_NN %s→%s is %.3g, below 0.1: atoms overlap (duplicated atoms, or coordinates not in Å?)"
-                            (name fromZ)
-                            (name toZ)
-                            d
-                    )
-                | None ->
-                    Error(
-                        sprintf
-                            "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms"
-                            (name fromZ)
-                            (name toZ)
-                            (2.0 * List.last ariseCutoffs + 0.1)
-                    )
-            | c :: rest ->
-                match nearestDistances cl (2.0 * c + 0.1) fromZ toZ s with
-                | Some nn when nn.Length > 0 ->
-                    let trimmed () =
-                        if Structure.isPeriodic s then
-                            withoutIsolatedAtoms nn
+                    match tooShort with
+                    | Some d ->
+                        Error(
+                            sprintf
+                                "d_NN %s→%s is %.3g, below 0.1: atoms overlap (duplicated atoms, or coordinates not in Å?)"
+                                (name fromZ)
+                                (name toZ)
+                                d
+                        )
+                    | None ->
+                        Error(
+                            sprintf
+                                "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms"
+                                (name fromZ)
+                                (name toZ)
+                                (2.0 * List.last ariseCutoffs + 0.1)
+                        )
+                | c :: rest ->
+                    match nearestDistances cl (2.0 * c + 0.1) fromZ toZ s with
+                    | Some nn when nn.Length > 0 ->
+                        let trimmed () =
+                            if Structure.isPeriodic s then
+                                withoutIsolatedAtoms nn
+                            else
+                                nn
+
+                        let d =
+                            match method with
+                            | DnnMethod.AriseHistogram -> histogramCentre nn
+                            | DnnMethod.MostCommon -> mostCommon nn
+                            | DnnMethod.AriseVacancyTolerant -> histogramCentre (trimmed ())
+                            | DnnMethod.AriseSmoothed -> smoothedCentre (trimmed ())
+
+                        if d > 0.1 && d < 1500.0 then
+                            Ok d
                         else
-                            nn
+                            attempt (if d <= 0.1 then Some d else tooShort) rest
+                    | _ -> attempt tooShort rest
 
-                    let d =
-                        match method with
-                        | DnnMethod.AriseHistogram -> histogramCentre nn
-                        | DnnMethod.MostCommon -> mostCommon nn
-                        | DnnMethod.AriseVacancyTolerant -> histogramCentre (trimmed ())
-                        | DnnMethod.AriseSmoothed -> smoothedCentre (trimmed ())
-
-                    if d > 0.1 && d < 1500.0 then
-                        Ok d
-                    else
-                        attempt (if d <= 0.1 then Some d else tooShort) rest
-                | _ -> attempt tooShort rest
-
-        if Structure.count s < 2 && not (Structure.isPeriodic s) then
-            Error "d_NN needs at least two atoms or a periodic cell"
-        else
-            attempt None ariseCutoffs
+            if Structure.count s < 2 && not (Structure.isPeriodic s) then
+                Error "d_NN needs at least two atoms or a periodic cell"
+            else
+                attempt None ariseCutoffs
 
     /// d_NN from species `fromZ` to species `toZ` (None = any); see dnnBetweenWith.
     let dnnBetween (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) =

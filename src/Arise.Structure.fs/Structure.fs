@@ -113,8 +113,12 @@ module Structure =
         |> List.collect (fun v -> [ abs v.X; abs v.Y; abs v.Z ])
         |> List.max
 
+    /// The shortest lattice vector along a periodic axis (the input's length unit, Å usually): the distance below
+    /// which atoms are taken to overlap.
+    let minLatticeVector = 0.1
+
     /// Checks invariants: equal lengths, finite positions, known elements, a non-singular (and, when fully periodic,
-    /// not nearly flat) cell where periodic.
+    /// not nearly flat) cell where periodic, with lattice vectors of at least minLatticeVector along periodic axes.
     let validate (s: Structure) : Result<Structure, string> =
         if s.Positions.Length <> s.Numbers.Length then
             Error(sprintf "%d positions but %d species" s.Positions.Length s.Numbers.Length)
@@ -146,6 +150,23 @@ module Structure =
                                     the lattice vectors"
                                 (Cell.relativeVolume c)
                         )
+                    | Some c when isPeriodic s ->
+                        // a lattice vector shorter than the overlap distance puts each atom on its own periodic images
+                        // and makes every neighbour search visit an unbounded number of them: refused before any search
+                        let periodic = [| s.Pbc.A; s.Pbc.B; s.Pbc.C |]
+                        let length k = Vec3.norm (Cell.vector k c)
+
+                        match [ 0..2 ] |> List.tryFind (fun k -> periodic.[k] && length k < minLatticeVector) with
+                        | Some k ->
+                            Error(
+                                sprintf
+                                    "lattice vector %c is %.3g long, below %g: each atom would overlap its own periodic images; \
+                                     check the lattice vectors (and that lengths are in Å)"
+                                    "abc".[k]
+                                    (length k)
+                                    minLatticeVector
+                            )
+                        | None -> Ok s
                     | _ -> Ok s
 
     /// Multiplies positions and cell by s (an isotropic rescaling).

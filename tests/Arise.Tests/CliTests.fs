@@ -181,6 +181,12 @@ let tests =
               let code, _, err = arise dir [ "classify"; "--samples"; "0"; one ]
               Expect.equal code 2 "--samples 0"
               Expect.stringContains err "--samples" "the parameter named"
+
+              for verb in [ [ "classify"; one ]; [ "spm"; one; "--out"; Path.Combine(dir, "o") ] ] do
+                  let code, _, err = arise dir (verb @ [ "--samples"; "2147483647" ])
+                  Expect.equal code 2 (sprintf "%s --samples 2147483647: refused (F13)" verb.Head)
+                  Expect.stringContains err "--samples must lie in 1 to 100000" "the limit said"
+
               let code, _, err = arise dir [ "classify"; "--sample"; "10"; one ]
               Expect.equal code 2 "unknown option"
               Expect.stringContains err "unknown option '--sample'" "the option named"
@@ -203,6 +209,37 @@ let tests =
                   Expect.equal code 2 (sprintf "%s %s" option value)
                   Expect.stringContains err option (sprintf "%s named" option)
                   Expect.isFalse (File.Exists out) "nothing written"
+          }
+
+          test "a pipe or a device named directly, or linked as .xyz, is refused without being opened; the next file goes on" {
+              if OperatingSystem.IsWindows() then
+                  skiptest "pipes and /dev/zero are Unix"
+
+              let dir = folder ()
+              let fifo = Path.Combine(dir, "pipe.xyz")
+
+              use p =
+                  Process.Start(ProcessStartInfo("mkfifo", fifo, RedirectStandardError = true))
+
+              p.WaitForExit()
+              Expect.equal p.ExitCode 0 "mkfifo"
+              File.CreateSymbolicLink(Path.Combine(dir, "zero.xyz"), "/dev/zero") |> ignore
+              write dir "good.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3) |> ignore
+
+              let code, out, _ =
+                  arise dir [ "info"; "--json"; "pipe.xyz"; "zero.xyz"; "good.xyz" ]
+
+              Expect.equal code 1 "exit 1: some files failed"
+              let objects = jsonLines out
+              Expect.equal objects.Length 3 "three results"
+
+              for k in 0..1 do
+                  Expect.stringContains (objects.[k].GetProperty("error").GetString()) "not a regular file" "refused, said why"
+
+              Expect.equal (objects.[2].GetProperty("atoms").GetInt32()) 108 "the good file read"
+              let code, _, err = arise dir [ "info"; "--format"; "xyz"; "/dev/zero" ]
+              Expect.equal code 1 "/dev/zero named with --format: an error"
+              Expect.stringContains err "not a regular file" "said"
           }
 
           test "-- ends the options: a file whose name starts with '-' is read" {

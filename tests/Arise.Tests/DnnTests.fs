@@ -176,7 +176,38 @@ let tests =
                   Structure.cluster (Array.init 20 (fun i -> Vec3.make (0.001 * float (i % 2)) 0.0 0.0)) (Array.create 20 29)
 
               let e = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> err "overlap"
-              Expect.stringContains e "atoms overlap" "names the cause"
+              Expect.stringContains e "atoms 1 and 3 overlap (0 apart" "names two atoms that overlap"
+              let fcc = Crystals.fcc 29 3.61 |> Supercell.finite 4 4 4
+              // half of the atoms in coincident pairs: d_NN cannot be found above 0.1, said by index
+              let pairs =
+                  Structure.cluster (fcc.Positions |> Array.collect (fun p -> [| p; p + Vec3.make 0.01 0.0 0.0 |])) (Array.create 512 29)
+
+              let e = NearestNeighbour.dnn DnnMethod.AriseHistogram pairs |> err "pairs"
+              Expect.stringContains e "atoms 1 and 2 overlap (0.01 apart" "the first pair named"
+          }
+
+          test "40,000 atoms at one point are refused by index in linear time (issue 26 F2)" {
+              let text = String.replicate 40000 "atom 1.0 1.0 1.0 Cu\n"
+              let s = Formats.Aims.parse "pile.in" text |> ok "parsed"
+              let clock = Diagnostics.Stopwatch.StartNew()
+              let e = NearestNeighbour.dnn DnnMethod.AriseHistogram s |> err "pile"
+              Expect.stringContains e "atoms 1 and 2 overlap" "named by index"
+              // the quadratic search took 83 s here; the hashed check a few milliseconds (a bound far from both)
+              Expect.isLessThan clock.Elapsed.TotalSeconds 20.0 "not quadratic"
+          }
+
+          test "a periodic lattice vector shorter than 0.1 is refused on reading, before any neighbour search (F1)" {
+              for lattice in [ "1e-9 0 0 0 5 0 0 0 10"; "1e-4 0 0 0 1e-4 0 0 0 10" ] do
+                  let text =
+                      sprintf "2\nLattice=\"%s\" Properties=species:S:1:pos:R:3 pbc=\"T T T\"\nCu 0 0 0\nCu 0 2.5 5\n" lattice
+
+                  let e = Formats.Xyz.parse "tiny.xyz" text |> err lattice
+                  Expect.stringContains (string e) "lattice vector a is" (sprintf "%s: %O" lattice e)
+              // the same cell periodic only along b and c is not refused for its a
+              let slab =
+                  "2\nLattice=\"1e-9 0 0 0 5 0 0 0 10\" Properties=species:S:1:pos:R:3 pbc=\"F T T\"\nCu 0 0 0\nCu 0 2.5 5\n"
+
+              Expect.isOk (Formats.Xyz.parse "slab.xyz" slab) "a is not periodic"
           }
 
           test "a nearly flat periodic cell is refused; an acute rhombohedral cell is not" {

@@ -56,8 +56,21 @@ let tests =
               let e =
                   SpmGrid.create { SpmGrid.defaults with Stride = 0.5 } stray |> err "stray atom"
 
+              Expect.stringContains e (sprintf "atom %d lies" (Structure.count stray)) "the stray atom named"
+              Expect.stringContains e "remove the stray atom" "what to do"
+              // at 1e4 Å the grid stayed under the box limit and ran for minutes (issue 26 F13): named too
+              let near =
+                  Structure.cluster (Array.append s.Positions [| Vec3.make 0.0 1e4 0.0 |]) (Array.append s.Numbers [| 29 |])
+
+              let e = SpmGrid.create SpmGrid.defaults near |> err "stray atom at 1e4"
+              Expect.stringContains e (sprintf "atom %d lies" (Structure.count near)) "named at 1e4 Å too"
+              // without stray atoms, more boxes than the limit is still refused with the limit
+              let wide = Crystals.fcc 29 3.61 |> Supercell.repeat 30 30 1
+
+              let e =
+                  SpmGrid.create { SpmGrid.defaults with Stride = 0.01 } wide |> err "too many"
+
               Expect.stringContains e "more than the 2000000" "the limit"
-              Expect.stringContains e "stray atom" "the likely cause"
 
               let huge =
                   Structure.cluster (Array.append s.Positions [| Vec3.make 1e30 0.0 0.0 |]) (Array.append s.Numbers [| 29 |])

@@ -78,7 +78,11 @@ let parseText (options: ReadOptions) (format: Format) (name: string) (text: stri
     | Format.LammpsData -> Lammps.parseData options.LammpsTypes name text |> Result.map List.singleton
     | Format.LammpsDump -> Lammps.parseDump options.LammpsTypes name text
 
-/// Reads every frame of a file. Errors name the file (and the line where one is at fault).
+/// The largest structure file read (bytes): 1 GB.
+let maxFileBytes = 1_000_000_000L
+
+/// Reads every frame of a file (a regular file of at most maxFileBytes). Errors name the file (and the line where one
+/// is at fault).
 let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, ReadError> =
     let err m =
         Error
@@ -91,14 +95,34 @@ let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, R
     elif not (File.Exists path) then
         err "no such file"
     else
-        match options.Format |> Option.orElse (formatOfPath path) with
-        | None -> err "unknown format: name it with --format (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
-        | Some format ->
+        // the size is read without opening: a pipe or a device has none, and opening a pipe could wait forever
+        // (through symbolic links: a link named .xyz may point at /dev/zero)
+        let size =
             try
-                parseText options format path (File.ReadAllText path)
-            with
-            | :? IOException
-            | :? UnauthorizedAccessException as ex -> err (sprintf "cannot read the file (%s)" ex.Message)
+                let info = FileInfo(path)
+
+                match info.LinkTarget with
+                | null -> info.Length
+                | _ ->
+                    match info.ResolveLinkTarget true with
+                    | :? FileInfo as target -> target.Length
+                    | _ -> 0L
+            with _ ->
+                -1L
+
+        if size = 0L then
+            err "empty, or not a regular file (a pipe or device): not read"
+        elif size > maxFileBytes then
+            err (sprintf "%.1f GB: larger than the %g GB a structure file may have" (float size / 1e9) (float maxFileBytes / 1e9))
+        else
+            match options.Format |> Option.orElse (formatOfPath path) with
+            | None -> err "unknown format: name it with --format (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
+            | Some format ->
+                try
+                    parseText options format path (File.ReadAllText path)
+                with
+                | :? IOException
+                | :? UnauthorizedAccessException as ex -> err (sprintf "cannot read the file (%s)" ex.Message)
 
 /// Reads the first (or only) frame of a file.
 let readWith (options: ReadOptions) (path: string) : Result<Structure, ReadError> =
