@@ -12,7 +12,13 @@ module ScriptArgs =
 
     /// The repository root and the data release beside it.
     let root = System.IO.Path.Combine(__SOURCE_DIRECTORY__, "..")
-    let data = get "--data" (System.IO.Path.Combine(root, "..", "shared", "data"))
+    /// --data, or the data release as the library finds it ($ARISE_SHARED_DATA, or shared/data above the current folder or
+    /// the libraries), or ../shared/data beside the repository.
+    let data =
+        get
+            "--data"
+            (Arise.DataRelease.tryFolder ()
+             |> Option.defaultValue (System.IO.Path.Combine(root, "..", "shared", "data")))
 
     /// The model file: --model, or the repository's embedded model.
     let modelPath () = get "--model" (System.IO.Path.Combine(root, "models", "arise-108.model"))

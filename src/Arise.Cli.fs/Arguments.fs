@@ -97,7 +97,7 @@ type SelectionScoreKind =
 
 /// Options of `train`.
 type TrainArgs =
-    | [<Mandatory>] Prototypes of dir: string
+    | Prototypes of dir: string
     | [<Mandatory>] Out of file: string
     | Epochs of n: int
     | Patience of n: int
@@ -114,7 +114,9 @@ type TrainArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Prototypes _ -> "prototype library: DIR/<material type>/<class>/<geometry file>."
+            | Prototypes _ ->
+                "prototype library: DIR/<material type>/<class>/<geometry file> (default: the data release, \
+                $ARISE_SHARED_DATA/prototypes or shared/data/prototypes found above the current folder)."
             | Out _ -> "model file to write (the descriptors are cached in FILE.cache, the training set saved as FILE.training-set.npz)."
             | Epochs _ -> "maximum epochs (default 300)."
             | Patience _ ->
@@ -139,14 +141,16 @@ type TrainArgs =
 /// Options of `evaluate`.
 type EvaluateArgs =
     | Model of file: string
-    | [<Mandatory>] Prototypes of dir: string
+    | Prototypes of dir: string
     | Samples of t: int
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Model _ -> "model file (default: the embedded model)."
-            | Prototypes _ -> "prototype library to test on (periodic cells and finite supercells, pristine)."
+            | Prototypes _ ->
+                "prototype library to test on (periodic cells and finite supercells, pristine) (default: the data release, \
+                $ARISE_SHARED_DATA/prototypes or shared/data/prototypes found above the current folder)."
             | Samples _ -> "Monte Carlo dropout passes T (default 100)."
 
 /// Options of `spm`.
@@ -194,7 +198,9 @@ type BenchmarkArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Prototypes _ -> "the data release's prototypes folder (default ../shared/data/prototypes)."
+            | Prototypes _ ->
+                "the data release's prototypes folder (default: the data release, $ARISE_SHARED_DATA/prototypes or \
+                shared/data/prototypes found above the current folder)."
             | Methods _ -> "comma-separated subset of spglib,ptm,cna,acna,baa,arise (default all)."
             | Levels _ ->
                 "comma-separated subset of the columns: pristine, d0.1 … d10 (δ %), e1 … e30 (η %), c1-0.1 … c30-10 (default all 21)."
@@ -221,7 +227,8 @@ type TuneArgs =
             match a with
             | Prototypes _ ->
                 "prototype library, DIR/<material type>/<class>/<geometry file>: the training set (unless --data) and the defective \
-                    structures of the selection (default ../shared/data/prototypes)."
+                    structures of the selection (default: the data release, $ARISE_SHARED_DATA/prototypes or shared/data/prototypes found \
+                    above the current folder)."
             | Out _ -> "model file to write, the selected candidate (default tuned.model; trials in tuned.model.trials/)."
             | Data _ -> "training-set file (.npz from arise train) instead of computing the descriptors from --prototypes."
             | Trials _ -> "TPE trials in total, resumed ones included (default 50; the first 20 are random)."

@@ -102,12 +102,14 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
 
                 if uncertainty = High || uncertainty = VeryHigh then
                     eprintfn
-                        "warning: %s: %s uncertainty (mutual information %.3f): the structure is far from every prototype the model \
-                            knows: strong defects, disorder, too few atoms, a class it was not trained on, or several grains or phases \
-                            (arise spm maps those); compare the classes ranked next (--top)"
+                        "warning: %s: %s uncertainty (mutual information %.3f nats; %s %% of the predictions at this level were wrong \
+                            on Table 1's structures). Possible causes: strong defects or disorder, too few atoms, a class the model was \
+                            not trained on, several grains or phases (arise spm maps those), or a pristine class the model separates \
+                            less sharply from its neighbours; compare the classes ranked next (--top)"
                         file
                         (Uncertainty.name uncertainty)
                         mi
+                        ((100.0 * Uncertainty.errorRate uncertainty).ToString("0.##", inv))
 
                 match output with
                 | AsJson ->

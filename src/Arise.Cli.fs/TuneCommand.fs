@@ -125,7 +125,7 @@ let run (prototypes: string) (data: string option) (out: string) (trials: int) (
                             string (i + 1),
                             layers,
                             string batch,
-                            sprintf "%.2e" lr,
+                            lr.ToString("0.00e-0", Globalization.CultureInfo.InvariantCulture),
                             sprintf "%.4f" dropout,
                             sprintf "%.4f" c.Info.ValidationAccuracy,
                             string c.Info.BestEpoch
@@ -154,7 +154,7 @@ let run (prototypes: string) (data: string option) (out: string) (trials: int) (
                             string (i + 1),
                             layers,
                             string batch,
-                            sprintf "%.2e" lr,
+                            lr.ToString("0.00e-0", Globalization.CultureInfo.InvariantCulture),
                             sprintf "%.4f" dropout,
                             sprintf "%.4f" c.Info.ValidationAccuracy,
                             sprintf "%.4f" acc

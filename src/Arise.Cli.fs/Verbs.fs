@@ -94,9 +94,12 @@ let private checkSamples (option: string) (samples: int) =
         (samples >= 1 && samples <= maxSamples)
         (sprintf "%s must lie in 1 to %d (got %d); T = 1000 is the paper's, 100 the calibration's" option maxSamples samples)
 
-/// The default prototype library: the data release beside the repository.
-let private defaultPrototypes =
-    IO.Path.Combine("..", "shared", "data", "prototypes")
+/// The prototype library: the option's folder, or the data release's (ARISE_SHARED_DATA, or shared/data found above
+/// the current folder or the program).
+let private prototypesOr (given: string option) : Result<string, string> =
+    match given with
+    | Some dir -> Ok dir
+    | None -> DataRelease.prototypes ()
 
 let info (args: ParseResults<InfoArgs>) =
     withSettings (readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types)) (fun options ->
@@ -175,11 +178,15 @@ let benchmark (args: ParseResults<BenchmarkArgs>) =
         let samples =
             args.GetResult(BenchmarkArgs.Samples, defaultValue = Defaults.SpmSamples)
 
-        match checkSamples "--samples" samples with
-        | Error e -> fail e
-        | Ok() ->
+        let inputs =
+            result {
+                do! checkSamples "--samples" samples
+                return! prototypesOr (args.TryGetResult BenchmarkArgs.Prototypes)
+            }
+
+        withSettings inputs (fun prototypes ->
             BenchmarkCommand.run
-                (args.GetResult(BenchmarkArgs.Prototypes, defaultValue = defaultPrototypes))
+                prototypes
                 (args.TryGetResult BenchmarkArgs.Methods
                  |> Option.map split
                  |> Option.defaultValue BenchmarkCommand.methodNames)
@@ -188,7 +195,7 @@ let benchmark (args: ParseResults<BenchmarkArgs>) =
                  |> Option.defaultValue [])
                 (args.GetResult(BenchmarkArgs.Realizations, defaultValue = 2))
                 samples
-                (args.GetResult(BenchmarkArgs.Out, defaultValue = "benchmark-out"))
+                (args.GetResult(BenchmarkArgs.Out, defaultValue = "benchmark-out")))
 
 let tune (args: ParseResults<TuneArgs>) =
     let trials = args.GetResult(TuneArgs.Trials, defaultValue = 50)
@@ -207,15 +214,16 @@ let tune (args: ParseResults<TuneArgs>) =
             |> String.concat "; "
         )
     else
-        TuneCommand.run
-            (args.GetResult(TuneArgs.Prototypes, defaultValue = defaultPrototypes))
-            (args.TryGetResult TuneArgs.Data)
-            (args.GetResult(TuneArgs.Out, defaultValue = "tuned.model"))
-            trials
-            epochs
-            top
-            workers
-            (args.GetResult(TuneArgs.Seed, defaultValue = 42))
+        withSettings (prototypesOr (args.TryGetResult TuneArgs.Prototypes)) (fun prototypes ->
+            TuneCommand.run
+                prototypes
+                (args.TryGetResult TuneArgs.Data)
+                (args.GetResult(TuneArgs.Out, defaultValue = "tuned.model"))
+                trials
+                epochs
+                top
+                workers
+                (args.GetResult(TuneArgs.Seed, defaultValue = 42)))
 
 /// `spm` settings: the grid settings and T.
 let spmSettings (args: ParseResults<SpmArgs>) : Result<Spm.SpmSettings * int, string> =
@@ -374,7 +382,8 @@ let trainSettings (args: ParseResults<TrainArgs>) =
 
 let train (args: ParseResults<TrainArgs>) =
     withSettings (trainSettings args) (fun (options, selection, realisations, score) ->
-        TrainCommand.run (args.GetResult TrainArgs.Prototypes) (args.GetResult TrainArgs.Out) options selection realisations score)
+        withSettings (prototypesOr (args.TryGetResult TrainArgs.Prototypes)) (fun prototypes ->
+            TrainCommand.run prototypes (args.GetResult TrainArgs.Out) options selection realisations score))
 
 let evaluate (args: ParseResults<EvaluateArgs>) =
     let inputs =
@@ -388,7 +397,9 @@ let evaluate (args: ParseResults<EvaluateArgs>) =
             return model, samples
         }
 
-    withSettings inputs (fun (model, samples) -> TrainCommand.evaluate model (args.GetResult EvaluateArgs.Prototypes) samples)
+    withSettings inputs (fun (model, samples) ->
+        withSettings (prototypesOr (args.TryGetResult EvaluateArgs.Prototypes)) (fun prototypes ->
+            TrainCommand.evaluate model prototypes samples))
 
 /// `descriptor` settings: the descriptor options.
 let descriptorSettings (args: ParseResults<DescriptorArgs>) : Result<Soap.DescriptorOptions, string> =

@@ -242,6 +242,63 @@ let tests =
               Expect.stringContains err "not a regular file" "said"
           }
 
+          test "verbs find the data release through ARISE_SHARED_DATA from any folder, and say how to give it when absent" {
+              let release = folder ()
+
+              let classDir =
+                  Path.Combine(release, "prototypes", "Elemental_solids", "fcc_Cu_A_cF4_225_a")
+
+              Directory.CreateDirectory classDir |> ignore
+              write classDir "fcc.xyz" (Crystals.fcc 29 3.61) |> ignore
+              let elsewhere = folder ()
+
+              let code, out, err =
+                  runProcessWith
+                      [ "ARISE_SHARED_DATA", release ]
+                      elsewhere
+                      "dotnet"
+                      [ Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+                        "evaluate"
+                        "--samples"
+                        "20" ]
+                      300
+
+              Expect.equal code 0 (sprintf "evaluate ran from another folder (stderr: %s)" err)
+              // our one class: its periodic cell and three finite supercells, all right
+              Expect.isTrue
+                  (Text.RegularExpressions.Regex.IsMatch(out, @"Elemental_solids\s*│\s*4\s*│\s*4\s*│"))
+                  (sprintf "evaluated on the release's 4 structures: %s" out)
+
+              let empty = folder ()
+
+              let code, _, err =
+                  runProcessWith
+                      [ "ARISE_SHARED_DATA", empty ]
+                      empty
+                      "dotnet"
+                      [ Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll"); "benchmark" ]
+                      300
+
+              Expect.equal code 2 "no prototypes: exit 2 before any work"
+              Expect.stringContains err "ARISE_SHARED_DATA" "names the variable"
+              Expect.stringContains err "--prototypes" "and the option"
+          }
+
+          test "an uncertainty warning gives the level's measured error rate and possible causes, not a claim" {
+              withData (fun data ->
+                  // pristine hcp Mg, a training prototype: right (p 0.92) with a high mutual information
+                  let file =
+                      Path.Combine(data, "prototypes", "Elemental_solids", "hcp_Mg_A_hP2_194_c", "hcp_Mg_A_hP2_194_c.in")
+
+                  let code, out, err = arise (folder ()) [ "classify"; file ]
+                  Expect.equal code 0 "classified"
+                  Expect.stringContains out "hcp_Mg_A_hP2_194_c" "right"
+                  Expect.stringContains err "high uncertainty" "warned"
+                  Expect.stringContains err "3.5 % of the predictions at this level were wrong" "the level's measured error rate"
+                  Expect.stringContains err "Possible causes" "causes as possibilities"
+                  Expect.isFalse (err.Contains "far from every prototype") "no claim the tool cannot know")
+          }
+
           test "-- ends the options: a file whose name starts with '-' is read" {
               let dir = folder ()
               write dir "-dash.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3) |> ignore

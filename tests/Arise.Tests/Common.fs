@@ -5,26 +5,8 @@ open System
 open System.IO
 open Expecto
 
-/// The `shared/data` folder beside the repository (or $ARISE_SHARED_DATA), if present.
-let sharedData: string option =
-    let fromEnv = Environment.GetEnvironmentVariable "ARISE_SHARED_DATA"
-
-    if not (String.IsNullOrEmpty fromEnv) && Directory.Exists fromEnv then
-        Some fromEnv
-    else
-        let rec up (dir: DirectoryInfo) =
-            if isNull dir then
-                None
-            else
-                let candidate = Path.Combine(dir.FullName, "shared", "data")
-
-                if Directory.Exists(Path.Combine(candidate, "prototypes")) then
-                    Some candidate
-                else
-                    up dir.Parent
-
-        up (DirectoryInfo(Directory.GetCurrentDirectory()))
-        |> Option.orElse (up (DirectoryInfo(AppContext.BaseDirectory)))
+/// The `shared/data` folder beside the repository (or $ARISE_SHARED_DATA), if present: the library's own rule.
+let sharedData: string option = Arise.DataRelease.tryFolder ()
 
 /// Runs `body` with the data folder, or skips the test with a one-line reason.
 let withData (body: string -> unit) =
