@@ -53,7 +53,7 @@ for name in [ "four_grains_elemental_solid"; "four_grains_elemental_solid_distor
     let clock = Diagnostics.Stopwatch.StartNew()
     let r, t = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
     let seconds = clock.Elapsed.TotalSeconds
-    SpmOutput.writeNpz (Path.Combine(out, "spm.npz")) r
+    SpmFile.write (Path.Combine(out, "spm.npz")) r
     SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
     SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
     ScriptPictures.writeMaps out r

@@ -32,14 +32,12 @@ if not (File.Exists npz) then
     Directory.CreateDirectory out |> ignore
     printfn "running SPM (box 16 Å, stride 1 Å, T = %d) on %s ..." samples name
     let r, _ = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
-    SpmOutput.writeNpz npz r
-let arrays = Npy.readNpz npz |> Result.defaultWith failwith
-let shape = Npy.asInt32 arrays.["shape"]
-let nx, ny = shape.[0], shape.[1]
-let argmax = Npy.asInt32 arrays.["argmax"]
-let h = arrays.[sprintf "hidden_%d" (layer - 1)]
-let width = h.Shape.[1]
-let values = Npy.asFloat32 h
+    SpmFile.write npz r
+let data = SpmFile.read npz |> Result.defaultWith failwith
+let nx, ny, _ = data.Grid.Shape
+let argmax = data.Labels |> Array.map BoxLabel.toArgmax
+let width = data.Width layer
+let values = data.Hidden.[layer - 1]
 let boxes = [| for b in 0 .. argmax.Length - 1 do if argmax.[b] >= 0 then b |]
 let points = boxes |> Array.map (fun b -> Array.init width (fun q -> float values.[b * width + q]))
 let settings : Exploration.ExploreSettings =
@@ -64,7 +62,7 @@ printfn "outliers: %d of %d boxes (%.1f %%); %.1f %% of them on grain boundaries
 for c in 0 .. e.Clusters - 1 do
     let members = [| for i in 0 .. boxes.Length - 1 do if e.SoftLabels.[i] = c then boxes.[i] |]
     let main = members |> Array.countBy (fun b -> argmax.[b]) |> Array.maxBy snd
-    let classes = Npy.asStrings arrays.["classes"]
+    let classes = data.Classes
     printfn "  cluster %d: %5d boxes, %5.1f %% %s, %.1f %% on boundaries" c members.Length (100.0 * float (snd main) / float members.Length) classes.[fst main] (share members)
 let csv = Path.Combine(out, "fig2_unsupervised.csv")
 File.WriteAllLines(csv, Array.append [| "box,cluster,membership,umap_x,umap_y" |]

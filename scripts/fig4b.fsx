@@ -25,7 +25,7 @@ Directory.CreateDirectory out |> ignore
 printfn "FePt nanoparticle: %d atoms, %d boxes (box 12 Å, stride %g Å, T = %d; resumable in %s)" (Structure.count sample) grid.Count stride samples out
 let clock = Diagnostics.Stopwatch.StartNew()
 let r, _ = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun d n -> if d % 8192 = 0 then printfn "  %d/%d boxes" d n) Threading.CancellationToken.None
-SpmOutput.writeNpz (Path.Combine(out, "spm.npz")) r
+SpmFile.write (Path.Combine(out, "spm.npz")) r
 let l10 = Array.IndexOf(model.Metadata.Classes, "L10_CuAu")
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0) |> Array.length
 let boxes = [| for b in 0 .. r.Argmax.Length - 1 do if r.Argmax.[b] = l10 then b |]

@@ -15,7 +15,7 @@ dotnet tool restore >/dev/null
 dotnet paket restore >/dev/null
 for project in src/Arise.fs/Arise.fsproj src/Arise.Cli.fs/Arise.Cli.fsproj; do
   log="$(mktemp)"
-  if ! dotnet pack "$project" -c Release -o "$feed" -p:PackageVersion="$version" -nologo -v quiet >"$log" 2>&1; then
+  if ! dotnet pack "$project" -c Release -o "$feed" -p:PackageVersion="$version" -p:LayerPrivateAssets=all -nologo -v quiet >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     echo "pack: $project failed" >&2

@@ -36,53 +36,6 @@ let private groupsOf (labels: int[]) (name: int -> string) =
     |> Array.map (fun (l, xs) -> name l, xs |> Array.map fst)
     |> List.ofArray
 
-/// Checks that an spm.npz holds what explore reads, consistently: argmax, classes, mutual_information and
-/// hidden_0 … hidden_(L−1), one row per box, class indices in range. Returns L, the number of hidden layers.
-let private checkSpmArrays (file: string) (arrays: Map<string, Npy.NpyArray>) : Result<int, string> =
-    let bad reason =
-        Error(sprintf "%s is not a valid spm.npz (written by arise spm): %s" file reason)
-
-    let missing =
-        [ "argmax"; "classes"; "mutual_information" ]
-        |> List.filter (arrays.ContainsKey >> not)
-
-    let layers =
-        arrays.Keys |> Seq.filter (fun k -> k.StartsWith "hidden_") |> Seq.length
-
-    if not missing.IsEmpty then
-        bad (sprintf "no %s" (String.Join(", ", missing)))
-    elif layers = 0 then
-        bad "no hidden-layer activations"
-    elif
-        [ 0 .. layers - 1 ]
-        |> List.exists (fun h -> not (arrays.ContainsKey(sprintf "hidden_%d" h)))
-    then
-        bad (sprintf "the hidden layers are not hidden_0 to hidden_%d" (layers - 1))
-    else
-        try
-            let argmax = Npy.asInt32 arrays.["argmax"]
-            let classes = Npy.asStrings arrays.["classes"]
-            let n = argmax.Length
-
-            let shapes =
-                [ for h in 0 .. layers - 1 ->
-                      let a = arrays.[sprintf "hidden_%d" h]
-
-                      match a.Shape with
-                      | [ rows; width ] when rows = n && (Npy.asFloat32 a).Length = rows * width -> true
-                      | _ -> false ]
-
-            if (Npy.asFloat64 arrays.["mutual_information"]).Length <> n then
-                bad "mutual_information has another length than argmax"
-            elif shapes |> List.exists not then
-                bad "a hidden layer's rows do not match the boxes"
-            elif argmax |> Array.exists (fun a -> a < -2 || a >= classes.Length) then
-                bad "argmax holds a class index out of range"
-            else
-                Ok layers
-        with ex ->
-            bad ex.Message
-
 /// Runs `explore`. `layer` is 1-based (1 = first hidden layer).
 let run (file: string) (layer: int) (filterClass: string option) (settings: Exploration.ExploreSettings) (outDir: string option) =
     // an SPM folder stands for its spm.npz
@@ -94,274 +47,253 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
 
     let dir = defaultArg outDir (Path.GetDirectoryName(Path.GetFullPath file))
 
-    match Npy.readNpz file, Outputs.prepareFolder dir with
+    match Arise.Spm.SpmFile.read file, Outputs.prepareFolder dir with
     | Error e, _ -> fail e
     | _, Error e -> fail (sprintf "%s%s" (if outDir.IsSome then "--out " else "") e)
-    | Ok arrays, Ok() ->
-        match checkSpmArrays file arrays with
-        | Error e -> fail e
-        | Ok layers ->
-            let key = sprintf "hidden_%d" (layer - 1)
+    | Ok data, Ok() ->
+        let layers = data.Hidden.Length
 
-            if not (arrays.ContainsKey key) then
-                fail (sprintf "%s has no hidden layer %d (it has layers 1 to %d)" file layer layers)
-            else
-                let h = arrays.[key]
+        if layer > layers then
+            fail (sprintf "%s has no hidden layer %d (it has layers 1 to %d)" file layer layers)
+        else
+            let n, width = data.Count, data.Width layer
+            let values = data.Hidden.[layer - 1]
+            let argmax = data.Labels |> Array.map Arise.Spm.BoxLabel.toArgmax
+            let classes = data.Classes
+            let mi = data.MutualInformation
 
-                let n, width =
-                    match h.Shape with
-                    | [ a; b ] -> a, b
-                    | _ -> 0, 0
+            let wanted =
+                match filterClass with
+                | None -> Ok None
+                | Some c ->
+                    // the exact class name, or a unique class whose name starts with it and "_" (L10 → L10_CuAu)
+                    let prefixed =
+                        classes
+                        |> Array.indexed
+                        |> Array.filter (fun (_, x) -> x.StartsWith(c + "_", StringComparison.OrdinalIgnoreCase))
 
-                let values = Npy.asFloat32 h
-                let argmax = Npy.asInt32 arrays.["argmax"]
-                let classes = Npy.asStrings arrays.["classes"]
-                let mi = Npy.asFloat64 arrays.["mutual_information"]
+                    match
+                        classes
+                        |> Array.tryFindIndex (fun x -> String.Equals(x, c, StringComparison.OrdinalIgnoreCase)),
+                        prefixed
+                    with
+                    | Some i, _ -> Ok(Some i)
+                    | None, [| (i, _) |] -> Ok(Some i)
+                    | None, [||] -> Error(sprintf "--filter-class %s: no such class in %s" c file)
+                    | None, many -> Error(sprintf "--filter-class %s is ambiguous: %s" c (many |> Array.map snd |> String.concat ", "))
 
-                let wanted =
-                    match filterClass with
-                    | None -> Ok None
-                    | Some c ->
-                        // the exact class name, or a unique class whose name starts with it and "_" (L10 → L10_CuAu)
-                        let prefixed =
-                            classes
-                            |> Array.indexed
-                            |> Array.filter (fun (_, x) -> x.StartsWith(c + "_", StringComparison.OrdinalIgnoreCase))
+            match wanted with
+            | Error e -> fail e
+            | Ok wanted ->
+                let boxes =
+                    [| for b in 0 .. n - 1 do
+                           if argmax.[b] >= 0 && (wanted.IsNone || wanted = Some argmax.[b]) then
+                               b |]
 
-                        match
-                            classes
-                            |> Array.tryFindIndex (fun x -> String.Equals(x, c, StringComparison.OrdinalIgnoreCase)),
-                            prefixed
-                        with
-                        | Some i, _ -> Ok(Some i)
-                        | None, [| (i, _) |] -> Ok(Some i)
-                        | None, [||] -> Error(sprintf "--filter-class %s: no such class in %s" c file)
-                        | None, many -> Error(sprintf "--filter-class %s is ambiguous: %s" c (many |> Array.map snd |> String.concat ", "))
+                if boxes.Length < 3 then
+                    fail (
+                        sprintf
+                            "%s: only %d boxes to explore (classified%s)"
+                            file
+                            boxes.Length
+                            (match filterClass with
+                             | Some c -> " as " + c
+                             | None -> "")
+                    )
+                else
+                    let points =
+                        boxes
+                        |> Array.map (fun b -> Array.init width (fun k -> float values.[b * width + k]))
 
-                match wanted with
-                | Error e -> fail e
-                | Ok wanted ->
-                    let boxes =
-                        [| for b in 0 .. n - 1 do
-                               if argmax.[b] >= 0 && (wanted.IsNone || wanted = Some argmax.[b]) then
-                                   b |]
+                    match points |> Array.tryFindIndex (Array.exists (fun v -> not (Double.IsFinite v))) with
+                    | Some i -> fail (sprintf "%s: the activations of box %d are not finite (a damaged spm.npz?)" file boxes.[i])
+                    | None ->
+                        // 0: from the number of boxes (Arise.Defaults.minClusterSize); UMAP's neighbours likewise
+                        let chosen = settings.Hdbscan.MinClusterSize
 
-                    if boxes.Length < 3 then
-                        fail (
-                            sprintf
-                                "%s: only %d boxes to explore (classified%s)"
-                                file
-                                boxes.Length
-                                (match filterClass with
-                                 | Some c -> " as " + c
-                                 | None -> "")
-                        )
-                    else
-                        let points =
-                            boxes
-                            |> Array.map (fun b -> Array.init width (fun k -> float values.[b * width + k]))
+                        let mcs =
+                            min
+                                (if chosen = 0 then
+                                     Arise.Defaults.minClusterSize boxes.Length
+                                 else
+                                     chosen)
+                                (max 2 (boxes.Length / 2))
 
-                        match points |> Array.tryFindIndex (Array.exists (fun v -> not (Double.IsFinite v))) with
-                        | Some i -> fail (sprintf "%s: the activations of box %d are not finite (a damaged spm.npz?)" file boxes.[i])
-                        | None ->
-                            // 0: from the number of boxes (Arise.Defaults.minClusterSize); UMAP's neighbours likewise
-                            let chosen = settings.Hdbscan.MinClusterSize
-
-                            let mcs =
-                                min
-                                    (if chosen = 0 then
-                                         Arise.Defaults.minClusterSize boxes.Length
-                                     else
-                                         chosen)
-                                    (max 2 (boxes.Length / 2))
-
-                            let settings =
-                                { settings with
-                                    Hdbscan =
-                                        { settings.Hdbscan with
-                                            MinClusterSize = mcs }
-                                    Umap =
-                                        settings.Umap
-                                        |> Option.map (fun u ->
-                                            if u.Neighbours = 0 then
-                                                { u with Neighbours = max 2 mcs }
-                                            else
-                                                u) }
-
-                            printfn
-                                "%s: %d boxes%s, hidden layer %d (%d values); HDBSCAN min_cluster_size %d%s"
-                                file
-                                boxes.Length
-                                (match filterClass with
-                                 | Some c -> " classified " + c
-                                 | None -> " classified")
-                                layer
-                                width
-                                mcs
-                                (match settings.Umap with
-                                 | Some u -> sprintf "; UMAP n_neighbors %d" (min u.Neighbours (boxes.Length - 1))
-                                 | None -> "")
-
-                            let epochs =
-                                match settings.Umap with
-                                | Some u -> Umap.epochs u boxes.Length
-                                | None -> 0
-
-                            let result =
-                                if epochs = 0 then
-                                    Exploration.run settings points ignore
-                                else
-                                    AnsiConsole
-                                        .Progress()
-                                        .Columns(
-                                            TaskDescriptionColumn(),
-                                            ProgressBarColumn(),
-                                            PercentageColumn(),
-                                            ElapsedTimeColumn(),
-                                            RemainingTimeColumn()
-                                        )
-                                        .Start(fun ctx ->
-                                            let task = ctx.AddTask("HDBSCAN, kNN graph, UMAP epochs", maxValue = float epochs)
-                                            Exploration.run settings points (fun e -> task.Value <- float e))
-
-                            let csv = Path.Combine(dir, "clusters.csv")
-                            let hasUmap = result.Embedding.Length = boxes.Length
-
-                            do
-                                use w = new StreamWriter(csv)
-                                w.WriteLine "box,cluster,membership,umap_x,umap_y,hdbscan_label,hdbscan_probability,outlier_score"
-
-                                boxes
-                                |> Array.iteri (fun i b ->
-                                    let ux, uy =
-                                        if hasUmap then
-                                            result.Embedding.[i].[0].ToString("R", inv),
-                                            (if result.Embedding.[i].Length > 1 then
-                                                 result.Embedding.[i].[1].ToString("R", inv)
-                                             else
-                                                 "")
+                        let settings =
+                            { settings with
+                                Hdbscan =
+                                    { settings.Hdbscan with
+                                        MinClusterSize = mcs }
+                                Umap =
+                                    settings.Umap
+                                    |> Option.map (fun u ->
+                                        if u.Neighbours = 0 then
+                                            { u with Neighbours = max 2 mcs }
                                         else
-                                            "", ""
+                                            u) }
 
-                                    w.WriteLine(
-                                        String.Join(
-                                            ",",
-                                            string b,
-                                            string result.SoftLabels.[i],
-                                            result.SoftMembership.[i].ToString("0.######", inv),
-                                            ux,
-                                            uy,
-                                            string result.Labels.[i],
-                                            result.Probabilities.[i].ToString("0.######", inv),
-                                            result.OutlierScores.[i].ToString("0.######", inv)
-                                        )
-                                    ))
-                            // table of cluster sizes and their main predicted class
-                            let table =
-                                Table().AddColumns("cluster", "boxes", "share", "hard (HDBSCAN)", "main class", "mean MI")
+                        printfn
+                            "%s: %d boxes%s, hidden layer %d (%d values); HDBSCAN min_cluster_size %d%s"
+                            file
+                            boxes.Length
+                            (match filterClass with
+                             | Some c -> " classified " + c
+                             | None -> " classified")
+                            layer
+                            width
+                            mcs
+                            (match settings.Umap with
+                             | Some u -> sprintf "; UMAP n_neighbors %d" (min u.Neighbours (boxes.Length - 1))
+                             | None -> "")
 
-                            for label, members in groupsOf result.SoftLabels string do
-                                let main =
-                                    members
-                                    |> Array.countBy (fun i -> classes.[argmax.[boxes.[i]]])
-                                    |> Array.maxBy snd
+                        let epochs =
+                            match settings.Umap with
+                            | Some u -> Umap.epochs u boxes.Length
+                            | None -> 0
 
-                                let hard =
-                                    members |> Array.filter (fun i -> result.Labels.[i] = int label) |> Array.length
+                        let result =
+                            if epochs = 0 then
+                                Exploration.run settings points ignore
+                            else
+                                AnsiConsole
+                                    .Progress()
+                                    .Columns(
+                                        TaskDescriptionColumn(),
+                                        ProgressBarColumn(),
+                                        PercentageColumn(),
+                                        ElapsedTimeColumn(),
+                                        RemainingTimeColumn()
+                                    )
+                                    .Start(fun ctx ->
+                                        let task = ctx.AddTask("HDBSCAN, kNN graph, UMAP epochs", maxValue = float epochs)
+                                        Exploration.run settings points (fun e -> task.Value <- float e))
 
-                                table.AddRow(
-                                    (if label = "-1" then "outlier" else label),
-                                    string members.Length,
-                                    sprintf "%.1f %%" (100.0 * float members.Length / float boxes.Length),
-                                    string hard,
-                                    sprintf "%s (%.0f %%)" (fst main) (100.0 * float (snd main) / float members.Length),
-                                    sprintf "%.3f" (members |> Array.averageBy (fun i -> mi.[boxes.[i]]))
-                                )
-                                |> ignore
+                        let csv = Path.Combine(dir, "clusters.csv")
+                        let hasUmap = result.Embedding.Length = boxes.Length
 
-                            AnsiConsole.Write table
+                        do
+                            use w = new StreamWriter(csv)
+                            w.WriteLine "box,cluster,membership,umap_x,umap_y,hdbscan_label,hdbscan_probability,outlier_score"
 
-                            printfn
-                                "%d clusters (soft clustering, threshold %.2f); %d outliers"
-                                result.Clusters
-                                settings.Threshold
-                                (result.SoftLabels |> Array.filter ((=) -1) |> Array.length)
+                            boxes
+                            |> Array.iteri (fun i b ->
+                                let ux, uy =
+                                    if hasUmap then
+                                        result.Embedding.[i].[0].ToString("R", inv),
+                                        (if result.Embedding.[i].Length > 1 then
+                                             result.Embedding.[i].[1].ToString("R", inv)
+                                         else
+                                             "")
+                                    else
+                                        "", ""
 
-                            if result.Clusters = 0 then
-                                eprintfn
-                                    "hint: no cluster of %d boxes or more was found among %d boxes; try a smaller --min-cluster-size \
-                                     (and --neighbors), e.g. %d"
-                                    mcs
-                                    boxes.Length
-                                    (max 2 (mcs / 4))
+                                w.WriteLine(
+                                    String.Join(
+                                        ",",
+                                        string b,
+                                        string result.SoftLabels.[i],
+                                        result.SoftMembership.[i].ToString("0.######", inv),
+                                        ux,
+                                        uy,
+                                        string result.Labels.[i],
+                                        result.Probabilities.[i].ToString("0.######", inv),
+                                        result.OutlierScores.[i].ToString("0.######", inv)
+                                    )
+                                ))
+                        // table of cluster sizes and their main predicted class
+                        let table =
+                            Table().AddColumns("cluster", "boxes", "share", "hard (HDBSCAN)", "main class", "mean MI")
 
-                            let written = ResizeArray [ csv ]
+                        for label, members in groupsOf result.SoftLabels string do
+                            let main =
+                                members
+                                |> Array.countBy (fun i -> classes.[argmax.[boxes.[i]]])
+                                |> Array.maxBy snd
 
-                            if hasUmap && width > 0 then
-                                let clusterName l =
-                                    if l = -1 then "outlier" else sprintf "cluster %d" l
+                            let hard =
+                                members |> Array.filter (fun i -> result.Labels.[i] = int label) |> Array.length
 
-                                let p1 = Path.Combine(dir, "explore_umap_cluster.html")
+                            table.AddRow(
+                                (if label = "-1" then "outlier" else label),
+                                string members.Length,
+                                sprintf "%.1f %%" (100.0 * float members.Length / float boxes.Length),
+                                string hard,
+                                sprintf "%s (%.0f %%)" (fst main) (100.0 * float (snd main) / float members.Length),
+                                sprintf "%.3f" (members |> Array.averageBy (fun i -> mi.[boxes.[i]]))
+                            )
+                            |> ignore
 
-                                scatterGroups
-                                    p1
-                                    "UMAP of the network's representations, by cluster"
-                                    result.Embedding
-                                    (groupsOf result.SoftLabels clusterName)
+                        AnsiConsole.Write table
 
-                                let p2 = Path.Combine(dir, "explore_umap_class.html")
-                                let classLabels = boxes |> Array.map (fun b -> argmax.[b])
-                                scatterGroups p2 "UMAP, by predicted class" result.Embedding (groupsOf classLabels (fun c -> classes.[c]))
-                                let p3 = Path.Combine(dir, "explore_umap_mutual_information.html")
+                        printfn
+                            "%d clusters (soft clustering, threshold %.2f); %d outliers"
+                            result.Clusters
+                            settings.Threshold
+                            (result.SoftLabels |> Array.filter ((=) -1) |> Array.length)
 
-                                Chart.Point(
-                                    x = (result.Embedding |> Array.map (fun e -> e.[0])),
-                                    y = (result.Embedding |> Array.map (fun e -> e.[1]))
-                                )
-                                |> Chart.withMarkerStyle (
-                                    Size = 4,
-                                    Colorscale = StyleParam.Colorscale.Viridis,
-                                    ShowScale = true,
-                                    Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> mi.[b]))
-                                )
-                                |> Chart.withTitle "UMAP, by mutual information (nats)"
-                                |> Arise.Pictures.Picture.saveHtml p3
+                        if result.Clusters = 0 then
+                            eprintfn
+                                "hint: no cluster of %d boxes or more was found among %d boxes; try a smaller --min-cluster-size \
+                                 (and --neighbors), e.g. %d"
+                                mcs
+                                boxes.Length
+                                (max 2 (mcs / 4))
 
-                                written.AddRange [ p1; p2; p3 ]
-                            // crystal map coloured by cluster (central slice of the grid; blank = box not explored)
-                            if arrays.ContainsKey "shape" then
-                                let shape = Npy.asInt32 arrays.["shape"]
+                        let written = ResizeArray [ csv ]
 
-                                let vec (key: string) =
-                                    let v = Npy.asFloat64 arrays.[key] in Arise.Structure.Vec3.make v.[0] v.[1] v.[2]
+                        if hasUmap && width > 0 then
+                            let clusterName l =
+                                if l = -1 then "outlier" else sprintf "cluster %d" l
 
-                                if (shape |> Array.filter (fun d -> d > 1)).Length >= 2 then
-                                    // the map needs only the grid's shape, origin and step
-                                    let grid: Arise.Spm.SpmGrid =
-                                        { Mode = Arise.Spm.SpmMode.Bulk
-                                          Shape = (shape.[0], shape.[1], shape.[2])
-                                          Origin = vec "origin"
-                                          Step = vec "step"
-                                          Edge = vec "edge" }
+                            let p1 = Path.Combine(dir, "explore_umap_cluster.html")
 
-                                    let label = Array.create n Double.NaN
-                                    boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
-                                    let p = Path.Combine(dir, "explore_map_cluster.html")
+                            scatterGroups
+                                p1
+                                "UMAP of the network's representations, by cluster"
+                                result.Embedding
+                                (groupsOf result.SoftLabels clusterName)
 
-                                    Arise.Pictures.SpmMaps.heatmap
-                                        p
-                                        "Crystal map by cluster (−1 = outlier; blank = not explored)"
-                                        grid
-                                        (fun b -> label.[b])
+                            let p2 = Path.Combine(dir, "explore_umap_class.html")
+                            let classLabels = boxes |> Array.map (fun b -> argmax.[b])
+                            scatterGroups p2 "UMAP, by predicted class" result.Embedding (groupsOf classLabels (fun c -> classes.[c]))
+                            let p3 = Path.Combine(dir, "explore_umap_mutual_information.html")
 
-                                    written.Add p
+                            Chart.Point(
+                                x = (result.Embedding |> Array.map (fun e -> e.[0])),
+                                y = (result.Embedding |> Array.map (fun e -> e.[1]))
+                            )
+                            |> Chart.withMarkerStyle (
+                                Size = 4,
+                                Colorscale = StyleParam.Colorscale.Viridis,
+                                ShowScale = true,
+                                Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> mi.[b]))
+                            )
+                            |> Chart.withTitle "UMAP, by mutual information (nats)"
+                            |> Arise.Pictures.Picture.saveHtml p3
 
-                            let pngs = Arise.Pictures.Picture.writePngs (List.ofSeq written)
+                            written.AddRange [ p1; p2; p3 ]
+                        // crystal map coloured by cluster (central slice of the grid; blank = box not explored)
+                        let nx, ny, nz = data.Grid.Shape
 
-                            for p in Seq.append written pngs.Written do
-                                printfn "wrote %s" p
+                        if ([ nx; ny; nz ] |> List.filter (fun d -> d > 1)).Length >= 2 then
+                            let label = Array.create n Double.NaN
+                            boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
+                            let p = Path.Combine(dir, "explore_map_cluster.html")
 
-                            for problem in pngs.Problems do
-                                eprintfn "note: %s" problem
+                            Arise.Pictures.SpmMaps.heatmap
+                                p
+                                "Crystal map by cluster (−1 = outlier; blank = not explored)"
+                                data.Grid
+                                (fun b -> label.[b])
 
-                            0
+                            written.Add p
+
+                        let pngs = Arise.Pictures.Picture.writePngs (List.ofSeq written)
+
+                        for p in Seq.append written pngs.Written do
+                            printfn "wrote %s" p
+
+                        for problem in pngs.Problems do
+                            eprintfn "note: %s" problem
+
+                        0

@@ -29,7 +29,10 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
         nonEmpty.Length
         r.Argmax.Length
 
-    let failed = r.Argmax |> Array.filter ((=) -2) |> Array.length
+    let failed =
+        r.Argmax
+        |> Array.filter (fun a -> BoxLabel.ofArgmax a = BoxLabel.Failed)
+        |> Array.length
 
     if failed > 0 then
         eprintfn
@@ -185,7 +188,7 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                     else
                         let written =
                             Outputs.tryWrite out (fun () ->
-                                SpmOutput.writeNpz (Path.Combine(out, "spm.npz")) r
+                                SpmFile.write (Path.Combine(out, "spm.npz")) r
                                 SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
                                 SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
                                 SpmMaps.writeMaps out r)

@@ -149,20 +149,24 @@ module Spm =
                 match chunkDir with
                 | Some dir when File.Exists(chunkFile dir c) ->
                     match Npy.readNpz (chunkFile dir c) with
-                    | Ok m when m.ContainsKey "probabilities" && (Npy.asInt32 m.["atoms"]).Length = count -> Some m
+                    | Ok m when
+                        m.ContainsKey SpmKeys.Probabilities
+                        && (Npy.asInt32 m.[SpmKeys.Atoms]).Length = count
+                        ->
+                        Some m
                     | _ -> None
                 | _ -> None
 
             match cached with
             | Some m ->
-                Array.blit (Npy.asInt32 m.["atoms"]) 0 atoms first count
-                Array.blit (Npy.asFloat32 m.["probabilities"]) 0 probs (first * classes) (count * classes)
-                Array.blit (Npy.asFloat64 m.["mutual_information"]) 0 mi first count
-                Array.blit (Npy.asInt32 m.["argmax"]) 0 argmax first count
+                Array.blit (Npy.asInt32 m.[SpmKeys.Atoms]) 0 atoms first count
+                Array.blit (Npy.asFloat32 m.[SpmKeys.Probabilities]) 0 probs (first * classes) (count * classes)
+                Array.blit (Npy.asFloat64 m.[SpmKeys.MutualInformation]) 0 mi first count
+                Array.blit (Npy.asInt32 m.[SpmKeys.Argmax]) 0 argmax first count
 
                 hidden
                 |> Array.iteri (fun h arr ->
-                    Array.blit (Npy.asFloat32 m.[sprintf "hidden_%d" h]) 0 arr (first * widths.[h]) (count * widths.[h]))
+                    Array.blit (Npy.asFloat32 m.[SpmKeys.hidden (h + 1)]) 0 arr (first * widths.[h]) (count * widths.[h]))
             | None ->
                 sw.Restart()
                 let descriptors = Array.create count None
@@ -216,12 +220,14 @@ module Spm =
                 | Some dir ->
                     Npy.writeNpz
                         (chunkFile dir c)
-                        [ yield "atoms", Npy.int32Vector atoms.[first .. first + count - 1]
-                          yield "probabilities", Npy.float32Matrix count classes probs.[first * classes .. (first + count) * classes - 1]
-                          yield "mutual_information", Npy.float64Vector mi.[first .. first + count - 1]
-                          yield "argmax", Npy.int32Vector argmax.[first .. first + count - 1]
+                        [ yield SpmKeys.Atoms, Npy.int32Vector atoms.[first .. first + count - 1]
+                          yield
+                              SpmKeys.Probabilities,
+                              Npy.float32Matrix count classes probs.[first * classes .. (first + count) * classes - 1]
+                          yield SpmKeys.MutualInformation, Npy.float64Vector mi.[first .. first + count - 1]
+                          yield SpmKeys.Argmax, Npy.int32Vector argmax.[first .. first + count - 1]
                           for h in 0 .. widths.Length - 1 ->
-                              sprintf "hidden_%d" h,
+                              SpmKeys.hidden (h + 1),
                               Npy.float32Matrix count widths.[h] hidden.[h].[first * widths.[h] .. (first + count) * widths.[h] - 1] ]
                 | None -> ()
             // per-atom sums

@@ -1,38 +1,13 @@
-/// Writing SPM results: .npz for numpy, boxes.csv, per-atom labels as extended XYZ (pictures: Arise.Pictures.SpmMaps).
+/// Writing SPM results: boxes.csv and per-atom labels as extended XYZ (spm.npz: SpmFile; pictures: Arise.Pictures.SpmMaps).
 module Arise.Spm.SpmOutput
 
 open System
-open Arise.Numerics
 open System.IO
 open System.Globalization
 open Arise.Structure
 open Arise.Model
 
 let private inv = CultureInfo.InvariantCulture
-
-/// spm.npz: grid (shape, origin, step, edge), centres, atoms, probabilities, mutual_information, argmax, classes,
-/// material_types, hidden_0.. (numpy.load-able).
-let writeNpz (path: string) (r: SpmResult) =
-    let nx, ny, nz = r.Grid.Shape
-    let n = r.Centres.Length
-
-    Npy.writeNpz
-        path
-        [ yield "shape", Npy.int32Vector [| nx; ny; nz |]
-          yield "origin", Npy.float64Vector (Vec3.toArray r.Grid.Origin)
-          yield "step", Npy.float64Vector (Vec3.toArray r.Grid.Step)
-          yield "edge", Npy.float64Vector (Vec3.toArray r.Grid.Edge)
-          yield
-              "centres",
-              { Npy.float64Vector (r.Centres |> Array.collect Vec3.toArray) with
-                  Shape = [ n; 3 ] }
-          yield "atoms", Npy.int32Vector r.Atoms
-          yield "probabilities", Npy.float32Matrix n r.Classes.Length r.Probabilities
-          yield "mutual_information", Npy.float64Vector r.MutualInformation
-          yield "argmax", Npy.int32Vector r.Argmax
-          yield "classes", Npy.stringVector r.Classes
-          yield "material_types", Npy.stringVector r.MaterialTypes
-          for h in 0 .. r.Hidden.Length - 1 -> sprintf "hidden_%d" h, Npy.float32Matrix n (r.Hidden.[h].Length / max 1 n) r.Hidden.[h] ]
 
 /// boxes.csv: x,y,z,atoms,class,probability,mutual_information (empty boxes: class "empty"; boxes whose descriptor
 /// failed: "failed").
@@ -45,13 +20,12 @@ let writeCsv (path: string) (r: SpmResult) =
         let p = r.Centres.[f]
 
         let cls, prob, mi =
-            if r.Argmax.[f] = -2 then
-                "failed", "", ""
-            elif r.Argmax.[f] < 0 then
-                "empty", "", ""
-            else
-                r.Classes.[r.Argmax.[f]],
-                (float r.Probabilities.[f * c + r.Argmax.[f]]).ToString("0.######", inv),
+            match BoxLabel.ofArgmax r.Argmax.[f] with
+            | BoxLabel.Failed -> "failed", "", ""
+            | BoxLabel.Empty -> "empty", "", ""
+            | BoxLabel.Class k ->
+                r.Classes.[k],
+                (float r.Probabilities.[f * c + k]).ToString("0.######", inv),
                 r.MutualInformation.[f].ToString("0.######", inv)
 
         w.WriteLine(

@@ -145,10 +145,10 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
 
     /// Most probable class of box `box`; "empty" for too few atoms, "failed" when its descriptor failed.
     member _.ClassOf(box: int) =
-        match result.Argmax.[box] with
-        | -1 -> "empty"
-        | -2 -> "failed"
-        | k -> result.Classes.[k]
+        match BoxLabel.ofArgmax result.Argmax.[box] with
+        | BoxLabel.Empty -> "empty"
+        | BoxLabel.Failed -> "failed"
+        | BoxLabel.Class k -> result.Classes.[k]
 
     /// Mutual information of box `box` (nats; NaN when not classified).
     member _.MutualInformationOf(box: int) = result.MutualInformation.[box]
@@ -178,7 +178,7 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
         let npz = Path.Combine(folder, "spm.npz")
         let csv = Path.Combine(folder, "boxes.csv")
         let xyz = Path.Combine(folder, "atoms.xyz")
-        SpmOutput.writeNpz npz result
+        SpmFile.write npz result
         SpmOutput.writeCsv csv result
         SpmOutput.writeAtoms xyz sample result
         Array.append [| npz; csv; xyz |] (SpmMaps.writeMaps folder result |> Array.ofList)

@@ -34,6 +34,26 @@ let private jsonLines (stdout: string) =
 let private topClass (o: JsonElement) =
     o.GetProperty("top").[0].GetProperty("class").GetString()
 
+/// A `dotnet` first on PATH that logs its calls to DIR/dotnet-calls.log and runs `onBuild` (bash) for `dotnet build`;
+/// returns a function that runs the launcher copy `launcher` with it (exit code, stdout, stderr) and the log's path.
+let private withFakeDotnet (dir: string) (launcher: string) (onBuild: string) =
+    let fakeBin = Path.Combine(dir, "fake-bin")
+    Directory.CreateDirectory fakeBin |> ignore
+    let log = Path.Combine(dir, "dotnet-calls.log")
+    let fakeDotnet = Path.Combine(fakeBin, "dotnet")
+    File.WriteAllText(fakeDotnet, sprintf "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then %s; fi\n" log onBuild)
+
+    let executable =
+        UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
+
+    File.SetUnixFileMode(fakeDotnet, executable)
+    File.SetUnixFileMode(launcher, executable)
+
+    let path =
+        fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
+
+    (fun (args: string list) -> runProcessWith [ "PATH", path ] dir "bash" (launcher :: args) 60), log
+
 [<Tests>]
 let tests =
     testSequenced
@@ -362,30 +382,9 @@ let tests =
               let stamp = DateTime.UtcNow.AddHours -1.0
               File.SetLastWriteTimeUtc(dll, stamp)
               File.WriteAllText(Path.Combine(dir, "src", "Edited.fs"), "module Edited")
-              let fakeBin = Path.Combine(dir, "fake-bin")
-              Directory.CreateDirectory fakeBin |> ignore
-              let log = Path.Combine(dir, "dotnet-calls.log")
-              let fakeDotnet = Path.Combine(fakeBin, "dotnet")
+              let run, log = withFakeDotnet dir launcher "echo 'error FS0039: broken' >&2; exit 1"
 
-              File.WriteAllText(
-                  fakeDotnet,
-                  sprintf
-                      "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then echo 'error FS0039: broken' >&2; exit 1; \
-                            fi\n"
-                      log
-              )
-
-              let executable =
-                  UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
-
-              File.SetUnixFileMode(fakeDotnet, executable)
-              File.SetUnixFileMode(launcher, executable)
-
-              let path =
-                  fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
-
-              let code, _, err =
-                  runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+              let code, _, err = run [ "--version" ]
 
               Expect.equal code 3 "exit code of a failed build"
               Expect.stringContains err "arise: build failed" "says so"
@@ -420,30 +419,10 @@ let tests =
                   File.WriteAllText(Path.Combine(d, "project.assets.json"), "{}")
                   File.WriteAllText(Path.Combine(d, "Generated.fs"), "module Generated")
 
-              let fakeBin = Path.Combine(dir, "fake-bin")
-              Directory.CreateDirectory fakeBin |> ignore
-              let log = Path.Combine(dir, "dotnet-calls.log")
-              let fakeDotnet = Path.Combine(fakeBin, "dotnet")
+              let run, log =
+                  withFakeDotnet dir launcher "echo 'Build succeeded.'; echo '    0 Warning(s)' >&2"
 
-              File.WriteAllText(
-                  fakeDotnet,
-                  sprintf
-                      "#!/usr/bin/env bash\necho \"$*\" >> '%s'\nif [ \"$1\" = build ]; then echo 'Build succeeded.'; echo '    0 \
-                            Warning(s)' >&2; fi\n"
-                      log
-              )
-
-              let executable =
-                  UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute
-
-              File.SetUnixFileMode(fakeDotnet, executable)
-              File.SetUnixFileMode(launcher, executable)
-
-              let path =
-                  fakeBin + string Path.PathSeparator + Environment.GetEnvironmentVariable "PATH"
-
-              let code, _, err =
-                  runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+              let code, _, err = run [ "--version" ]
 
               Expect.equal code 0 "ran"
               let calls = File.ReadAllLines log
@@ -453,8 +432,7 @@ let tests =
               // a source edit does trigger the build, and a successful build prints nothing
               File.WriteAllText(Path.Combine(dir, "src", "Source.fs"), "module Source // edited")
 
-              let code, out, err =
-                  runProcessWith [ "PATH", path ] dir "bash" [ launcher; "--version" ] 60
+              let code, out, err = run [ "--version" ]
 
               Expect.equal code 0 "ran after building"
               Expect.exists (File.ReadAllLines log) (fun c -> c.StartsWith "build ") "built after a source edit"

@@ -199,9 +199,15 @@ let tests =
               Expect.stringContains html "fcc_Cu_A_cF4_225_a (Elemental_solids)" "class names"
               Expect.stringContains html "mutual information" "uncertainty in the title"
               Expect.stringContains html "probability" "axis labelled"
-          }
+          } ]
 
-          test "the C# sample builds and prints the three most probable classes and the uncertainty" {
+/// The C# sample builds the library as a project reference: never beside the packaging test, which packs it.
+[<Tests>]
+let csharpTests =
+    testSequencedGroup "builds"
+    <| testList
+        "face from C#"
+        [ test "the C# sample builds and prints the three most probable classes and the uncertainty" {
               let root = repositoryRoot.Value
               let project = Path.Combine(root, "samples", "csharp", "ClassifyCs.csproj")
 

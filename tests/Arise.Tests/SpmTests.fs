@@ -302,6 +302,34 @@ let tests =
                   let lines = File.ReadAllLines(Path.Combine(dir, "boxes.csv"))
                   Expect.equal lines.[0] "x,y,z,atoms,class,probability,mutual_information" "csv header"
                   Expect.equal lines.Length (grid.Count + 1) "one row per box"
+                  // spm.npz through its one schema module: written, read back, damage refused with the reason
+                  let npz = Path.Combine(dir, "spm.npz")
+                  SpmFile.write npz r
+                  let data = SpmFile.read npz |> ok "read back"
+                  Expect.equal (data.Labels |> Array.map BoxLabel.toArgmax) r.Argmax "labels"
+                  Expect.equal data.Grid.Shape r.Grid.Shape "grid"
+                  Expect.equal data.Hidden r.Hidden "hidden layers, first = hidden_0"
+                  Expect.equal (data.Width 1) model.Metadata.Hidden.[0] "width of layer 1"
+
+                  Expect.isTrue
+                      (Array.forall2
+                          (fun (a: float) b -> a = b || Double.IsNaN a && Double.IsNaN b)
+                          data.MutualInformation
+                          r.MutualInformation)
+                      "mutual information"
+
+                  let arrays = Arise.Numerics.Npy.readNpz npz |> ok "npz"
+                  let without (key: string) = arrays |> Map.remove key |> Map.toList
+                  let damaged = Path.Combine(dir, "damaged.npz")
+                  Arise.Numerics.Npy.writeNpz damaged (without SpmKeys.MutualInformation)
+                  Expect.stringContains (SpmFile.read damaged |> err "no MI") "no mutual_information" "a missing array named"
+
+                  Arise.Numerics.Npy.writeNpz
+                      damaged
+                      ((SpmKeys.Argmax, Arise.Numerics.Npy.int32Vector (Array.create r.Argmax.Length 9999))
+                       :: without SpmKeys.Argmax)
+
+                  Expect.stringContains (SpmFile.read damaged |> err "bad class") "out of range" "a class index out of range"
               finally
                   if Directory.Exists dir then
                       Directory.Delete(dir, true)
