@@ -15,6 +15,7 @@ module internal Usage =
 type InfoArgs =
     | [<MainCommand>] Files of path: string list
     | Json
+    | Jsonl
     | Format of name: string
     | Types of map: string
 
@@ -24,7 +25,8 @@ type InfoArgs =
             | Files _ ->
                 "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump) or folders of them (the files directly inside, \
                     by extension); none: the embedded sample."
-            | Json -> "print one JSON object per file (file, atoms, species, formula, cell, periodic, dnn, error)."
+            | Json -> "print a JSON array, one object per file (file, atoms, species, formula, cell, periodic, dnn, error)."
+            | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
             | Format _ -> Usage.format
             | Types _ -> Usage.types
 
@@ -32,6 +34,7 @@ type InfoArgs =
 type DescriptorArgs =
     | [<MainCommand>] Files of path: string list
     | Json
+    | Jsonl
     | Cutoff of rc: float
     | Sigma of sigma: float
     | Dnn of rule: string
@@ -43,7 +46,8 @@ type DescriptorArgs =
         member a.Usage =
             match a with
             | Files _ -> "structure files or folders of them; none: the embedded sample."
-            | Json -> "print one JSON object per file: descriptor (316 numbers), dnn (per species pair), error."
+            | Json -> "print a JSON array, one object per file: descriptor (316 numbers), dnn (per species pair), error."
+            | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
             | Cutoff _ -> "SOAP cutoff R_C in units of d_NN (default 4.0; training range 3.0-5.0)."
             | Sigma _ -> "atom Gaussian width sigma in units of d_NN (default 0.1; training values 0.08, 0.1, 0.12)."
             | Dnn _ ->
@@ -63,6 +67,7 @@ type ClassifyArgs =
     | Seed of seed: int
     | Model of file: string
     | Json
+    | Jsonl
     | Csv
     | Format of name: string
     | Types of map: string
@@ -77,8 +82,10 @@ type ClassifyArgs =
             | Samples _ -> sprintf "Monte Carlo dropout passes T (default %d)." Defaults.Samples
             | Seed _ -> sprintf "seed of the dropout masks (default %d)." Defaults.Seed
             | Model _ -> "model file (default: the embedded 108-class model)."
+            | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
             | Json ->
-                "one JSON object per file: file, atoms, top [{class, type, probability}], mutual_information, uncertainty (low, moderate, \
+                "a JSON array, one object per file: file, atoms, top [{class, type, probability}], mutual_information, uncertainty (low, \
+                    moderate, \
                     high, very high), entropy, error."
             | Csv -> "CSV: one row per file and rank."
             | Format _ -> Usage.format

@@ -10,7 +10,7 @@ open Arise.Model
 /// Output format.
 type Output =
     | AsTable
-    | AsJson
+    | AsJson of Json.Style
     | AsCsv
 
 let private inv = CultureInfo.InvariantCulture
@@ -30,6 +30,13 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
     let pipeline = Pipeline.ofModel model
     let mutable failures = 0
     let mutable total = 0
+
+    use sink =
+        new Json.Sink(
+            match output with
+            | AsJson style -> style
+            | _ -> Json.Lines
+        )
 
     if samples < Uncertainty.calibratedSamples then
         eprintfn
@@ -79,8 +86,8 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                 failures <- failures + 1
 
                 match output with
-                | AsJson ->
-                    Json.writeLine (fun w ->
+                | AsJson _ ->
+                    sink.Write(fun w ->
                         w.WriteString("file", file)
                         w.WriteNull("atoms")
                         w.WriteNull("top")
@@ -112,8 +119,8 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                         ((100.0 * Uncertainty.errorRate uncertainty).ToString("0.##", inv))
 
                 match output with
-                | AsJson ->
-                    Json.writeLine (fun w ->
+                | AsJson _ ->
+                    sink.Write(fun w ->
                         w.WriteString("file", file)
                         w.WriteNumber("atoms", atoms)
                         w.WriteStartArray("top")

@@ -9,8 +9,8 @@ open Arise.Soap
 let private pairName (za, zb) =
     sprintf "%s-%s" (Elements.symbol za) (Elements.symbol zb)
 
-let private writeJson (file: string) (result: Result<Descriptor, string>) =
-    Json.writeLine (fun w ->
+let private writeJson (sink: Json.Sink) (file: string) (result: Result<Descriptor, string>) =
+    sink.Write(fun w ->
         w.WriteString("file", file)
 
         match result with
@@ -52,13 +52,14 @@ let private writeText (file: string) (options: DescriptorOptions) (d: Descriptor
         printfn "%s" (x.ToString("R", inv))
 
 /// Runs `descriptor`; returns the exit code (0 when every file worked, 1 otherwise).
-let run (json: bool) (options: DescriptorOptions) (readOptions: StructureIO.ReadOptions) (files: string list) =
+let run (json: Json.Style option) (options: DescriptorOptions) (readOptions: StructureIO.ReadOptions) (files: string list) =
     match Soap.create options.Soap with
     | Error e ->
         eprintfn "error: %s" e
         2
     | Ok calc ->
         let mutable failures = 0
+        use sink = new Json.Sink(defaultArg json Json.Lines)
 
         for file, result in Inputs.readMany readOptions files do
             let d =
@@ -71,8 +72,8 @@ let run (json: bool) (options: DescriptorOptions) (readOptions: StructureIO.Read
             if Result.isError d then
                 failures <- failures + 1
 
-            if json then
-                writeJson file d
+            if json.IsSome then
+                writeJson sink file d
             else
                 match d with
                 | Ok d -> writeText file options d

@@ -33,8 +33,8 @@ let summarise (frames: Structure list) =
       Periodic = s.Pbc
       Dnn = NearestNeighbour.dnn DnnMethod.AriseHistogram s }
 
-let private writeJson (file: string) (result: Result<Summary, string>) =
-    Json.writeLine (fun w ->
+let private writeJson (sink: Json.Sink) (file: string) (result: Result<Summary, string>) =
+    sink.Write(fun w ->
         w.WriteString("file", file)
 
         match result with
@@ -102,8 +102,9 @@ let private cellText (c: Cell option) =
         sprintf "a=%.4f b=%.4f c=%.4f Å\nα=%.2f β=%.2f γ=%.2f°" a b cc al be ga
 
 /// Runs `info`; returns the exit code (0 when every file read, 1 otherwise).
-let run (json: bool) (options: StructureIO.ReadOptions) (files: string list) =
+let run (json: Json.Style option) (options: StructureIO.ReadOptions) (files: string list) =
     let mutable failures = 0
+    use sink = new Json.Sink(defaultArg json Json.Lines)
 
     let table =
         Table().AddColumns("file", "atoms", "species", "formula", "cell", "periodic", "d_NN")
@@ -116,8 +117,8 @@ let run (json: bool) (options: StructureIO.ReadOptions) (files: string list) =
         if Result.isError summary then
             failures <- failures + 1
 
-        if json then
-            writeJson file summary
+        if json.IsSome then
+            writeJson sink file summary
         else
             match summary with
             | Ok s ->
@@ -140,7 +141,7 @@ let run (json: bool) (options: StructureIO.ReadOptions) (files: string list) =
                 |> ignore
             | Error e -> eprintfn "error: %s" e
 
-    if not json && table.Rows.Count > 0 then
+    if json.IsNone && table.Rows.Count > 0 then
         AnsiConsole.Write table
 
     if failures > 0 then 1 else 0

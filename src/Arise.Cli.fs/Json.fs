@@ -1,12 +1,19 @@
-/// Small JSON emitting helpers over Utf8JsonWriter (one object per line).
+/// Small JSON emitting helpers over Utf8JsonWriter: one JSON array of objects (default), or JSON Lines.
 module Arise.Cli.Json
 
 open System
 open System.IO
 open System.Text.Json
 
-/// Writes one compact JSON object to stdout, followed by a newline.
-let writeLine (body: Utf8JsonWriter -> unit) =
+/// How a verb's objects are printed.
+type Style =
+    /// One JSON array (`json.load` reads it), an object a line: "[", objects separated by ",", "]".
+    | Array
+    /// JSON Lines: one object a line, nothing around them.
+    | Lines
+
+/// Writes one compact JSON object to stdout, and a newline after it when `newline`.
+let private writeObject (newline: bool) (body: Utf8JsonWriter -> unit) =
     use stream = new MemoryStream()
 
     (use w =
@@ -19,10 +26,17 @@ let writeLine (body: Utf8JsonWriter -> unit) =
      body w
      w.WriteEndObject())
 
+    Console.Out.Flush()
     let out = Console.OpenStandardOutput()
     out.Write(stream.ToArray(), 0, int stream.Length)
-    out.WriteByte(byte '\n')
+
+    if newline then
+        out.WriteByte(byte '\n')
+
     out.Flush()
+
+/// Writes one compact JSON object to stdout, followed by a newline.
+let writeLine (body: Utf8JsonWriter -> unit) = writeObject true body
 
 /// Writes a number, or null when it is not finite (JSON has no NaN).
 let number (w: Utf8JsonWriter) (name: string) (x: float) =
@@ -42,3 +56,24 @@ let numbers (w: Utf8JsonWriter) (name: string) (xs: float seq) =
             w.WriteNullValue()
 
     w.WriteEndArray()
+
+/// The objects of one verb's run, in a style: an array's brackets and commas are written around them, the closing
+/// bracket when the sink is disposed (an empty run prints []).
+type Sink(style: Style) =
+    let mutable count = 0
+
+    /// Writes one object.
+    member _.Write(body: Utf8JsonWriter -> unit) =
+        match style with
+        | Lines -> writeLine body
+        | Array ->
+            Console.Out.Write(if count = 0 then "[\n" else ",\n")
+            writeObject false body
+
+        count <- count + 1
+
+    interface IDisposable with
+        member _.Dispose() =
+            if style = Array then
+                Console.Out.Write(if count = 0 then "[]\n" else "\n]\n")
+                Console.Out.Flush()

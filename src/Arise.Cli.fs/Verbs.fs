@@ -94,6 +94,12 @@ let private checkSamples (option: string) (samples: int) =
         (samples >= 1 && samples <= maxSamples)
         (sprintf "%s must lie in 1 to %d (got %d); T = 1000 is the paper's, 100 the calibration's" option maxSamples samples)
 
+/// JSON output: --json (an array), --jsonl (JSON Lines), or None (the table).
+let private jsonStyle (json: bool) (jsonl: bool) =
+    if jsonl then Some Json.Lines
+    elif json then Some Json.Array
+    else None
+
 /// The prototype library: the option's folder, or the data release's (ARISE_SHARED_DATA, or shared/data found above
 /// the current folder or the program).
 let private prototypesOr (given: string option) : Result<string, string> =
@@ -103,7 +109,10 @@ let private prototypesOr (given: string option) : Result<string, string> =
 
 let info (args: ParseResults<InfoArgs>) =
     withSettings (readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types)) (fun options ->
-        withFiles "info" (args.GetResult(InfoArgs.Files, defaultValue = [])) (InfoCommand.run (args.Contains InfoArgs.Json) options))
+        withFiles
+            "info"
+            (args.GetResult(InfoArgs.Files, defaultValue = []))
+            (InfoCommand.run (jsonStyle (args.Contains InfoArgs.Json) (args.Contains InfoArgs.Jsonl)) options))
 
 let identify (args: ParseResults<IdentifyArgs>) =
     withSettings (readOptions (args.TryGetResult IdentifyArgs.Format) (args.TryGetResult IdentifyArgs.Types)) (fun ro ->
@@ -278,18 +287,20 @@ let classifySettings (args: ParseResults<ClassifyArgs>) : Result<ClassifySetting
     result {
         let top = args.GetResult(ClassifyArgs.Top, defaultValue = Defaults.Top)
         let samples = args.GetResult(ClassifyArgs.Samples, defaultValue = Defaults.Samples)
-        do! require (not (args.Contains ClassifyArgs.Json && args.Contains ClassifyArgs.Csv)) "--json and --csv: choose one output format"
+
+        let json =
+            jsonStyle (args.Contains ClassifyArgs.Json) (args.Contains ClassifyArgs.Jsonl)
+
+        do! require (not (json.IsSome && args.Contains ClassifyArgs.Csv)) "--json and --csv: choose one output format"
         do! require (top >= 1) (sprintf "--top must be ≥ 1 (got %d)" top)
         do! checkSamples "--samples" samples
 
         return
             { Output =
-                if args.Contains ClassifyArgs.Json then
-                    ClassifyCommand.AsJson
-                elif args.Contains ClassifyArgs.Csv then
-                    ClassifyCommand.AsCsv
-                else
-                    ClassifyCommand.AsTable
+                match json with
+                | Some style -> ClassifyCommand.AsJson style
+                | None when args.Contains ClassifyArgs.Csv -> ClassifyCommand.AsCsv
+                | None -> ClassifyCommand.AsTable
               Top = top
               Samples = samples
               Seed = args.GetResult(ClassifyArgs.Seed, defaultValue = Defaults.Seed) }
@@ -444,4 +455,4 @@ let descriptor (args: ParseResults<DescriptorArgs>) =
         withFiles
             "descriptor"
             (args.GetResult(DescriptorArgs.Files, defaultValue = []))
-            (DescriptorCommand.run (args.Contains DescriptorArgs.Json) options ro))
+            (DescriptorCommand.run (jsonStyle (args.Contains DescriptorArgs.Json) (args.Contains DescriptorArgs.Jsonl)) options ro))

@@ -9,9 +9,11 @@ open Plotly.NET
 
 /// Saves a chart as HTML with plotly.js embedded (opens offline).
 let saveHtml (path: string) (chart: GenericChart) =
-    chart
-    |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
-    |> Chart.saveHtml (path, OpenInBrowser = false)
+    let chart =
+        chart
+        |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
+
+    Arise.Structure.AtomicFile.writeText path (GenericChart.toEmbeddedHTML chart)
 
 /// The Chromium used for PNG export: $ARISE_CHROMIUM if set, else the first of chromium, chromium-browser,
 /// google-chrome, google-chrome-stable found on PATH. None when there is none.

@@ -10,27 +10,28 @@ open Arise.Model
 let private inv = CultureInfo.InvariantCulture
 
 /// boxes.csv: x,y,z,atoms,class,probability,mutual_information (empty boxes: class "empty"; boxes whose descriptor
-/// failed: "failed").
+/// failed: "failed"); written atomically (AtomicFile).
 let writeCsv (path: string) (r: SpmResult) =
-    use w = new StreamWriter(path)
-    w.WriteLine "x,y,z,atoms,class,probability,mutual_information"
-    let c = r.Classes.Length
+    AtomicFile.write path (fun tmp ->
+        use w = new StreamWriter(tmp)
+        w.WriteLine "x,y,z,atoms,class,probability,mutual_information"
+        let c = r.Classes.Length
 
-    for f in 0 .. r.Centres.Length - 1 do
-        let p = r.Centres.[f]
+        for f in 0 .. r.Centres.Length - 1 do
+            let p = r.Centres.[f]
 
-        let cls, prob, mi =
-            match BoxLabel.ofArgmax r.Argmax.[f] with
-            | BoxLabel.Failed -> "failed", "", ""
-            | BoxLabel.Empty -> "empty", "", ""
-            | BoxLabel.Class k ->
-                r.Classes.[k],
-                (float r.Probabilities.[f * c + k]).ToString("0.######", inv),
-                r.MutualInformation.[f].ToString("0.######", inv)
+            let cls, prob, mi =
+                match BoxLabel.ofArgmax r.Argmax.[f] with
+                | BoxLabel.Failed -> "failed", "", ""
+                | BoxLabel.Empty -> "empty", "", ""
+                | BoxLabel.Class k ->
+                    r.Classes.[k],
+                    (float r.Probabilities.[f * c + k]).ToString("0.######", inv),
+                    r.MutualInformation.[f].ToString("0.######", inv)
 
-        w.WriteLine(
-            String.Join(",", p.X.ToString("R", inv), p.Y.ToString("R", inv), p.Z.ToString("R", inv), string r.Atoms.[f], cls, prob, mi)
-        )
+            w.WriteLine(
+                String.Join(",", p.X.ToString("R", inv), p.Y.ToString("R", inv), p.Z.ToString("R", inv), string r.Atoms.[f], cls, prob, mi)
+            ))
 
 /// atoms.xyz: the sample with per-atom arise_class, arise_probability, arise_mutual_information, arise_boxes
 /// (averages over the boxes containing each atom), for OVITO or ASE.

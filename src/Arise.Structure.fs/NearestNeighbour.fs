@@ -294,8 +294,9 @@ module NearestNeighbour =
     /// Atoms piled onto each other, found in O(N) by hashing positions (of species `fromZ`, None = all) on a grid of
     /// the overlap distance, before any neighbour search (which would take quadratic time on them): the closest pair
     /// (0-based indices) and its distance when more than 8 atoms share a grid cell, or when at least half of the atoms
-    /// have a partner closer than the overlap distance (then d_NN cannot be found above it either). None otherwise:
-    /// a few duplicated atoms among many are left to the d_NN rule.
+    /// have a partner closer than the overlap distance (then d_NN cannot be found above it either; looked for only
+    /// when some grid cell holds two atoms). None otherwise: a few duplicated atoms among many are left to the d_NN
+    /// rule.
     let pileUp (fromZ: int option) (s: Structure) : (int * int * float) option =
         let h = overlapDistance
 
@@ -329,6 +330,8 @@ module NearestNeighbour =
 
         match buckets.Values |> Seq.tryFind (fun l -> l.Count > 8) with
         | Some crowded -> Some(closest (Seq.truncate 64 crowded))
+        // no two atoms share a grid cell: the structure is not piled up (the usual case, decided in one pass)
+        | None when buckets.Count = atoms.Length -> None
         | None ->
             let mutable first = None
             let mutable withPartner = 0

@@ -26,10 +26,13 @@ let private write (dir: string) (name: string) (s: Structure) =
     StructureIO.writeXyz path [ s ]
     path
 
-/// The JSON objects of `classify --json`, one per line.
+/// The JSON objects a verb printed: --json prints one array (json.load-able), --jsonl one object a line.
 let private jsonLines (stdout: string) =
-    stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-    |> Array.map (fun l -> JsonDocument.Parse(l).RootElement)
+    if stdout.TrimStart().StartsWith "[" then
+        JsonDocument.Parse(stdout).RootElement.EnumerateArray() |> Seq.toArray
+    else
+        stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        |> Array.map (fun l -> JsonDocument.Parse(l).RootElement)
 
 let private topClass (o: JsonElement) =
     o.GetProperty("top").[0].GetProperty("class").GetString()
@@ -317,6 +320,32 @@ let tests =
                   Expect.stringContains err "3.5 % of the predictions at this level were wrong" "the level's measured error rate"
                   Expect.stringContains err "Possible causes" "causes as possibilities"
                   Expect.isFalse (err.Contains "far from every prototype") "no claim the tool cannot know")
+          }
+
+          test "--json prints one JSON array that json.load reads, --jsonl one object a line, for classify, info and descriptor" {
+              let dir = folder ()
+              let a = write dir "a.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3)
+              let b = write dir "b.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 4 4 4)
+
+              for verb in [ [ "classify"; "--samples"; "20" ]; [ "info" ]; [ "descriptor" ] ] do
+                  let code, out, err = arise dir (verb @ [ "--json"; a; b ])
+                  Expect.equal code 0 (sprintf "%s ran: %s" verb.Head err)
+                  let doc = JsonDocument.Parse(out).RootElement
+                  Expect.equal doc.ValueKind JsonValueKind.Array (sprintf "%s --json: one array" verb.Head)
+                  Expect.equal (doc.GetArrayLength()) 2 "an object per file"
+                  let code, out, _ = arise dir (verb @ [ "--jsonl"; a; b ])
+                  Expect.equal code 0 "ran"
+                  let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                  Expect.equal lines.Length 2 (sprintf "%s --jsonl: a line per file" verb.Head)
+
+                  for l in lines do
+                      Expect.equal (JsonDocument.Parse(l).RootElement.ValueKind) JsonValueKind.Object "each line an object"
+
+              let code, out, _ =
+                  arise dir [ "info"; "--json"; Path.Combine(dir, "missing-folder") ]
+
+              Expect.equal code 1 "nothing read"
+              Expect.equal (JsonDocument.Parse(out).RootElement.GetArrayLength()) 1 "still one array, with the error"
           }
 
           test "-- ends the options: a file whose name starts with '-' is read" {

@@ -355,6 +355,24 @@ let tests =
               Expect.stringContains e.Message "type" "missing map is reported"
           }
 
+          test "an atomic write that fails leaves the previous file whole and no .partial behind (issue 26 F10)" {
+              let path = tempFile "boxes.csv" "the finished run's file\n"
+
+              Expect.throws
+                  (fun () ->
+                      AtomicFile.write path (fun tmp ->
+                          File.WriteAllText(tmp, "half of a new fi")
+                          failwith "killed midway"))
+                  "the failure is passed on"
+
+              Expect.equal (File.ReadAllText path) "the finished run's file\n" "the previous content intact"
+              Expect.isFalse (File.Exists(path + ".partial")) "no partial file left"
+              AtomicFile.writeText path "new content"
+              Expect.equal (File.ReadAllText path) "new content" "a write that finishes replaces it"
+              StructureIO.writeXyz path [ Crystals.fcc 29 3.61 ]
+              Expect.isFalse (File.Exists(path + ".partial")) "writeXyz goes through it"
+          }
+
           test "the format is chosen by extension and can be overridden" {
               Expect.equal (StructureIO.formatOfPath "a/b/POSCAR") (Some StructureIO.Format.Poscar) "POSCAR"
               Expect.equal (StructureIO.formatOfPath "x.cif") (Some StructureIO.Format.Cif) "cif"
