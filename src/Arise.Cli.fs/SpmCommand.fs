@@ -107,100 +107,112 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                 eprintfn "error: --out %s" e
                 2
             | Ok() ->
-                // a run directory belongs to one input and one set of settings
-                let key =
-                    sprintf
-                        "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n"
-                        (Path.GetFullPath file)
-                        settings.Mode
-                        settings.Box
-                        settings.Stride
-                        settings.MinAtoms
-                        samples
-                        model.Metadata.Training.DataHash
+                match RunLock.Acquire out with
+                | Error pid ->
+                    eprintfn
+                        "error: --out %s is in use by another arise run (process %d); wait for it to end or choose another --out"
+                        out
+                        pid
 
-                let keyFile = Path.Combine(out, "settings.txt")
-
-                if File.Exists keyFile && File.ReadAllText keyFile <> key then
-                    eprintfn "error: %s holds a run with other settings (see %s); choose another --out or delete it" out keyFile
                     2
-                else
-                    File.WriteAllText(keyFile, key)
-                    let nx, ny, nz = grid.Shape
+                | Ok lock ->
+                    use _ = lock
+                    // a run directory belongs to one input and one set of settings
+                    let key =
+                        sprintf
+                            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n"
+                            (Path.GetFullPath file)
+                            settings.Mode
+                            settings.Box
+                            settings.Stride
+                            settings.MinAtoms
+                            samples
+                            model.Metadata.Training.DataHash
 
-                    printfn
-                        "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d"
-                        file
-                        (Structure.count sample)
-                        settings.Mode
-                        settings.Box
-                        settings.Stride
-                        nx
-                        ny
-                        nz
-                        grid.Count
-                        samples
+                    let keyFile = Path.Combine(out, "settings.txt")
 
-                    use cts = new CancellationTokenSource()
-
-                    Console.CancelKeyPress.Add(fun e ->
-                        if not cts.IsCancellationRequested then
-                            e.Cancel <- true
-                            eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
-                            cts.Cancel())
-
-                    let mutable result = None
-                    let clock = Diagnostics.Stopwatch.StartNew()
-
-                    AnsiConsole
-                        .Progress()
-                        .Columns(
-                            TaskDescriptionColumn(),
-                            ProgressBarColumn(),
-                            PercentageColumn(),
-                            ElapsedTimeColumn(),
-                            RemainingTimeColumn()
-                        )
-                        .Start(fun ctx ->
-                            let task = ctx.AddTask("boxes", maxValue = float grid.Count)
-
-                            result <-
-                                Some(
-                                    Spm.run
-                                        (Pipeline.ofModel model)
-                                        samples
-                                        1
-                                        settings
-                                        grid
-                                        sample
-                                        (Some(Path.Combine(out, "chunks")))
-                                        (fun d t ->
-                                            task.Value <- float d
-                                            task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
-                                        cts.Token
-                                ))
-
-                    let r, timing = result.Value
-
-                    if cts.IsCancellationRequested then
-                        eprintfn "interrupted: the finished chunks are in %s/chunks" out
-                        1
+                    if File.Exists keyFile && File.ReadAllText keyFile <> key then
+                        eprintfn "error: %s holds a run with other settings (see %s); choose another --out or delete it" out keyFile
+                        2
                     else
-                        let written =
-                            Outputs.tryWrite out (fun () ->
-                                SpmFile.write (Path.Combine(out, "spm.npz")) r
-                                SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
-                                SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
-                                SpmMaps.writeMaps out r)
+                        File.WriteAllText(keyFile, key)
+                        let nx, ny, nz = grid.Shape
 
-                        match written with
-                        | Error e ->
-                            eprintfn
-                                "error: %s; the classified boxes are kept in %s (run again to write the results)"
-                                e
-                                (Path.Combine(out, "chunks"))
+                        printfn
+                            "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d"
+                            file
+                            (Structure.count sample)
+                            settings.Mode
+                            settings.Box
+                            settings.Stride
+                            nx
+                            ny
+                            nz
+                            grid.Count
+                            samples
 
+                        use cts = new CancellationTokenSource()
+
+                        Console.CancelKeyPress.Add(fun e ->
+                            if not cts.IsCancellationRequested then
+                                e.Cancel <- true
+                                eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
+                                cts.Cancel())
+
+                        let mutable result = None
+                        let clock = Diagnostics.Stopwatch.StartNew()
+
+                        AnsiConsole
+                            .Progress()
+                            .Columns(
+                                TaskDescriptionColumn(),
+                                ProgressBarColumn(),
+                                PercentageColumn(),
+                                ElapsedTimeColumn(),
+                                RemainingTimeColumn()
+                            )
+                            .Start(fun ctx ->
+                                let task = ctx.AddTask("boxes", maxValue = float grid.Count)
+
+                                result <-
+                                    Some(
+                                        Spm.run
+                                            (Pipeline.ofModel model)
+                                            samples
+                                            1
+                                            settings
+                                            grid
+                                            sample
+                                            (Some(Path.Combine(out, "chunks")))
+                                            (fun d t ->
+                                                task.Value <- float d
+
+                                                task.Description <-
+                                                    sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
+                                            cts.Token
+                                    ))
+
+                        let r, timing = result.Value
+
+                        if cts.IsCancellationRequested then
+                            eprintfn "interrupted: the finished chunks are in %s/chunks" out
                             1
-                        | Ok maps ->
-                            report settings out r maps (clock.Elapsed.TotalSeconds, timing)
-                            0
+                        else
+                            let written =
+                                Outputs.tryWrite out (fun () ->
+                                    SpmFile.write (Path.Combine(out, "spm.npz")) r
+                                    SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
+                                    SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
+                                    SpmMaps.writeMaps out r)
+
+                            match written with
+                            | Error e ->
+                                eprintfn
+                                    "error: %s; the classified boxes are kept in %s (run again to write the results)"
+                                    e
+                                    (Path.Combine(out, "chunks"))
+
+                                1
+                            | Ok maps ->
+                                report settings out r maps (clock.Elapsed.TotalSeconds, timing)
+                                0

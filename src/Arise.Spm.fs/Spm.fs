@@ -47,6 +47,45 @@ module Spm =
     let private chunkFile (dir: string) (c: int) =
         Path.Combine(dir, sprintf "chunk_%05d.npz" c)
 
+    /// SHA-256 (hex) of named arrays' bytes, in order: what a chunk file carries to be checked on resume.
+    let checksum (arrays: (string * Npy.NpyArray) list) =
+        use sha =
+            Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
+
+        for name, a in arrays do
+            sha.AppendData(Text.Encoding.UTF8.GetBytes name)
+            sha.AppendData(a.Data)
+
+        Convert.ToHexString(sha.GetHashAndReset())
+
+    /// Whether a chunk file read back belongs to this run (fingerprint `run`, chunk `c`), is whole (its checksum) and
+    /// has the shapes of `count` boxes with in-range classes; anything else is recomputed, never used.
+    let private validChunk (run: string) (c: int) (count: int) (classes: int) (widths: int[]) (m: Map<string, Npy.NpyArray>) =
+        try
+            let bytes (key: string) = m.[key].Data.Length
+
+            let keys =
+                [ SpmKeys.Atoms
+                  SpmKeys.Probabilities
+                  SpmKeys.MutualInformation
+                  SpmKeys.Argmax ]
+                @ [ for h in 1 .. widths.Length -> SpmKeys.hidden h ]
+
+            let arrays = keys |> List.map (fun k -> k, m.[k])
+
+            Npy.asStrings m.[SpmKeys.Run] = [| run; string c |]
+            && Npy.asStrings m.[SpmKeys.Checksum] = [| checksum arrays |]
+            && bytes SpmKeys.Atoms = 4 * count
+            && bytes SpmKeys.Probabilities = 4 * count * classes
+            && bytes SpmKeys.MutualInformation = 8 * count
+            && bytes SpmKeys.Argmax = 4 * count
+            && widths
+               |> Array.mapi (fun h w -> bytes (SpmKeys.hidden (h + 1)) = 4 * count * w)
+               |> Array.forall id
+            && Npy.asInt32 m.[SpmKeys.Argmax] |> Array.forall (fun a -> a >= -2 && a < classes)
+        with _ ->
+            false
+
     /// A fingerprint of everything a run's results depend on: the model's weights, T, the seed, the settings and
     /// grid, and the sample's atoms and positions (SHA-256, hex).
     let fingerprint (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure) =
@@ -64,9 +103,10 @@ module Spm =
         sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan xyz))
         Convert.ToHexString(sha.GetHashAndReset())
 
-    /// Runs SPM. When `chunkDir` is given, each finished chunk is written there and chunks already present are
-    /// read back instead of recomputed (an interrupted run resumes where it stopped). Chunks left by a different run
-    /// (another model, T, seed, settings or sample: `run.sha256` in the folder) are deleted, never reused.
+    /// Runs SPM. When `chunkDir` is given, each finished chunk is written there (with the run's fingerprint and a
+    /// checksum of its arrays) and chunks already present, whole and of this run, are read back instead of recomputed
+    /// (an interrupted run resumes where it stopped); a damaged or foreign chunk is recomputed. Chunks left by a
+    /// different run (another model, T, seed, settings or sample: `run.sha256` in the folder) are deleted.
     /// `progress done total`.
     let run
         (pipeline: Pipeline)
@@ -107,11 +147,15 @@ module Spm =
         let mutable tExtract, tDesc, tNet = 0.0, 0.0, 0.0
         let chunks = (n + chunkSize - 1) / chunkSize
 
+        let current =
+            match chunkDir with
+            | Some _ -> fingerprint model samples seed settings grid sample
+            | None -> ""
+
         chunkDir
         |> Option.iter (fun dir ->
             Directory.CreateDirectory dir |> ignore
             let stamp = Path.Combine(dir, "run.sha256")
-            let current = fingerprint model samples seed settings grid sample
 
             if not (File.Exists stamp && File.ReadAllText(stamp).Trim() = current) then
                 for f in Directory.GetFiles(dir, "chunk_*.npz") do
@@ -148,13 +192,9 @@ module Spm =
             let cached =
                 match chunkDir with
                 | Some dir when File.Exists(chunkFile dir c) ->
-                    match Npy.readNpz (chunkFile dir c) with
-                    | Ok m when
-                        m.ContainsKey SpmKeys.Probabilities
-                        && (Npy.asInt32 m.[SpmKeys.Atoms]).Length = count
-                        ->
-                        Some m
-                    | _ -> None
+                    Npy.readNpz (chunkFile dir c)
+                    |> Result.toOption
+                    |> Option.filter (validChunk current c count classes widths)
                 | _ -> None
 
             match cached with
@@ -218,8 +258,7 @@ module Spm =
 
                 match chunkDir with
                 | Some dir ->
-                    Npy.writeNpz
-                        (chunkFile dir c)
+                    let arrays =
                         [ yield SpmKeys.Atoms, Npy.int32Vector atoms.[first .. first + count - 1]
                           yield
                               SpmKeys.Probabilities,
@@ -229,6 +268,12 @@ module Spm =
                           for h in 0 .. widths.Length - 1 ->
                               SpmKeys.hidden (h + 1),
                               Npy.float32Matrix count widths.[h] hidden.[h].[first * widths.[h] .. (first + count) * widths.[h] - 1] ]
+
+                    Npy.writeNpz
+                        (chunkFile dir c)
+                        (arrays
+                         @ [ SpmKeys.Run, Npy.stringVector [| current; string c |]
+                             SpmKeys.Checksum, Npy.stringVector [| checksum arrays |] ])
                 | None -> ()
             // per-atom sums
             for b in 0 .. count - 1 do

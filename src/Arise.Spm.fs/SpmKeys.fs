@@ -63,5 +63,13 @@ module SpmKeys =
     [<Literal>]
     let MaterialTypes = "material_types"
 
+    /// Chunk files: the run's fingerprint and the chunk's index, as two strings.
+    [<Literal>]
+    let Run = "run"
+
+    /// Chunk files: the SHA-256 (hex) of the chunk's arrays, in the order they are written.
+    [<Literal>]
+    let Checksum = "checksum"
+
     /// The key of hidden layer `layer` (1 = first): hidden_0 is the first layer, as numpy users index it.
     let hidden (layer: int) = sprintf "hidden_%d" (layer - 1)

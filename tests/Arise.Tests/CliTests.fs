@@ -348,6 +348,38 @@ let tests =
               Expect.equal (JsonDocument.Parse(out).RootElement.GetArrayLength()) 1 "still one array, with the error"
           }
 
+          test "a second spm run into a folder in use is refused; a lock left by a process that is gone is taken over (F11)" {
+              let dir = folder ()
+              write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 6 6 2) |> ignore
+              let out = Path.Combine(dir, "run")
+              Directory.CreateDirectory out |> ignore
+              let lock = Path.Combine(out, ".arise.lock")
+              // this test's own process stands for a run in progress
+              File.WriteAllText(lock, string Environment.ProcessId)
+
+              let args =
+                  [ "spm"
+                    "fcc.xyz"
+                    "--out"
+                    "run"
+                    "--box"
+                    "10"
+                    "--stride"
+                    "4"
+                    "--samples"
+                    "5" ]
+
+              let code, _, err = arise dir args
+              Expect.equal code 2 "refused"
+              Expect.stringContains err (sprintf "in use by another arise run (process %d)" Environment.ProcessId) "says by whom"
+              Expect.isFalse (File.Exists(Path.Combine(out, "spm.npz"))) "nothing written"
+              File.WriteAllText(lock, "2147483")
+              let code, _, err = arise dir args
+              Expect.equal code 0 (sprintf "a stale lock is taken over (stderr: %s)" err)
+              Expect.isTrue (File.Exists(Path.Combine(out, "spm.npz"))) "the run finished"
+              Expect.isFalse (File.Exists lock) "and released its lock"
+          }
+
           test "-- ends the options: a file whose name starts with '-' is read" {
               let dir = folder ()
               write dir "-dash.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3) |> ignore

@@ -255,6 +255,66 @@ let tests =
                       Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
 
                   Expect.equal r2.Argmax r.Argmax "resumed from chunks"
+                  // a damaged or foreign chunk is recomputed, never used (issue 26 F8, F9)
+                  let chunk = Path.Combine(dir, "chunk_00000.npz")
+                  let whole = Arise.Numerics.Npy.readNpz chunk |> ok "chunk"
+
+                  let rerunWith (what: string) (arrays: Map<string, Arise.Numerics.Npy.NpyArray>) =
+                      Arise.Numerics.Npy.writeNpz chunk (Map.toList arrays)
+
+                      let again, _ =
+                          Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+
+                      Expect.equal again.Probabilities r.Probabilities (what + ": recomputed, the same numbers")
+                      Expect.equal again.Argmax r.Argmax (what + ": the same classes")
+
+                  let probabilities = whole.[SpmKeys.Probabilities]
+                  let flipped = Array.copy probabilities.Data
+                  flipped.[7] <- flipped.[7] ^^^ 0x40uy
+                  rerunWith "one flipped bit" (whole |> Map.add SpmKeys.Probabilities { probabilities with Data = flipped })
+                  let mi = whole.[SpmKeys.MutualInformation]
+
+                  rerunWith
+                      "arrays of the wrong length"
+                      (whole
+                       |> Map.add
+                           SpmKeys.MutualInformation
+                           { mi with
+                               Data = mi.Data.[.. mi.Data.Length - 9]
+                               Shape = [ mi.Shape.Head - 1 ] })
+
+                  rerunWith
+                      "another chunk's"
+                      (whole
+                       |> Map.add SpmKeys.Run (Arise.Numerics.Npy.stringVector [| "another run"; "0" |]))
+
+                  rerunWith "no checksum" (whole |> Map.remove SpmKeys.Checksum)
+                  // a whole chunk of this run is used as it is: a forged one with a valid checksum shows it
+                  let forged = Array.copy probabilities.Data
+                  forged.[3] <- forged.[3] ^^^ 0x01uy
+
+                  let forgedArrays =
+                      whole |> Map.add SpmKeys.Probabilities { probabilities with Data = forged }
+
+                  let keys =
+                      [ SpmKeys.Atoms
+                        SpmKeys.Probabilities
+                        SpmKeys.MutualInformation
+                        SpmKeys.Argmax ]
+                      @ [ for h in 1 .. r.Hidden.Length -> SpmKeys.hidden h ]
+
+                  let resealed =
+                      forgedArrays
+                      |> Map.add
+                          SpmKeys.Checksum
+                          (Arise.Numerics.Npy.stringVector [| Spm.checksum [ for k in keys -> k, forgedArrays.[k] ] |])
+
+                  Arise.Numerics.Npy.writeNpz chunk (Map.toList resealed)
+
+                  let used, _ =
+                      Spm.run (Pipeline.ofModel model) 20 1 settings grid s (Some dir) (fun _ _ -> ()) Threading.CancellationToken.None
+
+                  Expect.notEqual used.Probabilities r.Probabilities "a valid chunk is read back, not recomputed"
                   // chunks of another run are not reused: a model whose fcc and bcc outputs are swapped maps the other way
                   let last = model.Network.Layers.Length - 1
                   let l = model.Network.Layers.[last]
