@@ -14,6 +14,7 @@ module internal Usage =
 /// Options of `info`.
 type InfoArgs =
     | [<MainCommand>] Files of path: string list
+    | Recursive
     | Json
     | Jsonl
     | Format of name: string
@@ -22,6 +23,7 @@ type InfoArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Recursive -> "a folder also stands for the structure files in its subfolders, at any depth (hidden ones left out)."
             | Files _ ->
                 "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump) or folders of them (the files directly inside, \
                     by extension); none: the embedded sample."
@@ -33,6 +35,7 @@ type InfoArgs =
 /// Options of `descriptor`.
 type DescriptorArgs =
     | [<MainCommand>] Files of path: string list
+    | Recursive
     | Json
     | Jsonl
     | Cutoff of rc: float
@@ -45,6 +48,7 @@ type DescriptorArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Recursive -> "a folder also stands for the structure files in its subfolders, at any depth (hidden ones left out)."
             | Files _ -> "structure files or folders of them; none: the embedded sample."
             | Json -> "print a JSON array, one object per file: descriptor (316 numbers), dnn (per species pair), error."
             | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
@@ -62,6 +66,7 @@ type DescriptorArgs =
 /// Options of `classify`.
 type ClassifyArgs =
     | [<MainCommand>] Files of path: string list
+    | Recursive
     | Top of k: int
     | Samples of t: int
     | Seed of seed: int
@@ -75,6 +80,7 @@ type ClassifyArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Recursive -> "a folder also stands for the structure files in its subfolders, at any depth (hidden ones left out)."
             | Files _ ->
                 "structure files or folders of them (the files directly inside, by extension, in ordinal name order); none: the embedded \
                     sample (a defective fcc Cu cluster)."
@@ -281,6 +287,7 @@ type ExploreArgs =
 /// Options of `identify`.
 type IdentifyArgs =
     | [<MainCommand>] Files of path: string list
+    | Recursive
     | Method of name: string
     | Cutoff of r: float
     | Structures of list: string
@@ -293,6 +300,7 @@ type IdentifyArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Recursive -> "a folder also stands for the structure files in its subfolders, at any depth (hidden ones left out)."
             | Files _ -> "structure files or folders of them; none: the embedded sample."
             | Method _ ->
                 "acna (adaptive common neighbour analysis, default), cna (needs --cutoff), baa (bond-angle analysis, Ackland-Jones), ptm \

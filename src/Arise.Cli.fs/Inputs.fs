@@ -23,6 +23,41 @@ let structureFiles (options: StructureIO.ReadOptions) (folder: string) : string 
     |> Array.sortWith (fun a b -> System.String.CompareOrdinal(a, b))
     |> List.ofArray
 
+/// With `recursive`, each folder among `files` followed by its subfolders at any depth that hold structure files
+/// (hidden ones left out), in ordinal order; a folder without any stays, so that it is reported. Files are kept.
+let expandFolders (recursive: bool) (options: StructureIO.ReadOptions) (files: string list) : string list =
+    if not recursive then
+        files
+    else
+        files
+        |> List.collect (fun f ->
+            if Directory.Exists f then
+                let rec below (dir: string) : string list =
+                    let subs =
+                        try
+                            Directory.GetDirectories dir
+                            |> Array.filter (fun d -> not (Path.GetFileName(d).StartsWith "."))
+                            |> Array.sortWith (fun a b -> System.String.CompareOrdinal(a, b))
+                            |> List.ofArray
+                        with _ ->
+                            []
+
+                    let here =
+                        (try
+                            structureFiles options dir
+                         with _ ->
+                             [])
+                        |> List.isEmpty
+                        |> not
+
+                    (if here then [ dir ] else []) @ List.collect below subs
+
+                match below f with
+                | [] -> [ f ]
+                | found -> found
+            else
+                [ f ])
+
 /// Reads all frames of every file (or the sample when none is given); a folder stands for its structure files
 /// (structureFiles). Each file or folder succeeds or fails on its own. Lazy, so that each file is read (and its
 /// result reported) in turn.
@@ -54,7 +89,7 @@ let readMany (options: StructureIO.ReadOptions) (files: string list) : seq<strin
                         failure
                             f
                             "a folder without structure files (.xyz, .extxyz, .in, .vasp, POSCAR*, CONTCAR*, .cif, .data, .lmp, .dump, \
-                                .lammpstrj; or give --format)"
+                                .lammpstrj; or give --format); files in its subfolders are read with --recursive"
                     )
                 | Ok inside ->
                     // an empty file, a pipe or a device gets the same error as when named directly (readAllWith)

@@ -112,7 +112,8 @@ let info (args: ParseResults<InfoArgs>) =
         withFiles
             "info"
             (args.GetResult(InfoArgs.Files, defaultValue = []))
-            (InfoCommand.run (jsonStyle (args.Contains InfoArgs.Json) (args.Contains InfoArgs.Jsonl)) options))
+            (Inputs.expandFolders (args.Contains InfoArgs.Recursive) options
+             >> InfoCommand.run (jsonStyle (args.Contains InfoArgs.Json) (args.Contains InfoArgs.Jsonl)) options))
 
 let identify (args: ParseResults<IdentifyArgs>) =
     withSettings (readOptions (args.TryGetResult IdentifyArgs.Format) (args.TryGetResult IdentifyArgs.Types)) (fun ro ->
@@ -123,7 +124,7 @@ let identify (args: ParseResults<IdentifyArgs>) =
                 (args.TryGetResult IdentifyArgs.Structures)
                 (args.TryGetResult IdentifyArgs.Rmsd_Cutoff)
                 ro
-                files
+                (Inputs.expandFolders (args.Contains IdentifyArgs.Recursive) ro files)
                 (args.Contains IdentifyArgs.Per_Atom)
                 (args.TryGetResult IdentifyArgs.Out)))
 
@@ -322,7 +323,8 @@ let classify (args: ParseResults<ClassifyArgs>) =
         withFiles
             "classify"
             (args.GetResult(ClassifyArgs.Files, defaultValue = []))
-            (ClassifyCommand.run s.Output model s.Top s.Samples s.Seed ro))
+            (Inputs.expandFolders (args.Contains ClassifyArgs.Recursive) ro
+             >> ClassifyCommand.run s.Output model s.Top s.Samples s.Seed ro))
 
 /// Hidden layer sizes from "256,512,256" (each 1 to 65536).
 let private hiddenSizes (text: string) =
@@ -455,4 +457,5 @@ let descriptor (args: ParseResults<DescriptorArgs>) =
         withFiles
             "descriptor"
             (args.GetResult(DescriptorArgs.Files, defaultValue = []))
-            (DescriptorCommand.run (jsonStyle (args.Contains DescriptorArgs.Json) (args.Contains DescriptorArgs.Jsonl)) options ro))
+            (Inputs.expandFolders (args.Contains DescriptorArgs.Recursive) ro
+             >> DescriptorCommand.run (jsonStyle (args.Contains DescriptorArgs.Json) (args.Contains DescriptorArgs.Jsonl)) options ro))

@@ -380,6 +380,32 @@ let tests =
               Expect.isFalse (File.Exists lock) "and released its lock"
           }
 
+          test "--recursive reads the structure files in subfolders at any depth; without it the empty folder says so" {
+              let dir = folder ()
+              let top = Path.Combine(dir, "library")
+              let deep = Path.Combine(top, "Binaries", "CsCl")
+              Directory.CreateDirectory deep |> ignore
+              Directory.CreateDirectory(Path.Combine(top, ".hidden")) |> ignore
+              write deep "b.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 3 3 3) |> ignore
+
+              write (Path.Combine(top, "Binaries")) "a.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3)
+              |> ignore
+
+              write (Path.Combine(top, ".hidden")) "h.xyz" (Crystals.fcc 29 3.61) |> ignore
+              let code, out, _ = arise dir [ "info"; "--json"; "library" ]
+              Expect.equal code 1 "the folder itself holds no structure files"
+              let o = (jsonLines out).[0]
+              Expect.stringContains (o.GetProperty("error").GetString()) "--recursive" "the message points at --recursive"
+              let code, out, err = arise dir [ "info"; "--json"; "--recursive"; "library" ]
+              Expect.equal code 0 (sprintf "read (stderr: %s)" err)
+
+              let names =
+                  jsonLines out
+                  |> Array.map (fun o -> Path.GetFileName(o.GetProperty("file").GetString()))
+
+              Expect.equal names [| "a.xyz"; "b.xyz" |] "both levels, in order, hidden folders left out"
+          }
+
           test "-- ends the options: a file whose name starts with '-' is read" {
               let dir = folder ()
               write dir "-dash.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3) |> ignore
