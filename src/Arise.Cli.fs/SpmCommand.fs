@@ -159,6 +159,26 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                                 eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
                                 cts.Cancel())
 
+                        // a rerun into the same folder resumes: say so, and from where
+                        let chunkDir = Path.Combine(out, "chunks")
+                        let stamp = Path.Combine(chunkDir, "run.sha256")
+
+                        if
+                            File.Exists stamp
+                            && File.ReadAllText(stamp).Trim() = Spm.fingerprint model samples 1 settings grid sample
+                        then
+                            let found = Directory.GetFiles(chunkDir, "chunk_*.npz").Length
+                            let total = (grid.Count + Spm.chunkSize - 1) / Spm.chunkSize
+
+                            if found > 0 then
+                                printfn
+                                    "resuming: %d of %d chunks of %d boxes were computed by an earlier run in %s (each is checked before \
+                                     use; a damaged one is computed again)"
+                                    (min found total)
+                                    total
+                                    Spm.chunkSize
+                                    chunkDir
+
                         let mutable result = None
                         let clock = Diagnostics.Stopwatch.StartNew()
 

@@ -378,6 +378,9 @@ let tests =
               Expect.equal code 0 (sprintf "a stale lock is taken over (stderr: %s)" err)
               Expect.isTrue (File.Exists(Path.Combine(out, "spm.npz"))) "the run finished"
               Expect.isFalse (File.Exists lock) "and released its lock"
+              let code, out, _ = arise dir args
+              Expect.equal code 0 "a rerun over the finished run"
+              Expect.stringContains out "resuming: 1 of 1 chunks" "says it resumed, and from where"
           }
 
           test "--recursive reads the structure files in subfolders at any depth; without it the empty folder says so" {
