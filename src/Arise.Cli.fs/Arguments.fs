@@ -55,8 +55,9 @@ type DescriptorArgs =
             | Cutoff _ -> "SOAP cutoff R_C in units of d_NN (default 4.0; training range 3.0-5.0)."
             | Sigma _ -> "atom Gaussian width sigma in units of d_NN (default 0.1; training values 0.08, 0.1, 0.12)."
             | Dnn _ ->
-                "d_NN rule: arise (default; the paper's histogram rule), arise-vacancy-tolerant (the same, leaving out atoms of a \
-                    periodic structure whose whole first shell is missing; what the embedded model uses), arise-smoothed \
+                "d_NN rule (default: the embedded model's, arise-vacancy-tolerant): arise (the paper's histogram rule, as the \
+                    reference descriptors), arise-vacancy-tolerant (the same, leaving out atoms of a periodic structure whose \
+                    whole first shell is missing), arise-smoothed \
                     (vacancy-tolerant, the histogram's peak chosen after 1 % Gaussian smoothing; experimental) or clean (most common \
                     distance)."
             | Extrinsic_Scale _ -> "divide the structure by this factor times d_NN (default 1.0; training 0.95, 1.0, 1.05)."

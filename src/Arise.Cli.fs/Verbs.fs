@@ -414,16 +414,20 @@ let evaluate (args: ParseResults<EvaluateArgs>) =
         withSettings (prototypesOr (args.TryGetResult EvaluateArgs.Prototypes)) (fun prototypes ->
             TrainCommand.evaluate model prototypes samples))
 
-/// `descriptor` settings: the descriptor options.
+/// `descriptor` settings: the descriptor options, by default the embedded model's (so that `descriptor` prints the
+/// vector `classify` classifies).
 let descriptorSettings (args: ParseResults<DescriptorArgs>) : Result<Soap.DescriptorOptions, string> =
     result {
+        let d = Recognizer.Default.Pipeline.Options
+
         let! rule =
             match args.TryGetResult DescriptorArgs.Dnn with
-            | None -> Ok DnnMethod.AriseHistogram
+            | None -> Ok d.Dnn
             | Some rule -> DnnRule.parse rule |> Result.mapError (sprintf "--dnn: %s")
 
-        let scale = args.GetResult(DescriptorArgs.Extrinsic_Scale, defaultValue = 1.0)
-        let d = Soap.AriseDescriptor.defaults
+        let scale =
+            args.GetResult(DescriptorArgs.Extrinsic_Scale, defaultValue = d.ExtrinsicScale)
+
         let cutoff = args.GetResult(DescriptorArgs.Cutoff, defaultValue = d.Soap.Cutoff)
 
         do!

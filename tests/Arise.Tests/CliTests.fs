@@ -409,6 +409,43 @@ let tests =
               Expect.equal names [| "a.xyz"; "b.xyz" |] "both levels, in order, hidden folders left out"
           }
 
+          test "descriptor prints by default the vector classify classifies (the embedded model's settings)" {
+              let dir = folder ()
+              // a periodic crystal with one atom whose whole first shell is removed: there the model's d_NN rule and the
+              // paper's differ (2.5527 against 2.5579 Å)
+              let s = Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4
+              let edge = 4.0 * 3.61
+              let wrap (x: float) = x - edge * round (x / edge)
+
+              let inFirstShell (p: Vec3) =
+                  let d = p - s.Positions.[0]
+                  sqrt (wrap d.X ** 2.0 + wrap d.Y ** 2.0 + wrap d.Z ** 2.0) < 3.0
+
+              let keep =
+                  [| 0 .. Structure.count s - 1 |]
+                  |> Array.filter (fun i -> i = 0 || not (inFirstShell s.Positions.[i]))
+
+              let file = write dir "vacancies.xyz" (Structure.select keep s)
+              let code, out, err = arise dir [ "descriptor"; "--json"; file ]
+              Expect.equal code 0 (sprintf "ran: %s" err)
+
+              let printed =
+                  (jsonLines out).[0].GetProperty("descriptor").EnumerateArray()
+                  |> Seq.map (fun v -> float32 (v.GetDouble()))
+                  |> Array.ofSeq
+
+              let classified =
+                  Arise.Recognizer.Default.Describe(StructureIO.read file |> ok "read")
+
+              Expect.equal printed classified "the same 316 numbers"
+              let _, paper, _ = arise dir [ "descriptor"; "--json"; "--dnn"; "arise"; file ]
+
+              let dnn (o: string) =
+                  (jsonLines o).[0].GetProperty("dnn").GetProperty("Cu-Cu").GetDouble()
+
+              Expect.isLessThan (dnn out) (dnn paper) "the paper's rule (reference descriptors) stays with --dnn arise"
+          }
+
           test "-- ends the options: a file whose name starts with '-' is read" {
               let dir = folder ()
               write dir "-dash.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3) |> ignore
