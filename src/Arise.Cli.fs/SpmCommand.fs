@@ -14,6 +14,75 @@ open Arise.Pictures
 /// and hidden-layer activations (about 4.5 KB), their copies while spm.npz is written, and the chunk buffers.
 let bytesPerBox = 32L * 1024L
 
+/// summary.json: what the printed summary says, for scripts: boxes (all, classified, empty, failed), times (s), the
+/// classes by share of the classified boxes with their mean mutual information, and the share at each uncertainty level.
+let private writeSummary (path: string) (settings: SpmSettings) (samples: int) (r: SpmResult) (seconds: float, timing: SpmTiming) =
+    let labels = r.Argmax |> Array.map BoxLabel.ofArgmax
+
+    let classified =
+        [| for f in 0 .. labels.Length - 1 do
+               if r.Argmax.[f] >= 0 then
+                   f |]
+
+    let count l =
+        labels |> Array.filter ((=) l) |> Array.length
+
+    let share k =
+        float k / float (max 1 classified.Length)
+
+    use stream = new MemoryStream()
+
+    (use w =
+        new Text.Json.Utf8JsonWriter(
+            stream,
+            Text.Json.JsonWriterOptions(Indented = true, Encoder = Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+        )
+
+     w.WriteStartObject()
+     w.WriteString("mode", (sprintf "%A" settings.Mode).ToLowerInvariant())
+     w.WriteNumber("box", settings.Box)
+     w.WriteNumber("stride", settings.Stride)
+     w.WriteNumber("samples", samples)
+     w.WriteNumber("boxes", labels.Length)
+     w.WriteNumber("classified", classified.Length)
+     w.WriteNumber("empty", count BoxLabel.Empty)
+     w.WriteNumber("failed", count BoxLabel.Failed)
+     w.WriteStartObject("seconds")
+     w.WriteNumber("total", seconds)
+     w.WriteNumber("boxes", timing.Extraction)
+     w.WriteNumber("descriptors", timing.Descriptors)
+     w.WriteNumber("network", timing.Network)
+     w.WriteEndObject()
+     w.WriteStartArray("classes")
+
+     for k, members in
+         classified
+         |> Array.groupBy (fun f -> r.Argmax.[f])
+         |> Array.sortByDescending (fun (_, m) -> m.Length) do
+         w.WriteStartObject()
+         w.WriteString("class", r.Classes.[k])
+         w.WriteString("type", r.MaterialTypes.[k])
+         w.WriteNumber("boxes", members.Length)
+         w.WriteNumber("share", share members.Length)
+         Json.number w "mean_mutual_information" (members |> Array.averageBy (fun f -> r.MutualInformation.[f]))
+         w.WriteEndObject()
+
+     w.WriteEndArray()
+     w.WriteStartObject("uncertainty")
+
+     for l in Uncertainty.levels do
+         let k =
+             classified
+             |> Array.filter (fun f -> Uncertainty.level r.MutualInformation.[f] = l)
+             |> Array.length
+
+         w.WriteNumber(Uncertainty.name l, share k)
+
+     w.WriteEndObject()
+     w.WriteEndObject())
+
+    AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, stream.ToArray()))
+
 /// Prints the end of a finished run: the times, boxes that failed or none classified, the most frequent classes,
 /// the share of the classified boxes at each uncertainty level, and the files written (PNG pictures made here).
 let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) (seconds: float, timing: SpmTiming) =
@@ -69,7 +138,10 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
              |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l))
              |> String.concat ", ")
 
-    printfn "wrote %s: spm.npz, boxes.csv, atoms.xyz, %s" out (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
+    printfn
+        "wrote %s: spm.npz, boxes.csv, atoms.xyz, summary.json, %s"
+        out
+        (maps @ pngs.Written |> List.map Path.GetFileName |> String.concat ", ")
 
     for problem in pngs.Problems do
         eprintfn "note: %s" problem
@@ -234,5 +306,6 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
 
                                 1
                             | Ok maps ->
+                                writeSummary (Path.Combine(out, "summary.json")) settings samples r (clock.Elapsed.TotalSeconds, timing)
                                 report settings out r maps (clock.Elapsed.TotalSeconds, timing)
                                 0

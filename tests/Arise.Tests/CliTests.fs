@@ -377,6 +377,20 @@ let tests =
               let code, _, err = arise dir args
               Expect.equal code 0 (sprintf "a stale lock is taken over (stderr: %s)" err)
               Expect.isTrue (File.Exists(Path.Combine(out, "spm.npz"))) "the run finished"
+              // summary.json says for scripts what the printed summary says
+              let summary =
+                  JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "summary.json"))).RootElement
+
+              let number (name: string) = summary.GetProperty(name).GetInt32()
+              Expect.equal (number "boxes") (number "classified" + number "empty" + number "failed") "boxes add up"
+              Expect.isGreaterThan (number "classified") 0 "boxes classified"
+
+              let shares =
+                  summary.GetProperty("classes").EnumerateArray()
+                  |> Seq.sumBy (fun c -> c.GetProperty("share").GetDouble())
+
+              Expect.floatClose Accuracy.medium shares 1.0 "class shares add up to 1"
+              Expect.stringStarts (summary.GetProperty("classes").[0].GetProperty("class").GetString()) "fcc" "fcc first"
               Expect.isFalse (File.Exists lock) "and released its lock"
               let code, out, _ = arise dir args
               Expect.equal code 0 "a rerun over the finished run"
