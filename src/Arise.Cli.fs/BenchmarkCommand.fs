@@ -160,104 +160,92 @@ let run (prototypes: string) (methods: string list) (levelNames: string list) (r
 
                     let clock = Stopwatch.StartNew()
 
-                    AnsiConsole
-                        .Progress()
-                        .Columns(
-                            TaskDescriptionColumn(),
-                            ProgressBarColumn(),
-                            PercentageColumn(),
-                            ElapsedTimeColumn(),
-                            RemainingTimeColumn()
-                        )
-                        .Start(fun ctx ->
-                            let task =
-                                ctx.AddTask("benchmark", maxValue = float (levels.Length * structures.Length))
+                    Outputs.withProgress "benchmark" (float (levels.Length * structures.Length)) (fun task ->
+                        for level in levels do
+                            let reps =
+                                if level.Eta = 0.0 && level.Delta = 0.0 then
+                                    1
+                                else
+                                    realizations
 
-                            for level in levels do
-                                let reps =
-                                    if level.Eta = 0.0 && level.Delta = 0.0 then
-                                        1
-                                    else
-                                        realizations
+                            let jobs =
+                                [| for k in 0 .. structures.Length - 1 do
+                                       for r in 0 .. reps - 1 -> k, r |]
 
-                                let jobs =
-                                    [| for k in 0 .. structures.Length - 1 do
-                                           for r in 0 .. reps - 1 -> k, r |]
+                            let defective =
+                                jobs
+                                |> Array.map (fun (k, r) ->
+                                    let _, s, _ = structures.[k]
+                                    let seed = 1_000_003 * (k + 1) + 7919 * r + (level.Name |> Seq.sumBy int)
+                                    Defects.tableLevel seed level.Eta level.Delta dnn.[k] s)
 
-                                let defective =
+                            let row name = rows.[level.Name].[name]
+                            let lockObj = obj ()
+
+                            let count (r: Row) designed atoms atomsCorrect structureCorrect =
+                                lock lockObj (fun () ->
+                                    for t in (if designed then [ r.Designed; r.All ] else [ r.All ]) do
+                                        t.Atoms <- t.Atoms + int64 atoms
+                                        t.AtomsCorrect <- t.AtomsCorrect + int64 atomsCorrect
+                                        t.Structures <- t.Structures + 1
+
+                                        if structureCorrect then
+                                            t.StructuresCorrect <- t.StructuresCorrect + 1)
+
+                            Threading.Tasks.Parallel.For(
+                                0,
+                                jobs.Length,
+                                fun j ->
+                                    let k, _ = jobs.[j]
+                                    let name, _, periodic = structures.[k]
+                                    let s = defective.[j]
+                                    let n = Structure.count s
+
+                                    if spglibOk then
+                                        let expected = if periodic then Spglib.expectedSpaceGroup name else None
+
+                                        for rowName, tol in [ "spglib loose", Spglib.loose; "spglib tight", Spglib.tight ] do
+                                            match expected with
+                                            | Some sg ->
+                                                let ok =
+                                                    match Spglib.spaceGroup tol s with
+                                                    | Ok(g, _) -> g = sg
+                                                    | Error _ -> false
+
+                                                count (row rowName) true n (if ok then n else 0) ok
+                                            | None -> count (row rowName) false n 0 false
+
+                                    for key, rowName, analyse, expected in localMethods do
+                                        if List.contains key methods then
+                                            match (if periodic then Map.tryFind name expected else None) with
+                                            | Some label ->
+                                                let labels = analyse s
+                                                let correct = labels |> Array.filter ((=) label) |> Array.length
+                                                count (row rowName) true n correct (majority labels = label)
+                                            | None -> count (row rowName) false n 0 false
+                            )
+                            |> ignore
+
+                            match pipeline, classIndex with
+                            | Some p, Some index ->
+                                let preds = Classifier.classify Environment.ProcessorCount 1 samples p defective
+
+                                Array.iteri2
+                                    (fun j (k, _) (pred: Result<Classification, string>) ->
+                                        let name, _, _ = structures.[k]
+
+                                        let ok =
+                                            match pred, Map.tryFind name index with
+                                            | Ok c, Some i -> fst c.Ranked.[0] = i
+                                            | _ -> false
+
+                                        let n = Structure.count defective.[j]
+                                        count (row "ARISE") true n (if ok then n else 0) ok)
                                     jobs
-                                    |> Array.map (fun (k, r) ->
-                                        let _, s, _ = structures.[k]
-                                        let seed = 1_000_003 * (k + 1) + 7919 * r + (level.Name |> Seq.sumBy int)
-                                        Defects.tableLevel seed level.Eta level.Delta dnn.[k] s)
+                                    preds
+                            | _ -> ()
 
-                                let row name = rows.[level.Name].[name]
-                                let lockObj = obj ()
-
-                                let count (r: Row) designed atoms atomsCorrect structureCorrect =
-                                    lock lockObj (fun () ->
-                                        for t in (if designed then [ r.Designed; r.All ] else [ r.All ]) do
-                                            t.Atoms <- t.Atoms + int64 atoms
-                                            t.AtomsCorrect <- t.AtomsCorrect + int64 atomsCorrect
-                                            t.Structures <- t.Structures + 1
-
-                                            if structureCorrect then
-                                                t.StructuresCorrect <- t.StructuresCorrect + 1)
-
-                                Threading.Tasks.Parallel.For(
-                                    0,
-                                    jobs.Length,
-                                    fun j ->
-                                        let k, _ = jobs.[j]
-                                        let name, _, periodic = structures.[k]
-                                        let s = defective.[j]
-                                        let n = Structure.count s
-
-                                        if spglibOk then
-                                            let expected = if periodic then Spglib.expectedSpaceGroup name else None
-
-                                            for rowName, tol in [ "spglib loose", Spglib.loose; "spglib tight", Spglib.tight ] do
-                                                match expected with
-                                                | Some sg ->
-                                                    let ok =
-                                                        match Spglib.spaceGroup tol s with
-                                                        | Ok(g, _) -> g = sg
-                                                        | Error _ -> false
-
-                                                    count (row rowName) true n (if ok then n else 0) ok
-                                                | None -> count (row rowName) false n 0 false
-
-                                        for key, rowName, analyse, expected in localMethods do
-                                            if List.contains key methods then
-                                                match (if periodic then Map.tryFind name expected else None) with
-                                                | Some label ->
-                                                    let labels = analyse s
-                                                    let correct = labels |> Array.filter ((=) label) |> Array.length
-                                                    count (row rowName) true n correct (majority labels = label)
-                                                | None -> count (row rowName) false n 0 false
-                                )
-                                |> ignore
-
-                                match pipeline, classIndex with
-                                | Some p, Some index ->
-                                    let preds = Classifier.classify Environment.ProcessorCount 1 samples p defective
-
-                                    Array.iteri2
-                                        (fun j (k, _) (pred: Result<Classification, string>) ->
-                                            let name, _, _ = structures.[k]
-
-                                            let ok =
-                                                match pred, Map.tryFind name index with
-                                                | Ok c, Some i -> fst c.Ranked.[0] = i
-                                                | _ -> false
-
-                                            let n = Structure.count defective.[j]
-                                            count (row "ARISE") true n (if ok then n else 0) ok)
-                                        jobs
-                                        preds
-                                | _ -> ()
-
-                                task.Increment(float structures.Length))
+                            task.Increment(float structures.Length))
                     // ----- the table
                     let cell (t: Tally) perAtom =
                         if perAtom then

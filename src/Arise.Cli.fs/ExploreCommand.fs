@@ -155,18 +155,8 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
                             if epochs = 0 then
                                 Exploration.run settings points ignore
                             else
-                                AnsiConsole
-                                    .Progress()
-                                    .Columns(
-                                        TaskDescriptionColumn(),
-                                        ProgressBarColumn(),
-                                        PercentageColumn(),
-                                        ElapsedTimeColumn(),
-                                        RemainingTimeColumn()
-                                    )
-                                    .Start(fun ctx ->
-                                        let task = ctx.AddTask("HDBSCAN, kNN graph, UMAP epochs", maxValue = float epochs)
-                                        Exploration.run settings points (fun e -> task.Value <- float e))
+                                Outputs.withProgress "HDBSCAN, kNN graph, UMAP epochs" (float epochs) (fun task ->
+                                    Exploration.run settings points (fun e -> task.Value <- float e))
 
                         let csv = Path.Combine(dir, "clusters.csv")
                         let hasUmap = result.Embedding.Length = boxes.Length

@@ -4,6 +4,7 @@ module Arise.Cli.Outputs
 
 open System
 open System.IO
+open Spectre.Console
 
 /// The reason a file-system operation failed, without the exception's type.
 let reason (ex: exn) =
@@ -58,3 +59,11 @@ let tryWrite (path: string) (write: unit -> 'T) : Result<'T, string> =
     with
     | :? IOException
     | :? UnauthorizedAccessException as ex -> Error(sprintf "cannot write %s: %s" path (reason ex))
+
+/// Runs `body` with one progress bar (description, maximum) that shows the percentage, the time elapsed and the time
+/// left; returns what `body` returns.
+let withProgress (description: string) (maximum: float) (body: ProgressTask -> 'T) : 'T =
+    AnsiConsole
+        .Progress()
+        .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
+        .Start(fun ctx -> body (ctx.AddTask(description, maxValue = maximum)))

@@ -254,35 +254,23 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                         let mutable result = None
                         let clock = Diagnostics.Stopwatch.StartNew()
 
-                        AnsiConsole
-                            .Progress()
-                            .Columns(
-                                TaskDescriptionColumn(),
-                                ProgressBarColumn(),
-                                PercentageColumn(),
-                                ElapsedTimeColumn(),
-                                RemainingTimeColumn()
-                            )
-                            .Start(fun ctx ->
-                                let task = ctx.AddTask("boxes", maxValue = float grid.Count)
+                        Outputs.withProgress "boxes" (float grid.Count) (fun task ->
+                            result <-
+                                Some(
+                                    Spm.run
+                                        (Pipeline.ofModel model)
+                                        samples
+                                        1
+                                        settings
+                                        grid
+                                        sample
+                                        (Some(Path.Combine(out, "chunks")))
+                                        (fun d t ->
+                                            task.Value <- float d
 
-                                result <-
-                                    Some(
-                                        Spm.run
-                                            (Pipeline.ofModel model)
-                                            samples
-                                            1
-                                            settings
-                                            grid
-                                            sample
-                                            (Some(Path.Combine(out, "chunks")))
-                                            (fun d t ->
-                                                task.Value <- float d
-
-                                                task.Description <-
-                                                    sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
-                                            cts.Token
-                                    ))
+                                            task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
+                                        cts.Token
+                                ))
 
                         let r, timing = result.Value
 
