@@ -12,6 +12,7 @@ module ScriptArgs =
 
     /// The repository root and the data release beside it.
     let root = System.IO.Path.Combine(__SOURCE_DIRECTORY__, "..")
+
     /// --data, or the data release as the library finds it ($ARISE_SHARED_DATA, or shared/data above the current folder or
     /// the libraries), or ../shared/data beside the repository.
     let data =
@@ -21,7 +22,8 @@ module ScriptArgs =
              |> Option.defaultValue (System.IO.Path.Combine(root, "..", "shared", "data")))
 
     /// The model file: --model, or the repository's embedded model.
-    let modelPath () = get "--model" (System.IO.Path.Combine(root, "models", "arise-108.model"))
+    let modelPath () =
+        get "--model" (System.IO.Path.Combine(root, "models", "arise-108.model"))
 
     /// Reads a structure of the data release (path parts below ../shared/data), stopping the script with the reason
     /// when it cannot.
@@ -33,7 +35,8 @@ module ScriptArgs =
             exit 2
 
     /// The FePt nanoparticle from atomic electron tomography (paper Fig. 4).
-    let fePtNanoparticle () = dataStructure [ "aet"; "FePt_nanoparticle_AET_2017.xyz" ]
+    let fePtNanoparticle () =
+        dataStructure [ "aet"; "FePt_nanoparticle_AET_2017.xyz" ]
 
     /// Loads the model (see modelPath), stopping the script with the reason when it cannot.
     let model () =
@@ -50,4 +53,6 @@ module ScriptPictures =
         let maps = Arise.Pictures.SpmMaps.writeMaps dir r
         let pngs = Arise.Pictures.Picture.writePngs maps
         printfn "pictures in %s: %d HTML, %d PNG" dir maps.Length pngs.Written.Length
-        for problem in pngs.Problems do eprintfn "note: %s" problem
+
+        for problem in pngs.Problems do
+            eprintfn "note: %s" problem

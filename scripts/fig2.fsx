@@ -14,44 +14,75 @@ open Arise.Model
 open Arise.Spm
 
 open Common
+
 let arg = ScriptArgs.get
 let root = ScriptArgs.root
 let data = ScriptArgs.data
 let samples = int (arg "--samples" "1000")
 let model = ScriptArgs.model ()
-let wanted = [ "fcc", "fcc_Cu_A_cF4_225_a"; "bcc", "bcc_W_A_cI2_229_a"; "hcp", "hcp_Mg_A_hP2_194_c"; "diamond", "diam_C_A_cF8_227_a" ]
-let classIndex name = Array.IndexOf(model.Metadata.Classes, name)
+
+let wanted =
+    [ "fcc", "fcc_Cu_A_cF4_225_a"
+      "bcc", "bcc_W_A_cI2_229_a"
+      "hcp", "hcp_Mg_A_hP2_194_c"
+      "diamond", "diam_C_A_cF8_227_a" ]
+
+let classIndex name =
+    Array.IndexOf(model.Metadata.Classes, name)
 
 /// Connected components (4-neighbourhood) of the boxes whose argmax is `cls`, on the 2D grid.
 let components (r: SpmResult) (nx: int) (ny: int) (cls: int) =
     let seen = Array.zeroCreate (nx * ny)
+
     [ for start in 0 .. nx * ny - 1 do
           if r.Argmax.[start] = cls && not seen.[start] then
               let stack = Collections.Generic.Stack [ start ]
               seen.[start] <- true
               let mutable size = 0
+
               while stack.Count > 0 do
                   let f = stack.Pop()
                   size <- size + 1
                   let i, j = f / ny, f % ny
+
                   for (di, dj) in [ (1, 0); (-1, 0); (0, 1); (0, -1) ] do
                       let a, b = i + di, j + dj
+
                       if a >= 0 && a < nx && b >= 0 && b < ny then
                           let g = a * ny + b
+
                           if r.Argmax.[g] = cls && not seen.[g] then
                               seen.[g] <- true
                               stack.Push g
+
               yield size ]
 
 for name in [ "four_grains_elemental_solid"; "four_grains_elemental_solid_distorted" ] do
     let file = Path.Combine(data, "polycrystal", name + ".xyz")
     let sample = StructureIO.read file |> Result.defaultWith (fun e -> failwithf "%O" e)
-    let settings = { SpmGrid.defaults with Box = 16.0; Stride = 1.0 }
+
+    let settings =
+        { SpmGrid.defaults with
+            Box = 16.0
+            Stride = 1.0 }
+
     let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
     let out = Path.Combine("fig2-out", name)
     Directory.CreateDirectory out |> ignore
     let clock = Diagnostics.Stopwatch.StartNew()
-    let r, t = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
+
+    let r, t =
+        Spm.run
+            (Pipeline.ofModel model)
+            samples
+            1
+            settings
+            grid
+            sample
+            (Some(Path.Combine(out, "chunks")))
+            (fun _ _ -> ())
+            Threading.CancellationToken.None
+
     let seconds = clock.Elapsed.TotalSeconds
     SpmFile.write (Path.Combine(out, "spm.npz")) r
     SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
@@ -59,28 +90,77 @@ for name in [ "four_grains_elemental_solid"; "four_grains_elemental_solid_distor
     ScriptPictures.writeMaps out r
     let nx, ny, _ = grid.Shape
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0) |> Array.length
-    printfn "\n%s: %d boxes (%d × %d), %d classified, T = %d, %.1f s (boxes %.1f, descriptors %.1f, network %.1f)"
-        name grid.Count nx ny nonEmpty samples seconds t.Extraction t.Descriptors t.Network
+
+    printfn
+        "\n%s: %d boxes (%d × %d), %d classified, T = %d, %.1f s (boxes %.1f, descriptors %.1f, network %.1f)"
+        name
+        grid.Count
+        nx
+        ny
+        nonEmpty
+        samples
+        seconds
+        t.Extraction
+        t.Descriptors
+        t.Network
+
     let mutable covered = 0
+
     for label, cls in wanted do
         let sizes = components r nx ny (classIndex cls) |> List.sortDescending
         let largest = List.tryHead sizes |> Option.defaultValue 0
         let total = List.sum sizes
         covered <- covered + largest
-        printfn "  %-8s largest region %5d boxes (%5.1f %% of classified), %d regions in all (%d boxes)" label largest (100.0 * float largest / float nonEmpty) sizes.Length total
-    printfn "  the four largest regions cover %.1f %% of the classified boxes (acceptance: ≥ 85 %%)" (100.0 * float covered / float nonEmpty)
+
+        printfn
+            "  %-8s largest region %5d boxes (%5.1f %% of classified), %d regions in all (%d boxes)"
+            label
+            largest
+            (100.0 * float largest / float nonEmpty)
+            sizes.Length
+            total
+
+    printfn
+        "  the four largest regions cover %.1f %% of the classified boxes (acceptance: ≥ 85 %%)"
+        (100.0 * float covered / float nonEmpty)
     // border: a classified box with a 4-neighbour of another class, empty, or outside the grid; interior: all
     // boxes within 2 steps share its class
-    let at i j = if i < 0 || i >= nx || j < 0 || j >= ny then -2 else r.Argmax.[i * ny + j]
+    let at i j =
+        if i < 0 || i >= nx || j < 0 || j >= ny then
+            -2
+        else
+            r.Argmax.[i * ny + j]
+
     let border, interior = ResizeArray<float>(), ResizeArray<float>()
+
     for i in 0 .. nx - 1 do
         for j in 0 .. ny - 1 do
             let a = at i j
+
             if a >= 0 then
                 let mi = r.MutualInformation.[i * ny + j]
-                let near = [ for di in -1 .. 1 do for dj in -1 .. 1 do if abs di + abs dj = 1 then yield at (i + di) (j + dj) ]
-                let wide = [ for di in -2 .. 2 do for dj in -2 .. 2 -> at (i + di) (j + dj) ]
-                if near |> List.exists ((<>) a) then border.Add mi
-                elif wide |> List.forall ((=) a) then interior.Add mi
+
+                let near =
+                    [ for di in -1 .. 1 do
+                          for dj in -1 .. 1 do
+                              if abs di + abs dj = 1 then
+                                  yield at (i + di) (j + dj) ]
+
+                let wide =
+                    [ for di in -2 .. 2 do
+                          for dj in -2 .. 2 -> at (i + di) (j + dj) ]
+
+                if near |> List.exists ((<>) a) then
+                    border.Add mi
+                elif wide |> List.forall ((=) a) then
+                    interior.Add mi
+
     let mb, mi = Seq.average border, Seq.average interior
-    printfn "  mean mutual information: borders and edge %.4f (%d boxes), interiors %.4f (%d boxes): ratio %.1f (acceptance: ≥ 3)" mb border.Count mi interior.Count (mb / mi)
+
+    printfn
+        "  mean mutual information: borders and edge %.4f (%d boxes), interiors %.4f (%d boxes): ratio %.1f (acceptance: ≥ 3)"
+        mb
+        border.Count
+        mi
+        interior.Count
+        (mb / mi)

@@ -8,6 +8,7 @@
 //   ./arise --version
 //   dotnet fsi scripts/fig2_unsupervised.fsx [--samples 100] [--layer 1] [--neighbors 500] [--min-cluster-size 500]
 #load "Common.fsx"
+
 open System
 open Arise.Numerics
 open System.IO
@@ -24,47 +25,119 @@ let mcs = int (ScriptArgs.get "--min-cluster-size" "500")
 let name = "four_grains_elemental_solid"
 let out = Path.Combine("fig2-out", name)
 let npz = Path.Combine(out, "spm.npz")
+
 if not (File.Exists npz) then
     let model = ScriptArgs.model ()
     let sample = ScriptArgs.dataStructure [ "polycrystal"; name + ".xyz" ]
-    let settings = { SpmGrid.defaults with Box = 16.0; Stride = 1.0 }
+
+    let settings =
+        { SpmGrid.defaults with
+            Box = 16.0
+            Stride = 1.0 }
+
     let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
     Directory.CreateDirectory out |> ignore
     printfn "running SPM (box 16 Å, stride 1 Å, T = %d) on %s ..." samples name
-    let r, _ = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
+
+    let r, _ =
+        Spm.run
+            (Pipeline.ofModel model)
+            samples
+            1
+            settings
+            grid
+            sample
+            (Some(Path.Combine(out, "chunks")))
+            (fun _ _ -> ())
+            Threading.CancellationToken.None
+
     SpmFile.write npz r
+
 let data = SpmFile.read npz |> Result.defaultWith failwith
 let nx, ny, _ = data.Grid.Shape
 let argmax = data.Labels |> Array.map BoxLabel.toArgmax
 let width = data.Width layer
 let values = data.Hidden.[layer - 1]
-let boxes = [| for b in 0 .. argmax.Length - 1 do if argmax.[b] >= 0 then b |]
-let points = boxes |> Array.map (fun b -> Array.init width (fun q -> float values.[b * width + q]))
-let settings : Exploration.ExploreSettings =
-    { Hdbscan = { Hdbscan.defaults with MinClusterSize = mcs }
+
+let boxes =
+    [| for b in 0 .. argmax.Length - 1 do
+           if argmax.[b] >= 0 then
+               b |]
+
+let points =
+    boxes
+    |> Array.map (fun b -> Array.init width (fun q -> float values.[b * width + q]))
+
+let settings: Exploration.ExploreSettings =
+    { Hdbscan =
+        { Hdbscan.defaults with
+            MinClusterSize = mcs }
       Threshold = 0.1
       Umap = Some { Umap.defaults with Neighbours = k }
       Normalise = false }
+
 let clock = Diagnostics.Stopwatch.StartNew()
 let e = Exploration.run settings points ignore
 printfn "%d classified boxes, hidden layer %d (%d values): HDBSCAN + UMAP in %.1f s" boxes.Length layer width clock.Elapsed.TotalSeconds
 printfn "clusters: ours %d, paper 4" e.Clusters
 // boundary proxy: within 2 strides of a class change, an empty box or the grid edge
-let at i j = if i < 0 || i >= nx || j < 0 || j >= ny then -2 else argmax.[i * ny + j]
+let at i j =
+    if i < 0 || i >= nx || j < 0 || j >= ny then
+        -2
+    else
+        argmax.[i * ny + j]
+
 let onBoundary (b: int) =
     let i, j = b / ny, b % ny
     let a = at i j
-    [ for di in -2 .. 2 do for dj in -2 .. 2 -> at (i + di) (j + dj) ] |> List.exists ((<>) a)
-let outliers = [| for i in 0 .. boxes.Length - 1 do if e.SoftLabels.[i] = -1 then boxes.[i] |]
-let share (xs: int[]) = 100.0 * float (xs |> Array.filter onBoundary |> Array.length) / float (max 1 xs.Length)
-printfn "outliers: %d of %d boxes (%.1f %%); %.1f %% of them on grain boundaries or the edge, against %.1f %% of all boxes"
-    outliers.Length boxes.Length (100.0 * float outliers.Length / float boxes.Length) (share outliers) (share boxes)
+
+    [ for di in -2 .. 2 do
+          for dj in -2 .. 2 -> at (i + di) (j + dj) ]
+    |> List.exists ((<>) a)
+
+let outliers =
+    [| for i in 0 .. boxes.Length - 1 do
+           if e.SoftLabels.[i] = -1 then
+               boxes.[i] |]
+
+let share (xs: int[]) =
+    100.0 * float (xs |> Array.filter onBoundary |> Array.length)
+    / float (max 1 xs.Length)
+
+printfn
+    "outliers: %d of %d boxes (%.1f %%); %.1f %% of them on grain boundaries or the edge, against %.1f %% of all boxes"
+    outliers.Length
+    boxes.Length
+    (100.0 * float outliers.Length / float boxes.Length)
+    (share outliers)
+    (share boxes)
+
 for c in 0 .. e.Clusters - 1 do
-    let members = [| for i in 0 .. boxes.Length - 1 do if e.SoftLabels.[i] = c then boxes.[i] |]
+    let members =
+        [| for i in 0 .. boxes.Length - 1 do
+               if e.SoftLabels.[i] = c then
+                   boxes.[i] |]
+
     let main = members |> Array.countBy (fun b -> argmax.[b]) |> Array.maxBy snd
     let classes = data.Classes
-    printfn "  cluster %d: %5d boxes, %5.1f %% %s, %.1f %% on boundaries" c members.Length (100.0 * float (snd main) / float members.Length) classes.[fst main] (share members)
+
+    printfn
+        "  cluster %d: %5d boxes, %5.1f %% %s, %.1f %% on boundaries"
+        c
+        members.Length
+        (100.0 * float (snd main) / float members.Length)
+        classes.[fst main]
+        (share members)
+
 let csv = Path.Combine(out, "fig2_unsupervised.csv")
-File.WriteAllLines(csv, Array.append [| "box,cluster,membership,umap_x,umap_y" |]
-                       (boxes |> Array.mapi (fun i b -> sprintf "%d,%d,%.6f,%.6f,%.6f" b e.SoftLabels.[i] e.SoftMembership.[i] e.Embedding.[i].[0] e.Embedding.[i].[1])))
+
+File.WriteAllLines(
+    csv,
+    Array.append
+        [| "box,cluster,membership,umap_x,umap_y" |]
+        (boxes
+         |> Array.mapi (fun i b ->
+             sprintf "%d,%d,%.6f,%.6f,%.6f" b e.SoftLabels.[i] e.SoftMembership.[i] e.Embedding.[i].[0] e.Embedding.[i].[1]))
+)
+
 printfn "wrote %s (for pictures: ./arise explore %s --layer %d)" csv npz layer

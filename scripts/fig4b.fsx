@@ -6,6 +6,7 @@
 //   ./arise --version
 //   dotnet fsi scripts/fig4b.fsx [--stride 2] [--samples 50]     (stride 2 Å: ≈48,000 boxes, the paper reports 43,679)
 #load "Common.fsx"
+
 open System
 open System.IO
 open Arise.Structure
@@ -18,48 +19,137 @@ let stride = float (ScriptArgs.get "--stride" "2")
 let samples = int (ScriptArgs.get "--samples" "50")
 let model = ScriptArgs.model ()
 let sample = ScriptArgs.fePtNanoparticle ()
-let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 12.0; Stride = stride }
+
+let settings =
+    { SpmGrid.defaults with
+        Mode = SpmMode.Bulk
+        Box = 12.0
+        Stride = stride }
+
 let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
 let out = sprintf "fig4b-out/stride%g-T%d" stride samples
 Directory.CreateDirectory out |> ignore
-printfn "FePt nanoparticle: %d atoms, %d boxes (box 12 Å, stride %g Å, T = %d; resumable in %s)" (Structure.count sample) grid.Count stride samples out
+
+printfn
+    "FePt nanoparticle: %d atoms, %d boxes (box 12 Å, stride %g Å, T = %d; resumable in %s)"
+    (Structure.count sample)
+    grid.Count
+    stride
+    samples
+    out
+
 let clock = Diagnostics.Stopwatch.StartNew()
-let r, _ = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun d n -> if d % 8192 = 0 then printfn "  %d/%d boxes" d n) Threading.CancellationToken.None
+
+let r, _ =
+    Spm.run
+        (Pipeline.ofModel model)
+        samples
+        1
+        settings
+        grid
+        sample
+        (Some(Path.Combine(out, "chunks")))
+        (fun d n ->
+            if d % 8192 = 0 then
+                printfn "  %d/%d boxes" d n)
+        Threading.CancellationToken.None
+
 SpmFile.write (Path.Combine(out, "spm.npz")) r
 let l10 = Array.IndexOf(model.Metadata.Classes, "L10_CuAu")
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0) |> Array.length
-let boxes = [| for b in 0 .. r.Argmax.Length - 1 do if r.Argmax.[b] = l10 then b |]
-printfn "SPM in %.0f s: %d classified boxes, %d L1₀ (paper: 5,359 of 43,679 boxes at stride 1)" clock.Elapsed.TotalSeconds classified boxes.Length
+
+let boxes =
+    [| for b in 0 .. r.Argmax.Length - 1 do
+           if r.Argmax.[b] = l10 then
+               b |]
+
+printfn
+    "SPM in %.0f s: %d classified boxes, %d L1₀ (paper: 5,359 of 43,679 boxes at stride 1)"
+    clock.Elapsed.TotalSeconds
+    classified
+    boxes.Length
+
 let width = r.Hidden.[0].Length / r.Argmax.Length
-let points = boxes |> Array.map (fun b -> Array.init width (fun q -> float r.Hidden.[0].[b * width + q]))
-let exploreSettings : Exploration.ExploreSettings =
-    { Hdbscan = { Hdbscan.defaults with MinClusterSize = 10 }
+
+let points =
+    boxes
+    |> Array.map (fun b -> Array.init width (fun q -> float r.Hidden.[0].[b * width + q]))
+
+let exploreSettings: Exploration.ExploreSettings =
+    { Hdbscan =
+        { Hdbscan.defaults with
+            MinClusterSize = 10 }
       Threshold = 0.1
       Umap = Some { Umap.defaults with Neighbours = 50 }
       Normalise = false }
+
 let e = Exploration.run exploreSettings points ignore
 printfn "clusters: ours %d, paper 6; outliers %d" e.Clusters (e.SoftLabels |> Array.filter ((=) -1) |> Array.length)
 // Δd per box from the atoms inside it
 let cells = CellList.build sample
 let buffer = NeighbourBuffer(256)
-let fe, pt = Elements.tryNumber "Fe" |> Option.get, Elements.tryNumber "Pt" |> Option.get
+
+let fe, pt =
+    Elements.tryNumber "Fe" |> Option.get, Elements.tryNumber "Pt" |> Option.get
+
 let delta =
-    boxes |> Array.map (fun b ->
+    boxes
+    |> Array.map (fun b ->
         let idx, pos = SpmGrid.atomsInBox cells grid r.Centres.[b] buffer
         let sub = Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
-        match NearestNeighbour.dnnBetween DnnMethod.AriseHistogram (Some fe) (Some fe) sub, NearestNeighbour.dnnBetween DnnMethod.AriseHistogram (Some pt) (Some pt) sub with
+
+        match
+            NearestNeighbour.dnnBetween DnnMethod.AriseHistogram (Some fe) (Some fe) sub,
+            NearestNeighbour.dnnBetween DnnMethod.AriseHistogram (Some pt) (Some pt) sub
+        with
         | Ok dFe, Ok dPt -> dFe - dPt
         | _ -> nan)
-let bins = [| -0.6 .. 0.1 .. 0.6 |]
-printfn "Δd = d_FeFe − d_PtPt per cluster (Å): median, quartiles, and a histogram over %g..%g Å in 0.1 Å bins" bins.[0] bins.[bins.Length - 1]
+
+let bins = [| -0.6 .. 0.1..0.6 |]
+
+printfn
+    "Δd = d_FeFe − d_PtPt per cluster (Å): median, quartiles, and a histogram over %g..%g Å in 0.1 Å bins"
+    bins.[0]
+    bins.[bins.Length - 1]
+
 for c in -1 .. e.Clusters - 1 do
-    let ds = [| for i in 0 .. boxes.Length - 1 do if e.SoftLabels.[i] = c && not (Double.IsNaN delta.[i]) then delta.[i] |] |> Array.sort
+    let ds =
+        [| for i in 0 .. boxes.Length - 1 do
+               if e.SoftLabels.[i] = c && not (Double.IsNaN delta.[i]) then
+                   delta.[i] |]
+        |> Array.sort
+
     if ds.Length > 0 then
-        let q p = ds.[min (ds.Length - 1) (int (p * float ds.Length))]
-        let hist = bins |> Array.map (fun lo -> ds |> Array.filter (fun d -> d >= lo - 0.05 && d < lo + 0.05) |> Array.length)
-        let bar = hist |> Array.map (fun h -> " ▁▂▃▄▅▆▇█".[min 8 (h * 8 / max 1 (Array.max hist))]) |> String
-        printfn "  %-9s %5d boxes  median %+.3f  [%+.3f, %+.3f]  %s" (if c < 0 then "outliers" else sprintf "cluster %d" (c + 1)) ds.Length (q 0.5) (q 0.25) (q 0.75) bar
+        let q p =
+            ds.[min (ds.Length - 1) (int (p * float ds.Length))]
+
+        let hist =
+            bins
+            |> Array.map (fun lo -> ds |> Array.filter (fun d -> d >= lo - 0.05 && d < lo + 0.05) |> Array.length)
+
+        let bar =
+            hist
+            |> Array.map (fun h -> " ▁▂▃▄▅▆▇█".[min 8 (h * 8 / max 1 (Array.max hist))])
+            |> String
+
+        printfn
+            "  %-9s %5d boxes  median %+.3f  [%+.3f, %+.3f]  %s"
+            (if c < 0 then "outliers" else sprintf "cluster %d" (c + 1))
+            ds.Length
+            (q 0.5)
+            (q 0.25)
+            (q 0.75)
+            bar
+
 let csv = Path.Combine(out, "fig4b.csv")
-File.WriteAllLines(csv, Array.append [| "box,cluster,membership,umap_x,umap_y,delta_d" |]
-                       (boxes |> Array.mapi (fun i b -> sprintf "%d,%d,%.6f,%.6f,%.6f,%.6f" b e.SoftLabels.[i] e.SoftMembership.[i] e.Embedding.[i].[0] e.Embedding.[i].[1] delta.[i])))
+
+File.WriteAllLines(
+    csv,
+    Array.append
+        [| "box,cluster,membership,umap_x,umap_y,delta_d" |]
+        (boxes
+         |> Array.mapi (fun i b ->
+             sprintf "%d,%d,%.6f,%.6f,%.6f,%.6f" b e.SoftLabels.[i] e.SoftMembership.[i] e.Embedding.[i].[0] e.Embedding.[i].[1] delta.[i]))
+)
+
 printfn "wrote %s" csv

@@ -6,10 +6,14 @@
 open Arise.Structure
 
 let a = 3.61
+
 let sample =
     Crystals.fcc 29 a
     |> Supercell.finite 5 5 5
     |> Defects.combined 42 0.05 0.01 (a / sqrt 2.0)
-let path = System.IO.Path.Combine(__SOURCE_DIRECTORY__, "..", "samples", "cu-fcc-defective-cluster.xyz")
+
+let path =
+    System.IO.Path.Combine(__SOURCE_DIRECTORY__, "..", "samples", "cu-fcc-defective-cluster.xyz")
+
 StructureIO.writeXyz path [ sample ]
 printfn "wrote %s (%d atoms)" path (Structure.count sample)

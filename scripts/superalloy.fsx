@@ -5,6 +5,7 @@
 //   ./arise --version
 //   dotnet fsi scripts/superalloy.fsx [--size 120] [--precipitate 60] [--stride 6] [--samples 100]
 #load "Common.fsx"
+
 open System
 open System.IO
 open Arise.Structure
@@ -20,25 +21,71 @@ let samples = int (arg "--samples" "100")
 let model = ScriptArgs.model ()
 let l12 = Array.IndexOf(model.Metadata.Classes, "L12_Cu3Au")
 let pristine = Polycrystal.superalloy 7 3.6 size precipitateEdge 0.1
-printfn "superalloy: %d atoms in a %.0f Å cube, L1₂ precipitate %.0f Å; L1₂ class: %s" (Structure.count pristine) size precipitateEdge model.Metadata.Classes.[l12]
+
+printfn
+    "superalloy: %d atoms in a %.0f Å cube, L1₂ precipitate %.0f Å; L1₂ class: %s"
+    (Structure.count pristine)
+    size
+    precipitateEdge
+    model.Metadata.Classes.[l12]
+
 let defective = pristine |> Defects.combined 11 0.20 0.05 (3.6 / sqrt 2.0)
+
 for name, sample in [ "pristine", pristine; "20 % missing + 5 % displaced", defective ] do
-    let settings = { SpmGrid.defaults with Mode = SpmMode.Bulk; Box = 16.0; Stride = stride }
+    let settings =
+        { SpmGrid.defaults with
+            Mode = SpmMode.Bulk
+            Box = 16.0
+            Stride = stride }
+
     let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
-    let out = Path.Combine("superalloy-out", if name = "pristine" then "pristine" else "defective")
+
+    let out =
+        Path.Combine("superalloy-out", if name = "pristine" then "pristine" else "defective")
+
     let clock = Diagnostics.Stopwatch.StartNew()
-    let r, _ = Spm.run (Pipeline.ofModel model) samples 1 settings grid sample (Some(Path.Combine(out, "chunks"))) (fun _ _ -> ()) Threading.CancellationToken.None
+
+    let r, _ =
+        Spm.run
+            (Pipeline.ofModel model)
+            samples
+            1
+            settings
+            grid
+            sample
+            (Some(Path.Combine(out, "chunks")))
+            (fun _ _ -> ())
+            Threading.CancellationToken.None
+
     ScriptPictures.writeMaps out r
     let c = r.Classes.Length
     let lo, hi = size / 2.0 - precipitateEdge / 2.0, size / 2.0 + precipitateEdge / 2.0
     // boxes entirely inside the precipitate, and entirely in the matrix
     let half = 8.0
-    let within (p: Vec3) = [ p.X; p.Y; p.Z ] |> List.forall (fun x -> x - half >= lo && x + half <= hi)
-    let outside (p: Vec3) = [ p.X; p.Y; p.Z ] |> List.exists (fun x -> x + half <= lo || x - half >= hi)
+
+    let within (p: Vec3) =
+        [ p.X; p.Y; p.Z ] |> List.forall (fun x -> x - half >= lo && x + half <= hi)
+
+    let outside (p: Vec3) =
+        [ p.X; p.Y; p.Z ] |> List.exists (fun x -> x + half <= lo || x - half >= hi)
+
     let mean sel =
-        let xs = [| for f in 0 .. grid.Count - 1 do if r.Argmax.[f] >= 0 && sel r.Centres.[f] then float r.Probabilities.[f * c + l12] |]
+        let xs =
+            [| for f in 0 .. grid.Count - 1 do
+                   if r.Argmax.[f] >= 0 && sel r.Centres.[f] then
+                       float r.Probabilities.[f * c + l12] |]
+
         (if xs.Length = 0 then nan else Array.average xs), xs.Length
+
     let pin, nin = mean within
     let pout, nout = mean outside
-    printfn "%-30s %d boxes in %.0f s: mean L1₂ probability inside %.3f (%d boxes), in the matrix %.3f (%d boxes)"
-        name grid.Count clock.Elapsed.TotalSeconds pin nin pout nout
+
+    printfn
+        "%-30s %d boxes in %.0f s: mean L1₂ probability inside %.3f (%d boxes), in the matrix %.3f (%d boxes)"
+        name
+        grid.Count
+        clock.Elapsed.TotalSeconds
+        pin
+        nin
+        pout
+        nout

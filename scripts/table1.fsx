@@ -21,13 +21,17 @@ open Arise.Structure
 open Arise.Model
 
 open Common
+
 let arg = ScriptArgs.get
 let root = ScriptArgs.root
 let realizations = int (arg "--realizations" "10")
 let samples = int (arg "--samples" "100")
 let prototypesDir = arg "--prototypes" (Path.Combine(ScriptArgs.data, "prototypes"))
 let outPath = arg "--out" "table1.csv"
-Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath outPath)) |> ignore
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath outPath))
+|> ignore
+
 let logPath = Path.ChangeExtension(outPath, ".log.csv")
 
 /// Columns: name, η (fraction removed), δ (fraction of d_NN), the paper's ARISE accuracy (%).
@@ -53,6 +57,7 @@ let allColumns =
       "c20-4", 0.20, 0.04, 99.29
       "c25-7", 0.25, 0.07, 97.31
       "c30-10", 0.30, 0.10, 92.50 ]
+
 let columns =
     match arg "--columns" "" with
     | "" -> allColumns
@@ -63,69 +68,105 @@ let columns =
 if not (Directory.Exists prototypesDir) then
     eprintfn "prototype folder not found: %s (give --prototypes DIR)" prototypesDir
     exit 2
+
 let model = ScriptArgs.model ()
 let lib = Prototypes.load prototypesDir
-let classIndex = model.Metadata.Classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> Map.ofArray
+
+let classIndex =
+    model.Metadata.Classes
+    |> Array.indexed
+    |> Array.map (fun (i, c) -> c, i)
+    |> Map.ofArray
 
 /// The 588 test structures: each supercell periodic and finite; nanotubes finite only.
 let structures =
     [| for p in lib.Prototypes do
            for version, s in TrainingSet.testStructures p -> p, version, s |]
+
 printfn "%d test structures, %d realisations, T = %d MC samples, %d columns" structures.Length realizations samples columns.Length
 
 // resume: (column, structure index, realisation) → correct? Only results of the same model and T are reused: the
 // log's first line names them; a log of another run is moved aside (.old) and the run starts afresh.
-let runStamp = sprintf "# model weights sha256 %s, T = %d" (Network.weightsHash model.Network) samples
+let runStamp =
+    sprintf "# model weights sha256 %s, T = %d" (Network.weightsHash model.Network) samples
+
 let done' = Collections.Generic.Dictionary<string, bool>()
 // the mutual information of each classified structure, for the calibration of the uncertainty levels (logs written
 // before it was recorded have four fields)
 let mutualInformation = Collections.Generic.Dictionary<string, float>()
+
 if File.Exists logPath then
     let lines = File.ReadAllLines logPath
+
     if lines.Length > 0 && lines.[0] = runStamp then
         for line in lines do
             let f = line.Split ','
             let key = String.Join(",", f |> Array.truncate 3)
-            if f.Length = 4 || f.Length = 5 then done'.[key] <- (f.[3] = "1")
-            if f.Length = 5 then mutualInformation.[key] <- Double.Parse(f.[4], CultureInfo.InvariantCulture)
+
+            if f.Length = 4 || f.Length = 5 then
+                done'.[key] <- (f.[3] = "1")
+
+            if f.Length = 5 then
+                mutualInformation.[key] <- Double.Parse(f.[4], CultureInfo.InvariantCulture)
     else
         printfn "%s holds results of another model or T: moved to %s.old, starting afresh" logPath logPath
         File.Move(logPath, logPath + ".old", true)
+
 let log = new StreamWriter(logPath, true)
-if done'.Count = 0 then log.WriteLine runStamp
+
+if done'.Count = 0 then
+    log.WriteLine runStamp
 
 /// A per-column seed offset that is the same in every run (string.GetHashCode is randomised per process).
-let columnSeed (name: string) = name |> Seq.fold (fun h c -> (h * 31 + int c) % 1000) 0
+let columnSeed (name: string) =
+    name |> Seq.fold (fun h c -> (h * 31 + int c) % 1000) 0
 
-let dnnOf = structures |> Array.map (fun (_, _, s) -> NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0)
+let dnnOf =
+    structures
+    |> Array.map (fun (_, _, s) -> NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0)
 
 // Descriptors of each column's defective structures are cached in DIR/<column>.npz (rows: structure-major, then
 // realisation; an empty error string where the descriptor exists), so that another model, or another T, is evaluated
 // without recomputing them. A cache of other descriptor settings or realisations is recomputed.
 let cacheDir = arg "--cache" (Path.ChangeExtension(outPath, ".descriptors"))
 Directory.CreateDirectory cacheDir |> ignore
+
 let pipeline =
     match Pipeline.create model with
     | Ok p -> p
     | Error e ->
         eprintfn "the model's descriptor settings are unusable: %s" e
         exit 2
+
 let dim = model.Network.Architecture.Inputs
+
 let cacheStamp =
-    sprintf "%A; realisations %d; %d structures of %s; seeds v1; defects v%d" model.Metadata.Descriptor realizations
-        structures.Length (Path.GetFullPath prototypesDir) Defects.protocolVersion
+    sprintf
+        "%A; realisations %d; %d structures of %s; seeds v1; defects v%d"
+        model.Metadata.Descriptor
+        realizations
+        structures.Length
+        (Path.GetFullPath prototypesDir)
+        Defects.protocolVersion
 
 /// The defective copies of one column (η, δ), their descriptors (rows × dim; zero rows where `errors` is not empty).
 let columnDescriptors (name: string) (eta: float) (delta: float) (reps: int) : float32[] * string[] =
     let path = Path.Combine(cacheDir, name + ".npz")
     let n = structures.Length * reps
+
     let cached =
         if File.Exists path then
             match Npy.readNpz path with
-            | Ok m when m.ContainsKey "stamp" && Npy.asStrings m.["stamp"] = [| cacheStamp |] && (Npy.asStrings m.["error"]).Length = n ->
+            | Ok m when
+                m.ContainsKey "stamp"
+                && Npy.asStrings m.["stamp"] = [| cacheStamp |]
+                && (Npy.asStrings m.["error"]).Length = n
+                ->
                 Some(Npy.asFloat32 m.["x"], Npy.asStrings m.["error"])
             | _ -> None
-        else None
+        else
+            None
+
     match cached with
     | Some c -> c
     | None ->
@@ -133,57 +174,106 @@ let columnDescriptors (name: string) (eta: float) (delta: float) (reps: int) : f
         let errors = Array.create n ""
         let sw = Diagnostics.Stopwatch.StartNew()
         let finished = ref 0
-        Threading.Tasks.Parallel.For(0, n, (fun row ->
-            let k, r = row / reps, row % reps
-            let _, _, s = structures.[k]
-            let seed = 1_000_003 * (k + 1) + 7919 * r + columnSeed name
-            match Pipeline.describeOn 1 pipeline (Defects.tableLevel seed eta delta dnnOf.[k] s) with
-            | Ok d -> Array.blit d 0 x (row * dim) dim
-            | Error e -> errors.[row] <- e.Message
-            let f = Threading.Interlocked.Increment finished
-            if f % 2000 = 0 && not Console.IsErrorRedirected then eprintf "\r  %s: descriptors %d / %d (%.0f s)" name f n sw.Elapsed.TotalSeconds)) |> ignore
-        if not Console.IsErrorRedirected then eprintf "\r%s\r" (String(' ', 60))
-        Npy.writeNpz path [ "x", Npy.float32Matrix n dim x; "error", Npy.stringVector errors; "stamp", Npy.stringVector [| cacheStamp |] ]
+
+        Threading.Tasks.Parallel.For(
+            0,
+            n,
+            (fun row ->
+                let k, r = row / reps, row % reps
+                let _, _, s = structures.[k]
+                let seed = 1_000_003 * (k + 1) + 7919 * r + columnSeed name
+
+                match Pipeline.describeOn 1 pipeline (Defects.tableLevel seed eta delta dnnOf.[k] s) with
+                | Ok d -> Array.blit d 0 x (row * dim) dim
+                | Error e -> errors.[row] <- e.Message
+
+                let f = Threading.Interlocked.Increment finished
+
+                if f % 2000 = 0 && not Console.IsErrorRedirected then
+                    eprintf "\r  %s: descriptors %d / %d (%.0f s)" name f n sw.Elapsed.TotalSeconds)
+        )
+        |> ignore
+
+        if not Console.IsErrorRedirected then
+            eprintf "\r%s\r" (String(' ', 60))
+
+        Npy.writeNpz
+            path
+            [ "x", Npy.float32Matrix n dim x
+              "error", Npy.stringVector errors
+              "stamp", Npy.stringVector [| cacheStamp |] ]
+
         x, errors
 
 let clock = Diagnostics.Stopwatch.StartNew()
+
 let results =
     [ for (name, eta, delta, paper) in columns do
           let reps = if eta = 0.0 && delta = 0.0 then 1 else realizations
           let key k r = sprintf "%s,%d,%d" name k r
-          let todo = [| for k in 0 .. structures.Length - 1 do for r in 0 .. reps - 1 do if not (done'.ContainsKey(key k r)) then k * reps + r |]
+
+          let todo =
+              [| for k in 0 .. structures.Length - 1 do
+                     for r in 0 .. reps - 1 do
+                         if not (done'.ContainsKey(key k r)) then
+                             k * reps + r |]
+
           if todo.Length > 0 then
               let x, errors = columnDescriptors name eta delta reps
               // MC dropout in chunks of 2,048 descriptors (seed 1 per chunk), each chunk logged as it finishes
               let described, failed = todo |> Array.partition (fun row -> errors.[row] = "")
+
               for chunk in Array.chunkBySize 2048 described do
                   let xs = Array.zeroCreate (chunk.Length * dim)
                   chunk |> Array.iteri (fun i row -> Array.blit x (row * dim) xs (i * dim) dim)
-                  let preds = Classifier.classifyDescriptors Environment.ProcessorCount 1 samples pipeline xs chunk.Length
-                  Array.zip chunk preds |> Array.iter (fun (row, c) ->
+
+                  let preds =
+                      Classifier.classifyDescriptors Environment.ProcessorCount 1 samples pipeline xs chunk.Length
+
+                  Array.zip chunk preds
+                  |> Array.iter (fun (row, c) ->
                       let k, r = row / reps, row % reps
                       let p, _, _ = structures.[k]
-                      let ok = match classIndex.TryFind p.Name with Some ci -> fst c.Ranked.[0] = ci | None -> false
+
+                      let ok =
+                          match classIndex.TryFind p.Name with
+                          | Some ci -> fst c.Ranked.[0] = ci
+                          | None -> false
+
                       done'.[key k r] <- ok
                       let mi = c.Prediction.MutualInformation
                       mutualInformation.[key k r] <- mi
-                      log.WriteLine(sprintf "%s,%d,%d,%d,%s" name k r (if ok then 1 else 0) (mi.ToString("R", CultureInfo.InvariantCulture))))
+
+                      log.WriteLine(
+                          sprintf "%s,%d,%d,%d,%s" name k r (if ok then 1 else 0) (mi.ToString("R", CultureInfo.InvariantCulture))
+                      ))
+
                   log.Flush()
               // a structure without a descriptor (every atom removed, say) counts as wrong
               for row in failed do
                   let k, r = row / reps, row % reps
                   done'.[key k r] <- false
                   log.WriteLine(sprintf "%s,%d,%d,0" name k r)
+
               log.Flush()
-          let mine = [ for k in 0 .. structures.Length - 1 do for r in 0 .. reps - 1 -> done'.[key k r] ]
+
+          let mine =
+              [ for k in 0 .. structures.Length - 1 do
+                    for r in 0 .. reps - 1 -> done'.[key k r] ]
+
           let acc = 100.0 * float (mine |> List.filter id |> List.length) / float mine.Length
           printfn "%-8s n = %5d  ours %6.2f %%   paper (ARISE) %6.2f %%   [%.0f s]" name mine.Length acc paper clock.Elapsed.TotalSeconds
           yield name, mine.Length, acc, paper ]
+
 log.Dispose()
 let inv = CultureInfo.InvariantCulture
-File.WriteAllLines(outPath,
+
+File.WriteAllLines(
+    outPath,
     [ yield "column,structures,accuracy_percent,paper_arise_percent"
-      for (name, n, acc, paper) in results -> String.Join(",", name, string n, acc.ToString("0.00", inv), paper.ToString("0.00", inv)) ])
+      for (name, n, acc, paper) in results -> String.Join(",", name, string n, acc.ToString("0.00", inv), paper.ToString("0.00", inv)) ]
+)
+
 printfn ""
 printfn "%-10s %s" "" (String.Join(" ", results |> List.map (fun (n, _, _, _) -> sprintf "%7s" n)))
 printfn "%-10s %s" "ours" (String.Join(" ", results |> List.map (fun (_, _, a, _) -> sprintf "%7.2f" a)))
@@ -191,12 +281,25 @@ printfn "%-10s %s" "paper" (String.Join(" ", results |> List.map (fun (_, _, _, 
 printfn "wrote %s" outPath
 
 // how often the top class was wrong at each uncertainty level (classify's levels of the mutual information)
-let keys = [ for (name, n, _, _) in results do
-                 for k in 0 .. structures.Length - 1 do for r in 0 .. n / structures.Length - 1 -> sprintf "%s,%d,%d" name k r ]
+let keys =
+    [ for (name, n, _, _) in results do
+          for k in 0 .. structures.Length - 1 do
+              for r in 0 .. n / structures.Length - 1 -> sprintf "%s,%d,%d" name k r ]
+
 let withMi = keys |> List.filter mutualInformation.ContainsKey
 printfn ""
 printfn "uncertainty level  mutual information  structures   wrong  error rate"
+
 for level, n, wrong in Uncertainty.calibration [ for key in withMi -> mutualInformation.[key], done'.[key] ] do
-    printfn "%-17s  %-18s  %10d  %6d  %8.2f %%" (Uncertainty.name level) (Uncertainty.range level) n wrong (100.0 * float wrong / float (max 1 n))
+    printfn
+        "%-17s  %-18s  %10d  %6d  %8.2f %%"
+        (Uncertainty.name level)
+        (Uncertainty.range level)
+        n
+        wrong
+        (100.0 * float wrong / float (max 1 n))
+
 if withMi.Length < keys.Length then
-    printfn "(%d results without a recorded mutual information, from an older log or without a descriptor, are left out)" (keys.Length - withMi.Length)
+    printfn
+        "(%d results without a recorded mutual information, from an older log or without a descriptor, are left out)"
+        (keys.Length - withMi.Length)

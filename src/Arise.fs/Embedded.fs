@@ -3,6 +3,7 @@ module internal Arise.Embedded
 
 open System.IO
 open Arise.Model
+open Arise.Structure
 
 /// Name shown for the embedded sample.
 let sampleName =
@@ -28,3 +29,13 @@ let model: Lazy<Result<Model, string>> =
         (match modelBytes () with
          | None -> Error "this Arise was built without an embedded model; load one from a file"
          | Some bytes -> ModelFile.ofBytes modelName bytes)
+
+/// The embedded sample structure, read once.
+let sample: Lazy<Structure> =
+    lazy
+        (use stream = typeof<AriseMarker>.Assembly.GetManifestResourceStream "sample.xyz"
+         use reader = new StreamReader(stream)
+
+         match Formats.Xyz.parse sampleName (reader.ReadToEnd()) with
+         | Ok(s :: _) -> s
+         | _ -> failwith "the embedded sample is damaged")

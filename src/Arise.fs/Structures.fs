@@ -66,13 +66,7 @@ type Structures =
     static member WriteXyz(path: string, [<ParamArray>] structures: Structure[]) = StructureIO.writeXyz path structures
 
     /// The embedded sample: a cluster of 475 fcc Cu atoms with 5 % vacancies and 1 % displacements.
-    static member Sample =
-        use stream = typeof<Structures>.Assembly.GetManifestResourceStream "sample.xyz"
-        use reader = new StreamReader(stream)
-
-        match Formats.Xyz.parse Embedded.sampleName (reader.ReadToEnd()) with
-        | Ok(s :: _) -> s
-        | _ -> failwith "the embedded sample is damaged"
+    static member Sample = Embedded.sample.Value
 
     /// The periodic conventional cell of fcc `element` with lattice constant `a` (Å), 4 atoms.
     static member Fcc(element: string, a: float) =

@@ -64,18 +64,18 @@ let tests =
               let root = repositoryRoot.Value
 
               let code, out, err =
-                  runProcess root "dotnet" [ "fantomas"; "--check"; "src"; "tests"; "bench" ] 300
+                  runProcess root "dotnet" [ "fantomas"; "--check"; "src"; "tests"; "bench"; "scripts" ] 300
 
-              Expect.equal code 0 (sprintf "dotnet fantomas --check src tests bench: %s%s" out err)
+              Expect.equal code 0 (sprintf "dotnet fantomas --check src tests bench scripts: %s%s" out err)
               let sep = string Path.DirectorySeparatorChar
 
               let isSource (f: string) =
                   not (f.Contains(sep + "obj" + sep) || f.Contains(sep + "bin" + sep))
 
               let long =
-                  [ "src"; "tests"; "bench" ]
+                  [ "src"; "tests"; "bench"; "scripts" ]
                   |> List.collect (fun dir ->
-                      [ "*.fs"; "*.fsi" ]
+                      [ "*.fs"; "*.fsi"; "*.fsx" ]
                       |> List.collect (fun ext ->
                           Directory.GetFiles(Path.Combine(root, dir), ext, SearchOption.AllDirectories)
                           |> List.ofArray))

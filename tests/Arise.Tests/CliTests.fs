@@ -9,9 +9,13 @@ open Expecto
 open Arise.Structure
 open Arise.Tests.Common
 
-/// Runs `arise ARGS` (the Arise.Cli.dll built beside the tests) in `dir`; returns exit code, stdout and stderr.
-let private arise (dir: string) (args: string list) =
-    runProcess dir "dotnet" (Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args) 300
+/// Runs `arise ARGS` (the Arise.Cli.dll built beside the tests) in `dir` with extra `environment` variables; returns
+/// exit code, stdout and stderr.
+let private ariseWith (environment: (string * string) list) (dir: string) (args: string list) =
+    runProcessWith environment dir "dotnet" (Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args) 300
+
+/// Runs `arise ARGS` in `dir`; returns exit code, stdout and stderr.
+let private arise (dir: string) (args: string list) = ariseWith [] dir args
 
 /// A fresh folder for one test's files.
 let private folder () =
@@ -276,15 +280,7 @@ let tests =
               let elsewhere = folder ()
 
               let code, out, err =
-                  runProcessWith
-                      [ "ARISE_SHARED_DATA", release ]
-                      elsewhere
-                      "dotnet"
-                      [ Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
-                        "evaluate"
-                        "--samples"
-                        "20" ]
-                      300
+                  ariseWith [ "ARISE_SHARED_DATA", release ] elsewhere [ "evaluate"; "--samples"; "20" ]
 
               Expect.equal code 0 (sprintf "evaluate ran from another folder (stderr: %s)" err)
               // our one class: its periodic cell and three finite supercells, all right
@@ -294,13 +290,7 @@ let tests =
 
               let empty = folder ()
 
-              let code, _, err =
-                  runProcessWith
-                      [ "ARISE_SHARED_DATA", empty ]
-                      empty
-                      "dotnet"
-                      [ Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll"); "benchmark" ]
-                      300
+              let code, _, err = ariseWith [ "ARISE_SHARED_DATA", empty ] empty [ "benchmark" ]
 
               Expect.equal code 2 "no prototypes: exit 2 before any work"
               Expect.stringContains err "ARISE_SHARED_DATA" "names the variable"
