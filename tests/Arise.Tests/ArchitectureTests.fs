@@ -90,6 +90,64 @@ let tests =
               Expect.isEmpty long "no line over 140 characters"
           }
 
+          test "every public module of the libraries has a signature file listed before it" {
+              let missing =
+                  Directory.GetFiles(Path.Combine(repositoryRoot.Value, "src"), "*.fsproj", SearchOption.AllDirectories)
+                  |> Array.filter (fun p -> not (p.Contains "Arise.Cli"))
+                  |> Array.collect (fun p ->
+                      let dir = Path.GetDirectoryName p
+
+                      let items =
+                          Regex.Matches(File.ReadAllText p, "<Compile Include=\"([^\"]+)\"")
+                          |> Seq.map (fun m -> m.Groups.[1].Value)
+                          |> List.ofSeq
+
+                      items
+                      |> List.filter (fun f -> f.EndsWith ".fs")
+                      |> List.filter (fun f ->
+                          let text = File.ReadAllText(Path.Combine(dir, f))
+                          not (Regex.IsMatch(text, "^module (internal|private) ", RegexOptions.Multiline)))
+                      |> List.filter (fun f ->
+                          let i = List.findIndex ((=) f) items
+                          i = 0 || items.[i - 1] <> f + "i")
+                      |> List.map (fun f -> Path.Combine(Path.GetFileName dir, f))
+                      |> Array.ofList)
+
+              Expect.isEmpty missing "a .fsi before each public .fs"
+          }
+
+          test "kernels, workspaces and random streams are internal" {
+              let hidden =
+                  [ typeof<Arise.Model.Workspace>
+                    typeof<Arise.Model.MaskRng>
+                    typeof<Arise.Model.Adam> ]
+
+              for t in hidden do
+                  Expect.isFalse t.IsPublic (sprintf "%s is internal" t.Name)
+
+              let methodIsPublic (t: Type) name =
+                  t.GetMethods() |> Array.exists (fun m -> m.Name = name && m.IsPublic)
+
+              let moduleOf (anchor: Type) (name: string) =
+                  [ name + "Module"; name ]
+                  |> List.pick (fun n -> Option.ofObj (anchor.Assembly.GetType n))
+
+              let network = moduleOf typeof<Arise.Model.Network> "Arise.Model.Network"
+              let soap = moduleOf typeof<Arise.Soap.SoapCalculator> "Arise.Soap.Soap"
+
+              let gemm =
+                  typeof<Arise.Numerics.Npy.NpyArray>.Assembly.GetType "Arise.Numerics.Gemm"
+
+              for t, name in
+                  [ network, "forward"
+                    network, "gradients"
+                    soap, "accumulate"
+                    gemm, "reference" ] do
+                  Expect.isFalse (methodIsPublic t name) (sprintf "%s.%s is internal" t.Name name)
+
+              Expect.isTrue (methodIsPublic gemm "multiply") "the GEMM itself stays public"
+          }
+
           test "data flows one way: no library references one above it" {
               let order =
                   [ "Arise.Numerics"

@@ -1,0 +1,28 @@
+namespace Arise.Model
+
+/// The computation behind training and Monte Carlo prediction. Callers go through this interface, so that another
+/// engine (a GPU one, say) can be added without touching them.
+type IEngine =
+
+    /// T dropout passes for each of `count` inputs (rows of x).
+    abstract MonteCarlo: threads: int * seed: int * samples: int * network: Network * x: float32 array * count: int -> Prediction array
+
+    /// Trains a network (see Training.trainSelecting).
+    abstract Train:
+        options: TrainingOptions *
+        set: TrainingSet *
+        trainRows: int array *
+        validRows: int array *
+        selection: CheckpointSelection option *
+        report: (EpochReport -> unit) *
+        cancel: System.Threading.CancellationToken ->
+            Network * TrainingInfo
+
+    /// A short name for logs.
+    abstract Name: string
+
+/// The available engines.
+module Engines =
+
+    /// Our managed engine: SIMD GEMM micro-kernel, backpropagation and Adam in F#.
+    val managed: IEngine

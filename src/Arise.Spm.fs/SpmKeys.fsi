@@ -1,0 +1,70 @@
+namespace Arise.Spm
+
+/// What an SPM box holds.
+[<RequireQualifiedAccess>]
+type BoxLabel =
+
+    /// Fewer atoms than the run's minimum: not classified.
+    | Empty
+
+    /// Enough atoms, but no descriptor (overlapping atoms, a species pair without d_NN, …).
+    | Failed
+
+    /// Classified: the index of its most probable class.
+    | Class of index: int
+
+/// Box labels as `spm.npz` stores them in `argmax`: the class index, −1 for Empty, −2 for Failed.
+module BoxLabel =
+
+    /// The label of an argmax value.
+    val ofArgmax: a: int -> BoxLabel
+
+    /// The argmax value of a label.
+    val toArgmax: l: BoxLabel -> int
+
+/// The keys of spm.npz and of the chunk files of a run.
+module SpmKeys =
+
+    [<Literal>]
+    val Shape: string = "shape"
+
+    [<Literal>]
+    val Origin: string = "origin"
+
+    [<Literal>]
+    val Step: string = "step"
+
+    [<Literal>]
+    val Edge: string = "edge"
+
+    [<Literal>]
+    val Centres: string = "centres"
+
+    [<Literal>]
+    val Atoms: string = "atoms"
+
+    [<Literal>]
+    val Probabilities: string = "probabilities"
+
+    [<Literal>]
+    val MutualInformation: string = "mutual_information"
+
+    [<Literal>]
+    val Argmax: string = "argmax"
+
+    [<Literal>]
+    val Classes: string = "classes"
+
+    [<Literal>]
+    val MaterialTypes: string = "material_types"
+
+    /// Chunk files: the run's fingerprint and the chunk's index, as two strings.
+    [<Literal>]
+    val Run: string = "run"
+
+    /// Chunk files: the SHA-256 (hex) of the chunk's arrays, in the order they are written.
+    [<Literal>]
+    val Checksum: string = "checksum"
+
+    /// The key of hidden layer `layer` (1 = first): hidden_0 is the first layer, as numpy users index it.
+    val hidden: layer: int -> string

@@ -1,0 +1,56 @@
+/// Reading and writing structure files: format chosen from the file name, overridable.
+module Arise.Structure.StructureIO
+
+/// The file formats Arise reads.
+[<RequireQualifiedAccess>]
+type Format =
+    | Xyz
+    | Aims
+    | Poscar
+    | Cif
+    | LammpsData
+    | LammpsDump
+
+/// Options for reading: an explicit format, and the LAMMPS type → element map.
+type ReadOptions =
+    { Format: Format option
+      LammpsTypes: Arise.Structure.Formats.Lammps.TypeMap }
+
+/// Defaults: format from the extension, no LAMMPS type map.
+val defaults: ReadOptions
+
+/// Parses a format name as given on the command line (xyz, extxyz, aims, poscar, vasp, cif, lammps-data, lammps-dump).
+val tryParseFormat: name: string -> Format option
+
+/// Guesses the format from a file name, or None.
+val formatOfPath: path: string -> Format option
+
+/// Parses text in a known format into all its frames.
+val parseText:
+    options: ReadOptions ->
+    format: Format ->
+    name: string ->
+    text: string ->
+        Result<Arise.Structure.Structure list, Arise.Structure.ReadError>
+
+/// The largest structure file read (bytes): 1 GB.
+val maxFileBytes: int64
+
+/// Reads every frame of a file (a regular file of at most maxFileBytes). Errors name the file (and the line where one
+/// is at fault).
+val readAllWith: options: ReadOptions -> path: string -> Result<Arise.Structure.Structure list, Arise.Structure.ReadError>
+
+/// Reads the first (or only) frame of a file.
+val readWith: options: ReadOptions -> path: string -> Result<Arise.Structure.Structure, Arise.Structure.ReadError>
+
+/// Reads the first (or only) frame with default options.
+val read: path: string -> Result<Arise.Structure.Structure, Arise.Structure.ReadError>
+
+/// Reads every frame with default options.
+val readAll: path: string -> Result<Arise.Structure.Structure list, Arise.Structure.ReadError>
+
+/// Writes frames as extended XYZ to a file.
+val writeXyz: path: string -> frames: Arise.Structure.Structure seq -> unit
+
+/// Writes a POSCAR file; Error when the structure has no cell.
+val writePoscar: path: string -> s: Arise.Structure.Structure -> Result<unit, string>

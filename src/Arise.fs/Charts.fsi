@@ -1,0 +1,27 @@
+namespace Arise
+
+open System.Runtime.InteropServices
+
+/// Pictures of recognitions, maps and clusters as Plotly.NET charts: a notebook displays them inline, a script
+/// saves them with `Chart.saveHtml` (or `Charts.Save`).
+[<AbstractClass; Sealed; Class>]
+type Charts =
+
+    static member internal CategoryColour: k: int -> Plotly.NET.Color
+
+    /// The UMAP embedding of a cluster map, coloured by cluster (`colour` "cluster", default; outliers grey), by
+    /// predicted class ("class") or by mutual information ("mi").
+    static member Embedding: clusters: ClusterMap * [<Optional; DefaultParameterValue("cluster")>] colour: string -> Plotly.NET.GenericChart
+
+    /// A 2D map of an SPM run (central slice for bulk): the mutual information (`quantity` "mi", default), or the
+    /// probability of the class named by `quantity`. Axes in Å (the sample's unit), a labelled colour bar.
+    static member Map: map: SpmMap * [<Optional; DefaultParameterValue("mi")>] quantity: string -> Plotly.NET.GenericChart
+
+    /// Horizontal bars of the ranked classes' probabilities, titled with the mutual information and its level.
+    static member Probabilities: recognition: Recognition -> Plotly.NET.GenericChart
+
+    /// Writes a chart as HTML with plotly.js embedded (opens offline).
+    static member Save: chart: Plotly.NET.GenericChart * path: string -> unit
+
+    /// A palette of 24 distinguishable colours for categories (classes, clusters); outliers are grey.
+    static member internal Palette: string array
