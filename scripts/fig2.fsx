@@ -66,7 +66,9 @@ for name in [ "four_grains_elemental_solid"; "four_grains_elemental_solid_distor
             Box = 16.0
             Stride = 1.0 }
 
-    let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
+    let grid, _ =
+        SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
+
     let out = Path.Combine("fig2-out", name)
     Directory.CreateDirectory out |> ignore
     let clock = Diagnostics.Stopwatch.StartNew()

@@ -35,7 +35,9 @@ if not (File.Exists npz) then
             Box = 16.0
             Stride = 1.0 }
 
-    let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
+    let grid, _ =
+        SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
+
     Directory.CreateDirectory out |> ignore
     printfn "running SPM (box 16 Å, stride 1 Å, T = %d) on %s ..." samples name
 

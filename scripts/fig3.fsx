@@ -48,7 +48,8 @@ let settings =
         Box = 100.0
         Stride = 4.0 }
 
-let grid, _ = SpmGrid.create settings large |> Result.defaultWith failwith
+let grid, _ =
+    SpmGrid.create settings large |> Result.defaultWith (string >> failwith)
 
 let r, _ =
     Spm.run

@@ -24,7 +24,9 @@ let settings =
         Box = 12.0
         Stride = stride }
 
-let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
+let grid, _ =
+    SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
+
 printfn "FePt nanoparticle: %d atoms, %d boxes" (Structure.count sample) grid.Count
 let clock = Diagnostics.Stopwatch.StartNew()
 

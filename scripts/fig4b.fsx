@@ -26,7 +26,9 @@ let settings =
         Box = 12.0
         Stride = stride }
 
-let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
+let grid, _ =
+    SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
+
 let out = sprintf "fig4b-out/stride%g-T%d" stride samples
 Directory.CreateDirectory out |> ignore
 

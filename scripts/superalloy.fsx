@@ -38,7 +38,8 @@ for name, sample in [ "pristine", pristine; "20 % missing + 5 % displaced", defe
             Box = 16.0
             Stride = stride }
 
-    let grid, _ = SpmGrid.create settings sample |> Result.defaultWith failwith
+    let grid, _ =
+        SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
 
     let out =
         Path.Combine("superalloy-out", if name = "pristine" then "pristine" else "defective")

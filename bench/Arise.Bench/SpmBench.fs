@@ -21,7 +21,7 @@ let private model () =
     | None -> failwith "models/arise-108.model not found (run from the repository)"
 
 let private timed (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
-    let grid, _ = SpmGrid.create settings s |> Result.defaultWith failwith
+    let grid, _ = SpmGrid.create settings s |> Result.defaultWith (string >> failwith)
     let sw = Stopwatch.StartNew()
 
     let r, t =

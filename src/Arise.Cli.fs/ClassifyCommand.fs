@@ -56,7 +56,7 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
 
         let read =
             batch
-            |> Array.map (fun (file, r) -> file, r |> Result.mapError string |> Result.map (Inputs.firstFrame file))
+            |> Array.map (fun (file, r) -> file, r |> Result.mapError Inputs.describe |> Result.map (Inputs.firstFrame file))
 
         let structures =
             read

@@ -64,7 +64,7 @@ let run (json: Json.Style option) (options: DescriptorOptions) (readOptions: Str
         for file, result in Inputs.readMany readOptions files do
             let d =
                 result
-                |> Result.mapError string
+                |> Result.mapError Inputs.describe
                 |> Result.bind (fun frames ->
                     AriseDescriptor.computeWith calc options (Inputs.firstFrame file frames)
                     |> Result.mapError (sprintf "%s: %s" file))

@@ -18,7 +18,7 @@ let private eachStructure (readOptions: StructureIO.ReadOptions) (files: string 
         match result with
         | Error e ->
             failures <- failures + 1
-            eprintfn "error: %O" e
+            eprintfn "error: %s" (Inputs.describe e)
         | Ok frames ->
             if not (body total file (Inputs.firstFrame file frames)) then
                 failures <- failures + 1

@@ -112,7 +112,7 @@ let run (json: Json.Style option) (options: StructureIO.ReadOptions) (files: str
     table.Border <- TableBorder.Rounded
 
     for file, result in Inputs.readMany options files do
-        let summary = result |> Result.map summarise |> Result.mapError string
+        let summary = result |> Result.map summarise |> Result.mapError Inputs.describe
 
         if Result.isError summary then
             failures <- failures + 1

@@ -58,6 +58,12 @@ let expandFolders (recursive: bool) (options: StructureIO.ReadOptions) (files: s
             else
                 [ f ])
 
+/// A read error as the command line says it: with the flag that supplies a missing setting.
+let describe (e: ReadError) =
+    e.Describe(function
+        | ReadSetting.Format -> "--format"
+        | ReadSetting.Types -> "--types")
+
 /// Reads all frames of every file (or the sample when none is given); a folder stands for its structure files
 /// (structureFiles). Each file or folder succeeds or fails on its own. Lazy, so that each file is read (and its
 /// result reported) in turn.
@@ -69,7 +75,8 @@ let readMany (options: StructureIO.ReadOptions) (files: string list) : seq<strin
         Error
             { File = f
               Line = None
-              Message = message }
+              Message = message
+              Needs = None }
 
     match files with
     | [] -> Seq.singleton (sampleName, Ok [ sample () ])

@@ -151,14 +151,14 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
 let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
     match StructureIO.readAllWith readOptions file |> Result.map (Inputs.firstFrame file) with
     | Error e ->
-        eprintfn "error: %O" e
+        eprintfn "error: %s" (Inputs.describe e)
         1
     | Ok sample ->
         let memory = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
 
         match SpmGrid.create settings sample with
         | Error e ->
-            eprintfn "error: %s" e
+            eprintfn "error: %s" (e.Describe(sprintf "--%s"))
             2
         | Ok(grid, _) when float grid.Count * float bytesPerBox > 0.8 * memory ->
             eprintfn
@@ -172,7 +172,7 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
             2
         | Ok(grid, warnings) ->
             for w in warnings do
-                eprintfn "warning: %s" w
+                eprintfn "warning: %s" (w.Describe(sprintf "--%s"))
 
             match Outputs.prepareFolder out with
             | Error e ->

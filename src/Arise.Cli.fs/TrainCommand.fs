@@ -14,7 +14,7 @@ let loadLibrary (dir: string) =
     let lib = Prototypes.load dir
 
     for e in lib.Errors do
-        eprintfn "warning: %O (class skipped)" e
+        eprintfn "warning: %s (class skipped)" (Inputs.describe e)
 
     if lib.Prototypes.IsEmpty then
         Error(sprintf "%s: no prototype classes found (expected DIR/<material type>/<class>/<file>)" dir)

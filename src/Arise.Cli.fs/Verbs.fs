@@ -105,7 +105,9 @@ let private jsonStyle (json: bool) (jsonl: bool) =
 let private prototypesOr (given: string option) : Result<string, string> =
     match given with
     | Some dir -> Ok dir
-    | None -> DataRelease.prototypes ()
+    | None ->
+        DataRelease.prototypes ()
+        |> Result.mapError (fun e -> e + "; the folder is given with --prototypes DIR")
 
 let info (args: ParseResults<InfoArgs>) =
     withSettings (readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types)) (fun options ->

@@ -24,6 +24,74 @@ type SpmSettings =
         MinAtoms: int
     }
 
+/// Why no grid can be laid over a sample. ToString words it with the settings' own names (box, stride);
+/// `Describe name` lets a caller name them its way (the command line: --box, --stride).
+type GridError =
+    /// The box edge is not a finite length > 0.
+    | BadBox of box: float
+    /// The stride is not a finite length > 0.
+    | BadStride of stride: float
+    /// The sample has no atoms.
+    | EmptySample
+    /// Atom `atom` (1-based) lies `distance` from the other atoms' extent: with it the grid has `boxes` boxes,
+    /// without the outermost 0.1 % of the atoms per side `withoutOutliers`.
+    | StrayAtom of atom: int * distance: float * boxes: float * withoutOutliers: float
+    /// More boxes than a run allows (`limit`): the count, per axis, for a sample of `extent` (x, y, z) at `stride`.
+    | TooManyBoxes of boxes: float * perAxis: float[] * extent: float[] * stride: float * limit: int
+
+    member e.Describe(name: string -> string) =
+        let g4 (x: float) =
+            x.ToString("g4", Globalization.CultureInfo.InvariantCulture)
+
+        match e with
+        | BadBox b -> sprintf "%s must be > 0 (got %g)" (name "box") b
+        | BadStride s -> sprintf "%s must be > 0 (got %g)" (name "stride") s
+        | EmptySample -> "the sample has no atoms"
+        | StrayAtom(i, d, total, robust) ->
+            sprintf
+                "atom %d lies %.4g from the other atoms' extent: with it the grid has %.0f boxes, without the outermost 0.1 %% \
+                 (at least one) atoms per side %.0f; remove the stray atom or check the coordinates (units)"
+                i
+                d
+                total
+                robust
+        | TooManyBoxes(total, perAxis, axes, stride, limit) ->
+            sprintf
+                "%s boxes (%s along x, y, z, for a sample spanning %.4g × %.4g × %.4g with stride %g): more than the %d a run \
+                 allows; use a larger %s, or check for atoms far from the rest (wrong units or a stray atom)"
+                (if Double.IsFinite total then
+                     g4 total
+                 else
+                     "infinitely many")
+                (String.Join(" × ", perAxis |> Array.map g4))
+                axes.[0]
+                axes.[1]
+                axes.[2]
+                stride
+                limit
+                (name "stride")
+
+    override e.ToString() = e.Describe id
+
+/// What a grid did that the user may not expect (the wording as for GridError).
+type GridWarning =
+    /// A bulk scan of a sample only `thickness` thick along `axis`: slab mode suits it better.
+    | ThinForBulk of thickness: float * axis: char
+    /// The box is smaller than the stride: atoms between boxes get no label.
+    | BoxBelowStride of box: float * stride: float
+    /// The box is longer than the sample along `axis`: one centred position there.
+    | BoxBeyondSample of box: float * axis: char * extent: float
+
+    member w.Describe(name: string -> string) =
+        match w with
+        | ThinForBulk(t, axis) ->
+            sprintf "the sample is only %.3g thick along %c: a 2D sample is better scanned with %s slab" t axis (name "mode")
+        | BoxBelowStride(b, s) -> sprintf "the box (%g) is smaller than the stride (%g): atoms between boxes get no label" b s
+        | BoxBeyondSample(b, axis, extent) ->
+            sprintf "the box (%g) is larger than the sample along %c (%.3g): one centred position" b axis extent
+
+    override w.ToString() = w.Describe id
+
 /// The regular grid of box centres over a sample.
 type SpmGrid =
     {
@@ -64,20 +132,20 @@ module SpmGrid =
     /// The grid over a sample. Along each scanned axis the centres run from lo + box/2 to hi − box/2 in steps of
     /// the stride; an axis shorter than the box gets one centred position (reported in the warnings). Error for
     /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
-    let create (settings: SpmSettings) (s: Structure) : Result<SpmGrid * string list, string> =
+    let create (settings: SpmSettings) (s: Structure) : Result<SpmGrid * GridWarning list, GridError> =
         if not (settings.Box > 0.0 && Double.IsFinite settings.Box) then
-            Error(sprintf "--box must be > 0 (got %g)" settings.Box)
+            Error(BadBox settings.Box)
         elif not (settings.Stride > 0.0 && Double.IsFinite settings.Stride) then
-            Error(sprintf "--stride must be > 0 (got %g)" settings.Stride)
+            Error(BadStride settings.Stride)
         elif Structure.count s = 0 then
-            Error "the sample has no atoms"
+            Error EmptySample
         else
             let lo, hi = Structure.bounds s
             let extent = hi - lo
             let axes = [| extent.X; extent.Y; extent.Z |]
             let thinnest = Array.findIndex ((=) (Array.min axes)) axes
             let longest = Array.findIndex ((=) (Array.max axes)) axes
-            let warnings = ResizeArray<string>()
+            let warnings = ResizeArray<GridWarning>()
             // scanned axes and box edges per axis
             let scanned k =
                 match settings.Mode with
@@ -86,17 +154,10 @@ module SpmGrid =
                 | SpmMode.Rod -> k = longest
 
             if settings.Mode = SpmMode.Bulk && Array.min axes < 0.25 * settings.Box then
-                warnings.Add(
-                    sprintf
-                        "the sample is only %.3g thick along %c: a 2D sample is better scanned with --mode slab"
-                        (Array.min axes)
-                        "xyz".[thinnest]
-                )
+                warnings.Add(ThinForBulk(Array.min axes, "xyz".[thinnest]))
 
             if settings.Box < settings.Stride then
-                warnings.Add(
-                    sprintf "the box (%g) is smaller than the stride (%g): atoms between boxes get no label" settings.Box settings.Stride
-                )
+                warnings.Add(BoxBelowStride(settings.Box, settings.Stride))
 
             let margin = 1e-6 * (Array.max axes + 1.0)
 
@@ -169,51 +230,18 @@ module SpmGrid =
                         None
 
             match stray with
-            | Some(i, d, robust) ->
-                Error(
-                    sprintf
-                        "atom %d lies %.4g from the other atoms' extent: with it the grid has %.0f boxes, without the outermost 0.1 %% \
-                         (at least one) atoms per side %.0f; remove the stray atom or check the coordinates (units)"
-                        (i + 1)
-                        d
-                        total
-                        robust
-                )
+            | Some(i, d, robust) -> Error(StrayAtom(i + 1, d, total, robust))
             | None ->
 
                 if not (Double.IsFinite total) || total > float maxBoxes then
-                    Error(
-                        sprintf
-                            "%s boxes (%s along x, y, z, for a sample spanning %.4g × %.4g × %.4g with stride %g): more than the %d a run \
-                                allows; use a larger --stride, or check for atoms far from the rest (wrong units or a stray atom)"
-                            (if Double.IsFinite total then
-                                 total.ToString("g4", Globalization.CultureInfo.InvariantCulture)
-                             else
-                                 "infinitely many")
-                            (String.Join(
-                                " × ",
-                                perAxis
-                                |> Array.map (fun c -> c.ToString("g4", Globalization.CultureInfo.InvariantCulture))
-                            ))
-                            axes.[0]
-                            axes.[1]
-                            axes.[2]
-                            settings.Stride
-                            maxBoxes
-                    )
+                    Error(TooManyBoxes(total, perAxis, axes, settings.Stride, maxBoxes))
                 else
                     for k in 0..2 do
                         let span = axes.[k] - edge.[k]
 
                         if not (scanned k) || span <= 0.0 then
                             if scanned k then
-                                warnings.Add(
-                                    sprintf
-                                        "the box (%g) is larger than the sample along %c (%.3g): one centred position"
-                                        settings.Box
-                                        "xyz".[k]
-                                        axes.[k]
-                                )
+                                warnings.Add(BoxBeyondSample(settings.Box, "xyz".[k], axes.[k]))
 
                             counts.[k] <- 1
                             origin.[k] <- los.[k] + axes.[k] / 2.0

@@ -26,6 +26,50 @@ type SpmSettings =
         MinAtoms: int
     }
 
+/// Why no grid can be laid over a sample. ToString words it with the settings' own names (box, stride);
+/// `Describe name` lets a caller name them its way (the command line: --box, --stride).
+type GridError =
+
+    /// The box edge is not a finite length > 0.
+    | BadBox of box: float
+
+    /// The stride is not a finite length > 0.
+    | BadStride of stride: float
+
+    /// The sample has no atoms.
+    | EmptySample
+
+    /// Atom `atom` (1-based) lies `distance` from the other atoms' extent: with it the grid has `boxes` boxes,
+    /// without the outermost 0.1 % of the atoms per side `withoutOutliers`.
+    | StrayAtom of atom: int * distance: float * boxes: float * withoutOutliers: float
+
+    /// More boxes than a run allows (`limit`): the count, per axis, for a sample of `extent` (x, y, z) at `stride`.
+    | TooManyBoxes of boxes: float * perAxis: float array * extent: float array * stride: float * limit: int
+
+    /// The reason in words, each setting called `name setting` ("box", "stride").
+    member Describe: name: (string -> string) -> string
+
+    /// The reason in words, naming the settings "box" and "stride".
+    override ToString: unit -> string
+
+/// What a grid did that the user may not expect (the wording as for GridError).
+type GridWarning =
+
+    /// A bulk scan of a sample only `thickness` thick along `axis`: slab mode suits it better.
+    | ThinForBulk of thickness: float * axis: char
+
+    /// The box is smaller than the stride: atoms between boxes get no label.
+    | BoxBelowStride of box: float * stride: float
+
+    /// The box is longer than the sample along `axis`: one centred position there.
+    | BoxBeyondSample of box: float * axis: char * extent: float
+
+    /// The warning in words, each setting called `name setting` ("mode").
+    member Describe: name: (string -> string) -> string
+
+    /// The warning in words.
+    override ToString: unit -> string
+
 /// The regular grid of box centres over a sample.
 type SpmGrid =
     {
@@ -64,7 +108,7 @@ module SpmGrid =
     /// The grid over a sample. Along each scanned axis the centres run from lo + box/2 to hi − box/2 in steps of
     /// the stride; an axis shorter than the box gets one centred position (reported in the warnings). Error for
     /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
-    val create: settings: SpmSettings -> s: Arise.Structure.Structure -> Result<(SpmGrid * string list), string>
+    val create: settings: SpmSettings -> s: Arise.Structure.Structure -> Result<(SpmGrid * GridWarning list), GridError>
 
     /// Atoms inside the box at `centre` (half-open along each axis), found through the cell list: their indices
     /// and positions relative to the centre (periodic images included for periodic samples).

@@ -36,7 +36,8 @@ module Prototypes =
               Errors =
                 [ { File = root
                     Line = None
-                    Message = "prototype folder not found" } ] }
+                    Message = "prototype folder not found"
+                    Needs = None } ] }
         else
             let results =
                 [ for typeDir in Directory.GetDirectories root |> Array.sort do
@@ -52,7 +53,8 @@ module Prototypes =
                                   Error
                                       { File = classDir
                                         Line = None
-                                        Message = "no structure file in the class folder" }
+                                        Message = "no structure file in the class folder"
+                                        Needs = None }
                           | _ ->
                               let file = files.[0]
 

@@ -25,6 +25,14 @@ type Structure =
         Info: (string * string) list
     }
 
+/// A read setting that a file needs and did not get (the command line and the library name it in their own words).
+[<RequireQualifiedAccess>]
+type ReadSetting =
+    /// The file's format (its name does not tell).
+    | Format
+    /// The element of each LAMMPS atom type.
+    | Types
+
 /// What went wrong reading a file: where, and why.
 type ReadError =
     {
@@ -32,6 +40,8 @@ type ReadError =
         /// 1-based line number, when the problem is on one line.
         Line: int option
         Message: string
+        /// The setting that would let the file be read, when one would.
+        Needs: ReadSetting option
     }
 
     /// "file:line: message"; control characters of a binary file's text become '?' and a long message is cut.
@@ -48,6 +58,12 @@ type ReadError =
         match e.Line with
         | Some l -> sprintf "%s:%d: %s" e.File l printable
         | None -> sprintf "%s: %s" e.File printable
+
+    /// ToString, followed by the missing setting as `name` calls it (" (--format)" on the command line).
+    member e.Describe(name: ReadSetting -> string) =
+        match e.Needs with
+        | Some s -> sprintf "%O (%s)" e (name s)
+        | None -> string e
 
 /// Pure functions over structures.
 module Structure =

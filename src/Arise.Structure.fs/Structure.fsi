@@ -31,6 +31,16 @@ type Structure =
         Info: (string * string) list
     }
 
+/// A read setting that a file needs and did not get (the command line and the library name it in their own words).
+[<RequireQualifiedAccess>]
+type ReadSetting =
+
+    /// The file's format (its name does not tell).
+    | Format
+
+    /// The element of each LAMMPS atom type.
+    | Types
+
 /// What went wrong reading a file: where, and why.
 type ReadError =
     {
@@ -39,10 +49,16 @@ type ReadError =
         /// 1-based line number, when the problem is on one line.
         Line: int option
         Message: string
+
+        /// The setting that would let the file be read, when one would.
+        Needs: ReadSetting option
     }
 
     /// "file:line: message"; control characters of a binary file's text become '?' and a long message is cut.
     override ToString: unit -> string
+
+    /// ToString, followed by the missing setting as `name` calls it (" (--format)" on the command line).
+    member Describe: name: (ReadSetting -> string) -> string
 
 /// Pure functions over structures.
 module Structure =

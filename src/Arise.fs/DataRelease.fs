@@ -35,13 +35,13 @@ module DataRelease =
     /// Why no data release was found, naming both ways to give it.
     let notFound () =
         sprintf
-            "the data release was not found: set %s to its folder, or give the folder with --prototypes (searched for \
+            "the data release was not found: set %s to its folder, or give the prototype folder (searched for \
              shared/data/prototypes above %s and above %s)"
             Variable
             (Directory.GetCurrentDirectory())
             AppContext.BaseDirectory
 
-    /// The prototype library of the data release, or why there is none (naming ARISE_SHARED_DATA and --prototypes).
+    /// The prototype library of the data release, or why there is none (naming ARISE_SHARED_DATA).
     let prototypes () : Result<string, string> =
         let fromEnv = Environment.GetEnvironmentVariable Variable
 
@@ -51,7 +51,9 @@ module DataRelease =
             if Directory.Exists dir then
                 Ok(Path.GetFullPath dir)
             else
-                Error(sprintf "%s=%s holds no prototypes/ folder: point it at the data release, or give --prototypes DIR" Variable fromEnv)
+                Error(
+                    sprintf "%s=%s holds no prototypes/ folder: point it at the data release, or give the prototype folder" Variable fromEnv
+                )
         else
             match tryFolder () with
             | Some d -> Ok(Path.Combine(d, "prototypes"))

@@ -15,5 +15,5 @@ module DataRelease =
     /// Why no data release was found, naming both ways to give it.
     val notFound: unit -> string
 
-    /// The prototype library of the data release, or why there is none (naming ARISE_SHARED_DATA and --prototypes).
+    /// The prototype library of the data release, or why there is none (naming ARISE_SHARED_DATA).
     val prototypes: unit -> Result<string, string>

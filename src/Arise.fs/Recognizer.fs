@@ -571,7 +571,7 @@ type Recognizer private (pipeline: Pipeline, name: string) =
         let grid =
             match SpmGrid.create settings sample with
             | Ok(g, _) -> g
-            | Error e -> raise (AriseException(null, Nullable(), e))
+            | Error e -> raise (AriseException(null, Nullable(), string e))
 
         Task.Run(
             (fun () ->

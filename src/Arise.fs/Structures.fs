@@ -9,7 +9,13 @@ open Arise.Structure
 [<AbstractClass; Sealed>]
 type Structures =
     static member private Fail(file: string, e: ReadError) =
-        raise (AriseException(file, Option.toNullable e.Line, e.Message))
+        let hint =
+            e.Needs
+            |> Option.map (function
+                | ReadSetting.Format -> " (the format argument)"
+                | ReadSetting.Types -> " (the types argument, e.g. \"1=Fe,2=Pt\")")
+
+        raise (AriseException(file, Option.toNullable e.Line, e.Message + defaultArg hint ""))
 
     static member private Number(element: string) =
         match Elements.tryParse element with
@@ -22,12 +28,23 @@ type Structures =
 
     /// Reads the first frame of a structure file: extended XYZ, FHI-aims, POSCAR, CIF, LAMMPS data or dump, the
     /// format chosen from the name unless `format` names it ("xyz", "aims", "poscar", "cif", "lammps-data",
-    /// "lammps-dump"). Raises AriseException naming the file and line on bad input.
-    static member Read(path: string, [<Optional; DefaultParameterValue(null: string)>] format: string) : Structure =
-        Structures.ReadAll(path, format).[0]
+    /// "lammps-dump"); `types` gives the elements of LAMMPS atom types ("1=Fe,2=Pt"). Raises AriseException naming
+    /// the file and line on bad input.
+    static member Read
+        (
+            path: string,
+            [<Optional; DefaultParameterValue(null: string)>] format: string,
+            [<Optional; DefaultParameterValue(null: string)>] types: string
+        ) : Structure =
+        Structures.ReadAll(path, format, types).[0]
 
     /// Reads every frame of a structure file (see Read).
-    static member ReadAll(path: string, [<Optional; DefaultParameterValue(null: string)>] format: string) : Structure[] =
+    static member ReadAll
+        (
+            path: string,
+            [<Optional; DefaultParameterValue(null: string)>] format: string,
+            [<Optional; DefaultParameterValue(null: string)>] types: string
+        ) : Structure[] =
         if isNull path then
             raise (AriseException(null, Nullable(), "no file given (null path)"))
 
@@ -47,6 +64,14 @@ type Structures =
                             sprintf "unknown format '%s' (xyz, aims, poscar, cif, lammps-data, lammps-dump)" format
                         )
                     )
+
+        let options =
+            if String.IsNullOrWhiteSpace types then
+                options
+            else
+                match Formats.Lammps.parseTypeMap types with
+                | Ok map -> { options with LammpsTypes = map }
+                | Error e -> raise (AriseException(path, Nullable(), sprintf "types '%s': %s" types e))
 
         match StructureIO.readAllWith options path with
         | Ok frames -> Array.ofList frames

@@ -57,11 +57,20 @@ type Structures =
 
     /// Reads the first frame of a structure file: extended XYZ, FHI-aims, POSCAR, CIF, LAMMPS data or dump, the
     /// format chosen from the name unless `format` names it ("xyz", "aims", "poscar", "cif", "lammps-data",
-    /// "lammps-dump"). Raises AriseException naming the file and line on bad input.
-    static member Read: path: string * [<Optional; DefaultParameterValue(null: string)>] format: string -> Structure.Structure
+    /// "lammps-dump"); `types` gives the elements of LAMMPS atom types ("1=Fe,2=Pt"). Raises AriseException naming
+    /// the file and line on bad input.
+    static member Read:
+        path: string *
+        [<Optional; DefaultParameterValue(null: string)>] format: string *
+        [<Optional; DefaultParameterValue(null: string)>] types: string ->
+            Structure.Structure
 
     /// Reads every frame of a structure file (see Read).
-    static member ReadAll: path: string * [<Optional; DefaultParameterValue(null: string)>] format: string -> Structure.Structure array
+    static member ReadAll:
+        path: string *
+        [<Optional; DefaultParameterValue(null: string)>] format: string *
+        [<Optional; DefaultParameterValue(null: string)>] types: string ->
+            Structure.Structure array
 
     /// A copy with a random `fraction` (0–1) of the atoms removed (vacancies), reproducible with `seed`.
     static member RemoveAtoms:

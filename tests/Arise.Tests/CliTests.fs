@@ -450,6 +450,53 @@ let tests =
               Expect.isLessThan (dnn out) (dnn paper) "the paper's rule (reference descriptors) stays with --dnn arise"
           }
 
+          test "the command line names its flags for what a file or a grid needs; the library's own words name none" {
+              let dir = folder ()
+              let lammps = Path.Combine(dir, "two.data")
+
+              File.WriteAllText(
+                  lammps,
+                  "x\n\n2 atoms\n2 atom types\n0 4 xlo xhi\n0 4 ylo yhi\n0 4 zlo zhi\n\nAtoms # atomic\n\n1 1 0 0 0\n2 2 2 2 2\n"
+              )
+
+              let _, _, stderr = arise dir [ "info"; lammps ]
+              Expect.stringContains stderr "atom type 1 has no element" "the reason"
+              Expect.stringContains stderr "(--types)" "the flag that gives it"
+              let odd = Path.Combine(dir, "cell.weird")
+              File.WriteAllText(odd, "1\n\nCu 0 0 0\n")
+              let _, _, stderr = arise dir [ "info"; odd ]
+              Expect.stringContains stderr "(--format)" "the flag that names the format"
+
+              let code, _, stderr =
+                  arise
+                      dir
+                      [ "spm"
+                        write dir "fcc.xyz" (Crystals.fcc 29 3.61)
+                        "--stride"
+                        "0"
+                        "--out"
+                        Path.Combine(dir, "run") ]
+
+              Expect.equal code 2 "bad stride: exit 2"
+              Expect.stringContains stderr "--stride must be > 0" "the flag named"
+              // the library's messages: the settings by name, no flag
+              match StructureIO.readAllWith StructureIO.defaults lammps with
+              | Ok _ -> failtest "no types: an error"
+              | Error e ->
+                  Expect.equal e.Needs (Some ReadSetting.Types) "typed: the types are missing"
+                  Expect.isFalse ((string e).Contains "--") "no flag in the library's words"
+
+              let e =
+                  Arise.Spm.SpmGrid.create
+                      { Arise.Spm.SpmGrid.defaults with
+                          Stride = 0.0 }
+                      (Crystals.fcc 29 3.61)
+                  |> err "stride 0"
+
+              Expect.equal e (Arise.Spm.BadStride 0.0) "typed grid error"
+              Expect.equal (string e) "stride must be > 0 (got 0)" "named as the setting"
+          }
+
           test "-- ends the options: a file whose name starts with '-' is read" {
               let dir = folder ()
               write dir "-dash.xyz" (Crystals.fcc 29 3.61 |> Supercell.finite 3 3 3) |> ignore

@@ -124,6 +124,15 @@ let tests =
               raisesArise "bad format" (fun () -> Structures.Read(bad, format = "pdb"))
               |> ignore
 
+              let lammps =
+                  tempFile
+                      "two.data"
+                      "x\n\n2 atoms\n2 atom types\n0 4 xlo xhi\n0 4 ylo yhi\n0 4 zlo zhi\n\nAtoms # atomic\n\n1 1 0 0 0\n2 2 2 2 2\n"
+
+              let e = raisesArise "LAMMPS without types" (fun () -> Structures.Read lammps)
+              Expect.stringContains e.Message "the types argument" "names the face's own argument"
+              Expect.equal (Structures.Read(lammps, types = "1=Fe,2=Pt")).Numbers [| 26; 78 |] "types given: Fe and Pt"
+
               raisesArise "supercell of a cluster" (fun () -> Structures.Supercell(Structures.Sample, 2))
               |> ignore
 

@@ -37,7 +37,7 @@ let private elementOf (types: TypeMap) (line: int) (t: int) =
             else
                 sprintf "1=El,2=El,…,%d=El" t
 
-        failAt line (sprintf "atom type %d has no element; give one, e.g. --types %s" t example)
+        failNeeding line ReadSetting.Types (sprintf "atom type %d has no element; give the element of each type, e.g. %s" t example)
 
 /// Cell of a LAMMPS box from its edges and tilt factors.
 let private boxCell lx ly lz xy xz yz =

@@ -84,11 +84,14 @@ let maxFileBytes = 1_000_000_000L
 /// Reads every frame of a file (a regular file of at most maxFileBytes). Errors name the file (and the line where one
 /// is at fault).
 let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, ReadError> =
-    let err m =
+    let errNeeding needs m =
         Error
             { File = path
               Line = None
-              Message = m }
+              Message = m
+              Needs = needs }
+
+    let err = errNeeding None
 
     if Directory.Exists path then
         err "is a directory, not a structure file"
@@ -116,7 +119,7 @@ let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, R
             err (sprintf "%.1f GB: larger than the %g GB a structure file may have" (float size / 1e9) (float maxFileBytes / 1e9))
         else
             match options.Format |> Option.orElse (formatOfPath path) with
-            | None -> err "unknown format: name it with --format (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
+            | None -> errNeeding (Some ReadSetting.Format) "unknown format: name it (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
             | Some format ->
                 try
                     parseText options format path (File.ReadAllText path)

@@ -6,14 +6,19 @@ open System.Globalization
 open Arise.Structure
 
 /// Raised inside a reader; caught by `guard` and turned into a ReadError.
-exception ParseFailure of line: int option * message: string
+exception ParseFailure of line: int option * message: string * needs: ReadSetting option
 
 /// Stops the reader with a message about 1-based line `line`.
 let failAt (line: int) (message: string) : 'T =
-    raise (ParseFailure(Some line, message))
+    raise (ParseFailure(Some line, message, None))
 
 /// Stops the reader with a message that concerns the whole file.
-let failFile (message: string) : 'T = raise (ParseFailure(None, message))
+let failFile (message: string) : 'T =
+    raise (ParseFailure(None, message, None))
+
+/// Stops the reader at 1-based line `line` because setting `needs` is missing.
+let failNeeding (line: int) (needs: ReadSetting) (message: string) : 'T =
+    raise (ParseFailure(Some line, message, Some needs))
 
 /// Splits a line on whitespace.
 let tokens (line: string) =
@@ -55,17 +60,19 @@ let guard (file: string) (body: unit -> 'T) : Result<'T, ReadError> =
     try
         Ok(body ())
     with
-    | ParseFailure(line, message) ->
+    | ParseFailure(line, message, needs) ->
         Error
             { File = file
               Line = line
-              Message = message }
+              Message = message
+              Needs = needs }
     | :? OutOfMemoryException -> reraise ()
     | ex ->
         Error
             { File = file
               Line = None
-              Message = sprintf "unreadable content (%s)" ex.Message }
+              Message = sprintf "unreadable content (%s)" ex.Message
+              Needs = None }
 
 /// Validates a finished structure, failing with the validation message.
 let validated (s: Structure) =
