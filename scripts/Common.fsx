@@ -38,6 +38,26 @@ module ScriptArgs =
     let fePtNanoparticle () =
         dataStructure [ "aet"; "FePt_nanoparticle_AET_2017.xyz" ]
 
+    /// Progress that prints the share of the work done each time it passes another `step` (0.05: every 5 %).
+    let progressEvery (step: float) =
+        let shown = ref -1
+
+        System.Progress<float>(fun f ->
+            let k = int (f / step)
+
+            lock shown (fun () ->
+                if k > shown.Value then
+                    shown.Value <- k
+                    printfn "  %3.0f %% of the boxes" (100.0 * f)))
+
+    /// The recogniser of the model (see modelPath), stopping the script with the reason when it cannot be loaded.
+    let recognizer () =
+        try
+            Arise.Recognizer.Load(modelPath ())
+        with :? Arise.AriseException as e ->
+            eprintfn "%s" e.Message
+            exit 2
+
     /// Loads the model (see modelPath), stopping the script with the reason when it cannot.
     let model () =
         match Arise.Model.ModelFile.load (modelPath ()) with
@@ -48,6 +68,17 @@ module ScriptArgs =
 
 /// Writing pictures from the scripts.
 module ScriptPictures =
+    /// Saves an SPM map into `dir` (spm.npz, boxes.csv, atoms.xyz, HTML maps) and a PNG beside each map where a
+    /// Chromium is installed; prints what was written and any problem.
+    let save (dir: string) (map: Arise.SpmMap) =
+        let files = map.Save dir
+        let maps = files |> Array.filter (fun f -> f.EndsWith ".html") |> List.ofArray
+        let pngs = Arise.Pictures.Picture.writePngs maps
+        printfn "results in %s: %d files, %d HTML maps, %d PNG" dir files.Length maps.Length pngs.Written.Length
+
+        for problem in pngs.Problems do
+            eprintfn "note: %s" problem
+
     /// SPM maps as HTML, and as PNG where a Chromium is installed; prints what was written and any problem.
     let writeMaps (dir: string) (r: Arise.Spm.SpmResult) =
         let maps = Arise.Pictures.SpmMaps.writeMaps dir r

@@ -19,7 +19,7 @@ let arg = ScriptArgs.get
 let root = ScriptArgs.root
 let data = ScriptArgs.data
 let samples = int (arg "--samples" "1000")
-let model = ScriptArgs.model ()
+let recognizer = ScriptArgs.recognizer ()
 
 let wanted =
     [ "fcc", "fcc_Cu_A_cF4_225_a"
@@ -27,8 +27,7 @@ let wanted =
       "hcp", "hcp_Mg_A_hP2_194_c"
       "diamond", "diam_C_A_cF8_227_a" ]
 
-let classIndex name =
-    Array.IndexOf(model.Metadata.Classes, name)
+let classIndex name = Array.IndexOf(recognizer.Classes, name)
 
 /// Connected components (4-neighbourhood) of the boxes whose argmax is `cls`, on the 2D grid.
 let components (r: SpmResult) (nx: int) (ny: int) (cls: int) =
@@ -58,38 +57,15 @@ let components (r: SpmResult) (nx: int) (ny: int) (cls: int) =
               yield size ]
 
 for name in [ "four_grains_elemental_solid"; "four_grains_elemental_solid_distorted" ] do
-    let file = Path.Combine(data, "polycrystal", name + ".xyz")
-    let sample = StructureIO.read file |> Result.defaultWith (fun e -> failwithf "%O" e)
-
-    let settings =
-        { SpmGrid.defaults with
-            Box = 16.0
-            Stride = 1.0 }
-
-    let grid, _ =
-        SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
+    let sample = Arise.Structures.Read(Path.Combine(data, "polycrystal", name + ".xyz"))
 
     let out = Path.Combine("fig2-out", name)
-    Directory.CreateDirectory out |> ignore
-    let clock = Diagnostics.Stopwatch.StartNew()
 
-    let r, t =
-        Spm.run
-            (Pipeline.ofModel model)
-            samples
-            1
-            settings
-            grid
-            sample
-            (Some(Path.Combine(out, "chunks")))
-            (fun _ _ -> ())
-            Threading.CancellationToken.None
+    let map =
+        recognizer.Map(sample, box = 16.0, stride = 1.0, samples = samples, folder = out)
 
-    let seconds = clock.Elapsed.TotalSeconds
-    SpmFile.write (Path.Combine(out, "spm.npz")) r
-    SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
-    SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
-    ScriptPictures.writeMaps out r
+    let r, t, grid, seconds = map.Result, map.Timing, map.Result.Grid, map.Seconds
+    ScriptPictures.save out map
     let nx, ny, _ = grid.Shape
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0) |> Array.length
 

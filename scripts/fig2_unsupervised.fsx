@@ -27,33 +27,11 @@ let out = Path.Combine("fig2-out", name)
 let npz = Path.Combine(out, "spm.npz")
 
 if not (File.Exists npz) then
-    let model = ScriptArgs.model ()
     let sample = ScriptArgs.dataStructure [ "polycrystal"; name + ".xyz" ]
-
-    let settings =
-        { SpmGrid.defaults with
-            Box = 16.0
-            Stride = 1.0 }
-
-    let grid, _ =
-        SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
-
-    Directory.CreateDirectory out |> ignore
     printfn "running SPM (box 16 Å, stride 1 Å, T = %d) on %s ..." samples name
 
-    let r, _ =
-        Spm.run
-            (Pipeline.ofModel model)
-            samples
-            1
-            settings
-            grid
-            sample
-            (Some(Path.Combine(out, "chunks")))
-            (fun _ _ -> ())
-            Threading.CancellationToken.None
-
-    SpmFile.write npz r
+    (ScriptArgs.recognizer ()).Map(sample, box = 16.0, stride = 1.0, samples = samples, folder = out).Save out
+    |> ignore
 
 let data = SpmFile.read npz |> Result.defaultWith failwith
 let nx, ny, _ = data.Grid.Shape

@@ -13,60 +13,33 @@ open Arise.Spm
 open Common
 
 let samples = int (ScriptArgs.get "--samples" "1000")
-let model = ScriptArgs.model ()
+let recognizer = ScriptArgs.recognizer ()
 
 let stem name =
     Path.Combine(ScriptArgs.data, "stem", name)
 
 for name, paper in [ "Fig_3_a_STEM.xyz", "graphene ~99 %"; "Fig_3_b_STEM.xyz", "graphene ~79 %" ] do
-    let s =
-        StructureIO.read (stem name) |> Result.defaultWith (fun e -> failwithf "%O" e)
+    let s = Arise.Structures.Read(stem name)
 
-    match (Classifier.classify 2 1 samples (Pipeline.ofModel model) [| s |]).[0] with
-    | Ok c ->
+    match recognizer.ClassifyMany([| s |], samples = samples).[0] with
+    | c when isNull c.Error ->
         let top =
-            c.Ranked
-            |> Array.truncate 3
-            |> Array.map (fun (i, p) -> sprintf "%s %.1f %%" model.Metadata.Classes.[i] (100.0 * p))
+            c.Top
+            |> Array.map (fun k -> sprintf "%s %.1f %%" k.Class (100.0 * k.Probability))
             |> String.concat ", "
 
-        printfn
-            "%-20s %4d atoms: %s; mutual information %.3f   (paper: %s)"
-            name
-            (Structure.count s)
-            top
-            c.Prediction.MutualInformation
-            paper
-    | Error e -> printfn "%s: %s" name e
+        printfn "%-20s %4d atoms: %s; mutual information %.3f   (paper: %s)" name (Structure.count s) top c.MutualInformation paper
+    | c -> printfn "%s: %s" name c.Error
 
-let large =
-    StructureIO.read (stem "Fig_3_d_STEM_large.xyz")
-    |> Result.defaultWith (fun e -> failwithf "%O" e)
+let large = Arise.Structures.Read(stem "Fig_3_d_STEM_large.xyz")
 
-let settings =
-    { SpmGrid.defaults with
-        Box = 100.0
-        Stride = 4.0 }
+let map =
+    recognizer.Map(large, box = 100.0, stride = 4.0, samples = min samples 100, folder = "fig3-out")
 
-let grid, _ =
-    SpmGrid.create settings large |> Result.defaultWith (string >> failwith)
-
-let r, _ =
-    Spm.run
-        (Pipeline.ofModel model)
-        (min samples 100)
-        1
-        settings
-        grid
-        large
-        (Some "fig3-out/chunks")
-        (fun _ _ -> ())
-        Threading.CancellationToken.None
-
-ScriptPictures.writeMaps "fig3-out" r
-SpmOutput.writeAtoms "fig3-out/atoms.xyz" large r
+let r = map.Result
+ScriptPictures.save "fig3-out" map
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0)
-let graphene = Array.IndexOf(model.Metadata.Classes, "C")
+let graphene = Array.IndexOf(recognizer.Classes, "C")
 
 printfn
     "SPM of Fig_3_d (box 100 px, stride 4 px): %d boxes, graphene (class C) is the argmax of %.1f %% of the classified boxes"

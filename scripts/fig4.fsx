@@ -15,45 +15,29 @@ open Common
 
 let stride = float (ScriptArgs.get "--stride" "1")
 let samples = int (ScriptArgs.get "--samples" "100")
-let model = ScriptArgs.model ()
+let recognizer = ScriptArgs.recognizer ()
 let sample = ScriptArgs.fePtNanoparticle ()
 
-let settings =
-    { SpmGrid.defaults with
-        Mode = SpmMode.Bulk
-        Box = 12.0
-        Stride = stride }
+printfn "FePt nanoparticle: %d atoms; 3D SPM, box 12 Å, stride %g Å, T = %d" (Structure.count sample) stride samples
 
-let grid, _ =
-    SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
+let map =
+    recognizer
+        .MapAsync(
+            sample,
+            box = 12.0,
+            stride = stride,
+            mode = "bulk",
+            samples = samples,
+            folder = "fig4-out",
+            progress = ScriptArgs.progressEvery 0.05
+        )
+        .Result
 
-printfn "FePt nanoparticle: %d atoms, %d boxes" (Structure.count sample) grid.Count
-let clock = Diagnostics.Stopwatch.StartNew()
-
-let r, t =
-    Spm.run
-        (Pipeline.ofModel model)
-        samples
-        1
-        settings
-        grid
-        sample
-        (Some "fig4-out/chunks")
-        (fun d n ->
-            if d % 4096 = 0 then
-                printfn "  %d/%d boxes" d n)
-        Threading.CancellationToken.None
-
-ScriptPictures.writeMaps "fig4-out" r
-SpmOutput.writeAtoms "fig4-out/atoms.xyz" sample r
+let r, t = map.Result, map.Timing
+ScriptPictures.save "fig4-out" map
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0)
 
-printfn
-    "%d classified boxes in %.0f s (descriptors %.0f s, network %.0f s)"
-    classified.Length
-    clock.Elapsed.TotalSeconds
-    t.Descriptors
-    t.Network
+printfn "%d classified boxes in %.0f s (descriptors %.0f s, network %.0f s)" classified.Length map.Seconds t.Descriptors t.Network
 
 for cls, k in classified |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
-    printfn "  %-30s %5.1f %%" model.Metadata.Classes.[cls] (100.0 * float k / float classified.Length)
+    printfn "  %-30s %5.1f %%" recognizer.Classes.[cls] (100.0 * float k / float classified.Length)

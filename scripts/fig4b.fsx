@@ -17,47 +17,29 @@ open Common
 
 let stride = float (ScriptArgs.get "--stride" "2")
 let samples = int (ScriptArgs.get "--samples" "50")
-let model = ScriptArgs.model ()
+let recognizer = ScriptArgs.recognizer ()
 let sample = ScriptArgs.fePtNanoparticle ()
 
-let settings =
-    { SpmGrid.defaults with
-        Mode = SpmMode.Bulk
-        Box = 12.0
-        Stride = stride }
-
-let grid, _ =
-    SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
-
 let out = sprintf "fig4b-out/stride%g-T%d" stride samples
-Directory.CreateDirectory out |> ignore
 
-printfn
-    "FePt nanoparticle: %d atoms, %d boxes (box 12 Å, stride %g Å, T = %d; resumable in %s)"
-    (Structure.count sample)
-    grid.Count
-    stride
-    samples
-    out
+printfn "FePt nanoparticle: %d atoms (box 12 Å, stride %g Å, T = %d; resumable in %s)" (Structure.count sample) stride samples out
 
-let clock = Diagnostics.Stopwatch.StartNew()
+let map =
+    recognizer
+        .MapAsync(
+            sample,
+            box = 12.0,
+            stride = stride,
+            mode = "bulk",
+            samples = samples,
+            folder = out,
+            progress = ScriptArgs.progressEvery 0.05
+        )
+        .Result
 
-let r, _ =
-    Spm.run
-        (Pipeline.ofModel model)
-        samples
-        1
-        settings
-        grid
-        sample
-        (Some(Path.Combine(out, "chunks")))
-        (fun d n ->
-            if d % 8192 = 0 then
-                printfn "  %d/%d boxes" d n)
-        Threading.CancellationToken.None
-
-SpmFile.write (Path.Combine(out, "spm.npz")) r
-let l10 = Array.IndexOf(model.Metadata.Classes, "L10_CuAu")
+let r, grid = map.Result, map.Result.Grid
+map.Save out |> ignore
+let l10 = Array.IndexOf(recognizer.Classes, "L10_CuAu")
 let classified = r.Argmax |> Array.filter (fun a -> a >= 0) |> Array.length
 
 let boxes =
@@ -65,11 +47,7 @@ let boxes =
            if r.Argmax.[b] = l10 then
                b |]
 
-printfn
-    "SPM in %.0f s: %d classified boxes, %d L1₀ (paper: 5,359 of 43,679 boxes at stride 1)"
-    clock.Elapsed.TotalSeconds
-    classified
-    boxes.Length
+printfn "SPM in %.0f s: %d classified boxes, %d L1₀ (paper: 5,359 of 43,679 boxes at stride 1)" map.Seconds classified boxes.Length
 
 let width = r.Hidden.[0].Length / r.Argmax.Length
 

@@ -18,8 +18,8 @@ let size = float (arg "--size" "120")
 let precipitateEdge = float (arg "--precipitate" "60")
 let stride = float (arg "--stride" "6")
 let samples = int (arg "--samples" "100")
-let model = ScriptArgs.model ()
-let l12 = Array.IndexOf(model.Metadata.Classes, "L12_Cu3Au")
+let recognizer = ScriptArgs.recognizer ()
+let l12 = Array.IndexOf(recognizer.Classes, "L12_Cu3Au")
 let pristine = Polycrystal.superalloy 7 3.6 size precipitateEdge 0.1
 
 printfn
@@ -27,38 +27,19 @@ printfn
     (Structure.count pristine)
     size
     precipitateEdge
-    model.Metadata.Classes.[l12]
+    recognizer.Classes.[l12]
 
 let defective = pristine |> Defects.combined 11 0.20 0.05 (3.6 / sqrt 2.0)
 
 for name, sample in [ "pristine", pristine; "20 % missing + 5 % displaced", defective ] do
-    let settings =
-        { SpmGrid.defaults with
-            Mode = SpmMode.Bulk
-            Box = 16.0
-            Stride = stride }
-
-    let grid, _ =
-        SpmGrid.create settings sample |> Result.defaultWith (string >> failwith)
-
     let out =
         Path.Combine("superalloy-out", if name = "pristine" then "pristine" else "defective")
 
-    let clock = Diagnostics.Stopwatch.StartNew()
+    let map =
+        recognizer.Map(sample, box = 16.0, stride = stride, mode = "bulk", samples = samples, folder = out)
 
-    let r, _ =
-        Spm.run
-            (Pipeline.ofModel model)
-            samples
-            1
-            settings
-            grid
-            sample
-            (Some(Path.Combine(out, "chunks")))
-            (fun _ _ -> ())
-            Threading.CancellationToken.None
-
-    ScriptPictures.writeMaps out r
+    let r, grid = map.Result, map.Result.Grid
+    ScriptPictures.save out map
     let c = r.Classes.Length
     let lo, hi = size / 2.0 - precipitateEdge / 2.0, size / 2.0 + precipitateEdge / 2.0
     // boxes entirely inside the precipitate, and entirely in the matrix
@@ -85,7 +66,7 @@ for name, sample in [ "pristine", pristine; "20 % missing + 5 % displaced", defe
         "%-30s %d boxes in %.0f s: mean L1₂ probability inside %.3f (%d boxes), in the matrix %.3f (%d boxes)"
         name
         grid.Count
-        clock.Elapsed.TotalSeconds
+        map.Seconds
         pin
         nin
         pout

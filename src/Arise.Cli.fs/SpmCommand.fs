@@ -201,13 +201,15 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                             samples
                             model.Metadata.Training.DataHash
 
-                    let keyFile = Path.Combine(out, "settings.txt")
+                    match Arise.Numerics.RunStore.claim out "settings.txt" key Arise.Numerics.RunStore.Foreign.Refuse with
+                    | Error _ ->
+                        eprintfn
+                            "error: %s holds a run with other settings (see %s); choose another --out or delete it"
+                            out
+                            (Path.Combine(out, "settings.txt"))
 
-                    if File.Exists keyFile && File.ReadAllText keyFile <> key then
-                        eprintfn "error: %s holds a run with other settings (see %s); choose another --out or delete it" out keyFile
                         2
-                    else
-                        File.WriteAllText(keyFile, key)
+                    | Ok _ ->
                         let nx, ny, nz = grid.Shape
 
                         printfn
@@ -233,14 +235,12 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
 
                         // a rerun into the same folder resumes: say so, and from where
                         let chunkDir = Path.Combine(out, "chunks")
-                        let stamp = Path.Combine(chunkDir, "run.sha256")
 
-                        if
-                            File.Exists stamp
-                            && File.ReadAllText(stamp).Trim() = Spm.fingerprint model samples 1 settings grid sample
-                        then
-                            let found = Directory.GetFiles(chunkDir, "chunk_*.npz").Length
-                            let total = (grid.Count + Spm.chunkSize - 1) / Spm.chunkSize
+                        let found =
+                            Spm.storedChunks chunkDir (Spm.fingerprint model samples 1 settings grid sample)
+
+                        do
+                            let total = Spm.chunkCount grid
 
                             if found > 0 then
                                 printfn

@@ -135,8 +135,13 @@ module TrainingSet =
         let results: float32[] option[] = Array.create items.Length None
         let errors = Collections.Concurrent.ConcurrentBag<string>()
         let finished = ref 0
-        Directory.CreateDirectory cacheDir |> ignore
-        let expectedBytes = int64 (settings.Length * dim * 4)
+        // the cache belongs to one descriptor recipe: another one (SOAP parameters, settings rows, defect protocol)
+        // empties it
+        let recipe =
+            RunStore.sha256 [ Text.Encoding.UTF8.GetBytes(sprintf "%A|%A|%d" SoapParameters.arise settings Defects.protocolVersion) ]
+
+        RunStore.claim cacheDir "recipe.sha256" recipe (RunStore.Foreign.Replace "*.f32")
+        |> ignore
 
         let work (k: int) =
             let ci, version, s = items.[k]
@@ -144,24 +149,12 @@ module TrainingSet =
             let file =
                 Path.Combine(cacheDir, safeName classes.[ci].Name + "__" + version + ".f32")
 
-            let cached =
-                if File.Exists file && FileInfo(file).Length = expectedBytes then
-                    let bytes = File.ReadAllBytes file
-                    let a = Array.zeroCreate (settings.Length * dim)
-                    Buffer.BlockCopy(bytes, 0, a, 0, bytes.Length)
-                    Some a
-                else
-                    None
-
-            match cached with
+            match RunStore.tryLoadFloats file (settings.Length * dim) with
             | Some a -> results.[k] <- Some a
             | None ->
                 match descriptorsOf calcs s with
                 | Ok a ->
-                    let bytes = Array.zeroCreate (a.Length * 4)
-                    Buffer.BlockCopy(a, 0, bytes, 0, bytes.Length)
-                    File.WriteAllBytes(file + ".tmp", bytes)
-                    File.Move(file + ".tmp", file, true)
+                    RunStore.saveFloats file a
                     results.[k] <- Some a
                 | Error e -> errors.Add(sprintf "%s (%s): %s" classes.[ci].Name version e)
 

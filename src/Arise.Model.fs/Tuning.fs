@@ -2,6 +2,7 @@ namespace Arise.Model
 
 open System
 open System.Threading
+open Arise.Numerics
 open Arise.Structure
 open Arise.Soap
 
@@ -60,19 +61,10 @@ module Tuning =
         let stale =
             folder
             |> Option.bind (fun f ->
-                IO.Directory.CreateDirectory f |> ignore
-                let marker = IO.Path.Combine(f, "training-set.sha256")
-
-                if IO.File.Exists marker && IO.File.ReadAllText(marker).Trim() <> hash then
-                    Some(
-                        sprintf
-                            "%s holds trials of another training set (hash %s); delete it or choose another folder"
-                            f
-                            (IO.File.ReadAllText(marker).Trim())
-                    )
-                else
-                    IO.File.WriteAllText(marker, hash)
-                    None)
+                match RunStore.claim f "training-set.sha256" hash RunStore.Foreign.Refuse with
+                | Ok _ -> None
+                | Error other ->
+                    Some(sprintf "%s holds trials of another training set (hash %s); delete it or choose another folder" f other))
 
         match stale with
         | Some e -> Error e

@@ -33,6 +33,17 @@ type SpmResult =
         AtomBoxes: int[]
     }
 
+/// The arrays of one chunk of boxes (first .. first + count − 1 of the grid): what a run stores to resume.
+type SpmChunk =
+    { Index: int
+      First: int
+      Count: int
+      Atoms: int[]
+      Probabilities: float32[]
+      MutualInformation: float[]
+      Argmax: int[]
+      Hidden: float32[][] }
+
 /// Timing of a run (seconds).
 type SpmTiming =
     { Extraction: float
@@ -44,78 +55,159 @@ module Spm =
     /// Boxes per chunk: computed together, written together (the unit of resumption).
     let chunkSize = 512
 
-    let private chunkFile (dir: string) (c: int) =
-        Path.Combine(dir, sprintf "chunk_%05d.npz" c)
-
-    /// SHA-256 (hex) of named arrays' bytes, in order: what a chunk file carries to be checked on resume.
-    let checksum (arrays: (string * Npy.NpyArray) list) =
-        use sha =
-            Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
-
-        for name, a in arrays do
-            sha.AppendData(Text.Encoding.UTF8.GetBytes name)
-            sha.AppendData(a.Data)
-
-        Convert.ToHexString(sha.GetHashAndReset())
-
-    /// Whether a chunk file read back belongs to this run (fingerprint `run`, chunk `c`), is whole (its checksum) and
-    /// has the shapes of `count` boxes with in-range classes; anything else is recomputed, never used.
-    let private validChunk (run: string) (c: int) (count: int) (classes: int) (widths: int[]) (m: Map<string, Npy.NpyArray>) =
-        try
-            let bytes (key: string) = m.[key].Data.Length
-
-            let keys =
-                [ SpmKeys.Atoms
-                  SpmKeys.Probabilities
-                  SpmKeys.MutualInformation
-                  SpmKeys.Argmax ]
-                @ [ for h in 1 .. widths.Length -> SpmKeys.hidden h ]
-
-            let arrays = keys |> List.map (fun k -> k, m.[k])
-
-            Npy.asStrings m.[SpmKeys.Run] = [| run; string c |]
-            && Npy.asStrings m.[SpmKeys.Checksum] = [| checksum arrays |]
-            && bytes SpmKeys.Atoms = 4 * count
-            && bytes SpmKeys.Probabilities = 4 * count * classes
-            && bytes SpmKeys.MutualInformation = 8 * count
-            && bytes SpmKeys.Argmax = 4 * count
-            && widths
-               |> Array.mapi (fun h w -> bytes (SpmKeys.hidden (h + 1)) = 4 * count * w)
-               |> Array.forall id
-            && Npy.asInt32 m.[SpmKeys.Argmax] |> Array.forall (fun a -> a >= -2 && a < classes)
-        with _ ->
-            false
+    /// Chunks of a grid.
+    let chunkCount (grid: SpmGrid) =
+        (grid.Count + chunkSize - 1) / chunkSize
 
     /// A fingerprint of everything a run's results depend on: the model's weights, T, the seed, the settings and
     /// grid, and the sample's atoms and positions (SHA-256, hex).
     let fingerprint (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure) =
-        use sha =
-            Security.Cryptography.IncrementalHash.CreateHash(Security.Cryptography.HashAlgorithmName.SHA256)
-
-        sha.AppendData(
-            Text.Encoding.UTF8.GetBytes(
-                sprintf "%s|%d|%d|%A|%A|%d" (Network.weightsHash model.Network) samples seed settings grid (Structure.count sample)
-            )
-        )
-
-        sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan(sample.Numbers)))
         let xyz = sample.Positions |> Array.collect Vec3.toArray
-        sha.AppendData(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan xyz))
-        Convert.ToHexString(sha.GetHashAndReset())
 
-    /// Runs SPM. When `chunkDir` is given, each finished chunk is written there (with the run's fingerprint and a
-    /// checksum of its arrays) and chunks already present, whole and of this run, are read back instead of recomputed
-    /// (an interrupted run resumes where it stopped); a damaged or foreign chunk is recomputed. Chunks left by a
-    /// different run (another model, T, seed, settings or sample: `run.sha256` in the folder) are deleted.
-    /// `progress done total`.
-    let run
+        RunStore.sha256
+            [ Text.Encoding.UTF8.GetBytes(
+                  sprintf "%s|%d|%d|%A|%A|%d" (Network.weightsHash model.Network) samples seed settings grid (Structure.count sample)
+              )
+              Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan(sample.Numbers)).ToArray()
+              Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan xyz).ToArray() ]
+
+    /// Widths of the network's hidden layers.
+    let private hiddenWidths (model: Model) =
+        model.Network.Layers
+        |> Array.take (model.Network.Layers.Length - 1)
+        |> Array.map (fun l -> l.Outputs)
+
+    let private chunkFile (dir: string) (c: int) =
+        Path.Combine(dir, sprintf "chunk_%05d.npz" c)
+
+    /// A chunk's arrays under the spm.npz keys.
+    let private chunkArrays (ch: SpmChunk) (classes: int) (widths: int[]) =
+        [ yield SpmKeys.Atoms, Npy.int32Vector ch.Atoms
+          yield SpmKeys.Probabilities, Npy.float32Matrix ch.Count classes ch.Probabilities
+          yield SpmKeys.MutualInformation, Npy.float64Vector ch.MutualInformation
+          yield SpmKeys.Argmax, Npy.int32Vector ch.Argmax
+          for h in 0 .. widths.Length - 1 -> SpmKeys.hidden (h + 1), Npy.float32Matrix ch.Count widths.[h] ch.Hidden.[h] ]
+
+    /// A stored chunk, when it is whole and of this run (RunStore) and has the shapes of `count` boxes with in-range
+    /// classes; anything else is computed again, never used.
+    let private tryLoadChunk (dir: string) (run: string) (c: int) (first: int) (count: int) (classes: int) (widths: int[]) =
+        RunStore.tryLoadPart (chunkFile dir c) run c
+        |> Option.bind (fun m ->
+            try
+                let bytes (key: string) = m.[key].Data.Length
+
+                let shaped =
+                    bytes SpmKeys.Atoms = 4 * count
+                    && bytes SpmKeys.Probabilities = 4 * count * classes
+                    && bytes SpmKeys.MutualInformation = 8 * count
+                    && bytes SpmKeys.Argmax = 4 * count
+                    && widths
+                       |> Array.mapi (fun h w -> bytes (SpmKeys.hidden (h + 1)) = 4 * count * w)
+                       |> Array.forall id
+
+                let argmax = Npy.asInt32 m.[SpmKeys.Argmax]
+
+                if shaped && argmax |> Array.forall (fun a -> a >= -2 && a < classes) then
+                    Some
+                        { Index = c
+                          First = first
+                          Count = count
+                          Atoms = Npy.asInt32 m.[SpmKeys.Atoms]
+                          Probabilities = Npy.asFloat32 m.[SpmKeys.Probabilities]
+                          MutualInformation = Npy.asFloat64 m.[SpmKeys.MutualInformation]
+                          Argmax = argmax
+                          Hidden = Array.init widths.Length (fun h -> Npy.asFloat32 m.[SpmKeys.hidden (h + 1)]) }
+                else
+                    None
+            with _ ->
+                None)
+
+    /// Classifies the boxes of one chunk whose atoms are `members` and clusters `boxes`: descriptors through the
+    /// pipeline's guards (a box whose descriptor fails is marked Failed), then one batch through the network with
+    /// dropout masks seeded by `seed + c`. Pure: no file is touched.
+    let private classifyChunk
+        (pipeline: Pipeline)
+        (samples: int)
+        (seed: int)
+        (minAtoms: int)
+        (c: int)
+        (first: int)
+        (members: int[][])
+        (boxes: Structure[])
+        =
+        let model = pipeline.Model
+        let classes = model.Metadata.Classes.Length
+        let count = members.Length
+
+        let widths = hiddenWidths model
+
+        let chunk =
+            { Index = c
+              First = first
+              Count = count
+              Atoms = members |> Array.map Array.length
+              Probabilities = Array.create (count * classes) nanf
+              MutualInformation = Array.create count nan
+              Argmax = Array.create count -1
+              Hidden = widths |> Array.map (fun w -> Array.create (count * w) nanf) }
+
+        let sw = Diagnostics.Stopwatch.StartNew()
+        let descriptors = Array.create count None
+
+        Parallel.For(
+            0,
+            count,
+            (fun b ->
+                if members.[b].Length >= max 2 minAtoms then
+                    match Pipeline.describeOn 1 pipeline boxes.[b] with
+                    | Ok d -> descriptors.[b] <- Some d
+                    | Error _ -> chunk.Argmax.[b] <- -2)
+        )
+        |> ignore
+
+        let tDesc = sw.Elapsed.TotalSeconds
+        sw.Restart()
+
+        let valid =
+            [| for b in 0 .. count - 1 do
+                   if descriptors.[b].IsSome then
+                       b |]
+
+        if valid.Length > 0 then
+            let x = Pipeline.pack pipeline (valid |> Array.map (fun b -> descriptors.[b].Value))
+
+            let preds =
+                Pipeline.predict pipeline Environment.ProcessorCount (seed + c) samples x valid.Length
+
+            let hid = Pipeline.hidden pipeline x valid.Length
+
+            valid
+            |> Array.iteri (fun r b ->
+                let p = preds.[r]
+
+                for k in 0 .. classes - 1 do
+                    chunk.Probabilities.[b * classes + k] <- float32 p.Probabilities.[k]
+
+                chunk.MutualInformation.[b] <- p.MutualInformation
+                chunk.Argmax.[b] <- Pipeline.argmax p.Probabilities
+
+                for h in 0 .. widths.Length - 1 do
+                    Array.blit hid.[h] (r * widths.[h]) chunk.Hidden.[h] (b * widths.[h]) widths.[h])
+
+        chunk, tDesc, sw.Elapsed.TotalSeconds
+
+    /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
+    /// from `reuse c first count` when that gives one or classified (and handed to `computed`). Returns the maps, the
+    /// per-atom means and the timing. `progress done total` after each chunk; `cancel` stops between chunks.
+    let scan
         (pipeline: Pipeline)
         (samples: int)
         (seed: int)
         (settings: SpmSettings)
         (grid: SpmGrid)
         (sample: Structure)
-        (chunkDir: string option)
+        (reuse: int -> int -> int -> SpmChunk option)
+        (computed: SpmChunk -> unit)
         (progress: int -> int -> unit)
         (cancel: CancellationToken)
         : SpmResult * SpmTiming =
@@ -130,10 +222,7 @@ module Spm =
 
         let cells = CellList.build sample
 
-        let widths =
-            model.Network.Layers
-            |> Array.take (model.Network.Layers.Length - 1)
-            |> Array.map (fun l -> l.Outputs)
+        let widths = hiddenWidths model
 
         let atoms = Array.zeroCreate n
         let probs = Array.create (n * classes) nanf
@@ -145,24 +234,7 @@ module Spm =
         let atomMi = Array.zeroCreate natoms
         let atomBoxes = Array.zeroCreate natoms
         let mutable tExtract, tDesc, tNet = 0.0, 0.0, 0.0
-        let chunks = (n + chunkSize - 1) / chunkSize
-
-        let current =
-            match chunkDir with
-            | Some _ -> fingerprint model samples seed settings grid sample
-            | None -> ""
-
-        chunkDir
-        |> Option.iter (fun dir ->
-            Directory.CreateDirectory dir |> ignore
-            let stamp = Path.Combine(dir, "run.sha256")
-
-            if not (File.Exists stamp && File.ReadAllText(stamp).Trim() = current) then
-                for f in Directory.GetFiles(dir, "chunk_*.npz") do
-                    File.Delete f
-
-                File.WriteAllText(stamp, current))
-
+        let chunks = chunkCount grid
         let mutable finished = 0
         let mutable c = 0
 
@@ -189,92 +261,25 @@ module Spm =
 
             tExtract <- tExtract + sw.Elapsed.TotalSeconds
 
-            let cached =
-                match chunkDir with
-                | Some dir when File.Exists(chunkFile dir c) ->
-                    Npy.readNpz (chunkFile dir c)
-                    |> Result.toOption
-                    |> Option.filter (validChunk current c count classes widths)
-                | _ -> None
+            let chunk =
+                match reuse c first count with
+                | Some ch -> ch
+                | None ->
+                    let ch, d, t =
+                        classifyChunk pipeline samples seed settings.MinAtoms c first members boxes
 
-            match cached with
-            | Some m ->
-                Array.blit (Npy.asInt32 m.[SpmKeys.Atoms]) 0 atoms first count
-                Array.blit (Npy.asFloat32 m.[SpmKeys.Probabilities]) 0 probs (first * classes) (count * classes)
-                Array.blit (Npy.asFloat64 m.[SpmKeys.MutualInformation]) 0 mi first count
-                Array.blit (Npy.asInt32 m.[SpmKeys.Argmax]) 0 argmax first count
+                    tDesc <- tDesc + d
+                    tNet <- tNet + t
+                    computed ch
+                    ch
 
-                hidden
-                |> Array.iteri (fun h arr ->
-                    Array.blit (Npy.asFloat32 m.[SpmKeys.hidden (h + 1)]) 0 arr (first * widths.[h]) (count * widths.[h]))
-            | None ->
-                sw.Restart()
-                let descriptors = Array.create count None
+            Array.blit chunk.Atoms 0 atoms first count
+            Array.blit chunk.Probabilities 0 probs (first * classes) (count * classes)
+            Array.blit chunk.MutualInformation 0 mi first count
+            Array.blit chunk.Argmax 0 argmax first count
 
-                Parallel.For(
-                    0,
-                    count,
-                    (fun b ->
-                        atoms.[first + b] <- members.[b].Length
-
-                        if members.[b].Length >= max 2 settings.MinAtoms then
-                            match Pipeline.describeOn 1 pipeline boxes.[b] with
-                            | Ok d -> descriptors.[b] <- Some d
-                            | Error _ -> argmax.[first + b] <- -2)
-                )
-                |> ignore
-
-                tDesc <- tDesc + sw.Elapsed.TotalSeconds
-                sw.Restart()
-
-                let valid =
-                    [| for b in 0 .. count - 1 do
-                           if descriptors.[b].IsSome then
-                               b |]
-
-                if valid.Length > 0 then
-                    let x = Pipeline.pack pipeline (valid |> Array.map (fun b -> descriptors.[b].Value))
-
-                    let preds =
-                        Pipeline.predict pipeline Environment.ProcessorCount (seed + c) samples x valid.Length
-
-                    let hid = Pipeline.hidden pipeline x valid.Length
-
-                    valid
-                    |> Array.iteri (fun r b ->
-                        let f = first + b
-                        let p = preds.[r]
-
-                        for k in 0 .. classes - 1 do
-                            probs.[f * classes + k] <- float32 p.Probabilities.[k]
-
-                        mi.[f] <- p.MutualInformation
-                        argmax.[f] <- Pipeline.argmax p.Probabilities
-
-                        for h in 0 .. widths.Length - 1 do
-                            Array.blit hid.[h] (r * widths.[h]) hidden.[h] (f * widths.[h]) widths.[h])
-
-                tNet <- tNet + sw.Elapsed.TotalSeconds
-
-                match chunkDir with
-                | Some dir ->
-                    let arrays =
-                        [ yield SpmKeys.Atoms, Npy.int32Vector atoms.[first .. first + count - 1]
-                          yield
-                              SpmKeys.Probabilities,
-                              Npy.float32Matrix count classes probs.[first * classes .. (first + count) * classes - 1]
-                          yield SpmKeys.MutualInformation, Npy.float64Vector mi.[first .. first + count - 1]
-                          yield SpmKeys.Argmax, Npy.int32Vector argmax.[first .. first + count - 1]
-                          for h in 0 .. widths.Length - 1 ->
-                              SpmKeys.hidden (h + 1),
-                              Npy.float32Matrix count widths.[h] hidden.[h].[first * widths.[h] .. (first + count) * widths.[h] - 1] ]
-
-                    Npy.writeNpz
-                        (chunkFile dir c)
-                        (arrays
-                         @ [ SpmKeys.Run, Npy.stringVector [| current; string c |]
-                             SpmKeys.Checksum, Npy.stringVector [| checksum arrays |] ])
-                | None -> ()
+            hidden
+            |> Array.iteri (fun h arr -> Array.blit chunk.Hidden.[h] 0 arr (first * widths.[h]) (count * widths.[h]))
             // per-atom sums
             for b in 0 .. count - 1 do
                 let f = first + b
@@ -320,3 +325,50 @@ module Spm =
         { Extraction = tExtract
           Descriptors = tDesc
           Network = tNet }
+
+    /// Chunks of this run already in `chunkDir` (0 when the folder holds another run's, or none).
+    let storedChunks (chunkDir: string) (stamp: string) =
+        match RunStore.tryStamp chunkDir "run.sha256" with
+        | Some s when s = stamp -> Directory.GetFiles(chunkDir, "chunk_*.npz").Length
+        | _ -> 0
+
+    /// Runs SPM: the scan, with a run store when `chunkDir` is given. Each finished chunk is written there (with the
+    /// run's fingerprint and a checksum of its arrays) and chunks already present, whole and of this run, are read
+    /// back instead of recomputed (an interrupted run resumes where it stopped); a damaged or foreign chunk is
+    /// recomputed. Chunks left by a different run (another model, T, seed, settings or sample: `run.sha256` in the
+    /// folder) are deleted. `progress done total`.
+    let run
+        (pipeline: Pipeline)
+        (samples: int)
+        (seed: int)
+        (settings: SpmSettings)
+        (grid: SpmGrid)
+        (sample: Structure)
+        (chunkDir: string option)
+        (progress: int -> int -> unit)
+        (cancel: CancellationToken)
+        : SpmResult * SpmTiming =
+        match chunkDir with
+        | None -> scan pipeline samples seed settings grid sample (fun _ _ _ -> None) ignore progress cancel
+        | Some dir ->
+            let model = pipeline.Model
+            let stamp = fingerprint model samples seed settings grid sample
+
+            RunStore.claim dir "run.sha256" stamp (RunStore.Foreign.Replace "chunk_*.npz")
+            |> ignore
+
+            let classes = model.Metadata.Classes.Length
+
+            let widths = hiddenWidths model
+
+            scan
+                pipeline
+                samples
+                seed
+                settings
+                grid
+                sample
+                (fun c first count -> tryLoadChunk dir stamp c first count classes widths)
+                (fun ch -> RunStore.savePart (chunkFile dir ch.Index) stamp ch.Index (chunkArrays ch classes widths))
+                progress
+                cancel

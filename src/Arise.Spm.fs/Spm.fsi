@@ -30,6 +30,26 @@ type SpmResult =
         AtomBoxes: int array
     }
 
+/// The arrays of one chunk of boxes (first .. first + count − 1 of the grid): what a run stores to resume.
+type SpmChunk =
+    {
+        /// Chunk number (0-based).
+        Index: int
+
+        /// Flat index of the chunk's first box.
+        First: int
+
+        /// Boxes in the chunk.
+        Count: int
+
+        /// As in SpmResult, for the chunk's boxes only.
+        Atoms: int array
+        Probabilities: float32 array
+        MutualInformation: float array
+        Argmax: int array
+        Hidden: float32 array array
+    }
+
 /// Timing of a run (seconds).
 type SpmTiming =
     { Extraction: float
@@ -42,8 +62,8 @@ module Spm =
     /// Boxes per chunk: computed together, written together (the unit of resumption).
     val chunkSize: int
 
-    /// SHA-256 (hex) of named arrays' bytes, in order: what a chunk file carries to be checked on resume.
-    val checksum: arrays: (string * Arise.Numerics.Npy.NpyArray) list -> string
+    /// Chunks of a grid.
+    val chunkCount: grid: SpmGrid -> int
 
     /// A fingerprint of everything a run's results depend on: the model's weights, T, the seed, the settings and
     /// grid, and the sample's atoms and positions (SHA-256, hex).
@@ -56,11 +76,32 @@ module Spm =
         sample: Arise.Structure.Structure ->
             string
 
-    /// Runs SPM. When `chunkDir` is given, each finished chunk is written there (with the run's fingerprint and a
-    /// checksum of its arrays) and chunks already present, whole and of this run, are read back instead of recomputed
-    /// (an interrupted run resumes where it stopped); a damaged or foreign chunk is recomputed. Chunks left by a
-    /// different run (another model, T, seed, settings or sample: `run.sha256` in the folder) are deleted.
-    /// `progress done total`.
+    /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
+    /// from `reuse c first count` when that gives one, or classified (descriptors through the pipeline's guards: a box
+    /// whose descriptor fails is marked Failed; dropout masks seeded by seed + c) and handed to `computed`. Returns
+    /// the maps, the per-atom means and the timing. `progress done total` after each chunk; `cancel` stops between
+    /// chunks.
+    val scan:
+        pipeline: Arise.Model.Pipeline ->
+        samples: int ->
+        seed: int ->
+        settings: SpmSettings ->
+        grid: SpmGrid ->
+        sample: Arise.Structure.Structure ->
+        reuse: (int -> int -> int -> SpmChunk option) ->
+        computed: (SpmChunk -> unit) ->
+        progress: (int -> int -> unit) ->
+        cancel: System.Threading.CancellationToken ->
+            SpmResult * SpmTiming
+
+    /// Chunks of run `stamp` (a fingerprint) already in `chunkDir`: 0 when the folder holds another run's, or none.
+    val storedChunks: chunkDir: string -> stamp: string -> int
+
+    /// Runs SPM: the scan, with a run store (RunStore) when `chunkDir` is given: each finished chunk is written
+    /// there (with the run's fingerprint and a checksum of its arrays) and chunks already present, whole and of this
+    /// run, are read back instead of recomputed (an interrupted run resumes where it stopped); a damaged or foreign
+    /// chunk is recomputed. Chunks left by a different run (another model, T, seed, settings or sample: `run.sha256`
+    /// in the folder) are deleted. `progress done total`.
     val run:
         pipeline: Arise.Model.Pipeline ->
         samples: int ->

@@ -116,7 +116,7 @@ type ClusterMap
 
 /// A strided-pattern-matching map of a sample: class probabilities and uncertainty box by box.
 [<StructuredFormatDisplay("{Display}")>]
-type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSettings, samples: int, seconds: float) =
+type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSettings, samples: int, seconds: float, timing: SpmTiming) =
     let classified =
         [| for f in 0 .. result.Argmax.Length - 1 do
                if result.Argmax.[f] >= 0 then
@@ -136,6 +136,9 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
     member _.Samples = samples
     /// Wall time of the run (s).
     member _.Seconds = seconds
+    /// Time spent finding the boxes' atoms, computing descriptors and in the network (s; chunks read back from a
+    /// folder cost none).
+    member _.Timing = timing
     /// Number of boxes of the grid.
     member _.BoxCount = result.Argmax.Length
     /// Indices of the boxes that were classified (enough atoms, descriptor computed).
@@ -587,10 +590,10 @@ type Recognizer private (pipeline: Pipeline, name: string) =
                     if not (isNull progress) then
                         progress.Report(float done' / float (max 1 total))
 
-                let r, _ =
+                let r, timing =
                     Spm.run pipeline samples 1 settings grid sample chunks report cancellationToken
 
                 cancellationToken.ThrowIfCancellationRequested()
-                SpmMap(r, sample, settings, samples, clock.Elapsed.TotalSeconds)),
+                SpmMap(r, sample, settings, samples, clock.Elapsed.TotalSeconds, timing)),
             cancellationToken
         )

@@ -103,7 +103,14 @@ type ClusterMap =
 [<StructuredFormatDisplay("{Display}")>]
 type SpmMap =
 
-    internal new: result: Spm.SpmResult * sample: Structure.Structure * settings: Spm.SpmSettings * samples: int * seconds: float -> SpmMap
+    internal new:
+        result: Spm.SpmResult *
+        sample: Structure.Structure *
+        settings: Spm.SpmSettings *
+        samples: int *
+        seconds: float *
+        timing: Spm.SpmTiming ->
+            SpmMap
 
     /// Most probable class of box `box`; "empty" for too few atoms, "failed" when its descriptor failed.
     member ClassOf: box: int -> string
@@ -161,6 +168,10 @@ type SpmMap =
 
     /// Wall time of the run (s).
     member Seconds: float
+
+    /// Time spent finding the boxes' atoms, computing descriptors and in the network (s; chunks read back from a
+    /// folder cost none).
+    member Timing: Spm.SpmTiming
 
     /// Stride (Å, or the sample's unit).
     member Stride: float

@@ -318,7 +318,7 @@ let tests =
                       forgedArrays
                       |> Map.add
                           SpmKeys.Checksum
-                          (Arise.Numerics.Npy.stringVector [| Spm.checksum [ for k in keys -> k, forgedArrays.[k] ] |])
+                          (Arise.Numerics.Npy.stringVector [| Arise.Numerics.RunStore.checksum [ for k in keys -> k, forgedArrays.[k] ] |])
 
                   Arise.Numerics.Npy.writeNpz chunk (Map.toList resealed)
 
