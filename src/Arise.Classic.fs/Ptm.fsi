@@ -60,6 +60,7 @@ type PtmSettings =
     { Types: PtmType list
       RmsdCutoff: float }
 
+/// √3, used by the templates.
 val sqrt3: float
 
 /// All eight types with the RMSD cutoff 0.1 (OVITO's default and the paper's benchmark setting).

@@ -54,313 +54,325 @@ let private majority (labels: string[]) =
     Majority.vote (fun (l: string) -> l = "other" || l = "Other") labels
     |> Option.defaultValue ""
 
-/// Runs the table. Returns the exit code.
-let run (prototypes: string) (methods: string list) (levelNames: string list) (realizations: int) (samples: int) (out: string) =
+/// One benchmark: the structures (name, one supercell, periodic), their d_NN, the methods, the rows, the pipeline
+/// and class index of ARISE when it runs, T.
+type private Bench =
+    { Structures: (string * Structure * bool)[]
+      Dnn: float[]
+      Methods: string list
+      SpglibOk: bool
+      RowNames: string list
+      Rows: Map<string, Map<string, Row>>
+      Arise: (Pipeline * Map<string, int>) option
+      Samples: int }
+
+/// The arguments checked in one place: the library, ARISE's model when it is asked for, and the levels.
+let private checkArguments (prototypes: string) (methods: string list) (levelNames: string list) (realizations: int) out =
     let unknown = methods |> List.filter (fun m -> not (List.contains m methodNames))
 
     let unknownLevels =
         levelNames
         |> List.filter (fun l -> Table1.levels |> List.forall (fun x -> x.Name <> l))
 
-    if not unknown.IsEmpty then
-        eprintfn "error: --methods: unknown %s (choose from %s)" (String.Join(", ", unknown)) (String.Join(", ", methodNames))
-        2
-    elif not unknownLevels.IsEmpty then
-        eprintfn
-            "error: --levels: unknown %s (choose from %s)"
-            (String.Join(", ", unknownLevels))
-            (String.Join(", ", Table1.levels |> List.map (fun l -> l.Name)))
+    let names (xs: string list) = String.Join(", ", xs)
+    let levelChoices = Table1.levels |> List.map (fun l -> l.Name)
 
-        2
-    elif realizations < 1 then
-        eprintfn "error: --realizations %d: must be ≥ 1" realizations
-        2
-    elif not (Directory.Exists prototypes) then
-        eprintfn "error: --prototypes %s: folder not found (the data release's prototypes/ folder)" prototypes
-        2
-    else
-        match Outputs.prepareFolder out with
-        | Error e ->
-            eprintfn "error: --out %s" e
-            2
-        | Ok() ->
-            match TrainCommand.loadLibrary prototypes with
+    Outputs.result {
+        do! Outputs.require unknown.IsEmpty (sprintf "--methods: unknown %s (choose from %s)" (names unknown) (names methodNames))
+
+        do!
+            Outputs.require
+                unknownLevels.IsEmpty
+                (sprintf "--levels: unknown %s (choose from %s)" (names unknownLevels) (names levelChoices))
+
+        do! Outputs.require (realizations >= 1) (sprintf "--realizations %d: must be ≥ 1" realizations)
+
+        do!
+            Outputs.require
+                (Directory.Exists prototypes)
+                (sprintf "--prototypes %s: folder not found (the data release's prototypes/ folder)" prototypes)
+
+        do! Outputs.prepareFolder out |> Result.mapError ((+) "--out ")
+        let! lib = TrainCommand.loadLibrary prototypes
+
+        let! model =
+            if List.contains "arise" methods then
+                Models.load None |> Result.map Some
+            else
+                Ok None
+
+        let levels =
+            if levelNames.IsEmpty then
+                Table1.levels
+            else
+                Table1.levels |> List.filter (fun l -> List.contains l.Name levelNames)
+
+        return lib, model, levels
+    }
+
+/// The benchmark's structures, rows and methods; spglib rows only when spglib loads.
+let private prepare (lib: PrototypeLibrary) (model: Model option) (levels: Table1.Level list) (methods: string list) samples =
+    // one supercell per class (the first training replica, ≥ about 100 atoms); nanotubes as the finite tube
+    let structures =
+        [| for p in lib.Prototypes ->
+               if Prototypes.isFinite p then
+                   p.Name, p.Structure, false
+               else
+                   let (a, b, c) =
+                       Supercell.trainingReplicas (Prototypes.isTwoD p) p.Structure |> List.head
+
+                   p.Name, Supercell.repeat a b c p.Structure, true |]
+
+    let spglibOk =
+        List.contains "spglib" methods
+        && (match Spglib.version () with
+            | Ok _ -> true
             | Error e ->
-                eprintfn "error: %s" e
-                2
-            | Ok lib ->
-                let model =
-                    if List.contains "arise" methods then
-                        Models.load None |> Result.map Some
-                    else
-                        Ok None
+                eprintfn "warning: spglib rows skipped: %s" e
+                false)
 
-                let pipeline =
-                    match model with
-                    | Ok(Some m) -> Some(Pipeline.ofModel m)
-                    | _ -> None
+    let rowNames =
+        [ if spglibOk then
+              "spglib loose"
+              "spglib tight"
+          for key, name, _, _ in localMethods do
+              if List.contains key methods then
+                  name
+          if model.IsSome then
+              "ARISE" ]
 
-                match model with
-                | Error e ->
-                    eprintfn "error: %s" e
-                    2
-                | Ok model ->
-                    let levels =
-                        if levelNames.IsEmpty then
-                            Table1.levels
-                        else
-                            Table1.levels |> List.filter (fun l -> List.contains l.Name levelNames)
-                    // one supercell per class (the first training replica, ≥ about 100 atoms); nanotubes as the finite tube
-                    let structures =
-                        [| for p in lib.Prototypes ->
-                               if Prototypes.isFinite p then
-                                   p.Name, p.Structure, false
-                               else
-                                   let (a, b, c) =
-                                       Supercell.trainingReplicas (Prototypes.isTwoD p) p.Structure |> List.head
+    { Structures = structures
+      Dnn =
+        structures
+        |> Array.map (fun (_, s, _) -> NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0)
+      Methods = methods
+      SpglibOk = spglibOk
+      RowNames = rowNames
+      Rows =
+        [ for l in levels ->
+              l.Name,
+              [ for r in rowNames -> r, { Designed = tally (); All = tally () } ]
+              |> Map.ofList ]
+        |> Map.ofList
+      Arise =
+        model
+        |> Option.map (fun m ->
+            Pipeline.ofModel m,
+            m.Metadata.Classes
+            |> Array.indexed
+            |> Array.map (fun (i, c) -> c, i)
+            |> Map.ofArray)
+      Samples = samples }
 
-                                   p.Name, Supercell.repeat a b c p.Structure, true |]
+/// Scores the classical methods on one defective structure (spglib and the local methods), into the level's rows.
+let private scoreClassical (b: Bench) (row: string -> Row) count (name: string, periodic: bool) (s: Structure) =
+    let n = Structure.count s
 
-                    let dnn =
-                        structures
-                        |> Array.map (fun (_, s, _) -> NearestNeighbour.dnn DnnMethod.AriseHistogram s |> Result.defaultValue 1.0)
+    if b.SpglibOk then
+        let expected = if periodic then Spglib.expectedSpaceGroup name else None
 
-                    let spglibOk =
-                        List.contains "spglib" methods
-                        && (match Spglib.version () with
-                            | Ok _ -> true
-                            | Error e ->
-                                eprintfn "warning: spglib rows skipped: %s" e
-                                false)
+        for rowName, tol in [ "spglib loose", Spglib.loose; "spglib tight", Spglib.tight ] do
+            match expected with
+            | Some sg ->
+                let ok =
+                    match Spglib.spaceGroup tol s with
+                    | Ok(g, _) -> g = sg
+                    | Error _ -> false
 
-                    let rowNames =
-                        [ if spglibOk then
-                              "spglib loose"
-                              "spglib tight"
-                          for key, name, _, _ in localMethods do
-                              if List.contains key methods then
-                                  name
-                          if model.IsSome then
-                              "ARISE" ]
+                count (row rowName) true n (if ok then n else 0) ok
+            | None -> count (row rowName) false n 0 false
 
-                    let rows =
-                        [ for l in levels ->
-                              l.Name,
-                              [ for r in rowNames -> r, { Designed = tally (); All = tally () } ]
-                              |> Map.ofList ]
-                        |> Map.ofList
+    for key, rowName, analyse, expected in localMethods do
+        if List.contains key b.Methods then
+            match (if periodic then Map.tryFind name expected else None) with
+            | Some label ->
+                let labels = analyse s
+                let correct = labels |> Array.filter ((=) label) |> Array.length
+                count (row rowName) true n correct (majority labels = label)
+            | None -> count (row rowName) false n 0 false
 
-                    let classIndex =
-                        model
-                        |> Option.map (fun m ->
-                            m.Metadata.Classes
-                            |> Array.indexed
-                            |> Array.map (fun (i, c) -> c, i)
-                            |> Map.ofArray)
+/// Runs one level (its defective copies of every structure, `realizations` each) through every method.
+let private runLevel (b: Bench) (realizations: int) (level: Table1.Level) =
+    let reps =
+        if level.Eta = 0.0 && level.Delta = 0.0 then
+            1
+        else
+            realizations
 
-                    let clock = Stopwatch.StartNew()
+    let jobs =
+        [| for k in 0 .. b.Structures.Length - 1 do
+               for r in 0 .. reps - 1 -> k, r |]
 
-                    Outputs.withProgress "benchmark" (float (levels.Length * structures.Length)) (fun task ->
-                        for level in levels do
-                            let reps =
-                                if level.Eta = 0.0 && level.Delta = 0.0 then
-                                    1
-                                else
-                                    realizations
+    let defective =
+        jobs
+        |> Array.map (fun (k, r) ->
+            let _, s, _ = b.Structures.[k]
+            let seed = 1_000_003 * (k + 1) + 7919 * r + (level.Name |> Seq.sumBy int)
+            Defects.tableLevel seed level.Eta level.Delta b.Dnn.[k] s)
 
-                            let jobs =
-                                [| for k in 0 .. structures.Length - 1 do
-                                       for r in 0 .. reps - 1 -> k, r |]
+    let row name = b.Rows.[level.Name].[name]
+    let lockObj = obj ()
 
-                            let defective =
-                                jobs
-                                |> Array.map (fun (k, r) ->
-                                    let _, s, _ = structures.[k]
-                                    let seed = 1_000_003 * (k + 1) + 7919 * r + (level.Name |> Seq.sumBy int)
-                                    Defects.tableLevel seed level.Eta level.Delta dnn.[k] s)
+    let count (r: Row) designed atoms atomsCorrect structureCorrect =
+        lock lockObj (fun () ->
+            for t in (if designed then [ r.Designed; r.All ] else [ r.All ]) do
+                t.Atoms <- t.Atoms + int64 atoms
+                t.AtomsCorrect <- t.AtomsCorrect + int64 atomsCorrect
+                t.Structures <- t.Structures + 1
 
-                            let row name = rows.[level.Name].[name]
-                            let lockObj = obj ()
+                if structureCorrect then
+                    t.StructuresCorrect <- t.StructuresCorrect + 1)
 
-                            let count (r: Row) designed atoms atomsCorrect structureCorrect =
-                                lock lockObj (fun () ->
-                                    for t in (if designed then [ r.Designed; r.All ] else [ r.All ]) do
-                                        t.Atoms <- t.Atoms + int64 atoms
-                                        t.AtomsCorrect <- t.AtomsCorrect + int64 atomsCorrect
-                                        t.Structures <- t.Structures + 1
+    Threading.Tasks.Parallel.For(
+        0,
+        jobs.Length,
+        fun j ->
+            let name, _, periodic = b.Structures.[fst jobs.[j]]
+            scoreClassical b row count (name, periodic) defective.[j]
+    )
+    |> ignore
 
-                                        if structureCorrect then
-                                            t.StructuresCorrect <- t.StructuresCorrect + 1)
+    match b.Arise with
+    | Some(p, index) ->
+        let preds = Classifier.classify Environment.ProcessorCount 1 b.Samples p defective
 
-                            Threading.Tasks.Parallel.For(
-                                0,
-                                jobs.Length,
-                                fun j ->
-                                    let k, _ = jobs.[j]
-                                    let name, _, periodic = structures.[k]
-                                    let s = defective.[j]
-                                    let n = Structure.count s
+        Array.iteri2
+            (fun j (k, _) (pred: Result<Classification, string>) ->
+                let name, _, _ = b.Structures.[k]
 
-                                    if spglibOk then
-                                        let expected = if periodic then Spglib.expectedSpaceGroup name else None
+                let ok =
+                    match pred, Map.tryFind name index with
+                    | Ok c, Some i -> fst c.Ranked.[0] = i
+                    | _ -> false
 
-                                        for rowName, tol in [ "spglib loose", Spglib.loose; "spglib tight", Spglib.tight ] do
-                                            match expected with
-                                            | Some sg ->
-                                                let ok =
-                                                    match Spglib.spaceGroup tol s with
-                                                    | Ok(g, _) -> g = sg
-                                                    | Error _ -> false
+                let n = Structure.count defective.[j]
+                count (row "ARISE") true n (if ok then n else 0) ok)
+            jobs
+            preds
+    | None -> ()
 
-                                                count (row rowName) true n (if ok then n else 0) ok
-                                            | None -> count (row rowName) false n 0 false
+/// A table cell: the share correct per atom or per structure (%; NaN when nothing was counted).
+let private cell (t: Tally) perAtom =
+    if perAtom then
+        if t.Atoms = 0L then
+            nan
+        else
+            100.0 * float t.AtomsCorrect / float t.Atoms
+    else if t.Structures = 0 then
+        nan
+    else
+        100.0 * float t.StructuresCorrect / float t.Structures
 
-                                    for key, rowName, analyse, expected in localMethods do
-                                        if List.contains key methods then
-                                            match (if periodic then Map.tryFind name expected else None) with
-                                            | Some label ->
-                                                let labels = analyse s
-                                                let correct = labels |> Array.filter ((=) label) |> Array.length
-                                                count (row rowName) true n correct (majority labels = label)
-                                            | None -> count (row rowName) false n 0 false
-                            )
-                            |> ignore
+let private fmt (v: float) =
+    if Double.IsNaN v then "—" else v.ToString("0.00", inv)
 
-                            match pipeline, classIndex with
-                            | Some p, Some index ->
-                                let preds = Classifier.classify Environment.ProcessorCount 1 samples p defective
+/// Classes a row's method is designed for.
+let private designedCount (b: Bench) rowName =
+    match rowName with
+    | "spglib loose"
+    | "spglib tight" ->
+        b.Structures
+        |> Array.filter (fun (n, _, p) -> p && (Spglib.expectedSpaceGroup n).IsSome)
+        |> Array.length
+    | "PTM" -> Table1.ptmClasses.Length
+    | "CNA"
+    | "a-CNA"
+    | "BAA" -> Table1.cnaClasses.Length
+    | _ -> b.Structures.Length
 
-                                Array.iteri2
-                                    (fun j (k, _) (pred: Result<Classification, string>) ->
-                                        let name, _, _ = structures.[k]
+/// The Markdown lines of one row (per measure), adding its CSV lines to `csv`.
+let private rowLines (b: Bench) (levels: Table1.Level list) (csv: Collections.Generic.List<string>) rowName starred =
+    let perAtom = perAtomRow rowName
+    let key = rowName + (if starred then "*" else "")
 
-                                        let ok =
-                                            match pred, Map.tryFind name index with
-                                            | Ok c, Some i -> fst c.Ranked.[0] = i
-                                            | _ -> false
+    let classes =
+        if starred then
+            b.Structures.Length
+        else
+            designedCount b rowName
 
-                                        let n = Structure.count defective.[j]
-                                        count (row "ARISE") true n (if ok then n else 0) ok)
-                                    jobs
-                                    preds
-                            | _ -> ()
+    let label = sprintf "%s (%d / %d)" key classes b.Structures.Length
 
-                            task.Increment(float structures.Length))
-                    // ----- the table
-                    let cell (t: Tally) perAtom =
-                        if perAtom then
-                            (if t.Atoms = 0L then
-                                 nan
-                             else
-                                 100.0 * float t.AtomsCorrect / float t.Atoms)
-                        else
-                            (if t.Structures = 0 then
-                                 nan
-                             else
-                                 100.0 * float t.StructuresCorrect / float t.Structures)
+    let measures =
+        if perAtom then
+            [ "per atom", true; "per structure", false ]
+        else
+            [ "per structure", false ]
 
-                    let fmt (v: float) =
-                        if Double.IsNaN v then "—" else v.ToString("0.00", inv)
+    [ if not (starred && rowName = "ARISE") then
+          for measure, byAtom in measures do
+              let paperMeasure = byAtom = perAtom
 
-                    let designedCount rowName =
-                        match rowName with
-                        | "spglib loose"
-                        | "spglib tight" ->
-                            structures
-                            |> Array.filter (fun (n, _, p) -> p && (Spglib.expectedSpaceGroup n).IsSome)
-                            |> Array.length
-                        | "PTM" -> Table1.ptmClasses.Length
-                        | "CNA"
-                        | "a-CNA"
-                        | "BAA" -> Table1.cnaClasses.Length
-                        | _ -> structures.Length
+              let cells =
+                  levels
+                  |> List.map (fun l ->
+                      let r = b.Rows.[l.Name].[rowName]
+                      let v = cell (if starred then r.All else r.Designed) byAtom
+                      let p = if paperMeasure then Table1.paperValue key l.Name else None
+                      let paper = p |> Option.map (fun x -> x.ToString("0.00", inv))
+                      csv.Add(String.Join(",", key, string classes, measure.Replace(' ', '-'), l.Name, fmt v, defaultArg paper ""))
 
-                    let lines = Collections.Generic.List<string>()
+                      match paper with
+                      | Some x -> sprintf "%s (%s)" (fmt v) x
+                      | None -> fmt v)
 
-                    let csv =
-                        Collections.Generic.List<string>([ "method,classes,measure,level,ours,paper" ])
+              sprintf "| %s | %s | %s |" label measure (String.Join(" | ", cells)) ]
 
-                    lines.Add(sprintf "# Table 1 protocol: ours (paper)\n")
+/// The table in Markdown (ours with the paper's beside it) and CSV.
+let private table (b: Bench) (levels: Table1.Level list) (prototypes: string) (realizations: int) =
+    let csv =
+        Collections.Generic.List<string>([ "method,classes,measure,level,ours,paper" ])
 
-                    lines.Add(
-                        sprintf
-                            "%d classes from %s, one periodic supercell each (nanotubes: the finite tube, ARISE only); %d realisation(s) \
-                                per defect level; ARISE with T = %d MC samples. Per atom: share of atoms labelled with their class's \
-                                label (the paper's measure for PTM, CNA, a-CNA, BAA); per structure: majority vote over the atoms a \
-                                method identified (spglib and ARISE: one label per structure, the paper's measure). Rows with * count all \
-                                %d classes, the others only the classes a method is designed for. The paper's numbers are printed beside \
-                                the measure it used.\n"
-                            structures.Length
-                            prototypes
-                            realizations
-                            samples
-                            structures.Length
-                    )
+    let lines =
+        [ sprintf "# Table 1 protocol: ours (paper)\n"
+          sprintf
+              "%d classes from %s, one periodic supercell each (nanotubes: the finite tube, ARISE only); %d realisation(s) \
+                  per defect level; ARISE with T = %d MC samples. Per atom: share of atoms labelled with their class's \
+                  label (the paper's measure for PTM, CNA, a-CNA, BAA); per structure: majority vote over the atoms a \
+                  method identified (spglib and ARISE: one label per structure, the paper's measure). Rows with * count all \
+                  %d classes, the others only the classes a method is designed for. The paper's numbers are printed beside \
+                  the measure it used.\n"
+              b.Structures.Length
+              prototypes
+              realizations
+              b.Samples
+              b.Structures.Length
+          "| method | measure | "
+          + String.Join(" | ", levels |> List.map Table1.heading)
+          + " |"
+          "|---|---|" + String.replicate levels.Length "---|"
+          for rowName in b.RowNames do
+              for starred in [ false; true ] do
+                  yield! rowLines b levels csv rowName starred ]
 
-                    lines.Add(
-                        "| method | measure | "
-                        + String.Join(" | ", levels |> List.map Table1.heading)
-                        + " |"
-                    )
+    lines, List.ofSeq csv
 
-                    lines.Add("|---|---|" + String.replicate levels.Length "---|")
+/// Runs the table. Returns the exit code.
+let run (prototypes: string) (methods: string list) (levelNames: string list) (realizations: int) (samples: int) (out: string) =
+    match checkArguments prototypes methods levelNames realizations out with
+    | Error e ->
+        eprintfn "error: %s" e
+        2
+    | Ok(lib, model, levels) ->
+        let b = prepare lib model levels methods samples
+        let clock = Stopwatch.StartNew()
 
-                    for rowName in rowNames do
-                        let perAtom = perAtomRow rowName
+        Outputs.withProgress "benchmark" (float (levels.Length * b.Structures.Length)) (fun task ->
+            for level in levels do
+                runLevel b realizations level
+                task.Increment(float b.Structures.Length))
 
-                        for starred in [ false; true ] do
-                            let key = rowName + (if starred then "*" else "")
+        let lines, csv = table b levels prototypes realizations
+        Directory.CreateDirectory out |> ignore
+        let md = Path.Combine(out, "benchmark.md")
+        File.WriteAllLines(md, lines)
+        File.WriteAllLines(Path.Combine(out, "benchmark.csv"), csv)
 
-                            let label =
-                                sprintf "%s (%d / %d)" key (if starred then structures.Length else designedCount rowName) structures.Length
+        for l in lines do
+            printfn "%s" l
 
-                            let measures =
-                                if perAtom then
-                                    [ "per atom", true; "per structure", false ]
-                                else
-                                    [ "per structure", false ]
-
-                            if not (starred && rowName = "ARISE") then
-                                for measure, byAtom in measures do
-                                    let paperMeasure = byAtom = perAtom
-
-                                    let cells =
-                                        levels
-                                        |> List.map (fun l ->
-                                            let r = rows.[l.Name].[rowName]
-                                            let v = cell (if starred then r.All else r.Designed) byAtom
-                                            let p = if paperMeasure then Table1.paperValue key l.Name else None
-
-                                            csv.Add(
-                                                String.Join(
-                                                    ",",
-                                                    key,
-                                                    string (if starred then structures.Length else designedCount rowName),
-                                                    measure.Replace(' ', '-'),
-                                                    l.Name,
-                                                    fmt v,
-                                                    (match p with
-                                                     | Some x -> x.ToString("0.00", inv)
-                                                     | None -> "")
-                                                )
-                                            )
-
-                                            match p with
-                                            | Some x -> sprintf "%s (%s)" (fmt v) (x.ToString("0.00", inv))
-                                            | None -> fmt v)
-
-                                    lines.Add(sprintf "| %s | %s | %s |" label measure (String.Join(" | ", cells)))
-
-                    Directory.CreateDirectory out |> ignore
-                    let md = Path.Combine(out, "benchmark.md")
-                    File.WriteAllLines(md, lines)
-                    File.WriteAllLines(Path.Combine(out, "benchmark.csv"), csv)
-
-                    for l in lines do
-                        printfn "%s" l
-
-                    printfn "\n%.0f s; wrote %s and benchmark.csv" clock.Elapsed.TotalSeconds md
-                    0
+        printfn "\n%.0f s; wrote %s and benchmark.csv" clock.Elapsed.TotalSeconds md
+        0
 
 /// Wall time of a LAMMPS run of `commands` (seconds), or an error.
 let private lammpsSeconds (lmp: string) (dir: string) (name: string) (commands: string list) =
@@ -383,50 +395,26 @@ let private lammpsSeconds (lmp: string) (dir: string) (name: string) (commands: 
     with e ->
         Error(sprintf "%s: %s" lmp e.Message)
 
-/// The speed table: each method on an fcc Cu sample of about `atoms` atoms (1 % displacements), atoms per second,
-/// beside LAMMPS's cna/atom on the same atoms (one thread, time with the compute minus time without).
-let speed (atoms: int) (lmp: string) =
-    let n = max 2 (int (round (Math.Cbrt(float atoms / 4.0))))
+/// Times `f` on the sample (one table row): seconds, atoms per second (per thread) and the share labelled fcc.
+let private timeRow (count: int) (name: string) (threadsUsed: int) (f: unit -> string[]) =
+    GC.Collect()
+    let sw = Stopwatch.StartNew()
+    let labels = f ()
+    let t = sw.Elapsed.TotalSeconds
+    let fcc = labels |> Array.filter (fun l -> l = "fcc" || l = "Fcc") |> Array.length
 
-    let s =
-        Crystals.fcc 29 3.61
-        |> Supercell.repeat n n n
-        |> Defects.displaceRelative 11 0.01 2.5527
+    printfn
+        "| %s | %d | %.2f | %.0f | %.0f | %.2f %% |"
+        name
+        threadsUsed
+        t
+        (float count / t)
+        (float count / t / float threadsUsed)
+        (100.0 * float fcc / float labels.Length)
 
-    let count = Structure.count s
-    let threads = Environment.ProcessorCount
-    printfn "fcc Cu, %d atoms (%d³ cells, 1 %% displacements), %d threads available\n" count n threads
-    printfn "| method | threads | seconds | atoms / s | per thread | fcc found |"
-    printfn "|---|---|---|---|---|---|"
-
-    let time name threadsUsed (f: unit -> string[]) =
-        GC.Collect()
-        let sw = Stopwatch.StartNew()
-        let labels = f ()
-        let t = sw.Elapsed.TotalSeconds
-        let fcc = labels |> Array.filter (fun l -> l = "fcc" || l = "Fcc") |> Array.length
-
-        printfn
-            "| %s | %d | %.2f | %.0f | %.0f | %.2f %% |"
-            name
-            threadsUsed
-            t
-            (float count / t)
-            (float count / t / float threadsUsed)
-            (100.0 * float fcc / float labels.Length)
-
-    time "CNA (3.2 Å)" threads (fun () -> Cna.fixedCutoff 3.2 s |> Array.map Cna.typeName)
-    time "a-CNA" threads (fun () -> Cna.adaptive s |> Array.map Cna.typeName)
-    time "BAA (Ackland–Jones)" threads (fun () -> BondAngle.analyse s |> Array.map Cna.typeName)
-    time "PTM (8 templates)" threads (fun () -> Ptm.analyse s |> Array.map Ptm.label)
-
-    time "PTM (fcc, hcp, bcc, ico)" threads (fun () ->
-        Ptm.analyseWith
-            { Ptm.defaults with
-                Types = [ Ptm.PtmType.Fcc; Ptm.PtmType.Hcp; Ptm.PtmType.Bcc; Ptm.PtmType.Icosahedral ] }
-            s
-        |> Array.map Ptm.label)
-    // spglib's search grows as N² (4,000 atoms ≈ 2 s, 32,000 ≈ 2 min here): timed on 10³ cells of the same lattice
+/// spglib's row: its search grows as N² (4,000 atoms ≈ 2 s, 32,000 ≈ 2 min here), so it is timed on 10³ cells of
+/// the same lattice.
+let private spglibRow () =
     match Spglib.version () with
     | Ok _ ->
         let small =
@@ -443,32 +431,29 @@ let speed (atoms: int) (lmp: string) =
             | Error e -> e
 
         let t = sw.Elapsed.TotalSeconds
-
-        printfn
-            "| spglib loose (%d atoms only: its time grows as N²) | 1 | %.2f | %.0f | %.0f | %s |"
-            (Structure.count small)
-            t
-            (float (Structure.count small) / t)
-            (float (Structure.count small) / t)
-            found
+        let n = float (Structure.count small)
+        printfn "| spglib loose (%d atoms only: its time grows as N²) | 1 | %.2f | %.0f | %.0f | %s |" (int n) t (n / t) (n / t) found
     | Error e -> eprintfn "spglib skipped: %s" e
+
+/// ARISE's row: the whole sample as one structure, T = 100.
+let private ariseRow (s: Structure) (threads: int) =
+    let count = Structure.count s
 
     match Models.load None with
     | Ok m ->
-        time "ARISE (averaged SOAP, T = 100)" threads (fun () ->
+        timeRow count "ARISE (averaged SOAP, T = 100)" threads (fun () ->
             match (Classifier.classify threads 1 100 (Pipeline.ofModel m) [| s |]).[0] with
             | Ok c ->
-                Array.create
-                    count
-                    (if m.Metadata.Classes.[fst c.Ranked.[0]].StartsWith "fcc" then
-                         "fcc"
-                     else
-                         m.Metadata.Classes.[fst c.Ranked.[0]])
+                let best = m.Metadata.Classes.[fst c.Ranked.[0]]
+                Array.create count (if best.StartsWith "fcc" then "fcc" else best)
             | Error e ->
                 eprintfn "ARISE: %s" e
                 [||])
     | Error e -> eprintfn "ARISE skipped: %s" e
-    // LAMMPS cna/atom on the same atoms
+
+/// LAMMPS cna/atom on the same atoms: the time with the compute minus the time without (reading, neighbour lists).
+let private lammpsRow (s: Structure) (lmp: string) =
+    let count = Structure.count s
     let dir = Path.Combine(Path.GetTempPath(), "arise-benchmark-lammps")
     Directory.CreateDirectory dir |> ignore
 
@@ -507,5 +492,36 @@ let speed (atoms: int) (lmp: string) =
         | Error e, _
         | _, Error e -> printfn "\nLAMMPS not run: %s (install Debian's lammps package)" e
 
+/// The speed table: each method on an fcc Cu sample of about `atoms` atoms (1 % displacements), atoms per second,
+/// beside LAMMPS's cna/atom on the same atoms (one thread, time with the compute minus time without).
+let speed (atoms: int) (lmp: string) =
+    let n = max 2 (int (round (Math.Cbrt(float atoms / 4.0))))
+
+    let s =
+        Crystals.fcc 29 3.61
+        |> Supercell.repeat n n n
+        |> Defects.displaceRelative 11 0.01 2.5527
+
+    let count = Structure.count s
+    let threads = Environment.ProcessorCount
+    printfn "fcc Cu, %d atoms (%d³ cells, 1 %% displacements), %d threads available\n" count n threads
+    printfn "| method | threads | seconds | atoms / s | per thread | fcc found |"
+    printfn "|---|---|---|---|---|---|"
+    let time = timeRow count
+    time "CNA (3.2 Å)" threads (fun () -> Cna.fixedCutoff 3.2 s |> Array.map Cna.typeName)
+    time "a-CNA" threads (fun () -> Cna.adaptive s |> Array.map Cna.typeName)
+    time "BAA (Ackland–Jones)" threads (fun () -> BondAngle.analyse s |> Array.map Cna.typeName)
+    time "PTM (8 templates)" threads (fun () -> Ptm.analyse s |> Array.map Ptm.label)
+
+    time "PTM (fcc, hcp, bcc, ico)" threads (fun () ->
+        Ptm.analyseWith
+            { Ptm.defaults with
+                Types = [ Ptm.PtmType.Fcc; Ptm.PtmType.Hcp; Ptm.PtmType.Bcc; Ptm.PtmType.Icosahedral ] }
+            s
+        |> Array.map Ptm.label)
+
+    spglibRow ()
+    ariseRow s threads
+    lammpsRow s lmp
     printfn "peak working set: %.2f GB" (float (Process.GetCurrentProcess().PeakWorkingSet64) / 1e9)
     0

@@ -59,6 +59,21 @@ let private warn (file: string) (s: Structure) (mi: float) =
             mi
             ((100.0 * Uncertainty.errorRate uncertainty).ToString("0.##", inv))
 
+/// Table rows of one file: one row per class, so that a wrapped class name cannot shift the probabilities beside it.
+let private tableRows (table: Table) (file: string) (atoms: int) (best: (string * float)[]) (mi: float, uncertainty: string) =
+    best
+    |> Array.iteri (fun rank (name, p) ->
+        let first (text: string) = if rank = 0 then text else ""
+
+        table.AddRow(
+            first (Markup.Escape file),
+            first (string atoms),
+            Markup.Escape name,
+            p.ToString("0.0000", inv),
+            first (sprintf "%s (%s)" (mi.ToString("0.0000", inv)) uncertainty)
+        )
+        |> ignore)
+
 /// One classified file in the output's form: a JSON object, CSV rows (one per class) or table rows.
 let private writeResult
     (output: Output)
@@ -109,20 +124,7 @@ let private writeResult
                 (p.ToString("R", inv))
                 (mi.ToString("R", inv))
                 uncertainty)
-    | AsTable ->
-        // one row per class, so that a wrapped class name cannot shift the probabilities beside it
-        best
-        |> Array.iteri (fun rank (ci, p) ->
-            let first (text: string) = if rank = 0 then text else ""
-
-            table.AddRow(
-                first (Markup.Escape file),
-                first (string atoms),
-                Markup.Escape(name ci),
-                p.ToString("0.0000", inv),
-                first (sprintf "%s (%s)" (mi.ToString("0.0000", inv)) uncertainty)
-            )
-            |> ignore)
+    | AsTable -> tableRows table file atoms (best |> Array.map (fun (ci, p) -> name ci, p)) (mi, uncertainty)
 
 /// Reads and classifies a batch of files together: each file with its structure and classification, or its error.
 let private classifyBatch pipeline samples seed (batch: (string * Result<Structure list, ReadError>)[]) =

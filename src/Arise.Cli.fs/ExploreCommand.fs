@@ -9,6 +9,7 @@ open Spectre.Console
 open Plotly.NET
 open Arise.Model
 open Arise.Cluster
+open Arise.Cli.Outputs
 
 let private inv = Globalization.CultureInfo.InvariantCulture
 
@@ -36,6 +37,223 @@ let private groupsOf (labels: int[]) (name: int -> string) =
     |> Array.map (fun (l, xs) -> name l, xs |> Array.map fst)
     |> List.ofArray
 
+/// The class `--filter-class` names: the exact class name, or a unique class whose name starts with it and "_"
+/// (L10 → L10_CuAu); None without the option.
+let private resolveClass (classes: string[]) (file: string) (filterClass: string option) =
+    match filterClass with
+    | None -> Ok None
+    | Some c ->
+        let prefixed =
+            classes
+            |> Array.indexed
+            |> Array.filter (fun (_, x) -> x.StartsWith(c + "_", StringComparison.OrdinalIgnoreCase))
+
+        match
+            classes
+            |> Array.tryFindIndex (fun x -> String.Equals(x, c, StringComparison.OrdinalIgnoreCase)),
+            prefixed
+        with
+        | Some i, _ -> Ok(Some i)
+        | None, [| (i, _) |] -> Ok(Some i)
+        | None, [||] -> Error(sprintf "--filter-class %s: no such class in %s" c file)
+        | None, many -> Error(sprintf "--filter-class %s is ambiguous: %s" c (many |> Array.map snd |> String.concat ", "))
+
+/// The boxes to explore (classified, as the wanted class when one is given) and their activations in `layer`.
+let private explored (data: Arise.Spm.SpmData) (file: string) (layer: int) (filterClass: string option) (wanted: int option) =
+    let argmax = data.Labels |> Array.map Arise.Spm.BoxLabel.toArgmax
+    let width, values = data.Width layer, data.Hidden.[layer - 1]
+
+    let boxes =
+        [| for b in 0 .. data.Count - 1 do
+               if argmax.[b] >= 0 && (wanted.IsNone || wanted = Some argmax.[b]) then
+                   b |]
+
+    let points =
+        boxes
+        |> Array.map (fun b -> Array.init width (fun k -> float values.[b * width + k]))
+
+    let what =
+        match filterClass with
+        | Some c -> " as " + c
+        | None -> ""
+
+    result {
+        do! Outputs.require (boxes.Length >= 3) (sprintf "%s: only %d boxes to explore (classified%s)" file boxes.Length what)
+
+        match points |> Array.tryFindIndex (Array.exists (fun v -> not (Double.IsFinite v))) with
+        | Some i -> return! Error(sprintf "%s: the activations of box %d are not finite (a damaged spm.npz?)" file boxes.[i])
+        | None -> return boxes, points
+    }
+
+/// The settings with HDBSCAN's minimum cluster size (0: from the number of boxes, Arise.Defaults.minClusterSize) and
+/// UMAP's neighbours (0: the same) filled in.
+let private sized (settings: Exploration.ExploreSettings) (boxes: int) =
+    let chosen = settings.Hdbscan.MinClusterSize
+
+    let mcs =
+        min
+            (if chosen = 0 then
+                 Arise.Defaults.minClusterSize boxes
+             else
+                 chosen)
+            (max 2 (boxes / 2))
+
+    { settings with
+        Hdbscan =
+            { settings.Hdbscan with
+                MinClusterSize = mcs }
+        Umap =
+            settings.Umap
+            |> Option.map (fun u ->
+                if u.Neighbours = 0 then
+                    { u with Neighbours = max 2 mcs }
+                else
+                    u) }
+
+/// HDBSCAN and UMAP, with a progress bar over the UMAP epochs.
+let private explore (settings: Exploration.ExploreSettings) (points: float[][]) =
+    match settings.Umap |> Option.map (fun u -> Umap.epochs u points.Length) with
+    | None
+    | Some 0 -> Exploration.run settings points ignore
+    | Some epochs ->
+        Outputs.withProgress "HDBSCAN, kNN graph, UMAP epochs" (float epochs) (fun task ->
+            Exploration.run settings points (fun e -> task.Value <- float e))
+
+/// clusters.csv: per explored box its soft cluster and membership, UMAP coordinates and HDBSCAN's own labels.
+let private writeClusters (csv: string) (boxes: int[]) (result: Exploration.Exploration) =
+    let hasUmap = result.Embedding.Length = boxes.Length
+    use w = new StreamWriter(csv)
+    w.WriteLine "box,cluster,membership,umap_x,umap_y,hdbscan_label,hdbscan_probability,outlier_score"
+
+    boxes
+    |> Array.iteri (fun i b ->
+        let coordinate k =
+            if hasUmap && result.Embedding.[i].Length > k then
+                result.Embedding.[i].[k].ToString("R", inv)
+            else
+                ""
+
+        w.WriteLine(
+            String.Join(
+                ",",
+                string b,
+                string result.SoftLabels.[i],
+                result.SoftMembership.[i].ToString("0.######", inv),
+                coordinate 0,
+                coordinate 1,
+                string result.Labels.[i],
+                result.Probabilities.[i].ToString("0.######", inv),
+                result.OutlierScores.[i].ToString("0.######", inv)
+            )
+        ))
+
+/// The table of cluster sizes with their main predicted class and mean mutual information, and what was found.
+let private printClusters
+    (data: Arise.Spm.SpmData)
+    (boxes: int[])
+    (settings: Exploration.ExploreSettings)
+    (result: Exploration.Exploration)
+    =
+    let argmax = data.Labels |> Array.map Arise.Spm.BoxLabel.toArgmax
+
+    let table =
+        Table().AddColumns("cluster", "boxes", "share", "hard (HDBSCAN)", "main class", "mean MI")
+
+    for label, members in groupsOf result.SoftLabels string do
+        let main =
+            members
+            |> Array.countBy (fun i -> data.Classes.[argmax.[boxes.[i]]])
+            |> Array.maxBy snd
+
+        let hard =
+            members |> Array.filter (fun i -> result.Labels.[i] = int label) |> Array.length
+
+        table.AddRow(
+            (if label = "-1" then "outlier" else label),
+            string members.Length,
+            sprintf "%.1f %%" (100.0 * float members.Length / float boxes.Length),
+            string hard,
+            sprintf "%s (%.0f %%)" (fst main) (100.0 * float (snd main) / float members.Length),
+            sprintf "%.3f" (members |> Array.averageBy (fun i -> data.MutualInformation.[boxes.[i]]))
+        )
+        |> ignore
+
+    AnsiConsole.Write table
+
+    printfn
+        "%d clusters (soft clustering, threshold %.2f); %d outliers"
+        result.Clusters
+        settings.Threshold
+        (result.SoftLabels |> Array.filter ((=) -1) |> Array.length)
+
+    if result.Clusters = 0 then
+        let mcs = settings.Hdbscan.MinClusterSize
+
+        eprintfn
+            "hint: no cluster of %d boxes or more was found among %d boxes; try a smaller --min-cluster-size \
+             (and --neighbors), e.g. %d"
+            mcs
+            boxes.Length
+            (max 2 (mcs / 4))
+
+/// The UMAP pictures: by cluster, by predicted class, by mutual information. Returns the files written.
+let private umapPictures (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) (result: Exploration.Exploration) =
+    let argmax = data.Labels |> Array.map Arise.Spm.BoxLabel.toArgmax
+
+    let clusterName l =
+        if l = -1 then "outlier" else sprintf "cluster %d" l
+
+    let p1 = Path.Combine(dir, "explore_umap_cluster.html")
+    let title1 = "UMAP of the network's representations, by cluster"
+    scatterGroups p1 title1 result.Embedding (groupsOf result.SoftLabels clusterName)
+    let p2 = Path.Combine(dir, "explore_umap_class.html")
+    let classLabels = boxes |> Array.map (fun b -> argmax.[b])
+    scatterGroups p2 "UMAP, by predicted class" result.Embedding (groupsOf classLabels (fun c -> data.Classes.[c]))
+    let p3 = Path.Combine(dir, "explore_umap_mutual_information.html")
+
+    Chart.Point(x = (result.Embedding |> Array.map (fun e -> e.[0])), y = (result.Embedding |> Array.map (fun e -> e.[1])))
+    |> Chart.withMarkerStyle (
+        Size = 4,
+        Colorscale = StyleParam.Colorscale.Viridis,
+        ShowScale = true,
+        Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> data.MutualInformation.[b]))
+    )
+    |> Chart.withTitle "UMAP, by mutual information (nats)"
+    |> Arise.Pictures.Picture.saveHtml p3
+
+    [ p1; p2; p3 ]
+
+/// The crystal map coloured by cluster (central slice of the grid; blank = box not explored), for grids of two or
+/// three dimensions. Returns the file written, if any.
+let private clusterMap (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) (result: Exploration.Exploration) =
+    let nx, ny, nz = data.Grid.Shape
+
+    if ([ nx; ny; nz ] |> List.filter (fun d -> d > 1)).Length >= 2 then
+        let label = Array.create data.Count Double.NaN
+        boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
+        let p = Path.Combine(dir, "explore_map_cluster.html")
+        let title = "Crystal map by cluster (−1 = outlier; blank = not explored)"
+        Arise.Pictures.SpmMaps.heatmap p title data.Grid (fun b -> label.[b])
+        [ p ]
+    else
+        []
+
+/// What is explored, and with which sizes.
+let private announce (file: string) (boxes: int) (filterClass: string option) (layer: int) width (settings: Exploration.ExploreSettings) =
+    printfn
+        "%s: %d boxes%s, hidden layer %d (%d values); HDBSCAN min_cluster_size %d%s"
+        file
+        boxes
+        (match filterClass with
+         | Some c -> " classified " + c
+         | None -> " classified")
+        layer
+        width
+        settings.Hdbscan.MinClusterSize
+        (match settings.Umap with
+         | Some u -> sprintf "; UMAP n_neighbors %d" (min u.Neighbours (boxes - 1))
+         | None -> "")
+
 /// Runs `explore`. `layer` is 1-based (1 = first hidden layer).
 let run (file: string) (layer: int) (filterClass: string option) (settings: Exploration.ExploreSettings) (outDir: string option) =
     // an SPM folder stands for its spm.npz
@@ -47,243 +265,47 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
 
     let dir = defaultArg outDir (Path.GetDirectoryName(Path.GetFullPath file))
 
-    match Arise.Spm.SpmFile.read file, Outputs.prepareFolder dir with
-    | Error e, _ -> fail e
-    | _, Error e -> fail (sprintf "%s%s" (if outDir.IsSome then "--out " else "") e)
-    | Ok data, Ok() ->
-        let layers = data.Hidden.Length
+    let outcome =
+        result {
+            let! data = Arise.Spm.SpmFile.read file
 
-        if layer > layers then
-            fail (sprintf "%s has no hidden layer %d (it has layers 1 to %d)" file layer layers)
-        else
-            let n, width = data.Count, data.Width layer
-            let values = data.Hidden.[layer - 1]
-            let argmax = data.Labels |> Array.map Arise.Spm.BoxLabel.toArgmax
-            let classes = data.Classes
-            let mi = data.MutualInformation
+            do!
+                Outputs.prepareFolder dir
+                |> Result.mapError (sprintf "%s%s" (if outDir.IsSome then "--out " else ""))
 
-            let wanted =
-                match filterClass with
-                | None -> Ok None
-                | Some c ->
-                    // the exact class name, or a unique class whose name starts with it and "_" (L10 → L10_CuAu)
-                    let prefixed =
-                        classes
-                        |> Array.indexed
-                        |> Array.filter (fun (_, x) -> x.StartsWith(c + "_", StringComparison.OrdinalIgnoreCase))
+            let layers = data.Hidden.Length
+            do! Outputs.require (layer <= layers) (sprintf "%s has no hidden layer %d (it has layers 1 to %d)" file layer layers)
+            let! wanted = resolveClass data.Classes file filterClass
+            let! boxes, points = explored data file layer filterClass wanted
+            return data, boxes, points
+        }
 
-                    match
-                        classes
-                        |> Array.tryFindIndex (fun x -> String.Equals(x, c, StringComparison.OrdinalIgnoreCase)),
-                        prefixed
-                    with
-                    | Some i, _ -> Ok(Some i)
-                    | None, [| (i, _) |] -> Ok(Some i)
-                    | None, [||] -> Error(sprintf "--filter-class %s: no such class in %s" c file)
-                    | None, many -> Error(sprintf "--filter-class %s is ambiguous: %s" c (many |> Array.map snd |> String.concat ", "))
+    match outcome with
+    | Error e -> fail e
+    | Ok(data, boxes, points) ->
+        let settings = sized settings boxes.Length
+        let width = data.Width layer
 
-            match wanted with
-            | Error e -> fail e
-            | Ok wanted ->
-                let boxes =
-                    [| for b in 0 .. n - 1 do
-                           if argmax.[b] >= 0 && (wanted.IsNone || wanted = Some argmax.[b]) then
-                               b |]
+        announce file boxes.Length filterClass layer width settings
+        let found = explore settings points
+        let csv = Path.Combine(dir, "clusters.csv")
+        writeClusters csv boxes found
+        printClusters data boxes settings found
 
-                if boxes.Length < 3 then
-                    fail (
-                        sprintf
-                            "%s: only %d boxes to explore (classified%s)"
-                            file
-                            boxes.Length
-                            (match filterClass with
-                             | Some c -> " as " + c
-                             | None -> "")
-                    )
-                else
-                    let points =
-                        boxes
-                        |> Array.map (fun b -> Array.init width (fun k -> float values.[b * width + k]))
+        let written =
+            [ csv ]
+            @ (if found.Embedding.Length = boxes.Length && width > 0 then
+                   umapPictures dir data boxes found
+               else
+                   [])
+            @ clusterMap dir data boxes found
 
-                    match points |> Array.tryFindIndex (Array.exists (fun v -> not (Double.IsFinite v))) with
-                    | Some i -> fail (sprintf "%s: the activations of box %d are not finite (a damaged spm.npz?)" file boxes.[i])
-                    | None ->
-                        // 0: from the number of boxes (Arise.Defaults.minClusterSize); UMAP's neighbours likewise
-                        let chosen = settings.Hdbscan.MinClusterSize
+        let pngs = Arise.Pictures.Picture.writePngs written
 
-                        let mcs =
-                            min
-                                (if chosen = 0 then
-                                     Arise.Defaults.minClusterSize boxes.Length
-                                 else
-                                     chosen)
-                                (max 2 (boxes.Length / 2))
+        for p in written @ pngs.Written do
+            printfn "wrote %s" p
 
-                        let settings =
-                            { settings with
-                                Hdbscan =
-                                    { settings.Hdbscan with
-                                        MinClusterSize = mcs }
-                                Umap =
-                                    settings.Umap
-                                    |> Option.map (fun u ->
-                                        if u.Neighbours = 0 then
-                                            { u with Neighbours = max 2 mcs }
-                                        else
-                                            u) }
+        for problem in pngs.Problems do
+            eprintfn "note: %s" problem
 
-                        printfn
-                            "%s: %d boxes%s, hidden layer %d (%d values); HDBSCAN min_cluster_size %d%s"
-                            file
-                            boxes.Length
-                            (match filterClass with
-                             | Some c -> " classified " + c
-                             | None -> " classified")
-                            layer
-                            width
-                            mcs
-                            (match settings.Umap with
-                             | Some u -> sprintf "; UMAP n_neighbors %d" (min u.Neighbours (boxes.Length - 1))
-                             | None -> "")
-
-                        let epochs =
-                            match settings.Umap with
-                            | Some u -> Umap.epochs u boxes.Length
-                            | None -> 0
-
-                        let result =
-                            if epochs = 0 then
-                                Exploration.run settings points ignore
-                            else
-                                Outputs.withProgress "HDBSCAN, kNN graph, UMAP epochs" (float epochs) (fun task ->
-                                    Exploration.run settings points (fun e -> task.Value <- float e))
-
-                        let csv = Path.Combine(dir, "clusters.csv")
-                        let hasUmap = result.Embedding.Length = boxes.Length
-
-                        do
-                            use w = new StreamWriter(csv)
-                            w.WriteLine "box,cluster,membership,umap_x,umap_y,hdbscan_label,hdbscan_probability,outlier_score"
-
-                            boxes
-                            |> Array.iteri (fun i b ->
-                                let ux, uy =
-                                    if hasUmap then
-                                        result.Embedding.[i].[0].ToString("R", inv),
-                                        (if result.Embedding.[i].Length > 1 then
-                                             result.Embedding.[i].[1].ToString("R", inv)
-                                         else
-                                             "")
-                                    else
-                                        "", ""
-
-                                w.WriteLine(
-                                    String.Join(
-                                        ",",
-                                        string b,
-                                        string result.SoftLabels.[i],
-                                        result.SoftMembership.[i].ToString("0.######", inv),
-                                        ux,
-                                        uy,
-                                        string result.Labels.[i],
-                                        result.Probabilities.[i].ToString("0.######", inv),
-                                        result.OutlierScores.[i].ToString("0.######", inv)
-                                    )
-                                ))
-                        // table of cluster sizes and their main predicted class
-                        let table =
-                            Table().AddColumns("cluster", "boxes", "share", "hard (HDBSCAN)", "main class", "mean MI")
-
-                        for label, members in groupsOf result.SoftLabels string do
-                            let main =
-                                members
-                                |> Array.countBy (fun i -> classes.[argmax.[boxes.[i]]])
-                                |> Array.maxBy snd
-
-                            let hard =
-                                members |> Array.filter (fun i -> result.Labels.[i] = int label) |> Array.length
-
-                            table.AddRow(
-                                (if label = "-1" then "outlier" else label),
-                                string members.Length,
-                                sprintf "%.1f %%" (100.0 * float members.Length / float boxes.Length),
-                                string hard,
-                                sprintf "%s (%.0f %%)" (fst main) (100.0 * float (snd main) / float members.Length),
-                                sprintf "%.3f" (members |> Array.averageBy (fun i -> mi.[boxes.[i]]))
-                            )
-                            |> ignore
-
-                        AnsiConsole.Write table
-
-                        printfn
-                            "%d clusters (soft clustering, threshold %.2f); %d outliers"
-                            result.Clusters
-                            settings.Threshold
-                            (result.SoftLabels |> Array.filter ((=) -1) |> Array.length)
-
-                        if result.Clusters = 0 then
-                            eprintfn
-                                "hint: no cluster of %d boxes or more was found among %d boxes; try a smaller --min-cluster-size \
-                                 (and --neighbors), e.g. %d"
-                                mcs
-                                boxes.Length
-                                (max 2 (mcs / 4))
-
-                        let written = ResizeArray [ csv ]
-
-                        if hasUmap && width > 0 then
-                            let clusterName l =
-                                if l = -1 then "outlier" else sprintf "cluster %d" l
-
-                            let p1 = Path.Combine(dir, "explore_umap_cluster.html")
-
-                            scatterGroups
-                                p1
-                                "UMAP of the network's representations, by cluster"
-                                result.Embedding
-                                (groupsOf result.SoftLabels clusterName)
-
-                            let p2 = Path.Combine(dir, "explore_umap_class.html")
-                            let classLabels = boxes |> Array.map (fun b -> argmax.[b])
-                            scatterGroups p2 "UMAP, by predicted class" result.Embedding (groupsOf classLabels (fun c -> classes.[c]))
-                            let p3 = Path.Combine(dir, "explore_umap_mutual_information.html")
-
-                            Chart.Point(
-                                x = (result.Embedding |> Array.map (fun e -> e.[0])),
-                                y = (result.Embedding |> Array.map (fun e -> e.[1]))
-                            )
-                            |> Chart.withMarkerStyle (
-                                Size = 4,
-                                Colorscale = StyleParam.Colorscale.Viridis,
-                                ShowScale = true,
-                                Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> mi.[b]))
-                            )
-                            |> Chart.withTitle "UMAP, by mutual information (nats)"
-                            |> Arise.Pictures.Picture.saveHtml p3
-
-                            written.AddRange [ p1; p2; p3 ]
-                        // crystal map coloured by cluster (central slice of the grid; blank = box not explored)
-                        let nx, ny, nz = data.Grid.Shape
-
-                        if ([ nx; ny; nz ] |> List.filter (fun d -> d > 1)).Length >= 2 then
-                            let label = Array.create n Double.NaN
-                            boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
-                            let p = Path.Combine(dir, "explore_map_cluster.html")
-
-                            Arise.Pictures.SpmMaps.heatmap
-                                p
-                                "Crystal map by cluster (−1 = outlier; blank = not explored)"
-                                data.Grid
-                                (fun b -> label.[b])
-
-                            written.Add p
-
-                        let pngs = Arise.Pictures.Picture.writePngs (List.ofSeq written)
-
-                        for p in Seq.append written pngs.Written do
-                            printfn "wrote %s" p
-
-                        for problem in pngs.Problems do
-                            eprintfn "note: %s" problem
-
-                        0
+        0

@@ -88,6 +88,93 @@ let private ptmSettings (structures: string option) (rmsdCutoff: float option) =
 
 let private cnaNames (types: CnaType[]) = types |> Array.map Cna.typeName
 
+/// The per-atom analysis `--method` names (cna needs --cutoff), or why there is none.
+let private analysisOf (methodKey: string) (cutoff: float option) (structures: string option) (rmsdCutoff: float option) =
+    match methodKey, cutoff with
+    | "cna", Some c when c > 0.0 ->
+        Ok(fun s ->
+            match NearestNeighbour.dnn DnnMethod.MostCommon s with
+            | Ok d when c > maxCutoffInDnn * d ->
+                Error(
+                    sprintf
+                        "--cutoff %g is more than %g × the nearest-neighbour distance %.3g: CNA's cutoff lies between the first \
+                            and second neighbour shells"
+                        c
+                        maxCutoffInDnn
+                        d
+                )
+            | _ -> Ok(cnaNames (Cna.fixedCutoff c s), []))
+    | "cna", Some c -> Error(sprintf "--cutoff %g: must be a positive distance in Å" c)
+    | "cna", None -> Error "--method cna needs --cutoff (between the first and second neighbour shells, Å)"
+    | ("acna" | "a-cna" | "adaptive-cna"), _ -> Ok(fun s -> Ok(cnaNames (Cna.adaptive s), []))
+    | ("baa" | "bond-angle"), _ -> Ok(fun s -> Ok(cnaNames (BondAngle.analyse s), []))
+    | "ptm", _ ->
+        ptmSettings structures rmsdCutoff
+        |> Result.map (fun settings s ->
+            let r = Ptm.analyseWith settings s
+
+            let finiteOr fallback x =
+                if Double.IsFinite x then x else fallback
+
+            Ok(
+                r |> Array.map Ptm.label,
+                [ "ptm_rmsd", r |> Array.map (fun m -> finiteOr -1.0 m.Rmsd)
+                  "interatomic_distance", r |> Array.map (fun m -> finiteOr 0.0 m.InteratomicDistance) ]
+            ))
+    | other, _ -> Error(sprintf "--method %s: unknown method (cna, acna, baa, ptm, spglib)" other)
+
+/// Prints the share of each label and the majority vote.
+let private printShares (file: string) (labels: string[]) =
+    let shares =
+        labels
+        |> Array.countBy id
+        |> Array.sortByDescending snd
+        |> Array.map (fun (t, k) -> sprintf "%s %.1f %%" t (100.0 * float k / float labels.Length))
+
+    let vote =
+        Majority.vote (fun (l: string) -> l.ToLowerInvariant() = "other") labels
+        |> Option.defaultValue "none identified"
+
+    printfn "%s: %d atoms: %s; majority vote: %s" file labels.Length (String.Join(", ", shares)) vote
+
+/// Where the labelled atoms of input number `index` go: `out` (numbered after the first input), FILE-stem.METHOD.xyz
+/// with `perAtom`, or nowhere; a name already written this run gets the input's number.
+let private targetOf (out: string option) (perAtom: bool) (methodKey: string) (written: Collections.Generic.HashSet<string>) index file =
+    match out with
+    | Some path when index = 1 -> Some path
+    | Some path -> Some(IO.Path.ChangeExtension(path, sprintf ".%d.xyz" index))
+    | None when perAtom ->
+        let stem =
+            if (file: string).StartsWith "<" then
+                "sample"
+            else
+                IO.Path.GetFileNameWithoutExtension file
+
+        Some(sprintf "%s.%s.xyz" stem methodKey)
+    | None -> None
+    // two inputs with the same name (a/s.xyz, b/s.xyz) do not overwrite each other
+    |> Option.map (fun path ->
+        if written.Contains(IO.Path.GetFullPath path) then
+            IO.Path.ChangeExtension(path, sprintf ".%d.xyz" index)
+        else
+            path)
+
+/// Writes the atoms with their labels (and the method's extra numbers) as extended XYZ; false on failure.
+let private writeLabelled (path: string) (file: string) (s: Structure) (labels: string[]) (extra: (string * float[]) list) =
+    let labelled =
+        extra
+        |> List.fold
+            (fun st (name, values) -> st |> Structure.withProperty name (Reals(1, values)))
+            (s |> Structure.withProperty "structure_type" (Texts(1, labels)))
+
+    match Outputs.tryWrite path (fun () -> StructureIO.writeXyz path [ labelled ]) with
+    | Ok() ->
+        printfn "  per-atom labels: %s" path
+        true
+    | Error e ->
+        eprintfn "error: %s: %s" file e
+        false
+
 /// Runs `identify`: prints the share of each type per file and the majority vote; with `perAtom` or `out`, writes
 /// the labelled atoms as extended XYZ (to `out`, else FILE-stem.METHOD.xyz in the current folder).
 let run
@@ -102,57 +189,23 @@ let run
     =
     let methodKey = methodName.ToLowerInvariant()
 
+    let checkedOut () =
+        match out with
+        | Some path -> Outputs.checkFile path |> Result.mapError ((+) "--out ")
+        | None -> Ok()
+
+    let analysis () =
+        analysisOf methodKey cutoff structures rmsdCutoff
+        |> Result.bind (fun a -> checkedOut () |> Result.map (fun () -> a))
+
     if methodKey = "spglib" then
         spglib readOptions files
     else
-        let analyse: Result<Analysis, string> =
-            match methodKey, cutoff with
-            | "cna", Some c when c > 0.0 ->
-                Ok(fun s ->
-                    match NearestNeighbour.dnn DnnMethod.MostCommon s with
-                    | Ok d when c > maxCutoffInDnn * d ->
-                        Error(
-                            sprintf
-                                "--cutoff %g is more than %g × the nearest-neighbour distance %.3g: CNA's cutoff lies between the first \
-                                    and second neighbour shells"
-                                c
-                                maxCutoffInDnn
-                                d
-                        )
-                    | _ -> Ok(cnaNames (Cna.fixedCutoff c s), []))
-            | "cna", Some c -> Error(sprintf "--cutoff %g: must be a positive distance in Å" c)
-            | "cna", None -> Error "--method cna needs --cutoff (between the first and second neighbour shells, Å)"
-            | ("acna" | "a-cna" | "adaptive-cna"), _ -> Ok(fun s -> Ok(cnaNames (Cna.adaptive s), []))
-            | ("baa" | "bond-angle"), _ -> Ok(fun s -> Ok(cnaNames (BondAngle.analyse s), []))
-            | "ptm", _ ->
-                ptmSettings structures rmsdCutoff
-                |> Result.map (fun settings s ->
-                    let r = Ptm.analyseWith settings s
-
-                    Ok(
-                        r |> Array.map Ptm.label,
-                        [ "ptm_rmsd", r |> Array.map (fun m -> if Double.IsFinite m.Rmsd then m.Rmsd else -1.0)
-                          "interatomic_distance",
-                          r
-                          |> Array.map (fun m ->
-                              if Double.IsFinite m.InteratomicDistance then
-                                  m.InteratomicDistance
-                              else
-                                  0.0) ]
-                    ))
-            | other, _ -> Error(sprintf "--method %s: unknown method (cna, acna, baa, ptm, spglib)" other)
-
-        let outputOk =
-            match out with
-            | Some path -> Outputs.checkFile path |> Result.mapError ((+) "--out ")
-            | None -> Ok()
-
-        match analyse, outputOk with
-        | Error e, _
-        | _, Error e ->
+        match analysis () with
+        | Error e ->
             eprintfn "error: %s" e
             2
-        | Ok analyse, Ok() ->
+        | Ok analyse ->
             let written = Collections.Generic.HashSet<string>()
 
             let inputs =
@@ -164,44 +217,9 @@ let run
                     eprintfn "error: %s: %s" file e
                     false
                 | Ok(labels, extra) ->
-                    let shares =
-                        labels
-                        |> Array.countBy id
-                        |> Array.sortByDescending snd
-                        |> Array.map (fun (t, k) -> sprintf "%s %.1f %%" t (100.0 * float k / float labels.Length))
+                    printShares file labels
 
-                    let vote =
-                        Majority.vote (fun (l: string) -> l.ToLowerInvariant() = "other") labels
-                        |> Option.defaultValue "none identified"
-
-                    printfn "%s: %d atoms: %s; majority vote: %s" file labels.Length (String.Join(", ", shares)) vote
-
-                    let target =
-                        match out with
-                        | Some path ->
-                            Some(
-                                if index = 1 then
-                                    path
-                                else
-                                    IO.Path.ChangeExtension(path, sprintf ".%d.xyz" index)
-                            )
-                        | None when perAtom ->
-                            let stem =
-                                if file.StartsWith "<" then
-                                    "sample"
-                                else
-                                    IO.Path.GetFileNameWithoutExtension file
-
-                            Some(sprintf "%s.%s.xyz" stem methodKey)
-                        | None -> None
-                        // two inputs with the same name (a/s.xyz, b/s.xyz) do not overwrite each other
-                        |> Option.map (fun path ->
-                            if written.Contains(IO.Path.GetFullPath path) then
-                                IO.Path.ChangeExtension(path, sprintf ".%d.xyz" index)
-                            else
-                                path)
-
-                    match target with
+                    match targetOf out perAtom methodKey written index file with
                     | Some path when inputs.Contains(IO.Path.GetFullPath path) ->
                         eprintfn
                             "error: %s: the per-atom labels would overwrite the input file %s; not written (choose another --out)"
@@ -210,18 +228,10 @@ let run
 
                         false
                     | Some path ->
-                        let labelled =
-                            extra
-                            |> List.fold
-                                (fun st (name, values) -> st |> Structure.withProperty name (Reals(1, values)))
-                                (s |> Structure.withProperty "structure_type" (Texts(1, labels)))
+                        let ok = writeLabelled path file s labels extra
 
-                        match Outputs.tryWrite path (fun () -> StructureIO.writeXyz path [ labelled ]) with
-                        | Ok() ->
+                        if ok then
                             written.Add(IO.Path.GetFullPath path) |> ignore
-                            printfn "  per-atom labels: %s" path
-                            true
-                        | Error e ->
-                            eprintfn "error: %s: %s" file e
-                            false
+
+                        ok
                     | None -> true)

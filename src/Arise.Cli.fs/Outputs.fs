@@ -6,6 +6,19 @@ open System
 open System.IO
 open Spectre.Console
 
+/// Early returns: `let! x = check` stops at the first Error (argument checks, and the steps of a command).
+type ResultBuilder() =
+    member _.Bind(r: Result<'T, string>, f: 'T -> Result<'U, string>) = Result.bind f r
+    member _.Return(x: 'T) : Result<'T, string> = Ok x
+    member _.ReturnFrom(r: Result<'T, string>) = r
+    member _.Zero() : Result<unit, string> = Ok()
+
+let result = ResultBuilder()
+
+/// Ok () when `condition` holds, else the message.
+let require (condition: bool) (message: string) =
+    if condition then Ok() else Error message
+
 /// The reason a file-system operation failed, without the exception's type.
 let reason (ex: exn) =
     match ex with

@@ -14,6 +14,25 @@ open Arise.Pictures
 /// and hidden-layer activations (about 4.5 KB), their copies while spm.npz is written, and the chunk buffers.
 let bytesPerBox = 32L * 1024L
 
+/// The "classes" array of summary.json: each class by its share of the classified boxes, with their mean mutual
+/// information.
+let private writeClasses (w: Text.Json.Utf8JsonWriter) (r: SpmResult) (classified: int[]) =
+    w.WriteStartArray("classes")
+
+    for k, members in
+        classified
+        |> Array.groupBy (fun f -> r.Argmax.[f])
+        |> Array.sortByDescending (fun (_, m) -> m.Length) do
+        w.WriteStartObject()
+        w.WriteString("class", r.Classes.[k])
+        w.WriteString("type", r.MaterialTypes.[k])
+        w.WriteNumber("boxes", members.Length)
+        w.WriteNumber("share", float members.Length / float (max 1 classified.Length))
+        Json.number w "mean_mutual_information" (members |> Array.averageBy (fun f -> r.MutualInformation.[f]))
+        w.WriteEndObject()
+
+    w.WriteEndArray()
+
 /// summary.json: what the printed summary says, for scripts: boxes (all, classified, empty, failed), times (s), the
 /// classes by share of the classified boxes with their mean mutual information, and the share at each uncertainty level.
 let private writeSummary (path: string) (settings: SpmSettings) (samples: int) (r: SpmResult) (seconds: float, timing: SpmTiming) =
@@ -53,21 +72,7 @@ let private writeSummary (path: string) (settings: SpmSettings) (samples: int) (
      w.WriteNumber("descriptors", timing.Descriptors)
      w.WriteNumber("network", timing.Network)
      w.WriteEndObject()
-     w.WriteStartArray("classes")
-
-     for k, members in
-         classified
-         |> Array.groupBy (fun f -> r.Argmax.[f])
-         |> Array.sortByDescending (fun (_, m) -> m.Length) do
-         w.WriteStartObject()
-         w.WriteString("class", r.Classes.[k])
-         w.WriteString("type", r.MaterialTypes.[k])
-         w.WriteNumber("boxes", members.Length)
-         w.WriteNumber("share", share members.Length)
-         Json.number w "mean_mutual_information" (members |> Array.averageBy (fun f -> r.MutualInformation.[f]))
-         w.WriteEndObject()
-
-     w.WriteEndArray()
+     writeClasses w r classified
      w.WriteStartObject("uncertainty")
 
      for l in Uncertainty.levels do
@@ -146,154 +151,161 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
     for problem in pngs.Problems do
         eprintfn "note: %s" problem
 
-/// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
-/// results, 2 for bad settings.
-let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
+/// The sample and its grid, or the exit code and message: 1 when the file cannot be read, 2 for settings that give
+/// no grid, a grid larger than the memory allows, or an --out that cannot be written. Prints the grid's warnings.
+let private prepare (settings: SpmSettings) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
     match StructureIO.readAllWith readOptions file |> Result.map (Inputs.firstFrame file) with
-    | Error e ->
-        eprintfn "error: %s" (Inputs.describe e)
-        1
+    | Error e -> Error(1, Inputs.describe e)
     | Ok sample ->
         let memory = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
 
         match SpmGrid.create settings sample with
-        | Error e ->
-            eprintfn "error: %s" (e.Describe(sprintf "--%s"))
-            2
+        | Error e -> Error(2, e.Describe(sprintf "--%s"))
         | Ok(grid, _) when float grid.Count * float bytesPerBox > 0.8 * memory ->
-            eprintfn
-                "error: %d boxes need about %.1f GB of memory (about %d KB a box), more than 80 %% of this machine's %.1f GB; use a \
-                    larger --stride"
-                grid.Count
-                (float grid.Count * float bytesPerBox / 1e9)
-                (bytesPerBox / 1024L)
-                (memory / 1e9)
-
-            2
+            Error(
+                2,
+                sprintf
+                    "%d boxes need about %.1f GB of memory (about %d KB a box), more than 80 %% of this machine's %.1f GB; use a \
+                     larger --stride"
+                    grid.Count
+                    (float grid.Count * float bytesPerBox / 1e9)
+                    (bytesPerBox / 1024L)
+                    (memory / 1e9)
+            )
         | Ok(grid, warnings) ->
             for w in warnings do
                 eprintfn "warning: %s" (w.Describe(sprintf "--%s"))
 
-            match Outputs.prepareFolder out with
+            Outputs.prepareFolder out
+            |> Result.map (fun () -> sample, grid)
+            |> Result.mapError (fun e -> 2, "--out " + e)
+
+/// A run folder belongs to one input and one set of settings (settings.txt): Error when it holds another's.
+let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (file: string) (out: string) =
+    let key =
+        sprintf
+            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n"
+            (Path.GetFullPath file)
+            settings.Mode
+            settings.Box
+            settings.Stride
+            settings.MinAtoms
+            samples
+            model.Metadata.Training.DataHash
+
+    Arise.Numerics.RunStore.claim out "settings.txt" key Arise.Numerics.RunStore.Foreign.Refuse
+    |> Result.map ignore
+    |> Result.mapError (fun _ ->
+        sprintf "%s holds a run with other settings (see %s); choose another --out or delete it" out (Path.Combine(out, "settings.txt")))
+
+/// The run's one-line description, and where a rerun resumes from (chunks of this run already computed).
+let private announce (model: Model) (settings: SpmSettings) (samples: int) (file: string) (sample: Structure) (grid: SpmGrid) chunkDir =
+    let nx, ny, nz = grid.Shape
+
+    printfn
+        "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d"
+        file
+        (Structure.count sample)
+        settings.Mode
+        settings.Box
+        settings.Stride
+        nx
+        ny
+        nz
+        grid.Count
+        samples
+
+    let found =
+        Spm.storedChunks chunkDir (Spm.fingerprint model samples 1 settings grid sample)
+
+    let total = Spm.chunkCount grid
+
+    if found > 0 then
+        printfn
+            "resuming: %d of %d chunks of %d boxes were computed by an earlier run in %s (each is checked before \
+             use; a damaged one is computed again)"
+            (min found total)
+            total
+            Spm.chunkSize
+            chunkDir
+
+/// Cancels on the first Ctrl-C, after the current chunk; the finished chunks stay in `out`.
+let private cancelOnCtrlC (out: string) =
+    let cts = new CancellationTokenSource()
+
+    Console.CancelKeyPress.Add(fun e ->
+        if not cts.IsCancellationRequested then
+            e.Cancel <- true
+            eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
+            cts.Cancel())
+
+    cts
+
+/// The scan with a progress bar (boxes done, rate, time left); chunks kept in `chunkDir`.
+let private scan (model: Model) (settings: SpmSettings) (samples: int) sample (grid: SpmGrid) chunkDir (cancel: CancellationToken) =
+    let clock = Diagnostics.Stopwatch.StartNew()
+
+    Outputs.withProgress "boxes" (float grid.Count) (fun task ->
+        Spm.run
+            (Pipeline.ofModel model)
+            samples
+            1
+            settings
+            grid
+            sample
+            (Some chunkDir)
+            (fun d t ->
+                task.Value <- float d
+                task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
+            cancel)
+
+/// Writes the results (spm.npz, boxes.csv, atoms.xyz, maps, summary.json) and reports; exit code 1 when they cannot
+/// be written (the chunks are kept).
+let private finish (settings: SpmSettings) (samples: int) (out: string) sample (r: SpmResult) (seconds: float, timing) =
+    let written =
+        Outputs.tryWrite out (fun () ->
+            SpmFile.write (Path.Combine(out, "spm.npz")) r
+            SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
+            SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
+            SpmMaps.writeMaps out r)
+
+    match written with
+    | Error e ->
+        eprintfn "error: %s; the classified boxes are kept in %s (run again to write the results)" e (Path.Combine(out, "chunks"))
+        1
+    | Ok maps ->
+        writeSummary (Path.Combine(out, "summary.json")) settings samples r (seconds, timing)
+        report settings out r maps (seconds, timing)
+        0
+
+/// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
+/// results, 2 for bad settings.
+let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
+    match prepare settings readOptions file out with
+    | Error(code, e) ->
+        eprintfn "error: %s" e
+        code
+    | Ok(sample, grid) ->
+        match RunLock.Acquire out with
+        | Error pid ->
+            eprintfn "error: --out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid
+            2
+        | Ok lock ->
+            use _ = lock
+
+            match claimFolder model settings samples file out with
             | Error e ->
-                eprintfn "error: --out %s" e
+                eprintfn "error: %s" e
                 2
             | Ok() ->
-                match RunLock.Acquire out with
-                | Error pid ->
-                    eprintfn
-                        "error: --out %s is in use by another arise run (process %d); wait for it to end or choose another --out"
-                        out
-                        pid
+                let chunkDir = Path.Combine(out, "chunks")
+                announce model settings samples file sample grid chunkDir
+                use cts = cancelOnCtrlC out
+                let clock = Diagnostics.Stopwatch.StartNew()
+                let r, timing = scan model settings samples sample grid chunkDir cts.Token
 
-                    2
-                | Ok lock ->
-                    use _ = lock
-                    // a run directory belongs to one input and one set of settings
-                    let key =
-                        sprintf
-                            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n"
-                            (Path.GetFullPath file)
-                            settings.Mode
-                            settings.Box
-                            settings.Stride
-                            settings.MinAtoms
-                            samples
-                            model.Metadata.Training.DataHash
-
-                    match Arise.Numerics.RunStore.claim out "settings.txt" key Arise.Numerics.RunStore.Foreign.Refuse with
-                    | Error _ ->
-                        eprintfn
-                            "error: %s holds a run with other settings (see %s); choose another --out or delete it"
-                            out
-                            (Path.Combine(out, "settings.txt"))
-
-                        2
-                    | Ok _ ->
-                        let nx, ny, nz = grid.Shape
-
-                        printfn
-                            "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d"
-                            file
-                            (Structure.count sample)
-                            settings.Mode
-                            settings.Box
-                            settings.Stride
-                            nx
-                            ny
-                            nz
-                            grid.Count
-                            samples
-
-                        use cts = new CancellationTokenSource()
-
-                        Console.CancelKeyPress.Add(fun e ->
-                            if not cts.IsCancellationRequested then
-                                e.Cancel <- true
-                                eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
-                                cts.Cancel())
-
-                        // a rerun into the same folder resumes: say so, and from where
-                        let chunkDir = Path.Combine(out, "chunks")
-
-                        let found =
-                            Spm.storedChunks chunkDir (Spm.fingerprint model samples 1 settings grid sample)
-
-                        do
-                            let total = Spm.chunkCount grid
-
-                            if found > 0 then
-                                printfn
-                                    "resuming: %d of %d chunks of %d boxes were computed by an earlier run in %s (each is checked before \
-                                     use; a damaged one is computed again)"
-                                    (min found total)
-                                    total
-                                    Spm.chunkSize
-                                    chunkDir
-
-                        let mutable result = None
-                        let clock = Diagnostics.Stopwatch.StartNew()
-
-                        Outputs.withProgress "boxes" (float grid.Count) (fun task ->
-                            result <-
-                                Some(
-                                    Spm.run
-                                        (Pipeline.ofModel model)
-                                        samples
-                                        1
-                                        settings
-                                        grid
-                                        sample
-                                        (Some(Path.Combine(out, "chunks")))
-                                        (fun d t ->
-                                            task.Value <- float d
-
-                                            task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
-                                        cts.Token
-                                ))
-
-                        let r, timing = result.Value
-
-                        if cts.IsCancellationRequested then
-                            eprintfn "interrupted: the finished chunks are in %s/chunks" out
-                            1
-                        else
-                            let written =
-                                Outputs.tryWrite out (fun () ->
-                                    SpmFile.write (Path.Combine(out, "spm.npz")) r
-                                    SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
-                                    SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
-                                    SpmMaps.writeMaps out r)
-
-                            match written with
-                            | Error e ->
-                                eprintfn
-                                    "error: %s; the classified boxes are kept in %s (run again to write the results)"
-                                    e
-                                    (Path.Combine(out, "chunks"))
-
-                                1
-                            | Ok maps ->
-                                writeSummary (Path.Combine(out, "summary.json")) settings samples r (clock.Elapsed.TotalSeconds, timing)
-                                report settings out r maps (clock.Elapsed.TotalSeconds, timing)
-                                0
+                if cts.IsCancellationRequested then
+                    eprintfn "interrupted: the finished chunks are in %s/chunks" out
+                    1
+                else
+                    finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing)

@@ -36,18 +36,10 @@ let private cancelOnCtrlC () =
 /// Generates (or resumes) the training set of a library, with a progress bar.
 let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: CancellationToken) =
     let expected = TrainingSet.expectedRows lib
-    let mutable result = None
 
-    AnsiConsole
-        .Progress()
-        .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
-        .Start(fun ctx ->
-            let task =
-                ctx.AddTask(sprintf "descriptors (%d structures × 99 settings)" (expected / 99), maxValue = float (expected / 99))
-
-            result <- Some(TrainingSet.generate lib cacheDir Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel))
-
-    let set, errors = result.Value
+    let set, errors =
+        Outputs.withProgress (sprintf "descriptors (%d structures × 99 settings)" (expected / 99)) (float (expected / 99)) (fun task ->
+            TrainingSet.generate lib cacheDir Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel)
 
     for e in errors do
         eprintfn "warning: %s" e
@@ -87,32 +79,14 @@ let selectionSet
             printfn "selection structures: %d read from %s" t.Rows path
             t
         | None ->
-            let mutable result = None
+            let n = expected / (realisations * levels.Length)
 
-            AnsiConsole
-                .Progress()
-                .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
-                .Start(fun ctx ->
-                    let n = expected / (realisations * levels.Length)
+            let what =
+                sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n)
 
-                    let task =
-                        ctx.AddTask(
-                            sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n),
-                            maxValue = float n
-                        )
-
-                    result <-
-                        Some(
-                            TrainingSet.selectionSet
-                                lib
-                                levels
-                                realisations
-                                Environment.ProcessorCount
-                                (fun d _ -> task.Value <- float d)
-                                cancel
-                        ))
-
-            let t, errors = result.Value
+            let t, errors =
+                Outputs.withProgress what (float n) (fun task ->
+                    TrainingSet.selectionSet lib levels realisations Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel)
 
             for e in errors do
                 eprintfn "warning: selection structure skipped: %s" e
@@ -126,6 +100,52 @@ let selectionSet
       Level = TrainingSet.selectionLevelOfRows levels.Length realisations defective.Rows
       Score = score
       PristineRows = TrainingSet.predictionSettingRows set }
+
+/// What the kept epoch is chosen on, and whether epochs are judged on averaged weights.
+let private announceSelection (selection: CheckpointSelection option) (options: TrainingOptions) =
+    match selection with
+    | Some s ->
+        let how =
+            match s.Score with
+            | Pooled -> "pooled accuracy"
+            | PerLevel -> "per-level error rates"
+
+        printfn
+            "the kept epoch is chosen on validation accuracy, %d pristine and %d defective structures (%s; Training.selectionScore)"
+            s.PristineRows.Length
+            s.Defective.Rows
+            how
+    | None -> ()
+
+    if options.AveragingEpochs > 0.0 then
+        printfn "epochs are judged and kept on a moving average of the weights over about %g epochs" options.AveragingEpochs
+
+/// One line per epoch: loss, accuracies (and the selection's), time, and whether it is the best so far.
+let private printEpoch (r: EpochReport) =
+    let sel =
+        match r.Selection with
+        | Some(p, d) -> sprintf "  pristine %.4f  defective %.4f" p d
+        | None -> ""
+
+    printfn
+        "epoch %3d  loss %.4f  train %.4f  validation %.4f%s  %.1f s%s"
+        r.Epoch
+        r.Loss
+        r.TrainingAccuracy
+        r.ValidationAccuracy
+        sel
+        r.Seconds
+        (if r.IsBest then "  (best)" else "")
+
+/// The training set of the library (cached beside `out`), also saved as OUT.training-set.npz.
+let private prepareSet (lib: PrototypeLibrary) (out: string) (cancel: CancellationToken) =
+    let cache = out + ".cache"
+    let set, expected = trainingSet lib cache cancel
+    printfn "training set: %d descriptors (%d expected) for %d classes; cached in %s" set.Rows expected set.Classes.Length cache
+    let npz = out + ".training-set.npz"
+    TrainingSet.save npz set
+    printfn "saved %s (numpy.load-able: x, y, cutoff, sigma, extrinsic_scale, version, classes, material_types)" npz
+    set
 
 /// Runs `train`; with `selection` (a name and defect levels), the kept epoch is chosen on pristine and defective
 /// structures too, the defective ones counted as `score` says.
@@ -146,12 +166,7 @@ let run
         2
     | Ok lib, Ok() ->
         use cts = cancelOnCtrlC ()
-        let cache = out + ".cache"
-        let set, expected = trainingSet lib cache cts.Token
-        printfn "training set: %d descriptors (%d expected) for %d classes; cached in %s" set.Rows expected set.Classes.Length cache
-        let npz = out + ".training-set.npz"
-        TrainingSet.save npz set
-        printfn "saved %s (numpy.load-able: x, y, cutoff, sigma, extrinsic_scale, version, classes, material_types)" npz
+        let set = prepareSet lib out cts.Token
 
         if cts.IsCancellationRequested then
             eprintfn "cancelled before training; run again to continue the descriptors"
@@ -169,47 +184,10 @@ let run
                 validRows.Length
                 options.Seed
 
-            match selection with
-            | Some s ->
-                let how =
-                    match s.Score with
-                    | Pooled -> "pooled accuracy"
-                    | PerLevel -> "per-level error rates"
-
-                printfn
-                    "the kept epoch is chosen on validation accuracy, %d pristine and %d defective structures (%s; Training.selectionScore)"
-                    s.PristineRows.Length
-                    s.Defective.Rows
-                    how
-            | None -> ()
-
-            if options.AveragingEpochs > 0.0 then
-                printfn "epochs are judged and kept on a moving average of the weights over about %g epochs" options.AveragingEpochs
+            announceSelection selection options
 
             let net, info =
-                Engines.managed.Train(
-                    options,
-                    set,
-                    trainRows,
-                    validRows,
-                    selection,
-                    (fun r ->
-                        let sel =
-                            match r.Selection with
-                            | Some(p, d) -> sprintf "  pristine %.4f  defective %.4f" p d
-                            | None -> ""
-
-                        printfn
-                            "epoch %3d  loss %.4f  train %.4f  validation %.4f%s  %.1f s%s"
-                            r.Epoch
-                            r.Loss
-                            r.TrainingAccuracy
-                            r.ValidationAccuracy
-                            sel
-                            r.Seconds
-                            (if r.IsBest then "  (best)" else "")),
-                    cts.Token
-                )
+                Engines.managed.Train(options, set, trainRows, validRows, selection, printEpoch, cts.Token)
 
             let meta = Training.metadata set options info
             ModelFile.save out { Network = net; Metadata = meta }

@@ -9,18 +9,10 @@ open Arise
 open Arise.Structure
 open Arise.Cli.Arguments
 
-/// Early returns for argument checks: `let! x = check` stops at the first Error.
-type ResultBuilder() =
-    member _.Bind(r: Result<'T, string>, f: 'T -> Result<'U, string>) = Result.bind f r
-    member _.Return(x: 'T) : Result<'T, string> = Ok x
-    member _.ReturnFrom(r: Result<'T, string>) = r
-    member _.Zero() : Result<unit, string> = Ok()
+/// Early returns for argument checks (Outputs.result).
+let result = Outputs.result
 
-let result = ResultBuilder()
-
-/// Ok () when `condition` holds, else the message.
-let private require (condition: bool) (message: string) =
-    if condition then Ok() else Error message
+let private require = Outputs.require
 
 /// Prints an error and gives the exit code for bad parameters.
 let fail (message: string) =

@@ -16,6 +16,7 @@ type KnnGraph =
     /// Index of the j-th neighbour of point i.
     member Index: i: int * j: int -> int
 
+    /// Number of points.
     member Count: int
 
 /// Euclidean distance between two rows (SIMD).

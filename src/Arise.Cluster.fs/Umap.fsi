@@ -51,6 +51,7 @@ type internal Tau =
 
     new: seed: int -> Tau
 
+    /// The next 32-bit random number.
     member Next: unit -> uint32
 
 /// UMAP (McInnes, Healy & Melville), following umap-learn 0.5.3's fit and transform (notes cluster.md §2).

@@ -10,6 +10,7 @@ type SparseGraph =
       Tail: int array
       Weight: float array }
 
+    /// Number of stored edges.
     member Edges: int
 
 /// Fits a and b of 1 / (1 + a·x^(2b)) to the target curve (1 below min_dist, exp(−(x − min_dist)/spread) beyond) on

@@ -39,12 +39,16 @@ type internal Workspace =
     /// Input of each layer after dropout (layer i reads Acts[i]).
     member Acts: float32 array array
 
+    /// Gradients of the loss with respect to each layer's input (backpropagation).
     member DActs: float32 array array
 
+    /// Gradients of the loss with respect to each layer's pre-activations.
     member Delta: float32 array array
 
+    /// Bias gradients of each layer.
     member GradB: float32 array array
 
+    /// Weight gradients of each layer.
     member GradW: float32 array array
 
     /// Dropout scale (0 or 1/(1−p)) applied to each layer's input; allocated when training first asks for it

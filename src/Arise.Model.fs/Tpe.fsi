@@ -18,6 +18,7 @@ type Dimension =
     /// An integer in [low, high].
     | IntRange of name: string * low: int * high: int
 
+    /// The dimension's name (the hyperparameter).
     member Name: string
 
 /// A finished trial: the point tried and its loss; a failed trial (e.g. diverged training) has Loss = NaN and

@@ -28,6 +28,7 @@ type TrainingSet =
         Version: string array
     }
 
+    /// Number of descriptors (rows of X).
     member Rows: int
 
 /// The pristine training set of the paper (Methods, "Dataset creation"): every class × R_C × σ × extrinsic scale ×
@@ -52,6 +53,7 @@ module TrainingSet =
     /// `dnnRuleName`.
     val dnnRule: Arise.Structure.DnnMethod
 
+    /// The name of the d_NN rule the training descriptors use (stored in the model file).
     val dnnRuleName: string
 
     /// All 99 descriptors of one structure (rows in `settings` order), sharing one d_NN search and cell list.

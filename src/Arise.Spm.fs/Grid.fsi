@@ -88,6 +88,7 @@ type SpmGrid =
         Edge: Arise.Structure.Vec3
     }
 
+    /// Number of boxes.
     member Count: int
 
 /// Building grids.

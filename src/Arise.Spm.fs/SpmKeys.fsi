@@ -25,36 +25,47 @@ module BoxLabel =
 /// The keys of spm.npz and of the chunk files of a run.
 module SpmKeys =
 
+    /// Boxes along x, y, z (int32, 3).
     [<Literal>]
     val Shape: string = "shape"
 
+    /// Centre of the first box (float64, 3; Å).
     [<Literal>]
     val Origin: string = "origin"
 
+    /// Step between neighbouring centres along x, y, z (float64, 3; Å).
     [<Literal>]
     val Step: string = "step"
 
+    /// Box edge along x, y, z (float64, 3; Å).
     [<Literal>]
     val Edge: string = "edge"
 
+    /// Box centres (float64, boxes × 3; Å).
     [<Literal>]
     val Centres: string = "centres"
 
+    /// Atoms in each box (int32, boxes).
     [<Literal>]
     val Atoms: string = "atoms"
 
+    /// Mean class probabilities (float32, boxes × classes; NaN for boxes not classified).
     [<Literal>]
     val Probabilities: string = "probabilities"
 
+    /// Mutual information (float64, boxes; nats; NaN for boxes not classified).
     [<Literal>]
     val MutualInformation: string = "mutual_information"
 
+    /// Most probable class (int32, boxes; −1 empty, −2 failed: BoxLabel).
     [<Literal>]
     val Argmax: string = "argmax"
 
+    /// The model's class names (strings, classes).
     [<Literal>]
     val Classes: string = "classes"
 
+    /// The material type of each class (strings, classes).
     [<Literal>]
     val MaterialTypes: string = "material_types"
 

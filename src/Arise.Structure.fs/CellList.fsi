@@ -16,8 +16,10 @@ type NeighbourBuffer =
     /// Vector from the query point to the neighbour (x, y, z components), in the structure's units.
     member Dx: float array with get, set
 
+    /// y components of the vectors (see Dx).
     member Dy: float array with get, set
 
+    /// z components of the vectors (see Dx).
     member Dz: float array with get, set
 
     /// Original atom index of each neighbour.

@@ -7,14 +7,19 @@ type Vec3 =
       Y: float
       Z: float }
 
+    /// Scaled by s.
     static member (*): a: Vec3 * s: float -> Vec3
 
+    /// Scaled by s.
     static member (*): s: float * a: Vec3 -> Vec3
 
+    /// Sum.
     static member (+): a: Vec3 * b: Vec3 -> Vec3
 
+    /// Difference.
     static member (-): a: Vec3 * b: Vec3 -> Vec3
 
+    /// Negation.
     static member (~-): a: Vec3 -> Vec3
 
     /// Component k (0 = x, 1 = y, 2 = z).

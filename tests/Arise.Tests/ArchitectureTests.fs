@@ -116,6 +116,33 @@ let tests =
               Expect.isEmpty missing "a .fsi before each public .fs"
           }
 
+          test "the command line is thin: no function of it over 60 lines" {
+              let dir = Path.Combine(repositoryRoot.Value, "src", "Arise.Cli.fs")
+
+              let tooLong =
+                  [ for file in Directory.GetFiles(dir, "*.fs") do
+                        let lines = File.ReadAllLines file
+
+                        let starts =
+                            [ for i in 0 .. lines.Length - 1 do
+                                  if Regex.IsMatch(lines.[i], "^(let|and|type|module|\\[<)") then
+                                      i
+                              lines.Length ]
+
+                        for a, b in List.pairwise starts do
+                            if lines.[a].StartsWith "let" then
+                                // the body, without the blank lines and doc comments of the next definition
+                                let mutable e = b
+
+                                while e > a && (lines.[e - 1].Trim() = "" || lines.[e - 1].Trim().StartsWith "///") do
+                                    e <- e - 1
+
+                                if e - a > 60 then
+                                    sprintf "%s:%d (%d lines)" (Path.GetFileName file) (a + 1) (e - a) ]
+
+              Expect.isEmpty tooLong "CLI functions of at most 60 lines"
+          }
+
           test "kernels, workspaces and random streams are internal" {
               let hidden =
                   [ typeof<Arise.Model.Workspace>
