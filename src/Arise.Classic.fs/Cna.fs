@@ -17,11 +17,11 @@ module Cna =
     /// Name of a type: Fcc, Hcp, Bcc, Icosahedral, Other (as printed by %A, without its cost).
     let typeName (t: CnaType) =
         match t with
-        | CnaType.Fcc -> "Fcc"
-        | CnaType.Hcp -> "Hcp"
-        | CnaType.Bcc -> "Bcc"
-        | CnaType.Icosahedral -> "Icosahedral"
-        | CnaType.Other -> "Other"
+        | CnaType.Fcc -> "fcc"
+        | CnaType.Hcp -> "hcp"
+        | CnaType.Bcc -> "bcc"
+        | CnaType.Icosahedral -> "ico"
+        | CnaType.Other -> "other"
 
     /// Per-structure label: the most frequent type among the atoms identified (Other when none is).
     let majority (types: CnaType[]) =

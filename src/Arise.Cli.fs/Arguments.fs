@@ -157,10 +157,16 @@ type EvaluateArgs =
     | Model of file: string
     | Prototypes of dir: string
     | Samples of t: int
+    | Json
+    | Jsonl
+    | Csv
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Json -> "print a JSON array, one object per material type and one for all: type, structures, correct, accuracy (%)."
+            | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
+            | Csv -> "CSV: one row per material type and one for all (type, structures, correct, accuracy)."
             | Model _ -> "model file (default: the embedded model)."
             | Prototypes _ ->
                 "prototype library to test on (periodic cells and finite supercells, pristine) (default: the data release, \
@@ -265,10 +271,18 @@ type ExploreArgs =
     | Normalise
     | Seed of int
     | Out of dir: string
+    | Json
+    | Jsonl
+    | Csv
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Json ->
+                "print a JSON array, one object per cluster (cluster, boxes, share, hard, main_class, main_class_share, \
+                 mean_mutual_information; cluster −1: the outliers) instead of the table."
+            | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
+            | Csv -> "CSV: one row per cluster, the fields of --json."
             | File _ -> "the folder of an arise spm run, or its spm.npz."
             | Layer _ -> "hidden layer, 1 = first (default 1)."
             | Min_Cluster_Size _ ->
@@ -297,10 +311,18 @@ type IdentifyArgs =
     | Out of file: string
     | Format of name: string
     | Types of map: string
+    | Json
+    | Jsonl
+    | Csv
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Json ->
+                "print a JSON array, one object per file: file, method, atoms, labels (share of the atoms per label), vote, \
+                 per_atom_file, error (spglib: loose and tight space groups)."
+            | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
+            | Csv -> "CSV: one row per file and label (file, method, atoms, label, share, vote, error)."
             | Recursive -> "a folder also stands for the structure files in its subfolders, at any depth (hidden ones left out)."
             | Files _ -> "structure files or folders of them; none: the embedded sample."
             | Method _ ->
@@ -332,8 +354,8 @@ type Verb =
         member v.Usage =
             match v with
             | Identify _ ->
-                "classical identification: adaptive CNA, CNA or bond-angle analysis per atom (fcc, hcp, bcc, icosahedral), or spglib \
-                    space groups."
+                "classical identification: adaptive CNA, CNA, bond-angle analysis or polyhedral template matching per atom (fcc, hcp, \
+                    bcc, ico, …), or spglib space groups."
             | Explore _ -> "HDBSCAN with soft clustering and UMAP of the network's hidden representations of SPM boxes."
             | Benchmark _ ->
                 "the paper's Table 1 for every method (spglib, PTM, CNA, a-CNA, BAA, ARISE) with the paper's numbers beside ours; --speed \

@@ -7,27 +7,17 @@ open Spectre.Console
 open Arise.Structure
 open Arise.Model
 
-/// Output format.
-type Output =
-    | AsTable
-    | AsJson of Json.Style
-    | AsCsv
-
 let private inv = CultureInfo.InvariantCulture
 
 /// Fewer atoms than this get a warning: the descriptor of so small a structure is far from the training data.
 let fewAtoms = 20
 
-let private csvQuote (s: string) =
-    if s.IndexOfAny [| ','; '"'; '\n'; '\r' |] >= 0 then
-        "\"" + s.Replace("\"", "\"\"") + "\""
-    else
-        s
+let private csvQuote = Json.csvField
 
 /// One file that could not be read or classified: its error in the output's form.
-let private writeFailure (output: Output) (sink: Json.Sink) (file: string) (e: string) =
+let private writeFailure (output: Json.Output) (sink: Json.Sink) (file: string) (e: string) =
     match output with
-    | AsJson _ ->
+    | Json.AsJson _ ->
         sink.Write(fun w ->
             w.WriteString("file", file)
             w.WriteNull("atoms")
@@ -36,8 +26,8 @@ let private writeFailure (output: Output) (sink: Json.Sink) (file: string) (e: s
             w.WriteNull("uncertainty")
             w.WriteNull("entropy")
             w.WriteString("error", e))
-    | AsCsv -> printfn "%s,,,,,,,%s" (csvQuote file) (csvQuote e)
-    | AsTable -> eprintfn "error: %s" e
+    | Json.AsCsv -> printfn "%s,,,,,,,%s" (csvQuote file) (csvQuote e)
+    | Json.AsTable -> eprintfn "error: %s" e
 
 /// Warnings on standard error: a small finite structure, a high uncertainty (with the level's measured error rate).
 let private warn (file: string) (s: Structure) (mi: float) =
@@ -76,7 +66,7 @@ let private tableRows (table: Table) (file: string) (atoms: int) (best: (string 
 
 /// One classified file in the output's form: a JSON object, CSV rows (one per class) or table rows.
 let private writeResult
-    (output: Output)
+    (output: Json.Output)
     (sink: Json.Sink)
     (table: Table)
     (meta: ModelMetadata)
@@ -94,7 +84,7 @@ let private writeResult
         sprintf "%s (%s)" meta.Classes.[ci] meta.MaterialTypes.[ci]
 
     match output with
-    | AsJson _ ->
+    | Json.AsJson _ ->
         sink.Write(fun w ->
             w.WriteString("file", file)
             w.WriteNumber("atoms", atoms)
@@ -112,7 +102,7 @@ let private writeResult
             w.WriteString("uncertainty", uncertainty)
             w.WriteNumber("entropy", c.Prediction.Entropy)
             w.WriteNull("error"))
-    | AsCsv ->
+    | Json.AsCsv ->
         best
         |> Array.iteri (fun rank (ci, p) ->
             printfn
@@ -124,7 +114,7 @@ let private writeResult
                 (p.ToString("R", inv))
                 (mi.ToString("R", inv))
                 uncertainty)
-    | AsTable -> tableRows table file atoms (best |> Array.map (fun (ci, p) -> name ci, p)) (mi, uncertainty)
+    | Json.AsTable -> tableRows table file atoms (best |> Array.map (fun (ci, p) -> name ci, p)) (mi, uncertainty)
 
 /// Reads and classifies a batch of files together: each file with its structure and classification, or its error.
 let private classifyBatch pipeline samples seed (batch: (string * Result<Structure list, ReadError>)[]) =
@@ -149,17 +139,20 @@ let private classifyBatch pipeline samples seed (batch: (string * Result<Structu
             file, p |> Result.map (fun c -> s, c) |> Result.mapError (sprintf "%s: %s" file))
 
 /// Runs `classify`; exit code 0 unless every file failed.
-let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (readOptions: StructureIO.ReadOptions) (files: string list) =
+let run
+    (output: Json.Output)
+    (model: Model)
+    (top: int)
+    (samples: int)
+    (seed: int)
+    (readOptions: StructureIO.ReadOptions)
+    (files: string list)
+    =
     let pipeline = Pipeline.ofModel model
     let mutable failures = 0
     let mutable total = 0
 
-    use sink =
-        new Json.Sink(
-            match output with
-            | AsJson style -> style
-            | _ -> Json.Lines
-        )
+    use sink = new Json.Sink(Json.styleOf output)
 
     if samples < Uncertainty.calibratedSamples then
         eprintfn
@@ -168,7 +161,7 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
             samples
             Uncertainty.calibratedSamples
 
-    if output = AsCsv then
+    if output = Json.AsCsv then
         printfn "file,rank,class,type,probability,mutual_information,uncertainty,error"
     // batches of files, printed batch by batch; each structure's prediction depends only on it, T and the seed
     for batch in Inputs.readMany readOptions files |> Seq.chunkBySize 16 do
@@ -188,7 +181,7 @@ let run (output: Output) (model: Model) (top: int) (samples: int) (seed: int) (r
                 warn file s c.Prediction.MutualInformation
                 writeResult output sink table model.Metadata top file s c
 
-        if output = AsTable && table.Rows.Count > 0 then
+        if output = Json.AsTable && table.Rows.Count > 0 then
             AnsiConsole.Write table
 
     if total > 0 && failures = total then 1 else 0

@@ -29,7 +29,7 @@ let private fail (message: string) =
     eprintfn "error: %s" message
     2
 
-let private groupsOf (labels: int[]) (name: int -> string) =
+let private groupsOf (labels: int[]) (name: int -> 'a) =
     labels
     |> Array.indexed
     |> Array.groupBy snd
@@ -147,44 +147,128 @@ let private writeClusters (csv: string) (boxes: int[]) (result: Exploration.Expl
             )
         ))
 
-/// The table of cluster sizes with their main predicted class and mean mutual information, and what was found.
-let private printClusters
-    (data: Arise.Spm.SpmData)
-    (boxes: int[])
-    (settings: Exploration.ExploreSettings)
-    (result: Exploration.Exploration)
-    =
+/// One cluster (label −1: the outliers): its boxes, their share, how many HDBSCAN put in it (hard), the main
+/// predicted class and its share, and the mean mutual information.
+type private ClusterRow =
+    { Label: int
+      Boxes: int
+      Share: float
+      Hard: int
+      MainClass: string
+      MainShare: float
+      MeanMutualInformation: float }
+
+let private clusterRows (data: Arise.Spm.SpmData) (boxes: int[]) (result: Exploration.Exploration) =
     let argmax = data.Labels |> Array.map Arise.Spm.BoxLabel.toArgmax
+
+    [ for label, members in groupsOf result.SoftLabels id do
+          let main =
+              members
+              |> Array.countBy (fun i -> data.Classes.[argmax.[boxes.[i]]])
+              |> Array.maxBy snd
+
+          { Label = label
+            Boxes = members.Length
+            Share = float members.Length / float boxes.Length
+            Hard = members |> Array.filter (fun i -> result.Labels.[i] = label) |> Array.length
+            MainClass = fst main
+            MainShare = float (snd main) / float members.Length
+            MeanMutualInformation = members |> Array.averageBy (fun i -> data.MutualInformation.[boxes.[i]]) } ]
+
+/// The clusters as a table, JSON objects or CSV rows.
+let private writeRows (output: Json.Output) (rows: ClusterRow list) =
+    use sink = new Json.Sink(Json.styleOf output)
 
     let table =
         Table().AddColumns("cluster", "boxes", "share", "hard (HDBSCAN)", "main class", "mean MI")
 
-    for label, members in groupsOf result.SoftLabels string do
-        let main =
-            members
-            |> Array.countBy (fun i -> data.Classes.[argmax.[boxes.[i]]])
-            |> Array.maxBy snd
+    if output = Json.AsCsv then
+        printfn "cluster,boxes,share,hard,main_class,main_class_share,mean_mutual_information"
 
-        let hard =
-            members |> Array.filter (fun i -> result.Labels.[i] = int label) |> Array.length
+    for r in rows do
+        match output with
+        | Json.AsJson _ ->
+            sink.Write(fun w ->
+                w.WriteNumber("cluster", r.Label)
+                w.WriteNumber("boxes", r.Boxes)
+                w.WriteNumber("share", r.Share)
+                w.WriteNumber("hard", r.Hard)
+                w.WriteString("main_class", r.MainClass)
+                w.WriteNumber("main_class_share", r.MainShare)
+                Json.number w "mean_mutual_information" r.MeanMutualInformation)
+        | Json.AsCsv ->
+            let f (x: float) = x.ToString("R", inv)
 
-        table.AddRow(
-            (if label = "-1" then "outlier" else label),
-            string members.Length,
-            sprintf "%.1f %%" (100.0 * float members.Length / float boxes.Length),
-            string hard,
-            sprintf "%s (%.0f %%)" (fst main) (100.0 * float (snd main) / float members.Length),
-            sprintf "%.3f" (members |> Array.averageBy (fun i -> data.MutualInformation.[boxes.[i]]))
-        )
-        |> ignore
+            printfn
+                "%d,%d,%s,%d,%s,%s,%s"
+                r.Label
+                r.Boxes
+                (f r.Share)
+                r.Hard
+                (Json.csvField r.MainClass)
+                (f r.MainShare)
+                (f r.MeanMutualInformation)
+        | Json.AsTable ->
+            table.AddRow(
+                (if r.Label = -1 then "outlier" else string r.Label),
+                string r.Boxes,
+                sprintf "%.1f %%" (100.0 * r.Share),
+                string r.Hard,
+                sprintf "%s (%.0f %%)" r.MainClass (100.0 * r.MainShare),
+                sprintf "%.3f" r.MeanMutualInformation
+            )
+            |> ignore
 
-    AnsiConsole.Write table
+    if output = Json.AsTable then
+        AnsiConsole.Write table
 
-    printfn
-        "%d clusters (soft clustering, threshold %.2f); %d outliers"
-        result.Clusters
-        settings.Threshold
-        (result.SoftLabels |> Array.filter ((=) -1) |> Array.length)
+/// explore_summary.json beside clusters.csv (spm writes its own summary.json): the input, the settings used, the clusters found and each cluster's row.
+let private writeSummary (path: string) (file: string) (layer: int) (boxes: int) settings result (rows: ClusterRow list) =
+    use stream = new MemoryStream()
+
+    (use w =
+        new Text.Json.Utf8JsonWriter(stream, Text.Json.JsonWriterOptions(Indented = true))
+
+     w.WriteStartObject()
+     w.WriteString("input", Path.GetFullPath file)
+     w.WriteNumber("layer", layer)
+     w.WriteNumber("boxes", boxes)
+     w.WriteNumber("min_cluster_size", (settings: Exploration.ExploreSettings).Hdbscan.MinClusterSize)
+
+     match settings.Umap with
+     | Some u -> w.WriteNumber("neighbors", min u.Neighbours (boxes - 1))
+     | None -> w.WriteNull("neighbors")
+
+     w.WriteNumber("threshold", settings.Threshold)
+     w.WriteNumber("clusters", (result: Exploration.Exploration).Clusters)
+     w.WriteNumber("outliers", result.SoftLabels |> Array.filter ((=) -1) |> Array.length)
+     w.WriteStartArray("rows")
+
+     for r in rows do
+         w.WriteStartObject()
+         w.WriteNumber("cluster", r.Label)
+         w.WriteNumber("boxes", r.Boxes)
+         w.WriteNumber("share", r.Share)
+         w.WriteNumber("hard", r.Hard)
+         w.WriteString("main_class", r.MainClass)
+         w.WriteNumber("main_class_share", r.MainShare)
+         Json.number w "mean_mutual_information" r.MeanMutualInformation
+         w.WriteEndObject()
+
+     w.WriteEndArray()
+     w.WriteEndObject())
+
+    Arise.Structure.AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, stream.ToArray()))
+
+/// What was found, and a hint when nothing was (on standard error when the results go to standard output as data).
+let private reportFound (say: string -> unit) (settings: Exploration.ExploreSettings) (boxes: int) (result: Exploration.Exploration) =
+    say (
+        sprintf
+            "%d clusters (soft clustering, threshold %.2f); %d outliers"
+            result.Clusters
+            settings.Threshold
+            (result.SoftLabels |> Array.filter ((=) -1) |> Array.length)
+    )
 
     if result.Clusters = 0 then
         let mcs = settings.Hdbscan.MinClusterSize
@@ -193,7 +277,7 @@ let private printClusters
             "hint: no cluster of %d boxes or more was found among %d boxes; try a smaller --min-cluster-size \
              (and --neighbors), e.g. %d"
             mcs
-            boxes.Length
+            boxes
             (max 2 (mcs / 4))
 
 /// The UMAP pictures: by cluster, by predicted class, by mutual information. Returns the files written.
@@ -239,8 +323,17 @@ let private clusterMap (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) (r
         []
 
 /// What is explored, and with which sizes.
-let private announce (file: string) (boxes: int) (filterClass: string option) (layer: int) width (settings: Exploration.ExploreSettings) =
-    printfn
+let private announce
+    say
+    (file: string)
+    (boxes: int)
+    (filterClass: string option)
+    (layer: int)
+    width
+    (settings: Exploration.ExploreSettings)
+    =
+    Printf.ksprintf
+        say
         "%s: %d boxes%s, hidden layer %d (%d values); HDBSCAN min_cluster_size %d%s"
         file
         boxes
@@ -255,7 +348,14 @@ let private announce (file: string) (boxes: int) (filterClass: string option) (l
          | None -> "")
 
 /// Runs `explore`. `layer` is 1-based (1 = first hidden layer).
-let run (file: string) (layer: int) (filterClass: string option) (settings: Exploration.ExploreSettings) (outDir: string option) =
+let run
+    (output: Json.Output)
+    file
+    (layer: int)
+    (filterClass: string option)
+    (settings: Exploration.ExploreSettings)
+    (outDir: string option)
+    =
     // an SPM folder stands for its spm.npz
     let file =
         if Directory.Exists file then
@@ -286,24 +386,36 @@ let run (file: string) (layer: int) (filterClass: string option) (settings: Expl
         let settings = sized settings boxes.Length
         let width = data.Width layer
 
-        announce file boxes.Length filterClass layer width settings
+        // with --json or --csv, standard output carries the data only; the messages go to standard error
+        let say (line: string) =
+            if output = Json.AsTable then
+                printfn "%s" line
+            else
+                eprintfn "%s" line
+
+        announce say file boxes.Length filterClass layer width settings
         let found = explore settings points
         let csv = Path.Combine(dir, "clusters.csv")
         writeClusters csv boxes found
-        printClusters data boxes settings found
+        let rows = clusterRows data boxes found
+        writeRows output rows
+        reportFound say settings boxes.Length found
+        let summary = Path.Combine(dir, "explore_summary.json")
+        writeSummary summary file layer boxes.Length settings found rows
 
         let written =
-            [ csv ]
+            [ csv; summary ]
             @ (if found.Embedding.Length = boxes.Length && width > 0 then
                    umapPictures dir data boxes found
                else
                    [])
             @ clusterMap dir data boxes found
 
-        let pngs = Arise.Pictures.Picture.writePngs written
+        let pngs =
+            Arise.Pictures.Picture.writePngs (written |> List.filter (fun f -> f.EndsWith ".html"))
 
         for p in written @ pngs.Written do
-            printfn "wrote %s" p
+            say (sprintf "wrote %s" p)
 
         for problem in pngs.Problems do
             eprintfn "note: %s" problem

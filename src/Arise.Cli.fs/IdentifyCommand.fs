@@ -6,10 +6,140 @@ open System
 open Arise.Structure
 open Arise.Classic
 
+let private inv = Globalization.CultureInfo.InvariantCulture
+
+/// Where identify's results go: text lines (errors on standard error), JSON objects or CSV rows (file, method,
+/// atoms, label, share, vote, error; for spglib the label is the tolerance and the vote the space group).
+type private Report(output: Json.Output) =
+    let sink = new Json.Sink(Json.styleOf output)
+
+    let csv (fields: string list) =
+        printfn "%s" (String.Join(",", fields |> List.map Json.csvField))
+
+    do
+        if output = Json.AsCsv then
+            printfn "file,method,atoms,label,share,vote,error"
+
+    /// A file that could not be read or analysed.
+    member _.Failure(file: string, methodKey: string, error: string) =
+        match output with
+        | Json.AsJson _ ->
+            sink.Write(fun w ->
+                w.WriteString("file", file)
+                w.WriteString("method", methodKey)
+                w.WriteNull("atoms")
+                w.WriteNull("labels")
+                w.WriteNull("vote")
+                w.WriteString("error", error))
+        | Json.AsCsv -> csv [ file; methodKey; ""; ""; ""; ""; error ]
+        | Json.AsTable -> eprintfn "error: %s" error
+
+    /// The share of each label, the majority vote over the atoms with a label, the per-atom file written.
+    member _.Labels(file: string, methodKey: string, labels: string[], written: string option) =
+        let shares =
+            labels
+            |> Array.countBy id
+            |> Array.sortByDescending snd
+            |> Array.map (fun (l, k) -> l, float k / float labels.Length)
+
+        let vote = Majority.vote (fun (l: string) -> l = "other") labels
+
+        match output with
+        | Json.AsJson _ ->
+            sink.Write(fun w ->
+                w.WriteString("file", file)
+                w.WriteString("method", methodKey)
+                w.WriteNumber("atoms", labels.Length)
+                w.WriteStartObject("labels")
+
+                for l, share in shares do
+                    w.WriteNumber(l, share)
+
+                w.WriteEndObject()
+
+                match vote with
+                | Some v -> w.WriteString("vote", v)
+                | None -> w.WriteNull("vote")
+
+                match written with
+                | Some path -> w.WriteString("per_atom_file", path)
+                | None -> w.WriteNull("per_atom_file")
+
+                w.WriteNull("error"))
+        | Json.AsCsv ->
+            for l, share in shares do
+                csv
+                    [ file
+                      methodKey
+                      string labels.Length
+                      l
+                      share.ToString("R", inv)
+                      defaultArg vote ""
+                      "" ]
+        | Json.AsTable ->
+            let text = shares |> Array.map (fun (l, s) -> sprintf "%s %.1f %%" l (100.0 * s))
+
+            printfn
+                "%s: %d atoms: %s; majority vote over the atoms with a label (other left out): %s"
+                file
+                labels.Length
+                (String.Join(", ", text))
+                (defaultArg vote "none identified")
+
+            written |> Option.iter (printfn "  per-atom labels: %s")
+
+    /// spglib's space groups at the paper's loose and tight tolerances.
+    member _.SpaceGroups
+        (file: string, atoms: int, version: string, groups: (string * Spglib.Tolerance * Result<int * string, string>) list)
+        =
+        let text (g: Result<int * string, string>) =
+            match g with
+            | Ok(n, symbol) -> sprintf "%d %s" n symbol
+            | Error e -> e
+
+        match output with
+        | Json.AsJson _ ->
+            sink.Write(fun w ->
+                w.WriteString("file", file)
+                w.WriteString("method", "spglib")
+                w.WriteNumber("atoms", atoms)
+
+                for name, _, g in groups do
+                    match g with
+                    | Ok _ -> w.WriteString(name, text g)
+                    | Error _ -> w.WriteNull(name)
+
+                let errors =
+                    groups
+                    |> List.choose (fun (n, _, g) ->
+                        match g with
+                        | Error e -> Some(sprintf "%s: %s" n e)
+                        | Ok _ -> None)
+
+                if errors.IsEmpty then
+                    w.WriteNull("error")
+                else
+                    w.WriteString("error", String.Join("; ", errors)))
+        | Json.AsCsv ->
+            for name, _, g in groups do
+                match g with
+                | Ok _ -> csv [ file; "spglib"; string atoms; name; ""; text g; "" ]
+                | Error e -> csv [ file; "spglib"; string atoms; name; ""; ""; e ]
+        | Json.AsTable ->
+            let show (name: string, t: Spglib.Tolerance, g) =
+                match g with
+                | Ok _ -> sprintf "%s (%g Å, %g°) %s" name t.Position t.AngleDegrees (text g)
+                | Error e -> sprintf "%s: %s" name e
+
+            printfn "%s: %d atoms: spglib %s: %s" file atoms version (String.Join("; ", groups |> List.map show))
+
+    interface IDisposable with
+        member _.Dispose() = (sink :> IDisposable).Dispose()
+
 /// Calls `body index file structure` for the first frame of every file that reads (index: the file's position,
 /// from 1); `body` says whether it succeeded. A file that does not read gets its error and the others go on.
 /// Exit code 1 when every file failed.
-let private eachStructure (readOptions: StructureIO.ReadOptions) (files: string list) (body: int -> string -> Structure -> bool) =
+let private eachStructure (report: Report) methodKey readOptions (files: string list) (body: int -> string -> Structure -> bool) =
     let mutable failures, total = 0, 0
 
     for file, result in Inputs.readMany readOptions files do
@@ -18,7 +148,7 @@ let private eachStructure (readOptions: StructureIO.ReadOptions) (files: string 
         match result with
         | Error e ->
             failures <- failures + 1
-            eprintfn "error: %s" (Inputs.describe e)
+            report.Failure(file, methodKey, Inputs.describe e)
         | Ok frames ->
             if not (body total file (Inputs.firstFrame file frames)) then
                 failures <- failures + 1
@@ -26,22 +156,18 @@ let private eachStructure (readOptions: StructureIO.ReadOptions) (files: string 
     if total > 0 && failures = total then 1 else 0
 
 /// spglib per file: the space group at the loose and the tight tolerance of the paper.
-let private spglib (readOptions: StructureIO.ReadOptions) (files: string list) =
+let private spglib (report: Report) (readOptions: StructureIO.ReadOptions) (files: string list) =
     match Spglib.version () with
     | Error e ->
         eprintfn "error: %s" e
         2
     | Ok v ->
-        eachStructure readOptions files (fun _ file s ->
-            let show (name: string) (t: Spglib.Tolerance) =
-                match Spglib.spaceGroup t s with
-                | Ok(n, symbol) -> true, sprintf "%s (%g Å, %g°) %d %s" name t.Position t.AngleDegrees n symbol
-                | Error e -> false, sprintf "%s: %s" name e
+        eachStructure report "spglib" readOptions files (fun _ file s ->
+            let groups =
+                [ for name, t in [ "loose", Spglib.loose; "tight", Spglib.tight ] -> name, t, Spglib.spaceGroup t s ]
 
-            let okLoose, loose = show "loose" Spglib.loose
-            let okTight, tight = show "tight" Spglib.tight
-            printfn "%s: %d atoms: spglib %s: %s; %s" file (Structure.count s) v loose tight
-            okLoose || okTight)
+            report.SpaceGroups(file, Structure.count s, v, groups)
+            groups |> List.exists (fun (_, _, g) -> Result.isOk g))
 
 /// Per-atom labels of one method, and extra per-atom numbers to write with them (name, values), or why not.
 type private Analysis = Structure -> Result<string[] * (string * float[]) list, string>
@@ -123,20 +249,6 @@ let private analysisOf (methodKey: string) (cutoff: float option) (structures: s
             ))
     | other, _ -> Error(sprintf "--method %s: unknown method (cna, acna, baa, ptm, spglib)" other)
 
-/// Prints the share of each label and the majority vote.
-let private printShares (file: string) (labels: string[]) =
-    let shares =
-        labels
-        |> Array.countBy id
-        |> Array.sortByDescending snd
-        |> Array.map (fun (t, k) -> sprintf "%s %.1f %%" t (100.0 * float k / float labels.Length))
-
-    let vote =
-        Majority.vote (fun (l: string) -> l.ToLowerInvariant() = "other") labels
-        |> Option.defaultValue "none identified"
-
-    printfn "%s: %d atoms: %s; majority vote: %s" file labels.Length (String.Join(", ", shares)) vote
-
 /// Where the labelled atoms of input number `index` go: `out` (numbered after the first input), FILE-stem.METHOD.xyz
 /// with `perAtom`, or nowhere; a name already written this run gets the input's number.
 let private targetOf (out: string option) (perAtom: bool) (methodKey: string) (written: Collections.Generic.HashSet<string>) index file =
@@ -159,7 +271,7 @@ let private targetOf (out: string option) (perAtom: bool) (methodKey: string) (w
         else
             path)
 
-/// Writes the atoms with their labels (and the method's extra numbers) as extended XYZ; false on failure.
+/// Writes the atoms with their labels (and the method's extra numbers) as extended XYZ.
 let private writeLabelled (path: string) (file: string) (s: Structure) (labels: string[]) (extra: (string * float[]) list) =
     let labelled =
         extra
@@ -167,17 +279,12 @@ let private writeLabelled (path: string) (file: string) (s: Structure) (labels: 
             (fun st (name, values) -> st |> Structure.withProperty name (Reals(1, values)))
             (s |> Structure.withProperty "structure_type" (Texts(1, labels)))
 
-    match Outputs.tryWrite path (fun () -> StructureIO.writeXyz path [ labelled ]) with
-    | Ok() ->
-        printfn "  per-atom labels: %s" path
-        true
-    | Error e ->
-        eprintfn "error: %s: %s" file e
-        false
+    Outputs.tryWrite path (fun () -> StructureIO.writeXyz path [ labelled ])
 
 /// Runs `identify`: prints the share of each type per file and the majority vote; with `perAtom` or `out`, writes
 /// the labelled atoms as extended XYZ (to `out`, else FILE-stem.METHOD.xyz in the current folder).
 let run
+    (output: Json.Output)
     (methodName: string)
     (cutoff: float option)
     (structures: string option)
@@ -189,49 +296,61 @@ let run
     =
     let methodKey = methodName.ToLowerInvariant()
 
-    let checkedOut () =
-        match out with
-        | Some path -> Outputs.checkFile path |> Result.mapError ((+) "--out ")
-        | None -> Ok()
+    let usage =
+        if methodKey = "spglib" then
+            Outputs.require
+                (not perAtom && out.IsNone)
+                "--per-atom and --out write per-atom labels, and spglib gives one space group per structure: drop them, or \
+                 choose a per-atom --method (acna, cna, baa, ptm)"
+            |> Result.map (fun () -> None)
+        else
+            analysisOf methodKey cutoff structures rmsdCutoff
+            |> Result.bind (fun a ->
+                match out with
+                | Some path -> Outputs.checkFile path |> Result.mapError ((+) "--out ")
+                | None -> Ok()
+                |> Result.map (fun () -> Some a))
 
-    let analysis () =
-        analysisOf methodKey cutoff structures rmsdCutoff
-        |> Result.bind (fun a -> checkedOut () |> Result.map (fun () -> a))
+    match usage with
+    | Error e ->
+        eprintfn "error: %s" e
+        2
+    | Ok None ->
+        use report = new Report(output)
+        spglib report readOptions files
+    | Ok(Some analyse) ->
+        use report = new Report(output)
+        let written = Collections.Generic.HashSet<string>()
 
-    if methodKey = "spglib" then
-        spglib readOptions files
-    else
-        match analysis () with
-        | Error e ->
-            eprintfn "error: %s" e
-            2
-        | Ok analyse ->
-            let written = Collections.Generic.HashSet<string>()
+        let inputs =
+            Collections.Generic.HashSet<string>(files |> List.map IO.Path.GetFullPath)
 
-            let inputs =
-                Collections.Generic.HashSet<string>(files |> List.map IO.Path.GetFullPath)
+        eachStructure report methodKey readOptions files (fun index file s ->
+            match analyse s with
+            | Error e ->
+                report.Failure(file, methodKey, sprintf "%s: %s" file e)
+                false
+            | Ok(labels, extra) ->
+                match targetOf out perAtom methodKey written index file with
+                | Some path when inputs.Contains(IO.Path.GetFullPath path) ->
+                    report.Labels(file, methodKey, labels, None)
 
-            eachStructure readOptions files (fun index file s ->
-                match analyse s with
-                | Error e ->
-                    eprintfn "error: %s: %s" file e
+                    eprintfn
+                        "error: %s: the per-atom labels would overwrite the input file %s; not written (choose another --out)"
+                        file
+                        path
+
                     false
-                | Ok(labels, extra) ->
-                    printShares file labels
-
-                    match targetOf out perAtom methodKey written index file with
-                    | Some path when inputs.Contains(IO.Path.GetFullPath path) ->
-                        eprintfn
-                            "error: %s: the per-atom labels would overwrite the input file %s; not written (choose another --out)"
-                            file
-                            path
-
+                | Some path ->
+                    match writeLabelled path file s labels extra with
+                    | Ok() ->
+                        written.Add(IO.Path.GetFullPath path) |> ignore
+                        report.Labels(file, methodKey, labels, Some path)
+                        true
+                    | Error e ->
+                        report.Labels(file, methodKey, labels, None)
+                        eprintfn "error: %s: %s" file e
                         false
-                    | Some path ->
-                        let ok = writeLabelled path file s labels extra
-
-                        if ok then
-                            written.Add(IO.Path.GetFullPath path) |> ignore
-
-                        ok
-                    | None -> true)
+                | None ->
+                    report.Labels(file, methodKey, labels, None)
+                    true)

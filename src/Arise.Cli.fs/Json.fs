@@ -12,6 +12,25 @@ type Style =
     /// JSON Lines: one object a line, nothing around them.
     | Lines
 
+/// What a verb prints its results as: a table (or text), JSON (an array or JSON Lines) or CSV.
+type Output =
+    | AsTable
+    | AsJson of Style
+    | AsCsv
+
+/// The JSON style of an output (JSON Lines for the others, whose sink stays unused).
+let styleOf (output: Output) =
+    match output with
+    | AsJson style -> style
+    | _ -> Lines
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+let csvField (s: string) =
+    if s.IndexOfAny [| ','; '"'; '\n'; '\r' |] >= 0 then
+        "\"" + s.Replace("\"", "\"\"") + "\""
+    else
+        s
+
 /// Writes one compact JSON object to stdout, and a newline after it when `newline`.
 let private writeObject (newline: bool) (body: Utf8JsonWriter -> unit) =
     use stream = new MemoryStream()

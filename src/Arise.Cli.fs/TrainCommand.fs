@@ -207,8 +207,32 @@ let pristine (lib: PrototypeLibrary) =
     [| for p in lib.Prototypes do
            for version, s in TrainingSet.structures p -> p, version, s |]
 
+/// Accuracy per material type (type, structures, correct): a table, JSON objects or CSV rows.
+let private writeAccuracy (output: Json.Output) (groups: (string * int * int) list) =
+    let accuracy n k = 100.0 * float k / float n
+    use sink = new Json.Sink(Json.styleOf output)
+    let table = Table().AddColumns("material type", "structures", "correct", "accuracy")
+
+    if output = Json.AsCsv then
+        printfn "type,structures,correct,accuracy"
+
+    for t, n, k in groups do
+        match output with
+        | Json.AsJson _ ->
+            sink.Write(fun w ->
+                w.WriteString("type", t)
+                w.WriteNumber("structures", n)
+                w.WriteNumber("correct", k)
+                w.WriteNumber("accuracy", accuracy n k))
+        | Json.AsCsv ->
+            printfn "%s,%d,%d,%s" (Json.csvField t) n k ((accuracy n k).ToString("R", Globalization.CultureInfo.InvariantCulture))
+        | Json.AsTable -> table.AddRow(t, string n, string k, sprintf "%.2f %%" (accuracy n k)) |> ignore
+
+    if output = Json.AsTable then
+        AnsiConsole.Write table
+
 /// Runs `evaluate`: accuracy on every pristine structure of the library, per material type.
-let evaluate (model: Model) (prototypes: string) (samples: int) =
+let evaluate (output: Json.Output) (model: Model) (prototypes: string) (samples: int) =
     match loadLibrary prototypes with
     | Error e ->
         eprintfn "error: %s" e
@@ -243,18 +267,11 @@ let evaluate (model: Model) (prototypes: string) (samples: int) =
 
                 p.MaterialType, ok)
 
-        let table = Table().AddColumns("material type", "structures", "correct", "accuracy")
-
-        for t, xs in rows |> Array.groupBy fst do
-            let correct = xs |> Array.filter snd |> Array.length
-
-            table.AddRow(t, string xs.Length, string correct, sprintf "%.2f %%" (100.0 * float correct / float xs.Length))
-            |> ignore
-
         let correct = rows |> Array.filter snd |> Array.length
 
-        table.AddRow("all", string rows.Length, string correct, sprintf "%.2f %%" (100.0 * float correct / float rows.Length))
-        |> ignore
+        let groups =
+            [ for t, xs in rows |> Array.groupBy fst -> t, xs.Length, xs |> Array.filter snd |> Array.length ]
+            @ [ "all", rows.Length, correct ]
 
-        AnsiConsole.Write table
+        writeAccuracy output groups
         if correct = rows.Length then 0 else 1

@@ -86,6 +86,19 @@ let private checkSamples (option: string) (samples: int) =
         (samples >= 1 && samples <= maxSamples)
         (sprintf "%s must lie in 1 to %d (got %d); T = 1000 is the paper's, 100 the calibration's" option maxSamples samples)
 
+/// The output of a verb with --json, --jsonl and --csv: one of them, or the table.
+let private outputOf (json: bool) (jsonl: bool) (csv: bool) : Result<Json.Output, string> =
+    if (json || jsonl) && csv then
+        Error "--json and --csv: choose one output format"
+    elif jsonl then
+        Ok(Json.AsJson Json.Lines)
+    elif json then
+        Ok(Json.AsJson Json.Array)
+    elif csv then
+        Ok Json.AsCsv
+    else
+        Ok Json.AsTable
+
 /// JSON output: --json (an array), --jsonl (JSON Lines), or None (the table).
 let private jsonStyle (json: bool) (jsonl: bool) =
     if jsonl then Some Json.Lines
@@ -110,9 +123,21 @@ let info (args: ParseResults<InfoArgs>) =
              >> InfoCommand.run (jsonStyle (args.Contains InfoArgs.Json) (args.Contains InfoArgs.Jsonl)) options))
 
 let identify (args: ParseResults<IdentifyArgs>) =
-    withSettings (readOptions (args.TryGetResult IdentifyArgs.Format) (args.TryGetResult IdentifyArgs.Types)) (fun ro ->
+    let settings =
+        result {
+            let! ro =
+                readOptions (args.TryGetResult IdentifyArgs.Format) (args.TryGetResult IdentifyArgs.Types)
+
+            let! output =
+                outputOf (args.Contains IdentifyArgs.Json) (args.Contains IdentifyArgs.Jsonl) (args.Contains IdentifyArgs.Csv)
+
+            return ro, output
+        }
+
+    withSettings settings (fun (ro, output) ->
         withFiles "identify" (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (fun files ->
             IdentifyCommand.run
+                output
                 (args.GetResult(IdentifyArgs.Method, defaultValue = "acna"))
                 (args.TryGetResult IdentifyArgs.Cutoff)
                 (args.TryGetResult IdentifyArgs.Structures)
@@ -162,9 +187,19 @@ let exploreSettings (args: ParseResults<ExploreArgs>) : Result<int * Cluster.Exp
     }
 
 let explore (args: ParseResults<ExploreArgs>) =
-    withSettings (exploreSettings args) (fun (layer, settings) ->
+    let settings =
+        result {
+            let! layer, settings = exploreSettings args
+
+            let! output =
+                outputOf (args.Contains ExploreArgs.Json) (args.Contains ExploreArgs.Jsonl) (args.Contains ExploreArgs.Csv)
+
+            return layer, settings, output
+        }
+
+    withSettings settings (fun (layer, settings, output) ->
         withOneFile "explore" "spm.npz (or SPM folder)" (args.GetResult ExploreArgs.File) (fun file ->
-            ExploreCommand.run file layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out)))
+            ExploreCommand.run output file layer (args.TryGetResult ExploreArgs.Filter_Class) settings (args.TryGetResult ExploreArgs.Out)))
 
 let benchmark (args: ParseResults<BenchmarkArgs>) =
     let split (text: string) =
@@ -273,7 +308,7 @@ let spm (args: ParseResults<SpmArgs>) =
 
 /// `classify` settings: output format, top, T and seed.
 type ClassifySettings =
-    { Output: ClassifyCommand.Output
+    { Output: Json.Output
       Top: int
       Samples: int
       Seed: int }
@@ -293,9 +328,9 @@ let classifySettings (args: ParseResults<ClassifyArgs>) : Result<ClassifySetting
         return
             { Output =
                 match json with
-                | Some style -> ClassifyCommand.AsJson style
-                | None when args.Contains ClassifyArgs.Csv -> ClassifyCommand.AsCsv
-                | None -> ClassifyCommand.AsTable
+                | Some style -> Json.AsJson style
+                | None when args.Contains ClassifyArgs.Csv -> Json.AsCsv
+                | None -> Json.AsTable
               Top = top
               Samples = samples
               Seed = args.GetResult(ClassifyArgs.Seed, defaultValue = Defaults.Seed) }
@@ -401,12 +436,16 @@ let evaluate (args: ParseResults<EvaluateArgs>) =
                 args.GetResult(EvaluateArgs.Samples, defaultValue = Defaults.SpmSamples)
 
             do! checkSamples "--samples" samples
-            return model, samples
+
+            let! output =
+                outputOf (args.Contains EvaluateArgs.Json) (args.Contains EvaluateArgs.Jsonl) (args.Contains EvaluateArgs.Csv)
+
+            return model, samples, output
         }
 
-    withSettings inputs (fun (model, samples) ->
+    withSettings inputs (fun (model, samples, output) ->
         withSettings (prototypesOr (args.TryGetResult EvaluateArgs.Prototypes)) (fun prototypes ->
-            TrainCommand.evaluate model prototypes samples))
+            TrainCommand.evaluate output model prototypes samples))
 
 /// `descriptor` settings: the descriptor options, by default the embedded model's (so that `descriptor` prints the
 /// vector `classify` classifies).

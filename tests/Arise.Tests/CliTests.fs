@@ -288,6 +288,17 @@ let tests =
                   (Text.RegularExpressions.Regex.IsMatch(out, @"Elemental_solids\s*│\s*4\s*│\s*4\s*│"))
                   (sprintf "evaluated on the release's 4 structures: %s" out)
 
+              let code, out, _ =
+                  ariseWith [ "ARISE_SHARED_DATA", release ] elsewhere [ "evaluate"; "--samples"; "20"; "--json" ]
+
+              Expect.equal code 0 "evaluate --json ran"
+              let rows = jsonLines out
+
+              Expect.equal
+                  [ for r in rows -> r.GetProperty("type").GetString(), r.GetProperty("correct").GetInt32() ]
+                  [ "Elemental_solids", 4; "all", 4 ]
+                  "one object per material type and one for all"
+
               let empty = folder ()
 
               let code, _, err = ariseWith [ "ARISE_SHARED_DATA", empty ] empty [ "benchmark" ]
@@ -543,6 +554,52 @@ let tests =
 
               Expect.equal code 0 "ran"
               Expect.stringContains err "try a smaller --min-cluster-size" "no cluster: says which option to change"
+              // the clusters as data: JSON on standard output (messages on standard error), CSV, and a summary file
+              let code, out, _ = arise dir [ "explore"; "run"; "--no-umap"; "--json" ]
+              Expect.equal code 0 "explore --json ran"
+              let clusters = jsonLines out
+              Expect.isNonEmpty clusters "one object per cluster"
+
+              Expect.equal
+                  (clusters |> Array.sumBy (fun c -> c.GetProperty("boxes").GetInt32()))
+                  boxes
+                  "every explored box in one cluster or the outliers"
+
+              let summary =
+                  JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run", "explore_summary.json"))).RootElement
+
+              Expect.equal (summary.GetProperty("boxes").GetInt32()) boxes "explore_summary.json: the boxes"
+              Expect.isTrue (File.Exists(Path.Combine(dir, "run", "summary.json"))) "spm's own summary.json is kept"
+              let code, out, _ = arise dir [ "explore"; "run"; "--no-umap"; "--csv" ]
+              let lines = out.Trim().Split('\n')
+              Expect.equal code 0 "explore --csv ran"
+              Expect.stringStarts lines.[0] "cluster,boxes,share,hard,main_class" "CSV header"
+              Expect.equal (lines.Length - 1) clusters.Length "a row per cluster"
+          }
+
+          test "identify speaks one label vocabulary, prints JSON and CSV, and refuses per-atom files for spglib" {
+              let dir = folder ()
+              let fcc = write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4)
+
+              for m in [ "acna"; "baa"; "ptm" ] do
+                  let code, out, _ = arise dir [ "identify"; "--method"; m; fcc ]
+                  Expect.equal code 0 (m + " ran")
+                  Expect.stringContains out "fcc 100.0 %" (m + ": the lower-case label of every method")
+                  Expect.stringContains out "majority vote over the atoms with a label" "the vote says what it counts"
+
+              let code, out, _ = arise dir [ "identify"; "--jsonl"; fcc; "missing.xyz" ]
+              Expect.equal code 0 "one good file: exit 0"
+              let objects = jsonLines out
+              Expect.equal objects.Length 2 "one object per file"
+              Expect.equal (objects.[0].GetProperty("vote").GetString()) "fcc" "vote"
+              Expect.equal (objects.[0].GetProperty("labels").GetProperty("fcc").GetDouble()) 1.0 "share of fcc"
+              Expect.stringContains (objects.[1].GetProperty("error").GetString()) "no such file" "the bad file's error"
+              let code, out, _ = arise dir [ "identify"; "--csv"; fcc ]
+              Expect.equal code 0 "csv"
+              Expect.stringContains out "file,method,atoms,label,share,vote,error" "CSV header"
+              let code, _, err = arise dir [ "identify"; "--method"; "spglib"; "--per-atom"; fcc ]
+              Expect.equal code 2 "spglib has no per-atom labels: exit 2"
+              Expect.stringContains err "one space group per structure" "says why"
           }
 
           test "the ./arise launcher exits 3 when its build fails, and neither runs nor re-stamps the previous binary" {
