@@ -17,12 +17,16 @@ type InfoArgs =
     | Recursive
     | Json
     | Jsonl
+    | Csv
     | Format of name: string
     | Types of map: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Csv ->
+                "CSV: one row per file (file, atoms, frames, formula, species, a, b, c (Å), alpha, beta, gamma (°), periodic, \
+                 dnn (Å), error)."
             | Recursive -> "a folder also stands for the structure files in its subfolders, at any depth (hidden ones left out)."
             | Files _ ->
                 "structure files (xyz/extxyz, FHI-aims .in, POSCAR, CIF, LAMMPS data/dump) or folders of them (the files directly inside, \
@@ -38,6 +42,7 @@ type DescriptorArgs =
     | Recursive
     | Json
     | Jsonl
+    | Csv
     | Cutoff of rc: float
     | Sigma of sigma: float
     | Dnn of rule: string
@@ -51,6 +56,7 @@ type DescriptorArgs =
             | Recursive -> "a folder also stands for the structure files in its subfolders, at any depth (hidden ones left out)."
             | Files _ -> "structure files or folders of them; none: the embedded sample."
             | Json -> "print a JSON array, one object per file: descriptor (316 numbers), dnn (per species pair), error."
+            | Csv -> "CSV: one row per file (file, error, then the 316 components x0 … x315)."
             | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
             | Cutoff _ -> "SOAP cutoff R_C in units of d_NN (default 4.0; training range 3.0-5.0)."
             | Sigma _ -> "atom Gaussian width sigma in units of d_NN (default 0.1; training values 0.08, 0.1, 0.12)."

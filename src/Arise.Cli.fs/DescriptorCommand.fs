@@ -52,14 +52,29 @@ let private writeText (file: string) (options: DescriptorOptions) (d: Descriptor
         printfn "%s" (x.ToString("R", inv))
 
 /// Runs `descriptor`; returns the exit code (0 when every file worked, 1 otherwise).
-let run (json: Json.Style option) (options: DescriptorOptions) (readOptions: StructureIO.ReadOptions) (files: string list) =
+/// One CSV row: the file, the error (empty when none), the components.
+let private writeCsv (file: string) (dimension: int) (result: Result<Descriptor, string>) =
+    let inv = CultureInfo.InvariantCulture
+
+    let fields =
+        match result with
+        | Ok d -> [ file; "" ] @ [ for x in d.Vector -> x.ToString("R", inv) ]
+        | Error e -> [ file; e ] @ List.replicate dimension ""
+
+    printfn "%s" (String.Join(",", fields |> List.map Json.csvField))
+
+let run (output: Json.Output) (options: DescriptorOptions) (readOptions: StructureIO.ReadOptions) (files: string list) =
     match Soap.create options.Soap with
     | Error e ->
         eprintfn "error: %s" e
         2
     | Ok calc ->
         let mutable failures = 0
-        use sink = new Json.Sink(defaultArg json Json.Lines)
+        use sink = new Json.Sink(Json.styleOf output)
+        let dimension = SoapParameters.dimension options.Soap
+
+        if output = Json.AsCsv then
+            printfn "file,error,%s" (String.Join(",", [ for k in 0 .. dimension - 1 -> sprintf "x%d" k ]))
 
         for file, result in Inputs.readMany readOptions files do
             let d =
@@ -72,11 +87,10 @@ let run (json: Json.Style option) (options: DescriptorOptions) (readOptions: Str
             if Result.isError d then
                 failures <- failures + 1
 
-            if json.IsSome then
-                writeJson sink file d
-            else
-                match d with
-                | Ok d -> writeText file options d
-                | Error e -> eprintfn "error: %s" e
+            match output, d with
+            | Json.AsJson _, _ -> writeJson sink file d
+            | Json.AsCsv, _ -> writeCsv file dimension d
+            | Json.AsTable, Ok d -> writeText file options d
+            | Json.AsTable, Error e -> eprintfn "error: %s" e
 
         if failures > 0 then 1 else 0

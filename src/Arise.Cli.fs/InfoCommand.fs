@@ -102,7 +102,46 @@ let private cellText (c: Cell option) =
         sprintf "a=%.4f b=%.4f c=%.4f Å\nα=%.2f β=%.2f γ=%.2f°" a b cc al be ga
 
 /// Runs `info`; returns the exit code (0 when every file read, 1 otherwise).
-let run (json: Json.Style option) (options: StructureIO.ReadOptions) (files: string list) =
+/// One CSV row (see the header in run).
+let private writeCsv (file: string) (result: Result<Summary, string>) =
+    let inv = Globalization.CultureInfo.InvariantCulture
+    let f (x: float) = x.ToString("R", inv)
+
+    let fields =
+        match result with
+        | Ok s ->
+            let cell =
+                match s.Cell with
+                | Some c ->
+                    let (a, b, cc), (al, be, ga) = Cell.parameters c
+                    [ a; b; cc; al; be; ga ] |> List.map f
+                | None -> List.replicate 6 ""
+
+            let flag b = if b then "T" else "F"
+
+            [ file; string s.Atoms; string s.Frames; s.Formula ]
+            @ [ s.Species |> List.map (fun (e, n) -> sprintf "%s:%d" e n) |> String.concat " " ]
+            @ cell
+            @ [ flag s.Periodic.A + flag s.Periodic.B + flag s.Periodic.C
+                (match s.Dnn with
+                 | Ok d -> f d
+                 | Error _ -> "")
+                (match s.Dnn with
+                 | Ok _ -> ""
+                 | Error e -> "d_NN: " + e) ]
+        | Error e -> [ file ] @ List.replicate 12 "" @ [ e ]
+
+    printfn "%s" (String.Join(",", fields |> List.map Json.csvField))
+
+let run (output: Json.Output) (options: StructureIO.ReadOptions) (files: string list) =
+    let json =
+        match output with
+        | Json.AsJson style -> Some style
+        | _ -> None
+
+    if output = Json.AsCsv then
+        printfn "file,atoms,frames,formula,species,a,b,c,alpha,beta,gamma,periodic,dnn,error"
+
     let mutable failures = 0
     use sink = new Json.Sink(defaultArg json Json.Lines)
 
@@ -119,6 +158,8 @@ let run (json: Json.Style option) (options: StructureIO.ReadOptions) (files: str
 
         if json.IsSome then
             writeJson sink file summary
+        elif output = Json.AsCsv then
+            writeCsv file summary
         else
             match summary with
             | Ok s ->
@@ -141,7 +182,7 @@ let run (json: Json.Style option) (options: StructureIO.ReadOptions) (files: str
                 |> ignore
             | Error e -> eprintfn "error: %s" e
 
-    if json.IsNone && table.Rows.Count > 0 then
+    if output = Json.AsTable && table.Rows.Count > 0 then
         AnsiConsole.Write table
 
     if failures > 0 then 1 else 0

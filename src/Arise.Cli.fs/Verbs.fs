@@ -99,12 +99,6 @@ let private outputOf (json: bool) (jsonl: bool) (csv: bool) : Result<Json.Output
     else
         Ok Json.AsTable
 
-/// JSON output: --json (an array), --jsonl (JSON Lines), or None (the table).
-let private jsonStyle (json: bool) (jsonl: bool) =
-    if jsonl then Some Json.Lines
-    elif json then Some Json.Array
-    else None
-
 /// The prototype library: the option's folder, or the data release's (ARISE_SHARED_DATA, or shared/data found above
 /// the current folder or the program).
 let private prototypesOr (given: string option) : Result<string, string> =
@@ -115,12 +109,23 @@ let private prototypesOr (given: string option) : Result<string, string> =
         |> Result.mapError (fun e -> e + "; the folder is given with --prototypes DIR")
 
 let info (args: ParseResults<InfoArgs>) =
-    withSettings (readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types)) (fun options ->
+    let settings =
+        result {
+            let! ro =
+                readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types)
+
+            let! output =
+                outputOf (args.Contains InfoArgs.Json) (args.Contains InfoArgs.Jsonl) (args.Contains InfoArgs.Csv)
+
+            return ro, output
+        }
+
+    withSettings settings (fun (options, output) ->
         withFiles
             "info"
             (args.GetResult(InfoArgs.Files, defaultValue = []))
             (Inputs.expandFolders (args.Contains InfoArgs.Recursive) options
-             >> InfoCommand.run (jsonStyle (args.Contains InfoArgs.Json) (args.Contains InfoArgs.Jsonl)) options))
+             >> InfoCommand.run output options))
 
 let identify (args: ParseResults<IdentifyArgs>) =
     let settings =
@@ -318,19 +323,14 @@ let classifySettings (args: ParseResults<ClassifyArgs>) : Result<ClassifySetting
         let top = args.GetResult(ClassifyArgs.Top, defaultValue = Defaults.Top)
         let samples = args.GetResult(ClassifyArgs.Samples, defaultValue = Defaults.Samples)
 
-        let json =
-            jsonStyle (args.Contains ClassifyArgs.Json) (args.Contains ClassifyArgs.Jsonl)
+        let! output =
+            outputOf (args.Contains ClassifyArgs.Json) (args.Contains ClassifyArgs.Jsonl) (args.Contains ClassifyArgs.Csv)
 
-        do! require (not (json.IsSome && args.Contains ClassifyArgs.Csv)) "--json and --csv: choose one output format"
         do! require (top >= 1) (sprintf "--top must be ≥ 1 (got %d)" top)
         do! checkSamples "--samples" samples
 
         return
-            { Output =
-                match json with
-                | Some style -> Json.AsJson style
-                | None when args.Contains ClassifyArgs.Csv -> Json.AsCsv
-                | None -> Json.AsTable
+            { Output = output
               Top = top
               Samples = samples
               Seed = args.GetResult(ClassifyArgs.Seed, defaultValue = Defaults.Seed) }
@@ -487,12 +487,16 @@ let descriptor (args: ParseResults<DescriptorArgs>) =
                 readOptions (args.TryGetResult DescriptorArgs.Format) (args.TryGetResult DescriptorArgs.Types)
 
             let! options = descriptorSettings args
-            return ro, options
+
+            let! output =
+                outputOf (args.Contains DescriptorArgs.Json) (args.Contains DescriptorArgs.Jsonl) (args.Contains DescriptorArgs.Csv)
+
+            return ro, options, output
         }
 
-    withSettings inputs (fun (ro, options) ->
+    withSettings inputs (fun (ro, options, output) ->
         withFiles
             "descriptor"
             (args.GetResult(DescriptorArgs.Files, defaultValue = []))
             (Inputs.expandFolders (args.Contains DescriptorArgs.Recursive) ro
-             >> DescriptorCommand.run (jsonStyle (args.Contains DescriptorArgs.Json) (args.Contains DescriptorArgs.Jsonl)) options ro))
+             >> DescriptorCommand.run output options ro))

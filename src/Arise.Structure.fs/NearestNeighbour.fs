@@ -297,7 +297,7 @@ module NearestNeighbour =
     /// have a partner closer than the overlap distance (then d_NN cannot be found above it either; looked for only
     /// when some grid cell holds two atoms). None otherwise: a few duplicated atoms among many are left to the d_NN
     /// rule.
-    let pileUp (fromZ: int option) (s: Structure) : (int * int * float) option =
+    let pileUp (fromZ: int option) (s: Structure) : (int * int * float * int * int) option =
         let h = overlapDistance
 
         let atoms =
@@ -329,7 +329,9 @@ module NearestNeighbour =
             |> Seq.minBy (fun (_, _, d) -> d)
 
         match buckets.Values |> Seq.tryFind (fun l -> l.Count > 8) with
-        | Some crowded -> Some(closest (Seq.truncate 64 crowded))
+        | Some crowded ->
+            let i, j, d = closest (Seq.truncate 64 crowded)
+            Some(i, j, d, crowded.Count, atoms.Length)
         // no two atoms share a grid cell: the structure is not piled up (the usual case, decided in one pass)
         | None when buckets.Count = atoms.Length -> None
         | None ->
@@ -360,7 +362,7 @@ module NearestNeighbour =
                     withPartner <- withPartner + 1
 
             if atoms.Length > 1 && 2 * withPartner >= atoms.Length then
-                first
+                first |> Option.map (fun (i, j, d) -> i, j, d, withPartner, atoms.Length)
             else
                 None
 
@@ -369,15 +371,17 @@ module NearestNeighbour =
     /// (0.1, 1500).
     let dnnBetweenWith (cl: CellList) (method: DnnMethod) (fromZ: int option) (toZ: int option) (s: Structure) : Result<float, string> =
         match (if fromZ = toZ then pileUp fromZ s else None) with
-        | Some(i, j, d) ->
+        | Some(i, j, d, overlapping, atoms) ->
             Error(
                 sprintf
-                    "atoms %d and %d overlap (%.3g apart, below %g), and so do many others: duplicated atoms, or coordinates not \
-                     in Å?"
+                    "atoms %d and %d overlap (%.3g apart, below %g); %d of the %d atoms have an overlapping partner: duplicated \
+                     atoms, or coordinates not in Å?"
                     (i + 1)
                     (j + 1)
                     d
                     overlapDistance
+                    overlapping
+                    atoms
             )
         | None ->
             // tooShort: the last d_NN at or below 0.1 (overlapping atoms), for the error

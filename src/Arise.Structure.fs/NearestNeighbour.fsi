@@ -86,11 +86,12 @@ module NearestNeighbour =
 
     /// Atoms piled onto each other, found in O(N) by hashing positions (of species `fromZ`, None = all) on a grid of
     /// the overlap distance, before any neighbour search (which would take quadratic time on them): the closest pair
-    /// (0-based indices) and its distance when more than 8 atoms share a grid cell, or when at least half of the atoms
+    /// (0-based indices), its distance, the atoms found overlapping (at least) and the atoms looked at, when more than
+    /// 8 atoms share a grid cell, or when at least half of the atoms
     /// have a partner closer than the overlap distance (then d_NN cannot be found above it either; looked for only
     /// when some grid cell holds two atoms). None otherwise: a few duplicated atoms among many are left to the d_NN
     /// rule.
-    val pileUp: fromZ: int option -> s: Structure -> (int * int * float) option
+    val pileUp: fromZ: int option -> s: Structure -> (int * int * float * int * int) option
 
     /// d_NN from species `fromZ` to species `toZ` (None = any), trying the ARISE cutoffs in turn
     /// (same length unit as the positions), with the cell list `cl` of `s`. Error when no cutoff gives a distance in

@@ -477,6 +477,12 @@ let tests =
               File.WriteAllText(odd, "1\n\nCu 0 0 0\n")
               let _, _, stderr = arise dir [ "info"; odd ]
               Expect.stringContains stderr "(--format)" "the flag that names the format"
+              // a binary file named .cif: said to be binary, its bytes not echoed
+              let binary = Path.Combine(dir, "noise.cif")
+              File.WriteAllBytes(binary, Array.init 600 (fun i -> byte ((i * 7919 + 13) % 256)))
+              let _, _, stderr = arise dir [ "info"; binary ]
+              Expect.stringContains stderr "binary content" "said to be binary"
+              Expect.isLessThan stderr.Length 300 "no bytes echoed"
 
               let code, _, stderr =
                   arise
@@ -575,6 +581,26 @@ let tests =
               Expect.equal code 0 "explore --csv ran"
               Expect.stringStarts lines.[0] "cluster,boxes,share,hard,main_class" "CSV header"
               Expect.equal (lines.Length - 1) clusters.Length "a row per cluster"
+          }
+
+          test "info and descriptor print CSV; overlapping atoms are counted, not called many" {
+              let dir = folder ()
+              let fcc = write dir "fcc.xyz" (Crystals.fcc 29 3.61)
+
+              let piled =
+                  write dir "piled.xyz" (Structure.cluster [| Vec3.zero; Vec3.make 0.0 0.0 0.005; Vec3.make 2.5 0.0 0.0 |] [| 29; 29; 29 |])
+
+              let code, out, _ = arise dir [ "info"; "--csv"; fcc; piled ]
+              let lines = out.Trim().Split('\n')
+              Expect.equal code 0 "info --csv ran"
+              Expect.equal lines.[0] "file,atoms,frames,formula,species,a,b,c,alpha,beta,gamma,periodic,dnn,error" "header"
+              Expect.stringContains lines.[1] ",4,1,Cu4,Cu:4,3.61," "fcc: atoms, formula, species and a (Å)"
+              Expect.stringContains lines.[2] "2 of the 3 atoms have an overlapping partner" "the overlap counted"
+              let code, out, _ = arise dir [ "descriptor"; "--csv"; fcc ]
+              let lines = out.Trim().Split('\n')
+              Expect.equal code 0 "descriptor --csv ran"
+              Expect.equal (lines.[0].Split(',').Length) 318 "file, error and 316 components"
+              Expect.equal (lines.[1].Split(',').Length) 318 "one row of them"
           }
 
           test "identify speaks one label vocabulary, prints JSON and CSV, and refuses per-atom files for spglib" {

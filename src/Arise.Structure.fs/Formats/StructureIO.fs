@@ -78,6 +78,23 @@ let parseText (options: ReadOptions) (format: Format) (name: string) (text: stri
     | Format.LammpsData -> Lammps.parseData options.LammpsTypes name text |> Result.map List.singleton
     | Format.LammpsDump -> Lammps.parseDump options.LammpsTypes name text
 
+/// Whether text read from a file is binary: a NUL character, or more than 5 % of the first 4,096 characters
+/// undecodable (U+FFFD) or control characters other than tab, line feed and carriage return.
+let private looksBinary (text: string) =
+    let n = min text.Length 4096
+    let mutable bad = 0
+    let mutable nul = false
+
+    for i in 0 .. n - 1 do
+        let c = text.[i]
+
+        if c = '\000' then
+            nul <- true
+        elif c = '\uFFFD' || (Char.IsControl c && c <> '\t' && c <> '\n' && c <> '\r') then
+            bad <- bad + 1
+
+    nul || float bad > 0.05 * float n
+
 /// The largest structure file read (bytes): 1 GB.
 let maxFileBytes = 1_000_000_000L
 
@@ -122,7 +139,12 @@ let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, R
             | None -> errNeeding (Some ReadSetting.Format) "unknown format: name it (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
             | Some format ->
                 try
-                    parseText options format path (File.ReadAllText path)
+                    let text = File.ReadAllText path
+
+                    if looksBinary text then
+                        err "binary content (NUL bytes or undecodable characters), not a text structure file: not read"
+                    else
+                        parseText options format path text
                 with
                 | :? IOException
                 | :? UnauthorizedAccessException as ex -> err (sprintf "cannot read the file (%s)" ex.Message)
