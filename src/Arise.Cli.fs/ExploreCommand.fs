@@ -411,8 +411,7 @@ let run
                    [])
             @ clusterMap dir data boxes found
 
-        let pngs =
-            Arise.Pictures.Picture.writePngs (written |> List.filter (fun f -> f.EndsWith ".html"))
+        let pngs = Outputs.pngs written
 
         for p in written @ pngs.Written do
             say (sprintf "wrote %s" p)

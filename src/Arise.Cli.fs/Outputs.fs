@@ -80,3 +80,14 @@ let withProgress (description: string) (maximum: float) (body: ProgressTask -> '
         .Progress()
         .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
         .Start(fun ctx -> body (ctx.AddTask(description, maxValue = maximum)))
+
+/// PNG pictures beside the HTML charts, with a progress bar (pictures done, time left) when a Chromium renders them
+/// (a few seconds a picture).
+let pngs (htmlFiles: string list) =
+    let pages = htmlFiles |> List.filter (fun f -> f.EndsWith ".html")
+
+    match Arise.Pictures.Picture.findChromium () with
+    | Some _ when not pages.IsEmpty ->
+        withProgress "PNG pictures" (float pages.Length) (fun task ->
+            Arise.Pictures.Picture.writePngsWith (fun d _ -> task.Value <- float d) pages)
+    | _ -> Arise.Pictures.Picture.writePngs pages

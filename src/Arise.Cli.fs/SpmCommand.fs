@@ -91,7 +91,7 @@ let private writeSummary (path: string) (settings: SpmSettings) (samples: int) (
 /// Prints the end of a finished run: the times, boxes that failed or none classified, the most frequent classes,
 /// the share of the classified boxes at each uncertainty level, and the files written (PNG pictures made here).
 let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) (seconds: float, timing: SpmTiming) =
-    let pngs = Picture.writePngs maps
+    let pngs = Outputs.pngs maps
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
 
     printfn
@@ -118,11 +118,16 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
     if nonEmpty.Length = 0 && failed = 0 then
         eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
 
-    for cls, k in nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6 do
-        printfn
-            "  %-40s %5.1f %% of the classified boxes"
-            (sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls])
-            (100.0 * float k / float nonEmpty.Length)
+    let frequent =
+        nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6
+    // the names padded to the longest shown, so that the shares line up
+    let name cls =
+        sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]
+
+    let width = frequent |> Array.map (fst >> name >> String.length) |> Array.fold max 0
+
+    for cls, k in frequent do
+        printfn "  %s %5.1f %% of the classified boxes" ((name cls).PadRight width) (100.0 * float k / float nonEmpty.Length)
 
     if nonEmpty.Length > 0 then
         let counts =
@@ -198,7 +203,8 @@ let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (f
     |> Result.mapError (fun _ ->
         sprintf "%s holds a run with other settings (see %s); choose another --out or delete it" out (Path.Combine(out, "settings.txt")))
 
-/// The run's one-line description, and where a rerun resumes from (chunks of this run already computed).
+/// The run's one-line description, and where a rerun resumes from (chunks of this run already computed). Returns the
+/// boxes of those chunks (at most).
 let private announce (model: Model) (settings: SpmSettings) (samples: int) (file: string) (sample: Structure) (grid: SpmGrid) chunkDir =
     let nx, ny, nz = grid.Shape
 
@@ -229,6 +235,8 @@ let private announce (model: Model) (settings: SpmSettings) (samples: int) (file
             Spm.chunkSize
             chunkDir
 
+    min grid.Count (found * Spm.chunkSize)
+
 /// Cancels on the first Ctrl-C, after the current chunk; the finished chunks stay in `out`.
 let private cancelOnCtrlC (out: string) =
     let cts = new CancellationTokenSource()
@@ -241,8 +249,9 @@ let private cancelOnCtrlC (out: string) =
 
     cts
 
-/// The scan with a progress bar (boxes done, rate, time left); chunks kept in `chunkDir`.
-let private scan (model: Model) (settings: SpmSettings) (samples: int) sample (grid: SpmGrid) chunkDir (cancel: CancellationToken) =
+/// The scan with a progress bar (boxes done, rate, time left); chunks kept in `chunkDir`. The rate counts the boxes
+/// computed in this run, not the `reused` ones read back from an earlier run's chunks (read first, in a few ms).
+let private scan (model: Model) (settings: SpmSettings) (samples: int) sample (grid: SpmGrid) chunkDir reused (cancel: CancellationToken) =
     let clock = Diagnostics.Stopwatch.StartNew()
 
     Outputs.withProgress "boxes" (float grid.Count) (fun task ->
@@ -256,7 +265,8 @@ let private scan (model: Model) (settings: SpmSettings) (samples: int) sample (g
             (Some chunkDir)
             (fun d t ->
                 task.Value <- float d
-                task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float d / clock.Elapsed.TotalSeconds))
+                let computed = d - min d reused
+                task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float computed / clock.Elapsed.TotalSeconds))
             cancel)
 
 /// Writes the results (spm.npz, boxes.csv, atoms.xyz, maps, summary.json) and reports; exit code 1 when they cannot
@@ -299,10 +309,10 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
                 2
             | Ok() ->
                 let chunkDir = Path.Combine(out, "chunks")
-                announce model settings samples file sample grid chunkDir
+                let reused = announce model settings samples file sample grid chunkDir
                 use cts = cancelOnCtrlC out
                 let clock = Diagnostics.Stopwatch.StartNew()
-                let r, timing = scan model settings samples sample grid chunkDir cts.Token
+                let r, timing = scan model settings samples sample grid chunkDir reused cts.Token
 
                 if cts.IsCancellationRequested then
                     eprintfn "interrupted: the finished chunks are in %s/chunks" out

@@ -79,7 +79,18 @@ let private select (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (top
             realisation each)..."
 
     let defective =
-        Tuning.defectiveSet set.Classes lib (List.ofArray TrainingSet.selectionLevels) 1 seed
+        let levels = List.ofArray TrainingSet.selectionLevels
+
+        Outputs.withProgress "defective structures for the selection" 1.0 (fun task ->
+            Tuning.defectiveSetWith
+                (fun d total ->
+                    task.MaxValue <- float total
+                    task.Value <- float d)
+                set.Classes
+                lib
+                levels
+                1
+                seed)
 
     let ranking = Tuning.rankRobust top defective candidates
 

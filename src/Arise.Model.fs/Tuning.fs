@@ -143,7 +143,8 @@ module Tuning =
     /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of the test structures of the library's
     /// classes that are in `classes` (a model's class order), `realizations` random realisations of each (η, δ) of
     /// `levels`; rows labelled by their index in `classes` (TrainingSet.defectiveSet, seeded from `seed`).
-    let defectiveSet
+    let defectiveSetWith
+        (progress: int -> int -> unit)
         (classes: string[])
         (lib: PrototypeLibrary)
         (levels: (float * float) list)
@@ -155,8 +156,11 @@ module Tuning =
         let seedOf structure level r =
             seed + 7919 * ((structure * levels.Length + level) * realizations + r) + r
 
-        TrainingSet.defectiveSet classes lib levels realizations seedOf Environment.ProcessorCount (fun _ _ -> ()) CancellationToken.None
+        TrainingSet.defectiveSet classes lib levels realizations seedOf Environment.ProcessorCount progress CancellationToken.None
         |> fst
+
+    let defectiveSet classes lib levels realizations seed =
+        defectiveSetWith (fun _ _ -> ()) classes lib levels realizations seed
 
     /// The ranking of the `top` candidates: (candidate, accuracy on the defective descriptors), most robust first.
     let rankRobust (top: int) (defective: TrainingSet) (candidates: TuningCandidate list) =

@@ -48,6 +48,16 @@ module Tuning =
         seed: int ->
             TrainingSet
 
+    /// defectiveSet, with `progress done total` (structures) from any thread.
+    val defectiveSetWith:
+        progress: (int -> int -> unit) ->
+        classes: string array ->
+        lib: Arise.Structure.PrototypeLibrary ->
+        levels: (float * float) list ->
+        realizations: int ->
+        seed: int ->
+            TrainingSet
+
     /// The ranking of the `top` candidates: (candidate, accuracy on the defective descriptors), most robust first.
     val rankRobust: top: int -> defective: TrainingSet -> candidates: TuningCandidate list -> (TuningCandidate * float) list
 

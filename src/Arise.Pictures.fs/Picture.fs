@@ -130,19 +130,26 @@ type PngExport =
       Problems: string list }
 
 /// Renders a PNG beside each HTML chart (same name, .png), two at a time, when a Chromium is installed.
-let writePngs (htmlFiles: string list) : PngExport =
+let writePngsWith (progress: int -> int -> unit) (htmlFiles: string list) : PngExport =
     match findChromium () with
     | None ->
         { Written = []
           Problems = [ "PNG skipped: no Chromium found (install Debian's chromium, or set ARISE_CHROMIUM)" ] }
     | Some browser ->
-        let results =
+        let pages =
             htmlFiles
             |> List.filter (fun f -> f.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
             |> List.toArray
+
+        let finished = ref 0
+
+        let results =
+            pages
             |> Array.Parallel.map (fun html ->
                 let png = Path.ChangeExtension(html, ".png")
-                png, renderPng browser pngSize 60.0 html png)
+                let r = renderPng browser pngSize 60.0 html png
+                progress (Threading.Interlocked.Increment finished) pages.Length
+                png, r)
 
         { Written =
             [ for png, r in results do
@@ -153,6 +160,8 @@ let writePngs (htmlFiles: string list) : PngExport =
                   match r with
                   | Error e -> e
                   | Ok() -> () ] }
+
+let writePngs (htmlFiles: string list) = writePngsWith (fun _ _ -> ()) htmlFiles
 
 /// Width and height of a PNG file read from its header; None when the file is not a PNG.
 let pngDimensions (path: string) : (int * int) option =

@@ -26,5 +26,8 @@ type PngExport =
 /// Renders a PNG beside each HTML chart (same name, .png), two at a time, when a Chromium is installed.
 val writePngs: htmlFiles: string list -> PngExport
 
+/// writePngs, with `progress done total` (pictures) after each picture, from any thread.
+val writePngsWith: progress: (int -> int -> unit) -> htmlFiles: string list -> PngExport
+
 /// Width and height of a PNG file read from its header; None when the file is not a PNG.
 val pngDimensions: path: string -> (int * int) option
