@@ -81,7 +81,7 @@ let private writeResult
     let uncertainty = Uncertainty.name (Uncertainty.level mi)
 
     let name ci =
-        sprintf "%s (%s)" meta.Classes.[ci] meta.MaterialTypes.[ci]
+        Prototypes.displayName meta.Classes.[ci] meta.MaterialTypes.[ci]
 
     match output with
     | Json.AsJson _ ->

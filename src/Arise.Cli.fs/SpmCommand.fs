@@ -122,7 +122,7 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
         nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6
     // the names padded to the longest shown, so that the shares line up
     let name cls =
-        sprintf "%s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]
+        Prototypes.displayName r.Classes.[cls] r.MaterialTypes.[cls]
 
     let width = frequent |> Array.map (fst >> name >> String.length) |> Array.fold max 0
 

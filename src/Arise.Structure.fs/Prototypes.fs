@@ -94,3 +94,15 @@ module Prototypes =
     /// Finds a class by name.
     let tryFind (name: string) (lib: PrototypeLibrary) =
         lib.Prototypes |> List.tryFind (fun p -> p.Name = name)
+
+    let commonName (className: string) =
+        match className with
+        | "C" -> Some "graphene"
+        | "BN" -> Some "hexagonal boron nitride"
+        | "P" -> Some "phosphorene"
+        | _ -> None
+
+    let displayName (className: string) (materialType: string) =
+        match commonName className with
+        | Some n -> sprintf "%s (%s; %s)" className n materialType
+        | None -> sprintf "%s (%s)" className materialType

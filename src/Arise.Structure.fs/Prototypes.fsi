@@ -44,3 +44,10 @@ module Prototypes =
 
     /// Finds a class by name.
     val tryFind: name: string -> lib: PrototypeLibrary -> Prototype option
+
+    /// The common name of a class whose data-release name is only a formula (the 2D materials: "C" is graphene,
+    /// "BN" hexagonal boron nitride, "P" phosphorene); None for the others.
+    val commonName: className: string -> string option
+
+    /// The class as shown to a reader: "C (graphene; 2D_materials)", "fcc_Cu_A_cF4_225_a (Elemental_solids)".
+    val displayName: className: string -> materialType: string -> string

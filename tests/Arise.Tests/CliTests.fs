@@ -603,6 +603,22 @@ let tests =
               Expect.equal (lines.[1].Split(',').Length) 318 "one row of them"
           }
 
+          test "a class named by its formula only is shown with its common name: C is graphene" {
+              let dir = folder ()
+
+              let sheet =
+                  write dir "graphene.xyz" (Crystals.graphene 6 1.42 20.0 |> Supercell.repeat 4 4 1)
+
+              let code, out, _ = arise dir [ "classify"; "--samples"; "100"; sheet ]
+              Expect.equal code 0 "classified"
+              Expect.stringContains out "C (graphene; 2D_materials)" "the common name beside the class"
+
+              Expect.equal
+                  (Prototypes.displayName "fcc_Cu_A_cF4_225_a" "Elemental_solids")
+                  "fcc_Cu_A_cF4_225_a (Elemental_solids)"
+                  "others as before"
+          }
+
           test "identify speaks one label vocabulary, prints JSON and CSV, and refuses per-atom files for spglib" {
               let dir = folder ()
               let fcc = write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4)
