@@ -619,6 +619,62 @@ let tests =
                   "others as before"
           }
 
+          test "spm killed (SIGKILL) mid-run and run again gives byte-identical boxes.csv and atoms.xyz and equal spm.npz arrays" {
+              let dir = folder ()
+              let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+              // 43 × 43 boxes at stride 2: four chunks of 512 boxes
+              write dir "slab.xyz" (Polycrystal.voronoi 7 grains (Vec3.make 100.0 100.0 8.0) true 1.5)
+              |> ignore
+
+              let args (out: string) =
+                  [ "spm"; "slab.xyz"; "--out"; out; "--stride"; "2"; "--samples"; "5" ]
+
+              let code, _, err = arise dir (args "clean")
+              Expect.equal code 0 (sprintf "the uninterrupted run (stderr: %s)" err)
+
+              let info =
+                  ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+
+              for a in Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args "killed" do
+                  info.ArgumentList.Add a
+
+              use p = Process.Start info
+              let chunks = Path.Combine(dir, "killed", "chunks")
+              let clock = Stopwatch.StartNew()
+
+              let finished () =
+                  if Directory.Exists chunks then
+                      Directory.GetFiles(chunks, "chunk_*.npz").Length
+                  else
+                      0
+
+              while finished () < 2 && not p.HasExited && clock.Elapsed.TotalSeconds < 120.0 do
+                  Threading.Thread.Sleep 20
+
+              let before = finished ()
+              p.Kill true
+              p.WaitForExit()
+              Expect.isGreaterThanOrEqual before 2 "killed after two chunks"
+              Expect.isLessThan before 4 "and before the last"
+              let code, out, err = arise dir (args "killed")
+              Expect.equal code 0 (sprintf "the rerun finished (stderr: %s)" err)
+              Expect.stringContains out "resuming" "it says it resumed"
+
+              for file in [ "boxes.csv"; "atoms.xyz" ] do
+                  Expect.equal
+                      (File.ReadAllBytes(Path.Combine(dir, "killed", file)))
+                      (File.ReadAllBytes(Path.Combine(dir, "clean", file)))
+                      (file + " byte-identical")
+
+              let arrays (run: string) =
+                  Arise.Numerics.Npy.readNpz (Path.Combine(dir, run, "spm.npz"))
+                  |> Result.defaultWith failwith
+                  |> Map.map (fun _ a -> a.Data)
+
+              Expect.equal (arrays "killed") (arrays "clean") "spm.npz arrays equal"
+              Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "killed"), "*.partial")) "no partial file left"
+          }
+
           test "identify speaks one label vocabulary, prints JSON and CSV, and refuses per-atom files for spglib" {
               let dir = folder ()
               let fcc = write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4)
