@@ -99,14 +99,20 @@ let renderPng
             p.BeginOutputReadLine()
             p.BeginErrorReadLine()
 
+            let written () =
+                File.Exists target && FileInfo(target).Length > 0L
+
             if not (p.WaitForExit(int (timeoutSeconds * 1000.0))) then
                 (try
                     p.Kill true
                  with _ ->
                      ())
-
-                Error(sprintf "%s: Chromium did not finish within %g s" htmlPath timeoutSeconds)
-            elif File.Exists target && FileInfo(target).Length > 0L then
+                // a browser that wrote the picture and then lingered has done its work
+                if written () then
+                    Ok()
+                else
+                    Error(sprintf "%s: Chromium did not finish within %g s" htmlPath timeoutSeconds)
+            elif written () then
                 Ok()
             else
                 Error(sprintf "%s: Chromium exited with code %d and wrote no PNG" htmlPath p.ExitCode)
@@ -143,13 +149,24 @@ let writePngsWith (progress: int -> int -> unit) (htmlFiles: string list) : PngE
 
         let finished = ref 0
 
-        let results =
-            pages
-            |> Array.Parallel.map (fun html ->
+        // two pictures at a time on two cores, more on more: each browser is given the time of one picture
+        let options =
+            Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 2 (Environment.ProcessorCount / 2))
+
+        let results = Array.zeroCreate pages.Length
+
+        Threading.Tasks.Parallel.For(
+            0,
+            pages.Length,
+            options,
+            fun k ->
+                let html = pages.[k]
                 let png = Path.ChangeExtension(html, ".png")
                 let r = renderPng browser pngSize 60.0 html png
                 progress (Threading.Interlocked.Increment finished) pages.Length
-                png, r)
+                results.[k] <- (png, r)
+        )
+        |> ignore
 
         { Written =
             [ for png, r in results do

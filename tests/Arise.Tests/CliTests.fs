@@ -675,6 +675,45 @@ let tests =
               Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "killed"), "*.partial")) "no partial file left"
           }
 
+          test "PNG export through a Chromium: a picture per map, and no temporary page or browser profile left (F12)" {
+              let dir = folder ()
+              let temp = Directory.CreateDirectory(Path.Combine(dir, "tmp")).FullName
+              // a stand-in browser: creates its profile folder, as Chromium does, and writes the screenshot it is asked
+              // for (a PNG header of 1024 × 768)
+              let browser = Path.Combine(dir, "fake-chromium")
+
+              File.WriteAllText(
+                  browser,
+                  "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --screenshot=*) out=\"${a#--screenshot=}\";; \
+                   --user-data-dir=*) prof=\"${a#--user-data-dir=}\";; esac; done\nmkdir -p \"$prof\"\n\
+                   printf '\\211PNG\\r\\n\\032\\n\\0\\0\\0\\rIHDR\\0\\0\\004\\0\\0\\0\\003\\0' > \"$out\"\n"
+              )
+
+              File.SetUnixFileMode(browser, UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute)
+              let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+
+              write dir "slab.xyz" (Polycrystal.voronoi 5 grains (Vec3.make 48.0 48.0 8.0) true 1.5)
+              |> ignore
+
+              let code, out, err =
+                  ariseWith
+                      [ "ARISE_CHROMIUM", browser; "TMPDIR", temp ]
+                      dir
+                      [ "spm"; "slab.xyz"; "--out"; "run"; "--stride"; "4"; "--samples"; "5" ]
+
+              Expect.equal code 0 (sprintf "spm ran (stderr: %s)" err)
+              let maps = Directory.GetFiles(Path.Combine(dir, "run"), "map_*.html")
+              Expect.isNonEmpty maps "maps written"
+
+              for m in maps do
+                  let png = Path.ChangeExtension(m, ".png")
+                  Expect.isTrue (File.Exists png) (sprintf "%s beside its map" (Path.GetFileName png))
+                  Expect.equal (Arise.Pictures.Picture.pngDimensions png) (Some(1024, 768)) "the browser's picture"
+
+              Expect.stringContains out ".png" "the pictures are listed"
+              Expect.isEmpty (Directory.GetFileSystemEntries temp) "no arise-png-*.html page or browser profile left"
+          }
+
           test "identify speaks one label vocabulary, prints JSON and CSV, and refuses per-atom files for spglib" {
               let dir = folder ()
               let fcc = write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4)
