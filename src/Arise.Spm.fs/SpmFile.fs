@@ -29,7 +29,7 @@ type SpmData =
 /// The `spm.npz` schema, in one place: its keys, writing a run, and reading one back with every array checked.
 module SpmFile =
     /// Writes a run as spm.npz: grid (shape, origin, step, edge), centres, atoms, probabilities, mutual_information,
-    /// argmax, classes, material_types, hidden_0.. (numpy.load-able).
+    /// argmax, classes, material_types, hidden_1.. (hidden_1 = the first hidden layer; numpy.load-able).
     let write (path: string) (r: SpmResult) =
         let nx, ny, nz = r.Grid.Shape
         let n = r.Centres.Length
@@ -70,8 +70,15 @@ module SpmFile =
                   SpmKeys.MutualInformation ]
                 |> List.filter (arrays.ContainsKey >> not)
 
+            // hidden_1, hidden_2, …; files of earlier versions count from hidden_0
+            let key =
+                if arrays.ContainsKey(SpmKeys.legacyHidden 1) then
+                    SpmKeys.legacyHidden
+                else
+                    SpmKeys.hidden
+
             let layers =
-                Seq.initInfinite (fun k -> SpmKeys.hidden (k + 1))
+                Seq.initInfinite (fun k -> key (k + 1))
                 |> Seq.takeWhile arrays.ContainsKey
                 |> Seq.length
 
@@ -89,7 +96,7 @@ module SpmFile =
 
                     let hidden =
                         Array.init layers (fun k ->
-                            let a = arrays.[SpmKeys.hidden (k + 1)]
+                            let a = arrays.[key (k + 1)]
 
                             match a.Shape with
                             | [ rows; width ] when rows = n && (Npy.asFloat32 a).Length = rows * width -> Some(Npy.asFloat32 a)

@@ -28,7 +28,7 @@ type SpmData =
 module SpmFile =
 
     /// Writes a run as spm.npz: grid (shape, origin, step, edge), centres, atoms, probabilities, mutual_information,
-    /// argmax, classes, material_types, hidden_0.. (numpy.load-able).
+    /// argmax, classes, material_types, hidden_1.. (hidden_1 = the first hidden layer; numpy.load-able).
     val write: path: string -> r: SpmResult -> unit
 
     /// Reads spm.npz back, checking that every array is there with one row per box and class indices in range.

@@ -71,5 +71,8 @@ module SpmKeys =
     [<Literal>]
     let Checksum = "checksum"
 
-    /// The key of hidden layer `layer` (1 = first): hidden_0 is the first layer, as numpy users index it.
-    let hidden (layer: int) = sprintf "hidden_%d" (layer - 1)
+    /// The key of hidden layer `layer` (1 = first), numbered as `explore --layer` numbers them: hidden_1 is the first.
+    let hidden (layer: int) = sprintf "hidden_%d" layer
+
+    /// The key files written before 0.1.0's final layout used for layer `layer`: hidden_0 for the first (read only).
+    let legacyHidden (layer: int) = sprintf "hidden_%d" (layer - 1)

@@ -77,5 +77,8 @@ module SpmKeys =
     [<Literal>]
     val Checksum: string = "checksum"
 
-    /// The key of hidden layer `layer` (1 = first): hidden_0 is the first layer, as numpy users index it.
+    /// The key of hidden layer `layer` (1 = first), numbered as `explore --layer` numbers them: hidden_1 is the first.
     val hidden: layer: int -> string
+
+    /// The key files written before 0.1.0's final layout used for layer `layer`: hidden_0 for the first (read only).
+    val legacyHidden: layer: int -> string

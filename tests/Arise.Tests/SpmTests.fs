@@ -379,8 +379,24 @@ let tests =
                   let data = SpmFile.read npz |> ok "read back"
                   Expect.equal (data.Labels |> Array.map BoxLabel.toArgmax) r.Argmax "labels"
                   Expect.equal data.Grid.Shape r.Grid.Shape "grid"
-                  Expect.equal data.Hidden r.Hidden "hidden layers, first = hidden_0"
+                  Expect.equal data.Hidden r.Hidden "hidden layers"
                   Expect.equal (data.Width 1) model.Metadata.Hidden.[0] "width of layer 1"
+                  let keys = Arise.Numerics.Npy.readNpz npz |> ok "archive" |> Map.keys |> Set.ofSeq
+                  Expect.isTrue (keys.Contains "hidden_1" && not (keys.Contains "hidden_0")) "hidden_1 is the first layer, as --layer 1"
+                  // a file of an earlier version (hidden_0 first) still reads, with the same layers
+                  let legacy = Path.Combine(dir, "legacy.npz")
+
+                  Arise.Numerics.Npy.readNpz npz
+                  |> ok "archive"
+                  |> Map.toList
+                  |> List.map (fun (k, a) ->
+                      if k.StartsWith "hidden_" then
+                          sprintf "hidden_%d" (int (k.Substring 7) - 1), a
+                      else
+                          k, a)
+                  |> Arise.Numerics.Npy.writeNpz legacy
+
+                  Expect.equal (SpmFile.read legacy |> ok "legacy read").Hidden r.Hidden "legacy hidden_0.. read"
 
                   Expect.isTrue
                       (Array.forall2
