@@ -58,15 +58,22 @@ type DescriptorArgs =
             | Json -> "print a JSON array, one object per file: descriptor (316 numbers), dnn (per species pair), error."
             | Csv -> "CSV: one row per file (file, error, then the 316 components x0 … x315)."
             | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
-            | Cutoff _ -> "SOAP cutoff R_C in units of d_NN (default 4.0; training range 3.0-5.0)."
-            | Sigma _ -> "atom Gaussian width sigma in units of d_NN (default 0.1; training values 0.08, 0.1, 0.12)."
+            | Cutoff _ ->
+                sprintf "SOAP cutoff R_C in units of d_NN (default %g; training range 3.0-5.0)." Soap.AriseDescriptor.defaults.Soap.Cutoff
+            | Sigma _ ->
+                sprintf
+                    "atom Gaussian width sigma in units of d_NN (default %g; training values 0.08, 0.1, 0.12)."
+                    Soap.AriseDescriptor.defaults.Soap.AtomSigma
             | Dnn _ ->
                 "d_NN rule (default: the embedded model's, arise-vacancy-tolerant): arise (the paper's histogram rule, as the \
                     reference descriptors), arise-vacancy-tolerant (the same, leaving out atoms of a periodic structure whose \
                     whole first shell is missing), arise-smoothed \
                     (vacancy-tolerant, the histogram's peak chosen after 1 % Gaussian smoothing; experimental) or clean (most common \
                     distance)."
-            | Extrinsic_Scale _ -> "divide the structure by this factor times d_NN (default 1.0; training 0.95, 1.0, 1.05)."
+            | Extrinsic_Scale _ ->
+                sprintf
+                    "divide the structure by this factor times d_NN (default %g; training 0.95, 1.0, 1.05)."
+                    Soap.AriseDescriptor.defaults.ExtrinsicScale
             | Format _ -> Usage.format
             | Types _ -> Usage.types
 
@@ -177,7 +184,7 @@ type EvaluateArgs =
             | Prototypes _ ->
                 "prototype library to test on (periodic cells and finite supercells, pristine) (default: the data release, \
                 $ARISE_SHARED_DATA/prototypes or shared/data/prototypes found above the current folder)."
-            | Samples _ -> "Monte Carlo dropout passes T (default 100)."
+            | Samples _ -> sprintf "Monte Carlo dropout passes T (default %d)." Defaults.SpmSamples
 
 /// Options of `spm`.
 type SpmArgs =
@@ -231,7 +238,7 @@ type BenchmarkArgs =
             | Levels _ ->
                 "comma-separated subset of the columns: pristine, d0.1 … d10 (δ %), e1 … e30 (η %), c1-0.1 … c30-10 (default all 21)."
             | Realizations _ -> "random realisations per defect level (default 2)."
-            | Samples _ -> "ARISE: Monte Carlo dropout samples per structure (default 100)."
+            | Samples _ -> sprintf "ARISE: Monte Carlo dropout samples per structure (default %d)." Defaults.SpmSamples
             | Out _ -> "folder for benchmark.md and benchmark.csv (default benchmark-out)."
             | Speed -> "instead of the table: atoms per second of each method on a 10⁶-atom fcc sample, beside LAMMPS cna/atom."
             | Speed_Atoms _ -> "atoms in the speed sample (default 1000000)."
