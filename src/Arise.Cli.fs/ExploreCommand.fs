@@ -175,6 +175,16 @@ let private clusterRows (data: Arise.Spm.SpmData) (boxes: int[]) (result: Explor
             MainShare = float (snd main) / float members.Length
             MeanMutualInformation = members |> Array.averageBy (fun i -> data.MutualInformation.[boxes.[i]]) } ]
 
+/// One cluster's fields in a JSON object.
+let private writeRow (w: Text.Json.Utf8JsonWriter) (r: ClusterRow) =
+    w.WriteNumber("cluster", r.Label)
+    w.WriteNumber("boxes", r.Boxes)
+    w.WriteNumber("share", r.Share)
+    w.WriteNumber("hard", r.Hard)
+    w.WriteString("main_class", r.MainClass)
+    w.WriteNumber("main_class_share", r.MainShare)
+    Json.number w "mean_mutual_information" r.MeanMutualInformation
+
 /// The clusters as a table, JSON objects or CSV rows.
 let private writeRows (output: Json.Output) (rows: ClusterRow list) =
     use sink = new Json.Sink(Json.styleOf output)
@@ -187,15 +197,7 @@ let private writeRows (output: Json.Output) (rows: ClusterRow list) =
 
     for r in rows do
         match output with
-        | Json.AsJson _ ->
-            sink.Write(fun w ->
-                w.WriteNumber("cluster", r.Label)
-                w.WriteNumber("boxes", r.Boxes)
-                w.WriteNumber("share", r.Share)
-                w.WriteNumber("hard", r.Hard)
-                w.WriteString("main_class", r.MainClass)
-                w.WriteNumber("main_class_share", r.MainShare)
-                Json.number w "mean_mutual_information" r.MeanMutualInformation)
+        | Json.AsJson _ -> sink.Write(fun w -> writeRow w r)
         | Json.AsCsv ->
             let f (x: float) = x.ToString("R", inv)
 
@@ -222,7 +224,8 @@ let private writeRows (output: Json.Output) (rows: ClusterRow list) =
     if output = Json.AsTable then
         AnsiConsole.Write table
 
-/// explore_summary.json beside clusters.csv (spm writes its own summary.json): the input, the settings used, the clusters found and each cluster's row.
+/// explore_summary.json beside clusters.csv (spm writes its own summary.json): the input, the settings used, the
+/// clusters found and each cluster's row.
 let private writeSummary (path: string) (file: string) (layer: int) (boxes: int) settings result (rows: ClusterRow list) =
     use stream = new MemoryStream()
 
@@ -246,13 +249,7 @@ let private writeSummary (path: string) (file: string) (layer: int) (boxes: int)
 
      for r in rows do
          w.WriteStartObject()
-         w.WriteNumber("cluster", r.Label)
-         w.WriteNumber("boxes", r.Boxes)
-         w.WriteNumber("share", r.Share)
-         w.WriteNumber("hard", r.Hard)
-         w.WriteString("main_class", r.MainClass)
-         w.WriteNumber("main_class_share", r.MainShare)
-         Json.number w "mean_mutual_information" r.MeanMutualInformation
+         writeRow w r
          w.WriteEndObject()
 
      w.WriteEndArray()
@@ -347,6 +344,25 @@ let private announce
          | Some u -> sprintf "; UMAP n_neighbors %d" (min u.Neighbours (boxes - 1))
          | None -> "")
 
+/// The pictures (UMAP views when there is an embedding, the crystal map by cluster) and their PNGs; lists every file
+/// written after `files`.
+let private writePictures say (dir: string) data (boxes: int[]) (found: Exploration.Exploration) width (files: string list) =
+    let written =
+        files
+        @ (if found.Embedding.Length = boxes.Length && width > 0 then
+               umapPictures dir data boxes found
+           else
+               [])
+        @ clusterMap dir data boxes found
+
+    let pngs = Outputs.pngs written
+
+    for p in written @ pngs.Written do
+        say (sprintf "wrote %s" p)
+
+    for problem in pngs.Problems do
+        eprintfn "note: %s" problem
+
 /// Runs `explore`. `layer` is 1-based (1 = first hidden layer).
 let run
     (output: Json.Output)
@@ -403,20 +419,5 @@ let run
         let summary = Path.Combine(dir, "explore_summary.json")
         writeSummary summary file layer boxes.Length settings found rows
 
-        let written =
-            [ csv; summary ]
-            @ (if found.Embedding.Length = boxes.Length && width > 0 then
-                   umapPictures dir data boxes found
-               else
-                   [])
-            @ clusterMap dir data boxes found
-
-        let pngs = Outputs.pngs written
-
-        for p in written @ pngs.Written do
-            say (sprintf "wrote %s" p)
-
-        for problem in pngs.Problems do
-            eprintfn "note: %s" problem
-
+        writePictures say dir data boxes found width [ csv; summary ]
         0

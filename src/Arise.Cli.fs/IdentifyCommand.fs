@@ -281,6 +281,23 @@ let private writeLabelled (path: string) (file: string) (s: Structure) (labels: 
 
     Outputs.tryWrite path (fun () -> StructureIO.writeXyz path [ labelled ])
 
+/// Writes the labelled atoms to `path` unless it is one of the `inputs`; true when written (or refused with a reason
+/// on standard error: false).
+let private keepLabels written inputs file s labels extra (path: string) =
+    if (inputs: Collections.Generic.HashSet<string>).Contains(IO.Path.GetFullPath path) then
+        eprintfn "error: %s: the per-atom labels would overwrite the input file %s; not written (choose another --out)" file path
+        false
+    else
+        match writeLabelled path file s labels extra with
+        | Ok() ->
+            (written: Collections.Generic.HashSet<string>).Add(IO.Path.GetFullPath path)
+            |> ignore
+
+            true
+        | Error e ->
+            eprintfn "error: %s: %s" file e
+            false
+
 /// Runs `identify`: prints the share of each type per file and the majority vote; with `perAtom` or `out`, writes
 /// the labelled atoms as extended XYZ (to `out`, else FILE-stem.METHOD.xyz in the current folder).
 let run
@@ -331,26 +348,9 @@ let run
                 report.Failure(file, methodKey, sprintf "%s: %s" file e)
                 false
             | Ok(labels, extra) ->
-                match targetOf out perAtom methodKey written index file with
-                | Some path when inputs.Contains(IO.Path.GetFullPath path) ->
-                    report.Labels(file, methodKey, labels, None)
+                let kept =
+                    targetOf out perAtom methodKey written index file
+                    |> Option.map (fun path -> path, keepLabels written inputs file s labels extra path)
 
-                    eprintfn
-                        "error: %s: the per-atom labels would overwrite the input file %s; not written (choose another --out)"
-                        file
-                        path
-
-                    false
-                | Some path ->
-                    match writeLabelled path file s labels extra with
-                    | Ok() ->
-                        written.Add(IO.Path.GetFullPath path) |> ignore
-                        report.Labels(file, methodKey, labels, Some path)
-                        true
-                    | Error e ->
-                        report.Labels(file, methodKey, labels, None)
-                        eprintfn "error: %s: %s" file e
-                        false
-                | None ->
-                    report.Labels(file, methodKey, labels, None)
-                    true)
+                report.Labels(file, methodKey, labels, kept |> Option.filter snd |> Option.map fst)
+                kept |> Option.forall snd)

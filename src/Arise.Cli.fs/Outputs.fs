@@ -91,3 +91,16 @@ let pngs (htmlFiles: string list) =
         withProgress "PNG pictures" (float pages.Length) (fun task ->
             Arise.Pictures.Picture.writePngsWith (fun d _ -> task.Value <- float d) pages)
     | _ -> Arise.Pictures.Picture.writePngs pages
+
+/// A cancellation source cancelled on the first Ctrl-C, which then says `message` on standard error (what stops and
+/// what is kept); the run stops cleanly at its next check. A second Ctrl-C aborts.
+let cancelOnCtrlC (message: string) =
+    let cts = new Threading.CancellationTokenSource()
+
+    Console.CancelKeyPress.Add(fun e ->
+        if not cts.IsCancellationRequested then
+            e.Cancel <- true
+            eprintfn "\n%s" message
+            cts.Cancel())
+
+    cts

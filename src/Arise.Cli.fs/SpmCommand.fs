@@ -88,6 +88,39 @@ let private writeSummary (path: string) (settings: SpmSettings) (samples: int) (
 
     AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, stream.ToArray()))
 
+/// The most frequent classes (names padded so that the shares line up) and the share at each uncertainty level, of
+/// the classified boxes `nonEmpty` (their argmax).
+let private printShares (r: SpmResult) (nonEmpty: int[]) =
+    let frequent =
+        nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6
+    // the names padded to the longest shown, so that the shares line up
+    let name cls =
+        Prototypes.displayName r.Classes.[cls] r.MaterialTypes.[cls]
+
+    let width = frequent |> Array.map (fst >> name >> String.length) |> Array.fold max 0
+
+    for cls, k in frequent do
+        printfn "  %s %5.1f %% of the classified boxes" ((name cls).PadRight width) (100.0 * float k / float nonEmpty.Length)
+
+    if nonEmpty.Length > 0 then
+        let counts =
+            [| for f in 0 .. r.Argmax.Length - 1 do
+                   if r.Argmax.[f] >= 0 then
+                       Uncertainty.level r.MutualInformation.[f] |]
+            |> Array.countBy id
+            |> dict
+
+        let share l =
+            match counts.TryGetValue l with
+            | true, k -> 100.0 * float k / float nonEmpty.Length
+            | _ -> 0.0
+
+        printfn
+            "  uncertainty: %s (high and very high: grain boundaries, defects, phases the model does not know)"
+            (Uncertainty.levels
+             |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l))
+             |> String.concat ", ")
+
 /// Prints the end of a finished run: the times, boxes that failed or none classified, the most frequent classes,
 /// the share of the classified boxes at each uncertainty level, and the files written (PNG pictures made here).
 let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) (seconds: float, timing: SpmTiming) =
@@ -118,35 +151,7 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
     if nonEmpty.Length = 0 && failed = 0 then
         eprintfn "warning: no box had %d atoms or more: try a larger --box or a smaller --min-atoms" settings.MinAtoms
 
-    let frequent =
-        nonEmpty |> Array.countBy id |> Array.sortByDescending snd |> Array.truncate 6
-    // the names padded to the longest shown, so that the shares line up
-    let name cls =
-        Prototypes.displayName r.Classes.[cls] r.MaterialTypes.[cls]
-
-    let width = frequent |> Array.map (fst >> name >> String.length) |> Array.fold max 0
-
-    for cls, k in frequent do
-        printfn "  %s %5.1f %% of the classified boxes" ((name cls).PadRight width) (100.0 * float k / float nonEmpty.Length)
-
-    if nonEmpty.Length > 0 then
-        let counts =
-            [| for f in 0 .. r.Argmax.Length - 1 do
-                   if r.Argmax.[f] >= 0 then
-                       Uncertainty.level r.MutualInformation.[f] |]
-            |> Array.countBy id
-            |> dict
-
-        let share l =
-            match counts.TryGetValue l with
-            | true, k -> 100.0 * float k / float nonEmpty.Length
-            | _ -> 0.0
-
-        printfn
-            "  uncertainty: %s (high and very high: grain boundaries, defects, phases the model does not know)"
-            (Uncertainty.levels
-             |> Array.map (fun l -> sprintf "%s %.1f %%" (Uncertainty.name l) (share l))
-             |> String.concat ", ")
+    printShares r nonEmpty
 
     printfn
         "wrote %s: spm.npz, boxes.csv, atoms.xyz, summary.json, %s"
@@ -237,18 +242,6 @@ let private announce (model: Model) (settings: SpmSettings) (samples: int) (file
 
     min grid.Count (found * Spm.chunkSize)
 
-/// Cancels on the first Ctrl-C, after the current chunk; the finished chunks stay in `out`.
-let private cancelOnCtrlC (out: string) =
-    let cts = new CancellationTokenSource()
-
-    Console.CancelKeyPress.Add(fun e ->
-        if not cts.IsCancellationRequested then
-            e.Cancel <- true
-            eprintfn "\nstopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
-            cts.Cancel())
-
-    cts
-
 /// The scan with a progress bar (boxes done, rate, time left); chunks kept in `chunkDir`. The rate counts the boxes
 /// computed in this run, not the `reused` ones read back from an earlier run's chunks (read first, in a few ms).
 let private scan (model: Model) (settings: SpmSettings) (samples: int) sample (grid: SpmGrid) chunkDir reused (cancel: CancellationToken) =
@@ -310,7 +303,12 @@ let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: Stru
             | Ok() ->
                 let chunkDir = Path.Combine(out, "chunks")
                 let reused = announce model settings samples file sample grid chunkDir
-                use cts = cancelOnCtrlC out
+
+                use cts =
+                    Outputs.cancelOnCtrlC (
+                        sprintf "stopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
+                    )
+
                 let clock = Diagnostics.Stopwatch.StartNew()
                 let r, timing = scan model settings samples sample grid chunkDir reused cts.Token
 

@@ -21,18 +21,6 @@ let loadLibrary (dir: string) =
     else
         Ok lib
 
-/// Cancels the token on the first Ctrl-C (the run then stops cleanly and keeps its results).
-let private cancelOnCtrlC () =
-    let cts = new CancellationTokenSource()
-
-    Console.CancelKeyPress.Add(fun e ->
-        if not cts.IsCancellationRequested then
-            e.Cancel <- true
-            eprintfn "\nstopping after the current step; results so far are kept (Ctrl-C again to abort)"
-            cts.Cancel())
-
-    cts
-
 /// Generates (or resumes) the training set of a library, with a progress bar.
 let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: CancellationToken) =
     let expected = TrainingSet.expectedRows lib
@@ -165,7 +153,9 @@ let run
         eprintfn "error: --out %s" e
         2
     | Ok lib, Ok() ->
-        use cts = cancelOnCtrlC ()
+        use cts =
+            Outputs.cancelOnCtrlC "stopping after the current step; results so far are kept (Ctrl-C again to abort)"
+
         let set = prepareSet lib out cts.Token
 
         if cts.IsCancellationRequested then

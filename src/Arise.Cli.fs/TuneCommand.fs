@@ -115,18 +115,6 @@ let private select (lib: PrototypeLibrary) (set: TrainingSet) (out: string) (top
     printfn "saved %s" out
     0
 
-/// Cancels on the first Ctrl-C, after the running trials.
-let private cancelOnCtrlC () =
-    let cts = new CancellationTokenSource()
-
-    Console.CancelKeyPress.Add(fun e ->
-        if not cts.IsCancellationRequested then
-            e.Cancel <- true
-            eprintfn "\nstopping after the running trials; finished trials are saved and a rerun resumes"
-            cts.Cancel())
-
-    cts
-
 /// The search about to run.
 let private announce (trials: int) (workers: int) (epochs: int) (set: TrainingSet) (folder: string) =
     printfn
@@ -162,7 +150,8 @@ let run (prototypes: string) (data: string option) (out: string) (trials: int) (
         eprintfn "error: %s" e
         2
     | Ok lib ->
-        use cts = cancelOnCtrlC ()
+        use cts =
+            Outputs.cancelOnCtrlC "stopping after the running trials; finished trials are saved and a rerun resumes"
 
         let set =
             match data with

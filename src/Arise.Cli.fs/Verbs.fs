@@ -108,17 +108,20 @@ let private prototypesOr (given: string option) : Result<string, string> =
         DataRelease.prototypes ()
         |> Result.mapError (fun e -> e + "; the folder is given with --prototypes DIR")
 
+/// The read options and the output of a verb that reads files and prints results.
+let private readAndOutput format types (json: bool, jsonl: bool, csv: bool) =
+    result {
+        let! ro = readOptions format types
+        let! output = outputOf json jsonl csv
+        return ro, output
+    }
+
 let info (args: ParseResults<InfoArgs>) =
     let settings =
-        result {
-            let! ro =
-                readOptions (args.TryGetResult InfoArgs.Format) (args.TryGetResult InfoArgs.Types)
-
-            let! output =
-                outputOf (args.Contains InfoArgs.Json) (args.Contains InfoArgs.Jsonl) (args.Contains InfoArgs.Csv)
-
-            return ro, output
-        }
+        readAndOutput
+            (args.TryGetResult InfoArgs.Format)
+            (args.TryGetResult InfoArgs.Types)
+            (args.Contains InfoArgs.Json, args.Contains InfoArgs.Jsonl, args.Contains InfoArgs.Csv)
 
     withSettings settings (fun (options, output) ->
         withFiles
@@ -129,15 +132,10 @@ let info (args: ParseResults<InfoArgs>) =
 
 let identify (args: ParseResults<IdentifyArgs>) =
     let settings =
-        result {
-            let! ro =
-                readOptions (args.TryGetResult IdentifyArgs.Format) (args.TryGetResult IdentifyArgs.Types)
-
-            let! output =
-                outputOf (args.Contains IdentifyArgs.Json) (args.Contains IdentifyArgs.Jsonl) (args.Contains IdentifyArgs.Csv)
-
-            return ro, output
-        }
+        readAndOutput
+            (args.TryGetResult IdentifyArgs.Format)
+            (args.TryGetResult IdentifyArgs.Types)
+            (args.Contains IdentifyArgs.Json, args.Contains IdentifyArgs.Jsonl, args.Contains IdentifyArgs.Csv)
 
     withSettings settings (fun (ro, output) ->
         withFiles "identify" (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (fun files ->
