@@ -714,6 +714,82 @@ let tests =
               Expect.isEmpty (Directory.GetFileSystemEntries temp) "no arise-png-*.html page or browser profile left"
           }
 
+          test "train and tune killed (SIGKILL) mid-run and run again give the same model as an uninterrupted run" {
+              let dir = folder ()
+
+              for name, s in
+                  [ "fcc_Cu", Crystals.fcc 29 3.61
+                    "bcc_Fe", Crystals.bcc 26 2.87
+                    "hcp_Mg", Crystals.hcp 12 3.21 5.21 ] do
+                  let d =
+                      Directory.CreateDirectory(Path.Combine(dir, "lib", "Elemental_solids", name)).FullName
+
+                  write d (name + ".xyz") s |> ignore
+
+              let train (out: string) =
+                  [ "train"
+                    "--prototypes"
+                    "lib"
+                    "--out"
+                    out
+                    "--epochs"
+                    "40"
+                    "--patience"
+                    "0"
+                    "--selection"
+                    "off" ]
+
+              let tune (out: string) =
+                  [ "tune"
+                    "--prototypes"
+                    "lib"
+                    "--out"
+                    out
+                    "--trials"
+                    "6"
+                    "--epochs"
+                    "3"
+                    "--top"
+                    "2" ]
+
+              /// Starts `arise args` and kills it (SIGKILL, with its children) once its standard output has `marker`.
+              let killAt (args: string list) (marker: string) =
+                  let info =
+                      ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+
+                  for a in Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args do
+                      info.ArgumentList.Add a
+
+                  use p = Process.Start info
+                  let seen = new Threading.ManualResetEventSlim(false)
+
+                  p.OutputDataReceived.Add(fun e ->
+                      if not (isNull e.Data) && e.Data.Contains marker then
+                          seen.Set())
+
+                  p.ErrorDataReceived.Add ignore
+                  p.BeginOutputReadLine()
+                  p.BeginErrorReadLine()
+                  let reached = seen.Wait(TimeSpan.FromSeconds 120.0)
+                  p.Kill true
+                  p.WaitForExit()
+                  reached
+
+              let weights (file: string) =
+                  let m = Arise.Model.ModelFile.load (Path.Combine(dir, file)) |> ok file
+                  Arise.Model.Network.weightsHash m.Network, m.Metadata.Classes
+
+              for name, args, marker in [ "train", train, "epoch  10"; "tune", tune, "trial" ] do
+                  let code, _, err = arise dir (args ("clean-" + name + ".model"))
+                  Expect.equal code 0 (sprintf "uninterrupted %s (stderr: %s)" name err)
+                  Expect.isTrue (killAt (args (name + ".model")) marker) (sprintf "%s reached '%s' and was killed" name marker)
+                  Expect.isFalse (File.Exists(Path.Combine(dir, name + ".model"))) (name + ": no model from the killed run")
+                  let code, _, err = arise dir (args (name + ".model"))
+                  Expect.equal code 0 (sprintf "%s run again (stderr: %s)" name err)
+                  Expect.equal (weights (name + ".model")) (weights ("clean-" + name + ".model")) (name + ": the same weights and classes")
+                  Expect.isEmpty (Directory.GetFiles(dir, "*.partial")) (name + ": no partial file left")
+          }
+
           test "identify speaks one label vocabulary, prints JSON and CSV, and refuses per-atom files for spglib" {
               let dir = folder ()
               let fcc = write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4)
