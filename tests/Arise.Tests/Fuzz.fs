@@ -204,12 +204,31 @@ type FuzzReport =
         PeakWorkingSetMB: float
     }
 
-/// The per-file work of `info` and `descriptor` on a structure: d_NN, then the descriptor of small structures.
+/// The embedded model's pipeline, as `classify` uses it.
+let private pipeline = lazy Arise.Recognizer.Default.Pipeline
+
+/// Structures that went through `classify`'s path (descriptor, then T = 10 passes of the embedded model).
+let mutable classified = 0
+
+/// The per-file work of `info`, `descriptor` and `classify` on a structure: d_NN, then for structures of at most
+/// 2,000 atoms the descriptor, and the prediction of the descriptor the model's pipeline makes (which must be finite).
 let private perFile (s: Structure) =
     NearestNeighbour.dnn DnnMethod.AriseHistogram s |> ignore
 
     if Structure.count s <= 2000 then
         AriseDescriptor.compute AriseDescriptor.defaults s |> ignore
+        let p = pipeline.Value
+
+        match Arise.Model.Pipeline.describe p s with
+        | Ok d ->
+            let prediction =
+                (Arise.Model.Pipeline.predict p 1 1 10 (Arise.Model.Pipeline.pack p [| d |]) 1).[0]
+
+            Threading.Interlocked.Increment &classified |> ignore
+
+            if prediction.Probabilities |> Array.exists (Double.IsFinite >> not) then
+                failwithf "a prediction that is not finite: %A" prediction.Probabilities
+        | Error _ -> ()
 
 /// Runs `inputs` mutated inputs of `format` (seeded), each within `limit` seconds.
 let run (seed: int) (inputs: int) (limit: float) (format: string) =
@@ -297,7 +316,12 @@ let tests =
                       r.SlowestSeconds
                       r.PeakWorkingSetMB
 
-              printfn "fuzz: %d inputs in %.0f s" (n * reports.Length) clock.Elapsed.TotalSeconds
+              printfn
+                  "fuzz: %d inputs in %.0f s; %d structures through classify's path"
+                  (n * reports.Length)
+                  clock.Elapsed.TotalSeconds
+                  classified
+
               let crashes = reports |> List.collect (fun (_, r) -> r.Crashes)
               let hangs = reports |> List.collect (fun (_, r) -> r.Hangs)
               Expecto.Expect.isEmpty crashes "no exception out of a reader or the per-file path"
