@@ -1,12 +1,15 @@
 // Paper Fig. 2d–g: unsupervised analysis of the network's representations of the four-grain polycrystal's SPM
-// boxes: HDBSCAN (min_cluster_size 500, soft clustering, threshold 0.1) and UMAP (n_neighbors 500) of the first
-// hidden layer. Prints the number of clusters beside the paper's (4) and where the outliers lie: the share of
+// boxes, with the paper's settings by default: HDBSCAN's own (hard) labels with min_cluster_size 500, UMAP with
+// n_neighbors 500, of the second hidden layer (the data release's `dense_1`: its layers count from dense_0; Fig. S9
+// uses the second too). `--labels soft` takes soft clustering (threshold 0.1, the paper's Fig. 4 rule) instead,
+// `--layer 1` the first hidden layer. Prints the number of clusters beside the paper's (4) and where the outliers lie: the share of
 // outliers on grain boundaries or the sample edge (a box within 2 strides of a change of predicted class, of an
 // empty box or of the grid edge; the data release has no grain ids), beside the share of all boxes there.
 // Uses fig2-out/four_grains_elemental_solid/spm.npz from scripts/fig2.fsx when present, else runs SPM itself.
 //
 //   ./arise --version
-//   dotnet fsi scripts/fig2_unsupervised.fsx [--samples 100] [--layer 1] [--neighbors 500] [--min-cluster-size 500]
+//   dotnet fsi scripts/fig2_unsupervised.fsx [--samples 100] [--layer 2] [--labels hard|soft] [--neighbors 500]
+//                                            [--min-cluster-size 500]
 #load "Common.fsx"
 
 open System
@@ -19,7 +22,8 @@ open Arise.Cluster
 open Common
 
 let samples = int (ScriptArgs.get "--samples" "100")
-let layer = int (ScriptArgs.get "--layer" "1")
+let layer = int (ScriptArgs.get "--layer" "2")
+let soft = ScriptArgs.get "--labels" "hard" = "soft"
 let k = int (ScriptArgs.get "--neighbors" "500")
 let mcs = int (ScriptArgs.get "--min-cluster-size" "500")
 let name = "four_grains_elemental_solid"
@@ -59,7 +63,10 @@ let settings: Exploration.ExploreSettings =
 let clock = Diagnostics.Stopwatch.StartNew()
 let e = Exploration.run settings points ignore
 printfn "%d classified boxes, hidden layer %d (%d values): HDBSCAN + UMAP in %.1f s" boxes.Length layer width clock.Elapsed.TotalSeconds
-printfn "clusters: ours %d, paper 4" e.Clusters
+/// The label of each explored box: HDBSCAN's own (the paper's Fig. 2), or the soft clustering's (its Fig. 4).
+let labels = if soft then e.SoftLabels else e.Labels
+
+printfn "clusters: ours %d, paper 4 (%s labels, min_cluster_size %d, layer %d)" e.Clusters (if soft then "soft" else "hard") mcs layer
 // boundary proxy: within 2 strides of a class change, an empty box or the grid edge
 let at i j =
     if i < 0 || i >= nx || j < 0 || j >= ny then
@@ -77,7 +84,7 @@ let onBoundary (b: int) =
 
 let outliers =
     [| for i in 0 .. boxes.Length - 1 do
-           if e.SoftLabels.[i] = -1 then
+           if labels.[i] = -1 then
                boxes.[i] |]
 
 let share (xs: int[]) =
@@ -92,10 +99,12 @@ printfn
     (share outliers)
     (share boxes)
 
+printfn "  paper: 4 clusters, the outliers \"coincide with grain-boundary and outer-border regions\" (no share published)"
+
 for c in 0 .. e.Clusters - 1 do
     let members =
         [| for i in 0 .. boxes.Length - 1 do
-               if e.SoftLabels.[i] = c then
+               if labels.[i] = c then
                    boxes.[i] |]
 
     let main = members |> Array.countBy (fun b -> argmax.[b]) |> Array.maxBy snd
@@ -117,7 +126,8 @@ File.WriteAllLines(
         [| "box,cluster,membership,umap_x,umap_y" |]
         (boxes
          |> Array.mapi (fun i b ->
-             sprintf "%d,%d,%.6f,%.6f,%.6f" b e.SoftLabels.[i] e.SoftMembership.[i] e.Embedding.[i].[0] e.Embedding.[i].[1]))
+             let u = e.Embedding.[i]
+             sprintf "%d,%d,%.6f,%.6f,%.6f" b labels.[i] e.SoftMembership.[i] u.[0] u.[1]))
 )
 
 printfn "wrote %s (for pictures: ./arise explore %s --layer %d)" csv npz layer
