@@ -64,6 +64,7 @@ let main argv =
         2
     | :? IO.IOException
     | :? UnauthorizedAccessException as e ->
-        // a file or folder that could not be read or written (a full disk, a closed output, no permission)
+        // a file or folder that could not be read or written during the work (a full disk, a closed output, no
+        // permission): the run failed, as when it cannot write its results (1); what was finished is kept
         eprintfn "error: %s" (Outputs.reason e)
-        2
+        1

@@ -790,6 +790,23 @@ let tests =
                   Expect.isEmpty (Directory.GetFiles(dir, "*.partial")) (name + ": no partial file left")
           }
 
+          test "a full disk while spm writes a chunk: exit 1 (the run failed), the reason, no partial chunk left" {
+              let dir = folder ()
+              write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.repeat 8 8 2) |> ignore
+              let chunks = Directory.CreateDirectory(Path.Combine(dir, "run", "chunks")).FullName
+              // the chunk's temporary file leads to /dev/full, where every write fails with "no space left on device"
+              File.CreateSymbolicLink(Path.Combine(chunks, "chunk_00000.npz.partial"), "/dev/full")
+              |> ignore
+
+              let code, _, err =
+                  arise dir [ "spm"; "fcc.xyz"; "--out"; "run"; "--stride"; "4"; "--samples"; "2" ]
+
+              Expect.equal code 1 "a run that cannot write its work exits 1"
+              Expect.stringContains (err.ToLowerInvariant()) "space" "the reason"
+              Expect.isEmpty (Directory.GetFiles(chunks, "*.partial")) "no partial chunk left"
+              Expect.isEmpty (Directory.GetFiles(chunks, "chunk_*.npz")) "and no chunk"
+          }
+
           test "identify speaks one label vocabulary, prints JSON and CSV, and refuses per-atom files for spglib" {
               let dir = folder ()
               let fcc = write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.repeat 4 4 4)
