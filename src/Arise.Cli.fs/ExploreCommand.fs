@@ -314,7 +314,7 @@ let private clusterMap (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) (r
         boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
         let p = Path.Combine(dir, "explore_map_cluster.html")
         let title = "Crystal map by cluster (−1 = outlier; blank = not explored)"
-        Arise.Pictures.SpmMaps.heatmap p title data.Grid (fun b -> label.[b])
+        Arise.Pictures.SpmMaps.heatmap p title "cluster" data.Grid (fun b -> label.[b])
         [ p ]
     else
         []

@@ -21,8 +21,9 @@ let private mapAxes (g: SpmGrid) =
     | _ -> 0, 1
 
 /// A 2D map of a per-box value (box index → value) over the grid's scanned axes, central slice of the third, as a
-/// Plotly heatmap; axes in the sample's length unit.
-let heatmapChart (title: string) (g: SpmGrid) (value: int -> float) =
+/// Plotly heatmap; axes in the sample's length unit (Å), the colour bar titled `colourBar`, and for a 3D grid the
+/// slice shown in the title.
+let heatmapChart (title: string) (colourBar: string) (g: SpmGrid) (value: int -> float) =
     let nx, ny, nz = g.Shape
     let dims = [| nx; ny; nz |]
     let a, b = mapAxes g
@@ -45,14 +46,20 @@ let heatmapChart (title: string) (g: SpmGrid) (value: int -> float) =
     let xs = [ for ia in 0 .. dims.[a] - 1 -> coord a ia ]
     let ys = [ for ib in 0 .. dims.[b] - 1 -> coord b ib ]
 
-    Chart.Heatmap(zData = z, X = xs, Y = ys)
-    |> Chart.withTitle title
-    |> Chart.withXAxisStyle (string "xyz".[a])
-    |> Chart.withYAxisStyle (string "xyz".[b])
+    let slice =
+        if dims.[c] > 1 then
+            sprintf "; slice %c = %.1f Å (%d of %d)" "xyz".[c] (coord c fixedIndex) (fixedIndex + 1) dims.[c]
+        else
+            ""
+
+    Chart.Heatmap(zData = z, X = xs, Y = ys, ColorBar = ColorBar.init (Title = Title.init colourBar))
+    |> Chart.withTitle (title + slice)
+    |> Chart.withXAxisStyle (sprintf "%c (Å)" "xyz".[a])
+    |> Chart.withYAxisStyle (sprintf "%c (Å)" "xyz".[b])
 
 /// heatmapChart written as HTML with plotly.js embedded.
-let heatmap (path: string) (title: string) (g: SpmGrid) (value: int -> float) =
-    heatmapChart title g value |> Picture.saveHtml path
+let heatmap (path: string) (title: string) (colourBar: string) (g: SpmGrid) (value: int -> float) =
+    heatmapChart title colourBar g value |> Picture.saveHtml path
 
 /// A 3D view (isosurfaces) of a per-box value over a bulk grid, as HTML with plotly.js embedded.
 let private volume (path: string) (title: string) (r: SpmResult) (value: int -> float) =
@@ -86,7 +93,11 @@ let writeMaps (dir: string) (r: SpmResult) =
         |> Array.map fst
 
     [ let miPath = Path.Combine(dir, "map_mutual_information.html")
-      heatmap miPath "Mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
+
+      let settings =
+          sprintf "box %g Å, stride %g Å" (Vec3.toArray r.Grid.Edge |> Array.min) (Vec3.toArray r.Grid.Step |> Array.max)
+
+      heatmap miPath (sprintf "Mutual information (%s)" settings) "mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
       yield miPath
 
       for cls in frequent do
@@ -99,8 +110,10 @@ let writeMaps (dir: string) (r: SpmResult) =
 
           let p = Path.Combine(dir, sprintf "map_probability_%s.html" safe)
 
-          heatmap p (sprintf "Probability of %s (%s)" r.Classes.[cls] r.MaterialTypes.[cls]) r.Grid (fun f ->
-              float r.Probabilities.[f * c + cls])
+          let title =
+              sprintf "Probability of %s (%s; %s)" r.Classes.[cls] r.MaterialTypes.[cls] settings
+
+          heatmap p title "probability" r.Grid (fun f -> float r.Probabilities.[f * c + cls])
 
           yield p
       // bulk grids: 3D isosurfaces of the mutual information and of the most frequent class's probability

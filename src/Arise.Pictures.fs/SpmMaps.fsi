@@ -3,11 +3,12 @@
 module Arise.Pictures.SpmMaps
 
 /// A 2D map of a per-box value (box index → value) over the grid's scanned axes, central slice of the third, as a
-/// Plotly heatmap; axes in the sample's length unit.
-val heatmapChart: title: string -> g: Arise.Spm.SpmGrid -> value: (int -> float) -> Plotly.NET.GenericChart
+/// Plotly heatmap; axes in the sample's length unit (Å), the colour bar titled `colourBar`, and for a 3D grid the
+/// slice shown in the title.
+val heatmapChart: title: string -> colourBar: string -> g: Arise.Spm.SpmGrid -> value: (int -> float) -> Plotly.NET.GenericChart
 
 /// heatmapChart written as HTML with plotly.js embedded.
-val heatmap: path: string -> title: string -> g: Arise.Spm.SpmGrid -> value: (int -> float) -> unit
+val heatmap: path: string -> title: string -> colourBar: string -> g: Arise.Spm.SpmGrid -> value: (int -> float) -> unit
 
 /// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
 /// non-empty boxes (at most six), into `dir` (created when missing). Returns the files written.

@@ -78,18 +78,7 @@ type Charts =
                 let p = map.ProbabilityOf quantity
                 (fun f -> p.[f]), "probability", sprintf "Probability of %s" quantity
 
-        let nx, ny, nz = r.Grid.Shape
-
-        let slice =
-            if nx > 1 && ny > 1 && nz > 1 then
-                sprintf ", slice z index %d of %d" (nz / 2) nz
-            else
-                ""
-
-        SpmMaps.heatmapChart (sprintf "%s (box %g Å, stride %g Å, T = %d%s)" title map.Box map.Stride map.Samples slice) r.Grid values
-        |> Chart.withColorBarStyle (TitleText = label)
-        |> Chart.withXAxisStyle "x (Å)"
-        |> Chart.withYAxisStyle "y (Å)"
+        SpmMaps.heatmapChart (sprintf "%s (box %g Å, stride %g Å, T = %d)" title map.Box map.Stride map.Samples) label r.Grid values
 
     /// The UMAP embedding of a cluster map, coloured by cluster (`colour` "cluster", default; outliers grey), by
     /// predicted class ("class") or by mutual information ("mi").

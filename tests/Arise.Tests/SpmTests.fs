@@ -171,7 +171,18 @@ let tests =
                       "isosurface"
                       "plotly isosurface trace"
 
-                  Expect.stringContains (File.ReadAllText(List.head files)) "heatmap" "slice heatmap"
+                  let mi = File.ReadAllText(List.head files)
+                  Expect.stringContains mi "heatmap" "slice heatmap"
+                  // what a reader needs on the picture: units, the colour bar's quantity, box, stride and the slice
+                  Expect.stringContains mi "x (Å)" "x axis in Å"
+                  Expect.stringContains mi "mutual information (nats)" "labelled colour bar"
+                  Expect.stringContains mi "box 9 Å, stride 4 Å" "box and stride in the title"
+                  Expect.stringContains mi "slice z = " "the slice shown"
+
+                  Expect.stringContains
+                      (File.ReadAllText(files |> List.find (fun f -> f.Contains "map_probability_")))
+                      "\"probability\""
+                      "probability maps: colour bar titled probability"
               finally
                   Directory.Delete(dir, true)
           }
