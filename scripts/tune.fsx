@@ -84,7 +84,8 @@ let candidates =
             match trial.Error, c with
             | Some e, _ -> printfn "trial %2d: failed: %s" k e
             | None, Some c ->
-                printfn "trial %2d: %s → validation %.4f (best epoch %d)" k (describe c.Options) c.Info.ValidationAccuracy c.Info.BestEpoch
+                let best = c.Info.BestEpoch
+                printfn "trial %2d: %s → validation %.4f (best epoch %d)" k (describe c.Options) c.Info.ValidationAccuracy best
             | None, None -> printfn "trial %2d: validation %.4f" k (1.0 - trial.Loss))
         Threading.CancellationToken.None
     |> Result.defaultWith (fun e -> failwith e)
@@ -99,7 +100,10 @@ candidates
 let defective =
     Tuning.defectiveSet set.Classes lib (List.ofArray TrainingSet.selectionLevels) 1 seed
 
-printfn "\nrobustness ranking on %d defective structures (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%; (η, δ) (1, 0.1) %%, (5, 0.6) %%):" defective.Rows
+printfn
+    "\nrobustness ranking on %d defective structures (η 1 %%, 5 %%; δ 0.1 %%, 0.6 %%; (η, δ) (1, 0.1) %%, \
+     (5, 0.6) %%):"
+    defective.Rows
 
 Tuning.rankRobust top defective candidates
 |> List.iteri (fun i (c, acc) ->

@@ -45,4 +45,6 @@ let run () =
         let two = gflops 2 tA tB m n k
         printfn "%-34s %10.1f %10.1f %11.0f %%" name one two (100.0 * one / peak)
 
-    printfn "Reference: libtorch sgemm 2048² ≈ 55 GFLOP/s single-thread on this machine (notes/stack.md); target ≥ 60 %% of peak per core."
+    printfn
+        "Reference: libtorch sgemm 2048² ≈ 55 GFLOP/s single-thread on this machine (notes/stack.md); target ≥ 60 %% of \
+         peak per core."

@@ -106,4 +106,5 @@ let run () =
         Training.train options set [| 0 .. n - 1 |] [||] (fun r -> perEpoch <- r.Seconds) Threading.CancellationToken.None
         |> ignore
 
-        printfn "training, batch 64, %d thread(s): %.0f samples/s (reference: libtorch ≈ 9,500 on one thread)" threads (float n / perEpoch)
+        let rate = float n / perEpoch
+        printfn "training, batch 64, %d thread(s): %.0f samples/s (reference: libtorch ≈ 9,500 on one thread)" threads rate

@@ -159,9 +159,9 @@ type TrainArgs =
                     six low levels (δ 0.1, 0.6 %; η 1, 5 %; both); off = validation accuracy only."
             | Selection_Realizations _ -> "random realisations per test structure and defect level in the selection (default 1)."
             | Selection_Score _ ->
-                "how the defective selection structures count: per-level = mean over the defect levels of −ln(error rate), so halving the \
-                    misses at any level counts the same; pooled = accuracy over all of them, dominated by the large displacements \
-                    (default)."
+                "how the defective selection structures count: per-level = mean over the defect levels of −ln(error rate), so \
+                    halving the misses at any level counts the same; pooled = accuracy over all of them, dominated by the large \
+                    displacements (default)."
             | Averaging _ ->
                 "judge and keep a moving average of the weights over about this many epochs instead of the raw weights (default 0 = off)."
 
@@ -236,7 +236,8 @@ type BenchmarkArgs =
                 shared/data/prototypes found above the current folder)."
             | Methods _ -> "comma-separated subset of spglib,ptm,cna,acna,baa,arise (default all)."
             | Levels _ ->
-                "comma-separated subset of the columns: pristine, d0.1 … d10 (δ %), e1 … e30 (η %), c1-0.1 … c30-10 (default all 21)."
+                "comma-separated subset of the columns: pristine, d0.1 … d10 (δ %), e1 … e30 (η %), c1-0.1 … c30-10 \
+                 (default all 21)."
             | Realizations _ -> "random realisations per defect level (default 2)."
             | Samples _ -> sprintf "ARISE: Monte Carlo dropout samples per structure (default %d)." Defaults.SpmSamples
             | Out _ -> "folder for benchmark.md and benchmark.csv (default benchmark-out)."

@@ -83,8 +83,8 @@ let tests =
                   |> List.collect (fun f ->
                       File.ReadAllLines f
                       |> Array.indexed
-                      |> Array.filter (fun (_, l) -> l.Length > 140)
-                      |> Array.map (fun (i, l) -> sprintf "%s:%d (%d characters)" f (i + 1) l.Length)
+                      |> Array.filter (fun (_, l) -> Text.Encoding.UTF8.GetByteCount l > 140)
+                      |> Array.map (fun (i, l) -> sprintf "%s:%d (%d bytes)" f (i + 1) (Text.Encoding.UTF8.GetByteCount l))
                       |> List.ofArray)
 
               Expect.isEmpty long "no line over 140 characters"
