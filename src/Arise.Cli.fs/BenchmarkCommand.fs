@@ -51,8 +51,7 @@ let private localMethods =
       "baa", "BAA", (fun s -> BondAngle.analyse s |> names), cnaExpected ]
 
 let private majority (labels: string[]) =
-    Majority.vote (fun (l: string) -> l = "other" || l = "Other") labels
-    |> Option.defaultValue ""
+    Majority.vote (fun (l: string) -> l = "other") labels |> Option.defaultValue ""
 
 /// One benchmark: the structures (name, one supercell, periodic), their d_NN, the methods, the rows, the pipeline
 /// and class index of ARISE when it runs, T.
@@ -401,7 +400,7 @@ let private timeRow (count: int) (name: string) (threadsUsed: int) (f: unit -> s
     let sw = Stopwatch.StartNew()
     let labels = f ()
     let t = sw.Elapsed.TotalSeconds
-    let fcc = labels |> Array.filter (fun l -> l = "fcc" || l = "Fcc") |> Array.length
+    let fcc = labels |> Array.filter ((=) "fcc") |> Array.length
 
     printfn
         "| %s | %d | %.2f | %.0f | %.0f | %.2f %% |"

@@ -255,7 +255,7 @@ let private writeSummary (path: string) (file: string) (layer: int) (boxes: int)
      w.WriteEndArray()
      w.WriteEndObject())
 
-    Arise.Structure.AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, stream.ToArray()))
+    Arise.Numerics.AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, stream.ToArray()))
 
 /// What was found, and a hint when nothing was (on standard error when the results go to standard output as data).
 let private reportFound (say: string -> unit) (settings: Exploration.ExploreSettings) (boxes: int) (result: Exploration.Exploration) =

@@ -86,7 +86,7 @@ let private writeSummary (path: string) (settings: SpmSettings) (samples: int) (
      w.WriteEndObject()
      w.WriteEndObject())
 
-    AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, stream.ToArray()))
+    Arise.Numerics.AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, stream.ToArray()))
 
 /// The most frequent classes (names padded so that the shares line up) and the share at each uncertainty level, of
 /// the classified boxes `nonEmpty` (their argmax).

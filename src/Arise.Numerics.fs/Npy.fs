@@ -75,26 +75,15 @@ let stringVector (data: string[]) =
 
 /// Writes named arrays as an .npz archive (written to a temporary file, then moved: no half-written archives).
 let writeNpz (path: string) (arrays: (string * NpyArray) list) =
-    let tmp = path + ".partial"
+    AtomicFile.write path (fun tmp ->
+        use fs = File.Create tmp
+        use zip = new ZipArchive(fs, ZipArchiveMode.Create)
 
-    try
-        (use fs = File.Create tmp
-         use zip = new ZipArchive(fs, ZipArchiveMode.Create)
-
-         for name, a in arrays do
-             let entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression)
-             use s = entry.Open()
-             let bytes = toBytes a
-             s.Write(bytes, 0, bytes.Length))
-
-        File.Move(tmp, path, true)
-    with _ ->
-        (try
-            File.Delete tmp
-         with _ ->
-             ())
-
-        reraise ()
+        for name, a in arrays do
+            let entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression)
+            use s = entry.Open()
+            let bytes = toBytes a
+            s.Write(bytes, 0, bytes.Length))
 
 /// Reads one .npy payload: dtype descr, shape, data bytes. Error on anything unexpected.
 let parse (bytes: byte[]) : Result<NpyArray, string> =

@@ -34,10 +34,6 @@ let tryStamp (folder: string) (stampName: string) =
     else
         None
 
-let private writeStamp (file: string) (stamp: string) =
-    File.WriteAllText(file + ".partial", stamp)
-    File.Move(file + ".partial", file, true)
-
 let claim (folder: string) (stampName: string) (stamp: string) (onForeign: Foreign) : Result<bool, string> =
     Directory.CreateDirectory folder |> ignore
     let file = Path.Combine(folder, stampName)
@@ -52,7 +48,7 @@ let claim (folder: string) (stampName: string) (stamp: string) (onForeign: Forei
                 File.Delete f
         | _ -> ()
 
-        writeStamp file stamp
+        AtomicFile.writeText file stamp
         Ok false
 
 /// Keys of the bookkeeping arrays beside a part's own.
@@ -98,5 +94,4 @@ let tryLoadFloats (path: string) (count: int) =
 let saveFloats (path: string) (data: float32[]) =
     let bytes = Array.zeroCreate (data.Length * 4)
     Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length)
-    File.WriteAllBytes(path + ".partial", bytes)
-    File.Move(path + ".partial", path, true)
+    AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, bytes))

@@ -13,7 +13,7 @@ let saveHtml (path: string) (chart: GenericChart) =
         chart
         |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
 
-    Arise.Structure.AtomicFile.writeText path (GenericChart.toEmbeddedHTML chart)
+    Arise.Numerics.AtomicFile.writeText path (GenericChart.toEmbeddedHTML chart)
 
 /// The Chromium used for PNG export: $ARISE_CHROMIUM if set, else the first of chromium, chromium-browser,
 /// google-chrome, google-chrome-stable found on PATH. None when there is none.

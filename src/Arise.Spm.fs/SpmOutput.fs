@@ -12,7 +12,7 @@ let private inv = CultureInfo.InvariantCulture
 /// boxes.csv: x,y,z,atoms,class,probability,mutual_information (empty boxes: class "empty"; boxes whose descriptor
 /// failed: "failed"); written atomically (AtomicFile).
 let writeCsv (path: string) (r: SpmResult) =
-    AtomicFile.write path (fun tmp ->
+    Arise.Numerics.AtomicFile.write path (fun tmp ->
         use w = new StreamWriter(tmp)
         w.WriteLine "x,y,z,atoms,class,probability,mutual_information"
         let c = r.Classes.Length

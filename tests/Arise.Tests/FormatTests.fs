@@ -360,14 +360,14 @@ let tests =
 
               Expect.throws
                   (fun () ->
-                      AtomicFile.write path (fun tmp ->
+                      Arise.Numerics.AtomicFile.write path (fun tmp ->
                           File.WriteAllText(tmp, "half of a new fi")
                           failwith "killed midway"))
                   "the failure is passed on"
 
               Expect.equal (File.ReadAllText path) "the finished run's file\n" "the previous content intact"
               Expect.isFalse (File.Exists(path + ".partial")) "no partial file left"
-              AtomicFile.writeText path "new content"
+              Arise.Numerics.AtomicFile.writeText path "new content"
               Expect.equal (File.ReadAllText path) "new content" "a write that finishes replaces it"
               StructureIO.writeXyz path [ Crystals.fcc 29 3.61 ]
               Expect.isFalse (File.Exists(path + ".partial")) "writeXyz goes through it"

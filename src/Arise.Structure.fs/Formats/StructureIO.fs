@@ -161,8 +161,8 @@ let readAll (path: string) = readAllWith defaults path
 
 /// Writes frames as extended XYZ to a file.
 let writeXyz (path: string) (frames: Structure seq) =
-    AtomicFile.writeText path (frames |> Seq.map Xyz.write |> String.concat "")
+    Arise.Numerics.AtomicFile.writeText path (frames |> Seq.map Xyz.write |> String.concat "")
 
 /// Writes a POSCAR file; Error when the structure has no cell.
 let writePoscar (path: string) (s: Structure) =
-    Poscar.write s |> Result.map (AtomicFile.writeText path)
+    Poscar.write s |> Result.map (Arise.Numerics.AtomicFile.writeText path)
