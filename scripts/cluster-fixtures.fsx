@@ -15,16 +15,7 @@ let fixtures = Path.Combine(root, "tests", "fixtures")
 let work = Path.Combine(Path.GetTempPath(), "arise-cluster-fixtures")
 Directory.CreateDirectory work |> ignore
 
-let writeCsv (path: string) (points: float[][]) (labels: int[]) =
-    let inv = Globalization.CultureInfo.InvariantCulture
-
-    File.WriteAllLines(
-        path,
-        Array.map2
-            (fun (p: float[]) (l: int) -> String.Join(",", Array.append [| string l |] (p |> Array.map (fun v -> v.ToString("R", inv)))))
-            points
-            labels
-    )
+let writeCsv = Datasets.writeCsv
 
 let run (exe: string) (args: string) =
     let psi = ProcessStartInfo(exe, args, UseShellExecute = false)

@@ -10,14 +10,7 @@ open Arise.Cluster
 
 let private inv = Globalization.CultureInfo.InvariantCulture
 
-let private writeCsv (path: string) (points: float[][]) (labels: int[]) =
-    File.WriteAllLines(
-        path,
-        Array.map2
-            (fun (p: float[]) (l: int) -> String.Join(",", Array.append [| string l |] (p |> Array.map (fun v -> v.ToString("R", inv)))))
-            points
-            labels
-    )
+let private writeCsv = Datasets.writeCsv
 
 /// Runs a peer; returns its standard output, or None (with the reason printed) when it is not installed or fails.
 let private runPeer (exe: string) (args: string) =

@@ -84,3 +84,14 @@ let digitsLike (seed: int) (perClass: int) =
 
     let all = Array.init (10 * perClass) (fun i -> let c = i % 10 in c, point c)
     all |> Array.map snd, all |> Array.map fst
+
+let writeCsv (path: string) (points: float[][]) (labels: int[]) =
+    let inv = Globalization.CultureInfo.InvariantCulture
+
+    IO.File.WriteAllLines(
+        path,
+        Array.map2
+            (fun (p: float[]) (l: int) -> String.Join(",", Array.append [| string l |] (p |> Array.map (fun v -> v.ToString("R", inv)))))
+            points
+            labels
+    )

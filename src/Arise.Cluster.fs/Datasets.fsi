@@ -16,3 +16,7 @@ val moonsAndBlobs: seed: int -> float array array * int array
 /// latent cloud pushed through one fixed random two-layer map (tanh, then ReLU) and rounded to integers, so that
 /// classes are curved, unequal and touch. 180 points per class by default. Returns (points, labels).
 val digitsLike: seed: int -> perClass: int -> float array array * int array
+
+/// Writes a labelled data set as CSV for the peers (R dbscan, umap-learn): one row per point, the label first, then
+/// the coordinates (round-trip precision, invariant culture); no header.
+val writeCsv: path: string -> points: float array array -> labels: int array -> unit
