@@ -15,3 +15,13 @@
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Classic.dll"
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.Cluster.dll"
 #r "../src/Arise.Cli.fs/bin/Release/net10.0/Arise.dll"
+
+// One FSharp.Core for everything. Our libraries and Plotly.NET 6 (the only Plotly.NET served) are built against
+// FSharp.Core 10.1; the Polyglot Notebooks kernel (.NET Interactive, dotnet-repl) and fsdocs host their own, 10.0,
+// and the runtime refuses a lower version than an assembly asks for. Every request for FSharp.Core is answered with
+// the one already loaded; the libraries use no function added in 10.1 (the notebooks and docs run on it in CI).
+let private hostFSharpCore = typeof<list<int>>.Assembly
+
+System.Runtime.Loader.AssemblyLoadContext.Default.add_Resolving (fun _ name ->
+    if name.Name = "FSharp.Core" then hostFSharpCore else null)
+

@@ -122,6 +122,8 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
                if result.Argmax.[f] >= 0 then
                    f |]
 
+    let cells = lazy (CellList.build sample)
+
     /// Everything the run produced, box by box (F#: the Arise.Spm record).
     member _.Result = result
     /// The sample mapped.
@@ -152,6 +154,16 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
         | BoxLabel.Empty -> "empty"
         | BoxLabel.Failed -> "failed"
         | BoxLabel.Class k -> result.Classes.[k]
+
+    /// The atoms inside box `box` as a finite structure, positions relative to the box centre (sample's unit).
+    member _.AtomsIn(box: int) =
+        if box < 0 || box >= result.Argmax.Length then
+            raise (ArgumentOutOfRangeException("box", sprintf "box %d is not one of the map's %d boxes" box result.Argmax.Length))
+
+        let index, positions =
+            SpmGrid.atomsInBox cells.Value result.Grid result.Centres.[box] (NeighbourBuffer 256)
+
+        Structure.cluster positions (index |> Array.map (fun i -> sample.Numbers.[i]))
 
     /// Mutual information of box `box` (nats; NaN when not classified).
     member _.MutualInformationOf(box: int) = result.MutualInformation.[box]
@@ -314,6 +326,13 @@ type Recognizer private (pipeline: Pipeline, name: string) =
 
     let meta = pipeline.Model.Metadata
 
+    // the levels' error rates were measured for the embedded model on Table 1's structures: another model gets none
+    let calibrated =
+        lazy
+            (match Embedded.model.Value with
+             | Ok m -> obj.ReferenceEquals(m, pipeline.Model)
+             | Error _ -> false)
+
     let recognition (source: string) (atoms: int) (samples: int) (top: int) (r: Result<Classification, string>) =
         match r with
         | Error e ->
@@ -343,7 +362,11 @@ type Recognizer private (pipeline: Pipeline, name: string) =
               MutualInformation = c.Prediction.MutualInformation
               Entropy = c.Prediction.Entropy
               Uncertainty = Uncertainty.name level
-              ErrorRate = Uncertainty.errorRate level
+              ErrorRate =
+                (if calibrated.Value then
+                     Uncertainty.errorRate level
+                 else
+                     nan)
               Samples = samples
               Error = null }
 
@@ -365,6 +388,113 @@ type Recognizer private (pipeline: Pipeline, name: string) =
         match Pipeline.create model with
         | Ok p -> Recognizer(p, name)
         | Error e -> raise (AriseException(null, Nullable(), e))
+
+    /// Trains a model on a prototype folder (laid out as `arise train` reads it: FOLDER/<material type>/<class>/<one
+    /// geometry file>) with the embedded model's recipe; `epochs`, `dropout` and `seed` override it. Descriptors are
+    /// cached in `folder` when given (a rerun reuses them), else in a temporary folder. `progress` gets one line per
+    /// step. Raises AriseException when no class can be read.
+    static member Train
+        (
+            prototypes: string,
+            [<Optional; DefaultParameterValue(0)>] epochs: int,
+            [<Optional; DefaultParameterValue(-1.0)>] dropout: float,
+            [<Optional; DefaultParameterValue(7)>] seed: int,
+            [<Optional; DefaultParameterValue(null: string)>] folder: string,
+            [<Optional; DefaultParameterValue(null: IProgress<string>)>] progress: IProgress<string>
+        ) =
+        let say text =
+            if not (isNull progress) then
+                progress.Report text
+
+        let lib = Prototypes.load prototypes
+
+        for e in lib.Errors do
+            say (sprintf "skipped: %s: %s" e.File e.Message)
+
+        if lib.Prototypes.IsEmpty then
+            raise (AriseException(prototypes, Nullable(), "no prototype classes found (expected FOLDER/<material type>/<class>/<file>)"))
+
+        if epochs < 0 then
+            invalidArg "epochs" (sprintf "epochs must be at least 1 (0: the recipe's %d), not %d" Training.ariseOptions.MaxEpochs epochs)
+
+        if dropout >= 1.0 || (dropout < 0.0 && dropout <> -1.0) then
+            invalidArg "dropout" (sprintf "dropout must be in [0, 1), not %g" dropout)
+
+        let temporary = isNull folder
+
+        let cache =
+            if temporary then
+                Path.Combine(Path.GetTempPath(), "arise-train-" + Guid.NewGuid().ToString("N"))
+            else
+                Path.Combine(folder, "descriptors")
+
+        Directory.CreateDirectory cache |> ignore
+
+        try
+            let structures = TrainingSet.expectedRows lib / TrainingSet.settings.Length
+            say (sprintf "%d classes, %d structures × %d descriptor settings" lib.Prototypes.Length structures TrainingSet.settings.Length)
+
+            let set, errors =
+                TrainingSet.generate
+                    lib
+                    cache
+                    Environment.ProcessorCount
+                    (fun d n ->
+                        if d = n || d % max 1 (n / 5) = 0 then
+                            say (sprintf "descriptors: %d of %d structures" d n))
+                    CancellationToken.None
+
+            for e in errors do
+                say (sprintf "left out: %s" e)
+
+            let options =
+                { Training.ariseOptions with
+                    MaxEpochs =
+                        (if epochs > 0 then
+                             epochs
+                         else
+                             Training.ariseOptions.MaxEpochs)
+                    DropoutRate =
+                        (if dropout >= 0.0 then
+                             dropout
+                         else
+                             Training.ariseOptions.DropoutRate)
+                    Seed = seed
+                    Threads = Environment.ProcessorCount }
+
+            let trainRows, validRows = TrainingSet.split seed 0.8 set.Y
+
+            let report (r: EpochReport) =
+                if r.IsBest || r.Epoch % 10 = 0 || r.Epoch = options.MaxEpochs then
+                    say (
+                        sprintf
+                            "epoch %d/%d: loss %.4f, validation accuracy %.4f%s"
+                            r.Epoch
+                            options.MaxEpochs
+                            r.Loss
+                            r.ValidationAccuracy
+                            (if r.IsBest then " (kept)" else "")
+                    )
+
+            let net, info =
+                Engines.managed.Train(options, set, trainRows, validRows, None, report, CancellationToken.None)
+
+            say (sprintf "trained in %.0f s: validation accuracy %.4f at epoch %d" info.WallSeconds info.ValidationAccuracy info.BestEpoch)
+
+            let model =
+                { Network = net
+                  Metadata = Training.metadata set options info }
+
+            Recognizer.OfModel(model, sprintf "trained on %s" prototypes)
+        finally
+            if temporary then
+                try
+                    Directory.Delete(cache, true)
+                with _ ->
+                    ()
+
+    /// Writes the model to a file that `Recognizer.Load` and `arise --model` read.
+    member _.Save(path: string) = ModelFile.save path pipeline.Model
 
     /// The model's name: its file, or the embedded model's description.
     member _.Name = name

@@ -127,6 +127,9 @@ type SpmMap =
         [<Optional; DefaultParameterValue(42)>] seed: int ->
             ClusterMap
 
+    /// The atoms inside box `box` as a finite structure, positions relative to the box centre (sample's unit).
+    member AtomsIn: box: int -> Structure.Structure
+
     /// Mutual information of box `box` (nats; NaN when not classified).
     member MutualInformationOf: box: int -> float
 
@@ -192,6 +195,25 @@ type Recognizer =
 
     /// A recognizer for a model already in memory (F#).
     static member OfModel: model: Model.Model * [<Optional; DefaultParameterValue("model")>] name: string -> Recognizer
+
+    /// Trains a model on a prototype folder (laid out as `arise train` reads it: FOLDER/<material type>/<class>/<one
+    /// geometry file>) with the paper's recipe (Adam, 256-512-256, up to 300 epochs, dropout 0.0317; the embedded
+    /// model took 0.049); `epochs`
+    /// (0: the recipe's), `dropout` (−1: the recipe's) and `seed` override it. Descriptors are cached in `folder` when
+    /// given (a rerun reuses them), else in a temporary folder. The kept epoch is the one with the best validation
+    /// accuracy (stratified 80/20 split); `arise train` also selects on defective structures. `progress` gets one
+    /// line per step. Raises AriseException when no class can be read.
+    static member Train:
+        prototypes: string *
+        [<Optional; DefaultParameterValue(0)>] epochs: int *
+        [<Optional; DefaultParameterValue(-1.0)>] dropout: float *
+        [<Optional; DefaultParameterValue(7)>] seed: int *
+        [<Optional; DefaultParameterValue(null: string)>] folder: string *
+        [<Optional; DefaultParameterValue(null: System.IProgress<string>)>] progress: System.IProgress<string> ->
+            Recognizer
+
+    /// Writes the model to a file that `Recognizer.Load` and `arise --model` read.
+    member Save: path: string -> unit
 
     /// Classifies one structure: the `top` classes with their probabilities and the mutual information, from T =
     /// `samples` Monte Carlo dropout passes. Its result depends only on the structure, T and `seed`. Raises

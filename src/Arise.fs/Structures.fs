@@ -170,9 +170,25 @@ type Structures =
 
         Defects.displaceRelative seed fraction (Structures.NearestNeighbourDistance structure) structure
 
-    /// The nearest-neighbour distance d_NN of a structure (ARISE's histogram rule), in its length unit.
-    static member NearestNeighbourDistance(structure: Structure) =
-        match NearestNeighbour.dnn DnnMethod.AriseHistogram structure with
+    /// The nearest-neighbour distance d_NN of a structure (ARISE's histogram rule), in its length unit: from atoms
+    /// of `element` to atoms of `toElement` (symbols; null = any species).
+    static member NearestNeighbourDistance
+        (
+            structure: Structure,
+            [<Optional; DefaultParameterValue(null: string)>] element: string,
+            [<Optional; DefaultParameterValue(null: string)>] toElement: string
+        ) =
+        let species (name: string) (symbol: string) =
+            if String.IsNullOrEmpty symbol then
+                None
+            else
+                match Elements.tryNumber symbol with
+                | Some z -> Some z
+                | None -> raise (ArgumentException(sprintf "%s: no element is called %s" name symbol, name))
+
+        let fromZ, toZ = species "element" element, species "toElement" toElement
+
+        match NearestNeighbour.dnnBetween DnnMethod.AriseHistogram fromZ toZ structure with
         | Ok d -> d
         | Error e -> raise (AriseException(null, Nullable(), e))
 

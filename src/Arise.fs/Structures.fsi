@@ -36,8 +36,14 @@ type Structures =
     /// A periodic orthohexagonal hcp cell of `element` (a and c in Å; c defaults to the ideal √(8/3)·a).
     static member Hcp: element: string * a: float * [<Optional; DefaultParameterValue(0.0)>] c: float -> Structure.Structure
 
-    /// The nearest-neighbour distance d_NN of a structure (ARISE's histogram rule), in its length unit.
-    static member NearestNeighbourDistance: structure: Structure.Structure -> float
+    /// The nearest-neighbour distance d_NN of a structure (ARISE's histogram rule), in its length unit: from atoms
+    /// of `element` to atoms of `toElement` (symbols; null = any species; d_FeFe: element = "Fe", toElement = "Fe").
+    /// Raises AriseException when there is none.
+    static member NearestNeighbourDistance:
+        structure: Structure.Structure *
+        [<Optional; DefaultParameterValue(null: string)>] element: string *
+        [<Optional; DefaultParameterValue(null: string)>] toElement: string ->
+            float
 
     /// Parses structure text in a named format (see Read); `name` is used in error messages.
     static member Parse: text: string * format: string * [<Optional; DefaultParameterValue("text")>] name: string -> Structure.Structure

@@ -98,14 +98,12 @@ type Recognition =
                 b.Append("  ").Append(name.PadRight width).Append("  ").AppendLine(c.Probability.ToString("0.0000", inv))
                 |> ignore
 
-            b.AppendFormat(
-                inv,
-                "  mutual information {0:0.0000} nats: {1} uncertainty ({2} % of such predictions were wrong)",
-                r.MutualInformation,
-                r.Uncertainty,
-                (100.0 * r.ErrorRate).ToString("0.##", inv)
-            )
+            b.AppendFormat(inv, "  mutual information {0:0.0000} nats: {1} uncertainty", r.MutualInformation, r.Uncertainty)
             |> ignore
+
+            if not (Double.IsNaN r.ErrorRate) then
+                b.AppendFormat(inv, " ({0} % of such predictions were wrong)", (100.0 * r.ErrorRate).ToString("0.##", inv))
+                |> ignore
 
         b.ToString()
 

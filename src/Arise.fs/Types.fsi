@@ -57,7 +57,8 @@ type Recognition =
         /// The level of the mutual information: "low" (< 0.03), "moderate" (< 0.1), "high" (< 0.3) or "very high".
         Uncertainty: string
 
-        /// The share of wrong predictions measured at that level on Table 1's protocol (embedded model, T = 100).
+        /// The share of wrong predictions measured at that level on Table 1's protocol (embedded model, T = 100); NaN
+        /// for other models, whose levels were not measured.
         ErrorRate: float
 
         /// Monte Carlo dropout passes T.

@@ -208,6 +208,81 @@ let tests =
               Expect.stringContains html "fcc_Cu_A_cF4_225_a (Elemental_solids)" "class names"
               Expect.stringContains html "mutual information" "uncertainty in the title"
               Expect.stringContains html "probability" "axis labelled"
+          }
+
+          test "Recognizer.Train learns a prototype folder, its model saves and loads, and it prints no borrowed error rates" {
+              let root =
+                  Path.Combine(Path.GetTempPath(), "arise-face-train-" + Guid.NewGuid().ToString("N"))
+
+              try
+                  for name, cell in [ "fcc_Cu", Structures.Fcc("Cu", 3.61); "bcc_Fe", Structures.Bcc("Fe", 2.87) ] do
+                      let folder = Path.Combine(root, "prototypes", "Elemental_solids", name)
+                      Directory.CreateDirectory folder |> ignore
+                      Structures.WriteXyz(Path.Combine(folder, name + ".xyz"), cell)
+
+                  let lines = Collections.Concurrent.ConcurrentQueue<string>()
+
+                  let progress =
+                      { new IProgress<string> with
+                          member _.Report line = lines.Enqueue line }
+
+                  let r =
+                      Recognizer.Train(Path.Combine(root, "prototypes"), epochs = 15, seed = 3, folder = root, progress = progress)
+
+                  Expect.equal (Set.ofArray r.Classes) (Set.ofList [ "fcc_Cu"; "bcc_Fe" ]) "the folder's classes"
+                  Expect.exists lines (fun l -> l.StartsWith "epoch 15/15") "progress per epoch"
+                  Expect.isNonEmpty (Directory.GetFiles(Path.Combine(root, "descriptors"))) "descriptors cached in the folder"
+                  let bcc = Structures.Supercell(Structures.Bcc("Mo", 3.15), 5, finite = true)
+                  let c = r.Classify(bcc, samples = 50)
+                  Expect.equal c.Best.Class "bcc_Fe" "a bcc cluster of another element is bcc"
+                  Expect.isTrue (Double.IsNaN c.ErrorRate) "no error rate for a model whose levels were not measured"
+                  Expect.isFalse (c.Display.Contains "were wrong") "and none printed"
+                  Expect.isFalse (Double.IsNaN (Recognizer.Default.Classify(bcc, samples = 50)).ErrorRate) "the embedded model has them"
+                  let file = Path.Combine(root, "two.model")
+                  r.Save file
+                  let again = Recognizer.Load file
+                  Expect.equal (again.Classify(bcc, samples = 50)).Probabilities c.Probabilities "the same predictions after a round trip"
+
+                  let e =
+                      raisesArise "empty folder" (fun () -> Recognizer.Train(Path.Combine(root, "descriptors")))
+
+                  Expect.stringContains e.Message "no prototype classes" "an empty folder is refused"
+              finally
+                  Directory.Delete(root, true)
+          }
+
+          test "d_NN per species pair and the atoms of an SPM box" {
+              let l10 = Structures.Supercell(Structures.Fcc("Fe", 3.8), 4)
+              // Fe everywhere: the species pair equals the all-atom rule; unknown symbols name the parameter
+              Expect.floatClose
+                  Accuracy.high
+                  (Structures.NearestNeighbourDistance(l10, "Fe", "Fe"))
+                  (Structures.NearestNeighbourDistance l10)
+                  "Fe-Fe"
+
+              let bad =
+                  try
+                      Structures.NearestNeighbourDistance(l10, "Xx") |> ignore
+                      ""
+                  with :? ArgumentException as e ->
+                      e.Message
+
+              Expect.stringContains bad "element: no element is called Xx" "a bad symbol is named"
+              let sample = Structures.Supercell(Structures.Fcc("Cu", 3.61), 6, finite = true)
+
+              let map =
+                  Recognizer.Default.Map(sample, box = 8.0, stride = 4.0, mode = "bulk", samples = 5)
+
+              let b = map.ClassifiedBoxes.[0]
+              let atoms = map.AtomsIn b
+              Expect.isGreaterThanOrEqual (Structures.Count atoms) 10 "a classified box holds at least minAtoms atoms"
+
+              Expect.isTrue
+                  (atoms.Positions
+                   |> Array.forall (fun p -> abs p.X <= 4.0 && abs p.Y <= 4.0 && abs p.Z <= 4.0))
+                  "relative to the centre, inside the box"
+
+              Expect.throws (fun () -> map.AtomsIn map.BoxCount |> ignore) "a box outside the map is refused"
           } ]
 
 /// The C# sample builds the library as a project reference: never beside the packaging test, which packs it.
