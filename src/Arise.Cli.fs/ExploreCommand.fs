@@ -7,6 +7,7 @@ open Arise.Numerics
 open System.IO
 open Spectre.Console
 open Plotly.NET
+open Arise.Pictures
 open Arise.Model
 open Arise.Cluster
 open Arise.Cli.Outputs
@@ -14,15 +15,8 @@ open Arise.Cli.Outputs
 let private inv = Globalization.CultureInfo.InvariantCulture
 
 /// Scatter of the embedding, one trace per group (name, indices), or coloured by a continuous value.
-let private scatterGroups (path: string) (title: string) (embedding: float[][]) (groups: (string * int[]) list) =
-    groups
-    |> List.map (fun (name, idx) ->
-        Chart.Point(x = (idx |> Array.map (fun i -> embedding.[i].[0])), y = (idx |> Array.map (fun i -> embedding.[i].[1])), Name = name)
-        |> Chart.withMarkerStyle (Size = 4))
-    |> Chart.combine
-    |> Chart.withTitle title
-    |> Chart.withXAxisStyle "UMAP 1"
-    |> Chart.withYAxisStyle "UMAP 2"
+let private scatterGroups (path: string) (title: string) (embedding: float[][]) (groups: (string * int * int[]) list) =
+    Categories.scatterChart title "UMAP 1" "UMAP 2" embedding groups
     |> Arise.Pictures.Picture.saveHtml path
 
 let private fail (message: string) =
@@ -281,15 +275,12 @@ let private reportFound (say: string -> unit) (settings: Exploration.ExploreSett
 let private umapPictures (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) (result: Exploration.Exploration) =
     let argmax = data.Labels |> Array.map Arise.Spm.BoxLabel.toArgmax
 
-    let clusterName l =
-        if l = -1 then "outlier" else sprintf "cluster %d" l
-
     let p1 = Path.Combine(dir, "explore_umap_cluster.html")
     let title1 = "UMAP of the network's representations, by cluster"
-    scatterGroups p1 title1 result.Embedding (groupsOf result.SoftLabels clusterName)
+    scatterGroups p1 title1 result.Embedding (Categories.clusterGroups result.SoftLabels)
     let p2 = Path.Combine(dir, "explore_umap_class.html")
-    let classLabels = boxes |> Array.map (fun b -> argmax.[b])
-    scatterGroups p2 "UMAP, by predicted class" result.Embedding (groupsOf classLabels (fun c -> data.Classes.[c]))
+    let classNames = boxes |> Array.map (fun b -> data.Classes.[argmax.[b]])
+    scatterGroups p2 "UMAP, by predicted class" result.Embedding (Categories.classGroups classNames)
     let p3 = Path.Combine(dir, "explore_umap_mutual_information.html")
 
     Chart.Point(x = (result.Embedding |> Array.map (fun e -> e.[0])), y = (result.Embedding |> Array.map (fun e -> e.[1])))
@@ -297,9 +288,12 @@ let private umapPictures (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) 
         Size = 4,
         Colorscale = StyleParam.Colorscale.Viridis,
         ShowScale = true,
-        Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> data.MutualInformation.[b]))
+        Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> data.MutualInformation.[b])),
+        ColorBar = ColorBar.init (Title = Title.init "mutual information (nats)")
     )
     |> Chart.withTitle "UMAP, by mutual information (nats)"
+    |> Chart.withXAxisStyle "UMAP 1"
+    |> Chart.withYAxisStyle "UMAP 2"
     |> Arise.Pictures.Picture.saveHtml p3
 
     [ p1; p2; p3 ]
@@ -313,8 +307,11 @@ let private clusterMap (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) (r
         let label = Array.create data.Count Double.NaN
         boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
         let p = Path.Combine(dir, "explore_map_cluster.html")
-        let title = "Crystal map by cluster (−1 = outlier; blank = not explored)"
-        Arise.Pictures.SpmMaps.heatmap p title "cluster" data.Grid (fun b -> label.[b])
+        let title = "Crystal map by cluster (grey: outliers; blank: not explored)"
+
+        Categories.mapChart title (Categories.clusterNames result.Clusters) data.Grid (fun b -> label.[b])
+        |> Arise.Pictures.Picture.saveHtml p
+
         [ p ]
     else
         []

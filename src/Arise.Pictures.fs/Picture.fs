@@ -13,7 +13,17 @@ let saveHtml (path: string) (chart: GenericChart) =
         chart
         |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
 
-    Arise.Numerics.AtomicFile.writeText path (GenericChart.toEmbeddedHTML chart)
+    // the page says it is UTF-8: without it, a browser may guess another encoding for the "−" and "Å" of labels
+    let html = GenericChart.toEmbeddedHTML chart
+    let head = html.IndexOf "<head>"
+
+    let html =
+        if head >= 0 then
+            html.Insert(head + "<head>".Length, "<meta charset=\"utf-8\">")
+        else
+            "<meta charset=\"utf-8\">" + html
+
+    Arise.Numerics.AtomicFile.writeText path html
 
 /// The Chromium used for PNG export: $ARISE_CHROMIUM if set, else the first of chromium, chromium-browser,
 /// google-chrome, google-chrome-stable found on PATH. None when there is none.

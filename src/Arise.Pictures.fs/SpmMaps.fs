@@ -23,7 +23,7 @@ let private mapAxes (g: SpmGrid) =
 /// A 2D map of a per-box value (box index → value) over the grid's scanned axes, central slice of the third, as a
 /// Plotly heatmap; axes in the sample's length unit (Å), the colour bar titled `colourBar`, and for a 3D grid the
 /// slice shown in the title.
-let heatmapChart (title: string) (colourBar: string) (g: SpmGrid) (value: int -> float) =
+let heatmapChartWith (title: string) (colourBar: ColorBar) (g: SpmGrid) (value: int -> float) =
     let nx, ny, nz = g.Shape
     let dims = [| nx; ny; nz |]
     let a, b = mapAxes g
@@ -52,10 +52,14 @@ let heatmapChart (title: string) (colourBar: string) (g: SpmGrid) (value: int ->
         else
             ""
 
-    Chart.Heatmap(zData = z, X = xs, Y = ys, ColorBar = ColorBar.init (Title = Title.init colourBar))
+    Chart.Heatmap(zData = z, X = xs, Y = ys, ColorBar = colourBar)
     |> Chart.withTitle (title + slice)
     |> Chart.withXAxisStyle (sprintf "%c (Å)" "xyz".[a])
     |> Chart.withYAxisStyle (sprintf "%c (Å)" "xyz".[b])
+
+/// heatmapChartWith with a colour bar titled `colourBar`.
+let heatmapChart (title: string) (colourBar: string) (g: SpmGrid) (value: int -> float) =
+    heatmapChartWith title (ColorBar.init (Title = Title.init colourBar)) g value
 
 /// heatmapChart written as HTML with plotly.js embedded.
 let heatmap (path: string) (title: string) (colourBar: string) (g: SpmGrid) (value: int -> float) =
@@ -95,9 +99,9 @@ let writeMaps (dir: string) (r: SpmResult) =
     [ let miPath = Path.Combine(dir, "map_mutual_information.html")
 
       let settings =
-          sprintf "box %g Å, stride %g Å" (Vec3.toArray r.Grid.Edge |> Array.min) (Vec3.toArray r.Grid.Step |> Array.max)
+          sprintf "box %.4g Å, stride %.4g Å" (Vec3.toArray r.Grid.Edge |> Array.min) (Vec3.toArray r.Grid.Step |> Array.max)
 
-      heatmap miPath (sprintf "Mutual information (%s)" settings) "mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
+      heatmap miPath (sprintf "Mutual information<br>%s" settings) "mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
       yield miPath
 
       for cls in frequent do
@@ -111,7 +115,7 @@ let writeMaps (dir: string) (r: SpmResult) =
           let p = Path.Combine(dir, sprintf "map_probability_%s.html" safe)
 
           let title =
-              sprintf "Probability of %s (%s; %s)" r.Classes.[cls] r.MaterialTypes.[cls] settings
+              sprintf "Probability of %s (%s)<br>%s" r.Classes.[cls] r.MaterialTypes.[cls] settings
 
           heatmap p title "probability" r.Grid (fun f -> float r.Probabilities.[f * c + cls])
 

@@ -3,8 +3,12 @@
 module Arise.Pictures.SpmMaps
 
 /// A 2D map of a per-box value (box index → value) over the grid's scanned axes, central slice of the third, as a
-/// Plotly heatmap; axes in the sample's length unit (Å), the colour bar titled `colourBar`, and for a 3D grid the
-/// slice shown in the title.
+/// Plotly heatmap; axes in the sample's length unit (Å), the colour bar `colourBar`, and for a 3D grid the slice
+/// shown in the title.
+val heatmapChartWith:
+    title: string -> colourBar: Plotly.NET.ColorBar -> g: Arise.Spm.SpmGrid -> value: (int -> float) -> Plotly.NET.GenericChart
+
+/// heatmapChartWith with a colour bar titled `colourBar`.
 val heatmapChart: title: string -> colourBar: string -> g: Arise.Spm.SpmGrid -> value: (int -> float) -> Plotly.NET.GenericChart
 
 /// heatmapChart written as HTML with plotly.js embedded.

@@ -11,39 +11,6 @@ open Arise.Pictures
 /// saves them with `Chart.saveHtml` (or `Charts.Save`).
 [<AbstractClass; Sealed>]
 type Charts =
-    /// A palette of 24 distinguishable colours for categories (classes, clusters); outliers are grey.
-    static member internal Palette =
-        [| "#1f77b4"
-           "#ff7f0e"
-           "#2ca02c"
-           "#d62728"
-           "#9467bd"
-           "#8c564b"
-           "#e377c2"
-           "#7f7f7f"
-           "#bcbd22"
-           "#17becf"
-           "#393b79"
-           "#637939"
-           "#8c6d31"
-           "#843c39"
-           "#7b4173"
-           "#3182bd"
-           "#e6550d"
-           "#31a354"
-           "#756bb1"
-           "#636363"
-           "#6baed6"
-           "#fd8d3c"
-           "#74c476"
-           "#9e9ac8" |]
-
-    static member internal CategoryColour(k: int) =
-        if k < 0 then
-            Color.fromHex "#b0b0b0"
-        else
-            Color.fromHex Charts.Palette.[k % Charts.Palette.Length]
-
     /// Horizontal bars of the ranked classes' probabilities, titled with the mutual information and its level.
     static member Probabilities(recognition: Recognition) : GenericChart =
         if not recognition.Succeeded then
@@ -78,7 +45,7 @@ type Charts =
                 let p = map.ProbabilityOf quantity
                 (fun f -> p.[f]), "probability", sprintf "Probability of %s" quantity
 
-        SpmMaps.heatmapChart (sprintf "%s (box %g Å, stride %g Å, T = %d)" title map.Box map.Stride map.Samples) label r.Grid values
+        SpmMaps.heatmapChart (sprintf "%s<br>box %g Å, stride %g Å, T = %d" title map.Box map.Stride map.Samples) label r.Grid values
 
     /// The UMAP embedding of a cluster map, coloured by cluster (`colour` "cluster", default; outliers grey), by
     /// predicted class ("class") or by mutual information ("mi").
@@ -88,41 +55,42 @@ type Charts =
         if e.Length = 0 then
             raise (AriseException(null, Nullable(), "this cluster map has no embedding (explored with umap = false)"))
 
-        let xs (idx: int[]) = idx |> Array.map (fun i -> e.[i].[0])
-        let ys (idx: int[]) = idx |> Array.map (fun i -> e.[i].[1])
+        match (if isNull colour then "cluster" else colour) with
+        | "class" ->
+            Categories.scatterChart
+                "UMAP of the hidden layer, by predicted class"
+                "UMAP 1"
+                "UMAP 2"
+                e
+                (Categories.classGroups clusters.PredictedClasses)
+        | "mi" ->
+            Chart.Point(x = (e |> Array.map (fun p -> p.[0])), y = (e |> Array.map (fun p -> p.[1])))
+            |> Chart.withMarkerStyle (
+                Size = 4,
+                Colorscale = StyleParam.Colorscale.Viridis,
+                ShowScale = true,
+                Color = Color.fromColorScaleValues clusters.MutualInformation,
+                ColorBar = ColorBar.init (Title = Title.init "mutual information (nats)")
+            )
+            |> Chart.withTitle "UMAP of the hidden layer, by mutual information (nats)"
+            |> Chart.withXAxisStyle "UMAP 1"
+            |> Chart.withYAxisStyle "UMAP 2"
+        | _ ->
+            Categories.scatterChart "UMAP of the hidden layer, by cluster" "UMAP 1" "UMAP 2" e (Categories.clusterGroups clusters.Clusters)
 
-        let byGroups (keys: 'K[]) (name: 'K -> string) (colourOf: 'K -> int -> Color) =
-            keys
-            |> Array.indexed
-            |> Array.groupBy snd
-            |> Array.sortBy fst
-            |> Array.mapi (fun g (key, members) ->
-                let idx = members |> Array.map fst
+    /// The crystal map coloured by cluster (central slice for bulk), in the colours of Embedding: grey for outliers,
+    /// blank for boxes not explored.
+    static member ClusterMap(map: SpmMap, clusters: ClusterMap) : GenericChart =
+        let label = Array.create map.BoxCount nan
 
-                Chart.Point(x = xs idx, y = ys idx, Name = name key)
-                |> Chart.withMarkerStyle (Size = 4, Color = colourOf key g))
-            |> Chart.combine
+        clusters.Boxes
+        |> Array.iteri (fun i b -> label.[b] <- float clusters.Clusters.[i])
 
-        let chart =
-            match (if isNull colour then "cluster" else colour) with
-            | "class" ->
-                byGroups clusters.PredictedClasses id (fun _ g -> Charts.CategoryColour g)
-                |> Chart.withTitle "UMAP of the hidden layer, by predicted class"
-            | "mi" ->
-                Chart.Point(x = xs [| 0 .. e.Length - 1 |], y = ys [| 0 .. e.Length - 1 |])
-                |> Chart.withMarkerStyle (
-                    Size = 4,
-                    Colorscale = StyleParam.Colorscale.Viridis,
-                    ShowScale = true,
-                    Color = Color.fromColorScaleValues clusters.MutualInformation
-                )
-                |> Chart.withTitle "UMAP of the hidden layer, by mutual information (nats)"
-            | _ ->
-                byGroups clusters.Clusters (fun l -> if l < 0 then "outlier" else sprintf "cluster %d" l) (fun l _ ->
-                    Charts.CategoryColour l)
-                |> Chart.withTitle "UMAP of the hidden layer, by cluster"
-
-        chart |> Chart.withXAxisStyle "UMAP 1" |> Chart.withYAxisStyle "UMAP 2"
+        Categories.mapChart
+            (sprintf "Crystal map by cluster (grey: outliers; blank: not explored)<br>box %g Å, stride %g Å" map.Box map.Stride)
+            (Categories.clusterNames clusters.Count)
+            map.Result.Grid
+            (fun b -> label.[b])
 
     /// Writes a chart as HTML with plotly.js embedded (opens offline).
     static member Save(chart: GenericChart, path: string) = Picture.saveHtml path chart

@@ -7,8 +7,6 @@ open System.Runtime.InteropServices
 [<AbstractClass; Sealed; Class>]
 type Charts =
 
-    static member internal CategoryColour: k: int -> Plotly.NET.Color
-
     /// The UMAP embedding of a cluster map, coloured by cluster (`colour` "cluster", default; outliers grey), by
     /// predicted class ("class") or by mutual information ("mi").
     static member Embedding: clusters: ClusterMap * [<Optional; DefaultParameterValue("cluster")>] colour: string -> Plotly.NET.GenericChart
@@ -20,8 +18,9 @@ type Charts =
     /// Horizontal bars of the ranked classes' probabilities, titled with the mutual information and its level.
     static member Probabilities: recognition: Recognition -> Plotly.NET.GenericChart
 
+    /// The crystal map coloured by cluster (central slice for bulk), in the colours of Embedding: grey for outliers,
+    /// blank for boxes not explored.
+    static member ClusterMap: map: SpmMap * clusters: ClusterMap -> Plotly.NET.GenericChart
+
     /// Writes a chart as HTML with plotly.js embedded (opens offline).
     static member Save: chart: Plotly.NET.GenericChart * path: string -> unit
-
-    /// A palette of 24 distinguishable colours for categories (classes, clusters); outliers are grey.
-    static member internal Palette: string array
