@@ -22,6 +22,4 @@
 // the one already loaded; the libraries use no function added in 10.1 (the notebooks and docs run on it in CI).
 let private hostFSharpCore = typeof<list<int>>.Assembly
 
-System.Runtime.Loader.AssemblyLoadContext.Default.add_Resolving (fun _ name ->
-    if name.Name = "FSharp.Core" then hostFSharpCore else null)
-
+System.Runtime.Loader.AssemblyLoadContext.Default.add_Resolving (fun _ name -> if name.Name = "FSharp.Core" then hostFSharpCore else null)

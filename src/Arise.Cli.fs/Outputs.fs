@@ -73,10 +73,14 @@ let tryWrite (path: string) (write: unit -> 'T) : Result<'T, string> =
     | :? IOException
     | :? UnauthorizedAccessException as ex -> Error(sprintf "cannot write %s: %s" path (reason ex))
 
-/// Runs `body` with one progress bar (description, maximum) that shows the percentage, the time elapsed and the time
+/// Runs `body` with one progress bar on standard error (description, maximum) that shows the percentage, the time elapsed and the time
 /// left; returns what `body` returns.
 let withProgress (description: string) (maximum: float) (body: ProgressTask -> 'T) : 'T =
-    AnsiConsole
+    // on standard error: standard output carries the results (--json, --csv), which a bar must not interleave
+    let console =
+        AnsiConsole.Create(AnsiConsoleSettings(Out = AnsiConsoleOutput(Console.Error)))
+
+    console
         .Progress()
         .Columns(TaskDescriptionColumn(), ProgressBarColumn(), PercentageColumn(), ElapsedTimeColumn(), RemainingTimeColumn())
         .Start(fun ctx -> body (ctx.AddTask(description, maxValue = maximum)))
