@@ -27,7 +27,8 @@ let main argv =
           "cluster-quick", ClusterBench.run [ 8000 ] [ 15; 500 ]
           "cluster-20k", ClusterBench.run [ 20000 ] [ 15; 500 ]
           "cluster-big", ClusterBench.big
-          "tpe", TpeBench.run ]
+          "tpe", TpeBench.run
+          "png", PngBench.run ]
 
     let chosen =
         if argv.Length = 0 then

@@ -139,14 +139,146 @@ let renderPng
          with _ ->
              ())
 
+/// The first line of a message, for one-line reasons.
+let private firstLine (text: string) =
+    let text = if isNull text then "" else text
+    let i = text.IndexOfAny [| '\r'; '\n' |]
+    if i >= 0 then text.Substring(0, i) else text
+
+/// Renders `jobs` (HTML chart, PNG path) with one headless Chromium driven over the DevTools protocol (PuppeteerSharp,
+/// `ExecutablePath` = the local browser: nothing is downloaded), `parallel` pages at a time; each PNG is written under a
+/// temporary name and renamed. None when the browser cannot be driven that way (then the caller starts one browser a
+/// picture); otherwise one result per job.
+let private renderWithOneBrowser
+    (browser: string)
+    (width: int, height: int)
+    (timeoutSeconds: float)
+    (parallel: int)
+    (progress: unit -> unit)
+    (jobs: (string * string)[])
+    : Result<unit, string>[] option =
+    let profile =
+        Path.Combine(Path.GetTempPath(), sprintf "arise-chromium-%s" (Guid.NewGuid().ToString "N"))
+
+    let ms = int (timeoutSeconds * 1000.0)
+
+    try
+        let launched =
+            try
+                let options =
+                    PuppeteerSharp.LaunchOptions(
+                        Headless = true,
+                        ExecutablePath = browser,
+                        UserDataDir = profile,
+                        Timeout = 30000,
+                        Args =
+                            [| "--no-sandbox"
+                               "--disable-gpu"
+                               "--enable-unsafe-swiftshader"
+                               "--disable-dev-shm-usage"
+                               "--disable-background-networking"
+                               "--disable-component-update"
+                               "--disable-sync"
+                               "--no-first-run"
+                               "--hide-scrollbars" |]
+                    )
+
+                Some(PuppeteerSharp.Puppeteer.LaunchAsync(options).GetAwaiter().GetResult())
+            with _ ->
+                None
+
+        match launched with
+        | None -> None
+        | Some b ->
+            try
+                let render (html: string, png: string) =
+                    task {
+                        let partial = png + ".partial"
+
+                        try
+                            try
+                                use! page = b.NewPageAsync()
+                                do! page.SetViewportAsync(PuppeteerSharp.ViewPortOptions(Width = width, Height = height))
+
+                                let! _ =
+                                    page.GoToAsync(Uri(Path.GetFullPath html).AbsoluteUri, PuppeteerSharp.NavigationOptions(Timeout = ms))
+
+                                let! _ =
+                                    page.WaitForSelectorAsync(".main-svg", PuppeteerSharp.WaitForSelectorOptions(Timeout = ms))
+
+                                let! _ =
+                                    page.AddStyleTagAsync(
+                                        PuppeteerSharp.AddTagOptions(Content = ".modebar-container{display:none !important}")
+                                    )
+                                // two animation frames: plotly's last drawing (and a WebGL scene's) is on screen
+                                let! _ =
+                                    page.WaitForFunctionAsync(
+                                        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+                                    )
+
+                                do!
+                                    page.ScreenshotAsync(
+                                        partial,
+                                        PuppeteerSharp.ScreenshotOptions(Type = PuppeteerSharp.ScreenshotType.Png)
+                                    )
+
+                                File.Move(partial, png, true)
+                                return Ok()
+                            with e ->
+                                return Error(sprintf "%s: %s" html (firstLine e.Message))
+                        finally
+                            (try
+                                File.Delete partial
+                             with _ ->
+                                 ())
+                    }
+
+                let results = Array.create jobs.Length (Error "not rendered")
+                use gate = new Threading.SemaphoreSlim(max 1 parallel)
+
+                let all =
+                    jobs
+                    |> Array.mapi (fun k job ->
+                        task {
+                            do! gate.WaitAsync()
+
+                            try
+                                let! r = render job
+                                results.[k] <- r
+                                progress ()
+                            finally
+                                gate.Release() |> ignore
+                        }
+                        :> Threading.Tasks.Task)
+
+                Threading.Tasks.Task.WaitAll all
+                Some results
+            finally
+                (try
+                    b.CloseAsync().Wait(10000) |> ignore
+                 with _ ->
+                     ())
+
+                (try
+                    b.Dispose()
+                 with _ ->
+                     ())
+    finally
+        (try
+            Directory.Delete(profile, true)
+         with _ ->
+             ())
+
 /// Outcome of a PNG export: the PNGs written, and one line per picture that could not be rendered (or one line saying
 /// why none was attempted).
 type PngExport =
     { Written: string list
       Problems: string list }
 
-/// Renders a PNG beside each HTML chart (same name, .png), two at a time, when a Chromium is installed.
-let writePngsWith (progress: int -> int -> unit) (htmlFiles: string list) : PngExport =
+/// Renders a PNG beside each HTML chart (same name, .png), two at a time, when a Chromium is installed: with
+/// `oneBrowser`, one browser process for all of them (falling back to one a picture when it cannot be driven over the
+/// DevTools protocol), else one browser process a picture.
+let internal writePngsWithBrowsers (oneBrowser: bool) (progress: int -> int -> unit) (htmlFiles: string list) : PngExport =
     match findChromium () with
     | None ->
         { Written = []
@@ -158,25 +290,39 @@ let writePngsWith (progress: int -> int -> unit) (htmlFiles: string list) : PngE
             |> List.toArray
 
         let finished = ref 0
+        let jobs = pages |> Array.map (fun html -> html, Path.ChangeExtension(html, ".png"))
 
-        // two pictures at a time on two cores, more on more: each browser is given the time of one picture
-        let options =
-            Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 2 (Environment.ProcessorCount / 2))
+        let tick () =
+            progress (Threading.Interlocked.Increment finished) pages.Length
+        // two pictures at a time on two cores, more on more
+        let parallel = max 2 (Environment.ProcessorCount / 2)
 
-        let results = Array.zeroCreate pages.Length
+        let results =
+            match
+                (if jobs.Length = 0 || not oneBrowser then
+                     None
+                 else
+                     renderWithOneBrowser browser pngSize 60.0 parallel tick jobs)
+            with
+            | Some results -> Array.zip (Array.map snd jobs) results
+            | None ->
+                // a browser that cannot be driven over the DevTools protocol: one browser process a picture
+                let results = Array.zeroCreate pages.Length
+                let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = parallel)
 
-        Threading.Tasks.Parallel.For(
-            0,
-            pages.Length,
-            options,
-            fun k ->
-                let html = pages.[k]
-                let png = Path.ChangeExtension(html, ".png")
-                let r = renderPng browser pngSize 60.0 html png
-                progress (Threading.Interlocked.Increment finished) pages.Length
-                results.[k] <- (png, r)
-        )
-        |> ignore
+                Threading.Tasks.Parallel.For(
+                    0,
+                    pages.Length,
+                    options,
+                    fun k ->
+                        let html, png = jobs.[k]
+                        let r = renderPng browser pngSize 60.0 html png
+                        tick ()
+                        results.[k] <- (png, r)
+                )
+                |> ignore
+
+                results
 
         { Written =
             [ for png, r in results do
@@ -187,6 +333,9 @@ let writePngsWith (progress: int -> int -> unit) (htmlFiles: string list) : PngE
                   match r with
                   | Error e -> e
                   | Ok() -> () ] }
+
+let writePngsWith (progress: int -> int -> unit) (htmlFiles: string list) =
+    writePngsWithBrowsers true progress htmlFiles
 
 let writePngs (htmlFiles: string list) = writePngsWith (fun _ _ -> ()) htmlFiles
 

@@ -23,8 +23,13 @@ type PngExport =
     { Written: string list
       Problems: string list }
 
-/// Renders a PNG beside each HTML chart (same name, .png), two at a time, when a Chromium is installed.
+/// Renders a PNG beside each HTML chart (same name, .png) when a Chromium is installed: one headless browser for all
+/// of them, driven over the DevTools protocol (PuppeteerSharp with the local browser; nothing is downloaded), two
+/// pages at a time; a browser that cannot be driven that way renders one picture a process.
 val writePngs: htmlFiles: string list -> PngExport
+
+/// writePngs with one browser for all pictures (`oneBrowser`) or one browser process a picture (for comparisons).
+val internal writePngsWithBrowsers: oneBrowser: bool -> progress: (int -> int -> unit) -> htmlFiles: string list -> PngExport
 
 /// writePngs, with `progress done total` (pictures) after each picture, from any thread.
 val writePngsWith: progress: (int -> int -> unit) -> htmlFiles: string list -> PngExport
