@@ -66,7 +66,7 @@ let heatmap (path: string) (title: string) (colourBar: string) (g: SpmGrid) (val
     heatmapChart title colourBar g value |> Picture.saveHtml path
 
 /// A 3D view (isosurfaces) of a per-box value over a bulk grid, as HTML with plotly.js embedded.
-let private volume (path: string) (title: string) (r: SpmResult) (value: int -> float) =
+let private volume (path: string) (title: string) (colourBar: string) (r: SpmResult) (value: int -> float) =
     let n = r.Centres.Length
     let xs = r.Centres |> Array.map (fun p -> p.X)
     let ys = r.Centres |> Array.map (fun p -> p.Y)
@@ -77,7 +77,29 @@ let private volume (path: string) (title: string) (r: SpmResult) (value: int -> 
 
     let hi = if vs.Length = 0 then 1.0 else Array.max vs
 
-    Chart.IsoSurface(x = xs, y = ys, z = zs, value = vs, IsoMin = 0.5 * hi, IsoMax = hi, Opacity = 0.5)
+    let axis (name: string) =
+        LayoutObjects.LinearAxis.init (Title = Title.init (sprintf "%s (Å)" name))
+
+    // the camera a little further out than plotly's default, so that no tick label is cut at the edges
+    let scene =
+        LayoutObjects.Scene.init (
+            XAxis = axis "x",
+            YAxis = axis "y",
+            ZAxis = axis "z",
+            Camera = LayoutObjects.Camera.init (Eye = LayoutObjects.CameraEye.init (1.6, 1.6, 1.1))
+        )
+
+    Chart.IsoSurface(
+        x = xs,
+        y = ys,
+        z = zs,
+        value = vs,
+        IsoMin = 0.5 * hi,
+        IsoMax = hi,
+        Opacity = 0.5,
+        ColorBar = ColorBar.init (Title = Title.init colourBar)
+    )
+    |> Chart.withScene scene
     |> Chart.withTitle title
     |> Picture.saveHtml path
 
@@ -125,12 +147,18 @@ let writeMaps (dir: string) (r: SpmResult) =
 
       if nx > 1 && ny > 1 && nz > 1 then
           let miVol = Path.Combine(dir, "volume_mutual_information.html")
-          volume miVol "Mutual information (isosurfaces)" r (fun f -> r.MutualInformation.[f])
+
+          volume miVol (sprintf "Mutual information, isosurfaces<br>%s" settings) "mutual information (nats)" r (fun f ->
+              r.MutualInformation.[f])
+
           yield miVol
 
           match Array.tryHead frequent with
           | Some cls ->
               let v = Path.Combine(dir, "volume_probability_top_class.html")
-              volume v (sprintf "Probability of %s (isosurfaces)" r.Classes.[cls]) r (fun f -> float r.Probabilities.[f * c + cls])
+
+              volume v (sprintf "Probability of %s, isosurfaces<br>%s" r.Classes.[cls] settings) "probability" r (fun f ->
+                  float r.Probabilities.[f * c + cls])
+
               yield v
           | None -> () ]
