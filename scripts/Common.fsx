@@ -80,8 +80,8 @@ module ScriptPictures =
             eprintfn "note: %s" problem
 
     /// SPM maps as HTML, and as PNG where a Chromium is installed; prints what was written and any problem.
-    let writeMaps (dir: string) (r: Arise.Spm.SpmResult) =
-        let maps = Arise.Pictures.SpmMaps.writeMaps dir r
+    let writeMaps (dir: string) (samples: int) (r: Arise.Spm.SpmResult) =
+        let maps = Arise.Pictures.SpmMaps.writeMaps dir samples r
         let pngs = Arise.Pictures.Picture.writePngs maps
         printfn "pictures in %s: %d HTML, %d PNG" dir maps.Length pngs.Written.Length
 

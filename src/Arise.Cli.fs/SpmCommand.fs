@@ -270,7 +270,7 @@ let private finish (settings: SpmSettings) (samples: int) (out: string) sample (
             SpmFile.write (Path.Combine(out, "spm.npz")) r
             SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
             SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
-            SpmMaps.writeMaps out r)
+            SpmMaps.writeMaps out samples r)
 
     match written with
     | Error e ->

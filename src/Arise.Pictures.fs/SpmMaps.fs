@@ -105,7 +105,7 @@ let private volume (path: string) (title: string) (colourBar: string) (r: SpmRes
 
 /// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
 /// non-empty boxes (at most six), into `dir` (created when missing). Returns the files written.
-let writeMaps (dir: string) (r: SpmResult) =
+let writeMaps (dir: string) (samples: int) (r: SpmResult) =
     Directory.CreateDirectory dir |> ignore
     let c = r.Classes.Length
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
@@ -121,7 +121,11 @@ let writeMaps (dir: string) (r: SpmResult) =
     [ let miPath = Path.Combine(dir, "map_mutual_information.html")
 
       let settings =
-          sprintf "box %.4g Å, stride %.4g Å" (Vec3.toArray r.Grid.Edge |> Array.min) (Vec3.toArray r.Grid.Step |> Array.max)
+          sprintf
+              "box %.4g Å, stride %.4g Å, T = %d"
+              (Vec3.toArray r.Grid.Edge |> Array.min)
+              (Vec3.toArray r.Grid.Step |> Array.max)
+              samples
 
       heatmap miPath (sprintf "Mutual information<br>%s" settings) "mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
       yield miPath

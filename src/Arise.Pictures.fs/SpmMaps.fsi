@@ -14,6 +14,7 @@ val heatmapChart: title: string -> colourBar: string -> g: Arise.Spm.SpmGrid -> 
 /// heatmapChart written as HTML with plotly.js embedded.
 val heatmap: path: string -> title: string -> colourBar: string -> g: Arise.Spm.SpmGrid -> value: (int -> float) -> unit
 
-/// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
-/// non-empty boxes (at most six), into `dir` (created when missing). Returns the files written.
-val writeMaps: dir: string -> r: Arise.Spm.SpmResult -> string list
+/// Maps: mutual information, and the probability of each class that is the argmax of at least 2 % of the non-empty
+/// boxes (at most six), into `dir` (created when missing), titled with box, stride and T (`samples`, the Monte Carlo
+/// passes per box); bulk grids add isosurface views. Returns the files written.
+val writeMaps: dir: string -> samples: int -> r: Arise.Spm.SpmResult -> string list

@@ -196,7 +196,7 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
         SpmFile.write npz result
         SpmOutput.writeCsv csv result
         SpmOutput.writeAtoms xyz sample result
-        Array.append [| npz; csv; xyz |] (SpmMaps.writeMaps folder result |> Array.ofList)
+        Array.append [| npz; csv; xyz |] (SpmMaps.writeMaps folder samples result |> Array.ofList)
 
     /// HDBSCAN (soft clustering) and a UMAP embedding of hidden layer `layer` (1 = first) over the classified boxes
     /// (only those classified as `filterClass`, when given). `minClusterSize` 0 picks a fourteenth of the boxes (5 to 500);

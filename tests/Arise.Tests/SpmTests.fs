@@ -163,7 +163,7 @@ let tests =
               Directory.CreateDirectory dir |> ignore
 
               try
-                  let files = SpmMaps.writeMaps dir r
+                  let files = SpmMaps.writeMaps dir 10 r
                   Expect.exists files (fun f -> f.EndsWith "volume_mutual_information.html") "isosurface view"
 
                   Expect.stringContains
@@ -176,7 +176,7 @@ let tests =
                   // what a reader needs on the picture: units, the colour bar's quantity, box, stride and the slice
                   Expect.stringContains mi "x (Å)" "x axis in Å"
                   Expect.stringContains mi "mutual information (nats)" "labelled colour bar"
-                  Expect.stringContains mi "box 9 Å, stride 4 Å" "box and stride in the title"
+                  Expect.stringContains mi "box 9 Å, stride 4 Å, T = 10" "box, stride and T in the title"
                   Expect.stringContains mi "slice z = " "the slice shown"
 
                   Expect.stringContains
@@ -212,7 +212,7 @@ let tests =
 
                   try
                       let maps =
-                          SpmMaps.writeMaps dir r
+                          SpmMaps.writeMaps dir 10 r
                           |> List.filter (fun f -> f.Contains "mutual_information")
 
                       let pngs = Picture.writePngs maps
