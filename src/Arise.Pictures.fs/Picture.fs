@@ -46,6 +46,19 @@ let findChromium () : string option =
 /// Size of rendered PNGs in pixels (width, height): Plotly.NET's default 600 × 600 layout plus the colour bar.
 let pngSize = 660, 600
 
+/// Chromium's flags for rendering pictures headless: no sandbox (containers), software WebGL for 3D views, no
+/// background traffic, no first-run pages, no scroll bars.
+let private browserFlags =
+    [ "--no-sandbox"
+      "--disable-gpu"
+      "--enable-unsafe-swiftshader"
+      "--disable-dev-shm-usage"
+      "--disable-background-networking"
+      "--disable-component-update"
+      "--disable-sync"
+      "--no-first-run"
+      "--hide-scrollbars" ]
+
 /// Renders one HTML chart to PNG with headless Chromium (`browser`), `width` × `height` pixels, the Plotly toolbar
 /// hidden. Waits up to `timeoutSeconds`. Error: a one-line reason.
 let renderPng
@@ -81,21 +94,13 @@ let renderPng
                 File.Delete target
 
             let args =
-                [ "--headless"
-                  "--no-sandbox"
-                  "--disable-gpu"
-                  "--enable-unsafe-swiftshader"
-                  "--disable-dev-shm-usage"
-                  "--disable-background-networking"
-                  "--disable-component-update"
-                  "--disable-sync"
-                  "--no-first-run"
-                  "--hide-scrollbars"
-                  sprintf "--user-data-dir=%s" profile
-                  sprintf "--window-size=%d,%d" width height
-                  "--virtual-time-budget=10000"
-                  sprintf "--screenshot=%s" target
-                  Uri(Path.GetFullPath page).AbsoluteUri ]
+                [ yield "--headless"
+                  yield! browserFlags
+                  yield sprintf "--user-data-dir=%s" profile
+                  yield sprintf "--window-size=%d,%d" width height
+                  yield "--virtual-time-budget=10000"
+                  yield sprintf "--screenshot=%s" target
+                  yield Uri(Path.GetFullPath page).AbsoluteUri ]
 
             let info =
                 ProcessStartInfo(browser, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false)
@@ -171,16 +176,7 @@ let private renderWithOneBrowser
                         ExecutablePath = browser,
                         UserDataDir = profile,
                         Timeout = 30000,
-                        Args =
-                            [| "--no-sandbox"
-                               "--disable-gpu"
-                               "--enable-unsafe-swiftshader"
-                               "--disable-dev-shm-usage"
-                               "--disable-background-networking"
-                               "--disable-component-update"
-                               "--disable-sync"
-                               "--no-first-run"
-                               "--hide-scrollbars" |]
+                        Args = Array.ofList browserFlags
                     )
 
                 Some(PuppeteerSharp.Puppeteer.LaunchAsync(options).GetAwaiter().GetResult())
