@@ -29,7 +29,12 @@ printfn "d_NN: Cu %.4f Å, Au %.4f Å; %d components; largest difference %.2g" d
 - **arise-smoothed** and **clean** (the most common distance) are there for studies; the model does not use them.
 
 Per species pair, `NearestNeighbourDistance(s, "Fe", "Pt")` gives the distance from Fe atoms to their nearest Pt
-atoms. When every nearest-neighbour distance is the same (an ideal periodic cell), the histogram's range is
+atoms. ARISE's rule looks for neighbours within 20.1, 40.1, … 100.1 (in the structure's unit) and gives up when some
+atom has neighbours but none of the other species within the largest: a few dopants far apart, in an image measured in
+pixels, say. Arise then applies the same histogram rule to each atom's nearest atom of that species anywhere in the
+structure, so such structures are described; every structure ARISE's rule describes keeps its numbers.
+`Structures.OneSpecies` (`--one-species` on the command line) reads all atoms as the most common element, for atom
+columns whose chemistry an image does not tell reliably. When every nearest-neighbour distance is the same (an ideal periodic cell), the histogram's range is
 (d − 0.5, d + 0.5) and d sits on the edge between bins 49 and 50, so the rule returns d, d + 0.005 or d − 0.005 Å
 depending on the last bits of the coordinates: the same cell written in two formats can differ by 0.005 Å (0.2 %).
 The reference implementation behaves the same way; a rule robust to it changes the training inputs of 282 of the

@@ -55,7 +55,8 @@ let run () =
                     printfn "png: %s" p
 
                 printfn
-                    "png (%s, %d cores): %d maps in %.1f s with one browser (%.2f s a picture), %d in %.1f s with a browser a picture (%.2f s); %.1f× faster"
+                    "png (%s, %d cores): %d maps in %.1f s with one browser (%.2f s a picture), %d in %.1f s with a browser \
+                     a picture (%.2f s); %.1f× faster"
                     browser
                     Environment.ProcessorCount
                     n2

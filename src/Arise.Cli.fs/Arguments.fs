@@ -11,6 +11,10 @@ module internal Usage =
 
     let types = "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
 
+    let oneSpecies =
+        "read every atom as one species (the most common element): for atom columns found in an image, whose chemistry \
+         is not reliable."
+
 /// Options of `info`.
 type InfoArgs =
     | [<MainCommand>] Files of path: string list
@@ -48,6 +52,7 @@ type DescriptorArgs =
     | Dnn of rule: string
     | Extrinsic_Scale of factor: float
     | Format of name: string
+    | One_Species
     | Types of map: string
 
     interface IArgParserTemplate with
@@ -75,6 +80,7 @@ type DescriptorArgs =
                     "divide the structure by this factor times d_NN (default %g; training 0.95, 1.0, 1.05)."
                     Soap.AriseDescriptor.defaults.ExtrinsicScale
             | Format _ -> Usage.format
+            | One_Species -> Usage.oneSpecies
             | Types _ -> Usage.types
 
 /// Options of `classify`.
@@ -89,6 +95,7 @@ type ClassifyArgs =
     | Jsonl
     | Csv
     | Format of name: string
+    | One_Species
     | Types of map: string
 
     interface IArgParserTemplate with
@@ -109,6 +116,7 @@ type ClassifyArgs =
                     high, very high), entropy, error."
             | Csv -> "CSV: one row per file and rank."
             | Format _ -> Usage.format
+            | One_Species -> Usage.oneSpecies
             | Types _ -> Usage.types
 
 /// Which structures choose the kept epoch of `train`.
@@ -197,6 +205,7 @@ type SpmArgs =
     | Min_Atoms of n: int
     | Model of file: string
     | Format of name: string
+    | One_Species
     | Types of map: string
 
     interface IArgParserTemplate with
@@ -214,6 +223,7 @@ type SpmArgs =
             | Min_Atoms _ -> sprintf "boxes with fewer atoms are marked empty (default %d)." Defaults.MinAtoms
             | Model _ -> "model file (default: the embedded model)."
             | Format _ -> Usage.format
+            | One_Species -> Usage.oneSpecies
             | Types _ -> Usage.types
 
 /// Options of `benchmark`.

@@ -26,7 +26,7 @@ let private withSettings (settings: Result<'S, string>) (run: 'S -> int) =
     | Error e -> fail e
 
 /// Read options from the common flags; Error names the bad parameter.
-let readOptions (format: string option) (types: string option) : Result<StructureIO.ReadOptions, string> =
+let readOptionsWith (oneSpecies: bool) (format: string option) (types: string option) : Result<StructureIO.ReadOptions, string> =
     result {
         let! fmt =
             match format with
@@ -43,8 +43,12 @@ let readOptions (format: string option) (types: string option) : Result<Structur
 
         return
             { StructureIO.Format = fmt
-              LammpsTypes = map }
+              LammpsTypes = map
+              OneSpecies = oneSpecies }
     }
+
+/// Read options from the common flags, species as in the files.
+let readOptions format types = readOptionsWith false format types
 
 /// Argu passes unknown options on as file names: the first such "file" that starts with '-' and does not exist, as
 /// an error naming it.
@@ -299,7 +303,7 @@ let spm (args: ParseResults<SpmArgs>) =
             let! settings, samples = spmSettings args
 
             let! ro =
-                readOptions (args.TryGetResult SpmArgs.Format) (args.TryGetResult SpmArgs.Types)
+                readOptionsWith (args.Contains SpmArgs.One_Species) (args.TryGetResult SpmArgs.Format) (args.TryGetResult SpmArgs.Types)
 
             let! model = Models.load (args.TryGetResult SpmArgs.Model)
             return settings, samples, ro, model
@@ -340,7 +344,10 @@ let classify (args: ParseResults<ClassifyArgs>) =
             let! s = classifySettings args
 
             let! ro =
-                readOptions (args.TryGetResult ClassifyArgs.Format) (args.TryGetResult ClassifyArgs.Types)
+                readOptionsWith
+                    (args.Contains ClassifyArgs.One_Species)
+                    (args.TryGetResult ClassifyArgs.Format)
+                    (args.TryGetResult ClassifyArgs.Types)
 
             let! model = Models.load (args.TryGetResult ClassifyArgs.Model)
             return s, ro, model
@@ -482,7 +489,10 @@ let descriptor (args: ParseResults<DescriptorArgs>) =
     let inputs =
         result {
             let! ro =
-                readOptions (args.TryGetResult DescriptorArgs.Format) (args.TryGetResult DescriptorArgs.Types)
+                readOptionsWith
+                    (args.Contains DescriptorArgs.One_Species)
+                    (args.TryGetResult DescriptorArgs.Format)
+                    (args.TryGetResult DescriptorArgs.Types)
 
             let! options = descriptorSettings args
 

@@ -162,6 +162,59 @@ module NearestNeighbour =
         else
             Some(result |> Array.filter (fun d -> not (Double.IsNaN d)))
 
+    /// Work allowed to the sparse-species search (centres × atoms of the neighbour species × periodic images).
+    let sparseSearchBudget = 400_000_000L
+
+    /// For every atom of species `fromZ`: the distance to its nearest atom of species `toZ` anywhere in the structure
+    /// (itself excluded; periodic images of the neighbouring cells included), by direct search over the `toZ` atoms.
+    /// For species too sparse for the ARISE cutoffs (a few dopants far apart). None when there is no such atom or
+    /// the search would exceed `sparseSearchBudget`.
+    let sparseDistances (fromZ: int option) (toZ: int option) (s: Structure) : float[] option =
+        let n = Structure.count s
+        let cell = zeroedCell s
+
+        let pick (z: int option) =
+            [| for i in 0 .. n - 1 do
+                   if z.IsNone || s.Numbers.[i] = z.Value then
+                       i |]
+
+        let centres, targets = pick fromZ, pick toZ
+
+        let range periodic =
+            if periodic then [ -1; 0; 1 ] else [ 0 ]
+
+        let images =
+            [| for a in range s.Pbc.A do
+                   for b in range s.Pbc.B do
+                       for c in range s.Pbc.C -> float a * cell.A + float b * cell.B + float c * cell.C |]
+
+        if
+            targets.Length = 0
+            || int64 centres.Length * int64 targets.Length * int64 images.Length > sparseSearchBudget
+        then
+            None
+        else
+            let nearest (i: int) =
+                let pi = s.Positions.[i]
+                let mutable best = Double.PositiveInfinity
+
+                for j in targets do
+                    for shift in images do
+                        if j <> i || Vec3.normSquared shift > 0.0 then
+                            let d = Vec3.norm (s.Positions.[j] + shift - pi)
+
+                            if d < best then
+                                best <- d
+
+                best
+
+            let distances =
+                centres
+                |> Array.map nearest
+                |> Array.filter (fun d -> not (Double.IsPositiveInfinity d))
+
+            if distances.Length = 0 then None else Some distances
+
     /// ARISE's histogram of nearest-neighbour distances, bit-compatible with numpy 1.x `np.histogram(nn, bins=100)`:
     /// per bin its count divided by the squared left edge, and its centre.
     let private ariseHistogram (distances: float[]) =
@@ -401,13 +454,30 @@ module NearestNeighbour =
                                 d
                         )
                     | None ->
-                        Error(
-                            sprintf
-                                "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms"
-                                (name fromZ)
-                                (name toZ)
-                                (2.0 * List.last ariseCutoffs + 0.1)
-                        )
+                        // species too sparse for ARISE's cutoffs (a few dopants far apart): every atom's nearest
+                        // atom of the other species, wherever it is, under the same rule
+                        let sparse =
+                            sparseDistances fromZ toZ s
+                            |> Option.map (fun nn ->
+                                match method with
+                                | DnnMethod.MostCommon -> mostCommon nn
+                                | DnnMethod.AriseSmoothed -> smoothedCentre nn
+                                | _ -> histogramCentre nn)
+
+                        match sparse with
+                        | Some d when d > 0.1 && d < 1500.0 -> Ok d
+                        | _ ->
+                            Error(
+                                sprintf
+                                    "d_NN %s→%s: no nearest-neighbour distance in (0.1, 1500) within %g of the atoms, nor \
+                                     between the %s and %s atoms anywhere in the structure; if the species are not reliable \
+                                     (atom columns found in an image), treat all atoms as one species (--one-species)"
+                                    (name fromZ)
+                                    (name toZ)
+                                    (2.0 * List.last ariseCutoffs + 0.1)
+                                    (name fromZ)
+                                    (name toZ)
+                            )
                 | c :: rest ->
                     match nearestDistances cl (2.0 * c + 0.1) fromZ toZ s with
                     | Some nn when nn.Length > 0 ->

@@ -56,6 +56,15 @@ module NearestNeighbour =
     /// `cl` is the cell list of `s`.
     val nearestDistances: cl: CellList -> searchRadius: float -> fromZ: int option -> toZ: int option -> s: Structure -> float array option
 
+    /// Work allowed to the sparse-species search (centres × atoms of the neighbour species × periodic images).
+    val sparseSearchBudget: int64
+
+    /// For every atom of species `fromZ`: the distance to its nearest atom of species `toZ` anywhere in the structure
+    /// (itself excluded; periodic images of the neighbouring cells included), by direct search over the `toZ` atoms.
+    /// For species too sparse for the ARISE cutoffs (a few dopants far apart). None when there is no such atom or
+    /// the search would exceed `sparseSearchBudget`.
+    val sparseDistances: fromZ: int option -> toZ: int option -> s: Structure -> float array option
+
     /// The ARISE histogram rule on a set of nearest-neighbour distances: the centre of the first bin with the most
     /// counts / r² (see ariseHistogram).
     val histogramCentre: distances: float array -> float
@@ -94,8 +103,10 @@ module NearestNeighbour =
     val pileUp: fromZ: int option -> s: Structure -> (int * int * float * int * int) option
 
     /// d_NN from species `fromZ` to species `toZ` (None = any), trying the ARISE cutoffs in turn
-    /// (same length unit as the positions), with the cell list `cl` of `s`. Error when no cutoff gives a distance in
-    /// (0.1, 1500).
+    /// (same length unit as the positions), with the cell list `cl` of `s`. When every cutoff leaves some atom without
+    /// a neighbour of species `toZ` (a few dopants far apart, which ARISE's rule gives up on), the same rule is applied
+    /// to every atom's nearest `toZ` atom anywhere in the structure (`sparseDistances`). Error when no distance in
+    /// (0.1, 1500) is found either way.
     val dnnBetweenWith: cl: CellList -> method: DnnMethod -> fromZ: int option -> toZ: int option -> s: Structure -> Result<float, string>
 
     /// d_NN from species `fromZ` to species `toZ` (None = any); see dnnBetweenWith.

@@ -100,6 +100,17 @@ module Structure =
     let speciesCounts (s: Structure) =
         s.Numbers |> Array.countBy id |> Array.sortBy fst
 
+    /// The structure with every atom of one species: the most common element (ties: the lighter). For atom columns
+    /// found in an image, whose chemistry is not reliable.
+    let asOneSpecies (s: Structure) =
+        if s.Numbers.Length = 0 then
+            s
+        else
+            let z = speciesCounts s |> Array.maxBy (fun (z, n) -> n, -z) |> fst
+
+            { s with
+                Numbers = Array.create s.Numbers.Length z }
+
     /// Chemical formula in Hill order (C, H, then alphabetical; alphabetical without carbon), e.g. "Cu3Au".
     let formula (s: Structure) =
         let counts = speciesCounts s |> Array.map (fun (z, n) -> Elements.symbol z, n)

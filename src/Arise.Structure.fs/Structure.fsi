@@ -84,6 +84,10 @@ module Structure =
     /// (atomic number, count) pairs, ascending by atomic number.
     val speciesCounts: s: Structure -> (int * int) array
 
+    /// The structure with every atom of one species: the most common element (ties: the lighter). For atom columns
+    /// found in an image, whose chemistry is not reliable.
+    val asOneSpecies: s: Structure -> Structure
+
     /// Chemical formula in Hill order (C, H, then alphabetical; alphabetical without carbon), e.g. "Cu3Au".
     val formula: s: Structure -> string
 

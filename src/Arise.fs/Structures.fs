@@ -155,6 +155,10 @@ type Structures =
         else
             Supercell.repeat n0 n1 n2 structure
 
+    /// A copy with every atom of one species (the most common element): for atom columns found in an image, whose
+    /// chemistry is not reliable (the command line's --one-species).
+    static member OneSpecies(structure: Structure) = Structure.asOneSpecies structure
+
     /// A copy with a random `fraction` (0–1) of the atoms removed (vacancies), reproducible with `seed`.
     static member RemoveAtoms(structure: Structure, fraction: float, [<Optional; DefaultParameterValue(1)>] seed: int) =
         if not (fraction >= 0.0 && fraction < 1.0) then

@@ -78,6 +78,10 @@ type Structures =
         [<Optional; DefaultParameterValue(null: string)>] types: string ->
             Structure.Structure array
 
+    /// A copy with every atom of one species (the most common element): for atom columns found in an image, whose
+    /// chemistry is not reliable (the command line's --one-species).
+    static member OneSpecies: structure: Structure.Structure -> Structure.Structure
+
     /// A copy with a random `fraction` (0–1) of the atoms removed (vacancies), reproducible with `seed`.
     static member RemoveAtoms:
         structure: Structure.Structure * fraction: float * [<Optional; DefaultParameterValue(1)>] seed: int -> Structure.Structure

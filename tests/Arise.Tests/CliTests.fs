@@ -92,6 +92,55 @@ let tests =
               Expect.stringContains row.Value "fcc_Cu_A_cF4_225_a (Elemental_solids)" "with its class and type on the same line"
           }
 
+          test "--one-species reads every atom as the most common element: classify, descriptor and spm on doped graphene in pixels" {
+              let dir = folder ()
+
+              let sheet =
+                  Arise.Structures.Supercell(Arise.Structures.Graphene(bond = 10.81, vacuum = 150.0), 6, 6, 1, finite = true)
+
+              let doped =
+                  { sheet with
+                      Numbers = sheet.Numbers |> Array.mapi (fun i z -> if i = 40 || i = 100 then 14 else z) }
+
+              write dir "stem.xyz" doped |> ignore
+
+              let code, out, err =
+                  arise dir [ "classify"; "stem.xyz"; "--one-species"; "--json"; "--samples"; "20" ]
+
+              Expect.equal code 0 (sprintf "classify ran: %s" err)
+              let r = (jsonLines out).[0]
+              Expect.equal (r.GetProperty("top").[0].GetProperty("class").GetString()) "C" "graphene, read as one species"
+
+              let pairs (args: string list) =
+                  let code, out, err = arise dir ([ "descriptor"; "stem.xyz"; "--json" ] @ args)
+                  Expect.equal code 0 (sprintf "descriptor ran: %s" err)
+
+                  [ for p in (jsonLines out).[0].GetProperty("dnn").EnumerateObject() -> p.Name ]
+                  |> List.sort
+
+              Expect.equal (pairs [ "--one-species" ]) [ "C-C" ] "one species: one pair"
+              // without the option the two Si atoms, far apart, are described too (the sparse-species search)
+              Expect.equal (pairs []) [ "C-C"; "C-Si"; "Si-C"; "Si-Si" ] "as read: four pairs"
+
+              let code, _, err =
+                  arise
+                      dir
+                      [ "spm"
+                        "stem.xyz"
+                        "--out"
+                        "run"
+                        "--one-species"
+                        "--box"
+                        "60"
+                        "--stride"
+                        "30"
+                        "--samples"
+                        "5" ]
+
+              Expect.equal code 0 (sprintf "spm ran: %s" err)
+              Expect.isFalse (File.ReadAllText(Path.Combine(dir, "run", "atoms.xyz")).Contains " Si ") "the mapped sample is all C"
+          }
+
           test "classify: each bad file gets its own message, the others are still classified, exit 0" {
               let dir = folder ()
               let good = write dir "bcc.xyz" (Crystals.bcc 26 2.87 |> Supercell.finite 5 5 5)

@@ -251,6 +251,53 @@ let tests =
                   Directory.Delete(root, true)
           }
 
+          test "sparse dopants are described and classified: graphene in pixels with 1, 2, 4 Si, periodic and finite" {
+              // graphene as atom columns in pixels (d_NN 10.81 px, paper Fig. 3b), 8 × 8 cells: the Si atoms are farther
+              // apart than ARISE's largest cutoff (100.1 px), which used to refuse the structure
+              let sheet =
+                  Structures.Supercell(Structures.Graphene(bond = 10.81, vacuum = 150.0), 8, 8, 1)
+
+              let dope (s: Structure) (k: int) (z: int) =
+                  let n = s.Numbers.Length
+                  let sites = [| for i in 0 .. k - 1 -> i * n / k + n / (2 * k) |]
+
+                  { s with
+                      Numbers = s.Numbers |> Array.mapi (fun i old -> if Array.contains i sites then z else old) }
+
+              for k in [ 1; 2; 4 ] do
+                  for finite in [ false; true ] do
+                      let s = dope (if finite then Structure.toCluster sheet else sheet) k 14
+                      let what = sprintf "%d Si, %s" k (if finite then "finite" else "periodic")
+                      let r = Recognizer.Default.Classify(s, samples = 20)
+                      Expect.isTrue r.Succeeded (sprintf "%s: classified (%s)" what r.Error)
+                      Expect.isTrue (Double.IsFinite r.MutualInformation) (sprintf "%s: a finite uncertainty" what)
+                      // treated as one species, the sheet is graphene again
+                      let one = Recognizer.Default.Classify(Structures.OneSpecies s, samples = 20)
+                      Expect.equal one.Best.Class "C" (sprintf "%s as one species: graphene" what)
+                      Expect.equal (Structures.Formula(Structures.OneSpecies s)) (sprintf "C%d" s.Numbers.Length) "one species: C"
+
+          }
+
+          test "a perovskite with one dopant keeps the class of the pure one, periodic and finite" {
+              withData (fun data ->
+                  let file =
+                      Directory.GetFiles(Path.Combine(prototypesDir data, "Ternaries", "3_cubic")).[0]
+
+                  let perovskite = Structures.Supercell(Structures.Read file, 4)
+                  let pure = Recognizer.Default.Classify(perovskite, samples = 50)
+                  // one A-site atom of 64 replaced by Sr: a species with a single atom
+                  let first = Array.findIndex ((=) perovskite.Numbers.[0]) perovskite.Numbers
+
+                  let doped =
+                      { perovskite with
+                          Numbers = perovskite.Numbers |> Array.mapi (fun i z -> if i = first then 38 else z) }
+
+                  for s, what in [ doped, "periodic"; Structure.toCluster doped, "finite" ] do
+                      let r = Recognizer.Default.Classify(s, samples = 50)
+                      Expect.isTrue r.Succeeded (sprintf "doped perovskite, %s: classified (%s)" what r.Error)
+                      Expect.equal r.Best.Class pure.Best.Class (sprintf "doped perovskite, %s: the class of the pure one" what))
+          }
+
           test "d_NN per species pair and the atoms of an SPM box" {
               let l10 = Structures.Supercell(Structures.Fcc("Fe", 3.8), 4)
               // Fe everywhere: the species pair equals the all-atom rule; unknown symbols name the parameter

@@ -15,15 +15,18 @@ type Format =
     | LammpsData
     | LammpsDump
 
-/// Options for reading: an explicit format, and the LAMMPS type → element map.
+/// Options for reading: an explicit format, the LAMMPS type → element map, and whether every atom is read as one
+/// species.
 type ReadOptions =
     { Format: Format option
-      LammpsTypes: Lammps.TypeMap }
+      LammpsTypes: Lammps.TypeMap
+      OneSpecies: bool }
 
-/// Defaults: format from the extension, no LAMMPS type map.
+/// Defaults: format from the extension, no LAMMPS type map, species as in the file.
 let defaults =
     { Format = None
-      LammpsTypes = Map.empty }
+      LammpsTypes = Map.empty
+      OneSpecies = false }
 
 /// Parses a format name as given on the command line (xyz, extxyz, aims, poscar, vasp, cif, lammps-data, lammps-dump).
 let tryParseFormat (name: string) =
@@ -77,6 +80,11 @@ let parseText (options: ReadOptions) (format: Format) (name: string) (text: stri
     | Format.Cif -> Cif.parse name text
     | Format.LammpsData -> Lammps.parseData options.LammpsTypes name text |> Result.map List.singleton
     | Format.LammpsDump -> Lammps.parseDump options.LammpsTypes name text
+    |> Result.map (fun frames ->
+        if options.OneSpecies then
+            List.map Structure.asOneSpecies frames
+        else
+            frames)
 
 /// Whether text read from a file is binary: a NUL character, or more than 5 % of the first 4,096 characters
 /// undecodable (U+FFFD) or control characters other than tab, line feed and carriage return.

@@ -11,12 +11,14 @@ type Format =
     | LammpsData
     | LammpsDump
 
-/// Options for reading: an explicit format, and the LAMMPS type → element map.
+/// Options for reading: an explicit format, the LAMMPS type → element map, and whether every atom is read as one
+/// species (Structure.asOneSpecies: the most common element), for atom columns whose chemistry is not reliable.
 type ReadOptions =
     { Format: Format option
-      LammpsTypes: Arise.Structure.Formats.Lammps.TypeMap }
+      LammpsTypes: Arise.Structure.Formats.Lammps.TypeMap
+      OneSpecies: bool }
 
-/// Defaults: format from the extension, no LAMMPS type map.
+/// Defaults: format from the extension, no LAMMPS type map, species as in the file.
 val defaults: ReadOptions
 
 /// Parses a format name as given on the command line (xyz, extxyz, aims, poscar, vasp, cif, lammps-data, lammps-dump).
