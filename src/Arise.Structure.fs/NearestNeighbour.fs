@@ -459,10 +459,17 @@ module NearestNeighbour =
                         let sparse =
                             sparseDistances fromZ toZ s
                             |> Option.map (fun nn ->
-                                match method with
-                                | DnnMethod.MostCommon -> mostCommon nn
-                                | DnnMethod.AriseSmoothed -> smoothedCentre nn
-                                | _ -> histogramCentre nn)
+                                let lo, hi = Array.min nn, Array.max nn
+
+                                // distances equal but for rounding (a lone pair, a regular dopant lattice): their mean,
+                                // not the histogram's d ± 0.005, which rounding in the last bit decides
+                                if hi - lo <= 1e-9 * hi then
+                                    Array.average nn
+                                else
+                                    match method with
+                                    | DnnMethod.MostCommon -> mostCommon nn
+                                    | DnnMethod.AriseSmoothed -> smoothedCentre nn
+                                    | _ -> histogramCentre nn)
 
                         match sparse with
                         | Some d when d > 0.1 && d < 1500.0 -> Ok d

@@ -105,8 +105,9 @@ module NearestNeighbour =
     /// d_NN from species `fromZ` to species `toZ` (None = any), trying the ARISE cutoffs in turn
     /// (same length unit as the positions), with the cell list `cl` of `s`. When every cutoff leaves some atom without
     /// a neighbour of species `toZ` (a few dopants far apart, which ARISE's rule gives up on), the same rule is applied
-    /// to every atom's nearest `toZ` atom anywhere in the structure (`sparseDistances`). Error when no distance in
-    /// (0.1, 1500) is found either way.
+    /// to every atom's nearest `toZ` atom anywhere in the structure (`sparseDistances`); when those distances are equal
+    /// but for rounding (1e-9 relative), their mean, so that the result does not hang on the last bit. Error when no
+    /// distance in (0.1, 1500) is found either way.
     val dnnBetweenWith: cl: CellList -> method: DnnMethod -> fromZ: int option -> toZ: int option -> s: Structure -> Result<float, string>
 
     /// d_NN from species `fromZ` to species `toZ` (None = any); see dnnBetweenWith.
