@@ -724,6 +724,66 @@ let tests =
               Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "killed"), "*.partial")) "no partial file left"
           }
 
+          test "spm killed (SIGKILL) at random moments, again and again, then run to its end gives the outputs of an uninterrupted run" {
+              let dir = folder ()
+              let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+
+              write dir "slab.xyz" (Polycrystal.voronoi 11 grains (Vec3.make 100.0 100.0 8.0) true 1.5)
+              |> ignore
+
+              let args (out: string) =
+                  [ "spm"; "slab.xyz"; "--out"; out; "--stride"; "2"; "--samples"; "5" ]
+
+              let clock = Stopwatch.StartNew()
+              let code, _, err = arise dir (args "clean")
+              let whole = clock.Elapsed.TotalSeconds
+              Expect.equal code 0 (sprintf "the uninterrupted run (stderr: %s)" err)
+              // kills anywhere in a run: start-up, chunks, the final outputs and pictures (seeded, so repeatable)
+              let rng = Random 2026
+              let mutable kills = 0
+              let mutable finished = false
+
+              while kills < 4 && not finished do
+                  let info =
+                      ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+
+                  for a in Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args "killed" do
+                      info.ArgumentList.Add a
+
+                  use p = Process.Start info
+                  p.OutputDataReceived.Add ignore
+                  p.ErrorDataReceived.Add ignore
+                  p.BeginOutputReadLine()
+                  p.BeginErrorReadLine()
+
+                  if p.WaitForExit(int (1000.0 * (0.3 + rng.NextDouble() * whole))) then
+                      Expect.equal p.ExitCode 0 "a run that was not killed finished"
+                      finished <- true
+                  else
+                      p.Kill true
+                      p.WaitForExit()
+                      kills <- kills + 1
+
+              let code, _, err = arise dir (args "killed")
+              Expect.equal code 0 (sprintf "the last run finished (after %d kills; stderr: %s)" kills err)
+              Expect.isGreaterThanOrEqual kills 1 "killed at least once"
+
+              for file in [ "boxes.csv"; "atoms.xyz" ] do
+                  Expect.equal
+                      (File.ReadAllBytes(Path.Combine(dir, "killed", file)))
+                      (File.ReadAllBytes(Path.Combine(dir, "clean", file)))
+                      (sprintf "%s byte-identical after %d kills" file kills)
+
+              let arrays (run: string) =
+                  Arise.Numerics.Npy.readNpz (Path.Combine(dir, run, "spm.npz"))
+                  |> Result.defaultWith failwith
+                  |> Map.map (fun _ a -> a.Data)
+
+              Expect.equal (arrays "killed") (arrays "clean") "spm.npz arrays equal"
+              Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "killed"), "*.partial")) "no partial file left"
+              printfn "spm: killed %d times at random moments of a %.1f s run; outputs as the uninterrupted run's" kills whole
+          }
+
           test "PNG export through a Chromium: a picture per map, and no temporary page or browser profile left (F12)" {
               let dir = folder ()
               let temp = Directory.CreateDirectory(Path.Combine(dir, "tmp")).FullName
