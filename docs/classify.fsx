@@ -27,7 +27,8 @@ for delta in [ 0.0; 0.06; 0.1 ] do
     for eta in [ 0.0; 0.3; 0.6 ] do
         let damaged = Structures.Displace(Structures.RemoveAtoms(fcc, eta, seed = 7), delta, seed = 7)
         let r = recognizer.Classify(damaged, samples = 100)
-        printfn "%4.0f%% %4.0f%%  %7.3f  %6.3f  %s" (100.0 * delta) (100.0 * eta) r.Probabilities.[fccIndex] r.MutualInformation r.Uncertainty
+        let p = r.Probabilities.[fccIndex]
+        printfn "%4.0f%% %4.0f%%  %7.3f  %6.3f  %s" (100.0 * delta) (100.0 * eta) p r.MutualInformation r.Uncertainty
 (*** include-output ***)
 
 (**

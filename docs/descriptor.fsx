@@ -15,7 +15,8 @@ let copper = Structures.Fcc("Cu", 3.61)
 let gold = Structures.Fcc("Au", 4.08)
 let dCu, dAu = Structures.NearestNeighbourDistance copper, Structures.NearestNeighbourDistance gold
 let a, b = Recognizer.Default.Describe copper, Recognizer.Default.Describe gold
-printfn "d_NN: Cu %.4f Å, Au %.4f Å; %d components; largest difference %.2g" dCu dAu a.Length (Array.map2 (fun x y -> abs (x - y)) a b |> Array.max)
+let largest = Array.map2 (fun x y -> abs (x - y)) a b |> Array.max
+printfn "d_NN: Cu %.4f Å, Au %.4f Å; %d components; largest difference %.2g" dCu dAu a.Length largest
 (*** include-output ***)
 
 (**
@@ -34,12 +35,15 @@ atom has neighbours but none of the other species within the largest: a few dopa
 pixels, say. Arise then applies the same histogram rule to each atom's nearest atom of that species anywhere in the
 structure, so such structures are described; every structure ARISE's rule describes keeps its numbers.
 `Structures.OneSpecies` (`--one-species` on the command line) reads all atoms as the most common element, for atom
-columns whose chemistry an image does not tell reliably. When every nearest-neighbour distance is the same (an ideal periodic cell), the histogram's range is
-(d − 0.5, d + 0.5) and d sits on the edge between bins 49 and 50, so the rule returns d, d + 0.005 or d − 0.005 Å
-depending on the last bits of the coordinates: the same cell written in two formats can differ by 0.005 Å (0.2 %).
-The reference implementation behaves the same way; a rule robust to it changes the training inputs of 282 of the
-library's species pairs, so it waits for a retrained model.
+columns whose chemistry an image does not tell reliably.
+
+When every nearest-neighbour distance is the same (an ideal periodic cell), the histogram's range is (d − 0.5, d +
+0.5) and d sits on the edge between bins 49 and 50, so the rule returns d, d + 0.005 or d − 0.005 Å depending on the
+last bits of the coordinates: the same cell written in two formats can differ by 0.005 Å (0.2 %). The reference
+implementation behaves the same way; a rule robust to it changes the training inputs of 282 of the library's species
+pairs, so it waits for a retrained model.
 *)
 let lTen = Structures.Supercell(Structures.Fcc("Fe", 3.8), 2)
-printfn "all pairs %.4f Å, Fe–Fe %.4f Å" (Structures.NearestNeighbourDistance lTen) (Structures.NearestNeighbourDistance(lTen, "Fe", "Fe"))
+let all, feFe = Structures.NearestNeighbourDistance lTen, Structures.NearestNeighbourDistance(lTen, "Fe", "Fe")
+printfn "all pairs %.4f Å, Fe–Fe %.4f Å" all feFe
 (*** include-output ***)

@@ -73,7 +73,7 @@ let tests =
                   not (f.Contains(sep + "obj" + sep) || f.Contains(sep + "bin" + sep))
 
               let long =
-                  [ "src"; "tests"; "bench"; "scripts" ]
+                  [ "src"; "tests"; "bench"; "scripts"; "docs"; "notebooks" ]
                   |> List.collect (fun dir ->
                       [ "*.fs"; "*.fsi"; "*.fsx" ]
                       |> List.collect (fun ext ->
