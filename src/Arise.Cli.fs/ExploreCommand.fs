@@ -282,18 +282,9 @@ let private umapPictures (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) 
     let classNames = boxes |> Array.map (fun b -> data.Classes.[argmax.[b]])
     scatterGroups p2 "UMAP, by predicted class" result.Embedding (Categories.classGroups classNames)
     let p3 = Path.Combine(dir, "explore_umap_mutual_information.html")
+    let mi = boxes |> Array.map (fun b -> data.MutualInformation.[b])
 
-    Chart.Point(x = (result.Embedding |> Array.map (fun e -> e.[0])), y = (result.Embedding |> Array.map (fun e -> e.[1])))
-    |> Chart.withMarkerStyle (
-        Size = 4,
-        Colorscale = StyleParam.Colorscale.Viridis,
-        ShowScale = true,
-        Color = Color.fromColorScaleValues (boxes |> Array.map (fun b -> data.MutualInformation.[b])),
-        ColorBar = ColorBar.init (Title = Title.init "mutual information (nats)")
-    )
-    |> Chart.withTitle "UMAP, by mutual information (nats)"
-    |> Chart.withXAxisStyle "UMAP 1"
-    |> Chart.withYAxisStyle "UMAP 2"
+    Categories.valueScatterChart "UMAP, by mutual information (nats)" "UMAP 1" "UMAP 2" result.Embedding mi "mutual information (nats)"
     |> Arise.Pictures.Picture.saveHtml p3
 
     [ p1; p2; p3 ]
@@ -304,12 +295,10 @@ let private clusterMap (dir: string) (data: Arise.Spm.SpmData) (boxes: int[]) (r
     let nx, ny, nz = data.Grid.Shape
 
     if ([ nx; ny; nz ] |> List.filter (fun d -> d > 1)).Length >= 2 then
-        let label = Array.create data.Count Double.NaN
-        boxes |> Array.iteri (fun i bx -> label.[bx] <- float result.SoftLabels.[i])
         let p = Path.Combine(dir, "explore_map_cluster.html")
         let title = "Crystal map by cluster (grey: outliers; blank: not explored)"
 
-        Categories.mapChart title (Categories.clusterNames result.Clusters) data.Grid (fun b -> label.[b])
+        Categories.clusterMapChart title data.Grid boxes result.SoftLabels result.Clusters
         |> Arise.Pictures.Picture.saveHtml p
 
         [ p ]

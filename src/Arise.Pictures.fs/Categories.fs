@@ -90,9 +90,9 @@ let scatterChart (title: string) (xTitle: string) (yTitle: string) (points: floa
         else
             chart
 
-let mapChart (title: string) (names: string[]) (g: Arise.Spm.SpmGrid) (category: int -> float) =
+let clusterMapChart (title: string) (g: Arise.Spm.SpmGrid) (boxes: int[]) (labels: int[]) (clusters: int) =
     // categories −1 … K−1 as n = K + 1 equal bands of a stepped colour scale over [−1.5, K − 0.5]
-    let n = names.Length
+    let n = clusters + 1
     let band j = float j / float n
 
     let stops =
@@ -106,15 +106,31 @@ let mapChart (title: string) (names: string[]) (g: Arise.Spm.SpmGrid) (category:
             Title = Title.init "cluster",
             TickMode = StyleParam.TickMode.Array,
             TickVals = [ for j in 0 .. n - 1 -> float (j - 1) ],
-            TickText = names
+            TickText = Array.append [| "outlier" |] (Array.init clusters (sprintf "cluster %d"))
         )
 
-    SpmMaps.heatmapChartWith title bar g category
+    let label = Array.create g.Count nan
+    boxes |> Array.iteri (fun i b -> label.[b] <- float labels.[i])
+
+    SpmMaps.heatmapChartWith title bar g (fun b -> label.[b])
     |> GenericChart.mapTrace (fun t ->
         t.SetProperty("colorscale", StyleParam.Colorscale.Custom stops |> StyleParam.Colorscale.convert)
         t.SetProperty("zmin", -1.5)
         t.SetProperty("zmax", float n - 1.5)
         t)
+
+let valueScatterChart (title: string) (xTitle: string) (yTitle: string) (points: float[][]) (values: float[]) (colourBar: string) =
+    Chart.Point(x = (points |> Array.map (fun p -> p.[0])), y = (points |> Array.map (fun p -> p.[1])))
+    |> Chart.withMarkerStyle (
+        Size = 4,
+        Colorscale = StyleParam.Colorscale.Viridis,
+        ShowScale = true,
+        Color = Color.fromColorScaleValues values,
+        ColorBar = ColorBar.init (Title = Title.init colourBar)
+    )
+    |> Chart.withTitle title
+    |> Chart.withXAxisStyle xTitle
+    |> Chart.withYAxisStyle yTitle
 
 let clusterGroups (labels: int[]) =
     labels
@@ -145,6 +161,3 @@ let classGroups (classes: string[]) =
         let rest = groups.[shownClasses..]
         let members = rest |> Array.collect (fun (_, m) -> Array.map fst m) |> Array.sort
         shown @ [ sprintf "%d other classes" rest.Length, -2, members ]
-
-let clusterNames (clusters: int) =
-    Array.append [| "outlier" |] (Array.init clusters (sprintf "cluster %d"))

@@ -19,10 +19,21 @@ val scatterChart:
     groups: (string * int * int array) list ->
         Plotly.NET.GenericChart
 
-/// A 2D map of a per-box category over the grid's scanned axes (central slice of the third): box → category (−1
-/// outlier, grey; NaN blank), discrete colours of `colour`, and a colour bar that names each category (`names`,
-/// index k + 1 for category k, index 0 for −1). Axes in Å.
-val mapChart: title: string -> names: string array -> g: Arise.Spm.SpmGrid -> category: (int -> float) -> Plotly.NET.GenericChart
+/// The crystal map by cluster over the grid's scanned axes (central slice of the third): box `boxes.[i]` gets
+/// cluster `labels.[i]` (−1 outlier, grey), boxes not listed stay blank; discrete colours of `colour` and a colour bar
+/// naming "outlier", "cluster 0" … "cluster (clusters − 1)". Axes in Å.
+val clusterMapChart:
+    title: string -> g: Arise.Spm.SpmGrid -> boxes: int array -> labels: int array -> clusters: int -> Plotly.NET.GenericChart
+
+/// A scatter plot of 2D points coloured by a continuous value (viridis), with a colour bar titled `colourBar`.
+val valueScatterChart:
+    title: string ->
+    xTitle: string ->
+    yTitle: string ->
+    points: float array array ->
+    values: float array ->
+    colourBar: string ->
+        Plotly.NET.GenericChart
 
 /// Scatter groups by cluster label (−1 "outlier", grey; k "cluster k", colour k), in label order.
 val clusterGroups: labels: int array -> (string * int * int array) list
@@ -33,6 +44,3 @@ val shownClasses: int
 /// Scatter groups by class name, the most frequent class first (colour 0), ties by name; classes beyond the
 /// `shownClasses` most frequent are lumped into one group "N other classes" (category −2, dark grey).
 val classGroups: classes: string array -> (string * int * int array) list
-
-/// The names of categories −1 … clusters − 1 for mapChart: "outlier", "cluster 0", ….
-val clusterNames: clusters: int -> string array

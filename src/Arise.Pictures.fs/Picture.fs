@@ -46,6 +46,16 @@ let findChromium () : string option =
 /// Size of rendered PNGs in pixels (width, height): Plotly.NET's default 600 × 600 layout plus the colour bar.
 let pngSize = 660, 600
 
+/// Runs a clean-up step whose failure changes nothing (a temporary file or profile already gone).
+let private quietly (cleanUp: unit -> unit) =
+    try
+        cleanUp ()
+    with _ ->
+        ()
+
+/// CSS that hides Plotly's toolbar in a rendered picture.
+let private toolbarHidden = ".modebar-container{display:none !important}"
+
 /// Chromium's flags for rendering pictures headless: no sandbox (containers), software WebGL for 3D views, no
 /// background traffic, no first-run pages, no scroll bars.
 let private browserFlags =
@@ -77,7 +87,7 @@ let renderPng
     try
         try
             let html = File.ReadAllText htmlPath
-            let hideToolbar = "<style>.modebar-container{display:none !important}</style>"
+            let hideToolbar = "<style>" + toolbarHidden + "</style>"
             let i = html.IndexOf("</head>", StringComparison.OrdinalIgnoreCase)
 
             File.WriteAllText(
@@ -118,10 +128,7 @@ let renderPng
                 File.Exists target && FileInfo(target).Length > 0L
 
             if not (p.WaitForExit(int (timeoutSeconds * 1000.0))) then
-                (try
-                    p.Kill true
-                 with _ ->
-                     ())
+                quietly (fun () -> p.Kill true)
                 // a browser that wrote the picture and then lingered has done its work
                 if written () then
                     Ok()
@@ -134,21 +141,47 @@ let renderPng
         with e ->
             Error(sprintf "%s: %s" htmlPath e.Message)
     finally
-        (try
-            File.Delete page
-         with _ ->
-             ())
+        quietly (fun () -> File.Delete page)
 
-        (try
-            Directory.Delete(profile, true)
-         with _ ->
-             ())
+        quietly (fun () -> Directory.Delete(profile, true))
 
 /// The first line of a message, for one-line reasons.
 let private firstLine (text: string) =
     let text = if isNull text then "" else text
     let i = text.IndexOfAny [| '\r'; '\n' |]
     if i >= 0 then text.Substring(0, i) else text
+
+/// Renders one HTML chart (`html`) to `png` in a new page of the running browser `b`, `width` × `height` pixels, the
+/// Plotly toolbar hidden, each step waiting up to `ms`; the PNG is written under a temporary name and renamed.
+let private renderPage (b: PuppeteerSharp.IBrowser) (width: int, height: int) (ms: int) (html: string, png: string) =
+    task {
+        let partial = png + ".partial"
+
+        try
+            try
+                use! page = b.NewPageAsync()
+                do! page.SetViewportAsync(PuppeteerSharp.ViewPortOptions(Width = width, Height = height))
+
+                let! _ =
+                    page.GoToAsync(Uri(Path.GetFullPath html).AbsoluteUri, PuppeteerSharp.NavigationOptions(Timeout = ms))
+
+                let! _ =
+                    page.WaitForSelectorAsync(".main-svg", PuppeteerSharp.WaitForSelectorOptions(Timeout = ms))
+
+                let! _ = page.AddStyleTagAsync(PuppeteerSharp.AddTagOptions(Content = toolbarHidden))
+                // two animation frames: plotly's last drawing (and a WebGL scene's) is on screen
+                let! _ =
+                    page.WaitForFunctionAsync("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+
+                do! page.ScreenshotAsync(partial, PuppeteerSharp.ScreenshotOptions(Type = PuppeteerSharp.ScreenshotType.Png))
+
+                File.Move(partial, png, true)
+                return Ok()
+            with e ->
+                return Error(sprintf "%s: %s" html (firstLine e.Message))
+        finally
+            quietly (fun () -> File.Delete partial)
+    }
 
 /// Renders `jobs` (HTML chart, PNG path) with one headless Chromium driven over the DevTools protocol (PuppeteerSharp,
 /// `ExecutablePath` = the local browser: nothing is downloaded), `parallel` pages at a time; each PNG is written under a
@@ -187,47 +220,7 @@ let private renderWithOneBrowser
         | None -> None
         | Some b ->
             try
-                let render (html: string, png: string) =
-                    task {
-                        let partial = png + ".partial"
-
-                        try
-                            try
-                                use! page = b.NewPageAsync()
-                                do! page.SetViewportAsync(PuppeteerSharp.ViewPortOptions(Width = width, Height = height))
-
-                                let! _ =
-                                    page.GoToAsync(Uri(Path.GetFullPath html).AbsoluteUri, PuppeteerSharp.NavigationOptions(Timeout = ms))
-
-                                let! _ =
-                                    page.WaitForSelectorAsync(".main-svg", PuppeteerSharp.WaitForSelectorOptions(Timeout = ms))
-
-                                let! _ =
-                                    page.AddStyleTagAsync(
-                                        PuppeteerSharp.AddTagOptions(Content = ".modebar-container{display:none !important}")
-                                    )
-                                // two animation frames: plotly's last drawing (and a WebGL scene's) is on screen
-                                let! _ =
-                                    page.WaitForFunctionAsync(
-                                        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
-                                    )
-
-                                do!
-                                    page.ScreenshotAsync(
-                                        partial,
-                                        PuppeteerSharp.ScreenshotOptions(Type = PuppeteerSharp.ScreenshotType.Png)
-                                    )
-
-                                File.Move(partial, png, true)
-                                return Ok()
-                            with e ->
-                                return Error(sprintf "%s: %s" html (firstLine e.Message))
-                        finally
-                            (try
-                                File.Delete partial
-                             with _ ->
-                                 ())
-                    }
+                let render = renderPage b (width, height) ms
 
                 let results = Array.create jobs.Length (Error "not rendered")
                 use gate = new Threading.SemaphoreSlim(max 1 parallel)
@@ -250,20 +243,11 @@ let private renderWithOneBrowser
                 Threading.Tasks.Task.WaitAll all
                 Some results
             finally
-                (try
-                    b.CloseAsync().Wait(10000) |> ignore
-                 with _ ->
-                     ())
+                quietly (fun () -> b.CloseAsync().Wait(10000) |> ignore)
 
-                (try
-                    b.Dispose()
-                 with _ ->
-                     ())
+                quietly (fun () -> b.Dispose())
     finally
-        (try
-            Directory.Delete(profile, true)
-         with _ ->
-             ())
+        quietly (fun () -> Directory.Delete(profile, true))
 
 /// Outcome of a PNG export: the PNGs written, and one line per picture that could not be rendered (or one line saying
 /// why none was attempted).

@@ -81,19 +81,21 @@ module NearestNeighbour =
 
         Math.Cbrt(volume / float n)
 
+    /// Indices of the atoms of species `z` (all atoms when None).
+    let private atomsOf (z: int option) (s: Structure) =
+        [| for i in 0 .. s.Numbers.Length - 1 do
+               if z.IsNone || s.Numbers.[i] = z.Value then
+                   i |]
+
     /// For every atom of species `fromZ` (all atoms when None): the distance to its nearest atom of species `toZ`
     /// (any when None), itself excluded but its periodic images included, computed as
     /// ‖r_j + offset·cell − r_i‖. Only neighbours closer than `searchRadius` count; atoms with no neighbour of any
     /// species within it are skipped. Returns None when some atom has neighbours but none of species `toZ`.
     /// `cl` is the cell list of `s`.
     let nearestDistances (cl: CellList) (searchRadius: float) (fromZ: int option) (toZ: int option) (s: Structure) : float[] option =
-        let n = Structure.count s
         let cell = zeroedCell s
 
-        let centres =
-            [| for i in 0 .. n - 1 do
-                   if fromZ.IsNone || s.Numbers.[i] = fromZ.Value then
-                       i |]
+        let centres = atomsOf fromZ s
 
         let result = Array.create centres.Length nan
         let failed = ref 0
@@ -170,15 +172,9 @@ module NearestNeighbour =
     /// For species too sparse for the ARISE cutoffs (a few dopants far apart). None when there is no such atom or
     /// the search would exceed `sparseSearchBudget`.
     let sparseDistances (fromZ: int option) (toZ: int option) (s: Structure) : float[] option =
-        let n = Structure.count s
         let cell = zeroedCell s
 
-        let pick (z: int option) =
-            [| for i in 0 .. n - 1 do
-                   if z.IsNone || s.Numbers.[i] = z.Value then
-                       i |]
-
-        let centres, targets = pick fromZ, pick toZ
+        let centres, targets = atomsOf fromZ s, atomsOf toZ s
 
         let range periodic =
             if periodic then [ -1; 0; 1 ] else [ 0 ]
@@ -341,6 +337,28 @@ module NearestNeighbour =
 
         Array.average sorted.[bestStart .. bestStart + bestLen - 1]
 
+    /// d_NN of a set of nearest-neighbour distances under `method`; the vacancy-tolerant and smoothed rules leave out
+    /// isolated atoms when the structure is `periodic`.
+    let private centre (method: DnnMethod) (periodic: bool) (nn: float[]) =
+        let trimmed () =
+            if periodic then withoutIsolatedAtoms nn else nn
+
+        match method with
+        | DnnMethod.AriseHistogram -> histogramCentre nn
+        | DnnMethod.MostCommon -> mostCommon nn
+        | DnnMethod.AriseVacancyTolerant -> histogramCentre (trimmed ())
+        | DnnMethod.AriseSmoothed -> smoothedCentre (trimmed ())
+
+    /// d_NN of the sparse-species distances: as `centre` without trimming, but distances equal but for rounding (a lone
+    /// pair, a regular dopant lattice) give their mean, not the histogram's d ± 0.005 that the last bit decides.
+    let private sparseCentre (method: DnnMethod) (nn: float[]) =
+        let lo, hi = Array.min nn, Array.max nn
+
+        if hi - lo <= 1e-9 * hi then
+            Array.average nn
+        else
+            centre method false nn
+
     /// Distance below which two atoms are taken to overlap (the input's length unit): d_NN must exceed it.
     let overlapDistance = 0.1
 
@@ -456,20 +474,7 @@ module NearestNeighbour =
                     | None ->
                         // species too sparse for ARISE's cutoffs (a few dopants far apart): every atom's nearest
                         // atom of the other species, wherever it is, under the same rule
-                        let sparse =
-                            sparseDistances fromZ toZ s
-                            |> Option.map (fun nn ->
-                                let lo, hi = Array.min nn, Array.max nn
-
-                                // distances equal but for rounding (a lone pair, a regular dopant lattice): their mean,
-                                // not the histogram's d ± 0.005, which rounding in the last bit decides
-                                if hi - lo <= 1e-9 * hi then
-                                    Array.average nn
-                                else
-                                    match method with
-                                    | DnnMethod.MostCommon -> mostCommon nn
-                                    | DnnMethod.AriseSmoothed -> smoothedCentre nn
-                                    | _ -> histogramCentre nn)
+                        let sparse = sparseDistances fromZ toZ s |> Option.map (sparseCentre method)
 
                         match sparse with
                         | Some d when d > 0.1 && d < 1500.0 -> Ok d
@@ -488,18 +493,7 @@ module NearestNeighbour =
                 | c :: rest ->
                     match nearestDistances cl (2.0 * c + 0.1) fromZ toZ s with
                     | Some nn when nn.Length > 0 ->
-                        let trimmed () =
-                            if Structure.isPeriodic s then
-                                withoutIsolatedAtoms nn
-                            else
-                                nn
-
-                        let d =
-                            match method with
-                            | DnnMethod.AriseHistogram -> histogramCentre nn
-                            | DnnMethod.MostCommon -> mostCommon nn
-                            | DnnMethod.AriseVacancyTolerant -> histogramCentre (trimmed ())
-                            | DnnMethod.AriseSmoothed -> smoothedCentre (trimmed ())
+                        let d = centre method (Structure.isPeriodic s) nn
 
                         if d > 0.1 && d < 1500.0 then
                             Ok d

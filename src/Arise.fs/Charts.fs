@@ -64,33 +64,25 @@ type Charts =
                 e
                 (Categories.classGroups clusters.PredictedClasses)
         | "mi" ->
-            Chart.Point(x = (e |> Array.map (fun p -> p.[0])), y = (e |> Array.map (fun p -> p.[1])))
-            |> Chart.withMarkerStyle (
-                Size = 4,
-                Colorscale = StyleParam.Colorscale.Viridis,
-                ShowScale = true,
-                Color = Color.fromColorScaleValues clusters.MutualInformation,
-                ColorBar = ColorBar.init (Title = Title.init "mutual information (nats)")
-            )
-            |> Chart.withTitle "UMAP of the hidden layer, by mutual information (nats)"
-            |> Chart.withXAxisStyle "UMAP 1"
-            |> Chart.withYAxisStyle "UMAP 2"
+            Categories.valueScatterChart
+                "UMAP of the hidden layer, by mutual information (nats)"
+                "UMAP 1"
+                "UMAP 2"
+                e
+                clusters.MutualInformation
+                "mutual information (nats)"
         | _ ->
             Categories.scatterChart "UMAP of the hidden layer, by cluster" "UMAP 1" "UMAP 2" e (Categories.clusterGroups clusters.Clusters)
 
     /// The crystal map coloured by cluster (central slice for bulk), in the colours of Embedding: grey for outliers,
     /// blank for boxes not explored.
     static member ClusterMap(map: SpmMap, clusters: ClusterMap) : GenericChart =
-        let label = Array.create map.BoxCount nan
-
-        clusters.Boxes
-        |> Array.iteri (fun i b -> label.[b] <- float clusters.Clusters.[i])
-
-        Categories.mapChart
+        Categories.clusterMapChart
             (sprintf "Crystal map by cluster (grey: outliers; blank: not explored)<br>box %g Å, stride %g Å" map.Box map.Stride)
-            (Categories.clusterNames clusters.Count)
             map.Result.Grid
-            (fun b -> label.[b])
+            clusters.Boxes
+            clusters.Clusters
+            clusters.Count
 
     /// Writes a chart as HTML with plotly.js embedded (opens offline).
     static member Save(chart: GenericChart, path: string) = Picture.saveHtml path chart

@@ -310,11 +310,12 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
 /// Monte Carlo dropout giving class probabilities and the mutual information as uncertainty. Built once (descriptor
 /// settings checked, SOAP calculator prepared); safe to use from several threads.
 [<Sealed>]
-type Recognizer private (pipeline: Pipeline, name: string) =
+/// `calibrated`: the model whose uncertainty levels were measured (the embedded one), so results carry their error rate.
+type Recognizer private (pipeline: Pipeline, name: string, calibrated: bool) =
     static let embedded =
         lazy
             (match Embedded.model.Value with
-             | Ok m -> Recognizer(Pipeline.ofModel m, Embedded.modelName)
+             | Ok m -> Recognizer(Pipeline.ofModel m, Embedded.modelName, true)
              | Error e -> raise (AriseException(null, Nullable(), e)))
 
     static let threadsOf (threads: int) =
@@ -325,13 +326,6 @@ type Recognizer private (pipeline: Pipeline, name: string) =
             raise (AriseException(null, Nullable(), sprintf "samples (Monte Carlo passes T) must lie in 1 to 100,000 (got %d)" samples))
 
     let meta = pipeline.Model.Metadata
-
-    // the levels' error rates were measured for the embedded model on Table 1's structures: another model gets none
-    let calibrated =
-        lazy
-            (match Embedded.model.Value with
-             | Ok m -> obj.ReferenceEquals(m, pipeline.Model)
-             | Error _ -> false)
 
     let recognition (source: string) (atoms: int) (samples: int) (top: int) (r: Result<Classification, string>) =
         match r with
@@ -362,11 +356,8 @@ type Recognizer private (pipeline: Pipeline, name: string) =
               MutualInformation = c.Prediction.MutualInformation
               Entropy = c.Prediction.Entropy
               Uncertainty = Uncertainty.name level
-              ErrorRate =
-                (if calibrated.Value then
-                     Uncertainty.errorRate level
-                 else
-                     nan)
+              // the levels' error rates were measured for the embedded model on Table 1's structures
+              ErrorRate = (if calibrated then Uncertainty.errorRate level else nan)
               Samples = samples
               Error = null }
 
@@ -379,14 +370,14 @@ type Recognizer private (pipeline: Pipeline, name: string) =
         match ModelFile.load path with
         | Ok m ->
             match Pipeline.create m with
-            | Ok p -> Recognizer(p, path)
+            | Ok p -> Recognizer(p, path, false)
             | Error e -> raise (AriseException(path, Nullable(), e))
         | Error e -> raise (AriseException(null, Nullable(), e))
 
     /// A recognizer for a model already in memory (F#).
     static member OfModel(model: Model, [<Optional; DefaultParameterValue("model")>] name: string) =
         match Pipeline.create model with
-        | Ok p -> Recognizer(p, name)
+        | Ok p -> Recognizer(p, name, false)
         | Error e -> raise (AriseException(null, Nullable(), e))
 
     /// Trains a model on a prototype folder (laid out as `arise train` reads it: FOLDER/<material type>/<class>/<one

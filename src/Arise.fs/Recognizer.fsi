@@ -188,7 +188,7 @@ type SpmMap =
 [<Sealed>]
 type Recognizer =
 
-    private new: pipeline: Model.Pipeline * name: string -> Recognizer
+    private new: pipeline: Model.Pipeline * name: string * calibrated: bool -> Recognizer
 
     /// A recognizer for a model file written by `arise train`; raises AriseException when it cannot be read.
     static member Load: path: string -> Recognizer

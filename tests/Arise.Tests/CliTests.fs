@@ -61,6 +61,52 @@ let private withFakeDotnet (dir: string) (launcher: string) (onBuild: string) =
 
     (fun (args: string list) -> runProcessWith [ "PATH", path ] dir "bash" (launcher :: args) 60), log
 
+/// Starts `arise args` in `dir` (output read and passed to `onOutput` line by line) without waiting for it.
+let private startArise (dir: string) (args: string list) (onOutput: string -> unit) =
+    let info =
+        ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+
+    for a in Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args do
+        info.ArgumentList.Add a
+
+    let p = Process.Start info
+
+    p.OutputDataReceived.Add(fun e ->
+        if not (isNull e.Data) then
+            onOutput e.Data)
+
+    p.ErrorDataReceived.Add ignore
+    p.BeginOutputReadLine()
+    p.BeginErrorReadLine()
+    p
+
+/// A 100 × 100 × 8 Å fcc/bcc slab (Voronoi `seed`) as slab.xyz in `dir`, and the spm arguments that map it into `out`
+/// at stride 2 (43 × 43 boxes: four chunks of 512), T = 5.
+let private spmSlab (dir: string) (seed: int) =
+    let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+
+    write dir "slab.xyz" (Polycrystal.voronoi seed grains (Vec3.make 100.0 100.0 8.0) true 1.5)
+    |> ignore
+
+    fun (out: string) -> [ "spm"; "slab.xyz"; "--out"; out; "--stride"; "2"; "--samples"; "5" ]
+
+/// The outputs of the interrupted run `killed` are those of the uninterrupted run `clean`: boxes.csv and atoms.xyz
+/// byte for byte, the spm.npz arrays, and no partial file left.
+let private expectSameSpm (dir: string) (killed: string) (clean: string) (what: string) =
+    for file in [ "boxes.csv"; "atoms.xyz" ] do
+        Expect.equal
+            (File.ReadAllBytes(Path.Combine(dir, killed, file)))
+            (File.ReadAllBytes(Path.Combine(dir, clean, file)))
+            (sprintf "%s byte-identical %s" file what)
+
+    let arrays (run: string) =
+        Arise.Numerics.Npy.readNpz (Path.Combine(dir, run, "spm.npz"))
+        |> Result.defaultWith failwith
+        |> Map.map (fun _ a -> a.Data)
+
+    Expect.equal (arrays killed) (arrays clean) "spm.npz arrays equal"
+    Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, killed), "*.partial")) "no partial file left"
+
 [<Tests>]
 let tests =
     testSequenced
@@ -670,24 +716,10 @@ let tests =
 
           test "spm killed (SIGKILL) mid-run and run again gives byte-identical boxes.csv and atoms.xyz and equal spm.npz arrays" {
               let dir = folder ()
-              let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
-              // 43 × 43 boxes at stride 2: four chunks of 512 boxes
-              write dir "slab.xyz" (Polycrystal.voronoi 7 grains (Vec3.make 100.0 100.0 8.0) true 1.5)
-              |> ignore
-
-              let args (out: string) =
-                  [ "spm"; "slab.xyz"; "--out"; out; "--stride"; "2"; "--samples"; "5" ]
-
+              let args = spmSlab dir 7
               let code, _, err = arise dir (args "clean")
               Expect.equal code 0 (sprintf "the uninterrupted run (stderr: %s)" err)
-
-              let info =
-                  ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
-
-              for a in Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args "killed" do
-                  info.ArgumentList.Add a
-
-              use p = Process.Start info
+              use p = startArise dir (args "killed") ignore
               let chunks = Path.Combine(dir, "killed", "chunks")
               let clock = Stopwatch.StartNew()
 
@@ -708,32 +740,12 @@ let tests =
               let code, out, err = arise dir (args "killed")
               Expect.equal code 0 (sprintf "the rerun finished (stderr: %s)" err)
               Expect.stringContains out "resuming" "it says it resumed"
-
-              for file in [ "boxes.csv"; "atoms.xyz" ] do
-                  Expect.equal
-                      (File.ReadAllBytes(Path.Combine(dir, "killed", file)))
-                      (File.ReadAllBytes(Path.Combine(dir, "clean", file)))
-                      (file + " byte-identical")
-
-              let arrays (run: string) =
-                  Arise.Numerics.Npy.readNpz (Path.Combine(dir, run, "spm.npz"))
-                  |> Result.defaultWith failwith
-                  |> Map.map (fun _ a -> a.Data)
-
-              Expect.equal (arrays "killed") (arrays "clean") "spm.npz arrays equal"
-              Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "killed"), "*.partial")) "no partial file left"
+              expectSameSpm dir "killed" "clean" "after the kill"
           }
 
           test "spm killed (SIGKILL) at random moments, again and again, then run to its end gives the outputs of an uninterrupted run" {
               let dir = folder ()
-              let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
-
-              write dir "slab.xyz" (Polycrystal.voronoi 11 grains (Vec3.make 100.0 100.0 8.0) true 1.5)
-              |> ignore
-
-              let args (out: string) =
-                  [ "spm"; "slab.xyz"; "--out"; out; "--stride"; "2"; "--samples"; "5" ]
-
+              let args = spmSlab dir 11
               let clock = Stopwatch.StartNew()
               let code, _, err = arise dir (args "clean")
               let whole = clock.Elapsed.TotalSeconds
@@ -744,17 +756,7 @@ let tests =
               let mutable finished = false
 
               while kills < 4 && not finished do
-                  let info =
-                      ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
-
-                  for a in Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args "killed" do
-                      info.ArgumentList.Add a
-
-                  use p = Process.Start info
-                  p.OutputDataReceived.Add ignore
-                  p.ErrorDataReceived.Add ignore
-                  p.BeginOutputReadLine()
-                  p.BeginErrorReadLine()
+                  use p = startArise dir (args "killed") ignore
 
                   if p.WaitForExit(int (1000.0 * (0.3 + rng.NextDouble() * whole))) then
                       Expect.equal p.ExitCode 0 "a run that was not killed finished"
@@ -767,20 +769,7 @@ let tests =
               let code, _, err = arise dir (args "killed")
               Expect.equal code 0 (sprintf "the last run finished (after %d kills; stderr: %s)" kills err)
               Expect.isGreaterThanOrEqual kills 1 "killed at least once"
-
-              for file in [ "boxes.csv"; "atoms.xyz" ] do
-                  Expect.equal
-                      (File.ReadAllBytes(Path.Combine(dir, "killed", file)))
-                      (File.ReadAllBytes(Path.Combine(dir, "clean", file)))
-                      (sprintf "%s byte-identical after %d kills" file kills)
-
-              let arrays (run: string) =
-                  Arise.Numerics.Npy.readNpz (Path.Combine(dir, run, "spm.npz"))
-                  |> Result.defaultWith failwith
-                  |> Map.map (fun _ a -> a.Data)
-
-              Expect.equal (arrays "killed") (arrays "clean") "spm.npz arrays equal"
-              Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "killed"), "*.partial")) "no partial file left"
+              expectSameSpm dir "killed" "clean" (sprintf "after %d kills" kills)
               printfn "spm: killed %d times at random moments of a %.1f s run; outputs as the uninterrupted run's" kills whole
           }
 
@@ -863,22 +852,13 @@ let tests =
 
               /// Starts `arise args` and kills it (SIGKILL, with its children) once its standard output has `marker`.
               let killAt (args: string list) (marker: string) =
-                  let info =
-                      ProcessStartInfo("dotnet", WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
-
-                  for a in Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll") :: args do
-                      info.ArgumentList.Add a
-
-                  use p = Process.Start info
                   let seen = new Threading.ManualResetEventSlim(false)
 
-                  p.OutputDataReceived.Add(fun e ->
-                      if not (isNull e.Data) && e.Data.Contains marker then
-                          seen.Set())
+                  use p =
+                      startArise dir args (fun line ->
+                          if line.Contains marker then
+                              seen.Set())
 
-                  p.ErrorDataReceived.Add ignore
-                  p.BeginOutputReadLine()
-                  p.BeginErrorReadLine()
                   let reached = seen.Wait(TimeSpan.FromSeconds 120.0)
                   p.Kill true
                   p.WaitForExit()
