@@ -11,6 +11,16 @@ module internal Usage =
 
     let types = "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
 
+    let pixelSize =
+        "images: Å per pixel (default: the file's calibration (.dm3/.dm4/.emd), else positions stay in pixels)."
+
+    let columnSpacing = "images: distance between neighbouring atom columns in pixels (default: from the image's autocorrelation)."
+
+    let columnSize = "images: column (probe) standard deviation in pixels (default: from the image's autocorrelation)."
+
+    let species =
+        "images: elements of the atom columns, from dim to bright (e.g. C,Si: two intensity classes; default C, one class)."
+
     let oneSpecies =
         "read every atom as one species (the most common element): for atom columns found in an image, whose chemistry \
          is not reliable."
@@ -52,6 +62,10 @@ type DescriptorArgs =
     | Dnn of rule: string
     | Extrinsic_Scale of factor: float
     | Format of name: string
+    | Pixel_Size of angstrom: float
+    | Column_Spacing of pixels: float
+    | Column_Size of pixels: float
+    | Species of elements: string
     | One_Species
     | Types of map: string
 
@@ -80,6 +94,10 @@ type DescriptorArgs =
                     "divide the structure by this factor times d_NN (default %g; training 0.95, 1.0, 1.05)."
                     Soap.AriseDescriptor.defaults.ExtrinsicScale
             | Format _ -> Usage.format
+            | Pixel_Size _ -> Usage.pixelSize
+            | Column_Spacing _ -> Usage.columnSpacing
+            | Column_Size _ -> Usage.columnSize
+            | Species _ -> Usage.species
             | One_Species -> Usage.oneSpecies
             | Types _ -> Usage.types
 
@@ -95,6 +113,10 @@ type ClassifyArgs =
     | Jsonl
     | Csv
     | Format of name: string
+    | Pixel_Size of angstrom: float
+    | Column_Spacing of pixels: float
+    | Column_Size of pixels: float
+    | Species of elements: string
     | One_Species
     | Types of map: string
 
@@ -116,6 +138,10 @@ type ClassifyArgs =
                     high, very high), entropy, error."
             | Csv -> "CSV: one row per file and rank."
             | Format _ -> Usage.format
+            | Pixel_Size _ -> Usage.pixelSize
+            | Column_Spacing _ -> Usage.columnSpacing
+            | Column_Size _ -> Usage.columnSize
+            | Species _ -> Usage.species
             | One_Species -> Usage.oneSpecies
             | Types _ -> Usage.types
 
@@ -205,6 +231,10 @@ type SpmArgs =
     | Min_Atoms of n: int
     | Model of file: string
     | Format of name: string
+    | Pixel_Size of angstrom: float
+    | Column_Spacing of pixels: float
+    | Column_Size of pixels: float
+    | Species of elements: string
     | One_Species
     | Types of map: string
 
@@ -223,6 +253,10 @@ type SpmArgs =
             | Min_Atoms _ -> sprintf "boxes with fewer atoms are marked empty (default %d)." Defaults.MinAtoms
             | Model _ -> "model file (default: the embedded model)."
             | Format _ -> Usage.format
+            | Pixel_Size _ -> Usage.pixelSize
+            | Column_Spacing _ -> Usage.columnSpacing
+            | Column_Size _ -> Usage.columnSize
+            | Species _ -> Usage.species
             | One_Species -> Usage.oneSpecies
             | Types _ -> Usage.types
 
@@ -361,6 +395,31 @@ type IdentifyArgs =
             | Types _ -> Usage.types
 
 /// The verbs.
+/// Options of `atoms`.
+type AtomsArgs =
+    | [<MainCommand; Mandatory>] Images of path: string list
+    | Out of path: string
+    | Pixel_Size of angstrom: float
+    | Column_Spacing of pixels: float
+    | Column_Size of pixels: float
+    | Threshold of sigmas: float
+    | Species of elements: string
+    | Json
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Images _ ->
+                "images of atom columns (.tif/.tiff, .png/.jpg/.bmp, .npy, .dm3/.dm4, .emd; a stack gives its first frame)."
+            | Out _ ->
+                "where to write: a folder (default: the current one) for IMAGE.xyz each, or, for one image, a file ending in .xyz."
+            | Pixel_Size _ -> Usage.pixelSize
+            | Column_Spacing _ -> Usage.columnSpacing
+            | Column_Size _ -> Usage.columnSize
+            | Threshold _ -> "a column's peak must exceed this many standard deviations of the smoothed noise (default 5)."
+            | Species _ -> Usage.species
+            | Json -> "print a JSON array, one object per image (image, output, columns, spacing, size, noise, classes, error)."
+
 type Verb =
     | [<CliPrefix(CliPrefix.None)>] Identify of ParseResults<IdentifyArgs>
     | [<CliPrefix(CliPrefix.None)>] Explore of ParseResults<ExploreArgs>
@@ -372,6 +431,7 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateArgs>
     | [<CliPrefix(CliPrefix.None)>] Info of ParseResults<InfoArgs>
     | [<CliPrefix(CliPrefix.None)>] Descriptor of ParseResults<DescriptorArgs>
+    | [<CliPrefix(CliPrefix.None)>] Atoms of ParseResults<AtomsArgs>
     | Version
 
     interface IArgParserTemplate with
@@ -391,4 +451,6 @@ type Verb =
             | Evaluate _ -> "accuracy of a model on the pristine structures of a prototype library."
             | Descriptor _ -> "the averaged-SOAP ARISE descriptor (316 numbers) and the per-pair d_NN used."
             | Info _ -> "summarise structures: atoms, species, cell, periodicity, nearest-neighbour distance d_NN, formula."
+            | Atoms _ ->
+                "find the atom columns of STEM images and write them as extended XYZ (positions in Å or px, per-atom intensity)."
             | Version -> "print the version."

@@ -146,6 +146,7 @@ let run
     (samples: int)
     (seed: int)
     (readOptions: StructureIO.ReadOptions)
+    (images: Inputs.ImageSettings)
     (files: string list)
     =
     let pipeline = Pipeline.ofModel model
@@ -164,7 +165,7 @@ let run
     if output = Json.AsCsv then
         printfn "file,rank,class,type,probability,mutual_information,uncertainty,error"
     // batches of files, printed batch by batch; each structure's prediction depends only on it, T and the seed
-    for batch in Inputs.readMany readOptions files |> Seq.chunkBySize 16 do
+    for batch in Inputs.readManyWith images readOptions files |> Seq.chunkBySize 16 do
         let table =
             Table().AddColumns("file", "atoms", "class (type)", "probability", "mutual information (uncertainty)")
 

@@ -63,7 +63,13 @@ let private writeCsv (file: string) (dimension: int) (result: Result<Descriptor,
 
     printfn "%s" (String.Join(",", fields |> List.map Json.csvField))
 
-let run (output: Json.Output) (options: DescriptorOptions) (readOptions: StructureIO.ReadOptions) (files: string list) =
+let run
+    (output: Json.Output)
+    (options: DescriptorOptions)
+    (readOptions: StructureIO.ReadOptions)
+    (images: Inputs.ImageSettings)
+    (files: string list)
+    =
     match Soap.create options.Soap with
     | Error e ->
         eprintfn "error: %s" e
@@ -76,7 +82,7 @@ let run (output: Json.Output) (options: DescriptorOptions) (readOptions: Structu
         if output = Json.AsCsv then
             printfn "file,error,%s" (String.Join(",", [ for k in 0 .. dimension - 1 -> sprintf "x%d" k ]))
 
-        for file, result in Inputs.readMany readOptions files do
+        for file, result in Inputs.readManyWith images readOptions files do
             let d =
                 result
                 |> Result.mapError Inputs.describe

@@ -3,6 +3,7 @@ module Arise.Cli.Inputs
 
 open System.IO
 open Arise.Structure
+open Arise.Imaging
 
 /// Name shown for the embedded sample.
 let sampleName =
@@ -19,7 +20,7 @@ let structureFiles (options: StructureIO.ReadOptions) (folder: string) : string 
         let name = Path.GetFileName f
 
         not (name.StartsWith ".")
-        && (options.Format.IsSome || (StructureIO.formatOfPath f).IsSome))
+        && (options.Format.IsSome || (StructureIO.formatOfPath f).IsSome || ImageIO.isImagePath f))
     |> Array.sortWith (fun a b -> System.String.CompareOrdinal(a, b))
     |> List.ofArray
 
@@ -64,11 +65,101 @@ let describe (e: ReadError) =
         | ReadSetting.Format -> "--format"
         | ReadSetting.Types -> "--types")
 
+/// How atom columns are found in images and turned into atoms (--pixel-size, --column-spacing, --column-size,
+/// --species; Columns.defaults otherwise).
+type ImageSettings =
+    { PixelSize: float option
+      Columns: Columns.Settings
+      Species: string list }
+
+/// Images: calibration from the file, spacing and size estimated, one species (C).
+let imageDefaults =
+    { PixelSize = None
+      Columns = Columns.defaults
+      Species = [] }
+
+/// Image settings from the options; Error names the bad one.
+let imageSettings
+    (pixelSize: float option)
+    (spacing: float option)
+    (size: float option)
+    (threshold: float option)
+    (species: string option)
+    : Result<ImageSettings, string> =
+    let positive name (v: float option) =
+        match v with
+        | Some v when not (v > 0.0) || System.Double.IsInfinity v -> Some(sprintf "%s must be a positive number (got %g)" name v)
+        | _ -> None
+
+    let names =
+        species
+        |> Option.map (fun t -> t.Split(',', System.StringSplitOptions.RemoveEmptyEntries ||| System.StringSplitOptions.TrimEntries) |> List.ofArray)
+        |> Option.defaultValue []
+
+    let unknown = names |> List.filter (fun n -> (Elements.tryParse n).IsNone)
+
+    match
+        [ positive "--pixel-size" pixelSize
+          positive "--column-spacing" spacing
+          positive "--column-size" size
+          (match threshold with
+           | Some t when not (t >= 0.0) -> Some(sprintf "--threshold must be ≥ 0 (got %g)" t)
+           | _ -> None)
+          (if not unknown.IsEmpty then Some(sprintf "--species: '%s' is not an element" unknown.Head)
+           elif species.IsSome && names.IsEmpty then Some "--species: no elements given (e.g. C,Si)"
+           elif names.Length > 16 then Some "--species: at most 16 elements"
+           else None) ]
+        |> List.choose id
+    with
+    | first :: _ -> Error first
+    | [] ->
+        Ok
+            { PixelSize = pixelSize
+              Columns =
+                { Columns.defaults with
+                    Spacing = spacing
+                    ColumnSize = size
+                    NoiseThreshold = defaultArg threshold Columns.defaults.NoiseThreshold
+                    Classes = max 1 names.Length }
+              Species = names }
+
+/// The atom columns of an image file, as a flat structure (Columns.toStructure); a read or finding error names the file.
+let readImage (settings: ImageSettings) (path: string) : Result<Columns.Found * Structure, ReadError> =
+    match ImageIO.read path with
+    | Error e -> Error e
+    | Ok image ->
+        match Columns.find settings.Columns ignore image with
+        | Error message ->
+            Error
+                { File = path
+                  Line = None
+                  Message = message + " (set --column-spacing and --column-size in pixels)"
+                  Needs = None }
+        | Ok found when found.Columns.Length = 0 ->
+            Error
+                { File = path
+                  Line = None
+                  Message = "no atom columns found (lower --threshold, or set --column-spacing and --column-size in pixels)"
+                  Needs = None }
+        | Ok found -> Ok(found, Columns.toStructure settings.Species settings.PixelSize found)
+
 /// Reads all frames of every file (or the sample when none is given); a folder stands for its structure files
-/// (structureFiles). Each file or folder succeeds or fails on its own. Lazy, so that each file is read (and its
-/// result reported) in turn.
-let readMany (options: StructureIO.ReadOptions) (files: string list) : seq<string * Result<Structure list, ReadError>> =
-    let read f = f, StructureIO.readAllWith options f
+/// (structureFiles); an image stands for the atom columns found in it (readImage). Each file or folder succeeds or
+/// fails on its own. Lazy, so that each file is read (and its result reported) in turn.
+let readManyWith
+    (images: ImageSettings)
+    (options: StructureIO.ReadOptions)
+    (files: string list)
+    : seq<string * Result<Structure list, ReadError>> =
+    let read f =
+        if options.Format.IsNone && ImageIO.isImagePath f then
+            let atoms =
+                readImage images f
+                |> Result.map (fun (_, s) -> [ (if options.OneSpecies then Structure.asOneSpecies s else s) ])
+
+            f, atoms
+        else
+            f, StructureIO.readAllWith options f
 
     let failure f message =
         f,
@@ -96,13 +187,17 @@ let readMany (options: StructureIO.ReadOptions) (files: string list) : seq<strin
                         failure
                             f
                             "a folder without structure files (.xyz, .extxyz, .in, .vasp, POSCAR*, CONTCAR*, .cif, .data, .lmp, .dump, \
-                                .lammpstrj; or give --format); files in its subfolders are read with --recursive"
+                                .lammpstrj; or give --format) or images (.tif, .png, .npy, .dm3, .dm4, .emd, …); files in its \
+                                subfolders are read with --recursive"
                     )
                 | Ok inside ->
                     // an empty file, a pipe or a device gets the same error as when named directly (readAllWith)
                     inside |> Seq.map read
             else
                 Seq.singleton (read f))
+
+/// readManyWith, images read with the defaults.
+let readMany (options: StructureIO.ReadOptions) (files: string list) = readManyWith imageDefaults options files
 
 /// The first frame of a file's frames, with a warning on stderr when there are more (the commands that take one
 /// structure per file use the first).

@@ -58,6 +58,7 @@ let main argv =
             | Train args -> Verbs.train args
             | Evaluate args -> Verbs.evaluate args
             | Descriptor args -> Verbs.descriptor args
+            | Atoms args -> Verbs.atoms args
     with
     | :? ArguParseException as e ->
         eprintfn "%s" e.Message

@@ -163,8 +163,14 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
 
 /// The sample and its grid, or the exit code and message: 1 when the file cannot be read, 2 for settings that give
 /// no grid, a grid larger than the memory allows, or an --out that cannot be written. Prints the grid's warnings.
-let private prepare (settings: SpmSettings) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
-    match StructureIO.readAllWith readOptions file |> Result.map (Inputs.firstFrame file) with
+let private prepare
+    (settings: SpmSettings)
+    (readOptions: StructureIO.ReadOptions)
+    (images: Inputs.ImageSettings)
+    (file: string)
+    (out: string)
+    =
+    match Inputs.readManyWith images readOptions [ file ] |> Seq.head |> snd |> Result.map (Inputs.firstFrame file) with
     | Error e -> Error(1, Inputs.describe e)
     | Ok sample ->
         let memory = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
@@ -283,8 +289,16 @@ let private finish (settings: SpmSettings) (samples: int) (out: string) sample (
 
 /// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
 /// results, 2 for bad settings.
-let run (model: Model) (settings: SpmSettings) (samples: int) (readOptions: StructureIO.ReadOptions) (file: string) (out: string) =
-    match prepare settings readOptions file out with
+let run
+    (model: Model)
+    (settings: SpmSettings)
+    (samples: int)
+    (readOptions: StructureIO.ReadOptions)
+    (images: Inputs.ImageSettings)
+    (file: string)
+    (out: string)
+    =
+    match prepare settings readOptions images file out with
     | Error(code, e) ->
         eprintfn "error: %s" e
         code

@@ -305,13 +305,21 @@ let spm (args: ParseResults<SpmArgs>) =
             let! ro =
                 readOptionsWith (args.Contains SpmArgs.One_Species) (args.TryGetResult SpmArgs.Format) (args.TryGetResult SpmArgs.Types)
 
+            let! images =
+                Inputs.imageSettings
+                    (args.TryGetResult SpmArgs.Pixel_Size)
+                    (args.TryGetResult SpmArgs.Column_Spacing)
+                    (args.TryGetResult SpmArgs.Column_Size)
+                    None
+                    (args.TryGetResult SpmArgs.Species)
+
             let! model = Models.load (args.TryGetResult SpmArgs.Model)
-            return settings, samples, ro, model
+            return settings, samples, ro, images, model
         }
 
-    withSettings inputs (fun (settings, samples, ro, model) ->
+    withSettings inputs (fun (settings, samples, ro, images, model) ->
         withOneFile "spm" "sample" (args.GetResult SpmArgs.File) (fun file ->
-            SpmCommand.run model settings samples ro file (args.GetResult SpmArgs.Out)))
+            SpmCommand.run model settings samples ro images file (args.GetResult SpmArgs.Out)))
 
 /// `classify` settings: output format, top, T and seed.
 type ClassifySettings =
@@ -349,16 +357,24 @@ let classify (args: ParseResults<ClassifyArgs>) =
                     (args.TryGetResult ClassifyArgs.Format)
                     (args.TryGetResult ClassifyArgs.Types)
 
+            let! images =
+                Inputs.imageSettings
+                    (args.TryGetResult ClassifyArgs.Pixel_Size)
+                    (args.TryGetResult ClassifyArgs.Column_Spacing)
+                    (args.TryGetResult ClassifyArgs.Column_Size)
+                    None
+                    (args.TryGetResult ClassifyArgs.Species)
+
             let! model = Models.load (args.TryGetResult ClassifyArgs.Model)
-            return s, ro, model
+            return s, ro, images, model
         }
 
-    withSettings inputs (fun (s, ro, model) ->
+    withSettings inputs (fun (s, ro, images, model) ->
         withFiles
             "classify"
             (args.GetResult(ClassifyArgs.Files, defaultValue = []))
             (Inputs.expandFolders (args.Contains ClassifyArgs.Recursive) ro
-             >> ClassifyCommand.run s.Output model s.Top s.Samples s.Seed ro))
+             >> ClassifyCommand.run s.Output model s.Top s.Samples s.Seed ro images))
 
 /// Hidden layer sizes from "256,512,256" (each 1 to 65536).
 let private hiddenSizes (text: string) =
@@ -499,12 +515,33 @@ let descriptor (args: ParseResults<DescriptorArgs>) =
             let! output =
                 outputOf (args.Contains DescriptorArgs.Json) (args.Contains DescriptorArgs.Jsonl) (args.Contains DescriptorArgs.Csv)
 
-            return ro, options, output
+            let! images =
+                Inputs.imageSettings
+                    (args.TryGetResult DescriptorArgs.Pixel_Size)
+                    (args.TryGetResult DescriptorArgs.Column_Spacing)
+                    (args.TryGetResult DescriptorArgs.Column_Size)
+                    None
+                    (args.TryGetResult DescriptorArgs.Species)
+
+            return ro, options, output, images
         }
 
-    withSettings inputs (fun (ro, options, output) ->
+    withSettings inputs (fun (ro, options, output, images) ->
         withFiles
             "descriptor"
             (args.GetResult(DescriptorArgs.Files, defaultValue = []))
             (Inputs.expandFolders (args.Contains DescriptorArgs.Recursive) ro
-             >> DescriptorCommand.run output options ro))
+             >> DescriptorCommand.run output options ro images))
+
+let atoms (args: ParseResults<AtomsArgs>) =
+    let inputs =
+        Inputs.imageSettings
+            (args.TryGetResult AtomsArgs.Pixel_Size)
+            (args.TryGetResult AtomsArgs.Column_Spacing)
+            (args.TryGetResult AtomsArgs.Column_Size)
+            (args.TryGetResult AtomsArgs.Threshold)
+            (args.TryGetResult AtomsArgs.Species)
+
+    withSettings inputs (fun images ->
+        withFiles "atoms" (args.GetResult AtomsArgs.Images) (fun files ->
+            AtomsCommand.run images (args.Contains AtomsArgs.Json) (args.TryGetResult AtomsArgs.Out) files))
