@@ -257,6 +257,104 @@ let private readStb (path: string) (bytes: byte array) =
 
     image path result.Width result.Height (result.Data |> Array.map float) None
 
+/// PNG decoded here when it is non-interlaced grey, grey+alpha, RGB or RGBA of 8 or 16 bits (16-bit microscope
+/// exports keep their precision; StbImageSharp reads 8 bits); None for the others (palette, interlaced, 1–4 bits).
+let private readPngExact (path: string) (bytes: byte array) =
+    let signature = [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |]
+
+    if bytes.Length < 33 || bytes.[0..7] <> signature then
+        None
+    else
+        let be (o: int) = Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(ReadOnlySpan(bytes, o, 4))
+        let w, h = be 16, be 20
+        let depth, colour, interlace = int bytes.[24], int bytes.[25], int bytes.[28]
+
+        let channels =
+            match colour with
+            | 0 -> 1
+            | 4 -> 2
+            | 2 -> 3
+            | 6 -> 4
+            | _ -> 0
+
+        if channels = 0 || (depth <> 8 && depth <> 16) || interlace <> 0 then
+            None
+        else
+            checkSize (int64 w) (int64 h)
+            use idat = new MemoryStream()
+            let mutable o = 8
+
+            while o + 8 <= bytes.Length do
+                let length = be o
+
+                if length < 0 || int64 o + 12L + int64 length > int64 bytes.Length then
+                    bad (sprintf "a chunk at byte %d runs past the end" o)
+
+                if Text.Encoding.ASCII.GetString(bytes, o + 4, 4) = "IDAT" then
+                    idat.Write(bytes, o + 8, length)
+
+                o <- o + 12 + length
+
+            let bytesPerPixel = channels * depth / 8
+            let stride = int64 w * int64 bytesPerPixel
+            let raw = Array.zeroCreate<byte> (int ((stride + 1L) * int64 h))
+            idat.Position <- 0L
+
+            do
+                use z = new Compression.ZLibStream(idat, Compression.CompressionMode.Decompress)
+                let mutable read = 0
+                let mutable last = -1
+
+                while read < raw.Length && last <> 0 do
+                    last <- z.Read(raw, read, raw.Length - read)
+                    read <- read + last
+
+                if read < raw.Length then
+                    bad "fewer pixel bytes than its size needs"
+
+            let s = int stride
+            let rows = Array.zeroCreate<byte> (s * h)
+
+            for y in 0 .. h - 1 do
+                let filter = raw.[y * (s + 1)]
+                let src = y * (s + 1) + 1
+
+                for x in 0 .. s - 1 do
+                    let a = if x >= bytesPerPixel then int rows.[y * s + x - bytesPerPixel] else 0
+                    let b = if y > 0 then int rows.[(y - 1) * s + x] else 0
+                    let c = if y > 0 && x >= bytesPerPixel then int rows.[(y - 1) * s + x - bytesPerPixel] else 0
+
+                    let predictor =
+                        match filter with
+                        | 0uy -> 0
+                        | 1uy -> a
+                        | 2uy -> b
+                        | 3uy -> (a + b) / 2
+                        | 4uy ->
+                            let p = a + b - c
+                            let pa, pb, pc = abs (p - a), abs (p - b), abs (p - c)
+                            if pa <= pb && pa <= pc then a elif pb <= pc then b else c
+                        | f -> bad (sprintf "row %d has filter %d (0–4)" (y + 1) f)
+
+                    rows.[y * s + x] <- byte ((int raw.[src + x] + predictor) &&& 0xFF)
+
+            let sample (i: int) =
+                if depth = 16 then float ((int rows.[2 * i] <<< 8) ||| int rows.[2 * i + 1]) else float rows.[i]
+
+            // grey: the mean of the colour channels (alpha left out)
+            let colours = if channels >= 3 then 3 else 1
+
+            let pixels =
+                Array.init (w * h) (fun p ->
+                    let mutable v = 0.0
+
+                    for k in 0 .. colours - 1 do
+                        v <- v + sample (p * channels + k)
+
+                    v / float colours)
+
+            Some(image path w h pixels None)
+
 let private crcTable =
     lazy
         (Array.init 256 (fun n ->
@@ -486,7 +584,12 @@ let read (path: string) : Result<Image, ReadError> =
                 | ".npy" -> Ok(readNpy path (File.ReadAllBytes path))
                 | ".tif"
                 | ".tiff" -> Ok(readTiff path (File.ReadAllBytes path))
-                | ".png"
+                | ".png" ->
+                    let bytes = File.ReadAllBytes path
+
+                    match readPngExact path bytes with
+                    | Some image -> Ok image
+                    | None -> Ok(readStb path bytes)
                 | ".jpg"
                 | ".jpeg"
                 | ".bmp" -> Ok(readStb path (File.ReadAllBytes path))

@@ -12,6 +12,7 @@ val isImagePath: path: string -> bool
 val maxFileBytes: int64
 
 /// Reads an image. A stack or a series gives its first frame; colour images become grey (the mean of the channels);
+/// PNG keeps 16 bits (JPEG and BMP are 8-bit);
 /// .dm3/.dm4 give their largest image. PixelSize comes from .dm3/.dm4/.emd calibrations (nm, Å, pm, µm).
 val read: path: string -> Result<Image, Arise.Structure.ReadError>
 

@@ -84,5 +84,71 @@ type Charts =
             clusters.Clusters
             clusters.Count
 
+    static member Image(image: Imaging.Image) : GenericChart = Charts.ImageWith(image, None)
+
+    static member Image(image: Imaging.Image, atoms: Structure.Structure) : GenericChart = Charts.ImageWith(image, Some atoms)
+
+    static member private ImageWith(image: Imaging.Image, atoms: Structure.Structure option) : GenericChart =
+        let block = max 1 ((max image.Width image.Height + 1023) / 1024)
+        let w, h = (image.Width + block - 1) / block, (image.Height + block - 1) / block
+        let scale = defaultArg image.PixelSize 1.0
+        let unit = if image.PixelSize.IsSome then "Å" else "px"
+
+        let z =
+            [ for by in 0 .. h - 1 ->
+                  [ for bx in 0 .. w - 1 ->
+                        let values =
+                            [| for y in by * block .. min (image.Height - 1) (by * block + block - 1) do
+                                   for x in bx * block .. min (image.Width - 1) (bx * block + block - 1) -> image.Pixels.[y * image.Width + x] |]
+
+                        Array.average values ] ]
+
+        let centre k = (float (k * block) + 0.5 * float (block - 1)) * scale
+
+        let picture =
+            Chart.Heatmap(
+                zData = z,
+                X = [ for k in 0 .. w - 1 -> centre k ],
+                Y = [ for k in 0 .. h - 1 -> centre k ],
+                ColorBar = ColorBar.init (Title = Title.init "intensity"),
+                ColorScale = StyleParam.Colorscale.Greys,
+                ReverseScale = true,
+                Name = "image"
+            )
+
+        let marks =
+            match atoms with
+            | None -> []
+            | Some s ->
+                // positions in Å when the atoms say a pixel size, else in px; shown in the picture's unit
+                let atomsInAngstrom =
+                    s.Info |> List.exists (fun (k, v) -> k = "pixel_size" && fst (Double.TryParse(v, Globalization.CultureInfo.InvariantCulture)))
+
+                let factor =
+                    match atomsInAngstrom, image.PixelSize with
+                    | true, None -> 1.0 / (s.Info |> List.find (fun (k, _) -> k = "pixel_size") |> snd |> float)
+                    | false, Some p -> p
+                    | _ -> 1.0
+
+                Structure.Structure.species s
+                |> Array.mapi (fun k z ->
+                    let members = [| for i in 0 .. s.Numbers.Length - 1 do if s.Numbers.[i] = z then yield i |]
+
+                    Chart.Point(
+                        x = (members |> Array.map (fun i -> s.Positions.[i].X * factor)),
+                        y = (members |> Array.map (fun i -> s.Positions.[i].Y * factor)),
+                        Name = sprintf "%s (%d)" (Structure.Elements.symbol z) members.Length
+                    )
+                    |> Chart.withMarkerStyle (Size = 5, Color = Categories.colour k))
+                |> List.ofArray
+
+        Chart.combine (picture :: marks)
+        |> Chart.withTitle (
+            sprintf "%s<br>%d × %d px%s" image.Source image.Width image.Height (image.PixelSize |> Option.map (sprintf ", %g Å/px") |> Option.defaultValue "")
+        )
+        |> Chart.withXAxisStyle (sprintf "x (%s)" unit)
+        |> Chart.withYAxisStyle (sprintf "y (%s)" unit)
+        |> Chart.withYAxis (LinearAxis.init (AutoRange = StyleParam.AutoRange.Reversed, ScaleAnchor = StyleParam.ScaleAnchor.X 1))
+
     /// Writes a chart as HTML with plotly.js embedded (opens offline).
     static member Save(chart: GenericChart, path: string) = Picture.saveHtml path chart

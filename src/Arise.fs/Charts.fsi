@@ -22,5 +22,13 @@ type Charts =
     /// blank for boxes not explored.
     static member ClusterMap: map: SpmMap * clusters: ClusterMap -> Plotly.NET.GenericChart
 
+    /// An image (grey, bright columns white; at most 1024 pixels a side shown, block means beyond) with, when given,
+    /// its atoms (from Images.Atoms) marked and coloured by species. Axes in Å when the pixel size is known, else px;
+    /// y down, as the microscope shows it.
+    static member Image: image: Imaging.Image * atoms: Structure.Structure -> Plotly.NET.GenericChart
+
+    /// The image alone (see the overload with atoms).
+    static member Image: image: Imaging.Image -> Plotly.NET.GenericChart
+
     /// Writes a chart as HTML with plotly.js embedded (opens offline).
     static member Save: chart: Plotly.NET.GenericChart * path: string -> unit
