@@ -160,6 +160,26 @@ let private readTiff (path: string) (bytes: byte array) =
     if raw > 64L * int64 bytes.Length + (1L <<< 20) then
         bad "more pixels than its size can hold"
 
+    // every strip (or tile) must lie inside the file: a damaged byte count would make LibTiff allocate it
+    let extents =
+        match
+            tif.GetField(if tif.IsTiled() then TiffTag.TILEBYTECOUNTS else TiffTag.STRIPBYTECOUNTS),
+            tif.GetField(if tif.IsTiled() then TiffTag.TILEOFFSETS else TiffTag.STRIPOFFSETS)
+        with
+        | null, _
+        | _, null -> bad "no strip or tile byte counts and offsets"
+        | counts, offsets when counts.Length > 0 && offsets.Length > 0 ->
+            let c, o = counts.[0].TolongArray(), offsets.[0].TolongArray()
+
+            if c.Length <> o.Length then
+                bad (sprintf "%d strip byte counts for %d offsets" c.Length o.Length)
+
+            Array.zip c o
+        | _ -> bad "no strip or tile byte counts and offsets"
+
+    if extents |> Array.exists (fun (c, o) -> c < 0L || o < 0L || c + o > int64 bytes.Length) then
+        bad "a strip or tile runs past the end of the file"
+
     let size = bits / 8
 
     let value (buffer: byte array) (i: int) =
@@ -297,20 +317,24 @@ let private readPngExact (path: string) (bytes: byte array) =
 
             let bytesPerPixel = channels * depth / 8
             let stride = int64 w * int64 bytesPerPixel
-            let raw = Array.zeroCreate<byte> (int ((stride + 1L) * int64 h))
+            let needed = (stride + 1L) * int64 h
             idat.Position <- 0L
 
-            do
+            // inflated into a growing buffer, so that a header claiming a huge image costs only what the data holds
+            let raw =
                 use z = new Compression.ZLibStream(idat, Compression.CompressionMode.Decompress)
-                let mutable read = 0
+                use inflated = new MemoryStream()
+                let buffer = Array.zeroCreate<byte> 65536
                 let mutable last = -1
 
-                while read < raw.Length && last <> 0 do
-                    last <- z.Read(raw, read, raw.Length - read)
-                    read <- read + last
+                while inflated.Length < needed && last <> 0 do
+                    last <- z.Read(buffer, 0, int (min 65536L (needed - inflated.Length)))
+                    inflated.Write(buffer, 0, last)
 
-                if read < raw.Length then
+                if inflated.Length < needed then
                     bad "fewer pixel bytes than its size needs"
+
+                inflated.ToArray()
 
             let s = int stride
             let rows = Array.zeroCreate<byte> (s * h)
