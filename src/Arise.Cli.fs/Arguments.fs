@@ -395,6 +395,23 @@ type IdentifyArgs =
             | Types _ -> Usage.types
 
 /// The verbs.
+/// Options of `align`.
+type AlignArgs =
+    | [<MainCommand; Mandatory>] Files of moving_and_reference: string list
+    | Out of file: string
+    | Json
+    | Format of name: string
+    | Types of map: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Files _ -> "MOVING REFERENCE: two structure files; MOVING is moved onto REFERENCE (e.g. two time steps of a particle)."
+            | Out _ -> "write MOVING, aligned, as extended XYZ to this file (default: MOVING-aligned.xyz beside MOVING)."
+            | Json -> "print a JSON object: rmsd, matched, angle, axis, rotation (row-major), translation, output."
+            | Format _ -> Usage.format
+            | Types _ -> Usage.types
+
 /// Options of `atoms`.
 type AtomsArgs =
     | [<MainCommand; Mandatory>] Images of path: string list
@@ -432,6 +449,7 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Info of ParseResults<InfoArgs>
     | [<CliPrefix(CliPrefix.None)>] Descriptor of ParseResults<DescriptorArgs>
     | [<CliPrefix(CliPrefix.None)>] Atoms of ParseResults<AtomsArgs>
+    | [<CliPrefix(CliPrefix.None)>] Align of ParseResults<AlignArgs>
     | Version
 
     interface IArgParserTemplate with
@@ -451,6 +469,8 @@ type Verb =
             | Evaluate _ -> "accuracy of a model on the pristine structures of a prototype library."
             | Descriptor _ -> "the averaged-SOAP ARISE descriptor (316 numbers) and the per-pair d_NN used."
             | Info _ -> "summarise structures: atoms, species, cell, periodicity, nearest-neighbour distance d_NN, formula."
+            | Align _ ->
+                "rigid alignment of two structures (a particle at two times): rotation, translation and RMSD of the matched atoms."
             | Atoms _ ->
                 "find the atom columns of STEM images and write them as extended XYZ (positions in Å or px, per-atom intensity)."
             | Version -> "print the version."

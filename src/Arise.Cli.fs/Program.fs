@@ -59,6 +59,7 @@ let main argv =
             | Evaluate args -> Verbs.evaluate args
             | Descriptor args -> Verbs.descriptor args
             | Atoms args -> Verbs.atoms args
+            | Align args -> Verbs.align args
     with
     | :? ArguParseException as e ->
         eprintfn "%s" e.Message

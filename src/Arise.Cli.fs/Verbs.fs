@@ -545,3 +545,13 @@ let atoms (args: ParseResults<AtomsArgs>) =
     withSettings inputs (fun images ->
         withFiles "atoms" (args.GetResult AtomsArgs.Images) (fun files ->
             AtomsCommand.run images (args.Contains AtomsArgs.Json) (args.TryGetResult AtomsArgs.Out) files))
+
+let align (args: ParseResults<AlignArgs>) =
+    withSettings (readOptions (args.TryGetResult AlignArgs.Format) (args.TryGetResult AlignArgs.Types)) (fun ro ->
+        match args.GetResult AlignArgs.Files with
+        | [ moving; reference ] when not (moving.StartsWith "-" || reference.StartsWith "-") ->
+            AlignCommand.run ro (args.Contains AlignArgs.Json) (args.TryGetResult AlignArgs.Out) moving reference
+        | files ->
+            match unknownOption "align" files with
+            | Some e -> fail e
+            | None -> fail (sprintf "align takes two structure files, MOVING and REFERENCE; got %d" files.Length))

@@ -26,6 +26,11 @@ type Structures =
         if not (value > 0.0 && Double.IsFinite value) then
             raise (AriseException(null, Nullable(), sprintf "%s must be a finite number > 0 (got %g)" name value))
 
+    static member Align(moving: Structure, reference: Structure) : Registration.Alignment =
+        match Registration.align moving reference with
+        | Ok a -> a
+        | Error e -> raise (AriseException(null, Nullable(), e))
+
     /// Reads the first frame of a structure file: extended XYZ, FHI-aims, POSCAR, CIF, LAMMPS data or dump, the
     /// format chosen from the name unless `format` names it ("xyz", "aims", "poscar", "cif", "lammps-data",
     /// "lammps-dump"); `types` gives the elements of LAMMPS atom types ("1=Fe,2=Pt"). Raises AriseException naming

@@ -45,6 +45,11 @@ type Structures =
         [<Optional; DefaultParameterValue(null: string)>] toElement: string ->
             float
 
+    /// Moves `moving` rigidly onto `reference` (a particle measured twice): rotation, translation, the RMSD of the
+    /// matched atoms (same species, within half d_NN) and the aligned structure. Any rotation is found. Raises
+    /// AriseException when the two cannot be aligned (fewer than 4 atoms, no species in common).
+    static member Align: moving: Structure.Structure * reference: Structure.Structure -> Structure.Registration.Alignment
+
     /// Parses structure text in a named format (see Read); `name` is used in error messages.
     static member Parse: text: string * format: string * [<Optional; DefaultParameterValue("text")>] name: string -> Structure.Structure
 
