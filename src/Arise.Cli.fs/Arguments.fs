@@ -237,10 +237,14 @@ type SpmArgs =
     | Species of elements: string
     | One_Species
     | Types of map: string
+    | Shells of width: float
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Shells _ ->
+                "also the mutual information in spherical shells of this width (Å) around the sample's centre: shells.csv, \
+                 shells.html and a table (for bulk maps of a particle)."
             | File _ -> "the sample (a polycrystal, a nanoparticle, STEM coordinates...)."
             | Out _ -> "output folder: spm.npz, boxes.csv, atoms.xyz (per-atom labels), map_*.html; chunks/ for resuming."
             | Box _ ->

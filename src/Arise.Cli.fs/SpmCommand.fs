@@ -287,6 +287,50 @@ let private finish (settings: SpmSettings) (samples: int) (out: string) sample (
         report settings out r maps (seconds, timing)
         0
 
+/// The mutual information in shells of `width` Å around the sample's centroid: shells.csv, shells.html and a table.
+let private writeShells (out: string) (samples: int) (settings: SpmSettings) (sample: Structure) (r: SpmResult) (width: float) =
+    let centre =
+        sample.Positions |> Array.fold (+) Vec3.zero |> fun s -> s * (1.0 / float (max 1 sample.Positions.Length))
+
+    let shells = Shells.profile width centre r
+
+    let written =
+        Outputs.tryWrite out (fun () ->
+            Arise.Numerics.AtomicFile.writeText (Path.Combine(out, "shells.csv")) (Shells.toCsv shells)
+
+            SpmMaps.shellChart
+                (sprintf "Uncertainty from the core out: shells of %g Å<br>box %g Å, stride %g Å, T = %d" width settings.Box settings.Stride samples)
+                shells
+            |> Picture.saveHtml (Path.Combine(out, "shells.html")))
+
+    match written with
+    | Error e ->
+        eprintfn "error: %s" e
+        1
+    | Ok() ->
+        printfn
+            "Mutual information by shell around the centre (%.2f, %.2f, %.2f), %g Å wide (shells.csv, shells.html):"
+            centre.X
+            centre.Y
+            centre.Z
+            width
+
+        printfn "  %-16s %6s %10s %10s  %s" "distance (Å)" "boxes" "MI mean" "MI s.d." "main class"
+
+        for s in shells do
+            if s.Boxes > 0 then
+                printfn
+                    "  %6.1f – %-7.1f %6d %10.4f %10.4f  %s (%.0f %%)"
+                    s.Inner
+                    s.Outer
+                    s.Boxes
+                    s.MeanMutualInformation
+                    s.StdMutualInformation
+                    s.MainClass
+                    (100.0 * s.MainShare)
+
+        0
+
 /// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
 /// results, 2 for bad settings.
 let run
@@ -295,6 +339,7 @@ let run
     (samples: int)
     (readOptions: StructureIO.ReadOptions)
     (images: Inputs.ImageSettings)
+    (shells: float option)
     (file: string)
     (out: string)
     =
@@ -330,4 +375,6 @@ let run
                     eprintfn "interrupted: the finished chunks are in %s/chunks" out
                     1
                 else
-                    finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing)
+                    match finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing), shells with
+                    | 0, Some width -> writeShells out samples settings sample r width
+                    | code, _ -> code

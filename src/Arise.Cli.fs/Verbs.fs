@@ -313,13 +313,20 @@ let spm (args: ParseResults<SpmArgs>) =
                     None
                     (args.TryGetResult SpmArgs.Species)
 
+            let shells = args.TryGetResult SpmArgs.Shells
+
+            do!
+                require
+                    (shells |> Option.forall (fun w -> w > 0.0 && Double.IsFinite w))
+                    (sprintf "--shells must be a positive width in Å (got %g)" (defaultArg shells 0.0))
+
             let! model = Models.load (args.TryGetResult SpmArgs.Model)
-            return settings, samples, ro, images, model
+            return settings, samples, ro, images, shells, model
         }
 
-    withSettings inputs (fun (settings, samples, ro, images, model) ->
+    withSettings inputs (fun (settings, samples, ro, images, shells, model) ->
         withOneFile "spm" "sample" (args.GetResult SpmArgs.File) (fun file ->
-            SpmCommand.run model settings samples ro images file (args.GetResult SpmArgs.Out)))
+            SpmCommand.run model settings samples ro images shells file (args.GetResult SpmArgs.Out)))
 
 /// `classify` settings: output format, top, T and seed.
 type ClassifySettings =

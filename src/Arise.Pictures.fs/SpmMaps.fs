@@ -166,3 +166,19 @@ let writeMaps (dir: string) (samples: int) (r: SpmResult) =
 
               yield v
           | None -> () ]
+
+let shellChart (title: string) (shells: Shells.Shell array) =
+    let filled = shells |> Array.filter (fun s -> s.Boxes > 0)
+    let mid (s: Shells.Shell) = 0.5 * (s.Inner + s.Outer)
+
+    Chart.Line(
+        x = (filled |> Array.map mid),
+        y = (filled |> Array.map (fun s -> s.MeanMutualInformation)),
+        ShowMarkers = true,
+        Name = "mean ± s.d.",
+        MultiText = (filled |> Array.map (fun s -> sprintf "%d boxes, mostly %s (%.0f %%)" s.Boxes s.MainClass (100.0 * s.MainShare)))
+    )
+    |> Chart.withYErrorStyle (Array = (filled |> Array.map (fun s -> s.StdMutualInformation)))
+    |> Chart.withTitle title
+    |> Chart.withXAxisStyle "distance of the box centre from the particle's centre (Å)"
+    |> Chart.withYAxisStyle "mutual information (nats)"

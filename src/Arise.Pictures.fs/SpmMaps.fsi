@@ -18,3 +18,7 @@ val heatmap: path: string -> title: string -> colourBar: string -> g: Arise.Spm.
 /// boxes (at most six), into `dir` (created when missing), titled with box, stride and T (`samples`, the Monte Carlo
 /// passes per box); bulk grids add isosurface views. Returns the files written.
 val writeMaps: dir: string -> samples: int -> r: Arise.Spm.SpmResult -> string list
+
+/// The mutual information by shell (Shells.profile): mean ± standard deviation (nats) against the distance of the
+/// box centres from the centre (Å), the number of boxes of each shell on hover.
+val shellChart: title: string -> shells: Arise.Spm.Shells.Shell array -> Plotly.NET.GenericChart

@@ -150,5 +150,10 @@ type Charts =
         |> Chart.withYAxisStyle (sprintf "y (%s)" unit)
         |> Chart.withYAxis (LinearAxis.init (AutoRange = StyleParam.AutoRange.Reversed, ScaleAnchor = StyleParam.ScaleAnchor.X 1))
 
+    static member Shells(map: SpmMap, [<Optional; DefaultParameterValue(2.0)>] width: float) : GenericChart =
+        SpmMaps.shellChart
+            (sprintf "Uncertainty from the core out: shells of %g Å<br>box %g Å, stride %g Å, T = %d" width map.Box map.Stride map.Samples)
+            (map.Shells width)
+
     /// Writes a chart as HTML with plotly.js embedded (opens offline).
     static member Save(chart: GenericChart, path: string) = Picture.saveHtml path chart

@@ -30,5 +30,9 @@ type Charts =
     /// The image alone (see the overload with atoms).
     static member Image: image: Imaging.Image -> Plotly.NET.GenericChart
 
+    /// The mutual information by spherical shell around the particle's centre (SpmMap.Shells, `width` Å): mean ±
+    /// standard deviation against the distance from the centre.
+    static member Shells: map: SpmMap * [<Optional; DefaultParameterValue(2.0)>] width: float -> Plotly.NET.GenericChart
+
     /// Writes a chart as HTML with plotly.js embedded (opens offline).
     static member Save: chart: Plotly.NET.GenericChart * path: string -> unit

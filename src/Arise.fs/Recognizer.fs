@@ -165,6 +165,15 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
 
         Structure.cluster positions (index |> Array.map (fun i -> sample.Numbers.[i]))
 
+    member _.Shells([<Optional; DefaultParameterValue(2.0)>] width: float) =
+        if not (width > 0.0 && Double.IsFinite width) then
+            raise (AriseException(null, Nullable(), sprintf "the shell width must be a positive number of Å (got %g)" width))
+
+        let centre =
+            sample.Positions |> Array.fold (+) Vec3.zero |> fun s -> s * (1.0 / float (max 1 sample.Positions.Length))
+
+        Shells.profile width centre result
+
     /// Mutual information of box `box` (nats; NaN when not classified).
     member _.MutualInformationOf(box: int) = result.MutualInformation.[box]
 

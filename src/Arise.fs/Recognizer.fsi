@@ -130,6 +130,10 @@ type SpmMap =
     /// The atoms inside box `box` as a finite structure, positions relative to the box centre (sample's unit).
     member AtomsIn: box: int -> Structure.Structure
 
+    /// The mutual information in spherical shells of `width` Å (default 2) around the sample's centroid, from the
+    /// core out: for bulk maps of a particle (paper Fig. 4). Boxes not classified are left out.
+    member Shells: [<Optional; DefaultParameterValue(2.0)>] width: float -> Spm.Shells.Shell array
+
     /// Mutual information of box `box` (nats; NaN when not classified).
     member MutualInformationOf: box: int -> float
 

@@ -330,6 +330,31 @@ let tests =
                   "relative to the centre, inside the box"
 
               Expect.throws (fun () -> map.AtomsIn map.BoxCount |> ignore) "a box outside the map is refused"
+          }
+
+          test "Shells: the mutual information of a particle's bulk map by distance from its centre, core below surface" {
+              // an fcc Cu sphere of radius 14 Å: boxes near the surface hold fewer atoms and are less certain
+              let crystal = Structures.Supercell(Structures.Fcc("Cu", 3.61), 9, 9, 9)
+              let centre = Structure.Vec3.make 16.245 16.245 16.245
+
+              let inside =
+                  [| for i in 0 .. crystal.Positions.Length - 1 do
+                         if Structure.Vec3.norm (crystal.Positions.[i] - centre) < 14.0 then yield i |]
+
+              let sphere = Structure.Structure.toCluster (Structure.Structure.select inside crystal)
+              let map = Recognizer.Default.Map(sphere, box = 10.0, stride = 2.5, mode = "bulk", samples = 10)
+              let shells = map.Shells 3.0
+              Expect.equal (shells |> Array.sumBy (fun s -> s.Boxes)) map.ClassifiedBoxes.Length "every classified box in one shell"
+
+              for k in 1 .. shells.Length - 1 do
+                  Expect.floatClose Accuracy.high shells.[k].Inner shells.[k - 1].Outer "contiguous shells"
+
+              let filled = shells |> Array.filter (fun s -> s.Boxes > 0)
+              Expect.equal filled.[0].MainClass "fcc_Cu_A_cF4_225_a" "the core is fcc"
+              Expect.isLessThan filled.[0].MeanMutualInformation (Array.last filled).MeanMutualInformation "the core is surer than the surface"
+              let html = Plotly.NET.GenericChart.toEmbeddedHTML (Charts.Shells(map, 3.0))
+              Expect.stringContains html "mutual information (nats)" "the axis says the quantity and unit"
+              Expect.throwsT<AriseException> (fun () -> map.Shells 0.0 |> ignore) "a zero width"
           } ]
 
 /// The C# sample builds the library as a project reference: never beside the packaging test, which packs it.

@@ -293,6 +293,43 @@ let tests =
               Expect.stringContains errors "--column-spacing" "names the option"
           }
 
+          test "arise spm maps an image of graphene grains directly (--pixel-size), and --shells writes the shell profile" {
+              let dir = folder ()
+              let grains = Synthetic.grapheneBoundaries 3 3 40.0
+              let image, _ = Synthetic.render Synthetic.defaults grains
+              StructureIO.writeXyz (Path.Combine(dir, "grains.xyz")) [ Structure.toCluster grains ]
+              let tif = Path.Combine(dir, "grains.tif")
+              ImageIO.write tif image
+              let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+              let code, out, errors =
+                  runProcess
+                      dir
+                      "dotnet"
+                      [ dll; "spm"; tif; "--out"; "map"; "--pixel-size"; "0.1"; "--stride"; "6"; "--samples"; "5"; "--shells"; "8" ]
+                      300
+
+              Expect.equal code 0 (sprintf "spm: exit 0 (%s)" errors)
+              let boxes = File.ReadAllLines(Path.Combine(dir, "map", "boxes.csv"))
+              Expect.isGreaterThan boxes.Length 10 "boxes mapped"
+              Expect.isTrue (boxes |> Array.exists (fun l -> l.Contains "graphene" || l.Contains ",C,")) "graphene boxes"
+              let shells = File.ReadAllLines(Path.Combine(dir, "map", "shells.csv"))
+              Expect.equal shells.[0] "inner_A,outer_A,boxes,mi_mean,mi_std,mi_median,top_probability,main_class,main_share" "header"
+              Expect.isGreaterThan shells.Length 2 "shells"
+              Expect.stringContains out "Mutual information by shell" "the table printed"
+              // the same map from the true coordinates: the image's boxes take the same classes
+              let code, _, errors =
+                  runProcess dir "dotnet" [ dll; "spm"; "grains.xyz"; "--out"; "truth"; "--stride"; "6"; "--samples"; "5" ] 300
+
+              Expect.equal code 0 (sprintf "spm of the coordinates: exit 0 (%s)" errors)
+              let classes (file: string) = File.ReadAllLines file |> Array.skip 1 |> Array.map (fun l -> l.Split(',').[4])
+              let fromImage = classes (Path.Combine(dir, "map", "boxes.csv"))
+              let fromTruth = classes (Path.Combine(dir, "truth", "boxes.csv"))
+              Expect.equal fromImage.Length fromTruth.Length "the same grid"
+              let same = Array.map2 (fun a b -> if a = b then 1 else 0) fromImage fromTruth |> Array.sum
+              Expect.isGreaterThanOrEqual (float same / float fromTruth.Length) 0.9 (sprintf "%d of %d boxes agree" same fromTruth.Length)
+          }
+
           test "every image reader returns errors on damaged files: random bytes, truncation, flipped bytes; no exception, no hang" {
               let dir = folder ()
               let image, _ = Synthetic.render Synthetic.defaults (Synthetic.dopedGraphene 1 3 2 0)
