@@ -14,9 +14,11 @@ module internal Usage =
     let pixelSize =
         "images: Å per pixel (default: the file's calibration (.dm3/.dm4/.emd), else positions stay in pixels)."
 
-    let columnSpacing = "images: distance between neighbouring atom columns in pixels (default: from the image's autocorrelation)."
+    let columnSpacing =
+        "images: distance between neighbouring atom columns in pixels (default: from the image's autocorrelation)."
 
-    let columnSize = "images: column (probe) standard deviation in pixels (default: from the image's autocorrelation)."
+    let columnSize =
+        "images: column (probe) standard deviation in pixels (default: from the image's autocorrelation)."
 
     let species =
         "images: elements of the atom columns, from dim to bright (e.g. C,Si: two intensity classes; default C, one class)."
@@ -430,10 +432,8 @@ type AtomsArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Images _ ->
-                "images of atom columns (.tif/.tiff, .png/.jpg/.bmp, .npy, .dm3/.dm4, .emd; a stack gives its first frame)."
-            | Out _ ->
-                "where to write: a folder (default: the current one) for IMAGE.xyz each, or, for one image, a file ending in .xyz."
+            | Images _ -> "images of atom columns (.tif/.tiff, .png/.jpg/.bmp, .npy, .dm3/.dm4, .emd; a stack gives its first frame)."
+            | Out _ -> "where to write: a folder (default: the current one) for IMAGE.xyz each, or, for one image, a file ending in .xyz."
             | Pixel_Size _ -> Usage.pixelSize
             | Column_Spacing _ -> Usage.columnSpacing
             | Column_Size _ -> Usage.columnSize
@@ -473,8 +473,6 @@ type Verb =
             | Evaluate _ -> "accuracy of a model on the pristine structures of a prototype library."
             | Descriptor _ -> "the averaged-SOAP ARISE descriptor (316 numbers) and the per-pair d_NN used."
             | Info _ -> "summarise structures: atoms, species, cell, periodicity, nearest-neighbour distance d_NN, formula."
-            | Align _ ->
-                "rigid alignment of two structures (a particle at two times): rotation, translation and RMSD of the matched atoms."
-            | Atoms _ ->
-                "find the atom columns of STEM images and write them as extended XYZ (positions in Å or px, per-atom intensity)."
+            | Align _ -> "rigid alignment of two structures (a particle at two times): rotation, translation and RMSD of the matched atoms."
+            | Atoms _ -> "find the atom columns of STEM images and write them as extended XYZ (positions in Å or px, per-atom intensity)."
             | Version -> "print the version."

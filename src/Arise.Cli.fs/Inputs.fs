@@ -20,7 +20,9 @@ let structureFiles (options: StructureIO.ReadOptions) (folder: string) : string 
         let name = Path.GetFileName f
 
         not (name.StartsWith ".")
-        && (options.Format.IsSome || (StructureIO.formatOfPath f).IsSome || ImageIO.isImagePath f))
+        && (options.Format.IsSome
+            || (StructureIO.formatOfPath f).IsSome
+            || ImageIO.isImagePath f))
     |> Array.sortWith (fun a b -> System.String.CompareOrdinal(a, b))
     |> List.ofArray
 
@@ -93,7 +95,13 @@ let imageSettings
 
     let names =
         species
-        |> Option.map (fun t -> t.Split(',', System.StringSplitOptions.RemoveEmptyEntries ||| System.StringSplitOptions.TrimEntries) |> List.ofArray)
+        |> Option.map (fun t ->
+            t.Split(
+                ',',
+                System.StringSplitOptions.RemoveEmptyEntries
+                ||| System.StringSplitOptions.TrimEntries
+            )
+            |> List.ofArray)
         |> Option.defaultValue []
 
     let unknown = names |> List.filter (fun n -> (Elements.tryParse n).IsNone)
@@ -105,10 +113,14 @@ let imageSettings
           (match threshold with
            | Some t when not (t >= 0.0) -> Some(sprintf "--threshold must be ≥ 0 (got %g)" t)
            | _ -> None)
-          (if not unknown.IsEmpty then Some(sprintf "--species: '%s' is not an element" unknown.Head)
-           elif species.IsSome && names.IsEmpty then Some "--species: no elements given (e.g. C,Si)"
-           elif names.Length > 16 then Some "--species: at most 16 elements"
-           else None) ]
+          (if not unknown.IsEmpty then
+               Some(sprintf "--species: '%s' is not an element" unknown.Head)
+           elif species.IsSome && names.IsEmpty then
+               Some "--species: no elements given (e.g. C,Si)"
+           elif names.Length > 16 then
+               Some "--species: at most 16 elements"
+           else
+               None) ]
         |> List.choose id
     with
     | first :: _ -> Error first
@@ -197,7 +209,8 @@ let readManyWith
                 Seq.singleton (read f))
 
 /// readManyWith, images read with the defaults.
-let readMany (options: StructureIO.ReadOptions) (files: string list) = readManyWith imageDefaults options files
+let readMany (options: StructureIO.ReadOptions) (files: string list) =
+    readManyWith imageDefaults options files
 
 /// The first frame of a file's frames, with a warning on stderr when there are more (the commands that take one
 /// structure per file use the first).

@@ -170,7 +170,12 @@ let private prepare
     (file: string)
     (out: string)
     =
-    match Inputs.readManyWith images readOptions [ file ] |> Seq.head |> snd |> Result.map (Inputs.firstFrame file) with
+    match
+        Inputs.readManyWith images readOptions [ file ]
+        |> Seq.head
+        |> snd
+        |> Result.map (Inputs.firstFrame file)
+    with
     | Error e -> Error(1, Inputs.describe e)
     | Ok sample ->
         let memory = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
@@ -290,7 +295,9 @@ let private finish (settings: SpmSettings) (samples: int) (out: string) sample (
 /// The mutual information in shells of `width` Å around the sample's centroid: shells.csv, shells.html and a table.
 let private writeShells (out: string) (samples: int) (settings: SpmSettings) (sample: Structure) (r: SpmResult) (width: float) =
     let centre =
-        sample.Positions |> Array.fold (+) Vec3.zero |> fun s -> s * (1.0 / float (max 1 sample.Positions.Length))
+        sample.Positions
+        |> Array.fold (+) Vec3.zero
+        |> fun s -> s * (1.0 / float (max 1 sample.Positions.Length))
 
     let shells = Shells.profile width centre r
 
@@ -299,7 +306,12 @@ let private writeShells (out: string) (samples: int) (settings: SpmSettings) (sa
             Arise.Numerics.AtomicFile.writeText (Path.Combine(out, "shells.csv")) (Shells.toCsv shells)
 
             SpmMaps.shellChart
-                (sprintf "Uncertainty from the core out: shells of %g Å<br>box %g Å, stride %g Å, T = %d" width settings.Box settings.Stride samples)
+                (sprintf
+                    "Uncertainty from the core out: shells of %g Å<br>box %g Å, stride %g Å, T = %d"
+                    width
+                    settings.Box
+                    settings.Stride
+                    samples)
                 shells
             |> Picture.saveHtml (Path.Combine(out, "shells.html")))
 

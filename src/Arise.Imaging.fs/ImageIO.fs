@@ -163,8 +163,18 @@ let private readTiff (path: string) (bytes: byte array) =
     // every strip (or tile) must lie inside the file: a damaged byte count would make LibTiff allocate it
     let extents =
         match
-            tif.GetField(if tif.IsTiled() then TiffTag.TILEBYTECOUNTS else TiffTag.STRIPBYTECOUNTS),
-            tif.GetField(if tif.IsTiled() then TiffTag.TILEOFFSETS else TiffTag.STRIPOFFSETS)
+            tif.GetField(
+                if tif.IsTiled() then
+                    TiffTag.TILEBYTECOUNTS
+                else
+                    TiffTag.STRIPBYTECOUNTS
+            ),
+            tif.GetField(
+                if tif.IsTiled() then
+                    TiffTag.TILEOFFSETS
+                else
+                    TiffTag.STRIPOFFSETS
+            )
         with
         | null, _
         | _, null -> bad "no strip or tile byte counts and offsets"
@@ -177,7 +187,10 @@ let private readTiff (path: string) (bytes: byte array) =
             Array.zip c o
         | _ -> bad "no strip or tile byte counts and offsets"
 
-    if extents |> Array.exists (fun (c, o) -> c < 0L || o < 0L || c + o > int64 bytes.Length) then
+    if
+        extents
+        |> Array.exists (fun (c, o) -> c < 0L || o < 0L || c + o > int64 bytes.Length)
+    then
         bad "a strip or tile runs past the end of the file"
 
     let size = bits / 8
@@ -285,7 +298,9 @@ let private readPngExact (path: string) (bytes: byte array) =
     if bytes.Length < 33 || bytes.[0..7] <> signature then
         None
     else
-        let be (o: int) = Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(ReadOnlySpan(bytes, o, 4))
+        let be (o: int) =
+            Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(ReadOnlySpan(bytes, o, 4))
+
         let w, h = be 16, be 20
         let depth, colour, interlace = int bytes.[24], int bytes.[25], int bytes.[28]
 
@@ -337,16 +352,26 @@ let private readPngExact (path: string) (bytes: byte array) =
                 inflated.ToArray()
 
             let s = int stride
-            let rows = Array.zeroCreate<byte> (s * h)
+            let rows = Array.zeroCreate<byte>(s * h)
 
             for y in 0 .. h - 1 do
                 let filter = raw.[y * (s + 1)]
                 let src = y * (s + 1) + 1
 
                 for x in 0 .. s - 1 do
-                    let a = if x >= bytesPerPixel then int rows.[y * s + x - bytesPerPixel] else 0
+                    let a =
+                        if x >= bytesPerPixel then
+                            int rows.[y * s + x - bytesPerPixel]
+                        else
+                            0
+
                     let b = if y > 0 then int rows.[(y - 1) * s + x] else 0
-                    let c = if y > 0 && x >= bytesPerPixel then int rows.[(y - 1) * s + x - bytesPerPixel] else 0
+
+                    let c =
+                        if y > 0 && x >= bytesPerPixel then
+                            int rows.[(y - 1) * s + x - bytesPerPixel]
+                        else
+                            0
 
                     let predictor =
                         match filter with
@@ -357,13 +382,19 @@ let private readPngExact (path: string) (bytes: byte array) =
                         | 4uy ->
                             let p = a + b - c
                             let pa, pb, pc = abs (p - a), abs (p - b), abs (p - c)
-                            if pa <= pb && pa <= pc then a elif pb <= pc then b else c
+
+                            if pa <= pb && pa <= pc then a
+                            elif pb <= pc then b
+                            else c
                         | f -> bad (sprintf "row %d has filter %d (0–4)" (y + 1) f)
 
                     rows.[y * s + x] <- byte ((int raw.[src + x] + predictor) &&& 0xFF)
 
             let sample (i: int) =
-                if depth = 16 then float ((int rows.[2 * i] <<< 8) ||| int rows.[2 * i + 1]) else float rows.[i]
+                if depth = 16 then
+                    float ((int rows.[2 * i] <<< 8) ||| int rows.[2 * i + 1])
+                else
+                    float rows.[i]
 
             // grey: the mean of the colour channels (alpha left out)
             let colours = if channels >= 3 then 3 else 1

@@ -176,7 +176,9 @@ let shellChart (title: string) (shells: Shells.Shell array) =
         y = (filled |> Array.map (fun s -> s.MeanMutualInformation)),
         ShowMarkers = true,
         Name = "mean ± s.d.",
-        MultiText = (filled |> Array.map (fun s -> sprintf "%d boxes, mostly %s (%.0f %%)" s.Boxes s.MainClass (100.0 * s.MainShare)))
+        MultiText =
+            (filled
+             |> Array.map (fun s -> sprintf "%d boxes, mostly %s (%.0f %%)" s.Boxes s.MainClass (100.0 * s.MainShare)))
     )
     |> Chart.withYErrorStyle (Array = (filled |> Array.map (fun s -> s.StdMutualInformation)))
     |> Chart.withTitle title

@@ -30,7 +30,9 @@ let profile (width: float) (centre: Vec3) (r: SpmResult) : Shell array =
         [||]
     else
         let count = int (floor ((boxes |> Array.map snd |> Array.max) / width)) + 1
-        let byShell = boxes |> Array.groupBy (fun (_, d) -> int (floor (d / width))) |> Map.ofArray
+
+        let byShell =
+            boxes |> Array.groupBy (fun (_, d) -> int (floor (d / width))) |> Map.ofArray
 
         Array.init count (fun k ->
             let members = byShell |> Map.tryFind k |> Option.defaultValue [||] |> Array.map fst
@@ -45,7 +47,10 @@ let profile (width: float) (centre: Vec3) (r: SpmResult) : Shell array =
                     let n = sorted.Length
 
                     let median =
-                        if n % 2 = 1 then sorted.[n / 2] else 0.5 * (sorted.[n / 2 - 1] + sorted.[n / 2])
+                        if n % 2 = 1 then
+                            sorted.[n / 2]
+                        else
+                            0.5 * (sorted.[n / 2 - 1] + sorted.[n / 2])
 
                     mean, sqrt (Array.averageBy (fun v -> (v - mean) ** 2.0) mi), median
 
@@ -55,7 +60,8 @@ let profile (width: float) (centre: Vec3) (r: SpmResult) : Shell array =
                 if members.Length = 0 then
                     nan
                 else
-                    members |> Array.averageBy (fun b -> float r.Probabilities.[b * classes + r.Argmax.[b]])
+                    members
+                    |> Array.averageBy (fun b -> float r.Probabilities.[b * classes + r.Argmax.[b]])
 
             let main, share =
                 if members.Length = 0 then
@@ -76,10 +82,16 @@ let profile (width: float) (centre: Vec3) (r: SpmResult) : Shell array =
 
 let toCsv (shells: Shell array) =
     let f (x: float) =
-        if Double.IsNaN x then "" else x.ToString("R", CultureInfo.InvariantCulture)
+        if Double.IsNaN x then
+            ""
+        else
+            x.ToString("R", CultureInfo.InvariantCulture)
 
     let quote (s: string) =
-        if s.IndexOfAny [| ','; '"' |] >= 0 then "\"" + s.Replace("\"", "\"\"") + "\"" else s
+        if s.IndexOfAny [| ','; '"' |] >= 0 then
+            "\"" + s.Replace("\"", "\"\"") + "\""
+        else
+            s
 
     let lines =
         [ yield "inner_A,outer_A,boxes,mi_mean,mi_std,mi_median,top_probability,main_class,main_share"

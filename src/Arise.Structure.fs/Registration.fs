@@ -13,17 +13,15 @@ type Alignment =
       Aligned: Structure }
 
 let private apply (r: float array) (p: Vec3) =
-    Vec3.make
-        (r.[0] * p.X + r.[1] * p.Y + r.[2] * p.Z)
-        (r.[3] * p.X + r.[4] * p.Y + r.[5] * p.Z)
-        (r.[6] * p.X + r.[7] * p.Y + r.[8] * p.Z)
+    Vec3.make (r.[0] * p.X + r.[1] * p.Y + r.[2] * p.Z) (r.[3] * p.X + r.[4] * p.Y + r.[5] * p.Z) (r.[6] * p.X + r.[7] * p.Y + r.[8] * p.Z)
 
 let private multiply (a: float array) (b: float array) =
     Array.init 9 (fun k ->
         let i, j = k / 3, k % 3
         a.[3 * i] * b.[j] + a.[3 * i + 1] * b.[3 + j] + a.[3 * i + 2] * b.[6 + j])
 
-let private transpose (a: float array) = Array.init 9 (fun k -> a.[(k % 3) * 3 + k / 3])
+let private transpose (a: float array) =
+    Array.init 9 (fun k -> a.[(k % 3) * 3 + k / 3])
 
 let transform (rotation: float array) (translation: Vec3) (s: Structure) : Structure =
     { Structure.toCluster s with
@@ -56,7 +54,9 @@ let private principalFrame (ps: Vec3 array) =
             for j in 0..2 do
                 c.[3 * i + j] <- c.[3 * i + j] + v.[i] * v.[j]
 
-    let evd = Matrix<float>.Build.Dense(3, 3, (fun i j -> c.[3 * i + j])).Evd(Symmetricity.Symmetric)
+    let evd =
+        Matrix<float>.Build.Dense(3, 3, (fun i j -> c.[3 * i + j])).Evd(Symmetricity.Symmetric)
+
     let order = [| 0..2 |] |> Array.sortByDescending (fun k -> evd.EigenValues.[k].Real)
     let e = Array.init 9 (fun k -> evd.EigenVectors.[k / 3, order.[k % 3]])
     // right-handed: third column = first × second
@@ -82,7 +82,13 @@ let private axisRotation (k: int) (angle: float) =
 
 /// The 24 proper rotations that map the coordinate axes onto themselves (signed permutations, determinant +1).
 let private cubeRotations =
-    [| for perm in [ [| 0; 1; 2 |]; [| 0; 2; 1 |]; [| 1; 0; 2 |]; [| 1; 2; 0 |]; [| 2; 0; 1 |]; [| 2; 1; 0 |] ] do
+    [| for perm in
+           [ [| 0; 1; 2 |]
+             [| 0; 2; 1 |]
+             [| 1; 0; 2 |]
+             [| 1; 2; 0 |]
+             [| 2; 0; 1 |]
+             [| 2; 1; 0 |] ] do
            for signs in 0..7 do
                let m = Array.zeroCreate<float> 9
 
@@ -90,7 +96,8 @@ let private cubeRotations =
                    m.[3 * i + perm.[i]] <- if (signs >>> i) &&& 1 = 1 then -1.0 else 1.0
 
                let det =
-                   m.[0] * (m.[4] * m.[8] - m.[5] * m.[7]) - m.[1] * (m.[3] * m.[8] - m.[5] * m.[6])
+                   m.[0] * (m.[4] * m.[8] - m.[5] * m.[7])
+                   - m.[1] * (m.[3] * m.[8] - m.[5] * m.[6])
                    + m.[2] * (m.[3] * m.[7] - m.[4] * m.[6])
 
                if det > 0.0 then
@@ -106,10 +113,15 @@ let align (moving: Structure) (reference: Structure) : Result<Alignment, string>
     let speciesF = Set.ofArray reference.Numbers
 
     if moving.Positions.Length < 4 || reference.Positions.Length < 4 then
-        Error(sprintf "too few atoms to align (%d moving, %d reference; at least 4 each)" moving.Positions.Length reference.Positions.Length)
+        Error(
+            sprintf "too few atoms to align (%d moving, %d reference; at least 4 each)" moving.Positions.Length reference.Positions.Length
+        )
     elif Set.intersect speciesM speciesF |> Set.isEmpty then
         Error "the two structures have no species in common"
-    elif Array.append moving.Positions reference.Positions |> Array.exists (Vec3.isFinite >> not) then
+    elif
+        Array.append moving.Positions reference.Positions
+        |> Array.exists (Vec3.isFinite >> not)
+    then
         Error "a position is not a finite number"
     else
         let cm = centroid moving.Positions
@@ -120,15 +132,21 @@ let align (moving: Structure) (reference: Structure) : Result<Alignment, string>
         let ef, _ = principalFrame x
         // the frames fix the orientation up to the 24 symmetries of the axes; where two variances are close (a round
         // particle), the angle about the third axis is not fixed either: 12 turns of 30° about it
-        let spinAxis = if varianceM.[0] - varianceM.[1] < varianceM.[1] - varianceM.[2] then 2 else 0
+        let spinAxis =
+            if varianceM.[0] - varianceM.[1] < varianceM.[1] - varianceM.[2] then
+                2
+            else
+                0
 
         let starts =
             [| for g in cubeRotations do
-                   for k in 0..11 ->
-                       multiply ef (multiply (multiply (axisRotation spinAxis (float k * Math.PI / 6.0)) g) (transpose em)) |]
+                   for k in 0..11 -> multiply ef (multiply (multiply (axisRotation spinAxis (float k * Math.PI / 6.0)) g) (transpose em)) |]
 
         // fine: ICP on all atoms, pairs of the same species within half the nearest-neighbour distance of `reference`
-        let referenceCentred = { Structure.toCluster reference with Positions = x }
+        let referenceCentred =
+            { Structure.toCluster reference with
+                Positions = x }
+
         let cells = CellList.build referenceCentred
         let buffer = NeighbourBuffer()
 
@@ -232,7 +250,11 @@ let align (moving: Structure) (reference: Structure) : Result<Alignment, string>
             { Rotation = r
               Translation = translation
               Angle = angle * 180.0 / Math.PI
-              Axis = (if Vec3.norm axis > 1e-12 then axis * (1.0 / Vec3.norm axis) else Vec3.make 0.0 0.0 1.0)
+              Axis =
+                (if Vec3.norm axis > 1e-12 then
+                     axis * (1.0 / Vec3.norm axis)
+                 else
+                     Vec3.make 0.0 0.0 1.0)
               Rmsd =
                 (if matched.Length = 0 then
                      nan

@@ -99,11 +99,13 @@ type Charts =
                   [ for bx in 0 .. w - 1 ->
                         let values =
                             [| for y in by * block .. min (image.Height - 1) (by * block + block - 1) do
-                                   for x in bx * block .. min (image.Width - 1) (bx * block + block - 1) -> image.Pixels.[y * image.Width + x] |]
+                                   for x in bx * block .. min (image.Width - 1) (bx * block + block - 1) ->
+                                       image.Pixels.[y * image.Width + x] |]
 
                         Array.average values ] ]
 
-        let centre k = (float (k * block) + 0.5 * float (block - 1)) * scale
+        let centre k =
+            (float (k * block) + 0.5 * float (block - 1)) * scale
 
         let picture =
             Chart.Heatmap(
@@ -122,7 +124,10 @@ type Charts =
             | Some s ->
                 // positions in Å when the atoms say a pixel size, else in px; shown in the picture's unit
                 let atomsInAngstrom =
-                    s.Info |> List.exists (fun (k, v) -> k = "pixel_size" && fst (Double.TryParse(v, Globalization.CultureInfo.InvariantCulture)))
+                    s.Info
+                    |> List.exists (fun (k, v) ->
+                        k = "pixel_size"
+                        && fst (Double.TryParse(v, Globalization.CultureInfo.InvariantCulture)))
 
                 let factor =
                     match atomsInAngstrom, image.PixelSize with
@@ -132,7 +137,10 @@ type Charts =
 
                 Structure.Structure.species s
                 |> Array.mapi (fun k z ->
-                    let members = [| for i in 0 .. s.Numbers.Length - 1 do if s.Numbers.[i] = z then yield i |]
+                    let members =
+                        [| for i in 0 .. s.Numbers.Length - 1 do
+                               if s.Numbers.[i] = z then
+                                   yield i |]
 
                     Chart.Point(
                         x = (members |> Array.map (fun i -> s.Positions.[i].X * factor)),
@@ -144,16 +152,22 @@ type Charts =
 
         Chart.combine (picture :: marks)
         |> Chart.withTitle (
-            sprintf "%s<br>%d × %d px%s" image.Source image.Width image.Height (image.PixelSize |> Option.map (sprintf ", %g Å/px") |> Option.defaultValue "")
+            sprintf
+                "%s<br>%d × %d px%s"
+                image.Source
+                image.Width
+                image.Height
+                (image.PixelSize |> Option.map (sprintf ", %g Å/px") |> Option.defaultValue "")
         )
         |> Chart.withXAxisStyle (sprintf "x (%s)" unit)
         |> Chart.withYAxisStyle (sprintf "y (%s)" unit)
         |> Chart.withYAxis (LinearAxis.init (AutoRange = StyleParam.AutoRange.Reversed, ScaleAnchor = StyleParam.ScaleAnchor.X 1))
 
     static member Shells(map: SpmMap, [<Optional; DefaultParameterValue(2.0)>] width: float) : GenericChart =
-        SpmMaps.shellChart
-            (sprintf "Uncertainty from the core out: shells of %g Å<br>box %g Å, stride %g Å, T = %d" width map.Box map.Stride map.Samples)
-            (map.Shells width)
+        let title =
+            sprintf "Uncertainty from the core out: shells of %g Å<br>box %g Å, stride %g Å, T = %d" width map.Box map.Stride map.Samples
+
+        SpmMaps.shellChart title (map.Shells width)
 
     /// Writes a chart as HTML with plotly.js embedded (opens offline).
     static member Save(chart: GenericChart, path: string) = Picture.saveHtml path chart

@@ -38,7 +38,8 @@ type Images =
             if String.IsNullOrWhiteSpace species then
                 []
             else
-                species.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> List.ofArray
+                species.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+                |> List.ofArray
 
         match names |> List.tryFind (fun n -> (Elements.tryParse n).IsNone) with
         | Some n -> Images.Fail(null, sprintf "species: '%s' is not an element" n)

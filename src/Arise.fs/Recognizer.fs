@@ -170,7 +170,9 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
             raise (AriseException(null, Nullable(), sprintf "the shell width must be a positive number of Å (got %g)" width))
 
         let centre =
-            sample.Positions |> Array.fold (+) Vec3.zero |> fun s -> s * (1.0 / float (max 1 sample.Positions.Length))
+            sample.Positions
+            |> Array.fold (+) Vec3.zero
+            |> fun s -> s * (1.0 / float (max 1 sample.Positions.Length))
 
         Shells.profile width centre result
 

@@ -179,6 +179,7 @@ let tests =
               let order =
                   [ "Arise.Numerics"
                     "Arise.Structure"
+                    "Arise.Imaging"
                     "Arise.Soap"
                     "Arise.Classic"
                     "Arise.Model"

@@ -339,10 +339,15 @@ let tests =
 
               let inside =
                   [| for i in 0 .. crystal.Positions.Length - 1 do
-                         if Structure.Vec3.norm (crystal.Positions.[i] - centre) < 14.0 then yield i |]
+                         if Structure.Vec3.norm (crystal.Positions.[i] - centre) < 14.0 then
+                             yield i |]
 
-              let sphere = Structure.Structure.toCluster (Structure.Structure.select inside crystal)
-              let map = Recognizer.Default.Map(sphere, box = 10.0, stride = 2.5, mode = "bulk", samples = 10)
+              let sphere =
+                  Structure.Structure.toCluster (Structure.Structure.select inside crystal)
+
+              let map =
+                  Recognizer.Default.Map(sphere, box = 10.0, stride = 2.5, mode = "bulk", samples = 10)
+
               let shells = map.Shells 3.0
               Expect.equal (shells |> Array.sumBy (fun s -> s.Boxes)) map.ClassifiedBoxes.Length "every classified box in one shell"
 
@@ -351,7 +356,12 @@ let tests =
 
               let filled = shells |> Array.filter (fun s -> s.Boxes > 0)
               Expect.equal filled.[0].MainClass "fcc_Cu_A_cF4_225_a" "the core is fcc"
-              Expect.isLessThan filled.[0].MeanMutualInformation (Array.last filled).MeanMutualInformation "the core is surer than the surface"
+
+              Expect.isLessThan
+                  filled.[0].MeanMutualInformation
+                  (Array.last filled).MeanMutualInformation
+                  "the core is surer than the surface"
+
               let html = Plotly.NET.GenericChart.toEmbeddedHTML (Charts.Shells(map, 3.0))
               Expect.stringContains html "mutual information (nats)" "the axis says the quantity and unit"
               Expect.throwsT<AriseException> (fun () -> map.Shells 0.0 |> ignore) "a zero width"

@@ -13,7 +13,9 @@ open Arise.Imaging
 open Arise.Tests.Common
 
 let private folder () =
-    let dir = Path.Combine(Path.GetTempPath(), "arise-images-" + Guid.NewGuid().ToString("N"))
+    let dir =
+        Path.Combine(Path.GetTempPath(), "arise-images-" + Guid.NewGuid().ToString("N"))
+
     Directory.CreateDirectory dir |> ignore
     dir
 
@@ -21,13 +23,25 @@ let private folder () =
 /// at least `edge` px inside the image.
 let score (truth: (float * float) array) (found: Columns.Column array) (tolerance: float) (image: Image) (edge: float) =
     let inside (x, y) =
-        x >= edge && y >= edge && x <= float image.Width - 1.0 - edge && y <= float image.Height - 1.0 - edge
+        x >= edge
+        && y >= edge
+        && x <= float image.Width - 1.0 - edge
+        && y <= float image.Height - 1.0 - edge
 
     let t = truth |> Array.filter inside
     let f = found |> Array.filter (fun c -> inside (c.X, c.Y))
-    let near (x, y) (c: Columns.Column) = (c.X - x) ** 2.0 + (c.Y - y) ** 2.0 <= tolerance * tolerance
-    let recalled = t |> Array.filter (fun p -> f |> Array.exists (near p)) |> Array.length
-    let correct = f |> Array.filter (fun c -> t |> Array.exists (fun p -> near p c)) |> Array.length
+
+    let near (x, y) (c: Columns.Column) =
+        (c.X - x) ** 2.0 + (c.Y - y) ** 2.0 <= tolerance * tolerance
+
+    let recalled =
+        t |> Array.filter (fun p -> f |> Array.exists (near p)) |> Array.length
+
+    let correct =
+        f
+        |> Array.filter (fun c -> t |> Array.exists (fun p -> near p c))
+        |> Array.length
+
     float recalled / float t.Length, float correct / float f.Length
 
 // ---- Gatan DigitalMicrograph files, written by the documented tag format (header and type descriptions big-endian,
@@ -63,7 +77,7 @@ let private dmBytes (version: int) (images: (int * int * float32 array * (float3
             match tag with
             | Group inner -> group bw inner
             | data ->
-                bw.Write "%%%%"B
+                bw.Write(Text.Encoding.ASCII.GetBytes "%%%%")
 
                 let info, values: int64 list * (BinaryWriter -> unit) =
                     match data with
@@ -78,7 +92,18 @@ let private dmBytes (version: int) (images: (int * int * float32 array * (float3
                 values bw
 
             bw.Flush()
-            w.Write(if (match tag with Group _ -> true | _ -> false) then 20uy else 21uy)
+
+            w.Write(
+                if
+                    (match tag with
+                     | Group _ -> true
+                     | _ -> false)
+                then
+                    20uy
+                else
+                    21uy
+            )
+
             let nameBytes = Text.Encoding.Latin1.GetBytes name
             let length = Array.zeroCreate<byte> 2
             BinaryPrimitives.WriteUInt16BigEndian(Span length, uint16 nameBytes.Length)
@@ -111,11 +136,16 @@ let private dmBytes (version: int) (images: (int * int * float32 array * (float3
 
     use file = new MemoryStream()
     use w = new BinaryWriter(file)
-    let header = Array.zeroCreate<byte> (if version = 4 then 16 else 12)
+    let header = Array.zeroCreate<byte>(if version = 4 then 16 else 12)
     BinaryPrimitives.WriteInt32BigEndian(Span(header, 0, 4), version)
     BinaryPrimitives.WriteInt32BigEndian(Span(header, header.Length - 4, 4), 1)
     w.Write header
-    group w [ "ImageList", Group(images |> List.map imageTag); "DocumentObjectList", Group [] ]
+
+    group
+        w
+        [ "ImageList", Group(images |> List.map imageTag)
+          "DocumentObjectList", Group [] ]
+
     w.Write(Array.zeroCreate<byte> 8)
     w.Flush()
     file.ToArray()
@@ -138,7 +168,10 @@ let tests =
         "images"
         [ test "npy, tif, png and emd written and read back: same pixels (png within its 16 bits), orientation, pixel size" {
               let dir = folder ()
-              let image = { testImage 7 5 with PixelSize = Some 0.25 }
+
+              let image =
+                  { testImage 7 5 with
+                      PixelSize = Some 0.25 }
 
               for ext in [ "npy"; "tif"; "png"; "emd" ] do
                   let path = Path.Combine(dir, "test." + ext)
@@ -157,7 +190,12 @@ let tests =
                           back.Pixels
 
                   for i in 0 .. image.Pixels.Length - 1 do
-                      Expect.floatClose { absolute = tolerance * (hi - lo); relative = 0.0 } rescaled.[i] image.Pixels.[i] (sprintf "%s: pixel %d" ext i)
+                      Expect.floatClose
+                          { absolute = tolerance * (hi - lo)
+                            relative = 0.0 }
+                          rescaled.[i]
+                          image.Pixels.[i]
+                          (sprintf "%s: pixel %d" ext i)
 
                   if ext = "emd" then
                       Expect.equal back.PixelSize (Some 0.25) "emd: the pixel size from dim2"
@@ -173,7 +211,10 @@ let tests =
 
                   File.WriteAllBytes(
                       path,
-                      dmBytes version [ 4, 4, thumbnail, None; 9, 6, main.Pixels |> Array.map float32, Some(0.0125f, "nm") ]
+                      dmBytes
+                          version
+                          [ 4, 4, thumbnail, None
+                            9, 6, main.Pixels |> Array.map float32, Some(0.0125f, "nm") ]
                   )
 
                   let back = ImageIO.read path |> ok (sprintf "dm%d" version)
@@ -184,6 +225,7 @@ let tests =
 
           test "bad image files are errors naming the file and the reason" {
               let dir = folder ()
+
               let write name (bytes: byte array) =
                   let p = Path.Combine(dir, name)
                   File.WriteAllBytes(p, bytes)
@@ -191,10 +233,17 @@ let tests =
 
               let cases =
                   [ write "empty.tif" [||], "empty"
-                    write "text.png" "not an image"B, "decode"
+                    write "text.png" (Text.Encoding.ASCII.GetBytes "not an image"), "decode"
                     write "v5.dm3" (Array.append [| 0uy; 0uy; 0uy; 5uy |] (Array.zeroCreate 20)), "version 5"
-                    write "cube.npy" (Arise.Numerics.Npy.toBytes { Descr = "<f8"; Shape = [ 2; 2; 2; 2 ]; Data = Array.zeroCreate 128 }), "shape"
-                    write "image.emd" "\137HDF\r\n\026\n broken"B, "cannot be read"
+                    write
+                        "cube.npy"
+                        (Arise.Numerics.Npy.toBytes
+                            { Descr = "<f8"
+                              Shape = [ 2; 2; 2; 2 ]
+                              Data = Array.zeroCreate 128 }),
+                    "shape"
+                    write "image.emd" (Array.append [| 137uy; 72uy; 68uy; 70uy; 13uy; 10uy; 26uy; 10uy |] (Array.create 40 7uy)),
+                    "cannot be read"
                     Path.Combine(dir, "missing.tif"), "no such file" ]
 
               for path, reason in cases do
@@ -208,7 +257,13 @@ let tests =
               // 0.3 px rms row jitter and 1 px drift, 0.1 Å/px, probe σ 0.3 Å
               for name, s in synthetic.Force() do
                   for dose, read in [ 100.0, 0.05; 30.0, 0.1; 10.0, 0.2 ] do
-                      let image, truth = Synthetic.render { Synthetic.defaults with Dose = dose; ReadNoise = read } s
+                      let image, truth =
+                          Synthetic.render
+                              { Synthetic.defaults with
+                                  Dose = dose
+                                  ReadNoise = read }
+                              s
+
                       let found = Columns.find Columns.defaults ignore image |> ok name
                       // d_NN in px: 1.42 Å for graphene, 1.84 Å for the binary honeycomb, at 0.1 Å/px
                       let dnn = if name.StartsWith "binary" then 18.4 else 14.2
@@ -222,7 +277,10 @@ let tests =
               for k in [ 1; 2; 4 ] do
                   let s = Synthetic.dopedGraphene k 10 7 k
                   let image, truth = Synthetic.render Synthetic.defaults s
-                  let found = Columns.find { Columns.defaults with Classes = 2 } ignore image |> ok "doped"
+
+                  let found =
+                      Columns.find { Columns.defaults with Classes = 2 } ignore image |> ok "doped"
+
                   let bright = found.Columns |> Array.filter (fun c -> c.Class = 1)
                   Expect.equal bright.Length k (sprintf "%d Si: as many bright columns" k)
 
@@ -235,7 +293,12 @@ let tests =
 
               let s = Synthetic.binaryHoneycomb 42 16 1.84 6 4
               let image, _ = Synthetic.render Synthetic.defaults s
-              let atoms = Columns.find { Columns.defaults with Classes = 2 } ignore image |> ok "binary" |> Columns.toStructure [ "S"; "Mo" ] None
+
+              let atoms =
+                  Columns.find { Columns.defaults with Classes = 2 } ignore image
+                  |> ok "binary"
+                  |> Columns.toStructure [ "S"; "Mo" ] None
+
               Expect.equal (Structure.formula atoms) "Mo48S48" "as many Mo as S columns: 48 each, as built"
           }
 
@@ -243,10 +306,13 @@ let tests =
               let image, _ = Synthetic.render Synthetic.defaults (Synthetic.dopedGraphene 1 4 3 0)
 
               for bad in
-                  [ { Columns.defaults with Spacing = Some -1.0 }
-                    { Columns.defaults with ColumnSize = Some nan }
+                  [ { Columns.defaults with
+                        Spacing = Some -1.0 }
+                    { Columns.defaults with
+                        ColumnSize = Some nan }
                     { Columns.defaults with Classes = 0 }
-                    { Columns.defaults with RelativeThreshold = 1.5 } ] do
+                    { Columns.defaults with
+                        RelativeThreshold = 1.5 } ] do
                   Columns.find bad ignore image |> err "bad settings" |> ignore
 
               let flat = Image.create 64 64 (Array.create 4096 3.0)
@@ -275,20 +341,32 @@ let tests =
 
           test "arise atoms writes the columns as extended XYZ; arise classify image.tif prints graphene" {
               let dir = folder ()
-              let image, _ = Synthetic.render Synthetic.defaults (Synthetic.dopedGraphene 4 10 7 2)
+
+              let image, _ =
+                  Synthetic.render Synthetic.defaults (Synthetic.dopedGraphene 4 10 7 2)
+
               let tif = Path.Combine(dir, "graphene.tif")
               ImageIO.write tif image
               let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
-              let code, out, errors = runProcess dir "dotnet" [ dll; "atoms"; tif; "--species"; "C,Si"; "--out"; "atoms.xyz" ] 300
+
+              let code, out, errors =
+                  runProcess dir "dotnet" [ dll; "atoms"; tif; "--species"; "C,Si"; "--out"; "atoms.xyz" ] 300
+
               Expect.equal code 0 (sprintf "atoms: exit 0 (%s)" errors)
               Expect.stringContains out "2 Si" "the dopants counted"
               let s = StructureIO.read (Path.Combine(dir, "atoms.xyz")) |> ok "atoms.xyz"
               Expect.equal (s.Numbers |> Array.filter ((=) 14) |> Array.length) 2 "two Si in the file"
               Expect.isTrue (s.AtomProperties |> List.exists (fun (n, _) -> n = "intensity")) "per-atom intensity"
-              let code, out, errors = runProcess dir "dotnet" [ dll; "classify"; tif; "--json" ] 300
+
+              let code, out, errors =
+                  runProcess dir "dotnet" [ dll; "classify"; tif; "--json" ] 300
+
               Expect.equal code 0 (sprintf "classify: exit 0 (%s)" errors)
               Expect.stringContains out "\"class\":\"C\"" "graphene"
-              let code, _, errors = runProcess dir "dotnet" [ dll; "classify"; Path.Combine(dir, "none.tif"); "--column-spacing"; "-3" ] 300
+
+              let code, _, errors =
+                  runProcess dir "dotnet" [ dll; "classify"; Path.Combine(dir, "none.tif"); "--column-spacing"; "-3" ] 300
+
               Expect.equal code 2 "a bad option: exit 2"
               Expect.stringContains errors "--column-spacing" "names the option"
           }
@@ -306,7 +384,19 @@ let tests =
                   runProcess
                       dir
                       "dotnet"
-                      [ dll; "spm"; tif; "--out"; "map"; "--pixel-size"; "0.1"; "--stride"; "6"; "--samples"; "5"; "--shells"; "8" ]
+                      [ dll
+                        "spm"
+                        tif
+                        "--out"
+                        "map"
+                        "--pixel-size"
+                        "0.1"
+                        "--stride"
+                        "6"
+                        "--samples"
+                        "5"
+                        "--shells"
+                        "8" ]
                       300
 
               Expect.equal code 0 (sprintf "spm: exit 0 (%s)" errors)
@@ -319,14 +409,32 @@ let tests =
               Expect.stringContains out "Mutual information by shell" "the table printed"
               // the same map from the true coordinates: the image's boxes take the same classes
               let code, _, errors =
-                  runProcess dir "dotnet" [ dll; "spm"; "grains.xyz"; "--out"; "truth"; "--stride"; "6"; "--samples"; "5" ] 300
+                  runProcess
+                      dir
+                      "dotnet"
+                      [ dll
+                        "spm"
+                        "grains.xyz"
+                        "--out"
+                        "truth"
+                        "--stride"
+                        "6"
+                        "--samples"
+                        "5" ]
+                      300
 
               Expect.equal code 0 (sprintf "spm of the coordinates: exit 0 (%s)" errors)
-              let classes (file: string) = File.ReadAllLines file |> Array.skip 1 |> Array.map (fun l -> l.Split(',').[4])
+
+              let classes (file: string) =
+                  File.ReadAllLines file |> Array.skip 1 |> Array.map (fun l -> l.Split(',').[4])
+
               let fromImage = classes (Path.Combine(dir, "map", "boxes.csv"))
               let fromTruth = classes (Path.Combine(dir, "truth", "boxes.csv"))
               Expect.equal fromImage.Length fromTruth.Length "the same grid"
-              let same = Array.map2 (fun a b -> if a = b then 1 else 0) fromImage fromTruth |> Array.sum
+
+              let same =
+                  Array.map2 (fun a b -> if a = b then 1 else 0) fromImage fromTruth |> Array.sum
+
               Expect.isGreaterThanOrEqual (float same / float fromTruth.Length) 0.9 (sprintf "%d of %d boxes agree" same fromTruth.Length)
           }
 
@@ -340,7 +448,8 @@ let tests =
                         ImageIO.write p image
                         yield ext, File.ReadAllBytes p
                     for v in [ 3; 4 ] do
-                        yield sprintf "dm%d" v, dmBytes v [ image.Width, image.Height, image.Pixels |> Array.map float32, Some(0.01f, "nm") ] ]
+                        yield
+                            sprintf "dm%d" v, dmBytes v [ image.Width, image.Height, image.Pixels |> Array.map float32, Some(0.01f, "nm") ] ]
 
               let inputs =
                   match Int32.TryParse(Environment.GetEnvironmentVariable "ARISE_FUZZ_INPUTS") with
@@ -358,14 +467,18 @@ let tests =
                           | 1 -> Array.sub seed 0 (rng.Next seed.Length)
                           | 2 ->
                               let b = Array.copy seed
+
                               for _ in 1 .. rng.Next(1, 20) do
                                   b.[rng.Next b.Length] <- byte (rng.Next 256)
+
                               b
                           | 3 ->
                               // the header: where sizes, counts and offsets live
                               let b = Array.copy seed
+
                               for _ in 1 .. rng.Next(1, 6) do
                                   b.[rng.Next(min 64 b.Length)] <- byte (rng.Next 256)
+
                               b
                           | _ ->
                               let cut = rng.Next seed.Length
