@@ -447,9 +447,11 @@ let tests =
                         let p = Path.Combine(dir, "seed." + ext)
                         ImageIO.write p image
                         yield ext, File.ReadAllBytes p
+                    let frame =
+                        image.Width, image.Height, image.Pixels |> Array.map float32, Some(0.01f, "nm")
+
                     for v in [ 3; 4 ] do
-                        yield
-                            sprintf "dm%d" v, dmBytes v [ image.Width, image.Height, image.Pixels |> Array.map float32, Some(0.01f, "nm") ] ]
+                        yield sprintf "dm%d" v, dmBytes v [ frame ] ]
 
               let inputs =
                   match Int32.TryParse(Environment.GetEnvironmentVariable "ARISE_FUZZ_INPUTS") with
