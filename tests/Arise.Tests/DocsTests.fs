@@ -59,6 +59,7 @@ let tests =
                   Expect.stringContains (page "train.html") "trained in" "train.fsx trained a model"
                   Expect.stringContains (page "explore.html") "clusters over" "explore.fsx clustered"
                   Expect.stringContains (page "getting-started.html") "bcc_W_A_cI2_229_a" "getting-started.fsx classified"
+                  Expect.stringContains (page "images.html") "columns found" "images.fsx found the columns"
 
                   for verb in
                       [ "classify"
@@ -69,7 +70,9 @@ let tests =
                         "descriptor"
                         "train"
                         "tune"
-                        "benchmark" ] do
+                        "benchmark"
+                        "atoms"
+                        "align" ] do
                       Expect.isTrue (File.Exists(Path.Combine(site, "cli", verb + ".html"))) (sprintf "a page for %s" verb)
 
                   Expect.isTrue (File.Exists(Path.Combine(site, "reference", "arise-recognizer.html"))) "the API reference of the face"
