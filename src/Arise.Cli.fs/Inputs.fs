@@ -140,7 +140,15 @@ let readImage (settings: ImageSettings) (path: string) : Result<Columns.Found * 
     match ImageIO.read path with
     | Error e -> Error e
     | Ok image ->
-        match Columns.find settings.Columns ignore image with
+        // a progress bar (on stderr) for large images: finding the columns of 4096 × 4096 pixels takes about 10 s
+        let find () =
+            if int64 image.Width * int64 image.Height >= 4_000_000L then
+                Outputs.withProgress (sprintf "columns of %s" (Path.GetFileName path)) 1.0 (fun task ->
+                    Columns.find settings.Columns (fun f -> task.Value <- f) image)
+            else
+                Columns.find settings.Columns ignore image
+
+        match find () with
         | Error message ->
             Error
                 { File = path

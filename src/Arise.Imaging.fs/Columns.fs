@@ -312,11 +312,13 @@ let find (settings: Settings) (progress: float -> unit) (image: Image) : Result<
         match estimated with
         | Error e -> Error e
         | Ok(spacing, size) ->
+            progress 0.1
             let w, h = image.Width, image.Height
             let smooth = Image.blur size image
+            progress 0.2
             let background = background spacing smooth
             let s = Array.init (w * h) (fun i -> smooth.Pixels.[i] - background.Pixels.[i])
-            progress 0.3
+            progress 0.5
             // the noise of a pixel, then of a pixel smoothed by a Gaussian of σ = size: / (2 √π σ)
             let sigma = noise image
             let sigmaSmooth = sigma / (2.0 * sqrt Math.PI * size)
@@ -363,7 +365,7 @@ let find (settings: Settings) (progress: float -> unit) (image: Image) : Result<
                     let d = Threading.Interlocked.Increment &rowsDone.contents
 
                     if d % 256 = 0 then
-                        progress (0.3 + 0.6 * float d / float h)
+                        progress (0.5 + 0.45 * float d / float h)
             )
             |> ignore
 
