@@ -21,8 +21,11 @@ Images.Save(image, file)
 // a TIFF holds no calibration: give the pixel size, and positions come in Å
 let atoms = Images.ReadAtoms(file, pixelSize = 0.1)
 let recognition = Recognizer.Default.Classify atoms
-printfn "%d columns found in a %d × %d image (%d atoms in the flake)" (Structures.Count atoms) image.Width image.Height (Structures.Count flake)
-printfn "d_NN %.3f Å; %s, p = %.3f, %s uncertainty" (Structures.NearestNeighbourDistance atoms) recognition.Best.Class recognition.Best.Probability (string recognition.Uncertainty)
+let found, atomsInFlake = Structures.Count atoms, Structures.Count flake
+printfn "%d columns found in a %d × %d image (%d atoms in the flake)" found image.Width image.Height atomsInFlake
+let best = recognition.Best
+let dnn = Structures.NearestNeighbourDistance atoms
+printfn "d_NN %.3f Å; %s, p = %.3f, %s uncertainty" dnn best.Class best.Probability (string recognition.Uncertainty)
 (*** include-output ***)
 
 (**
