@@ -26,21 +26,8 @@ let endOfOptions (argv: string[]) =
     | None -> argv
     | Some i -> Array.append argv.[.. i - 1] (argv.[i + 1 ..] |> Array.map (fun a -> if a.StartsWith "-" then "./" + a else a))
 
-[<EntryPoint>]
-let main argv =
-    // A table written to a file or a pipe would be wrapped at Spectre's default of 80 columns, splitting file and
-    // class names over several lines; there, use $COLUMNS or 200 so that each row stays on one line.
-    if Console.IsOutputRedirected then
-        AnsiConsole.Profile.Width <-
-            match Int32.TryParse(Environment.GetEnvironmentVariable "COLUMNS") with
-            | true, w when w >= 40 -> w
-            | _ -> 200
-
-    let parser =
-        ArgumentParser.Create<Verb>(programName = "arise", errorHandler = UsageExiter())
-
-    let results = parser.ParseCommandLine(endOfOptions argv, raiseOnUsage = true)
-
+/// Runs the verb; I/O errors that escape it end with exit 1.
+let private run (results: ParseResults<Verb>) (world: Arise.Numerics.Mpi.World option) =
     try
         if results.Contains Version then
             printfn "arise %s" (Reflection.Assembly.GetExecutingAssembly().GetName().Version.ToString(3))
@@ -53,7 +40,7 @@ let main argv =
             | Explore args -> Verbs.explore args
             | Benchmark args -> Verbs.benchmark args
             | Tune args -> Verbs.tune args
-            | Spm args -> Verbs.spm args
+            | Spm args -> Verbs.spm world args
             | Classify args -> Verbs.classify args
             | Train args -> Verbs.train args
             | Evaluate args -> Verbs.evaluate args
@@ -70,3 +57,62 @@ let main argv =
         // permission): the run failed, as when it cannot write its results (1); what was finished is kept
         eprintfn "error: %s" (Outputs.reason e)
         1
+
+[<EntryPoint>]
+let main argv =
+    // Open MPI gives its processes a terminal for their output: without this, .NET would write terminal control
+    // codes into it (and so into --json output)
+    if Arise.Numerics.Mpi.launchedSize () > 1 then
+        Environment.SetEnvironmentVariable("TERM", "dumb")
+
+    // A table written to a file or a pipe would be wrapped at Spectre's default of 80 columns, splitting file and
+    // class names over several lines; there, use $COLUMNS or 200 so that each row stays on one line.
+    if Console.IsOutputRedirected then
+        AnsiConsole.Profile.Width <-
+            match Int32.TryParse(Environment.GetEnvironmentVariable "COLUMNS") with
+            | true, w when w >= 40 -> w
+            | _ -> 200
+
+    let parser =
+        ArgumentParser.Create<Verb>(programName = "arise", errorHandler = UsageExiter())
+
+    let results = parser.ParseCommandLine(endOfOptions argv, raiseOnUsage = true)
+
+    // under an MPI launcher (mpirun, srun): spm splits its chunks over the processes; the other verbs run in the
+    // first process only
+    match Arise.Numerics.Mpi.tryJoin () with
+    | Error e ->
+        eprintfn "error: %s" e
+        2
+    | Ok world ->
+        use _ =
+            match world with
+            | Some w -> w :> IDisposable
+            | None ->
+                { new IDisposable with
+                    member _.Dispose() = () }
+
+        match world with
+        | Some w when
+            w.Rank > 0
+            && not (
+                results.GetSubCommand()
+                |> function
+                    | Spm _ -> true
+                    | _ -> false
+            )
+            ->
+            0
+        | _ ->
+            if
+                world.IsSome
+                && not (
+                    results.GetSubCommand()
+                    |> function
+                        | Spm _ -> true
+                        | _ -> false
+                )
+            then
+                eprintfn "note: only spm splits its work over MPI processes; this verb runs in the first process"
+
+            run results world

@@ -343,6 +343,116 @@ let private writeShells (out: string) (samples: int) (settings: SpmSettings) (sa
 
         0
 
+/// The chunks of rank `rank` of `size`: a contiguous block of the grid's chunks.
+let private ownedBy (grid: SpmGrid) (rank: int) (size: int) =
+    let chunks = Spm.chunkCount grid
+    fun (c: int) -> int (int64 c * int64 size / int64 chunks) = rank
+
+/// One of several MPI processes that are not the first: waits for the first to claim the folder, computes its block
+/// of chunks into it, and meets the others at the end. Exit code 0 (the first process reports for the run).
+let private worker (world: Arise.Numerics.Mpi.World) (model: Model) (settings: SpmSettings) samples sample grid (out: string) =
+    let started = world.Broadcast([||], 0)
+
+    if started.Length = 1 && started.[0] = 1uy then
+        use cts =
+            Outputs.cancelOnCtrlC (sprintf "process %d: stopping after the current chunk" world.Rank)
+
+        let chunkDir = Path.Combine(out, "chunks")
+
+        let t =
+            Spm.runPart
+                (Pipeline.ofModel model)
+                samples
+                1
+                settings
+                grid
+                sample
+                chunkDir
+                (ownedBy grid world.Rank world.Size)
+                (fun _ _ -> ())
+                cts.Token
+
+        // the times of every process, summed for the first one's report (and a meeting point)
+        world.SumAll [| t.Extraction; t.Descriptors; t.Network |] |> ignore
+
+    0
+
+/// Runs `spm` in the first of several MPI processes: claims the folder, computes its block of chunks with a progress
+/// bar, waits for the others, then reads every chunk back and writes the outputs, as one process would (byte for
+/// byte: the chunks are the same whichever process computed them).
+let private first
+    (world: Arise.Numerics.Mpi.World)
+    (model: Model)
+    (settings: SpmSettings)
+    samples
+    (file: string)
+    sample
+    (grid: SpmGrid)
+    (out: string)
+    (shells: float option)
+    =
+    let chunkDir = Path.Combine(out, "chunks")
+
+    let claimed =
+        match RunLock.Acquire out with
+        | Error pid ->
+            Error(2, sprintf "--out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid)
+        | Ok lock ->
+            match claimFolder model settings samples file out with
+            | Error e ->
+                (lock :> IDisposable).Dispose()
+                Error(2, e)
+            | Ok() ->
+                Spm.claim (Pipeline.ofModel model) samples 1 settings grid sample chunkDir
+                Ok lock
+
+    world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0) |> ignore
+
+    match claimed with
+    | Error(code, e) ->
+        eprintfn "error: %s" e
+        code
+    | Ok lock ->
+        use _ = lock
+        let reused = announce model settings samples file sample grid chunkDir
+        printfn "%d MPI processes (%s): each computes a block of the %d chunks" world.Size world.Abi (Spm.chunkCount grid)
+
+        use cts =
+            Outputs.cancelOnCtrlC (sprintf "stopping after the current chunk; finished chunks are kept in %s" out)
+
+        let clock = Diagnostics.Stopwatch.StartNew()
+
+        let own =
+            Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task ->
+                Spm.runPart
+                    (Pipeline.ofModel model)
+                    samples
+                    1
+                    settings
+                    grid
+                    sample
+                    chunkDir
+                    (ownedBy grid 0 world.Size)
+                    (fun d _ -> task.Value <- float d)
+                    cts.Token)
+
+        let summed = world.SumAll [| own.Extraction; own.Descriptors; own.Network |]
+
+        if cts.IsCancellationRequested then
+            eprintfn "interrupted: the finished chunks are in %s/chunks" out
+            1
+        else
+            let r, _ = scan model settings samples sample grid chunkDir reused cts.Token
+            // the time spent in boxes, descriptors and the network, summed over the processes
+            let timing =
+                { Extraction = summed.[0]
+                  Descriptors = summed.[1]
+                  Network = summed.[2] }
+
+            match finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing), shells with
+            | 0, Some width -> writeShells out samples settings sample r width
+            | code, _ -> code
+
 /// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
 /// results, 2 for bad settings.
 let run
@@ -352,14 +462,21 @@ let run
     (readOptions: StructureIO.ReadOptions)
     (images: Inputs.ImageSettings)
     (shells: float option)
+    (world: Arise.Numerics.Mpi.World option)
     (file: string)
     (out: string)
     =
-    match prepare settings readOptions images file out with
-    | Error(code, e) ->
+    match prepare settings readOptions images file out, world with
+    | Error(code, e), Some w when w.Rank > 0 ->
+        // the first process says why; the others leave quietly
+        ignore (code, e)
+        0
+    | Error(code, e), _ ->
         eprintfn "error: %s" e
         code
-    | Ok(sample, grid) ->
+    | Ok(sample, grid), Some w when w.Size > 1 && w.Rank > 0 -> worker w model settings samples sample grid out
+    | Ok(sample, grid), Some w when w.Size > 1 -> first w model settings samples file sample grid out shells
+    | Ok(sample, grid), _ ->
         match RunLock.Acquire out with
         | Error pid ->
             eprintfn "error: --out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid

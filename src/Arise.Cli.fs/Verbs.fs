@@ -297,7 +297,7 @@ let spmSettings (args: ParseResults<SpmArgs>) : Result<Spm.SpmSettings * int, st
             samples
     }
 
-let spm (args: ParseResults<SpmArgs>) =
+let spm (world: Arise.Numerics.Mpi.World option) (args: ParseResults<SpmArgs>) =
     let inputs =
         result {
             let! settings, samples = spmSettings args
@@ -326,7 +326,7 @@ let spm (args: ParseResults<SpmArgs>) =
 
     withSettings inputs (fun (settings, samples, ro, images, shells, model) ->
         withOneFile "spm" "sample" (args.GetResult SpmArgs.File) (fun file ->
-            SpmCommand.run model settings samples ro images shells file (args.GetResult SpmArgs.Out)))
+            SpmCommand.run model settings samples ro images shells world file (args.GetResult SpmArgs.Out)))
 
 /// `classify` settings: output format, top, T and seed.
 type ClassifySettings =

@@ -199,7 +199,10 @@ module Spm =
     /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). Returns the maps, the
     /// per-atom means and the timing. `progress done total` after each chunk; `cancel` stops between chunks.
-    let scan
+    /// scan, leaving out the chunks `skip` names (their boxes stay NaN, their atoms uncounted): for one process of
+    /// several, which computes its own chunks only.
+    let private scanWith
+        (skip: int -> bool)
         (pipeline: Pipeline)
         (samples: int)
         (seed: int)
@@ -239,62 +242,65 @@ module Spm =
         let mutable c = 0
 
         while c < chunks && not cancel.IsCancellationRequested do
-            let first = c * chunkSize
-            let count = min chunkSize (n - first)
-            let sw = Diagnostics.Stopwatch.StartNew()
-            // atoms of every box of the chunk
-            let members = Array.zeroCreate count
-            let boxes = Array.zeroCreate count
+            if skip c then
+                c <- c + 1
+            else
+                let first = c * chunkSize
+                let count = min chunkSize (n - first)
+                let sw = Diagnostics.Stopwatch.StartNew()
+                // atoms of every box of the chunk
+                let members = Array.zeroCreate count
+                let boxes = Array.zeroCreate count
 
-            Parallel.For(
-                0,
-                count,
-                (fun () -> NeighbourBuffer()),
-                (fun b _ (buf: NeighbourBuffer) ->
-                    let idx, pos = SpmGrid.atomsInBox cells grid centres.[first + b] buf
-                    members.[b] <- idx
-                    boxes.[b] <- Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
-                    buf),
-                ignore
-            )
-            |> ignore
+                Parallel.For(
+                    0,
+                    count,
+                    (fun () -> NeighbourBuffer()),
+                    (fun b _ (buf: NeighbourBuffer) ->
+                        let idx, pos = SpmGrid.atomsInBox cells grid centres.[first + b] buf
+                        members.[b] <- idx
+                        boxes.[b] <- Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
+                        buf),
+                    ignore
+                )
+                |> ignore
 
-            tExtract <- tExtract + sw.Elapsed.TotalSeconds
+                tExtract <- tExtract + sw.Elapsed.TotalSeconds
 
-            let chunk =
-                match reuse c first count with
-                | Some ch -> ch
-                | None ->
-                    let ch, d, t =
-                        classifyChunk pipeline samples seed settings.MinAtoms c first members boxes
+                let chunk =
+                    match reuse c first count with
+                    | Some ch -> ch
+                    | None ->
+                        let ch, d, t =
+                            classifyChunk pipeline samples seed settings.MinAtoms c first members boxes
 
-                    tDesc <- tDesc + d
-                    tNet <- tNet + t
-                    computed ch
-                    ch
+                        tDesc <- tDesc + d
+                        tNet <- tNet + t
+                        computed ch
+                        ch
 
-            Array.blit chunk.Atoms 0 atoms first count
-            Array.blit chunk.Probabilities 0 probs (first * classes) (count * classes)
-            Array.blit chunk.MutualInformation 0 mi first count
-            Array.blit chunk.Argmax 0 argmax first count
+                Array.blit chunk.Atoms 0 atoms first count
+                Array.blit chunk.Probabilities 0 probs (first * classes) (count * classes)
+                Array.blit chunk.MutualInformation 0 mi first count
+                Array.blit chunk.Argmax 0 argmax first count
 
-            hidden
-            |> Array.iteri (fun h arr -> Array.blit chunk.Hidden.[h] 0 arr (first * widths.[h]) (count * widths.[h]))
-            // per-atom sums
-            for b in 0 .. count - 1 do
-                let f = first + b
+                hidden
+                |> Array.iteri (fun h arr -> Array.blit chunk.Hidden.[h] 0 arr (first * widths.[h]) (count * widths.[h]))
+                // per-atom sums
+                for b in 0 .. count - 1 do
+                    let f = first + b
 
-                if argmax.[f] >= 0 then
-                    for a in members.[b] do
-                        atomBoxes.[a] <- atomBoxes.[a] + 1
-                        atomMi.[a] <- atomMi.[a] + mi.[f]
+                    if argmax.[f] >= 0 then
+                        for a in members.[b] do
+                            atomBoxes.[a] <- atomBoxes.[a] + 1
+                            atomMi.[a] <- atomMi.[a] + mi.[f]
 
-                        for k in 0 .. classes - 1 do
-                            atomProbs.[a * classes + k] <- atomProbs.[a * classes + k] + probs.[f * classes + k]
+                            for k in 0 .. classes - 1 do
+                                atomProbs.[a * classes + k] <- atomProbs.[a * classes + k] + probs.[f * classes + k]
 
-            finished <- finished + count
-            progress finished n
-            c <- c + 1
+                finished <- finished + count
+                progress finished n
+                c <- c + 1
 
         for a in 0 .. natoms - 1 do
             if atomBoxes.[a] > 0 then
@@ -325,6 +331,9 @@ module Spm =
         { Extraction = tExtract
           Descriptors = tDesc
           Network = tNet }
+
+    let scan pipeline samples seed settings grid sample reuse computed progress cancel =
+        scanWith (fun _ -> false) pipeline samples seed settings grid sample reuse computed progress cancel
 
     /// Chunks of this run already in `chunkDir` (0 when the folder holds another run's, or none).
     let storedChunks (chunkDir: string) (stamp: string) =
@@ -372,3 +381,48 @@ module Spm =
                 (fun ch -> RunStore.savePart (chunkFile dir ch.Index) stamp ch.Index (chunkArrays ch classes widths))
                 progress
                 cancel
+
+    let claim
+        (pipeline: Pipeline)
+        (samples: int)
+        (seed: int)
+        (settings: SpmSettings)
+        (grid: SpmGrid)
+        (sample: Structure)
+        (chunkDir: string)
+        =
+        let stamp = fingerprint pipeline.Model samples seed settings grid sample
+
+        RunStore.claim chunkDir "run.sha256" stamp (RunStore.Foreign.Replace "chunk_*.npz")
+        |> ignore
+
+    let runPart
+        (pipeline: Pipeline)
+        (samples: int)
+        (seed: int)
+        (settings: SpmSettings)
+        (grid: SpmGrid)
+        (sample: Structure)
+        (chunkDir: string)
+        (owned: int -> bool)
+        (progress: int -> int -> unit)
+        (cancel: CancellationToken)
+        =
+        let model = pipeline.Model
+        let stamp = fingerprint model samples seed settings grid sample
+        let classes = model.Metadata.Classes.Length
+        let widths = hiddenWidths model
+
+        scanWith
+            (owned >> not)
+            pipeline
+            samples
+            seed
+            settings
+            grid
+            sample
+            (fun c first count -> tryLoadChunk chunkDir stamp c first count classes widths)
+            (fun ch -> RunStore.savePart (chunkFile chunkDir ch.Index) stamp ch.Index (chunkArrays ch classes widths))
+            progress
+            cancel
+        |> snd

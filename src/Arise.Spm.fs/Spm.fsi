@@ -113,3 +113,32 @@ module Spm =
         progress: (int -> int -> unit) ->
         cancel: System.Threading.CancellationToken ->
             SpmResult * SpmTiming
+
+    /// Claims `chunkDir` for this run, as run does: writes the run's fingerprint (`run.sha256`) and deletes the
+    /// chunks of another run. For several processes, the first claims before the others start (runPart).
+    val claim:
+        pipeline: Arise.Model.Pipeline ->
+        samples: int ->
+        seed: int ->
+        settings: SpmSettings ->
+        grid: SpmGrid ->
+        sample: Arise.Structure.Structure ->
+        chunkDir: string ->
+            unit
+
+    /// One process's part of a run over several (MPI ranks): computes and stores in the claimed `chunkDir` the
+    /// chunks that `owned` picks and that are not already there, whole; assembles nothing (the first process then
+    /// runs `run`, which reads every chunk back). `progress done total` counts this process's chunks. Returns its
+    /// timing.
+    val runPart:
+        pipeline: Arise.Model.Pipeline ->
+        samples: int ->
+        seed: int ->
+        settings: SpmSettings ->
+        grid: SpmGrid ->
+        sample: Arise.Structure.Structure ->
+        chunkDir: string ->
+        owned: (int -> bool) ->
+        progress: (int -> int -> unit) ->
+        cancel: System.Threading.CancellationToken ->
+            SpmTiming

@@ -1,0 +1,86 @@
+/// SPM across MPI processes (issue 28): `mpirun -n 2 arise spm` writes what one process writes, byte for byte.
+/// Needs Open MPI's mpirun (Debian: openmpi-bin, which .ci/run installs); skipped with the reason without it.
+module Arise.Tests.MpiTests
+
+open System
+open System.IO
+open Expecto
+open Arise.Structure
+open Arise.Tests.Common
+
+let private mpirun =
+    lazy
+        ((Environment.GetEnvironmentVariable "PATH").Split(':')
+         |> Array.map (fun d -> Path.Combine(d, "mpirun"))
+         |> Array.tryFind File.Exists)
+
+/// mpirun as root needs Open MPI's consent; the tests run as root in CI.
+let private asRoot =
+    [ "OMPI_ALLOW_RUN_AS_ROOT", "1"; "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1" ]
+
+let private withMpirun (body: string -> unit) =
+    match mpirun.Value with
+    | None -> skiptest "no mpirun on the PATH (Debian: apt-get install openmpi-bin)"
+    | Some m -> body m
+
+[<Tests>]
+let tests =
+    testSequenced
+    <| testList
+        "mpi"
+        [ test "mpirun -n 2 arise spm: boxes.csv and atoms.xyz byte-identical to one process, spm.npz arrays equal" {
+              withMpirun (fun mpirun ->
+                  let dir =
+                      Path.Combine(Path.GetTempPath(), "arise-mpi-" + Guid.NewGuid().ToString("N"))
+
+                  Directory.CreateDirectory dir |> ignore
+                  let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+                  let slab = Polycrystal.voronoi 3 grains (Vec3.make 60.0 60.0 8.0) true 1.5
+                  StructureIO.writeXyz (Path.Combine(dir, "slab.xyz")) [ slab ]
+                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+                  let spm out =
+                      [ dll; "spm"; "slab.xyz"; "--out"; out; "--stride"; "1.5"; "--samples"; "5" ]
+
+                  let code, _, errors = runProcess dir "dotnet" (spm "one") 600
+                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+
+                  let code, out, errors =
+                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "two") 600
+
+                  Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
+                  Expect.stringContains out "2 MPI processes (Open MPI)" "the run says it is split"
+                  let chunks = Directory.GetFiles(Path.Combine(dir, "two", "chunks"), "chunk_*.npz")
+                  Expect.isGreaterThanOrEqual chunks.Length 2 "at least one chunk each"
+
+                  for file in [ "boxes.csv"; "atoms.xyz" ] do
+                      Expect.equal
+                          (File.ReadAllBytes(Path.Combine(dir, "two", file)))
+                          (File.ReadAllBytes(Path.Combine(dir, "one", file)))
+                          (sprintf "%s byte-identical" file)
+
+                  let arrays (run: string) =
+                      Arise.Numerics.Npy.readNpz (Path.Combine(dir, run, "spm.npz"))
+                      |> Result.defaultWith failwith
+                      |> Map.map (fun _ a -> a.Data)
+
+                  Expect.equal (arrays "two") (arrays "one") "spm.npz arrays equal")
+          }
+
+          test "under mpirun, a verb that does not split its work runs once, in the first process" {
+              withMpirun (fun mpirun ->
+                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+                  let code, out, errors =
+                      runProcessWith
+                          asRoot
+                          (Path.GetTempPath())
+                          mpirun
+                          [ "--oversubscribe"; "-n"; "2"; "dotnet"; dll; "classify"; "--json" ]
+                          600
+
+                  Expect.equal code 0 (sprintf "exit 0 (%s)" errors)
+                  let objects = Text.Json.JsonDocument.Parse(out).RootElement.GetArrayLength()
+                  Expect.equal objects 1 "the embedded sample classified once"
+                  Expect.stringContains errors "only spm splits its work" "says so")
+          } ]
