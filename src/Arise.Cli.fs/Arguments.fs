@@ -7,7 +7,8 @@ open Arise
 /// Usage texts of the options every structure-reading verb has.
 module internal Usage =
     let format =
-        "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump)."
+        "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump, \
+         pos, epos)."
 
     let types = "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
 
@@ -19,6 +20,15 @@ module internal Usage =
 
     let columnSize =
         "images: column (probe) standard deviation in pixels (default: from the image's autocorrelation)."
+
+    let ranges =
+        "atom-probe reconstructions (.pos, .epos): the range file (.rrng or .rng) that names the species."
+
+    let keepUnranged =
+        "atom probe: keep ions outside every range as an unknown species X (default: dropped)."
+
+    let splitMolecular =
+        "atom probe: put each atom of a molecular ion (FeO, …) at the ion's position, 0.05 Å apart (default: dropped)."
 
     let species =
         "images: elements of the atom columns, from dim to bright (e.g. C,Si: two intensity classes; default C, one class)."
@@ -119,6 +129,9 @@ type ClassifyArgs =
     | Column_Spacing of pixels: float
     | Column_Size of pixels: float
     | Species of elements: string
+    | Ranges of file: string
+    | Keep_Unranged
+    | Split_Molecular
     | One_Species
     | Types of map: string
 
@@ -144,6 +157,9 @@ type ClassifyArgs =
             | Column_Spacing _ -> Usage.columnSpacing
             | Column_Size _ -> Usage.columnSize
             | Species _ -> Usage.species
+            | Ranges _ -> Usage.ranges
+            | Keep_Unranged -> Usage.keepUnranged
+            | Split_Molecular -> Usage.splitMolecular
             | One_Species -> Usage.oneSpecies
             | Types _ -> Usage.types
 
@@ -237,6 +253,9 @@ type SpmArgs =
     | Column_Spacing of pixels: float
     | Column_Size of pixels: float
     | Species of elements: string
+    | Ranges of file: string
+    | Keep_Unranged
+    | Split_Molecular
     | One_Species
     | Types of map: string
     | Shells of width: float
@@ -263,6 +282,9 @@ type SpmArgs =
             | Column_Spacing _ -> Usage.columnSpacing
             | Column_Size _ -> Usage.columnSize
             | Species _ -> Usage.species
+            | Ranges _ -> Usage.ranges
+            | Keep_Unranged -> Usage.keepUnranged
+            | Split_Molecular -> Usage.splitMolecular
             | One_Species -> Usage.oneSpecies
             | Types _ -> Usage.types
 

@@ -65,7 +65,8 @@ let expandFolders (recursive: bool) (options: StructureIO.ReadOptions) (files: s
 let describe (e: ReadError) =
     e.Describe(function
         | ReadSetting.Format -> "--format"
-        | ReadSetting.Types -> "--types")
+        | ReadSetting.Types -> "--types"
+        | ReadSetting.Ranges -> "--ranges")
 
 /// How atom columns are found in images and turned into atoms (--pixel-size, --column-spacing, --column-size,
 /// --species; Columns.defaults otherwise).

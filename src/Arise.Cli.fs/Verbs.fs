@@ -42,10 +42,19 @@ let readOptionsWith (oneSpecies: bool) (format: string option) (types: string op
             | Some t -> Formats.Lammps.parseTypeMap t |> Result.mapError (sprintf "--types %s: %s" t)
 
         return
-            { StructureIO.Format = fmt
-              LammpsTypes = map
-              OneSpecies = oneSpecies }
+            { StructureIO.defaults with
+                Format = fmt
+                LammpsTypes = map
+                OneSpecies = oneSpecies }
     }
+
+/// Read options with the atom-probe settings (--ranges, --keep-unranged, --split-molecular).
+let withAtomProbe (ranges: string option) (keepUnranged: bool) (splitMolecular: bool) (ro: StructureIO.ReadOptions) =
+    { ro with
+        Ranges = ranges
+        AtomProbe =
+            { KeepUnranged = keepUnranged
+              SplitMolecular = splitMolecular } }
 
 /// Read options from the common flags, species as in the files.
 let readOptions format types = readOptionsWith false format types
@@ -304,6 +313,12 @@ let spm (world: Arise.Numerics.Mpi.World option) (args: ParseResults<SpmArgs>) =
 
             let! ro =
                 readOptionsWith (args.Contains SpmArgs.One_Species) (args.TryGetResult SpmArgs.Format) (args.TryGetResult SpmArgs.Types)
+                |> Result.map (
+                    withAtomProbe
+                        (args.TryGetResult SpmArgs.Ranges)
+                        (args.Contains SpmArgs.Keep_Unranged)
+                        (args.Contains SpmArgs.Split_Molecular)
+                )
 
             let! images =
                 Inputs.imageSettings
@@ -363,6 +378,12 @@ let classify (args: ParseResults<ClassifyArgs>) =
                     (args.Contains ClassifyArgs.One_Species)
                     (args.TryGetResult ClassifyArgs.Format)
                     (args.TryGetResult ClassifyArgs.Types)
+                |> Result.map (
+                    withAtomProbe
+                        (args.TryGetResult ClassifyArgs.Ranges)
+                        (args.Contains ClassifyArgs.Keep_Unranged)
+                        (args.Contains ClassifyArgs.Split_Molecular)
+                )
 
             let! images =
                 Inputs.imageSettings

@@ -32,6 +32,7 @@ type ReadSetting =
     | Format
     /// The element of each LAMMPS atom type.
     | Types
+    | Ranges
 
 /// What went wrong reading a file: where, and why.
 type ReadError =

@@ -41,6 +41,9 @@ type ReadSetting =
     /// The element of each LAMMPS atom type.
     | Types
 
+    /// The range file (mass-to-charge → species) of an atom-probe reconstruction.
+    | Ranges
+
 /// What went wrong reading a file: where, and why.
 type ReadError =
     {

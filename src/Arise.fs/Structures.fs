@@ -13,7 +13,8 @@ type Structures =
             e.Needs
             |> Option.map (function
                 | ReadSetting.Format -> " (the format argument)"
-                | ReadSetting.Types -> " (the types argument, e.g. \"1=Fe,2=Pt\")")
+                | ReadSetting.Types -> " (the types argument, e.g. \"1=Fe,2=Pt\")"
+                | ReadSetting.Ranges -> " (an atom-probe file: read it with StructureIO and its range file)")
 
         raise (AriseException(file, Option.toNullable e.Line, e.Message + defaultArg hint ""))
 

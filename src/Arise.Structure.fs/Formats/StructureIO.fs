@@ -14,19 +14,25 @@ type Format =
     | Cif
     | LammpsData
     | LammpsDump
+    | Pos
+    | Epos
 
 /// Options for reading: an explicit format, the LAMMPS type → element map, and whether every atom is read as one
 /// species.
 type ReadOptions =
     { Format: Format option
       LammpsTypes: Lammps.TypeMap
-      OneSpecies: bool }
+      OneSpecies: bool
+      Ranges: string option
+      AtomProbe: AtomProbe.Mapping }
 
 /// Defaults: format from the extension, no LAMMPS type map, species as in the file.
 let defaults =
     { Format = None
       LammpsTypes = Map.empty
-      OneSpecies = false }
+      OneSpecies = false
+      Ranges = None
+      AtomProbe = AtomProbe.defaults }
 
 /// Parses a format name as given on the command line (xyz, extxyz, aims, poscar, vasp, cif, lammps-data, lammps-dump).
 let tryParseFormat (name: string) =
@@ -47,6 +53,8 @@ let tryParseFormat (name: string) =
     | "lammps-dump"
     | "dump"
     | "lammpstrj" -> Some Format.LammpsDump
+    | "pos" -> Some Format.Pos
+    | "epos" -> Some Format.Epos
     | _ -> None
 
 /// Guesses the format from a file name, or None.
@@ -67,6 +75,8 @@ let formatOfPath (path: string) =
     | ".lammps" -> Some Format.LammpsData
     | ".dump"
     | ".lammpstrj" -> Some Format.LammpsDump
+    | ".pos" -> Some Format.Pos
+    | ".epos" -> Some Format.Epos
     | _ when name.StartsWith "poscar" || name.StartsWith "contcar" -> Some Format.Poscar
     | _ when name.StartsWith "geometry" -> Some Format.Aims
     | _ -> None
@@ -80,6 +90,13 @@ let parseText (options: ReadOptions) (format: Format) (name: string) (text: stri
     | Format.Cif -> Cif.parse name text
     | Format.LammpsData -> Lammps.parseData options.LammpsTypes name text |> Result.map List.singleton
     | Format.LammpsDump -> Lammps.parseDump options.LammpsTypes name text
+    | Format.Pos
+    | Format.Epos ->
+        Error
+            { File = name
+              Line = None
+              Message = "an atom-probe file is binary: read it from its file"
+              Needs = None }
     |> Result.map (fun frames ->
         if options.OneSpecies then
             List.map Structure.asOneSpecies frames
@@ -144,7 +161,23 @@ let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, R
             err (sprintf "%.1f GB: larger than the %g GB a structure file may have" (float size / 1e9) (float maxFileBytes / 1e9))
         else
             match options.Format |> Option.orElse (formatOfPath path) with
-            | None -> errNeeding (Some ReadSetting.Format) "unknown format: name it (xyz, aims, poscar, cif, lammps-data, lammps-dump)"
+            | None ->
+                errNeeding (Some ReadSetting.Format) "unknown format: name it (xyz, aims, poscar, cif, lammps-data, lammps-dump, pos, epos)"
+            | Some((Format.Pos | Format.Epos) as format) ->
+                match options.Ranges with
+                | None ->
+                    errNeeding
+                        (Some ReadSetting.Ranges)
+                        "an atom-probe reconstruction needs its range file (.rrng or .rng) to tell the species"
+                | Some rangeFile ->
+                    try
+                        AtomProbe.readRanges rangeFile
+                        |> Result.bind (fun ranges ->
+                            AtomProbe.parseIons options.AtomProbe ranges (format = Format.Epos) path (File.ReadAllBytes path))
+                        |> Result.map (fun s -> [ (if options.OneSpecies then Structure.asOneSpecies s else s) ])
+                    with
+                    | :? IOException
+                    | :? UnauthorizedAccessException as ex -> err (sprintf "cannot read the file (%s)" ex.Message)
             | Some format ->
                 try
                     let text = File.ReadAllText path

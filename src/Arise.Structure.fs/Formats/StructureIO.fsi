@@ -10,18 +10,27 @@ type Format =
     | Cif
     | LammpsData
     | LammpsDump
+    | Pos
+    | Epos
 
 /// Options for reading: an explicit format, the LAMMPS type → element map, and whether every atom is read as one
 /// species (Structure.asOneSpecies: the most common element), for atom columns whose chemistry is not reliable.
 type ReadOptions =
-    { Format: Format option
-      LammpsTypes: Arise.Structure.Formats.Lammps.TypeMap
-      OneSpecies: bool }
+    {
+        Format: Format option
+        LammpsTypes: Arise.Structure.Formats.Lammps.TypeMap
+        OneSpecies: bool
+
+        /// The range file of atom-probe reconstructions (.pos, .epos), and what to do with unranged and molecular ions.
+        Ranges: string option
+        AtomProbe: Arise.Structure.Formats.AtomProbe.Mapping
+    }
 
 /// Defaults: format from the extension, no LAMMPS type map, species as in the file.
 val defaults: ReadOptions
 
-/// Parses a format name as given on the command line (xyz, extxyz, aims, poscar, vasp, cif, lammps-data, lammps-dump).
+/// Parses a format name as given on the command line (xyz, extxyz, aims, poscar, vasp, cif, lammps-data, lammps-dump,
+/// pos, epos).
 val tryParseFormat: name: string -> Format option
 
 /// Guesses the format from a file name, or None.

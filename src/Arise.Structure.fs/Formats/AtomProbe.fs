@@ -1,0 +1,376 @@
+module Arise.Structure.Formats.AtomProbe
+
+open System
+open System.Buffers.Binary
+open System.Globalization
+open System.IO
+open Arise.Structure
+
+type Range =
+    { Low: float
+      High: float
+      Ion: (int * int) list }
+
+type Mapping =
+    { KeepUnranged: bool
+      SplitMolecular: bool }
+
+let defaults =
+    { KeepUnranged = false
+      SplitMolecular = false }
+
+let private inv = CultureInfo.InvariantCulture
+
+let private error (file: string) (line: int option) (message: string) =
+    Error
+        { File = file
+          Line = line
+          Message = message
+          Needs = None }
+
+let private number (text: string) =
+    match Double.TryParse(text, NumberStyles.Float, inv) with
+    | true, v when Double.IsFinite v -> Some v
+    | _ -> None
+
+/// Ranges sorted by their low edge, Error when two overlap.
+let private checkRanges (file: string) (ranges: Range list) =
+    let sorted = ranges |> List.sortBy (fun r -> r.Low)
+
+    match sorted |> List.pairwise |> List.tryFind (fun (a, b) -> b.Low < a.High) with
+    | Some(a, b) -> error file None (sprintf "ranges %g–%g Da and %g–%g Da overlap" a.Low a.High b.Low b.High)
+    | None when sorted.IsEmpty -> error file None "no ranges"
+    | None -> Ok sorted
+
+let parseRrng (file: string) (text: string) : Result<Range list, ReadError> =
+    let lines = text.Replace("\r", "").Split('\n')
+    let mutable section = ""
+    let ranges = ResizeArray<Range>()
+    let mutable problem = None
+
+    for i in 0 .. lines.Length - 1 do
+        let l = lines.[i].Trim()
+
+        if problem.IsNone && l <> "" && not (l.StartsWith "#") then
+            if l.StartsWith "[" then
+                section <- l.Trim('[', ']').ToLowerInvariant()
+            elif
+                section = "ranges"
+                && l.StartsWith("Range", StringComparison.OrdinalIgnoreCase)
+                && l.Contains "="
+            then
+                let fields =
+                    l.Substring(l.IndexOf '=' + 1).Split([| ' '; '\t' |], StringSplitOptions.RemoveEmptyEntries)
+
+                let ion =
+                    fields
+                    |> Array.skip (min 2 fields.Length)
+                    |> Array.choose (fun f ->
+                        match f.Split ':' with
+                        | [| name; count |] when
+                            not (name.Equals("vol", StringComparison.OrdinalIgnoreCase))
+                            && not (name.Equals("color", StringComparison.OrdinalIgnoreCase))
+                            && not (name.Equals("name", StringComparison.OrdinalIgnoreCase))
+                            ->
+                            match Elements.tryNumber name, Int32.TryParse count with
+                            | Some z, (true, n) when n >= 1 && n <= 100 -> Some(Ok(z, n))
+                            | _ -> Some(Error f)
+                        | _ -> None)
+
+                match
+                    fields.Length >= 2,
+                    (if fields.Length >= 2 then
+                         number fields.[0], number fields.[1]
+                     else
+                         None, None)
+                with
+                | true, (Some lo, Some hi) when hi > lo && lo >= 0.0 ->
+                    match
+                        ion
+                        |> Array.tryPick (function
+                            | Error f -> Some f
+                            | Ok _ -> None)
+                    with
+                    | Some f -> problem <- Some(i + 1, sprintf "'%s' is not an element and a count" f)
+                    | None when ion.Length = 0 -> problem <- Some(i + 1, "a range without an ion (e.g. Fe:1)")
+                    | None ->
+                        ranges.Add
+                            { Low = lo
+                              High = hi
+                              Ion =
+                                ion
+                                |> Array.choose (function
+                                    | Ok p -> Some p
+                                    | Error _ -> None)
+                                |> List.ofArray }
+                | _ -> problem <- Some(i + 1, "a range needs a low and a high mass-to-charge (Da), low < high")
+
+    match problem with
+    | Some(line, message) -> error file (Some line) message
+    | None -> checkRanges file (List.ofSeq ranges)
+
+let parseRng (file: string) (text: string) : Result<Range list, ReadError> =
+    let lines =
+        text.Replace("\r", "").Split('\n')
+        |> Array.mapi (fun i l -> i + 1, l.Trim())
+        |> Array.filter (fun (_, l) -> l <> "")
+
+    let header =
+        if lines.Length = 0 then
+            None
+        else
+            match (snd lines.[0]).Split([| ' '; '\t' |], StringSplitOptions.RemoveEmptyEntries) with
+            | [| a; b |] ->
+                match Int32.TryParse a, Int32.TryParse b with
+                | (true, ions), (true, n) when ions >= 1 && ions <= 1000 && n >= 0 && n <= 100000 -> Some(ions, n)
+                | _ -> None
+            | _ -> None
+
+    match header with
+    | None -> error file (Some 1) "the first line must give the number of ions and of ranges"
+    | Some(ions, count) when lines.Length < 1 + 2 * ions + 1 + count ->
+        error file None (sprintf "%d ions and %d ranges announced, but the file ends early" ions count)
+    | Some(ions, count) ->
+        let names = [| for k in 0 .. ions - 1 -> snd lines.[1 + 2 * k] |]
+        let mutable problem = None
+
+        let species =
+            names
+            |> Array.mapi (fun k n ->
+                match Elements.tryNumber n with
+                | Some z -> z
+                | None ->
+                    problem <- Some(fst lines.[1 + 2 * k], sprintf "'%s' is not an element" n)
+                    0)
+
+        let start = 1 + 2 * ions + 1
+
+        let ranges =
+            [ for r in 0 .. count - 1 do
+                  let line, l = lines.[start + r]
+                  let f = l.Split([| ' '; '\t' |], StringSplitOptions.RemoveEmptyEntries)
+
+                  if f.Length < 3 + ions then
+                      problem <-
+                          problem
+                          |> Option.orElse (Some(line, sprintf "a range line needs '.', low, high and %d counts" ions))
+                  else
+                      match number f.[1], number f.[2] with
+                      | Some lo, Some hi when hi > lo ->
+                          let ion =
+                              [ for k in 0 .. ions - 1 do
+                                    match Int32.TryParse f.[3 + k] with
+                                    | true, n when n > 0 -> yield species.[k], n
+                                    | _ -> () ]
+
+                          if ion.IsEmpty then
+                              problem <- problem |> Option.orElse (Some(line, "a range without an ion"))
+                          else
+                              yield { Low = lo; High = hi; Ion = ion }
+                      | _ -> problem <- problem |> Option.orElse (Some(line, "a range needs low < high (Da)")) ]
+
+        match problem with
+        | Some(line, message) -> error file (Some line) message
+        | None -> checkRanges file ranges
+
+let readRanges (path: string) : Result<Range list, ReadError> =
+    try
+        if not (File.Exists path) then
+            error path None "no such range file"
+        elif FileInfo(path).Length > 50_000_000L then
+            error path None "a range file of more than 50 MB"
+        else
+            let text = File.ReadAllText path
+
+            match Path.GetExtension(path).ToLowerInvariant() with
+            | ".rng" -> parseRng path text
+            | _ -> parseRrng path text
+    with e ->
+        error path None (sprintf "cannot be read (%s)" e.Message)
+
+let parseIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
+    let size = if extended then 44 else 16
+
+    if bytes.Length = 0 || bytes.Length % size <> 0 then
+        error
+            file
+            None
+            (sprintf "%d bytes: not a whole number of %d-byte ions (%s)" bytes.Length size (if extended then ".epos" else ".pos"))
+    else
+        let n = bytes.Length / size
+        let lows = ranges |> List.map (fun r -> r.Low) |> Array.ofList
+        let sorted = Array.ofList ranges
+
+        let find (m: float) =
+            // the last range whose low edge is at most m
+            let mutable lo, hi = 0, lows.Length - 1
+            let mutable found = -1
+
+            while lo <= hi do
+                let mid = (lo + hi) / 2
+
+                if lows.[mid] <= m then
+                    found <- mid
+                    lo <- mid + 1
+                else
+                    hi <- mid - 1
+
+            if found >= 0 && m < sorted.[found].High then
+                Some sorted.[found]
+            else
+                None
+
+        let positions = ResizeArray<Vec3>()
+        let numbers = ResizeArray<int>()
+        let masses = ResizeArray<float>()
+        let mutable bad = -1
+
+        for i in 0 .. n - 1 do
+            let value k =
+                float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(bytes, i * size + 4 * k, 4)))
+
+            let x, y, z, m = value 0, value 1, value 2, value 3
+
+            if not (Double.IsFinite x && Double.IsFinite y && Double.IsFinite z && Double.IsFinite m) then
+                if bad < 0 then
+                    bad <- i
+            else
+                let p = Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)
+
+                match find m with
+                | Some r ->
+                    match r.Ion with
+                    | [ (element, 1) ] ->
+                        positions.Add p
+                        numbers.Add element
+                        masses.Add m
+                    | atoms when mapping.SplitMolecular ->
+                        let mutable k = 0
+
+                        for element, count in atoms do
+                            for _ in 1..count do
+                                positions.Add(p + Vec3.make (0.05 * float k) 0.0 0.0)
+                                numbers.Add element
+                                masses.Add m
+                                k <- k + 1
+                    | _ -> ()
+                | None when mapping.KeepUnranged ->
+                    positions.Add p
+                    numbers.Add 0
+                    masses.Add m
+                | None -> ()
+
+        if bad >= 0 then
+            error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1))
+        elif positions.Count = 0 then
+            error file None (sprintf "none of its %d ions lies in a range of the range file" n)
+        else
+            Ok(
+                Structure.cluster (positions.ToArray()) (numbers.ToArray())
+                |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
+            )
+
+let writePos (path: string) (ions: (float * float * float * float) array) =
+    let bytes = Array.zeroCreate<byte>(16 * ions.Length)
+
+    ions
+    |> Array.iteri (fun i (x, y, z, m) ->
+        for k, v in [ 0, x; 1, y; 2, z; 3, m ] do
+            BinaryPrimitives.WriteSingleBigEndian(Span(bytes, 16 * i + 4 * k, 4), float32 v))
+
+    Arise.Numerics.AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, bytes))
+
+let writeRrng (path: string) (ranges: Range list) =
+    let elements =
+        ranges |> List.collect (fun r -> r.Ion |> List.map fst) |> List.distinct
+
+    let text =
+        [ yield "[Ions]"
+          yield sprintf "Number=%d" elements.Length
+          for k, z in List.indexed elements -> sprintf "Ion%d=%s" (k + 1) (Elements.symbol z)
+          yield "[Ranges]"
+          yield sprintf "Number=%d" ranges.Length
+          for k, r in List.indexed ranges ->
+              let ion =
+                  r.Ion
+                  |> List.map (fun (z, c) -> sprintf "%s:%d" (Elements.symbol z) c)
+                  |> String.concat " "
+
+              String.Format(inv, "Range{0}={1:0.0000} {2:0.0000} vol:0.01000 {3} color:999999", k + 1, r.Low, r.High, ion) ]
+
+    Arise.Numerics.AtomicFile.writeText path (String.Join("\n", text) + "\n")
+
+/// Standard atomic weights (Da) of elements common in atom probe; others are taken as 2 Z.
+let private weights =
+    Map.ofList
+        [ 1, 1.008
+          5, 10.81
+          6, 12.011
+          7, 14.007
+          8, 15.999
+          12, 24.305
+          13, 26.982
+          14, 28.085
+          15, 30.974
+          22, 47.867
+          23, 50.942
+          24, 51.996
+          25, 54.938
+          26, 55.845
+          27, 58.933
+          28, 58.693
+          29, 63.546
+          30, 65.38
+          40, 91.224
+          41, 92.906
+          42, 95.95
+          72, 178.49
+          73, 180.95
+          74, 183.84
+          75, 186.21
+          78, 195.08
+          79, 196.97 ]
+
+let synthetic (seed: int) (efficiency: float) (lateral: float) (depth: float) (s: Structure) =
+    if not (efficiency > 0.0 && efficiency <= 1.0) then
+        Error(sprintf "the detection efficiency must lie in (0, 1] (got %g)" efficiency)
+    elif not (lateral >= 0.0 && depth >= 0.0) then
+        Error "the noise must be ≥ 0"
+    else
+        let metal (z: int) =
+            not (List.contains z [ 1; 2; 5; 6; 7; 8; 9; 10; 14; 15; 16; 17; 18 ])
+
+        let peak (z: int) =
+            let w = weights |> Map.tryFind z |> Option.defaultValue (2.0 * float z)
+            if metal z then w / 2.0 else w
+
+        let elements = s.Numbers |> Array.distinct |> Array.sort
+
+        let ranges =
+            [ for z in elements ->
+                  { Low = peak z - 0.3
+                    High = peak z + 0.3
+                    Ion = [ z, 1 ] } ]
+
+        match checkRanges "synthetic" ranges with
+        | Error e -> Error e.Message
+        | Ok ranges ->
+            let rng = Random(seed)
+
+            let gauss () =
+                sqrt (-2.0 * log (1.0 - rng.NextDouble()))
+                * cos (2.0 * Math.PI * rng.NextDouble())
+
+            let ions =
+                [| for i in 0 .. s.Positions.Length - 1 do
+                       if rng.NextDouble() < efficiency then
+                           let p = s.Positions.[i]
+                           let z = s.Numbers.[i]
+
+                           yield
+                               (p.X + lateral * gauss ()) / 10.0,
+                               (p.Y + lateral * gauss ()) / 10.0,
+                               (p.Z + depth * gauss ()) / 10.0,
+                               peak z + 0.05 * gauss () |]
+
+            Ok(ions, ranges)

@@ -1,0 +1,215 @@
+/// Atom-probe input (issue 28, item 4): .pos/.epos with .rrng/.rng range files, from our own synthetic builder.
+module Arise.Tests.AtomProbeTests
+
+open System
+open System.IO
+open System.Buffers.Binary
+open Expecto
+open Arise.Structure
+open Arise.Structure.Formats
+open Arise.Tests.Common
+
+let private folder () =
+    let dir =
+        Path.Combine(Path.GetTempPath(), "arise-apt-" + Guid.NewGuid().ToString("N"))
+
+    Directory.CreateDirectory dir |> ignore
+    dir
+
+/// A small superalloy (fcc Ni with an L1₂ Ni₃Al precipitate) measured at 37 % efficiency, written as .pos + .rrng.
+let private measured (dir: string) =
+    let alloy = Polycrystal.superalloy 1 3.57 30.0 14.0 0.05
+
+    let ions, ranges =
+        AtomProbe.synthetic 7 0.37 0.5 0.2 alloy |> Result.defaultWith failwith
+
+    AtomProbe.writePos (Path.Combine(dir, "alloy.pos")) ions
+    AtomProbe.writeRrng (Path.Combine(dir, "alloy.rrng")) ranges
+    alloy, ions
+
+let private withRanges (dir: string) =
+    { StructureIO.defaults with
+        Ranges = Some(Path.Combine(dir, "alloy.rrng")) }
+
+[<Tests>]
+let tests =
+    testList
+        "atom probe"
+        [ test "a synthetic 37 % measurement of a superalloy, written as .pos + .rrng, reads back: ions, species, positions in Å" {
+              let dir = folder ()
+              let alloy, ions = measured dir
+
+              let s =
+                  StructureIO.readWith (withRanges dir) (Path.Combine(dir, "alloy.pos"))
+                  |> ok "alloy.pos"
+
+              Expect.equal s.Positions.Length ions.Length "every ion ranged"
+              let share = float ions.Length / float alloy.Positions.Length
+              Expect.floatClose { absolute = 0.02; relative = 0.0 } share 0.37 "37 % detected"
+
+              let count z (a: int array) =
+                  a |> Array.filter ((=) z) |> Array.length |> float
+
+              let alShare (a: int array) = count 13 a / float a.Length
+              Expect.floatClose { absolute = 0.02; relative = 0.0 } (alShare s.Numbers) (alShare alloy.Numbers) "the Al share kept"
+              let (x, y, z, _) = ions.[0]
+              Expect.floatClose Accuracy.low s.Positions.[0].X (10.0 * x) "nm → Å"
+              Expect.floatClose Accuracy.low s.Positions.[0].Z (10.0 * z) "nm → Å"
+          }
+
+          test "range files: .rng (Oak Ridge) and .rrng with a molecular ion, dropped or split; unranged ions dropped or kept" {
+              let rng =
+                  "2 2\nFe\n1.0 0.0 0.0\nO\n0.0 0.0 1.0\n------------------- Fe O\n. 27.5 28.5 1 0\n. 15.5 16.5 0 1\n"
+
+              let ranges = AtomProbe.parseRng "t.rng" rng |> ok "rng"
+              Expect.equal (ranges |> List.map (fun r -> r.Ion)) [ [ 8, 1 ]; [ 26, 1 ] ] "O and Fe, sorted by mass"
+
+              let rrng =
+                  "[Ions]\nNumber=2\nIon1=Fe\nIon2=O\n[Ranges]\nNumber=2\nRange1=27.5000 28.5000 vol:0.01 Fe:1 color:FF0000\nRange2=35.5 36.5 vol:0.02 Fe:1 O:1 color:00FF00\n"
+
+              let ranges = AtomProbe.parseRrng "t.rrng" rrng |> ok "rrng"
+              let ion (x: float) (m: float) = x, 0.0, 0.0, m
+              let dir = folder ()
+              let pos = Path.Combine(dir, "t.pos")
+              AtomProbe.writePos pos [| ion 0.0 28.0; ion 1.0 36.0; ion 2.0 50.0 |]
+              let bytes = File.ReadAllBytes pos
+
+              let read mapping =
+                  AtomProbe.parseIons mapping ranges false pos bytes |> ok "pos"
+
+              Expect.equal (read AtomProbe.defaults).Numbers [| 26 |] "the FeO and the unranged ion dropped"
+
+              Expect.equal
+                  (read
+                      { AtomProbe.defaults with
+                          SplitMolecular = true })
+                      .Numbers
+                  [| 26; 26; 8 |]
+                  "FeO split into Fe and O"
+
+              Expect.equal
+                  (read
+                      { AtomProbe.defaults with
+                          KeepUnranged = true })
+                      .Numbers
+                  [| 26; 0 |]
+                  "the unranged ion kept as X"
+          }
+
+          test ".epos ions (44 bytes) read as .pos ions" {
+              let dir = folder ()
+              let bytes = Array.zeroCreate<byte> 88
+
+              for i, (x, m) in [ 0, (0.5, 28.0); 1, (1.5, 13.5) ] do
+                  BinaryPrimitives.WriteSingleBigEndian(Span(bytes, 44 * i, 4), float32 x)
+                  BinaryPrimitives.WriteSingleBigEndian(Span(bytes, 44 * i + 12, 4), float32 m)
+                  BinaryPrimitives.WriteInt32BigEndian(Span(bytes, 44 * i + 40, 4), 1)
+
+              let ranges =
+                  [ ({ Low = 13.0
+                       High = 14.0
+                       Ion = [ 13, 1 ] }
+                    : AtomProbe.Range)
+                    { Low = 27.5
+                      High = 28.5
+                      Ion = [ 26, 1 ] } ]
+
+              let s =
+                  AtomProbe.parseIons AtomProbe.defaults ranges true "t.epos" bytes |> ok "epos"
+
+              Expect.equal s.Numbers [| 26; 13 |] "Fe and Al"
+              Expect.floatClose Accuracy.low s.Positions.[1].X 15.0 "1.5 nm"
+          }
+
+          test "bad atom-probe input: clear errors naming the file and what is missing" {
+              let dir = folder ()
+              let _ = measured dir
+              let pos = Path.Combine(dir, "alloy.pos")
+              let e = StructureIO.read pos |> err "no ranges"
+              Expect.equal e.Needs (Some ReadSetting.Ranges) "asks for the range file"
+              let cut = Path.Combine(dir, "cut.pos")
+              File.WriteAllBytes(cut, Array.sub (File.ReadAllBytes pos) 0 17)
+              let e = StructureIO.readWith (withRanges dir) cut |> err "17 bytes"
+              Expect.stringContains e.Message "whole number" "a truncated file"
+              let overlap = Path.Combine(dir, "overlap.rrng")
+              File.WriteAllText(overlap, "[Ranges]\nRange1=1 3 Fe:1\nRange2=2 4 Ni:1\n")
+              let e = AtomProbe.readRanges overlap |> err "overlap"
+              Expect.stringContains e.Message "overlap" "overlapping ranges"
+              let none = Path.Combine(dir, "none.rrng")
+              File.WriteAllText(none, "[Ranges]\nRange1=500 501 Fe:1\n")
+
+              let e =
+                  StructureIO.readWith
+                      { StructureIO.defaults with
+                          Ranges = Some none }
+                      pos
+                  |> err "nothing ranged"
+
+              Expect.stringContains e.Message "none of its" "no ion in any range"
+
+              // random bytes and truncations of both files: errors, never exceptions
+              let rng = Random(28)
+
+              let seedPos, seedRanges =
+                  File.ReadAllBytes pos, File.ReadAllBytes(Path.Combine(dir, "alloy.rrng"))
+
+              for k in 0..299 do
+                  let damaged (seed: byte array) =
+                      match k % 3 with
+                      | 0 -> Array.init (rng.Next 2048) (fun _ -> byte (rng.Next 256))
+                      | 1 -> Array.sub seed 0 (rng.Next seed.Length)
+                      | _ ->
+                          let b = Array.copy seed
+
+                          for _ in 1..10 do
+                              b.[rng.Next b.Length] <- byte (rng.Next 256)
+
+                          b
+
+                  let p, r = Path.Combine(dir, "f.pos"), Path.Combine(dir, "f.rrng")
+                  File.WriteAllBytes(p, damaged seedPos)
+                  File.WriteAllBytes(r, damaged seedRanges)
+
+                  try
+                      StructureIO.readWith
+                          { StructureIO.defaults with
+                              Ranges = Some r }
+                          p
+                      |> ignore
+
+                      AtomProbe.parseRng "f.rng" (Text.Encoding.Latin1.GetString(damaged seedRanges))
+                      |> ignore
+                  with e ->
+                      failtestf "input %d: %s out of the reader: %s" k (e.GetType().Name) e.Message
+          }
+
+          test "arise spm maps a synthetic atom-probe measurement (--ranges); without the range file it says so" {
+              let dir = folder ()
+              let _ = measured dir
+              let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+              let code, out, errors =
+                  runProcess
+                      dir
+                      "dotnet"
+                      [ dll
+                        "spm"
+                        "alloy.pos"
+                        "--ranges"
+                        "alloy.rrng"
+                        "--out"
+                        "map"
+                        "--mode"
+                        "bulk"
+                        "--stride"
+                        "6"
+                        "--samples"
+                        "5" ]
+                      300
+
+              Expect.equal code 0 (sprintf "spm: exit 0 (%s)" errors)
+              Expect.stringContains out "boxes classified" "a map"
+              let code, _, errors = runProcess dir "dotnet" [ dll; "classify"; "alloy.pos" ] 300
+              Expect.equal code 1 "no range file: the file fails"
+              Expect.stringContains errors "--ranges" "names the option"
+          } ]
