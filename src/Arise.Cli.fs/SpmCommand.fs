@@ -377,6 +377,21 @@ let private worker (world: Arise.Numerics.Mpi.World) (model: Model) (settings: S
 
     0
 
+/// The folder of a run over several processes, claimed by the first before the others start: the lock, the settings
+/// and the chunk store. Error (exit code, message) when another run holds it.
+let private claimRun (model: Model) (settings: SpmSettings) samples (file: string) sample (grid: SpmGrid) (out: string) =
+    match RunLock.Acquire out with
+    | Error pid ->
+        Error(2, sprintf "--out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid)
+    | Ok lock ->
+        match claimFolder model settings samples file out with
+        | Error e ->
+            (lock :> IDisposable).Dispose()
+            Error(2, e)
+        | Ok() ->
+            Spm.claim (Pipeline.ofModel model) samples 1 settings grid sample (Path.Combine(out, "chunks"))
+            Ok lock
+
 /// Runs `spm` in the first of several MPI processes: claims the folder, computes its block of chunks with a progress
 /// bar, waits for the others, then reads every chunk back and writes the outputs, as one process would (byte for
 /// byte: the chunks are the same whichever process computed them).
@@ -392,20 +407,7 @@ let private first
     (shells: float option)
     =
     let chunkDir = Path.Combine(out, "chunks")
-
-    let claimed =
-        match RunLock.Acquire out with
-        | Error pid ->
-            Error(2, sprintf "--out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid)
-        | Ok lock ->
-            match claimFolder model settings samples file out with
-            | Error e ->
-                (lock :> IDisposable).Dispose()
-                Error(2, e)
-            | Ok() ->
-                Spm.claim (Pipeline.ofModel model) samples 1 settings grid sample chunkDir
-                Ok lock
-
+    let claimed = claimRun model settings samples file sample grid out
     world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0) |> ignore
 
     match claimed with

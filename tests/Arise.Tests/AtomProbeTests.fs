@@ -65,7 +65,17 @@ let tests =
               Expect.equal (ranges |> List.map (fun r -> r.Ion)) [ [ 8, 1 ]; [ 26, 1 ] ] "O and Fe, sorted by mass"
 
               let rrng =
-                  "[Ions]\nNumber=2\nIon1=Fe\nIon2=O\n[Ranges]\nNumber=2\nRange1=27.5000 28.5000 vol:0.01 Fe:1 color:FF0000\nRange2=35.5 36.5 vol:0.02 Fe:1 O:1 color:00FF00\n"
+                  String.Join(
+                      "\n",
+                      [ "[Ions]"
+                        "Number=2"
+                        "Ion1=Fe"
+                        "Ion2=O"
+                        "[Ranges]"
+                        "Number=2"
+                        "Range1=27.5000 28.5000 vol:0.01 Fe:1 color:FF0000"
+                        "Range2=35.5 36.5 vol:0.02 Fe:1 O:1 color:00FF00" ]
+                  )
 
               let ranges = AtomProbe.parseRrng "t.rrng" rrng |> ok "rrng"
               let ion (x: float) (m: float) = x, 0.0, 0.0, m
