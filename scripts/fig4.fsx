@@ -46,17 +46,6 @@ for cls, k in classified |> Array.countBy id |> Array.sortByDescending snd |> Ar
 // particle's centroid, with the class most of them take; the picture is fig4-out/shells.html.
 let shells = map.Shells 2.0
 printfn "Mutual information by shell (2 Å) around the particle's centre:"
-printfn "  %-14s %6s %9s %9s  %s" "distance (Å)" "boxes" "MI mean" "MI s.d." "main class"
-
-for s in shells |> Array.filter (fun s -> s.Boxes > 0) do
-    printfn
-        "  %5.1f – %-6.1f %6d %9.4f %9.4f  %s (%.0f %%)"
-        s.Inner
-        s.Outer
-        s.Boxes
-        s.MeanMutualInformation
-        s.StdMutualInformation
-        s.MainClass
-        (100.0 * s.MainShare)
+Shells.table shells |> List.iter (printfn "%s")
 
 Arise.Charts.Save(Arise.Charts.Shells(map, 2.0), Path.Combine("fig4-out", "shells.html"))

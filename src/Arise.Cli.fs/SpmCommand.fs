@@ -327,19 +327,7 @@ let private writeShells (out: string) (samples: int) (settings: SpmSettings) (sa
             centre.Z
             width
 
-        printfn "  %-16s %6s %10s %10s  %s" "distance (Å)" "boxes" "MI mean" "MI s.d." "main class"
-
-        for s in shells do
-            if s.Boxes > 0 then
-                printfn
-                    "  %6.1f – %-7.1f %6d %10.4f %10.4f  %s (%.0f %%)"
-                    s.Inner
-                    s.Outer
-                    s.Boxes
-                    s.MeanMutualInformation
-                    s.StdMutualInformation
-                    s.MainClass
-                    (100.0 * s.MainShare)
+        Shells.table shells |> List.iter (printfn "%s")
 
         0
 
@@ -347,6 +335,23 @@ let private writeShells (out: string) (samples: int) (settings: SpmSettings) (sa
 let private ownedBy (grid: SpmGrid) (rank: int) (size: int) =
     let chunks = Spm.chunkCount grid
     fun (c: int) -> int (int64 c * int64 size / int64 chunks) = rank
+
+/// This process's block of chunks (Spm.runPart), with its times summed over all processes (a meeting point too).
+let private part (world: Arise.Numerics.Mpi.World) (model: Model) settings samples sample grid out progress cancel =
+    let t =
+        Spm.runPart
+            (Pipeline.ofModel model)
+            samples
+            1
+            settings
+            grid
+            sample
+            (Path.Combine(out, "chunks"))
+            (ownedBy grid world.Rank world.Size)
+            progress
+            cancel
+
+    world.SumAll [| t.Extraction; t.Descriptors; t.Network |]
 
 /// One of several MPI processes that are not the first: waits for the first to claim the folder, computes its block
 /// of chunks into it, and meets the others at the end. Exit code 0 (the first process reports for the run).
@@ -357,23 +362,8 @@ let private worker (world: Arise.Numerics.Mpi.World) (model: Model) (settings: S
         use cts =
             Outputs.cancelOnCtrlC (sprintf "process %d: stopping after the current chunk" world.Rank)
 
-        let chunkDir = Path.Combine(out, "chunks")
-
-        let t =
-            Spm.runPart
-                (Pipeline.ofModel model)
-                samples
-                1
-                settings
-                grid
-                sample
-                chunkDir
-                (ownedBy grid world.Rank world.Size)
-                (fun _ _ -> ())
-                cts.Token
-
-        // the times of every process, summed for the first one's report (and a meeting point)
-        world.SumAll [| t.Extraction; t.Descriptors; t.Network |] |> ignore
+        part world model settings samples sample grid out (fun _ _ -> ()) cts.Token
+        |> ignore
 
     0
 
@@ -390,6 +380,8 @@ let private claimRun (model: Model) (settings: SpmSettings) samples (file: strin
             Error(2, e)
         | Ok() ->
             Spm.claim (Pipeline.ofModel model) samples 1 settings grid sample (Path.Combine(out, "chunks"))
+            |> ignore
+
             Ok lock
 
 /// Runs `spm` in the first of several MPI processes: claims the folder, computes its block of chunks with a progress
@@ -424,21 +416,9 @@ let private first
 
         let clock = Diagnostics.Stopwatch.StartNew()
 
-        let own =
+        let summed =
             Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task ->
-                Spm.runPart
-                    (Pipeline.ofModel model)
-                    samples
-                    1
-                    settings
-                    grid
-                    sample
-                    chunkDir
-                    (ownedBy grid 0 world.Size)
-                    (fun d _ -> task.Value <- float d)
-                    cts.Token)
-
-        let summed = world.SumAll [| own.Extraction; own.Descriptors; own.Network |]
+                part world model settings samples sample grid out (fun d _ -> task.Value <- float d) cts.Token)
 
         if cts.IsCancellationRequested then
             eprintfn "interrupted: the finished chunks are in %s/chunks" out

@@ -80,6 +80,21 @@ let profile (width: float) (centre: Vec3) (r: SpmResult) : Shell array =
               MainClass = main
               MainShare = share })
 
+let table (shells: Shell array) =
+    [ yield sprintf "  %-16s %6s %10s %10s  %s" "distance (Å)" "boxes" "MI mean" "MI s.d." "main class"
+      for s in shells do
+          if s.Boxes > 0 then
+              yield
+                  sprintf
+                      "  %6.1f – %-7.1f %6d %10.4f %10.4f  %s (%.0f %%)"
+                      s.Inner
+                      s.Outer
+                      s.Boxes
+                      s.MeanMutualInformation
+                      s.StdMutualInformation
+                      s.MainClass
+                      (100.0 * s.MainShare) ]
+
 let toCsv (shells: Shell array) =
     let f (x: float) =
         if Double.IsNaN x then

@@ -28,6 +28,10 @@ type Shell =
 /// (empty or failed) are left out. ArgumentException for a width that is not a positive number.
 val profile: width: float -> centre: Arise.Structure.Vec3 -> r: SpmResult -> Shell array
 
+/// The shells that hold boxes as text lines: a header, then distance range (Å), boxes, MI mean and s.d. (nats) and
+/// the main class with its share.
+val table: shells: Shell array -> string list
+
 /// The shells as CSV (header: inner_A, outer_A, boxes, mi_mean, mi_std, mi_median, top_probability, main_class,
 /// main_share).
 val toCsv: shells: Shell array -> string

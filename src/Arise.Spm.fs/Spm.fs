@@ -341,6 +341,30 @@ module Spm =
         | Some s when s = stamp -> Directory.GetFiles(chunkDir, "chunk_*.npz").Length
         | _ -> 0
 
+    /// The store of a run in `dir` (fingerprint `stamp`): chunks read back when whole and of this run, and written.
+    let private store (model: Model) (dir: string) (stamp: string) =
+        let classes = model.Metadata.Classes.Length
+        let widths = hiddenWidths model
+
+        (fun c first count -> tryLoadChunk dir stamp c first count classes widths),
+        (fun (ch: SpmChunk) -> RunStore.savePart (chunkFile dir ch.Index) stamp ch.Index (chunkArrays ch classes widths))
+
+    let claim
+        (pipeline: Pipeline)
+        (samples: int)
+        (seed: int)
+        (settings: SpmSettings)
+        (grid: SpmGrid)
+        (sample: Structure)
+        (chunkDir: string)
+        =
+        let stamp = fingerprint pipeline.Model samples seed settings grid sample
+
+        RunStore.claim chunkDir "run.sha256" stamp (RunStore.Foreign.Replace "chunk_*.npz")
+        |> ignore
+
+        stamp
+
     /// Runs SPM: the scan, with a run store when `chunkDir` is given. Each finished chunk is written there (with the
     /// run's fingerprint and a checksum of its arrays) and chunks already present, whole and of this run, are read
     /// back instead of recomputed (an interrupted run resumes where it stopped); a damaged or foreign chunk is
@@ -360,41 +384,10 @@ module Spm =
         match chunkDir with
         | None -> scan pipeline samples seed settings grid sample (fun _ _ _ -> None) ignore progress cancel
         | Some dir ->
-            let model = pipeline.Model
-            let stamp = fingerprint model samples seed settings grid sample
+            let reuse, computed =
+                store pipeline.Model dir (claim pipeline samples seed settings grid sample dir)
 
-            RunStore.claim dir "run.sha256" stamp (RunStore.Foreign.Replace "chunk_*.npz")
-            |> ignore
-
-            let classes = model.Metadata.Classes.Length
-
-            let widths = hiddenWidths model
-
-            scan
-                pipeline
-                samples
-                seed
-                settings
-                grid
-                sample
-                (fun c first count -> tryLoadChunk dir stamp c first count classes widths)
-                (fun ch -> RunStore.savePart (chunkFile dir ch.Index) stamp ch.Index (chunkArrays ch classes widths))
-                progress
-                cancel
-
-    let claim
-        (pipeline: Pipeline)
-        (samples: int)
-        (seed: int)
-        (settings: SpmSettings)
-        (grid: SpmGrid)
-        (sample: Structure)
-        (chunkDir: string)
-        =
-        let stamp = fingerprint pipeline.Model samples seed settings grid sample
-
-        RunStore.claim chunkDir "run.sha256" stamp (RunStore.Foreign.Replace "chunk_*.npz")
-        |> ignore
+            scan pipeline samples seed settings grid sample reuse computed progress cancel
 
     let runPart
         (pipeline: Pipeline)
@@ -408,21 +401,8 @@ module Spm =
         (progress: int -> int -> unit)
         (cancel: CancellationToken)
         =
-        let model = pipeline.Model
-        let stamp = fingerprint model samples seed settings grid sample
-        let classes = model.Metadata.Classes.Length
-        let widths = hiddenWidths model
+        let stamp = fingerprint pipeline.Model samples seed settings grid sample
+        let reuse, computed = store pipeline.Model chunkDir stamp
 
-        scanWith
-            (owned >> not)
-            pipeline
-            samples
-            seed
-            settings
-            grid
-            sample
-            (fun c first count -> tryLoadChunk chunkDir stamp c first count classes widths)
-            (fun ch -> RunStore.savePart (chunkFile chunkDir ch.Index) stamp ch.Index (chunkArrays ch classes widths))
-            progress
-            cancel
+        scanWith (owned >> not) pipeline samples seed settings grid sample reuse computed progress cancel
         |> snd

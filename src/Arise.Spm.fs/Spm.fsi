@@ -114,8 +114,8 @@ module Spm =
         cancel: System.Threading.CancellationToken ->
             SpmResult * SpmTiming
 
-    /// Claims `chunkDir` for this run, as run does: writes the run's fingerprint (`run.sha256`) and deletes the
-    /// chunks of another run. For several processes, the first claims before the others start (runPart).
+    /// Claims `chunkDir` for this run, as run does: writes the run's fingerprint (`run.sha256`, returned) and deletes
+    /// the chunks of another run. For several processes, the first claims before the others start (runPart).
     val claim:
         pipeline: Arise.Model.Pipeline ->
         samples: int ->
@@ -124,7 +124,7 @@ module Spm =
         grid: SpmGrid ->
         sample: Arise.Structure.Structure ->
         chunkDir: string ->
-            unit
+            string
 
     /// One process's part of a run over several (MPI ranks): computes and stores in the claimed `chunkDir` the
     /// chunks that `owned` picks and that are not already there, whole; assembles nothing (the first process then

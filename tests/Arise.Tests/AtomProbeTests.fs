@@ -9,12 +9,7 @@ open Arise.Structure
 open Arise.Structure.Formats
 open Arise.Tests.Common
 
-let private folder () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "arise-apt-" + Guid.NewGuid().ToString("N"))
-
-    Directory.CreateDirectory dir |> ignore
-    dir
+let private folder () = freshFolder "arise-apt-"
 
 /// A small superalloy (fcc Ni with an L1₂ Ni₃Al precipitate) measured at 37 % efficiency, written as .pos + .rrng.
 let private measured (dir: string) =

@@ -67,12 +67,15 @@ let repositoryRoot =
 
     lazy (up (DirectoryInfo AppContext.BaseDirectory))
 
+/// A new empty folder under the temporary folder, named `prefix` and a GUID.
+let freshFolder (prefix: string) =
+    let dir = Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"))
+    Directory.CreateDirectory dir |> ignore
+    dir
+
 /// A temporary file with the given name and text, deleted by the caller.
 let tempFile (name: string) (text: string) =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "arise-tests-" + Guid.NewGuid().ToString("N"))
-
-    Directory.CreateDirectory dir |> ignore
+    let dir = freshFolder "arise-tests-"
     let path = Path.Combine(dir, name)
     File.WriteAllText(path, text)
     path

@@ -12,12 +12,7 @@ open Arise.Structure
 open Arise.Imaging
 open Arise.Tests.Common
 
-let private folder () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "arise-images-" + Guid.NewGuid().ToString("N"))
-
-    Directory.CreateDirectory dir |> ignore
-    dir
+let private folder () = freshFolder "arise-images-"
 
 /// Recall and precision of found columns against true positions (px), matched within `tolerance` px, both counted
 /// at least `edge` px inside the image.

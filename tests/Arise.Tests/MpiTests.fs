@@ -30,10 +30,7 @@ let tests =
         "mpi"
         [ test "mpirun -n 2 arise spm: boxes.csv and atoms.xyz byte-identical to one process, spm.npz arrays equal" {
               withMpirun (fun mpirun ->
-                  let dir =
-                      Path.Combine(Path.GetTempPath(), "arise-mpi-" + Guid.NewGuid().ToString("N"))
-
-                  Directory.CreateDirectory dir |> ignore
+                  let dir = freshFolder "arise-mpi-"
                   let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
                   let slab = Polycrystal.voronoi 3 grains (Vec3.make 60.0 60.0 8.0) true 1.5
                   StructureIO.writeXyz (Path.Combine(dir, "slab.xyz")) [ slab ]

@@ -113,10 +113,7 @@ let tests =
           }
 
           test "arise align writes the aligned structure and prints the RMSD" {
-              let dir =
-                  Path.Combine(Path.GetTempPath(), "arise-align-" + Guid.NewGuid().ToString("N"))
-
-              Directory.CreateDirectory dir |> ignore
+              let dir = freshFolder "arise-align-"
               let original = particle ()
               let copy, _ = damagedCopy 9 0.05 0.2 original
               StructureIO.writeXyz (Path.Combine(dir, "t0.xyz")) [ original ]
