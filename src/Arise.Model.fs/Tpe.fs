@@ -381,8 +381,6 @@ module TpeSearch =
         |> Result.map (fun previous ->
             let trials = ResizeArray<Trial>(previous)
             let gate = obj ()
-            // a fresh stream per resume point keeps a resumed run reproducible
-            let rng = Random(seed + 1_000_003 * previous.Length)
             let mutable issued = previous.Length
 
             let worker () =
@@ -395,6 +393,10 @@ module TpeSearch =
                                 None
                             else
                                 issued <- issued + 1
+                                // a stream of its own for each trial number: with one worker, trial i's point depends
+                                // only on the seed and the trials before it, so a run resumed after a kill proposes
+                                // what the uninterrupted run did
+                                let rng = Random(seed + 1_000_003 * issued)
                                 Some(issued, Tpe.suggest settings rng space (List.ofSeq trials)))
 
                     match next with

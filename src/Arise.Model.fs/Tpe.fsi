@@ -90,7 +90,8 @@ module TpeSearch =
 
     /// Runs until `evaluations` trials exist in total (resumed ones included) or `cancel` is set. `objective`
     /// returns the loss or an error; an exception counts as an error. `onTrial index trial` sees each new trial.
-    /// With one worker and the same history the run is reproducible from `seed`.
+    /// With one worker the run is reproducible from `seed`, also when resumed: trial i's point depends only on the
+    /// seed, i and the trials before it (a run killed and resumed proposes what the uninterrupted run did).
     val run:
         settings: TpeSettings ->
         seed: int ->

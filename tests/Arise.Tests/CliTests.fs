@@ -879,6 +879,83 @@ let tests =
                   Expect.isEmpty (Directory.GetFiles(dir, "*.partial")) (name + ": no partial file left")
           }
 
+          test "train and tune killed (SIGKILL) at random moments, again and again, then run to the end give the uninterrupted model" {
+              let dir = folder ()
+
+              for name, s in
+                  [ "fcc_Cu", Crystals.fcc 29 3.61
+                    "bcc_Fe", Crystals.bcc 26 2.87
+                    "hcp_Mg", Crystals.hcp 12 3.21 5.21 ] do
+                  let d =
+                      Directory.CreateDirectory(Path.Combine(dir, "lib", "Elemental_solids", name)).FullName
+
+                  write d (name + ".xyz") s |> ignore
+
+              let train (out: string) =
+                  [ "train"
+                    "--prototypes"
+                    "lib"
+                    "--out"
+                    out
+                    "--epochs"
+                    "40"
+                    "--patience"
+                    "0"
+                    "--selection"
+                    "off" ]
+
+              let tune (out: string) =
+                  [ "tune"
+                    "--prototypes"
+                    "lib"
+                    "--out"
+                    out
+                    "--trials"
+                    "6"
+                    "--epochs"
+                    "3"
+                    "--top"
+                    "2" ]
+
+              let weights (file: string) =
+                  let m = Arise.Model.ModelFile.load (Path.Combine(dir, file)) |> ok file
+                  Arise.Model.Network.weightsHash m.Network, m.Metadata.Classes
+
+              // kills anywhere in a run (start-up, descriptors, epochs or trials, the final model), seeded
+              let rng = Random 27
+
+              for name, args in [ "train", train; "tune", tune ] do
+                  let clock = Stopwatch.StartNew()
+                  let code, _, err = arise dir (args ("clean-" + name + ".model"))
+                  let whole = clock.Elapsed.TotalSeconds
+                  Expect.equal code 0 (sprintf "uninterrupted %s (stderr: %s)" name err)
+                  let mutable kills = 0
+                  let mutable finished = false
+
+                  while kills < 4 && not finished do
+                      use p = startArise dir (args (name + ".model")) ignore
+
+                      if p.WaitForExit(int (1000.0 * (0.3 + rng.NextDouble() * whole))) then
+                          Expect.equal p.ExitCode 0 (name + ": a run that was not killed finished")
+                          finished <- true
+                      else
+                          p.Kill true
+                          p.WaitForExit()
+                          kills <- kills + 1
+
+                  let code, _, err = arise dir (args (name + ".model"))
+                  Expect.equal code 0 (sprintf "%s: the last run finished (after %d kills; stderr: %s)" name kills err)
+                  Expect.isGreaterThanOrEqual kills 1 (name + ": killed at least once")
+
+                  Expect.equal
+                      (weights (name + ".model"))
+                      (weights ("clean-" + name + ".model"))
+                      (sprintf "%s: the same weights and classes after %d kills" name kills)
+
+                  Expect.isEmpty (Directory.GetFiles(dir, "*.partial")) (name + ": no partial file left")
+                  printfn "%s: killed %d times at random moments of a %.1f s run; the same model" name kills whole
+          }
+
           test "a full disk while spm writes a chunk: exit 1 (the run failed), the reason, no partial chunk left" {
               let dir = folder ()
               write dir "fcc.xyz" (Crystals.fcc 29 3.61 |> Supercell.repeat 8 8 2) |> ignore
