@@ -15,10 +15,19 @@ type RunLock private (path: string) =
         let path = RunLock.FileIn folder
         let mine = string Environment.ProcessId
 
+        // a zombie (killed, not yet reaped: in a container whose first process reaps no orphans) is gone too
+        let zombie (pid: int) =
+            try
+                let stat = File.ReadAllText(sprintf "/proc/%d/stat" pid)
+                let close = stat.LastIndexOf ')'
+                close > 0 && close + 2 < stat.Length && stat.[close + 2] = 'Z'
+            with _ ->
+                false
+
         let alive (pid: int) =
             try
                 use p = Process.GetProcessById pid
-                not p.HasExited
+                not p.HasExited && not (zombie pid)
             with _ ->
                 false
 

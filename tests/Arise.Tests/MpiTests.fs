@@ -64,6 +64,82 @@ let tests =
                   Expect.equal (arrays "two") (arrays "one") "spm.npz arrays equal")
           }
 
+          test "mpirun -n 2 arise spm killed (SIGKILL) mid-run, then run again: only the missing chunks, the same outputs" {
+              withMpirun (fun mpirun ->
+                  let dir = freshFolder "arise-mpi-"
+                  let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+                  let slab = Polycrystal.voronoi 4 grains (Vec3.make 90.0 90.0 8.0) true 1.5
+                  StructureIO.writeXyz (Path.Combine(dir, "slab.xyz")) [ slab ]
+                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+                  let spm out =
+                      [ dll; "spm"; "slab.xyz"; "--out"; out; "--stride"; "1.5"; "--samples"; "5" ]
+
+                  let code, _, errors = runProcess dir "dotnet" (spm "one") 600
+                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+                  let launch = [ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "two"
+
+                  let info =
+                      Diagnostics.ProcessStartInfo(mpirun, WorkingDirectory = dir, RedirectStandardOutput = true)
+
+                  for a in launch do
+                      info.ArgumentList.Add a
+
+                  for name, value in asRoot do
+                      info.Environment.[name] <- value
+
+                  // killed once the first chunk is on disk (the whole job: mpirun and both processes)
+                  let chunks = Path.Combine(dir, "two", "chunks")
+
+                  do
+                      use p = Diagnostics.Process.Start info
+                      let clock = Diagnostics.Stopwatch.StartNew()
+
+                      while not p.HasExited
+                            && clock.Elapsed.TotalSeconds < 300.0
+                            && not (Directory.Exists chunks && Directory.GetFiles(chunks, "chunk_*.npz").Length >= 1) do
+                          Threading.Thread.Sleep 50
+
+                      if not p.HasExited then
+                          p.Kill true
+
+                      p.WaitForExit()
+
+                  // the processes of the job die with mpirun; wait until neither is left (at most 20 s)
+                  let lockFile = Path.Combine(dir, "two", ".arise.lock")
+                  let clock = Diagnostics.Stopwatch.StartNew()
+
+                  let holderAlive () =
+                      match
+                          File.Exists lockFile,
+                          Int32.TryParse(
+                              try
+                                  File.ReadAllText lockFile
+                              with _ ->
+                                  ""
+                          )
+                      with
+                      | true, (true, pid) ->
+                          Directory.Exists(sprintf "/proc/%d" pid)
+                          && not ((File.ReadAllText(sprintf "/proc/%d/stat" pid)).Contains ") Z ")
+                      | _ -> false
+
+                  while holderAlive () && clock.Elapsed.TotalSeconds < 20.0 do
+                      Threading.Thread.Sleep 100
+
+                  let before = Directory.GetFiles(chunks, "chunk_*.npz").Length
+                  Expect.isGreaterThanOrEqual before 1 "killed after a chunk"
+                  let code, out, errors = runProcessWith asRoot dir mpirun launch 600
+                  Expect.equal code 0 (sprintf "rerun: exit 0 (%s)" errors)
+                  Expect.stringContains out "resuming" "it resumed"
+
+                  for file in [ "boxes.csv"; "atoms.xyz" ] do
+                      Expect.equal
+                          (File.ReadAllBytes(Path.Combine(dir, "two", file)))
+                          (File.ReadAllBytes(Path.Combine(dir, "one", file)))
+                          (sprintf "%s byte-identical after the kill" file))
+          }
+
           test "under mpirun, a verb that does not split its work runs once, in the first process" {
               withMpirun (fun mpirun ->
                   let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
