@@ -218,6 +218,26 @@ let tests =
                   Expect.floatClose Accuracy.medium back.PixelSize.Value 0.125 "0.0125 nm = 0.125 Å a pixel"
           }
 
+          test "a Velox .emd (Data/Image/<id>/Data, rows × columns × frames) gives its first frame" {
+              let dir = folder ()
+              let path = Path.Combine(dir, "velox.emd")
+              let w, h, frames = 6, 4, 3
+              // frame k of pixel (x, y): 100 k + 10 y + x
+              let data = Array3D.init h w frames (fun y x k -> float32 (100 * k + 10 * y + x))
+              let file = PureHDF.H5File()
+              let image = PureHDF.H5Group()
+              image.["Data"] <- PureHDF.H5Dataset(data)
+              let images = PureHDF.H5Group()
+              images.["a1b2c3"] <- image
+              let group = PureHDF.H5Group()
+              group.["Image"] <- images
+              file.["Data"] <- group
+              file.Write path
+              let back = ImageIO.read path |> ok "velox"
+              Expect.equal (back.Width, back.Height) (w, h) "columns × rows"
+              Expect.equal back.Pixels (Array.init (w * h) (fun i -> float (10 * (i / w) + i % w))) "the first frame, row by row"
+          }
+
           test "bad image files are errors naming the file and the reason" {
               let dir = folder ()
 
