@@ -94,18 +94,8 @@ let imageSettings
         | Some v when not (v > 0.0) || System.Double.IsInfinity v -> Some(sprintf "%s must be a positive number (got %g)" name v)
         | _ -> None
 
-    let names =
-        species
-        |> Option.map (fun t ->
-            t.Split(
-                ',',
-                System.StringSplitOptions.RemoveEmptyEntries
-                ||| System.StringSplitOptions.TrimEntries
-            )
-            |> List.ofArray)
-        |> Option.defaultValue []
-
-    let unknown = names |> List.filter (fun n -> (Elements.tryParse n).IsNone)
+    let parsed = species |> Option.map Columns.parseSpecies
+    let names = parsed |> Option.bind Result.toOption |> Option.defaultValue []
 
     match
         [ positive "--pixel-size" pixelSize
@@ -114,14 +104,11 @@ let imageSettings
           (match threshold with
            | Some t when not (t >= 0.0) -> Some(sprintf "--threshold must be ≥ 0 (got %g)" t)
            | _ -> None)
-          (if not unknown.IsEmpty then
-               Some(sprintf "--species: '%s' is not an element" unknown.Head)
-           elif species.IsSome && names.IsEmpty then
-               Some "--species: no elements given (e.g. C,Si)"
-           elif names.Length > 16 then
-               Some "--species: at most 16 elements"
-           else
-               None) ]
+          (match parsed with
+           | Some(Error e) -> Some("--species: " + e)
+           | _ when species.IsSome && names.IsEmpty -> Some "--species: no elements given (e.g. C,Si)"
+           | _ when names.Length > 16 -> Some "--species: at most 16 elements"
+           | _ -> None) ]
         |> List.choose id
     with
     | first :: _ -> Error first

@@ -255,12 +255,21 @@ let private announce (model: Model) (settings: SpmSettings) (samples: int) (file
 
 /// The scan with a progress bar (boxes done, rate, time left); chunks kept in `chunkDir`. The rate counts the boxes
 /// computed in this run, not the `reused` ones read back from an earlier run's chunks (read first, in a few ms).
-let private scan (model: Model) (settings: SpmSettings) (samples: int) sample (grid: SpmGrid) chunkDir reused (cancel: CancellationToken) =
+let private scan
+    (pipeline: Pipeline)
+    (settings: SpmSettings)
+    (samples: int)
+    sample
+    (grid: SpmGrid)
+    chunkDir
+    reused
+    (cancel: CancellationToken)
+    =
     let clock = Diagnostics.Stopwatch.StartNew()
 
     Outputs.withProgress "boxes" (float grid.Count) (fun task ->
         Spm.run
-            (Pipeline.ofModel model)
+            pipeline
             samples
             1
             settings
@@ -294,10 +303,7 @@ let private finish (settings: SpmSettings) (samples: int) (out: string) sample (
 
 /// The mutual information in shells of `width` Å around the sample's centroid: shells.csv, shells.html and a table.
 let private writeShells (out: string) (samples: int) (settings: SpmSettings) (sample: Structure) (r: SpmResult) (width: float) =
-    let centre =
-        sample.Positions
-        |> Array.fold (+) Vec3.zero
-        |> fun s -> s * (1.0 / float (max 1 sample.Positions.Length))
+    let centre = Structure.centroid sample
 
     let shells = Shells.profile width centre r
 
@@ -337,10 +343,10 @@ let private ownedBy (grid: SpmGrid) (rank: int) (size: int) =
     fun (c: int) -> int (int64 c * int64 size / int64 chunks) = rank
 
 /// This process's block of chunks (Spm.runPart), with its times summed over all processes (a meeting point too).
-let private part (world: Arise.Numerics.Mpi.World) (model: Model) settings samples sample grid out progress cancel =
+let private part (world: Arise.Numerics.Mpi.World) (pipeline: Pipeline) settings samples sample grid out progress cancel =
     let t =
         Spm.runPart
-            (Pipeline.ofModel model)
+            pipeline
             samples
             1
             settings
@@ -362,24 +368,24 @@ let private worker (world: Arise.Numerics.Mpi.World) (model: Model) (settings: S
         use cts =
             Outputs.cancelOnCtrlC (sprintf "process %d: stopping after the current chunk" world.Rank)
 
-        part world model settings samples sample grid out (fun _ _ -> ()) cts.Token
+        part world (Pipeline.ofModel model) settings samples sample grid out (fun _ _ -> ()) cts.Token
         |> ignore
 
     0
 
 /// The folder of a run over several processes, claimed by the first before the others start: the lock, the settings
 /// and the chunk store. Error (exit code, message) when another run holds it.
-let private claimRun (model: Model) (settings: SpmSettings) samples (file: string) sample (grid: SpmGrid) (out: string) =
+let private claimRun (pipeline: Pipeline) (settings: SpmSettings) samples (file: string) sample (grid: SpmGrid) (out: string) =
     match RunLock.Acquire out with
     | Error pid ->
         Error(2, sprintf "--out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid)
     | Ok lock ->
-        match claimFolder model settings samples file out with
+        match claimFolder pipeline.Model settings samples file out with
         | Error e ->
             (lock :> IDisposable).Dispose()
             Error(2, e)
         | Ok() ->
-            Spm.claim (Pipeline.ofModel model) samples 1 settings grid sample (Path.Combine(out, "chunks"))
+            Spm.claim pipeline samples 1 settings grid sample (Path.Combine(out, "chunks"))
             |> ignore
 
             Ok lock
@@ -399,7 +405,8 @@ let private first
     (shells: float option)
     =
     let chunkDir = Path.Combine(out, "chunks")
-    let claimed = claimRun model settings samples file sample grid out
+    let pipeline = Pipeline.ofModel model
+    let claimed = claimRun pipeline settings samples file sample grid out
     world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0) |> ignore
 
     match claimed with
@@ -418,13 +425,13 @@ let private first
 
         let summed =
             Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task ->
-                part world model settings samples sample grid out (fun d _ -> task.Value <- float d) cts.Token)
+                part world pipeline settings samples sample grid out (fun d _ -> task.Value <- float d) cts.Token)
 
         if cts.IsCancellationRequested then
             eprintfn "interrupted: the finished chunks are in %s/chunks" out
             1
         else
-            let r, _ = scan model settings samples sample grid chunkDir reused cts.Token
+            let r, _ = scan pipeline settings samples sample grid chunkDir reused cts.Token
             // the time spent in boxes, descriptors and the network, summed over the processes
             let timing =
                 { Extraction = summed.[0]
@@ -480,7 +487,9 @@ let run
                     )
 
                 let clock = Diagnostics.Stopwatch.StartNew()
-                let r, timing = scan model settings samples sample grid chunkDir reused cts.Token
+
+                let r, timing =
+                    scan (Pipeline.ofModel model) settings samples sample grid chunkDir reused cts.Token
 
                 if cts.IsCancellationRequested then
                     eprintfn "interrupted: the finished chunks are in %s/chunks" out

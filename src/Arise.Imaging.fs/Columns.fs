@@ -455,6 +455,18 @@ let find (settings: Settings) (progress: float -> unit) (image: Image) : Result<
                   Noise = sigma
                   PixelSize = image.PixelSize }
 
+let parseSpecies (text: string) : Result<string list, string> =
+    let names =
+        if String.IsNullOrWhiteSpace text then
+            []
+        else
+            text.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+            |> List.ofArray
+
+    match names |> List.tryFind (fun n -> (Elements.tryParse n).IsNone) with
+    | Some n -> Error(sprintf "'%s' is not an element" n)
+    | None -> Ok names
+
 let toStructure (species: string list) (pixelSize: float option) (found: Found) : Structure =
     let names = if species.IsEmpty then [ "C" ] else species
 

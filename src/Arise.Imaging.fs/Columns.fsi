@@ -61,6 +61,10 @@ val estimate: image: Image -> Result<float * float, string>
 /// or when the spacing cannot be estimated.
 val find: settings: Settings -> progress: (float -> unit) -> image: Image -> Result<Found, string>
 
+/// Element names of the intensity classes from text such as "C,Si" (commas, spaces trimmed; empty text: none);
+/// Error naming the first that is not an element.
+val parseSpecies: text: string -> Result<string list, string>
+
 /// The columns as a flat structure (z = 0, no cell): positions in Å when the pixel size is known (from the file or
 /// given), else in pixels; `species` names the intensity classes from dim to bright (the last repeats; default C).
 /// Per-atom properties "intensity" and "class".

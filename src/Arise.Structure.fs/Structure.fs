@@ -246,6 +246,11 @@ module Structure =
             Info = (s.Info |> List.filter (fun (k, _) -> k <> key)) @ [ key, value ] }
 
     /// Axis-aligned bounding box (min corner, max corner) of the positions.
+    let centroid (s: Structure) =
+        s.Positions
+        |> Array.fold (+) Vec3.zero
+        |> fun c -> c * (1.0 / float (max 1 s.Positions.Length))
+
     let bounds (s: Structure) =
         let ps = s.Positions
 

@@ -131,5 +131,8 @@ module Structure =
     /// Adds or replaces a per-structure info entry.
     val withInfo: key: string -> value: string -> s: Structure -> Structure
 
+    /// Mean position of the atoms (the origin when there are none).
+    val centroid: s: Structure -> Vec3
+
     /// Axis-aligned bounding box (min corner, max corner) of the positions.
     val bounds: s: Structure -> Vec3 * Vec3

@@ -35,15 +35,9 @@ type Images =
                 Images.Fail(null, sprintf "%s must be > 0 (or 0 for the default; got %g)" name v)
 
         let names =
-            if String.IsNullOrWhiteSpace species then
-                []
-            else
-                species.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
-                |> List.ofArray
-
-        match names |> List.tryFind (fun n -> (Elements.tryParse n).IsNone) with
-        | Some n -> Images.Fail(null, sprintf "species: '%s' is not an element" n)
-        | None -> ()
+            match Columns.parseSpecies species with
+            | Ok names -> names
+            | Error e -> Images.Fail(null, "species: " + e)
 
         let settings =
             { Columns.defaults with

@@ -169,10 +169,7 @@ type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSetting
         if not (width > 0.0 && Double.IsFinite width) then
             raise (AriseException(null, Nullable(), sprintf "the shell width must be a positive number of Å (got %g)" width))
 
-        let centre =
-            sample.Positions
-            |> Array.fold (+) Vec3.zero
-            |> fun s -> s * (1.0 / float (max 1 sample.Positions.Length))
+        let centre = Structure.centroid sample
 
         Shells.profile width centre result
 

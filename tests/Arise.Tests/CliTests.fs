@@ -107,6 +107,54 @@ let private expectSameSpm (dir: string) (killed: string) (clean: string) (what: 
     Expect.equal (arrays killed) (arrays clean) "spm.npz arrays equal"
     Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, killed), "*.partial")) "no partial file left"
 
+/// A prototype library of three elemental solids (fcc Cu, bcc Fe, hcp Mg) in lib/ of a fresh folder, for train and tune.
+let private prototypeLibrary () =
+    let dir = folder ()
+
+    for name, s in
+        [ "fcc_Cu", Crystals.fcc 29 3.61
+          "bcc_Fe", Crystals.bcc 26 2.87
+          "hcp_Mg", Crystals.hcp 12 3.21 5.21 ] do
+        let d =
+            Directory.CreateDirectory(Path.Combine(dir, "lib", "Elemental_solids", name)).FullName
+
+        write d (name + ".xyz") s |> ignore
+
+    dir
+
+/// A short `train` on the library of prototypeLibrary.
+let private trainArgs (out: string) =
+    [ "train"
+      "--prototypes"
+      "lib"
+      "--out"
+      out
+      "--epochs"
+      "40"
+      "--patience"
+      "0"
+      "--selection"
+      "off" ]
+
+/// A short `tune` on the library of prototypeLibrary.
+let private tuneArgs (out: string) =
+    [ "tune"
+      "--prototypes"
+      "lib"
+      "--out"
+      out
+      "--trials"
+      "6"
+      "--epochs"
+      "3"
+      "--top"
+      "2" ]
+
+/// A model file's weights (hash) and classes.
+let private modelWeights (dir: string) (file: string) =
+    let m = Arise.Model.ModelFile.load (Path.Combine(dir, file)) |> ok file
+    Arise.Model.Network.weightsHash m.Network, m.Metadata.Classes
+
 [<Tests>]
 let tests =
     testSequenced
@@ -813,42 +861,8 @@ let tests =
           }
 
           test "train and tune killed (SIGKILL) mid-run and run again give the same model as an uninterrupted run" {
-              let dir = folder ()
+              let dir = prototypeLibrary ()
 
-              for name, s in
-                  [ "fcc_Cu", Crystals.fcc 29 3.61
-                    "bcc_Fe", Crystals.bcc 26 2.87
-                    "hcp_Mg", Crystals.hcp 12 3.21 5.21 ] do
-                  let d =
-                      Directory.CreateDirectory(Path.Combine(dir, "lib", "Elemental_solids", name)).FullName
-
-                  write d (name + ".xyz") s |> ignore
-
-              let train (out: string) =
-                  [ "train"
-                    "--prototypes"
-                    "lib"
-                    "--out"
-                    out
-                    "--epochs"
-                    "40"
-                    "--patience"
-                    "0"
-                    "--selection"
-                    "off" ]
-
-              let tune (out: string) =
-                  [ "tune"
-                    "--prototypes"
-                    "lib"
-                    "--out"
-                    out
-                    "--trials"
-                    "6"
-                    "--epochs"
-                    "3"
-                    "--top"
-                    "2" ]
 
               /// Starts `arise args` and kills it (SIGKILL, with its children) once its standard output has `marker`.
               let killAt (args: string list) (marker: string) =
@@ -864,11 +878,9 @@ let tests =
                   p.WaitForExit()
                   reached
 
-              let weights (file: string) =
-                  let m = Arise.Model.ModelFile.load (Path.Combine(dir, file)) |> ok file
-                  Arise.Model.Network.weightsHash m.Network, m.Metadata.Classes
+              let weights = modelWeights dir
 
-              for name, args, marker in [ "train", train, "epoch  10"; "tune", tune, "trial" ] do
+              for name, args, marker in [ "train", trainArgs, "epoch  10"; "tune", tuneArgs, "trial" ] do
                   let code, _, err = arise dir (args ("clean-" + name + ".model"))
                   Expect.equal code 0 (sprintf "uninterrupted %s (stderr: %s)" name err)
                   Expect.isTrue (killAt (args (name + ".model")) marker) (sprintf "%s reached '%s' and was killed" name marker)
@@ -880,51 +892,15 @@ let tests =
           }
 
           test "train and tune killed (SIGKILL) at random moments, again and again, then run to the end give the uninterrupted model" {
-              let dir = folder ()
+              let dir = prototypeLibrary ()
 
-              for name, s in
-                  [ "fcc_Cu", Crystals.fcc 29 3.61
-                    "bcc_Fe", Crystals.bcc 26 2.87
-                    "hcp_Mg", Crystals.hcp 12 3.21 5.21 ] do
-                  let d =
-                      Directory.CreateDirectory(Path.Combine(dir, "lib", "Elemental_solids", name)).FullName
 
-                  write d (name + ".xyz") s |> ignore
-
-              let train (out: string) =
-                  [ "train"
-                    "--prototypes"
-                    "lib"
-                    "--out"
-                    out
-                    "--epochs"
-                    "40"
-                    "--patience"
-                    "0"
-                    "--selection"
-                    "off" ]
-
-              let tune (out: string) =
-                  [ "tune"
-                    "--prototypes"
-                    "lib"
-                    "--out"
-                    out
-                    "--trials"
-                    "6"
-                    "--epochs"
-                    "3"
-                    "--top"
-                    "2" ]
-
-              let weights (file: string) =
-                  let m = Arise.Model.ModelFile.load (Path.Combine(dir, file)) |> ok file
-                  Arise.Model.Network.weightsHash m.Network, m.Metadata.Classes
+              let weights = modelWeights dir
 
               // kills anywhere in a run (start-up, descriptors, epochs or trials, the final model), seeded
               let rng = Random 27
 
-              for name, args in [ "train", train; "tune", tune ] do
+              for name, args in [ "train", trainArgs; "tune", tuneArgs ] do
                   let clock = Stopwatch.StartNew()
                   let code, _, err = arise dir (args ("clean-" + name + ".model"))
                   let whole = clock.Elapsed.TotalSeconds

@@ -23,6 +23,22 @@ let private withMpirun (body: string -> unit) =
     | None -> skiptest "no mpirun on the PATH (Debian: apt-get install openmpi-bin)"
     | Some m -> body m
 
+/// A two-grain slab (seed, edge in Å) in a fresh folder, mapped by one process into one/; returns the folder and the
+/// arguments of `spm` into a given output folder.
+let private slabRunOnce (seed: int) (edge: float) =
+    let dir = freshFolder "arise-mpi-"
+    let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+    let slab = Polycrystal.voronoi seed grains (Vec3.make edge edge 8.0) true 1.5
+    StructureIO.writeXyz (Path.Combine(dir, "slab.xyz")) [ slab ]
+    let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+    let spm out =
+        [ dll; "spm"; "slab.xyz"; "--out"; out; "--stride"; "1.5"; "--samples"; "5" ]
+
+    let code, _, errors = runProcess dir "dotnet" (spm "one") 600
+    Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+    dir, spm
+
 [<Tests>]
 let tests =
     testSequenced
@@ -30,17 +46,7 @@ let tests =
         "mpi"
         [ test "mpirun -n 2 arise spm: boxes.csv and atoms.xyz byte-identical to one process, spm.npz arrays equal" {
               withMpirun (fun mpirun ->
-                  let dir = freshFolder "arise-mpi-"
-                  let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
-                  let slab = Polycrystal.voronoi 3 grains (Vec3.make 60.0 60.0 8.0) true 1.5
-                  StructureIO.writeXyz (Path.Combine(dir, "slab.xyz")) [ slab ]
-                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
-
-                  let spm out =
-                      [ dll; "spm"; "slab.xyz"; "--out"; out; "--stride"; "1.5"; "--samples"; "5" ]
-
-                  let code, _, errors = runProcess dir "dotnet" (spm "one") 600
-                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+                  let dir, spm = slabRunOnce 3 60.0
 
                   let code, out, errors =
                       runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "two") 600
@@ -66,17 +72,7 @@ let tests =
 
           test "mpirun -n 2 arise spm killed (SIGKILL) mid-run, then run again: only the missing chunks, the same outputs" {
               withMpirun (fun mpirun ->
-                  let dir = freshFolder "arise-mpi-"
-                  let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
-                  let slab = Polycrystal.voronoi 4 grains (Vec3.make 90.0 90.0 8.0) true 1.5
-                  StructureIO.writeXyz (Path.Combine(dir, "slab.xyz")) [ slab ]
-                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
-
-                  let spm out =
-                      [ dll; "spm"; "slab.xyz"; "--out"; out; "--stride"; "1.5"; "--samples"; "5" ]
-
-                  let code, _, errors = runProcess dir "dotnet" (spm "one") 600
-                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+                  let dir, spm = slabRunOnce 4 90.0
                   let launch = [ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "two"
 
                   let info =
