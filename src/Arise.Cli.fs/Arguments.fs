@@ -6,6 +6,11 @@ open Arise
 
 /// Usage texts of the options every structure-reading verb has.
 module internal Usage =
+    let engine =
+        "where the network runs: cpu (default; the managed engine), gpu (an NVIDIA GPU through CUDA; an error when there is \
+         none), auto (the GPU when one is found, else cpu) or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator; slow, \
+         for checks). The engine's name is printed on stderr."
+
     let format =
         "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump, \
          pos, epos)."
@@ -121,6 +126,7 @@ type ClassifyArgs =
     | Samples of t: int
     | Seed of seed: int
     | Model of file: string
+    | Engine of name: string
     | Json
     | Jsonl
     | Csv
@@ -146,6 +152,7 @@ type ClassifyArgs =
             | Samples _ -> sprintf "Monte Carlo dropout passes T (default %d)." Defaults.Samples
             | Seed _ -> sprintf "seed of the dropout masks (default %d)." Defaults.Seed
             | Model _ -> "model file (default: the embedded 108-class model)."
+            | Engine _ -> Usage.engine
             | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
             | Json ->
                 "a JSON array, one object per file: file, atoms, top [{class, type, probability}], mutual_information, uncertainty (low, \
@@ -220,6 +227,7 @@ type TrainArgs =
 /// Options of `evaluate`.
 type EvaluateArgs =
     | Model of file: string
+    | Engine of name: string
     | Prototypes of dir: string
     | Samples of t: int
     | Json
@@ -233,6 +241,7 @@ type EvaluateArgs =
             | Jsonl -> "print the objects of --json as JSON Lines (one object a line, no array around them)."
             | Csv -> "CSV: one row per material type and one for all (type, structures, correct, accuracy)."
             | Model _ -> "model file (default: the embedded model)."
+            | Engine _ -> Usage.engine
             | Prototypes _ ->
                 "prototype library to test on (periodic cells and finite supercells, pristine) (default: the data release, \
                 $ARISE_SHARED_DATA/prototypes or shared/data/prototypes found above the current folder)."
@@ -248,6 +257,7 @@ type SpmArgs =
     | Samples of t: int
     | Min_Atoms of n: int
     | Model of file: string
+    | Engine of name: string
     | Format of name: string
     | Pixel_Size of angstrom: float
     | Column_Spacing of pixels: float
@@ -277,6 +287,7 @@ type SpmArgs =
             | Samples _ -> sprintf "Monte Carlo dropout passes T per box (default %d)." Defaults.SpmSamples
             | Min_Atoms _ -> sprintf "boxes with fewer atoms are marked empty (default %d)." Defaults.MinAtoms
             | Model _ -> "model file (default: the embedded model)."
+            | Engine _ -> Usage.engine
             | Format _ -> Usage.format
             | Pixel_Size _ -> Usage.pixelSize
             | Column_Spacing _ -> Usage.columnSpacing

@@ -156,7 +156,7 @@ let private prepare (lib: PrototypeLibrary) (model: Model option) (levels: Table
       Arise =
         model
         |> Option.map (fun m ->
-            Pipeline.ofModel m,
+            Models.pipeline m,
             m.Metadata.Classes
             |> Array.indexed
             |> Array.map (fun (i, c) -> c, i)
@@ -441,7 +441,7 @@ let private ariseRow (s: Structure) (threads: int) =
     match Models.load None with
     | Ok m ->
         timeRow count "ARISE (averaged SOAP, T = 100)" threads (fun () ->
-            match (Classifier.classify threads 1 100 (Pipeline.ofModel m) [| s |]).[0] with
+            match (Classifier.classify threads 1 100 (Models.pipeline m) [| s |]).[0] with
             | Ok c ->
                 let best = m.Metadata.Classes.[fst c.Ranked.[0]]
                 Array.create count (if best.StartsWith "fcc" then "fcc" else best)

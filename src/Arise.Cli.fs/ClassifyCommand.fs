@@ -149,7 +149,7 @@ let run
     (images: Inputs.ImageSettings)
     (files: string list)
     =
-    let pipeline = Pipeline.ofModel model
+    let pipeline = Models.pipeline model
     let mutable failures = 0
     let mutable total = 0
 

@@ -368,7 +368,7 @@ let private worker (world: Arise.Numerics.Mpi.World) (model: Model) (settings: S
         use cts =
             Outputs.cancelOnCtrlC (sprintf "process %d: stopping after the current chunk" world.Rank)
 
-        part world (Pipeline.ofModel model) settings samples sample grid out (fun _ _ -> ()) cts.Token
+        part world (Models.pipeline model) settings samples sample grid out (fun _ _ -> ()) cts.Token
         |> ignore
 
     0
@@ -405,7 +405,7 @@ let private first
     (shells: float option)
     =
     let chunkDir = Path.Combine(out, "chunks")
-    let pipeline = Pipeline.ofModel model
+    let pipeline = Models.pipeline model
     let claimed = claimRun pipeline settings samples file sample grid out
     world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0) |> ignore
 
@@ -489,7 +489,7 @@ let run
                 let clock = Diagnostics.Stopwatch.StartNew()
 
                 let r, timing =
-                    scan (Pipeline.ofModel model) settings samples sample grid chunkDir reused cts.Token
+                    scan (Models.pipeline model) settings samples sample grid chunkDir reused cts.Token
 
                 if cts.IsCancellationRequested then
                     eprintfn "interrupted: the finished chunks are in %s/chunks" out

@@ -237,7 +237,7 @@ let evaluate (output: Json.Output) (model: Model) (prototypes: string) (samples:
             |> Map.ofArray
 
         let preds =
-            Classifier.classify Environment.ProcessorCount 1 samples (Pipeline.ofModel model) (items |> Array.map (fun (_, _, s) -> s))
+            Classifier.classify Environment.ProcessorCount 1 samples (Models.pipeline model) (items |> Array.map (fun (_, _, s) -> s))
 
         let rows =
             Array.zip items preds

@@ -336,6 +336,7 @@ let spm (world: Arise.Numerics.Mpi.World option) (args: ParseResults<SpmArgs>) =
                     (sprintf "--shells must be a positive width in Å (got %g)" (defaultArg shells 0.0))
 
             let! model = Models.load (args.TryGetResult SpmArgs.Model)
+            do! Models.useEngine (args.TryGetResult SpmArgs.Engine)
             return settings, samples, ro, images, shells, model
         }
 
@@ -394,6 +395,7 @@ let classify (args: ParseResults<ClassifyArgs>) =
                     (args.TryGetResult ClassifyArgs.Species)
 
             let! model = Models.load (args.TryGetResult ClassifyArgs.Model)
+            do! Models.useEngine (args.TryGetResult ClassifyArgs.Engine)
             return s, ro, images, model
         }
 
@@ -480,6 +482,7 @@ let evaluate (args: ParseResults<EvaluateArgs>) =
     let inputs =
         result {
             let! model = Models.load (args.TryGetResult EvaluateArgs.Model)
+            do! Models.useEngine (args.TryGetResult EvaluateArgs.Engine)
 
             let samples =
                 args.GetResult(EvaluateArgs.Samples, defaultValue = Defaults.SpmSamples)

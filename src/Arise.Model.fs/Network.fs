@@ -30,6 +30,31 @@ type Network =
     { Architecture: Architecture
       Layers: DenseLayer[] }
 
+/// Counter-based dropout masks for Monte Carlo prediction: whether an element is dropped is a hash of (seed, input,
+/// pass, element), so that every engine, batching and thread count drops the same elements.
+module Dropout =
+    /// murmur3's 32-bit finaliser.
+    let mix (h: uint32) =
+        let a = h ^^^ (h >>> 16)
+        let b = a * 0x85EBCA6Bu
+        let c = b ^^^ (b >>> 13)
+        let d = c * 0xC2B2AE35u
+        d ^^^ (d >>> 16)
+
+    /// The key of pass `pass` (0-based) over input `input` (0-based row of the call) under `seed`.
+    let passKey (seed: int) (input: int) (pass: int) =
+        mix (mix (mix (uint32 seed + 0x9E3779B9u) + uint32 input * 0x27D4EB2Fu) + uint32 pass * 0x165667B1u)
+
+    /// An element is dropped when its hash is below this: rate × 2³², clamped.
+    let threshold (rate: float) =
+        if rate <= 0.0 then 0u
+        elif rate >= 1.0 then UInt32.MaxValue
+        else uint32 (rate * 4294967296.0)
+
+    /// The hash of element `element` (numbered across the layers' inputs: the first layer's inputs are 0 … n₀−1, the
+    /// second's follow) in the pass with key `key`; the element is dropped when it is below `threshold`.
+    let hash (key: uint32) (element: int) = mix (key ^^^ (uint32 element * 0x9E3779B9u))
+
 /// A fast seeded generator for dropout masks (xorshift64*), one per thread.
 type MaskRng(seed: int64) =
     let mutable state = uint64 seed * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL
@@ -175,6 +200,57 @@ module Network =
 
             k <- k + 1L + gap ()
 
+    /// input = (ReLU of source, or source itself for the first layer) × dropout scale, the dropped elements chosen by
+    /// Dropout.hash of each row's key (row r of the block has key keys.[r]); `offset` numbers the layer's first element.
+    [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    let private dropoutKeyed
+        (keys: uint32[])
+        (threshold: uint32)
+        (keep: float32)
+        (first: bool)
+        (offset: int)
+        (width: int)
+        (rows: int)
+        (source: float32[])
+        (input: float32[])
+        =
+        let g = 0x9E3779B9u
+
+        for r in 0 .. rows - 1 do
+            let key = keys.[r]
+            let o = r * width
+            let mutable e = 0
+
+            if Vector256.IsHardwareAccelerated then
+                use ps = fixed source
+                use pd = fixed input
+                let kv = Vector256.Create keep
+                let keyv = Vector256.Create key
+                let tv = Vector256.Create threshold
+                let step = Vector256.Create 8u
+                let mutable ev = Vector256.Create(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u) + Vector256.Create(uint32 offset)
+                let gv = Vector256.Create g
+
+                while e + 8 <= width do
+                    let a = Vector256.Xor(keyv, ev * gv)
+                    let a = Vector256.Xor(a, Vector256.ShiftRightLogical(a, 16))
+                    let a = a * Vector256.Create 0x85EBCA6Bu
+                    let a = Vector256.Xor(a, Vector256.ShiftRightLogical(a, 13))
+                    let a = a * Vector256.Create 0xC2B2AE35u
+                    let h = Vector256.Xor(a, Vector256.ShiftRightLogical(a, 16))
+                    let dropped = Vector256.LessThan(h, tv).AsSingle()
+                    let v = Vector256.Load(NativePtr.add ps (o + e))
+                    let v = if first then v else Vector256.Max(v, Vector256<float32>.Zero)
+                    Vector256.Store(Vector256.ConditionalSelect(dropped, Vector256<float32>.Zero, v * kv), NativePtr.add pd (o + e))
+                    ev <- ev + step
+                    e <- e + 8
+
+            while e < width do
+                let v = source.[o + e]
+                let v = if first then v else MathF.Max(v, 0.0f)
+                input.[o + e] <- (if Dropout.hash key (offset + e) < threshold then 0.0f else v * keep)
+                e <- e + 1
+
     let private forwardWith
         (keepMasks: bool)
         (threads: int)
@@ -183,11 +259,14 @@ module Network =
         (x: float32[])
         (rows: int)
         (rng: MaskRng option)
+        (keys: uint32[])
         =
         let layers = net.Layers
         let rate = net.Architecture.DropoutRate
         let logKeepProbability = Math.Log(1.0 - rate)
         let keep = float32 (1.0 / (1.0 - rate))
+        let threshold = Dropout.threshold rate
+        let mutable offset = 0
 
         for i in 0 .. layers.Length - 1 do
             let l = layers.[i]
@@ -196,6 +275,8 @@ module Network =
             let source = if i = 0 then x else ws.Z.[i - 1]
             // the layer's input: x, or ReLU of the previous pre-activation; times the dropout scale, in one pass
             match rng with
+            | _ when not (isNull keys) && rate > 0.0 ->
+                dropoutKeyed keys threshold keep (i = 0) offset l.Inputs rows source input
             | Some r when rate > 0.0 ->
                 dropoutInput r logKeepProbability keep (i = 0) keepMasks source input (if keepMasks then ws.Masks.[i] else null) n
             | _ ->
@@ -212,6 +293,7 @@ module Network =
                 Array.blit l.Bias 0 z (r * l.Outputs) l.Outputs
 
             Gemm.multiply threads false false rows l.Outputs l.Inputs input l.Weights z true
+            offset <- offset + l.Inputs
 
         ws.Z.[layers.Length - 1]
 
@@ -219,12 +301,17 @@ module Network =
     /// kept in ws.Masks for backpropagation; without, it is off. Leaves pre-activations in ws.Z; returns the logits
     /// array (ws.Z of the last layer).
     let forward (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng option) =
-        forwardWith true threads ws net x rows rng
+        forwardWith true threads ws net x rows rng null
 
     /// One Monte Carlo dropout pass for prediction: the same as `forward` with the generator (same masks, same
     /// logits) but the masks are not stored.
     let sample (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (rng: MaskRng) =
-        forwardWith false threads ws net x rows (Some rng)
+        forwardWith false threads ws net x rows (Some rng) null
+
+    /// One Monte Carlo dropout pass for prediction with counter-based masks: row r is dropped by Dropout.hash with
+    /// key keys.[r] (see Dropout.passKey), so the pass does not depend on how rows are batched.
+    let sampleKeyed (threads: int) (ws: Workspace) (net: Network) (x: float32[]) (rows: int) (keys: uint32[]) =
+        forwardWith false threads ws net x rows None keys
 
     /// Row-wise softmax of rows × classes logits into `probs`, starting at row `firstRow` of `probs`: shifts by each
     /// row's maximum, one vectorised exp over the whole block, then each row scaled to sum 1 (per-row library calls on

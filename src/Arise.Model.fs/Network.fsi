@@ -23,6 +23,23 @@ type Network =
     { Architecture: Architecture
       Layers: DenseLayer array }
 
+/// Counter-based dropout masks for Monte Carlo prediction: whether an element is dropped is a hash of (seed, input,
+/// pass, element), so that every engine, batching and thread count drops the same elements.
+module Dropout =
+
+    /// murmur3's 32-bit finaliser.
+    val mix: h: uint32 -> uint32
+
+    /// The key of pass `pass` (0-based) over input `input` (0-based row of the call) under `seed`.
+    val passKey: seed: int -> input: int -> pass: int -> uint32
+
+    /// An element is dropped when its hash is below this: rate × 2³², clamped.
+    val threshold: rate: float -> uint32
+
+    /// The hash of element `element` (numbered across the layers' inputs: the first layer's inputs are 0 … n₀−1, the
+    /// second's follow) in the pass with key `key`; the element is dropped when it is below `threshold`.
+    val hash: key: uint32 -> element: int -> uint32
+
 /// A fast seeded generator for dropout masks (xorshift64*), one per thread.
 type internal MaskRng =
 
@@ -91,6 +108,11 @@ module Network =
     /// One Monte Carlo dropout pass for prediction: the same as `forward` with the generator (same masks, same
     /// logits) but the masks are not stored.
     val internal sample: threads: int -> ws: Workspace -> net: Network -> x: float32 array -> rows: int -> rng: MaskRng -> float32 array
+
+    /// One Monte Carlo dropout pass for prediction with counter-based masks: row r is dropped by Dropout.hash with
+    /// key keys.[r] (see Dropout.passKey), so the pass does not depend on how rows are batched.
+    val internal sampleKeyed:
+        threads: int -> ws: Workspace -> net: Network -> x: float32 array -> rows: int -> keys: uint32 array -> float32 array
 
     /// Row-wise softmax of rows × classes logits into `probs`, starting at row `firstRow` of `probs`: shifts by each
     /// row's maximum, one vectorised exp over the whole block, then each row scaled to sum 1 (per-row library calls on

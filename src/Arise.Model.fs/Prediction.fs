@@ -70,7 +70,9 @@ module Prediction =
         plnp
 
     /// Predicts `count` inputs (rows of x, count × Inputs) with T = `samples` dropout passes each, in chunks of
-    /// about 4,096 rows; chunks run in parallel on up to `threads` threads. Seeded: same seed, same result.
+    /// about 4,096 rows; chunks run in parallel on up to `threads` threads. Seeded: the dropout masks are
+    /// Dropout.passKey/hash of (seed, input, pass, element), so the same seed gives the same result on any thread
+    /// count, batching or engine.
     let monteCarlo (threads: int) (seed: int) (samples: int) (net: Network) (x: float32[]) (count: int) : Prediction[] =
         let a = net.Architecture
         let inputs, classes = a.Inputs, a.Classes
@@ -95,7 +97,7 @@ module Prediction =
             let first = ch * perChunk
             let n = min perChunk (count - first)
             // rows: each input repeated T times (passes of one input are contiguous); big chunks split by rows
-            let rng = MaskRng(int64 seed * 1000003L + int64 ch)
+            let keys = Array.zeroCreate<uint32> maxRows
             // running sums per input: probabilities and the entropy of each pass
             let sumP = Array.init n (fun _ -> Array.zeroCreate classes)
             let sumH = Array.zeroCreate n
@@ -108,8 +110,9 @@ module Prediction =
                 for r in 0 .. rows - 1 do
                     let input = first + (start + r) / samples
                     Array.blit x (input * inputs) xb (r * inputs) inputs
+                    keys.[r] <- Dropout.passKey seed input ((start + r) % samples)
 
-                let logits = Network.sample 1 ws net xb rows rng
+                let logits = Network.sampleKeyed 1 ws net xb rows keys
                 Network.softmax logits rows classes pb
                 // ln p for the whole block (p floored at 1e-30 inside the log, so p = 0 contributes 0 to −Σ p ln p)
                 let cells = rows * classes

@@ -24,7 +24,9 @@ module Prediction =
     val summarise: samples: float array array -> Prediction
 
     /// Predicts `count` inputs (rows of x, count × Inputs) with T = `samples` dropout passes each, in chunks of
-    /// about 4,096 rows; chunks run in parallel on up to `threads` threads. Seeded: same seed, same result.
+    /// about 4,096 rows; chunks run in parallel on up to `threads` threads. Seeded: the dropout masks are
+    /// Dropout.passKey/hash of (seed, input, pass, element), so the same seed gives the same result on any thread
+    /// count, batching or engine.
     val monteCarlo: threads: int -> seed: int -> samples: int -> net: Network -> x: float32 array -> count: int -> Prediction array
 
     /// Class probabilities with dropout off (one deterministic pass), count × classes.

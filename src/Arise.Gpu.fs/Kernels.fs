@@ -1,0 +1,277 @@
+/// The GPU engine's kernels, written for ILGPU (compiled from IL to PTX for CUDA, or run on ILGPU's CPU accelerator).
+/// Kernel bodies avoid an `if` before more code in one method: F# would lift the rest into a continuation method
+/// called with a unit argument (IL `ldnull`), which ILGPU cannot compile; guarded work goes into a called function.
+module internal Arise.Gpu.Kernels
+
+open ILGPU
+open ILGPU.Runtime
+open ILGPU.Algorithms
+open Arise.Model
+
+[<assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ILGPURuntime")>]
+do ()
+
+type Floats = ArrayView1D<float32, Stride1D.Dense>
+type Doubles = ArrayView1D<float, Stride1D.Dense>
+type Keys = ArrayView1D<uint32, Stride1D.Dense>
+
+/// Shape and epilogue of one dense layer's product out = a · w + bias (a: Rows × Depth, w: Depth × Cols, row-major).
+[<Struct>]
+type Layer =
+    { Rows: int
+      Cols: int
+      Depth: int
+      /// 1: the output is the next layer's input: ReLU, then dropout of element Offset + column by the row's key, kept
+      /// elements scaled by Keep; 0: the pre-activations themselves.
+      Activate: int
+      Threshold: uint32
+      Keep: float32
+      Offset: int }
+
+/// The value written for output (row, col): the pre-activation, or the next layer's input after ReLU and dropout.
+let epilogue (s: Layer) (keys: Keys) (v: float32) (row: int) (col: int) =
+    let relu = if v > 0.0f then v else 0.0f
+    let dropped = Dropout.hash keys.[row] (s.Offset + col) < s.Threshold
+
+    if s.Activate = 0 then v
+    elif dropped then 0.0f
+    else relu * s.Keep
+
+let store (out: Floats) (bias: Floats) (keys: Keys) (s: Layer) (row: int) (col: int) (v: float32) =
+    if row < s.Rows && col < s.Cols then
+        out.[row * s.Cols + col] <- epilogue s keys (v + bias.[col]) row col
+
+/// Largest group edge G of the tiled product (G × G threads, 4G × 4G outputs a group).
+[<Literal>]
+let MaxGroup = 16
+
+/// Depth of a shared-memory tile.
+[<Literal>]
+let TileDepth = 16
+
+/// Tiled product: each group of G × G threads computes a 4G × 4G block of outputs, stepping through the depth in
+/// tiles of 16 staged in shared memory; each thread keeps 4 × 4 outputs (rows ty + G·i, columns tx + G·j) in registers.
+let gemmTiled (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (s: Layer) =
+    let sa = SharedMemory.Allocate1D<float32>(Index1D(4 * MaxGroup * TileDepth))
+    let sb = SharedMemory.Allocate1D<float32>(Index1D(4 * MaxGroup * TileDepth))
+    let g = Group.DimX
+    let tx = Group.IdxX
+    let ty = Group.IdxY
+    let bm = 4 * g
+    let threads = g * g
+    let tid = ty * g + tx
+    let row0 = Grid.IdxY * bm
+    let col0 = Grid.IdxX * bm
+    let mutable c00 = 0.0f
+    let mutable c01 = 0.0f
+    let mutable c02 = 0.0f
+    let mutable c03 = 0.0f
+    let mutable c10 = 0.0f
+    let mutable c11 = 0.0f
+    let mutable c12 = 0.0f
+    let mutable c13 = 0.0f
+    let mutable c20 = 0.0f
+    let mutable c21 = 0.0f
+    let mutable c22 = 0.0f
+    let mutable c23 = 0.0f
+    let mutable c30 = 0.0f
+    let mutable c31 = 0.0f
+    let mutable c32 = 0.0f
+    let mutable c33 = 0.0f
+    let mutable p0 = 0
+
+    while p0 < s.Depth do
+        // stage a (bm × 16) and w (16 × bm); threads step through both tiles together
+        let mutable e = tid
+
+        while e < bm * TileDepth do
+            let r = row0 + e / TileDepth
+            let q = p0 + e % TileDepth
+            sa.[e] <- (if r < s.Rows && q < s.Depth then a.[r * s.Depth + q] else 0.0f)
+            let qb = p0 + e / bm
+            let cb = col0 + e % bm
+            sb.[e] <- (if qb < s.Depth && cb < s.Cols then w.[qb * s.Cols + cb] else 0.0f)
+            e <- e + threads
+
+        Group.Barrier()
+
+        for q in 0 .. TileDepth - 1 do
+            let a0 = sa.[ty * TileDepth + q]
+            let a1 = sa.[(ty + g) * TileDepth + q]
+            let a2 = sa.[(ty + 2 * g) * TileDepth + q]
+            let a3 = sa.[(ty + 3 * g) * TileDepth + q]
+            let b0 = sb.[q * bm + tx]
+            let b1 = sb.[q * bm + tx + g]
+            let b2 = sb.[q * bm + tx + 2 * g]
+            let b3 = sb.[q * bm + tx + 3 * g]
+            c00 <- c00 + a0 * b0
+            c01 <- c01 + a0 * b1
+            c02 <- c02 + a0 * b2
+            c03 <- c03 + a0 * b3
+            c10 <- c10 + a1 * b0
+            c11 <- c11 + a1 * b1
+            c12 <- c12 + a1 * b2
+            c13 <- c13 + a1 * b3
+            c20 <- c20 + a2 * b0
+            c21 <- c21 + a2 * b1
+            c22 <- c22 + a2 * b2
+            c23 <- c23 + a2 * b3
+            c30 <- c30 + a3 * b0
+            c31 <- c31 + a3 * b1
+            c32 <- c32 + a3 * b2
+            c33 <- c33 + a3 * b3
+
+        Group.Barrier()
+        p0 <- p0 + TileDepth
+
+    let r = row0 + ty
+    let c = col0 + tx
+    store out bias keys s r c c00
+    store out bias keys s r (c + g) c01
+    store out bias keys s r (c + 2 * g) c02
+    store out bias keys s r (c + 3 * g) c03
+    store out bias keys s (r + g) c c10
+    store out bias keys s (r + g) (c + g) c11
+    store out bias keys s (r + g) (c + 2 * g) c12
+    store out bias keys s (r + g) (c + 3 * g) c13
+    store out bias keys s (r + 2 * g) c c20
+    store out bias keys s (r + 2 * g) (c + g) c21
+    store out bias keys s (r + 2 * g) (c + 2 * g) c22
+    store out bias keys s (r + 2 * g) (c + 3 * g) c23
+    store out bias keys s (r + 3 * g) c c30
+    store out bias keys s (r + 3 * g) (c + g) c31
+    store out bias keys s (r + 3 * g) (c + 2 * g) c32
+    store out bias keys s (r + 3 * g) (c + 3 * g) c33
+
+/// The 4 × 4 outputs from (r0, c0) of the register-blocked product, read straight from memory (rows and columns
+/// past the edge read the last one and are not stored).
+let blockedBody (r0: int) (c0: int) (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (s: Layer) =
+    let k = s.Depth
+    let n = s.Cols
+    let r1 = min (r0 + 1) (s.Rows - 1)
+    let r2 = min (r0 + 2) (s.Rows - 1)
+    let r3 = min (r0 + 3) (s.Rows - 1)
+    let k1 = min (c0 + 1) (n - 1)
+    let k2 = min (c0 + 2) (n - 1)
+    let k3 = min (c0 + 3) (n - 1)
+    let mutable c00 = 0.0f
+    let mutable c01 = 0.0f
+    let mutable c02 = 0.0f
+    let mutable c03 = 0.0f
+    let mutable c10 = 0.0f
+    let mutable c11 = 0.0f
+    let mutable c12 = 0.0f
+    let mutable c13 = 0.0f
+    let mutable c20 = 0.0f
+    let mutable c21 = 0.0f
+    let mutable c22 = 0.0f
+    let mutable c23 = 0.0f
+    let mutable c30 = 0.0f
+    let mutable c31 = 0.0f
+    let mutable c32 = 0.0f
+    let mutable c33 = 0.0f
+
+    for p in 0 .. k - 1 do
+        let a0 = a.[r0 * k + p]
+        let a1 = a.[r1 * k + p]
+        let a2 = a.[r2 * k + p]
+        let a3 = a.[r3 * k + p]
+        let b0 = w.[p * n + c0]
+        let b1 = w.[p * n + k1]
+        let b2 = w.[p * n + k2]
+        let b3 = w.[p * n + k3]
+        c00 <- c00 + a0 * b0
+        c01 <- c01 + a0 * b1
+        c02 <- c02 + a0 * b2
+        c03 <- c03 + a0 * b3
+        c10 <- c10 + a1 * b0
+        c11 <- c11 + a1 * b1
+        c12 <- c12 + a1 * b2
+        c13 <- c13 + a1 * b3
+        c20 <- c20 + a2 * b0
+        c21 <- c21 + a2 * b1
+        c22 <- c22 + a2 * b2
+        c23 <- c23 + a2 * b3
+        c30 <- c30 + a3 * b0
+        c31 <- c31 + a3 * b1
+        c32 <- c32 + a3 * b2
+        c33 <- c33 + a3 * b3
+
+    store out bias keys s r0 c0 c00
+    store out bias keys s r0 (c0 + 1) c01
+    store out bias keys s r0 (c0 + 2) c02
+    store out bias keys s r0 (c0 + 3) c03
+    store out bias keys s (r0 + 1) c0 c10
+    store out bias keys s (r0 + 1) (c0 + 1) c11
+    store out bias keys s (r0 + 1) (c0 + 2) c12
+    store out bias keys s (r0 + 1) (c0 + 3) c13
+    store out bias keys s (r0 + 2) c0 c20
+    store out bias keys s (r0 + 2) (c0 + 1) c21
+    store out bias keys s (r0 + 2) (c0 + 2) c22
+    store out bias keys s (r0 + 2) (c0 + 3) c23
+    store out bias keys s (r0 + 3) c0 c30
+    store out bias keys s (r0 + 3) (c0 + 1) c31
+    store out bias keys s (r0 + 3) (c0 + 2) c32
+    store out bias keys s (r0 + 3) (c0 + 3) c33
+
+/// Register-blocked product without shared memory or barriers (one thread per 4 × 4 outputs): the fast form on ILGPU's
+/// CPU accelerator, whose group barriers are operating-system thread barriers.
+let gemmBlocked (index: Index2D) (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (s: Layer) =
+    let r0 = index.Y * 4
+    let c0 = index.X * 4
+
+    if r0 < s.Rows && c0 < s.Cols then
+        blockedBody r0 c0 a w bias out keys s
+
+/// The key of every row: row r is pass r mod T over input first + r / T (Dropout.passKey).
+let passKeys (index: Index1D) (keys: Keys) (seed: int) (first: int) (samples: int) =
+    keys.[index] <- Dropout.passKey seed (first + index.X / samples) (index.X % samples)
+
+/// The first layer's input: row r holds input r / T of x, each element dropped by the row's key or scaled by keep.
+let dropInput (index: Index1D) (x: Floats) (input: Floats) (keys: Keys) (width: int) (samples: int) (threshold: uint32) (keep: float32) =
+    let r = index.X / width
+    let e = index.X % width
+    let v = x.[(r / samples) * width + e]
+    input.[index] <- (if Dropout.hash keys.[r] e < threshold then 0.0f else v * keep)
+
+/// Softmax of one row of logits into p (shifted by the row's maximum), and Σ p ln p of the row (p floored at 1e-30
+/// inside the log) into plnp, summed in class order.
+let softmaxRow (index: Index1D) (logits: Floats) (p: Floats) (plnp: Floats) (classes: int) =
+    let o = index.X * classes
+    let mutable m = logits.[o]
+
+    for c in 1 .. classes - 1 do
+        m <- XMath.Max(m, logits.[o + c])
+
+    let mutable sum = 0.0f
+
+    for c in 0 .. classes - 1 do
+        let v = XMath.Exp(logits.[o + c] - m)
+        p.[o + c] <- v
+        sum <- sum + v
+
+    let inv = 1.0f / sum
+    let mutable h = 0.0f
+
+    for c in 0 .. classes - 1 do
+        let v = p.[o + c] * inv
+        p.[o + c] <- v
+        h <- h + v * XMath.Log(XMath.Max(v, 1e-30f))
+
+    plnp.[index] <- h
+
+/// Running sums over the T passes of each input, in pass order, widened to float64: mean-probability sums (columns
+/// 0 … classes−1 of each input's row of `sums`) and the negated Σ p ln p (column `classes`).
+let accumulate (index: Index1D) (p: Floats) (plnp: Floats) (sums: Doubles) (classes: int) (samples: int) =
+    let width = classes + 1
+    let i = index.X / width
+    let c = index.X % width
+    let mutable s = 0.0
+    let mutable h = 0.0
+
+    for t in 0 .. samples - 1 do
+        let row = i * samples + t
+        s <- s + float p.[row * classes + XMath.Min(c, classes - 1)]
+        h <- h - float plnp.[row]
+
+    sums.[index] <- (if c < classes then s else h)
