@@ -183,6 +183,7 @@ let tests =
                     "Arise.Soap"
                     "Arise.Classic"
                     "Arise.Model"
+                    "Arise.Gpu"
                     "Arise.Spm"
                     "Arise.Pictures"
                     "Arise.Cluster"

@@ -1,0 +1,169 @@
+/// The ILGPU engine, run on ILGPU's CPU accelerator (the same kernels CUDA runs): the managed engine's predictions,
+/// whatever the product kernel and batch size; engine selection; the CLI's --engine.
+module Arise.Tests.GpuTests
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text.Json
+open Expecto
+open Arise.Model
+open Arise.Gpu
+open Arise.Structure
+open Arise
+open Arise.Tests.Common
+
+let private cpuAccelerator product batchRows =
+    { Gpu.defaults Device.CpuAccelerator with
+        Product = product
+        BatchRows = batchRows }
+    |> Gpu.engine
+    |> ok "the CPU accelerator"
+
+/// Largest differences between two engines' predictions: probabilities, mutual information, entropy; and how many
+/// inputs have another most probable class.
+let private compare (a: Prediction[]) (b: Prediction[]) =
+    let dp =
+        Array.map2 (fun (p: Prediction) (q: Prediction) -> Array.map2 (fun u v -> abs (u - v)) p.Probabilities q.Probabilities |> Array.max) a b
+        |> Array.max
+
+    let dmi =
+        Array.map2 (fun (p: Prediction) (q: Prediction) -> abs (p.MutualInformation - q.MutualInformation)) a b
+        |> Array.max
+
+    let dh =
+        Array.map2 (fun (p: Prediction) (q: Prediction) -> abs (p.Entropy - q.Entropy)) a b |> Array.max
+
+    let argmax (p: Prediction) = Array.findIndex ((=) (Array.max p.Probabilities)) p.Probabilities
+
+    let otherClass =
+        Array.map2 (fun p q -> argmax p <> argmax q) a b |> Array.filter id |> Array.length
+
+    dp, dmi, dh, otherClass
+
+[<Tests>]
+let tests =
+    testList
+        "gpu engine"
+        [ test "on a small odd-shaped network, both product kernels and any batch size give the managed engine's predictions" {
+              // sizes that are multiples of neither 4 nor 16, a high dropout rate so that masks matter
+              let arch =
+                  { Inputs = 37
+                    Hidden = [| 29; 53 |]
+                    Classes = 11
+                    DropoutRate = 0.2 }
+
+              let net = Network.create 5 arch
+              let rng = Random 9
+              let count, samples = 13, 7
+              let x = Array.init (count * arch.Inputs) (fun _ -> float32 (rng.NextDouble() * 2.0 - 0.5))
+              let managed = Engines.managed.MonteCarlo(1, 4, samples, net, x, count)
+
+              let runs =
+                  [ "blocked, one batch", cpuAccelerator Product.Blocked 4096
+                    "blocked, one input a batch", cpuAccelerator Product.Blocked 10
+                    "tiled 4 × 4, 4 inputs a batch", cpuAccelerator (Product.Tiled 4) 30
+                    "tiled 2 × 2, one batch", cpuAccelerator (Product.Tiled 2) 4096 ]
+                  |> List.map (fun (name, e) -> name, e.MonteCarlo(1, 4, samples, net, x, count))
+
+              for name, r in runs do
+                  let dp, dmi, dh, other = compare managed r
+                  Expect.isLessThan dp 1e-5 (sprintf "%s: probabilities (max diff %g)" name dp)
+                  Expect.isLessThan dmi 1e-5 (sprintf "%s: mutual information (max diff %g)" name dmi)
+                  Expect.isLessThan dh 1e-5 (sprintf "%s: entropy (max diff %g)" name dh)
+                  Expect.equal other 0 (sprintf "%s: same most probable class" name)
+
+              // the same kernel gives the same numbers, bit for bit, whatever the batching
+              let _, oneBatch = runs.[0]
+              let _, perInput = runs.[1]
+              Expect.equal (perInput |> Array.map (fun p -> p.Probabilities)) (oneBatch |> Array.map (fun p -> p.Probabilities)) "batching"
+              // another seed gives other masks: the engines do not ignore the seed
+              let other = (cpuAccelerator Product.Blocked 4096).MonteCarlo(1, 5, samples, net, x, count)
+              let dp, _, _, _ = compare oneBatch other
+              Expect.isGreaterThan dp 1e-4 "another seed, other masks"
+          }
+
+          test "the embedded model on the CPU accelerator gives the managed engine's predictions on the 588 Table 1 test structures at T = 100" {
+              withData (fun data ->
+                  let lib = Prototypes.load (prototypesDir data)
+
+                  let structures =
+                      [| for p in lib.Prototypes do
+                             for _, s in TrainingSet.testStructures p -> s |]
+
+                  let model = Recognizer.Default.Model
+                  let pipeline = Pipeline.ofModel model
+
+                  let described =
+                      Classifier.describe pipeline structures |> Array.mapi (fun i d -> ok (sprintf "structure %d" i) d)
+
+                  let x = Pipeline.pack pipeline described
+                  let count = described.Length
+                  let sw = Stopwatch.StartNew()
+                  let managed = Engines.managed.MonteCarlo(Environment.ProcessorCount, 1, 100, model.Network, x, count)
+                  let managedSeconds = sw.Elapsed.TotalSeconds
+                  sw.Restart()
+                  let ilgpu = (Gpu.select "ilgpu-cpu" |> ok "ilgpu-cpu").MonteCarlo(1, 1, 100, model.Network, x, count)
+                  let dp, dmi, dh, other = compare managed ilgpu
+
+                  printfn
+                      "ILGPU engine (CPU accelerator) vs managed, %d structures × T = 100: max |Δp| %.2g, max |ΔMI| %.2g nats, max |ΔH| %.2g, \
+                       %d other classes; %.1f s vs %.1f s"
+                      count
+                      dp
+                      dmi
+                      dh
+                      other
+                      sw.Elapsed.TotalSeconds
+                      managedSeconds
+
+                  Expect.equal count 588 "the 588 test structures"
+                  Expect.isLessThan dp 1e-5 "mean probabilities within 1e-5"
+                  Expect.isLessThan dmi 1e-4 "mutual information within 1e-4"
+                  Expect.equal other 0 "the same most probable class for every structure")
+          }
+
+          test "engines by name: cpu, auto without a GPU, gpu without one, and unknown names" {
+              Expect.equal ((Gpu.select "cpu" |> ok "cpu").Name) Engines.managed.Name "cpu is the managed engine"
+              Expect.equal ((Gpu.select " CPU " |> ok "CPU").Name) Engines.managed.Name "names are trimmed, any case"
+              let e = Gpu.select "quantum" |> err "an unknown name"
+              Expect.stringContains e "auto, cpu, gpu, ilgpu-cpu" "the message lists the names"
+              Expect.stringContains ((Gpu.select "ilgpu-cpu" |> ok "ilgpu-cpu").Name) "CPU" "ilgpu-cpu runs on the CPU accelerator"
+
+              let bad =
+                  Gpu.engine
+                      { Gpu.defaults Device.CpuAccelerator with
+                          Product = Product.Tiled 17 }
+                  |> err "a group edge of 17"
+
+              Expect.stringContains bad "1–16" "the tiled group edge is checked"
+
+              if List.isEmpty (Gpu.cudaDevices ()) then
+                  Expect.stringContains (Gpu.select "gpu" |> err "gpu without CUDA") "no CUDA device" "gpu says there is none"
+                  Expect.equal ((Gpu.select "auto" |> ok "auto").Name) Engines.managed.Name "auto falls back to the CPU"
+              else
+                  Expect.stringContains ((Gpu.select "auto" |> ok "auto").Name) "ILGPU" "auto takes the GPU"
+          }
+
+          test "arise classify --engine ilgpu-cpu prints the managed engine's probabilities and names its engine" {
+              let cli = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+              let run engine =
+                  let code, out, errors =
+                      runProcess (Path.GetTempPath()) "dotnet" [ cli; "classify"; "--samples"; "100"; "--json"; "--engine"; engine ] 300
+
+                  Expect.equal code 0 (sprintf "--engine %s: %s" engine errors)
+                  let top = JsonDocument.Parse(out).RootElement.[0].GetProperty("top").[0]
+                  top.GetProperty("class").GetString(), top.GetProperty("probability").GetDouble(), errors
+
+              let c1, p1, _ = run "cpu"
+              let c2, p2, errors = run "ilgpu-cpu"
+              Expect.equal c2 c1 "the same class"
+              Expect.isLessThan (abs (p2 - p1)) 1e-5 (sprintf "the same probability (%.10f vs %.10f)" p2 p1)
+              Expect.stringContains errors "engine: ILGPU" "the engine is named on stderr"
+
+              if List.isEmpty (Gpu.cudaDevices ()) then
+                  let code, _, errors = runProcess (Path.GetTempPath()) "dotnet" [ cli; "classify"; "--engine"; "gpu" ] 300
+                  Expect.equal code 2 "no GPU: exit 2"
+                  Expect.stringContains errors "--engine gpu: no CUDA device" "a clear message"
+          } ]
