@@ -28,7 +28,8 @@ let main argv =
           "cluster-20k", ClusterBench.run [ 20000 ] [ 15; 500 ]
           "cluster-big", ClusterBench.big
           "tpe", TpeBench.run
-          "png", PngBench.run ]
+          "png", PngBench.run
+          "gpu", (fun () -> GpuBench.run SpmBench.model data) ]
 
     let chosen =
         if argv.Length = 0 then

@@ -8,7 +8,8 @@ open Arise.Structure
 open Arise.Model
 open Arise.Spm
 
-let private model () =
+/// The embedded model, from models/ above the current folder.
+let model () =
     let rec find (d: DirectoryInfo) =
         if isNull d then
             None

@@ -35,7 +35,11 @@ type internal Buffers(accelerator: Accelerator, net: Network, rows: int, inputs:
     member val Weights = layers |> Array.map (fun l -> accelerator.Allocate1D<float32>(l.Weights))
     member val Bias = layers |> Array.map (fun l -> accelerator.Allocate1D<float32>(l.Bias))
     member val X = accelerator.Allocate1D<float32>(int64 (max 1 inputs) * int64 net.Architecture.Inputs)
-    member val Acts = layers |> Array.map (fun l -> accelerator.Allocate1D<float32>(int64 rows * int64 l.Inputs))
+
+    member val Acts =
+        layers
+        |> Array.map (fun l -> accelerator.Allocate1D<float32>(int64 rows * int64 l.Inputs))
+
     member val Logits = accelerator.Allocate1D<float32>(int64 rows * int64 classes)
     member val P = accelerator.Allocate1D<float32>(int64 rows * int64 classes)
     member val PlnP = accelerator.Allocate1D<float32>(int64 rows)
@@ -121,7 +125,7 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
         let threshold = if rate > 0.0 then Dropout.threshold rate else 0u
         let keep = if rate > 0.0 then float32 (1.0 / (1.0 - rate)) else 1.0f
         let width = classes + 1
-        let sums = Array.zeroCreate<float> (b.Inputs * width)
+        let sums = Array.zeroCreate<float>(b.Inputs * width)
         let results = Array.zeroCreate count
         let mutable first = 0
 
@@ -192,7 +196,8 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
 
 /// Choosing and making engines.
 module Gpu =
-    let private made = ConcurrentDictionary<GpuSettings, Lazy<Result<IEngine, string>>>()
+    let private made =
+        ConcurrentDictionary<GpuSettings, Lazy<Result<IEngine, string>>>()
 
     let private cudaContext () =
         Context.Create(fun b -> b.Cuda().EnableAlgorithms() |> ignore)
@@ -206,6 +211,29 @@ module Gpu =
                       sprintf "%s (%.0f GiB)" d.Name (float d.MemorySize / 1073741824.0) ]
         with _ ->
             []
+
+    let cudaPeak () =
+        try
+            use context = cudaContext ()
+
+            context.Devices
+            |> Seq.tryPick (fun d ->
+                match d with
+                | :? CudaDevice as c when c.Architecture.HasValue ->
+                    let a = c.Architecture.Value
+
+                    let cores =
+                        match a.Major, a.Minor with
+                        | 3, _ -> 192
+                        | 6, 0
+                        | 7, _
+                        | 8, 0 -> 64
+                        | _ -> 128
+
+                    Some(c.Name, float c.NumMultiprocessors * float cores * 2.0 * float c.ClockRate / 1e6)
+                | _ -> None)
+        with _ ->
+            None
 
     let defaults (device: Device) =
         match device with
@@ -228,7 +256,12 @@ module Gpu =
                 | Device.Cuda ->
                     let context = cudaContext ()
 
-                    if not (context.Devices |> Seq.exists (fun d -> d.AcceleratorType = AcceleratorType.Cuda)) then
+                    if
+                        not (
+                            context.Devices
+                            |> Seq.exists (fun d -> d.AcceleratorType = AcceleratorType.Cuda)
+                        )
+                    then
                         context.Dispose()
                         Error "no CUDA device found (an NVIDIA GPU and its driver are needed; the CUDA toolkit is not)"
                     else

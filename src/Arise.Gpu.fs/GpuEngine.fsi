@@ -36,6 +36,10 @@ module Gpu =
     /// The CUDA devices found, as "name (memory GiB)"; empty without an NVIDIA GPU and driver.
     val cudaDevices: unit -> string list
 
+    /// The first CUDA device's name and FP32 CUDA-core peak in GFLOP/s (multiprocessors × FP32 cores per
+    /// multiprocessor of its architecture × 2 × clock); None without a CUDA device.
+    val cudaPeak: unit -> (string * float) option
+
     /// The default settings on a device: CUDA tiled G = 16 with 131,072-row batches; the CPU accelerator blocked with
     /// 4,096-row batches.
     val defaults: device: Device -> GpuSettings

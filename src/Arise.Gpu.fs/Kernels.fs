@@ -18,15 +18,17 @@ type Keys = ArrayView1D<uint32, Stride1D.Dense>
 /// Shape and epilogue of one dense layer's product out = a · w + bias (a: Rows × Depth, w: Depth × Cols, row-major).
 [<Struct>]
 type Layer =
-    { Rows: int
-      Cols: int
-      Depth: int
-      /// 1: the output is the next layer's input: ReLU, then dropout of element Offset + column by the row's key, kept
-      /// elements scaled by Keep; 0: the pre-activations themselves.
-      Activate: int
-      Threshold: uint32
-      Keep: float32
-      Offset: int }
+    {
+        Rows: int
+        Cols: int
+        Depth: int
+        /// 1: the output is the next layer's input: ReLU, then dropout of element Offset + column by the row's key, kept
+        /// elements scaled by Keep; 0: the pre-activations themselves.
+        Activate: int
+        Threshold: uint32
+        Keep: float32
+        Offset: int
+    }
 
 /// The value written for output (row, col): the pre-activation, or the next layer's input after ReLU and dropout.
 let epilogue (s: Layer) (keys: Keys) (v: float32) (row: int) (col: int) =
@@ -87,10 +89,22 @@ let gemmTiled (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) 
         while e < bm * TileDepth do
             let r = row0 + e / TileDepth
             let q = p0 + e % TileDepth
-            sa.[e] <- (if r < s.Rows && q < s.Depth then a.[r * s.Depth + q] else 0.0f)
+
+            sa.[e] <-
+                (if r < s.Rows && q < s.Depth then
+                     a.[r * s.Depth + q]
+                 else
+                     0.0f)
+
             let qb = p0 + e / bm
             let cb = col0 + e % bm
-            sb.[e] <- (if qb < s.Depth && cb < s.Cols then w.[qb * s.Cols + cb] else 0.0f)
+
+            sb.[e] <-
+                (if qb < s.Depth && cb < s.Cols then
+                     w.[qb * s.Cols + cb]
+                 else
+                     0.0f)
+
             e <- e + threads
 
         Group.Barrier()
@@ -232,7 +246,12 @@ let dropInput (index: Index1D) (x: Floats) (input: Floats) (keys: Keys) (width: 
     let r = index.X / width
     let e = index.X % width
     let v = x.[(r / samples) * width + e]
-    input.[index] <- (if Dropout.hash keys.[r] e < threshold then 0.0f else v * keep)
+
+    input.[index] <-
+        (if Dropout.hash keys.[r] e < threshold then
+             0.0f
+         else
+             v * keep)
 
 /// Softmax of one row of logits into p (shifted by the row's maximum), and Σ p ln p of the row (p floored at 1e-30
 /// inside the log) into plnp, summed in class order.

@@ -43,7 +43,10 @@ module Dropout =
 
     /// The key of pass `pass` (0-based) over input `input` (0-based row of the call) under `seed`.
     let passKey (seed: int) (input: int) (pass: int) =
-        mix (mix (mix (uint32 seed + 0x9E3779B9u) + uint32 input * 0x27D4EB2Fu) + uint32 pass * 0x165667B1u)
+        mix (
+            mix (mix (uint32 seed + 0x9E3779B9u) + uint32 input * 0x27D4EB2Fu)
+            + uint32 pass * 0x165667B1u
+        )
 
     /// An element is dropped when its hash is below this: rate × 2³², clamped.
     let threshold (rate: float) =
@@ -53,7 +56,8 @@ module Dropout =
 
     /// The hash of element `element` (numbered across the layers' inputs: the first layer's inputs are 0 … n₀−1, the
     /// second's follow) in the pass with key `key`; the element is dropped when it is below `threshold`.
-    let hash (key: uint32) (element: int) = mix (key ^^^ (uint32 element * 0x9E3779B9u))
+    let hash (key: uint32) (element: int) =
+        mix (key ^^^ (uint32 element * 0x9E3779B9u))
 
 /// A fast seeded generator for dropout masks (xorshift64*), one per thread.
 type MaskRng(seed: int64) =
@@ -228,7 +232,11 @@ module Network =
                 let keyv = Vector256.Create key
                 let tv = Vector256.Create threshold
                 let step = Vector256.Create 8u
-                let mutable ev = Vector256.Create(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u) + Vector256.Create(uint32 offset)
+
+                let mutable ev =
+                    Vector256.Create(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u)
+                    + Vector256.Create(uint32 offset)
+
                 let gv = Vector256.Create g
 
                 while e + 8 <= width do
@@ -240,7 +248,13 @@ module Network =
                     let h = Vector256.Xor(a, Vector256.ShiftRightLogical(a, 16))
                     let dropped = Vector256.LessThan(h, tv).AsSingle()
                     let v = Vector256.Load(NativePtr.add ps (o + e))
-                    let v = if first then v else Vector256.Max(v, Vector256<float32>.Zero)
+
+                    let v =
+                        if first then
+                            v
+                        else
+                            Vector256.Max(v, Vector256<float32>.Zero)
+
                     Vector256.Store(Vector256.ConditionalSelect(dropped, Vector256<float32>.Zero, v * kv), NativePtr.add pd (o + e))
                     ev <- ev + step
                     e <- e + 8
@@ -248,7 +262,13 @@ module Network =
             while e < width do
                 let v = source.[o + e]
                 let v = if first then v else MathF.Max(v, 0.0f)
-                input.[o + e] <- (if Dropout.hash key (offset + e) < threshold then 0.0f else v * keep)
+
+                input.[o + e] <-
+                    (if Dropout.hash key (offset + e) < threshold then
+                         0.0f
+                     else
+                         v * keep)
+
                 e <- e + 1
 
     let private forwardWith
@@ -275,8 +295,7 @@ module Network =
             let source = if i = 0 then x else ws.Z.[i - 1]
             // the layer's input: x, or ReLU of the previous pre-activation; times the dropout scale, in one pass
             match rng with
-            | _ when not (isNull keys) && rate > 0.0 ->
-                dropoutKeyed keys threshold keep (i = 0) offset l.Inputs rows source input
+            | _ when not (isNull keys) && rate > 0.0 -> dropoutKeyed keys threshold keep (i = 0) offset l.Inputs rows source input
             | Some r when rate > 0.0 ->
                 dropoutInput r logKeepProbability keep (i = 0) keepMasks source input (if keepMasks then ws.Masks.[i] else null) n
             | _ ->

@@ -503,6 +503,16 @@ type Recognizer private (pipeline: Pipeline, name: string, calibrated: bool) =
     member _.MaterialTypes = Array.copy meta.MaterialTypes
     /// The pipeline behind it (F#: model, descriptor options, SOAP calculator, engine).
     member _.Pipeline = pipeline
+
+    /// The name of the engine that runs the network.
+    member _.Engine = pipeline.Engine.Name
+
+    /// The same recognizer with the network on another engine.
+    member _.OnEngine(engine: string) =
+        match Arise.Gpu.Gpu.select engine with
+        | Ok e -> Recognizer({ pipeline with Engine = e }, name, calibrated)
+        | Error m -> raise (AriseException(null, Nullable(), m))
+
     /// The trained model (F#).
     member _.Model = pipeline.Model
 

@@ -329,6 +329,15 @@ type Recognizer =
     /// The pipeline behind it (F#: model, descriptor options, SOAP calculator, engine).
     member Pipeline: Model.Pipeline
 
+    /// The name of the engine that runs the network.
+    member Engine: string
+
+    /// The same recognizer with the network on another engine: "cpu" (the managed engine), "gpu" (an NVIDIA GPU
+    /// through CUDA), "auto" (the GPU when one is found, else cpu) or "ilgpu-cpu" (the GPU kernels on ILGPU's CPU
+    /// accelerator); both engines give the same probabilities up to float rounding. Raises AriseException when the
+    /// engine is unknown or not there.
+    member OnEngine: engine: string -> Recognizer
+
     /// The model embedded in this library: 108 prototype classes, trained by us on the paper authors' ideal
     /// structures (models/arise-108.model).
     static member Default: Recognizer

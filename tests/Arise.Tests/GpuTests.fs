@@ -24,7 +24,10 @@ let private cpuAccelerator product batchRows =
 /// inputs have another most probable class.
 let private compare (a: Prediction[]) (b: Prediction[]) =
     let dp =
-        Array.map2 (fun (p: Prediction) (q: Prediction) -> Array.map2 (fun u v -> abs (u - v)) p.Probabilities q.Probabilities |> Array.max) a b
+        Array.map2
+            (fun (p: Prediction) (q: Prediction) -> Array.map2 (fun u v -> abs (u - v)) p.Probabilities q.Probabilities |> Array.max)
+            a
+            b
         |> Array.max
 
     let dmi =
@@ -32,12 +35,16 @@ let private compare (a: Prediction[]) (b: Prediction[]) =
         |> Array.max
 
     let dh =
-        Array.map2 (fun (p: Prediction) (q: Prediction) -> abs (p.Entropy - q.Entropy)) a b |> Array.max
+        Array.map2 (fun (p: Prediction) (q: Prediction) -> abs (p.Entropy - q.Entropy)) a b
+        |> Array.max
 
-    let argmax (p: Prediction) = Array.findIndex ((=) (Array.max p.Probabilities)) p.Probabilities
+    let argmax (p: Prediction) =
+        Array.findIndex ((=) (Array.max p.Probabilities)) p.Probabilities
 
     let otherClass =
-        Array.map2 (fun p q -> argmax p <> argmax q) a b |> Array.filter id |> Array.length
+        Array.map2 (fun p q -> argmax p <> argmax q) a b
+        |> Array.filter id
+        |> Array.length
 
     dp, dmi, dh, otherClass
 
@@ -56,7 +63,10 @@ let tests =
               let net = Network.create 5 arch
               let rng = Random 9
               let count, samples = 13, 7
-              let x = Array.init (count * arch.Inputs) (fun _ -> float32 (rng.NextDouble() * 2.0 - 0.5))
+
+              let x =
+                  Array.init (count * arch.Inputs) (fun _ -> float32 (rng.NextDouble() * 2.0 - 0.5))
+
               let managed = Engines.managed.MonteCarlo(1, 4, samples, net, x, count)
 
               let runs =
@@ -78,12 +88,14 @@ let tests =
               let _, perInput = runs.[1]
               Expect.equal (perInput |> Array.map (fun p -> p.Probabilities)) (oneBatch |> Array.map (fun p -> p.Probabilities)) "batching"
               // another seed gives other masks: the engines do not ignore the seed
-              let other = (cpuAccelerator Product.Blocked 4096).MonteCarlo(1, 5, samples, net, x, count)
+              let other =
+                  (cpuAccelerator Product.Blocked 4096).MonteCarlo(1, 5, samples, net, x, count)
+
               let dp, _, _, _ = compare oneBatch other
               Expect.isGreaterThan dp 1e-4 "another seed, other masks"
           }
 
-          test "the embedded model on the CPU accelerator gives the managed engine's predictions on the 588 Table 1 test structures at T = 100" {
+          test "the embedded model on the CPU accelerator: the managed engine's predictions for the 588 Table 1 structures at T = 100" {
               withData (fun data ->
                   let lib = Prototypes.load (prototypesDir data)
 
@@ -95,20 +107,27 @@ let tests =
                   let pipeline = Pipeline.ofModel model
 
                   let described =
-                      Classifier.describe pipeline structures |> Array.mapi (fun i d -> ok (sprintf "structure %d" i) d)
+                      Classifier.describe pipeline structures
+                      |> Array.mapi (fun i d -> ok (sprintf "structure %d" i) d)
 
                   let x = Pipeline.pack pipeline described
                   let count = described.Length
                   let sw = Stopwatch.StartNew()
-                  let managed = Engines.managed.MonteCarlo(Environment.ProcessorCount, 1, 100, model.Network, x, count)
+
+                  let managed =
+                      Engines.managed.MonteCarlo(Environment.ProcessorCount, 1, 100, model.Network, x, count)
+
                   let managedSeconds = sw.Elapsed.TotalSeconds
                   sw.Restart()
-                  let ilgpu = (Gpu.select "ilgpu-cpu" |> ok "ilgpu-cpu").MonteCarlo(1, 1, 100, model.Network, x, count)
+
+                  let ilgpu =
+                      (Gpu.select "ilgpu-cpu" |> ok "ilgpu-cpu").MonteCarlo(1, 1, 100, model.Network, x, count)
+
                   let dp, dmi, dh, other = compare managed ilgpu
 
                   printfn
-                      "ILGPU engine (CPU accelerator) vs managed, %d structures × T = 100: max |Δp| %.2g, max |ΔMI| %.2g nats, max |ΔH| %.2g, \
-                       %d other classes; %.1f s vs %.1f s"
+                      "ILGPU engine (CPU accelerator) vs managed, %d structures × T = 100: max |Δp| %.2g, max |ΔMI| %.2g nats, \
+                       max |ΔH| %.2g, %d other classes; %.1f s vs %.1f s"
                       count
                       dp
                       dmi
@@ -145,6 +164,19 @@ let tests =
                   Expect.stringContains ((Gpu.select "auto" |> ok "auto").Name) "ILGPU" "auto takes the GPU"
           }
 
+          test "Recognizer.OnEngine runs the face on another engine with the same probabilities" {
+              let s = Structures.Sample
+              let cpu = Recognizer.Default.Classify(s, samples = 50)
+              let onAccelerator = Recognizer.Default.OnEngine "ilgpu-cpu"
+              Expect.stringContains onAccelerator.Engine "ILGPU" "the engine's name"
+              Expect.equal Recognizer.Default.Engine Engines.managed.Name "the default recognizer stays on the CPU"
+              let other = onAccelerator.Classify(s, samples = 50)
+              Expect.equal other.Top.[0].Class cpu.Top.[0].Class "the same class"
+              Expect.isLessThan (abs (other.Top.[0].Probability - cpu.Top.[0].Probability)) 1e-5 "the same probability"
+
+              Expect.throwsT<AriseException> (fun () -> Recognizer.Default.OnEngine "tpu" |> ignore) "an unknown engine"
+          }
+
           test "arise classify --engine ilgpu-cpu prints the managed engine's probabilities and names its engine" {
               let cli = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
 
@@ -163,7 +195,9 @@ let tests =
               Expect.stringContains errors "engine: ILGPU" "the engine is named on stderr"
 
               if List.isEmpty (Gpu.cudaDevices ()) then
-                  let code, _, errors = runProcess (Path.GetTempPath()) "dotnet" [ cli; "classify"; "--engine"; "gpu" ] 300
+                  let code, _, errors =
+                      runProcess (Path.GetTempPath()) "dotnet" [ cli; "classify"; "--engine"; "gpu" ] 300
+
                   Expect.equal code 2 "no GPU: exit 2"
                   Expect.stringContains errors "--engine gpu: no CUDA device" "a clear message"
           } ]

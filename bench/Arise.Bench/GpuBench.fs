@@ -1,0 +1,149 @@
+/// The GPU engine beside the managed CPU engine in one run: Monte Carlo dropout throughput against the device's FP32
+/// peak, and, with a CUDA device, Fig. 2's SPM and a 10⁶-atom bulk SPM end to end on both engines.
+module Arise.Bench.GpuBench
+
+open System
+open System.Diagnostics
+open System.IO
+open Arise.Structure
+open Arise.Model
+open Arise.Gpu
+open Arise.Spm
+
+/// Best of three runs, after one that compiles the kernels and the JIT's hot loops.
+let private best (f: unit -> unit) =
+    f ()
+
+    List.min
+        [ for _ in 1..3 ->
+              let sw = Stopwatch.StartNew()
+              f ()
+              sw.Elapsed.TotalSeconds ]
+
+let private spmSeconds (engine: IEngine) (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
+    let grid, _ = SpmGrid.create settings s |> Result.defaultWith (string >> failwith)
+    let pipeline = Pipeline.createWith engine m |> Result.defaultWith failwith
+    let sw = Stopwatch.StartNew()
+
+    let _, t =
+        Spm.run pipeline samples Environment.ProcessorCount settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+
+    grid.Count, sw.Elapsed.TotalSeconds, t
+
+let run (model: unit -> Model) (data: string option) =
+    let m = model ()
+    let net = m.Network
+
+    let flopsPerRow =
+        net.Layers |> Array.sumBy (fun l -> 2.0 * float l.Inputs * float l.Outputs)
+
+    let cuda = Gpu.cudaPeak ()
+
+    let engine, inputs =
+        match cuda with
+        | Some(name, peak) ->
+            printfn "GPU: %s, FP32 CUDA-core peak %.0f GFLOP/s" name peak
+            Gpu.engine (Gpu.defaults Device.Cuda) |> Result.defaultWith failwith, 2000
+        | None ->
+            printfn "No CUDA device: the GPU engine's kernels on ILGPU's CPU accelerator (a check that they run, not a GPU figure)"
+            Gpu.engine (Gpu.defaults Device.CpuAccelerator) |> Result.defaultWith failwith, 4
+
+    printfn "Engine: %s; %d CPU cores" engine.Name Environment.ProcessorCount
+    let samples = 1000
+    let rng = Random 3
+
+    let x =
+        Array.init (max inputs 40 * net.Architecture.Inputs) (fun _ -> float32 (rng.NextDouble() * 0.1))
+
+    let gpuSeconds =
+        best (fun () -> engine.MonteCarlo(1, 1, samples, net, x, inputs) |> ignore)
+
+    let gpuRate = float (inputs * samples) * flopsPerRow / gpuSeconds / 1e9
+    let cpuInputs = 40
+    let xc = x.[.. cpuInputs * net.Architecture.Inputs - 1]
+
+    let cpuSeconds =
+        best (fun () ->
+            Engines.managed.MonteCarlo(Environment.ProcessorCount, 1, samples, net, xc, cpuInputs)
+            |> ignore)
+
+    let cpuRate = float (cpuInputs * samples) * flopsPerRow / cpuSeconds / 1e9
+
+    let ofPeak =
+        match cuda with
+        | Some(_, peak) -> sprintf ", %.0f %% of the FP32 peak (target ≥ 40 %%)" (100.0 * gpuRate / peak)
+        | None -> ""
+
+    printfn
+        "MC dropout, %d inputs × T = %d: %.0f passes/s = %.1f GFLOP/s%s; managed engine (%d threads, %d inputs): %.0f passes/s = %.1f \
+         GFLOP/s; ratio %.2f"
+        inputs
+        samples
+        (float (inputs * samples) / gpuSeconds)
+        gpuRate
+        ofPeak
+        Environment.ProcessorCount
+        cpuInputs
+        (float (cpuInputs * samples) / cpuSeconds)
+        cpuRate
+        (gpuRate / cpuRate)
+
+    printfn "SOAP on the GPU: not implemented yet (the descriptor runs on the CPU for both engines)"
+
+    match cuda with
+    | Some _ ->
+        // Fig. 2's sample where the data release is at hand; else a slab of the same size and grain count built by us
+        let s, what =
+            match data with
+            | Some dir ->
+                let file = Path.Combine(dir, "polycrystal", "four_grains_elemental_solid.xyz")
+                (StructureIO.read file |> Result.defaultWith (fun e -> failwithf "%O" e)), "Fig. 2's four grains"
+            | None ->
+                let grains =
+                    [ Crystals.fcc 29 3.61
+                      Crystals.bcc 26 2.87
+                      Crystals.hcp 12 3.21 5.21
+                      Crystals.diamond 6 3.57 ]
+
+                Polycrystal.voronoi 1 grains (Vec3.make 104.0 102.0 15.0) true 1.5, "a four-grain slab of Fig. 2's size (ours)"
+
+        let fig2 =
+            { SpmGrid.defaults with
+                Box = 16.0
+                Stride = 1.0 }
+
+        for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
+            let boxes, secs, t = spmSeconds e m 1000 fig2 s
+
+            printfn
+                "SPM of %s (%d atoms, box 16 Å, stride 1 Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, network \
+                 %.1f s; GPU target < 10 s)"
+                what
+                (Structure.count s)
+                name
+                boxes
+                secs
+                t.Descriptors
+                t.Network
+
+        let grains = List.init 8 (fun _ -> Crystals.fcc 29 3.61)
+        let bulk = Polycrystal.voronoi 3 grains (Vec3.make 222.0 222.0 222.0) false 2.0
+
+        let settings =
+            { SpmGrid.defaults with
+                Mode = SpmMode.Bulk
+                Box = 12.0
+                Stride = 8.0 }
+
+        for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
+            let boxes, secs, t = spmSeconds e m 1000 settings bulk
+
+            printfn
+                "Bulk SPM, %d atoms (box 12 Å, stride 8 Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, network %.1f s)"
+                (Structure.count bulk)
+                name
+                boxes
+                secs
+                t.Descriptors
+                t.Network
+    | None -> printfn "Fig. 2 and 10⁶-atom SPM on the GPU: skipped (no CUDA device)"
