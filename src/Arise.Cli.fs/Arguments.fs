@@ -256,6 +256,7 @@ type SpmArgs =
     | Mode of mode: string
     | Samples of t: int
     | Min_Atoms of n: int
+    | Grid of layout: string
     | Model of file: string
     | Engine of name: string
     | Format of name: string
@@ -285,7 +286,10 @@ type SpmArgs =
             | Stride _ -> sprintf "step between boxes (default %g; paper: 1 Å, 4 px for STEM)." Defaults.Stride
             | Mode _ -> "slab (default: in-plane, box spans the thickness), bulk (3D grid) or rod (along the longest axis)."
             | Samples _ -> sprintf "Monte Carlo dropout passes T per box (default %d)." Defaults.SpmSamples
-            | Min_Atoms _ -> sprintf "boxes with fewer atoms are marked empty (default %d)." Defaults.MinAtoms
+            | Min_Atoms _ -> sprintf "boxes with fewer atoms are marked empty (default %d; 51 with --grid reference)." Defaults.MinAtoms
+            | Grid _ ->
+                "inside (default: every box inside the sample) or reference (the reference implementation's grid: padded by a \
+                 box on each side, centred on the sample; the paper's Fig. 2 has 7,968 boxes of more than 50 atoms)."
             | Model _ -> "model file (default: the embedded model)."
             | Engine _ -> Usage.engine
             | Format _ -> Usage.format

@@ -205,7 +205,7 @@ let private prepare
 let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (file: string) (out: string) =
     let key =
         sprintf
-            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n"
+            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n%s"
             (Path.GetFullPath file)
             settings.Mode
             settings.Box
@@ -213,6 +213,10 @@ let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (f
             settings.MinAtoms
             samples
             model.Metadata.Training.DataHash
+            (if settings.Layout = GridLayout.Reference then
+                 "grid=reference\n"
+             else
+                 "")
 
     Arise.Numerics.RunStore.claim out "settings.txt" key Arise.Numerics.RunStore.Foreign.Refuse
     |> Result.map ignore

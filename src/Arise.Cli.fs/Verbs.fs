@@ -294,7 +294,24 @@ let spmSettings (args: ParseResults<SpmArgs>) : Result<Spm.SpmSettings * int, st
             | other -> Error(sprintf "--mode %s: unknown mode (slab, bulk or rod)" other)
 
         let samples = args.GetResult(SpmArgs.Samples, defaultValue = Defaults.SpmSamples)
-        let minAtoms = args.GetResult(SpmArgs.Min_Atoms, defaultValue = Defaults.MinAtoms)
+
+        let! layout =
+            match args.GetResult(SpmArgs.Grid, defaultValue = "inside").ToLowerInvariant() with
+            | "inside" -> Ok Spm.GridLayout.Inside
+            | "reference" -> Ok Spm.GridLayout.Reference
+            | other -> Error(sprintf "--grid must be inside or reference (got '%s')" other)
+
+        // the reference classifies boxes of more than 50 atoms
+        let minAtoms =
+            args.GetResult(
+                SpmArgs.Min_Atoms,
+                defaultValue =
+                    (if layout = Spm.GridLayout.Reference then
+                         51
+                     else
+                         Defaults.MinAtoms)
+            )
+
         do! checkSamples "--samples" samples
         do! require (minAtoms >= 2) (sprintf "--min-atoms must be ≥ 2: a box needs neighbours to be classified (got %d)" minAtoms)
 
@@ -302,7 +319,8 @@ let spmSettings (args: ParseResults<SpmArgs>) : Result<Spm.SpmSettings * int, st
             { Spm.SpmSettings.Mode = mode
               Box = args.GetResult(SpmArgs.Box, defaultValue = Defaults.Box)
               Stride = args.GetResult(SpmArgs.Stride, defaultValue = Defaults.Stride)
-              MinAtoms = minAtoms },
+              MinAtoms = minAtoms
+              Layout = layout },
             samples
     }
 

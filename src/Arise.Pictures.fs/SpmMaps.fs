@@ -123,7 +123,12 @@ let writeMaps (dir: string) (samples: int) (r: SpmResult) =
       let settings =
           sprintf
               "box %.4g Å, stride %.4g Å, T = %d"
-              (Vec3.toArray r.Grid.Edge |> Array.min)
+              // the box along the scanned axes (the spanning axis of a slab or rod is as long as the sample)
+              (Array.zip (Vec3.toArray r.Grid.Edge) (Vec3.toArray r.Grid.Step)
+               |> Array.filter (fun (_, step) -> step > 0.0)
+               |> Array.map fst
+               |> Array.tryHead
+               |> Option.defaultValue (Vec3.toArray r.Grid.Edge |> Array.max))
               (Vec3.toArray r.Grid.Step |> Array.max)
               samples
 

@@ -13,6 +13,16 @@ type SpmMode =
     /// Along the longest axis only; the box spans the other two.
     | Rod
 
+/// Where the box positions lie along a scanned axis.
+[<RequireQualifiedAccess>]
+type GridLayout =
+    /// Every box inside the sample: centres from lo + box/2 to hi − box/2 in steps of the stride.
+    | Inside
+    /// The reference implementation's (ai4materials' get_boxes_from_xyz as ARISE's calc_local calls it): the extent
+    /// padded by one box on both sides of every scanned axis longer than the box, ⌊(extent + 2·pad)/stride⌋ + 1
+    /// centres spaced by the stride and centred on the sample's midpoint; boxes reaching past the sample included.
+    | Reference
+
 /// Box and stride (edge lengths per Cartesian axis, in the sample's length unit) and the minimum atom count.
 type SpmSettings =
     {
@@ -22,6 +32,8 @@ type SpmSettings =
         Stride: float
         /// Boxes with fewer atoms are marked empty, not classified.
         MinAtoms: int
+        /// Where the boxes lie.
+        Layout: GridLayout
     }
 
 /// Why no grid can be laid over a sample. ToString words it with the settings' own names (box, stride);
@@ -110,12 +122,13 @@ type SpmGrid =
 
 /// Building grids.
 module SpmGrid =
-    /// Paper defaults: box 16 Å, stride 1 Å, slab mode, at least 10 atoms per box.
+    /// Defaults: box 16 Å, stride 1 Å, slab mode, at least 10 atoms per box, every box inside the sample.
     let defaults =
         { Mode = SpmMode.Slab
           Box = 16.0
           Stride = 1.0
-          MinAtoms = 10 }
+          MinAtoms = 10
+          Layout = GridLayout.Inside }
 
     /// Centre of box (i, j, k).
     let centre (g: SpmGrid) (i: int) (j: int) (k: int) =
@@ -130,7 +143,8 @@ module SpmGrid =
     let maxBoxes = 2_000_000
 
     /// The grid over a sample. Along each scanned axis the centres run from lo + box/2 to hi − box/2 in steps of
-    /// the stride; an axis shorter than the box gets one centred position (reported in the warnings). Error for
+    /// the stride (GridLayout.Inside; an axis shorter than the box gets one centred position, reported in the
+    /// warnings), or as the reference implementation lays them (GridLayout.Reference). Error for
     /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
     let create (settings: SpmSettings) (s: Structure) : Result<SpmGrid * GridWarning list, GridError> =
         if not (settings.Box > 0.0 && Double.IsFinite settings.Box) then
@@ -173,14 +187,22 @@ module SpmGrid =
             let step = Array.zeroCreate 3
             let los = [| lo.X; lo.Y; lo.Z |]
 
-            let perAxis =
-                Array.init 3 (fun k ->
-                    let span = axes.[k] - edge.[k] in
+            // positions along a scanned axis of this extent: inside the sample, or the reference's padded count
+            let positions k (extent: float) =
+                match settings.Layout with
+                | GridLayout.Inside ->
+                    let span = extent - edge.[k]
 
-                    if scanned k && span > 0.0 then
+                    if span > 0.0 then
                         floor (span / settings.Stride + 1e-9) + 1.0
                     else
-                        1.0)
+                        1.0
+                | GridLayout.Reference ->
+                    let pad = if extent > settings.Box then settings.Box else 0.0
+                    floor ((extent + 2.0 * pad) / settings.Stride + 1e-9) + 1.0
+
+            let perAxis =
+                Array.init 3 (fun k -> if scanned k then positions k axes.[k] else 1.0)
 
             let total = Array.fold (*) 1.0 perAxis
 
@@ -206,10 +228,8 @@ module SpmGrid =
 
                     let robust =
                         Array.init 3 (fun k ->
-                            let span = snd q.[k] - fst q.[k] - edge.[k]
-
-                            if scanned k && span > 0.0 then
-                                floor (span / settings.Stride + 1e-9) + 1.0
+                            if scanned k then
+                                positions k (snd q.[k] - fst q.[k])
                             else
                                 1.0)
                         |> Array.fold (*) 1.0
@@ -239,7 +259,13 @@ module SpmGrid =
                     for k in 0..2 do
                         let span = axes.[k] - edge.[k]
 
-                        if not (scanned k) || span <= 0.0 then
+                        if scanned k && settings.Layout = GridLayout.Reference then
+                            // centred on the sample's midpoint: mid + (m − (n − 1)/2)·stride
+                            let n = int perAxis.[k]
+                            counts.[k] <- n
+                            origin.[k] <- los.[k] + axes.[k] / 2.0 - float (n - 1) / 2.0 * settings.Stride
+                            step.[k] <- if n > 1 then settings.Stride else 0.0
+                        elif not (scanned k) || span <= 0.0 then
                             if scanned k then
                                 warnings.Add(BoxBeyondSample(settings.Box, "xyz".[k], axes.[k]))
 
@@ -259,6 +285,15 @@ module SpmGrid =
                           Edge = Vec3.ofArray edge },
                         List.ofSeq warnings
                     )
+
+    /// The flat indices of the boxes in the reference implementation's order (z outermost, x fastest), for comparing
+    /// box by box with its outputs; `index` is x slowest.
+    let referenceOrder (g: SpmGrid) =
+        let nx, ny, nz = g.Shape
+
+        [| for k in 0 .. nz - 1 do
+               for j in 0 .. ny - 1 do
+                   for i in 0 .. nx - 1 -> index g i j k |]
 
     /// Atoms inside the box at `centre` (half-open along each axis), found through the cell list: their indices
     /// and positions relative to the centre (periodic images included for periodic samples).

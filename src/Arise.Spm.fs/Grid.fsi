@@ -13,6 +13,18 @@ type SpmMode =
     /// Along the longest axis only; the box spans the other two.
     | Rod
 
+/// Where the box positions lie along a scanned axis.
+[<RequireQualifiedAccess>]
+type GridLayout =
+
+    /// Every box inside the sample: centres from lo + box/2 to hi − box/2 in steps of the stride.
+    | Inside
+
+    /// The reference implementation's (ai4materials' get_boxes_from_xyz as ARISE's calc_local calls it): the extent
+    /// padded by one box on both sides of every scanned axis longer than the box, ⌊(extent + 2·pad)/stride⌋ + 1
+    /// centres spaced by the stride and centred on the sample's midpoint; boxes reaching past the sample included.
+    | Reference
+
 /// Box and stride (edge lengths per Cartesian axis, in the sample's length unit) and the minimum atom count.
 type SpmSettings =
     {
@@ -24,6 +36,9 @@ type SpmSettings =
 
         /// Boxes with fewer atoms are marked empty, not classified.
         MinAtoms: int
+
+        /// Where the boxes lie (the paper's Fig. 2 grid: Reference with MinAtoms 51, i.e. more than 50 atoms).
+        Layout: GridLayout
     }
 
 /// Why no grid can be laid over a sample. ToString words it with the settings' own names (box, stride);
@@ -94,7 +109,7 @@ type SpmGrid =
 /// Building grids.
 module SpmGrid =
 
-    /// Paper defaults: box 16 Å, stride 1 Å, slab mode, at least 10 atoms per box.
+    /// Defaults: box 16 Å, stride 1 Å, slab mode, at least 10 atoms per box, every box inside the sample.
     val defaults: SpmSettings
 
     /// Centre of box (i, j, k).
@@ -107,9 +122,14 @@ module SpmGrid =
     val maxBoxes: int
 
     /// The grid over a sample. Along each scanned axis the centres run from lo + box/2 to hi − box/2 in steps of
-    /// the stride; an axis shorter than the box gets one centred position (reported in the warnings). Error for
+    /// the stride (GridLayout.Inside; an axis shorter than the box gets one centred position, reported in the
+    /// warnings), or as the reference implementation lays them (GridLayout.Reference). Error for
     /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
     val create: settings: SpmSettings -> s: Arise.Structure.Structure -> Result<(SpmGrid * GridWarning list), GridError>
+
+    /// The flat indices of the boxes in the reference implementation's order (z outermost, x fastest), for comparing
+    /// box by box with its outputs; `index` is x slowest.
+    val referenceOrder: g: SpmGrid -> int array
 
     /// Atoms inside the box at `centre` (half-open along each axis), found through the cell list: their indices
     /// and positions relative to the centre (periodic images included for periodic samples).

@@ -708,7 +708,8 @@ type Recognizer private (pipeline: Pipeline, name: string, calibrated: bool) =
             { Mode = spmMode
               Box = box
               Stride = stride
-              MinAtoms = minAtoms }
+              MinAtoms = minAtoms
+              Layout = GridLayout.Inside }
 
         let grid =
             match SpmGrid.create settings sample with

@@ -27,7 +27,95 @@ let private bicrystal () =
 let tests =
     testList
         "spm"
-        [ test "slab grids span the sample in-plane and the whole thickness" {
+        [ test "the reference layout, on a case worked by hand from the reference implementation's rule" {
+              // atoms spanning x 0–40, y 0–10, z 0–2 (a slab); box 16, stride 4. Reference rule per scanned axis:
+              // pad = box when the extent exceeds it, else 0; n = ⌊(extent + 2·pad)/stride⌋ + 1;
+              // centres mid + (m − (n−1)/2)·stride.
+              // x: pad 16, n = ⌊72/4⌋ + 1 = 19, centres 20 − 36 = −16 … 56; y: pad 0, n = ⌊10/4⌋ + 1 = 3, centres 1, 5, 9
+              let s =
+                  Structure.cluster [| Vec3.make 0.0 0.0 0.0; Vec3.make 40.0 10.0 2.0; Vec3.make 20.0 5.0 1.0 |] [| 29; 29; 29 |]
+
+              let settings =
+                  { SpmGrid.defaults with
+                      Box = 16.0
+                      Stride = 4.0
+                      Layout = GridLayout.Reference }
+
+              let g, _ = SpmGrid.create settings s |> ok "reference grid"
+              Expect.equal g.Shape (19, 3, 1) "19 × 3 positions, one through the thickness"
+              let first = SpmGrid.centre g 0 0 0
+              let last = SpmGrid.centre g 18 2 0
+              Expect.floatClose Accuracy.high first.X -16.0 "first x centre"
+              Expect.floatClose Accuracy.high first.Y 1.0 "first y centre"
+              Expect.floatClose Accuracy.high first.Z 1.0 "the slab's middle"
+              Expect.floatClose Accuracy.high last.X 56.0 "last x centre"
+              Expect.floatClose Accuracy.high last.Y 9.0 "last y centre"
+              // ours: x from 8 to 32 (7 positions), y one centred position (the box is longer than the sample)
+              let inside, _ =
+                  SpmGrid.create
+                      { settings with
+                          Layout = GridLayout.Inside }
+                      s
+                  |> ok "inside grid"
+
+              Expect.equal inside.Shape (7, 1, 1) "our layout keeps every box inside"
+              // the reference's order: z outermost, x fastest
+              let order = SpmGrid.referenceOrder g
+              Expect.equal order.[0..2] [| SpmGrid.index g 0 0 0; SpmGrid.index g 1 0 0; SpmGrid.index g 2 0 0 |] "x fastest"
+              Expect.equal (Array.sort order) [| 0 .. g.Count - 1 |] "a permutation of the boxes"
+          }
+
+          test "the reference layout gives the paper's 7,968 boxes of more than 50 atoms on the four grains (box 16 Å, stride 1 Å)" {
+              withData (fun data ->
+                  let s =
+                      StructureIO.read (Path.Combine(data, "polycrystal", "four_grains_elemental_solid.xyz"))
+                      |> ok "four grains"
+
+                  let count layout =
+                      let g, _ =
+                          SpmGrid.create
+                              { SpmGrid.defaults with
+                                  Box = 16.0
+                                  Stride = 1.0
+                                  Layout = layout }
+                              s
+                          |> ok "grid"
+
+                      let h = 0.5 * g.Edge
+                      let nx, ny, nz = g.Shape
+
+                      let atomsIn (c: Vec3) =
+                          s.Positions
+                          |> Array.sumBy (fun p ->
+                              let d = p - c
+
+                              if d.X >= -h.X && d.X < h.X && d.Y >= -h.Y && d.Y < h.Y && d.Z >= -h.Z && d.Z < h.Z then
+                                  1
+                              else
+                                  0)
+
+                      let atoms =
+                          [| for i in 0 .. nx - 1 do
+                                 for j in 0 .. ny - 1 do
+                                     for k in 0 .. nz - 1 -> atomsIn (SpmGrid.centre g i j k) |]
+
+                      g.Count, atoms |> Array.filter (fun n -> n > 50) |> Array.length
+
+                  let total, kept = count GridLayout.Reference
+                  let oursTotal, _ = count GridLayout.Inside
+
+                  printfn
+                      "four grains, box 16 Å, stride 1 Å: reference grid %d boxes, %d with > 50 atoms (paper 7,968); ours %d"
+                      total
+                      kept
+                      oursTotal
+
+                  Expect.equal total (137 * 135) "the reference's 137 × 135 positions"
+                  Expect.equal kept 7968 "the paper's 7,968 boxes"
+                  Expect.equal oursTotal 7743 "ours: 89 × 87 boxes inside the sample")
+          }
+
+          test "slab grids span the sample in-plane and the whole thickness" {
               let s = bicrystal ()
 
               let grid, warnings =
