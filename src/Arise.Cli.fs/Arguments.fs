@@ -196,6 +196,7 @@ type TrainArgs =
     | Selection_Realizations of n: int
     | Selection_Score of how: SelectionScoreKind
     | Averaging of epochs: float
+    | Engine of name: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -223,6 +224,7 @@ type TrainArgs =
                     displacements (default)."
             | Averaging _ ->
                 "judge and keep a moving average of the weights over about this many epochs instead of the raw weights (default 0 = off)."
+            | Engine _ -> Usage.engine
 
 /// Options of `evaluate`.
 type EvaluateArgs =

@@ -177,7 +177,7 @@ let run
             announceSelection selection options
 
             let net, info =
-                Engines.managed.Train(options, set, trainRows, validRows, selection, printEpoch, cts.Token)
+                Models.engine.Train(options, set, trainRows, validRows, selection, printEpoch, cts.Token)
 
             let meta = Training.metadata set options info
             ModelFile.save out { Network = net; Metadata = meta }

@@ -492,7 +492,13 @@ let trainSettings (args: ParseResults<TrainArgs>) =
     }
 
 let train (args: ParseResults<TrainArgs>) =
-    withSettings (trainSettings args) (fun (options, selection, realisations, score) ->
+    let settings =
+        trainSettings args
+        |> Result.bind (fun s ->
+            Models.useEngine (args.TryGetResult TrainArgs.Engine)
+            |> Result.map (fun () -> s))
+
+    withSettings settings (fun (options, selection, realisations, score) ->
         withSettings (prototypesOr (args.TryGetResult TrainArgs.Prototypes)) (fun prototypes ->
             TrainCommand.run prototypes (args.GetResult TrainArgs.Out) options selection realisations score))
 

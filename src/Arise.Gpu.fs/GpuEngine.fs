@@ -99,18 +99,216 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
             buffers <- Some b
             b
 
-    let product (b: Buffers) (i: int) (out: Floats) (shape: Layer) =
-        let input = b.Acts.[i].View
-        let w = b.Weights.[i].View
-        let bias = b.Bias.[i].View
-        let keys = b.Keys.View
+    let strided =
+        lazy (accelerator.LoadAutoGroupedStreamKernel<Index2D, Floats, Floats, Floats, Strided>(gemmStrided))
 
+    let lossKernel =
+        lazy (accelerator.LoadAutoGroupedStreamKernel<Index1D, Floats, Ints, Floats, Floats, Ints, int, int>(lossRow))
+
+    let columnSumsKernel =
+        lazy (accelerator.LoadAutoGroupedStreamKernel<Index1D, Floats, Floats, int, int>(columnSums))
+
+    let reluBackKernel =
+        lazy (accelerator.LoadAutoGroupedStreamKernel<Index1D, Floats, Floats, Floats, float32>(reluBack))
+
+    let adamKernel =
+        lazy
+            (accelerator.LoadAutoGroupedStreamKernel<Index1D, Floats, Floats, Floats, Floats, float32, float32, float32, float32>(
+                adamUpdate
+            ))
+
+    /// out = input · w + bias, with the epilogue of `shape`, on the engine's product kernel.
+    let productOf (input: Floats) (w: Floats) (bias: Floats) (keys: Keys) (out: Floats) (shape: Layer) =
         match settings.Product with
         | Product.Tiled g ->
             let edge = 4 * g
             let grid = Index2D((shape.Cols + edge - 1) / edge, (shape.Rows + edge - 1) / edge)
             tiled.Value.Invoke(KernelConfig(grid, Index2D(g, g)), input, w, bias, out, keys, shape)
         | Product.Blocked -> blocked.Value.Invoke(Index2D((shape.Cols + 3) / 4, (shape.Rows + 3) / 4), input, w, bias, out, keys, shape)
+
+    let product (b: Buffers) (i: int) (out: Floats) (shape: Layer) =
+        productOf b.Acts.[i].View b.Weights.[i].View b.Bias.[i].View b.Keys.View out shape
+
+    /// The shape of layer i's forward product over `rows` rows: the next layer's input (ReLU and dropout, its elements
+    /// numbered from `offset`), or the logits for the last layer.
+    let layerShape (net: Network) (i: int) (rows: int) (offset: int) =
+        let l = net.Layers.[i]
+        let rate = net.Architecture.DropoutRate
+
+        { Rows = rows
+          Cols = l.Outputs
+          Depth = l.Inputs
+          Activate = (if i = net.Layers.Length - 1 then 0 else 1)
+          Threshold = (if rate > 0.0 then Dropout.threshold rate else 0u)
+          Keep = (if rate > 0.0 then float32 (1.0 / (1.0 - rate)) else 1.0f)
+          Offset = offset }
+
+    /// Training steps on the device: forward with counter-based dropout masks (key of row r of step t: passKey(seed,
+    /// t·batch + r, 0)), softmax cross-entropy, backpropagation and Adam as Network.gradients/adamStep do them.
+    let stepper (options: TrainingOptions) (net: Network) : IStepper =
+        let layers = net.Layers
+        let bs = options.BatchSize
+        let inputs = net.Architecture.Inputs
+        let classes = net.Architecture.Classes
+
+        let alloc (n: int) =
+            accelerator.Allocate1D<float32>(int64 (max 1 n))
+
+        let zeros (n: int) =
+            let b = alloc n
+            b.MemSetToZero()
+            b
+
+        let w = layers |> Array.map (fun l -> accelerator.Allocate1D<float32>(l.Weights))
+        let bias = layers |> Array.map (fun l -> accelerator.Allocate1D<float32>(l.Bias))
+        let gw = layers |> Array.map (fun l -> alloc l.Weights.Length)
+        let gb = layers |> Array.map (fun l -> alloc l.Bias.Length)
+        let mw = layers |> Array.map (fun l -> zeros l.Weights.Length)
+        let vw = layers |> Array.map (fun l -> zeros l.Weights.Length)
+        let mb = layers |> Array.map (fun l -> zeros l.Bias.Length)
+        let vb = layers |> Array.map (fun l -> zeros l.Bias.Length)
+        let acts = layers |> Array.map (fun l -> alloc (bs * l.Inputs))
+        let delta = layers |> Array.map (fun l -> alloc (bs * l.Outputs))
+        let da = alloc (bs * (layers |> Array.map (fun l -> l.Inputs) |> Array.max))
+        let xb = alloc (bs * inputs)
+        let logits = alloc (bs * classes)
+        let yb = accelerator.Allocate1D<int>(int64 bs)
+        let keys = accelerator.Allocate1D<uint32>(int64 bs)
+        let truth = alloc bs
+        let correct = accelerator.Allocate1D<int>(int64 bs)
+        let truthHost = Array.zeroCreate<float32> bs
+        let correctHost = Array.zeroCreate<int> bs
+        let adam = Network.adam options.LearningRate net
+        let first = layerShape net 0 bs 0
+        let mutable step = 0
+
+        let all: IDisposable list =
+            [ yield! Seq.cast w
+              yield! Seq.cast bias
+              yield! Seq.cast gw
+              yield! Seq.cast gb
+              yield! Seq.cast mw
+              yield! Seq.cast vw
+              yield! Seq.cast mb
+              yield! Seq.cast vb
+              yield! Seq.cast acts
+              yield! Seq.cast delta
+              yield! [ da; xb; logits; truth ] |> Seq.cast
+              yb
+              keys
+              correct ]
+
+        let take (rows: int) =
+            // forward: keys, the input's dropout, then each layer's product with the next layer's ReLU and dropout
+            keysKernel.Value.Invoke(Index1D rows, keys.View, options.Seed, step * bs, 1)
+            dropKernel.Value.Invoke(Index1D(rows * inputs), xb.View, acts.[0].View, keys.View, inputs, 1, first.Threshold, first.Keep)
+            let mutable offset = inputs
+
+            for i in 0 .. layers.Length - 1 do
+                let out =
+                    if i = layers.Length - 1 then
+                        logits.View
+                    else
+                        acts.[i + 1].View
+
+                productOf acts.[i].View w.[i].View bias.[i].View keys.View out (layerShape net i rows offset)
+                offset <- offset + layers.[i].Outputs
+
+            let last = layers.Length - 1
+            lossKernel.Value.Invoke(Index1D rows, logits.View, yb.View, delta.[last].View, truth.View, correct.View, classes, rows)
+            // backward: dW = actsᵀ · delta, db = column sums, d(input) = delta · Wᵀ through dropout and ReLU
+            for i in last .. -1 .. 0 do
+                let l = layers.[i]
+
+                let dw =
+                    { M = l.Inputs
+                      N = l.Outputs
+                      K = rows
+                      Sai = 1
+                      Sap = l.Inputs
+                      Sbp = l.Outputs
+                      Sbj = 1 }
+
+                strided.Value.Invoke(Index2D(l.Outputs, l.Inputs), acts.[i].View, delta.[i].View, gw.[i].View, dw)
+                columnSumsKernel.Value.Invoke(Index1D l.Outputs, delta.[i].View, gb.[i].View, rows, l.Outputs)
+
+                if i > 0 then
+                    let dx =
+                        { M = rows
+                          N = l.Inputs
+                          K = l.Outputs
+                          Sai = l.Outputs
+                          Sap = 1
+                          Sbp = 1
+                          Sbj = l.Outputs }
+
+                    strided.Value.Invoke(Index2D(l.Inputs, rows), delta.[i].View, w.[i].View, da.View, dx)
+                    let keep = (layerShape net (i - 1) rows 0).Keep
+                    reluBackKernel.Value.Invoke(Index1D(rows * l.Inputs), da.View, acts.[i].View, delta.[i - 1].View, keep)
+
+            // Adam, bias-corrected as Network.adamStep
+            adam.Step <- adam.Step + 1
+            let t = float adam.Step
+
+            let lr =
+                float32 (adam.LearningRate * sqrt (1.0 - adam.Beta2 ** t) / (1.0 - adam.Beta1 ** t))
+
+            let b1, b2, eps = float32 adam.Beta1, float32 adam.Beta2, float32 adam.Epsilon
+
+            for i in 0..last do
+                adamKernel.Value.Invoke(
+                    Index1D layers.[i].Weights.Length,
+                    w.[i].View,
+                    gw.[i].View,
+                    mw.[i].View,
+                    vw.[i].View,
+                    b1,
+                    b2,
+                    lr,
+                    eps
+                )
+
+                adamKernel.Value.Invoke(
+                    Index1D layers.[i].Bias.Length,
+                    bias.[i].View,
+                    gb.[i].View,
+                    mb.[i].View,
+                    vb.[i].View,
+                    b1,
+                    b2,
+                    lr,
+                    eps
+                )
+
+            step <- step + 1
+
+        { new IStepper with
+            member _.Step(x, y, rows) =
+                lock gate (fun () ->
+                    xb.View.SubView(0L, int64 (rows * inputs)).CopyFromCPU(&x.[0], int64 (rows * inputs))
+                    yb.View.SubView(0L, int64 rows).CopyFromCPU(&y.[0], int64 rows)
+                    take rows
+                    accelerator.Synchronize()
+                    truth.View.SubView(0L, int64 rows).CopyToCPU(&truthHost.[0], int64 rows)
+                    correct.View.SubView(0L, int64 rows).CopyToCPU(&correctHost.[0], int64 rows)
+                    let mutable loss = 0.0
+
+                    for r in 0 .. rows - 1 do
+                        loss <- loss - log (max (float truthHost.[r]) 1e-30)
+
+                    loss, Array.sum correctHost.[.. rows - 1])
+
+            member _.Sync() =
+                lock gate (fun () ->
+                    accelerator.Synchronize()
+
+                    for i in 0 .. layers.Length - 1 do
+                        w.[i].CopyToCPU(layers.[i].Weights)
+                        bias.[i].CopyToCPU(layers.[i].Bias))
+          interface IDisposable with
+              member _.Dispose() =
+                  for b in all do
+                      b.Dispose() }
 
     let monteCarlo (seed: int) (samples: int) (net: Network) (x: float32[]) (count: int) =
         if samples < 1 then
@@ -173,6 +371,9 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
 
     member _.Settings = settings
 
+    /// A training stepper on this engine's device (tests compare it with the managed engine's).
+    member _.Stepper(options, net) = stepper options net
+
     interface IEngine with
         member _.Name =
             let product =
@@ -186,7 +387,7 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
             lock gate (fun () -> monteCarlo seed samples network x count)
 
         member _.Train(options, set, trainRows, validRows, selection, report, cancel) =
-            Engines.managed.Train(options, set, trainRows, validRows, selection, report, cancel)
+            Training.trainSelectingWith stepper options set trainRows validRows selection report cancel
 
     interface IDisposable with
         member _.Dispose() =
@@ -282,6 +483,11 @@ module Gpu =
 
     let engine (settings: GpuSettings) =
         made.GetOrAdd(settings, (fun s -> lazy (create s))).Value
+
+    let stepper (engine: IEngine) (options: TrainingOptions) (net: Network) =
+        match engine with
+        | :? IlgpuEngine as e -> Some(e.Stepper(options, net))
+        | _ -> None
 
     let names = [ "auto"; "cpu"; "gpu"; "ilgpu-cpu" ]
 

@@ -29,8 +29,8 @@ type GpuSettings =
     }
 
 /// The ILGPU engine: Monte Carlo dropout on a GPU (or ILGPU's CPU accelerator), with the same counter-based dropout
-/// masks as the managed engine (Dropout.passKey/hash), so both give the same predictions up to float rounding.
-/// Training is not on the GPU yet: an ILGPU engine's Train runs the managed engine.
+/// masks as the managed engine (Dropout.passKey/hash), so both give the same predictions up to float rounding; and
+/// training (forward, backpropagation, Adam on the device; the epochs, validation and selection of Training).
 module Gpu =
 
     /// The CUDA devices found, as "name (memory GiB)"; empty without an NVIDIA GPU and driver.
@@ -47,6 +47,9 @@ module Gpu =
     /// The ILGPU engine with these settings; Error with the reason when the device is not there. Engines are made
     /// once per settings and kept for the life of the process.
     val engine: settings: GpuSettings -> Result<IEngine, string>
+
+    /// The training stepper of an ILGPU engine for a network (None for another engine): for tests.
+    val internal stepper: engine: IEngine -> options: TrainingOptions -> net: Network -> IStepper option
 
     /// The names `select` takes: auto, cpu, gpu, ilgpu-cpu.
     val names: string list

@@ -14,6 +14,7 @@ do ()
 type Floats = ArrayView1D<float32, Stride1D.Dense>
 type Doubles = ArrayView1D<float, Stride1D.Dense>
 type Keys = ArrayView1D<uint32, Stride1D.Dense>
+type Ints = ArrayView1D<int, Stride1D.Dense>
 
 /// Shape and epilogue of one dense layer's product out = a · w + bias (a: Rows × Depth, w: Depth × Cols, row-major).
 [<Struct>]
@@ -294,3 +295,85 @@ let accumulate (index: Index1D) (p: Floats) (plnp: Floats) (sums: Doubles) (clas
         h <- h - float plnp.[row]
 
     sums.[index] <- (if c < classes then s else h)
+
+/// Shape and strides of a plain product c = a · b for training's transposed products: c is M × N row-major,
+/// a(i, p) = a[i·Sai + p·Sap], b(p, j) = b[p·Sbp + j·Sbj], summed over p < K.
+[<Struct>]
+type Strided =
+    { M: int
+      N: int
+      K: int
+      Sai: int
+      Sap: int
+      Sbp: int
+      Sbj: int }
+
+let stridedBody (i: int) (j: int) (a: Floats) (b: Floats) (c: Floats) (g: Strided) =
+    let mutable s = 0.0f
+
+    for p in 0 .. g.K - 1 do
+        s <- s + a.[i * g.Sai + p * g.Sap] * b.[p * g.Sbp + j * g.Sbj]
+
+    c.[i * g.N + j] <- s
+
+/// One output a thread of a strided product.
+let gemmStrided (index: Index2D) (a: Floats) (b: Floats) (c: Floats) (g: Strided) =
+    if index.Y < g.M && index.X < g.N then
+        stridedBody index.Y index.X a b c g
+
+/// Softmax cross-entropy of one row of logits with label y: delta = (p − onehot(y)) / rows, the true class's
+/// probability into truth, and 1 into correct when the row's first most probable class is y.
+let lossRow (index: Index1D) (logits: Floats) (y: Ints) (delta: Floats) (truth: Floats) (correct: Ints) (classes: int) (rows: int) =
+    let o = index.X * classes
+    let label = y.[index]
+    let mutable m = logits.[o]
+
+    for c in 1 .. classes - 1 do
+        m <- XMath.Max(m, logits.[o + c])
+
+    let mutable sum = 0.0f
+
+    for c in 0 .. classes - 1 do
+        let v = XMath.Exp(logits.[o + c] - m)
+        delta.[o + c] <- v
+        sum <- sum + v
+
+    let inv = 1.0f / sum
+    let scale = 1.0f / float32 rows
+    let mutable best = 0
+    let mutable bestP = -1.0f
+    let mutable truthP = 0.0f
+
+    for c in 0 .. classes - 1 do
+        let p = delta.[o + c] * inv
+        let better = p > bestP
+        best <- (if better then c else best)
+        bestP <- (if better then p else bestP)
+        truthP <- (if c = label then p else truthP)
+        delta.[o + c] <- (if c = label then p - 1.0f else p) * scale
+
+    truth.[index] <- truthP
+    correct.[index] <- (if best = label then 1 else 0)
+
+/// Column sums of a rows × cols block (the bias gradient), rows in order.
+let columnSums (index: Index1D) (d: Floats) (out: Floats) (rows: int) (cols: int) =
+    let mutable s = 0.0f
+
+    for r in 0 .. rows - 1 do
+        s <- s + d.[r * cols + index.X]
+
+    out.[index] <- s
+
+/// The gradient through dropout and the previous ReLU: the layer input `acts` is positive exactly where the
+/// pre-activation was positive and the element kept, and there it was scaled by keep.
+let reluBack (index: Index1D) (da: Floats) (acts: Floats) (previous: Floats) (keep: float32) =
+    previous.[index] <- (if acts.[index] > 0.0f then da.[index] * keep else 0.0f)
+
+/// One Adam update of parameter k (lr already bias-corrected, as Network.adamStep does).
+let adamUpdate (index: Index1D) (p: Floats) (g: Floats) (m: Floats) (v: Floats) (b1: float32) (b2: float32) (lr: float32) (eps: float32) =
+    let gk = g.[index]
+    let mk = b1 * m.[index] + (1.0f - b1) * gk
+    let vk = b2 * v.[index] + (1.0f - b2) * gk * gk
+    m.[index] <- mk
+    v.[index] <- vk
+    p.[index] <- p.[index] - lr * mk / (XMath.Sqrt vk + eps)

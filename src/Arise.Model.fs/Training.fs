@@ -60,6 +60,14 @@ type CheckpointSelection =
 
 /// Training with Adam and softmax cross-entropy, keeping the weights of the epoch with the best validation accuracy
 /// or, with a checkpoint selection, the best selection score.
+/// One optimisation step at a time on some device (forward with dropout, backpropagation, Adam).
+type IStepper =
+    inherit IDisposable
+    /// One step on the first `rows` rows of x with labels y; returns (summed cross-entropy, correct predictions).
+    abstract Step: x: float32[] * y: int[] * rows: int -> float * int
+    /// Writes the current weights into the network the stepper was made for.
+    abstract Sync: unit -> unit
+
 module Training =
     /// The paper's settings (256-512-256, dropout 3.17 %, Adam 2.16e-4, batch 64, up to 300 epochs); stops 80 epochs
     /// after the best score. Measured here on the 108 classes with the checkpoint selection on Table 1's defect
@@ -204,12 +212,29 @@ module Training =
 
             10.0 * pristine + validAcc + term + 0.01 * label, Some(pristine, defective)
 
-    /// Trains on `trainRows`, validating on `validRows` after each epoch and keeping the weights of the epoch with
-    /// the best `selectionScore` (the validation accuracy when `selection` is None); `report` sees every epoch. With
+    /// The managed engine's stepper: gradients and Adam on the CPU, dropout masks from one seeded stream.
+    let managedStepper (options: TrainingOptions) (net: Network) =
+        let opt = Network.adam options.LearningRate net
+        let ws = Workspace(net, options.BatchSize)
+        let rng = MaskRng(int64 options.Seed)
+
+        { new IStepper with
+            member _.Step(x, y, rows) =
+                let l, c = Network.gradients options.Threads ws net x y rows (Some rng)
+                Network.adamStep opt ws net
+                l, c
+
+            member _.Sync() = ()
+          interface IDisposable with
+              member _.Dispose() = () }
+
+    /// Trains, a step at a time by the stepper `makeStepper` makes, on `trainRows`, validating on `validRows` after
+    /// each epoch and keeping the weights of the epoch with the best `selectionScore` (the validation accuracy when `selection` is None); `report` sees every epoch. With
     /// AveragingEpochs > 0 the epochs are judged and kept on the moving average of the weights, not the raw ones.
     /// Stops at MaxEpochs, when patience (epochs without a better score) runs out, or when `cancel` fires (the best
     /// weights so far are returned).
-    let trainSelecting
+    let trainSelectingWith
+        (makeStepper: TrainingOptions -> Network -> IStepper)
         (options: TrainingOptions)
         (set: TrainingSet)
         (trainRows: int[])
@@ -227,10 +252,8 @@ module Training =
               DropoutRate = options.DropoutRate }
 
         let net = Network.create options.Seed arch
-        let opt = Network.adam options.LearningRate net
+        use stepper = makeStepper options net
         let bs = options.BatchSize
-        let ws = Workspace(net, bs)
-        let rng = MaskRng(int64 options.Seed)
         let shuffle = Random(options.Seed)
         let order = Array.copy trainRows
         let xb = Array.zeroCreate (bs * set.Dimension)
@@ -277,11 +300,11 @@ module Training =
                     Array.blit set.X (r * set.Dimension) xb (k * set.Dimension) set.Dimension
                     yb.[k] <- set.Y.[r]
 
-                let l, c = Network.gradients options.Threads ws net xb yb rows (Some rng)
-                Network.adamStep opt ws net
+                let l, c = stepper.Step(xb, yb, rows)
 
                 match averaged with
                 | Some avg ->
+                    stepper.Sync()
                     batches <- batches + 1
                     let b = min decay ((1.0 + float batches) / (10.0 + float batches))
                     Network.moveAverage avg net (float32 (1.0 - b))
@@ -292,6 +315,7 @@ module Training =
                 start <- start + rows
 
             if not cancel.IsCancellationRequested then
+                stepper.Sync()
                 let trainAcc = float correct / float order.Length
                 let judged = averaged |> Option.defaultValue net
 
@@ -341,6 +365,19 @@ module Training =
           AveragingEpochs = options.AveragingEpochs
           WallSeconds = clock.Elapsed.TotalSeconds
           Created = DateTime.UtcNow.ToString("o") }
+
+    /// Trains on `trainRows`, validating on `validRows` after each epoch and keeping the weights of the epoch with
+    /// the best `selectionScore`, on the managed engine.
+    let trainSelecting
+        (options: TrainingOptions)
+        (set: TrainingSet)
+        (trainRows: int[])
+        (validRows: int[])
+        (selection: CheckpointSelection option)
+        (report: EpochReport -> unit)
+        (cancel: CancellationToken)
+        : Network * TrainingInfo =
+        trainSelectingWith managedStepper options set trainRows validRows selection report cancel
 
     /// Trains keeping the epoch with the best validation accuracy (see trainSelecting).
     let train

@@ -64,6 +64,18 @@ type CheckpointSelection =
 
 /// Training with Adam and softmax cross-entropy, keeping the weights of the epoch with the best validation accuracy
 /// or, with a checkpoint selection, the best selection score.
+/// One optimisation step at a time on some device (forward with dropout, backpropagation, Adam), for
+/// Training.trainSelectingWith. Made for one network, whose weights it starts from and writes back on Sync.
+type IStepper =
+    inherit System.IDisposable
+
+    /// One step on the first `rows` rows of x (rows × inputs) with labels y; returns (summed cross-entropy, correct
+    /// predictions).
+    abstract Step: x: float32 array * y: int array * rows: int -> float * int
+
+    /// Writes the current weights into the network the stepper was made for.
+    abstract Sync: unit -> unit
+
 module Training =
 
     /// The paper's settings (256-512-256, dropout 3.17 %, Adam 2.16e-4, batch 64, up to 300 epochs); stops 80 epochs
@@ -118,6 +130,22 @@ module Training =
     /// Stops at MaxEpochs, when patience (epochs without a better score) runs out, or when `cancel` fires (the best
     /// weights so far are returned).
     val trainSelecting:
+        options: TrainingOptions ->
+        set: TrainingSet ->
+        trainRows: int array ->
+        validRows: int array ->
+        selection: CheckpointSelection option ->
+        report: (EpochReport -> unit) ->
+        cancel: System.Threading.CancellationToken ->
+            Network * TrainingInfo
+
+    /// The managed engine's stepper: gradients and Adam on the CPU, dropout masks from one seeded stream.
+    val managedStepper: options: TrainingOptions -> net: Network -> IStepper
+
+    /// trainSelecting with the steps taken by the stepper that `stepper` makes for the fresh network (the managed
+    /// engine's, or a GPU's): the epochs, shuffling, validation, checkpoint selection and averaging stay here.
+    val trainSelectingWith:
+        stepper: (TrainingOptions -> Network -> IStepper) ->
         options: TrainingOptions ->
         set: TrainingSet ->
         trainRows: int array ->

@@ -48,9 +48,45 @@ let private compare (a: Prediction[]) (b: Prediction[]) =
 
     dp, dmi, dh, otherClass
 
+/// A synthetic training set: `classes` Gaussian clusters in `dim` dimensions, `perClass` rows each.
+let private clusters (seed: int) (dim: int) (classes: int) (perClass: int) =
+    let rng = Random seed
+
+    let centres =
+        Array.init classes (fun _ -> Array.init dim (fun _ -> float32 (rng.NextDouble() * 2.0)))
+
+    let rows = classes * perClass
+    let y = Array.init rows (fun r -> r % classes)
+
+    let x =
+        Array.init (rows * dim) (fun k -> centres.[y.[k / dim]].[k % dim] + float32 ((rng.NextDouble() - 0.5) * 1.2))
+
+    { Classes = Array.init classes (sprintf "class%d")
+      MaterialTypes = Array.create classes "synthetic"
+      Dimension = dim
+      X = x
+      Y = y
+      Cutoff = Array.create rows 4.0
+      Sigma = Array.create rows 0.1
+      ExtrinsicScale = Array.create rows 1.0
+      Version = Array.create rows "periodic" }
+
+let private smallOptions =
+    { Training.ariseOptions with
+        Hidden = [| 17; 13 |]
+        DropoutRate = 0.0
+        LearningRate = 1e-2
+        BatchSize = 20
+        MaxEpochs = 40
+        Patience = None
+        Seed = 3
+        Threads = 1 }
+
 [<Tests>]
 let tests =
-    testList
+    // the CPU accelerator runs a kernel on every core: alone, not beside other tests, its times stay those measured
+    testSequenced
+    <| testList
         "gpu engine"
         [ test "on a small odd-shaped network, both product kernels and any batch size give the managed engine's predictions" {
               // sizes that are multiples of neither 4 nor 16, a high dropout rate so that masks matter
@@ -140,6 +176,76 @@ let tests =
                   Expect.isLessThan dp 1e-5 "mean probabilities within 1e-5"
                   Expect.isLessThan dmi 1e-4 "mutual information within 1e-4"
                   Expect.equal other 0 "the same most probable class for every structure")
+          }
+
+          test "a training step on the GPU engine is the managed engine's (dropout off): the same losses and weights over 10 Adam steps" {
+              let set = clusters 4 23 6 4
+
+              let arch =
+                  { Inputs = 23
+                    Hidden = smallOptions.Hidden
+                    Classes = 6
+                    DropoutRate = 0.0 }
+
+              let onCpu = Network.create 11 arch
+              let onGpu = Network.copy onCpu
+              use managed = Training.managedStepper smallOptions onCpu
+
+              use gpu =
+                  Gpu.stepper (cpuAccelerator Product.Blocked 4096) smallOptions onGpu
+                  |> Option.defaultWith (fun () -> failwith "an ILGPU engine has a stepper")
+
+              let rows = 20
+              let x = set.X.[.. rows * 23 - 1]
+              let y = set.Y.[.. rows - 1]
+
+              for step in 1..10 do
+                  let l1, c1 = managed.Step(x, y, rows)
+                  let l2, c2 = gpu.Step(x, y, rows)
+                  Expect.isLessThan (abs (l1 - l2)) (1e-5 * l1) (sprintf "step %d: loss %g vs %g" step l1 l2)
+                  Expect.equal c2 c1 (sprintf "step %d: correct predictions" step)
+
+              gpu.Sync()
+
+              let diff =
+                  Array.map2
+                      (fun (a: DenseLayer) (b: DenseLayer) ->
+                          Array.map2 (fun (u: float32) v -> abs (u - v)) (Array.append a.Weights a.Bias) (Array.append b.Weights b.Bias)
+                          |> Array.max)
+                      onCpu.Layers
+                      onGpu.Layers
+                  |> Array.max
+
+              Expect.isLessThan diff 1e-4f (sprintf "weights after 10 steps (max diff %g)" diff)
+              Expect.notEqual (Network.weightsHash onGpu) (Network.weightsHash (Network.create 11 arch)) "the weights moved"
+          }
+
+          test "a small model trains on the GPU engine to the managed engine's accuracy (dropout 0.2, 20 epochs)" {
+              let set = clusters 5 23 6 30
+              let rows = [| 0 .. set.Rows - 1 |]
+              let train = rows |> Array.filter (fun r -> r % 5 <> 0)
+              let valid = rows |> Array.filter (fun r -> r % 5 = 0)
+
+              let options =
+                  { smallOptions with
+                      DropoutRate = 0.2
+                      MaxEpochs = 20 }
+
+              let engine = cpuAccelerator Product.Blocked 4096
+
+              let _, cpu =
+                  Engines.managed.Train(options, set, train, valid, None, ignore, Threading.CancellationToken.None)
+
+              let _, gpu =
+                  engine.Train(options, set, train, valid, None, ignore, Threading.CancellationToken.None)
+
+              printfn
+                  "small model, 20 epochs: validation accuracy managed %.3f, GPU engine %.3f"
+                  cpu.ValidationAccuracy
+                  gpu.ValidationAccuracy
+
+              Expect.isGreaterThanOrEqual gpu.ValidationAccuracy 0.9 "the GPU engine learns the clusters"
+              Expect.isGreaterThanOrEqual gpu.ValidationAccuracy (cpu.ValidationAccuracy - 0.05) "as well as the managed engine"
           }
 
           test "engines by name: cpu, auto without a GPU, gpu without one, and unknown names" {
