@@ -344,6 +344,7 @@ type TuneArgs =
     | Top of k: int
     | Workers of n: int
     | Seed of seed: int
+    | Engine of name: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -359,6 +360,7 @@ type TuneArgs =
             | Top _ -> "how many of the best candidates are compared on defective structures (default 15, as the paper)."
             | Workers _ -> "trials trained at once (default 1; pending trials are ignored by TPE)."
             | Seed _ -> "seed (default 42)."
+            | Engine _ -> Usage.engine
 
 /// Options of `explore`.
 type ExploreArgs =

@@ -41,7 +41,20 @@ let private search (settings: int * int * int * int) baseOptions (set: TrainingS
                     | Some e -> sprintf "trial %d: failed (%s)" k e
                     | None -> sprintf "trial %d: validation %.4f" k (1.0 - trial.Loss)
 
-            Tuning.search Tpe.defaults seed trials workers baseOptions set trainRows validRows (Some folder) onEpoch onTrial cancel)
+            Tuning.searchOn
+                Models.engine
+                Tpe.defaults
+                seed
+                trials
+                workers
+                baseOptions
+                set
+                trainRows
+                validRows
+                (Some folder)
+                onEpoch
+                onTrial
+                cancel)
 
 /// A table of candidates: rank, architecture, batch, learning rate, dropout, validation accuracy and `last` (its
 /// header and each candidate's value).

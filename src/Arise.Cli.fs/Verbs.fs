@@ -269,7 +269,11 @@ let tune (args: ParseResults<TuneArgs>) =
             |> String.concat "; "
         )
     else
-        withSettings (prototypesOr (args.TryGetResult TuneArgs.Prototypes)) (fun prototypes ->
+        let prototypes =
+            Models.useEngine (args.TryGetResult TuneArgs.Engine)
+            |> Result.bind (fun () -> prototypesOr (args.TryGetResult TuneArgs.Prototypes))
+
+        withSettings prototypes (fun prototypes ->
             TuneCommand.run
                 prototypes
                 (args.TryGetResult TuneArgs.Data)

@@ -41,7 +41,8 @@ module Tuning =
     /// `folder`, the history (trials.csv) and every trial's model (trial-N.model) are saved there as they finish and
     /// a second run resumes. `workers` trials train at once (pending points ignored). `onEpoch trial` sees each epoch,
     /// `report trial result candidate` each finished trial.
-    let search
+    let searchOn
+        (engine: IEngine)
         (settings: TpeSettings)
         (seed: int)
         (evaluations: int)
@@ -78,7 +79,7 @@ module Tuning =
                 let options = optionsOf baseOptions point
 
                 let net, info =
-                    Engines.managed.Train(options, set, trainRows, validRows, None, onEpoch index, cancel)
+                    engine.Train(options, set, trainRows, validRows, None, onEpoch index, cancel)
 
                 if
                     not (Double.IsFinite info.ValidationAccuracy)
@@ -158,6 +159,10 @@ module Tuning =
 
         TrainingSet.defectiveSet classes lib levels realizations seedOf Environment.ProcessorCount progress CancellationToken.None
         |> fst
+
+    /// search on the managed engine.
+    let search settings seed evaluations workers baseOptions set trainRows validRows folder onEpoch report cancel =
+        searchOn Engines.managed settings seed evaluations workers baseOptions set trainRows validRows folder onEpoch report cancel
 
     let defectiveSet classes lib levels realizations seed =
         defectiveSetWith (fun _ _ -> ()) classes lib levels realizations seed

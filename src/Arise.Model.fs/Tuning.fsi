@@ -37,6 +37,23 @@ module Tuning =
         cancel: System.Threading.CancellationToken ->
             Result<TuningCandidate list, string>
 
+    /// search with every trial trained on `engine` (the managed one, or a GPU engine).
+    val searchOn:
+        engine: IEngine ->
+        settings: TpeSettings ->
+        seed: int ->
+        evaluations: int ->
+        workers: int ->
+        baseOptions: TrainingOptions ->
+        set: TrainingSet ->
+        trainRows: int array ->
+        validRows: int array ->
+        folder: string option ->
+        onEpoch: (int -> EpochReport -> unit) ->
+        report: (int -> Trial -> TuningCandidate option -> unit) ->
+        cancel: System.Threading.CancellationToken ->
+            Result<TuningCandidate list, string>
+
     /// Descriptors (R_C = 4 d_NN, σ = 0.1 d_NN) of defective versions of the test structures of the library's
     /// classes that are in `classes` (a model's class order), `realizations` random realisations of each (η, δ) of
     /// `levels`; rows labelled by their index in `classes` (TrainingSet.defectiveSet, seeded from `seed`).
