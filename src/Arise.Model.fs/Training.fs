@@ -229,8 +229,9 @@ module Training =
               member _.Dispose() = () }
 
     /// Trains, a step at a time by the stepper `makeStepper` makes, on `trainRows`, validating on `validRows` after
-    /// each epoch and keeping the weights of the epoch with the best `selectionScore` (the validation accuracy when `selection` is None); `report` sees every epoch. With
-    /// AveragingEpochs > 0 the epochs are judged and kept on the moving average of the weights, not the raw ones.
+    /// each epoch and keeping the weights of the epoch with the best `selectionScore` (the validation accuracy when
+    /// `selection` is None); `report` sees every epoch. With AveragingEpochs > 0 the epochs are judged and kept on
+    /// the moving average of the weights, not the raw ones.
     /// Stops at MaxEpochs, when patience (epochs without a better score) runs out, or when `cancel` fires (the best
     /// weights so far are returned).
     let trainSelectingWith
