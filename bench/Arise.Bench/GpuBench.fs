@@ -21,14 +21,9 @@ let private best (f: unit -> unit) =
               sw.Elapsed.TotalSeconds ]
 
 let private spmSeconds (engine: IEngine) (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
-    let grid, _ = SpmGrid.create settings s |> Result.defaultWith (string >> failwith)
     let pipeline = Pipeline.createWith engine m |> Result.defaultWith failwith
-    let sw = Stopwatch.StartNew()
-
-    let _, t =
-        Spm.run pipeline samples Environment.ProcessorCount settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
-
-    grid.Count, sw.Elapsed.TotalSeconds, t
+    let grid, _, t, seconds = SpmBench.timedOn pipeline samples settings s
+    grid.Count, seconds, t
 
 let run (model: unit -> Model) (data: string option) =
     let m = model ()

@@ -21,14 +21,17 @@ let model () =
     | Some p -> ModelFile.load p |> Result.defaultWith failwith
     | None -> failwith "models/arise-108.model not found (run from the repository)"
 
-let private timed (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
+/// One SPM run on a pipeline (seed 1): the grid, the result, its timing and the wall seconds.
+let timedOn (pipeline: Pipeline) (samples: int) (settings: SpmSettings) (s: Structure) =
     let grid, _ = SpmGrid.create settings s |> Result.defaultWith (string >> failwith)
     let sw = Stopwatch.StartNew()
 
     let r, t =
-        Spm.run (Pipeline.ofModel m) samples 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+        Spm.run pipeline samples 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
 
     grid, r, t, sw.Elapsed.TotalSeconds
+
+let private timed (m: Model) = timedOn (Pipeline.ofModel m)
 
 let run (data: string option) =
     let m = model ()

@@ -89,15 +89,30 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
 
     let mutable buffers: Buffers option = None
 
-    /// Buffers for this network holding at least `rows` rows and `inputs` inputs (weights uploaded once per network).
+    /// Buffers for this network's architecture holding at least `rows` rows and `inputs` inputs, with its current
+    /// weights (uploaded on every call: a network's arrays may have changed in place since the last one, and the
+    /// copy is small beside the passes).
     let buffersFor (net: Network) rows inputs =
-        match buffers with
-        | Some b when obj.ReferenceEquals(b.Network, net) && b.Rows >= rows && b.Inputs >= inputs -> b
-        | old ->
-            old |> Option.iter (fun b -> b.Dispose())
-            let b = Buffers(accelerator, net, rows, inputs)
-            buffers <- Some b
-            b
+        let b =
+            match buffers with
+            | Some b when
+                b.Network.Architecture = net.Architecture
+                && b.Rows >= rows
+                && b.Inputs >= inputs
+                ->
+                b
+            | old ->
+                old |> Option.iter (fun b -> b.Dispose())
+                let b = Buffers(accelerator, net, rows, inputs)
+                buffers <- Some b
+                b
+
+        net.Layers
+        |> Array.iteri (fun i l ->
+            b.Weights.[i].CopyFromCPU l.Weights
+            b.Bias.[i].CopyFromCPU l.Bias)
+
+        b
 
     let strided =
         lazy (accelerator.LoadAutoGroupedStreamKernel<Index2D, Floats, Floats, Floats, Strided>(gemmStrided))
@@ -126,8 +141,6 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
             tiled.Value.Invoke(KernelConfig(grid, Index2D(g, g)), input, w, bias, out, keys, shape)
         | Product.Blocked -> blocked.Value.Invoke(Index2D((shape.Cols + 3) / 4, (shape.Rows + 3) / 4), input, w, bias, out, keys, shape)
 
-    let product (b: Buffers) (i: int) (out: Floats) (shape: Layer) =
-        productOf b.Acts.[i].View b.Weights.[i].View b.Bias.[i].View b.Keys.View out shape
 
     /// The shape of layer i's forward product over `rows` rows: the next layer's input (ReLU and dropout, its elements
     /// numbered from `offset`), or the logits for the last layer.
@@ -139,9 +152,36 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
           Cols = l.Outputs
           Depth = l.Inputs
           Activate = (if i = net.Layers.Length - 1 then 0 else 1)
-          Threshold = (if rate > 0.0 then Dropout.threshold rate else 0u)
+          Threshold = Dropout.threshold rate
           Keep = (if rate > 0.0 then float32 (1.0 / (1.0 - rate)) else 1.0f)
           Offset = offset }
+
+    /// The forward pass of `rows` rows (pass r mod T over input first + r / T of x): the rows' keys, the input's
+    /// dropout, then each layer's product with the next layer's ReLU and dropout, the last into `logits`.
+    let forward
+        (net: Network)
+        (x: Floats)
+        (acts: MemoryBuffer1D<float32, Stride1D.Dense>[])
+        (w: MemoryBuffer1D<float32, Stride1D.Dense>[])
+        (bias: MemoryBuffer1D<float32, Stride1D.Dense>[])
+        (keys: Keys)
+        (logits: Floats)
+        (seed: int)
+        (first: int)
+        (samples: int)
+        (rows: int)
+        =
+        let layers = net.Layers
+        let inputs = net.Architecture.Inputs
+        let input = layerShape net 0 rows 0
+        keysKernel.Value.Invoke(Index1D rows, keys, seed, first, samples)
+        dropKernel.Value.Invoke(Index1D(rows * inputs), x, acts.[0].View, keys, inputs, samples, input.Threshold, input.Keep)
+        let mutable offset = inputs
+
+        for i in 0 .. layers.Length - 1 do
+            let out = if i = layers.Length - 1 then logits else acts.[i + 1].View
+            productOf acts.[i].View w.[i].View bias.[i].View keys out (layerShape net i rows offset)
+            offset <- offset + layers.[i].Outputs
 
     /// Training steps on the device: forward with counter-based dropout masks (key of row r of step t: passKey(seed,
     /// t·batch + r, 0)), softmax cross-entropy, backpropagation and Adam as Network.gradients/adamStep do them.
@@ -179,7 +219,6 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
         let truthHost = Array.zeroCreate<float32> bs
         let correctHost = Array.zeroCreate<int> bs
         let adam = Network.adam options.LearningRate net
-        let first = layerShape net 0 bs 0
         let mutable step = 0
 
         let all: IDisposable list =
@@ -199,21 +238,7 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
               correct ]
 
         let take (rows: int) =
-            // forward: keys, the input's dropout, then each layer's product with the next layer's ReLU and dropout
-            keysKernel.Value.Invoke(Index1D rows, keys.View, options.Seed, step * bs, 1)
-            dropKernel.Value.Invoke(Index1D(rows * inputs), xb.View, acts.[0].View, keys.View, inputs, 1, first.Threshold, first.Keep)
-            let mutable offset = inputs
-
-            for i in 0 .. layers.Length - 1 do
-                let out =
-                    if i = layers.Length - 1 then
-                        logits.View
-                    else
-                        acts.[i + 1].View
-
-                productOf acts.[i].View w.[i].View bias.[i].View keys.View out (layerShape net i rows offset)
-                offset <- offset + layers.[i].Outputs
-
+            forward net xb.View acts w bias keys.View logits.View options.Seed (step * bs) 1 rows
             let last = layers.Length - 1
             lossKernel.Value.Invoke(Index1D rows, logits.View, yb.View, delta.[last].View, truth.View, correct.View, classes, rows)
             // backward: dW = actsᵀ · delta, db = column sums, d(input) = delta · Wᵀ through dropout and ReLU
@@ -315,13 +340,9 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
             invalidArg "samples" "T must be ≥ 1"
 
         let a = net.Architecture
-        let layers = net.Layers
         let inputs, classes = a.Inputs, a.Classes
         let perBatch = max 1 (settings.BatchRows / samples)
         let b = buffersFor net (min count perBatch * samples) (min count perBatch)
-        let rate = a.DropoutRate
-        let threshold = if rate > 0.0 then Dropout.threshold rate else 0u
-        let keep = if rate > 0.0 then float32 (1.0 / (1.0 - rate)) else 1.0f
         let width = classes + 1
         let sums = Array.zeroCreate<float>(b.Inputs * width)
         let results = Array.zeroCreate count
@@ -331,26 +352,7 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
             let n = min perBatch (count - first)
             let rows = n * samples
             b.X.View.SubView(0L, int64 (n * inputs)).CopyFromCPU(&x.[first * inputs], int64 (n * inputs))
-            keysKernel.Value.Invoke(Index1D rows, b.Keys.View, seed, first, samples)
-            dropKernel.Value.Invoke(Index1D(rows * inputs), b.X.View, b.Acts.[0].View, b.Keys.View, inputs, samples, threshold, keep)
-            let mutable offset = inputs
-
-            for i in 0 .. layers.Length - 1 do
-                let l = layers.[i]
-                let last = i = layers.Length - 1
-
-                let shape =
-                    { Rows = rows
-                      Cols = l.Outputs
-                      Depth = l.Inputs
-                      Activate = (if last then 0 else 1)
-                      Threshold = threshold
-                      Keep = keep
-                      Offset = offset }
-
-                product b i (if last then b.Logits.View else b.Acts.[i + 1].View) shape
-                offset <- offset + l.Outputs
-
+            forward net b.X.View b.Acts b.Weights b.Bias b.Keys.View b.Logits.View seed first samples rows
             softmaxKernel.Value.Invoke(Index1D rows, b.Logits.View, b.P.View, b.PlnP.View, classes)
             accumulateKernel.Value.Invoke(Index1D(n * width), b.P.View, b.PlnP.View, b.Sums.View, classes, samples)
             accelerator.Synchronize()

@@ -31,14 +31,19 @@ type Layer =
         Offset: int
     }
 
-/// The value written for output (row, col): the pre-activation, or the next layer's input after ReLU and dropout.
-let epilogue (s: Layer) (keys: Keys) (v: float32) (row: int) (col: int) =
-    let relu = if v > 0.0f then v else 0.0f
-    let dropped = Dropout.hash keys.[row] (s.Offset + col) < s.Threshold
+/// The next layer's input from pre-activation v at (row, col): ReLU, then dropout by the row's key.
+let activate (s: Layer) (keys: Keys) (v: float32) (row: int) (col: int) =
+    if Dropout.hash keys.[row] (s.Offset + col) < s.Threshold then
+        0.0f
+    elif v > 0.0f then
+        v * s.Keep
+    else
+        0.0f
 
-    if s.Activate = 0 then v
-    elif dropped then 0.0f
-    else relu * s.Keep
+/// The value written for output (row, col): the pre-activation, or the next layer's input after ReLU and dropout
+/// (the hash only for the latter).
+let epilogue (s: Layer) (keys: Keys) (v: float32) (row: int) (col: int) =
+    if s.Activate = 0 then v else activate s keys v row col
 
 let store (out: Floats) (bias: Floats) (keys: Keys) (s: Layer) (row: int) (col: int) (v: float32) =
     if row < s.Rows && col < s.Cols then
