@@ -123,6 +123,7 @@ let private classifyBatch pipeline samples seed (batch: (string * Result<Structu
         |> Array.map (fun (file, r) -> file, r |> Result.mapError Inputs.describe |> Result.map (Inputs.firstFrame file))
 
     let structures = read |> Array.choose (snd >> Result.toOption)
+    Batch.together (read |> Array.filter (snd >> Result.isOk) |> Array.map fst)
 
     let predictions =
         Classifier.classifyEach Environment.ProcessorCount seed samples pipeline structures
@@ -162,7 +163,7 @@ let run
             samples
             Uncertainty.calibratedSamples
 
-    if output = Json.AsCsv then
+    if output = Json.AsCsv && Batch.headerDue () then
         printfn "file,rank,class,type,probability,mutual_information,uncertainty,error"
     // batches of files, printed batch by batch; each structure's prediction depends only on it, T and the seed
     for batch in Inputs.readManyWith images readOptions files |> Seq.chunkBySize 16 do
@@ -184,5 +185,7 @@ let run
 
         if output = Json.AsTable && table.Rows.Count > 0 then
             AnsiConsole.Write table
+
+        Batch.written batch.Length
 
     if total > 0 && failures = total then 1 else 0

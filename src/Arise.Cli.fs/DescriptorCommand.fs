@@ -79,7 +79,7 @@ let run
         use sink = new Json.Sink(Json.styleOf output)
         let dimension = SoapParameters.dimension options.Soap
 
-        if output = Json.AsCsv then
+        if output = Json.AsCsv && Batch.headerDue () then
             printfn "file,error,%s" (String.Join(",", [ for k in 0 .. dimension - 1 -> sprintf "x%d" k ]))
 
         for file, result in Inputs.readManyWith images readOptions files do
@@ -98,5 +98,7 @@ let run
             | Json.AsCsv, _ -> writeCsv file dimension d
             | Json.AsTable, Ok d -> writeText file options d
             | Json.AsTable, Error e -> eprintfn "error: %s" e
+
+            Batch.written 1
 
         if failures > 0 then 1 else 0

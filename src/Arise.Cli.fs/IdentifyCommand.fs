@@ -17,7 +17,7 @@ type private Report(output: Json.Output) =
         printfn "%s" (String.Join(",", fields |> List.map Json.csvField))
 
     do
-        if output = Json.AsCsv then
+        if output = Json.AsCsv && Batch.headerDue () then
             printfn "file,method,atoms,label,share,vote,error"
 
     /// A file that could not be read or analysed.
@@ -152,6 +152,8 @@ let private eachStructure (report: Report) methodKey readOptions (files: string 
         | Ok frames ->
             if not (body total file (Inputs.firstFrame file frames)) then
                 failures <- failures + 1
+
+        Batch.written 1
 
     if total > 0 && failures = total then 1 else 0
 

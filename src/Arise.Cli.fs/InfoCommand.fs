@@ -139,7 +139,7 @@ let run (output: Json.Output) (options: StructureIO.ReadOptions) (files: string 
         | Json.AsJson style -> Some style
         | _ -> None
 
-    if output = Json.AsCsv then
+    if output = Json.AsCsv && Batch.headerDue () then
         printfn "file,atoms,frames,formula,species,a,b,c,alpha,beta,gamma,periodic,dnn,error"
 
     let mutable failures = 0
@@ -158,8 +158,10 @@ let run (output: Json.Output) (options: StructureIO.ReadOptions) (files: string 
 
         if json.IsSome then
             writeJson sink file summary
+            Batch.written 1
         elif output = Json.AsCsv then
             writeCsv file summary
+            Batch.written 1
         else
             match summary with
             | Ok s ->
@@ -182,7 +184,11 @@ let run (output: Json.Output) (options: StructureIO.ReadOptions) (files: string 
                 |> ignore
             | Error e -> eprintfn "error: %s" e
 
-    if output = Json.AsTable && table.Rows.Count > 0 then
-        AnsiConsole.Write table
+    if output = Json.AsTable then
+        if table.Rows.Count > 0 then
+            AnsiConsole.Write table
+
+        // the table is written at the end (a crash before loses its rows, which a new worker writes)
+        Batch.written (failures + table.Rows.Count)
 
     if failures > 0 then 1 else 0

@@ -181,8 +181,15 @@ let readManyWith
     | [] -> Seq.singleton (sampleName, Ok [ sample () ])
     | _ ->
         files
-        |> Seq.collect (fun f ->
-            if Directory.Exists f then
+        |> Seq.mapi (fun i f -> i, f)
+        |> Seq.collect (fun (i, f) ->
+            // in a supervised batch (Batch): the work on this entry starts; an entry that crashed a worker before
+            // gets that as its error
+            Batch.working ()
+
+            match Batch.crashOf i with
+            | Some reason -> Seq.singleton (failure f reason)
+            | None when Directory.Exists f ->
                 match
                     (try
                         Ok(structureFiles options f)
@@ -201,8 +208,28 @@ let readManyWith
                 | Ok inside ->
                     // an empty file, a pipe or a device gets the same error as when named directly (readAllWith)
                     inside |> Seq.map read
-            else
-                Seq.singleton (read f))
+            | None -> Seq.singleton (read f))
+
+/// The inputs of a batch one by one: each folder stands for its structure files (as readManyWith reads them); a
+/// folder without any, or that cannot be listed, stays, so that it is reported.
+let entries (options: StructureIO.ReadOptions) (files: string list) : string list =
+    files
+    |> List.collect (fun f ->
+        if Directory.Exists f then
+            match
+                (try
+                    structureFiles options f
+                 with _ ->
+                     [])
+            with
+            | [] -> [ f ]
+            | inside -> inside
+        else
+            [ f ])
+
+/// Runs a batch verb's `body` over the inputs one by one (`entries`), in workers that survive crashes (Batch).
+let batch (rule: Batch.ExitRule) (options: StructureIO.ReadOptions) (body: string list -> int) (files: string list) =
+    Batch.run rule (entries options files) body
 
 /// readManyWith, images read with the defaults.
 let readMany (options: StructureIO.ReadOptions) (files: string list) =

@@ -78,8 +78,14 @@ let numbers (w: Utf8JsonWriter) (name: string) (xs: float seq) =
 
 /// The objects of one verb's run, in a style: an array's brackets and commas are written around them, the closing
 /// bracket when the sink is disposed (an empty run prints []).
+/// In a worker of a supervised batch (Batch) the array goes on from the objects earlier workers wrote, and the
+/// supervisor closes it.
 type Sink(style: Style) =
-    let mutable count = 0
+    let mutable count = Batch.objectsBefore ()
+
+    do
+        if style = Array then
+            Batch.arrayOpened ()
 
     /// Writes one object.
     member _.Write(body: Utf8JsonWriter -> unit) =
@@ -90,9 +96,10 @@ type Sink(style: Style) =
             writeObject false body
 
         count <- count + 1
+        Batch.objectWritten ()
 
     interface IDisposable with
         member _.Dispose() =
-            if style = Array then
+            if style = Array && not Batch.isWorker then
                 Console.Out.Write(if count = 0 then "[]\n" else "\n]\n")
                 Console.Out.Flush()

@@ -201,11 +201,12 @@ let private prepare
             |> Result.map (fun () -> sample, grid)
             |> Result.mapError (fun e -> 2, "--out " + e)
 
-/// A run folder belongs to one input and one set of settings (settings.txt): Error when it holds another's.
+/// A run folder belongs to one input and one set of settings (settings.txt, with the engine: chunks of two engines,
+/// equal within 1e-6 but not to the bit, are not mixed): Error when it holds another's.
 let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (file: string) (out: string) =
     let key =
         sprintf
-            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\n%s"
+            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\nengine=%s\n%s"
             (Path.GetFullPath file)
             settings.Mode
             settings.Box
@@ -213,6 +214,7 @@ let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (f
             settings.MinAtoms
             samples
             model.Metadata.Training.DataHash
+            Models.engine.Name
             (if settings.Layout = GridLayout.Reference then
                  "grid=reference\n"
              else

@@ -141,7 +141,7 @@ let info (args: ParseResults<InfoArgs>) =
             "info"
             (args.GetResult(InfoArgs.Files, defaultValue = []))
             (Inputs.expandFolders (args.Contains InfoArgs.Recursive) options
-             >> InfoCommand.run output options))
+             >> Inputs.batch Batch.FailsWhenAny options (InfoCommand.run output options)))
 
 let identify (args: ParseResults<IdentifyArgs>) =
     let settings =
@@ -152,16 +152,18 @@ let identify (args: ParseResults<IdentifyArgs>) =
 
     withSettings settings (fun (ro, output) ->
         withFiles "identify" (args.GetResult(IdentifyArgs.Files, defaultValue = [])) (fun files ->
-            IdentifyCommand.run
-                output
-                (args.GetResult(IdentifyArgs.Method, defaultValue = "acna"))
-                (args.TryGetResult IdentifyArgs.Cutoff)
-                (args.TryGetResult IdentifyArgs.Structures)
-                (args.TryGetResult IdentifyArgs.Rmsd_Cutoff)
-                ro
-                (Inputs.expandFolders (args.Contains IdentifyArgs.Recursive) ro files)
-                (args.Contains IdentifyArgs.Per_Atom)
-                (args.TryGetResult IdentifyArgs.Out)))
+            (Inputs.expandFolders (args.Contains IdentifyArgs.Recursive) ro files)
+            |> Inputs.batch Batch.FailsWhenAll ro (fun files ->
+                IdentifyCommand.run
+                    output
+                    (args.GetResult(IdentifyArgs.Method, defaultValue = "acna"))
+                    (args.TryGetResult IdentifyArgs.Cutoff)
+                    (args.TryGetResult IdentifyArgs.Structures)
+                    (args.TryGetResult IdentifyArgs.Rmsd_Cutoff)
+                    ro
+                    files
+                    (args.Contains IdentifyArgs.Per_Atom)
+                    (args.TryGetResult IdentifyArgs.Out))))
 
 /// `explore` settings; a minimum cluster size or neighbour count of 0 means: from the number of boxes explored.
 let exploreSettings (args: ParseResults<ExploreArgs>) : Result<int * Cluster.Exploration.ExploreSettings, string> =
@@ -416,17 +418,24 @@ let classify (args: ParseResults<ClassifyArgs>) =
                     None
                     (args.TryGetResult ClassifyArgs.Species)
 
-            let! model = Models.load (args.TryGetResult ClassifyArgs.Model)
-            do! Models.useEngine (args.TryGetResult ClassifyArgs.Engine)
-            return s, ro, images, model
+            return s, ro, images
         }
 
-    withSettings inputs (fun (s, ro, images, model) ->
+    // the model is loaded where the files are classified (in a supervised batch's workers, not in the supervisor)
+    let model () =
+        result {
+            let! model = Models.load (args.TryGetResult ClassifyArgs.Model)
+            do! Models.useEngine (args.TryGetResult ClassifyArgs.Engine)
+            return model
+        }
+
+    withSettings inputs (fun (s, ro, images) ->
         withFiles
             "classify"
             (args.GetResult(ClassifyArgs.Files, defaultValue = []))
             (Inputs.expandFolders (args.Contains ClassifyArgs.Recursive) ro
-             >> ClassifyCommand.run s.Output model s.Top s.Samples s.Seed ro images))
+             >> Inputs.batch Batch.FailsWhenAll ro (fun files ->
+                 withSettings (model ()) (fun model -> ClassifyCommand.run s.Output model s.Top s.Samples s.Seed ro images files))))
 
 /// Hidden layer sizes from "256,512,256" (each 1 to 65536).
 let private hiddenSizes (text: string) =
@@ -590,7 +599,7 @@ let descriptor (args: ParseResults<DescriptorArgs>) =
             "descriptor"
             (args.GetResult(DescriptorArgs.Files, defaultValue = []))
             (Inputs.expandFolders (args.Contains DescriptorArgs.Recursive) ro
-             >> DescriptorCommand.run output options ro images))
+             >> Inputs.batch Batch.FailsWhenAny ro (DescriptorCommand.run output options ro images)))
 
 let atoms (args: ParseResults<AtomsArgs>) =
     let inputs =
