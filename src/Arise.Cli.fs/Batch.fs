@@ -61,25 +61,56 @@ let written (n: int) =
         mark (sprintf "d %d" n)
 
 /// JSON objects written by earlier workers of the batch (the next one is not the array's first).
+/// Under MPI: the later processes' blocks of a batch come after the first one's, whose JSON array they go on.
+let mutable private continuesArray = false
+
+/// Under MPI: a later process writes no CSV header.
+let mutable private headerWritten = false
+
+/// The first process under MPI closes the JSON array after the others' blocks.
+let mutable private closesLater = false
+
+/// JSON objects written, and whether as one array, in this process.
+let mutable private objectsHere = 0
+let mutable private arrayHere = false
+
 let objectsBefore () =
     match variable ObjectsVar |> Option.map Int32.TryParse with
     | Some(true, n) -> n
+    | _ when continuesArray -> 1
     | _ -> 0
 
 /// A JSON object has been written.
-let objectWritten () = mark "o"
+let objectWritten () =
+    objectsHere <- objectsHere + 1
+    mark "o"
 
 /// A sink writes one JSON array; its closing bracket is the supervisor's to write.
-let arrayOpened () = mark "a"
+let arrayOpened () =
+    arrayHere <- true
+    mark "a"
+
+/// Whether a sink closes its JSON array itself (not in a supervised worker, nor in a batch split over MPI processes).
+let closesArray () =
+    not (isWorker || closesLater || continuesArray)
 
 /// Whether the CSV header is still to be written (an earlier worker of the batch may have written it); true
 /// records that it is written now.
 let headerDue () =
-    if variable HeaderVar = Some "1" then
+    if variable HeaderVar = Some "1" || headerWritten then
         false
     else
         mark "h"
         true
+
+/// Where JSON bytes go: standard output, or the capture of a later MPI process's block.
+let mutable private capture: MemoryStream option = None
+
+/// The stream a verb's raw output bytes are written to (flush Console.Out first).
+let standardOutput () : Stream =
+    match capture with
+    | Some ms -> ms
+    | None -> Console.OpenStandardOutput()
 
 /// The inputs a worker works on (the supervisor's list), or `files` outside a supervised batch.
 let inputs (files: string list) =
@@ -308,14 +339,108 @@ let private supervise (rule: ExitRule) (entries: string list) =
 
 /// Runs a batch verb's `body` over `entries`: in this process when it is a worker, under MPI, for a single entry or
 /// with ARISE_SUPERVISE=0; otherwise in supervised workers.
-let run (rule: ExitRule) (entries: string list) (body: string list -> int) : int =
-    if isWorker then
-        body (inputs entries)
-    elif
-        List.length entries < 2
-        || variable "ARISE_SUPERVISE" = Some "0"
-        || Arise.Numerics.Mpi.launchedSize () > 1
-    then
-        body entries
+/// The MPI processes of this run, when a launcher started several (set by Program).
+let mutable world: Arise.Numerics.Mpi.World option = None
+
+/// Process `rank`'s contiguous block of `n` entries: the first n mod size processes take one more, so that the
+/// first process always has one.
+let block (n: int) (size: int) (rank: int) =
+    let q, extra = n / size, n % size
+    let start = rank * q + min rank extra
+    start, q + (if rank < extra then 1 else 0)
+
+/// Runs `body` with its standard output (Console.Out, tables, raw JSON bytes) captured; returns the exit code and
+/// the bytes.
+let private captured (body: unit -> int) =
+    let ms = new MemoryStream()
+    let original = Console.Out
+    let writer = new StreamWriter(ms, Text.UTF8Encoding(false), AutoFlush = true)
+    let console = Spectre.Console.AnsiConsole.Console
+    let profile = console.Profile
+
+    let settings =
+        Spectre.Console.AnsiConsoleSettings(
+            Out = Spectre.Console.AnsiConsoleOutput(writer),
+            Ansi =
+                (if profile.Capabilities.Ansi then
+                     Spectre.Console.AnsiSupport.Yes
+                 else
+                     Spectre.Console.AnsiSupport.No),
+            ColorSystem = Spectre.Console.ColorSystemSupport.NoColors
+        )
+
+    let inner = Spectre.Console.AnsiConsole.Create settings
+    inner.Profile.Width <- profile.Width
+    Console.SetOut writer
+    Spectre.Console.AnsiConsole.Console <- inner
+    capture <- Some ms
+
+    try
+        let code = body ()
+        writer.Flush()
+        code, ms.ToArray()
+    finally
+        capture <- None
+        Console.SetOut original
+        Spectre.Console.AnsiConsole.Console <- console
+
+/// A batch split over the MPI processes: each takes its block of the entries; the first prints its results as they
+/// come, then the others' blocks in rank order (sent by broadcast), so the output is one process's. Every process
+/// returns the batch's exit code.
+let private overProcesses (w: Arise.Numerics.Mpi.World) (rule: ExitRule) (entries: string list) (body: string list -> int) =
+    let start, count = block entries.Length w.Size w.Rank
+    let mine = entries |> List.skip start |> List.truncate count
+
+    if w.Rank = 0 then
+        eprintfn
+            "note: %d files over %d MPI processes (%s): blocks of %s"
+            entries.Length
+            w.Size
+            w.Abi
+            (String.Join(", ", [ for r in 0 .. w.Size - 1 -> string (snd (block entries.Length w.Size r)) ]))
+
+    let code, bytes =
+        if w.Rank = 0 then
+            closesLater <- true
+            body mine, [||]
+        elif mine.IsEmpty then
+            -1, [||]
+        else
+            continuesArray <- true
+            headerWritten <- true
+            captured (fun () -> body mine)
+
+    for r in 1 .. w.Size - 1 do
+        let received = w.Broadcast((if w.Rank = r then bytes else [||]), r)
+
+        if w.Rank = 0 && received.Length > 0 then
+            Console.Out.Flush()
+            let out = Console.OpenStandardOutput()
+            out.Write(received, 0, received.Length)
+            out.Flush()
+
+    if w.Rank = 0 && arrayHere then
+        Console.Out.Write(if objectsHere = 0 then "[]\n" else "\n]\n")
+        Console.Out.Flush()
+
+    // [processes that returned 0, 1, 2 or another code]
+    let counts =
+        w.SumAll
+            [| (if code = 0 then 1.0 else 0.0)
+               (if code = 1 then 1.0 else 0.0)
+               (if code >= 2 then 1.0 else 0.0) |]
+
+    if counts.[2] > 0.0 then
+        2
     else
-        supervise rule entries
+        match rule with
+        | FailsWhenAny -> if counts.[1] > 0.0 then 1 else 0
+        | FailsWhenAll -> if counts.[0] > 0.0 then 0 else 1
+
+let run (rule: ExitRule) (entries: string list) (body: string list -> int) : int =
+    match world with
+    | _ when isWorker -> body (inputs entries)
+    | Some w when not entries.IsEmpty -> overProcesses w rule entries body
+    | Some w -> if w.Rank = 0 then body entries else 0
+    | None when entries.Length < 2 || variable "ARISE_SUPERVISE" = Some "0" -> body entries
+    | None -> supervise rule entries

@@ -46,7 +46,7 @@ let private writeObject (newline: bool) (body: Utf8JsonWriter -> unit) =
      w.WriteEndObject())
 
     Console.Out.Flush()
-    let out = Console.OpenStandardOutput()
+    let out = Batch.standardOutput ()
     out.Write(stream.ToArray(), 0, int stream.Length)
 
     if newline then
@@ -100,6 +100,6 @@ type Sink(style: Style) =
 
     interface IDisposable with
         member _.Dispose() =
-            if style = Array && not Batch.isWorker then
+            if style = Array && Batch.closesArray () then
                 Console.Out.Write(if count = 0 then "[]\n" else "\n]\n")
                 Console.Out.Flush()

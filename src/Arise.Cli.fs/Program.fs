@@ -92,27 +92,25 @@ let main argv =
                 { new IDisposable with
                     member _.Dispose() = () }
 
-        match world with
-        | Some w when
-            w.Rank > 0
-            && not (
-                results.GetSubCommand()
+        // spm and the batch verbs split their work over the processes; the others run in the first
+        let splits =
+            not (results.Contains Version)
+            && (results.GetSubCommand()
                 |> function
-                    | Spm _ -> true
-                    | _ -> false
-            )
-            ->
-            0
+                    | Spm _
+                    | Info _
+                    | Classify _
+                    | Descriptor _
+                    | Identify _ -> true
+                    | _ -> false)
+
+        Batch.world <- world
+
+        match world with
+        | Some w when w.Rank > 0 && not splits -> 0
         | _ ->
-            if
-                world.IsSome
-                && not (
-                    results.GetSubCommand()
-                    |> function
-                        | Spm _ -> true
-                        | _ -> false
-                )
-            then
-                eprintfn "note: only spm splits its work over MPI processes; this verb runs in the first process"
+            if world.IsSome && not splits then
+                eprintfn
+                    "note: spm, info, classify, descriptor and identify split their work over MPI processes; this verb runs in the first"
 
             run results world
