@@ -13,7 +13,7 @@ module internal Usage =
 
     let format =
         "read every file in this format instead of guessing from the extension (xyz, aims, poscar, cif, lammps-data, lammps-dump, \
-         pos, epos)."
+         pos, epos, apt)."
 
     let types = "LAMMPS atom types as elements, e.g. 1=Ni,2=Al."
 
@@ -27,7 +27,7 @@ module internal Usage =
         "images: column (probe) standard deviation in pixels (default: from the image's autocorrelation)."
 
     let ranges =
-        "atom-probe reconstructions (.pos, .epos): the range file (.rrng or .rng) that names the species."
+        "atom-probe reconstructions (.pos, .epos, .apt): the range file (.rrng or .rng) that names the species."
 
     let keepUnranged =
         "atom probe: keep ions outside every range as an unknown species X (default: dropped)."

@@ -1,4 +1,4 @@
-/// Atom-probe input (issue 28, item 4): .pos/.epos with .rrng/.rng range files, from our own synthetic builder.
+/// Atom-probe input (issue 28, item 4): .pos/.epos/.apt with .rrng/.rng range files, from our own synthetic builder.
 module Arise.Tests.AtomProbeTests
 
 open System
@@ -124,6 +124,72 @@ let tests =
 
               Expect.equal s.Numbers [| 26; 13 |] "Fe and Al"
               Expect.floatClose Accuracy.low s.Positions.[1].X 15.0 "1.5 nm"
+          }
+
+          test
+              "an .apt (APSuite 6) file of the same ions reads as the .pos: same species, same positions; damaged .apt files get clear errors" {
+              let dir = folder ()
+              let _, ions = measured dir
+              let apt = Path.Combine(dir, "alloy.apt")
+              AtomProbe.writeApt apt ions
+
+              let fromPos =
+                  StructureIO.readWith (withRanges dir) (Path.Combine(dir, "alloy.pos"))
+                  |> ok "alloy.pos"
+
+              let fromApt = StructureIO.readWith (withRanges dir) apt |> ok "alloy.apt"
+              Expect.equal fromApt.Numbers fromPos.Numbers "same species, same order"
+              Expect.equal fromApt.Positions fromPos.Positions "same positions (both float32, nm → Å)"
+              let bytes = File.ReadAllBytes apt
+              Expect.equal bytes.Length (540 + 172 + 12 * ions.Length + 148 + 4 * ions.Length) "header, Position (with bounds), Mass"
+
+              let expectError (name: string) (content: byte array) (says: string) =
+                  let f = Path.Combine(dir, name)
+                  File.WriteAllBytes(f, content)
+                  let e = StructureIO.readWith (withRanges dir) f |> err name
+                  Expect.equal e.File f (name + ": names the file")
+                  Expect.stringContains e.Message says name
+
+              expectError "short.apt" (Array.sub bytes 0 300) "shorter than"
+              expectError "cut.apt" (Array.sub bytes 0 (bytes.Length - 3)) "truncated"
+              expectError "header-cut.apt" (Array.sub bytes 0 (540 + 100)) "truncated"
+              let old = Array.copy bytes
+              old.[0] <- byte 'X'
+              expectError "old.apt" old "does not start with APT"
+              // only the Position section: the Mass section is missing
+              expectError "nomass.apt" (Array.sub bytes 0 (540 + 172 + 12 * ions.Length)) "no Mass section"
+              // a Mass section of 64-bit values
+              let wide = Array.copy bytes
+              let mass = 540 + 172 + 12 * ions.Length
+              BinaryPrimitives.WriteInt32LittleEndian(Span(wide, mass + 92, 4), 64)
+              expectError "wide.apt" wide "expected float32"
+
+              // random damage: errors, never exceptions
+              let rng = Random(6)
+
+              for k in 0..299 do
+                  let b = Array.copy bytes
+
+                  match k % 3 with
+                  | 0 ->
+                      for _ in 1..20 do
+                          b.[rng.Next(0, min b.Length 1200)] <- byte (rng.Next 256)
+                  | 1 ->
+                      for _ in 1..10 do
+                          b.[rng.Next b.Length] <- byte (rng.Next 256)
+                  | _ -> ()
+
+                  let content = if k % 3 = 2 then Array.sub b 0 (rng.Next b.Length) else b
+
+                  try
+                      AtomProbe.parseApt
+                          AtomProbe.defaults
+                          (AtomProbe.readRanges (Path.Combine(dir, "alloy.rrng")) |> ok "ranges")
+                          "f.apt"
+                          content
+                      |> ignore
+                  with e ->
+                      failtestf "input %d: %s out of the .apt reader: %s" k (e.GetType().Name) e.Message
           }
 
           test "bad atom-probe input: clear errors naming the file and what is missing" {

@@ -188,6 +188,77 @@ let readRanges (path: string) : Result<Range list, ReadError> =
     with e ->
         error path None (sprintf "cannot be read (%s)" e.Message)
 
+/// The ranged ions of `n` ions whose x, y, z (nm) and mass-to-charge (Da) are `value i k` (k = 0 … 3), as a structure.
+let private rangedIons (mapping: Mapping) (ranges: Range list) (file: string) (n: int) (value: int -> int -> float) =
+    let lows = ranges |> List.map (fun r -> r.Low) |> Array.ofList
+    let sorted = Array.ofList ranges
+
+    let find (m: float) =
+        // the last range whose low edge is at most m
+        let mutable lo, hi = 0, lows.Length - 1
+        let mutable found = -1
+
+        while lo <= hi do
+            let mid = (lo + hi) / 2
+
+            if lows.[mid] <= m then
+                found <- mid
+                lo <- mid + 1
+            else
+                hi <- mid - 1
+
+        if found >= 0 && m < sorted.[found].High then
+            Some sorted.[found]
+        else
+            None
+
+    let positions = ResizeArray<Vec3>()
+    let numbers = ResizeArray<int>()
+    let masses = ResizeArray<float>()
+    let mutable bad = -1
+
+    for i in 0 .. n - 1 do
+        let x, y, z, m = value i 0, value i 1, value i 2, value i 3
+
+        if not (Double.IsFinite x && Double.IsFinite y && Double.IsFinite z && Double.IsFinite m) then
+            if bad < 0 then
+                bad <- i
+        else
+            let p = Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)
+
+            match find m with
+            | Some r ->
+                match r.Ion with
+                | [ (element, 1) ] ->
+                    positions.Add p
+                    numbers.Add element
+                    masses.Add m
+                | atoms when mapping.SplitMolecular ->
+                    let mutable k = 0
+
+                    for element, count in atoms do
+                        for _ in 1..count do
+                            positions.Add(p + Vec3.make (0.05 * float k) 0.0 0.0)
+                            numbers.Add element
+                            masses.Add m
+                            k <- k + 1
+                | _ -> ()
+            | None when mapping.KeepUnranged ->
+                positions.Add p
+                numbers.Add 0
+                masses.Add m
+            | None -> ()
+
+    if bad >= 0 then
+        error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1))
+    elif positions.Count = 0 then
+        error file None (sprintf "none of its %d ions lies in a range of the range file" n)
+    else
+        Ok(
+            Structure.cluster (positions.ToArray()) (numbers.ToArray())
+            |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
+        )
+
 let parseIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
     let size = if extended then 44 else 16
 
@@ -197,78 +268,141 @@ let parseIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: st
             None
             (sprintf "%d bytes: not a whole number of %d-byte ions (%s)" bytes.Length size (if extended then ".epos" else ".pos"))
     else
-        let n = bytes.Length / size
-        let lows = ranges |> List.map (fun r -> r.Low) |> Array.ofList
-        let sorted = Array.ofList ranges
+        rangedIons mapping ranges file (bytes.Length / size) (fun i k ->
+            float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(bytes, i * size + 4 * k, 4))))
 
-        let find (m: float) =
-            // the last range whose low edge is at most m
-            let mutable lo, hi = 0, lows.Length - 1
-            let mutable found = -1
+/// The sizes of an .apt file's header and of a section's header without extra fields (bytes).
+let private aptHeaderSize, aptSectionSize = 540, 148
 
-            while lo <= hi do
-                let mid = (lo + hi) / 2
+/// A UTF-16 name of `chars` characters at `offset`, up to its first NUL.
+let private wideName (bytes: byte array) (offset: int) (chars: int) =
+    let text = Text.Encoding.Unicode.GetString(bytes, offset, 2 * chars)
+    let nul = text.IndexOf '\000'
+    if nul >= 0 then text.Substring(0, nul) else text
 
-                if lows.[mid] <= m then
-                    found <- mid
-                    lo <- mid + 1
-                else
-                    hi <- mid - 1
+/// An .apt section: its name, unit, record data type (3: float), bits per value, bytes per record, records and the
+/// offset of its data.
+type private AptSection =
+    { Name: string
+      Unit: string
+      DataType: uint32
+      Bits: int
+      RecordSize: int
+      Records: int64
+      Bytes: int64
+      Data: int64 }
 
-            if found >= 0 && m < sorted.[found].High then
-                Some sorted.[found]
-            else
-                None
-
-        let positions = ResizeArray<Vec3>()
-        let numbers = ResizeArray<int>()
-        let masses = ResizeArray<float>()
-        let mutable bad = -1
-
-        for i in 0 .. n - 1 do
-            let value k =
-                float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(bytes, i * size + 4 * k, 4)))
-
-            let x, y, z, m = value 0, value 1, value 2, value 3
-
-            if not (Double.IsFinite x && Double.IsFinite y && Double.IsFinite z && Double.IsFinite m) then
-                if bad < 0 then
-                    bad <- i
-            else
-                let p = Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)
-
-                match find m with
-                | Some r ->
-                    match r.Ion with
-                    | [ (element, 1) ] ->
-                        positions.Add p
-                        numbers.Add element
-                        masses.Add m
-                    | atoms when mapping.SplitMolecular ->
-                        let mutable k = 0
-
-                        for element, count in atoms do
-                            for _ in 1..count do
-                                positions.Add(p + Vec3.make (0.05 * float k) 0.0 0.0)
-                                numbers.Add element
-                                masses.Add m
-                                k <- k + 1
-                    | _ -> ()
-                | None when mapping.KeepUnranged ->
-                    positions.Add p
-                    numbers.Add 0
-                    masses.Add m
-                | None -> ()
-
-        if bad >= 0 then
-            error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1))
-        elif positions.Count = 0 then
-            error file None (sprintf "none of its %d ions lies in a range of the range file" n)
+/// The sections of an .apt file after its header, or why they cannot be read.
+let private aptSections (bytes: byte array) : Result<AptSection list, string> =
+    let rec walk (offset: int64) (found: AptSection list) =
+        if offset = int64 bytes.Length then
+            Ok(List.rev found)
+        elif offset + int64 aptSectionSize > int64 bytes.Length then
+            Error(sprintf "truncated: a section header at byte %d is cut off" offset)
         else
-            Ok(
-                Structure.cluster (positions.ToArray()) (numbers.ToArray())
-                |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
-            )
+            let o = int offset
+
+            if Text.Encoding.ASCII.GetString(bytes, o, 4) <> "SEC\000" then
+                Error(sprintf "byte %d: a section should start here (SEC), found other bytes" offset)
+            else
+                let int32At k =
+                    BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(bytes, o + k, 4))
+
+                let headerSize = int32At 4
+
+                let records =
+                    BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(bytes, o + 132, 8))
+
+                let byteCount =
+                    BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(bytes, o + 140, 8))
+
+                let section =
+                    { Name = wideName bytes (o + 12) 32
+                      Unit = wideName bytes (o + 100) 16
+                      DataType = BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(bytes, o + 88, 4))
+                      Bits = int32At 92
+                      RecordSize = int32At 96
+                      Records = records
+                      Bytes = byteCount
+                      Data = offset + int64 headerSize }
+
+                if headerSize < aptSectionSize || headerSize > 4096 then
+                    Error(sprintf "section %s: header size %d bytes is not valid" section.Name headerSize)
+                elif records < 0L || byteCount < 0L || section.Data + byteCount > int64 bytes.Length then
+                    Error(sprintf "truncated: section %s needs %d bytes of data, the file ends before" section.Name byteCount)
+                else
+                    walk (section.Data + byteCount) (section :: found)
+
+    let headerSize = BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(bytes, 4, 4))
+
+    if headerSize < aptHeaderSize || headerSize > bytes.Length then
+        Error(sprintf "the header gives its size as %d bytes (at least %d)" headerSize aptHeaderSize)
+    else
+        walk (int64 headerSize) []
+
+let parseApt (mapping: Mapping) (ranges: Range list) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
+    if bytes.Length < aptHeaderSize then
+        error file None (sprintf "%d bytes: shorter than the %d-byte header of an .apt (APSuite 6) file" bytes.Length aptHeaderSize)
+    elif Text.Encoding.ASCII.GetString(bytes, 0, 4) <> "APT\000" then
+        error file None "not an .apt (APSuite 6) file: it does not start with APT (an older IVAS .apt? export .pos or .epos)"
+    else
+        let ions = BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(bytes, 532, 8))
+
+        let take (name: string) (recordSize: int) =
+            fun (sections: AptSection list) ->
+                match sections |> List.tryFind (fun s -> s.Name = name) with
+                | None -> Error(sprintf "no %s section (found: %s)" name (String.Join(", ", sections |> List.map (fun s -> s.Name))))
+                | Some s when s.DataType <> 3u || s.Bits <> 32 || s.RecordSize <> recordSize ->
+                    Error(
+                        sprintf
+                            "section %s holds %d-byte records of %d-bit type %d; expected float32 (%d bytes)"
+                            name
+                            s.RecordSize
+                            s.Bits
+                            s.DataType
+                            recordSize
+                    )
+                | Some s when s.Bytes <> s.Records * int64 recordSize ->
+                    Error(sprintf "section %s: %d bytes of data for %d records of %d bytes" name s.Bytes s.Records recordSize)
+                | Some s when s.Records <> ions -> Error(sprintf "section %s has %d records for the header's %d ions" name s.Records ions)
+                | Some s -> Ok s
+
+        let read =
+            if ions <= 0L || ions > int64 (Int32.MaxValue / 12) then
+                Error(sprintf "the header gives %d ions" ions)
+            else
+                aptSections bytes
+                |> Result.bind (fun sections ->
+                    take "Position" 12 sections
+                    |> Result.bind (fun p -> take "Mass" 4 sections |> Result.map (fun m -> p, m)))
+
+        match read with
+        | Error message -> error file None message
+        | Ok(p, m) ->
+            // positions in nm (rangedIons makes them Å), or Å when the section says so
+            let scale =
+                match p.Unit with
+                | "nm"
+                | "" -> Some 1.0
+                | "Å"
+                | "A"
+                | "Angstrom" -> Some 0.1
+                | _ -> None
+
+            match scale with
+            | None -> error file None (sprintf "the Position section's unit is %s; nm or Å expected" p.Unit)
+            | Some scale ->
+                rangedIons mapping ranges file (int ions) (fun i k ->
+                    let offset =
+                        if k < 3 then
+                            p.Data + int64 (12 * i + 4 * k)
+                        else
+                            m.Data + int64 (4 * i)
+
+                    let v =
+                        float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(bytes, int offset, 4)))
+
+                    if k < 3 then scale * v else v)
 
 let writePos (path: string) (ions: (float * float * float * float) array) =
     let bytes = Array.zeroCreate<byte>(16 * ions.Length)
@@ -279,6 +413,70 @@ let writePos (path: string) (ions: (float * float * float * float) array) =
             BinaryPrimitives.WriteSingleBigEndian(Span(bytes, 16 * i + 4 * k, 4), float32 v))
 
     Arise.Numerics.AtomicFile.write path (fun tmp -> File.WriteAllBytes(tmp, bytes))
+
+/// A section header: name, unit, record size (bytes), records, extra header bytes.
+let private aptSection (name: string) (unit: string) (recordSize: int) (records: int) (extra: byte array) =
+    let b = Array.zeroCreate<byte>(aptSectionSize + extra.Length)
+    Text.Encoding.ASCII.GetBytes("SEC\000").CopyTo(b, 0)
+
+    let int32 (k: int) (v: int) =
+        BinaryPrimitives.WriteInt32LittleEndian(Span(b, k, 4), v)
+
+    int32 4 b.Length
+    int32 8 2
+    Text.Encoding.Unicode.GetBytes(name).CopyTo(b, 12)
+    int32 76 1 // section version
+    int32 80 1 // one record per ion
+    int32 84 1 // fixed-size records
+    int32 88 3 // float
+    int32 92 32
+    int32 96 recordSize
+    Text.Encoding.Unicode.GetBytes(unit).CopyTo(b, 100)
+    BinaryPrimitives.WriteInt64LittleEndian(Span(b, 132, 8), int64 records)
+    BinaryPrimitives.WriteInt64LittleEndian(Span(b, 140, 8), int64 records * int64 recordSize)
+    extra.CopyTo(b, aptSectionSize)
+    b
+
+let writeApt (path: string) (ions: (float * float * float * float) array) =
+    let n = ions.Length
+    let header = Array.zeroCreate<byte> aptHeaderSize
+    Text.Encoding.ASCII.GetBytes("APT\000").CopyTo(header, 0)
+    BinaryPrimitives.WriteInt32LittleEndian(Span(header, 4, 4), aptHeaderSize)
+    BinaryPrimitives.WriteInt32LittleEndian(Span(header, 8, 4), 2)
+    let name = Text.Encoding.Unicode.GetBytes(Path.GetFileName path)
+    Array.Copy(name, 0, header, 12, min name.Length 510)
+    BinaryPrimitives.WriteInt64LittleEndian(Span(header, 532, 8), int64 n)
+    let positions = Array.zeroCreate<byte>(12 * n)
+    let masses = Array.zeroCreate<byte>(4 * n)
+    // the Position section's extra header: the bounds (nm), x min, x max, y min, y max, z min, z max
+    let bounds = Array.zeroCreate<byte> 24
+
+    if n > 0 then
+        for k, pick in
+            [ 0, (fun (x, _, _, _) -> x)
+              1, (fun (_, y, _, _) -> y)
+              2, (fun (_, _, z, _) -> z) ] do
+            let values = ions |> Array.map pick
+            BinaryPrimitives.WriteSingleLittleEndian(Span(bounds, 8 * k, 4), float32 (Array.min values))
+            BinaryPrimitives.WriteSingleLittleEndian(Span(bounds, 8 * k + 4, 4), float32 (Array.max values))
+
+    ions
+    |> Array.iteri (fun i (x, y, z, m) ->
+        for k, v in [ 0, x; 1, y; 2, z ] do
+            BinaryPrimitives.WriteSingleLittleEndian(Span(positions, 12 * i + 4 * k, 4), float32 v)
+
+        BinaryPrimitives.WriteSingleLittleEndian(Span(masses, 4 * i, 4), float32 m))
+
+    Arise.Numerics.AtomicFile.write path (fun tmp ->
+        use f = File.Create tmp
+
+        for part in
+            [ header
+              aptSection "Position" "nm" 12 n bounds
+              positions
+              aptSection "Mass" "Da" 4 n [||]
+              masses ] do
+            f.Write(part, 0, part.Length))
 
 let writeRrng (path: string) (ranges: Range list) =
     let elements =

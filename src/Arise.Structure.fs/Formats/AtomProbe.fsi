@@ -1,5 +1,6 @@
-/// Atom-probe tomography (APT) reconstructions: .pos (x, y, z in nm and mass-to-charge in Da, big-endian float32) and
-/// .epos (the same with time of flight, voltages, detector position and multiplicity: 44 bytes an ion), with range
+/// Atom-probe tomography (APT) reconstructions: .pos (x, y, z in nm and mass-to-charge in Da, big-endian float32),
+/// .epos (the same with time of flight, voltages, detector position and multiplicity: 44 bytes an ion) and .apt
+/// (APSuite 6: little-endian sections, Position and Mass used), with range
 /// files that map mass-to-charge to species: .rrng (IVAS) and .rng (Oak Ridge). Positions become Å. A synthetic
 /// builder makes such data from our own structures (random detection, anisotropic reconstruction noise).
 module Arise.Structure.Formats.AtomProbe
@@ -42,6 +43,19 @@ val parseIons:
     file: string ->
     bytes: byte array ->
         Result<Arise.Structure.Structure, Arise.Structure.ReadError>
+
+/// Parses .apt bytes (APSuite 6 / IVAS 4: a header, then sections; the Position (nm) and Mass (Da) sections of
+/// float32 records are used) into a finite structure of the ranged ions (Å), as parseIons. Error for another
+/// signature (older IVAS .apt files), a truncated section, missing or mismatched sections.
+val parseApt:
+    mapping: Mapping ->
+    ranges: Range list ->
+    file: string ->
+    bytes: byte array ->
+        Result<Arise.Structure.Structure, Arise.Structure.ReadError>
+
+/// Writes ions (x, y, z in nm; mass-to-charge in Da) as .apt (APSuite 6: Position and Mass sections).
+val writeApt: path: string -> ions: (float * float * float * float) array -> unit
 
 /// Writes ions (x, y, z in nm; mass-to-charge in Da) as .pos.
 val writePos: path: string -> ions: (float * float * float * float) array -> unit

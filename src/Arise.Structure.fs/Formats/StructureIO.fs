@@ -16,6 +16,7 @@ type Format =
     | LammpsDump
     | Pos
     | Epos
+    | Apt
 
 /// Options for reading: an explicit format, the LAMMPS type → element map, and whether every atom is read as one
 /// species.
@@ -55,6 +56,7 @@ let tryParseFormat (name: string) =
     | "lammpstrj" -> Some Format.LammpsDump
     | "pos" -> Some Format.Pos
     | "epos" -> Some Format.Epos
+    | "apt" -> Some Format.Apt
     | _ -> None
 
 /// Guesses the format from a file name, or None.
@@ -77,6 +79,7 @@ let formatOfPath (path: string) =
     | ".lammpstrj" -> Some Format.LammpsDump
     | ".pos" -> Some Format.Pos
     | ".epos" -> Some Format.Epos
+    | ".apt" -> Some Format.Apt
     | _ when name.StartsWith "poscar" || name.StartsWith "contcar" -> Some Format.Poscar
     | _ when name.StartsWith "geometry" -> Some Format.Aims
     | _ -> None
@@ -91,7 +94,8 @@ let parseText (options: ReadOptions) (format: Format) (name: string) (text: stri
     | Format.LammpsData -> Lammps.parseData options.LammpsTypes name text |> Result.map List.singleton
     | Format.LammpsDump -> Lammps.parseDump options.LammpsTypes name text
     | Format.Pos
-    | Format.Epos ->
+    | Format.Epos
+    | Format.Apt ->
         Error
             { File = name
               Line = None
@@ -162,8 +166,10 @@ let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, R
         else
             match options.Format |> Option.orElse (formatOfPath path) with
             | None ->
-                errNeeding (Some ReadSetting.Format) "unknown format: name it (xyz, aims, poscar, cif, lammps-data, lammps-dump, pos, epos)"
-            | Some((Format.Pos | Format.Epos) as format) ->
+                errNeeding
+                    (Some ReadSetting.Format)
+                    "unknown format: name it (xyz, aims, poscar, cif, lammps-data, lammps-dump, pos, epos, apt)"
+            | Some((Format.Pos | Format.Epos | Format.Apt) as format) ->
                 match options.Ranges with
                 | None ->
                     errNeeding
@@ -173,7 +179,10 @@ let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, R
                     try
                         AtomProbe.readRanges rangeFile
                         |> Result.bind (fun ranges ->
-                            AtomProbe.parseIons options.AtomProbe ranges (format = Format.Epos) path (File.ReadAllBytes path))
+                            if format = Format.Apt then
+                                AtomProbe.parseApt options.AtomProbe ranges path (File.ReadAllBytes path)
+                            else
+                                AtomProbe.parseIons options.AtomProbe ranges (format = Format.Epos) path (File.ReadAllBytes path))
                         |> Result.map (fun s -> [ (if options.OneSpecies then Structure.asOneSpecies s else s) ])
                     with
                     | :? IOException

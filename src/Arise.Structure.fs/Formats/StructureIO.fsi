@@ -12,6 +12,8 @@ type Format =
     | LammpsDump
     | Pos
     | Epos
+    /// APSuite 6 / IVAS 4 .apt (binary sections; Position and Mass used).
+    | Apt
 
 /// Options for reading: an explicit format, the LAMMPS type → element map, and whether every atom is read as one
 /// species (Structure.asOneSpecies: the most common element), for atom columns whose chemistry is not reliable.
