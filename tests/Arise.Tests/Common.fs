@@ -136,3 +136,34 @@ let fixtures =
         if Directory.Exists c then c else up dir.Parent
 
     up (DirectoryInfo AppContext.BaseDirectory)
+
+/// A periodic structure as CIF text: cell lengths and angles, P1, fractional coordinates written in full ("R").
+let cifText (s: Arise.Structure.Structure) =
+    let inv = System.Globalization.CultureInfo.InvariantCulture
+    let f (x: float) = x.ToString("R", inv)
+
+    let cell =
+        s.Cell |> Option.defaultValue (Arise.Structure.Cell.orthorhombic 20.0 20.0 20.0)
+
+    let (a, b, c), (al, be, ga) = Arise.Structure.Cell.parameters cell
+
+    System.String.Join(
+        "\n",
+        [ yield "data_arise"
+          yield sprintf "_cell_length_a %s" (f a)
+          yield sprintf "_cell_length_b %s" (f b)
+          yield sprintf "_cell_length_c %s" (f c)
+          yield sprintf "_cell_angle_alpha %s" (f al)
+          yield sprintf "_cell_angle_beta %s" (f be)
+          yield sprintf "_cell_angle_gamma %s" (f ga)
+          yield "loop_"
+          yield "_atom_site_label"
+          yield "_atom_site_type_symbol"
+          yield "_atom_site_fract_x"
+          yield "_atom_site_fract_y"
+          yield "_atom_site_fract_z"
+          for i in 0 .. s.Positions.Length - 1 ->
+              let p = Arise.Structure.Cell.toFractional cell s.Positions.[i]
+              let e = Arise.Structure.Elements.symbol s.Numbers.[i]
+              sprintf "%s%d %s %s %s %s" e (i + 1) e (f p.X) (f p.Y) (f p.Z) ]
+    )

@@ -35,29 +35,7 @@ let private textOf (format: string) (s: Structure) =
                   let p = s.Positions.[i]
                   sprintf "atom %s %s %s %s" (f p.X) (f p.Y) (f p.Z) (Elements.symbol s.Numbers.[i]) ]
         )
-    | "cif" ->
-        let (a, b, c), (al, be, ga) = Cell.parameters cell
-
-        String.Join(
-            "\n",
-            [ yield "data_fuzz"
-              yield sprintf "_cell_length_a %s" (f a)
-              yield sprintf "_cell_length_b %s" (f b)
-              yield sprintf "_cell_length_c %s" (f c)
-              yield sprintf "_cell_angle_alpha %s" (f al)
-              yield sprintf "_cell_angle_beta %s" (f be)
-              yield sprintf "_cell_angle_gamma %s" (f ga)
-              yield "loop_"
-              yield "_atom_site_label"
-              yield "_atom_site_type_symbol"
-              yield "_atom_site_fract_x"
-              yield "_atom_site_fract_y"
-              yield "_atom_site_fract_z"
-              for i in 0 .. n - 1 ->
-                  let p = Cell.toFractional cell s.Positions.[i]
-                  let e = Elements.symbol s.Numbers.[i]
-                  sprintf "%s%d %s %s %s %s" e (i + 1) e (f p.X) (f p.Y) (f p.Z) ]
-        )
+    | "cif" -> Arise.Tests.Common.cifText s
     | _ ->
         let a, b, c = cell.A.X, cell.B.Y, cell.C.Z
 
