@@ -342,6 +342,18 @@ let private supervise (rule: ExitRule) (entries: string list) =
 /// The MPI processes of this run, when a launcher started several (set by Program).
 let mutable world: Arise.Numerics.Mpi.World option = None
 
+/// Whether the supervisor's files (the worker's log and file list) can be written to the temporary folder.
+let private canSupervise () =
+    try
+        let probe =
+            Path.Combine(Path.GetTempPath(), sprintf "arise-worker-%s.probe" (Guid.NewGuid().ToString "N"))
+
+        File.WriteAllText(probe, "")
+        File.Delete probe
+        true
+    with _ ->
+        false
+
 /// Process `rank`'s contiguous block of `n` entries: the first n mod size processes take one more, so that the
 /// first process always has one.
 let block (n: int) (size: int) (rank: int) =
@@ -443,4 +455,7 @@ let run (rule: ExitRule) (entries: string list) (body: string list -> int) : int
     | Some w when not entries.IsEmpty -> overProcesses w rule entries body
     | Some w -> if w.Rank = 0 then body entries else 0
     | None when entries.Length < 2 || variable "ARISE_SUPERVISE" = Some "0" -> body entries
+    | None when not (canSupervise ()) ->
+        eprintfn "note: no temporary folder to supervise the batch from (%s); it runs in one process" (Path.GetTempPath())
+        body entries
     | None -> supervise rule entries
