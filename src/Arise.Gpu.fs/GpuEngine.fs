@@ -371,6 +371,55 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
 
         results
 
+    /// Pre-activations of every layer (dropout off), in batches of BatchRows rows: each layer's product twice, once
+    /// as it is (copied out) and once through ReLU into the next layer's input.
+    let hidden (net: Network) (x: float32[]) (count: int) =
+        let layers = net.Layers
+        let inputs = net.Architecture.Inputs
+        let perBatch = max 1 (min count settings.BatchRows)
+        let b = buffersFor net perBatch perBatch
+
+        let outs =
+            layers |> Array.map (fun l -> Array.zeroCreate<float32>(count * l.Outputs))
+
+        let mutable first = 0
+
+        while first < count do
+            let n = min perBatch (count - first)
+            b.Acts.[0].View.SubView(0L, int64 (n * inputs)).CopyFromCPU(&x.[first * inputs], int64 (n * inputs))
+            keysKernel.Value.Invoke(Index1D n, b.Keys.View, 0, first, 1)
+
+            for i in 0 .. layers.Length - 1 do
+                let w = layers.[i].Outputs
+                let shape = layerShape net i n 0
+
+                let out =
+                    if i = layers.Length - 1 then
+                        b.Logits.View
+                    else
+                        b.Acts.[i + 1].View
+
+                productOf b.Acts.[i].View b.Weights.[i].View b.Bias.[i].View b.Keys.View out { shape with Activate = 0 }
+                accelerator.Synchronize()
+                out.SubView(0L, int64 (n * w)).CopyToCPU(&outs.[i].[first * w], int64 (n * w))
+
+                if i < layers.Length - 1 then
+                    // the next layer's input: ReLU, nothing dropped, nothing scaled
+                    productOf
+                        b.Acts.[i].View
+                        b.Weights.[i].View
+                        b.Bias.[i].View
+                        b.Keys.View
+                        out
+                        { shape with
+                            Activate = 1
+                            Threshold = 0u
+                            Keep = 1.0f }
+
+            first <- first + n
+
+        outs
+
     member _.Settings = settings
 
     /// A training stepper on this engine's device (tests compare it with the managed engine's).
@@ -387,6 +436,9 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
 
         member _.MonteCarlo(_, seed, samples, network, x, count) =
             lock gate (fun () -> monteCarlo seed samples network x count)
+
+        member _.Hidden(network, x, count) =
+            lock gate (fun () -> hidden network x count)
 
         member _.Train(options, set, trainRows, validRows, selection, report, cancel) =
             Training.trainSelectingWith stepper options set trainRows validRows selection report cancel

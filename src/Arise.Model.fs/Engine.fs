@@ -10,6 +10,9 @@ type IEngine =
     /// T dropout passes for each of `count` inputs (rows of x).
     abstract MonteCarlo: threads: int * seed: int * samples: int * network: Network * x: float32[] * count: int -> Prediction[]
 
+    /// Hidden-layer pre-activations (dropout off) of `count` inputs: one array count × width per layer, the logits last.
+    abstract Hidden: network: Network * x: float32[] * count: int -> float32[][]
+
     /// Trains a network (see Training.trainSelecting).
     abstract Train:
         options: TrainingOptions *
@@ -30,6 +33,8 @@ module Engines =
 
             member _.MonteCarlo(threads, seed, samples, network, x, count) =
                 Prediction.monteCarlo threads seed samples network x count
+
+            member _.Hidden(network, x, count) = Prediction.hidden network x count
 
             member _.Train(options, set, trainRows, validRows, selection, report, cancel) =
                 Training.trainSelecting options set trainRows validRows selection report cancel }

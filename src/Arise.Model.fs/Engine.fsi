@@ -7,6 +7,9 @@ type IEngine =
     /// T dropout passes for each of `count` inputs (rows of x).
     abstract MonteCarlo: threads: int * seed: int * samples: int * network: Network * x: float32 array * count: int -> Prediction array
 
+    /// Hidden-layer pre-activations (dropout off) of `count` inputs: one array count × width per layer, the logits last.
+    abstract Hidden: network: Network * x: float32 array * count: int -> float32 array array
+
     /// Trains a network (see Training.trainSelecting).
     abstract Train:
         options: TrainingOptions *

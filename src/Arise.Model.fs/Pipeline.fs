@@ -133,7 +133,7 @@ module Pipeline =
     /// Hidden-layer pre-activations (dropout off) of `count` descriptors: one array count × width per layer, the
     /// output layer's logits last.
     let hidden (p: Pipeline) (x: float32[]) (count: int) : float32[][] =
-        Prediction.hidden p.Model.Network x count
+        p.Engine.Hidden(p.Model.Network, x, count)
 
     /// Index of the most probable class (the first on a tie).
     let argmax (probabilities: float[]) =

@@ -131,6 +131,41 @@ let tests =
               Expect.isGreaterThan dp 1e-4 "another seed, other masks"
           }
 
+          test "hidden-layer pre-activations (dropout off) on the GPU engine are the managed engine's, every layer, any kernel and batching" {
+              let arch =
+                  { Inputs = 37
+                    Hidden = [| 29; 53 |]
+                    Classes = 11
+                    DropoutRate = 0.2 }
+
+              let net = Network.create 6 arch
+              let rng = Random 10
+              let count = 23
+
+              let x =
+                  Array.init (count * arch.Inputs) (fun _ -> float32 (rng.NextDouble() * 2.0 - 0.5))
+
+              let managed = Engines.managed.Hidden(net, x, count)
+              Expect.equal (managed |> Array.map Array.length) [| count * 29; count * 53; count * 11 |] "layer widths, logits last"
+
+              for name, e in
+                  [ "blocked, one batch", cpuAccelerator Product.Blocked 4096
+                    "blocked, 5 rows a batch", cpuAccelerator Product.Blocked 5
+                    "tiled 4 × 4, 7 rows a batch", cpuAccelerator (Product.Tiled 4) 7 ] do
+                  let gpu = e.Hidden(net, x, count)
+                  Expect.equal (gpu |> Array.map Array.length) (managed |> Array.map Array.length) (name + ": shapes")
+
+                  for layer in 0 .. managed.Length - 1 do
+                      let d =
+                          Array.map2 (fun (a: float32) b -> abs (float a - float b)) managed.[layer] gpu.[layer]
+                          |> Array.max
+
+                      Expect.isLessThan d 1e-5 (sprintf "%s, layer %d: max |diff| %g" name (layer + 1) d)
+
+                  // negative pre-activations are kept (ReLU comes after): not a copy of the next layer's input
+                  Expect.exists gpu.[0] (fun v -> v < 0.0f) (name + ": pre-activations, not ReLU outputs")
+          }
+
           test "the embedded model on the CPU accelerator: the managed engine's predictions for the 588 Table 1 structures at T = 100" {
               withData (fun data ->
                   let lib = Prototypes.load (prototypesDir data)
