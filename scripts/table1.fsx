@@ -142,12 +142,13 @@ let dim = model.Network.Architecture.Inputs
 
 let cacheStamp =
     sprintf
-        "%A; realisations %d; %d structures of %s; seeds v1; defects v%d"
+        "%A; realisations %d; %d structures of %s; seeds v1; defects v%d; d_NN r%d"
         model.Metadata.Descriptor
         realizations
         structures.Length
         (Path.GetFullPath prototypesDir)
         Defects.protocolVersion
+        DnnRule.revision
 
 /// The defective copies of one column (η, δ), their descriptors (rows × dim; zero rows where `errors` is not empty).
 let columnDescriptors (name: string) (eta: float) (delta: float) (reps: int) : float32[] * string[] =

@@ -206,7 +206,7 @@ let private prepare
 let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (file: string) (out: string) =
     let key =
         sprintf
-            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\nengine=%s\n%s"
+            "file=%s\nmode=%A\nbox=%g\nstride=%g\nmin_atoms=%d\nsamples=%d\nmodel=%s\nengine=%s\nd_nn_revision=%d\n%s"
             (Path.GetFullPath file)
             settings.Mode
             settings.Box
@@ -215,6 +215,7 @@ let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (f
             samples
             model.Metadata.Training.DataHash
             Models.engine.Name
+            DnnRule.revision
             (if settings.Layout = GridLayout.Reference then
                  "grid=reference\n"
              else

@@ -46,7 +46,7 @@ let selectionSet
     (cancel: CancellationToken)
     =
     let path =
-        sprintf "%s.selection-%s-%d-%s-d%d.npz" out name realisations TrainingSet.dnnRuleName Defects.protocolVersion
+        sprintf "%s.selection-%s-%d-%s-r%d-d%d.npz" out name realisations TrainingSet.dnnRuleName DnnRule.revision Defects.protocolVersion
 
     let expected =
         realisations

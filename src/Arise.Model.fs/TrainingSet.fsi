@@ -49,8 +49,8 @@ module TrainingSet =
     val expectedRows: lib: Arise.Structure.PrototypeLibrary -> int
 
     /// The d_NN rule of the descriptors trained on and selected with (ARISE's histogram rule, vacancy-tolerant in
-    /// periodic structures; on the pristine library the same numbers as ARISE's rule). Models record it as
-    /// `dnnRuleName`.
+    /// periodic structures, equal distances averaged; on the pristine library ARISE's numbers but for 359 of 5,344
+    /// species pairs, 0.005 apart). Models record it as `dnnRuleName`.
     val dnnRule: Arise.Structure.DnnMethod
 
     /// The name of the d_NN rule the training descriptors use (stored in the model file).

@@ -34,6 +34,9 @@ type DnnMethod =
 
 /// The names of the d_NN rules in model files and on the command line.
 module DnnRule =
+    /// Revision of the rules' numbers (cache and run stamps); 2: equal distances averaged (F14).
+    let revision = 2
+
     /// "arise", "arise-vacancy-tolerant", "arise-smoothed" or "clean".
     let name (m: DnnMethod) =
         match m with

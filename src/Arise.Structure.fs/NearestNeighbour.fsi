@@ -36,6 +36,10 @@ type DnnMethod =
 /// The names of the d_NN rules in model files and on the command line.
 module DnnRule =
 
+    /// Revision of the rules' numbers, part of every cache and run stamp that holds descriptors, so that none made
+    /// before a change is reused: 2 since distances all equal but for rounding get their mean (2026-12-03, F14).
+    val revision: int
+
     /// "arise", "arise-vacancy-tolerant", "arise-smoothed" or "clean".
     val name: m: DnnMethod -> string
 
