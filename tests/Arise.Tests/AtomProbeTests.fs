@@ -126,8 +126,7 @@ let tests =
               Expect.floatClose Accuracy.low s.Positions.[1].X 15.0 "1.5 nm"
           }
 
-          test
-              "an .apt (APSuite 6) file of the same ions reads as the .pos: same species, same positions; damaged .apt files get clear errors" {
+          test ".apt (APSuite 6) of the same ions reads as the .pos (same species and positions); damaged .apt files: clear errors" {
               let dir = folder ()
               let _, ions = measured dir
               let apt = Path.Combine(dir, "alloy.apt")

@@ -252,8 +252,7 @@ let tests =
               |> ignore
           }
 
-          test
-              "one structure, one d_NN: every periodic prototype gives the same d_NN (the model's rule) from extended XYZ, CIF and POSCAR (F14)" {
+          test "one structure, one d_NN: each periodic prototype, the same d_NN (model's rule) from extended XYZ, CIF and POSCAR" {
               withData (fun data ->
                   let lib = Prototypes.load (IO.Path.Combine(data, "prototypes"))
 
@@ -310,8 +309,7 @@ let tests =
                   Expect.isEmpty model "prototypes whose d_NN depends on the format")
           }
 
-          test
-              "vacancy-tolerant rule equals ARISE's on every pristine training and test structure of the library but where the distances are equal (F14)" {
+          test "vacancy-tolerant rule: ARISE's d_NN on every pristine library structure but where all distances are equal (F14)" {
               withData (fun data ->
                   let lib = Prototypes.load (IO.Path.Combine(data, "prototypes"))
 
@@ -340,7 +338,7 @@ let tests =
                       compared |> Array.filter ((=) k) |> Array.length
 
                   printfn
-                      "vacancy-tolerant d_NN: %d pristine structures, %d species pairs: %d as ARISE's rule (to 1e-9), %d by its half bin (equal distances)"
+                      "vacancy-tolerant d_NN: %d pristine structures, %d species pairs: %d as ARISE's (to 1e-9), %d by its half bin"
                       structures.Length
                       compared.Length
                       (count "same")

@@ -131,7 +131,7 @@ let tests =
               Expect.isGreaterThan dp 1e-4 "another seed, other masks"
           }
 
-          test "hidden-layer pre-activations (dropout off) on the GPU engine are the managed engine's, every layer, any kernel and batching" {
+          test "hidden-layer pre-activations (dropout off) on the GPU engine: the managed engine's, any layer, kernel, batching" {
               let arch =
                   { Inputs = 37
                     Hidden = [| 29; 53 |]

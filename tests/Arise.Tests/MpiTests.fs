@@ -44,8 +44,7 @@ let tests =
     testSequenced
     <| testList
         "mpi"
-        [ test
-              "mpirun -n 2 and -n 3: classify, descriptor, info and identify over a folder print what one process prints, byte for byte, with its exit code" {
+        [ test "mpirun -n 2 and -n 3: classify, descriptor, info, identify over a folder print one process's output and exit code" {
               withMpirun (fun mpirun ->
                   let dir = freshFolder "arise-mpi-batch-"
                   let files = Path.Combine(dir, "files")
