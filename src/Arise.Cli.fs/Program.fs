@@ -98,6 +98,7 @@ let main argv =
             && (results.GetSubCommand()
                 |> function
                     | Spm _
+                    | Train _
                     | Info _
                     | Classify _
                     | Descriptor _
@@ -111,6 +112,7 @@ let main argv =
         | _ ->
             if world.IsSome && not splits then
                 eprintfn
-                    "note: spm, info, classify, descriptor and identify split their work over MPI processes; this verb runs in the first"
+                    "note: spm, train, info, classify, descriptor and identify split their work over MPI processes; this verb runs \
+                     in the first"
 
             run results world

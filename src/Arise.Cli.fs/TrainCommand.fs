@@ -125,6 +125,38 @@ let private printEpoch (r: EpochReport) =
         r.Seconds
         (if r.IsBest then "  (best)" else "")
 
+/// Under MPI, every process describes its contiguous block of the library's classes into the shared descriptor
+/// cache (the first one claims it before the others start); the first process then reads the whole set from the cache
+/// and trains. Returns whether this process goes on (the first) or is done.
+let private describeOverProcesses (lib: PrototypeLibrary) (cache: string) (cancel: CancellationToken) =
+    match Batch.world with
+    | Some w when w.Size > 1 ->
+        if w.Rank = 0 then
+            // an empty library: claims the cache for this descriptor recipe, computes nothing
+            TrainingSet.generate { lib with Prototypes = [] } cache 1 (fun _ _ -> ()) cancel
+            |> ignore
+
+            printfn "%d MPI processes (%s): each describes a block of the %d classes" w.Size w.Abi lib.Prototypes.Length
+
+        w.Barrier()
+        let start, count = Batch.block lib.Prototypes.Length w.Size w.Rank
+
+        let mine =
+            { lib with
+                Prototypes = lib.Prototypes |> List.skip start |> List.truncate count }
+
+        if w.Rank > 0 && count > 0 then
+            TrainingSet.generate mine cache Environment.ProcessorCount (fun _ _ -> ()) cancel
+            |> snd
+            |> List.iter (eprintfn "warning: %s")
+
+        if w.Rank = 0 && count > 0 then
+            trainingSet mine cache cancel |> ignore
+
+        w.Barrier()
+        w.Rank = 0
+    | _ -> true
+
 /// The training set of the library (cached beside `out`), also saved as OUT.training-set.npz.
 let private prepareSet (lib: PrototypeLibrary) (out: string) (cancel: CancellationToken) =
     let cache = out + ".cache"
@@ -156,41 +188,45 @@ let run
         use cts =
             Outputs.cancelOnCtrlC "stopping after the current step; results so far are kept (Ctrl-C again to abort)"
 
-        let set = prepareSet lib out cts.Token
-
-        if cts.IsCancellationRequested then
-            eprintfn "cancelled before training; run again to continue the descriptors"
-            1
-        else
-            let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
-
-            let selection =
-                selection
-                |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations score cts.Token)
-
-            printfn
-                "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model"
-                trainRows.Length
-                validRows.Length
-                options.Seed
-
-            announceSelection selection options
-
-            let net, info =
-                Models.engine.Train(options, set, trainRows, validRows, selection, printEpoch, cts.Token)
-
-            let meta = Training.metadata set options info
-            ModelFile.save out { Network = net; Metadata = meta }
-
-            printfn
-                "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)"
-                out
-                info.ValidationAccuracy
-                info.BestEpoch
-                info.Epochs
-                info.WallSeconds
-
+        if not (describeOverProcesses lib (out + ".cache") cts.Token) then
             0
+        else
+
+            let set = prepareSet lib out cts.Token
+
+            if cts.IsCancellationRequested then
+                eprintfn "cancelled before training; run again to continue the descriptors"
+                1
+            else
+                let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
+
+                let selection =
+                    selection
+                    |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations score cts.Token)
+
+                printfn
+                    "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model"
+                    trainRows.Length
+                    validRows.Length
+                    options.Seed
+
+                announceSelection selection options
+
+                let net, info =
+                    Models.engine.Train(options, set, trainRows, validRows, selection, printEpoch, cts.Token)
+
+                let meta = Training.metadata set options info
+                ModelFile.save out { Network = net; Metadata = meta }
+
+                printfn
+                    "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)"
+                    out
+                    info.ValidationAccuracy
+                    info.BestEpoch
+                    info.Epochs
+                    info.WallSeconds
+
+                0
 
 /// The pristine test structures of a library at the model's settings: periodic cells and finite supercells.
 let pristine (lib: PrototypeLibrary) =

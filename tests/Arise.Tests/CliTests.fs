@@ -108,7 +108,7 @@ let private expectSameSpm (dir: string) (killed: string) (clean: string) (what: 
     Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, killed), "*.partial")) "no partial file left"
 
 /// A prototype library of three elemental solids (fcc Cu, bcc Fe, hcp Mg) in lib/ of a fresh folder, for train and tune.
-let private prototypeLibrary () =
+let prototypeLibrary () =
     let dir = folder ()
 
     for name, s in
@@ -123,7 +123,7 @@ let private prototypeLibrary () =
     dir
 
 /// A short `train` on the library of prototypeLibrary.
-let private trainArgs (out: string) =
+let trainArgs (out: string) =
     [ "train"
       "--prototypes"
       "lib"
@@ -151,7 +151,7 @@ let private tuneArgs (out: string) =
       "2" ]
 
 /// A model file's weights (hash) and classes.
-let private modelWeights (dir: string) (file: string) =
+let modelWeights (dir: string) (file: string) =
     let m = Arise.Model.ModelFile.load (Path.Combine(dir, file)) |> ok file
     Arise.Model.Network.weightsHash m.Network, m.Metadata.Classes
 

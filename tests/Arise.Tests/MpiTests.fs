@@ -88,6 +88,43 @@ let tests =
                           Expect.equal codeN code (sprintf "%s, %s processes: the same exit code" what n))
           }
 
+          test "mpirun -n 2 arise train: the processes describe blocks of the classes; the same training set and weights as one process" {
+              withMpirun (fun mpirun ->
+                  let dir = CliTests.prototypeLibrary ()
+                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+                  let code, _, errors =
+                      runProcess dir "dotnet" (dll :: CliTests.trainArgs "one.model") 600
+
+                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+
+                  let code, out, errors =
+                      runProcessWith
+                          asRoot
+                          dir
+                          mpirun
+                          ([ "--oversubscribe"; "-n"; "2"; "dotnet"; dll ] @ CliTests.trainArgs "two.model")
+                          600
+
+                  Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
+                  Expect.stringContains out "2 MPI processes (Open MPI): each describes a block of the 3 classes" "split"
+
+                  let arrays (file: string) =
+                      Arise.Numerics.Npy.readNpz (Path.Combine(dir, file))
+                      |> Result.defaultWith failwith
+                      |> Map.map (fun _ a -> a.Data)
+
+                  Expect.equal
+                      (arrays "two.model.training-set.npz")
+                      (arrays "one.model.training-set.npz")
+                      "the same training set, array for array"
+
+                  Expect.equal
+                      (CliTests.modelWeights dir "two.model")
+                      (CliTests.modelWeights dir "one.model")
+                      "the same weights and classes")
+          }
+
           test "mpirun -n 2 arise spm: boxes.csv and atoms.xyz byte-identical to one process, spm.npz arrays equal" {
               withMpirun (fun mpirun ->
                   let dir, spm = slabRunOnce 3 60.0
