@@ -259,10 +259,8 @@ let dropInput (index: Index1D) (x: Floats) (input: Floats) (keys: Keys) (width: 
          else
              v * keep)
 
-/// Softmax of one row of logits into p (shifted by the row's maximum), and Σ p ln p of the row (p floored at 1e-30
-/// inside the log) into plnp, summed in class order.
-let softmaxRow (index: Index1D) (logits: Floats) (p: Floats) (plnp: Floats) (classes: int) =
-    let o = index.X * classes
+/// exp(logit − the row's maximum) of the row starting at `o` into `out`; returns 1 / their sum (the softmax's scale).
+let shiftedExp (logits: Floats) (out: Floats) (o: int) (classes: int) =
     let mutable m = logits.[o]
 
     for c in 1 .. classes - 1 do
@@ -272,10 +270,16 @@ let softmaxRow (index: Index1D) (logits: Floats) (p: Floats) (plnp: Floats) (cla
 
     for c in 0 .. classes - 1 do
         let v = XMath.Exp(logits.[o + c] - m)
-        p.[o + c] <- v
+        out.[o + c] <- v
         sum <- sum + v
 
-    let inv = 1.0f / sum
+    1.0f / sum
+
+/// Softmax of one row of logits into p (shifted by the row's maximum), and Σ p ln p of the row (p floored at 1e-30
+/// inside the log) into plnp, summed in class order.
+let softmaxRow (index: Index1D) (logits: Floats) (p: Floats) (plnp: Floats) (classes: int) =
+    let o = index.X * classes
+    let inv = shiftedExp logits p o classes
     let mutable h = 0.0f
 
     for c in 0 .. classes - 1 do
@@ -331,19 +335,7 @@ let gemmStrided (index: Index2D) (a: Floats) (b: Floats) (c: Floats) (g: Strided
 let lossRow (index: Index1D) (logits: Floats) (y: Ints) (delta: Floats) (truth: Floats) (correct: Ints) (classes: int) (rows: int) =
     let o = index.X * classes
     let label = y.[index]
-    let mutable m = logits.[o]
-
-    for c in 1 .. classes - 1 do
-        m <- XMath.Max(m, logits.[o + c])
-
-    let mutable sum = 0.0f
-
-    for c in 0 .. classes - 1 do
-        let v = XMath.Exp(logits.[o + c] - m)
-        delta.[o + c] <- v
-        sum <- sum + v
-
-    let inv = 1.0f / sum
+    let inv = shiftedExp logits delta o classes
     let scale = 1.0f / float32 rows
     let mutable best = 0
     let mutable bestP = -1.0f

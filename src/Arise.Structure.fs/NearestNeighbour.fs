@@ -356,16 +356,20 @@ module NearestNeighbour =
     /// their mean: ARISE's rule returns d − 0.005, d or d + 0.005 for them, decided by the last bits of the
     /// coordinates, so that the same crystal in two file formats got two d_NN (issue 26, F14).
     let private centre (method: DnnMethod) (periodic: bool) (nn: float[]) =
-        let trimmed () =
-            if periodic then withoutIsolatedAtoms nn else nn
-
         match method with
         | DnnMethod.AriseHistogram -> histogramCentre nn
         | DnnMethod.MostCommon -> mostCommon nn
         | DnnMethod.AriseVacancyTolerant
-        | DnnMethod.AriseSmoothed when nn.Length > 0 && allEqual (trimmed ()) -> Array.average (trimmed ())
-        | DnnMethod.AriseVacancyTolerant -> histogramCentre (trimmed ())
-        | DnnMethod.AriseSmoothed -> smoothedCentre (trimmed ())
+        | DnnMethod.AriseSmoothed ->
+            // trimmed once: withoutIsolatedAtoms sorts the distances
+            let trimmed = if periodic then withoutIsolatedAtoms nn else nn
+
+            if trimmed.Length > 0 && allEqual trimmed then
+                Array.average trimmed
+            elif method = DnnMethod.AriseVacancyTolerant then
+                histogramCentre trimmed
+            else
+                smoothedCentre trimmed
 
     /// d_NN of the sparse-species distances: as `centre` without trimming, but distances equal but for rounding (a lone
     /// pair, a regular dopant lattice) give their mean, not the histogram's d ± 0.005 that the last bit decides.

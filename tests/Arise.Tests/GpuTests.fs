@@ -82,6 +82,18 @@ let private smallOptions =
         Seed = 3
         Threads = 1 }
 
+/// A network whose sizes are multiples of neither 4 nor 16, with a high dropout rate so that masks matter (weights
+/// from `netSeed`), and `count` random inputs for it (from `inputSeed`).
+let private oddShaped (netSeed: int) (inputSeed: int) (count: int) =
+    let arch =
+        { Inputs = 37
+          Hidden = [| 29; 53 |]
+          Classes = 11
+          DropoutRate = 0.2 }
+
+    let rng = Random inputSeed
+    Network.create netSeed arch, Array.init (count * arch.Inputs) (fun _ -> float32 (rng.NextDouble() * 2.0 - 0.5))
+
 [<Tests>]
 let tests =
     // the CPU accelerator runs a kernel on every core: alone, not beside other tests, its times stay those measured
@@ -89,19 +101,8 @@ let tests =
     <| testList
         "gpu engine"
         [ test "on a small odd-shaped network, both product kernels and any batch size give the managed engine's predictions" {
-              // sizes that are multiples of neither 4 nor 16, a high dropout rate so that masks matter
-              let arch =
-                  { Inputs = 37
-                    Hidden = [| 29; 53 |]
-                    Classes = 11
-                    DropoutRate = 0.2 }
-
-              let net = Network.create 5 arch
-              let rng = Random 9
               let count, samples = 13, 7
-
-              let x =
-                  Array.init (count * arch.Inputs) (fun _ -> float32 (rng.NextDouble() * 2.0 - 0.5))
+              let net, x = oddShaped 5 9 count
 
               let managed = Engines.managed.MonteCarlo(1, 4, samples, net, x, count)
 
@@ -132,18 +133,8 @@ let tests =
           }
 
           test "hidden-layer pre-activations (dropout off) on the GPU engine: the managed engine's, any layer, kernel, batching" {
-              let arch =
-                  { Inputs = 37
-                    Hidden = [| 29; 53 |]
-                    Classes = 11
-                    DropoutRate = 0.2 }
-
-              let net = Network.create 6 arch
-              let rng = Random 10
               let count = 23
-
-              let x =
-                  Array.init (count * arch.Inputs) (fun _ -> float32 (rng.NextDouble() * 2.0 - 0.5))
+              let net, x = oddShaped 6 10 count
 
               let managed = Engines.managed.Hidden(net, x, count)
               Expect.equal (managed |> Array.map Array.length) [| count * 29; count * 53; count * 11 |] "layer widths, logits last"
