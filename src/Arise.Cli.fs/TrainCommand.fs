@@ -35,7 +35,8 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
     set, expected
 
 /// The checkpoint-selection structures at `levels` (named `name`, e.g. "table1"; cached as
-/// FILE.selection-NAME-R-RULE-dV.npz, RULE the d_NN rule, V the defect protocol's version), with a progress bar.
+/// FILE.selection-NAME-R-RULE-dV.npz, RULE the d_NN rule, V the defect protocol's version), with a progress bar: the
+/// library's test structures labelled by the set's classes (all of them unless the library holds only some).
 let selectionSet
     (lib: PrototypeLibrary)
     (set: TrainingSet)
@@ -74,7 +75,15 @@ let selectionSet
 
             let t, errors =
                 Outputs.withProgress what (float n) (fun task ->
-                    TrainingSet.selectionSet lib levels realisations Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel)
+                    TrainingSet.defectiveSet
+                        set.Classes
+                        lib
+                        levels
+                        realisations
+                        TrainingSet.selectionSeed
+                        Environment.ProcessorCount
+                        (fun d _ -> task.Value <- float d)
+                        cancel)
 
             for e in errors do
                 eprintfn "warning: selection structure skipped: %s" e
@@ -157,18 +166,169 @@ let private describeOverProcesses (lib: PrototypeLibrary) (cache: string) (cance
         w.Rank = 0
     | _ -> true
 
-/// The training set of the library (cached beside `out`), also saved as OUT.training-set.npz.
-let private prepareSet (lib: PrototypeLibrary) (out: string) (cancel: CancellationToken) =
+/// The training set of the library (cached beside `out`), after the rows of `known` when a model is extended from a
+/// saved set of its classes (`train --from`), also saved as OUT.training-set.npz.
+let private prepareSet (lib: PrototypeLibrary) (known: (string[] * TrainingSet) option) (out: string) (cancel: CancellationToken) =
     let cache = out + ".cache"
-    let set, expected = trainingSet lib cache cancel
+    let described, expected = trainingSet lib cache cancel
+
+    let set, expected =
+        match known with
+        | None -> described, expected
+        | Some(classes, old) ->
+            let order = Array.append classes described.Classes
+
+            match TrainingSet.select order [ old; described ] with
+            | Ok s -> s, expected + (s.Rows - described.Rows)
+            | Error e -> failwithf "the model's training set: %s" e
+
     printfn "training set: %d descriptors (%d expected) for %d classes; cached in %s" set.Rows expected set.Classes.Length cache
     let npz = out + ".training-set.npz"
     TrainingSet.save npz set
     printfn "saved %s (numpy.load-able: x, y, cutoff, sigma, extrinsic_scale, version, classes, material_types)" npz
     set
 
+/// A model to add classes to (`train --from`) and where its own classes' training data comes from: a prototype
+/// library (described into the cache like the new classes) or a saved training set (OUT.training-set.npz of its run).
+type Extension =
+    { Model: Model
+      Name: string
+      Known: Choice<PrototypeLibrary, TrainingSet>
+      KnownPath: string }
+
+/// The model's data for `train --from FROM`: --known PATH (a library folder or a .training-set.npz); else
+/// FROM.training-set.npz when it exists; else the data release's library for the embedded model; else --prototypes.
+let extension (model: Model) (from: string) (known: string option) (prototypes: string) =
+    let beside = from + ".training-set.npz"
+
+    let path =
+        match known with
+        | Some k -> Ok k
+        | None when File.Exists beside -> Ok beside
+        | None when from = "embedded" -> Arise.DataRelease.prototypes ()
+        | None -> Ok prototypes
+
+    let read (p: string) =
+        if Directory.Exists p then
+            loadLibrary p |> Result.map Choice1Of2
+        elif File.Exists p then
+            TrainingSet.load p
+            |> Result.map Choice2Of2
+            |> Result.mapError (fun e -> sprintf "--known %s: %s" p e)
+        else
+            Error(sprintf "--known %s: no such folder or training-set file" p)
+
+    path
+    |> Result.bind (fun p ->
+        read p
+        |> Result.map (fun k ->
+            { Model = model
+              Name = from
+              Known = k
+              KnownPath = p }))
+
+/// What `train --from` describes and trains: the library to describe (the model's classes first when they come from a
+/// library, then the new ones) and the model's rows when they come from a saved set; Error when the model's data lacks
+/// a class, the descriptors differ or nothing is new.
+let private plan (ext: Extension) (lib: PrototypeLibrary) =
+    let classes = ext.Model.Metadata.Classes
+    let has = Set.ofArray classes
+    let added = lib.Prototypes |> List.filter (fun p -> not (has.Contains p.Name))
+
+    let lacking what (names: string seq) =
+        let names = Array.ofSeq names
+
+        Error(
+            sprintf
+                "%s lacks %d of the %d classes of %s (e.g. %s): give the model's training data with --known (the library it \
+                 was trained on, or its .training-set.npz)"
+                what
+                names.Length
+                classes.Length
+                ext.Name
+                (String.Join(", ", Array.truncate 3 names))
+        )
+
+    if ext.Model.Metadata.Descriptor <> Training.ariseDescriptor then
+        Error(
+            sprintf
+                "%s was trained on other descriptors (d_NN rule %s) than train makes (%s): the classes cannot be added to it"
+                ext.Name
+                ext.Model.Metadata.Descriptor.Dnn
+                Training.ariseDescriptor.Dnn
+        )
+    elif added.IsEmpty then
+        Error(sprintf "every class of the library is already in %s: nothing to add" ext.Name)
+    else
+        match ext.Known with
+        | Choice1Of2 known ->
+            let byName =
+                known.Prototypes @ lib.Prototypes
+                |> List.map (fun p -> p.Name, p)
+                |> List.rev
+                |> Map.ofList
+
+            match classes |> Array.filter (byName.ContainsKey >> not) with
+            | [||] ->
+                Ok(
+                    { lib with
+                        Prototypes = [ for c in classes -> byName.[c] ] @ added },
+                    None,
+                    added.Length
+                )
+            | missing -> lacking ext.KnownPath missing
+        | Choice2Of2 set ->
+            match TrainingSet.select classes [ set ] with
+            | Ok old -> Ok({ lib with Prototypes = added }, Some(classes, old), added.Length)
+            | Error _ -> lacking ext.KnownPath (classes |> Array.filter (fun c -> not (Array.contains c set.Classes)))
+
+/// The options that start from the extended model: its hidden sizes, its weights with `added` new output columns.
+let private startFrom (ext: Extension option) (added: int) (options: TrainingOptions) =
+    match ext with
+    | None -> options
+    | Some e ->
+        let old = e.Model.Metadata.Classes.Length
+
+        printfn
+            "adding %d classes to the %d of %s (its weights, a wider output layer; its classes' data from %s)"
+            added
+            old
+            e.Name
+            e.KnownPath
+
+        { options with
+            Hidden = e.Model.Network.Architecture.Hidden
+            Start = Some(Network.addClasses options.Seed added e.Model.Network) }
+
+/// Trains on the prepared set and saves the model.
+let private fit (options: TrainingOptions) (set: TrainingSet) (selection: CheckpointSelection option) (out: string) cancel =
+    let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
+
+    printfn
+        "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model"
+        trainRows.Length
+        validRows.Length
+        options.Seed
+
+    announceSelection selection options
+
+    let net, info =
+        Models.engine.Train(options, set, trainRows, validRows, selection, printEpoch, cancel)
+
+    let meta = Training.metadata set options info
+    ModelFile.save out { Network = net; Metadata = meta }
+
+    printfn
+        "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)"
+        out
+        info.ValidationAccuracy
+        info.BestEpoch
+        info.Epochs
+        info.WallSeconds
+
 /// Runs `train`; with `selection` (a name and defect levels), the kept epoch is chosen on pristine and defective
-/// structures too, the defective ones counted as `score` says.
+/// structures too, the defective ones counted as `score` says; with `ext`, the library's new classes are added to
+/// that model, starting from its weights.
 let run
     (prototypes: string)
     (out: string)
@@ -176,56 +336,40 @@ let run
     (selection: (string * (float * float)[]) option)
     (selectionRealisations: int)
     (score: DefectScore)
+    (ext: Extension option)
     =
-    match loadLibrary prototypes, Outputs.checkFile out with
+    let planned =
+        loadLibrary prototypes
+        |> Result.bind (fun lib ->
+            match ext with
+            | None -> Ok(lib, None, 0)
+            | Some e -> plan e lib)
+
+    match planned, Outputs.checkFile out with
     | Error e, _ ->
         eprintfn "error: %s" e
         2
     | _, Error e ->
         eprintfn "error: --out %s" e
         2
-    | Ok lib, Ok() ->
+    | Ok(lib, known, added), Ok() ->
         use cts =
             Outputs.cancelOnCtrlC "stopping after the current step; results so far are kept (Ctrl-C again to abort)"
 
         if not (describeOverProcesses lib (out + ".cache") cts.Token) then
             0
         else
-
-            let set = prepareSet lib out cts.Token
+            let set = prepareSet lib known out cts.Token
 
             if cts.IsCancellationRequested then
                 eprintfn "cancelled before training; run again to continue the descriptors"
                 1
             else
-                let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
-
                 let selection =
                     selection
                     |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations score cts.Token)
 
-                printfn
-                    "training on %d, validating on %d (stratified 80/20, seed %d); Ctrl-C stops and keeps the best model"
-                    trainRows.Length
-                    validRows.Length
-                    options.Seed
-
-                announceSelection selection options
-
-                let net, info =
-                    Models.engine.Train(options, set, trainRows, validRows, selection, printEpoch, cts.Token)
-
-                let meta = Training.metadata set options info
-                ModelFile.save out { Network = net; Metadata = meta }
-
-                printfn
-                    "saved %s: best validation accuracy %.4f at epoch %d of %d (%.0f s)"
-                    out
-                    info.ValidationAccuracy
-                    info.BestEpoch
-                    info.Epochs
-                    info.WallSeconds
-
+                fit (startFrom ext added options) set selection out cts.Token
                 0
 
 /// The pristine test structures of a library at the model's settings: periodic cells and finite supercells.

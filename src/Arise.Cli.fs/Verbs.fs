@@ -504,6 +504,35 @@ let trainSettings (args: ParseResults<TrainArgs>) =
         return options, selection, realisations, score
     }
 
+/// `train --from`: the model to extend and where its data is; the options then default to its dropout and 60 epochs,
+/// and --hidden must not ask for other sizes.
+let private extension (args: ParseResults<TrainArgs>) (options: Model.TrainingOptions) (prototypes: string) =
+    match args.TryGetResult TrainArgs.From with
+    | None when args.Contains TrainArgs.Known -> Error "--known is for --from (the data of the model classes are added to)"
+    | None -> Ok(options, None)
+    | Some from ->
+        result {
+            let! model =
+                Models.load (if from = "embedded" then None else Some from)
+                |> Result.mapError (fun e -> sprintf "--from %s" e)
+
+            let hidden = model.Network.Architecture.Hidden
+
+            do!
+                require
+                    (not (args.Contains TrainArgs.Hidden) || options.Hidden = hidden)
+                    (sprintf "--hidden: %s has hidden layers %s; added classes keep them" from (String.Join(",", hidden)))
+
+            let! ext =
+                TrainCommand.extension model from (args.TryGetResult TrainArgs.Known) prototypes
+
+            return
+                { options with
+                    DropoutRate = args.GetResult(TrainArgs.Dropout, defaultValue = model.Network.Architecture.DropoutRate)
+                    MaxEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = 60) },
+                Some ext
+        }
+
 let train (args: ParseResults<TrainArgs>) =
     let settings =
         trainSettings args
@@ -513,7 +542,8 @@ let train (args: ParseResults<TrainArgs>) =
 
     withSettings settings (fun (options, selection, realisations, score) ->
         withSettings (prototypesOr (args.TryGetResult TrainArgs.Prototypes)) (fun prototypes ->
-            TrainCommand.run prototypes (args.GetResult TrainArgs.Out) options selection realisations score))
+            withSettings (extension args options prototypes) (fun (options, ext) ->
+                TrainCommand.run prototypes (args.GetResult TrainArgs.Out) options selection realisations score ext)))
 
 let evaluate (args: ParseResults<EvaluateArgs>) =
     let inputs =

@@ -492,3 +492,35 @@ module Network =
                     { l with
                         Weights = Array.copy l.Weights
                         Bias = Array.copy l.Bias }) }
+
+    /// The network with `count` more output classes (new columns Glorot-uniform from `seed`, zero biases).
+    let addClasses (seed: int) (count: int) (net: Network) =
+        if count < 0 then
+            invalidArg "count" (sprintf "cannot add %d classes" count)
+
+        let rng = Random(seed)
+        let last = net.Layers.[net.Layers.Length - 1]
+        let outputs = last.Outputs + count
+        let limit = sqrt (6.0 / float (last.Inputs + outputs))
+
+        let weights =
+            Array.init (last.Inputs * outputs) (fun k ->
+                let i, j = k / outputs, k % outputs
+
+                if j < last.Outputs then
+                    last.Weights.[i * last.Outputs + j]
+                else
+                    float32 ((2.0 * rng.NextDouble() - 1.0) * limit))
+
+        let copied = copy net
+
+        copied.Layers.[copied.Layers.Length - 1] <-
+            { last with
+                Outputs = outputs
+                Weights = weights
+                Bias = Array.append last.Bias (Array.zeroCreate count) }
+
+        { copied with
+            Architecture =
+                { net.Architecture with
+                    Classes = net.Architecture.Classes + count } }

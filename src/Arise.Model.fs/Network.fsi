@@ -142,3 +142,8 @@ module Network =
 
     /// Deep copy (for keeping the best weights).
     val copy: net: Network -> Network
+
+    /// The network with `count` more classes: every layer copied, the output layer widened by `count` columns drawn
+    /// as `create` draws them (Glorot-uniform from `seed`, zero biases). The old classes keep their indices and
+    /// weights, so the widened network ranks them as before until it is trained further (`arise train --from`).
+    val addClasses: seed: int -> count: int -> net: Network -> Network

@@ -20,6 +20,10 @@ type TrainingOptions =
         AveragingEpochs: float
         Seed: int
         Threads: int
+
+        /// Weights to start from instead of fresh Glorot-uniform ones (`arise train --from`): a network whose inputs,
+        /// hidden sizes and classes are the set's and Hidden; None = a fresh network from Seed.
+        Start: Network option
     }
 
 /// What one epoch achieved.
@@ -83,7 +87,8 @@ module Training =
           Patience = Some 80
           AveragingEpochs = 0.0
           Seed = 42
-          Threads = 1 }
+          Threads = 1
+          Start = None }
 
     /// SHA-256 (hex) of descriptors and labels.
     let dataHash (set: TrainingSet) =
@@ -252,7 +257,28 @@ module Training =
               Classes = set.Classes.Length
               DropoutRate = options.DropoutRate }
 
-        let net = Network.create options.Seed arch
+        let net =
+            match options.Start with
+            | None -> Network.create options.Seed arch
+            | Some s when
+                s.Architecture.Inputs = arch.Inputs
+                && s.Architecture.Hidden = arch.Hidden
+                && s.Architecture.Classes = arch.Classes
+                ->
+                { Network.copy s with
+                    Architecture = arch }
+            | Some s ->
+                invalidArg
+                    "options"
+                    (sprintf
+                        "the starting network is %d-%s-%d, the training set and options ask for %d-%s-%d"
+                        s.Architecture.Inputs
+                        (String.Join("-", s.Architecture.Hidden))
+                        s.Architecture.Classes
+                        arch.Inputs
+                        (String.Join("-", arch.Hidden))
+                        arch.Classes)
+
         use stepper = makeStepper options net
         let bs = options.BatchSize
         let shuffle = Random(options.Seed)

@@ -17,6 +17,10 @@ type TrainingOptions =
         AveragingEpochs: float
         Seed: int
         Threads: int
+
+        /// Weights to start from instead of fresh Glorot-uniform ones (`arise train --from`): a network whose inputs,
+        /// hidden sizes and classes are the set's and Hidden; None = a fresh network from Seed.
+        Start: Network option
     }
 
 /// What one epoch achieved.

@@ -434,6 +434,50 @@ module TrainingSet =
                             Error(sprintf "%s: x has %d rows but y %d" path rows t.Y.Length))
                 | _ -> Error(sprintf "%s: x is not a matrix" path))
 
+    /// The rows of `sets` whose class is in `classes`, relabelled by its index there.
+    let select (classes: string[]) (sets: TrainingSet list) : Result<TrainingSet, string> =
+        let index = classes |> Array.indexed |> Array.map (fun (i, c) -> c, i) |> dict
+        // the first set holding each class gives its rows and material type
+        let source =
+            classes
+            |> Array.map (fun c -> sets |> List.tryFindIndex (fun t -> Array.contains c t.Classes))
+
+        let missing =
+            Array.zip classes source |> Array.filter (snd >> Option.isNone) |> Array.map fst
+
+        let dims = sets |> List.map (fun t -> t.Dimension) |> List.distinct
+
+        match missing, dims with
+        | _, [] -> Error "no training set to select from"
+        | _, _ :: _ :: _ -> Error(sprintf "the training sets have descriptors of different lengths (%A)" dims)
+        | m, _ when m.Length > 0 ->
+            Error(sprintf "no training data for %d class(es): %s" m.Length (String.Join(", ", m |> Array.truncate 5)))
+        | _, [ dim ] ->
+            let picked =
+                [| for k, t in List.indexed sets do
+                       for r in 0 .. t.Rows - 1 do
+                           match index.TryGetValue t.Classes.[t.Y.[r]] with
+                           | true, ci when source.[ci] = Some k -> yield t, r, ci
+                           | _ -> () |]
+
+            let column (f: TrainingSet -> 'a[]) =
+                picked |> Array.map (fun (t, r, _) -> (f t).[r])
+
+            let typeOf ci (c: string) =
+                let t = sets.[source.[ci].Value]
+                t.MaterialTypes.[Array.IndexOf(t.Classes, c)]
+
+            Ok
+                { Classes = Array.copy classes
+                  MaterialTypes = classes |> Array.mapi typeOf
+                  Dimension = dim
+                  X = picked |> Array.collect (fun (t, r, _) -> t.X.[r * dim .. (r + 1) * dim - 1])
+                  Y = picked |> Array.map (fun (_, _, ci) -> ci)
+                  Cutoff = column (fun t -> t.Cutoff)
+                  Sigma = column (fun t -> t.Sigma)
+                  ExtrinsicScale = column (fun t -> t.ExtrinsicScale)
+                  Version = column (fun t -> t.Version) }
+
     /// Stratified split: for each class, a seeded shuffle of its rows, the first `trainFraction` to training.
     /// Returns (training rows, validation rows).
     let split (seed: int) (trainFraction: float) (y: int[]) =

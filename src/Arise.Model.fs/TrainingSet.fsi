@@ -126,6 +126,12 @@ module TrainingSet =
     /// Loads a set saved by `save`.
     val load: path: string -> Result<TrainingSet, string>
 
+    /// The rows of `sets` whose class is in `classes`, relabelled by its index there, in the order of the sets and
+    /// their rows; each class's rows and material type come from the first set that has it. For adding classes to a model
+    /// (`arise train --from`): the old set in the model's class order, then the new classes. Error naming a class no
+    /// set has, or sets whose descriptor lengths differ.
+    val select: classes: string array -> sets: TrainingSet list -> Result<TrainingSet, string>
+
     /// Stratified split: for each class, a seeded shuffle of its rows, the first `trainFraction` to training.
     /// Returns (training rows, validation rows).
     val split: seed: int -> trainFraction: float -> y: int array -> int array * int array

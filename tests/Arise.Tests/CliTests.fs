@@ -467,6 +467,60 @@ let tests =
                      Expect.isFalse (File.Exists out) "nothing written"
              }
 
+             test "train --from adds a class to a trained model, keeps its class order, and names what is missing" {
+                 let dir = prototypeLibrary ()
+                 // the model knows fcc and hcp; bcc is added from a library of its own
+                 let added = Path.Combine(dir, "new", "Elemental_solids")
+                 Directory.CreateDirectory added |> ignore
+                 Directory.Move(Path.Combine(dir, "lib", "Elemental_solids", "bcc_Fe"), Path.Combine(added, "bcc_Fe"))
+                 let code, _, err = arise dir (trainArgs "two.model")
+                 Expect.equal code 0 (sprintf "the 2-class model: %s" err)
+
+                 let extend extra =
+                     arise
+                         dir
+                         ([ "train"
+                            "--from"
+                            "two.model"
+                            "--prototypes"
+                            "new"
+                            "--out"
+                            "three.model" ]
+                          @ extra)
+
+                 let code, out, err = extend [ "--epochs"; "30"; "--selection"; "off" ]
+                 Expect.equal code 0 (sprintf "train --from: %s" err)
+                 Expect.stringContains out "adding 1 classes to the 2 of two.model" "says what it adds"
+                 Expect.stringContains out "two.model.training-set.npz" "the model's data read from its saved set"
+
+                 let three =
+                     Arise.Model.ModelFile.load (Path.Combine(dir, "three.model")) |> ok "load"
+
+                 let two = Arise.Model.ModelFile.load (Path.Combine(dir, "two.model")) |> ok "load"
+                 Expect.equal three.Metadata.Classes (Array.append two.Metadata.Classes [| "bcc_Fe" |]) "old classes first"
+                 Expect.equal three.Network.Architecture.DropoutRate two.Network.Architecture.DropoutRate "its dropout"
+                 // refused before any work: the model's data lacking its classes, --known alone, nothing new
+                 let refused (args: string list) (says: string) =
+                     let code, _, err = arise dir (args @ [ "--out"; "x.model" ])
+                     Expect.equal code 2 (sprintf "%s: exit 2" says)
+                     Expect.stringContains err says "the reason"
+                     Expect.isFalse (File.Exists(Path.Combine(dir, "x.model"))) "nothing written"
+
+                 let from = [ "train"; "--from"; "two.model"; "--prototypes"; "new" ]
+                 refused (from @ [ "--known"; "new" ]) "new lacks 2 of the 2 classes of two.model"
+                 refused [ "train"; "--prototypes"; "new"; "--known"; "lib" ] "--known is for --from"
+                 refused (from @ [ "--hidden"; "8" ]) "--hidden: two.model has hidden layers"
+                 // every pristine structure of all three classes recognised; nothing new in the full library
+                 Directory.Move(Path.Combine(added, "bcc_Fe"), Path.Combine(dir, "lib", "Elemental_solids", "bcc_Fe"))
+
+                 let code, out, err =
+                     arise dir [ "evaluate"; "--model"; "three.model"; "--prototypes"; "lib"; "--csv" ]
+
+                 Expect.equal code 0 (sprintf "evaluate: %s%s" out err)
+                 Expect.stringContains out "all,12,12,100" "12 pristine structures, all right"
+                 refused [ "train"; "--from"; "three.model"; "--prototypes"; "lib" ] "already in three.model: nothing to add"
+             }
+
              test "a pipe or a device named directly, or linked as .xyz, is refused without being opened; the next file goes on" {
                  if OperatingSystem.IsWindows() then
                      skiptest "pipes and /dev/zero are Unix"

@@ -780,4 +780,79 @@ let tests =
                   info.ValidationAccuracy
                   (Training.accuracy 1 raw set va - 0.05)
                   "and the averaged network has learned the classes as well as the raw one"
+          }
+
+          test "a class added to a trained model: old classes ranked as before at the start, all classes learned after" {
+              let set, _ = tinyModel.Force()
+              // a model of fcc and the nanotube, then bcc added (labels 0, 1 kept, bcc becomes 2)
+              let known = TrainingSet.select [| "fcc_Cu"; "cnt_6_0" |] [ set ] |> ok "select"
+
+              let all =
+                  TrainingSet.select [| "fcc_Cu"; "cnt_6_0"; "bcc_Fe" |] [ known; set ]
+                  |> ok "select"
+
+              Expect.equal all.Rows set.Rows "every row once: the known rows, then bcc's"
+              Expect.equal all.MaterialTypes [| "Elemental_solids"; "Nanotubes"; "Elemental_solids" |] "material types"
+              Expect.equal all.X.[0 .. known.X.Length - 1] known.X "the known rows first, in their order"
+              Expect.equal (all.Y |> Array.countBy id |> Array.map fst) [| 0; 1; 2 |] "labels in the new order"
+
+              match TrainingSet.select [| "fcc_Cu"; "hcp_Mg" |] [ set ] with
+              | Error e -> Expect.stringContains e "hcp_Mg" "a class without data is named"
+              | Ok _ -> failtest "a class without data must be refused"
+
+              let options =
+                  { Training.ariseOptions with
+                      Hidden = [| 32; 32 |]
+                      MaxEpochs = 20
+                      Patience = None
+                      LearningRate = 3e-3
+                      Seed = 5 }
+
+              let rows t = [| 0 .. (t: TrainingSet).Rows - 1 |]
+
+              let old, _ =
+                  Training.train options known (rows known) [||] ignore Threading.CancellationToken.None
+
+              let wide = Network.addClasses 9 1 old
+              Expect.equal wide.Architecture.Classes 3 "one more class"
+              let x = known.X
+              let p2 = Prediction.deterministic 1 old x known.Rows
+              let p3 = Prediction.deterministic 1 wide x known.Rows
+
+              for r in 0 .. known.Rows - 1 do
+                  let a, b = p3.[3 * r], p3.[3 * r + 1]
+                  Expect.floatClose Accuracy.low (float (a / (a + b))) (float p2.[2 * r]) "old classes' odds unchanged"
+
+              // one epoch at a vanishing learning rate keeps the start: the plumbing starts from the given weights
+              let still, _ =
+                  Training.train
+                      { options with
+                          MaxEpochs = 1
+                          LearningRate = 1e-12
+                          Start = Some wide }
+                      all
+                      (rows all)
+                      [||]
+                      ignore
+                      Threading.CancellationToken.None
+
+              let q = Prediction.deterministic 1 still x known.Rows
+              let moved = Array.map2 (fun (u: float32) v -> abs (u - v)) q p3 |> Array.max
+              Expect.isLessThan moved 1e-5f "the start's predictions kept"
+
+              let tr, va = TrainingSet.split 5 0.8 all.Y
+
+              let added, info =
+                  Training.train { options with Start = Some wide } all tr va ignore Threading.CancellationToken.None
+
+              let pristine = TrainingSet.predictionSettingRows all
+              Expect.equal (Training.accuracy 1 added all pristine) 1.0 "every pristine structure of the three classes right"
+              Expect.isGreaterThan (Training.accuracy 1 added all (rows all)) 0.99 "> 99 % of all rows (every R_C, σ, scale)"
+              Expect.isGreaterThan info.ValidationAccuracy 0.99 "validation"
+
+              Expect.throwsC
+                  (fun () ->
+                      Training.train { options with Start = Some old } all tr va ignore Threading.CancellationToken.None
+                      |> ignore)
+                  (fun e -> Expect.stringContains e.Message "-2, the training set" "a start of the wrong shape is named")
           } ]
