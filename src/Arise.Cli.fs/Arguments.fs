@@ -228,7 +228,7 @@ type TrainArgs =
                 "judge and keep a moving average of the weights over about this many epochs instead of the raw weights (default 0 = off)."
             | From _ ->
                 "add the classes of --prototypes to this model (a file, or 'embedded'): start from its weights with a wider \
-                    output layer and train on its classes' data and theirs (its hidden sizes and dropout; default 60 epochs)."
+                    output layer and train on its classes' data and theirs (its hidden sizes, dropout and seed; default 60 epochs)."
             | Known _ ->
                 "with --from: the model's own training data, the library it was trained on or its .training-set.npz (default: \
                     FROM.training-set.npz, the data release for 'embedded', else --prototypes)."

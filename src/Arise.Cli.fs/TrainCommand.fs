@@ -9,6 +9,14 @@ open Arise.Structure
 open Arise.Soap
 open Arise.Model
 
+/// A model to add classes to (`train --from`) and where its own classes' training data comes from: a prototype
+/// library (described into the cache like the new classes) or a saved training set (OUT.training-set.npz of its run).
+type Extension =
+    { Model: Model
+      Name: string
+      Known: KnownData
+      KnownPath: string }
+
 /// Loads a prototype library, reporting unreadable classes; Error when nothing loads.
 let loadLibrary (dir: string) =
     let lib = Prototypes.load dir
@@ -37,6 +45,11 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
 /// The checkpoint-selection structures at `levels` (named `name`, e.g. "table1"; cached as
 /// FILE.selection-NAME-R-RULE-dV.npz, RULE the d_NN rule, V the defect protocol's version), with a progress bar: the
 /// library's test structures labelled by the set's classes (all of them unless the library holds only some).
+let private selectionPath (model: string) (name: string) (realisations: int) =
+    sprintf "%s.selection-%s-%d-%s-r%d-d%d.npz" model name realisations TrainingSet.dnnRuleName DnnRule.revision Defects.protocolVersion
+
+/// The checkpoint-selection structures at `levels` (see selectionPath), after `earlier` ones of other classes (those of
+/// a model being extended) when given.
 let selectionSet
     (lib: PrototypeLibrary)
     (set: TrainingSet)
@@ -44,10 +57,10 @@ let selectionSet
     (name: string, levels: (float * float)[])
     (realisations: int)
     (score: DefectScore)
+    (earlier: TrainingSet option)
     (cancel: CancellationToken)
     =
-    let path =
-        sprintf "%s.selection-%s-%d-%s-r%d-d%d.npz" out name realisations TrainingSet.dnnRuleName DnnRule.revision Defects.protocolVersion
+    let path = selectionPath out name realisations
 
     let expected =
         realisations
@@ -92,6 +105,13 @@ let selectionSet
                 TrainingSet.save path t
 
             t
+
+    let defective =
+        match earlier with
+        | Some e ->
+            TrainingSet.select set.Classes [ e; defective ]
+            |> Result.defaultWith (fun e -> failwithf "the selection structures: %s" e)
+        | None -> defective
 
     { Defective = defective
       Level = TrainingSet.selectionLevelOfRows levels.Length realisations defective.Rows
@@ -166,35 +186,23 @@ let private describeOverProcesses (lib: PrototypeLibrary) (cache: string) (cance
         w.Rank = 0
     | _ -> true
 
-/// The training set of the library (cached beside `out`), after the rows of `known` when a model is extended from a
+/// The training set of the library (cached beside `out`), after the model's own rows when a model is extended from a
 /// saved set of its classes (`train --from`), also saved as OUT.training-set.npz.
-let private prepareSet (lib: PrototypeLibrary) (known: (string[] * TrainingSet) option) (out: string) (cancel: CancellationToken) =
+let private prepareSet (lib: PrototypeLibrary) (ext: (Extension * Addition) option) (out: string) (cancel: CancellationToken) =
     let cache = out + ".cache"
     let described, expected = trainingSet lib cache cancel
 
-    let set, expected =
-        match known with
-        | None -> described, expected
-        | Some(classes, old) ->
-            let order = Array.append classes described.Classes
+    let set =
+        match ext with
+        | Some(e, addition) -> Training.additionSet e.Model addition described
+        | None -> described
 
-            match TrainingSet.select order [ old; described ] with
-            | Ok s -> s, expected + (s.Rows - described.Rows)
-            | Error e -> failwithf "the model's training set: %s" e
-
+    let expected = expected + set.Rows - described.Rows
     printfn "training set: %d descriptors (%d expected) for %d classes; cached in %s" set.Rows expected set.Classes.Length cache
     let npz = out + ".training-set.npz"
     TrainingSet.save npz set
     printfn "saved %s (numpy.load-able: x, y, cutoff, sigma, extrinsic_scale, version, classes, material_types)" npz
     set
-
-/// A model to add classes to (`train --from`) and where its own classes' training data comes from: a prototype
-/// library (described into the cache like the new classes) or a saved training set (OUT.training-set.npz of its run).
-type Extension =
-    { Model: Model
-      Name: string
-      Known: Choice<PrototypeLibrary, TrainingSet>
-      KnownPath: string }
 
 /// The model's data for `train --from FROM`: --known PATH (a library folder or a .training-set.npz); else
 /// FROM.training-set.npz when it exists; else the data release's library for the embedded model; else --prototypes.
@@ -210,10 +218,10 @@ let extension (model: Model) (from: string) (known: string option) (prototypes: 
 
     let read (p: string) =
         if Directory.Exists p then
-            loadLibrary p |> Result.map Choice1Of2
+            loadLibrary p |> Result.map KnownLibrary
         elif File.Exists p then
             TrainingSet.load p
-            |> Result.map Choice2Of2
+            |> Result.map KnownSet
             |> Result.mapError (fun e -> sprintf "--known %s: %s" p e)
         else
             Error(sprintf "--known %s: no such folder or training-set file" p)
@@ -227,78 +235,35 @@ let extension (model: Model) (from: string) (known: string option) (prototypes: 
               Known = k
               KnownPath = p }))
 
-/// What `train --from` describes and trains: the library to describe (the model's classes first when they come from a
-/// library, then the new ones) and the model's rows when they come from a saved set; Error when the model's data lacks
-/// a class, the descriptors differ or nothing is new.
-let private plan (ext: Extension) (lib: PrototypeLibrary) =
-    let classes = ext.Model.Metadata.Classes
-    let has = Set.ofArray classes
-    let added = lib.Prototypes |> List.filter (fun p -> not (has.Contains p.Name))
-
-    let lacking what (names: string seq) =
-        let names = Array.ofSeq names
-
-        Error(
-            sprintf
-                "%s lacks %d of the %d classes of %s (e.g. %s): give the model's training data with --known (the library it \
-                 was trained on, or its .training-set.npz)"
-                what
-                names.Length
-                classes.Length
-                ext.Name
-                (String.Join(", ", Array.truncate 3 names))
-        )
-
-    if ext.Model.Metadata.Descriptor <> Training.ariseDescriptor then
-        Error(
-            sprintf
-                "%s was trained on other descriptors (d_NN rule %s) than train makes (%s): the classes cannot be added to it"
-                ext.Name
-                ext.Model.Metadata.Descriptor.Dnn
-                Training.ariseDescriptor.Dnn
-        )
-    elif added.IsEmpty then
-        Error(sprintf "every class of the library is already in %s: nothing to add" ext.Name)
-    else
-        match ext.Known with
-        | Choice1Of2 known ->
-            let byName =
-                known.Prototypes @ lib.Prototypes
-                |> List.map (fun p -> p.Name, p)
-                |> List.rev
-                |> Map.ofList
-
-            match classes |> Array.filter (byName.ContainsKey >> not) with
-            | [||] ->
-                Ok(
-                    { lib with
-                        Prototypes = [ for c in classes -> byName.[c] ] @ added },
-                    None,
-                    added.Length
-                )
-            | missing -> lacking ext.KnownPath missing
-        | Choice2Of2 set ->
-            match TrainingSet.select classes [ set ] with
-            | Ok old -> Ok({ lib with Prototypes = added }, Some(classes, old), added.Length)
-            | Error _ -> lacking ext.KnownPath (classes |> Array.filter (fun c -> not (Array.contains c set.Classes)))
-
-/// The options that start from the extended model: its hidden sizes, its weights with `added` new output columns.
-let private startFrom (ext: Extension option) (added: int) (options: TrainingOptions) =
+/// When the model's classes come from a saved set, the selection structures of its own run (MODEL.selection-….npz,
+/// saved by `train` beside it), so that its classes are judged on defects too; None otherwise (with a note).
+let private earlierSelection (ext: Extension option) (name: string) (realisations: int) =
     match ext with
-    | None -> options
-    | Some e ->
-        let old = e.Model.Metadata.Classes.Length
+    | Some({ Known = KnownSet _ } as e) ->
+        let path = selectionPath e.Name name realisations
 
+        match (if File.Exists path then TrainingSet.load path else Error "") with
+        | Ok t when e.Model.Metadata.Classes |> Array.forall (fun c -> Array.contains c t.Classes) ->
+            printfn "selection structures of %s's classes: %d read from %s" e.Name t.Rows path
+            Some t
+        | _ ->
+            printfn "note: %s not found or not of its classes: the kept epoch is judged on the new classes' defective structures only" path
+            None
+    | _ -> None
+
+/// The options that start from the extended model: its hidden sizes, its weights with new output columns.
+let private startFrom (addition: (Extension * Addition) option) (options: TrainingOptions) =
+    match addition with
+    | None -> options
+    | Some(e, a) ->
         printfn
             "adding %d classes to the %d of %s (its weights, a wider output layer; its classes' data from %s)"
-            added
-            old
+            a.Added.Length
+            e.Model.Metadata.Classes.Length
             e.Name
             e.KnownPath
 
-        { options with
-            Hidden = e.Model.Network.Architecture.Hidden
-            Start = Some(Network.addClasses options.Seed added e.Model.Network) }
+        Training.startFrom e.Model a.Added.Length options
 
 /// Trains on the prepared set and saves the model.
 let private fit (options: TrainingOptions) (set: TrainingSet) (selection: CheckpointSelection option) (out: string) cancel =
@@ -342,8 +307,10 @@ let run
         loadLibrary prototypes
         |> Result.bind (fun lib ->
             match ext with
-            | None -> Ok(lib, None, 0)
-            | Some e -> plan e lib)
+            | None -> Ok(lib, None)
+            | Some e ->
+                Training.planAddition e.Model e.Name e.Known e.KnownPath lib
+                |> Result.map (fun a -> a.Library, Some(e, a)))
 
     match planned, Outputs.checkFile out with
     | Error e, _ ->
@@ -352,14 +319,14 @@ let run
     | _, Error e ->
         eprintfn "error: --out %s" e
         2
-    | Ok(lib, known, added), Ok() ->
+    | Ok(lib, addition), Ok() ->
         use cts =
             Outputs.cancelOnCtrlC "stopping after the current step; results so far are kept (Ctrl-C again to abort)"
 
         if not (describeOverProcesses lib (out + ".cache") cts.Token) then
             0
         else
-            let set = prepareSet lib known out cts.Token
+            let set = prepareSet lib addition out cts.Token
 
             if cts.IsCancellationRequested then
                 eprintfn "cancelled before training; run again to continue the descriptors"
@@ -367,9 +334,11 @@ let run
             else
                 let selection =
                     selection
-                    |> Option.map (fun levels -> selectionSet lib set out levels selectionRealisations score cts.Token)
+                    |> Option.map (fun levels ->
+                        let earlier = earlierSelection ext (fst levels) selectionRealisations
+                        selectionSet lib set out levels selectionRealisations score earlier cts.Token)
 
-                fit (startFrom ext added options) set selection out cts.Token
+                fit (startFrom addition options) set selection out cts.Token
                 0
 
 /// The pristine test structures of a library at the model's settings: periodic cells and finite supercells.

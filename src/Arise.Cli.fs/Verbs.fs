@@ -504,7 +504,8 @@ let trainSettings (args: ParseResults<TrainArgs>) =
         return options, selection, realisations, score
     }
 
-/// `train --from`: the model to extend and where its data is; the options then default to its dropout and 60 epochs,
+/// `train --from`: the model to extend and where its data is; the options then default to its dropout, its seed (so
+/// that its classes keep its 80/20 split) and 60 epochs,
 /// and --hidden must not ask for other sizes.
 let private extension (args: ParseResults<TrainArgs>) (options: Model.TrainingOptions) (prototypes: string) =
     match args.TryGetResult TrainArgs.From with
@@ -529,7 +530,8 @@ let private extension (args: ParseResults<TrainArgs>) (options: Model.TrainingOp
             return
                 { options with
                     DropoutRate = args.GetResult(TrainArgs.Dropout, defaultValue = model.Network.Architecture.DropoutRate)
-                    MaxEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = 60) },
+                    MaxEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = 60)
+                    Seed = args.GetResult(TrainArgs.Seed, defaultValue = model.Metadata.Training.Seed) },
                 Some ext
         }
 

@@ -72,6 +72,17 @@ type IStepper =
     /// Writes the current weights into the network the stepper was made for.
     abstract Sync: unit -> unit
 
+/// The training data of a model's own classes.
+type KnownData =
+    | KnownLibrary of Arise.Structure.PrototypeLibrary
+    | KnownSet of TrainingSet
+
+/// What adding classes to a model describes and trains on.
+type Addition =
+    { Library: Arise.Structure.PrototypeLibrary
+      Known: TrainingSet option
+      Added: string[] }
+
 module Training =
     /// The paper's settings (256-512-256, dropout 3.17 %, Adam 2.16e-4, batch 64, up to 300 epochs); stops 80 epochs
     /// after the best score. Measured here on the 108 classes with the checkpoint selection on Table 1's defect
@@ -428,6 +439,75 @@ module Training =
           CentralWeight = 0.0
           Dnn = TrainingSet.dnnRuleName
           ExtrinsicScale = 1.0 }
+
+    /// Adding the classes of `lib` that `model` lacks: what to describe and train on.
+    let planAddition (model: Model) (name: string) (known: KnownData) (knownName: string) (lib: Arise.Structure.PrototypeLibrary) =
+        let classes = model.Metadata.Classes
+        let has = Set.ofArray classes
+        let added = lib.Prototypes |> List.filter (fun p -> not (has.Contains p.Name))
+
+        let lacking (names: string[]) =
+            Error(
+                sprintf
+                    "%s lacks %d of the %d classes of %s (e.g. %s): the model's own training data is needed to keep them (the \
+                     library it was trained on, or its .training-set.npz)"
+                    knownName
+                    names.Length
+                    classes.Length
+                    name
+                    (String.Join(", ", Array.truncate 3 names))
+            )
+
+        let addition library knownRows =
+            Ok
+                { Library = library
+                  Known = knownRows
+                  Added = added |> List.map (fun p -> p.Name) |> Array.ofList }
+
+        if model.Metadata.Descriptor <> ariseDescriptor then
+            Error(
+                sprintf
+                    "%s was trained on other descriptors (d_NN rule %s) than training makes (%s): classes cannot be added to it"
+                    name
+                    model.Metadata.Descriptor.Dnn
+                    ariseDescriptor.Dnn
+            )
+        elif added.IsEmpty then
+            Error(sprintf "every class of the library is already in %s: nothing to add" name)
+        else
+            match known with
+            | KnownLibrary k ->
+                let byName =
+                    k.Prototypes @ lib.Prototypes
+                    |> List.map (fun p -> p.Name, p)
+                    |> List.rev
+                    |> Map.ofList
+
+                match classes |> Array.filter (byName.ContainsKey >> not) with
+                | [||] ->
+                    addition
+                        { lib with
+                            Prototypes = [ for c in classes -> byName.[c] ] @ added }
+                        None
+                | missing -> lacking missing
+            | KnownSet set ->
+                match TrainingSet.select classes [ set ] with
+                | Ok old -> addition { lib with Prototypes = added } (Some old)
+                | Error _ -> lacking (classes |> Array.filter (fun c -> not (Array.contains c set.Classes)))
+
+    /// The known rows, then the described set's, in the model's class order and then the added classes'.
+    let additionSet (model: Model) (addition: Addition) (described: TrainingSet) =
+        match addition.Known with
+        | None -> described
+        | Some old ->
+            TrainingSet.select (Array.append model.Metadata.Classes addition.Added) [ old; described ]
+            |> Result.defaultWith (fun e -> invalidArg "described" e)
+
+    /// Options that start from the model widened by `added` classes.
+    let startFrom (model: Model) (added: int) (options: TrainingOptions) =
+        { options with
+            Hidden = model.Network.Architecture.Hidden
+            Start = Some(Network.addClasses options.Seed added model.Network) }
 
     /// Model metadata for a network trained on `set` with `options`.
     let metadata (set: TrainingSet) (options: TrainingOptions) (info: TrainingInfo) : ModelMetadata =

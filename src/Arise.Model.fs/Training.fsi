@@ -66,6 +66,29 @@ type CheckpointSelection =
         PristineRows: int array
     }
 
+/// The training data of a model's own classes, needed to add classes to it without losing them.
+type KnownData =
+
+    /// The prototype library it was trained on (described again; a descriptor cache makes that quick).
+    | KnownLibrary of Arise.Structure.PrototypeLibrary
+
+    /// Its saved training set (`arise train` writes MODEL.training-set.npz beside the model).
+    | KnownSet of TrainingSet
+
+/// What adding a library's classes to a trained model describes and trains on (Training.planAddition).
+type Addition =
+    {
+        /// The library to describe: the model's classes first, in its order, when they come from a library; then the
+        /// new classes.
+        Library: Arise.Structure.PrototypeLibrary
+
+        /// The model's rows, labelled in its class order, when they come from a saved set.
+        Known: TrainingSet option
+
+        /// The classes added, in the order of their new output columns.
+        Added: string array
+    }
+
 /// Training with Adam and softmax cross-entropy, keeping the weights of the epoch with the best validation accuracy
 /// or, with a checkpoint selection, the best selection score.
 /// One optimisation step at a time on some device (forward with dropout, backpropagation, Adam), for
@@ -172,6 +195,25 @@ module Training =
     /// The descriptor settings of the ARISE training set (R_C = 4 d_NN, σ = 0.1 d_NN at prediction, d_NN by
     /// TrainingSet.dnnRule).
     val ariseDescriptor: DescriptorSettings
+
+    /// Adding the classes of `lib` that `model` (called `name` in messages) lacks: what to describe and train on. Error
+    /// when the model was trained on other descriptors than `ariseDescriptor`, when nothing is new, or when `known`
+    /// (called `knownName`) lacks some of the model's classes (named).
+    val planAddition:
+        model: Model ->
+        name: string ->
+        known: KnownData ->
+        knownName: string ->
+        lib: Arise.Structure.PrototypeLibrary ->
+            Result<Addition, string>
+
+    /// The training set of an addition: the described set (`Addition.Library`'s) after the known rows, in the order
+    /// model's classes, then the added ones.
+    val additionSet: model: Model -> addition: Addition -> described: TrainingSet -> TrainingSet
+
+    /// `options` that start from `model` widened by `added` output columns (Network.addClasses from options.Seed), with
+    /// its hidden sizes.
+    val startFrom: model: Model -> added: int -> options: TrainingOptions -> TrainingOptions
 
     /// Model metadata for a network trained on `set` with `options`.
     val metadata: set: TrainingSet -> options: TrainingOptions -> info: TrainingInfo -> ModelMetadata

@@ -66,3 +66,46 @@ module Uncertainty =
                 wrong.[k] <- wrong.[k] + 1
 
         Array.init levels.Length (fun k -> levels.[k], counts.[k], wrong.[k])
+
+    /// Area under the ROC curve (Mann–Whitney, ties half), positives scored high.
+    let auroc (positives: float[]) (negatives: float[]) =
+        if positives.Length = 0 || negatives.Length = 0 then
+            nan
+        else
+            // rank all scores together (average ranks for ties), then U = rank sum of positives − n⁺(n⁺+1)/2
+            let all =
+                Array.append (positives |> Array.map (fun v -> v, true)) (negatives |> Array.map (fun v -> v, false))
+                |> Array.sortBy fst
+
+            let mutable rankSum = 0.0
+            let mutable i = 0
+
+            while i < all.Length do
+                let mutable j = i
+
+                while j + 1 < all.Length && fst all.[j + 1] = fst all.[i] do
+                    j <- j + 1
+
+                // ranks i+1 … j+1 share their mean
+                let rank = float (i + j + 2) / 2.0
+
+                for k in i..j do
+                    if snd all.[k] then
+                        rankSum <- rankSum + rank
+
+                i <- j + 1
+
+            let np = float positives.Length
+            (rankSum - np * (np + 1.0) / 2.0) / (np * float negatives.Length)
+
+    /// Share of negatives at or above the threshold that flags `recall` of the positives.
+    let falsePositiveRate (recall: float) (positives: float[]) (negatives: float[]) =
+        if positives.Length = 0 || negatives.Length = 0 then
+            nan
+        else
+            let sorted = Array.sortDescending positives
+            let needed = max 1 (int (ceil (recall * float sorted.Length - 1e-9)))
+            let threshold = sorted.[min sorted.Length needed - 1]
+
+            float (negatives |> Array.filter (fun v -> v >= threshold) |> Array.length)
+            / float negatives.Length

@@ -41,3 +41,14 @@ module Uncertainty =
     /// For each level (in `levels` order): how many of the predictions fall in it and how many of those are wrong,
     /// from each prediction's mutual information and whether its top class was right.
     val calibration: predictions: (float * bool) seq -> (UncertaintyLevel * int * int) array
+
+    /// How well a score separates `positives` (e.g. structures of classes the model never saw) from `negatives`
+    /// (known classes), scored high = positive: the area under the ROC curve, i.e. the chance that a random positive
+    /// scores above a random negative, ties counting half (Mann–Whitney U / (n⁺ n⁻)). 0.5 = no separation, 1 = perfect.
+    /// NaN when either side is empty.
+    val auroc: positives: float array -> negatives: float array -> float
+
+    /// The share of `negatives` flagged when the threshold flags the fraction `recall` of `positives` (the largest
+    /// threshold that reaches it; a negative equal to the threshold is flagged). "FPR at 95 % recall" is
+    /// falsePositiveRate 0.95. NaN when either side is empty.
+    val falsePositiveRate: recall: float -> positives: float array -> negatives: float array -> float

@@ -115,6 +115,89 @@ type ClusterMap
     override this.ToString() = this.Display
 
 /// A strided-pattern-matching map of a sample: class probabilities and uncertainty box by box.
+/// Training for the face: Recognizer.Train and Recognizer.AddClasses.
+module internal Fitting =
+
+    /// Reports a line to `progress` when there is one.
+    let sayer (progress: IProgress<string>) (text: string) =
+        if not (isNull progress) then
+            progress.Report text
+
+    /// A prototype library; raises AriseException when no class can be read.
+    let library (prototypes: string) (say: string -> unit) =
+        let lib = Prototypes.load prototypes
+
+        for e in lib.Errors do
+            say (sprintf "skipped: %s: %s" e.File e.Message)
+
+        if lib.Prototypes.IsEmpty then
+            raise (AriseException(prototypes, Nullable(), "no prototype classes found (expected FOLDER/<material type>/<class>/<file>)"))
+
+        lib
+
+    /// Describes `lib` (cached in FOLDER/descriptors, or a temporary folder), puts a model's own rows first when
+    /// classes are added to it, and trains with `options` keeping the best validation accuracy.
+    let fit (lib: PrototypeLibrary) (addition: (Model * Addition) option) (options: TrainingOptions) (folder: string) say =
+        let temporary = isNull folder
+
+        let cache =
+            if temporary then
+                Path.Combine(Path.GetTempPath(), "arise-train-" + Guid.NewGuid().ToString("N"))
+            else
+                Path.Combine(folder, "descriptors")
+
+        Directory.CreateDirectory cache |> ignore
+
+        try
+            let structures = TrainingSet.expectedRows lib / TrainingSet.settings.Length
+            say (sprintf "%d classes, %d structures × %d descriptor settings" lib.Prototypes.Length structures TrainingSet.settings.Length)
+
+            let described, errors =
+                TrainingSet.generate
+                    lib
+                    cache
+                    Environment.ProcessorCount
+                    (fun d n ->
+                        if d = n || d % max 1 (n / 5) = 0 then
+                            say (sprintf "descriptors: %d of %d structures" d n))
+                    CancellationToken.None
+
+            for e in errors do
+                say (sprintf "left out: %s" e)
+
+            let set =
+                match addition with
+                | Some(model, a) -> Training.additionSet model a described
+                | None -> described
+
+            let trainRows, validRows = TrainingSet.split options.Seed 0.8 set.Y
+
+            let report (r: EpochReport) =
+                if r.IsBest || r.Epoch % 10 = 0 || r.Epoch = options.MaxEpochs then
+                    say (
+                        sprintf
+                            "epoch %d/%d: loss %.4f, validation accuracy %.4f%s"
+                            r.Epoch
+                            options.MaxEpochs
+                            r.Loss
+                            r.ValidationAccuracy
+                            (if r.IsBest then " (kept)" else "")
+                    )
+
+            let net, info =
+                Engines.managed.Train(options, set, trainRows, validRows, None, report, CancellationToken.None)
+
+            say (sprintf "trained in %.0f s: validation accuracy %.4f at epoch %d" info.WallSeconds info.ValidationAccuracy info.BestEpoch)
+
+            { Network = net
+              Metadata = Training.metadata set options info }
+        finally
+            if temporary then
+                try
+                    Directory.Delete(cache, true)
+                with _ ->
+                    ()
+
 [<StructuredFormatDisplay("{Display}")>]
 type SpmMap internal (result: SpmResult, sample: Structure, settings: SpmSettings, samples: int, seconds: float, timing: SpmTiming) =
     let classified =
@@ -401,17 +484,8 @@ type Recognizer private (pipeline: Pipeline, name: string, calibrated: bool) =
             [<Optional; DefaultParameterValue(null: string)>] folder: string,
             [<Optional; DefaultParameterValue(null: IProgress<string>)>] progress: IProgress<string>
         ) =
-        let say text =
-            if not (isNull progress) then
-                progress.Report text
-
-        let lib = Prototypes.load prototypes
-
-        for e in lib.Errors do
-            say (sprintf "skipped: %s: %s" e.File e.Message)
-
-        if lib.Prototypes.IsEmpty then
-            raise (AriseException(prototypes, Nullable(), "no prototype classes found (expected FOLDER/<material type>/<class>/<file>)"))
+        let say = Fitting.sayer progress
+        let lib = Fitting.library prototypes say
 
         if epochs < 0 then
             invalidArg "epochs" (sprintf "epochs must be at least 1 (0: the recipe's %d), not %d" Training.ariseOptions.MaxEpochs epochs)
@@ -419,78 +493,79 @@ type Recognizer private (pipeline: Pipeline, name: string, calibrated: bool) =
         if dropout >= 1.0 || (dropout < 0.0 && dropout <> -1.0) then
             invalidArg "dropout" (sprintf "dropout must be in [0, 1), not %g" dropout)
 
-        let temporary = isNull folder
+        let options =
+            { Training.ariseOptions with
+                MaxEpochs =
+                    (if epochs > 0 then
+                         epochs
+                     else
+                         Training.ariseOptions.MaxEpochs)
+                DropoutRate =
+                    (if dropout >= 0.0 then
+                         dropout
+                     else
+                         Training.ariseOptions.DropoutRate)
+                Seed = seed
+                Threads = Environment.ProcessorCount }
 
-        let cache =
-            if temporary then
-                Path.Combine(Path.GetTempPath(), "arise-train-" + Guid.NewGuid().ToString("N"))
+        Recognizer.OfModel(Fitting.fit lib None options folder say, sprintf "trained on %s" prototypes)
+
+    /// Adds the classes of a prototype folder (laid out as for Train) that this model lacks: their descriptors are
+    /// made as for the 108, the output layer grows by one column per class, and training starts from this model's
+    /// weights on its own classes' data and theirs (`arise train --from`). `known` is this model's own training data:
+    /// the folder it was trained on or its .training-set.npz (null: `prototypes` when it holds this model's classes,
+    /// else the data release's library). `epochs` (0: 60) and `seed` (−1: the model's, which keeps its 80/20 split);
+    /// the kept epoch has the best validation accuracy. Descriptors are cached in `folder` when given. Raises
+    /// AriseException when nothing is new or the data lacks some of this model's classes.
+    member this.AddClasses
+        (
+            prototypes: string,
+            [<Optional; DefaultParameterValue(null: string)>] known: string,
+            [<Optional; DefaultParameterValue(0)>] epochs: int,
+            [<Optional; DefaultParameterValue(-1)>] seed: int,
+            [<Optional; DefaultParameterValue(null: string)>] folder: string,
+            [<Optional; DefaultParameterValue(null: IProgress<string>)>] progress: IProgress<string>
+        ) =
+        let say = Fitting.sayer progress
+        let lib = Fitting.library prototypes say
+        let model = pipeline.Model
+
+        if epochs < 0 then
+            invalidArg "epochs" (sprintf "epochs must be at least 1 (0: 60), not %d" epochs)
+
+        let knownName, knownData =
+            let holds (l: PrototypeLibrary) =
+                let names = l.Prototypes |> List.map (fun p -> p.Name) |> Set.ofList
+                model.Metadata.Classes |> Array.forall names.Contains
+
+            if not (isNull known) && File.Exists known then
+                match TrainingSet.load known with
+                | Ok t -> known, KnownSet t
+                | Error e -> raise (AriseException(known, Nullable(), e))
+            elif not (isNull known) then
+                known, KnownLibrary(Fitting.library known say)
+            elif holds lib then
+                prototypes, KnownLibrary lib
             else
-                Path.Combine(folder, "descriptors")
+                match DataRelease.prototypes () with
+                | Ok dir -> dir, KnownLibrary(Fitting.library dir say)
+                | Error _ -> prototypes, KnownLibrary lib
 
-        Directory.CreateDirectory cache |> ignore
-
-        try
-            let structures = TrainingSet.expectedRows lib / TrainingSet.settings.Length
-            say (sprintf "%d classes, %d structures × %d descriptor settings" lib.Prototypes.Length structures TrainingSet.settings.Length)
-
-            let set, errors =
-                TrainingSet.generate
-                    lib
-                    cache
-                    Environment.ProcessorCount
-                    (fun d n ->
-                        if d = n || d % max 1 (n / 5) = 0 then
-                            say (sprintf "descriptors: %d of %d structures" d n))
-                    CancellationToken.None
-
-            for e in errors do
-                say (sprintf "left out: %s" e)
+        match Training.planAddition model name knownData knownName lib with
+        | Error e -> raise (AriseException(null, Nullable(), e))
+        | Ok addition ->
+            say (sprintf "adding %d classes to the %d of %s" addition.Added.Length model.Metadata.Classes.Length name)
 
             let options =
                 { Training.ariseOptions with
-                    MaxEpochs =
-                        (if epochs > 0 then
-                             epochs
-                         else
-                             Training.ariseOptions.MaxEpochs)
-                    DropoutRate =
-                        (if dropout >= 0.0 then
-                             dropout
-                         else
-                             Training.ariseOptions.DropoutRate)
-                    Seed = seed
+                    MaxEpochs = (if epochs > 0 then epochs else 60)
+                    DropoutRate = model.Network.Architecture.DropoutRate
+                    Seed = (if seed >= 0 then seed else model.Metadata.Training.Seed)
                     Threads = Environment.ProcessorCount }
+                |> Training.startFrom model addition.Added.Length
 
-            let trainRows, validRows = TrainingSet.split seed 0.8 set.Y
-
-            let report (r: EpochReport) =
-                if r.IsBest || r.Epoch % 10 = 0 || r.Epoch = options.MaxEpochs then
-                    say (
-                        sprintf
-                            "epoch %d/%d: loss %.4f, validation accuracy %.4f%s"
-                            r.Epoch
-                            options.MaxEpochs
-                            r.Loss
-                            r.ValidationAccuracy
-                            (if r.IsBest then " (kept)" else "")
-                    )
-
-            let net, info =
-                Engines.managed.Train(options, set, trainRows, validRows, None, report, CancellationToken.None)
-
-            say (sprintf "trained in %.0f s: validation accuracy %.4f at epoch %d" info.WallSeconds info.ValidationAccuracy info.BestEpoch)
-
-            let model =
-                { Network = net
-                  Metadata = Training.metadata set options info }
-
-            Recognizer.OfModel(model, sprintf "trained on %s" prototypes)
-        finally
-            if temporary then
-                try
-                    Directory.Delete(cache, true)
-                with _ ->
-                    ()
+            let fitted = Fitting.fit addition.Library (Some(model, addition)) options folder say
+            Recognizer.OfModel(fitted, sprintf "%s + %s" name (String.Join(", ", addition.Added)))
 
     /// Writes the model to a file that `Recognizer.Load` and `arise --model` read.
     member _.Save(path: string) = ModelFile.save path pipeline.Model

@@ -216,6 +216,22 @@ type Recognizer =
         [<Optional; DefaultParameterValue(null: System.IProgress<string>)>] progress: System.IProgress<string> ->
             Recognizer
 
+    /// Adds the classes of a prototype folder (laid out as for Train) that this model lacks: their descriptors are
+    /// made as for the 108, the output layer grows by one column per class, and training starts from this model's
+    /// weights on its own classes' data and theirs (`arise train --from`; docs/add-classes.md). `known` is this model's
+    /// own training data: the folder it was trained on or its .training-set.npz (null: `prototypes` when it holds this
+    /// model's classes, else the data release's library). `epochs` (0: 60) and `seed` (−1: the model's, which keeps
+    /// its 80/20 split) override the defaults; the kept epoch has the best validation accuracy. Descriptors are cached
+    /// in `folder` when given. Raises AriseException when nothing is new or the data lacks some of this model's classes.
+    member AddClasses:
+        prototypes: string *
+        [<Optional; DefaultParameterValue(null: string)>] known: string *
+        [<Optional; DefaultParameterValue(0)>] epochs: int *
+        [<Optional; DefaultParameterValue(-1)>] seed: int *
+        [<Optional; DefaultParameterValue(null: string)>] folder: string *
+        [<Optional; DefaultParameterValue(null: System.IProgress<string>)>] progress: System.IProgress<string> ->
+            Recognizer
+
     /// Writes the model to a file that `Recognizer.Load` and `arise --model` read.
     member Save: path: string -> unit
 

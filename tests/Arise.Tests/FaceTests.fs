@@ -247,6 +247,30 @@ let tests =
                       raisesArise "empty folder" (fun () -> Recognizer.Train(Path.Combine(root, "descriptors")))
 
                   Expect.stringContains e.Message "no prototype classes" "an empty folder is refused"
+                  // hcp added from a folder of its own; the model's classes from the folder it was trained on
+                  let added = Path.Combine(root, "new", "Elemental_solids", "hcp_Mg")
+                  Directory.CreateDirectory added |> ignore
+                  Structures.WriteXyz(Path.Combine(added, "hcp_Mg.xyz"), Structures.Hcp("Mg", 3.21, 5.21))
+                  let prototypes = Path.Combine(root, "prototypes")
+
+                  let three =
+                      r.AddClasses(Path.Combine(root, "new"), known = prototypes, epochs = 15, progress = progress)
+
+                  Expect.equal three.Classes (Array.append r.Classes [| "hcp_Mg" |]) "the model's classes first, then hcp"
+                  Expect.exists lines (fun l -> l.StartsWith "adding 1 classes to the 2") "says what it adds"
+                  let hcp = Structures.Supercell(Structures.Hcp("Ti", 2.95, 4.68), 5, finite = true)
+                  Expect.equal (three.Classify(hcp, samples = 50)).Best.Class "hcp_Mg" "an hcp cluster of another element is hcp"
+                  Expect.equal (three.Classify(bcc, samples = 50)).Best.Class "bcc_Fe" "bcc still bcc"
+
+                  let e =
+                      raisesArise "nothing new" (fun () -> three.AddClasses(Path.Combine(root, "new"), known = prototypes))
+
+                  Expect.stringContains e.Message "nothing to add" "a class already in the model is not added again"
+
+                  let e =
+                      raisesArise "no data" (fun () -> r.AddClasses(Path.Combine(root, "new"), known = Path.Combine(root, "new")))
+
+                  Expect.stringContains e.Message "lacks 2 of the 2 classes" "data without the model's classes is refused"
               finally
                   Directory.Delete(root, true)
           }

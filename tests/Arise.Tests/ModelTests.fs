@@ -255,6 +255,36 @@ let tests =
               Expect.floatClose Accuracy.veryHigh (Array.sum mixed.Probabilities) 1.0 "sums to 1"
           }
 
+          test "AUROC counts the pairs a score orders right (ties half); the FPR at a recall counts negatives at the threshold" {
+              // 3 vs {1, 2, 3}: 1 + 1 + ½; 4 and 5: 3 each → 8.5 of 9 pairs
+              Expect.floatClose Accuracy.veryHigh (Uncertainty.auroc [| 3.0; 4.0; 5.0 |] [| 1.0; 2.0; 3.0 |]) (8.5 / 9.0) "by hand"
+              Expect.equal (Uncertainty.auroc [| 2.0; 3.0 |] [| 0.0; 1.0 |]) 1.0 "separated"
+              Expect.equal (Uncertainty.auroc [| 0.0; 1.0 |] [| 2.0; 3.0 |]) 0.0 "reversed"
+              Expect.equal (Uncertainty.auroc [| 1.0; 1.0 |] [| 1.0 |]) 0.5 "all tied"
+              Expect.isTrue (Double.IsNaN(Uncertainty.auroc [||] [| 1.0 |])) "no positives: NaN"
+              let rng = Random 4
+              let pos = Array.init 300 (fun _ -> float (rng.Next 20) + 3.0)
+              let neg = Array.init 200 (fun _ -> float (rng.Next 20))
+
+              let pairs =
+                  Array.sum
+                      [| for p in pos do
+                             for n in neg ->
+                                 if p > n then 1.0
+                                 elif p = n then 0.5
+                                 else 0.0 |]
+
+              Expect.floatClose Accuracy.high (Uncertainty.auroc pos neg) (pairs / 60000.0) "every pair counted, with ties"
+              Expect.floatClose Accuracy.high (Uncertainty.auroc neg pos) (1.0 - pairs / 60000.0) "swapped: 1 − AUROC"
+              // recall 2/3 of {3, 4, 5} flags ≥ 4: no negative; recall 1 flags ≥ 3: one of three negatives
+              let fpr r =
+                  Uncertainty.falsePositiveRate r [| 3.0; 4.0; 5.0 |] [| 1.0; 2.0; 3.0 |]
+
+              Expect.equal (fpr 0.66) 0.0 "recall 2/3"
+              Expect.equal (fpr 1.0) (1.0 / 3.0) "recall 1"
+              Expect.equal (fpr 0.95) (1.0 / 3.0) "95 % of three positives needs all three"
+          }
+
           test "uncertainty levels split the mutual information at 0.03, 0.1 and 0.3, and the calibration counts per level" {
               let levels =
                   [ 0.0; 0.029; 0.03; 0.099; 0.1; 0.299; 0.3; 2.0 ] |> List.map Uncertainty.level
