@@ -346,6 +346,48 @@ let private table (b: Bench) (levels: Table1.Level list) (prototypes: string) (r
 
     lines, List.ofSeq csv
 
+/// Every tally of the table as numbers (levels, rows, designed/all, four counts; in a fixed order), and back.
+let private tallies (b: Bench) (levels: Table1.Level list) =
+    [| for l in levels do
+           for r in b.RowNames do
+               let row = b.Rows.[l.Name].[r]
+               yield row.Designed
+               yield row.All |]
+
+/// Under MPI, each process scores a contiguous block of the levels (each level as one process would: the same defective
+/// copies and one batched prediction), and the counts are summed over the processes, so that the table is the one
+/// process's. Returns whether this process writes the table (the first).
+let private overProcesses (b: Bench) (levels: Table1.Level list) (score: Table1.Level list -> unit) =
+    match Batch.world with
+    | Some w when w.Size > 1 ->
+        let start, count = Batch.block levels.Length w.Size w.Rank
+
+        if w.Rank = 0 then
+            printfn "%d MPI processes (%s): each scores a block of the %d defect levels" w.Size w.Abi levels.Length
+
+        score (levels |> List.skip start |> List.truncate count)
+        let mine = tallies b levels
+
+        let summed =
+            w.SumAll
+                [| for t in mine do
+                       yield float t.Atoms
+                       yield float t.AtomsCorrect
+                       yield float t.Structures
+                       yield float t.StructuresCorrect |]
+
+        mine
+        |> Array.iteri (fun i t ->
+            t.Atoms <- int64 summed.[4 * i]
+            t.AtomsCorrect <- int64 summed.[4 * i + 1]
+            t.Structures <- int summed.[4 * i + 2]
+            t.StructuresCorrect <- int summed.[4 * i + 3])
+
+        w.Rank = 0
+    | _ ->
+        score levels
+        true
+
 /// Runs the table. Returns the exit code.
 let run (prototypes: string) (methods: string list) (levelNames: string list) (realizations: int) (samples: int) (out: string) =
     match checkArguments prototypes methods levelNames realizations out with
@@ -356,22 +398,28 @@ let run (prototypes: string) (methods: string list) (levelNames: string list) (r
         let b = prepare lib model levels methods samples
         let clock = Stopwatch.StartNew()
 
-        Outputs.withProgress "benchmark" (float (levels.Length * b.Structures.Length)) (fun task ->
-            for level in levels do
-                runLevel b realizations level
-                task.Increment(float b.Structures.Length))
+        let first =
+            overProcesses b levels (fun mine ->
+                Outputs.withProgress "benchmark" (float (mine.Length * b.Structures.Length)) (fun task ->
+                    for level in mine do
+                        runLevel b realizations level
+                        task.Increment(float b.Structures.Length)))
 
-        let lines, csv = table b levels prototypes realizations
-        Directory.CreateDirectory out |> ignore
-        let md = Path.Combine(out, "benchmark.md")
-        File.WriteAllLines(md, lines)
-        File.WriteAllLines(Path.Combine(out, "benchmark.csv"), csv)
+        if not first then
+            0
+        else
 
-        for l in lines do
-            printfn "%s" l
+            let lines, csv = table b levels prototypes realizations
+            Directory.CreateDirectory out |> ignore
+            let md = Path.Combine(out, "benchmark.md")
+            File.WriteAllLines(md, lines)
+            File.WriteAllLines(Path.Combine(out, "benchmark.csv"), csv)
 
-        printfn "\n%.0f s; wrote %s and benchmark.csv" clock.Elapsed.TotalSeconds md
-        0
+            for l in lines do
+                printfn "%s" l
+
+            printfn "\n%.0f s; wrote %s and benchmark.csv" clock.Elapsed.TotalSeconds md
+            0
 
 /// Wall time of a LAMMPS run of `commands` (seconds), or an error.
 let private lammpsSeconds (lmp: string) (dir: string) (name: string) (commands: string list) =

@@ -103,6 +103,7 @@ let main argv =
                     | Classify _
                     | Descriptor _
                     | Identify _ -> true
+                    | Benchmark b -> not (b.Contains BenchmarkArgs.Speed)
                     | _ -> false)
 
         Batch.world <- world
@@ -112,7 +113,7 @@ let main argv =
         | _ ->
             if world.IsSome && not splits then
                 eprintfn
-                    "note: spm, train, info, classify, descriptor and identify split their work over MPI processes; this verb runs \
-                     in the first"
+                    "note: spm, train, info, classify, descriptor, identify and benchmark split their work over MPI processes; this \
+                     verb runs in the first"
 
             run results world

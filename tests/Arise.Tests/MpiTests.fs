@@ -125,6 +125,37 @@ let tests =
                       "the same weights and classes")
           }
 
+          test "mpirun -n 2 arise benchmark: the processes score blocks of the levels; the same table as one process" {
+              withMpirun (fun mpirun ->
+                  let dir = CliTests.prototypeLibrary ()
+                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+                  let args out =
+                      [ dll
+                        "benchmark"
+                        "--prototypes"
+                        "lib"
+                        "--levels"
+                        "pristine,d4,e20"
+                        "--methods"
+                        "cna,ptm,arise" ]
+                      @ [ "--realizations"; "2"; "--samples"; "5"; "--out"; out ]
+
+                  let code, _, errors = runProcess dir "dotnet" (args "one") 600
+                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+
+                  let code, out, errors =
+                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ args "two") 600
+
+                  Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
+                  Expect.stringContains out "2 MPI processes (Open MPI): each scores a block of the 3 defect levels" "split"
+
+                  for file in [ "benchmark.csv"; "benchmark.md" ] do
+                      let one = File.ReadAllBytes(Path.Combine(dir, "one", file))
+                      Expect.isGreaterThan one.Length 100 (sprintf "%s written" file)
+                      Expect.equal (File.ReadAllBytes(Path.Combine(dir, "two", file))) one (sprintf "%s byte-identical" file))
+          }
+
           test "mpirun -n 2 arise spm: boxes.csv and atoms.xyz byte-identical to one process, spm.npz arrays equal" {
               withMpirun (fun mpirun ->
                   let dir, spm = slabRunOnce 3 60.0
