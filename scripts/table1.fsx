@@ -11,6 +11,8 @@
 //   dotnet fsi scripts/table1.fsx [--realizations 10] [--samples 100] [--columns pristine,d2,e20,c30-10]
 //                                 [--prototypes ../shared/data/prototypes] [--model models/arise-108.model] [--out table1.csv]
 //                                 [--cache table1.descriptors]
+//   mpirun -n N dotnet fsi scripts/table1.fsx …   # each process a contiguous block of the columns, logged to
+//                                                 # table1.log.csv.rank-K; the first prints and writes the table
 #load "Common.fsx"
 
 open System
@@ -95,26 +97,57 @@ let done' = Collections.Generic.Dictionary<string, bool>()
 // before it was recorded have four fields)
 let mutualInformation = Collections.Generic.Dictionary<string, float>()
 
-if File.Exists logPath then
-    let lines = File.ReadAllLines logPath
+// under mpirun or srun, each process takes a contiguous block of the columns and logs to LOG.rank-N (the first to LOG)
+let world =
+    match Arise.Numerics.Mpi.tryJoin () with
+    | Ok w -> w |> Option.filter (fun w -> w.Size > 1)
+    | Error e ->
+        eprintfn "error: %s" e
+        exit 2
 
-    if lines.Length > 0 && lines.[0] = runStamp then
-        for line in lines do
-            let f = line.Split ','
-            let key = String.Join(",", f |> Array.truncate 3)
+let rank = world |> Option.map (fun w -> w.Rank) |> Option.defaultValue 0
+let size = world |> Option.map (fun w -> w.Size) |> Option.defaultValue 1
 
-            if f.Length = 4 || f.Length = 5 then
-                done'.[key] <- (f.[3] = "1")
-
-            if f.Length = 5 then
-                mutualInformation.[key] <- Double.Parse(f.[4], CultureInfo.InvariantCulture)
+let myLog =
+    if rank = 0 then
+        logPath
     else
-        printfn "%s holds results of another model or T: moved to %s.old, starting afresh" logPath logPath
-        File.Move(logPath, logPath + ".old", true)
+        sprintf "%s.rank-%d" logPath rank
 
-let log = new StreamWriter(logPath, true)
+/// Reads the results of the logs of this model and T (this process's and the others').
+let readLogs () =
+    let dir = Path.GetDirectoryName(Path.GetFullPath logPath)
+    let name = Path.GetFileName logPath
 
-if done'.Count = 0 then
+    for path in Directory.GetFiles(dir, name + "*") do
+        if
+            path = Path.GetFullPath logPath
+            || Path.GetFileName(path).StartsWith(name + ".rank-")
+        then
+            let lines = File.ReadAllLines path
+
+            if lines.Length > 0 && lines.[0] = runStamp then
+                for line in lines do
+                    let f = line.Split ','
+                    let key = String.Join(",", f |> Array.truncate 3)
+
+                    if f.Length = 4 || f.Length = 5 then
+                        done'.[key] <- (f.[3] = "1")
+
+                    if f.Length = 5 then
+                        mutualInformation.[key] <- Double.Parse(f.[4], CultureInfo.InvariantCulture)
+
+if File.Exists myLog then
+    let lines = File.ReadAllLines myLog
+
+    if lines.Length = 0 || lines.[0] <> runStamp then
+        printfn "%s holds results of another model or T: moved to %s.old, starting afresh" myLog myLog
+        File.Move(myLog, myLog + ".old", true)
+
+readLogs ()
+let log = new StreamWriter(myLog, true)
+
+if log.BaseStream.Length = 0L then
     log.WriteLine runStamp
 
 /// A per-column seed offset that is the same in every run (string.GetHashCode is randomised per process).
@@ -208,65 +241,95 @@ let columnDescriptors (name: string) (eta: float) (delta: float) (reps: int) : f
 
 let clock = Diagnostics.Stopwatch.StartNew()
 
+/// Classifies what is missing of one column (descriptors cached), logging each result.
+let compute (name: string, eta: float, delta: float, _: float) =
+    let reps = if eta = 0.0 && delta = 0.0 then 1 else realizations
+    let key k r = sprintf "%s,%d,%d" name k r
+
+    let todo =
+        [| for k in 0 .. structures.Length - 1 do
+               for r in 0 .. reps - 1 do
+                   if not (done'.ContainsKey(key k r)) then
+                       k * reps + r |]
+
+    if todo.Length > 0 then
+        let x, errors = columnDescriptors name eta delta reps
+        // MC dropout in chunks of 2,048 descriptors (seed 1 per chunk), each chunk logged as it finishes
+        let described, failed = todo |> Array.partition (fun row -> errors.[row] = "")
+
+        for chunk in Array.chunkBySize 2048 described do
+            let xs = Array.zeroCreate (chunk.Length * dim)
+            chunk |> Array.iteri (fun i row -> Array.blit x (row * dim) xs (i * dim) dim)
+
+            let preds =
+                Classifier.classifyDescriptors Environment.ProcessorCount 1 samples pipeline xs chunk.Length
+
+            Array.zip chunk preds
+            |> Array.iter (fun (row, c) ->
+                let k, r = row / reps, row % reps
+                let p, _, _ = structures.[k]
+
+                let ok =
+                    match classIndex.TryFind p.Name with
+                    | Some ci -> fst c.Ranked.[0] = ci
+                    | None -> false
+
+                done'.[key k r] <- ok
+                let mi = c.Prediction.MutualInformation
+                mutualInformation.[key k r] <- mi
+
+                log.WriteLine(sprintf "%s,%d,%d,%d,%s" name k r (if ok then 1 else 0) (mi.ToString("R", CultureInfo.InvariantCulture))))
+
+            log.Flush()
+        // a structure without a descriptor (every atom removed, say) counts as wrong
+        for row in failed do
+            let k, r = row / reps, row % reps
+            done'.[key k r] <- false
+            log.WriteLine(sprintf "%s,%d,%d,0" name k r)
+
+        log.Flush()
+
+/// One column's accuracy from the results (printed).
+let summarise (name: string, eta: float, delta: float, paper: float) =
+    let reps = if eta = 0.0 && delta = 0.0 then 1 else realizations
+
+    let mine =
+        [ for k in 0 .. structures.Length - 1 do
+              for r in 0 .. reps - 1 -> done'.[sprintf "%s,%d,%d" name k r] ]
+
+    let acc = 100.0 * float (mine |> List.filter id |> List.length) / float mine.Length
+    printfn "%-8s n = %5d  ours %6.2f %%   paper (ARISE) %6.2f %%   [%.0f s]" name mine.Length acc paper clock.Elapsed.TotalSeconds
+    name, mine.Length, acc, paper
+
 let results =
-    [ for (name, eta, delta, paper) in columns do
-          let reps = if eta = 0.0 && delta = 0.0 then 1 else realizations
-          let key k r = sprintf "%s,%d,%d" name k r
+    match world with
+    | None ->
+        [ for c in columns do
+              compute c
+              yield summarise c ]
+    | Some w ->
+        let start = rank * (columns.Length / size) + min rank (columns.Length % size)
+        let count = columns.Length / size + (if rank < columns.Length % size then 1 else 0)
 
-          let todo =
-              [| for k in 0 .. structures.Length - 1 do
-                     for r in 0 .. reps - 1 do
-                         if not (done'.ContainsKey(key k r)) then
-                             k * reps + r |]
+        if rank = 0 then
+            printfn "%d MPI processes (%s): each computes a block of the %d columns" size w.Abi columns.Length
 
-          if todo.Length > 0 then
-              let x, errors = columnDescriptors name eta delta reps
-              // MC dropout in chunks of 2,048 descriptors (seed 1 per chunk), each chunk logged as it finishes
-              let described, failed = todo |> Array.partition (fun row -> errors.[row] = "")
+        for c in columns |> List.skip start |> List.truncate count do
+            compute c
 
-              for chunk in Array.chunkBySize 2048 described do
-                  let xs = Array.zeroCreate (chunk.Length * dim)
-                  chunk |> Array.iteri (fun i row -> Array.blit x (row * dim) xs (i * dim) dim)
+        log.Flush()
+        w.Barrier()
 
-                  let preds =
-                      Classifier.classifyDescriptors Environment.ProcessorCount 1 samples pipeline xs chunk.Length
+        if rank > 0 then
+            log.Dispose()
+            w.Dispose()
+            exit 0
 
-                  Array.zip chunk preds
-                  |> Array.iter (fun (row, c) ->
-                      let k, r = row / reps, row % reps
-                      let p, _, _ = structures.[k]
-
-                      let ok =
-                          match classIndex.TryFind p.Name with
-                          | Some ci -> fst c.Ranked.[0] = ci
-                          | None -> false
-
-                      done'.[key k r] <- ok
-                      let mi = c.Prediction.MutualInformation
-                      mutualInformation.[key k r] <- mi
-
-                      log.WriteLine(
-                          sprintf "%s,%d,%d,%d,%s" name k r (if ok then 1 else 0) (mi.ToString("R", CultureInfo.InvariantCulture))
-                      ))
-
-                  log.Flush()
-              // a structure without a descriptor (every atom removed, say) counts as wrong
-              for row in failed do
-                  let k, r = row / reps, row % reps
-                  done'.[key k r] <- false
-                  log.WriteLine(sprintf "%s,%d,%d,0" name k r)
-
-              log.Flush()
-
-          let mine =
-              [ for k in 0 .. structures.Length - 1 do
-                    for r in 0 .. reps - 1 -> done'.[key k r] ]
-
-          let acc = 100.0 * float (mine |> List.filter id |> List.length) / float mine.Length
-          printfn "%-8s n = %5d  ours %6.2f %%   paper (ARISE) %6.2f %%   [%.0f s]" name mine.Length acc paper clock.Elapsed.TotalSeconds
-          yield name, mine.Length, acc, paper ]
+        readLogs ()
+        [ for c in columns -> summarise c ]
 
 log.Dispose()
+world |> Option.iter (fun w -> w.Dispose())
 let inv = CultureInfo.InvariantCulture
 
 File.WriteAllLines(

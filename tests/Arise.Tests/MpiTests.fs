@@ -156,6 +156,36 @@ let tests =
                       Expect.equal (File.ReadAllBytes(Path.Combine(dir, "two", file))) one (sprintf "%s byte-identical" file))
           }
 
+          test "mpirun -n 2 dotnet fsi scripts/table1.fsx: blocks of the columns, the same table1.csv as one process" {
+              withMpirun (fun mpirun ->
+                  let dir = CliTests.prototypeLibrary ()
+                  let script = Path.Combine(repositoryRoot.Value, "scripts", "table1.fsx")
+
+                  let args (name: string) =
+                      [ "fsi"
+                        script
+                        "--prototypes"
+                        "lib"
+                        "--columns"
+                        "pristine,d4,e20"
+                        "--realizations"
+                        "2" ]
+                      @ [ "--samples"; "5"; "--out"; name + ".csv"; "--cache"; name + ".descriptors" ]
+
+                  let code, _, errors = runProcess dir "dotnet" (args "one") 600
+                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+
+                  let code, out, errors =
+                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ args "two") 600
+
+                  Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
+                  Expect.stringContains out "2 MPI processes (Open MPI): each computes a block of the 3 columns" "split"
+                  Expect.isTrue (File.Exists(Path.Combine(dir, "two.log.csv.rank-1"))) "the second process logs apart"
+                  let one = File.ReadAllBytes(Path.Combine(dir, "one.csv"))
+                  Expect.isGreaterThan one.Length 60 "table1.csv written"
+                  Expect.equal (File.ReadAllBytes(Path.Combine(dir, "two.csv"))) one "table1.csv byte-identical")
+          }
+
           test "mpirun -n 2 arise spm: boxes.csv and atoms.xyz byte-identical to one process, spm.npz arrays equal" {
               withMpirun (fun mpirun ->
                   let dir, spm = slabRunOnce 3 60.0
