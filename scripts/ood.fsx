@@ -215,12 +215,6 @@ let scoresOf (g: int) =
     if not (File.Exists path) then
         let model = modelWithout g
 
-        let index =
-            model.Metadata.Classes
-            |> Array.indexed
-            |> Array.map (fun (i, c) -> c, i)
-            |> Map.ofArray
-
         let preds = Prediction.monteCarlo threads 1 samples model.Network testX testY.Length
         let lines = ResizeArray [ "level,class,held_out,right,mi,entropy,one_minus_max" ]
 
@@ -228,7 +222,7 @@ let scoresOf (g: int) =
             let p = preds.[r]
             let c = classes.[testY.[r]]
             let top = Array.findIndex ((=) (Array.max p.Probabilities)) p.Probabilities
-            let right = index.TryFind c = Some top
+            let right = Array.IndexOf(model.Metadata.Classes, c) = top
 
             lines.Add(
                 String.Join(

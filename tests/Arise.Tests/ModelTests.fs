@@ -25,6 +25,15 @@ let private tinyLibrary () =
           proto "cnt_6_0" "Nanotubes" (Nanotube.build 1.42 6 0 (Nanotube.cellsFor 100 6 0)) ]
       Errors = [] }
 
+/// The tiny model's training settings.
+let private tinyOptions =
+    { Training.ariseOptions with
+        Hidden = [| 32; 32 |]
+        MaxEpochs = 40
+        Patience = None
+        LearningRate = 3e-3
+        Seed = 7 }
+
 let tinyModel =
     lazy
         (let dir =
@@ -38,13 +47,7 @@ let tinyModel =
          if not errors.IsEmpty then
              failwithf "generation errors: %A" errors
 
-         let options =
-             { Training.ariseOptions with
-                 Hidden = [| 32; 32 |]
-                 MaxEpochs = 40
-                 Patience = None
-                 LearningRate = 3e-3
-                 Seed = 7 }
+         let options = tinyOptions
 
          let all = [| 0 .. set.Rows - 1 |]
 
@@ -831,11 +834,8 @@ let tests =
               | Ok _ -> failtest "a class without data must be refused"
 
               let options =
-                  { Training.ariseOptions with
-                      Hidden = [| 32; 32 |]
+                  { tinyOptions with
                       MaxEpochs = 20
-                      Patience = None
-                      LearningRate = 3e-3
                       Seed = 5 }
 
               let rows t = [| 0 .. (t: TrainingSet).Rows - 1 |]

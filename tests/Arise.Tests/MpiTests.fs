@@ -39,6 +39,18 @@ let private slabRunOnce (seed: int) (edge: float) =
     Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
     dir, spm
 
+/// Runs `args "one"` in one process, then `args "two"` under `mpirun -n 2` (the arguments after `dotnet`), both to exit
+/// 0 in `dir`; returns the two-process run's output.
+let private oneThenTwo (mpirun: string) (dir: string) (args: string -> string list) =
+    let code, _, errors = runProcess dir "dotnet" (args "one") 600
+    Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+
+    let code, out, errors =
+        runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ args "two") 600
+
+    Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
+    out
+
 [<Tests>]
 let tests =
     testSequenced
@@ -141,13 +153,7 @@ let tests =
                         "cna,ptm,arise" ]
                       @ [ "--realizations"; "2"; "--samples"; "5"; "--out"; out ]
 
-                  let code, _, errors = runProcess dir "dotnet" (args "one") 600
-                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
-
-                  let code, out, errors =
-                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ args "two") 600
-
-                  Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
+                  let out = oneThenTwo mpirun dir args
                   Expect.stringContains out "2 MPI processes (Open MPI): each scores a block of the 3 defect levels" "split"
 
                   for file in [ "benchmark.csv"; "benchmark.md" ] do
@@ -172,13 +178,7 @@ let tests =
                         "2" ]
                       @ [ "--samples"; "5"; "--out"; name + ".csv"; "--cache"; name + ".descriptors" ]
 
-                  let code, _, errors = runProcess dir "dotnet" (args "one") 600
-                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
-
-                  let code, out, errors =
-                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ args "two") 600
-
-                  Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
+                  let out = oneThenTwo mpirun dir args
                   Expect.stringContains out "2 MPI processes (Open MPI): each computes a block of the 3 columns" "split"
                   Expect.isTrue (File.Exists(Path.Combine(dir, "two.log.csv.rank-1"))) "the second process logs apart"
                   let one = File.ReadAllBytes(Path.Combine(dir, "one.csv"))
