@@ -42,26 +42,14 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
 
     set, expected
 
-/// The checkpoint-selection structures at `levels` (named `name`, e.g. "table1"; cached as
-/// FILE.selection-NAME-R-RULE-dV.npz, RULE the d_NN rule, V the defect protocol's version), with a progress bar: the
-/// library's test structures labelled by the set's classes (all of them unless the library holds only some).
+/// The file that caches a run's checkpoint-selection structures (named `name`, e.g. "table1"):
+/// MODEL.selection-NAME-R-RULE-rV-dV.npz, RULE the d_NN rule, V the rule's revision and the defect protocol's version.
 let private selectionPath (model: string) (name: string) (realisations: int) =
     sprintf "%s.selection-%s-%d-%s-r%d-d%d.npz" model name realisations TrainingSet.dnnRuleName DnnRule.revision Defects.protocolVersion
 
-/// The checkpoint-selection structures at `levels` (see selectionPath), after `earlier` ones of other classes (those of
-/// a model being extended) when given.
-let selectionSet
-    (lib: PrototypeLibrary)
-    (set: TrainingSet)
-    (out: string)
-    (name: string, levels: (float * float)[])
-    (realisations: int)
-    (score: DefectScore)
-    (earlier: TrainingSet option)
-    (cancel: CancellationToken)
-    =
-    let path = selectionPath out name realisations
-
+/// The library's test structures at `levels`, defective, labelled by the set's classes (all of them unless the library
+/// holds only some), read from `path` or made with a progress bar and saved there.
+let private defectiveOf (lib: PrototypeLibrary) (set: TrainingSet) path (levels: (float * float)[]) realisations cancel =
     let expected =
         realisations
         * levels.Length
@@ -75,36 +63,50 @@ let selectionSet
         else
             None
 
+    match cached with
+    | Some t ->
+        printfn "selection structures: %d read from %s" t.Rows path
+        t
+    | None ->
+        let n = expected / (realisations * levels.Length)
+
+        let what =
+            sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n)
+
+        let t, errors =
+            Outputs.withProgress what (float n) (fun task ->
+                TrainingSet.defectiveSet
+                    set.Classes
+                    lib
+                    levels
+                    realisations
+                    TrainingSet.selectionSeed
+                    Environment.ProcessorCount
+                    (fun d _ -> task.Value <- float d)
+                    cancel)
+
+        for e in errors do
+            eprintfn "warning: selection structure skipped: %s" e
+
+        if errors.IsEmpty then
+            TrainingSet.save path t
+
+        t
+
+/// The checkpoint-selection structures at `levels` (cached, see selectionPath), after `earlier` ones of other classes
+/// (those of a model being extended) when given.
+let selectionSet
+    (lib: PrototypeLibrary)
+    (set: TrainingSet)
+    (out: string)
+    (name: string, levels: (float * float)[])
+    (realisations: int)
+    (score: DefectScore)
+    (earlier: TrainingSet option)
+    (cancel: CancellationToken)
+    =
     let defective =
-        match cached with
-        | Some t ->
-            printfn "selection structures: %d read from %s" t.Rows path
-            t
-        | None ->
-            let n = expected / (realisations * levels.Length)
-
-            let what =
-                sprintf "selection descriptors (%d structures × %d defective copies)" n (expected / n)
-
-            let t, errors =
-                Outputs.withProgress what (float n) (fun task ->
-                    TrainingSet.defectiveSet
-                        set.Classes
-                        lib
-                        levels
-                        realisations
-                        TrainingSet.selectionSeed
-                        Environment.ProcessorCount
-                        (fun d _ -> task.Value <- float d)
-                        cancel)
-
-            for e in errors do
-                eprintfn "warning: selection structure skipped: %s" e
-
-            if errors.IsEmpty then
-                TrainingSet.save path t
-
-            t
+        defectiveOf lib set (selectionPath out name realisations) levels realisations cancel
 
     let defective =
         match earlier with
