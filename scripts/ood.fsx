@@ -198,7 +198,7 @@ let modelWithout (g: int) =
         say "  kept epoch %d, validation %.4f; saved %s" info.BestEpoch info.ValidationAccuracy path
         model
 
-/// One scored test row: level, class, held out?, right?, mutual information, entropy, 1 − max p.
+/// One scored test row: level, class, held out?, right?, mutual information, entropy, 1 − max p, the predicted class.
 type Scored =
     { Level: int
       Class: string
@@ -206,17 +206,20 @@ type Scored =
       Right: bool
       MI: float
       Entropy: float
-      OneMinusMax: float }
+      OneMinusMax: float
+      Predicted: string }
 
 let scoresOf (g: int) =
     let path =
-        Path.Combine(cacheDir, sprintf "scores-%d-of-%d-e%d-%s-T%d-r%d.csv" g groups epochs selectOn samples realizations)
+        Path.Combine(cacheDir, sprintf "scores-v2-%d-of-%d-e%d-%s-T%d-r%d.csv" g groups epochs selectOn samples realizations)
 
     if not (File.Exists path) then
         let model = modelWithout g
 
         let preds = Prediction.monteCarlo threads 1 samples model.Network testX testY.Length
-        let lines = ResizeArray [ "level,class,held_out,right,mi,entropy,one_minus_max" ]
+
+        let lines =
+            ResizeArray [ "level,class,held_out,right,mi,entropy,one_minus_max,predicted" ]
 
         for r in 0 .. preds.Length - 1 do
             let p = preds.[r]
@@ -233,7 +236,8 @@ let scoresOf (g: int) =
                        (if right then "1" else "0")
                        p.MutualInformation.ToString("R", inv)
                        p.Entropy.ToString("R", inv)
-                       (1.0 - Array.max p.Probabilities).ToString("R", inv) |]
+                       (1.0 - Array.max p.Probabilities).ToString("R", inv)
+                       model.Metadata.Classes.[top] |]
                 )
             )
 
@@ -251,7 +255,8 @@ let scoresOf (g: int) =
           Right = f.[3] = "1"
           MI = Double.Parse(f.[4], inv)
           Entropy = Double.Parse(f.[5], inv)
-          OneMinusMax = Double.Parse(f.[6], inv) })
+          OneMinusMax = Double.Parse(f.[6], inv)
+          Predicted = f.[7] })
 
 // --trained-only: report on the groups whose model is already trained (a partial study), training none
 let trainedOnly = arg "--trained-only" "no" <> "no"
@@ -296,7 +301,7 @@ for l, (name, _, _) in Array.indexed levels do
         evaluate name t (pos |> Array.filter (fun s -> typeOf.[s.Class] = t)) neg
 
 printfn ""
-printfn "Held-out classes (positives) against known classes (negatives) at the same level; %d models, T = %d" groups samples
+printfn "Held-out classes (positives) against known classes (negatives) at the same level; %d models, T = %d" scored.Length samples
 printfn "(the known classes' accuracy: how often the model was right on the negatives)"
 printfn ""
 printfn "%-8s %-17s %6s %6s | %-23s | %-23s" "level" "held-out type" "pos" "neg" "AUROC MI / entropy / 1-p" "FPR@95 MI / entropy / 1-p"
@@ -316,6 +321,36 @@ for g, sc in Array.indexed scored do
     let pos = at |> Array.filter (fun s -> s.HeldOut) |> Array.map (fun s -> s.MI)
     let neg = at |> Array.filter (fun s -> not s.HeldOut) |> Array.map (fun s -> s.MI)
     printfn "model %d alone, pristine: AUROC (MI) %.3f" g (Uncertainty.auroc pos neg)
+
+// each held-out class, pristine: the median mutual information, the share of its structures above the threshold
+// that flags 95 % of all held-out structures... and what the model called it
+let pristineKnown = all |> Array.filter (fun s -> s.Level = 0 && not s.HeldOut)
+let pristineHeld = all |> Array.filter (fun s -> s.Level = 0 && s.HeldOut)
+let knownMi = pristineKnown |> Array.map (fun s -> s.MI) |> Array.sort
+
+let median (xs: float[]) =
+    let v = Array.sort xs
+
+    if v.Length % 2 = 1 then
+        v.[v.Length / 2]
+    else
+        (v.[v.Length / 2 - 1] + v.[v.Length / 2]) / 2.0
+
+printfn ""
+printfn "held-out classes, pristine, least flagged first (median MI; share of known structures with a higher MI; called)"
+
+for c, rows in
+    pristineHeld
+    |> Array.groupBy (fun s -> s.Class)
+    |> Array.sortBy (fun (_, r) -> median (r |> Array.map (fun s -> s.MI))) do
+    let m = median (rows |> Array.map (fun s -> s.MI))
+
+    let above =
+        float (knownMi |> Array.filter (fun v -> v > m) |> Array.length)
+        / float knownMi.Length
+
+    let called, n = rows |> Array.countBy (fun s -> s.Predicted) |> Array.maxBy snd
+    printfn "  %-34s %-17s MI %.3f  known above %5.1f %%  called %s (%d of %d)" c typeOf.[c] m (100.0 * above) called n rows.Length
 
 let header =
     "level,held_out_type,positives,negatives,auroc_mi,auroc_entropy,auroc_one_minus_max,fpr95_mi,fpr95_entropy,fpr95_one_minus_max"
