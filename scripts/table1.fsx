@@ -308,8 +308,7 @@ let results =
               compute c
               yield summarise c ]
     | Some w ->
-        let start = rank * (columns.Length / size) + min rank (columns.Length % size)
-        let count = columns.Length / size + (if rank < columns.Length % size then 1 else 0)
+        let start, count = Arise.Numerics.Mpi.block columns.Length size rank
 
         if rank = 0 then
             printfn "%d MPI processes (%s): each computes a block of the %d columns" size w.Abi columns.Length

@@ -354,13 +354,6 @@ let private canSupervise () =
     with _ ->
         false
 
-/// Process `rank`'s contiguous block of `n` entries: the first n mod size processes take one more, so that the
-/// first process always has one.
-let block (n: int) (size: int) (rank: int) =
-    let q, extra = n / size, n % size
-    let start = rank * q + min rank extra
-    start, q + (if rank < extra then 1 else 0)
-
 /// Runs `body` with its standard output (Console.Out, tables, raw JSON bytes) captured; returns the exit code and
 /// the bytes.
 let private captured (body: unit -> int) =
@@ -400,7 +393,7 @@ let private captured (body: unit -> int) =
 /// come, then the others' blocks in rank order (sent by broadcast), so the output is one process's. Every process
 /// returns the batch's exit code.
 let private overProcesses (w: Arise.Numerics.Mpi.World) (rule: ExitRule) (entries: string list) (body: string list -> int) =
-    let start, count = block entries.Length w.Size w.Rank
+    let start, count = Arise.Numerics.Mpi.block entries.Length w.Size w.Rank
     let mine = entries |> List.skip start |> List.truncate count
 
     if w.Rank = 0 then
@@ -409,7 +402,7 @@ let private overProcesses (w: Arise.Numerics.Mpi.World) (rule: ExitRule) (entrie
             entries.Length
             w.Size
             w.Abi
-            (String.Join(", ", [ for r in 0 .. w.Size - 1 -> string (snd (block entries.Length w.Size r)) ]))
+            (String.Join(", ", [ for r in 0 .. w.Size - 1 -> string (snd (Arise.Numerics.Mpi.block entries.Length w.Size r)) ]))
 
     let code, bytes =
         if w.Rank = 0 then

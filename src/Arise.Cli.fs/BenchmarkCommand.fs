@@ -346,7 +346,7 @@ let private table (b: Bench) (levels: Table1.Level list) (prototypes: string) (r
 
     lines, List.ofSeq csv
 
-/// Every tally of the table as numbers (levels, rows, designed/all, four counts; in a fixed order), and back.
+/// Every tally of the table (levels, rows, then designed and all), in a fixed order that every process shares.
 let private tallies (b: Bench) (levels: Table1.Level list) =
     [| for l in levels do
            for r in b.RowNames do
@@ -360,7 +360,7 @@ let private tallies (b: Bench) (levels: Table1.Level list) =
 let private overProcesses (b: Bench) (levels: Table1.Level list) (score: Table1.Level list -> unit) =
     match Batch.world with
     | Some w when w.Size > 1 ->
-        let start, count = Batch.block levels.Length w.Size w.Rank
+        let start, count = Arise.Numerics.Mpi.block levels.Length w.Size w.Rank
 
         if w.Rank = 0 then
             printfn "%d MPI processes (%s): each scores a block of the %d defect levels" w.Size w.Abi levels.Length

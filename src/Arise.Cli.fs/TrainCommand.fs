@@ -170,7 +170,7 @@ let private describeOverProcesses (lib: PrototypeLibrary) (cache: string) (cance
             printfn "%d MPI processes (%s): each describes a block of the %d classes" w.Size w.Abi lib.Prototypes.Length
 
         w.Barrier()
-        let start, count = Batch.block lib.Prototypes.Length w.Size w.Rank
+        let start, count = Arise.Numerics.Mpi.block lib.Prototypes.Length w.Size w.Rank
 
         let mine =
             { lib with

@@ -471,7 +471,13 @@ module TrainingSet =
                 { Classes = Array.copy classes
                   MaterialTypes = classes |> Array.mapi typeOf
                   Dimension = dim
-                  X = picked |> Array.collect (fun (t, r, _) -> t.X.[r * dim .. (r + 1) * dim - 1])
+                  X =
+                    let x = Array.zeroCreate (picked.Length * dim)
+
+                    picked
+                    |> Array.iteri (fun i (t, r, _) -> Array.blit t.X (r * dim) x (i * dim) dim)
+
+                    x
                   Y = picked |> Array.map (fun (_, _, ci) -> ci)
                   Cutoff = column (fun t -> t.Cutoff)
                   Sigma = column (fun t -> t.Sigma)

@@ -15,6 +15,12 @@ type World =
     abstract SumAll: values: float array -> float array
     inherit IDisposable
 
+/// Process `rank`'s contiguous block of `n` items: the first n mod size processes take one more.
+let block (n: int) (size: int) (rank: int) =
+    let q, extra = n / size, n % size
+    let start = rank * q + min rank extra
+    start, q + (if rank < extra then 1 else 0)
+
 let launchedSize () =
     [ "OMPI_COMM_WORLD_SIZE"; "PMI_SIZE"; "PMIX_SIZE"; "SLURM_NTASKS" ]
     |> List.tryPick (fun name ->

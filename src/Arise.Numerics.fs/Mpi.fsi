@@ -27,6 +27,10 @@ type World =
     /// Ends MPI (MPI_Finalize); called once, before the process exits.
     inherit System.IDisposable
 
+/// Process `rank`'s contiguous block of `n` items, as (start, count): the first n mod size processes take one more,
+/// so that the first process always has one when there is any.
+val block: n: int -> size: int -> rank: int -> int * int
+
 /// The number of processes a launcher says this run has (OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_SIZE, SLURM_NTASKS
 /// under srun with a step), or 1.
 val launchedSize: unit -> int
