@@ -161,6 +161,25 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
     for problem in pngs.Problems do
         eprintfn "note: %s" problem
 
+/// A grid, or the exit code and message: 2 for settings that give no grid, or a grid larger than the memory allows.
+let private checkGrid (created: Result<SpmGrid * GridWarning list, GridError>) =
+    let memory = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
+
+    match created with
+    | Error e -> Error(2, e.Describe(sprintf "--%s"))
+    | Ok(grid, _) when float grid.Count * float bytesPerBox > 0.8 * memory ->
+        Error(
+            2,
+            sprintf
+                "%d boxes need about %.1f GB of memory (about %d KB a box), more than 80 %% of this machine's %.1f GB; use a \
+                 larger --stride"
+                grid.Count
+                (float grid.Count * float bytesPerBox / 1e9)
+                (bytesPerBox / 1024L)
+                (memory / 1e9)
+        )
+    | Ok(grid, warnings) -> Ok(grid, warnings)
+
 /// The sample and its grid, or the exit code and message: 1 when the file cannot be read, 2 for settings that give
 /// no grid, a grid larger than the memory allows, or an --out that cannot be written. Prints the grid's warnings.
 let private prepare
@@ -178,28 +197,15 @@ let private prepare
     with
     | Error e -> Error(1, Inputs.describe e)
     | Ok sample ->
-        let memory = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
-
-        match SpmGrid.create settings sample with
-        | Error e -> Error(2, e.Describe(sprintf "--%s"))
-        | Ok(grid, _) when float grid.Count * float bytesPerBox > 0.8 * memory ->
-            Error(
-                2,
-                sprintf
-                    "%d boxes need about %.1f GB of memory (about %d KB a box), more than 80 %% of this machine's %.1f GB; use a \
-                     larger --stride"
-                    grid.Count
-                    (float grid.Count * float bytesPerBox / 1e9)
-                    (bytesPerBox / 1024L)
-                    (memory / 1e9)
-            )
-        | Ok(grid, warnings) ->
+        checkGrid (SpmGrid.create settings sample)
+        |> Result.bind (fun (grid, warnings) ->
             for w in warnings do
                 eprintfn "warning: %s" (w.Describe(sprintf "--%s"))
 
             Outputs.prepareFolder out
             |> Result.map (fun () -> sample, grid)
-            |> Result.mapError (fun e -> 2, "--out " + e)
+            |> Result.mapError (fun e -> 2, "--out " + e))
+
 
 /// A run folder belongs to one input and one set of settings (settings.txt, with the engine: chunks of two engines,
 /// equal within 1e-6 but not to the bit, are not mixed): Error when it holds another's.
@@ -228,13 +234,17 @@ let private claimFolder (model: Model) (settings: SpmSettings) (samples: int) (f
 
 /// The run's one-line description, and where a rerun resumes from (chunks of this run already computed). Returns the
 /// boxes of those chunks (at most).
-let private announce (model: Model) (settings: SpmSettings) (samples: int) (file: string) (sample: Structure) (grid: SpmGrid) chunkDir =
+let rec private announce (model: Model) (settings: SpmSettings) (samples: int) (file: string) (sample: Structure) (grid: SpmGrid) chunkDir =
+    announceRun settings samples file (Structure.count sample) grid chunkDir (Spm.fingerprint model samples 1 settings grid sample)
+
+/// announce for a sample of `count` atoms, the run's fingerprint `stamp`.
+and private announceRun (settings: SpmSettings) (samples: int) (file: string) (count: int) (grid: SpmGrid) chunkDir stamp =
     let nx, ny, nz = grid.Shape
 
     printfn
         "%s: %d atoms; %A mode, box %g, stride %g: %d × %d × %d = %d boxes, T = %d"
         file
-        (Structure.count sample)
+        count
         settings.Mode
         settings.Box
         settings.Stride
@@ -244,8 +254,7 @@ let private announce (model: Model) (settings: SpmSettings) (samples: int) (file
         grid.Count
         samples
 
-    let found =
-        Spm.storedChunks chunkDir (Spm.fingerprint model samples 1 settings grid sample)
+    let found = Spm.storedChunks chunkDir stamp
 
     let total = Spm.chunkCount grid
 
@@ -291,12 +300,16 @@ let private scan
 
 /// Writes the results (spm.npz, boxes.csv, atoms.xyz, maps, summary.json) and reports; exit code 1 when they cannot
 /// be written (the chunks are kept).
-let private finish (settings: SpmSettings) (samples: int) (out: string) sample (r: SpmResult) (seconds: float, timing) =
+let rec private finish (settings: SpmSettings) (samples: int) (out: string) sample (r: SpmResult) (seconds: float, timing) =
+    finishWith settings samples out (fun path -> SpmOutput.writeAtoms path sample r) r (seconds, timing)
+
+/// finish, atoms.xyz written by `writeAtoms path`.
+and private finishWith (settings: SpmSettings) (samples: int) (out: string) writeAtoms (r: SpmResult) (seconds: float, timing) =
     let written =
         Outputs.tryWrite out (fun () ->
             SpmFile.write (Path.Combine(out, "spm.npz")) r
             SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
-            SpmOutput.writeAtoms (Path.Combine(out, "atoms.xyz")) sample r
+            writeAtoms (Path.Combine(out, "atoms.xyz"))
             SpmMaps.writeMaps out samples r)
 
     match written with
@@ -309,8 +322,7 @@ let private finish (settings: SpmSettings) (samples: int) (out: string) sample (
         0
 
 /// The mutual information in shells of `width` Å around the sample's centroid: shells.csv, shells.html and a table.
-let private writeShells (out: string) (samples: int) (settings: SpmSettings) (sample: Structure) (r: SpmResult) (width: float) =
-    let centre = Structure.centroid sample
+let private writeShells (out: string) (samples: int) (settings: SpmSettings) (centre: Vec3) (r: SpmResult) (width: float) =
 
     let shells = Shells.profile width centre r
 
@@ -446,8 +458,239 @@ let private first
                   Network = summed.[2] }
 
             match finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing), shells with
-            | 0, Some width -> writeShells out samples settings sample r width
+            | 0, Some width -> writeShells out samples settings (Structure.centroid sample) r width
             | code, _ -> code
+
+/// Where the shares of the atoms begin along x (Å): process k labels the atoms from cuts.[k] up to cuts.[k + 1] (−∞
+/// and +∞ at the ends), the lower face of the first box of its block of chunks.
+let private cuts (grid: SpmGrid) (size: int) =
+    let chunks = int64 (Spm.chunkCount grid)
+    let _, ny, nz = grid.Shape
+
+    Array.init (size + 1) (fun k ->
+        // the first chunk of process k (ownedBy: c · size / chunks = k)
+        let first = (int64 k * chunks + int64 size - 1L) / int64 size
+
+        if k = 0 then
+            Double.NegativeInfinity
+        elif first >= chunks then
+            Double.PositiveInfinity
+        else
+            let i = int (first * int64 Spm.chunkSize / int64 (ny * nz))
+            grid.Origin.X + float i * grid.Step.X - 0.5 * grid.Edge.X)
+
+/// This process's part of the sample: its share of the atoms (from cuts.[k] to cuts.[k + 1]) and the atoms of its
+/// boxes, which reach one box edge past cuts.[k + 1].
+let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: SpmGrid) (whole: StructureIO.SamplePart) =
+    let at = cuts grid world.Size
+    let margin = 1e-6 * (whole.Hi.X - whole.Lo.X + 1.0)
+    let lo, hi = at.[world.Rank] - margin, at.[world.Rank + 1] + grid.Edge.X + margin
+
+    StructureIO.readPart readOptions file (fun p -> p.X >= lo && p.X <= hi)
+    |> Result.map (fun part ->
+        let share =
+            [| for a in 0 .. part.Indices.Length - 1 do
+                   let x = part.Part.Positions.[a].X
+
+                   if x >= at.[world.Rank] && x < at.[world.Rank + 1] then
+                       a |]
+
+        part, share)
+
+/// This process's work: its block of chunks from its part of the sample, then the labels of its share of the atoms
+/// (out/atoms.part-K). Returns the times summed over the processes and the processes that failed (a meeting point).
+let private computeShare world (model: Model) settings samples readOptions file grid whole stamp (out: string) progress =
+    let chunkDir = Path.Combine(out, "chunks")
+    let world: Arise.Numerics.Mpi.World = world
+
+    use cts =
+        Outputs.cancelOnCtrlC (sprintf "process %d: stopping after the current chunk; finished chunks are kept in %s" world.Rank out)
+
+    let part, times =
+        match readShare world readOptions file grid whole with
+        | Error e -> Error(Inputs.describe e), [| 0.0; 0.0; 0.0 |]
+        | Ok(part, share) ->
+            printfn
+                "process %d holds %d of the %d atoms (%s), labels %d"
+                world.Rank
+                part.Indices.Length
+                part.Count
+                (if part.Streamed then "streamed" else "read whole, then cut")
+                share.Length
+
+            let owned = ownedBy grid world.Rank world.Size
+
+            let t =
+                Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned progress cts.Token
+
+            (if cts.IsCancellationRequested then
+                 Error "interrupted"
+             else
+                 Ok(part, share)),
+            [| t.Extraction; t.Descriptors; t.Network |]
+
+    // every chunk is done when the processes meet here: the labels of the atoms need their neighbours' boxes
+    let summed = world.SumAll times
+
+    let failure =
+        part
+        |> Result.bind (fun (part, share) ->
+            Spm.atomMeans model grid chunkDir stamp part.Part share
+            |> Result.map (fun (probs, mi, boxes) ->
+                let labelled =
+                    SpmOutput.labelled (Structure.select share part.Part) model.Metadata.Classes probs mi boxes
+
+                let path = Path.Combine(out, sprintf "atoms.part-%d" world.Rank)
+                SpmOutput.writeAtomsPart path labelled (share |> Array.map (fun a -> part.Indices.[a]))))
+
+    let failed = world.SumAll [| (if Result.isError failure then 1.0 else 0.0) |]
+
+    match failure with
+    | Error e -> eprintfn "process %d: %s" world.Rank e
+    | Ok() -> ()
+
+    summed, failed.[0] > 0.0
+
+/// The first process, after every share is done: the box maps read back, atoms.xyz merged from the shares, the
+/// outputs written and reported.
+let private writeShared
+    (model: Model)
+    settings
+    samples
+    (out: string)
+    grid
+    (whole: StructureIO.SamplePart)
+    stamp
+    size
+    shells
+    (seconds, timing)
+    =
+    let parts =
+        [ for k in 0 .. size - 1 -> Path.Combine(out, sprintf "atoms.part-%d" k) ]
+
+    match Spm.assemble model grid (Path.Combine(out, "chunks")) stamp with
+    | Error e ->
+        eprintfn "error: %s" e
+        1
+    | Ok r ->
+        // the header of atoms.xyz: the sample's cell, properties and info, with the labels (no atom)
+        let template =
+            SpmOutput.labelled (Structure.select [||] whole.Part) r.Classes [||] [||] [||]
+
+        let code =
+            finishWith settings samples out (fun path -> SpmOutput.mergeAtoms path template whole.Count parts) r (seconds, timing)
+
+        for p in parts do
+            File.Delete p
+            File.Delete(p + ".index")
+
+        match code, shells with
+        | 0, Some width -> writeShells out samples settings whole.Centroid r width
+        | code, _ -> code
+
+/// Claims the folder in the first process (Error: exit code and message), then tells the others whether to go on
+/// (Error(0, "") in the others when the first could not claim it).
+let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) settings samples file (out: string) stamp =
+    let claimed =
+        if world.Rank > 0 then
+            Ok None
+        else
+            match Outputs.prepareFolder out with
+            | Error e -> Error(2, "--out " + e)
+            | Ok() ->
+                match RunLock.Acquire out with
+                | Error pid ->
+                    Error(
+                        2,
+                        sprintf "--out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid
+                    )
+                | Ok lock ->
+                    match claimFolder model settings samples file out with
+                    | Error e ->
+                        (lock :> IDisposable).Dispose()
+                        Error(2, e)
+                    | Ok() ->
+                        Arise.Numerics.RunStore.claim
+                            (Path.Combine(out, "chunks"))
+                            "run.sha256"
+                            stamp
+                            (Arise.Numerics.RunStore.Foreign.Replace "chunk_*.npz")
+                        |> ignore
+
+                        Ok(Some lock)
+
+    let go = world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0)
+
+    if go.Length = 1 && go.[0] = 1uy then claimed
+    elif world.Rank > 0 then Error(0, "")
+    else claimed
+
+/// Runs `spm` over several MPI processes, each holding only its part of the sample (StructureIO.readPart: .pos and
+/// .epos streamed, other files read whole and cut): its block of chunks, then the labels of its share of the atoms;
+/// the first writes what one process writes, byte for byte.
+let private shared world (model: Model) settings samples readOptions file (out: string) shells (whole: StructureIO.SamplePart) grid =
+    let world: Arise.Numerics.Mpi.World = world
+    let stamp = Spm.fingerprintOf model samples 1 settings grid whole.Count whole.Digest
+
+    match claimShared world model settings samples file out stamp with
+    | Error(0, _) -> 0
+    | Error(code, e) ->
+        eprintfn "error: %s" e
+        code
+    | Ok lock ->
+        use _ =
+            lock
+            |> Option.map (fun l -> l :> IDisposable)
+            |> Option.defaultValue
+                { new IDisposable with
+                    member _.Dispose() = () }
+
+        let clock = Diagnostics.Stopwatch.StartNew()
+
+        let work progress =
+            computeShare world model settings samples readOptions file grid whole stamp out progress
+
+        if world.Rank > 0 then
+            work (fun _ _ -> ()) |> ignore
+            0
+        else
+            let chunkDir = Path.Combine(out, "chunks")
+            let reused = announceRun settings samples file whole.Count grid chunkDir stamp
+            ignore reused
+
+            printfn
+                "%d MPI processes (%s): each reads its part of the sample and computes a block of the %d chunks"
+                world.Size
+                world.Abi
+                (Spm.chunkCount grid)
+
+            let summed, failed =
+                Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task -> work (fun d _ -> task.Value <- float d))
+
+            if failed then
+                eprintfn "interrupted or failed: the finished chunks are in %s/chunks (run again to resume)" out
+                1
+            else
+                let timing =
+                    { Extraction = summed.[0]
+                      Descriptors = summed.[1]
+                      Network = summed.[2] }
+
+                writeShared model settings samples out grid whole stamp world.Size shells (clock.Elapsed.TotalSeconds, timing)
+
+/// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and
+/// its grid; None when the sample is periodic or an image (read whole by every process, as before), or a directory.
+let private sharedGrid settings (readOptions: StructureIO.ReadOptions) (file: string) =
+    if
+        not (File.Exists file)
+        || Arise.Imaging.ImageIO.isImagePath file && readOptions.Format.IsNone
+    then
+        None
+    else
+        match StructureIO.readPart readOptions file (fun _ -> false) with
+        | Ok whole when not (Structure.isPeriodic whole.Part) ->
+            Some(whole, checkGrid (SpmGrid.createFromBounds settings whole.Lo whole.Hi whole.Count))
+        | _ -> None
 
 /// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
 /// results, 2 for bad settings.
@@ -462,46 +705,64 @@ let run
     (file: string)
     (out: string)
     =
-    match prepare settings readOptions images file out, world with
-    | Error(code, e), Some w when w.Rank > 0 ->
-        // the first process says why; the others leave quietly
-        ignore (code, e)
-        0
-    | Error(code, e), _ ->
-        eprintfn "error: %s" e
-        code
-    | Ok(sample, grid), Some w when w.Size > 1 && w.Rank > 0 -> worker w model settings samples sample grid out
-    | Ok(sample, grid), Some w when w.Size > 1 -> first w model settings samples file sample grid out shells
-    | Ok(sample, grid), _ ->
-        match RunLock.Acquire out with
-        | Error pid ->
-            eprintfn "error: --out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid
-            2
-        | Ok lock ->
-            use _ = lock
+    match
+        world
+        |> Option.filter (fun w -> w.Size > 1)
+        |> Option.bind (fun w -> sharedGrid settings readOptions file |> Option.map (fun g -> w, g))
+    with
+    | Some(w, (_, Error(code, e))) ->
+        if w.Rank = 0 then
+            eprintfn "error: %s" e
 
-            match claimFolder model settings samples file out with
-            | Error e ->
-                eprintfn "error: %s" e
+        if w.Rank = 0 then code else 0
+    | Some(w, (whole, Ok(grid, warnings))) ->
+        if w.Rank = 0 then
+            for warning in warnings do
+                eprintfn "warning: %s" (warning.Describe(sprintf "--%s"))
+
+        shared w model settings samples readOptions file out shells whole grid
+    | None ->
+
+        match prepare settings readOptions images file out, world with
+        | Error(code, e), Some w when w.Rank > 0 ->
+            // the first process says why; the others leave quietly
+            ignore (code, e)
+            0
+        | Error(code, e), _ ->
+            eprintfn "error: %s" e
+            code
+        | Ok(sample, grid), Some w when w.Size > 1 && w.Rank > 0 -> worker w model settings samples sample grid out
+        | Ok(sample, grid), Some w when w.Size > 1 -> first w model settings samples file sample grid out shells
+        | Ok(sample, grid), _ ->
+            match RunLock.Acquire out with
+            | Error pid ->
+                eprintfn "error: --out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid
                 2
-            | Ok() ->
-                let chunkDir = Path.Combine(out, "chunks")
-                let reused = announce model settings samples file sample grid chunkDir
+            | Ok lock ->
+                use _ = lock
 
-                use cts =
-                    Outputs.cancelOnCtrlC (
-                        sprintf "stopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
-                    )
+                match claimFolder model settings samples file out with
+                | Error e ->
+                    eprintfn "error: %s" e
+                    2
+                | Ok() ->
+                    let chunkDir = Path.Combine(out, "chunks")
+                    let reused = announce model settings samples file sample grid chunkDir
 
-                let clock = Diagnostics.Stopwatch.StartNew()
+                    use cts =
+                        Outputs.cancelOnCtrlC (
+                            sprintf "stopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
+                        )
 
-                let r, timing =
-                    scan (Models.pipeline model) settings samples sample grid chunkDir reused cts.Token
+                    let clock = Diagnostics.Stopwatch.StartNew()
 
-                if cts.IsCancellationRequested then
-                    eprintfn "interrupted: the finished chunks are in %s/chunks" out
-                    1
-                else
-                    match finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing), shells with
-                    | 0, Some width -> writeShells out samples settings sample r width
-                    | code, _ -> code
+                    let r, timing =
+                        scan (Models.pipeline model) settings samples sample grid chunkDir reused cts.Token
+
+                    if cts.IsCancellationRequested then
+                        eprintfn "interrupted: the finished chunks are in %s/chunks" out
+                        1
+                    else
+                        match finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing), shells with
+                        | 0, Some width -> writeShells out samples settings (Structure.centroid sample) r width
+                        | code, _ -> code

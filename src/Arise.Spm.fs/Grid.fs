@@ -142,19 +142,15 @@ module SpmGrid =
     /// The most boxes one SPM run may have: 2 million (the FePt nanoparticle at stride 1 Å has about 380,000).
     let maxBoxes = 2_000_000
 
-    /// The grid over a sample. Along each scanned axis the centres run from lo + box/2 to hi − box/2 in steps of
-    /// the stride (GridLayout.Inside; an axis shorter than the box gets one centred position, reported in the
-    /// warnings), or as the reference implementation lays them (GridLayout.Reference). Error for
-    /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
-    let create (settings: SpmSettings) (s: Structure) : Result<SpmGrid * GridWarning list, GridError> =
+    /// The grid over the sample of `count` atoms within lo .. hi; the stray-atom check when `points` are given.
+    let private over (settings: SpmSettings) (lo: Vec3) (hi: Vec3) (count: int) (points: Vec3[] option) =
         if not (settings.Box > 0.0 && Double.IsFinite settings.Box) then
             Error(BadBox settings.Box)
         elif not (settings.Stride > 0.0 && Double.IsFinite settings.Stride) then
             Error(BadStride settings.Stride)
-        elif Structure.count s = 0 then
+        elif count = 0 then
             Error EmptySample
         else
-            let lo, hi = Structure.bounds s
             let extent = hi - lo
             let axes = [| extent.X; extent.Y; extent.Z |]
             let thinnest = Array.findIndex ((=) (Array.min axes)) axes
@@ -209,18 +205,17 @@ module SpmGrid =
             // the grid without the 0.1 % outermost atoms along each axis: a stray atom far from the rest (a typo, a
             // wrong unit) multiplies the grid, and is named before any work
             let stray =
-                let n = Structure.count s
+                match points with
+                | Some points when points.Length >= 100 ->
+                    let n = points.Length
 
-                if n < 100 then
-                    None
-                else
                     let coordinate k (p: Vec3) =
                         if k = 0 then p.X
                         elif k = 1 then p.Y
                         else p.Z
 
                     let quantiles k =
-                        let c = s.Positions |> Array.map (coordinate k) |> Array.sort
+                        let c = points |> Array.map (coordinate k) |> Array.sort
                         let cut = max 1 (n / 1000)
                         c.[cut], c.[n - 1 - cut]
 
@@ -244,10 +239,11 @@ module SpmGrid =
                                 d * d)
                             |> sqrt
 
-                        let i = [| 0 .. n - 1 |] |> Array.maxBy (fun i -> outside s.Positions.[i])
-                        Some(i, outside s.Positions.[i], robust)
+                        let i = [| 0 .. n - 1 |] |> Array.maxBy (fun i -> outside points.[i])
+                        Some(i, outside points.[i], robust)
                     else
                         None
+                | _ -> None
 
             match stray with
             | Some(i, d, robust) -> Error(StrayAtom(i + 1, d, total, robust))
@@ -286,6 +282,19 @@ module SpmGrid =
                         List.ofSeq warnings
                     )
 
+    /// The grid over a sample. Along each scanned axis the centres run from lo + box/2 to hi − box/2 in steps of
+    /// the stride (GridLayout.Inside; an axis shorter than the box gets one centred position, reported in the
+    /// warnings), or as the reference implementation lays them (GridLayout.Reference). Error for
+    /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
+    let create (settings: SpmSettings) (s: Structure) : Result<SpmGrid * GridWarning list, GridError> =
+        if Structure.count s = 0 then
+            over settings Vec3.zero Vec3.zero 0 None
+        else
+            let lo, hi = Structure.bounds s
+            over settings lo hi (Structure.count s) (Some s.Positions)
+
+    let createFromBounds (settings: SpmSettings) (lo: Vec3) (hi: Vec3) (count: int) = over settings lo hi count None
+
     /// The flat indices of the boxes in the reference implementation's order (z outermost, x fastest), for comparing
     /// box by box with its outputs; `index` is x slowest.
     let referenceOrder (g: SpmGrid) =
@@ -311,4 +320,8 @@ module SpmGrid =
                 idx.Add buffer.Index.[t]
                 pos.Add(Vec3.make dx dy dz)
 
-        idx.ToArray(), pos.ToArray()
+        // in the order of the atoms in the sample, whatever the cell list's bins: a part of the sample (one process
+        // of several) gives the same box, bit for bit
+        let idx, pos = idx.ToArray(), pos.ToArray()
+        Array.Sort(idx, pos)
+        idx, pos

@@ -127,12 +127,21 @@ module SpmGrid =
     /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
     val create: settings: SpmSettings -> s: Arise.Structure.Structure -> Result<(SpmGrid * GridWarning list), GridError>
 
+    /// The grid create lays over a sample of `count` atoms within `lo` .. `hi` (its bounds), without the check for a stray
+    /// atom (which needs every position): for a sample streamed in parts.
+    val createFromBounds:
+        settings: SpmSettings ->
+        lo: Arise.Structure.Vec3 ->
+        hi: Arise.Structure.Vec3 ->
+        count: int ->
+            Result<(SpmGrid * GridWarning list), GridError>
+
     /// The flat indices of the boxes in the reference implementation's order (z outermost, x fastest), for comparing
     /// box by box with its outputs; `index` is x slowest.
     val referenceOrder: g: SpmGrid -> int array
 
     /// Atoms inside the box at `centre` (half-open along each axis), found through the cell list: their indices
-    /// and positions relative to the centre (periodic images included for periodic samples).
+    /// (ascending) and positions relative to the centre (periodic images included for periodic samples).
     val atomsInBox:
         cells: Arise.Structure.CellList ->
         g: SpmGrid ->

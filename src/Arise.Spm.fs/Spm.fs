@@ -61,15 +61,15 @@ module Spm =
 
     /// A fingerprint of everything a run's results depend on: the model's weights, T, the seed, the settings and
     /// grid, and the sample's atoms and positions (SHA-256, hex).
-    let fingerprint (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure) =
-        let xyz = sample.Positions |> Array.collect Vec3.toArray
-
+    let fingerprintOf (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (count: int) (digest: string) =
+        // "boxes sorted": the atoms of a box in sample order (fingerprints of runs that took them in cell-list order differ)
         RunStore.sha256
             [ Text.Encoding.UTF8.GetBytes(
-                  sprintf "%s|%d|%d|%A|%A|%d" (Network.weightsHash model.Network) samples seed settings grid (Structure.count sample)
-              )
-              Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan(sample.Numbers)).ToArray()
-              Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan xyz).ToArray() ]
+                  sprintf "%s|%d|%d|%A|%A|%d|%s|boxes sorted" (Network.weightsHash model.Network) samples seed settings grid count digest
+              ) ]
+
+    let fingerprint (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure) =
+        fingerprintOf model samples seed settings grid (Structure.count sample) (Structure.digest sample)
 
     /// Widths of the network's hidden layers.
     let private hiddenWidths (model: Model) =
@@ -196,12 +196,76 @@ module Spm =
 
         chunk, tDesc, sw.Elapsed.TotalSeconds
 
+    /// Adds box f (probabilities `probs`, boxes × classes, and `mi`) to the sums of its atoms `members`.
+    let private addBox
+        (sums: float32[])
+        (miSums: float[])
+        (boxes: int[])
+        (classes: int)
+        (members: int seq)
+        f
+        (probs: float32[])
+        (mi: float[])
+        =
+        for a in members do
+            boxes.[a] <- boxes.[a] + 1
+            miSums.[a] <- miSums.[a] + mi.[f]
+
+            for k in 0 .. classes - 1 do
+                sums.[a * classes + k] <- sums.[a * classes + k] + probs.[f * classes + k]
+
+    /// The per-atom sums made means (NaN for atoms in no classified box).
+    let private normalise (sums: float32[]) (miSums: float[]) (boxes: int[]) (classes: int) =
+        for a in 0 .. boxes.Length - 1 do
+            if boxes.[a] > 0 then
+                let inv = 1.0f / float32 boxes.[a]
+
+                for k in 0 .. classes - 1 do
+                    sums.[a * classes + k] <- sums.[a * classes + k] * inv
+
+                miSums.[a] <- miSums.[a] / float boxes.[a]
+            else
+                for k in 0 .. classes - 1 do
+                    sums.[a * classes + k] <- nanf
+
+                miSums.[a] <- nan
+
+    /// The grid-wide box arrays (atoms, probabilities, MI, argmax, hidden layers), filled with "not computed".
+    let private boxArrays (n: int) (classes: int) (widths: int[]) =
+        Array.zeroCreate<int> n,
+        Array.create (n * classes) nanf,
+        Array.create n nan,
+        Array.create n -1,
+        widths |> Array.map (fun w -> Array.create (n * w) nanf)
+
+    /// Copies a chunk's arrays into the grid-wide ones.
+    let private place
+        (ch: SpmChunk)
+        classes
+        (widths: int[])
+        (atoms: int[], probs: float32[], mi: float[], argmax: int[], hidden: float32[][])
+        =
+        let first, count = ch.First, ch.Count
+        Array.blit ch.Atoms 0 atoms first count
+        Array.blit ch.Probabilities 0 probs (first * classes) (count * classes)
+        Array.blit ch.MutualInformation 0 mi first count
+        Array.blit ch.Argmax 0 argmax first count
+
+        hidden
+        |> Array.iteri (fun h arr -> Array.blit ch.Hidden.[h] 0 arr (first * widths.[h]) (count * widths.[h]))
+
+    /// The centres of every box of a grid, by flat index.
+    let private centresOf (grid: SpmGrid) =
+        let _, ny, nz = grid.Shape
+        Array.init grid.Count (fun f -> let i, j, k = f / (ny * nz), (f / nz) % ny, f % nz in SpmGrid.centre grid i j k)
+
     /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). Returns the maps, the
     /// per-atom means and the timing. `progress done total` after each chunk; `cancel` stops between chunks.
     /// scan, leaving out the chunks `skip` names (their boxes stay NaN, their atoms uncounted): for one process of
     /// several, which computes its own chunks only.
     let private scanWith
+        (perAtom: bool)
         (skip: int -> bool)
         (pipeline: Pipeline)
         (samples: int)
@@ -218,21 +282,13 @@ module Spm =
         let meta = model.Metadata
         let classes = meta.Classes.Length
         let n = grid.Count
-        let nx, ny, nz = grid.Shape
-
-        let centres =
-            Array.init n (fun f -> let i, j, k = f / (ny * nz), (f / nz) % ny, f % nz in SpmGrid.centre grid i j k)
-
+        let centres = centresOf grid
         let cells = CellList.build sample
-
         let widths = hiddenWidths model
-
-        let atoms = Array.zeroCreate n
-        let probs = Array.create (n * classes) nanf
-        let mi = Array.create n nan
-        let argmax = Array.create n -1
-        let hidden = widths |> Array.map (fun w -> Array.create (n * w) nanf)
-        let natoms = Structure.count sample
+        let arrays = boxArrays n classes widths
+        let atoms, probs, mi, argmax, hidden = arrays
+        // the per-atom means (atoms × classes): not for a process that computes its part of the boxes only
+        let natoms = if perAtom then Structure.count sample else 0
         let atomProbs = Array.zeroCreate (natoms * classes)
         let atomMi = Array.zeroCreate natoms
         let atomBoxes = Array.zeroCreate natoms
@@ -279,42 +335,19 @@ module Spm =
                         computed ch
                         ch
 
-                Array.blit chunk.Atoms 0 atoms first count
-                Array.blit chunk.Probabilities 0 probs (first * classes) (count * classes)
-                Array.blit chunk.MutualInformation 0 mi first count
-                Array.blit chunk.Argmax 0 argmax first count
-
-                hidden
-                |> Array.iteri (fun h arr -> Array.blit chunk.Hidden.[h] 0 arr (first * widths.[h]) (count * widths.[h]))
+                place chunk classes widths arrays
                 // per-atom sums
                 for b in 0 .. count - 1 do
                     let f = first + b
 
-                    if argmax.[f] >= 0 then
-                        for a in members.[b] do
-                            atomBoxes.[a] <- atomBoxes.[a] + 1
-                            atomMi.[a] <- atomMi.[a] + mi.[f]
-
-                            for k in 0 .. classes - 1 do
-                                atomProbs.[a * classes + k] <- atomProbs.[a * classes + k] + probs.[f * classes + k]
+                    if perAtom && argmax.[f] >= 0 then
+                        addBox atomProbs atomMi atomBoxes classes members.[b] f probs mi
 
                 finished <- finished + count
                 progress finished n
                 c <- c + 1
 
-        for a in 0 .. natoms - 1 do
-            if atomBoxes.[a] > 0 then
-                let inv = 1.0f / float32 atomBoxes.[a]
-
-                for k in 0 .. classes - 1 do
-                    atomProbs.[a * classes + k] <- atomProbs.[a * classes + k] * inv
-
-                atomMi.[a] <- atomMi.[a] / float atomBoxes.[a]
-            else
-                for k in 0 .. classes - 1 do
-                    atomProbs.[a * classes + k] <- nanf
-
-                atomMi.[a] <- nan
+        normalise atomProbs atomMi atomBoxes classes
 
         { Grid = grid
           Classes = meta.Classes
@@ -333,7 +366,7 @@ module Spm =
           Network = tNet }
 
     let scan pipeline samples seed settings grid sample reuse computed progress cancel =
-        scanWith (fun _ -> false) pipeline samples seed settings grid sample reuse computed progress cancel
+        scanWith true (fun _ -> false) pipeline samples seed settings grid sample reuse computed progress cancel
 
     /// Chunks of this run already in `chunkDir` (0 when the folder holds another run's, or none).
     let storedChunks (chunkDir: string) (stamp: string) =
@@ -404,5 +437,133 @@ module Spm =
         let stamp = fingerprint pipeline.Model samples seed settings grid sample
         let reuse, computed = store pipeline.Model chunkDir stamp
 
-        scanWith (owned >> not) pipeline samples seed settings grid sample reuse computed progress cancel
+        scanWith false (owned >> not) pipeline samples seed settings grid sample reuse computed progress cancel
         |> snd
+
+    let runPartOf
+        (pipeline: Pipeline)
+        (samples: int)
+        (seed: int)
+        (settings: SpmSettings)
+        (grid: SpmGrid)
+        (part: Structure)
+        (stamp: string)
+        (chunkDir: string)
+        (owned: int -> bool)
+        (progress: int -> int -> unit)
+        (cancel: CancellationToken)
+        =
+        let reuse, computed = store pipeline.Model chunkDir stamp
+
+        scanWith false (owned >> not) pipeline samples seed settings grid part reuse computed progress cancel
+        |> snd
+
+    /// The chunks of a finished run, in order, or the first that is missing or damaged.
+    let private chunksOf (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) =
+        let classes = model.Metadata.Classes.Length
+        let widths = hiddenWidths model
+
+        fun (c: int) ->
+            let first = c * chunkSize
+            let count = min chunkSize (grid.Count - first)
+
+            match tryLoadChunk chunkDir stamp c first count classes widths with
+            | Some ch -> Ok ch
+            | None -> Error(sprintf "chunk %d of the run is missing or damaged in %s (run again to compute it)" c chunkDir)
+
+    let assemble (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) : Result<SpmResult, string> =
+        let meta = model.Metadata
+        let classes = meta.Classes.Length
+        let widths = hiddenWidths model
+        let arrays = boxArrays grid.Count classes widths
+        let atoms, probs, mi, argmax, hidden = arrays
+        let load = chunksOf model grid chunkDir stamp
+
+        let rec fill c =
+            if c = chunkCount grid then
+                Ok()
+            else
+                match load c with
+                | Ok ch ->
+                    place ch classes widths arrays
+                    fill (c + 1)
+                | Error e -> Error e
+
+        fill 0
+        |> Result.map (fun () ->
+            { Grid = grid
+              Classes = meta.Classes
+              MaterialTypes = meta.MaterialTypes
+              Centres = centresOf grid
+              Atoms = atoms
+              Probabilities = probs
+              MutualInformation = mi
+              Argmax = argmax
+              Hidden = hidden
+              AtomProbabilities = [||]
+              AtomMutualInformation = [||]
+              AtomBoxes = [||] })
+
+    let atomMeans (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) (part: Structure) (atoms: int[]) =
+        let classes = model.Metadata.Classes.Length
+        let n = atoms.Length
+        let sums = Array.zeroCreate<float32>(n * classes)
+        let miSums = Array.zeroCreate<float> n
+        let boxes = Array.zeroCreate<int> n
+        // the row of each atom of the part in the sums, or −1
+        let row = Array.create (Structure.count part) -1
+
+        atoms |> Array.iteri (fun r a -> row.[a] <- r)
+
+        if atoms.Length = 0 then
+            Ok(Array.empty, Array.empty, Array.empty)
+        else
+            // the boxes that can hold a wanted atom: centres within half an edge of their bounds
+            let lo, hi =
+                Structure.bounds (Structure.cluster (atoms |> Array.map (fun a -> part.Positions.[a])) (Array.zeroCreate n))
+
+            let h = 0.5 * grid.Edge * (1.0 + 1e-9)
+
+            let near (c: Vec3) =
+                c.X >= lo.X - h.X
+                && c.X <= hi.X + h.X
+                && c.Y >= lo.Y - h.Y
+                && c.Y <= hi.Y + h.Y
+                && c.Z >= lo.Z - h.Z
+                && c.Z <= hi.Z + h.Z
+
+            let cells = CellList.build part
+            let buffer = NeighbourBuffer()
+            let load = chunksOf model grid chunkDir stamp
+            let centres = centresOf grid
+            let mutable chunk: Result<SpmChunk, string> option = None
+            let mutable failed = None
+            let mutable f = 0
+
+            // boxes in the order one process adds them, so that the sums are the same to the bit
+            while f < grid.Count && failed.IsNone do
+                if near centres.[f] then
+                    let c = f / chunkSize
+
+                    match chunk with
+                    | Some(Ok ch) when ch.Index = c -> ()
+                    | _ -> chunk <- Some(load c)
+
+                    match chunk with
+                    | Some(Ok ch) ->
+                        let b = f - ch.First
+
+                        if ch.Argmax.[b] >= 0 then
+                            let idx, _ = SpmGrid.atomsInBox cells grid centres.[f] buffer
+                            let rows = idx |> Seq.map (fun a -> row.[a]) |> Seq.filter (fun r -> r >= 0)
+                            addBox sums miSums boxes classes rows b ch.Probabilities ch.MutualInformation
+                    | Some(Error e) -> failed <- Some e
+                    | None -> ()
+
+                f <- f + 1
+
+            match failed with
+            | Some e -> Error e
+            | None ->
+                normalise sums miSums boxes classes
+                Ok(sums, miSums, boxes)

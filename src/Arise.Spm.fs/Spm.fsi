@@ -76,6 +76,17 @@ module Spm =
         sample: Arise.Structure.Structure ->
             string
 
+    /// fingerprint from the sample's atom count and Structure.digest (a sample streamed in parts has no Structure whole).
+    val fingerprintOf:
+        model: Arise.Model.Model ->
+        samples: int ->
+        seed: int ->
+        settings: SpmSettings ->
+        grid: SpmGrid ->
+        count: int ->
+        digest: string ->
+            string
+
     /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
     /// from `reuse c first count` when that gives one, or classified (descriptors through the pipeline's guards: a box
     /// whose descriptor fails is marked Failed; dropout masks seeded by seed + c) and handed to `computed`. Returns
@@ -142,3 +153,36 @@ module Spm =
         progress: (int -> int -> unit) ->
         cancel: System.Threading.CancellationToken ->
             SpmTiming
+
+    /// runPart over a part of the sample (the atoms of this process's boxes, in sample order: StructureIO.readPart),
+    /// under the whole run's fingerprint `stamp` (fingerprintOf): the chunks are those a process holding the whole
+    /// sample computes, bit for bit (a box's atoms are taken in sample order).
+    val runPartOf:
+        pipeline: Arise.Model.Pipeline ->
+        samples: int ->
+        seed: int ->
+        settings: SpmSettings ->
+        grid: SpmGrid ->
+        part: Arise.Structure.Structure ->
+        stamp: string ->
+        chunkDir: string ->
+        owned: (int -> bool) ->
+        progress: (int -> int -> unit) ->
+        cancel: System.Threading.CancellationToken ->
+            SpmTiming
+
+    /// The box maps of a finished run read back from `chunkDir` (every chunk of run `stamp`), without the per-atom means
+    /// (empty arrays): what the first of several processes writes. Error naming the first chunk missing or damaged.
+    val assemble: model: Arise.Model.Model -> grid: SpmGrid -> chunkDir: string -> stamp: string -> Result<SpmResult, string>
+
+    /// The per-atom means (as in SpmResult: probabilities atoms × classes, mutual information, box counts) of the atoms
+    /// `atoms` (indices into `part`, a part of the sample holding them) over the boxes of a finished run in `chunkDir`,
+    /// equal to the bit to a run holding the whole sample. Error naming a chunk missing or damaged.
+    val atomMeans:
+        model: Arise.Model.Model ->
+        grid: SpmGrid ->
+        chunkDir: string ->
+        stamp: string ->
+        part: Arise.Structure.Structure ->
+        atoms: int array ->
+            Result<float32 array * float array * int array, string>

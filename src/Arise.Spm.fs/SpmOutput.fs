@@ -33,45 +33,80 @@ let writeCsv (path: string) (r: SpmResult) =
                 String.Join(",", p.X.ToString("R", inv), p.Y.ToString("R", inv), p.Z.ToString("R", inv), string r.Atoms.[f], cls, prob, mi)
             ))
 
-/// atoms.xyz: the sample with per-atom arise_class, arise_probability, arise_mutual_information, arise_boxes
-/// (averages over the boxes containing each atom), for OVITO or ASE.
-let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
-    let c = r.Classes.Length
+/// The sample with per-atom arise_class, arise_probability, arise_mutual_information and arise_boxes from the means
+/// (probabilities atoms × classes, mutual information, box counts).
+let labelled (sample: Structure) (classes: string[]) (probs: float32[]) (mi: float[]) (boxes: int[]) =
+    let c = classes.Length
     let n = Structure.count sample
 
     let best =
         Array.init n (fun a ->
-            if r.AtomBoxes.[a] = 0 then
+            if boxes.[a] = 0 then
                 -1
             else
-                (Array.init c (fun k -> r.AtomProbabilities.[a * c + k])
+                (Array.init c (fun k -> probs.[a * c + k])
                  |> Array.indexed
                  |> Array.maxBy snd
                  |> fst))
 
-    let labelled =
-        sample
-        |> Structure.withProperty "arise_class" (Texts(1, best |> Array.map (fun b -> if b < 0 then "none" else r.Classes.[b])))
-        |> Structure.withProperty
-            "arise_probability"
-            (Reals(
-                1,
-                Array.init n (fun a ->
-                    if best.[a] < 0 then
-                        0.0
-                    else
-                        float r.AtomProbabilities.[a * c + best.[a]])
-            ))
-        |> Structure.withProperty
-            "arise_mutual_information"
-            (Reals(
-                1,
-                Array.init n (fun a ->
-                    if Double.IsNaN r.AtomMutualInformation.[a] then
-                        -1.0
-                    else
-                        r.AtomMutualInformation.[a])
-            ))
-        |> Structure.withProperty "arise_boxes" (Integers(1, r.AtomBoxes))
+    sample
+    |> Structure.withProperty "arise_class" (Texts(1, best |> Array.map (fun b -> if b < 0 then "none" else classes.[b])))
+    |> Structure.withProperty
+        "arise_probability"
+        (Reals(1, Array.init n (fun a -> if best.[a] < 0 then 0.0 else float probs.[a * c + best.[a]])))
+    |> Structure.withProperty "arise_mutual_information" (Reals(1, Array.init n (fun a -> if Double.IsNaN mi.[a] then -1.0 else mi.[a])))
+    |> Structure.withProperty "arise_boxes" (Integers(1, boxes))
 
-    StructureIO.writeXyz path [ labelled ]
+/// atoms.xyz: the sample with per-atom arise_class, arise_probability, arise_mutual_information, arise_boxes
+/// (averages over the boxes containing each atom), for OVITO or ASE.
+let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
+    StructureIO.writeXyz path [ labelled sample r.Classes r.AtomProbabilities r.AtomMutualInformation r.AtomBoxes ]
+
+let writeAtomsPart (path: string) (part: Structure) (indices: int[]) =
+    Arise.Numerics.AtomicFile.write (path + ".index") (fun tmp ->
+        use w = new BinaryWriter(File.Create tmp)
+
+        for i in indices do
+            w.Write i)
+
+    Arise.Numerics.AtomicFile.write path (fun tmp ->
+        use w = new StreamWriter(tmp)
+        Formats.Xyz.writeAtomsTo w part (seq { 0 .. Structure.count part - 1 }))
+
+let mergeAtoms (path: string) (template: Structure) (count: int) (parts: string list) =
+    Arise.Numerics.AtomicFile.write path (fun tmp ->
+        use w = new StreamWriter(tmp)
+        w.NewLine <- "\n"
+        Formats.Xyz.writeHeaderTo w count template
+
+        let readers =
+            parts
+            |> List.map (fun p -> new BinaryReader(File.OpenRead(p + ".index")), new StreamReader(p))
+            |> Array.ofList
+
+        try
+            let left (index: BinaryReader, _) =
+                index.BaseStream.Position < index.BaseStream.Length
+
+            let next =
+                readers
+                |> Array.map (fun r -> if left r then (fst r).ReadInt32() else Int32.MaxValue)
+
+            for atom in 0 .. count - 1 do
+                let k = Array.IndexOf(next, atom)
+
+                if k < 0 then
+                    failwithf "atom %d is in no process's part (%s)" (atom + 1) (String.concat ", " parts)
+
+                w.Write((snd readers.[k]).ReadLine())
+                w.Write '\n'
+
+                next.[k] <-
+                    if left readers.[k] then
+                        (fst readers.[k]).ReadInt32()
+                    else
+                        Int32.MaxValue
+        finally
+            for index, lines in readers do
+                index.Dispose()
+                lines.Dispose())

@@ -5,6 +5,25 @@ module Arise.Spm.SpmOutput
 /// failed: "failed"); written atomically (AtomicFile).
 val writeCsv: path: string -> r: Arise.Spm.SpmResult -> unit
 
+/// The sample with per-atom arise_class, arise_probability, arise_mutual_information and arise_boxes from per-atom
+/// means (probabilities atoms × classes, mutual information in nats, counts of boxes), as atoms.xyz holds them.
+val labelled:
+    sample: Arise.Structure.Structure ->
+    classes: string array ->
+    probs: float32 array ->
+    mi: float array ->
+    boxes: int array ->
+        Arise.Structure.Structure
+
 /// atoms.xyz: the sample with per-atom arise_class, arise_probability, arise_mutual_information, arise_boxes
 /// (averages over the boxes containing each atom), for OVITO or ASE.
 val writeAtoms: path: string -> sample: Arise.Structure.Structure -> r: Arise.Spm.SpmResult -> unit
+
+/// One process's share of atoms.xyz: the lines of the atoms of `part` (labelled) in `path`, and their indices in the
+/// whole sample (ascending) in `path`.index, for mergeAtoms.
+val writeAtomsPart: path: string -> part: Arise.Structure.Structure -> indices: int array -> unit
+
+/// atoms.xyz of `count` atoms from the processes' shares (writeAtomsPart), in sample order: the header of `template`
+/// (a labelled part: its cell, per-atom properties and info), then each atom's line. The same bytes as writeAtoms on
+/// the whole sample. Fails naming an atom that no share holds.
+val mergeAtoms: path: string -> template: Arise.Structure.Structure -> count: int -> parts: string list -> unit

@@ -67,6 +67,31 @@ type ReadError =
         | None -> string e
 
 /// Pure functions over structures.
+/// SHA-256 of atoms fed one by one (atomic number as int32, then x, y, z as float64, little-endian), buffered.
+type internal AtomDigest() =
+    let hash =
+        System.Security.Cryptography.IncrementalHash.CreateHash System.Security.Cryptography.HashAlgorithmName.SHA256
+
+    let buffer = Array.zeroCreate<byte>(28 * 4096)
+    let mutable used = 0
+
+    member _.Add(number: int, p: Vec3) =
+        if used = buffer.Length then
+            hash.AppendData(buffer, 0, used)
+            used <- 0
+
+        let span = System.Span<byte>(buffer, used, 28)
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span, number)
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(span.Slice 4, p.X)
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(span.Slice 12, p.Y)
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(span.Slice 20, p.Z)
+        used <- used + 28
+
+    member _.Hex() =
+        hash.AppendData(buffer, 0, used)
+        used <- 0
+        System.Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant()
+
 module Structure =
     /// Number of atoms.
     let count (s: Structure) = s.Positions.Length
@@ -263,3 +288,11 @@ module Structure =
             |> Array.fold (fun (a: Vec3) p -> Vec3.make (max a.X p.X) (max a.Y p.Y) (max a.Z p.Z)) ps.[0]
 
         lo, hi
+
+    let digest (s: Structure) =
+        let d = AtomDigest()
+
+        for i in 0 .. s.Positions.Length - 1 do
+            d.Add(s.Numbers.[i], s.Positions.[i])
+
+        d.Hex()

@@ -63,6 +63,13 @@ type ReadError =
     /// ToString, followed by the missing setting as `name` calls it (" (--format)" on the command line).
     member Describe: name: (ReadSetting -> string) -> string
 
+/// SHA-256 of atoms fed one by one (atomic number as int32, then x, y, z as float64, little-endian): Structure.digest
+/// of a structure held whole, or of one streamed from a file.
+type internal AtomDigest =
+    new: unit -> AtomDigest
+    member Add: number: int * p: Vec3 -> unit
+    member Hex: unit -> string
+
 /// Pure functions over structures.
 module Structure =
 
@@ -136,3 +143,7 @@ module Structure =
 
     /// Axis-aligned bounding box (min corner, max corner) of the positions.
     val bounds: s: Structure -> Vec3 * Vec3
+
+    /// SHA-256 (hex) of the atoms in order: each atomic number and position, not the cell or the properties. Two samples
+    /// with the same digest give the same boxes in SPM.
+    val digest: s: Structure -> string

@@ -188,13 +188,12 @@ let readRanges (path: string) : Result<Range list, ReadError> =
     with e ->
         error path None (sprintf "cannot be read (%s)" e.Message)
 
-/// The ranged ions of `n` ions whose x, y, z (nm) and mass-to-charge (Da) are `value i k` (k = 0 … 3), as a structure.
-let private rangedIons (mapping: Mapping) (ranges: Range list) (file: string) (n: int) (value: int -> int -> float) =
+/// The range of mass-to-charge m (the last range whose low edge is at most m, when m lies below its high edge).
+let private finder (ranges: Range list) =
     let lows = ranges |> List.map (fun r -> r.Low) |> Array.ofList
     let sorted = Array.ofList ranges
 
-    let find (m: float) =
-        // the last range whose low edge is at most m
+    fun (m: float) ->
         let mutable lo, hi = 0, lows.Length - 1
         let mutable found = -1
 
@@ -212,10 +211,36 @@ let private rangedIons (mapping: Mapping) (ranges: Range list) (file: string) (n
         else
             None
 
+/// The atoms of one ion at p (Å) of mass-to-charge m, through `emit position element mass`: a molecular ion's atoms
+/// when they are split (spread by 0.05 Å along x), an unranged ion as element 0 when kept.
+let private emitIon (mapping: Mapping) (find: float -> Range option) (emit: Vec3 -> int -> float -> unit) (p: Vec3) (m: float) =
+    match find m with
+    | Some r ->
+        match r.Ion with
+        | [ (element, 1) ] -> emit p element m
+        | atoms when mapping.SplitMolecular ->
+            let mutable k = 0
+
+            for element, count in atoms do
+                for _ in 1..count do
+                    emit (p + Vec3.make (0.05 * float k) 0.0 0.0) element m
+                    k <- k + 1
+        | _ -> ()
+    | None when mapping.KeepUnranged -> emit p 0 m
+    | None -> ()
+
+/// The ranged ions of `n` ions whose x, y, z (nm) and mass-to-charge (Da) are `value i k` (k = 0 … 3), as a structure.
+let private rangedIons (mapping: Mapping) (ranges: Range list) (file: string) (n: int) (value: int -> int -> float) =
+    let find = finder ranges
     let positions = ResizeArray<Vec3>()
     let numbers = ResizeArray<int>()
     let masses = ResizeArray<float>()
     let mutable bad = -1
+
+    let emit p element m =
+        positions.Add p
+        numbers.Add element
+        masses.Add m
 
     for i in 0 .. n - 1 do
         let x, y, z, m = value i 0, value i 1, value i 2, value i 3
@@ -224,30 +249,7 @@ let private rangedIons (mapping: Mapping) (ranges: Range list) (file: string) (n
             if bad < 0 then
                 bad <- i
         else
-            let p = Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)
-
-            match find m with
-            | Some r ->
-                match r.Ion with
-                | [ (element, 1) ] ->
-                    positions.Add p
-                    numbers.Add element
-                    masses.Add m
-                | atoms when mapping.SplitMolecular ->
-                    let mutable k = 0
-
-                    for element, count in atoms do
-                        for _ in 1..count do
-                            positions.Add(p + Vec3.make (0.05 * float k) 0.0 0.0)
-                            numbers.Add element
-                            masses.Add m
-                            k <- k + 1
-                | _ -> ()
-            | None when mapping.KeepUnranged ->
-                positions.Add p
-                numbers.Add 0
-                masses.Add m
-            | None -> ()
+            emitIon mapping find emit (Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)) m
 
     if bad >= 0 then
         error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1))
@@ -258,6 +260,62 @@ let private rangedIons (mapping: Mapping) (ranges: Range list) (file: string) (n
             Structure.cluster (positions.ToArray()) (numbers.ToArray())
             |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
         )
+
+let streamIons
+    (mapping: Mapping)
+    (ranges: Range list)
+    (extended: bool)
+    (file: string)
+    (emit: Vec3 -> int -> float -> unit)
+    : Result<unit, ReadError> =
+    let size = if extended then 44 else 16
+    let find = finder ranges
+
+    use stream =
+        new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
+
+    let length = stream.Length
+
+    if length = 0L || length % int64 size <> 0L then
+        error file None (sprintf "%d bytes: not a whole number of %d-byte ions (%s)" length size (if extended then ".epos" else ".pos"))
+    else
+        let ions = length / int64 size
+        let block = Array.zeroCreate<byte>(size * 65536)
+        let mutable done_ = 0L
+        let mutable bad = -1L
+        let mutable emitted = 0L
+
+        let counted p element m =
+            emitted <- emitted + 1L
+            emit p element m
+
+        while done_ < ions && bad < 0L do
+            let count = int (min 65536L (ions - done_))
+            stream.ReadExactly(block, 0, count * size)
+
+            let mutable i = 0
+
+            while i < count && bad < 0L do
+                let value k =
+                    float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(block, i * size + 4 * k, 4)))
+
+                let x, y, z, m = value 0, value 1, value 2, value 3
+
+                if not (Double.IsFinite x && Double.IsFinite y && Double.IsFinite z && Double.IsFinite m) then
+                    bad <- done_ + int64 i
+                else
+                    emitIon mapping find counted (Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)) m
+
+                i <- i + 1
+
+            done_ <- done_ + int64 count
+
+        if bad >= 0L then
+            error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1L))
+        elif emitted = 0L then
+            error file None (sprintf "none of its %d ions lies in a range of the range file" ions)
+        else
+            Ok()
 
 let parseIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
     let size = if extended then 44 else 16

@@ -44,6 +44,17 @@ val parseIons:
     bytes: byte array ->
         Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
+/// Streams a .pos (`extended` false) or .epos file block by block, without holding it: `emit position element mass`
+/// for each atom of the ranged ions (Å, atomic number, Da) in file order, as parseIons would make them. Errors as
+/// parseIons.
+val internal streamIons:
+    mapping: Mapping ->
+    ranges: Range list ->
+    extended: bool ->
+    file: string ->
+    emit: (Arise.Structure.Vec3 -> int -> float -> unit) ->
+        Result<unit, Arise.Structure.ReadError>
+
 /// Parses .apt bytes (APSuite 6 / IVAS 4: a header, then sections; the Position (nm) and Mass (Da) sections of
 /// float32 records are used) into a finite structure of the ranged ions (Å), as parseIons. Error for another
 /// signature (older IVAS .apt files), a truncated section, missing or mismatched sections.

@@ -203,6 +203,101 @@ let readAllWith (options: ReadOptions) (path: string) : Result<Structure list, R
 let readWith (options: ReadOptions) (path: string) : Result<Structure, ReadError> =
     readAllWith options path |> Result.map List.head
 
+type SamplePart =
+    { Part: Structure
+      Indices: int[]
+      Count: int
+      Lo: Vec3
+      Hi: Vec3
+      Centroid: Vec3
+      Digest: string
+      Streamed: bool }
+
+/// The part of a sample held whole that `keep` accepts.
+let private cut (s: Structure) (keep: Vec3 -> bool) =
+    let indices =
+        [| for i in 0 .. Structure.count s - 1 do
+               if keep s.Positions.[i] then
+                   i |]
+
+    let lo, hi = Structure.bounds s
+
+    { Part = Structure.select indices s
+      Indices = indices
+      Count = Structure.count s
+      Lo = lo
+      Hi = hi
+      Centroid = Structure.centroid s
+      Digest = Structure.digest s
+      Streamed = false }
+
+/// An atom-probe file streamed: the kept atoms with their mass-to-charge, and the whole sample's count, bounds,
+/// centroid and digest.
+let private streamPart (options: ReadOptions) (extended: bool) (rangeFile: string) (path: string) (keep: Vec3 -> bool) =
+    AtomProbe.readRanges rangeFile
+    |> Result.bind (fun ranges ->
+        let digest = AtomDigest()
+        let positions = ResizeArray<Vec3>()
+        let numbers = ResizeArray<int>()
+        let masses = ResizeArray<float>()
+        let indices = ResizeArray<int>()
+        let mutable count = 0
+        let mutable lo, hi, sum = Vec3.zero, Vec3.zero, Vec3.zero
+
+        AtomProbe.streamIons options.AtomProbe ranges extended path (fun p element m ->
+            digest.Add(element, p)
+
+            if count = 0 then
+                lo <- p
+                hi <- p
+            else
+                lo <- Vec3.make (min lo.X p.X) (min lo.Y p.Y) (min lo.Z p.Z)
+                hi <- Vec3.make (max hi.X p.X) (max hi.Y p.Y) (max hi.Z p.Z)
+
+            sum <- sum + p
+
+            if keep p then
+                positions.Add p
+                numbers.Add element
+                masses.Add m
+                indices.Add count
+
+            count <- count + 1)
+        |> Result.map (fun () ->
+            { Part =
+                Structure.cluster (positions.ToArray()) (numbers.ToArray())
+                |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
+              Indices = indices.ToArray()
+              Count = count
+              Lo = lo
+              Hi = hi
+              Centroid = sum * (1.0 / float count)
+              Digest = digest.Hex()
+              Streamed = true }))
+
+let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result<SamplePart, ReadError> =
+    let regular =
+        try
+            File.Exists path
+            && FileInfo(path).LinkTarget = null
+            && FileInfo(path).Length > 0L
+        with _ ->
+            false
+
+    match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
+    | Some((Format.Pos | Format.Epos) as format), Some rangeFile when regular && not options.OneSpecies ->
+        try
+            streamPart options (format = Format.Epos) rangeFile path keep
+        with
+        | :? IOException
+        | :? UnauthorizedAccessException as ex ->
+            Error
+                { File = path
+                  Line = None
+                  Message = sprintf "cannot read the file (%s)" ex.Message
+                  Needs = None }
+    | _ -> readWith options path |> Result.map (fun s -> cut s keep)
+
 /// Reads the first (or only) frame with default options.
 let read (path: string) = readWith defaults path
 
@@ -211,7 +306,12 @@ let readAll (path: string) = readAllWith defaults path
 
 /// Writes frames as extended XYZ to a file.
 let writeXyz (path: string) (frames: Structure seq) =
-    Arise.Numerics.AtomicFile.writeText path (frames |> Seq.map Xyz.write |> String.concat "")
+    Arise.Numerics.AtomicFile.write path (fun tmp ->
+        use w = new StreamWriter(tmp)
+        w.NewLine <- "\n"
+
+        for s in frames do
+            Xyz.writeTo w s)
 
 /// Writes a POSCAR file; Error when the structure has no cell.
 let writePoscar (path: string) (s: Structure) =

@@ -56,6 +56,36 @@ val readAllWith: options: ReadOptions -> path: string -> Result<Arise.Structure.
 /// Reads the first (or only) frame of a file.
 val readWith: options: ReadOptions -> path: string -> Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
+/// The part of a sample that one process of several reads (readPart), with what it needs of the whole sample.
+type SamplePart =
+    {
+        /// The kept atoms in file order, with their per-atom properties and the sample's cell, periodicity and info.
+        Part: Arise.Structure.Structure
+
+        /// The index of each kept atom in the whole sample (0-based, ascending).
+        Indices: int array
+
+        /// Atoms in the whole sample.
+        Count: int
+
+        /// The whole sample's bounds (Structure.bounds) and centroid (Structure.centroid), bit for bit.
+        Lo: Arise.Structure.Vec3
+        Hi: Arise.Structure.Vec3
+        Centroid: Arise.Structure.Vec3
+
+        /// Structure.digest of the whole sample.
+        Digest: string
+
+        /// True when the file was streamed (only the kept atoms held: .pos and .epos); false when it was read whole,
+        /// then cut.
+        Streamed: bool
+    }
+
+/// Reads the first frame of a file keeping only the atoms whose position `keep` accepts, as readWith and then a
+/// selection would, but streaming .pos and .epos files (no size limit; only the kept atoms are held). Other formats,
+/// and OneSpecies, are read whole (maxFileBytes), then cut. Errors as readWith.
+val readPart: options: ReadOptions -> path: string -> keep: (Arise.Structure.Vec3 -> bool) -> Result<SamplePart, Arise.Structure.ReadError>
+
 /// Reads the first (or only) frame with default options.
 val read: path: string -> Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 

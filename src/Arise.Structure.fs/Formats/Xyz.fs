@@ -2,6 +2,7 @@
 module Arise.Structure.Formats.Xyz
 
 open System
+open System.IO
 open System.Text
 open Arise.Structure
 open Arise.Structure.Formats.Text
@@ -302,11 +303,17 @@ let private quoteIfNeeded (v: string) =
     else
         v
 
-/// Writes one frame as extended XYZ (positions with round-trip precision; per-atom properties kept).
-let write (s: Structure) =
+let private flag b = if b then "T" else "F"
+
+/// The per-atom properties written besides species and positions.
+let private extraProperties (s: Structure) =
+    s.AtomProperties
+    |> List.filter (fun (name, _) -> name <> "species" && name <> "pos")
+
+/// The two header lines of a frame of `count` atoms with the cell, properties and info of `s`.
+let writeHeaderTo (w: TextWriter) (count: int) (s: Structure) =
     let sb = StringBuilder()
-    let n = Structure.count s
-    sb.Append(n).Append('\n') |> ignore
+    sb.Append(count).Append('\n') |> ignore
     let header = ResizeArray<string>()
 
     match s.Cell with
@@ -326,16 +333,11 @@ let write (s: Structure) =
         | Logicals(c, _) -> sprintf "%s:L:%d" name c
         | Texts(c, _) -> sprintf "%s:S:%d" name c
 
-    let props =
-        s.AtomProperties
-        |> List.filter (fun (name, _) -> name <> "species" && name <> "pos")
-
     header.Add(
         "Properties=species:S:1:pos:R:3"
-        + (props |> List.map (fun p -> ":" + propSpec p) |> String.concat "")
+        + (extraProperties s |> List.map (fun p -> ":" + propSpec p) |> String.concat "")
     )
 
-    let flag b = if b then "T" else "F"
     header.Add(sprintf "pbc=\"%s %s %s\"" (flag s.Pbc.A) (flag s.Pbc.B) (flag s.Pbc.C))
 
     for (k, v) in s.Info do
@@ -343,35 +345,62 @@ let write (s: Structure) =
             header.Add(sprintf "%s=%s" k (quoteIfNeeded v))
 
     sb.Append(String.Join(" ", header)).Append('\n') |> ignore
+    w.Write(sb.ToString())
 
-    for a in 0 .. n - 1 do
-        let p = s.Positions.[a]
+/// Appends the line of atom `a` to `sb`.
+let private appendAtom (sb: StringBuilder) (props: (string * AtomProperty) list) (s: Structure) (a: int) =
+    let p = s.Positions.[a]
 
-        sb
-            .Append(Elements.symbol s.Numbers.[a])
-            .Append(' ')
-            .Append(formatFloat p.X)
-            .Append(' ')
-            .Append(formatFloat p.Y)
-            .Append(' ')
-            .Append(formatFloat p.Z)
-        |> ignore
+    sb
+        .Append(Elements.symbol s.Numbers.[a])
+        .Append(' ')
+        .Append(formatFloat p.X)
+        .Append(' ')
+        .Append(formatFloat p.Y)
+        .Append(' ')
+        .Append(formatFloat p.Z)
+    |> ignore
 
-        for (_, p) in props do
-            match p with
-            | Reals(c, v) ->
-                for w in 0 .. c - 1 do
-                    sb.Append(' ').Append(formatFloat v.[a * c + w]) |> ignore
-            | Integers(c, v) ->
-                for w in 0 .. c - 1 do
-                    sb.Append(' ').Append(v.[a * c + w]) |> ignore
-            | Logicals(c, v) ->
-                for w in 0 .. c - 1 do
-                    sb.Append(' ').Append(flag v.[a * c + w]) |> ignore
-            | Texts(c, v) ->
-                for w in 0 .. c - 1 do
-                    sb.Append(' ').Append(v.[a * c + w]) |> ignore
+    for (_, p) in props do
+        match p with
+        | Reals(c, v) ->
+            for w in 0 .. c - 1 do
+                sb.Append(' ').Append(formatFloat v.[a * c + w]) |> ignore
+        | Integers(c, v) ->
+            for w in 0 .. c - 1 do
+                sb.Append(' ').Append(v.[a * c + w]) |> ignore
+        | Logicals(c, v) ->
+            for w in 0 .. c - 1 do
+                sb.Append(' ').Append(flag v.[a * c + w]) |> ignore
+        | Texts(c, v) ->
+            for w in 0 .. c - 1 do
+                sb.Append(' ').Append(v.[a * c + w]) |> ignore
 
-        sb.Append('\n') |> ignore
+    sb.Append('\n') |> ignore
 
-    sb.ToString()
+/// Writes the lines of atoms `atoms` of `s`, in that order.
+let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
+    let props = extraProperties s
+    let sb = StringBuilder()
+
+    for a in atoms do
+        appendAtom sb props s a
+
+        if sb.Length > (1 <<< 20) then
+            w.Write(sb.ToString())
+            sb.Clear() |> ignore
+
+    w.Write(sb.ToString())
+
+/// Writes one frame as extended XYZ to a writer, atom by atom (no text of the whole frame is held).
+let writeTo (w: TextWriter) (s: Structure) =
+    let n = Structure.count s
+    writeHeaderTo w n s
+    writeAtomsTo w s (seq { 0 .. n - 1 })
+
+/// Writes one frame as extended XYZ (positions with round-trip precision; per-atom properties kept).
+let write (s: Structure) =
+    use w = new StringWriter()
+    w.NewLine <- "\n"
+    writeTo w s
+    w.ToString()

@@ -9,3 +9,13 @@ val parse: file: string -> text: string -> Result<Arise.Structure.Structure list
 
 /// Writes one frame as extended XYZ (positions with round-trip precision; per-atom properties kept).
 val write: s: Arise.Structure.Structure -> string
+
+/// Writes one frame as extended XYZ to a writer, atom by atom (the text of the whole frame is never held).
+val writeTo: writer: System.IO.TextWriter -> s: Arise.Structure.Structure -> unit
+
+/// The two header lines of a frame of `count` atoms with the cell, per-atom properties and info of `s` (which may hold
+/// fewer atoms: a part of the frame, its other atoms written elsewhere).
+val writeHeaderTo: writer: System.IO.TextWriter -> count: int -> s: Arise.Structure.Structure -> unit
+
+/// The lines of atoms `atoms` of `s` (0-based indices), in that order, as writeTo writes them.
+val writeAtomsTo: writer: System.IO.TextWriter -> s: Arise.Structure.Structure -> atoms: int seq -> unit
