@@ -135,11 +135,10 @@ let voronoi (seed: int) (grains: Structure list) (size: Vec3) (columnar: bool) (
 /// The superalloy model: an fcc matrix (lattice constant a, Å) filling a cube of edge `size`, Ni with a fraction
 /// `alInMatrix` of Al at random sites, and a central cube of edge `precipitate` with L1₂ (Ni₃Al) order: Al on the
 /// cube corners, Ni on the face centres. Per-atom property "precipitate" (true inside).
-let superalloy (seed: int) (a: float) (size: float) (precipitate: float) (alInMatrix: float) : Structure =
+/// The superalloy model with L1₂ order where `inPrecipitate` says.
+let private alloy (seed: int) (a: float) (size: float) (alInMatrix: float) (inPrecipitate: Vec3 -> bool) =
     let rng = Random(seed)
     let n = int (floor (size / a))
-    let lo = size / 2.0 - precipitate / 2.0
-    let hi = size / 2.0 + precipitate / 2.0
 
     let basis =
         [| Vec3.zero
@@ -159,8 +158,7 @@ let superalloy (seed: int) (a: float) (size: float) (precipitate: float) (alInMa
                 for b in 0..3 do
                     let p = origin + basis.[b]
 
-                    let inPrecipitate =
-                        p.X >= lo && p.X < hi && p.Y >= lo && p.Y < hi && p.Z >= lo && p.Z < hi
+                    let inPrecipitate = inPrecipitate p
 
                     let z =
                         if inPrecipitate then (if b = 0 then 13 else 28)
@@ -173,3 +171,17 @@ let superalloy (seed: int) (a: float) (size: float) (precipitate: float) (alInMa
 
     Structure.cluster (positions.ToArray()) (numbers.ToArray())
     |> Structure.withProperty "precipitate" (Logicals(1, inside.ToArray()))
+
+let superalloy (seed: int) (a: float) (size: float) (precipitate: float) (alInMatrix: float) : Structure =
+    let lo = size / 2.0 - precipitate / 2.0
+    let hi = size / 2.0 + precipitate / 2.0
+    alloy seed a size alInMatrix (fun p -> p.X >= lo && p.X < hi && p.Y >= lo && p.Y < hi && p.Z >= lo && p.Z < hi)
+
+let superalloyArray (seed: int) (a: float) (size: float) (perAxis: int) (precipitate: float) (alInMatrix: float) : Structure =
+    let cell = size / float perAxis
+
+    let inside (x: float) =
+        let c = (floor (x / cell) + 0.5) * cell
+        x >= c - precipitate / 2.0 && x < c + precipitate / 2.0
+
+    alloy seed a size alInMatrix (fun p -> inside p.X && inside p.Y && inside p.Z)

@@ -34,3 +34,8 @@ val voronoi:
 /// `alInMatrix` of Al at random sites, and a central cube of edge `precipitate` with L1₂ (Ni₃Al) order: Al on the
 /// cube corners, Ni on the face centres. Per-atom property "precipitate" (true inside).
 val superalloy: seed: int -> a: float -> size: float -> precipitate: float -> alInMatrix: float -> Arise.Structure.Structure
+
+/// The superalloy model with perAxis³ cubic L1₂ precipitates of edge `precipitate` (Å), one centred in each of the
+/// perAxis³ equal cells of the cube (a γ/γ′ microstructure); per-atom property "precipitate" as in superalloy.
+val superalloyArray:
+    seed: int -> a: float -> size: float -> perAxis: int -> precipitate: float -> alInMatrix: float -> Arise.Structure.Structure

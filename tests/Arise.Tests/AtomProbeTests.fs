@@ -253,6 +253,92 @@ let tests =
                       failtestf "input %d: %s out of the reader: %s" k (e.GetType().Name) e.Message
           }
 
+          test "readPart streams a .pos: the kept atoms, their indices, the count, bounds, centroid and digest as read whole" {
+              let dir = folder ()
+              let _ = measured dir
+              let options = withRanges dir
+              let file = Path.Combine(dir, "alloy.pos")
+
+              let whole =
+                  StructureIO.readWith options file
+                  |> Result.defaultWith (fun e -> failwith (string e))
+
+              let lo, hi = Structure.bounds whole
+              let mid = 0.5 * (lo.X + hi.X)
+
+              for keep in
+                  [ (fun (p: Vec3) -> p.X < mid)
+                    (fun (p: Vec3) -> p.X >= mid - 3.0)
+                    (fun _ -> false) ] do
+                  let part =
+                      StructureIO.readPart options file keep
+                      |> Result.defaultWith (fun e -> failwith (string e))
+
+                  let expected =
+                      [| for a in 0 .. Structure.count whole - 1 do
+                             if keep whole.Positions.[a] then
+                                 a |]
+
+                  Expect.isTrue part.Streamed "streamed"
+                  Expect.equal part.Indices expected "the kept atoms"
+                  Expect.equal part.Part (Structure.select expected whole) "positions, species and mass-to-charge"
+                  Expect.equal part.Count (Structure.count whole) "count"
+                  Expect.equal (part.Lo, part.Hi) (lo, hi) "bounds"
+                  Expect.equal part.Centroid (Structure.centroid whole) "centroid"
+                  Expect.equal part.Digest (Structure.digest whole) "digest"
+
+              // an .xyz is read whole, then cut, to the same effect
+              StructureIO.writeXyz (Path.Combine(dir, "alloy.xyz")) [ whole ]
+
+              let fromXyz =
+                  StructureIO.read (Path.Combine(dir, "alloy.xyz"))
+                  |> Result.defaultWith (fun e -> failwith (string e))
+
+              let part =
+                  StructureIO.readPart StructureIO.defaults (Path.Combine(dir, "alloy.xyz")) (fun p -> p.X < mid)
+                  |> Result.defaultWith (fun e -> failwith (string e))
+
+              Expect.isFalse part.Streamed "read whole"
+              Expect.equal part.Part.Positions (fromXyz.Positions |> Array.filter (fun p -> p.X < mid)) "the same cut"
+              Expect.equal part.Digest (Structure.digest fromXyz) "digest"
+          }
+
+          test "readPart of a truncated or damaged .pos says what is wrong with the file, as readWith does" {
+              let dir = folder ()
+              let _ = measured dir
+              let options = withRanges dir
+              let file = Path.Combine(dir, "alloy.pos")
+              let bytes = File.ReadAllBytes file
+              File.WriteAllBytes(file, bytes.[.. bytes.Length - 4])
+
+              match StructureIO.readPart options file (fun _ -> true) with
+              | Error e -> Expect.stringContains e.Message "not a whole number of 16-byte ions" "truncated"
+              | Ok _ -> failtest "a truncated file read"
+
+              // ion 3's z is NaN
+              let damaged = Array.copy bytes
+              BinaryPrimitives.WriteSingleBigEndian(Span(damaged, 2 * 16 + 8, 4), Single.NaN)
+              File.WriteAllBytes(file, damaged)
+
+              match StructureIO.readPart options file (fun _ -> true) with
+              | Error e -> Expect.stringContains e.Message "ion 3 has a position" "the ion named"
+              | Ok _ -> failtest "a NaN read"
+
+              let rng = Random 5
+
+              for k in 0..20 do
+                  let junk =
+                      Array.zeroCreate<byte>(16 * rng.Next(1, 50) + (if k % 2 = 0 then 0 else rng.Next(1, 16)))
+
+                  rng.NextBytes junk
+                  File.WriteAllBytes(file, junk)
+
+                  try
+                      StructureIO.readPart options file (fun _ -> true) |> ignore
+                  with e ->
+                      failtestf "random bytes %d: %s out of readPart: %s" k (e.GetType().Name) e.Message
+          }
+
           test "arise spm maps a synthetic atom-probe measurement (--ranges); without the range file it says so" {
               let dir = folder ()
               let _ = measured dir

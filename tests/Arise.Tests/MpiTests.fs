@@ -212,6 +212,44 @@ let tests =
                   Expect.equal (arrays "two") (arrays "one") "spm.npz arrays equal")
           }
 
+          test "mpirun -n 2 arise spm of an atom-probe .pos: each process streams its part only; outputs byte-identical to one process" {
+              withMpirun (fun mpirun ->
+                  let dir = freshFolder "arise-mpi-apt-"
+                  let alloy = Polycrystal.superalloy 1 3.57 60.0 30.0 0.05
+
+                  let ions, ranges =
+                      Formats.AtomProbe.synthetic 7 0.37 0.5 0.2 alloy |> Result.defaultWith failwith
+
+                  Formats.AtomProbe.writePos (Path.Combine(dir, "alloy.pos")) ions
+                  Formats.AtomProbe.writeRrng (Path.Combine(dir, "alloy.rrng")) ranges
+                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+                  let spm out =
+                      [ dll; "spm"; "alloy.pos"; "--ranges"; "alloy.rrng"; "--out"; out ]
+                      @ [ "--mode"; "bulk"; "--stride"; "4"; "--samples"; "5" ]
+
+                  let out = oneThenTwo mpirun dir spm
+                  Expect.stringContains out "each reads its part of the sample" "split by parts"
+
+                  for rank in 0..1 do
+                      let m =
+                          Text.RegularExpressions.Regex.Match(
+                              out,
+                              sprintf "process %d holds (\\d+) of the (\\d+) atoms \\(streamed\\)" rank
+                          )
+
+                      Expect.isTrue m.Success (sprintf "process %d says what it holds" rank)
+                      Expect.isLessThan (int m.Groups.[1].Value) (int m.Groups.[2].Value) (sprintf "process %d holds a part" rank)
+
+                  for file in [ "boxes.csv"; "atoms.xyz" ] do
+                      Expect.equal
+                          (File.ReadAllBytes(Path.Combine(dir, "two", file)))
+                          (File.ReadAllBytes(Path.Combine(dir, "one", file)))
+                          (sprintf "%s byte-identical" file)
+
+                  Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "the shares merged and removed")
+          }
+
           test "mpirun -n 2 arise spm killed (SIGKILL) mid-run, then run again: only the missing chunks, the same outputs" {
               withMpirun (fun mpirun ->
                   let dir, spm = slabRunOnce 4 90.0

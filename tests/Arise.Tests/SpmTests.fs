@@ -27,7 +27,95 @@ let private bicrystal () =
 let tests =
     testList
         "spm"
-        [ test "the reference layout, on a case worked by hand from the reference implementation's rule" {
+        [ test "a run in two parts of the sample (runPartOf, then assemble and atomMeans) gives the whole run's maps and labels, to the bit" {
+              let _, model = ModelTests.tinyModel.Force()
+              let s = bicrystal ()
+
+              let settings =
+                  { SpmGrid.defaults with
+                      Box = 12.0
+                      Stride = 0.5 }
+
+              let grid, _ = SpmGrid.create settings s |> ok "grid"
+              let pipeline = Pipeline.ofModel model
+              let none = Threading.CancellationToken.None
+              let whole, _ = Spm.run pipeline 5 1 settings grid s None (fun _ _ -> ()) none
+              let chunks = Spm.chunkCount grid
+              Expect.isGreaterThanOrEqual chunks 2 "two chunks at least"
+
+              let stamp =
+                  Spm.fingerprintOf model 5 1 settings grid (Structure.count s) (Structure.digest s)
+
+              Expect.equal stamp (Spm.fingerprint model 5 1 settings grid s) "the fingerprint of the parts is the whole run's"
+              // the second part's boxes begin at chunk `half`; the lower face of its first box cuts the sample along x
+              let half = chunks / 2
+              let _, ny, nz = grid.Shape
+
+              let cut =
+                  grid.Origin.X + float (half * Spm.chunkSize / (ny * nz)) * grid.Step.X
+                  - 0.5 * grid.Edge.X
+
+              let part keep =
+                  let idx =
+                      [| for a in 0 .. Structure.count s - 1 do
+                             if keep s.Positions.[a] then
+                                 a |]
+
+                  idx, Structure.select idx s
+
+              let firstIdx, first = part (fun p -> p.X <= cut + grid.Edge.X + 1e-6)
+              let secondIdx, second = part (fun p -> p.X >= cut - 1e-6)
+              Expect.isLessThan first.Positions.Length (Structure.count s) "the first part is a part"
+              Expect.isLessThan second.Positions.Length (Structure.count s) "the second part is a part"
+              let dir = freshFolder "arise-spm-parts-"
+
+              Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) (fun _ _ -> ()) none
+              |> ignore
+
+              Spm.runPartOf pipeline 5 1 settings grid second stamp dir (fun c -> c >= half) (fun _ _ -> ()) none
+              |> ignore
+
+              let bits32 (a: float32[]) =
+                  a |> Array.map BitConverter.SingleToInt32Bits
+
+              let bits64 (a: float[]) =
+                  a |> Array.map BitConverter.DoubleToInt64Bits
+
+              let r = Spm.assemble model grid dir stamp |> ok "assembled"
+              Expect.equal (bits32 r.Probabilities) (bits32 whole.Probabilities) "probabilities"
+              Expect.equal (bits64 r.MutualInformation) (bits64 whole.MutualInformation) "mutual information"
+              Expect.equal r.Argmax whole.Argmax "argmax"
+              Expect.equal r.Atoms whole.Atoms "atoms per box"
+              Expect.equal (r.Hidden |> Array.map bits32) (whole.Hidden |> Array.map bits32) "hidden layers"
+              let c = r.Classes.Length
+              let mutable labelled = 0
+
+              for idx, p, share in [ firstIdx, first, (fun x -> x < cut); secondIdx, second, (fun x -> x >= cut) ] do
+                  let local =
+                      [| for a in 0 .. idx.Length - 1 do
+                             if share p.Positions.[a].X then
+                                 a |]
+
+                  let probs, mi, boxes =
+                      Spm.atomMeans model grid dir stamp p local |> ok "per-atom means"
+
+                  local
+                  |> Array.iteri (fun row a ->
+                      let g = idx.[a]
+                      labelled <- labelled + 1
+                      Expect.equal boxes.[row] whole.AtomBoxes.[g] "boxes of the atom"
+                      Expect.equal (bits64 [| mi.[row] |]) (bits64 [| whole.AtomMutualInformation.[g] |]) "its MI"
+
+                      Expect.equal
+                          (bits32 (Array.sub probs (row * c) c))
+                          (bits32 (Array.sub whole.AtomProbabilities (g * c) c))
+                          "its probabilities")
+
+              Expect.equal labelled (Structure.count s) "every atom labelled once"
+              Directory.Delete(dir, true)
+          }
+
+          test "the reference layout, on a case worked by hand from the reference implementation's rule" {
               // atoms spanning x 0–40, y 0–10, z 0–2 (a slab); box 16, stride 4. Reference rule per scanned axis:
               // pad = box when the extent exceeds it, else 0; n = ⌊(extent + 2·pad)/stride⌋ + 1;
               // centres mid + (m − (n−1)/2)·stride.
