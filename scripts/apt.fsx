@@ -7,7 +7,7 @@
 //
 //   ./arise --version
 //   dotnet fsi scripts/apt.fsx [--size 675] [--per-axis 2] [--precipitate 200] [--efficiency 0.37] [--lateral 0.1]
-//       [--depth 0.05] [--box 16] [--stride 16] [--samples 10] [--ranks 1] [--out apt-out]
+//       [--depth 0.05] [--box 16] [--stride 16] [--samples 10] [--ranks 1] [--out apt-out] [--make-only]
 #load "Common.fsx"
 
 open System
@@ -48,6 +48,9 @@ if not (File.Exists pos && File.Exists rrng) then
         ions.Length
         (float (FileInfo(pos).Length) / 1e6)
         clock.Elapsed.TotalSeconds
+
+if Array.contains "--make-only" fsi.CommandLineArgs then
+    exit 0
 
 // the map, through the command line
 let map = Path.Combine(out, "map")

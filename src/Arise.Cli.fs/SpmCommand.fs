@@ -123,16 +123,21 @@ let private printShares (r: SpmResult) (nonEmpty: int[]) =
 
 /// Prints the end of a finished run: the times, boxes that failed or none classified, the most frequent classes,
 /// the share of the classified boxes at each uncertainty level, and the files written (PNG pictures made here).
-let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) (seconds: float, timing: SpmTiming) =
+let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) (seconds: float, timing: SpmTiming) clock =
+    let clock: Diagnostics.Stopwatch = clock
+    let written = clock.Elapsed.TotalSeconds
     let pngs = Outputs.pngs maps
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
 
     printfn
-        "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s); %d of %d boxes classified"
+        "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s), then the outputs in %.1f s and the PNG pictures in %.1f s; %d of \
+         %d boxes classified"
         seconds
         timing.Extraction
         timing.Descriptors
         timing.Network
+        written
+        (clock.Elapsed.TotalSeconds - written)
         nonEmpty.Length
         r.Argmax.Length
 
@@ -305,6 +310,8 @@ let rec private finish (settings: SpmSettings) (samples: int) (out: string) samp
 
 /// finish, atoms.xyz written by `writeAtoms path`.
 and private finishWith (settings: SpmSettings) (samples: int) (out: string) writeAtoms (r: SpmResult) (seconds: float, timing) =
+    let clock = Diagnostics.Stopwatch.StartNew()
+
     let written =
         Outputs.tryWrite out (fun () ->
             SpmFile.write (Path.Combine(out, "spm.npz")) r
@@ -318,7 +325,7 @@ and private finishWith (settings: SpmSettings) (samples: int) (out: string) writ
         1
     | Ok maps ->
         writeSummary (Path.Combine(out, "summary.json")) settings samples r (seconds, timing)
-        report settings out r maps (seconds, timing)
+        report settings out r maps (seconds, timing) clock
         0
 
 /// The mutual information in shells of `width` Å around the sample's centroid: shells.csv, shells.html and a table.

@@ -443,6 +443,11 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
         member _.Train(options, set, trainRows, validRows, selection, report, cancel) =
             Training.trainSelectingWith stepper options set trainRows validRows selection report cancel
 
+    interface IDescriptorEngine with
+        member _.DescribeMany(calc, options, structures) =
+            let cuda = settings.Device = Device.Cuda
+            SoapHost.Host.describeMany cuda (SoapHost.Host.defaultPairs cuda) calc options structures
+
     interface IDisposable with
         member _.Dispose() =
             buffers |> Option.iter (fun b -> b.Dispose())

@@ -24,6 +24,14 @@ type IEngine =
         cancel: CancellationToken ->
             Network * TrainingInfo
 
+/// An engine that computes descriptors too, on its device (the GPU engine): Pipeline.describeMany uses it.
+type IDescriptorEngine =
+    /// The ARISE descriptors of many structures, each as AriseDescriptor.computeWith gives it (within float rounding);
+    /// Error for the whole batch when the device cannot be used.
+    abstract DescribeMany:
+        calc: Arise.Soap.SoapCalculator * options: Arise.Soap.DescriptorOptions * structures: Arise.Structure.Structure[] ->
+            Result<Result<Arise.Soap.Descriptor, string>[], string>
+
 /// The available engines.
 module Engines =
     /// Our managed engine: SIMD GEMM micro-kernel, backpropagation and Adam in F#.

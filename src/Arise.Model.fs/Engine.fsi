@@ -24,6 +24,14 @@ type IEngine =
     /// A short name for logs.
     abstract Name: string
 
+/// An engine that computes descriptors too, on its device (the GPU engine): Pipeline.describeMany uses it.
+type IDescriptorEngine =
+    /// The ARISE descriptors of many structures, each as AriseDescriptor.computeWith gives it (within float rounding);
+    /// Error for the whole batch when the device cannot be used.
+    abstract DescribeMany:
+        calc: Arise.Soap.SoapCalculator * options: Arise.Soap.DescriptorOptions * structures: Arise.Structure.Structure array ->
+            Result<Result<Arise.Soap.Descriptor, string> array, string>
+
 /// The available engines.
 module Engines =
 

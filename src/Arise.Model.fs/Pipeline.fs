@@ -108,6 +108,33 @@ module Pipeline =
     /// One structure's descriptor with the model's settings (all cores), or why there is none.
     let describe (p: Pipeline) (s: Structure) = describeOn p.Options.Threads p s
 
+    /// A descriptor as describeOn words its absence: a lone atom, a zero vector, or the reason.
+    let private checked (s: Structure) (d: Result<Descriptor, string>) =
+        if Structure.count s < 2 && not (Structure.isPeriodic s) then
+            Error DescribeError.SingleAtom
+        else
+            match d with
+            | Error e -> Error(DescribeError.Failed e)
+            | Ok d when d.Vector |> Array.forall (fun v -> v = 0.0) -> Error DescribeError.NoNeighbours
+            | Ok d -> Ok(d.Vector |> Array.map float32)
+
+    let describeMany (p: Pipeline) (structures: Structure[]) : Result<float32[], DescribeError>[] =
+        let onCores () =
+            Array.Parallel.map (describeOn 1 p) structures
+
+        match p.Engine with
+        | :? IDescriptorEngine as e when structures.Length > 0 ->
+            let results =
+                try
+                    e.DescribeMany(p.Calculator, p.Options, structures)
+                with ex ->
+                    Error(sprintf "descriptor failed: %s" ex.Message)
+
+            match results with
+            | Ok ds -> Array.map2 checked structures ds
+            | Error e -> structures |> Array.map (fun _ -> Error(DescribeError.Failed e))
+        | _ -> onCores ()
+
     /// Descriptors packed row by row into one float32 array (count × inputs), as `predict` takes them.
     let pack (p: Pipeline) (descriptors: float32[][]) : float32[] =
         let dim = inputs p

@@ -62,6 +62,10 @@ module Pipeline =
     /// One structure's descriptor with the model's settings (all cores), or why there is none.
     val describe: p: Pipeline -> s: Arise.Structure.Structure -> Result<float32 array, DescribeError>
 
+    /// The descriptors of many structures (SPM boxes): on the engine's device when it computes descriptors
+    /// (IDescriptorEngine: the GPU engine), else each as `describeOn 1` gives it, the structures spread over the cores.
+    val describeMany: p: Pipeline -> structures: Arise.Structure.Structure array -> Result<float32 array, DescribeError> array
+
     /// Descriptors packed row by row into one float32 array (count × inputs), as `predict` takes them.
     val pack: p: Pipeline -> descriptors: float32 array array -> float32 array
 

@@ -32,6 +32,7 @@ let findChromium () : string option =
         not (String.IsNullOrWhiteSpace p) && File.Exists p
 
     match Environment.GetEnvironmentVariable "ARISE_CHROMIUM" with
+    | "none" -> None
     | p when isFile p -> Some p
     | _ ->
         let dirs =

@@ -214,14 +214,18 @@ module Soap =
             accumulateBlock calc sc
             sc.Count <- 0
 
+    /// The weight of a neighbour at distance r (already scaled): the cutoff function, doubled in half-pair mode; 0 for
+    /// coincident atoms (r = 0 has no direction), which are left out.
+    let weight (calc: SoapCalculator) (half: bool) (r: float) =
+        let p = calc.Parameters
+        let w = cutoffFunction p.Cutoff p.TransitionWidth r * (if half then 2.0 else 1.0)
+        if r > 1e-12 then w else 0.0
+
     /// Adds one neighbour at vector (dx, dy, dz), length r (already scaled), to the block.
     let private addNeighbour (calc: SoapCalculator) (sc: Scratch) (dx: float) (dy: float) (dz: float) (r: float) =
-        let p = calc.Parameters
+        let w = weight calc sc.EvenOnly r
 
-        let w =
-            cutoffFunction p.Cutoff p.TransitionWidth r * (if sc.EvenOnly then 2.0 else 1.0)
-        // coincident atoms (r = 0) have no direction and are left out
-        if w > 0.0 && r > 1e-12 then
+        if w > 0.0 then
             let j = sc.Count
             let inv = 1.0 / r
             sc.Ux.[j] <- dx * inv
@@ -276,6 +280,37 @@ module Soap =
 
         sec tH, sec tR, sec tA
 
+    /// The centres of species `centreZ` (all when None), in order.
+    let centresOf (s: Structure) (centreZ: int option) =
+        [| for i in 0 .. Structure.count s - 1 do
+               if centreZ.IsNone || s.Numbers.[i] = centreZ.Value then
+                   i |]
+
+    /// Calls `add dx dy dz r` for each neighbour of centre i of species `neighbourZ` (all when None) within the cutoff
+    /// (vectors and r multiplied by `scale`), found through `cells` into `buffer`: in half-pair mode (`half`) only
+    /// j > i, or i's own periodic images with a lexicographically positive offset.
+    let neighboursOf calc (cells: CellList) (s: Structure) (buffer: NeighbourBuffer) scale i (half: bool) (neighbourZ: int option) add =
+        let b = buffer
+        CellList.queryAtom cells s i (calc.Parameters.Cutoff / scale) b
+        let offsets = b.Offset
+        let numbers = s.Numbers
+
+        for t in 0 .. b.Count - 1 do
+            let j = b.Index.[t]
+
+            if neighbourZ.IsNone || numbers.[j] = neighbourZ.Value then
+                let keep =
+                    not half
+                    || j > i
+                    || (j = i
+                        && (offsets.[3 * t] > 0
+                            || (offsets.[3 * t] = 0
+                                && (offsets.[3 * t + 1] > 0 || (offsets.[3 * t + 1] = 0 && offsets.[3 * t + 2] > 0)))))
+
+                if keep then
+                    let r = sqrt b.R2.[t] * scale
+                    add (b.Dx.[t] * scale) (b.Dy.[t] * scale) (b.Dz.[t] * scale) r
+
     /// Summed expansion coefficients A[a·(L+1)² + lm] (before the radial transform) over centres of species
     /// `centreZ` (all when None), counting neighbours of species `neighbourZ` (all when None). Positions are
     /// multiplied by `scale` first (1/d_NN in ARISE); `cells` must be built on the unscaled structure.
@@ -290,39 +325,13 @@ module Soap =
         (centreZ: int option)
         (neighbourZ: int option)
         : float[] * int =
-        let centres =
-            [| for i in 0 .. Structure.count s - 1 do
-                   if centreZ.IsNone || s.Numbers.[i] = centreZ.Value then
-                       i |]
-
-        let searchRadius = calc.Parameters.Cutoff / scale
+        let centres = centresOf s centreZ
         let total = Array.zeroCreate (calc.Parameters.NMax * calc.LmCount)
-        let numbers = s.Numbers
         let half = centreZ = neighbourZ
 
         let work (sc: Scratch) (k: int) =
-            let i = centres.[k]
-            let b = sc.Buffer
             sc.EvenOnly <- half
-            CellList.queryAtom cells s i searchRadius b
-            let offsets = b.Offset
-
-            for t in 0 .. b.Count - 1 do
-                let j = b.Index.[t]
-
-                if neighbourZ.IsNone || numbers.[j] = neighbourZ.Value then
-                    // in half-pair mode keep j > i, or i's own images with a lexicographically positive offset
-                    let keep =
-                        not half
-                        || j > i
-                        || (j = i
-                            && (offsets.[3 * t] > 0
-                                || (offsets.[3 * t] = 0
-                                    && (offsets.[3 * t + 1] > 0 || (offsets.[3 * t + 1] = 0 && offsets.[3 * t + 2] > 0)))))
-
-                    if keep then
-                        let r = sqrt b.R2.[t] * scale
-                        addNeighbour calc sc (b.Dx.[t] * scale) (b.Dy.[t] * scale) (b.Dz.[t] * scale) r
+            neighboursOf calc cells s sc.Buffer scale centres.[k] half neighbourZ (addNeighbour calc sc)
         // the centres in fixed chunks (at least 64, at most about 256 chunks), each summed on its own, and the chunks'
         // sums added in order: the result is bit-identical whatever the number of threads and their scheduling
         let chunk = max 64 ((centres.Length + 255) / 256)

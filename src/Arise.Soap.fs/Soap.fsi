@@ -23,6 +23,28 @@ module Soap =
     /// Smooth cutoff: 1 below r_c − w, ½[cos(π(r − r_c + w)/w) + 1] up to r_c, 0 beyond.
     val internal cutoffFunction: rc: float -> w: float -> r: float -> float
 
+    /// The weight of a neighbour at distance r (already scaled): the cutoff function, doubled in half-pair mode (each
+    /// unordered pair of like species once); 0 for coincident atoms, which are left out.
+    val internal weight: calc: SoapCalculator -> half: bool -> r: float -> float
+
+    /// The centres of species `centreZ` (all when None), in order.
+    val internal centresOf: s: Arise.Structure.Structure -> centreZ: int option -> int array
+
+    /// Calls `add dx dy dz r` for each neighbour of centre i of species `neighbourZ` (all when None) within the cutoff
+    /// (vectors and r multiplied by `scale`; `cells` built on the unscaled structure), found into `buffer`: in
+    /// half-pair mode only j > i, or i's own periodic images with a lexicographically positive offset.
+    val internal neighboursOf:
+        calc: SoapCalculator ->
+        cells: Arise.Structure.CellList ->
+        s: Arise.Structure.Structure ->
+        buffer: Arise.Structure.NeighbourBuffer ->
+        scale: float ->
+        i: int ->
+        half: bool ->
+        neighbourZ: int option ->
+        add: (float -> float -> float -> float -> unit) ->
+            unit
+
     /// Profiling aid: runs the per-neighbour kernel over the given neighbour vectors (full pairs, one thread) and
     /// returns the seconds spent in (spherical harmonics, radial terms, accumulation).
     val internal profileKernel: calc: SoapCalculator -> vectors: Arise.Structure.Vec3 array -> float * float * float

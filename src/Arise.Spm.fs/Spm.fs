@@ -154,16 +154,16 @@ module Spm =
         let sw = Diagnostics.Stopwatch.StartNew()
         let descriptors = Array.create count None
 
-        Parallel.For(
-            0,
-            count,
-            (fun b ->
-                if members.[b].Length >= max 2 minAtoms then
-                    match Pipeline.describeOn 1 pipeline boxes.[b] with
-                    | Ok d -> descriptors.[b] <- Some d
-                    | Error _ -> chunk.Argmax.[b] <- -2)
-        )
-        |> ignore
+        let wanted =
+            [| for b in 0 .. count - 1 do
+                   if members.[b].Length >= max 2 minAtoms then
+                       b |]
+
+        Pipeline.describeMany pipeline (wanted |> Array.map (fun b -> boxes.[b]))
+        |> Array.iteri (fun k d ->
+            match d with
+            | Ok d -> descriptors.[wanted.[k]] <- Some d
+            | Error _ -> chunk.Argmax.[wanted.[k]] <- -2)
 
         let tDesc = sw.Elapsed.TotalSeconds
         sw.Restart()

@@ -73,15 +73,52 @@ let writeAtomsPart (path: string) (part: Structure) (indices: int[]) =
         use w = new StreamWriter(tmp)
         Formats.Xyz.writeAtomsTo w part (seq { 0 .. Structure.count part - 1 }))
 
+/// The lines of a text file as raw bytes, copied one at a time (no decoding: a share of atoms.xyz is copied as it is).
+type private LineCopier(path: string) =
+    let stream = File.OpenRead path
+    let buffer = Array.zeroCreate<byte>(1 <<< 20)
+    let mutable start, stop = 0, 0
+
+    /// Copies the next line, '\n' included, to `out`.
+    member _.CopyLine(out: Stream) =
+        let mutable copied = false
+
+        while not copied do
+            if start = stop then
+                stop <- stream.Read(buffer, 0, buffer.Length)
+                start <- 0
+
+                if stop = 0 then
+                    failwithf "%s ends before its index says" path
+
+            let i = ReadOnlySpan(buffer, start, stop - start).IndexOf(10uy)
+
+            if i >= 0 then
+                out.Write(buffer, start, i + 1)
+                start <- start + i + 1
+                copied <- true
+            else
+                out.Write(buffer, start, stop - start)
+                start <- stop
+
+    interface IDisposable with
+        member _.Dispose() = stream.Dispose()
+
 let mergeAtoms (path: string) (template: Structure) (count: int) (parts: string list) =
     Arise.Numerics.AtomicFile.write path (fun tmp ->
-        use w = new StreamWriter(tmp)
-        w.NewLine <- "\n"
-        Formats.Xyz.writeHeaderTo w count template
+        use out =
+            new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 <<< 20)
+
+        do
+            use header = new StringWriter()
+            header.NewLine <- "\n"
+            Formats.Xyz.writeHeaderTo header count template
+            let bytes = Text.UTF8Encoding(false).GetBytes(header.ToString())
+            out.Write(bytes, 0, bytes.Length)
 
         let readers =
             parts
-            |> List.map (fun p -> new BinaryReader(File.OpenRead(p + ".index")), new StreamReader(p))
+            |> List.map (fun p -> new BinaryReader(new BufferedStream(File.OpenRead(p + ".index"), 1 <<< 16)), new LineCopier(p))
             |> Array.ofList
 
         try
@@ -98,8 +135,7 @@ let mergeAtoms (path: string) (template: Structure) (count: int) (parts: string 
                 if k < 0 then
                     failwithf "atom %d is in no process's part (%s)" (atom + 1) (String.concat ", " parts)
 
-                w.Write((snd readers.[k]).ReadLine())
-                w.Write '\n'
+                (snd readers.[k]).CopyLine out
 
                 next.[k] <-
                     if left readers.[k] then
@@ -109,4 +145,4 @@ let mergeAtoms (path: string) (template: Structure) (count: int) (parts: string 
         finally
             for index, lines in readers do
                 index.Dispose()
-                lines.Dispose())
+                (lines :> IDisposable).Dispose())

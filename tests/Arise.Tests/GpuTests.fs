@@ -100,7 +100,72 @@ let tests =
     testSequenced
     <| testList
         "gpu engine"
-        [ test "on a small odd-shaped network, both product kernels and any batch size give the managed engine's predictions" {
+        [ test "the SOAP kernels (ILGPU's CPU accelerator) give the CPU descriptor to 1e-10 and the 396 quippy reference vectors to 1e-6" {
+              withData (fun data ->
+                  let rows = readMeta data |> Array.ofList
+                  let reference = SoapTests.referenceVectors data
+                  let calc = Arise.Soap.Soap.create Arise.Soap.SoapParameters.arise |> ok "calculator"
+                  let options = Arise.Soap.AriseDescriptor.defaults
+                  let structures = rows |> Array.map DnnTests.referenceStructure
+                  // small batches: many launches, jobs split across them
+                  let gpu =
+                      GpuSoap.describeMany Device.CpuAccelerator 20_000 calc options structures
+                      |> ok "the CPU accelerator"
+
+                  let mutable worstCpu, worstReference = 0.0, 0.0
+
+                  for i in 0 .. rows.Length - 1 do
+                      let cpu =
+                          Arise.Soap.AriseDescriptor.computeWith calc options structures.[i] |> ok "cpu"
+
+                      let g = gpu.[i] |> ok (sprintf "row %d on the accelerator" rows.[i].Row)
+                      Expect.equal g.PairDnn cpu.PairDnn "the same d_NN"
+
+                      let d (a: float[]) (b: float[]) =
+                          Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 a b
+
+                      worstCpu <- max worstCpu (d g.Vector cpu.Vector)
+                      worstReference <- max worstReference (d g.Vector reference.[rows.[i].Row])
+
+                  printfn
+                      "GPU SOAP (CPU accelerator): %d structures, max |Δ| %.2e against the CPU, %.2e against quippy"
+                      rows.Length
+                      worstCpu
+                      worstReference
+
+                  Expect.isLessThan worstCpu 1e-10 "the CPU descriptor"
+                  Expect.isLessThan worstReference 1e-6 "the quippy reference vectors")
+          }
+
+          test "the SOAP kernels on a two-species box, and on overlapping atoms and an empty structure (errors) as the CPU" {
+              let calc = Arise.Soap.Soap.create Arise.Soap.SoapParameters.arise |> ok "calculator"
+              let options = Arise.Soap.AriseDescriptor.defaults
+              let cu = Crystals.fcc 29 3.61 |> Supercell.repeat 3 3 3 |> Structure.toCluster
+              // Cu₃Au order: Au on every fourth site (the cube corners)
+              let alloy = { cu with Numbers = cu.Numbers |> Array.mapi (fun i z -> if i % 4 = 0 then 79 else z) }
+
+              let doubled =
+                  { alloy with
+                      Positions = Array.append alloy.Positions [| alloy.Positions.[0] |]
+                      Numbers = Array.append alloy.Numbers [| 79 |] }
+
+              let empty = Structure.cluster [||] [||]
+              let all = [| alloy; doubled; empty |]
+              let gpu = GpuSoap.describeMany Device.CpuAccelerator 1_000 calc options all |> ok "accelerator"
+              let cpu = all |> Array.map (Arise.Soap.AriseDescriptor.computeWith calc options)
+              let g = gpu.[0] |> ok "gpu"
+              let c = cpu.[0] |> ok "cpu"
+              Expect.equal g.PairDnn.Length 4 "Cu→Cu, Cu→Au, Au→Cu, Au→Au"
+              let d = Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 g.Vector c.Vector
+              Expect.isLessThan d 1e-10 "the two-species box"
+
+              for k in 1..2 do
+                  match gpu.[k], cpu.[k] with
+                  | Error a, Error b -> Expect.equal a b (sprintf "structure %d: the CPU's error" k)
+                  | _ -> failtestf "structure %d: an error on both was expected" k
+          }
+
+          test "on a small odd-shaped network, both product kernels and any batch size give the managed engine's predictions" {
               let count, samples = 13, 7
               let net, x = oddShaped 5 9 count
 

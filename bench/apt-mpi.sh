@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPM across MPI processes on the atom-probe example (issue 28; scripts/apt.fsx makes the data: about 10^7 ions by
+# default). The same .pos is mapped in 3D (box 16 Å, stride 16 Å, T = 10) by one process on one core, then by
+# `mpirun -n 2` with one core each. Prints boxes/s for both, their ratio (target >= 1.8), each process's peak memory
+# (resident set), and checks that the outputs are byte-identical. The PNG pictures are not drawn (ARISE_CHROMIUM=none):
+# the first process draws them alone whatever the number of processes, in about 15 s here.
+#   bench/apt-mpi.sh [SIZE_Å (675)] [FOLDER (apt-bench)]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+size="${1:-675}"
+out="$(realpath -m "${2:-apt-bench}")"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ARISE_CHROMIUM=none
+"$root/arise" --version > /dev/null
+dll="$root/src/Arise.Cli.fs/bin/Release/net10.0/Arise.Cli.dll"
+(cd "$root/scripts" && dotnet fsi apt.fsx --size "$size" --out "$out" --make-only)
+spm=(spm "$out/superalloy.pos" --ranges "$out/superalloy.rrng" --mode bulk --box 16 --stride 16 --samples 10)
+rm -rf "$out/one" "$out/two"
+rank='${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}'
+
+start=$(date +%s.%N)
+taskset -c 0 env DOTNET_PROCESSOR_COUNT=1 /usr/bin/time -f "process 0 of 1: peak %M KB" \
+  dotnet "$dll" "${spm[@]}" --out "$out/one" > "$out/one.log" 2>&1
+middle=$(date +%s.%N)
+mpirun --oversubscribe --bind-to core -n 2 bash -c \
+  "DOTNET_PROCESSOR_COUNT=1 /usr/bin/time -f \"process $rank of 2: peak %M KB\" dotnet $dll ${spm[*]} --out $out/two" \
+  > "$out/two.log" 2>&1
+end=$(date +%s.%N)
+
+boxes=$(grep -oE '= [0-9]+ boxes' "$out/one.log" | grep -oE '[0-9]+')
+ions=$(grep -oE 'pos: [0-9]+ atoms' "$out/one.log" | grep -oE '[0-9]+')
+python3 - "$boxes" "$ions" "$start" "$middle" "$end" <<'PY'
+import sys
+boxes, ions, a, b, c = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:])
+one, two = b - a, c - b
+print(f"{ions} ions, {boxes} boxes (box 16 Å, stride 16 Å, T = 10), wall time of the whole command:")
+print(f"  1 process, 1 core:     {one:7.1f} s  {boxes / one:7.1f} boxes/s")
+print(f"  2 processes, 1 core each: {two:4.1f} s  {boxes / two:7.1f} boxes/s")
+print(f"  ratio 2 / 1: {one / two:.2f} (target >= 1.8)")
+PY
+grep -h "done in" "$out/one.log" "$out/two.log" | sed 's/^/  /'
+grep -h "peak" "$out/one.log" "$out/two.log" | sed 's/^/  /'
+grep -h "holds" "$out/two.log" | sed 's/^/  /'
+for f in boxes.csv atoms.xyz; do
+  if cmp -s "$out/one/$f" "$out/two/$f"; then echo "  $f byte-identical"; else echo "  $f DIFFERS"; fi
+done

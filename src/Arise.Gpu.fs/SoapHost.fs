@@ -1,0 +1,201 @@
+/// The host side of the SOAP kernels (GpuSoap is the public face): neighbour lists and d_NN on the CPU, the pairs'
+/// terms and each job's sums on the device (CUDA or ILGPU's CPU accelerator), power spectra and means on the CPU.
+module internal Arise.Gpu.SoapHost
+
+open System
+open System.Collections.Concurrent
+open ILGPU
+open ILGPU.Runtime
+open ILGPU.Runtime.CPU
+open ILGPU.Runtime.Cuda
+open Arise.Structure
+open Arise.Soap
+open Arise.Gpu.SoapKernels
+
+/// One job of the sums: the pairs of one species seen from another in one structure.
+type internal Job =
+    { Structure: int
+      Pair: int
+      Centres: int
+      Half: bool
+      Pairs: float[] }
+
+/// The SOAP kernels loaded on one accelerator.
+type internal SoapDevice(context: Context, accelerator: Accelerator) =
+    let gate = obj ()
+
+    let pairKernel =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, Doubles, Doubles, Doubles, Doubles, Doubles, int, SoapShape>(pairTerms)
+
+    let sumKernel =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, Doubles, Doubles, Ints, Ints, Doubles, SoapShape>(jobSums)
+
+    /// The expansion sums A (N·(L+1)² per job) of a batch of jobs.
+    member _.Sums(calc: SoapCalculator, jobs: Job[]) =
+        lock gate (fun () ->
+            let p = calc.Parameters
+            let lm, n, l1 = calc.LmCount, p.NMax, p.LMax + 1
+            let t = calc.Harmonics
+            let centres = calc.Basis.Centres
+
+            let shape =
+                { LMax = p.LMax
+                  NMax = n
+                  Alpha = calc.Basis.Alpha
+                  Delta = (if centres.Length > 1 then centres.[1] else 1.0)
+                  Reach = sqrt (40.0 / calc.Basis.Alpha) }
+
+            let pairs = jobs |> Array.collect (fun j -> j.Pairs)
+            let count = pairs.Length / 4
+            let first = Array.scan (fun acc (j: Job) -> acc + j.Pairs.Length / 4) 0 jobs
+            use dPairs = accelerator.Allocate1D<float>(max 4 pairs.Length)
+            use dY = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 lm)
+            use dG = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 (n * l1))
+            use dTables = accelerator.Allocate1D<float>(Array.concat [ t.Norm; t.RecA; t.RecB ])
+            use dCentres = accelerator.Allocate1D<float>(centres)
+            use dFirst = accelerator.Allocate1D<int>(first)
+
+            use dHalf =
+                accelerator.Allocate1D<int>(jobs |> Array.map (fun j -> if j.Half then 1 else 0))
+
+            use dAcc = accelerator.Allocate1D<float>(int64 jobs.Length * int64 (n * lm))
+
+            if pairs.Length > 0 then
+                dPairs.View.SubView(0L, int64 pairs.Length).CopyFromCPU(&pairs.[0], int64 pairs.Length)
+                pairKernel.Invoke(Index1D count, dPairs.View, dY.View, dG.View, dTables.View, dCentres.View, t.Norm.Length, shape)
+
+            sumKernel.Invoke(Index1D(jobs.Length * n * lm), dY.View, dG.View, dFirst.View, dHalf.View, dAcc.View, shape)
+            accelerator.Synchronize()
+            dAcc.GetAsArray1D())
+
+    interface IDisposable with
+        member _.Dispose() =
+            accelerator.Dispose()
+            context.Dispose()
+
+module Host =
+    let private devices = ConcurrentDictionary<bool, Lazy<Result<SoapDevice, string>>>()
+
+    /// The device: CUDA when `cuda`, else ILGPU's CPU accelerator.
+    let private open' (cuda: bool) =
+        try
+            match cuda with
+            | true ->
+                let context = Context.Create(fun b -> b.Cuda().EnableAlgorithms() |> ignore)
+
+                if
+                    context.Devices
+                    |> Seq.exists (fun d -> d.AcceleratorType = AcceleratorType.Cuda)
+                then
+                    Ok(new SoapDevice(context, context.CreateCudaAccelerator 0))
+                else
+                    context.Dispose()
+                    Error "no CUDA device found (an NVIDIA GPU and its driver are needed; the CUDA toolkit is not)"
+            | false ->
+                let cpu = CPUDevice(4, 4, max 1 Environment.ProcessorCount)
+                let context = Context.Create(fun b -> b.CPU(cpu).EnableAlgorithms() |> ignore)
+                Ok(new SoapDevice(context, context.CreateCPUAccelerator 0))
+        with e ->
+            Error(sprintf "the GPU descriptor could not start: %s" e.Message)
+
+    /// The default batch: 8 million pairs on CUDA (7 GB), 200,000 on the CPU accelerator.
+    let defaultPairs (cuda: bool) = if cuda then 8_000_000 else 200_000
+
+    /// The jobs of one structure (one per species pair with a d_NN), or the reason it has none.
+    let private jobsOf (calc: SoapCalculator) (options: DescriptorOptions) (index: int) (s: Structure) =
+        let cells = CellList.build s
+
+        AriseDescriptor.pairDnnsWith cells options.Dnn s
+        |> Result.map (fun dnns ->
+            let buffer = NeighbourBuffer()
+
+            let jobs =
+                dnns
+                |> List.indexed
+                |> List.choose (fun (k, ((za, zb), d)) ->
+                    d
+                    |> Option.map (fun d ->
+                        let scale = 1.0 / (options.ExtrinsicScale * d)
+                        let half = za = zb
+                        let pairs = ResizeArray<float>()
+                        let centres = Soap.centresOf s (Some za)
+
+                        for i in centres do
+                            Soap.neighboursOf calc cells s buffer scale i half (Some zb) (fun dx dy dz r ->
+                                let w = Soap.weight calc half r
+
+                                if w > 0.0 then
+                                    pairs.AddRange [ dx; dy; dz; w ])
+
+                        { Structure = index
+                          Pair = k
+                          Centres = centres.Length
+                          Half = half
+                          Pairs = pairs.ToArray() }))
+
+            dnns, jobs)
+
+    /// The mean over species pairs of the pairs' power spectra (a pair without d_NN: the zero vector).
+    let private descriptor (calc: SoapCalculator) dnns (spectra: Map<int, float[]>) =
+        let dim = SoapParameters.dimension calc.Parameters
+
+        let vectors =
+            dnns
+            |> List.mapi (fun k _ -> spectra |> Map.tryFind k |> Option.defaultValue (Array.zeroCreate dim))
+
+        let mean = Array.zeroCreate dim
+
+        for v in vectors do
+            for k in 0 .. dim - 1 do
+                mean.[k] <- mean.[k] + v.[k]
+
+        for k in 0 .. dim - 1 do
+            mean.[k] <- mean.[k] / float vectors.Length
+
+        { Vector = mean; PairDnn = dnns }
+
+    /// Descriptors of many structures (GpuSoap.describeMany).
+    let describeMany (cuda: bool) (maxPairs: int) (calc: SoapCalculator) (options: DescriptorOptions) (structures: Structure[]) =
+        match devices.GetOrAdd(cuda, (fun d -> lazy (open' d))).Value with
+        | Error e -> Error e
+        | Ok dev ->
+            // neighbour lists and d_NN on the host, a structure a core
+            let prepared = structures |> Array.Parallel.mapi (jobsOf calc options)
+            let size = calc.Parameters.NMax * calc.LmCount
+
+            let spectra =
+                Array.init structures.Length (fun _ -> Collections.Generic.Dictionary<int, float[]>())
+
+            let jobs =
+                prepared
+                |> Array.collect (function
+                    | Ok(_, jobs) -> Array.ofList jobs
+                    | Error _ -> [||])
+
+            // batches of at most maxPairs pairs (a job larger than that alone)
+            let mutable start = 0
+
+            while start < jobs.Length do
+                let mutable stop = start + 1
+                let mutable pairs = jobs.[start].Pairs.Length / 4
+
+                while stop < jobs.Length && pairs + jobs.[stop].Pairs.Length / 4 <= maxPairs do
+                    pairs <- pairs + jobs.[stop].Pairs.Length / 4
+                    stop <- stop + 1
+
+                let batch = jobs.[start .. stop - 1]
+                let acc = dev.Sums(calc, batch)
+
+                batch
+                |> Array.iteri (fun b job ->
+                    spectra.[job.Structure].[job.Pair] <- Soap.powerSpectrum calc acc.[b * size .. (b + 1) * size - 1] job.Centres)
+
+                start <- stop
+
+            Ok(
+                prepared
+                |> Array.mapi (fun i r ->
+                    r
+                    |> Result.map (fun (dnns, _) ->
+                        descriptor calc dnns (spectra.[i] |> Seq.map (fun kv -> kv.Key, kv.Value) |> Map.ofSeq)))
+            )

@@ -1,0 +1,146 @@
+/// The SOAP kernels, written for ILGPU (CUDA, or ILGPU's CPU accelerator): per neighbour pair, the weighted real
+/// spherical harmonics and the radial terms of Soap's per-neighbour kernel; per job (one centre species seen from
+/// another, in one structure), the expansion sums A[a, lm] = Σ_pairs g[a, l]·(w·Y)[lm]. As in Kernels.fs, guarded work
+/// goes into called functions (no `if` before more code in one method).
+module internal Arise.Gpu.SoapKernels
+
+open ILGPU
+open ILGPU.Runtime
+open ILGPU.Algorithms
+
+type Doubles = ArrayView1D<float, Stride1D.Dense>
+type Ints = ArrayView1D<int, Stride1D.Dense>
+
+/// What the kernels need of a SoapCalculator besides its tables.
+[<Struct>]
+type SoapShape =
+    {
+        LMax: int
+        NMax: int
+        /// Gaussian exponent α and the radial centres' spacing (Soap's radial block).
+        Alpha: float
+        Delta: float
+        /// Centres farther than this from r give e^−40 and less: left at 0, as on the CPU.
+        Reach: float
+    }
+
+/// Writes weight·Y_lm (l, m ≥ 0 and its −m partner) of pair p: the real part at lm = l² + l + m, the imaginary at l² + l − m.
+let writeY (y: Doubles) (o: int) (norm: Doubles) (tri: int) (l: int) (m: int) (q: float) (re: float) (im: float) =
+    let v = norm.[tri] * q
+    y.[o + l * l + l + m] <- v * re
+
+    if m > 0 then
+        y.[o + l * l + l - m] <- v * im
+
+/// The column m of the harmonics of a pair (unit vector z; re, im = w·(x + iy)^m; q = (2m − 1)!!): the recurrence over
+/// l as Soap's harmonics block runs it.
+let harmonicsColumn
+    (y: Doubles)
+    (o: int)
+    (tables: Doubles)
+    (size: int)
+    (s: SoapShape)
+    (m: int)
+    (z: float)
+    (dfact: float)
+    (re: float)
+    (im: float)
+    =
+    let mutable qm2 = dfact
+    writeY y o tables (m * (m + 1) / 2 + m) m m qm2 re im
+    let mutable qm1 = z * float (2 * m + 1) * dfact
+
+    for l in m + 1 .. s.LMax do
+        let k = l * (l + 1) / 2 + m
+
+        let q =
+            if l = m + 1 then
+                qm1
+            else
+                tables.[size + k] * z * qm1 - tables.[2 * size + k] * qm2
+
+        writeY y o tables k l m q re im
+
+        if l > m + 1 then
+            qm2 <- qm1
+            qm1 <- q
+        else
+            qm2 <- qm2
+
+/// The radial terms g[a, l] of a pair at distance r for radial centre a (GAP's scaled upward recurrence).
+let radialCentre (g: Doubles) (o: int) (centres: Doubles) (s: SoapShape) (a: int) (r: float) =
+    let l1 = s.LMax + 1
+    let ra = centres.[a]
+    let aLo = XMath.Max(0, int (XMath.Ceiling((r - s.Reach) / s.Delta)) - 1)
+    let aHi = XMath.Min(s.NMax - 1, int (XMath.Floor((r + s.Reach) / s.Delta)) + 1)
+    let near = a >= aLo && a <= aHi
+
+    let em =
+        if near then
+            XMath.Exp(-s.Alpha * (r - ra) * (r - ra))
+        else
+            0.0
+
+    let ep =
+        if near && ra > 0.0 && 2.0 * s.Alpha * ra * r < 20.0 then
+            XMath.Exp(-s.Alpha * (r + ra) * (r + ra))
+        else
+            0.0
+
+    let ix = if ra > 0.0 then 1.0 / (2.0 * s.Alpha * ra) / r else 0.0
+    let mutable gm2 = 0.5 * (em + ep) * ix
+    let mutable gm1 = if ra > 0.0 then 0.5 * (em - ep) * ix else em
+    g.[o + a * l1] <- gm1
+
+    for l in 1 .. s.LMax do
+        let gl = if ra > 0.0 then gm2 - float (2 * l - 1) * gm1 * ix else 0.0
+        g.[o + a * l1 + l] <- gl
+        gm2 <- gm1
+        gm1 <- gl
+
+/// Per pair p (rows of `pairs`: dx, dy, dz, weight; r > 0): weight·Y_lm into y[p·(L+1)² + lm] and g[a, l] into
+/// g[p·N·(L+1) + a·(L+1) + l]. `tables` holds the harmonics' Norm, RecA and RecB (each `size` long).
+let pairTerms (index: Index1D) (pairs: Doubles) (y: Doubles) (g: Doubles) (tables: Doubles) (centres: Doubles) (size: int) (s: SoapShape) =
+    let p = index.X
+    let dx = pairs.[4 * p]
+    let dy = pairs.[4 * p + 1]
+    let dz = pairs.[4 * p + 2]
+    let w = pairs.[4 * p + 3]
+    let r = XMath.Sqrt(dx * dx + dy * dy + dz * dz)
+    let x = dx / r
+    let yy = dy / r
+    let z = dz / r
+    let lm = (s.LMax + 1) * (s.LMax + 1)
+    let oy = p * lm
+    let mutable dfact = 1.0
+    let mutable re = w
+    let mutable im = 0.0
+
+    for m in 0 .. s.LMax do
+        let f = if m > 0 then float (2 * m - 1) else 1.0
+        dfact <- dfact * f
+        let rotated = if m > 0 then re * x - im * yy else re
+        im <- if m > 0 then re * yy + im * x else im
+        re <- rotated
+        harmonicsColumn y oy tables size s m z dfact re im
+
+    let og = p * s.NMax * (s.LMax + 1)
+
+    for a in 0 .. s.NMax - 1 do
+        radialCentre g og centres s a r
+
+/// Per (job, a, lm): A = Σ over the job's pairs (first[job] … first[job + 1] − 1) of g[a, l]·y[lm]; odd l are 0 for a
+/// job in half-pair mode (half[job] = 1: each unordered pair once, weight 2, its mirror's odd l cancelling).
+let jobSums (index: Index1D) (y: Doubles) (g: Doubles) (first: Ints) (half: Ints) (acc: Doubles) (s: SoapShape) =
+    let lm = (s.LMax + 1) * (s.LMax + 1)
+    let l1 = s.LMax + 1
+    let job = index.X / (s.NMax * lm)
+    let a = (index.X / lm) % s.NMax
+    let k = index.X % lm
+    let l = int (XMath.Floor(XMath.Sqrt(float k) + 1e-9))
+    let mutable sum = 0.0
+
+    for p in first.[job] .. first.[job + 1] - 1 do
+        sum <- sum + g.[p * s.NMax * l1 + a * l1 + l] * y.[p * lm + k]
+
+    acc.[index] <- (if half.[job] = 1 && l % 2 = 1 then 0.0 else sum)
