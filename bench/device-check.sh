@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU engine's device check, for a machine with an NVIDIA GPU: builds, checks that the CUDA engine classifies the
-# embedded sample as the CPU engine does, and runs `bench gpu` (MC dropout against the FP32 peak, Fig. 2's SPM and a
-# 10^6-atom bulk SPM on both engines). Needs the .NET 10 SDK and the NVIDIA driver (not the CUDA toolkit).
+# embedded sample as the CPU engine does, and runs `bench gpu` (MC dropout against the FP32 peak, SOAP environments/s
+# against one CPU core and its equality with the CPU descriptor, Fig. 2's SPM and a 10^6-atom bulk SPM on both
+# engines, the GPU engine computing the boxes' descriptors on the device). Needs the .NET 10 SDK and the NVIDIA driver (not the CUDA toolkit).
 # Figures go to stdout and, when $OUT is set, to $OUT/device-check.txt. About 3-5 minutes on one H200.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -58,6 +58,19 @@ let private soap (device: Device) (boxes: int) =
 
     let cpuRate, deviceRate = envs / oneCore, envs * float boxes / onDevice
 
+    let cpu =
+        Arise.Soap.AriseDescriptor.computeWith calc options structures.[0]
+        |> Result.defaultWith failwith
+
+    let device' =
+        GpuSoap.describeMany device (GpuSoap.defaultPairs device) calc options structures.[..0]
+        |> Result.defaultWith failwith
+
+    let delta =
+        Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 cpu.Vector (device'.[0] |> Result.defaultWith failwith).Vector
+
+    printfn "SOAP on %A against the CPU descriptor: max |Δ| %.2g (target 1e-6)" device delta
+
     printfn
         "SOAP (ARISE load, %d boxes of %d atoms), %A: %.0f environments/s; one CPU core %.0f/s; %.1f× one core%s"
         boxes

@@ -67,8 +67,16 @@ let private candidates () =
       | null
       | "" -> ()
       | path -> yield path
-      yield "libmpi.so.40"
-      yield "libmpi.so.12"
+      // the launcher's own family first: Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE; MPICH's Hydra (and Intel MPI,
+      // MVAPICH) set PMI_SIZE, and a machine may have both libraries (Debian names MPICH's libmpich.so.12)
+      let openMpi = [ "libmpi.so.40" ]
+      let mpich = [ "libmpich.so.12"; "libmpi.so.12" ]
+
+      if isNull (Environment.GetEnvironmentVariable "OMPI_COMM_WORLD_SIZE") then
+          yield! mpich @ openMpi
+      else
+          yield! openMpi @ mpich
+
       yield "libmpi.so" ]
 
 type private Library(handle: nativeint) =

@@ -142,7 +142,9 @@ let tests =
               let options = Arise.Soap.AriseDescriptor.defaults
               let cu = Crystals.fcc 29 3.61 |> Supercell.repeat 3 3 3 |> Structure.toCluster
               // Cu₃Au order: Au on every fourth site (the cube corners)
-              let alloy = { cu with Numbers = cu.Numbers |> Array.mapi (fun i z -> if i % 4 = 0 then 79 else z) }
+              let alloy =
+                  { cu with
+                      Numbers = cu.Numbers |> Array.mapi (fun i z -> if i % 4 = 0 then 79 else z) }
 
               let doubled =
                   { alloy with
@@ -151,7 +153,11 @@ let tests =
 
               let empty = Structure.cluster [||] [||]
               let all = [| alloy; doubled; empty |]
-              let gpu = GpuSoap.describeMany Device.CpuAccelerator 1_000 calc options all |> ok "accelerator"
+
+              let gpu =
+                  GpuSoap.describeMany Device.CpuAccelerator 1_000 calc options all
+                  |> ok "accelerator"
+
               let cpu = all |> Array.map (Arise.Soap.AriseDescriptor.computeWith calc options)
               let g = gpu.[0] |> ok "gpu"
               let c = cpu.[0] |> ok "cpu"
