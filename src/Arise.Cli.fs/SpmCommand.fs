@@ -513,6 +513,8 @@ let private computeShare world (model: Model) settings samples readOptions file 
     use cts =
         Outputs.cancelOnCtrlC (sprintf "process %d: stopping after the current chunk; finished chunks are kept in %s" world.Rank out)
 
+    let clock = Diagnostics.Stopwatch.StartNew()
+
     let part, times =
         match readShare world readOptions file grid whole with
         | Error e -> Error(Inputs.describe e), [| 0.0; 0.0; 0.0 |]
@@ -536,8 +538,10 @@ let private computeShare world (model: Model) settings samples readOptions file 
                  Ok(part, share)),
             [| t.Extraction; t.Descriptors; t.Network |]
 
+    let computed = clock.Elapsed.TotalSeconds
     // every chunk is done when the processes meet here: the labels of the atoms need their neighbours' boxes
     let summed = world.SumAll times
+    let met = clock.Elapsed.TotalSeconds
 
     let failure =
         part
@@ -550,7 +554,16 @@ let private computeShare world (model: Model) settings samples readOptions file 
                 let path = Path.Combine(out, sprintf "atoms.part-%d" world.Rank)
                 SpmOutput.writeAtomsPart path labelled (share |> Array.map (fun a -> part.Indices.[a]))))
 
+    let labelled = clock.Elapsed.TotalSeconds
     let failed = world.SumAll [| (if Result.isError failure then 1.0 else 0.0) |]
+
+    printfn
+        "process %d: its part read and its boxes done in %.1f s, waited %.1f s, its atoms labelled and written in %.1f s, waited %.1f s"
+        world.Rank
+        computed
+        (met - computed)
+        (labelled - met)
+        (clock.Elapsed.TotalSeconds - labelled)
 
     match failure with
     | Error e -> eprintfn "process %d: %s" world.Rank e
@@ -683,6 +696,9 @@ let private shared world (model: Model) settings samples readOptions file (out: 
                       Descriptors = summed.[1]
                       Network = summed.[2] }
 
+                // this process's part of the sample and its atoms' sums are garbage now: returned to the system before the
+                // outputs are assembled (else they stay resident under them: 9.3 GB against 5.6 GB at 10⁷ ions)
+                GC.Collect(2, GCCollectionMode.Forced, true, true)
                 writeShared model settings samples out grid whole stamp world.Size shells (clock.Elapsed.TotalSeconds, timing)
 
 /// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and

@@ -10,6 +10,7 @@ open ILGPU.Runtime.CPU
 open ILGPU.Runtime.Cuda
 open Arise.Structure
 open Arise.Soap
+open Arise.Gpu.Kernels
 open Arise.Gpu.SoapKernels
 
 /// One job of the sums: the pairs of one species seen from another in one structure.

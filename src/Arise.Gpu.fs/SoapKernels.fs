@@ -7,9 +7,7 @@ module internal Arise.Gpu.SoapKernels
 open ILGPU
 open ILGPU.Runtime
 open ILGPU.Algorithms
-
-type Doubles = ArrayView1D<float, Stride1D.Dense>
-type Ints = ArrayView1D<int, Stride1D.Dense>
+open Arise.Gpu.Kernels
 
 /// What the kernels need of a SoapCalculator besides its tables.
 [<Struct>]

@@ -202,7 +202,7 @@ module Spm =
         (miSums: float[])
         (boxes: int[])
         (classes: int)
-        (members: int seq)
+        (members: int[])
         f
         (probs: float32[])
         (mi: float[])
@@ -422,24 +422,6 @@ module Spm =
 
             scan pipeline samples seed settings grid sample reuse computed progress cancel
 
-    let runPart
-        (pipeline: Pipeline)
-        (samples: int)
-        (seed: int)
-        (settings: SpmSettings)
-        (grid: SpmGrid)
-        (sample: Structure)
-        (chunkDir: string)
-        (owned: int -> bool)
-        (progress: int -> int -> unit)
-        (cancel: CancellationToken)
-        =
-        let stamp = fingerprint pipeline.Model samples seed settings grid sample
-        let reuse, computed = store pipeline.Model chunkDir stamp
-
-        scanWith false (owned >> not) pipeline samples seed settings grid sample reuse computed progress cancel
-        |> snd
-
     let runPartOf
         (pipeline: Pipeline)
         (samples: int)
@@ -457,6 +439,21 @@ module Spm =
 
         scanWith false (owned >> not) pipeline samples seed settings grid part reuse computed progress cancel
         |> snd
+
+    let runPart
+        (pipeline: Pipeline)
+        (samples: int)
+        (seed: int)
+        (settings: SpmSettings)
+        (grid: SpmGrid)
+        (sample: Structure)
+        (chunkDir: string)
+        (owned: int -> bool)
+        (progress: int -> int -> unit)
+        (cancel: CancellationToken)
+        =
+        let stamp = fingerprint pipeline.Model samples seed settings grid sample
+        runPartOf pipeline samples seed settings grid sample stamp chunkDir owned progress cancel
 
     /// The chunks of a finished run, in order, or the first that is missing or damaged.
     let private chunksOf (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) =
@@ -555,7 +552,12 @@ module Spm =
 
                         if ch.Argmax.[b] >= 0 then
                             let idx, _ = SpmGrid.atomsInBox cells grid centres.[f] buffer
-                            let rows = idx |> Seq.map (fun a -> row.[a]) |> Seq.filter (fun r -> r >= 0)
+
+                            let rows =
+                                [| for a in idx do
+                                       if row.[a] >= 0 then
+                                           row.[a] |]
+
                             addBox sums miSums boxes classes rows b ch.Probabilities ch.MutualInformation
                     | Some(Error e) -> failed <- Some e
                     | None -> ()

@@ -39,15 +39,19 @@ let labelled (sample: Structure) (classes: string[]) (probs: float32[]) (mi: flo
     let c = classes.Length
     let n = Structure.count sample
 
+    // the most probable class of each atom (the first on a tie, as Array.maxBy), −1 for an atom in no classified box
     let best =
         Array.init n (fun a ->
             if boxes.[a] = 0 then
                 -1
             else
-                (Array.init c (fun k -> probs.[a * c + k])
-                 |> Array.indexed
-                 |> Array.maxBy snd
-                 |> fst))
+                let mutable k = 0
+
+                for j in 1 .. c - 1 do
+                    if probs.[a * c + j] > probs.[a * c + k] then
+                        k <- j
+
+                k)
 
     sample
     |> Structure.withProperty "arise_class" (Texts(1, best |> Array.map (fun b -> if b < 0 then "none" else classes.[b])))
