@@ -21,10 +21,16 @@ let perAxis = int (arg "--per-axis" "2")
 let precipitate = float (arg "--precipitate" (string (0.3 * size)))
 let efficiency = float (arg "--efficiency" "0.37")
 let lateral, depth = float (arg "--lateral" "0.1"), float (arg "--depth" "0.05")
-let box, stride, samples = arg "--box" "16", arg "--stride" "16", arg "--samples" "10"
+
+let box, stride, samples =
+    arg "--box" "16", arg "--stride" "16", arg "--samples" "10"
+
 let ranks = int (arg "--ranks" "1")
 let out = arg "--out" "apt-out"
-let pos, rrng = Path.Combine(out, "superalloy.pos"), Path.Combine(out, "superalloy.rrng")
+
+let pos, rrng =
+    Path.Combine(out, "superalloy.pos"), Path.Combine(out, "superalloy.rrng")
+
 let clock = Diagnostics.Stopwatch.StartNew()
 Directory.CreateDirectory out |> ignore
 
@@ -33,7 +39,8 @@ if not (File.Exists pos && File.Exists rrng) then
     let alloy = Polycrystal.superalloyArray 1 3.57 size perAxis precipitate 0.05
 
     let ions, ranges =
-        AtomProbe.synthetic 7 efficiency lateral depth alloy |> Result.defaultWith failwith
+        AtomProbe.synthetic 7 efficiency lateral depth alloy
+        |> Result.defaultWith failwith
 
     AtomProbe.writePos pos ions
     AtomProbe.writeRrng rrng ranges
@@ -118,9 +125,12 @@ let summary name (xs: (float * bool)[]) =
         name
         xs.Length
         (if xs.Length = 0 then nan else Array.averageBy fst xs)
-        (if xs.Length = 0 then nan else 100.0 * float (xs |> Array.filter snd |> Array.length) / float xs.Length)
+        (if xs.Length = 0 then
+             nan
+         else
+             100.0 * float (xs |> Array.filter snd |> Array.length) / float xs.Length)
 
-printfn "L1₂ precipitates (%d of %.0f Å) in %.0f Å, box %s Å, stride %s Å, T = %s:" (pown perAxis 3) precipitate size box stride samples
+printfn "%d L1₂ precipitates of %.0f Å in %.0f Å; box %s Å, stride %s Å, T = %s:" (pown perAxis 3) precipitate size box stride samples
 summary "inside a precipitate:" (boxes (inside half))
 summary "in the matrix:" (boxes (outside half))
 
@@ -139,5 +149,14 @@ for line in File.ReadLines(Path.Combine(map, "atoms.xyz")) |> Seq.skip 2 do
         outAll <- outAll + 1
         outL12 <- outL12 + (if isL12 then 1 else 0)
 
-printfn "  ions labelled L1₂ (atoms.xyz): %.1f %% of %d inside the precipitates, %.1f %% of %d in the matrix" (100.0 * float inL12 / float (max 1 inAll)) inAll (100.0 * float outL12 / float (max 1 outAll)) outAll
-printfn "done in %.0f s; OVITO: open %s (colour by arise_class or arise_mutual_information)" clock.Elapsed.TotalSeconds (Path.Combine(map, "atoms.xyz"))
+printfn
+    "  ions labelled L1₂ (atoms.xyz): %.1f %% of %d inside the precipitates, %.1f %% of %d in the matrix"
+    (100.0 * float inL12 / float (max 1 inAll))
+    inAll
+    (100.0 * float outL12 / float (max 1 outAll))
+    outAll
+
+printfn
+    "done in %.0f s; OVITO: open %s (colour by arise_class or arise_mutual_information)"
+    clock.Elapsed.TotalSeconds
+    (Path.Combine(map, "atoms.xyz"))

@@ -130,8 +130,8 @@ let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: s
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
 
     printfn
-        "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s), then the outputs in %.1f s and the PNG pictures in %.1f s; %d of \
-         %d boxes classified"
+        "done in %.1f s (boxes %.1f s, descriptors %.1f s, network %.1f s), then the outputs in %.1f s and the PNG pictures in \
+         %.1f s; %d of %d boxes classified"
         seconds
         timing.Extraction
         timing.Descriptors
@@ -504,6 +504,17 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
 
         part, share)
 
+/// The labels of this process's share of the atoms (indices into its part) from the chunks of the finished run, as
+/// its share of atoms.xyz (out/atoms.part-K and its index).
+let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part: StructureIO.SamplePart) (share: int[]) =
+    Spm.atomMeans model grid (Path.Combine(out, "chunks")) stamp part.Part share
+    |> Result.map (fun (probs, mi, boxes) ->
+        let labelled =
+            SpmOutput.labelled (Structure.select share part.Part) model.Metadata.Classes probs mi boxes
+
+        let path = Path.Combine(out, sprintf "atoms.part-%d" rank)
+        SpmOutput.writeAtomsPart path labelled (share |> Array.map (fun a -> part.Indices.[a])))
+
 /// This process's work: its block of chunks from its part of the sample, then the labels of its share of the atoms
 /// (out/atoms.part-K). Returns the times summed over the processes and the processes that failed (a meeting point).
 let private computeShare world (model: Model) settings samples readOptions file grid whole stamp (out: string) progress =
@@ -545,14 +556,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
 
     let failure =
         part
-        |> Result.bind (fun (part, share) ->
-            Spm.atomMeans model grid chunkDir stamp part.Part share
-            |> Result.map (fun (probs, mi, boxes) ->
-                let labelled =
-                    SpmOutput.labelled (Structure.select share part.Part) model.Metadata.Classes probs mi boxes
-
-                let path = Path.Combine(out, sprintf "atoms.part-%d" world.Rank)
-                SpmOutput.writeAtomsPart path labelled (share |> Array.map (fun a -> part.Indices.[a]))))
+        |> Result.bind (fun (part, share) -> labelShare model grid stamp out world.Rank part share)
 
     let labelled = clock.Elapsed.TotalSeconds
     let failed = world.SumAll [| (if Result.isError failure then 1.0 else 0.0) |]
@@ -715,6 +719,39 @@ let private sharedGrid settings (readOptions: StructureIO.ReadOptions) (file: st
             Some(whole, checkGrid (SpmGrid.createFromBounds settings whole.Lo whole.Hi whole.Count))
         | _ -> None
 
+/// Runs `spm` in one process: the folder claimed, the scan with a progress bar, the outputs.
+let private single (model: Model) (settings: SpmSettings) samples (file: string) sample (grid: SpmGrid) (out: string) shells =
+    match RunLock.Acquire out with
+    | Error pid ->
+        eprintfn "error: --out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid
+        2
+    | Ok lock ->
+        use _ = lock
+
+        match claimFolder model settings samples file out with
+        | Error e ->
+            eprintfn "error: %s" e
+            2
+        | Ok() ->
+            let chunkDir = Path.Combine(out, "chunks")
+            let reused = announce model settings samples file sample grid chunkDir
+
+            use cts =
+                Outputs.cancelOnCtrlC (sprintf "stopping after the current chunk; finished chunks are kept in %s (run again to resume)" out)
+
+            let clock = Diagnostics.Stopwatch.StartNew()
+
+            let r, timing =
+                scan (Models.pipeline model) settings samples sample grid chunkDir reused cts.Token
+
+            if cts.IsCancellationRequested then
+                eprintfn "interrupted: the finished chunks are in %s/chunks" out
+                1
+            else
+                match finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing), shells with
+                | 0, Some width -> writeShells out samples settings (Structure.centroid sample) r width
+                | code, _ -> code
+
 /// Runs `spm`; exit code 0 on success, 1 when the sample cannot be read or the run is interrupted or cannot write its
 /// results, 2 for bad settings.
 let run
@@ -756,36 +793,4 @@ let run
             code
         | Ok(sample, grid), Some w when w.Size > 1 && w.Rank > 0 -> worker w model settings samples sample grid out
         | Ok(sample, grid), Some w when w.Size > 1 -> first w model settings samples file sample grid out shells
-        | Ok(sample, grid), _ ->
-            match RunLock.Acquire out with
-            | Error pid ->
-                eprintfn "error: --out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid
-                2
-            | Ok lock ->
-                use _ = lock
-
-                match claimFolder model settings samples file out with
-                | Error e ->
-                    eprintfn "error: %s" e
-                    2
-                | Ok() ->
-                    let chunkDir = Path.Combine(out, "chunks")
-                    let reused = announce model settings samples file sample grid chunkDir
-
-                    use cts =
-                        Outputs.cancelOnCtrlC (
-                            sprintf "stopping after the current chunk; finished chunks are kept in %s (run again to resume)" out
-                        )
-
-                    let clock = Diagnostics.Stopwatch.StartNew()
-
-                    let r, timing =
-                        scan (Models.pipeline model) settings samples sample grid chunkDir reused cts.Token
-
-                    if cts.IsCancellationRequested then
-                        eprintfn "interrupted: the finished chunks are in %s/chunks" out
-                        1
-                    else
-                        match finish settings samples out sample r (clock.Elapsed.TotalSeconds, timing), shells with
-                        | 0, Some width -> writeShells out samples settings (Structure.centroid sample) r width
-                        | code, _ -> code
+        | Ok(sample, grid), _ -> single model settings samples file sample grid out shells

@@ -27,7 +27,7 @@ let private bicrystal () =
 let tests =
     testList
         "spm"
-        [ test "a run in two parts of the sample (runPartOf, then assemble and atomMeans) gives the whole run's maps and labels, to the bit" {
+        [ test "a run in two parts of the sample (runPartOf, assemble, atomMeans) gives the whole run's maps and labels, to the bit" {
               let _, model = ModelTests.tinyModel.Force()
               let s = bicrystal ()
 
