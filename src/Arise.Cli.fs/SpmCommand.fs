@@ -365,8 +365,8 @@ let private writeShells (out: string) (samples: int) (settings: SpmSettings) (ce
 
 /// The chunks of rank `rank` of `size`: a contiguous block of the grid's chunks.
 let private ownedBy (grid: SpmGrid) (rank: int) (size: int) =
-    let chunks = Spm.chunkCount grid
-    fun (c: int) -> int (int64 c * int64 size / int64 chunks) = rank
+    let start, count = Arise.Numerics.Mpi.block (Spm.chunkCount grid) size rank
+    fun (c: int) -> c >= start && c < start + count
 
 /// This process's block of chunks (Spm.runPart), with its times summed over all processes (a meeting point too).
 let private part (world: Arise.Numerics.Mpi.World) (pipeline: Pipeline) settings samples sample grid out progress cancel =
@@ -401,17 +401,21 @@ let private worker (world: Arise.Numerics.Mpi.World) (model: Model) (settings: S
 
 /// The folder of a run over several processes, claimed by the first before the others start: the lock, the settings
 /// and the chunk store. Error (exit code, message) when another run holds it.
-let private claimRun (pipeline: Pipeline) (settings: SpmSettings) samples (file: string) sample (grid: SpmGrid) (out: string) =
+let private claimRun (model: Model) (settings: SpmSettings) samples (file: string) (out: string) (stamp: string) =
     match RunLock.Acquire out with
     | Error pid ->
         Error(2, sprintf "--out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid)
     | Ok lock ->
-        match claimFolder pipeline.Model settings samples file out with
+        match claimFolder model settings samples file out with
         | Error e ->
             (lock :> IDisposable).Dispose()
             Error(2, e)
         | Ok() ->
-            Spm.claim pipeline samples 1 settings grid sample (Path.Combine(out, "chunks"))
+            Arise.Numerics.RunStore.claim
+                (Path.Combine(out, "chunks"))
+                "run.sha256"
+                stamp
+                (Arise.Numerics.RunStore.Foreign.Replace "chunk_*.npz")
             |> ignore
 
             Ok lock
@@ -432,7 +436,10 @@ let private first
     =
     let chunkDir = Path.Combine(out, "chunks")
     let pipeline = Models.pipeline model
-    let claimed = claimRun pipeline settings samples file sample grid out
+
+    let claimed =
+        claimRun model settings samples file out (Spm.fingerprint model samples 1 settings grid sample)
+
     world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0) |> ignore
 
     match claimed with
@@ -471,19 +478,23 @@ let private first
 /// Where the shares of the atoms begin along x (Å): process k labels the atoms from cuts.[k] up to cuts.[k + 1] (−∞
 /// and +∞ at the ends), the lower face of the first box of its block of chunks.
 let private cuts (grid: SpmGrid) (size: int) =
-    let chunks = int64 (Spm.chunkCount grid)
+    let chunks = Spm.chunkCount grid
     let _, ny, nz = grid.Shape
 
     Array.init (size + 1) (fun k ->
-        // the first chunk of process k (ownedBy: c · size / chunks = k)
-        let first = (int64 k * chunks + int64 size - 1L) / int64 size
+        // the first chunk of process k's block (ownedBy); none past the last process
+        let first =
+            if k < size then
+                fst (Arise.Numerics.Mpi.block chunks size k)
+            else
+                chunks
 
         if k = 0 then
             Double.NegativeInfinity
         elif first >= chunks then
             Double.PositiveInfinity
         else
-            let i = int (first * int64 Spm.chunkSize / int64 (ny * nz))
+            let i = int (int64 first * int64 Spm.chunkSize / int64 (ny * nz))
             grid.Origin.X + float i * grid.Step.X - 0.5 * grid.Edge.X)
 
 /// This process's part of the sample: its share of the atoms (from cuts.[k] to cuts.[k + 1]) and the atoms of its
@@ -621,27 +632,7 @@ let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) setting
         else
             match Outputs.prepareFolder out with
             | Error e -> Error(2, "--out " + e)
-            | Ok() ->
-                match RunLock.Acquire out with
-                | Error pid ->
-                    Error(
-                        2,
-                        sprintf "--out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid
-                    )
-                | Ok lock ->
-                    match claimFolder model settings samples file out with
-                    | Error e ->
-                        (lock :> IDisposable).Dispose()
-                        Error(2, e)
-                    | Ok() ->
-                        Arise.Numerics.RunStore.claim
-                            (Path.Combine(out, "chunks"))
-                            "run.sha256"
-                            stamp
-                            (Arise.Numerics.RunStore.Foreign.Replace "chunk_*.npz")
-                        |> ignore
-
-                        Ok(Some lock)
+            | Ok() -> claimRun model settings samples file out stamp |> Result.map Some
 
     let go = world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0)
 
@@ -679,8 +670,7 @@ let private shared world (model: Model) settings samples readOptions file (out: 
             0
         else
             let chunkDir = Path.Combine(out, "chunks")
-            let reused = announceRun settings samples file whole.Count grid chunkDir stamp
-            ignore reused
+            announceRun settings samples file whole.Count grid chunkDir stamp |> ignore
 
             printfn
                 "%d MPI processes (%s): each reads its part of the sample and computes a block of the %d chunks"

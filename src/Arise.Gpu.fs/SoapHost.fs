@@ -140,20 +140,9 @@ module Host =
     let private descriptor (calc: SoapCalculator) dnns (spectra: Map<int, float[]>) =
         let dim = SoapParameters.dimension calc.Parameters
 
-        let vectors =
-            dnns
-            |> List.mapi (fun k _ -> spectra |> Map.tryFind k |> Option.defaultValue (Array.zeroCreate dim))
-
-        let mean = Array.zeroCreate dim
-
-        for v in vectors do
-            for k in 0 .. dim - 1 do
-                mean.[k] <- mean.[k] + v.[k]
-
-        for k in 0 .. dim - 1 do
-            mean.[k] <- mean.[k] / float vectors.Length
-
-        { Vector = mean; PairDnn = dnns }
+        dnns
+        |> List.mapi (fun k _ -> spectra |> Map.tryFind k |> Option.defaultValue (Array.zeroCreate dim))
+        |> AriseDescriptor.ofPairs dim dnns
 
     /// Descriptors of many structures (GpuSoap.describeMany).
     let describeMany (cuda: bool) (maxPairs: int) (calc: SoapCalculator) (options: DescriptorOptions) (structures: Structure[]) =

@@ -58,12 +58,9 @@ let harmonicsColumn
                 tables.[size + k] * z * qm1 - tables.[2 * size + k] * qm2
 
         writeY y o tables k l m q re im
-
-        if l > m + 1 then
-            qm2 <- qm1
-            qm1 <- q
-        else
-            qm2 <- qm2
+        // past l = m + 1 the recurrence moves on; at it, q is Q(m+1, m) itself and Q(m, m) stays the older one
+        qm2 <- (if l > m + 1 then qm1 else qm2)
+        qm1 <- q
 
 /// The radial terms g[a, l] of a pair at distance r for radial centre a (GAP's scaled upward recurrence).
 let radialCentre (g: Doubles) (o: int) (centres: Doubles) (s: SoapShape) (a: int) (r: float) =

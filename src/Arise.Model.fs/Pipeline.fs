@@ -85,18 +85,15 @@ module Pipeline =
 
     /// One structure's descriptor with the model's settings, computed on `threads` threads (the sums are the same
     /// for any thread count), or why there is none.
-    let describeOn (threads: int) (p: Pipeline) (s: Structure) : Result<float32[], DescribeError> =
+    /// The descriptor `compute ()` gives s, as the pipeline words its absence: a lone atom (not computed), a failure or
+    /// exception, a zero vector.
+    let private checked (s: Structure) (compute: unit -> Result<Descriptor, string>) =
         if Structure.count s < 2 && not (Structure.isPeriodic s) then
             Error DescribeError.SingleAtom
         else
             let d =
                 try
-                    AriseDescriptor.computeWith
-                        p.Calculator
-                        { p.Options with
-                            Threads = max 1 threads }
-                        s
-                    |> Result.mapError DescribeError.Failed
+                    compute () |> Result.mapError DescribeError.Failed
                 with ex ->
                     Error(DescribeError.Failed(sprintf "descriptor failed: %s" ex.Message))
 
@@ -105,23 +102,18 @@ module Pipeline =
             | Ok d when d.Vector |> Array.forall (fun v -> v = 0.0) -> Error DescribeError.NoNeighbours
             | Ok d -> Ok(d.Vector |> Array.map float32)
 
+    let describeOn (threads: int) (p: Pipeline) (s: Structure) : Result<float32[], DescribeError> =
+        checked s (fun () ->
+            AriseDescriptor.computeWith
+                p.Calculator
+                { p.Options with
+                    Threads = max 1 threads }
+                s)
+
     /// One structure's descriptor with the model's settings (all cores), or why there is none.
     let describe (p: Pipeline) (s: Structure) = describeOn p.Options.Threads p s
 
-    /// A descriptor as describeOn words its absence: a lone atom, a zero vector, or the reason.
-    let private checked (s: Structure) (d: Result<Descriptor, string>) =
-        if Structure.count s < 2 && not (Structure.isPeriodic s) then
-            Error DescribeError.SingleAtom
-        else
-            match d with
-            | Error e -> Error(DescribeError.Failed e)
-            | Ok d when d.Vector |> Array.forall (fun v -> v = 0.0) -> Error DescribeError.NoNeighbours
-            | Ok d -> Ok(d.Vector |> Array.map float32)
-
     let describeMany (p: Pipeline) (structures: Structure[]) : Result<float32[], DescribeError>[] =
-        let onCores () =
-            Array.Parallel.map (describeOn 1 p) structures
-
         match p.Engine with
         | :? IDescriptorEngine as e when structures.Length > 0 ->
             let results =
@@ -131,9 +123,9 @@ module Pipeline =
                     Error(sprintf "descriptor failed: %s" ex.Message)
 
             match results with
-            | Ok ds -> Array.map2 checked structures ds
+            | Ok ds -> Array.map2 (fun s d -> checked s (fun () -> d)) structures ds
             | Error e -> structures |> Array.map (fun _ -> Error(DescribeError.Failed e))
-        | _ -> onCores ()
+        | _ -> Array.Parallel.map (describeOn 1 p) structures
 
     /// Descriptors packed row by row into one float32 array (count × inputs), as `predict` takes them.
     let pack (p: Pipeline) (descriptors: float32[][]) : float32[] =

@@ -82,6 +82,21 @@ module AriseDescriptor =
     let pairDnns (method: DnnMethod) (s: Structure) =
         pairDnnsWith (CellList.build s) method s
 
+    /// The descriptor from the species pairs' SOAP vectors (each `dim` long, in the order of `dnns`): their mean.
+    let ofPairs (dim: int) (dnns: ((int * int) * float option) list) (vectors: float[] list) =
+        let mean = Array.zeroCreate dim
+
+        for v in vectors do
+            for k in 0 .. dim - 1 do
+                mean.[k] <- mean.[k] + v.[k]
+
+        let n = float vectors.Length
+
+        for k in 0 .. dim - 1 do
+            mean.[k] <- mean.[k] / n
+
+        { Vector = mean; PairDnn = dnns }
+
     /// The descriptor from known per-pair d_NN (from `pairDnns`) and a cell list of the unscaled structure: lets
     /// many SOAP settings share one d_NN search.
     let fromDnns
@@ -105,18 +120,7 @@ module AriseDescriptor =
 
                     Soap.powerSpectrum calc acc centres)
 
-        let mean = Array.zeroCreate dim
-
-        for v in vectors do
-            for k in 0 .. dim - 1 do
-                mean.[k] <- mean.[k] + v.[k]
-
-        let n = float vectors.Length
-
-        for k in 0 .. dim - 1 do
-            mean.[k] <- mean.[k] / n
-
-        { Vector = mean; PairDnn = dnns }
+        ofPairs dim dnns vectors
 
     /// Computes the descriptor with a prepared calculator. Error when a d_NN cannot be found or the structure is empty.
     let computeWith (calc: SoapCalculator) (options: DescriptorOptions) (s: Structure) : Result<Descriptor, string> =

@@ -57,6 +57,9 @@ module AriseDescriptor =
     /// d_NN for every ordered species pair (see pairDnnsWith).
     val pairDnns: method: Arise.Structure.DnnMethod -> s: Arise.Structure.Structure -> Result<((int * int) * float option) list, string>
 
+    /// The descriptor from the species pairs' SOAP vectors (each `dim` long, in the order of `dnns`): their mean.
+    val internal ofPairs: dim: int -> dnns: ((int * int) * float option) list -> vectors: float array list -> Descriptor
+
     /// The descriptor from known per-pair d_NN (from `pairDnns`) and a cell list of the unscaled structure: lets
     /// many SOAP settings share one d_NN search.
     val fromDnns:

@@ -278,9 +278,8 @@ let private streamPart (options: ReadOptions) (extended: bool) (rangeFile: strin
 let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result<SamplePart, ReadError> =
     let regular =
         try
-            File.Exists path
-            && FileInfo(path).LinkTarget = null
-            && FileInfo(path).Length > 0L
+            let info = FileInfo(path)
+            info.Exists && isNull info.LinkTarget && info.Length > 0L
         with _ ->
             false
 
