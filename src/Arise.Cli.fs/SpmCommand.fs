@@ -517,8 +517,11 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
 
 /// The labels of this process's share of the atoms (indices into its part) from the chunks of the finished run, as
 /// its share of atoms.xyz (out/atoms.part-K and its index).
-let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part: StructureIO.SamplePart) (share: int[]) =
-    Spm.atomMeans model grid (Path.Combine(out, "chunks")) stamp part.Part share
+let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part: StructureIO.SamplePart) (sums: ShareSums) =
+    let share = sums.Atoms
+    printfn "process %d: %d of its %d atoms lie where the other processes' boxes reach too" rank sums.Waiting share.Length
+
+    Spm.atomMeans model grid (Path.Combine(out, "chunks")) stamp part.Part sums
     |> Result.map (fun (probs, mi, boxes) ->
         let labelled =
             SpmOutput.labelled (Structure.select share part.Part) model.Metadata.Classes probs mi boxes
@@ -551,13 +554,13 @@ let private computeShare world (model: Model) settings samples readOptions file 
 
             let owned = ownedBy grid world.Rank world.Size
 
-            let t =
-                Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned progress cts.Token
+            let t, sums =
+                Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned share progress cts.Token
 
             (if cts.IsCancellationRequested then
                  Error "interrupted"
              else
-                 Ok(part, share)),
+                 Ok(part, sums)),
             [| t.Extraction; t.Descriptors; t.Network |]
 
     let computed = clock.Elapsed.TotalSeconds
@@ -567,7 +570,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
 
     let failure =
         part
-        |> Result.bind (fun (part, share) -> labelShare model grid stamp out world.Rank part share)
+        |> Result.bind (fun (part, sums) -> labelShare model grid stamp out world.Rank part sums)
 
     let labelled = clock.Elapsed.TotalSeconds
     let failed = world.SumAll [| (if Result.isError failure then 1.0 else 0.0) |]

@@ -50,6 +50,20 @@ type SpmTiming =
       Descriptors: float
       Network: float }
 
+/// The per-atom sums of one process's share of the atoms (runPartOf), before atomMeans completes them: full for the
+/// atoms that only this process's boxes hold, empty for the rows in Pending.
+[<Sealed>]
+type ShareSums internal (atoms: int[], sums: float32[], miSums: float[], boxes: int[], pending: int[][]) =
+    member _.Atoms = atoms
+    member _.Waiting = pending |> Array.sumBy Array.length
+    member internal _.Sums = sums
+    member internal _.MiSums = miSums
+    member internal _.Boxes = boxes
+    /// Groups of rows (each near one edge of the process's boxes) that other processes' boxes hold too.
+    member internal _.Pending = pending
+    /// Whether atomMeans has completed the sums and made them means.
+    member val internal Completed = false with get, set
+
 /// Running strided pattern matching over a sample.
 module Spm =
     /// Boxes per chunk: computed together, written together (the unit of resumption).
@@ -196,23 +210,28 @@ module Spm =
 
         chunk, tDesc, sw.Elapsed.TotalSeconds
 
-    /// Adds box f (probabilities `probs`, boxes × classes, and `mi`) to the sums of its atoms `members`.
+    /// Adds box f (probabilities `probs`, boxes × classes, and `mi`) to the sums of its atoms `members`, at row
+    /// rowOf.[a] of atom a (none when −1; row a when rowOf is null).
     let private addBox
         (sums: float32[])
         (miSums: float[])
         (boxes: int[])
         (classes: int)
+        (rowOf: int[])
         (members: int[])
         f
         (probs: float32[])
         (mi: float[])
         =
-        for a in members do
-            boxes.[a] <- boxes.[a] + 1
-            miSums.[a] <- miSums.[a] + mi.[f]
+        for m in members do
+            let a = if isNull rowOf then m else rowOf.[m]
 
-            for k in 0 .. classes - 1 do
-                sums.[a * classes + k] <- sums.[a * classes + k] + probs.[f * classes + k]
+            if a >= 0 then
+                boxes.[a] <- boxes.[a] + 1
+                miSums.[a] <- miSums.[a] + mi.[f]
+
+                for k in 0 .. classes - 1 do
+                    sums.[a * classes + k] <- sums.[a * classes + k] + probs.[f * classes + k]
 
     /// The per-atom sums made means (NaN for atoms in no classified box).
     let private normalise (sums: float32[]) (miSums: float[]) (boxes: int[]) (classes: int) =
@@ -263,9 +282,10 @@ module Spm =
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). Returns the maps, the
     /// per-atom means and the timing. `progress done total` after each chunk; `cancel` stops between chunks.
     /// scan, leaving out the chunks `skip` names (their boxes stay NaN, their atoms uncounted): for one process of
-    /// several, which computes its own chunks only.
+    /// several, which computes its own chunks only. `summed`: None sums every atom and makes the sums means;
+    /// Some(rowOf, rows) sums atom a at row rowOf.[a] of `rows` (none when −1) and leaves the sums as they are.
     let private scanWith
-        (perAtom: bool)
+        (summed: (int[] * int) option)
         (skip: int -> bool)
         (pipeline: Pipeline)
         (samples: int)
@@ -287,8 +307,8 @@ module Spm =
         let widths = hiddenWidths model
         let arrays = boxArrays n classes widths
         let atoms, probs, mi, argmax, hidden = arrays
-        // the per-atom means (atoms × classes): not for a process that computes its part of the boxes only
-        let natoms = if perAtom then Structure.count sample else 0
+        // the per-atom sums (atoms × classes), or those of the rows asked for
+        let rowOf, natoms = summed |> Option.defaultValue (null, Structure.count sample)
         let atomProbs = Array.zeroCreate (natoms * classes)
         let atomMi = Array.zeroCreate natoms
         let atomBoxes = Array.zeroCreate natoms
@@ -340,14 +360,15 @@ module Spm =
                 for b in 0 .. count - 1 do
                     let f = first + b
 
-                    if perAtom && argmax.[f] >= 0 then
-                        addBox atomProbs atomMi atomBoxes classes members.[b] f probs mi
+                    if natoms > 0 && argmax.[f] >= 0 then
+                        addBox atomProbs atomMi atomBoxes classes rowOf members.[b] f probs mi
 
                 finished <- finished + count
                 progress finished n
                 c <- c + 1
 
-        normalise atomProbs atomMi atomBoxes classes
+        if summed.IsNone then
+            normalise atomProbs atomMi atomBoxes classes
 
         { Grid = grid
           Classes = meta.Classes
@@ -366,7 +387,7 @@ module Spm =
           Network = tNet }
 
     let scan pipeline samples seed settings grid sample reuse computed progress cancel =
-        scanWith true (fun _ -> false) pipeline samples seed settings grid sample reuse computed progress cancel
+        scanWith None (fun _ -> false) pipeline samples seed settings grid sample reuse computed progress cancel
 
     /// Chunks of this run already in `chunkDir` (0 when the folder holds another run's, or none).
     let storedChunks (chunkDir: string) (stamp: string) =
@@ -422,6 +443,36 @@ module Spm =
 
             scan pipeline samples seed settings grid sample reuse computed progress cancel
 
+    /// Where the boxes that can hold a point lie against the chunks `owned` picks: 0 when all are owned, 1 when the
+    /// first of them is not (the point is near the lower edge of this process's boxes), 2 otherwise. Conservative: a
+    /// box more on each side along each axis is counted.
+    let private ownership (grid: SpmGrid) (owned: int -> bool) =
+        let nx, ny, nz = grid.Shape
+        let chunks = chunkCount grid
+        // owned chunks before chunk c
+        let before = Array.zeroCreate (chunks + 1)
+
+        for c in 0 .. chunks - 1 do
+            before.[c + 1] <- before.[c] + (if owned c then 1 else 0)
+
+        let span (o: float) (step: float) (edge: float) (n: int) (x: float) =
+            if n = 1 || step <= 0.0 then
+                0, 0
+            else
+                let clamp (v: float) = int (max 0.0 (min (float (n - 1)) v))
+                clamp (floor ((x - o - 0.5 * edge) / step) - 1.0), clamp (ceil ((x - o + 0.5 * edge) / step) + 1.0)
+
+        fun (p: Vec3) ->
+            let i0, i1 = span grid.Origin.X grid.Step.X grid.Edge.X nx p.X
+            let j0, j1 = span grid.Origin.Y grid.Step.Y grid.Edge.Y ny p.Y
+            let k0, k1 = span grid.Origin.Z grid.Step.Z grid.Edge.Z nz p.Z
+            let c0 = SpmGrid.index grid i0 j0 k0 / chunkSize
+            let c1 = SpmGrid.index grid i1 j1 k1 / chunkSize
+
+            if before.[c1 + 1] - before.[c0] = c1 - c0 + 1 then 0
+            elif not (owned c0) then 1
+            else 2
+
     let runPartOf
         (pipeline: Pipeline)
         (samples: int)
@@ -432,13 +483,41 @@ module Spm =
         (stamp: string)
         (chunkDir: string)
         (owned: int -> bool)
+        (share: int[])
         (progress: int -> int -> unit)
         (cancel: CancellationToken)
         =
         let reuse, computed = store pipeline.Model chunkDir stamp
+        // the atoms of the share that only this process's boxes hold are summed in its scan, in box order as one
+        // process sums them; the others wait for atomMeans, in two groups (near the lower and the upper edge)
+        let where =
+            if Structure.isPeriodic part then
+                (fun _ -> 2)
+            else
+                ownership grid owned
 
-        scanWith false (owned >> not) pipeline samples seed settings grid part reuse computed progress cancel
-        |> snd
+        let rowOf = Array.create (Structure.count part) -1
+        let pending = [| ResizeArray<int>(); ResizeArray<int>() |]
+
+        share
+        |> Array.iteri (fun r a ->
+            match where part.Positions.[a] with
+            | 0 -> rowOf.[a] <- r
+            | w -> pending.[w - 1].Add r)
+
+        let r, timing =
+            scanWith (Some(rowOf, share.Length)) (owned >> not) pipeline samples seed settings grid part reuse computed progress cancel
+
+        timing,
+        ShareSums(
+            share,
+            r.AtomProbabilities,
+            r.AtomMutualInformation,
+            r.AtomBoxes,
+            pending
+            |> Array.map (fun g -> g.ToArray())
+            |> Array.filter (fun g -> g.Length > 0)
+        )
 
     let runPart
         (pipeline: Pipeline)
@@ -453,7 +532,9 @@ module Spm =
         (cancel: CancellationToken)
         =
         let stamp = fingerprint pipeline.Model samples seed settings grid sample
-        runPartOf pipeline samples seed settings grid sample stamp chunkDir owned progress cancel
+
+        runPartOf pipeline samples seed settings grid sample stamp chunkDir owned [||] progress cancel
+        |> fst
 
     /// The chunks of a finished run, in order, or the first that is missing or damaged.
     let private chunksOf (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) =
@@ -501,23 +582,24 @@ module Spm =
               AtomMutualInformation = [||]
               AtomBoxes = [||] })
 
-    let atomMeans (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) (part: Structure) (atoms: int[]) =
+    let atomMeans (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) (part: Structure) (share: ShareSums) =
         let classes = model.Metadata.Classes.Length
-        let n = atoms.Length
-        let sums = Array.zeroCreate<float32>(n * classes)
-        let miSums = Array.zeroCreate<float> n
-        let boxes = Array.zeroCreate<int> n
-        // the row of each atom of the part in the sums, or −1
-        let row = Array.create (Structure.count part) -1
+        let sums, miSums, boxes = share.Sums, share.MiSums, share.Boxes
+        let load = chunksOf model grid chunkDir stamp
+        let centres = centresOf grid
+        let cells = lazy (CellList.build part)
+        let buffer = NeighbourBuffer()
 
-        atoms |> Array.iteri (fun r a -> row.[a] <- r)
+        // the rows of one group summed over every box of the run that can hold them
+        let complete (group: int[]) =
+            let atoms = group |> Array.map (fun r -> share.Atoms.[r])
+            // the row of each atom of the group in the sums, or −1
+            let row = Array.create (Structure.count part) -1
+            Array.iter2 (fun r a -> row.[a] <- r) group atoms
 
-        if atoms.Length = 0 then
-            Ok(Array.empty, Array.empty, Array.empty)
-        else
-            // the boxes that can hold a wanted atom: centres within half an edge of their bounds
+            // the boxes that can hold an atom of the group: centres within half an edge of their bounds
             let lo, hi =
-                Structure.bounds (Structure.cluster (atoms |> Array.map (fun a -> part.Positions.[a])) (Array.zeroCreate n))
+                Structure.bounds (Structure.cluster (atoms |> Array.map (fun a -> part.Positions.[a])) (Array.zeroCreate atoms.Length))
 
             let h = 0.5 * grid.Edge * (1.0 + 1e-9)
 
@@ -529,10 +611,6 @@ module Spm =
                 && c.Z >= lo.Z - h.Z
                 && c.Z <= hi.Z + h.Z
 
-            let cells = CellList.build part
-            let buffer = NeighbourBuffer()
-            let load = chunksOf model grid chunkDir stamp
-            let centres = centresOf grid
             let mutable chunk: Result<SpmChunk, string> option = None
             let mutable failed = None
             let mutable f = 0
@@ -551,21 +629,21 @@ module Spm =
                         let b = f - ch.First
 
                         if ch.Argmax.[b] >= 0 then
-                            let idx, _ = SpmGrid.atomsInBox cells grid centres.[f] buffer
-
-                            let rows =
-                                [| for a in idx do
-                                       if row.[a] >= 0 then
-                                           row.[a] |]
-
-                            addBox sums miSums boxes classes rows b ch.Probabilities ch.MutualInformation
+                            let idx, _ = SpmGrid.atomsInBox cells.Value grid centres.[f] buffer
+                            addBox sums miSums boxes classes row idx b ch.Probabilities ch.MutualInformation
                     | Some(Error e) -> failed <- Some e
                     | None -> ()
 
                 f <- f + 1
 
-            match failed with
+            failed
+
+        if share.Completed then
+            Ok(sums, miSums, boxes)
+        else
+            match share.Pending |> Array.tryPick complete with
             | Some e -> Error e
             | None ->
                 normalise sums miSums boxes classes
+                share.Completed <- true
                 Ok(sums, miSums, boxes)

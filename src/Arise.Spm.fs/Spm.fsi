@@ -56,6 +56,17 @@ type SpmTiming =
       Descriptors: float
       Network: float }
 
+/// The per-atom sums of one process's share of the atoms, as its part of a run leaves them (Spm.runPartOf): complete
+/// for the atoms that only its own boxes hold, to be completed from the finished run by Spm.atomMeans.
+[<Sealed>]
+type ShareSums =
+
+    /// The share: indices into the part of the sample, in the order of the rows.
+    member Atoms: int array
+
+    /// Atoms of the share that other processes' boxes can hold too: summed by atomMeans, not by the scan.
+    member Waiting: int
+
 /// Running strided pattern matching over a sample.
 module Spm =
 
@@ -156,7 +167,9 @@ module Spm =
 
     /// runPart over a part of the sample (the atoms of this process's boxes, in sample order: StructureIO.readPart),
     /// under the whole run's fingerprint `stamp` (fingerprintOf): the chunks are those a process holding the whole
-    /// sample computes, bit for bit (a box's atoms are taken in sample order).
+    /// sample computes, bit for bit (a box's atoms are taken in sample order). Also sums, box by box as the scan goes,
+    /// the atoms of `share` (indices into `part`: the atoms this process labels) that no other process's box can hold;
+    /// atomMeans adds the rest once every process is done. Returns the timing and those sums.
     val runPartOf:
         pipeline: Arise.Model.Pipeline ->
         samples: int ->
@@ -167,22 +180,24 @@ module Spm =
         stamp: string ->
         chunkDir: string ->
         owned: (int -> bool) ->
+        share: int array ->
         progress: (int -> int -> unit) ->
         cancel: System.Threading.CancellationToken ->
-            SpmTiming
+            SpmTiming * ShareSums
 
     /// The box maps of a finished run read back from `chunkDir` (every chunk of run `stamp`), without the per-atom means
     /// (empty arrays): what the first of several processes writes. Error naming the first chunk missing or damaged.
     val assemble: model: Arise.Model.Model -> grid: SpmGrid -> chunkDir: string -> stamp: string -> Result<SpmResult, string>
 
-    /// The per-atom means (as in SpmResult: probabilities atoms × classes, mutual information, box counts) of the atoms
-    /// `atoms` (indices into `part`, a part of the sample holding them) over the boxes of a finished run in `chunkDir`,
-    /// equal to the bit to a run holding the whole sample. Error naming a chunk missing or damaged.
+    /// The per-atom means (as in SpmResult: probabilities atoms × classes, mutual information, box counts) of a share
+    /// of the atoms (runPartOf's sums, rows in the order of share.Atoms), completed over the boxes of the finished run
+    /// in `chunkDir` that other processes computed: equal to the bit to a run holding the whole sample. The sums are
+    /// made means in place (a second call returns them again). Error naming a chunk missing or damaged.
     val atomMeans:
         model: Arise.Model.Model ->
         grid: SpmGrid ->
         chunkDir: string ->
         stamp: string ->
         part: Arise.Structure.Structure ->
-        atoms: int array ->
+        share: ShareSums ->
             Result<float32 array * float array * int array, string>

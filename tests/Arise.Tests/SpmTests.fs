@@ -68,12 +68,26 @@ let tests =
               Expect.isLessThan first.Positions.Length (Structure.count s) "the first part is a part"
               Expect.isLessThan second.Positions.Length (Structure.count s) "the second part is a part"
               let dir = freshFolder "arise-spm-parts-"
+              // each part's share of the atoms (indices into the part): the first's below the cut, the second's above
+              let shareOf (idx: int[]) (p: Structure) (inShare: float -> bool) =
+                  [| for a in 0 .. idx.Length - 1 do
+                         if inShare p.Positions.[a].X then
+                             a |]
 
-              Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) (fun _ _ -> ()) none
-              |> ignore
+              let firstShare = shareOf firstIdx first (fun x -> x < cut)
+              let secondShare = shareOf secondIdx second (fun x -> x >= cut)
 
-              Spm.runPartOf pipeline 5 1 settings grid second stamp dir (fun c -> c >= half) (fun _ _ -> ()) none
-              |> ignore
+              let _, firstSums =
+                  Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) firstShare (fun _ _ -> ()) none
+
+              let _, secondSums =
+                  Spm.runPartOf pipeline 5 1 settings grid second stamp dir (fun c -> c >= half) secondShare (fun _ _ -> ()) none
+
+              // the first part's boxes hold atoms of the second's share (its boxes reach one edge past the cut)
+              Expect.isGreaterThan secondSums.Waiting 0 "atoms of the second share wait for the first part's boxes"
+
+              for sums in [ firstSums; secondSums ] do
+                  Expect.isLessThan sums.Waiting (sums.Atoms.Length / 2) "most are summed in the scan"
 
               let bits32 (a: float32[]) =
                   a |> Array.map BitConverter.SingleToInt32Bits
@@ -90,14 +104,11 @@ let tests =
               let c = r.Classes.Length
               let mutable labelled = 0
 
-              for idx, p, share in [ firstIdx, first, (fun x -> x < cut); secondIdx, second, (fun x -> x >= cut) ] do
-                  let local =
-                      [| for a in 0 .. idx.Length - 1 do
-                             if share p.Positions.[a].X then
-                                 a |]
+              for idx, p, sums in [ firstIdx, first, firstSums; secondIdx, second, secondSums ] do
+                  let local = sums.Atoms
 
                   let probs, mi, boxes =
-                      Spm.atomMeans model grid dir stamp p local |> ok "per-atom means"
+                      Spm.atomMeans model grid dir stamp p sums |> ok "per-atom means"
 
                   local
                   |> Array.iteri (fun row a ->
