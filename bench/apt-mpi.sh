@@ -2,7 +2,8 @@
 # SPM across MPI processes on the atom-probe example (issue 28; scripts/apt.fsx makes the data: about 10^7 ions by
 # default). The same .pos is mapped in 3D (box 16 Å, stride 16 Å, T = 10) by one process on one core, then by
 # `mpirun -n 2` with one core each. Prints boxes/s for both, their ratio (target >= 1.8), each process's peak memory
-# (resident set), and checks that the outputs are byte-identical. The PNG pictures are not drawn (ARISE_CHROMIUM=none):
+# (resident set), and checks that the outputs are byte-identical. Then measures this machine's own limit: two
+# one-process runs at once, one a core (2 x one alone / their wall time). The PNG pictures are not drawn (ARISE_CHROMIUM=none):
 # the first process draws them alone whatever the number of processes, in about 15 s here.
 #   bench/apt-mpi.sh [SIZE_Å (675)] [FOLDER (apt-bench)]
 set -euo pipefail
@@ -25,17 +26,26 @@ mpirun --oversubscribe --bind-to core -n 2 bash -c \
   "DOTNET_PROCESSOR_COUNT=1 /usr/bin/time -f \"process $rank of 2: peak %M KB\" dotnet $dll ${spm[*]} --out $out/two" \
   > "$out/two.log" 2>&1
 end=$(date +%s.%N)
+# this machine's own limit: two one-process runs at once, one a core, sharing nothing but the machine (its memory
+# bandwidth, caches and clock): the most two processes could reach
+rm -rf "$out/alone0" "$out/alone1"
+taskset -c 0 env DOTNET_PROCESSOR_COUNT=1 dotnet "$dll" "${spm[@]}" --out "$out/alone0" > "$out/alone0.log" 2>&1 &
+taskset -c 1 env DOTNET_PROCESSOR_COUNT=1 dotnet "$dll" "${spm[@]}" --out "$out/alone1" > "$out/alone1.log" 2>&1 &
+wait
+limit=$(date +%s.%N)
 
 boxes=$(grep -oE '= [0-9]+ boxes' "$out/one.log" | grep -oE '[0-9]+')
 ions=$(grep -oE 'pos: [0-9]+ atoms' "$out/one.log" | grep -oE '[0-9]+')
-python3 - "$boxes" "$ions" "$start" "$middle" "$end" <<'PY'
+python3 - "$boxes" "$ions" "$start" "$middle" "$end" "$limit" <<'PY'
 import sys
-boxes, ions, a, b, c = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:])
-one, two = b - a, c - b
+boxes, ions, a, b, c, d = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:])
+one, two, both = b - a, c - b, d - c
 print(f"{ions} ions, {boxes} boxes (box 16 Å, stride 16 Å, T = 10), wall time of the whole command:")
 print(f"  1 process, 1 core:     {one:7.1f} s  {boxes / one:7.1f} boxes/s")
 print(f"  2 processes, 1 core each: {two:4.1f} s  {boxes / two:7.1f} boxes/s")
 print(f"  ratio 2 / 1: {one / two:.2f} (target >= 1.8)")
+print(f"  this machine's limit: two 1-process runs at once, a core each, {both:.1f} s: ratio {2 * one / both:.2f};"
+      f" the 2 processes reach {one / two / (2 * one / both) * 100:.0f} % of it")
 PY
 grep -h "done in" "$out/one.log" "$out/two.log" | sed 's/^/  /'
 grep -h "peak" "$out/one.log" "$out/two.log" | sed 's/^/  /'

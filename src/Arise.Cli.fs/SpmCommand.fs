@@ -529,6 +529,34 @@ let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part
         let path = Path.Combine(out, sprintf "atoms.part-%d" rank)
         SpmOutput.writeAtomsPart path labelled (share |> Array.map (fun a -> part.Indices.[a])))
 
+/// Where the processes place atoms.xyz before the first renames it.
+let private placing = "atoms.xyz.placing"
+
+/// Once every share of atoms.xyz is written, this process's lines placed in out/atoms.xyz.placing
+/// (SpmOutput.placeAtoms); whether every process placed its own (a meeting point).
+let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: string) (whole: StructureIO.SamplePart) =
+    let clock = Diagnostics.Stopwatch.StartNew()
+
+    let template =
+        SpmOutput.labelled (Structure.select [||] whole.Part) model.Metadata.Classes [||] [||] [||]
+
+    let parts =
+        [ for k in 0 .. world.Size - 1 -> Path.Combine(out, sprintf "atoms.part-%d" k) ]
+
+    let placed =
+        try
+            SpmOutput.placeAtoms (Path.Combine(out, placing)) template whole.Count parts world.Rank
+            printfn "process %d: its lines of atoms.xyz placed in %.1f s" world.Rank clock.Elapsed.TotalSeconds
+            true
+        with
+        | :? IOException
+        | :? UnauthorizedAccessException
+        | Failure _ as e ->
+            eprintfn "process %d: atoms.xyz: %s" world.Rank e.Message
+            false
+
+    (world.SumAll [| (if placed then 0.0 else 1.0) |]).[0] = 0.0
+
 /// This process's work: its block of chunks from its part of the sample, then the labels of its share of the atoms
 /// (out/atoms.part-K). Returns the times summed over the processes and the processes that failed (a meeting point).
 let private computeShare world (model: Model) settings samples readOptions file grid whole stamp (out: string) progress =
@@ -587,10 +615,10 @@ let private computeShare world (model: Model) settings samples readOptions file 
     | Error e -> eprintfn "process %d: %s" world.Rank e
     | Ok() -> ()
 
-    summed, failed.[0] > 0.0
+    summed, failed.[0] > 0.0 || not (placeShare world model out whole)
 
-/// The first process, after every share is done: the box maps read back, atoms.xyz merged from the shares, the
-/// outputs written and reported.
+/// The first process, after every share is done: the box maps read back, atoms.xyz renamed into place, the outputs
+/// written and reported.
 let private writeShared
     (model: Model)
     settings
@@ -611,12 +639,9 @@ let private writeShared
         eprintfn "error: %s" e
         1
     | Ok r ->
-        // the header of atoms.xyz: the sample's cell, properties and info, with the labels (no atom)
-        let template =
-            SpmOutput.labelled (Structure.select [||] whole.Part) r.Classes [||] [||] [||]
-
+        // atoms.xyz: placed by the processes (placeShare)
         let code =
-            finishWith settings samples out (fun path -> SpmOutput.mergeAtoms path template whole.Count parts) r (seconds, timing)
+            finishWith settings samples out (fun path -> File.Move(Path.Combine(out, placing), path, true)) r (seconds, timing)
 
         for p in parts do
             File.Delete p
@@ -635,7 +660,9 @@ let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) setting
         else
             match Outputs.prepareFolder out with
             | Error e -> Error(2, "--out " + e)
-            | Ok() -> claimRun model settings samples file out stamp |> Result.map Some
+            | Ok() ->
+                File.Delete(Path.Combine(out, placing))
+                claimRun model settings samples file out stamp |> Result.map Some
 
     let go = world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0)
 

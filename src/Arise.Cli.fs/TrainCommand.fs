@@ -35,7 +35,7 @@ let trainingSet (lib: PrototypeLibrary) (cacheDir: string) (cancel: Cancellation
 
     let set, errors =
         Outputs.withProgress (sprintf "descriptors (%d structures × 99 settings)" (expected / 99)) (float (expected / 99)) (fun task ->
-            TrainingSet.generate lib cacheDir Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel)
+            Engines.trainingSet Models.engine lib cacheDir Environment.ProcessorCount (fun d _ -> task.Value <- float d) cancel)
 
     for e in errors do
         eprintfn "warning: %s" e
@@ -177,7 +177,7 @@ let private describeOverProcesses (lib: PrototypeLibrary) (cache: string) (cance
                 Prototypes = lib.Prototypes |> List.skip start |> List.truncate count }
 
         if w.Rank > 0 && count > 0 then
-            TrainingSet.generate mine cache Environment.ProcessorCount (fun _ _ -> ()) cancel
+            Engines.trainingSet Models.engine mine cache Environment.ProcessorCount (fun _ _ -> ()) cancel
             |> snd
             |> List.iter (eprintfn "warning: %s")
 

@@ -25,8 +25,8 @@ module Classifier =
     /// Each structure's descriptor with the model's settings, or why there is none (as text). Models with equal
     /// descriptor settings can share the result.
     let describe (p: Pipeline) (structures: Structure[]) : Result<float32[], string>[] =
-        structures
-        |> Array.map (fun s -> Pipeline.describe p s |> Result.mapError (fun e -> e.Message))
+        Pipeline.describeMany p structures
+        |> Array.map (Result.mapError (fun (e: DescribeError) -> e.Message))
 
     /// Classifies structures: each gets its descriptor (or an error), then one batched MC prediction for all (the
     /// dropout masks run on through the batch, so a structure's probabilities depend on its place in it; see

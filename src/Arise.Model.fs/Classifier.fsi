@@ -19,8 +19,9 @@ module Classifier =
     val classifyDescriptors:
         threads: int -> seed: int -> samples: int -> p: Pipeline -> x: float32 array -> count: int -> Classification array
 
-    /// Each structure's descriptor with the model's settings, or why there is none (as text). Models with equal
-    /// descriptor settings can share the result.
+    /// Each structure's descriptor with the model's settings (Pipeline.describeMany: on the engine's device when it
+    /// computes descriptors), or why there is none (as text). Models with equal descriptor settings can share the
+    /// result.
     val describe: p: Pipeline -> structures: Arise.Structure.Structure array -> Result<float32 array, string> array
 
     /// Classifies structures: each gets its descriptor (or an error), then one batched MC prediction for all (the

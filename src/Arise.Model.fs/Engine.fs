@@ -46,3 +46,14 @@ module Engines =
 
             member _.Train(options, set, trainRows, validRows, selection, report, cancel) =
                 Training.trainSelecting options set trainRows validRows selection report cancel }
+
+    let trainingSet (engine: IEngine) lib cacheDir threads progress cancel =
+        match engine with
+        | :? IDescriptorEngine as device ->
+            TrainingSet.generateOn
+                (fun (calc, options, structures) -> device.DescribeMany(calc, options, structures))
+                lib
+                cacheDir
+                progress
+                cancel
+        | _ -> TrainingSet.generate lib cacheDir threads progress cancel

@@ -37,3 +37,14 @@ module Engines =
 
     /// Our managed engine: SIMD GEMM micro-kernel, backpropagation and Adam in F#.
     val managed: IEngine
+
+    /// The pristine training set's descriptors (TrainingSet.generate) on the engine's device when it computes
+    /// descriptors (IDescriptorEngine: the GPU engine; TrainingSet.generateOn), else on `threads` cores.
+    val trainingSet:
+        engine: IEngine ->
+        lib: Arise.Structure.PrototypeLibrary ->
+        cacheDir: string ->
+        threads: int ->
+        progress: (int -> int -> unit) ->
+        cancel: System.Threading.CancellationToken ->
+            TrainingSet * string list

@@ -125,7 +125,8 @@ module Pipeline =
             match results with
             | Ok ds -> Array.map2 (fun s d -> checked s (fun () -> d)) structures ds
             | Error e -> structures |> Array.map (fun _ -> Error(DescribeError.Failed e))
-        | _ -> Array.Parallel.map (describeOn 1 p) structures
+        | _ when structures.Length >= p.Options.Threads -> Array.Parallel.map (describeOn 1 p) structures
+        | _ -> Array.map (describeOn p.Options.Threads p) structures
 
     /// Descriptors packed row by row into one float32 array (count × inputs), as `predict` takes them.
     let pack (p: Pipeline) (descriptors: float32[][]) : float32[] =

@@ -62,8 +62,9 @@ module Pipeline =
     /// One structure's descriptor with the model's settings (all cores), or why there is none.
     val describe: p: Pipeline -> s: Arise.Structure.Structure -> Result<float32 array, DescribeError>
 
-    /// The descriptors of many structures (SPM boxes): on the engine's device when it computes descriptors
-    /// (IDescriptorEngine: the GPU engine), else each as `describeOn 1` gives it, the structures spread over the cores.
+    /// The descriptors of many structures (SPM boxes, the files of classify and evaluate): on the engine's device when
+    /// it computes descriptors (IDescriptorEngine: the GPU engine), else on the cores: as many structures as cores or
+    /// more spread over the cores, one each; fewer one after another, on all cores each (the same bits either way).
     val describeMany: p: Pipeline -> structures: Arise.Structure.Structure array -> Result<float32 array, DescribeError> array
 
     /// Descriptors packed row by row into one float32 array (count × inputs), as `predict` takes them.

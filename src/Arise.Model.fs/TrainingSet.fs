@@ -114,10 +114,45 @@ module TrainingSet =
             |> Array.ofSeq
         )
 
-    /// Generates the set, in parallel over structures, caching each structure's 99 descriptors under `cacheDir`
-    /// (re-running skips what is done). `progress done total` is called after each structure (from any thread).
-    /// Structures whose descriptors fail are reported in the error list; the rest are kept.
-    let generate
+    /// Structures a device describes together (the 99 settings each): the host holds their neighbour pairs.
+    let private deviceGroup = 16
+
+    /// The 99 descriptors of each structure (rows in `settings` order) by a device's `describeMany`, or why one has
+    /// none: as descriptorsOf gives them, within float rounding.
+    let private descriptorsBy describeMany (calcs: Map<float * float, SoapCalculator>) (structures: Structure[]) =
+        let dim = SoapParameters.dimension SoapParameters.arise
+
+        let out: Result<float32[], string>[] =
+            structures |> Array.map (fun _ -> Ok(Array.zeroCreate (settings.Length * dim)))
+
+        settings
+        |> Array.iteri (fun row (rc, sigma, exsf) ->
+            let calc = calcs.[(rc, sigma)]
+
+            let options =
+                { AriseDescriptor.defaults with
+                    Soap = calc.Parameters
+                    Dnn = dnnRule
+                    ExtrinsicScale = exsf
+                    Threads = 1 }
+
+            match describeMany (calc, options, structures) with
+            | Error e -> Array.fill out 0 out.Length (Error e)
+            | Ok(described: Result<Descriptor, string>[]) ->
+                described
+                |> Array.iteri (fun k d ->
+                    match out.[k], d with
+                    | Ok a, Ok d ->
+                        for j in 0 .. dim - 1 do
+                            a.[row * dim + j] <- float32 d.Vector.[j]
+                    | Ok _, Error e -> out.[k] <- Error e
+                    | Error _, _ -> ()))
+
+        out
+
+    /// generate, or generateOn with a device's describeMany.
+    let private generateBy
+        describeMany
         (lib: PrototypeLibrary)
         (cacheDir: string)
         (threads: int)
@@ -146,20 +181,27 @@ module TrainingSet =
         RunStore.claim cacheDir "recipe.sha256" recipe (RunStore.Foreign.Replace "*.f32")
         |> ignore
 
-        let work (k: int) =
-            let ci, version, s = items.[k]
+        let fileOf k =
+            let ci, version, _ = items.[k]
+            Path.Combine(cacheDir, safeName classes.[ci].Name + "__" + version + ".f32")
 
-            let file =
-                Path.Combine(cacheDir, safeName classes.[ci].Name + "__" + version + ".f32")
+        // a structure's descriptors read back from the cache (true), or not there
+        let cached k =
+            match RunStore.tryLoadFloats (fileOf k) (settings.Length * dim) with
+            | Some a ->
+                results.[k] <- Some a
+                progress (Interlocked.Increment finished) items.Length
+                true
+            | None -> false
 
-            match RunStore.tryLoadFloats file (settings.Length * dim) with
-            | Some a -> results.[k] <- Some a
-            | None ->
-                match descriptorsOf calcs s with
-                | Ok a ->
-                    RunStore.saveFloats file a
-                    results.[k] <- Some a
-                | Error e -> errors.Add(sprintf "%s (%s): %s" classes.[ci].Name version e)
+        let finish k (described: Result<float32[], string>) =
+            let ci, version, _ = items.[k]
+
+            match described with
+            | Ok a ->
+                RunStore.saveFloats (fileOf k) a
+                results.[k] <- Some a
+            | Error e -> errors.Add(sprintf "%s (%s): %s" classes.[ci].Name version e)
 
             progress (Interlocked.Increment finished) items.Length
         // largest first, so that the parallel tail is short
@@ -167,9 +209,25 @@ module TrainingSet =
             [| 0 .. items.Length - 1 |]
             |> Array.sortByDescending (fun k -> let _, _, s = items.[k] in Structure.count s * (Structure.species s).Length)
 
+        let structureOf k =
+            let _, _, s = items.[k]
+            s
+
         try
-            Parallel.ForEach(order, ParallelOptions(MaxDegreeOfParallelism = threads, CancellationToken = cancel), (fun k -> work k))
-            |> ignore
+            match describeMany with
+            | Some describeMany ->
+                for group in order |> Array.filter (cached >> not) |> Array.chunkBySize deviceGroup do
+                    cancel.ThrowIfCancellationRequested()
+                    Array.iter2 finish group (descriptorsBy describeMany calcs (group |> Array.map structureOf))
+            | None ->
+                Parallel.ForEach(
+                    order,
+                    ParallelOptions(MaxDegreeOfParallelism = threads, CancellationToken = cancel),
+                    (fun k ->
+                        if not (cached k) then
+                            finish k (descriptorsOf calcs (structureOf k)))
+                )
+                |> ignore
         with :? OperationCanceledException ->
             errors.Add "cancelled: the structures done so far are cached; run again to continue"
 
@@ -211,6 +269,12 @@ module TrainingSet =
           ExtrinsicScale = ex
           Version = ver },
         List.ofSeq errors
+
+    let generate lib cacheDir threads progress cancel =
+        generateBy None lib cacheDir threads progress cancel
+
+    let generateOn describeMany lib cacheDir progress cancel =
+        generateBy (Some describeMany) lib cacheDir 1 progress cancel
 
     /// The defect levels (η, δ, as fractions) on which the paper ranks candidate models (Methods, "Neural network
     /// architecture and training procedure": ≤ 5 % atoms missing or < 1 % displacement): δ 0.1 and 0.6 %, η 1 and 5 %,

@@ -71,6 +71,19 @@ module TrainingSet =
         cancel: System.Threading.CancellationToken ->
             TrainingSet * string list
 
+    /// generate with the descriptors made by a device, `describeMany (calculator, options, structures)` (the GPU
+    /// engine's IDescriptorEngine.DescribeMany), 16 structures at a time, every setting each: the same set within
+    /// float rounding, the same cache. An Error from describeMany fails the structures of that call.
+    val generateOn:
+        describeMany:
+            (Arise.Soap.SoapCalculator * Arise.Soap.DescriptorOptions * Arise.Structure.Structure array
+                    -> Result<Result<Arise.Soap.Descriptor, string> array, string>) ->
+        lib: Arise.Structure.PrototypeLibrary ->
+        cacheDir: string ->
+        progress: (int -> int -> unit) ->
+        cancel: System.Threading.CancellationToken ->
+            TrainingSet * string list
+
     /// The defect levels (η, δ, as fractions) on which the paper ranks candidate models (Methods, "Neural network
     /// architecture and training procedure": ≤ 5 % atoms missing or < 1 % displacement): δ 0.1 and 0.6 %, η 1 and 5 %,
     /// and the pairs (η, δ) = (1, 0.1) and (5, 0.6) %.

@@ -1,8 +1,12 @@
 /// Writing SPM results: boxes.csv and per-atom labels as extended XYZ (spm.npz: SpmFile; pictures: Arise.Pictures.SpmMaps).
 module Arise.Spm.SpmOutput
 
+#nowarn "9" // the lines of placeAtoms copied into a memory-mapped file through a pointer
+
 open System
 open System.IO
+open System.IO.MemoryMappedFiles
+open Microsoft.FSharp.NativeInterop
 open System.Globalization
 open Arise.Structure
 open Arise.Model
@@ -67,86 +71,104 @@ let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
     StructureIO.writeXyz path [ labelled sample r.Classes r.AtomProbabilities r.AtomMutualInformation r.AtomBoxes ]
 
 let writeAtomsPart (path: string) (part: Structure) (indices: int[]) =
-    Arise.Numerics.AtomicFile.write (path + ".index") (fun tmp ->
-        use w = new BinaryWriter(File.Create tmp)
-
-        for i in indices do
-            w.Write i)
-
     Arise.Numerics.AtomicFile.write path (fun tmp ->
         use w = new StreamWriter(tmp)
         Formats.Xyz.writeAtomsTo w part (seq { 0 .. Structure.count part - 1 }))
 
-/// The lines of a text file as raw bytes, copied one at a time (no decoding: a share of atoms.xyz is copied as it is).
-type private LineCopier(path: string) =
-    let stream = File.OpenRead path
-    let buffer = Array.zeroCreate<byte>(1 <<< 20)
-    let mutable start, stop = 0, 0
+    // each line's length in bytes, '\n' included, beside its atom's index
+    let lengths = Array.zeroCreate<int> indices.Length
 
-    /// Copies the next line, '\n' included, to `out`.
-    member _.CopyLine(out: Stream) =
-        let mutable copied = false
+    do
+        use lines = File.OpenRead path
+        let buffer = Array.zeroCreate<byte>(1 <<< 20)
+        let mutable line, length, read = 0, 0, lines.Read(buffer, 0, buffer.Length)
 
-        while not copied do
-            if start = stop then
-                stop <- stream.Read(buffer, 0, buffer.Length)
-                start <- 0
+        while read > 0 do
+            let mutable start = 0
 
-                if stop = 0 then
-                    failwithf "%s ends before its index says" path
+            while start < read do
+                match ReadOnlySpan(buffer, start, read - start).IndexOf 10uy with
+                | -1 ->
+                    length <- length + read - start
+                    start <- read
+                | i ->
+                    lengths.[line] <- length + i + 1
+                    line <- line + 1
+                    length <- 0
+                    start <- start + i + 1
 
-            let i = ReadOnlySpan(buffer, start, stop - start).IndexOf(10uy)
+            read <- lines.Read(buffer, 0, buffer.Length)
 
-            if i >= 0 then
-                out.Write(buffer, start, i + 1)
-                start <- start + i + 1
-                copied <- true
-            else
-                out.Write(buffer, start, stop - start)
-                start <- stop
+    Arise.Numerics.AtomicFile.write (path + ".index") (fun tmp ->
+        use w = new BinaryWriter(File.Create tmp)
 
-    interface IDisposable with
-        member _.Dispose() = stream.Dispose()
+        for k in 0 .. indices.Length - 1 do
+            w.Write indices.[k]
+            w.Write lengths.[k])
 
-let mergeAtoms (path: string) (template: Structure) (count: int) (parts: string list) =
-    Arise.Numerics.AtomicFile.write path (fun tmp ->
-        use out =
-            new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 <<< 20)
+let placeAtoms (path: string) (template: Structure) (count: int) (parts: string list) (mine: int) =
+    let header =
+        use w = new StringWriter()
+        w.NewLine <- "\n"
+        Formats.Xyz.writeHeaderTo w count template
+        Text.UTF8Encoding(false).GetBytes(w.ToString())
 
-        do
-            use header = new StringWriter()
-            header.NewLine <- "\n"
-            Formats.Xyz.writeHeaderTo header count template
-            let bytes = Text.UTF8Encoding(false).GetBytes(header.ToString())
-            out.Write(bytes, 0, bytes.Length)
+    // every atom's line length, from every share's index; this share's atoms in order
+    let lengths = Array.create count -1
+    let own = ResizeArray<int>()
 
-        let readers =
-            parts
-            |> List.map (fun p -> new BinaryReader(new BufferedStream(File.OpenRead(p + ".index"), 1 <<< 16)), new LineCopier(p))
-            |> Array.ofList
+    parts
+    |> List.iteri (fun k part ->
+        use index =
+            new BinaryReader(new BufferedStream(File.OpenRead(part + ".index"), 1 <<< 16))
 
-        try
-            let left (index: BinaryReader, _) =
-                index.BaseStream.Position < index.BaseStream.Length
+        while index.BaseStream.Position < index.BaseStream.Length do
+            let atom, length = index.ReadInt32(), index.ReadInt32()
 
-            let next =
-                readers
-                |> Array.map (fun r -> if left r then (fst r).ReadInt32() else Int32.MaxValue)
+            if atom < 0 || atom >= count || lengths.[atom] >= 0 then
+                failwithf "%s.index names atom %d, outside the sample or in another share too" part (atom + 1)
 
-            for atom in 0 .. count - 1 do
-                let k = Array.IndexOf(next, atom)
+            lengths.[atom] <- length
 
-                if k < 0 then
-                    failwithf "atom %d is in no process's part (%s)" (atom + 1) (String.concat ", " parts)
+            if k = mine then
+                own.Add atom)
 
-                (snd readers.[k]).CopyLine out
+    match Array.tryFindIndex (fun l -> l < 0) lengths with
+    | Some atom -> failwithf "atom %d is in no process's part (%s)" (atom + 1) (String.concat ", " parts)
+    | None -> ()
 
-                next.[k] <-
-                    if left readers.[k] then
-                        (fst readers.[k]).ReadInt32()
-                    else
-                        Int32.MaxValue
-        finally
-            for index, lines in readers do
-                index.Dispose()
-                (lines :> IDisposable).Dispose())
+    let offsets = Array.zeroCreate<int64> count
+    let mutable total = int64 header.Length
+
+    for a in 0 .. count - 1 do
+        offsets.[a] <- total
+        total <- total + int64 lengths.[a]
+
+    use file =
+        new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite)
+
+    // every process sets the same length, then writes its own bytes: together they cover the file
+    file.SetLength total
+
+    use map =
+        MemoryMappedFile.CreateFromFile(file, null, total, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, true)
+
+    use view = map.CreateViewAccessor(0L, total, MemoryMappedFileAccess.ReadWrite)
+    let mutable origin = NativePtr.nullPtr<byte>
+    view.SafeMemoryMappedViewHandle.AcquirePointer(&origin)
+
+    try
+        let start = NativePtr.toNativeInt origin + nativeint view.PointerOffset
+
+        if mine = 0 then
+            header.AsSpan().CopyTo(Span<byte>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<byte> start), header.Length))
+
+        use lines = new BufferedStream(File.OpenRead(List.item mine parts), 1 <<< 20)
+
+        for atom in own do
+            let address = start + nativeint offsets.[atom]
+            lines.ReadExactly(Span<byte>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<byte> address), lengths.[atom]))
+    finally
+        view.SafeMemoryMappedViewHandle.ReleasePointer()
+
+    view.Flush()

@@ -19,11 +19,14 @@ val labelled:
 /// (averages over the boxes containing each atom), for OVITO or ASE.
 val writeAtoms: path: string -> sample: Arise.Structure.Structure -> r: Arise.Spm.SpmResult -> unit
 
-/// One process's share of atoms.xyz: the lines of the atoms of `part` (labelled) in `path`, and their indices in the
-/// whole sample (ascending) in `path`.index, for mergeAtoms.
+/// One process's share of atoms.xyz: the lines of the atoms of `part` (labelled) in `path`, and for each its index in
+/// the whole sample (ascending) and its length in bytes in `path`.index, for placeAtoms.
 val writeAtomsPart: path: string -> part: Arise.Structure.Structure -> indices: int array -> unit
 
-/// atoms.xyz of `count` atoms from the processes' shares (writeAtomsPart), in sample order: the header of `template`
-/// (a labelled part: its cell, per-atom properties and info), then each atom's line. The same bytes as writeAtoms on
-/// the whole sample. Fails naming an atom that no share holds.
-val mergeAtoms: path: string -> template: Arise.Structure.Structure -> count: int -> parts: string list -> unit
+/// One process's hand in atoms.xyz of `count` atoms, made from the processes' shares (writeAtomsPart, `parts` in
+/// process order): every process calls it on the same `path` with its own number `mine`, and when all have returned
+/// the file holds the header of `template` (a labelled part: its cell, per-atom properties and info), then each atom's
+/// line in sample order: the same bytes as writeAtoms on the whole sample. Each process writes only its own lines (the
+/// first the header too) at their places, computed from every share's index, into the file memory-mapped. Fails
+/// naming an atom that no share holds.
+val placeAtoms: path: string -> template: Arise.Structure.Structure -> count: int -> parts: string list -> mine: int -> unit

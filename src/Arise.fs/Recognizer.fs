@@ -137,7 +137,14 @@ module internal Fitting =
 
     /// Describes `lib` (cached in FOLDER/descriptors, or a temporary folder), puts a model's own rows first when
     /// classes are added to it, and trains with `options` keeping the best validation accuracy.
-    let fit (lib: PrototypeLibrary) (addition: (Model * Addition) option) (options: TrainingOptions) (folder: string) say =
+    let fit
+        (engine: IEngine)
+        (lib: PrototypeLibrary)
+        (addition: (Model * Addition) option)
+        (options: TrainingOptions)
+        (folder: string)
+        say
+        =
         let temporary = isNull folder
 
         let cache =
@@ -153,7 +160,8 @@ module internal Fitting =
             say (sprintf "%d classes, %d structures × %d descriptor settings" lib.Prototypes.Length structures TrainingSet.settings.Length)
 
             let described, errors =
-                TrainingSet.generate
+                Engines.trainingSet
+                    engine
                     lib
                     cache
                     Environment.ProcessorCount
@@ -185,7 +193,7 @@ module internal Fitting =
                     )
 
             let net, info =
-                Engines.managed.Train(options, set, trainRows, validRows, None, report, CancellationToken.None)
+                engine.Train(options, set, trainRows, validRows, None, report, CancellationToken.None)
 
             say (sprintf "trained in %.0f s: validation accuracy %.4f at epoch %d" info.WallSeconds info.ValidationAccuracy info.BestEpoch)
 
@@ -482,8 +490,14 @@ type Recognizer private (pipeline: Pipeline, name: string, calibrated: bool) =
             [<Optional; DefaultParameterValue(-1.0)>] dropout: float,
             [<Optional; DefaultParameterValue(7)>] seed: int,
             [<Optional; DefaultParameterValue(null: string)>] folder: string,
-            [<Optional; DefaultParameterValue(null: IProgress<string>)>] progress: IProgress<string>
+            [<Optional; DefaultParameterValue(null: IProgress<string>)>] progress: IProgress<string>,
+            [<Optional; DefaultParameterValue("cpu")>] engine: string
         ) =
+        let engine =
+            match Arise.Gpu.Gpu.select engine with
+            | Ok e -> e
+            | Error m -> raise (AriseException(null, Nullable(), sprintf "engine %s: %s" engine m))
+
         let say = Fitting.sayer progress
         let lib = Fitting.library prototypes say
 
@@ -508,7 +522,11 @@ type Recognizer private (pipeline: Pipeline, name: string, calibrated: bool) =
                 Seed = seed
                 Threads = Environment.ProcessorCount }
 
-        Recognizer.OfModel(Fitting.fit lib None options folder say, sprintf "trained on %s" prototypes)
+        let model = Fitting.fit engine lib None options folder say
+
+        match Pipeline.createWith engine model with
+        | Ok p -> Recognizer(p, sprintf "trained on %s" prototypes, false)
+        | Error e -> raise (AriseException(null, Nullable(), e))
 
     /// Adds the classes of a prototype folder (laid out as for Train) that this model lacks: their descriptors are
     /// made as for the 108, the output layer grows by one column per class, and training starts from this model's
@@ -564,8 +582,12 @@ type Recognizer private (pipeline: Pipeline, name: string, calibrated: bool) =
                     Threads = Environment.ProcessorCount }
                 |> Training.startFrom model addition.Added.Length
 
-            let fitted = Fitting.fit addition.Library (Some(model, addition)) options folder say
-            Recognizer.OfModel(fitted, sprintf "%s + %s" name (String.Join(", ", addition.Added)))
+            let fitted =
+                Fitting.fit pipeline.Engine addition.Library (Some(model, addition)) options folder say
+
+            match Pipeline.createWith pipeline.Engine fitted with
+            | Ok p -> Recognizer(p, sprintf "%s + %s" name (String.Join(", ", addition.Added)), false)
+            | Error e -> raise (AriseException(null, Nullable(), e))
 
     /// Writes the model to a file that `Recognizer.Load` and `arise --model` read.
     member _.Save(path: string) = ModelFile.save path pipeline.Model

@@ -206,14 +206,16 @@ type Recognizer =
     /// (0: the recipe's), `dropout` (−1: the recipe's) and `seed` override it. Descriptors are cached in `folder` when
     /// given (a rerun reuses them), else in a temporary folder. The kept epoch is the one with the best validation
     /// accuracy (stratified 80/20 split); `arise train` also selects on defective structures. `progress` gets one
-    /// line per step. Raises AriseException when no class can be read.
+    /// line per step. `engine` ("cpu", "gpu", "auto", "ilgpu-cpu": as OnEngine) computes the descriptors and trains,
+    /// and the recognizer runs on it. Raises AriseException when no class can be read or the engine is not there.
     static member Train:
         prototypes: string *
         [<Optional; DefaultParameterValue(0)>] epochs: int *
         [<Optional; DefaultParameterValue(-1.0)>] dropout: float *
         [<Optional; DefaultParameterValue(7)>] seed: int *
         [<Optional; DefaultParameterValue(null: string)>] folder: string *
-        [<Optional; DefaultParameterValue(null: System.IProgress<string>)>] progress: System.IProgress<string> ->
+        [<Optional; DefaultParameterValue(null: System.IProgress<string>)>] progress: System.IProgress<string> *
+        [<Optional; DefaultParameterValue("cpu")>] engine: string ->
             Recognizer
 
     /// Adds the classes of a prototype folder (laid out as for Train) that this model lacks: their descriptors are
@@ -222,7 +224,8 @@ type Recognizer =
     /// own training data: the folder it was trained on or its .training-set.npz (null: `prototypes` when it holds this
     /// model's classes, else the data release's library). `epochs` (0: 60) and `seed` (−1: the model's, which keeps
     /// its 80/20 split) override the defaults; the kept epoch has the best validation accuracy. Descriptors are cached
-    /// in `folder` when given. Raises AriseException when nothing is new or the data lacks some of this model's classes.
+    /// in `folder` when given. Descriptors and training run on this recognizer's engine (OnEngine), and so does the
+    /// result. Raises AriseException when nothing is new or the data lacks some of this model's classes.
     member AddClasses:
         prototypes: string *
         [<Optional; DefaultParameterValue(null: string)>] known: string *

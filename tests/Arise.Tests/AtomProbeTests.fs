@@ -253,7 +253,7 @@ let tests =
                       failtestf "input %d: %s out of the reader: %s" k (e.GetType().Name) e.Message
           }
 
-          test "readPart streams a .pos: the kept atoms, their indices, the count, bounds, centroid and digest as read whole" {
+          test "readPart streams a .pos and an .xyz: the kept atoms, their indices, the count, bounds, centroid and digest as read whole" {
               let dir = folder ()
               let _ = measured dir
               let options = withRanges dir
@@ -287,7 +287,7 @@ let tests =
                   Expect.equal part.Centroid (Structure.centroid whole) "centroid"
                   Expect.equal part.Digest (Structure.digest whole) "digest"
 
-              // an .xyz is read whole, then cut, to the same effect
+              // an .xyz is streamed too, to the same effect
               StructureIO.writeXyz (Path.Combine(dir, "alloy.xyz")) [ whole ]
 
               let fromXyz =
@@ -298,9 +298,23 @@ let tests =
                   StructureIO.readPart StructureIO.defaults (Path.Combine(dir, "alloy.xyz")) (fun p -> p.X < mid)
                   |> Result.defaultWith (fun e -> failwith (string e))
 
-              Expect.isFalse part.Streamed "read whole"
-              Expect.equal part.Part.Positions (fromXyz.Positions |> Array.filter (fun p -> p.X < mid)) "the same cut"
+              let expected =
+                  [| for a in 0 .. Structure.count fromXyz - 1 do
+                         if fromXyz.Positions.[a].X < mid then
+                             a |]
+
+              Expect.isTrue part.Streamed "streamed"
+              Expect.equal part.Indices expected "the kept atoms"
+              Expect.equal part.Part (Structure.select expected fromXyz) "positions, species, mass-to-charge, info"
+              Expect.equal (part.Count, part.Lo, part.Hi) (Structure.count fromXyz, lo, hi) "count and bounds"
+              Expect.equal part.Centroid (Structure.centroid fromXyz) "centroid"
               Expect.equal part.Digest (Structure.digest fromXyz) "digest"
+              // binary content is refused as readWith refuses it
+              File.WriteAllBytes(Path.Combine(dir, "junk.xyz"), Array.init 600 (fun i -> byte (i % 7)))
+
+              match StructureIO.readPart StructureIO.defaults (Path.Combine(dir, "junk.xyz")) (fun _ -> true) with
+              | Error e -> Expect.stringContains e.Message "binary content" "junk refused"
+              | Ok _ -> failtest "binary content read"
           }
 
           test "readPart of a truncated or damaged .pos says what is wrong with the file, as readWith does" {

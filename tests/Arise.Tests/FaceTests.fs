@@ -247,6 +247,12 @@ let tests =
                       raisesArise "empty folder" (fun () -> Recognizer.Train(Path.Combine(root, "descriptors")))
 
                   Expect.stringContains e.Message "no prototype classes" "an empty folder is refused"
+
+                  let e =
+                      raisesArise "an unknown engine" (fun () -> Recognizer.Train(Path.Combine(root, "prototypes"), engine = "tpu"))
+
+                  Expect.stringContains e.Message "engine tpu" "the engine named"
+                  Expect.equal r.Engine (Recognizer.Default.Engine) "trained on the managed engine by default, and runs on it"
                   // hcp added from a folder of its own; the model's classes from the folder it was trained on
                   let added = Path.Combine(root, "new", "Elemental_solids", "hcp_Mg")
                   Directory.CreateDirectory added |> ignore

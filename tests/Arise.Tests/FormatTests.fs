@@ -163,6 +163,79 @@ let tests =
               Expect.equal back.Positions (grouped |> Array.map (fun i -> s.Positions.[i])) "positions"
               Expect.equal back.Cell s.Cell "cell"
 
+          testProperty "Xyz.streamFirst keeps what parse and a selection give, on written and damaged files; never throws"
+          <| fun (seed: int) ->
+              let rng = Random(seed)
+              let s = randomStructure seed
+
+              let text =
+                  if rng.Next 2 = 0 then
+                      Xyz.write s
+                  else
+                      mutate rng (Xyz.write s)
+
+              let every = 1 + rng.Next 3
+              let mutable a = -1
+              let mutable visited = []
+
+              let visit (p: Vec3) (z: int) =
+                  a <- a + 1
+                  visited <- (p, z) :: visited
+                  a % every = 0
+
+              let streamed =
+                  try
+                      Xyz.streamFirst "f.xyz" (new StringReader(text)) visit
+                  with ex ->
+                      failtestf "streamFirst threw %s on %A" (ex.GetType().Name) text
+
+              match Xyz.parse "f.xyz" text, streamed with
+              | Ok(first :: _), Ok part ->
+                  let kept = [| 0..every .. Structure.count first - 1 |]
+                  Expect.equal part (Structure.select kept first) "the kept atoms, properties, cell and info"
+
+                  Expect.equal
+                      (List.rev visited)
+                      (List.zip (List.ofArray first.Positions) (List.ofArray first.Numbers))
+                      "every atom visited"
+              | Ok _, Error e -> failtestf "parse read it, streamFirst did not: %s" (string e)
+              | Error _, Error _ -> ()
+              | Error e, Ok _ ->
+                  // only a later frame may be at fault
+                  let lines = text.Replace("\r\n", "\n").Split('\n')
+                  let lead = lines |> Array.takeWhile String.IsNullOrWhiteSpace |> Array.length
+                  let natoms = int (lines.[lead].Trim())
+                  Expect.isGreaterThan (defaultArg e.Line 0) (lead + 2 + natoms) "the error lies past the first frame"
+
+          test "Xyz.streamFirst gives parse's error, file and line, for broken first frames" {
+              let ok1 = "2\nProperties=species:S:1:pos:R:3:q:I:1\nCu 0 0 0 1\nAu 1 1 1 2\n"
+
+              for text in
+                  [ ""
+                    "\n\n"
+                    "x\n"
+                    "3\n"
+                    "0\ncomment\n"
+                    ok1.Replace("Au 1 1 1 2\n", "")
+                    ok1.Replace("Au 1 1 1 2\n", "\nAu 1 1 1 2\n")
+                    ok1.Replace("q:I:1", "q:I:2")
+                    ok1.Replace("Au 1 1 1 2", "Au 1 1 nan 2")
+                    ok1.Replace("Au", "Qq")
+                    ok1.Replace(" 2\n", " 2.5\n")
+                    ok1.Replace("Properties", "pbc=\"T T T\" Properties")
+                    ok1.Replace("Properties", "Lattice=\"1 0 0 0 1 0 0 0\" Properties")
+                    ok1.Replace("Properties", "Lattice=\"1 0 0 2 0 0 0 0 1\" pbc=\"T T T\" Properties")
+                    ok1.Replace("pos:R:3", "pos:R:2") ] do
+                  let expected = Xyz.parse "f.xyz" text
+
+                  for keep in [ (fun _ _ -> true); (fun _ _ -> false) ] do
+                      let streamed = Xyz.streamFirst "f.xyz" (new StringReader(text)) keep
+
+                      match expected, streamed with
+                      | Error e, Error s -> Expect.equal s e (sprintf "the error for %A" text)
+                      | _ -> failtestf "%A: parse gave %A, streamFirst %A" text expected streamed
+          }
+
           testProperty "every reader returns an error or a structure on random bytes, never throws"
           <| fun (seed: int) ->
               let rng = Random(seed)

@@ -100,7 +100,54 @@ let tests =
     testSequenced
     <| testList
         "gpu engine"
-        [ test "the SOAP kernels (ILGPU's CPU accelerator) give the CPU descriptor to 1e-10 and the 396 quippy reference vectors to 1e-6" {
+        [ test "the training set's 99 descriptors a structure made on the device (Engines.trainingSet) equal the cores' to 1e-6" {
+              // nanotubes: one finite structure each (the CPU accelerator is slow), two in one device group
+              let tube name n m =
+                  { Name = name
+                    MaterialType = "Nanotubes"
+                    File = "(built)"
+                    Structure = Nanotube.build 1.42 n m (Nanotube.cellsFor 60 n m) }
+
+              let lib =
+                  { Prototypes = [ tube "cnt_6_0" 6 0; tube "cnt_4_4" 4 4 ]
+                    Errors = [] }
+
+              let run (engine: IEngine) =
+                  let dir = freshFolder "arise-gpu-set-"
+                  let clock = Stopwatch.StartNew()
+
+                  let set, errors =
+                      Engines.trainingSet engine lib dir 2 (fun _ _ -> ()) Threading.CancellationToken.None
+
+                  Expect.isEmpty errors (engine.Name + ": no errors")
+
+                  let again, _ =
+                      Engines.trainingSet engine lib dir 2 (fun _ _ -> ()) Threading.CancellationToken.None
+
+                  Expect.equal again.X set.X (engine.Name + ": read back from its cache")
+                  Directory.Delete(dir, true)
+                  set, clock.Elapsed.TotalSeconds
+
+              let cpu, tCpu = run Engines.managed
+              let gpu, tGpu = run (cpuAccelerator Product.Blocked 4096)
+              Expect.equal gpu.Y cpu.Y "labels"
+              Expect.equal gpu.Version cpu.Version "structures"
+              Expect.equal (gpu.Cutoff, gpu.Sigma, gpu.ExtrinsicScale) (cpu.Cutoff, cpu.Sigma, cpu.ExtrinsicScale) "settings"
+
+              let worst =
+                  Array.fold2 (fun m (x: float32) y -> max m (abs (x - y))) 0.0f gpu.X cpu.X
+
+              printfn
+                  "training set on the CPU accelerator: %d rows, max |Δ| %.1e against the cores (%.0f s, cores %.0f s)"
+                  gpu.Rows
+                  worst
+                  tGpu
+                  tCpu
+
+              Expect.isLessThan worst 1e-6f "within 1e-6"
+          }
+
+          test "the SOAP kernels (ILGPU's CPU accelerator) give the CPU descriptor to 1e-10 and the 396 quippy reference vectors to 1e-6" {
               withData (fun data ->
                   let rows = readMeta data |> Array.ofList
                   let reference = SoapTests.referenceVectors data

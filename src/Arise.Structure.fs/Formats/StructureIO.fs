@@ -231,49 +231,81 @@ let private cut (s: Structure) (keep: Vec3 -> bool) =
       Digest = Structure.digest s
       Streamed = false }
 
-/// An atom-probe file streamed: the kept atoms with their mass-to-charge, and the whole sample's count, bounds,
-/// centroid and digest.
-let private streamPart (options: ReadOptions) (extended: bool) (rangeFile: string) (path: string) (keep: Vec3 -> bool) =
+/// What a streamed read gathers of the whole sample (count, bounds, centroid, digest) while it keeps the atoms `keep`
+/// accepts (their indices).
+type private Tally(keep: Vec3 -> bool) =
+    let digest = AtomDigest()
+    let indices = ResizeArray<int>()
+    let mutable count = 0
+    let mutable lo, hi, sum = Vec3.zero, Vec3.zero, Vec3.zero
+
+    /// Counts an atom (the next in the file); true when it is kept.
+    member _.Visit (p: Vec3) (element: int) =
+        digest.Add(element, p)
+
+        if count = 0 then
+            lo <- p
+            hi <- p
+        else
+            lo <- Vec3.make (min lo.X p.X) (min lo.Y p.Y) (min lo.Z p.Z)
+            hi <- Vec3.make (max hi.X p.X) (max hi.Y p.Y) (max hi.Z p.Z)
+
+        sum <- sum + p
+        let kept = keep p
+
+        if kept then
+            indices.Add count
+
+        count <- count + 1
+        kept
+
+    /// The part: the kept atoms as `part` holds them, with the whole sample's tallies.
+    member _.Part(part: Structure) =
+        { Part = part
+          Indices = indices.ToArray()
+          Count = count
+          Lo = lo
+          Hi = hi
+          Centroid = sum * (1.0 / float count)
+          Digest = digest.Hex()
+          Streamed = true }
+
+/// An atom-probe file streamed: the kept atoms with their mass-to-charge.
+let private streamIons (options: ReadOptions) (extended: bool) (rangeFile: string) (path: string) (keep: Vec3 -> bool) =
     AtomProbe.readRanges rangeFile
     |> Result.bind (fun ranges ->
-        let digest = AtomDigest()
+        let tally = Tally keep
         let positions = ResizeArray<Vec3>()
         let numbers = ResizeArray<int>()
         let masses = ResizeArray<float>()
-        let indices = ResizeArray<int>()
-        let mutable count = 0
-        let mutable lo, hi, sum = Vec3.zero, Vec3.zero, Vec3.zero
 
         AtomProbe.streamIons options.AtomProbe ranges extended path (fun p element m ->
-            digest.Add(element, p)
-
-            if count = 0 then
-                lo <- p
-                hi <- p
-            else
-                lo <- Vec3.make (min lo.X p.X) (min lo.Y p.Y) (min lo.Z p.Z)
-                hi <- Vec3.make (max hi.X p.X) (max hi.Y p.Y) (max hi.Z p.Z)
-
-            sum <- sum + p
-
-            if keep p then
+            if tally.Visit p element then
                 positions.Add p
                 numbers.Add element
-                masses.Add m
-                indices.Add count
-
-            count <- count + 1)
+                masses.Add m)
         |> Result.map (fun () ->
-            { Part =
-                Structure.cluster (positions.ToArray()) (numbers.ToArray())
-                |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
-              Indices = indices.ToArray()
-              Count = count
-              Lo = lo
-              Hi = hi
-              Centroid = sum * (1.0 / float count)
-              Digest = digest.Hex()
-              Streamed = true }))
+            Structure.cluster (positions.ToArray()) (numbers.ToArray())
+            |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
+            |> tally.Part))
+
+/// An (extended) XYZ file streamed: its first frame's kept atoms. Binary content is refused as readWith refuses it.
+let private streamXyz (path: string) (keep: Vec3 -> bool) =
+    let start =
+        use r = new StreamReader(path)
+        let buffer = Array.zeroCreate<char> 4096
+        String(buffer, 0, r.ReadBlock(buffer, 0, buffer.Length))
+
+    if looksBinary start then
+        Error
+            { File = path
+              Line = None
+              Message = "binary content (NUL bytes or undecodable characters), not a text structure file: not read"
+              Needs = None }
+    else
+        use r = new StreamReader(path)
+        let tally = Tally keep
+        Xyz.streamFirst path r tally.Visit |> Result.map tally.Part
 
 let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result<SamplePart, ReadError> =
     let regular =
@@ -283,10 +315,9 @@ let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result
         with _ ->
             false
 
-    match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
-    | Some((Format.Pos | Format.Epos) as format), Some rangeFile when regular && not options.OneSpecies ->
+    let streamed (read: unit -> Result<SamplePart, ReadError>) =
         try
-            streamPart options (format = Format.Epos) rangeFile path keep
+            read ()
         with
         | :? IOException
         | :? UnauthorizedAccessException as ex ->
@@ -295,6 +326,11 @@ let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result
                   Line = None
                   Message = sprintf "cannot read the file (%s)" ex.Message
                   Needs = None }
+
+    match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
+    | Some((Format.Pos | Format.Epos) as format), Some rangeFile when regular && not options.OneSpecies ->
+        streamed (fun () -> streamIons options (format = Format.Epos) rangeFile path keep)
+    | Some Format.Xyz, _ when regular && not options.OneSpecies -> streamed (fun () -> streamXyz path keep)
     | _ -> readWith options path |> Result.map (fun s -> cut s keep)
 
 /// Reads the first (or only) frame with default options.

@@ -86,10 +86,18 @@ let private parseBool (line: int) (text: string) =
     | "0" -> false
     | _ -> failAt line (sprintf "'%s' is not a logical value (T or F)" text)
 
-/// Parses one frame starting at 0-based line index `start`; returns the structure and the next line index.
-let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
-    let lineNo = start + 1
-    let header = lines.[start].Trim()
+/// A frame's first two lines: the atom count, the cell, periodicity, declared columns and info.
+type private Head =
+    { Natoms: int
+      Cell: Cell option
+      Pbc: Pbc
+      Declared: Column list
+      Info: (string * string) list
+      CommentLine: int }
+
+/// Parses a frame's header line (1-based line `lineNo`) and its comment line (null when the file ends).
+let private parseHead (lineNo: int) (headerLine: string) (comment: string) (frameNo: int) =
+    let header = headerLine.Trim()
 
     let natoms =
         match Int32.TryParse header with
@@ -99,11 +107,10 @@ let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
     if natoms = 0 then
         failAt lineNo (sprintf "frame %d has zero atoms" frameNo)
 
-    if start + 1 >= lines.Length then
+    if isNull comment then
         failAt lineNo (sprintf "frame %d ends before its comment line" frameNo)
 
     let commentLine = lineNo + 1
-    let comment = lines.[start + 1]
 
     let pairs =
         if comment.Contains "=" then
@@ -149,129 +156,178 @@ let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
                 Kind = 'S'
                 Width = 1 }
               { Name = "pos"; Kind = 'R'; Width = 3 } ]
-    // Some writers declare a trailing Z:I:1 column (redundant with species) but do not write it: accept such
-    // frames when every atom line has exactly the columns before Z.
-    let columns =
-        match List.rev declared with
-        | { Name = "Z"; Kind = 'I'; Width = 1 } :: (_ :: _ as before) when before |> List.exists (fun c -> c.Name = "species") ->
-            let shorter = List.rev before
-            let w = shorter |> List.sumBy (fun c -> c.Width)
-            let atomLines = lines.[start + 2 .. min (lines.Length - 1) (start + 1 + natoms)]
-
-            if
-                atomLines.Length = natoms
-                && atomLines |> Array.forall (fun l -> (tokens l).Length = w)
-            then
-                shorter
-            else
-                declared
-        | _ -> declared
-
-    let width = columns |> List.sumBy (fun c -> c.Width)
-    let species = columns |> List.tryFind (fun c -> c.Name = "species" || c.Name = "Z")
-
-    if not (columns |> List.exists (fun c -> c.Name = "pos" && c.Kind = 'R' && c.Width = 3)) then
-        failAt commentLine "Properties has no pos:R:3 column"
-
-    if species.IsNone then
-        failAt commentLine "Properties has no species column"
-
-    let speciesCol =
-        if columns |> List.exists (fun c -> c.Name = "species") then
-            "species"
-        else
-            "Z"
-
-    if
-        int64 start + 2L + int64 natoms > int64 lines.Length
-        || (start + 1 + natoms < lines.Length
-            && lines.[start + 2 .. start + 1 + natoms]
-               |> Array.exists String.IsNullOrWhiteSpace)
-    then
-        let available =
-            lines.[start + 2 ..]
-            |> Array.takeWhile (String.IsNullOrWhiteSpace >> not)
-            |> Array.length
-
-        failAt
-            (lineNo + 2 + available)
-            (sprintf "frame %d declares %d atoms but has only %d atom lines (truncated file?)" frameNo natoms available)
-
-    let positions = Array.zeroCreate natoms
-    let numbers = Array.zeroCreate natoms
-
-    let extras =
-        columns |> List.filter (fun c -> c.Name <> "pos" && c.Name <> speciesCol)
-
-    let store =
-        extras
-        |> List.map (fun c -> c, Array.zeroCreate<string>(natoms * c.Width))
-        |> Array.ofList
-
-    for a in 0 .. natoms - 1 do
-        let ln = lineNo + 2 + a
-        let t = tokens lines.[start + 2 + a]
-
-        if t.Length <> width then
-            failAt
-                ln
-                (sprintf
-                    "atom line has %d columns; expected %d (%s)"
-                    t.Length
-                    width
-                    (columns
-                     |> List.map (fun c -> sprintf "%s:%c:%d" c.Name c.Kind c.Width)
-                     |> String.concat " "))
-
-        let mutable k = 0
-
-        for c in columns do
-            if c.Name = "pos" then
-                positions.[a] <- Vec3.make (float ln "x" t.[k]) (float ln "y" t.[k + 1]) (float ln "z" t.[k + 2])
-            elif c.Name = speciesCol then
-                numbers.[a] <- element ln t.[k]
-            else
-                let (_, values) = store |> Array.find (fun (cc, _) -> cc.Name = c.Name)
-
-                for w in 0 .. c.Width - 1 do
-                    values.[a * c.Width + w] <- t.[k + w]
-
-            k <- k + c.Width
-
-    let props =
-        store
-        |> Array.map (fun (c, values) ->
-            let ln = lineNo + 2
-
-            let p =
-                match c.Kind with
-                | 'R' -> Reals(c.Width, values |> Array.map (float ln (sprintf "property %s" c.Name)))
-                | 'I' -> Integers(c.Width, values |> Array.map (int ln (sprintf "property %s" c.Name)))
-                | 'L' -> Logicals(c.Width, values |> Array.map (parseBool ln))
-                | _ -> Texts(c.Width, values)
-
-            c.Name, p)
-        |> List.ofArray
 
     let info =
         pairs
         |> List.filter (fun (k, _) -> not (List.contains (k.ToLowerInvariant()) [ "lattice"; "properties"; "pbc" ]))
 
-    let info =
+    { Natoms = natoms
+      Cell = cell
+      Pbc = pbc
+      Declared = declared
+      Info =
         if pairs.IsEmpty && comment.Trim() <> "" then
             [ "comment", comment.Trim() ]
         else
             info
+      CommentLine = commentLine }
+
+/// How the atom lines of a frame are read: their columns, which is the species, and the others kept as properties.
+type private Layout =
+    { Columns: Column list
+      Width: int
+      Species: string
+      Extras: Column list }
+
+/// The layout of a frame's atom lines. Some writers declare a trailing Z:I:1 column (redundant with species) but do
+/// not write it: such frames are accepted when `fits w` (every atom line has exactly the w columns before Z).
+let private layoutOf (head: Head) (fits: int -> bool) =
+    let columns =
+        match List.rev head.Declared with
+        | { Name = "Z"; Kind = 'I'; Width = 1 } :: (_ :: _ as before) when before |> List.exists (fun c -> c.Name = "species") ->
+            let shorter = List.rev before
+
+            if fits (shorter |> List.sumBy (fun c -> c.Width)) then
+                shorter
+            else
+                head.Declared
+        | _ -> head.Declared
+
+    if not (columns |> List.exists (fun c -> c.Name = "pos" && c.Kind = 'R' && c.Width = 3)) then
+        failAt head.CommentLine "Properties has no pos:R:3 column"
+
+    if not (columns |> List.exists (fun c -> c.Name = "species" || c.Name = "Z")) then
+        failAt head.CommentLine "Properties has no species column"
+
+    let species =
+        if columns |> List.exists (fun c -> c.Name = "species") then
+            "species"
+        else
+            "Z"
+
+    { Columns = columns
+      Width = columns |> List.sumBy (fun c -> c.Width)
+      Species = species
+      Extras = columns |> List.filter (fun c -> c.Name <> "pos" && c.Name <> species) }
+
+/// The error for a frame that declares more atoms than it has atom lines (`available`), its header at line `lineNo`.
+let private truncated (lineNo: int) (frameNo: int) (natoms: int) (available: int) =
+    failAt
+        (lineNo + 2 + available)
+        (sprintf "frame %d declares %d atoms but has only %d atom lines (truncated file?)" frameNo natoms available)
+
+/// The tokens of an atom line (1-based line `ln`), checked against the layout's width.
+let private atomTokens (layout: Layout) (ln: int) (line: string) =
+    let t = tokens line
+
+    if t.Length <> layout.Width then
+        failAt
+            ln
+            (sprintf
+                "atom line has %d columns; expected %d (%s)"
+                t.Length
+                layout.Width
+                (layout.Columns
+                 |> List.map (fun c -> sprintf "%s:%c:%d" c.Name c.Kind c.Width)
+                 |> String.concat " "))
+
+    t
+
+/// The position and atomic number of an atom line's tokens; `extra k column value` for the other columns' values
+/// (k: the index of the column among the layout's extras).
+let private parseAtom (layout: Layout) (ln: int) (t: string[]) (extra: int -> int -> string -> unit) =
+    let mutable k = 0
+    let mutable position = Vec3.zero
+    let mutable number = 0
+    let mutable e = 0
+
+    for c in layout.Columns do
+        if c.Name = "pos" then
+            position <- Vec3.make (float ln "x" t.[k]) (float ln "y" t.[k + 1]) (float ln "z" t.[k + 2])
+        elif c.Name = layout.Species then
+            number <- element ln t.[k]
+        else
+            for w in 0 .. c.Width - 1 do
+                extra e w t.[k + w]
+
+            e <- e + 1
+
+        k <- k + c.Width
+
+    position, number
+
+/// A column's values (atoms × width, as text) as a per-atom property; errors name line `ln`.
+let private propertyOf (ln: int) (c: Column) (values: string[]) =
+    match c.Kind with
+    | 'R' -> Reals(c.Width, values |> Array.map (float ln (sprintf "property %s" c.Name)))
+    | 'I' -> Integers(c.Width, values |> Array.map (int ln (sprintf "property %s" c.Name)))
+    | 'L' -> Logicals(c.Width, values |> Array.map (parseBool ln))
+    | _ -> Texts(c.Width, values)
+
+/// The structure of a frame from its atoms and the values of its extra columns (atoms × width each, as text).
+let private frameOf (head: Head) (layout: Layout) (positions: Vec3[]) (numbers: int[]) (values: string[][]) =
+    let ln = head.CommentLine + 1
+
+    let props =
+        List.zip layout.Extras (List.ofArray values)
+        |> List.map (fun (c, values) -> c.Name, propertyOf ln c values)
 
     let s =
         { Positions = positions
           Numbers = numbers
-          Cell = cell
-          Pbc = pbc
+          Cell = head.Cell
+          Pbc = head.Pbc
           AtomProperties = props
-          Info = info }
+          Info = head.Info }
 
-    validated s, start + 2 + natoms
+    // a frame of no atoms is a streamed part that kept none (streamFirst checks the frame otherwise)
+    if positions.Length = 0 then s else validated s
+
+/// Parses one frame starting at 0-based line index `start`; returns the structure and the next line index.
+let private parseFrame (lines: string[]) (start: int) (frameNo: int) =
+    let lineNo = start + 1
+    // the empty string after a final newline is not a comment line (as a reader of lines sees it)
+    let comment =
+        if
+            start + 1 < lines.Length
+            && not (start + 2 = lines.Length && lines.[start + 1] = "")
+        then
+            lines.[start + 1]
+        else
+            null
+
+    let head = parseHead lineNo lines.[start] comment frameNo
+    let natoms = head.Natoms
+
+    let atomLines =
+        lines.[start + 2 .. int32 (min (int64 lines.Length - 1L) (int64 start + 1L + int64 natoms))]
+
+    let layout =
+        layoutOf head (fun w ->
+            atomLines.Length = natoms
+            && atomLines |> Array.forall (fun l -> (tokens l).Length = w))
+
+    if atomLines.Length < natoms || atomLines |> Array.exists String.IsNullOrWhiteSpace then
+        let available =
+            lines.[start + 2 ..]
+            |> Array.takeWhile (String.IsNullOrWhiteSpace >> not)
+            |> Array.length
+
+        truncated lineNo frameNo natoms available
+
+    let positions = Array.zeroCreate natoms
+    let numbers = Array.zeroCreate natoms
+    let widths = layout.Extras |> List.map (fun c -> c.Width) |> Array.ofList
+    let values = widths |> Array.map (fun w -> Array.zeroCreate<string>(natoms * w))
+
+    for a in 0 .. natoms - 1 do
+        let ln = lineNo + 2 + a
+        let t = atomTokens layout ln atomLines.[a]
+        let p, z = parseAtom layout ln t (fun e w v -> values.[e].[a * widths.[e] + w] <- v)
+        positions.[a] <- p
+        numbers.[a] <- z
+
+    frameOf head layout positions numbers values, start + 2 + natoms
 
 /// Parses every frame of an (extended) XYZ text. `file` names the source in errors.
 let parse (file: string) (text: string) : Result<Structure list, ReadError> =
@@ -296,6 +352,82 @@ let parse (file: string) (text: string) : Result<Structure list, ReadError> =
             skipBlank ()
 
         List.ofSeq frames)
+
+/// Streams the first frame of an (extended) XYZ text: `visit position number` for every atom, in order, says whether
+/// to keep it; returns the kept atoms with their per-atom properties and the frame's cell, periodicity and info (the
+/// frames after the first are not read). `file` names the source in errors.
+let streamFirst (file: string) (reader: TextReader) (visit: Vec3 -> int -> bool) : Result<Structure, ReadError> =
+    guard file (fun () ->
+        let mutable lineNo = 0
+
+        let next () =
+            lineNo <- lineNo + 1
+            reader.ReadLine()
+
+        let mutable header = next ()
+
+        while not (isNull header) && String.IsNullOrWhiteSpace header do
+            header <- next ()
+
+        if isNull header then
+            failFile "the file is empty"
+
+        let headLine = lineNo
+        let head = parseHead headLine header (next ()) 1
+        let mutable line = next ()
+        // the Z rule judged on the first atom line
+        let layout = layoutOf head (fun w -> not (isNull line) && (tokens line).Length = w)
+
+        let widths = layout.Extras |> List.map (fun c -> c.Width) |> Array.ofList
+        let scratch = widths |> Array.map (fun w -> Array.zeroCreate<string> w)
+        let values = widths |> Array.map (fun _ -> ResizeArray<string>())
+        let positions = ResizeArray<Vec3>()
+        let numbers = ResizeArray<int>()
+        let mutable firstAtom = Vec3.zero, 0
+        let extras = Array.ofList layout.Extras
+        let faults: exn option[] = Array.create widths.Length None
+
+        for a in 0 .. head.Natoms - 1 do
+            if a > 0 then
+                line <- next ()
+
+            if isNull line || String.IsNullOrWhiteSpace line then
+                truncated headLine 1 head.Natoms a
+
+            let ln = headLine + 2 + a
+
+            let p, z =
+                parseAtom layout ln (atomTokens layout ln line) (fun e w v -> scratch.[e].[w] <- v)
+
+            if a = 0 then
+                firstAtom <- p, z
+
+            // every atom's values are checked, kept or not; the first column at fault is reported after the atoms,
+            // as parse does
+            for e in 0 .. widths.Length - 1 do
+                if faults.[e].IsNone then
+                    try
+                        propertyOf (head.CommentLine + 1) extras.[e] scratch.[e] |> ignore
+                    with ParseFailure(_, _, _) as fault ->
+                        faults.[e] <- Some fault
+
+            if visit p z then
+                positions.Add p
+                numbers.Add z
+
+                for e in 0 .. widths.Length - 1 do
+                    values.[e].AddRange scratch.[e]
+
+        match faults |> Array.tryPick id with
+        | Some fault -> raise fault
+        | None -> ()
+
+        // no atom kept: the frame's cell and periodicity checked with its first atom, as when read whole
+        if positions.Count = 0 then
+            frameOf head layout [| fst firstAtom |] [| snd firstAtom |] (widths |> Array.map (fun w -> Array.create w "0"))
+            |> ignore
+
+        frameOf head layout (positions.ToArray()) (numbers.ToArray()) (values |> Array.map (fun v -> v.ToArray())))
 
 let private quoteIfNeeded (v: string) =
     if v = "" || v |> Seq.exists (fun c -> Char.IsWhiteSpace c || c = '=') then

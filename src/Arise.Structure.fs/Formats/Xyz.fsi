@@ -7,6 +7,16 @@ val internal parseComment: line: int -> comment: string -> (string * string) lis
 /// Parses every frame of an (extended) XYZ text. `file` names the source in errors.
 val parse: file: string -> text: string -> Result<Arise.Structure.Structure list, Arise.Structure.ReadError>
 
+/// Streams the first frame of an (extended) XYZ text, line by line: `visit position number` is called for every atom,
+/// in order, and says whether to keep it. Returns the kept atoms (with their per-atom properties) and the frame's
+/// cell, periodicity and info, as parse and a selection would give them; the frames after the first are not read.
+/// `file` names the source in errors.
+val streamFirst:
+    file: string ->
+    reader: System.IO.TextReader ->
+    visit: (Arise.Structure.Vec3 -> int -> bool) ->
+        Result<Arise.Structure.Structure, Arise.Structure.ReadError>
+
 /// Writes one frame as extended XYZ (positions with round-trip precision; per-atom properties kept).
 val write: s: Arise.Structure.Structure -> string
 
