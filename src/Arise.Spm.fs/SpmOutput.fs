@@ -1,12 +1,8 @@
 /// Writing SPM results: boxes.csv and per-atom labels as extended XYZ (spm.npz: SpmFile; pictures: Arise.Pictures.SpmMaps).
 module Arise.Spm.SpmOutput
 
-#nowarn "9" // the lines of placeAtoms copied into a memory-mapped file through a pointer
-
 open System
 open System.IO
-open System.IO.MemoryMappedFiles
-open Microsoft.FSharp.NativeInterop
 open System.Globalization
 open Arise.Structure
 open Arise.Model
@@ -147,28 +143,39 @@ let placeAtoms (path: string) (template: Structure) (count: int) (parts: string 
     use file =
         new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite)
 
-    // every process sets the same length, then writes its own bytes: together they cover the file
+    // every process sets the same length, then writes its own bytes: together they cover the file (written through
+    // the page cache, not synchronised to disk, as the other outputs)
     file.SetLength total
+    let handle = file.SafeFileHandle
 
-    use map =
-        MemoryMappedFile.CreateFromFile(file, null, total, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, true)
+    if mine = 0 then
+        RandomAccess.Write(handle, ReadOnlySpan header, 0L)
 
-    use view = map.CreateViewAccessor(0L, total, MemoryMappedFileAccess.ReadWrite)
-    let mutable origin = NativePtr.nullPtr<byte>
-    view.SafeMemoryMappedViewHandle.AcquirePointer(&origin)
+    use lines = new BufferedStream(File.OpenRead(List.item mine parts), 1 <<< 20)
+    // consecutive lines written together
+    let run = Array.zeroCreate<byte>(1 <<< 20)
+    let mutable start, length = 0L, 0
 
-    try
-        let start = NativePtr.toNativeInt origin + nativeint view.PointerOffset
+    let flush () =
+        if length > 0 then
+            RandomAccess.Write(handle, ReadOnlySpan(run, 0, length), start)
+            length <- 0
 
-        if mine = 0 then
-            header.AsSpan().CopyTo(Span<byte>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<byte> start), header.Length))
+    for atom in own do
+        let offset, size = offsets.[atom], lengths.[atom]
 
-        use lines = new BufferedStream(File.OpenRead(List.item mine parts), 1 <<< 20)
+        if length > 0 && (offset <> start + int64 length || length + size > run.Length) then
+            flush ()
 
-        for atom in own do
-            let address = start + nativeint offsets.[atom]
-            lines.ReadExactly(Span<byte>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<byte> address), lengths.[atom]))
-    finally
-        view.SafeMemoryMappedViewHandle.ReleasePointer()
+        if size > run.Length then
+            let line = Array.zeroCreate<byte> size
+            lines.ReadExactly(line.AsSpan())
+            RandomAccess.Write(handle, ReadOnlySpan line, offset)
+        else
+            if length = 0 then
+                start <- offset
 
-    view.Flush()
+            lines.ReadExactly(Span(run, length, size))
+            length <- length + size
+
+    flush ()

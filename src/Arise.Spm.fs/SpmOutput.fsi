@@ -27,6 +27,6 @@ val writeAtomsPart: path: string -> part: Arise.Structure.Structure -> indices: 
 /// process order): every process calls it on the same `path` with its own number `mine`, and when all have returned
 /// the file holds the header of `template` (a labelled part: its cell, per-atom properties and info), then each atom's
 /// line in sample order: the same bytes as writeAtoms on the whole sample. Each process writes only its own lines (the
-/// first the header too) at their places, computed from every share's index, into the file memory-mapped. Fails
-/// naming an atom that no share holds.
+/// first the header too) at their places, computed from every share's index (positioned writes, consecutive lines
+/// together). Fails naming an atom that no share holds.
 val placeAtoms: path: string -> template: Arise.Structure.Structure -> count: int -> parts: string list -> mine: int -> unit
