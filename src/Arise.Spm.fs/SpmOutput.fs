@@ -113,13 +113,17 @@ let placeAtoms (path: string) (template: Structure) (count: int) (parts: string 
     let lengths = Array.create count -1
     let own = ResizeArray<int>()
 
+    // each index read whole: 8 bytes an atom (a length asked of the file per atom costs a system call each)
     parts
     |> List.iteri (fun k part ->
-        use index =
-            new BinaryReader(new BufferedStream(File.OpenRead(part + ".index"), 1 <<< 16))
+        let index = File.ReadAllBytes(part + ".index")
 
-        while index.BaseStream.Position < index.BaseStream.Length do
-            let atom, length = index.ReadInt32(), index.ReadInt32()
+        for e in 0 .. index.Length / 8 - 1 do
+            let atom =
+                Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(index, 8 * e, 4))
+
+            let length =
+                Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(index, 8 * e + 4, 4))
 
             if atom < 0 || atom >= count || lengths.[atom] >= 0 then
                 failwithf "%s.index names atom %d, outside the sample or in another share too" part (atom + 1)
