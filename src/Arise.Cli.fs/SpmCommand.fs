@@ -515,11 +515,19 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
 
         part, share)
 
+/// A line printed by one process of several, in one write (printfn's pieces would interleave with the others').
+let private say format =
+    Printf.kprintf (fun (line: string) -> Console.Out.Write(line + "\n")) format
+
+/// As say, on the error stream.
+let private sayError format =
+    Printf.kprintf (fun (line: string) -> Console.Error.Write(line + "\n")) format
+
 /// The labels of this process's share of the atoms (indices into its part) from the chunks of the finished run, as
 /// its share of atoms.xyz (out/atoms.part-K and its index).
 let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part: StructureIO.SamplePart) (sums: ShareSums) =
     let share = sums.Atoms
-    printfn "process %d: %d of its %d atoms lie where the other processes' boxes reach too" rank sums.Waiting share.Length
+    say "process %d: %d of its %d atoms lie where the other processes' boxes reach too" rank sums.Waiting share.Length
 
     Spm.atomMeans model grid (Path.Combine(out, "chunks")) stamp part.Part sums
     |> Result.map (fun (probs, mi, boxes) ->
@@ -546,13 +554,13 @@ let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: st
     let placed =
         try
             SpmOutput.placeAtoms (Path.Combine(out, placing)) template whole.Count parts world.Rank
-            printfn "process %d: its lines of atoms.xyz placed in %.1f s" world.Rank clock.Elapsed.TotalSeconds
+            say "process %d: its lines of atoms.xyz placed in %.1f s" world.Rank clock.Elapsed.TotalSeconds
             true
         with
         | :? IOException
         | :? UnauthorizedAccessException
         | Failure _ as e ->
-            eprintfn "process %d: atoms.xyz: %s" world.Rank e.Message
+            sayError "process %d: atoms.xyz: %s" world.Rank e.Message
             false
 
     (world.SumAll [| (if placed then 0.0 else 1.0) |]).[0] = 0.0
@@ -572,7 +580,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
         match readShare world readOptions file grid whole with
         | Error e -> Error(Inputs.describe e), [| 0.0; 0.0; 0.0 |]
         | Ok(part, share) ->
-            printfn
+            say
                 "process %d holds %d of the %d atoms (%s), labels %d"
                 world.Rank
                 part.Indices.Length
@@ -603,7 +611,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
     let labelled = clock.Elapsed.TotalSeconds
     let failed = world.SumAll [| (if Result.isError failure then 1.0 else 0.0) |]
 
-    printfn
+    say
         "process %d: its part read and its boxes done in %.1f s, waited %.1f s, its atoms labelled and written in %.1f s, waited %.1f s"
         world.Rank
         computed
@@ -612,7 +620,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
         (clock.Elapsed.TotalSeconds - labelled)
 
     match failure with
-    | Error e -> eprintfn "process %d: %s" world.Rank e
+    | Error e -> sayError "process %d: %s" world.Rank e
     | Ok() -> ()
 
     summed, failed.[0] > 0.0 || not (placeShare world model out whole)
