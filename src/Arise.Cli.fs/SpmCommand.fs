@@ -556,10 +556,8 @@ let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: st
             SpmOutput.placeAtoms (Path.Combine(out, placing)) template whole.Count parts world.Rank
             say "process %d: its lines of atoms.xyz placed in %.1f s" world.Rank clock.Elapsed.TotalSeconds
             true
-        with
-        | :? IOException
-        | :? UnauthorizedAccessException
-        | Failure _ as e ->
+        with e ->
+            // any failure is reported and met on: a process that crashed would leave the others waiting
             sayError "process %d: atoms.xyz: %s" world.Rank e.Message
             false
 
@@ -605,8 +603,11 @@ let private computeShare world (model: Model) settings samples readOptions file 
     let met = clock.Elapsed.TotalSeconds
 
     let failure =
-        part
-        |> Result.bind (fun (part, sums) -> labelShare model grid stamp out world.Rank part sums)
+        try
+            part
+            |> Result.bind (fun (part, sums) -> labelShare model grid stamp out world.Rank part sums)
+        with e ->
+            Error(sprintf "its share of atoms.xyz: %s" e.Message)
 
     let labelled = clock.Elapsed.TotalSeconds
     let failed = world.SumAll [| (if Result.isError failure then 1.0 else 0.0) |]
