@@ -515,6 +515,10 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
 
         part, share)
 
+/// Process K's share of atoms.xyz: out/atoms.part-K (its index beside it, .index).
+let private partOf (out: string) (k: int) =
+    Path.Combine(out, sprintf "atoms.part-%d" k)
+
 /// A line printed by one process of several, in one write (printfn's pieces would interleave with the others').
 let private say format =
     Printf.kprintf (fun (line: string) -> Console.Out.Write(line + "\n")) format
@@ -534,8 +538,7 @@ let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part
         let labelled =
             SpmOutput.labelled (Structure.select share part.Part) model.Metadata.Classes probs mi boxes
 
-        let path = Path.Combine(out, sprintf "atoms.part-%d" rank)
-        SpmOutput.writeAtomsPart path labelled (share |> Array.map (fun a -> part.Indices.[a])))
+        SpmOutput.writeAtomsPart (partOf out rank) labelled (share |> Array.map (fun a -> part.Indices.[a])))
 
 /// Where the processes place atoms.xyz before the first renames it.
 let private placing = "atoms.xyz.placing"
@@ -548,8 +551,7 @@ let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: st
     let template =
         SpmOutput.labelled (Structure.select [||] whole.Part) model.Metadata.Classes [||] [||] [||]
 
-    let parts =
-        [ for k in 0 .. world.Size - 1 -> Path.Combine(out, sprintf "atoms.part-%d" k) ]
+    let parts = [ for k in 0 .. world.Size - 1 -> partOf out k ]
 
     let placed =
         try
@@ -640,8 +642,7 @@ let private writeShared
     shells
     (seconds, timing)
     =
-    let parts =
-        [ for k in 0 .. size - 1 -> Path.Combine(out, sprintf "atoms.part-%d" k) ]
+    let parts = [ for k in 0 .. size - 1 -> partOf out k ]
 
     match Spm.assemble model grid (Path.Combine(out, "chunks")) stamp with
     | Error e ->
@@ -704,7 +705,9 @@ let private shared world (model: Model) settings samples readOptions file (out: 
         let work progress =
             computeShare world model settings samples readOptions file grid whole stamp out progress
 
+        // the first process announces the run before the others start (their lines would interleave with its own)
         if world.Rank > 0 then
+            world.Barrier()
             work (fun _ _ -> ()) |> ignore
             0
         else
@@ -716,6 +719,8 @@ let private shared world (model: Model) settings samples readOptions file (out: 
                 world.Size
                 world.Abi
                 (Spm.chunkCount grid)
+
+            world.Barrier()
 
             let summed, failed =
                 Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task -> work (fun d _ -> task.Value <- float d))
