@@ -253,7 +253,8 @@ let tests =
                       failtestf "input %d: %s out of the reader: %s" k (e.GetType().Name) e.Message
           }
 
-          test "readPart streams a .pos and an .xyz: the kept atoms, their indices, the count, bounds, centroid and digest as read whole" {
+          test
+              "readPart streams a .pos, an .xyz and a LAMMPS dump: the kept atoms, their indices, the count, bounds, centroid and digest as read whole" {
               let dir = folder ()
               let _ = measured dir
               let options = withRanges dir
@@ -309,6 +310,50 @@ let tests =
               Expect.equal (part.Count, part.Lo, part.Hi) (Structure.count fromXyz, lo, hi) "count and bounds"
               Expect.equal part.Centroid (Structure.centroid fromXyz) "centroid"
               Expect.equal part.Digest (Structure.digest fromXyz) "digest"
+              // a LAMMPS dump with its ids shuffled is streamed in id order, as read whole
+              let dump = Path.Combine(dir, "alloy.lammpstrj")
+              let ids = Array.init (Structure.count whole) (fun a -> a + 1)
+              Random(5).Shuffle ids
+
+              let f (x: float) =
+                  x.ToString("R", Globalization.CultureInfo.InvariantCulture)
+
+              File.WriteAllLines(
+                  dump,
+                  [ yield "ITEM: TIMESTEP"
+                    yield "0"
+                    yield "ITEM: NUMBER OF ATOMS"
+                    yield string (Structure.count whole)
+                    yield "ITEM: BOX BOUNDS ff ff ff"
+                    yield sprintf "%s %s" (f (lo.X - 1.0)) (f (hi.X + 1.0))
+                    yield sprintf "%s %s" (f (lo.Y - 1.0)) (f (hi.Y + 1.0))
+                    yield sprintf "%s %s" (f (lo.Z - 1.0)) (f (hi.Z + 1.0))
+                    yield "ITEM: ATOMS id element x y z"
+                    for a in 0 .. Structure.count whole - 1 ->
+                        let p = whole.Positions.[a]
+                        sprintf "%d %s %s %s %s" ids.[a] (Elements.symbol whole.Numbers.[a]) (f p.X) (f p.Y) (f p.Z) ]
+              )
+
+              let fromDump =
+                  StructureIO.read dump |> Result.defaultWith (fun e -> failwith (string e))
+
+              let part =
+                  StructureIO.readPart StructureIO.defaults dump (fun p -> p.X < mid)
+                  |> Result.defaultWith (fun e -> failwith (string e))
+
+              let expected =
+                  [| for a in 0 .. Structure.count fromDump - 1 do
+                         if fromDump.Positions.[a].X < mid then
+                             a |]
+
+              Expect.notEqual fromDump.Positions whole.Positions "the dump's sample order is its id order"
+              Expect.isTrue part.Streamed "dump streamed"
+              Expect.equal part.Indices expected "the kept atoms of the dump"
+              Expect.equal part.Part (Structure.select expected fromDump) "positions, species, cell of the dump"
+              Expect.equal (part.Count, part.Lo, part.Hi) (Structure.count fromDump, lo, hi) "count and bounds of the dump"
+              Expect.equal part.Centroid (Structure.centroid fromDump) "centroid of the dump"
+              Expect.equal part.Digest (Structure.digest fromDump) "digest of the dump"
+
               // binary content is refused as readWith refuses it
               File.WriteAllBytes(Path.Combine(dir, "junk.xyz"), Array.init 600 (fun i -> byte (i % 7)))
 

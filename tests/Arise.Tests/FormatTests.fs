@@ -58,6 +58,59 @@ let randomStructure (seed: int) =
     else
         s
 
+/// A LAMMPS dump of `s` (and, at random, a second frame): ids in order, shuffled (with repeats) or absent; a type or
+/// an element column; an orthogonal or a triclinic box. Returns the text and its type map.
+let dumpOf (rng: Random) (s: Structure) =
+    let f (x: float) =
+        x.ToString("R", Globalization.CultureInfo.InvariantCulture)
+
+    let n = Structure.count s
+    let cell = s.Cell |> Option.defaultValue (Cell.orthorhombic 20.0 20.0 20.0)
+    let species = s.Numbers |> Array.distinct
+    let types = species |> Array.mapi (fun k z -> k + 1, z) |> Map.ofArray
+    let typeOf z = 1 + Array.findIndex ((=) z) species
+    let ids = Array.init n (fun a -> a + 1)
+
+    match rng.Next 3 with
+    | 0 -> ()
+    | 1 -> rng.Shuffle ids
+    | _ ->
+        for a in 0 .. n - 1 do
+            ids.[a] <- rng.Next(-3, n / 2 + 2)
+
+    let withId = rng.Next 4 > 0
+    let withElement = rng.Next 2 = 0
+    let xy, xz, yz = cell.B.X, cell.C.X, cell.C.Y
+    let triclinic = xy <> 0.0 || xz <> 0.0 || yz <> 0.0
+
+    let frame (shift: float) =
+        [ yield "ITEM: TIMESTEP"
+          yield "0"
+          yield "ITEM: NUMBER OF ATOMS"
+          yield string n
+          if triclinic then
+              yield "ITEM: BOX BOUNDS xy xz yz pp pp pp"
+              let lo = List.min [ 0.0; xy; xz; xy + xz ]
+              let hi = List.max [ 0.0; xy; xz; xy + xz ]
+              yield sprintf "%s %s %s" (f lo) (f (cell.A.X + hi)) (f xy)
+              yield sprintf "%s %s %s" (f (min 0.0 yz)) (f (cell.B.Y + max 0.0 yz)) (f xz)
+              yield sprintf "0 %s %s" (f cell.C.Z) (f yz)
+          else
+              yield "ITEM: BOX BOUNDS pp pp ff"
+              yield sprintf "0 %s" (f cell.A.X)
+              yield sprintf "0 %s" (f cell.B.Y)
+              yield sprintf "0 %s" (f cell.C.Z)
+          yield sprintf "ITEM: ATOMS %s%s x y z" (if withId then "id " else "") (if withElement then "element" else "type")
+          for a in 0 .. n - 1 ->
+              let p = s.Positions.[a]
+              let z = s.Numbers.[a]
+              let kind = if withElement then Elements.symbol z else string (typeOf z)
+              let id = if withId then sprintf "%d " ids.[a] else ""
+              sprintf "%s%s %s %s %s" id kind (f (p.X + shift)) (f p.Y) (f p.Z) ]
+
+    let frames = if rng.Next 2 = 0 then frame 0.0 else frame 0.0 @ frame 0.25
+    String.Join("\n", frames) + "\n", types
+
 let private neverThrows (name: string) (parse: string -> unit) (text: string) =
     try
         parse text
@@ -234,6 +287,94 @@ let tests =
                       match expected, streamed with
                       | Error e, Error s -> Expect.equal s e (sprintf "the error for %A" text)
                       | _ -> failtestf "%A: parse gave %A, streamFirst %A" text expected streamed
+          }
+
+          testProperty "Lammps.streamFirstDump keeps what parseDump and a selection give, ids in order or not; never throws"
+          <| fun (seed: int) ->
+              let rng = Random(seed)
+              let text, types = dumpOf rng (randomStructure seed)
+              let text = if rng.Next 2 = 0 then text else mutate rng text
+              let every = 1 + rng.Next 3
+              let span = 1 + rng.Next 5
+              let mutable a = -1
+              let mutable visited = []
+
+              let visit (p: Vec3) (z: int) =
+                  a <- a + 1
+                  visited <- (p, z) :: visited
+                  a % every = 0
+
+              let streamed =
+                  try
+                      Lammps.streamFirstIn span types "f.dump" (fun () -> new StringReader(text)) visit
+                  with ex ->
+                      failtestf "streamFirstDump threw %s on %A" (ex.GetType().Name) text
+
+              let check (first: Structure) (part: Structure) =
+                  let kept = [| 0..every .. Structure.count first - 1 |]
+                  Expect.equal part (Structure.select kept first) "the kept atoms, cell and periodicity"
+
+                  Expect.equal
+                      (List.rev visited)
+                      (List.zip (List.ofArray first.Positions) (List.ofArray first.Numbers))
+                      "every atom visited, in id order"
+
+              match Lammps.parseDump types "f.dump" text, streamed with
+              | Ok(first :: _), Ok part -> check first part
+              | Ok _, Error e -> failtestf "parseDump read it, streamFirstDump did not: %s" (string e)
+              | Error e, Error s -> Expect.equal s e "the first frame's fault, as parseDump names it"
+              | Error _, Ok part ->
+                  // only a later frame may be at fault: the first frame alone reads
+                  let lines = text.Replace("\r\n", "\n").Split('\n')
+
+                  let count =
+                      1
+                      + Array.findIndex (fun (l: string) -> l.StartsWith "ITEM: NUMBER OF ATOMS") lines
+
+                  let atoms = Array.findIndex (fun (l: string) -> l.StartsWith "ITEM: ATOMS") lines
+                  let alone = String.Join("\n", lines.[.. atoms + int (lines.[count].Trim())])
+
+                  match Lammps.parseDump types "f.dump" alone with
+                  | Ok [ first ] -> check first part
+                  | other -> failtestf "the first frame alone gave %A" other
+
+          test "Lammps.streamFirstDump gives parseDump's error, file and line, for broken first frames" {
+              let ok2 =
+                  "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 4\n0 4\n0 4\nITEM: ATOMS id type x y z\n2 1 0 0 0\n\
+                   1 2 2 2 2\n"
+
+              let types = Map.ofList [ 1, 28; 2, 13 ]
+
+              for text in
+                  [ ""
+                    "\n \n"
+                    "x\n"
+                    "ITEM: TIMESTEP\n"
+                    ok2.Replace("\n2\nITEM: BOX", "\n0\nITEM: BOX")
+                    ok2.Replace("\n2\nITEM: BOX", "\n5\nITEM: BOX")
+                    ok2.Replace("\n2\nITEM: BOX", "\n2000000000\nITEM: BOX")
+                    ok2.Replace("1 2 2 2 2\n", "")
+                    ok2.Replace("1 2 2 2 2\n", "1 2 2 2\n")
+                    ok2.Replace("1 2 2 2 2", "1 2 2 nan 2")
+                    ok2.Replace("1 2 2 2 2", "1 7 2 2 2")
+                    ok2.Replace("1 2 2 2 2", "x 2 2 2 2")
+                    ok2.Replace("0 4\n0 4\n0 4", "0 4\n4 4\n0 4")
+                    ok2.Replace("x y z", "x z")
+                    ok2.Replace("id type", "id q")
+                    ok2.Replace("ITEM: ATOMS", "ITEM: ATOM")
+                    ok2 + "ITEM: TIMESTEP\n1\n" ] do
+                  let expected = Lammps.parseDump types "f.dump" text |> Result.map List.head
+
+                  for keep in [ (fun _ _ -> true); (fun _ _ -> false) ] do
+                      let streamed =
+                          Lammps.streamFirstIn 1 types "f.dump" (fun () -> new StringReader(text)) keep
+
+                      match expected, streamed with
+                      | Error e, Error s -> Expect.equal s e (sprintf "the error for %A" text)
+                      | Ok whole, Ok part when keep Vec3.zero 0 -> Expect.equal part whole (sprintf "read %A" text)
+                      | Ok _, Ok part -> Expect.equal (Structure.count part) 0 "none kept"
+                      | Error e, Ok _ when text.EndsWith "ITEM: TIMESTEP\n1\n" -> Expect.equal e.Line (Some 14) "a later frame"
+                      | _ -> failtestf "%A: parseDump gave %A, streamFirstDump %A" text expected streamed
           }
 
           testProperty "every reader returns an error or a structure on random bytes, never throws"

@@ -39,6 +39,16 @@ let private elementOf (types: TypeMap) (line: int) (t: int) =
 
         failNeeding line ReadSetting.Types (sprintf "atom type %d has no element; give the element of each type, e.g. %s" t example)
 
+/// The order of atoms by id, ties in file order (Array.sortBy is not stable).
+let private idOrder (ids: int seq) =
+    let keys =
+        ids
+        |> Seq.mapi (fun a id -> (uint64 (uint32 (id ^^^ Int32.MinValue)) <<< 32) ||| uint64 a)
+        |> Array.ofSeq
+
+    Array.Sort keys
+    keys |> Array.map (fun k -> Operators.int (k &&& 0xFFFFFFFFUL))
+
 /// Cell of a LAMMPS box from its edges and tilt factors.
 let private boxCell lx ly lz xy xz yz =
     Cell.make (Vec3.make lx 0.0 0.0) (Vec3.make xy ly 0.0) (Vec3.make xz yz lz)
@@ -193,159 +203,369 @@ let parseData (types: TypeMap) (file: string) (text: string) : Result<Structure,
         match atoms with
         | None -> failFile "no Atoms section"
         | Some parsed ->
-            let sorted = parsed |> Array.sortBy (fun (id, _, _) -> id)
+            let sorted =
+                idOrder (parsed |> Array.map (fun (id, _, _) -> id))
+                |> Array.map (fun a -> parsed.[a])
 
             let numbers =
                 sorted |> Array.map (fun (_, _, (ty, line)) -> elementOf types line ty)
 
             validated (Structure.periodic cell (sorted |> Array.map (fun (_, p, _) -> p)) numbers))
 
+/// Lines read one by one, as TextReader.ReadLine splits them (\n, \r\n or \r; no empty line after a final newline),
+/// numbered from 1.
+type private LineSource(reader: IO.TextReader) =
+    let mutable number = 0
+    let mutable ahead: string = null
+
+    /// The next line, or null past the end; Number is then its number.
+    member _.Next() =
+        let l =
+            if isNull ahead then
+                reader.ReadLine()
+            else
+                let l = ahead
+                ahead <- null
+                l
+
+        if not (isNull l) then
+            number <- number + 1
+
+        l
+
+    /// The number of the last line read.
+    member _.Number = number
+
+    /// Puts the last line read back.
+    member _.Back(line: string) =
+        ahead <- line
+        number <- number - 1
+
+    /// The number of lines in the whole text (the rest read).
+    member this.Total() =
+        while not (isNull (this.Next())) do
+            ()
+
+        number
+
+    /// Skips blank lines; false at the end of the text.
+    member this.SkipBlank() =
+        let mutable l = this.Next()
+
+        while not (isNull l) && String.IsNullOrWhiteSpace l do
+            l <- this.Next()
+
+        if isNull l then
+            false
+        else
+            this.Back l
+            true
+
+/// A dump frame's head: its atom count, box and ATOMS columns.
+type private DumpHead =
+    { Natoms: int
+      Cell: Cell
+      Pbc: Pbc
+      Origin: Vec3
+      Scaled: bool
+      PosCols: int[]
+      ElementCol: int option
+      TypeCol: int option
+      IdCol: int option
+      Columns: int }
+
+/// The line that starts with `prefix` after blank lines (frame `frame`, 1-based, named in errors).
+let private expect (src: LineSource) frame (prefix: string) =
+    let found = src.SkipBlank()
+    let l = src.Next()
+
+    if not found then
+        failAt (src.Number + 1) (sprintf "the file ends where '%s' was expected (truncated frame %d?)" prefix frame)
+
+    if not (l.StartsWith prefix) then
+        failAt src.Number (sprintf "expected '%s', found '%s'" prefix l)
+
+    l
+
+/// The next line's number and tokens; `what` names what the end of the file cut off.
+let private nextLine (src: LineSource) frame what =
+    match src.Next() with
+    | null -> failAt (src.Number + 1) (sprintf "the file ends before %s (truncated frame %d)" what frame)
+    | l -> src.Number, tokens l
+
+/// A frame's TIMESTEP and NUMBER OF ATOMS items: the count and its line.
+let private countOf (src: LineSource) frame =
+    expect src frame "ITEM: TIMESTEP" |> ignore
+    nextLine src frame "the timestep" |> ignore
+    expect src frame "ITEM: NUMBER OF ATOMS" |> ignore
+    let lnN, tN = nextLine src frame "the number of atoms"
+    let n = int lnN "the number of atoms" (if tN.Length > 0 then tN.[0] else "")
+
+    if n <= 0 then
+        failAt lnN "zero atoms"
+
+    lnN, n
+
+/// The rest of a frame of n atoms counted on line lnN: a failure where the file has fewer than n lines after that
+/// line is reported as the truncation (each atom needs a line; the count is never an allocation).
+let private framed (src: LineSource) lnN n (body: unit -> 'T) =
+    try
+        body ()
+    with ParseFailure _ ->
+        let more = src.Total() - lnN
+
+        if n > more then
+            failAt lnN (sprintf "the frame declares %d atoms but the file has only %d more lines (truncated file?)" n more)
+
+        reraise ()
+
+/// A frame's BOX BOUNDS and ATOMS items, after its count.
+let private headOf (src: LineSource) frame n =
+    let boxLine = expect src frame "ITEM: BOX BOUNDS"
+    let boxTokens = tokens (boxLine.Substring "ITEM: BOX BOUNDS".Length)
+    let triclinic = boxTokens.Length >= 3 && boxTokens.[0] = "xy"
+    let flags = if triclinic then boxTokens.[3..] else boxTokens
+
+    let pbc =
+        if flags.Length = 3 then
+            Pbc.make (flags.[0] = "pp") (flags.[1] = "pp") (flags.[2] = "pp")
+        else
+            Pbc.all
+
+    let bounds =
+        Array.init 3 (fun _ ->
+            let ln, t = nextLine src frame "the box bounds"
+
+            if t.Length < (if triclinic then 3 else 2) then
+                failAt ln "box bounds line has too few numbers"
+
+            let b = t |> Array.map (float ln "a box bound")
+
+            if not (b.[1] > b.[0]) then
+                failAt ln (sprintf "the upper box bound (%s) must be greater than the lower one (%s)" t.[1] t.[0])
+
+            b)
+
+    let tiltOf k =
+        if triclinic then bounds.[k].[2] else 0.0
+
+    let xy, xz, yz = tiltOf 0, tiltOf 1, tiltOf 2
+    let xlo = bounds.[0].[0] - (List.min [ 0.0; xy; xz; xy + xz ])
+    let xhi = bounds.[0].[1] - (List.max [ 0.0; xy; xz; xy + xz ])
+    let ylo = bounds.[1].[0] - min 0.0 yz
+    let yhi = bounds.[1].[1] - max 0.0 yz
+
+    let cell =
+        boxCell (xhi - xlo) (yhi - ylo) (bounds.[2].[1] - bounds.[2].[0]) xy xz yz
+
+    let atomsLine = expect src frame "ITEM: ATOMS"
+    let cols = tokens (atomsLine.Substring "ITEM: ATOMS".Length)
+    let at = src.Number
+
+    let find names =
+        names |> List.tryPick (fun nm -> cols |> Array.tryFindIndex ((=) nm))
+
+    let posCols, scaled =
+        let column (name: string) =
+            match find [ name ] with
+            | Some k -> k
+            | None -> failAt at (sprintf "the ATOMS columns have %s but no %s" (name.Replace('y', 'x').Replace('z', 'x')) name)
+
+        match find [ "x" ], find [ "xs" ], find [ "xu" ], find [ "xsu" ] with
+        | Some x, _, _, _ -> [| x; column "y"; column "z" |], false
+        | _, Some x, _, _ -> [| x; column "ys"; column "zs" |], true
+        | _, _, Some x, _ -> [| x; column "yu"; column "zu" |], false
+        | _, _, _, Some x -> [| x; column "ysu"; column "zsu" |], true
+        | _ -> failAt at "the ATOMS columns have no positions (x y z, xs ys zs, xu yu zu)"
+
+    let elementCol, typeCol = find [ "element" ], find [ "type" ]
+
+    if elementCol.IsNone && typeCol.IsNone then
+        failAt at "the ATOMS columns have neither type nor element"
+
+    { Natoms = n
+      Cell = cell
+      Pbc = pbc
+      Origin = Vec3.make xlo ylo bounds.[2].[0]
+      Scaled = scaled
+      PosCols = posCols
+      ElementCol = elementCol
+      TypeCol = typeCol
+      IdCol = find [ "id" ]
+      Columns = cols.Length }
+
+/// Atom `a` of a frame from its line: id (a without an id column), position (Å) and atomic number.
+let private atomOf (types: TypeMap) (h: DumpHead) frame (src: LineSource) (a: int) =
+    let ln, t = nextLine src frame (sprintf "atom %d of %d" (a + 1) h.Natoms)
+
+    if t.Length <> h.Columns then
+        failAt ln (sprintf "atom line has %d columns; the ATOMS header names %d (truncated frame?)" t.Length h.Columns)
+
+    let v =
+        Vec3.make (float ln "x" t.[h.PosCols.[0]]) (float ln "y" t.[h.PosCols.[1]]) (float ln "z" t.[h.PosCols.[2]])
+
+    let p = if h.Scaled then h.Origin + Cell.toCartesian h.Cell v else v
+
+    let z =
+        match h.ElementCol with
+        | Some k -> element ln t.[k]
+        | None -> elementOf types ln (int ln "the atom type" t.[h.TypeCol.Value])
+
+    let id =
+        match h.IdCol with
+        | Some k -> int ln "the atom id" t.[k]
+        | None -> a
+
+    id, p, z
+
 /// Parses every frame of a LAMMPS text dump (columns x y z, xs ys zs or xu yu zu; type or element).
 let parseDump (types: TypeMap) (file: string) (text: string) : Result<Structure list, ReadError> =
     guard file (fun () ->
-        let ls = lines text
-
-        if ls |> Array.forall String.IsNullOrWhiteSpace then
+        if String.IsNullOrWhiteSpace text then
             failFile "the file is empty"
 
+        use reader = new IO.StringReader(text)
+        let src = LineSource reader
         let frames = ResizeArray<Structure>()
-        let mutable i = 0
-
-        let expect (prefix: string) =
-            while i < ls.Length && String.IsNullOrWhiteSpace ls.[i] do
-                i <- i + 1
-
-            if i >= ls.Length then
-                failAt (i + 1) (sprintf "the file ends where '%s' was expected (truncated frame %d?)" prefix (frames.Count + 1))
-
-            if not (ls.[i].StartsWith prefix) then
-                failAt (i + 1) (sprintf "expected '%s', found '%s'" prefix ls.[i])
-
-            let l = ls.[i]
-            i <- i + 1
-            l
-
-        let nextLine what =
-            if i >= ls.Length then
-                failAt (i + 1) (sprintf "the file ends before %s (truncated frame %d)" what (frames.Count + 1))
-
-            i <- i + 1
-            i, tokens ls.[i - 1]
-
         let mutable more = true
 
         while more do
-            expect "ITEM: TIMESTEP" |> ignore
-            nextLine "the timestep" |> ignore
-            expect "ITEM: NUMBER OF ATOMS" |> ignore
-            let lnN, tN = nextLine "the number of atoms"
-            let n = int lnN "the number of atoms" (if tN.Length > 0 then tN.[0] else "")
-
-            if n <= 0 then
-                failAt lnN "zero atoms"
-            // each atom needs a line: a count beyond the file's length is an error, not an allocation
-            if n > ls.Length - i then
-                failAt lnN (sprintf "the frame declares %d atoms but the file has only %d more lines (truncated file?)" n (ls.Length - i))
-
-            let boxLine = expect "ITEM: BOX BOUNDS"
-            let boxTokens = tokens (boxLine.Substring "ITEM: BOX BOUNDS".Length)
-            let triclinic = boxTokens.Length >= 3 && boxTokens.[0] = "xy"
-            let flags = if triclinic then boxTokens.[3..] else boxTokens
-
-            let pbc =
-                if flags.Length = 3 then
-                    Pbc.make (flags.[0] = "pp") (flags.[1] = "pp") (flags.[2] = "pp")
-                else
-                    Pbc.all
-
-            let bounds =
-                Array.init 3 (fun _ ->
-                    let ln, t = nextLine "the box bounds"
-
-                    if t.Length < (if triclinic then 3 else 2) then
-                        failAt ln "box bounds line has too few numbers"
-
-                    let b = t |> Array.map (float ln "a box bound")
-
-                    if not (b.[1] > b.[0]) then
-                        failAt ln (sprintf "the upper box bound (%s) must be greater than the lower one (%s)" t.[1] t.[0])
-
-                    b)
-
-            let tiltOf k =
-                if triclinic then bounds.[k].[2] else 0.0
-
-            let xy, xz, yz = tiltOf 0, tiltOf 1, tiltOf 2
-            let xlo = bounds.[0].[0] - (List.min [ 0.0; xy; xz; xy + xz ])
-            let xhi = bounds.[0].[1] - (List.max [ 0.0; xy; xz; xy + xz ])
-            let ylo = bounds.[1].[0] - min 0.0 yz
-            let yhi = bounds.[1].[1] - max 0.0 yz
-            let origin = Vec3.make xlo ylo bounds.[2].[0]
-
-            let cell =
-                boxCell (xhi - xlo) (yhi - ylo) (bounds.[2].[1] - bounds.[2].[0]) xy xz yz
-
-            let atomsLine = expect "ITEM: ATOMS"
-            let cols = tokens (atomsLine.Substring "ITEM: ATOMS".Length)
-
-            let find names =
-                names |> List.tryPick (fun nm -> cols |> Array.tryFindIndex ((=) nm))
-
-            let posCols, scaled =
-                let column (name: string) =
-                    match find [ name ] with
-                    | Some k -> k
-                    | None ->
-                        failAt (i - 1) (sprintf "the ATOMS columns have %s but no %s" (name.Replace('y', 'x').Replace('z', 'x')) name)
-
-                match find [ "x" ], find [ "xs" ], find [ "xu" ], find [ "xsu" ] with
-                | Some x, _, _, _ -> [| x; column "y"; column "z" |], false
-                | _, Some x, _, _ -> [| x; column "ys"; column "zs" |], true
-                | _, _, Some x, _ -> [| x; column "yu"; column "zu" |], false
-                | _, _, _, Some x -> [| x; column "ysu"; column "zsu" |], true
-                | _ -> failAt i "the ATOMS columns have no positions (x y z, xs ys zs, xu yu zu)"
-
-            let elementCol, typeCol, idCol = find [ "element" ], find [ "type" ], find [ "id" ]
-
-            if elementCol.IsNone && typeCol.IsNone then
-                failAt i "the ATOMS columns have neither type nor element"
+            let frame = frames.Count + 1
+            let lnN, n = countOf src frame
 
             let rows =
-                Array.init n (fun a ->
-                    let ln, t = nextLine (sprintf "atom %d of %d" (a + 1) n)
+                framed src lnN n (fun () ->
+                    let h = headOf src frame n
+                    let rows = ResizeArray(min n 65536)
 
-                    if t.Length <> cols.Length then
-                        failAt ln (sprintf "atom line has %d columns; the ATOMS header names %d (truncated frame?)" t.Length cols.Length)
+                    for a in 0 .. n - 1 do
+                        rows.Add(atomOf types h frame src a)
 
-                    let v =
-                        Vec3.make (float ln "x" t.[posCols.[0]]) (float ln "y" t.[posCols.[1]]) (float ln "z" t.[posCols.[2]])
+                    h, rows.ToArray())
 
-                    let p = if scaled then origin + Cell.toCartesian cell v else v
+            let h, rows = rows
 
-                    let z =
-                        match elementCol with
-                        | Some k -> element ln t.[k]
-                        | None -> elementOf types ln (int ln "the atom type" t.[typeCol.Value])
-
-                    let id =
-                        match idCol with
-                        | Some k -> int ln "the atom id" t.[k]
-                        | None -> a
-
-                    id, p, z)
-                |> Array.sortBy (fun (id, _, _) -> id)
+            let rows =
+                idOrder (rows |> Array.map (fun (id, _, _) -> id))
+                |> Array.map (fun a -> rows.[a])
 
             let s =
-                Structure.create (rows |> Array.map (fun (_, p, _) -> p)) (rows |> Array.map (fun (_, _, z) -> z)) (Some cell) pbc
+                Structure.create (rows |> Array.map (fun (_, p, _) -> p)) (rows |> Array.map (fun (_, _, z) -> z)) (Some h.Cell) h.Pbc
 
             frames.Add(validated s)
-
-            while i < ls.Length && String.IsNullOrWhiteSpace ls.[i] do
-                i <- i + 1
-
-            more <- i < ls.Length
+            more <- src.SkipBlank()
 
         List.ofSeq frames)
+
+/// The atoms of a first frame whose ids are out of order taken this many at a time (28 bytes each) in id order.
+let internal window = 1 <<< 24
+
+/// streamFirstDump with `span` atoms a pass when ids are out of order.
+let internal streamFirstIn (span: int) types file (openText: unit -> IO.TextReader) (visit: Vec3 -> int -> bool) =
+    guard file (fun () ->
+        // the first pass checks every line as parseDump does and reads the ids
+        let h, first, ids, sorted, one, bad =
+            use reader = openText ()
+            let src = LineSource reader
+
+            if not (src.SkipBlank()) then
+                failFile "the file is empty"
+
+            let lnN, n = countOf src 1
+
+            framed src lnN n (fun () ->
+                let h = headOf src 1 n
+                let first = src.Number
+                let ids = ResizeArray<int>(min n (1 <<< 20))
+                let mutable sorted = true
+                let mutable one = Vec3.zero, 0
+                let bad = ResizeArray()
+
+                for a in 0 .. n - 1 do
+                    let id, p, z = atomOf types h 1 src a
+
+                    if not (Vec3.isFinite p) || z < 1 || z > Elements.maxNumber then
+                        bad.Add(a, p, z)
+
+                    if a = 0 then
+                        one <- p, z
+                    elif id < ids.[a - 1] then
+                        sorted <- false
+
+                    ids.Add id
+
+                h, first, ids, sorted, one, bad)
+
+        // the frame checked as when read whole: its atoms (the first at fault in id order named), cell and periodicity
+        if bad.Count > 0 then
+            // the first in id order is the one of least (id, file index); its rank is its number when read whole
+            let key (a: int) = ids.[a], a
+
+            let rankOf a =
+                ids |> Seq.indexed |> Seq.filter (fun (b, _) -> key b < key a) |> Seq.length
+
+            let finite, infinite =
+                bad |> Seq.toArray |> Array.partition (fun (_, p, _) -> Vec3.isFinite p)
+
+            if infinite.Length > 0 then
+                let a, _, _ = infinite |> Array.minBy (fun (a, _, _) -> key a)
+                failFile (sprintf "atom %d has a non-finite coordinate (NaN or Inf)" (rankOf a + 1))
+
+            let a, _, z = finite |> Array.minBy (fun (a, _, _) -> key a)
+            failFile (sprintf "atom %d has an unknown atomic number %d" (rankOf a + 1) z)
+
+        validated (Structure.create [| fst one |] [| snd one |] (Some h.Cell) h.Pbc)
+        |> ignore
+
+        let positions = ResizeArray<Vec3>()
+        let numbers = ResizeArray<int>()
+
+        let atoms (each: LineSource -> int -> unit) =
+            use reader = openText ()
+            let src = LineSource reader
+
+            while src.Number < first do
+                src.Next() |> ignore
+
+            for a in 0 .. h.Natoms - 1 do
+                each src a
+
+        let keep (p: Vec3) z =
+            if visit p z then
+                positions.Add p
+                numbers.Add z
+
+        if sorted then
+            atoms (fun src a ->
+                let _, p, z = atomOf types h 1 src a
+                keep p z)
+        else
+            // sample order is id order (ties in file order): each atom's rank, then the atoms `span` ranks at a time
+            let rank = Array.zeroCreate<int> h.Natoms
+            idOrder ids |> Array.iteri (fun r a -> rank.[a] <- r)
+            let slots = Array.zeroCreate<Vec3>(min span h.Natoms)
+            let zs = Array.zeroCreate<int> slots.Length
+
+            for start in 0..span .. h.Natoms - 1 do
+                atoms (fun src a ->
+                    let r = rank.[a] - start
+
+                    if r >= 0 && r < slots.Length then
+                        let _, p, z = atomOf types h 1 src a
+                        slots.[r] <- p
+                        zs.[r] <- z
+                    else
+                        src.Next() |> ignore)
+
+                for r in 0 .. min slots.Length (h.Natoms - start) - 1 do
+                    keep slots.[r] zs.[r]
+
+        Structure.create (positions.ToArray()) (numbers.ToArray()) (Some h.Cell) h.Pbc)
+
+/// The first frame of a LAMMPS text dump streamed: `visit position number` is called for each of its atoms in the
+/// order parseDump gives them (by id) and says whether to keep it.
+let streamFirstDump (types: TypeMap) (file: string) (openText: unit -> IO.TextReader) (visit: Vec3 -> int -> bool) =
+    streamFirstIn window types file openText visit
 
 /// Writes a LAMMPS data file (atom style atomic) for a structure with an orthogonal, axis-aligned cell (periodic)
 /// or none (a box around the atoms with 10 Å margins, for non-periodic boundaries). One atom type per element,

@@ -289,8 +289,8 @@ let private streamIons (options: ReadOptions) (extended: bool) (rangeFile: strin
             |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
             |> tally.Part))
 
-/// An (extended) XYZ file streamed: its first frame's kept atoms. Binary content is refused as readWith refuses it.
-let private streamXyz (path: string) (keep: Vec3 -> bool) =
+/// A text file streamed by `stream` (a reader's opener), unless its first 4 KB are binary: refused as readWith refuses it.
+let private streamText (path: string) (stream: (unit -> TextReader) -> Result<SamplePart, ReadError>) =
     let start =
         use r = new StreamReader(path)
         let buffer = Array.zeroCreate<char> 4096
@@ -303,9 +303,22 @@ let private streamXyz (path: string) (keep: Vec3 -> bool) =
               Message = "binary content (NUL bytes or undecodable characters), not a text structure file: not read"
               Needs = None }
     else
-        use r = new StreamReader(path)
+        stream (fun () -> new StreamReader(path))
+
+/// An (extended) XYZ file streamed: its first frame's kept atoms.
+let private streamXyz (path: string) (keep: Vec3 -> bool) =
+    streamText path (fun openText ->
+        use r = openText ()
         let tally = Tally keep
-        Xyz.streamFirst path r tally.Visit |> Result.map tally.Part
+        Xyz.streamFirst path r tally.Visit |> Result.map tally.Part)
+
+/// A LAMMPS text dump streamed: its first frame's kept atoms, in id order.
+let private streamDump (options: ReadOptions) (path: string) (keep: Vec3 -> bool) =
+    streamText path (fun openText ->
+        let tally = Tally keep
+
+        Lammps.streamFirstDump options.LammpsTypes path openText tally.Visit
+        |> Result.map tally.Part)
 
 let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result<SamplePart, ReadError> =
     let regular =
@@ -331,6 +344,7 @@ let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result
     | Some((Format.Pos | Format.Epos) as format), Some rangeFile when regular && not options.OneSpecies ->
         streamed (fun () -> streamIons options (format = Format.Epos) rangeFile path keep)
     | Some Format.Xyz, _ when regular && not options.OneSpecies -> streamed (fun () -> streamXyz path keep)
+    | Some Format.LammpsDump, _ when regular && not options.OneSpecies -> streamed (fun () -> streamDump options path keep)
     | _ -> readWith options path |> Result.map (fun s -> cut s keep)
 
 /// Reads the first (or only) frame with default options.
