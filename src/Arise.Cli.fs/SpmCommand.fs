@@ -504,7 +504,42 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
     let margin = 1e-6 * (whole.Hi.X - whole.Lo.X + 1.0)
     let lo, hi = at.[world.Rank] - margin, at.[world.Rank + 1] + grid.Edge.X + margin
 
-    StructureIO.readPart readOptions file (fun p -> p.X >= lo && p.X <= hi)
+    // of a periodic sample, also the atoms whose images lie in those boxes
+    let keep =
+        match whole.Part.Cell with
+        | Some cell when Structure.isPeriodic whole.Part ->
+            let nx, ny, nz = grid.Shape
+            let h = 0.5 * grid.Edge + Vec3.make margin margin margin
+
+            let last =
+                grid.Origin
+                + Vec3.make (float (nx - 1) * grid.Step.X) (float (ny - 1) * grid.Step.Y) (float (nz - 1) * grid.Step.Z)
+
+            // the boxes' region and the atoms' (every atom is in some process's share), cut to this process's (the
+            // first and the last reach without end)
+            let m = Vec3.make margin margin margin
+            let first = grid.Origin - h
+
+            let first =
+                Vec3.make (min first.X whole.Lo.X) (min first.Y whole.Lo.Y) (min first.Z whole.Lo.Z)
+                - m
+
+            let last = last + h
+
+            let last =
+                Vec3.make (max last.X whole.Hi.X) (max last.Y whole.Hi.Y) (max last.Z whole.Hi.Z)
+                + m
+
+            let lo, hi = max lo first.X, min hi last.X
+
+            // a process without chunks (more processes than chunks) holds no atom
+            if lo <= hi then
+                Cell.imagesWithin cell (Vec3.make lo first.Y first.Z) (Vec3.make hi last.Y last.Z)
+            else
+                fun _ -> false
+        | _ -> fun p -> p.X >= lo && p.X <= hi
+
+    StructureIO.readPart readOptions file keep
     |> Result.map (fun part ->
         let share =
             [| for a in 0 .. part.Indices.Length - 1 do
@@ -739,8 +774,20 @@ let private shared world (model: Model) settings samples readOptions file (out: 
                 GC.Collect(2, GCCollectionMode.Forced, true, true)
                 writeShared model settings samples out grid whole stamp world.Size shells (clock.Elapsed.TotalSeconds, timing)
 
+/// Whether a sample's parts give the boxes the whole gives: not periodic, or periodic along all three axes in a cell
+/// whose planes lie more than a box's diagonal apart (no atom seen twice in a box; with a cell periodic along some axes
+/// only, the cell list's frame depends on the atoms held).
+let private splits (whole: Structure) (grid: SpmGrid) =
+    match whole.Cell with
+    | _ when not (Structure.isPeriodic whole) -> true
+    | Some cell when Pbc.isFull whole.Pbc ->
+        [ 0..2 ]
+        |> List.forall (fun k -> Cell.planeSpacing k cell > 1.001 * Vec3.norm grid.Edge)
+    | _ -> false
+
 /// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and
-/// its grid; None when the sample is periodic or an image (read whole by every process, as before), or a directory.
+/// its grid; None when the sample does not split (splits), is an image (read whole by every process, as before), or is
+/// a directory.
 let private sharedGrid settings (readOptions: StructureIO.ReadOptions) (file: string) =
     if
         not (File.Exists file)
@@ -749,8 +796,10 @@ let private sharedGrid settings (readOptions: StructureIO.ReadOptions) (file: st
         None
     else
         match StructureIO.readPart readOptions file (fun _ -> false) with
-        | Ok whole when not (Structure.isPeriodic whole.Part) ->
-            Some(whole, checkGrid (SpmGrid.createFromBounds settings whole.Lo whole.Hi whole.Count))
+        | Ok whole ->
+            match checkGrid (SpmGrid.createFromBounds settings whole.Lo whole.Hi whole.Count) with
+            | Ok(grid, _) when not (splits whole.Part grid) -> None
+            | grid -> Some(whole, grid)
         | _ -> None
 
 /// Runs `spm` in one process: the folder claimed, the scan with a progress bar, the outputs.

@@ -603,13 +603,18 @@ module Spm =
 
             let h = 0.5 * grid.Edge * (1.0 + 1e-9)
 
-            let near (c: Vec3) =
-                c.X >= lo.X - h.X
-                && c.X <= hi.X + h.X
-                && c.Y >= lo.Y - h.Y
-                && c.Y <= hi.Y + h.Y
-                && c.Z >= lo.Z - h.Z
-                && c.Z <= hi.Z + h.Z
+            // (of a periodic sample, also the boxes that hold their images)
+            let near =
+                match part.Cell with
+                | Some cell when Structure.isPeriodic part -> Cell.imagesWithin cell (lo - h) (hi + h)
+                | _ ->
+                    fun (c: Vec3) ->
+                        c.X >= lo.X - h.X
+                        && c.X <= hi.X + h.X
+                        && c.Y >= lo.Y - h.Y
+                        && c.Y <= hi.Y + h.Y
+                        && c.Z >= lo.Z - h.Z
+                        && c.Z <= hi.Z + h.Z
 
             let mutable chunk: Result<SpmChunk, string> option = None
             let mutable failed = None

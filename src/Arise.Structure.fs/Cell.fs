@@ -100,6 +100,61 @@ module Cell =
     let planeSpacing (k: int) (c: Cell) =
         1.0 / Vec3.norm (vector k (reciprocal c))
 
+    let imagesWithin (c: Cell) (lo: Vec3) (hi: Vec3) =
+        if not (Vec3.isFinite lo && Vec3.isFinite hi) then
+            invalidArg "lo" (sprintf "imagesWithin: the box must have finite bounds (%O to %O)" lo hi)
+
+        let rc = reciprocal c
+
+        let corners =
+            [| for x in [ lo.X; hi.X ] do
+                   for y in [ lo.Y; hi.Y ] do
+                       for z in [ lo.Z; hi.Z ] -> Vec3.make x y z |]
+
+        // the fractional range of the box along each axis (over its corners), widened for rounding: an image's
+        // fractional coordinates lie inside it
+        let range (r: Vec3) =
+            let f = corners |> Array.map (Vec3.dot r)
+            Array.min f - 1e-9, Array.max f + 1e-9
+
+        let ra, rb, rcc = range rc.A, range rc.B, range rc.C
+
+        fun (p: Vec3) ->
+            let shifts (r: Vec3) (fmin, fmax) =
+                let f = Vec3.dot r p
+                int (ceil (fmin - f)), int (floor (fmax - f))
+
+            let a0, a1 = shifts rc.A ra
+            let b0, b1 = shifts rc.B rb
+            let c0, c1 = shifts rc.C rcc
+            let mutable found = false
+            let mutable i = a0
+
+            while not found && i <= a1 do
+                let mutable j = b0
+
+                while not found && j <= b1 do
+                    let mutable k = c0
+
+                    while not found && k <= c1 do
+                        let q = p + float i * c.A + float j * c.B + float k * c.C
+
+                        found <-
+                            q.X >= lo.X
+                            && q.X <= hi.X
+                            && q.Y >= lo.Y
+                            && q.Y <= hi.Y
+                            && q.Z >= lo.Z
+                            && q.Z <= hi.Z
+
+                        k <- k + 1
+
+                    j <- j + 1
+
+                i <- i + 1
+
+            found
+
     /// Edge lengths (a, b, c) in Å and angles (α, β, γ) in degrees.
     let parameters (c: Cell) =
         let angle (u: Vec3) (v: Vec3) =

@@ -253,8 +253,7 @@ let tests =
                       failtestf "input %d: %s out of the reader: %s" k (e.GetType().Name) e.Message
           }
 
-          test
-              "readPart streams a .pos, an .xyz and a LAMMPS dump: the kept atoms, their indices, the count, bounds, centroid and digest as read whole" {
+          test "readPart streams a .pos, an .xyz and a LAMMPS dump: kept atoms, indices, count, bounds, centroid and digest as read whole" {
               let dir = folder ()
               let _ = measured dir
               let options = withRanges dir

@@ -60,7 +60,41 @@ let randomCase (seed: int) =
 let tests =
     testList
         "cell lists"
-        [ testProperty "neighbours of every atom equal brute force on random triclinic cells (cutoff may exceed the cell)"
+        [ testProperty "Cell.imagesWithin equals a search over images, for points many cells away and boxes of any size"
+          <| fun (seed: int) ->
+              let rng = Random(seed)
+              let r () = rng.NextDouble()
+
+              let cell =
+                  Cell.make
+                      (Vec3.make (2.0 + 4.0 * r ()) 0.0 0.0)
+                      (Vec3.make (4.0 * r () - 2.0) (2.0 + 4.0 * r ()) 0.0)
+                      (Vec3.make (4.0 * r () - 2.0) (4.0 * r () - 2.0) (2.0 + 4.0 * r ()))
+
+              let lo = Vec3.make (12.0 * r () - 6.0) (12.0 * r () - 6.0) (12.0 * r () - 6.0)
+              let hi = lo + Vec3.make (8.0 * r ()) (8.0 * r ()) (8.0 * r ())
+              let within = Cell.imagesWithin cell lo hi
+
+              for _ in 1..20 do
+                  let p = Vec3.make (24.0 * r () - 12.0) (24.0 * r () - 12.0) (24.0 * r () - 12.0)
+
+                  let search =
+                      seq {
+                          for i in -20 .. 20 do
+                              for j in -20 .. 20 do
+                                  for k in -20 .. 20 -> p + float i * cell.A + float j * cell.B + float k * cell.C
+                      }
+                      |> Seq.exists (fun q ->
+                          q.X >= lo.X
+                          && q.X <= hi.X
+                          && q.Y >= lo.Y
+                          && q.Y <= hi.Y
+                          && q.Z >= lo.Z
+                          && q.Z <= hi.Z)
+
+                  Expect.equal (within p) search (sprintf "%A in %A..%A" p lo hi)
+
+          testProperty "neighbours of every atom equal brute force on random triclinic cells (cutoff may exceed the cell)"
           <| fun (seed: int) ->
               let s, cutoff, _ = randomCase seed
               let cl = CellList.build s

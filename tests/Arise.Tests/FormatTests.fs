@@ -340,7 +340,8 @@ let tests =
 
           test "Lammps.streamFirstDump gives parseDump's error, file and line, for broken first frames" {
               let ok2 =
-                  "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 4\n0 4\n0 4\nITEM: ATOMS id type x y z\n2 1 0 0 0\n\
+                  "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 4\n0 4\n0 4\nITEM: ATOMS id type x y z\n\
+                   2 1 0 0 0\n\
                    1 2 2 2 2\n"
 
               let types = Map.ofList [ 1, 28; 2, 13 ]
