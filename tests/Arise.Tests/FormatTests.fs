@@ -111,6 +111,29 @@ let dumpOf (rng: Random) (s: Structure) =
     let frames = if rng.Next 2 = 0 then frame 0.0 else frame 0.0 @ frame 0.25
     String.Join("\n", frames) + "\n", types
 
+/// A streaming reader's visit that keeps every `every`th atom and records each atom visited, and the check of what it
+/// kept against the frame read whole: the kept atoms (with properties, cell, periodicity and info), every atom visited
+/// in the frame's order.
+let private keepEvery (every: int) =
+    let mutable a = -1
+    let mutable visited = []
+
+    let visit (p: Vec3) (z: int) =
+        a <- a + 1
+        visited <- (p, z) :: visited
+        a % every = 0
+
+    let check (first: Structure) (part: Structure) =
+        let kept = [| 0..every .. Structure.count first - 1 |]
+        Expect.equal part (Structure.select kept first) "the kept atoms, properties, cell, periodicity and info"
+
+        Expect.equal
+            (List.rev visited)
+            (List.zip (List.ofArray first.Positions) (List.ofArray first.Numbers))
+            "every atom visited, in the frame's order"
+
+    visit, check
+
 let private neverThrows (name: string) (parse: string -> unit) (text: string) =
     try
         parse text
@@ -228,13 +251,7 @@ let tests =
                       mutate rng (Xyz.write s)
 
               let every = 1 + rng.Next 3
-              let mutable a = -1
-              let mutable visited = []
-
-              let visit (p: Vec3) (z: int) =
-                  a <- a + 1
-                  visited <- (p, z) :: visited
-                  a % every = 0
+              let visit, check = keepEvery every
 
               let streamed =
                   try
@@ -243,14 +260,7 @@ let tests =
                       failtestf "streamFirst threw %s on %A" (ex.GetType().Name) text
 
               match Xyz.parse "f.xyz" text, streamed with
-              | Ok(first :: _), Ok part ->
-                  let kept = [| 0..every .. Structure.count first - 1 |]
-                  Expect.equal part (Structure.select kept first) "the kept atoms, properties, cell and info"
-
-                  Expect.equal
-                      (List.rev visited)
-                      (List.zip (List.ofArray first.Positions) (List.ofArray first.Numbers))
-                      "every atom visited"
+              | Ok(first :: _), Ok part -> check first part
               | Ok _, Error e -> failtestf "parse read it, streamFirst did not: %s" (string e)
               | Error _, Error _ -> ()
               | Error e, Ok _ ->
@@ -296,28 +306,13 @@ let tests =
               let text = if rng.Next 2 = 0 then text else mutate rng text
               let every = 1 + rng.Next 3
               let span = 1 + rng.Next 5
-              let mutable a = -1
-              let mutable visited = []
-
-              let visit (p: Vec3) (z: int) =
-                  a <- a + 1
-                  visited <- (p, z) :: visited
-                  a % every = 0
+              let visit, check = keepEvery every
 
               let streamed =
                   try
                       Lammps.streamFirstIn span types "f.dump" (fun () -> new StringReader(text)) visit
                   with ex ->
                       failtestf "streamFirstDump threw %s on %A" (ex.GetType().Name) text
-
-              let check (first: Structure) (part: Structure) =
-                  let kept = [| 0..every .. Structure.count first - 1 |]
-                  Expect.equal part (Structure.select kept first) "the kept atoms, cell and periodicity"
-
-                  Expect.equal
-                      (List.rev visited)
-                      (List.zip (List.ofArray first.Positions) (List.ofArray first.Numbers))
-                      "every atom visited, in id order"
 
               match Lammps.parseDump types "f.dump" text, streamed with
               | Ok(first :: _), Ok part -> check first part

@@ -51,6 +51,24 @@ let private oneThenTwo (mpirun: string) (dir: string) (args: string -> string li
     Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
     out
 
+/// Checks a two-process spm run's output (`out`) in `dir`: split by parts, each process holding a streamed part of the
+/// sample, and boxes.csv and atoms.xyz byte-identical to the one-process run's.
+let private streamedParts (dir: string) (out: string) =
+    Expect.stringContains out "each reads its part of the sample" "split by parts"
+
+    for rank in 0..1 do
+        let m =
+            Text.RegularExpressions.Regex.Match(out, sprintf "process %d holds (\\d+) of the (\\d+) atoms \\(streamed\\)" rank)
+
+        Expect.isTrue m.Success (sprintf "process %d says what it holds" rank)
+        Expect.isLessThan (int m.Groups.[1].Value) (int m.Groups.[2].Value) (sprintf "process %d holds a part" rank)
+
+    for file in [ "boxes.csv"; "atoms.xyz" ] do
+        Expect.equal
+            (File.ReadAllBytes(Path.Combine(dir, "two", file)))
+            (File.ReadAllBytes(Path.Combine(dir, "one", file)))
+            (sprintf "%s byte-identical" file)
+
 [<Tests>]
 let tests =
     testSequenced
@@ -228,24 +246,7 @@ let tests =
                       [ dll; "spm"; "alloy.pos"; "--ranges"; "alloy.rrng"; "--out"; out ]
                       @ [ "--mode"; "bulk"; "--stride"; "4"; "--samples"; "5" ]
 
-                  let out = oneThenTwo mpirun dir spm
-                  Expect.stringContains out "each reads its part of the sample" "split by parts"
-
-                  for rank in 0..1 do
-                      let m =
-                          Text.RegularExpressions.Regex.Match(
-                              out,
-                              sprintf "process %d holds (\\d+) of the (\\d+) atoms \\(streamed\\)" rank
-                          )
-
-                      Expect.isTrue m.Success (sprintf "process %d says what it holds" rank)
-                      Expect.isLessThan (int m.Groups.[1].Value) (int m.Groups.[2].Value) (sprintf "process %d holds a part" rank)
-
-                  for file in [ "boxes.csv"; "atoms.xyz" ] do
-                      Expect.equal
-                          (File.ReadAllBytes(Path.Combine(dir, "two", file)))
-                          (File.ReadAllBytes(Path.Combine(dir, "one", file)))
-                          (sprintf "%s byte-identical" file)
+                  oneThenTwo mpirun dir spm |> streamedParts dir
 
                   Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "the shares merged and removed")
           }
@@ -298,24 +299,7 @@ let tests =
                       [ dll; "spm"; "fe.lammpstrj"; "--types"; "1=Fe"; "--out"; out ]
                       @ [ "--mode"; "bulk"; "--box"; "10"; "--stride"; "2"; "--samples"; "3" ]
 
-                  let out = oneThenTwo mpirun dir spm
-                  Expect.stringContains out "each reads its part of the sample" "split by parts"
-
-                  for rank in 0..1 do
-                      let m =
-                          Text.RegularExpressions.Regex.Match(
-                              out,
-                              sprintf "process %d holds (\\d+) of the (\\d+) atoms \\(streamed\\)" rank
-                          )
-
-                      Expect.isTrue m.Success (sprintf "process %d says what it holds" rank)
-                      Expect.isLessThan (int m.Groups.[1].Value) (int m.Groups.[2].Value) (sprintf "process %d holds a part" rank)
-
-                  for file in [ "boxes.csv"; "atoms.xyz" ] do
-                      Expect.equal
-                          (File.ReadAllBytes(Path.Combine(dir, "two", file)))
-                          (File.ReadAllBytes(Path.Combine(dir, "one", file)))
-                          (sprintf "%s byte-identical" file))
+                  oneThenTwo mpirun dir spm |> streamedParts dir)
           }
 
           test "mpirun -n 2 arise spm killed (SIGKILL) mid-run, then run again: only the missing chunks, the same outputs" {
