@@ -508,28 +508,25 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
     let keep =
         match whole.Part.Cell with
         | Some cell when Structure.isPeriodic whole.Part ->
+            // the boxes' region and the atoms' (every atom is in some process's share), widened by the margin, cut to
+            // this process's (the first and the last reach without end)
             let nx, ny, nz = grid.Shape
-            let h = 0.5 * grid.Edge + Vec3.make margin margin margin
+            let h = 0.5 * grid.Edge
 
-            let last =
+            let far =
                 grid.Origin
                 + Vec3.make (float (nx - 1) * grid.Step.X) (float (ny - 1) * grid.Step.Y) (float (nz - 1) * grid.Step.Z)
 
-            // the boxes' region and the atoms' (every atom is in some process's share), cut to this process's (the
-            // first and the last reach without end)
             let m = Vec3.make margin margin margin
-            let first = grid.Origin - h
 
-            let first =
-                Vec3.make (min first.X whole.Lo.X) (min first.Y whole.Lo.Y) (min first.Z whole.Lo.Z)
-                - m
+            let lower (a: Vec3) (b: Vec3) =
+                Vec3.make (min a.X b.X) (min a.Y b.Y) (min a.Z b.Z)
 
-            let last = last + h
+            let upper (a: Vec3) (b: Vec3) =
+                Vec3.make (max a.X b.X) (max a.Y b.Y) (max a.Z b.Z)
 
-            let last =
-                Vec3.make (max last.X whole.Hi.X) (max last.Y whole.Hi.Y) (max last.Z whole.Hi.Z)
-                + m
-
+            let first = lower (grid.Origin - h - m) (whole.Lo - m)
+            let last = upper (far + h + m) (whole.Hi + m)
             let lo, hi = max lo first.X, min hi last.X
 
             // a process without chunks (more processes than chunks) holds no atom
