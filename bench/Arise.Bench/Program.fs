@@ -29,6 +29,7 @@ let main argv =
           "cluster-big", ClusterBench.big
           "tpe", TpeBench.run
           "png", PngBench.run
+          "read", ReadBench.run
           "gpu", (fun () -> GpuBench.run SpmBench.model data) ]
 
     let chosen =

@@ -181,12 +181,23 @@ let tests =
                   let content = if k % 3 = 2 then Array.sub b 0 (rng.Next b.Length) else b
 
                   try
-                      AtomProbe.parseApt
-                          AtomProbe.defaults
-                          (AtomProbe.readRanges (Path.Combine(dir, "alloy.rrng")) |> ok "ranges")
-                          "f.apt"
-                          content
-                      |> ignore
+                      let f = Path.Combine(dir, "f.apt")
+                      File.WriteAllBytes(f, content)
+
+                      let whole =
+                          AtomProbe.parseApt
+                              AtomProbe.defaults
+                              (AtomProbe.readRanges (Path.Combine(dir, "alloy.rrng")) |> ok "ranges")
+                              f
+                              content
+
+                      // streamed, the damaged file gives the same atoms or the same error
+                      let part = StructureIO.readPart (withRanges dir) f (fun _ -> true)
+
+                      match whole, part with
+                      | Ok s, Ok p -> Expect.equal p.Part s (sprintf "input %d: streamed as parsed" k)
+                      | Error a, Error b -> Expect.equal b a (sprintf "input %d: the same error" k)
+                      | _ -> failtestf "input %d: parsed %A, streamed %A" k whole part
                   with e ->
                       failtestf "input %d: %s out of the .apt reader: %s" k (e.GetType().Name) e.Message
           }
@@ -253,23 +264,25 @@ let tests =
                       failtestf "input %d: %s out of the reader: %s" k (e.GetType().Name) e.Message
           }
 
-          test "readPart streams a .pos, an .xyz and a LAMMPS dump: kept atoms, indices, count, bounds, centroid and digest as read whole" {
+          test "readPart streams .pos, .apt, .xyz and LAMMPS dumps: kept atoms, indices, count, bounds, centroid, digest as read whole" {
               let dir = folder ()
-              let _ = measured dir
+              let _, ions = measured dir
               let options = withRanges dir
-              let file = Path.Combine(dir, "alloy.pos")
+              AtomProbe.writeApt (Path.Combine(dir, "alloy.apt")) ions
 
               let whole =
-                  StructureIO.readWith options file
+                  StructureIO.readWith options (Path.Combine(dir, "alloy.pos"))
                   |> Result.defaultWith (fun e -> failwith (string e))
 
               let lo, hi = Structure.bounds whole
               let mid = 0.5 * (lo.X + hi.X)
 
-              for keep in
-                  [ (fun (p: Vec3) -> p.X < mid)
-                    (fun (p: Vec3) -> p.X >= mid - 3.0)
-                    (fun _ -> false) ] do
+              for file, keep in
+                  List.allPairs
+                      [ Path.Combine(dir, "alloy.pos"); Path.Combine(dir, "alloy.apt") ]
+                      [ (fun (p: Vec3) -> p.X < mid)
+                        (fun (p: Vec3) -> p.X >= mid - 3.0)
+                        (fun _ -> false) ] do
                   let part =
                       StructureIO.readPart options file keep
                       |> Result.defaultWith (fun e -> failwith (string e))
@@ -279,7 +292,7 @@ let tests =
                              if keep whole.Positions.[a] then
                                  a |]
 
-                  Expect.isTrue part.Streamed "streamed"
+                  Expect.isTrue part.Streamed (file + ": streamed")
                   Expect.equal part.Indices expected "the kept atoms"
                   Expect.equal part.Part (Structure.select expected whole) "positions, species and mass-to-charge"
                   Expect.equal part.Count (Structure.count whole) "count"

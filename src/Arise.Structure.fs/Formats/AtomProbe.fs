@@ -229,105 +229,94 @@ let private emitIon (mapping: Mapping) (find: float -> Range option) (emit: Vec3
     | None when mapping.KeepUnranged -> emit p 0 m
     | None -> ()
 
-/// The ranged ions of `n` ions whose x, y, z (nm) and mass-to-charge (Da) are `value i k` (k = 0 … 3), as a structure.
-let private rangedIons (mapping: Mapping) (ranges: Range list) (file: string) (n: int) (value: int -> int -> float) =
+/// Visits `ions` ions block by block: `fill start count` loads ions start … start + count − 1 and gives their values
+/// `value i k` (i from 0 within the block; k = 0 … 2: x, y, z in nm; k = 3: mass-to-charge in Da). Emits the atoms of
+/// the ranged ions in file order; stops at the first ion with a value that is not finite.
+let private visitIons
+    (mapping: Mapping)
+    (ranges: Range list)
+    (file: string)
+    (ions: int64)
+    (fill: int64 -> int -> (int -> int -> float))
+    (emit: Vec3 -> int -> float -> unit)
+    : Result<unit, ReadError> =
     let find = finder ranges
+    let mutable done_ = 0L
+    let mutable bad = -1L
+    let mutable emitted = 0L
+
+    let counted p element m =
+        emitted <- emitted + 1L
+        emit p element m
+
+    while done_ < ions && bad < 0L do
+        let count = int (min 65536L (ions - done_))
+        let value = fill done_ count
+        let mutable i = 0
+
+        while i < count && bad < 0L do
+            let x, y, z, m = value i 0, value i 1, value i 2, value i 3
+
+            if not (Double.IsFinite x && Double.IsFinite y && Double.IsFinite z && Double.IsFinite m) then
+                bad <- done_ + int64 i
+            else
+                emitIon mapping find counted (Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)) m
+
+            i <- i + 1
+
+        done_ <- done_ + int64 count
+
+    if bad >= 0L then
+        error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1L))
+    elif emitted = 0L then
+        error file None (sprintf "none of its %d ions lies in a range of the range file" ions)
+    else
+        Ok()
+
+/// The atoms a visit emits, as a structure with per-atom "mass_to_charge" (Da).
+let private collect (visit: (Vec3 -> int -> float -> unit) -> Result<unit, ReadError>) : Result<Structure, ReadError> =
     let positions = ResizeArray<Vec3>()
     let numbers = ResizeArray<int>()
     let masses = ResizeArray<float>()
-    let mutable bad = -1
 
-    let emit p element m =
+    visit (fun p element m ->
         positions.Add p
         numbers.Add element
-        masses.Add m
+        masses.Add m)
+    |> Result.map (fun () ->
+        Structure.cluster (positions.ToArray()) (numbers.ToArray())
+        |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray())))
 
-    for i in 0 .. n - 1 do
-        let x, y, z, m = value i 0, value i 1, value i 2, value i 3
+/// Reads `count` bytes at `offset` of a stream into `buffer`.
+let private readAt (stream: Stream) (offset: int64) (buffer: byte array) (count: int) =
+    stream.Position <- offset
+    stream.ReadExactly(buffer, 0, count)
 
-        if not (Double.IsFinite x && Double.IsFinite y && Double.IsFinite z && Double.IsFinite m) then
-            if bad < 0 then
-                bad <- i
-        else
-            emitIon mapping find emit (Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)) m
-
-    if bad >= 0 then
-        error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1))
-    elif positions.Count = 0 then
-        error file None (sprintf "none of its %d ions lies in a range of the range file" n)
-    else
-        Ok(
-            Structure.cluster (positions.ToArray()) (numbers.ToArray())
-            |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
-        )
-
-let streamIons
-    (mapping: Mapping)
-    (ranges: Range list)
-    (extended: bool)
-    (file: string)
-    (emit: Vec3 -> int -> float -> unit)
-    : Result<unit, ReadError> =
+/// The ions of a .pos (`extended` false) or .epos stream, visited block by block.
+let private posIons mapping ranges (extended: bool) (file: string) (stream: Stream) emit =
     let size = if extended then 44 else 16
-    let find = finder ranges
-
-    use stream =
-        new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
-
     let length = stream.Length
 
     if length = 0L || length % int64 size <> 0L then
         error file None (sprintf "%d bytes: not a whole number of %d-byte ions (%s)" length size (if extended then ".epos" else ".pos"))
     else
-        let ions = length / int64 size
         let block = Array.zeroCreate<byte>(size * 65536)
-        let mutable done_ = 0L
-        let mutable bad = -1L
-        let mutable emitted = 0L
 
-        let counted p element m =
-            emitted <- emitted + 1L
-            emit p element m
+        let fill (start: int64) (count: int) =
+            readAt stream (start * int64 size) block (count * size)
+            fun i k -> float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(block, i * size + 4 * k, 4)))
 
-        while done_ < ions && bad < 0L do
-            let count = int (min 65536L (ions - done_))
-            stream.ReadExactly(block, 0, count * size)
+        visitIons mapping ranges file (length / int64 size) fill emit
 
-            let mutable i = 0
+let streamIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (emit: Vec3 -> int -> float -> unit) =
+    use stream =
+        new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
 
-            while i < count && bad < 0L do
-                let value k =
-                    float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(block, i * size + 4 * k, 4)))
-
-                let x, y, z, m = value 0, value 1, value 2, value 3
-
-                if not (Double.IsFinite x && Double.IsFinite y && Double.IsFinite z && Double.IsFinite m) then
-                    bad <- done_ + int64 i
-                else
-                    emitIon mapping find counted (Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)) m
-
-                i <- i + 1
-
-            done_ <- done_ + int64 count
-
-        if bad >= 0L then
-            error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1L))
-        elif emitted = 0L then
-            error file None (sprintf "none of its %d ions lies in a range of the range file" ions)
-        else
-            Ok()
+    posIons mapping ranges extended file stream emit
 
 let parseIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
-    let size = if extended then 44 else 16
-
-    if bytes.Length = 0 || bytes.Length % size <> 0 then
-        error
-            file
-            None
-            (sprintf "%d bytes: not a whole number of %d-byte ions (%s)" bytes.Length size (if extended then ".epos" else ".pos"))
-    else
-        rangedIons mapping ranges file (bytes.Length / size) (fun i k ->
-            float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(bytes, i * size + 4 * k, 4))))
+    use stream = new MemoryStream(bytes, false)
+    collect (posIons mapping ranges extended file stream)
 
 /// The sizes of an .apt file's header and of a section's header without extra fields (bytes).
 let private aptHeaderSize, aptSectionSize = 540, 148
@@ -350,117 +339,142 @@ type private AptSection =
       Bytes: int64
       Data: int64 }
 
-/// The sections of an .apt file after its header, or why they cannot be read.
-let private aptSections (bytes: byte array) : Result<AptSection list, string> =
+/// The sections of an .apt stream after its header of `headerSize` bytes (only their headers are read), or why they
+/// cannot be read.
+let private aptSections (stream: Stream) (headerSize: int) : Result<AptSection list, string> =
+    let length = stream.Length
+    let bytes = Array.zeroCreate<byte> aptSectionSize
+
     let rec walk (offset: int64) (found: AptSection list) =
-        if offset = int64 bytes.Length then
+        if offset = length then
             Ok(List.rev found)
-        elif offset + int64 aptSectionSize > int64 bytes.Length then
+        elif offset + int64 aptSectionSize > length then
             Error(sprintf "truncated: a section header at byte %d is cut off" offset)
         else
-            let o = int offset
+            readAt stream offset bytes aptSectionSize
 
-            if Text.Encoding.ASCII.GetString(bytes, o, 4) <> "SEC\000" then
+            if Text.Encoding.ASCII.GetString(bytes, 0, 4) <> "SEC\000" then
                 Error(sprintf "byte %d: a section should start here (SEC), found other bytes" offset)
             else
                 let int32At k =
-                    BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(bytes, o + k, 4))
+                    BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(bytes, k, 4))
 
-                let headerSize = int32At 4
-
-                let records =
-                    BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(bytes, o + 132, 8))
-
-                let byteCount =
-                    BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(bytes, o + 140, 8))
+                let size = int32At 4
+                let records = BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(bytes, 132, 8))
+                let byteCount = BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(bytes, 140, 8))
 
                 let section =
-                    { Name = wideName bytes (o + 12) 32
-                      Unit = wideName bytes (o + 100) 16
-                      DataType = BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(bytes, o + 88, 4))
+                    { Name = wideName bytes 12 32
+                      Unit = wideName bytes 100 16
+                      DataType = BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(bytes, 88, 4))
                       Bits = int32At 92
                       RecordSize = int32At 96
                       Records = records
                       Bytes = byteCount
-                      Data = offset + int64 headerSize }
+                      Data = offset + int64 size }
 
-                if headerSize < aptSectionSize || headerSize > 4096 then
-                    Error(sprintf "section %s: header size %d bytes is not valid" section.Name headerSize)
-                elif records < 0L || byteCount < 0L || section.Data + byteCount > int64 bytes.Length then
+                if size < aptSectionSize || size > 4096 then
+                    Error(sprintf "section %s: header size %d bytes is not valid" section.Name size)
+                elif
+                    records < 0L
+                    || byteCount < 0L
+                    || byteCount > length
+                    || section.Data + byteCount > length
+                then
                     Error(sprintf "truncated: section %s needs %d bytes of data, the file ends before" section.Name byteCount)
                 else
                     walk (section.Data + byteCount) (section :: found)
 
-    let headerSize = BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(bytes, 4, 4))
+    walk (int64 headerSize) []
 
-    if headerSize < aptHeaderSize || headerSize > bytes.Length then
-        Error(sprintf "the header gives its size as %d bytes (at least %d)" headerSize aptHeaderSize)
+/// The ions of an .apt stream (APSuite 6), visited block by block from its Position and Mass sections.
+let private aptIons mapping ranges (file: string) (stream: Stream) emit =
+    let length = stream.Length
+    let header = Array.zeroCreate<byte> aptHeaderSize
+
+    if length < int64 aptHeaderSize then
+        error file None (sprintf "%d bytes: shorter than the %d-byte header of an .apt (APSuite 6) file" length aptHeaderSize)
     else
-        walk (int64 headerSize) []
+        readAt stream 0L header aptHeaderSize
+
+        if Text.Encoding.ASCII.GetString(header, 0, 4) <> "APT\000" then
+            error file None "not an .apt (APSuite 6) file: it does not start with APT (an older IVAS .apt? export .pos or .epos)"
+        else
+            let ions = BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(header, 532, 8))
+            let headerSize = BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(header, 4, 4))
+
+            let take (name: string) (recordSize: int) =
+                fun (sections: AptSection list) ->
+                    match sections |> List.tryFind (fun s -> s.Name = name) with
+                    | None -> Error(sprintf "no %s section (found: %s)" name (String.Join(", ", sections |> List.map (fun s -> s.Name))))
+                    | Some s when s.DataType <> 3u || s.Bits <> 32 || s.RecordSize <> recordSize ->
+                        Error(
+                            sprintf
+                                "section %s holds %d-byte records of %d-bit type %d; expected float32 (%d bytes)"
+                                name
+                                s.RecordSize
+                                s.Bits
+                                s.DataType
+                                recordSize
+                        )
+                    | Some s when s.Bytes <> s.Records * int64 recordSize ->
+                        Error(sprintf "section %s: %d bytes of data for %d records of %d bytes" name s.Bytes s.Records recordSize)
+                    | Some s when s.Records <> ions ->
+                        Error(sprintf "section %s has %d records for the header's %d ions" name s.Records ions)
+                    | Some s -> Ok s
+
+            let read =
+                if headerSize < aptHeaderSize || int64 headerSize > length then
+                    Error(sprintf "the header gives its size as %d bytes (at least %d)" headerSize aptHeaderSize)
+                elif ions <= 0L then
+                    Error(sprintf "the header gives %d ions" ions)
+                else
+                    aptSections stream headerSize
+                    |> Result.bind (fun sections ->
+                        take "Position" 12 sections
+                        |> Result.bind (fun p -> take "Mass" 4 sections |> Result.map (fun m -> p, m)))
+
+            match read with
+            | Error message -> error file None message
+            | Ok(p, m) ->
+                // positions in nm (visitIons makes them Å), or Å when the section says so
+                let scale =
+                    match p.Unit with
+                    | "nm"
+                    | "" -> Some 1.0
+                    | "Å"
+                    | "A"
+                    | "Angstrom" -> Some 0.1
+                    | _ -> None
+
+                match scale with
+                | None -> error file None (sprintf "the Position section's unit is %s; nm or Å expected" p.Unit)
+                | Some scale ->
+                    let positions = Array.zeroCreate<byte>(12 * 65536)
+                    let masses = Array.zeroCreate<byte>(4 * 65536)
+
+                    let fill (start: int64) (count: int) =
+                        readAt stream (p.Data + 12L * start) positions (12 * count)
+                        readAt stream (m.Data + 4L * start) masses (4 * count)
+
+                        fun i k ->
+                            if k < 3 then
+                                scale
+                                * float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(positions, 12 * i + 4 * k, 4)))
+                            else
+                                float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(masses, 4 * i, 4)))
+
+                    visitIons mapping ranges file ions fill emit
+
+let streamApt (mapping: Mapping) (ranges: Range list) (file: string) (emit: Vec3 -> int -> float -> unit) =
+    use stream =
+        new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
+
+    aptIons mapping ranges file stream emit
 
 let parseApt (mapping: Mapping) (ranges: Range list) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
-    if bytes.Length < aptHeaderSize then
-        error file None (sprintf "%d bytes: shorter than the %d-byte header of an .apt (APSuite 6) file" bytes.Length aptHeaderSize)
-    elif Text.Encoding.ASCII.GetString(bytes, 0, 4) <> "APT\000" then
-        error file None "not an .apt (APSuite 6) file: it does not start with APT (an older IVAS .apt? export .pos or .epos)"
-    else
-        let ions = BinaryPrimitives.ReadInt64LittleEndian(ReadOnlySpan(bytes, 532, 8))
-
-        let take (name: string) (recordSize: int) =
-            fun (sections: AptSection list) ->
-                match sections |> List.tryFind (fun s -> s.Name = name) with
-                | None -> Error(sprintf "no %s section (found: %s)" name (String.Join(", ", sections |> List.map (fun s -> s.Name))))
-                | Some s when s.DataType <> 3u || s.Bits <> 32 || s.RecordSize <> recordSize ->
-                    Error(
-                        sprintf
-                            "section %s holds %d-byte records of %d-bit type %d; expected float32 (%d bytes)"
-                            name
-                            s.RecordSize
-                            s.Bits
-                            s.DataType
-                            recordSize
-                    )
-                | Some s when s.Bytes <> s.Records * int64 recordSize ->
-                    Error(sprintf "section %s: %d bytes of data for %d records of %d bytes" name s.Bytes s.Records recordSize)
-                | Some s when s.Records <> ions -> Error(sprintf "section %s has %d records for the header's %d ions" name s.Records ions)
-                | Some s -> Ok s
-
-        let read =
-            if ions <= 0L || ions > int64 (Int32.MaxValue / 12) then
-                Error(sprintf "the header gives %d ions" ions)
-            else
-                aptSections bytes
-                |> Result.bind (fun sections ->
-                    take "Position" 12 sections
-                    |> Result.bind (fun p -> take "Mass" 4 sections |> Result.map (fun m -> p, m)))
-
-        match read with
-        | Error message -> error file None message
-        | Ok(p, m) ->
-            // positions in nm (rangedIons makes them Å), or Å when the section says so
-            let scale =
-                match p.Unit with
-                | "nm"
-                | "" -> Some 1.0
-                | "Å"
-                | "A"
-                | "Angstrom" -> Some 0.1
-                | _ -> None
-
-            match scale with
-            | None -> error file None (sprintf "the Position section's unit is %s; nm or Å expected" p.Unit)
-            | Some scale ->
-                rangedIons mapping ranges file (int ions) (fun i k ->
-                    let offset =
-                        if k < 3 then
-                            p.Data + int64 (12 * i + 4 * k)
-                        else
-                            m.Data + int64 (4 * i)
-
-                    let v =
-                        float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(bytes, int offset, 4)))
-
-                    if k < 3 then scale * v else v)
+    use stream = new MemoryStream(bytes, false)
+    collect (aptIons mapping ranges file stream)
 
 let writePos (path: string) (ions: (float * float * float * float) array) =
     let bytes = Array.zeroCreate<byte>(16 * ions.Length)

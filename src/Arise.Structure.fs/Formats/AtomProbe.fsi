@@ -65,6 +65,15 @@ val parseApt:
     bytes: byte array ->
         Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
+/// Streams an .apt file (APSuite 6) block by block, without holding it: `emit position element mass` for each atom of
+/// the ranged ions (Å, atomic number, Da) in file order, as parseApt would make them. Errors as parseApt.
+val internal streamApt:
+    mapping: Mapping ->
+    ranges: Range list ->
+    file: string ->
+    emit: (Arise.Structure.Vec3 -> int -> float -> unit) ->
+        Result<unit, Arise.Structure.ReadError>
+
 /// Writes ions (x, y, z in nm; mass-to-charge in Da) as .apt (APSuite 6: Position and Mass sections).
 val writeApt: path: string -> ions: (float * float * float * float) array -> unit
 

@@ -271,7 +271,7 @@ type private Tally(keep: Vec3 -> bool) =
           Streamed = true }
 
 /// An atom-probe file streamed: the kept atoms with their mass-to-charge.
-let private streamIons (options: ReadOptions) (extended: bool) (rangeFile: string) (path: string) (keep: Vec3 -> bool) =
+let private streamIons (options: ReadOptions) (format: Format) (rangeFile: string) (path: string) (keep: Vec3 -> bool) =
     AtomProbe.readRanges rangeFile
     |> Result.bind (fun ranges ->
         let tally = Tally keep
@@ -279,7 +279,12 @@ let private streamIons (options: ReadOptions) (extended: bool) (rangeFile: strin
         let numbers = ResizeArray<int>()
         let masses = ResizeArray<float>()
 
-        AtomProbe.streamIons options.AtomProbe ranges extended path (fun p element m ->
+        let visit =
+            match format with
+            | Format.Apt -> AtomProbe.streamApt options.AtomProbe ranges path
+            | _ -> AtomProbe.streamIons options.AtomProbe ranges (format = Format.Epos) path
+
+        visit (fun p element m ->
             if tally.Visit p element then
                 positions.Add p
                 numbers.Add element
@@ -341,8 +346,8 @@ let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result
                   Needs = None }
 
     match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
-    | Some((Format.Pos | Format.Epos) as format), Some rangeFile when regular && not options.OneSpecies ->
-        streamed (fun () -> streamIons options (format = Format.Epos) rangeFile path keep)
+    | Some((Format.Pos | Format.Epos | Format.Apt) as format), Some rangeFile when regular && not options.OneSpecies ->
+        streamed (fun () -> streamIons options format rangeFile path keep)
     | Some Format.Xyz, _ when regular && not options.OneSpecies -> streamed (fun () -> streamXyz path keep)
     | Some Format.LammpsDump, _ when regular && not options.OneSpecies -> streamed (fun () -> streamDump options path keep)
     | _ -> readWith options path |> Result.map (fun s -> cut s keep)

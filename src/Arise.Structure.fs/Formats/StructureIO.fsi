@@ -76,13 +76,13 @@ type SamplePart =
         /// Structure.digest of the whole sample.
         Digest: string
 
-        /// True when the file was streamed (only the kept atoms held: .pos, .epos, xyz, extended XYZ and LAMMPS dumps); false when
+        /// True when the file was streamed (only the kept atoms held: .pos, .epos, .apt, xyz, extended XYZ and LAMMPS dumps); false when
         /// it was read whole, then cut.
         Streamed: bool
     }
 
 /// Reads the first frame of a file keeping only the atoms whose position `keep` accepts, as readWith and then a
-/// selection would, but streaming .pos, .epos, xyz, extended XYZ and LAMMPS dump files (no size limit; only the kept
+/// selection would, but streaming .pos, .epos, .apt, xyz, extended XYZ and LAMMPS dump files (no size limit; only the kept
 /// atoms are held; of an XYZ file or a dump only the first frame is read, so a damaged later frame is no error here). Other formats, and
 /// OneSpecies, are read whole (maxFileBytes), then cut. Errors as readWith.
 val readPart: options: ReadOptions -> path: string -> keep: (Arise.Structure.Vec3 -> bool) -> Result<SamplePart, Arise.Structure.ReadError>
