@@ -531,7 +531,7 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
 
             // a process without chunks (more processes than chunks) holds no atom
             if lo <= hi then
-                Cell.imagesWithin cell (Vec3.make lo first.Y first.Z) (Vec3.make hi last.Y last.Z)
+                Cell.imagesWithin cell whole.Part.Pbc (Vec3.make lo first.Y first.Z) (Vec3.make hi last.Y last.Z)
             else
                 fun _ -> false
         | _ -> fun p -> p.X >= lo && p.X <= hi
@@ -771,16 +771,16 @@ let private shared world (model: Model) settings samples readOptions file (out: 
                 GC.Collect(2, GCCollectionMode.Forced, true, true)
                 writeShared model settings samples out grid whole stamp world.Size shells (clock.Elapsed.TotalSeconds, timing)
 
-/// Whether a sample's parts give the boxes the whole gives: not periodic, or periodic along all three axes in a cell
-/// whose planes lie more than a box's diagonal apart (no atom seen twice in a box; with a cell periodic along some axes
-/// only, the cell list's frame depends on the atoms held).
+/// Whether a sample's parts give the boxes the whole gives: not periodic, or periodic in a cell whose planes along its
+/// periodic axes lie more than a box's diagonal apart (no box sees two images of one atom: they lie at least that
+/// spacing apart). Along open axes nothing wraps, and the cell list wraps the periodic ones from the cell alone.
 let private splits (whole: Structure) (grid: SpmGrid) =
     match whole.Cell with
     | _ when not (Structure.isPeriodic whole) -> true
-    | Some cell when Pbc.isFull whole.Pbc ->
+    | Some cell ->
         [ 0..2 ]
-        |> List.forall (fun k -> Cell.planeSpacing k cell > 1.001 * Vec3.norm grid.Edge)
-    | _ -> false
+        |> List.forall (fun k -> not whole.Pbc.[k] || Cell.planeSpacing k cell > 1.001 * Vec3.norm grid.Edge)
+    | None -> false
 
 /// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and
 /// its grid; None when the sample does not split (splits), is an image (read whole by every process, as before), or is

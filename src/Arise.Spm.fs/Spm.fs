@@ -606,7 +606,7 @@ module Spm =
             // (of a periodic sample, also the boxes that hold their images)
             let near =
                 match part.Cell with
-                | Some cell when Structure.isPeriodic part -> Cell.imagesWithin cell (lo - h) (hi + h)
+                | Some cell when Structure.isPeriodic part -> Cell.imagesWithin cell part.Pbc (lo - h) (hi + h)
                 | _ ->
                     fun (c: Vec3) ->
                         c.X >= lo.X - h.X

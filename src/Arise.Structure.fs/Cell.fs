@@ -100,7 +100,7 @@ module Cell =
     let planeSpacing (k: int) (c: Cell) =
         1.0 / Vec3.norm (vector k (reciprocal c))
 
-    let imagesWithin (c: Cell) (lo: Vec3) (hi: Vec3) =
+    let imagesWithin (c: Cell) (pbc: Pbc) (lo: Vec3) (hi: Vec3) =
         if not (Vec3.isFinite lo && Vec3.isFinite hi) then
             invalidArg "lo" (sprintf "imagesWithin: the box must have finite bounds (%O to %O)" lo hi)
 
@@ -120,13 +120,17 @@ module Cell =
         let ra, rb, rcc = range rc.A, range rc.B, range rc.C
 
         fun (p: Vec3) ->
-            let shifts (r: Vec3) (fmin, fmax) =
-                let f = Vec3.dot r p
-                int (ceil (fmin - f)), int (floor (fmax - f))
+            // images along the periodic axes only
+            let shifts (periodic: bool) (r: Vec3) (fmin, fmax) =
+                if periodic then
+                    let f = Vec3.dot r p
+                    int (ceil (fmin - f)), int (floor (fmax - f))
+                else
+                    0, 0
 
-            let a0, a1 = shifts rc.A ra
-            let b0, b1 = shifts rc.B rb
-            let c0, c1 = shifts rc.C rcc
+            let a0, a1 = shifts pbc.A rc.A ra
+            let b0, b1 = shifts pbc.B rc.B rb
+            let c0, c1 = shifts pbc.C rc.C rcc
             let mutable found = false
             let mutable i = a0
 

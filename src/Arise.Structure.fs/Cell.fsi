@@ -68,9 +68,10 @@ module Cell =
     /// Distance between neighbouring lattice planes normal to reciprocal vector k (Å).
     val planeSpacing: k: int -> c: Cell -> float
 
-    /// Whether a position or one of its periodic images (r + iA + jB + kC, integers i, j, k) lies in the axis-aligned
-    /// box from lo to hi (Å, bounds included, finite); the box is prepared once for many positions.
-    val imagesWithin: c: Cell -> lo: Vec3 -> hi: Vec3 -> (Vec3 -> bool)
+    /// Whether a position or one of its periodic images (r + iA + jB + kC, integers i, j, k; zero along the axes that
+    /// `pbc` leaves open) lies in the axis-aligned box from lo to hi (Å, bounds included, finite); the box is prepared
+    /// once for many positions.
+    val imagesWithin: c: Cell -> pbc: Pbc -> lo: Vec3 -> hi: Vec3 -> (Vec3 -> bool)
 
     /// Edge lengths (a, b, c) in Å and angles (α, β, γ) in degrees.
     val parameters: c: Cell -> (float * float * float) * (float * float * float)

@@ -46,6 +46,10 @@ type CellList =
         {
             Frame: Cell
             Recip: Cell
+
+            /// with some axes periodic and some open: the reciprocal of the structure's cell, which gives the
+            /// fractional coordinates along the periodic axes (origin 0)
+            WrapRecip: Cell option
             Origin: Vec3
             Periodic: bool[]
             Bins: int[]
@@ -107,6 +111,10 @@ module CellList =
 
         let frame = Cell.make vectors.[0] vectors.[1] vectors.[2]
         let recip = Cell.reciprocal frame
+        // along periodic axes, fractional coordinates from the structure's own cell (origin 0): with some axes open,
+        // the stretched frame and its origin depend on the atoms held, and a part of a sample must wrap its atoms as
+        // the whole does, bit for bit (all periodic: the frame is the cell; none: nothing wraps)
+        let mixed = anyPeriodic && not (Array.forall id periodic)
         let spacing = Array.init 3 (fun k -> Cell.planeSpacing k frame)
         // Bin counts: aim for atomsPerBin per bin on average over the occupied volume.
         let target = max 1.0 (float n / atomsPerBin)
@@ -137,11 +145,14 @@ module CellList =
 
         for i in 0 .. n - 1 do
             let f = fractional recip origin s.Positions.[i]
+
+            let fw = if mixed then fr.[i] else f
+
             let mutable p = s.Positions.[i]
             let idx = Array.zeroCreate 3
 
             for k in 0..2 do
-                let mutable fk = f.[k]
+                let mutable fk = if periodic.[k] then fw.[k] else f.[k]
 
                 if periodic.[k] then
                     let wk = floor fk
@@ -172,6 +183,7 @@ module CellList =
 
         { Frame = frame
           Recip = recip
+          WrapRecip = if mixed then Some baseRecip else None
           Origin = origin
           Periodic = periodic
           Bins = bins
@@ -197,6 +209,12 @@ module CellList =
 
         if cl.Sorted.Length > 0 && cutoff > 0.0 then
             let f = fractional cl.Recip cl.Origin p
+
+            let fw =
+                match cl.WrapRecip with
+                | Some r -> fractional r Vec3.zero p
+                | None -> f
+
             let a, b, c = cl.Frame.A, cl.Frame.B, cl.Frame.C
             // wrap the query point into the frame on periodic axes
             let mutable pw = p
@@ -205,7 +223,7 @@ module CellList =
             let hiBin = Array.zeroCreate 3
 
             for k in 0..2 do
-                let mutable fk = f.[k]
+                let mutable fk = if cl.Periodic.[k] then fw.[k] else f.[k]
 
                 if cl.Periodic.[k] then
                     let wk = floor fk

@@ -40,6 +40,10 @@ type CellList =
         {
             Frame: Cell
             Recip: Cell
+
+            /// with some axes periodic and some open: the reciprocal of the structure's cell, which gives the
+            /// fractional coordinates along the periodic axes (origin 0)
+            WrapRecip: Cell option
             Origin: Vec3
             Periodic: bool array
             Bins: int array

@@ -60,7 +60,8 @@ let randomCase (seed: int) =
 let tests =
     testList
         "cell lists"
-        [ testProperty "Cell.imagesWithin equals a search over images, for points many cells away and boxes of any size"
+        [ testProperty
+              "Cell.imagesWithin equals a search over images along the periodic axes, for points many cells away, boxes of any size"
           <| fun (seed: int) ->
               let rng = Random(seed)
               let r () = rng.NextDouble()
@@ -73,16 +74,20 @@ let tests =
 
               let lo = Vec3.make (12.0 * r () - 6.0) (12.0 * r () - 6.0) (12.0 * r () - 6.0)
               let hi = lo + Vec3.make (8.0 * r ()) (8.0 * r ()) (8.0 * r ())
-              let within = Cell.imagesWithin cell lo hi
+              let pbc = Pbc.make (rng.Next 4 > 0) (rng.Next 4 > 0) (rng.Next 4 > 0)
+              let within = Cell.imagesWithin cell pbc lo hi
+
+              let along (periodic: bool) =
+                  if periodic then [ -20 .. 20 ] else [ 0 ]
 
               for _ in 1..20 do
                   let p = Vec3.make (24.0 * r () - 12.0) (24.0 * r () - 12.0) (24.0 * r () - 12.0)
 
                   let search =
                       seq {
-                          for i in -20 .. 20 do
-                              for j in -20 .. 20 do
-                                  for k in -20 .. 20 -> p + float i * cell.A + float j * cell.B + float k * cell.C
+                          for i in along pbc.A do
+                              for j in along pbc.B do
+                                  for k in along pbc.C -> p + float i * cell.A + float j * cell.B + float k * cell.C
                       }
                       |> Seq.exists (fun q ->
                           q.X >= lo.X
@@ -92,7 +97,7 @@ let tests =
                           && q.Z >= lo.Z
                           && q.Z <= hi.Z)
 
-                  Expect.equal (within p) search (sprintf "%A in %A..%A" p lo hi)
+                  Expect.equal (within p) search (sprintf "%A in %A..%A, %A" p lo hi pbc)
 
           testProperty "neighbours of every atom equal brute force on random triclinic cells (cutoff may exceed the cell)"
           <| fun (seed: int) ->
@@ -141,6 +146,63 @@ let tests =
 
                   Expect.isLessThan (Vec3.norm (q - Vec3.make b.Dx.[t] b.Dy.[t] b.Dz.[t])) 1e-9 "vector"
                   Expect.floatClose Accuracy.high b.R2.[t] (Vec3.normSquared q) "squared distance"
+
+          testProperty "a part of a sample periodic along some axes finds its atoms' neighbours as the whole does, bit for bit"
+          <| fun (seed: int) ->
+              let rng = Random(seed)
+              let len () = 3.0 + 6.0 * rng.NextDouble()
+              let tilt () = (rng.NextDouble() - 0.5) * 3.0
+
+              let cell =
+                  Cell.make (Vec3.make (len ()) 0.0 0.0) (Vec3.make (tilt ()) (len ()) 0.0) (Vec3.make (tilt ()) (tilt ()) (len ()))
+
+              let open_ = rng.Next 3
+              let pbc = Pbc.make (open_ <> 0) (open_ <> 1) (open_ <> 2)
+              // atoms anywhere along the open axis; along the periodic ones, some on the cell's planes exactly (their
+              // fractional coordinates are whole numbers, where a wrap could go either way)
+              let coordinate k =
+                  if k = open_ then 8.0 * rng.NextDouble() - 4.0
+                  elif rng.Next 3 = 0 then float (rng.Next 3 - 1)
+                  else 3.0 * rng.NextDouble() - 1.0
+
+              let n = 20 + rng.Next 60
+
+              let positions =
+                  Array.init n (fun _ -> Cell.toCartesian cell (Vec3.make (coordinate 0) (coordinate 1) (coordinate 2)))
+
+              let whole = Structure.create positions (Array.create n 14) (Some cell) pbc
+              // a part: the whole without some atoms far along the open axis (its span, so the cell list's frame, differs)
+              let along (p: Vec3) =
+                  Vec3.dot (Cell.reciprocal cell |> Cell.vector open_) p
+
+              let cutAt = 1.0 + 2.0 * rng.NextDouble()
+
+              let kept =
+                  [| for a in 0 .. n - 1 do
+                         if along positions.[a] < cutAt then
+                             a |]
+
+              let part = Structure.select kept whole
+              let wholeList, partList = CellList.build whole, CellList.build part
+              let b1, b2 = NeighbourBuffer(), NeighbourBuffer()
+
+              let found (b: NeighbourBuffer) (index: int -> int) =
+                  [ for t in 0 .. b.Count - 1 ->
+                        index b.Index.[t], b.Dx.[t], b.Dy.[t], b.Dz.[t], b.Offset.[3 * t], b.Offset.[3 * t + 1], b.Offset.[3 * t + 2] ]
+                  |> List.sort
+
+              for _ in 1..10 do
+                  let q = positions.[kept.[rng.Next kept.Length]]
+                  let cutoff = 0.5 + 2.0 * rng.NextDouble()
+                  CellList.queryPoint wholeList q cutoff -1 b1
+                  CellList.queryPoint partList q cutoff -1 b2
+                  // of the whole's neighbours, those the part holds
+                  let inPart = Collections.Generic.HashSet kept
+
+                  let fromWhole =
+                      found b1 id |> List.filter (fun (a, _, _, _, _, _, _) -> inPart.Contains a)
+
+                  Expect.equal (found b2 (fun a -> kept.[a])) fromWhole (sprintf "%A, query at %A" pbc q)
 
           test "an fcc crystal has 12 nearest neighbours per atom, periodic, and fewer at the surface of a cluster" {
               let a = 3.6

@@ -251,55 +251,58 @@ let tests =
                   Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "the shares merged and removed")
           }
 
-          test "mpirun -n 2 arise spm of a periodic triclinic LAMMPS dump, ids shuffled: parts hold periodic images; byte-identical" {
+          test "mpirun -n 2 arise spm of triclinic LAMMPS dumps, periodic and open along y, ids shuffled: parts hold images; byte-identical" {
               withMpirun (fun mpirun ->
-                  let dir = freshFolder "arise-mpi-dump-"
+                  for bounds in [ "pp pp pp"; "pp ff pp" ] do
+                      let dir = freshFolder "arise-mpi-dump-"
 
-                  let cell =
-                      Cell.make (Vec3.make 60.0 0.0 0.0) (Vec3.make 6.0 25.0 0.0) (Vec3.make 3.0 -2.0 24.0)
+                      let cell =
+                          Cell.make (Vec3.make 60.0 0.0 0.0) (Vec3.make 6.0 25.0 0.0) (Vec3.make 3.0 -2.0 24.0)
 
-                  let rng = Random(11)
-                  let bcc = Crystals.bcc 26 2.87 |> Supercell.repeat 28 12 10
+                      let rng = Random(11)
+                      let bcc = Crystals.bcc 26 2.87 |> Supercell.repeat 28 12 10
 
-                  // bcc sites inside the cell, rattled
-                  let atoms =
-                      bcc.Positions
-                      |> Array.map (fun p -> p - Vec3.make 8.0 2.0 1.0)
-                      |> Array.filter (fun p ->
-                          let f = Cell.toFractional cell p
-                          f.X >= 0.0 && f.X < 1.0 && f.Y >= 0.0 && f.Y < 1.0 && f.Z >= 0.0 && f.Z < 1.0)
-                      |> Array.map (fun p ->
-                          p
-                          + 0.2
-                            * Vec3.make (rng.NextDouble() - 0.5) (rng.NextDouble() - 0.5) (rng.NextDouble() - 0.5))
+                      // bcc sites inside the cell, rattled
+                      let atoms =
+                          bcc.Positions
+                          |> Array.map (fun p -> p - Vec3.make 8.0 2.0 1.0)
+                          |> Array.filter (fun p ->
+                              let f = Cell.toFractional cell p
+                              f.X >= 0.0 && f.X < 1.0 && f.Y >= 0.0 && f.Y < 1.0 && f.Z >= 0.0 && f.Z < 1.0)
+                          |> Array.map (fun p ->
+                              p
+                              + 0.2
+                                * Vec3.make (rng.NextDouble() - 0.5) (rng.NextDouble() - 0.5) (rng.NextDouble() - 0.5))
 
-                  let ids = Array.init atoms.Length (fun a -> a + 1)
-                  rng.Shuffle ids
+                      let ids = Array.init atoms.Length (fun a -> a + 1)
+                      rng.Shuffle ids
 
-                  let f (x: float) =
-                      x.ToString("R", Globalization.CultureInfo.InvariantCulture)
+                      let f (x: float) =
+                          x.ToString("R", Globalization.CultureInfo.InvariantCulture)
 
-                  File.WriteAllLines(
-                      Path.Combine(dir, "fe.lammpstrj"),
-                      [ yield "ITEM: TIMESTEP"
-                        yield "0"
-                        yield "ITEM: NUMBER OF ATOMS"
-                        yield string atoms.Length
-                        yield "ITEM: BOX BOUNDS xy xz yz pp pp pp"
-                        yield "0 69 6"
-                        yield "-2 25 3"
-                        yield "0 24 -2"
-                        yield "ITEM: ATOMS id type x y z"
-                        for a in 0 .. atoms.Length - 1 -> sprintf "%d 1 %s %s %s" ids.[a] (f atoms.[a].X) (f atoms.[a].Y) (f atoms.[a].Z) ]
-                  )
+                      File.WriteAllLines(
+                          Path.Combine(dir, "fe.lammpstrj"),
+                          [ yield "ITEM: TIMESTEP"
+                            yield "0"
+                            yield "ITEM: NUMBER OF ATOMS"
+                            yield string atoms.Length
+                            yield "ITEM: BOX BOUNDS xy xz yz " + bounds
+                            yield "0 69 6"
+                            yield "-2 25 3"
+                            yield "0 24 -2"
+                            yield "ITEM: ATOMS id type x y z"
+                            for a in 0 .. atoms.Length - 1 ->
+                                sprintf "%d 1 %s %s %s" ids.[a] (f atoms.[a].X) (f atoms.[a].Y) (f atoms.[a].Z) ]
+                      )
 
-                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+                      let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
 
-                  let spm out =
-                      [ dll; "spm"; "fe.lammpstrj"; "--types"; "1=Fe"; "--out"; out ]
-                      @ [ "--mode"; "bulk"; "--box"; "10"; "--stride"; "2"; "--samples"; "3" ]
+                      let spm out =
+                          [ dll; "spm"; "fe.lammpstrj"; "--types"; "1=Fe"; "--out"; out ]
+                          @ [ "--mode"; "bulk"; "--box"; "10"; "--stride"; "2"; "--samples"; "3" ]
 
-                  oneThenTwo mpirun dir spm |> streamedParts dir)
+                      oneThenTwo mpirun dir spm |> streamedParts dir)
+
           }
 
           test "mpirun -n 2 arise spm killed (SIGKILL) mid-run, then run again: only the missing chunks, the same outputs" {
