@@ -112,7 +112,7 @@ let run () =
     let mb (path: string) = float (FileInfo(path).Length) / 1e6
 
     printfn
-        "Reading half of a sample (x below the middle) streamed (readPart) and whole (readWith), %d cores; .pos %.0f MB, .apt %.0f MB, dumps %.0f MB"
+        "Half a sample (x below the middle) streamed (readPart), and whole (readWith), %d cores; .pos %.0f, .apt %.0f, dumps %.0f MB"
         Environment.ProcessorCount
         (mb pos)
         (mb apt)

@@ -273,10 +273,13 @@ module Spm =
         hidden
         |> Array.iteri (fun h arr -> Array.blit ch.Hidden.[h] 0 arr (first * widths.[h]) (count * widths.[h]))
 
-    /// The centres of every box of a grid, by flat index.
-    let private centresOf (grid: SpmGrid) =
+    /// The centre of box f of a grid (flat index).
+    let private centreOf (grid: SpmGrid) (f: int) =
         let _, ny, nz = grid.Shape
-        Array.init grid.Count (fun f -> let i, j, k = f / (ny * nz), (f / nz) % ny, f % nz in SpmGrid.centre grid i j k)
+        SpmGrid.centre grid (f / (ny * nz)) ((f / nz) % ny) (f % nz)
+
+    /// The centres of every box of a grid, by flat index.
+    let private centresOf (grid: SpmGrid) = Array.init grid.Count (centreOf grid)
 
     /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). Returns the maps, the
@@ -302,10 +305,15 @@ module Spm =
         let meta = model.Metadata
         let classes = meta.Classes.Length
         let n = grid.Count
-        let centres = centresOf grid
         let cells = CellList.build sample
         let widths = hiddenWidths model
-        let arrays = boxArrays n classes widths
+        // the grid-wide maps, for a whole run only: a process's part sums its atoms from each chunk's own arrays
+        let arrays =
+            if summed.IsNone then
+                boxArrays n classes widths
+            else
+                boxArrays 0 classes widths
+
         let atoms, probs, mi, argmax, hidden = arrays
         // the per-atom sums (atoms × classes), or those of the rows asked for
         let rowOf, natoms = summed |> Option.defaultValue (null, Structure.count sample)
@@ -333,7 +341,7 @@ module Spm =
                     count,
                     (fun () -> NeighbourBuffer()),
                     (fun b _ (buf: NeighbourBuffer) ->
-                        let idx, pos = SpmGrid.atomsInBox cells grid centres.[first + b] buf
+                        let idx, pos = SpmGrid.atomsInBox cells grid (centreOf grid (first + b)) buf
                         members.[b] <- idx
                         boxes.[b] <- Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
                         buf),
@@ -355,13 +363,13 @@ module Spm =
                         computed ch
                         ch
 
-                place chunk classes widths arrays
-                // per-atom sums
-                for b in 0 .. count - 1 do
-                    let f = first + b
+                if summed.IsNone then
+                    place chunk classes widths arrays
 
-                    if natoms > 0 && argmax.[f] >= 0 then
-                        addBox atomProbs atomMi atomBoxes classes rowOf members.[b] f probs mi
+                // per-atom sums, from the chunk's arrays (box b of the chunk)
+                for b in 0 .. count - 1 do
+                    if natoms > 0 && chunk.Argmax.[b] >= 0 then
+                        addBox atomProbs atomMi atomBoxes classes rowOf members.[b] b chunk.Probabilities chunk.MutualInformation
 
                 finished <- finished + count
                 progress finished n
@@ -373,7 +381,7 @@ module Spm =
         { Grid = grid
           Classes = meta.Classes
           MaterialTypes = meta.MaterialTypes
-          Centres = centres
+          Centres = if summed.IsNone then centresOf grid else [||]
           Atoms = atoms
           Probabilities = probs
           MutualInformation = mi
@@ -586,7 +594,6 @@ module Spm =
         let classes = model.Metadata.Classes.Length
         let sums, miSums, boxes = share.Sums, share.MiSums, share.Boxes
         let load = chunksOf model grid chunkDir stamp
-        let centres = centresOf grid
         let cells = lazy (CellList.build part)
         let buffer = NeighbourBuffer()
 
@@ -622,7 +629,7 @@ module Spm =
 
             // boxes in the order one process adds them, so that the sums are the same to the bit
             while f < grid.Count && failed.IsNone do
-                if near centres.[f] then
+                if near (centreOf grid f) then
                     let c = f / chunkSize
 
                     match chunk with
@@ -634,7 +641,7 @@ module Spm =
                         let b = f - ch.First
 
                         if ch.Argmax.[b] >= 0 then
-                            let idx, _ = SpmGrid.atomsInBox cells.Value grid centres.[f] buffer
+                            let idx, _ = SpmGrid.atomsInBox cells.Value grid (centreOf grid f) buffer
                             addBox sums miSums boxes classes row idx b ch.Probabilities ch.MutualInformation
                     | Some(Error e) -> failed <- Some e
                     | None -> ()

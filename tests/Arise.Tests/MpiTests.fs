@@ -251,7 +251,7 @@ let tests =
                   Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "the shares merged and removed")
           }
 
-          test "mpirun -n 2 arise spm of triclinic LAMMPS dumps, periodic and open along y, ids shuffled: parts hold images; byte-identical" {
+          test "mpirun -n 2 arise spm, triclinic LAMMPS dumps periodic or open along y, ids shuffled: parts hold images, byte-identical" {
               withMpirun (fun mpirun ->
                   for bounds in [ "pp pp pp"; "pp ff pp" ] do
                       let dir = freshFolder "arise-mpi-dump-"
