@@ -771,16 +771,11 @@ let private shared world (model: Model) settings samples readOptions file (out: 
                 GC.Collect(2, GCCollectionMode.Forced, true, true)
                 writeShared model settings samples out grid whole stamp world.Size shells (clock.Elapsed.TotalSeconds, timing)
 
-/// Whether a sample's parts give the boxes the whole gives: not periodic, or periodic in a cell whose planes along its
-/// periodic axes lie more than a box's diagonal apart (no box sees two images of one atom: they lie at least that
-/// spacing apart). Along open axes nothing wraps, and the cell list wraps the periodic ones from the cell alone.
-let private splits (whole: Structure) (grid: SpmGrid) =
-    match whole.Cell with
-    | _ when not (Structure.isPeriodic whole) -> true
-    | Some cell ->
-        [ 0..2 ]
-        |> List.forall (fun k -> not whole.Pbc.[k] || Cell.planeSpacing k cell > 1.001 * Vec3.norm grid.Edge)
-    | None -> false
+/// Whether a sample's parts give the boxes the whole gives: not periodic, or periodic with a cell (along open axes
+/// nothing wraps, the cell list wraps the periodic ones from the cell alone, and a box that sees an atom twice takes
+/// its images in the order of their lattice offsets).
+let private splits (whole: Structure) =
+    whole.Cell.IsSome || not (Structure.isPeriodic whole)
 
 /// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and
 /// its grid; None when the sample does not split (splits), is an image (read whole by every process, as before), or is
@@ -795,7 +790,7 @@ let private sharedGrid settings (readOptions: StructureIO.ReadOptions) (file: st
         match StructureIO.readPart readOptions file (fun _ -> false) with
         | Ok whole ->
             match checkGrid (SpmGrid.createFromBounds settings whole.Lo whole.Hi whole.Count) with
-            | Ok(grid, _) when not (splits whole.Part grid) -> None
+            | Ok _ when not (splits whole.Part) -> None
             | grid -> Some(whole, grid)
         | _ -> None
 

@@ -311,17 +311,40 @@ module SpmGrid =
         let radius = Vec3.norm h * (1.0 + 1e-9)
         CellList.queryPoint cells centre radius -1 buffer
         let idx = ResizeArray()
-        let pos = ResizeArray()
+        let slots = ResizeArray()
 
         for t in 0 .. buffer.Count - 1 do
             let dx, dy, dz = buffer.Dx.[t], buffer.Dy.[t], buffer.Dz.[t]
 
             if dx >= -h.X && dx < h.X && dy >= -h.Y && dy < h.Y && dz >= -h.Z && dz < h.Z then
                 idx.Add buffer.Index.[t]
-                pos.Add(Vec3.make dx dy dz)
+                slots.Add t
 
         // in the order of the atoms in the sample, whatever the cell list's bins: a part of the sample (one process
-        // of several) gives the same box, bit for bit
-        let idx, pos = idx.ToArray(), pos.ToArray()
-        Array.Sort(idx, pos)
-        idx, pos
+        // of several) gives the same box, bit for bit; the images of one atom (a box wider than a lattice vector of a
+        // periodic sample) by their lattice offset
+        let idx, slots = idx.ToArray(), slots.ToArray()
+        Array.Sort(idx, slots)
+
+        let offset t =
+            struct (buffer.Offset.[3 * t], buffer.Offset.[3 * t + 1], buffer.Offset.[3 * t + 2])
+
+        let byOffset =
+            Collections.Generic.Comparer<int>.Create(fun a b -> compare (offset a) (offset b))
+
+        let mutable s = 0
+
+        while s < idx.Length do
+            let mutable e = s + 1
+
+            while e < idx.Length && idx.[e] = idx.[s] do
+                e <- e + 1
+
+            if e - s > 1 then
+                Array.Sort(slots, s, e - s, byOffset)
+
+            s <- e
+
+        idx,
+        slots
+        |> Array.map (fun t -> Vec3.make buffer.Dx.[t] buffer.Dy.[t] buffer.Dz.[t])

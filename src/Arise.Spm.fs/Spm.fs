@@ -76,10 +76,19 @@ module Spm =
     /// A fingerprint of everything a run's results depend on: the model's weights, T, the seed, the settings and
     /// grid, and the sample's atoms and positions (SHA-256, hex).
     let fingerprintOf (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (count: int) (digest: string) =
-        // "boxes sorted": the atoms of a box in sample order (fingerprints of runs that took them in cell-list order differ)
+        // "boxes sorted": the atoms of a box in sample order (fingerprints of runs that took them in cell-list order
+        // differ); "images by offset": an atom's images in one box by their lattice offset (2026-12-03)
         RunStore.sha256
             [ Text.Encoding.UTF8.GetBytes(
-                  sprintf "%s|%d|%d|%A|%A|%d|%s|boxes sorted" (Network.weightsHash model.Network) samples seed settings grid count digest
+                  sprintf
+                      "%s|%d|%d|%A|%A|%d|%s|boxes sorted|images by offset"
+                      (Network.weightsHash model.Network)
+                      samples
+                      seed
+                      settings
+                      grid
+                      count
+                      digest
               ) ]
 
     let fingerprint (model: Model) (samples: int) (seed: int) (settings: SpmSettings) (grid: SpmGrid) (sample: Structure) =

@@ -53,6 +53,8 @@ let private oneThenTwo (mpirun: string) (dir: string) (args: string -> string li
 
 /// Checks a two-process spm run's output (`out`) in `dir`: split by parts, each process holding a streamed part of the
 /// sample, and boxes.csv and atoms.xyz byte-identical to the one-process run's.
+/// The split by parts: each process streams a part smaller than the sample, and the outputs are byte-identical to one
+/// process.
 let private streamedParts (dir: string) (out: string) =
     Expect.stringContains out "each reads its part of the sample" "split by parts"
 
@@ -251,16 +253,24 @@ let tests =
                   Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "the shares merged and removed")
           }
 
-          test "mpirun -n 2 arise spm, triclinic LAMMPS dumps periodic or open along y, ids shuffled: parts hold images, byte-identical" {
+          test "mpirun -n 2 arise spm, triclinic dumps open along y or periodic, boxes seeing atoms twice: parts hold images, same bytes" {
               withMpirun (fun mpirun ->
-                  for bounds in [ "pp pp pp"; "pp ff pp" ] do
+                  // cell edges lx, ly, lz (Å); 14 Å boxes in a 12 Å thin cell: the lattice vector B = (6, 12, 0) fits in a
+                  // box, which sees two images of some atoms
+                  for bounds, box, (lx, ly, lz) in
+                      [ "pp pp pp", "10", (60.0, 25.0, 24.0)
+                        "pp ff pp", "10", (60.0, 25.0, 24.0)
+                        "pp pp pp", "14", (100.0, 12.0, 90.0) ] do
                       let dir = freshFolder "arise-mpi-dump-"
 
                       let cell =
-                          Cell.make (Vec3.make 60.0 0.0 0.0) (Vec3.make 6.0 25.0 0.0) (Vec3.make 3.0 -2.0 24.0)
+                          Cell.make (Vec3.make lx 0.0 0.0) (Vec3.make 6.0 ly 0.0) (Vec3.make 3.0 -2.0 lz)
 
                       let rng = Random(11)
-                      let bcc = Crystals.bcc 26 2.87 |> Supercell.repeat 28 12 10
+                      let repeats (l: float) = int (l / 2.87) + 8
+
+                      let bcc =
+                          Crystals.bcc 26 2.87 |> Supercell.repeat (repeats lx) (repeats ly) (repeats lz)
 
                       // bcc sites inside the cell, rattled
                       let atoms =
@@ -287,9 +297,9 @@ let tests =
                             yield "ITEM: NUMBER OF ATOMS"
                             yield string atoms.Length
                             yield "ITEM: BOX BOUNDS xy xz yz " + bounds
-                            yield "0 69 6"
-                            yield "-2 25 3"
-                            yield "0 24 -2"
+                            yield sprintf "0 %g 6" (lx + 9.0)
+                            yield sprintf "-2 %g 3" ly
+                            yield sprintf "0 %g -2" lz
                             yield "ITEM: ATOMS id type x y z"
                             for a in 0 .. atoms.Length - 1 ->
                                 sprintf "%d 1 %s %s %s" ids.[a] (f atoms.[a].X) (f atoms.[a].Y) (f atoms.[a].Z) ]
@@ -299,7 +309,7 @@ let tests =
 
                       let spm out =
                           [ dll; "spm"; "fe.lammpstrj"; "--types"; "1=Fe"; "--out"; out ]
-                          @ [ "--mode"; "bulk"; "--box"; "10"; "--stride"; "2"; "--samples"; "3" ]
+                          @ [ "--mode"; "bulk"; "--box"; box; "--stride"; "2"; "--samples"; "3" ]
 
                       oneThenTwo mpirun dir spm |> streamedParts dir)
 
