@@ -90,52 +90,53 @@ let private row (name: string) (options: StructureIO.ReadOptions) (path: string)
 let run () =
     let dir = Path.Combine(Path.GetTempPath(), "arise-read-bench")
     Directory.CreateDirectory dir |> ignore
-    let n = 10_000_000
 
-    let pos, apt, rrng =
-        Path.Combine(dir, "ions.pos"), Path.Combine(dir, "ions.apt"), Path.Combine(dir, "ions.rrng")
+    try
+        let pos, apt, rrng =
+            Path.Combine(dir, "ions.pos"), Path.Combine(dir, "ions.apt"), Path.Combine(dir, "ions.rrng")
 
-    let write () =
-        let all, ranges = ions 10_000_000 50.0
-        AtomProbe.writePos pos all
-        AtomProbe.writeApt apt all
-        AtomProbe.writeRrng rrng ranges
+        let write () =
+            let all, ranges = ions 10_000_000 50.0
+            AtomProbe.writePos pos all
+            AtomProbe.writeApt apt all
+            AtomProbe.writeRrng rrng ranges
 
-    write ()
+        write ()
 
-    let ordered, shuffled =
-        Path.Combine(dir, "ordered.lammpstrj"), Path.Combine(dir, "shuffled.lammpstrj")
+        let ordered, shuffled =
+            Path.Combine(dir, "ordered.lammpstrj"), Path.Combine(dir, "shuffled.lammpstrj")
 
-    dump ordered 1_000_000 false
-    dump shuffled 1_000_000 true
+        dump ordered 1_000_000 false
+        dump shuffled 1_000_000 true
 
-    let mb (path: string) = float (FileInfo(path).Length) / 1e6
+        let mb (path: string) = float (FileInfo(path).Length) / 1e6
 
-    printfn
-        "Half a sample (x below the middle) streamed (readPart), and whole (readWith), %d cores; .pos %.0f, .apt %.0f, dumps %.0f MB"
-        Environment.ProcessorCount
-        (mb pos)
-        (mb apt)
-        (mb ordered)
+        printfn
+            "Half a sample (x below the middle) streamed (readPart), and whole (readWith), %d cores; .pos %.0f, .apt %.0f, dumps %.0f MB"
+            Environment.ProcessorCount
+            (mb pos)
+            (mb apt)
+            (mb ordered)
 
-    printfn
-        "%-14s %10s %10s %10s %15s %9s %10s %15s %9s"
-        "file"
-        "atoms"
-        "readPart"
-        "kept"
-        "held/allocated"
-        "streamed"
-        "readWith"
-        "held/allocated"
-        "digest ="
+        printfn
+            "%-14s %10s %10s %10s %15s %9s %10s %15s %9s"
+            "file"
+            "atoms"
+            "readPart"
+            "kept"
+            "held/allocated"
+            "streamed"
+            "readWith"
+            "held/allocated"
+            "digest ="
 
-    let probe =
-        { StructureIO.defaults with
-            Ranges = Some rrng }
+        let probe =
+            { StructureIO.defaults with
+                Ranges = Some rrng }
 
-    row ".pos, 10^7" probe pos 250.0
-    row ".apt, 10^7" probe apt 250.0
-    row "dump in order" StructureIO.defaults ordered 100.0
-    row "dump shuffled" StructureIO.defaults shuffled 100.0
-    Directory.Delete(dir, true)
+        row ".pos, 10^7" probe pos 250.0
+        row ".apt, 10^7" probe apt 250.0
+        row "dump in order" StructureIO.defaults ordered 100.0
+        row "dump shuffled" StructureIO.defaults shuffled 100.0
+    finally
+        Directory.Delete(dir, true)

@@ -771,15 +771,10 @@ let private shared world (model: Model) settings samples readOptions file (out: 
                 GC.Collect(2, GCCollectionMode.Forced, true, true)
                 writeShared model settings samples out grid whole stamp world.Size shells (clock.Elapsed.TotalSeconds, timing)
 
-/// Whether a sample's parts give the boxes the whole gives: not periodic, or periodic with a cell (along open axes
-/// nothing wraps, the cell list wraps the periodic ones from the cell alone, and a box that sees an atom twice takes
-/// its images in the order of their lattice offsets).
-let private splits (whole: Structure) =
-    whole.Cell.IsSome || not (Structure.isPeriodic whole)
-
 /// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and
-/// its grid; None when the sample does not split (splits), is an image (read whole by every process, as before), or is
-/// a directory.
+/// its grid; None when the sample is an image (read whole by every process, as before) or a directory. Every sample
+/// read splits: along open axes nothing wraps, the cell list wraps the periodic ones from the cell alone (a periodic
+/// sample always has one), and a box that sees an atom twice takes its images in the order of their lattice offsets.
 let private sharedGrid settings (readOptions: StructureIO.ReadOptions) (file: string) =
     if
         not (File.Exists file)
@@ -788,10 +783,7 @@ let private sharedGrid settings (readOptions: StructureIO.ReadOptions) (file: st
         None
     else
         match StructureIO.readPart readOptions file (fun _ -> false) with
-        | Ok whole ->
-            match checkGrid (SpmGrid.createFromBounds settings whole.Lo whole.Hi whole.Count) with
-            | Ok _ when not (splits whole.Part) -> None
-            | grid -> Some(whole, grid)
+        | Ok whole -> Some(whole, checkGrid (SpmGrid.createFromBounds settings whole.Lo whole.Hi whole.Count))
         | _ -> None
 
 /// Runs `spm` in one process: the folder claimed, the scan with a progress bar, the outputs.

@@ -141,7 +141,9 @@ module SpmGrid =
     val referenceOrder: g: SpmGrid -> int array
 
     /// Atoms inside the box at `centre` (half-open along each axis), found through the cell list: their indices
-    /// (ascending) and positions relative to the centre (periodic images included for periodic samples).
+    /// (ascending) and positions relative to the centre (periodic images included for periodic samples: an atom seen
+    /// twice, in a box wider than a lattice vector, once an image, those by lattice offset). The order does not depend on
+    /// the cell list's bins, so a part of the sample gives the whole's box bit for bit.
     val atomsInBox:
         cells: Arise.Structure.CellList ->
         g: SpmGrid ->

@@ -291,11 +291,12 @@ module Spm =
     let private centresOf (grid: SpmGrid) = Array.init grid.Count (centreOf grid)
 
     /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
-    /// from `reuse c first count` when that gives one or classified (and handed to `computed`). Returns the maps, the
-    /// per-atom means and the timing. `progress done total` after each chunk; `cancel` stops between chunks.
-    /// scan, leaving out the chunks `skip` names (their boxes stay NaN, their atoms uncounted): for one process of
-    /// several, which computes its own chunks only. `summed`: None sums every atom and makes the sums means;
-    /// Some(rowOf, rows) sums atom a at row rowOf.[a] of `rows` (none when −1) and leaves the sums as they are.
+    /// from `reuse c first count` when that gives one or classified (and handed to `computed`). `progress done total`
+    /// after each chunk; `cancel` stops between chunks. It leaves out the chunks `skip` names (their boxes stay NaN,
+    /// their atoms uncounted): for one process of several, which computes its own chunks only. `summed`: None returns
+    /// the maps, the box centres, the per-atom means and the timing; Some(rowOf, rows), for a process's part, sums atom
+    /// a at row rowOf.[a] of `rows` (none when −1) from each chunk's own arrays and returns only those sums (the maps
+    /// and centres empty) and the timing.
     let private scanWith
         (summed: (int[] * int) option)
         (skip: int -> bool)

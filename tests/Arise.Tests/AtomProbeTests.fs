@@ -162,6 +162,19 @@ let tests =
               let mass = 540 + 172 + 12 * ions.Length
               BinaryPrimitives.WriteInt32LittleEndian(Span(wide, mass + 92, 4), 64)
               expectError "wide.apt" wide "expected float32"
+              // 2^62 + n records in each section and the header: records × record size wraps round to the bytes held
+              let huge = Array.copy bytes
+              let records = (1L <<< 62) + int64 ions.Length
+              BinaryPrimitives.WriteInt64LittleEndian(Span(huge, 532, 8), records)
+
+              for section in [ 540; mass ] do
+                  BinaryPrimitives.WriteInt64LittleEndian(Span(huge, section + 132, 8), records)
+
+              expectError "huge.apt" huge "bytes of data for 4611686018427"
+
+              let ranges = AtomProbe.readRanges (Path.Combine(dir, "alloy.rrng")) |> ok "ranges"
+
+              Expect.isError (AtomProbe.parseApt AtomProbe.defaults ranges "huge.apt" huge) "parseApt: an Error, not an exception"
 
               // random damage: errors, never exceptions
               let rng = Random(6)

@@ -53,8 +53,6 @@ let private oneThenTwo (mpirun: string) (dir: string) (args: string -> string li
 
 /// Checks a two-process spm run's output (`out`) in `dir`: split by parts, each process holding a streamed part of the
 /// sample, and boxes.csv and atoms.xyz byte-identical to the one-process run's.
-/// The split by parts: each process streams a part smaller than the sample, and the outputs are byte-identical to one
-/// process.
 let private streamedParts (dir: string) (out: string) =
     Expect.stringContains out "each reads its part of the sample" "split by parts"
 

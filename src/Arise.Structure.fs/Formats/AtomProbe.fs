@@ -274,15 +274,16 @@ let private visitIons
         Ok()
 
 /// The atoms a visit emits, as a structure with per-atom "mass_to_charge" (Da).
-let private collect (visit: (Vec3 -> int -> float -> unit) -> Result<unit, ReadError>) : Result<Structure, ReadError> =
+let private collect (keep: Vec3 -> int -> bool) (visit: (Vec3 -> int -> float -> unit) -> Result<unit, ReadError>) =
     let positions = ResizeArray<Vec3>()
     let numbers = ResizeArray<int>()
     let masses = ResizeArray<float>()
 
     visit (fun p element m ->
-        positions.Add p
-        numbers.Add element
-        masses.Add m)
+        if keep p element then
+            positions.Add p
+            numbers.Add element
+            masses.Add m)
     |> Result.map (fun () ->
         Structure.cluster (positions.ToArray()) (numbers.ToArray())
         |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray())))
@@ -308,15 +309,19 @@ let private posIons mapping ranges (extended: bool) (file: string) (stream: Stre
 
         visitIons mapping ranges file (length / int64 size) fill emit
 
-let streamIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (emit: Vec3 -> int -> float -> unit) =
+/// The ions `keep` accepts of a file read block by block by `ions` (posIons or aptIons), never held whole.
+let private streamFile ions (file: string) keep : Result<Structure, ReadError> =
     use stream =
         new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
 
-    posIons mapping ranges extended file stream emit
+    collect keep (ions file stream)
+
+let streamIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (keep: Vec3 -> int -> bool) =
+    streamFile (posIons mapping ranges extended) file keep
 
 let parseIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
     use stream = new MemoryStream(bytes, false)
-    collect (posIons mapping ranges extended file stream)
+    collect (fun _ _ -> true) (posIons mapping ranges extended file stream)
 
 /// The sizes of an .apt file's header and of a section's header without extra fields (bytes).
 let private aptHeaderSize, aptSectionSize = 540, 148
@@ -417,7 +422,7 @@ let private aptIons mapping ranges (file: string) (stream: Stream) emit =
                                 s.DataType
                                 recordSize
                         )
-                    | Some s when s.Bytes <> s.Records * int64 recordSize ->
+                    | Some s when s.Bytes % int64 recordSize <> 0L || s.Bytes / int64 recordSize <> s.Records ->
                         Error(sprintf "section %s: %d bytes of data for %d records of %d bytes" name s.Bytes s.Records recordSize)
                     | Some s when s.Records <> ions ->
                         Error(sprintf "section %s has %d records for the header's %d ions" name s.Records ions)
@@ -466,15 +471,12 @@ let private aptIons mapping ranges (file: string) (stream: Stream) emit =
 
                     visitIons mapping ranges file ions fill emit
 
-let streamApt (mapping: Mapping) (ranges: Range list) (file: string) (emit: Vec3 -> int -> float -> unit) =
-    use stream =
-        new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
-
-    aptIons mapping ranges file stream emit
+let streamApt (mapping: Mapping) (ranges: Range list) (file: string) (keep: Vec3 -> int -> bool) =
+    streamFile (aptIons mapping ranges) file keep
 
 let parseApt (mapping: Mapping) (ranges: Range list) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
     use stream = new MemoryStream(bytes, false)
-    collect (aptIons mapping ranges file stream)
+    collect (fun _ _ -> true) (aptIons mapping ranges file stream)
 
 let writePos (path: string) (ions: (float * float * float * float) array) =
     let bytes = Array.zeroCreate<byte>(16 * ions.Length)

@@ -44,16 +44,16 @@ val parseIons:
     bytes: byte array ->
         Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
-/// Streams a .pos (`extended` false) or .epos file block by block, without holding it: `emit position element mass`
-/// for each atom of the ranged ions (Å, atomic number, Da) in file order, as parseIons would make them. Errors as
-/// parseIons.
+/// Streams a .pos (`extended` false) or .epos file block by block, without holding it: the atoms of the ranged ions
+/// that `keep position element` accepts (Å, atomic number; asked of each in file order), as parseIons would make them
+/// and in its order. Errors as parseIons.
 val internal streamIons:
     mapping: Mapping ->
     ranges: Range list ->
     extended: bool ->
     file: string ->
-    emit: (Arise.Structure.Vec3 -> int -> float -> unit) ->
-        Result<unit, Arise.Structure.ReadError>
+    keep: (Arise.Structure.Vec3 -> int -> bool) ->
+        Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
 /// Parses .apt bytes (APSuite 6 / IVAS 4: a header, then sections; the Position (nm) and Mass (Da) sections of
 /// float32 records are used) into a finite structure of the ranged ions (Å), as parseIons. Error for another
@@ -65,14 +65,14 @@ val parseApt:
     bytes: byte array ->
         Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
-/// Streams an .apt file (APSuite 6) block by block, without holding it: `emit position element mass` for each atom of
-/// the ranged ions (Å, atomic number, Da) in file order, as parseApt would make them. Errors as parseApt.
+/// Streams an .apt file (APSuite 6) block by block, without holding it: the atoms of the ranged ions that `keep`
+/// accepts, as streamIons. Errors as parseApt.
 val internal streamApt:
     mapping: Mapping ->
     ranges: Range list ->
     file: string ->
-    emit: (Arise.Structure.Vec3 -> int -> float -> unit) ->
-        Result<unit, Arise.Structure.ReadError>
+    keep: (Arise.Structure.Vec3 -> int -> bool) ->
+        Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
 /// Writes ions (x, y, z in nm; mass-to-charge in Da) as .apt (APSuite 6: Position and Mass sections).
 val writeApt: path: string -> ions: (float * float * float * float) array -> unit

@@ -231,68 +231,68 @@ let private cut (s: Structure) (keep: Vec3 -> bool) =
       Digest = Structure.digest s
       Streamed = false }
 
-/// What a streamed read gathers of the whole sample (count, bounds, centroid, digest) while it keeps the atoms `keep`
-/// accepts (their indices).
-type private Tally(keep: Vec3 -> bool) =
+/// What a streamed read of `path` gathers of the whole sample (count, bounds, centroid, digest) while it keeps the
+/// atoms `keep` accepts (their indices). A sample holds at most Int32.MaxValue atoms (Part says so past that).
+type private Tally(path: string, keep: Vec3 -> bool) =
     let digest = AtomDigest()
     let indices = ResizeArray<int>()
     let mutable count = 0
+    let mutable over = false
     let mutable lo, hi, sum = Vec3.zero, Vec3.zero, Vec3.zero
 
     /// Counts an atom (the next in the file); true when it is kept.
     member _.Visit (p: Vec3) (element: int) =
-        digest.Add(element, p)
-
-        if count = 0 then
-            lo <- p
-            hi <- p
+        if count = Int32.MaxValue then
+            over <- true
+            false
         else
-            lo <- Vec3.make (min lo.X p.X) (min lo.Y p.Y) (min lo.Z p.Z)
-            hi <- Vec3.make (max hi.X p.X) (max hi.Y p.Y) (max hi.Z p.Z)
+            digest.Add(element, p)
 
-        sum <- sum + p
-        let kept = keep p
+            if count = 0 then
+                lo <- p
+                hi <- p
+            else
+                lo <- Vec3.make (min lo.X p.X) (min lo.Y p.Y) (min lo.Z p.Z)
+                hi <- Vec3.make (max hi.X p.X) (max hi.Y p.Y) (max hi.Z p.Z)
 
-        if kept then
-            indices.Add count
+            sum <- sum + p
+            let kept = keep p
 
-        count <- count + 1
-        kept
+            if kept then
+                indices.Add count
 
-    /// The part: the kept atoms as `part` holds them, with the whole sample's tallies.
-    member _.Part(part: Structure) =
-        { Part = part
-          Indices = indices.ToArray()
-          Count = count
-          Lo = lo
-          Hi = hi
-          Centroid = sum * (1.0 / float count)
-          Digest = digest.Hex()
-          Streamed = true }
+            count <- count + 1
+            kept
+
+    /// The part: the kept atoms as `part` holds them, with the whole sample's tallies; Error past Int32.MaxValue atoms.
+    member _.Part(part: Structure) : Result<SamplePart, ReadError> =
+        if over then
+            Error
+                { File = path
+                  Line = None
+                  Message = sprintf "more than %d atoms: a sample holds at most that many (cut the file into parts)" Int32.MaxValue
+                  Needs = None }
+        else
+            Ok
+                { Part = part
+                  Indices = indices.ToArray()
+                  Count = count
+                  Lo = lo
+                  Hi = hi
+                  Centroid = sum * (1.0 / float count)
+                  Digest = digest.Hex()
+                  Streamed = true }
 
 /// An atom-probe file streamed: the kept atoms with their mass-to-charge.
 let private streamIons (options: ReadOptions) (format: Format) (rangeFile: string) (path: string) (keep: Vec3 -> bool) =
     AtomProbe.readRanges rangeFile
     |> Result.bind (fun ranges ->
-        let tally = Tally keep
-        let positions = ResizeArray<Vec3>()
-        let numbers = ResizeArray<int>()
-        let masses = ResizeArray<float>()
+        let tally = Tally(path, keep)
 
-        let visit =
-            match format with
-            | Format.Apt -> AtomProbe.streamApt options.AtomProbe ranges path
-            | _ -> AtomProbe.streamIons options.AtomProbe ranges (format = Format.Epos) path
-
-        visit (fun p element m ->
-            if tally.Visit p element then
-                positions.Add p
-                numbers.Add element
-                masses.Add m)
-        |> Result.map (fun () ->
-            Structure.cluster (positions.ToArray()) (numbers.ToArray())
-            |> Structure.withProperty "mass_to_charge" (Reals(1, masses.ToArray()))
-            |> tally.Part))
+        match format with
+        | Format.Apt -> AtomProbe.streamApt options.AtomProbe ranges path tally.Visit
+        | _ -> AtomProbe.streamIons options.AtomProbe ranges (format = Format.Epos) path tally.Visit
+        |> Result.bind tally.Part)
 
 /// A text file streamed by `stream` (a reader's opener), unless its first 4 KB are binary: refused as readWith refuses it.
 let private streamText (path: string) (stream: (unit -> TextReader) -> Result<SamplePart, ReadError>) =
@@ -314,16 +314,16 @@ let private streamText (path: string) (stream: (unit -> TextReader) -> Result<Sa
 let private streamXyz (path: string) (keep: Vec3 -> bool) =
     streamText path (fun openText ->
         use r = openText ()
-        let tally = Tally keep
-        Xyz.streamFirst path r tally.Visit |> Result.map tally.Part)
+        let tally = Tally(path, keep)
+        Xyz.streamFirst path r tally.Visit |> Result.bind tally.Part)
 
 /// A LAMMPS text dump streamed: its first frame's kept atoms, in id order.
 let private streamDump (options: ReadOptions) (path: string) (keep: Vec3 -> bool) =
     streamText path (fun openText ->
-        let tally = Tally keep
+        let tally = Tally(path, keep)
 
         Lammps.streamFirstDump options.LammpsTypes path openText tally.Visit
-        |> Result.map tally.Part)
+        |> Result.bind tally.Part)
 
 let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result<SamplePart, ReadError> =
     let regular =
