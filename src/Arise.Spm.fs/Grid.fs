@@ -329,9 +329,6 @@ module SpmGrid =
         let offset t =
             struct (buffer.Offset.[3 * t], buffer.Offset.[3 * t + 1], buffer.Offset.[3 * t + 2])
 
-        let byOffset =
-            Collections.Generic.Comparer<int>.Create(fun a b -> compare (offset a) (offset b))
-
         let mutable s = 0
 
         while s < idx.Length do
@@ -340,8 +337,9 @@ module SpmGrid =
             while e < idx.Length && idx.[e] = idx.[s] do
                 e <- e + 1
 
+            // rare (a box wider than a lattice vector): the comparer is made only then, not for every box
             if e - s > 1 then
-                Array.Sort(slots, s, e - s, byOffset)
+                Array.Sort(slots, s, e - s, Collections.Generic.Comparer<int>.Create(fun a b -> compare (offset a) (offset b)))
 
             s <- e
 
