@@ -53,3 +53,13 @@ grep -h "holds" "$out/two.log" | sed 's/^/  /'
 for f in boxes.csv atoms.xyz; do
   if cmp -s "$out/one/$f" "$out/two/$f"; then echo "  $f byte-identical"; else echo "  $f DIFFERS"; fi
 done
+# spm.npz: its arrays (the zip's members, by their CRC-32 and length; the zip itself dates them)
+if command -v unzip > /dev/null; then
+  if diff -q <(unzip -v "$out/one/spm.npz" | awk '$2 == "Stored" || $2 == "Defl:N" {print $1, $7, $8}') \
+             <(unzip -v "$out/two/spm.npz" | awk '$2 == "Stored" || $2 == "Defl:N" {print $1, $7, $8}') > /dev/null; then
+    echo "  spm.npz arrays identical"
+  else
+    echo "  spm.npz arrays DIFFER"
+  fi
+fi
+grep -h "placed in\|labelled and written" "$out/two.log" | sed 's/^/  /'

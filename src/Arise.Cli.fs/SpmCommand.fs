@@ -123,10 +123,10 @@ let private printShares (r: SpmResult) (nonEmpty: int[]) =
 
 /// Prints the end of a finished run: the times, boxes that failed or none classified, the most frequent classes,
 /// the share of the classified boxes at each uncertainty level, and the files written (PNG pictures made here).
-let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) (seconds: float, timing: SpmTiming) clock =
+let private report (settings: SpmSettings) (out: string) (r: SpmResult) (maps: string list) draw (seconds: float, timing: SpmTiming) clock =
     let clock: Diagnostics.Stopwatch = clock
     let written = clock.Elapsed.TotalSeconds
-    let pngs = Outputs.pngs maps
+    let pngs: Picture.PngExport = draw maps
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
 
     printfn
@@ -303,13 +303,29 @@ let private scan
                 task.Description <- sprintf "boxes %d/%d (%.0f/s)" d t (float computed / clock.Elapsed.TotalSeconds))
             cancel)
 
+/// How a run writes its maps and draws their PNG pictures: every one of them (one process), or its share of them
+/// (one of several).
+type private Pictures =
+    {
+        /// Writes the maps of a result; every map's file, written here or by another process.
+        Write: SpmResult -> string list
+        /// The PNG pictures of the maps: those drawn here and by the other processes.
+        Draw: string list -> Picture.PngExport
+    }
+
+/// Every map and picture, in this process.
+let private allPictures (out: string) (samples: int) =
+    { Write = SpmMaps.writeMaps out samples
+      Draw = Outputs.pngs }
+
 /// Writes the results (spm.npz, boxes.csv, atoms.xyz, maps, summary.json) and reports; exit code 1 when they cannot
 /// be written (the chunks are kept).
 let rec private finish (settings: SpmSettings) (samples: int) (out: string) sample (r: SpmResult) (seconds: float, timing) =
-    finishWith settings samples out (fun path -> SpmOutput.writeAtoms path sample r) r (seconds, timing)
+    let writeAtoms path = SpmOutput.writeAtoms path sample r
+    finishWith settings samples out writeAtoms (allPictures out samples) r (seconds, timing)
 
-/// finish, atoms.xyz written by `writeAtoms path`.
-and private finishWith (settings: SpmSettings) (samples: int) (out: string) writeAtoms (r: SpmResult) (seconds: float, timing) =
+/// finish, atoms.xyz written by `writeAtoms path`, the maps and their pictures by `pictures`.
+and private finishWith settings (samples: int) (out: string) writeAtoms (pictures: Pictures) (r: SpmResult) (seconds: float, timing) =
     let clock = Diagnostics.Stopwatch.StartNew()
 
     let written =
@@ -317,7 +333,7 @@ and private finishWith (settings: SpmSettings) (samples: int) (out: string) writ
             SpmFile.write (Path.Combine(out, "spm.npz")) r
             SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
             writeAtoms (Path.Combine(out, "atoms.xyz"))
-            SpmMaps.writeMaps out samples r)
+            pictures.Write r)
 
     match written with
     | Error e ->
@@ -325,7 +341,7 @@ and private finishWith (settings: SpmSettings) (samples: int) (out: string) writ
         1
     | Ok maps ->
         writeSummary (Path.Combine(out, "summary.json")) settings samples r (seconds, timing)
-        report settings out r maps (seconds, timing) clock
+        report settings out r maps pictures.Draw (seconds, timing) clock
         0
 
 /// The mutual information in shells of `width` Å around the sample's centroid: shells.csv, shells.html and a table.
@@ -660,6 +676,99 @@ let private computeShare world (model: Model) settings samples readOptions file 
 
     summed, failed.[0] > 0.0 || not (placeShare world model out whole)
 
+/// Process `rank` of `size` writes map k (SpmMaps.writeMapsOf) and draws its picture when k mod size = rank.
+let private mapOwner (size: int) (rank: int) (k: int) = k % size = rank
+
+/// A process's PNG pictures as text for the first process: a line a picture written ("w\t…") or a problem ("p\t…"),
+/// or one line ("e\t…") when its maps could not be written.
+let private exportBytes (export: Result<Picture.PngExport, string>) =
+    let line (tag: string) (text: string) =
+        tag + "\t" + text.Replace('\n', ' ').Replace('\r', ' ')
+
+    match export with
+    | Ok e -> (e.Written |> List.map (line "w")) @ (e.Problems |> List.map (line "p"))
+    | Error e -> [ line "e" e ]
+    |> String.concat "\n"
+    |> Text.Encoding.UTF8.GetBytes
+
+/// exportBytes read back, for process `rank`: its pictures, and its problems (an error among them).
+let private exportOf (rank: int) (bytes: byte[]) : Picture.PngExport =
+    let lines =
+        (Text.Encoding.UTF8.GetString bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        |> Array.map (fun l -> l.Substring(0, 1), l.Substring(min l.Length 2))
+        |> List.ofArray
+
+    { Written = lines |> List.filter (fst >> (=) "w") |> List.map snd
+      Problems =
+        lines
+        |> List.choose (fun (tag, text) ->
+            match tag with
+            | "p" -> Some text
+            | "e" -> Some(sprintf "process %d wrote none of its maps: %s" rank text)
+            | _ -> None) }
+
+/// Every process's pictures, in the first (a meeting point: every process calls it once, after its maps): each
+/// other process's `export` in turn; an empty list elsewhere.
+let private gatherPictures (world: Arise.Numerics.Mpi.World) (export: Result<Picture.PngExport, string>) =
+    [ for k in 1 .. world.Size - 1 do
+          let bytes =
+              world.Broadcast((if world.Rank = k then exportBytes export else [||]), k)
+
+          if world.Rank = 0 then
+              exportOf k bytes ]
+
+/// The first process's maps and pictures when several share them: its own maps written, then its pictures drawn and
+/// every other process's gathered (`others`, forced once), in the order of the maps.
+let private firstPictures (world: Arise.Numerics.Mpi.World) (out: string) (samples: int) (others: Lazy<Picture.PngExport list>) =
+    let mine = mapOwner world.Size 0
+
+    { Write = SpmMaps.writeMapsOf mine out samples
+      Draw =
+        fun maps ->
+            let own =
+                maps
+                |> List.indexed
+                |> List.filter (fst >> mine)
+                |> List.map snd
+                |> Outputs.pngs
+
+            let all = own :: others.Force()
+
+            let order (png: string) =
+                maps
+                |> List.tryFindIndex ((=) (Path.ChangeExtension(png, ".html")))
+                |> Option.defaultValue Int32.MaxValue
+
+            { Written = all |> List.collect (fun e -> e.Written) |> List.sortBy order
+              Problems = all |> List.collect (fun e -> e.Problems) |> List.distinct } }
+
+/// Another process's share of the maps, once every chunk is done: the box maps read back, its maps written and their
+/// pictures drawn, then given to the first (gatherPictures).
+let private drawShare (world: Arise.Numerics.Mpi.World) (model: Model) grid stamp (out: string) (samples: int) =
+    let export =
+        try
+            // its part of the sample is garbage now (as in the first process, before the outputs)
+            GC.Collect(2, GCCollectionMode.Forced, true, true)
+
+            Spm.assemble model grid (Path.Combine(out, "chunks")) stamp
+            |> Result.map (fun r ->
+                let mine = mapOwner world.Size world.Rank
+                let maps = SpmMaps.writeMapsOf mine out samples r
+
+                maps
+                |> List.indexed
+                |> List.filter (fst >> mine)
+                |> List.map snd
+                |> Picture.writePngs)
+        with e ->
+            Error e.Message
+
+    match export with
+    | Error e -> sayError "process %d: its maps: %s" world.Rank e
+    | Ok _ -> ()
+
+    gatherPictures world export |> ignore
+
 /// The first process, after every share is done: the box maps read back, atoms.xyz renamed into place, the outputs
 /// written and reported.
 let private writeShared
@@ -672,6 +781,7 @@ let private writeShared
     stamp
     size
     shells
+    pictures
     (seconds, timing)
     =
     let parts = [ for k in 0 .. size - 1 -> partOf out k ]
@@ -683,7 +793,7 @@ let private writeShared
     | Ok r ->
         // atoms.xyz: placed by the processes (placeShare)
         let code =
-            finishWith settings samples out (fun path -> File.Move(Path.Combine(out, placing), path, true)) r (seconds, timing)
+            finishWith settings samples out (fun path -> File.Move(Path.Combine(out, placing), path, true)) pictures r (seconds, timing)
 
         for p in parts do
             File.Delete p
@@ -740,7 +850,11 @@ let private shared world (model: Model) settings samples readOptions file (out: 
         // the first process announces the run before the others start (their lines would interleave with its own)
         if world.Rank > 0 then
             world.Barrier()
-            work (fun _ _ -> ()) |> ignore
+
+            match work (fun _ _ -> ()) with
+            | _, false -> drawShare world model grid stamp out samples
+            | _, true -> ()
+
             0
         else
             let chunkDir = Path.Combine(out, "chunks")
@@ -769,7 +883,14 @@ let private shared world (model: Model) settings samples readOptions file (out: 
                 // this process's part of the sample and its atoms' sums are garbage now: returned to the system before the
                 // outputs are assembled (else they stay resident under them: 9.3 GB against 5.6 GB at 10⁷ ions)
                 GC.Collect(2, GCCollectionMode.Forced, true, true)
-                writeShared model settings samples out grid whole stamp world.Size shells (clock.Elapsed.TotalSeconds, timing)
+                // the others' pictures, gathered once whatever happens here (they wait for it)
+                let others = lazy (gatherPictures world (Ok { Written = []; Problems = [] }))
+                let pictures = firstPictures world out samples others
+
+                try
+                    writeShared model settings samples out grid whole stamp world.Size shells pictures (clock.Elapsed.TotalSeconds, timing)
+                finally
+                    others.Force() |> ignore
 
 /// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and
 /// its grid; None when the sample is an image (read whole by every process, as before) or a directory. Every sample

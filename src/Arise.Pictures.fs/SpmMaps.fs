@@ -105,8 +105,8 @@ let private volume (path: string) (title: string) (colourBar: string) (r: SpmRes
 
 /// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
 /// non-empty boxes (at most six), into `dir` (created when missing). Returns the files written.
-let writeMaps (dir: string) (samples: int) (r: SpmResult) =
-    Directory.CreateDirectory dir |> ignore
+/// The maps writeMaps writes, in its order: each file with the function that writes it.
+let private mapsOf (dir: string) (samples: int) (r: SpmResult) : (string * (unit -> unit)) list =
     let c = r.Classes.Length
     let nonEmpty = r.Argmax |> Array.filter (fun a -> a >= 0)
 
@@ -118,22 +118,24 @@ let writeMaps (dir: string) (samples: int) (r: SpmResult) =
         |> Array.truncate 6
         |> Array.map fst
 
+    let settings =
+        sprintf
+            "box %.4g Å, stride %.4g Å, T = %d"
+            // the box along the scanned axes (the spanning axis of a slab or rod is as long as the sample)
+            (Array.zip (Vec3.toArray r.Grid.Edge) (Vec3.toArray r.Grid.Step)
+             |> Array.filter (fun (_, step) -> step > 0.0)
+             |> Array.map fst
+             |> Array.tryHead
+             |> Option.defaultValue (Vec3.toArray r.Grid.Edge |> Array.max))
+            (Vec3.toArray r.Grid.Step |> Array.max)
+            samples
+
     [ let miPath = Path.Combine(dir, "map_mutual_information.html")
 
-      let settings =
-          sprintf
-              "box %.4g Å, stride %.4g Å, T = %d"
-              // the box along the scanned axes (the spanning axis of a slab or rod is as long as the sample)
-              (Array.zip (Vec3.toArray r.Grid.Edge) (Vec3.toArray r.Grid.Step)
-               |> Array.filter (fun (_, step) -> step > 0.0)
-               |> Array.map fst
-               |> Array.tryHead
-               |> Option.defaultValue (Vec3.toArray r.Grid.Edge |> Array.max))
-              (Vec3.toArray r.Grid.Step |> Array.max)
-              samples
-
-      heatmap miPath (sprintf "Mutual information<br>%s" settings) "mutual information (nats)" r.Grid (fun f -> r.MutualInformation.[f])
-      yield miPath
+      miPath,
+      (fun () ->
+          heatmap miPath (sprintf "Mutual information<br>%s" settings) "mutual information (nats)" r.Grid (fun f ->
+              r.MutualInformation.[f]))
 
       for cls in frequent do
           let safe =
@@ -148,29 +150,41 @@ let writeMaps (dir: string) (samples: int) (r: SpmResult) =
           let title =
               sprintf "Probability of %s (%s)<br>%s" r.Classes.[cls] r.MaterialTypes.[cls] settings
 
-          heatmap p title "probability" r.Grid (fun f -> float r.Probabilities.[f * c + cls])
-
-          yield p
+          p, (fun () -> heatmap p title "probability" r.Grid (fun f -> float r.Probabilities.[f * c + cls]))
       // bulk grids: 3D isosurfaces of the mutual information and of the most frequent class's probability
       let nx, ny, nz = r.Grid.Shape
 
       if nx > 1 && ny > 1 && nz > 1 then
           let miVol = Path.Combine(dir, "volume_mutual_information.html")
 
-          volume miVol (sprintf "Mutual information, isosurfaces<br>%s" settings) "mutual information (nats)" r (fun f ->
-              r.MutualInformation.[f])
-
-          yield miVol
+          miVol,
+          (fun () ->
+              volume miVol (sprintf "Mutual information, isosurfaces<br>%s" settings) "mutual information (nats)" r (fun f ->
+                  r.MutualInformation.[f]))
 
           match Array.tryHead frequent with
           | Some cls ->
               let v = Path.Combine(dir, "volume_probability_top_class.html")
 
-              volume v (sprintf "Probability of %s, isosurfaces<br>%s" r.Classes.[cls] settings) "probability" r (fun f ->
-                  float r.Probabilities.[f * c + cls])
-
-              yield v
+              v,
+              (fun () ->
+                  volume v (sprintf "Probability of %s, isosurfaces<br>%s" r.Classes.[cls] settings) "probability" r (fun f ->
+                      float r.Probabilities.[f * c + cls]))
           | None -> () ]
+
+let writeMapsOf (mine: int -> bool) (dir: string) (samples: int) (r: SpmResult) =
+    Directory.CreateDirectory dir |> ignore
+    let maps = mapsOf dir samples r
+
+    maps
+    |> List.iteri (fun k (_, write) ->
+        if mine k then
+            write ())
+
+    List.map fst maps
+
+let writeMaps (dir: string) (samples: int) (r: SpmResult) =
+    writeMapsOf (fun _ -> true) dir samples r
 
 let shellChart (title: string) (shells: Shells.Shell array) =
     let filled = shells |> Array.filter (fun s -> s.Boxes > 0)

@@ -19,6 +19,10 @@ val heatmap: path: string -> title: string -> colourBar: string -> g: Arise.Spm.
 /// passes per box); bulk grids add isosurface views. Returns the files written.
 val writeMaps: dir: string -> samples: int -> r: Arise.Spm.SpmResult -> string list
 
+/// writeMaps shared by several processes: the k-th map of writeMaps's list is written only where `mine k` holds;
+/// returns every map's file, written here or not.
+val writeMapsOf: mine: (int -> bool) -> dir: string -> samples: int -> r: Arise.Spm.SpmResult -> string list
+
 /// The mutual information by shell (Shells.profile): mean ± standard deviation (nats) against the distance of the
 /// box centres from the centre (Å), the number of boxes of each shell on hover.
 val shellChart: title: string -> shells: Arise.Spm.Shells.Shell array -> Plotly.NET.GenericChart

@@ -604,15 +604,14 @@ module Spm =
         let classes = model.Metadata.Classes.Length
         let sums, miSums, boxes = share.Sums, share.MiSums, share.Boxes
         let load = chunksOf model grid chunkDir stamp
-        let cells = lazy (CellList.build part)
         let buffer = NeighbourBuffer()
 
         // the rows of one group summed over every box of the run that can hold them
         let complete (group: int[]) =
             let atoms = group |> Array.map (fun r -> share.Atoms.[r])
-            // the row of each atom of the group in the sums, or −1
-            let row = Array.create (Structure.count part) -1
-            Array.iter2 (fun r a -> row.[a] <- r) group atoms
+            // the boxes see only the group's atoms (a tenth of the part, or less): atom k of `cells` is row group.[k]
+            // of the sums; a box finds an atom as it does in the whole sample (CellList: a part wraps as the whole)
+            let cells = CellList.build (Structure.select atoms part)
 
             // the boxes that can hold an atom of the group: centres within half an edge of their bounds
             let lo, hi =
@@ -651,8 +650,8 @@ module Spm =
                         let b = f - ch.First
 
                         if ch.Argmax.[b] >= 0 then
-                            let idx, _ = SpmGrid.atomsInBox cells.Value grid (centreOf grid f) buffer
-                            addBox sums miSums boxes classes row idx b ch.Probabilities ch.MutualInformation
+                            let idx, _ = SpmGrid.atomsInBox cells grid (centreOf grid f) buffer
+                            addBox sums miSums boxes classes group idx b ch.Probabilities ch.MutualInformation
                     | Some(Error e) -> failed <- Some e
                     | None -> ()
 

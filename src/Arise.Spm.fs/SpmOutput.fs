@@ -102,6 +102,31 @@ let writeAtomsPart (path: string) (part: Structure) (indices: int[]) =
             w.Write indices.[k]
             w.Write lengths.[k])
 
+/// Reads lines from a share's file at their offsets through a 1 MB window: a share's lines in ascending order are
+/// read once, in order.
+type private LineReader(path: string) =
+    let file = File.OpenHandle path
+    let window = Array.zeroCreate<byte>(1 <<< 20)
+    let mutable start, length = 0L, 0
+
+    /// Copies the `size` bytes at `offset` into `target` at `at`.
+    member _.Copy(offset: int64, size: int, target: byte[], at: int) =
+        if size > window.Length then
+            if RandomAccess.Read(file, Span(target, at, size), offset) <> size then
+                failwithf "%s ends before the line at byte %d" path offset
+        else
+            if offset < start || offset + int64 size > start + int64 length then
+                start <- offset
+                length <- RandomAccess.Read(file, Span window, offset)
+
+                if length < size then
+                    failwithf "%s ends before the line at byte %d" path offset
+
+            Buffer.BlockCopy(window, int (offset - start), target, at, size)
+
+    interface IDisposable with
+        member _.Dispose() = file.Dispose()
+
 let placeAtoms (path: string) (template: Structure) (count: int) (parts: string list) (mine: int) =
     let header =
         use w = new StringWriter()
@@ -109,77 +134,97 @@ let placeAtoms (path: string) (template: Structure) (count: int) (parts: string 
         Formats.Xyz.writeHeaderTo w count template
         Text.UTF8Encoding(false).GetBytes(w.ToString())
 
-    // every atom's line length, from every share's index; this share's atoms in order
-    let lengths = Array.create count -1
-    let own = ResizeArray<int>()
+    // this process writes the lines of atoms a0 … a1 − 1, one stretch of the file, whichever shares hold them
+    let a0 = int (int64 count * int64 mine / int64 parts.Length)
+    let a1 = int (int64 count * int64 (mine + 1) / int64 parts.Length)
+    let source = Array.create (a1 - a0) -1
+    let offsets = Array.zeroCreate<int64>(a1 - a0)
+    let lengths = Array.zeroCreate<int>(a1 - a0)
+    // the bytes of the lines before a0, and of all
+    let mutable before, total = 0L, 0L
 
-    // each index read whole: 8 bytes an atom (a length asked of the file per atom costs a system call each)
+    // each index read in blocks: 8 bytes an atom (its number, its line's length), in its share's file order
     parts
     |> List.iteri (fun k part ->
-        let index = File.ReadAllBytes(part + ".index")
+        use index = File.OpenRead(part + ".index")
+        let block = Array.zeroCreate<byte>(1 <<< 20)
+        let mutable offset = 0L
+        let mutable read = index.ReadAtLeast(Span block, block.Length, false)
 
-        for e in 0 .. index.Length / 8 - 1 do
-            let atom =
-                Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(index, 8 * e, 4))
+        while read > 0 do
+            if read % 8 <> 0 then
+                failwithf "%s.index is cut short" part
 
-            let length =
-                Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(index, 8 * e + 4, 4))
+            for e in 0 .. read / 8 - 1 do
+                let atom =
+                    Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(block, 8 * e, 4))
 
-            if atom < 0 || atom >= count || lengths.[atom] >= 0 then
-                failwithf "%s.index names atom %d, outside the sample or in another share too" part (atom + 1)
+                let length =
+                    Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(block, 8 * e + 4, 4))
 
-            lengths.[atom] <- length
+                if atom < 0 || atom >= count || length <= 0 then
+                    failwithf "%s.index names atom %d, outside the sample" part (atom + 1)
 
-            if k = mine then
-                own.Add atom)
+                if atom < a0 then
+                    before <- before + int64 length
+                elif atom < a1 then
+                    if source.[atom - a0] >= 0 then
+                        failwithf "%s.index names atom %d, in another share too" part (atom + 1)
 
-    match Array.tryFindIndex (fun l -> l < 0) lengths with
-    | Some atom -> failwithf "atom %d is in no process's part (%s)" (atom + 1) (String.concat ", " parts)
+                    source.[atom - a0] <- k
+                    offsets.[atom - a0] <- offset
+                    lengths.[atom - a0] <- length
+
+                total <- total + int64 length
+                offset <- offset + int64 length
+
+            read <- index.ReadAtLeast(Span block, block.Length, false))
+
+    match Array.tryFindIndex (fun k -> k < 0) source with
+    | Some a -> failwithf "atom %d is in no process's part (%s)" (a0 + a + 1) (String.concat ", " parts)
     | None -> ()
-
-    let offsets = Array.zeroCreate<int64> count
-    let mutable total = int64 header.Length
-
-    for a in 0 .. count - 1 do
-        offsets.[a] <- total
-        total <- total + int64 lengths.[a]
 
     use file =
         new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite)
 
-    // every process sets the same length, then writes its own bytes: together they cover the file (written through
+    // every process sets the same length, then writes its own stretch: together they cover the file (written through
     // the page cache, not synchronised to disk, as the other outputs)
-    file.SetLength total
+    file.SetLength(int64 header.Length + total)
     let handle = file.SafeFileHandle
 
     if mine = 0 then
         RandomAccess.Write(handle, ReadOnlySpan header, 0L)
 
-    use lines = new BufferedStream(File.OpenRead(List.item mine parts), 1 <<< 20)
-    // consecutive lines written together
-    let run = Array.zeroCreate<byte>(1 <<< 20)
-    let mutable start, length = 0L, 0
+    let readers = parts |> List.map (fun p -> new LineReader(p)) |> Array.ofList
 
-    let flush () =
-        if length > 0 then
-            RandomAccess.Write(handle, ReadOnlySpan(run, 0, length), start)
-            length <- 0
+    try
+        // the stretch gathered in 1 MB runs, each written at once
+        let run = Array.zeroCreate<byte>(1 <<< 20)
+        let mutable at = int64 header.Length + before
+        let mutable length = 0
 
-    for atom in own do
-        let offset, size = offsets.[atom], lengths.[atom]
+        let flush () =
+            if length > 0 then
+                RandomAccess.Write(handle, ReadOnlySpan(run, 0, length), at)
+                at <- at + int64 length
+                length <- 0
 
-        if length > 0 && (offset <> start + int64 length || length + size > run.Length) then
-            flush ()
+        for a in 0 .. a1 - a0 - 1 do
+            let size = lengths.[a]
 
-        if size > run.Length then
-            let line = Array.zeroCreate<byte> size
-            lines.ReadExactly(line.AsSpan())
-            RandomAccess.Write(handle, ReadOnlySpan line, offset)
-        else
-            if length = 0 then
-                start <- offset
+            if length + size > run.Length then
+                flush ()
 
-            lines.ReadExactly(Span(run, length, size))
-            length <- length + size
+            if size > run.Length then
+                let line = Array.zeroCreate<byte> size
+                readers.[source.[a]].Copy(offsets.[a], size, line, 0)
+                RandomAccess.Write(handle, ReadOnlySpan line, at)
+                at <- at + int64 size
+            else
+                readers.[source.[a]].Copy(offsets.[a], size, run, length)
+                length <- length + size
 
-    flush ()
+        flush ()
+    finally
+        for r in readers do
+            (r :> IDisposable).Dispose()

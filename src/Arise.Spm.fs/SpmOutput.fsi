@@ -26,7 +26,8 @@ val writeAtomsPart: path: string -> part: Arise.Structure.Structure -> indices: 
 /// One process's hand in atoms.xyz of `count` atoms, made from the processes' shares (writeAtomsPart, `parts` in
 /// process order): every process calls it on the same `path` with its own number `mine`, and when all have returned
 /// the file holds the header of `template` (a labelled part: its cell, per-atom properties and info), then each atom's
-/// line in sample order: the same bytes as writeAtoms on the whole sample. Each process writes only its own lines (the
-/// first the header too) at their places, computed from every share's index (positioned writes, consecutive lines
-/// together). Fails naming an atom that no share holds.
+/// line in sample order: the same bytes as writeAtoms on the whole sample. Process `mine` of n writes one stretch of
+/// the file, the lines of atoms count × mine / n to count × (mine + 1) / n (the first the header too), read from
+/// whichever shares hold them, at the place computed from every share's index. Fails naming an atom that no share or
+/// two shares hold.
 val placeAtoms: path: string -> template: Arise.Structure.Structure -> count: int -> parts: string list -> mine: int -> unit

@@ -227,7 +227,20 @@ let tests =
                       |> Result.defaultWith failwith
                       |> Map.map (fun _ a -> a.Data)
 
-                  Expect.equal (arrays "two") (arrays "one") "spm.npz arrays equal")
+                  Expect.equal (arrays "two") (arrays "one") "spm.npz arrays equal"
+
+                  // the maps and their PNG pictures (where a Chromium draws them), shared by the processes
+                  let maps (run: string) =
+                      Directory.GetFiles(Path.Combine(dir, run))
+                      |> Array.map Path.GetFileName
+                      |> Array.filter (fun f -> f.StartsWith "map_" || f.StartsWith "volume_")
+                      |> Array.sort
+
+                  Expect.isGreaterThanOrEqual (maps "one").Length 2 "maps of the mutual information and a probability"
+                  Expect.equal (maps "two") (maps "one") "the same maps and pictures"
+
+                  for f in maps "two" do
+                      Expect.stringContains out f "each named by the first process")
           }
 
           test "mpirun -n 2 arise spm of an atom-probe .pos: each process streams its part only; outputs byte-identical to one process" {

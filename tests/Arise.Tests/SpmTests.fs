@@ -374,6 +374,110 @@ let tests =
                   Directory.Delete(dir, true)
           }
 
+          test "maps shared by processes (writeMapsOf): each writes its own, and together every map writeMaps writes" {
+              let _, model = ModelTests.tinyModel.Force()
+              let s = Crystals.bcc 26 2.87 |> Supercell.finite 7 7 7
+
+              let settings =
+                  { SpmGrid.defaults with
+                      Mode = SpmMode.Bulk
+                      Box = 9.0
+                      Stride = 4.0 }
+
+              let grid, _ = SpmGrid.create settings s |> ok "grid"
+
+              let r, _ =
+                  Spm.run (Pipeline.ofModel model) 10 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+
+              let dir = freshFolder "arise-maps-shared-"
+
+              try
+                  let all =
+                      SpmMaps.writeMaps (Path.Combine(dir, "all")) 10 r |> List.map Path.GetFileName
+
+                  Expect.isGreaterThanOrEqual all.Length 3 "a heatmap, a probability map and isosurface views"
+
+                  let written rank =
+                      let out = Path.Combine(dir, string rank)
+
+                      let listed =
+                          SpmMaps.writeMapsOf (fun k -> k % 2 = rank) out 10 r
+                          |> List.map Path.GetFileName
+
+                      Expect.equal listed all (sprintf "process %d lists every map, in writeMaps's order" rank)
+                      Directory.GetFiles out |> Array.map Path.GetFileName |> Set.ofArray
+
+                  let first, second = written 0, written 1
+
+                  Expect.equal
+                      first
+                      (all
+                       |> List.indexed
+                       |> List.filter (fun (k, _) -> k % 2 = 0)
+                       |> List.map snd
+                       |> Set.ofList)
+                      "its own"
+
+                  Expect.isTrue (Set.intersect first second).IsEmpty "none written twice"
+                  Expect.equal (Set.union first second) (Set.ofList all) "every map written once"
+              finally
+                  Directory.Delete(dir, true)
+          }
+
+          test "atoms.xyz placed by three processes from interleaved shares is writeAtoms's file, byte for byte" {
+              let s = Crystals.fcc 29 3.61 |> Supercell.finite 5 4 3
+              let n = Structure.count s
+              let classes = [| "fcc_Cu"; "bcc_Fe" |]
+              let rng = Random 7
+              let probs = Array.init (2 * n) (fun _ -> float32 (rng.NextDouble()))
+              // mutual information of varied lengths (lines of varied lengths), NaN for an atom in no box
+              let mi =
+                  Array.init n (fun a ->
+                      if a % 17 = 0 then
+                          nan
+                      else
+                          rng.NextDouble() * 10.0 ** float (a % 5))
+
+              let boxes = Array.init n (fun a -> if a % 17 = 0 then 0 else 1 + a % 4)
+              let labelled = SpmOutput.labelled s classes probs mi boxes
+              let dir = freshFolder "arise-place-"
+
+              try
+                  let whole = Path.Combine(dir, "whole.xyz")
+                  StructureIO.writeXyz whole [ labelled ]
+                  // share k: the atoms a with a mod 3 = k, except that the third holds the last quarter whole
+                  let shareOf k =
+                      [| for a in 0 .. n - 1 do
+                             let k' = if a >= 3 * n / 4 then 2 else a % 3
+
+                             if k' = k then
+                                 a |]
+
+                  let parts = [ for k in 0..2 -> Path.Combine(dir, sprintf "part-%d" k) ]
+
+                  parts
+                  |> List.iteri (fun k p ->
+                      let share = shareOf k
+                      SpmOutput.writeAtomsPart p (Structure.select share labelled) share)
+
+                  let placed = Path.Combine(dir, "placed.xyz")
+                  let template = Structure.select [||] labelled
+
+                  for mine in [ 2; 0; 1 ] do
+                      SpmOutput.placeAtoms placed template n parts mine
+
+                  Expect.equal (File.ReadAllBytes placed) (File.ReadAllBytes whole) "the same bytes"
+                  // an atom that no share holds is named
+                  SpmOutput.writeAtomsPart parts.[1] (Structure.select [||] labelled) [||]
+
+                  let e =
+                      Expect.throwsC (fun () -> SpmOutput.placeAtoms (Path.Combine(dir, "gap.xyz")) template n parts 0) id
+
+                  Expect.stringContains e.Message "atom 2 is in no process's part" "the first missing atom, counted from 1"
+              finally
+                  Directory.Delete(dir, true)
+          }
+
           test "maps are rendered to PNG of the set size by a local Chromium, heatmaps and isosurface views alike" {
               match Picture.findChromium () with
               | None -> skiptest "no Chromium installed (Debian's chromium package renders the PNGs)"
