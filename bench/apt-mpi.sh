@@ -4,7 +4,8 @@
 # `mpirun -n 2` with one core each. Prints boxes/s for both, their ratio (target >= 1.8), each process's peak memory
 # (resident set), and checks that the outputs are byte-identical. Then measures this machine's own limit: two
 # one-process runs at once, one a core (2 x one alone / their wall time). The PNG pictures are not drawn (ARISE_CHROMIUM=none):
-# the first process draws them alone whatever the number of processes, in about 15 s here.
+# Chromium runs its own processes, which a one-core run would share its core with (the processes share the pictures, as
+# they share the maps: about 20 s for nine here either way).
 #   bench/apt-mpi.sh [SIZE_Å (675)] [FOLDER (apt-bench)]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -479,25 +479,31 @@ let writeHeaderTo (w: TextWriter) (count: int) (s: Structure) =
     sb.Append(String.Join(" ", header)).Append('\n') |> ignore
     w.Write(sb.ToString())
 
-/// Appends the line of atom `a` to `sb`.
-let private appendAtom (sb: StringBuilder) (props: (string * AtomProperty) list) (s: Structure) (a: int) =
-    let p = s.Positions.[a]
+/// Appends a number as formatFloat writes it, through `chars` (no string made: a line's numbers cost no allocation).
+let private appendFloat (sb: StringBuilder) (chars: char[]) (x: float) =
+    let mutable written = 0
 
-    sb
-        .Append(Elements.symbol s.Numbers.[a])
-        .Append(' ')
-        .Append(formatFloat p.X)
-        .Append(' ')
-        .Append(formatFloat p.Y)
-        .Append(' ')
-        .Append(formatFloat p.Z)
-    |> ignore
+    if x.TryFormat(Span chars, &written, "R", Globalization.CultureInfo.InvariantCulture) then
+        sb.Append(chars, 0, written) |> ignore
+    else
+        sb.Append(formatFloat x) |> ignore
+
+/// Appends the line of atom `a` to `sb` (`chars`: room for a number).
+let private appendAtom (sb: StringBuilder) (chars: char[]) (props: (string * AtomProperty) list) (s: Structure) (a: int) =
+    let p = s.Positions.[a]
+    sb.Append(Elements.symbol s.Numbers.[a]).Append(' ') |> ignore
+    appendFloat sb chars p.X
+    sb.Append(' ') |> ignore
+    appendFloat sb chars p.Y
+    sb.Append(' ') |> ignore
+    appendFloat sb chars p.Z
 
     for (_, p) in props do
         match p with
         | Reals(c, v) ->
             for w in 0 .. c - 1 do
-                sb.Append(' ').Append(formatFloat v.[a * c + w]) |> ignore
+                sb.Append(' ') |> ignore
+                appendFloat sb chars v.[a * c + w]
         | Integers(c, v) ->
             for w in 0 .. c - 1 do
                 sb.Append(' ').Append(v.[a * c + w]) |> ignore
@@ -514,15 +520,22 @@ let private appendAtom (sb: StringBuilder) (props: (string * AtomProperty) list)
 let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
     let props = extraProperties s
     let sb = StringBuilder()
+    let chars = Array.zeroCreate<char> 64
+
+    // the text handed over in the builder's own pieces (no string of it made)
+    let flush () =
+        for piece in sb.GetChunks() do
+            w.Write piece.Span
+
+        sb.Clear() |> ignore
 
     for a in atoms do
-        appendAtom sb props s a
+        appendAtom sb chars props s a
 
         if sb.Length > (1 <<< 20) then
-            w.Write(sb.ToString())
-            sb.Clear() |> ignore
+            flush ()
 
-    w.Write(sb.ToString())
+    flush ()
 
 /// Writes one frame as extended XYZ to a writer, atom by atom (no text of the whole frame is held).
 let writeTo (w: TextWriter) (s: Structure) =
