@@ -23,6 +23,24 @@ let private bicrystal () =
 
     Structure.cluster ps zs
 
+/// bcc Fe (n × n × n cells, a cluster) mapped in bulk mode by the tiny model: box 9 Å, stride 4 Å, T = `samples`.
+let private bulkBccRun (n: int) (samples: int) =
+    let _, model = ModelTests.tinyModel.Force()
+    let s = Crystals.bcc 26 2.87 |> Supercell.finite n n n
+
+    let settings =
+        { SpmGrid.defaults with
+            Mode = SpmMode.Bulk
+            Box = 9.0
+            Stride = 4.0 }
+
+    let grid, _ = SpmGrid.create settings s |> ok "grid"
+
+    let r, _ =
+        Spm.run (Pipeline.ofModel model) samples 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+
+    model, r
+
 [<Tests>]
 let tests =
     testList
@@ -325,21 +343,9 @@ let tests =
               Expect.equal (Array.sort idx) brute "same atoms"
 
           test "bulk mode scans a 3D grid and writes slice maps and isosurface views" {
-              let _, model = ModelTests.tinyModel.Force()
-              let s = Crystals.bcc 26 2.87 |> Supercell.finite 7 7 7
-
-              let settings =
-                  { SpmGrid.defaults with
-                      Mode = SpmMode.Bulk
-                      Box = 9.0
-                      Stride = 4.0 }
-
-              let grid, _ = SpmGrid.create settings s |> ok "grid"
-              let nx, ny, nz = grid.Shape
+              let model, r = bulkBccRun 7 10
+              let nx, ny, nz = r.Grid.Shape
               Expect.isTrue (nx > 1 && ny > 1 && nz > 1) "3D grid"
-
-              let r, _ =
-                  Spm.run (Pipeline.ofModel model) 10 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
 
               let bcc = Array.IndexOf(model.Metadata.Classes, "bcc_Fe")
               Expect.isTrue (r.Argmax |> Array.forall (fun a -> a = bcc || a = -1)) "bcc everywhere"
@@ -375,19 +381,7 @@ let tests =
           }
 
           test "maps shared by processes (writeMapsOf): each writes its own, and together every map writeMaps writes" {
-              let _, model = ModelTests.tinyModel.Force()
-              let s = Crystals.bcc 26 2.87 |> Supercell.finite 7 7 7
-
-              let settings =
-                  { SpmGrid.defaults with
-                      Mode = SpmMode.Bulk
-                      Box = 9.0
-                      Stride = 4.0 }
-
-              let grid, _ = SpmGrid.create settings s |> ok "grid"
-
-              let r, _ =
-                  Spm.run (Pipeline.ofModel model) 10 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+              let _, r = bulkBccRun 7 10
 
               let dir = freshFolder "arise-maps-shared-"
 
@@ -482,19 +476,7 @@ let tests =
               match Picture.findChromium () with
               | None -> skiptest "no Chromium installed (Debian's chromium package renders the PNGs)"
               | Some _ ->
-                  let _, model = ModelTests.tinyModel.Force()
-                  let s = Crystals.bcc 26 2.87 |> Supercell.finite 6 6 6
-
-                  let settings =
-                      { SpmGrid.defaults with
-                          Mode = SpmMode.Bulk
-                          Box = 9.0
-                          Stride = 4.0 }
-
-                  let grid, _ = SpmGrid.create settings s |> ok "grid"
-
-                  let r, _ =
-                      Spm.run (Pipeline.ofModel model) 5 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
+                  let _, r = bulkBccRun 6 5
 
                   let dir =
                       Path.Combine(Path.GetTempPath(), "arise-png-" + Guid.NewGuid().ToString("N"))
