@@ -103,8 +103,6 @@ let private volume (path: string) (title: string) (colourBar: string) (r: SpmRes
     |> Chart.withTitle title
     |> Picture.saveHtml path
 
-/// Maps: mutual information, and the probability of each class that is the argmax of at least `minShare` of the
-/// non-empty boxes (at most six), into `dir` (created when missing). Returns the files written.
 /// The maps writeMaps writes, in its order: each file with the function that writes it.
 let private mapsOf (dir: string) (samples: int) (r: SpmResult) : (string * (unit -> unit)) list =
     let c = r.Classes.Length
@@ -172,6 +170,7 @@ let private mapsOf (dir: string) (samples: int) (r: SpmResult) : (string * (unit
                       float r.Probabilities.[f * c + cls]))
           | None -> () ]
 
+/// writeMaps shared by several processes: the k-th map is written only where `mine k` holds; every map's file.
 let writeMapsOf (mine: int -> bool) (dir: string) (samples: int) (r: SpmResult) =
     Directory.CreateDirectory dir |> ignore
     let maps = mapsOf dir samples r
@@ -183,6 +182,8 @@ let writeMapsOf (mine: int -> bool) (dir: string) (samples: int) (r: SpmResult) 
 
     List.map fst maps
 
+/// Maps: mutual information, and the probability of each class that is the argmax of at least 2 % of the non-empty
+/// boxes (at most six), into `dir` (created when missing). Returns the files written.
 let writeMaps (dir: string) (samples: int) (r: SpmResult) =
     writeMapsOf (fun _ -> true) dir samples r
 
