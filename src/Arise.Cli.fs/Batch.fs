@@ -415,10 +415,8 @@ let private overProcesses (w: Arise.Numerics.Mpi.World) (rule: ExitRule) (entrie
             headerWritten <- true
             captured (fun () -> body mine)
 
-    for r in 1 .. w.Size - 1 do
-        let received = w.Broadcast((if w.Rank = r then bytes else [||]), r)
-
-        if w.Rank = 0 && received.Length > 0 then
+    for received in Arise.Numerics.Mpi.gatherToFirst w bytes do
+        if received.Length > 0 then
             Console.Out.Flush()
             let out = Console.OpenStandardOutput()
             out.Write(received, 0, received.Length)

@@ -679,6 +679,10 @@ let private computeShare world (model: Model) settings samples readOptions file 
 /// Process `rank` of `size` writes map k (SpmMaps.writeMapsOf) and draws its picture when k mod size = rank.
 let private mapOwner (size: int) (rank: int) (k: int) = k % size = rank
 
+/// The maps of process `rank` of `size` among all (SpmMaps.writeMapsOf's list).
+let private ownMaps (size: int) (rank: int) (maps: string list) =
+    maps |> List.indexed |> List.filter (fst >> mapOwner size rank) |> List.map snd
+
 /// A process's PNG pictures as text for the first process: a line a picture written ("w\t…") or a problem ("p\t…"),
 /// or one line ("e\t…") when its maps could not be written.
 let private exportBytes (export: Result<Picture.PngExport, string>) =
@@ -710,12 +714,8 @@ let private exportOf (rank: int) (bytes: byte[]) : Picture.PngExport =
 /// Every process's pictures, in the first (a meeting point: every process calls it once, after its maps): each
 /// other process's `export` in turn; an empty list elsewhere.
 let private gatherPictures (world: Arise.Numerics.Mpi.World) (export: Result<Picture.PngExport, string>) =
-    [ for k in 1 .. world.Size - 1 do
-          let bytes =
-              world.Broadcast((if world.Rank = k then exportBytes export else [||]), k)
-
-          if world.Rank = 0 then
-              exportOf k bytes ]
+    Arise.Numerics.Mpi.gatherToFirst world (exportBytes export)
+    |> List.mapi (fun k bytes -> exportOf (k + 1) bytes)
 
 /// The first process's maps and pictures when several share them: its own maps written, then its pictures drawn and
 /// every other process's gathered (`others`, forced once), in the order of the maps.
@@ -725,12 +725,7 @@ let private firstPictures (world: Arise.Numerics.Mpi.World) (out: string) (sampl
     { Write = SpmMaps.writeMapsOf mine out samples
       Draw =
         fun maps ->
-            let own =
-                maps
-                |> List.indexed
-                |> List.filter (fst >> mine)
-                |> List.map snd
-                |> Outputs.pngs
+            let own = ownMaps world.Size 0 maps |> Outputs.pngs
 
             let all = own :: others.Force()
 
@@ -752,13 +747,8 @@ let private drawShare (world: Arise.Numerics.Mpi.World) (model: Model) grid stam
 
             Spm.assemble model grid (Path.Combine(out, "chunks")) stamp
             |> Result.map (fun r ->
-                let mine = mapOwner world.Size world.Rank
-                let maps = SpmMaps.writeMapsOf mine out samples r
-
-                maps
-                |> List.indexed
-                |> List.filter (fst >> mine)
-                |> List.map snd
+                SpmMaps.writeMapsOf (mapOwner world.Size world.Rank) out samples r
+                |> ownMaps world.Size world.Rank
                 |> Picture.writePngs)
         with e ->
             Error e.Message

@@ -167,6 +167,13 @@ type private Joined(lib: Library, abi: string, comm: nativeint, byteType: native
                 finalizeFn.Invoke() |> ignore
                 Marshal.FreeHGlobal scratch
 
+let gatherToFirst (world: World) (bytes: byte[]) =
+    [ for k in 1 .. world.Size - 1 do
+          let received = world.Broadcast((if world.Rank = k then bytes else [||]), k)
+
+          if world.Rank = 0 then
+              received ]
+
 let tryJoin () : Result<World option, string> =
     if launchedSize () <= 1 then
         Ok None

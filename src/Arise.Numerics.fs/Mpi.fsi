@@ -31,6 +31,10 @@ type World =
 /// so that the first process always has one when there is any.
 val block: n: int -> size: int -> rank: int -> int * int
 
+/// Every other process's `bytes`, in the first (processes 1 … Size − 1 in order; an empty list elsewhere): a
+/// broadcast from each in turn, so every process calls it, once, at the same point.
+val gatherToFirst: world: World -> bytes: byte array -> byte array list
+
 /// The number of processes a launcher says this run has (OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_SIZE, SLURM_NTASKS
 /// under srun with a step), or 1.
 val launchedSize: unit -> int

@@ -611,11 +611,11 @@ module Spm =
             let atoms = group |> Array.map (fun r -> share.Atoms.[r])
             // the boxes see only the group's atoms (a tenth of the part, or less): atom k of `cells` is row group.[k]
             // of the sums; a box finds an atom as it does in the whole sample (CellList: a part wraps as the whole)
-            let cells = CellList.build (Structure.select atoms part)
+            let held = Structure.select atoms part
+            let cells = CellList.build held
 
             // the boxes that can hold an atom of the group: centres within half an edge of their bounds
-            let lo, hi =
-                Structure.bounds (Structure.cluster (atoms |> Array.map (fun a -> part.Positions.[a])) (Array.zeroCreate atoms.Length))
+            let lo, hi = Structure.bounds held
 
             let h = 0.5 * grid.Edge * (1.0 + 1e-9)
 
