@@ -63,4 +63,4 @@ if command -v unzip > /dev/null; then
     echo "  spm.npz arrays DIFFER"
   fi
 fi
-grep -h "placed in\|labelled and written" "$out/two.log" | sed 's/^/  /'
+grep -h "placed in\|labelled and their lines" "$out/two.log" | sed 's/^/  /'

@@ -563,10 +563,6 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
 
         part, share)
 
-/// Process K's share of atoms.xyz: out/atoms.part-K (its index beside it, .index).
-let private partOf (out: string) (k: int) =
-    Path.Combine(out, sprintf "atoms.part-%d" k)
-
 /// A line printed by one process of several, in one write (printfn's pieces would interleave with the others').
 let private say format =
     Printf.kprintf (fun (line: string) -> Console.Out.Write(line + "\n")) format
@@ -576,7 +572,7 @@ let private sayError format =
     Printf.kprintf (fun (line: string) -> Console.Error.Write(line + "\n")) format
 
 /// The labels of this process's share of the atoms (indices into its part) from the chunks of the finished run, as
-/// its share of atoms.xyz (out/atoms.part-K and its index).
+/// its lines of atoms.xyz (in memory, for placeShare).
 let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part: StructureIO.SamplePart) (sums: ShareSums) =
     let share = sums.Atoms
     say "process %d: %d of its %d atoms lie where the other processes' boxes reach too" rank sums.Waiting share.Length
@@ -586,24 +582,22 @@ let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part
         let labelled =
             SpmOutput.labelled (Structure.select share part.Part) model.Metadata.Classes probs mi boxes
 
-        SpmOutput.writeAtomsPart (partOf out rank) labelled (share |> Array.map (fun a -> part.Indices.[a])))
+        SpmOutput.atomLines labelled (share |> Array.map (fun a -> part.Indices.[a])))
 
 /// Where the processes place atoms.xyz before the first renames it.
 let private placing = "atoms.xyz.placing"
 
-/// Once every share of atoms.xyz is written, this process's lines placed in out/atoms.xyz.placing
-/// (SpmOutput.placeAtoms); whether every process placed its own (a meeting point).
-let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: string) (whole: StructureIO.SamplePart) =
+/// Once every process has its lines of atoms.xyz, its stretch of the file placed in out/atoms.xyz.placing
+/// (SpmOutput.placeAtoms: the lines exchanged over MPI); whether every process placed its own (a meeting point).
+let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: string) (whole: StructureIO.SamplePart) lines =
     let clock = Diagnostics.Stopwatch.StartNew()
 
     let template =
         SpmOutput.labelled (Structure.select [||] whole.Part) model.Metadata.Classes [||] [||] [||]
 
-    let parts = [ for k in 0 .. world.Size - 1 -> partOf out k ]
-
     let placed =
         try
-            SpmOutput.placeAtoms (Path.Combine(out, placing)) template whole.Count parts world.Rank
+            SpmOutput.placeAtoms world (Path.Combine(out, placing)) template whole.Count lines
             say "process %d: its lines of atoms.xyz placed in %.1f s" world.Rank clock.Elapsed.TotalSeconds
             true
         with e ->
@@ -614,7 +608,7 @@ let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: st
     (world.SumAll [| (if placed then 0.0 else 1.0) |]).[0] = 0.0
 
 /// This process's work: its block of chunks from its part of the sample, then the labels of its share of the atoms
-/// (out/atoms.part-K). Returns the times summed over the processes and the processes that failed (a meeting point).
+/// and its stretch of atoms.xyz. Returns the times summed over the processes and the processes that failed (a meeting point).
 let private computeShare world (model: Model) settings samples readOptions file grid whole stamp (out: string) progress =
     let chunkDir = Path.Combine(out, "chunks")
     let world: Arise.Numerics.Mpi.World = world
@@ -652,7 +646,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
     let summed = world.SumAll times
     let met = clock.Elapsed.TotalSeconds
 
-    let failure =
+    let lines =
         try
             part
             |> Result.bind (fun (part, sums) -> labelShare model grid stamp out world.Rank part sums)
@@ -660,21 +654,21 @@ let private computeShare world (model: Model) settings samples readOptions file 
             Error(sprintf "its share of atoms.xyz: %s" e.Message)
 
     let labelled = clock.Elapsed.TotalSeconds
-    let failed = world.SumAll [| (if Result.isError failure then 1.0 else 0.0) |]
+    let failed = world.SumAll [| (if Result.isError lines then 1.0 else 0.0) |]
 
     say
-        "process %d: its part read and its boxes done in %.1f s, waited %.1f s, its atoms labelled and written in %.1f s, waited %.1f s"
+        "process %d: its part read and its boxes done in %.1f s, waited %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s"
         world.Rank
         computed
         (met - computed)
         (labelled - met)
         (clock.Elapsed.TotalSeconds - labelled)
 
-    match failure with
-    | Error e -> sayError "process %d: %s" world.Rank e
-    | Ok() -> ()
-
-    summed, failed.[0] > 0.0 || not (placeShare world model out whole)
+    match lines with
+    | Error e ->
+        sayError "process %d: %s" world.Rank e
+        summed, true
+    | Ok lines -> summed, failed.[0] > 0.0 || not (placeShare world model out whole lines)
 
 /// Process `rank` of `size` writes map k (SpmMaps.writeMapsOf) and draws its picture when k mod size = rank.
 let private mapOwner (size: int) (rank: int) (k: int) = k % size = rank
@@ -769,13 +763,10 @@ let private writeShared
     grid
     (whole: StructureIO.SamplePart)
     stamp
-    size
     shells
     pictures
     (seconds, timing)
     =
-    let parts = [ for k in 0 .. size - 1 -> partOf out k ]
-
     match Spm.assemble model grid (Path.Combine(out, "chunks")) stamp with
     | Error e ->
         eprintfn "error: %s" e
@@ -784,10 +775,6 @@ let private writeShared
         // atoms.xyz: placed by the processes (placeShare)
         let code =
             finishWith settings samples out (fun path -> File.Move(Path.Combine(out, placing), path, true)) pictures r (seconds, timing)
-
-        for p in parts do
-            File.Delete p
-            File.Delete(p + ".index")
 
         match code, shells with
         | 0, Some width -> writeShells out samples settings whole.Centroid r width
@@ -823,7 +810,7 @@ let private finishFirst world model settings samples (out: string) grid whole st
     let pictures = firstPictures world out samples others
 
     try
-        writeShared model settings samples out grid whole stamp world.Size shells pictures (seconds, timing)
+        writeShared model settings samples out grid whole stamp shells pictures (seconds, timing)
     finally
         others.Force() |> ignore
 

@@ -13,6 +13,7 @@ type World =
     abstract Barrier: unit -> unit
     abstract Broadcast: bytes: byte array * root: int -> byte array
     abstract SumAll: values: float array -> float array
+    abstract SendReceive: bytes: byte array * toRank: int * fromRank: int -> byte array
     inherit IDisposable
 
 /// Process `rank`'s contiguous block of `n` items: the first n mod size processes take one more.
@@ -51,6 +52,10 @@ type private BcastFn = delegate of nativeint * int * nativeint * int * nativeint
 
 [<UnmanagedFunctionPointer(CallingConvention.Cdecl)>]
 type private AllreduceFn = delegate of nativeint * nativeint * int * nativeint * nativeint * nativeint -> int
+
+[<UnmanagedFunctionPointer(CallingConvention.Cdecl)>]
+type private SendrecvFn =
+    delegate of nativeint * int * nativeint * int * int * nativeint * int * nativeint * int * int * nativeint * nativeint -> int
 
 [<DllImport("libc", EntryPoint = "dlopen")>]
 extern nativeint private dlopen(string file, int mode)
@@ -100,17 +105,24 @@ let private handles (lib: Library) =
     else
         "MPICH", 0x44000000n, 0x4c00010dn, 0x4c00080bn, 0x58000003n
 
+/// MPI_PROC_NULL, a partner that sends and receives nothing.
+let private procNullOf (abi: string) = if abi = "Open MPI" then -2 else -1
+
 type private Joined(lib: Library, abi: string, comm: nativeint, byteType: nativeint, doubleType: nativeint, sum: nativeint) =
     let check (what: string) (code: int) =
         if code <> 0 then
             failwithf "MPI: %s failed (error %d)" what code
 
     let scratch = Marshal.AllocHGlobal 8
+    // an MPI_Status for either ABI (Open MPI's is 24 bytes, MPICH's 20), never read
+    let status = Marshal.AllocHGlobal 64
     let rankFn = lib.Fn<CommOutFn> "MPI_Comm_rank"
     let sizeFn = lib.Fn<CommOutFn> "MPI_Comm_size"
     let barrierFn = lib.Fn<CommFn> "MPI_Barrier"
     let bcastFn = lib.Fn<BcastFn> "MPI_Bcast"
     let allreduceFn = lib.Fn<AllreduceFn> "MPI_Allreduce"
+    let sendrecvFn = lib.Fn<SendrecvFn> "MPI_Sendrecv"
+    let procNull = procNullOf abi
     let finalizeFn = lib.Fn<NoArgFn> "MPI_Finalize"
 
     let query (fn: CommOutFn) (what: string) =
@@ -161,11 +173,69 @@ type private Joined(lib: Library, abi: string, comm: nativeint, byteType: native
 
             result
 
+        member _.SendReceive(bytes: byte array, toRank: int, fromRank: int) =
+            // the lengths first, then the bytes in pieces of at most 1 GB (MPI counts are 32-bit)
+            let sent = [| int64 bytes.Length |]
+            let length = [| 0L |]
+
+            do
+                use s = fixed sent
+                use r = fixed length
+
+                check
+                    "MPI_Sendrecv"
+                    (sendrecvFn.Invoke(
+                        NativePtr.toNativeInt s,
+                        8,
+                        byteType,
+                        toRank,
+                        0,
+                        NativePtr.toNativeInt r,
+                        8,
+                        byteType,
+                        fromRank,
+                        0,
+                        comm,
+                        status
+                    ))
+
+            let received = Array.zeroCreate<byte>(int length.[0])
+            // each direction in its own number of pieces; a side with none left takes part as MPI_PROC_NULL
+            let piece = 1 <<< 30
+            let pieces (n: int) = (n + piece - 1) / piece
+            use s = fixed (if bytes.Length > 0 then bytes else [| 0uy |])
+            use r = fixed (if received.Length > 0 then received else [| 0uy |])
+
+            for i in 0 .. max (pieces bytes.Length) (pieces received.Length) - 1 do
+                let at = i * piece
+                let count = max 0 (min piece (bytes.Length - at))
+                let room = max 0 (min piece (received.Length - at))
+
+                check
+                    "MPI_Sendrecv"
+                    (sendrecvFn.Invoke(
+                        NativePtr.toNativeInt s + nativeint (if count > 0 then at else 0),
+                        count,
+                        byteType,
+                        (if count > 0 then toRank else procNull),
+                        1,
+                        NativePtr.toNativeInt r + nativeint (if room > 0 then at else 0),
+                        room,
+                        byteType,
+                        (if room > 0 then fromRank else procNull),
+                        1,
+                        comm,
+                        status
+                    ))
+
+            received
+
         member _.Dispose() =
             if not finalized then
                 finalized <- true
                 finalizeFn.Invoke() |> ignore
                 Marshal.FreeHGlobal scratch
+                Marshal.FreeHGlobal status
 
 let gatherToFirst (world: World) (bytes: byte[]) =
     [ for k in 1 .. world.Size - 1 do

@@ -24,6 +24,11 @@ type World =
     /// The sum over all processes of each element, on every process.
     abstract SumAll: values: float array -> float array
 
+    /// Sends `bytes` to process `toRank` while receiving the bytes that process `fromRank` sends to this one (their
+    /// length travels first; MPI_Sendrecv, so a ring of such calls cannot deadlock). `toRank` must call it with this
+    /// process as its `fromRank`, at the same point.
+    abstract SendReceive: bytes: byte array * toRank: int * fromRank: int -> byte array
+
     /// Ends MPI (MPI_Finalize); called once, before the process exits.
     inherit System.IDisposable
 

@@ -66,165 +66,215 @@ let labelled (sample: Structure) (classes: string[]) (probs: float32[]) (mi: flo
 let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
     StructureIO.writeXyz path [ labelled sample r.Classes r.AtomProbabilities r.AtomMutualInformation r.AtomBoxes ]
 
-let writeAtomsPart (path: string) (part: Structure) (indices: int[]) =
-    Arise.Numerics.AtomicFile.write path (fun tmp ->
-        use w = new StreamWriter(tmp)
-        Formats.Xyz.writeAtomsTo w part (seq { 0 .. Structure.count part - 1 }))
+[<Literal>]
+let private linesPerBlock = 65536
 
-    // each line's length in bytes, '\n' included, beside its atom's index
-    let lengths = Array.zeroCreate<int> indices.Length
+/// A process's lines of atoms.xyz in memory: blocks of whole lines (a block for each 65,536 atoms, about 8 MB), each
+/// line's start in its block and length in bytes.
+[<Sealed>]
+type AtomLines internal (indices: int[], blocks: byte[][], starts: int[], lengths: int[]) =
+    member _.Count = indices.Length
+    member internal _.Indices = indices
+    member internal _.Lengths = lengths
 
-    do
-        use lines = File.OpenRead path
-        let buffer = Array.zeroCreate<byte>(1 <<< 20)
-        let mutable line, length, read = 0, 0, lines.Read(buffer, 0, buffer.Length)
+    /// Copies the line of atom `p` of the share into `target` at `at`.
+    member internal _.Copy(p: int, target: byte[], at: int) =
+        Buffer.BlockCopy(blocks.[p / linesPerBlock], starts.[p], target, at, lengths.[p])
 
-        while read > 0 do
-            let mutable start = 0
+let atomLines (part: Structure) (indices: int[]) =
+    let n = Structure.count part
 
-            while start < read do
-                match ReadOnlySpan(buffer, start, read - start).IndexOf 10uy with
-                | -1 ->
-                    length <- length + read - start
-                    start <- read
-                | i ->
-                    lengths.[line] <- length + i + 1
-                    line <- line + 1
-                    length <- 0
-                    start <- start + i + 1
+    if indices.Length <> n then
+        invalidArg "indices" (sprintf "%d indices for %d atoms" indices.Length n)
 
-            read <- lines.Read(buffer, 0, buffer.Length)
+    for p in 1 .. n - 1 do
+        if indices.[p] <= indices.[p - 1] then
+            invalidArg "indices" (sprintf "atom %d follows atom %d: the indices must ascend" (indices.[p] + 1) (indices.[p - 1] + 1))
 
-    Arise.Numerics.AtomicFile.write (path + ".index") (fun tmp ->
-        use w = new BinaryWriter(File.Create tmp)
+    let starts = Array.zeroCreate<int> n
+    let lengths = Array.zeroCreate<int> n
+    use memory = new MemoryStream()
+    use w = new StreamWriter(memory, Text.UTF8Encoding(false), 1 <<< 16)
 
-        for k in 0 .. indices.Length - 1 do
-            w.Write indices.[k]
-            w.Write lengths.[k])
+    let blocks =
+        [| for b0 in 0..linesPerBlock .. n - 1 do
+               let b1 = min n (b0 + linesPerBlock)
+               memory.SetLength 0L
+               Formats.Xyz.writeAtomsTo w part (seq { b0 .. b1 - 1 })
+               w.Flush()
+               let block = memory.ToArray()
+               // each line's start and length ('\n' included)
+               let mutable at = 0
 
-/// Reads lines from a share's file at their offsets through a 1 MB window: a share's lines in ascending order are
-/// read once, in order.
-type private LineReader(path: string) =
-    let file = File.OpenHandle path
-    let window = Array.zeroCreate<byte>(1 <<< 20)
-    let mutable start, length = 0L, 0
+               for p in b0 .. b1 - 1 do
+                   let i = ReadOnlySpan(block, at, block.Length - at).IndexOf 10uy
 
-    /// Copies the `size` bytes at `offset` into `target` at `at`.
-    member _.Copy(offset: int64, size: int, target: byte[], at: int) =
-        if size > window.Length then
-            if RandomAccess.Read(file, Span(target, at, size), offset) <> size then
-                failwithf "%s ends before the line at byte %d" path offset
-        else
-            if offset < start || offset + int64 size > start + int64 length then
-                start <- offset
-                length <- RandomAccess.Read(file, Span window, offset)
+                   if i < 0 then
+                       failwithf "the line of atom %d has no end" (indices.[p] + 1)
 
-                if length < size then
-                    failwithf "%s ends before the line at byte %d" path offset
+                   starts.[p] <- at
+                   lengths.[p] <- i + 1
+                   at <- at + i + 1
 
-            Buffer.BlockCopy(window, int (offset - start), target, at, size)
+               block |]
 
-    interface IDisposable with
-        member _.Dispose() = file.Dispose()
+    AtomLines(indices, blocks, starts, lengths)
 
-let placeAtoms (path: string) (template: Structure) (count: int) (parts: string list) (mine: int) =
+/// The first position p ≥ from in `sorted` whose value is at least `value`.
+let private lowerBound (sorted: int[]) (from: int) (value: int) =
+    let mutable lo, hi = from, sorted.Length
+
+    while lo < hi do
+        let mid = lo + (hi - lo) / 2
+
+        if sorted.[mid] < value then lo <- mid + 1 else hi <- mid
+
+    lo
+
+/// The share's lines of atoms w0 … w1 − 1, as one message: their number, each atom's place in the window and line
+/// length (int32 pairs), then the lines.
+let private message (lines: AtomLines) (w0: int) (w1: int) =
+    let p0 = lowerBound lines.Indices 0 w0
+    let p1 = lowerBound lines.Indices p0 w1
+    let mutable size = 4 + 8 * (p1 - p0)
+
+    for p in p0 .. p1 - 1 do
+        size <- size + lines.Lengths.[p]
+
+    let bytes = Array.zeroCreate<byte> size
+    let span = Span bytes
+    Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span, p1 - p0)
+    let mutable at = 4 + 8 * (p1 - p0)
+
+    for p in p0 .. p1 - 1 do
+        let e = 4 + 8 * (p - p0)
+        Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span.Slice e, lines.Indices.[p] - w0)
+        Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span.Slice(e + 4), lines.Lengths.[p])
+        lines.Copy(p, bytes, at)
+        at <- at + lines.Lengths.[p]
+
+    bytes
+
+/// The lines of atoms w0 … w1 − 1 in order, from every process's message (in process order); fails naming an atom
+/// that no message or two hold.
+let private merge (messages: byte[][]) (w0: int) (w1: int) =
+    let source = Array.create (w1 - w0) -1
+    let offsets = Array.zeroCreate<int>(w1 - w0)
+    let lengths = Array.zeroCreate<int>(w1 - w0)
+    let mutable size = 0
+
+    messages
+    |> Array.iteri (fun k bytes ->
+        let read (at: int) =
+            Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(bytes, at, 4))
+
+        let count = read 0
+        let mutable at = 4 + 8 * count
+
+        for e in 0 .. count - 1 do
+            let a, length = read (4 + 8 * e), read (8 + 8 * e)
+
+            if a < 0 || a >= w1 - w0 || length <= 0 || at + length > bytes.Length then
+                failwithf "process %d sent a line outside atoms %d to %d" k (w0 + 1) w1
+
+            if source.[a] >= 0 then
+                failwithf "atom %d is in the shares of processes %d and %d" (w0 + a + 1) source.[a] k
+
+            source.[a] <- k
+            offsets.[a] <- at
+            lengths.[a] <- length
+            size <- size + length
+            at <- at + length)
+
+    match Array.tryFindIndex (fun k -> k < 0) source with
+    | Some a -> failwithf "atom %d is in no process's share" (w0 + a + 1)
+    | None -> ()
+
+    let run = Array.zeroCreate<byte> size
+    let mutable at = 0
+
+    for a in 0 .. w1 - w0 - 1 do
+        Buffer.BlockCopy(messages.[source.[a]], offsets.[a], run, at, lengths.[a])
+        at <- at + lengths.[a]
+
+    run
+
+let placeAtoms (world: Arise.Numerics.Mpi.World) (path: string) (template: Structure) (count: int) (lines: AtomLines) =
+    let n, mine = world.Size, world.Rank
+
     let header =
         use w = new StringWriter()
         w.NewLine <- "\n"
         Formats.Xyz.writeHeaderTo w count template
         Text.UTF8Encoding(false).GetBytes(w.ToString())
 
-    // this process writes the lines of atoms a0 … a1 − 1, one stretch of the file, whichever shares hold them
-    let a0 = int (int64 count * int64 mine / int64 parts.Length)
-    let a1 = int (int64 count * int64 (mine + 1) / int64 parts.Length)
-    let source = Array.create (a1 - a0) -1
-    let offsets = Array.zeroCreate<int64>(a1 - a0)
-    let lengths = Array.zeroCreate<int>(a1 - a0)
-    // the bytes of the lines before a0, and of all
-    let mutable before, total = 0L, 0L
+    // process k writes the lines of atoms stretch k … stretch (k + 1) − 1, one stretch of the file
+    let stretch (k: int) = int (int64 count * int64 k / int64 n)
 
-    // each index read in blocks: 8 bytes an atom (its number, its line's length), in its share's file order
-    parts
-    |> List.iteri (fun k part ->
-        use index = File.OpenRead(part + ".index")
-        let block = Array.zeroCreate<byte>(1 <<< 20)
-        let mutable offset = 0L
-        let mutable read = index.ReadAtLeast(Span block, block.Length, false)
+    if
+        lines.Count > 0
+        && (lines.Indices.[0] < 0 || lines.Indices.[lines.Count - 1] >= count)
+    then
+        invalidArg "lines" (sprintf "atoms outside the sample's %d" count)
 
-        while read > 0 do
-            if read % 8 <> 0 then
-                failwithf "%s.index is cut short" part
+    // the bytes of each stretch, summed over the shares: where each process's stretch begins
+    let bytes = Array.zeroCreate<float> n
+    let mutable k = 0
 
-            for e in 0 .. read / 8 - 1 do
-                let atom =
-                    Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(block, 8 * e, 4))
+    for p in 0 .. lines.Count - 1 do
+        while lines.Indices.[p] >= stretch (k + 1) do
+            k <- k + 1
 
-                let length =
-                    Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(block, 8 * e + 4, 4))
+        bytes.[k] <- bytes.[k] + float lines.Lengths.[p]
 
-                if atom < 0 || atom >= count || length <= 0 then
-                    failwithf "%s.index names atom %d, outside the sample" part (atom + 1)
-
-                if atom < a0 then
-                    before <- before + int64 length
-                elif atom < a1 then
-                    if source.[atom - a0] >= 0 then
-                        failwithf "%s.index names atom %d, in another share too" part (atom + 1)
-
-                    source.[atom - a0] <- k
-                    offsets.[atom - a0] <- offset
-                    lengths.[atom - a0] <- length
-
-                total <- total + int64 length
-                offset <- offset + int64 length
-
-            read <- index.ReadAtLeast(Span block, block.Length, false))
-
-    match Array.tryFindIndex (fun k -> k < 0) source with
-    | Some a -> failwithf "atom %d is in no process's part (%s)" (a0 + a + 1) (String.concat ", " parts)
-    | None -> ()
+    let bytes = world.SumAll bytes
+    let total = Array.sum bytes
+    let mutable at = int64 header.Length + int64 (Array.sum bytes.[0 .. mine - 1])
 
     use file =
         new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite)
 
     // every process sets the same length, then writes its own stretch: together they cover the file (written through
     // the page cache, not synchronised to disk, as the other outputs)
-    file.SetLength(int64 header.Length + total)
+    file.SetLength(int64 header.Length + int64 total)
     let handle = file.SafeFileHandle
 
     if mine = 0 then
         RandomAccess.Write(handle, ReadOnlySpan header, 0L)
 
-    let readers = parts |> List.map (fun p -> new LineReader(p)) |> Array.ofList
+    // the stretches in windows of atoms, one window of each at a time: every process sends the others its lines in
+    // their windows (a ring of MPI_Sendrecv), merges what it receives with its own and writes it in one piece. A
+    // failure is kept until the end: the others still wait for this process's messages.
+    let window = max 16 (min (1 <<< 18) (count / (8 * n)))
 
-    try
-        // the stretch gathered in 1 MB runs, each written at once
-        let run = Array.zeroCreate<byte>(1 <<< 20)
-        let mutable at = int64 header.Length + before
-        let mutable length = 0
+    let windows (k: int) =
+        (stretch (k + 1) - stretch k + window - 1) / window
 
-        let flush () =
-            if length > 0 then
-                RandomAccess.Write(handle, ReadOnlySpan(run, 0, length), at)
-                at <- at + int64 length
-                length <- 0
+    let rounds = Seq.init n windows |> Seq.max
+    let mutable failure = None
 
-        for a in 0 .. a1 - a0 - 1 do
-            let size = lengths.[a]
+    for r in 0 .. rounds - 1 do
+        let range (k: int) =
+            min (stretch (k + 1)) (stretch k + r * window), min (stretch (k + 1)) (stretch k + (r + 1) * window)
 
-            if length + size > run.Length then
-                flush ()
+        let messages = Array.zeroCreate<byte[]> n
+        messages.[mine] <- message lines (fst (range mine)) (snd (range mine))
 
-            if size > run.Length then
-                let line = Array.zeroCreate<byte> size
-                readers.[source.[a]].Copy(offsets.[a], size, line, 0)
-                RandomAccess.Write(handle, ReadOnlySpan line, at)
-                at <- at + int64 size
-            else
-                readers.[source.[a]].Copy(offsets.[a], size, run, length)
-                length <- length + size
+        for s in 1 .. n - 1 do
+            let toRank, fromRank = (mine + s) % n, (mine - s + n) % n
+            let w0, w1 = range toRank
+            messages.[fromRank] <- world.SendReceive(message lines w0 w1, toRank, fromRank)
 
-        flush ()
-    finally
-        for r in readers do
-            (r :> IDisposable).Dispose()
+        let w0, w1 = range mine
+
+        if failure.IsNone && w1 > w0 then
+            try
+                let run = merge messages w0 w1
+                RandomAccess.Write(handle, ReadOnlySpan run, at)
+                at <- at + int64 run.Length
+            with e ->
+                failure <- Some e.Message
+
+    match failure with
+    | Some e -> failwith e
+    | None -> ()

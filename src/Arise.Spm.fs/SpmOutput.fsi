@@ -19,15 +19,25 @@ val labelled:
 /// (averages over the boxes containing each atom), for OVITO or ASE.
 val writeAtoms: path: string -> sample: Arise.Structure.Structure -> r: Arise.Spm.SpmResult -> unit
 
-/// One process's share of atoms.xyz: the lines of the atoms of `part` (labelled) in `path`, and for each its index in
-/// the whole sample (ascending) and its length in bytes in `path`.index, for placeAtoms.
-val writeAtomsPart: path: string -> part: Arise.Structure.Structure -> indices: int array -> unit
+/// One process's lines of atoms.xyz, formatted in memory (atomLines), for placeAtoms: about 130 bytes an atom.
+[<Sealed>]
+type AtomLines =
+    /// Number of atoms.
+    member Count: int
+    member internal Indices: int array
+    member internal Lengths: int array
+    member internal Copy: p: int * target: byte array * at: int -> unit
 
-/// One process's hand in atoms.xyz of `count` atoms, made from the processes' shares (writeAtomsPart, `parts` in
-/// process order): every process calls it on the same `path` with its own number `mine`, and when all have returned
-/// the file holds the header of `template` (a labelled part: its cell, per-atom properties and info), then each atom's
-/// line in sample order: the same bytes as writeAtoms on the whole sample. Process `mine` of n writes one stretch of
-/// the file, the lines of atoms count × mine / n to count × (mine + 1) / n (the first the header too), read from
-/// whichever shares hold them, at the place computed from every share's index. Fails naming an atom that no share or
-/// two shares hold.
-val placeAtoms: path: string -> template: Arise.Structure.Structure -> count: int -> parts: string list -> mine: int -> unit
+/// The lines of the atoms of `part` (labelled), which are atoms `indices` of the whole sample (ascending, counted from
+/// 0), as writeAtoms writes them.
+val atomLines: part: Arise.Structure.Structure -> indices: int array -> AtomLines
+
+/// One process's hand in atoms.xyz of `count` atoms, made from the processes' lines (atomLines): every process of
+/// `world` calls it at the same point on the same `path`, and when all have returned the file holds the header of
+/// `template` (a labelled part: its cell, per-atom properties and info), then each atom's line in sample order: the
+/// same bytes as writeAtoms on the whole sample. Process k of n writes one stretch of the file, the lines of atoms
+/// count × k / n to count × (k + 1) / n (the first the header too), received from whichever processes hold them (MPI
+/// send and receive, in windows of at most 262,144 atoms). Fails, after taking part in every exchange, naming an atom
+/// that no process or two hold.
+val placeAtoms:
+    world: Arise.Numerics.Mpi.World -> path: string -> template: Arise.Structure.Structure -> count: int -> lines: AtomLines -> unit

@@ -261,7 +261,7 @@ let tests =
 
                   oneThenTwo mpirun dir spm |> streamedParts dir
 
-                  Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "the shares merged and removed")
+                  Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "no share written to disk")
           }
 
           test "mpirun -n 2 arise spm, triclinic dumps open along y or periodic, boxes seeing atoms twice: parts hold images, same bytes" {

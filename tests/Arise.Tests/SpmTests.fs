@@ -23,6 +23,54 @@ let private bicrystal () =
 
     Structure.cluster ps zs
 
+/// `n` processes of one run as threads of this one: an in-memory World for each (sums, broadcasts and send/receive
+/// through shared slots and queues), to test code written for MPI without a launcher.
+let private threadWorlds (n: int) : Arise.Numerics.Mpi.World[] =
+    let barrier = new Threading.Barrier(n)
+    let slots = Array.zeroCreate<obj> n
+
+    let boxes =
+        Array.init n (fun _ -> Array.init n (fun _ -> new Collections.Concurrent.BlockingCollection<byte[]>()))
+
+    // every process's value in its slot, then `combine`d by each (the barrier twice: all written, all read)
+    let meet (rank: int) (value: obj) (combine: obj[] -> obj) =
+        slots.[rank] <- value
+        barrier.SignalAndWait()
+        let result = combine (Array.copy slots)
+        barrier.SignalAndWait()
+        result
+
+    Array.init n (fun rank ->
+        { new Arise.Numerics.Mpi.World with
+            member _.Rank = rank
+            member _.Size = n
+            member _.Abi = "threads"
+            member _.Barrier() = barrier.SignalAndWait()
+
+            member _.Broadcast(bytes, root) =
+                meet rank (box bytes) (fun all -> all.[root]) :?> byte[] |> Array.copy
+
+            member _.SumAll values =
+                meet rank (box values) (fun all ->
+                    box (Array.init values.Length (fun i -> all |> Array.sumBy (fun v -> (v :?> float[]).[i]))))
+                :?> float[]
+
+            member _.SendReceive(bytes, toRank, fromRank) =
+                boxes.[rank].[toRank].Add(Array.copy bytes)
+                boxes.[fromRank].[rank].Take()
+
+            member _.Dispose() = () })
+
+/// Runs `body` in each of `n` thread processes at once; each one's result, or its exception.
+let private inThreads (n: int) (body: Arise.Numerics.Mpi.World -> 'T) =
+    threadWorlds n
+    |> Array.map (fun w -> Threading.Tasks.Task.Factory.StartNew((fun () -> body w), Threading.Tasks.TaskCreationOptions.LongRunning))
+    |> Array.map (fun t ->
+        try
+            Ok t.Result
+        with :? AggregateException as e ->
+            Error e.InnerException)
+
 /// bcc Fe (n × n × n cells, a cluster) mapped in bulk mode by the tiny model: box 9 Å, stride 4 Å, T = `samples`.
 let private bulkBccRun (n: int) (samples: int) =
     let _, model = ModelTests.tinyModel.Force()
@@ -418,7 +466,7 @@ let tests =
                   Directory.Delete(dir, true)
           }
 
-          test "atoms.xyz placed by three processes from interleaved shares is writeAtoms's file, byte for byte" {
+          test "atoms.xyz placed by three processes (threads) from interleaved shares, lines exchanged in windows: writeAtoms's bytes" {
               let s = Crystals.fcc 29 3.61 |> Supercell.finite 5 4 3
               let n = Structure.count s
               let classes = [| "fcc_Cu"; "bcc_Fe" |]
@@ -447,27 +495,41 @@ let tests =
                              if k' = k then
                                  a |]
 
-                  let parts = [ for k in 0..2 -> Path.Combine(dir, sprintf "part-%d" k) ]
-
-                  parts
-                  |> List.iteri (fun k p ->
-                      let share = shareOf k
-                      SpmOutput.writeAtomsPart p (Structure.select share labelled) share)
-
-                  let placed = Path.Combine(dir, "placed.xyz")
                   let template = Structure.select [||] labelled
 
-                  for mine in [ 2; 0; 1 ] do
-                      SpmOutput.placeAtoms placed template n parts mine
+                  let place (name: string) (shareOf: int -> int[]) (world: Arise.Numerics.Mpi.World) =
+                      let share = shareOf world.Rank
+                      let lines = SpmOutput.atomLines (Structure.select share labelled) share
+                      SpmOutput.placeAtoms world (Path.Combine(dir, name)) template n lines
 
-                  Expect.equal (File.ReadAllBytes placed) (File.ReadAllBytes whole) "the same bytes"
-                  // an atom that no share holds is named
-                  SpmOutput.writeAtomsPart parts.[1] (Structure.select [||] labelled) [||]
+                  // 240 atoms: stretches of 80, windows of 16 atoms, so five rounds of exchanges
+                  for r in inThreads 3 (place "placed.xyz" shareOf) do
+                      Expect.isOk r "every process placed its stretch"
 
-                  let e =
-                      Expect.throwsC (fun () -> SpmOutput.placeAtoms (Path.Combine(dir, "gap.xyz")) template n parts 0) id
+                  Expect.equal (File.ReadAllBytes(Path.Combine(dir, "placed.xyz"))) (File.ReadAllBytes whole) "the same bytes"
+                  // two processes, the second holding nothing: the first sends every line of the second's stretch
+                  for r in inThreads 2 (place "two.xyz" (fun k -> if k = 0 then Array.init n id else [||])) do
+                      Expect.isOk r "every process placed its stretch"
 
-                  Expect.stringContains e.Message "atom 2 is in no process's part" "the first missing atom, counted from 1"
+                  Expect.equal (File.ReadAllBytes(Path.Combine(dir, "two.xyz"))) (File.ReadAllBytes whole) "the same bytes"
+                  // an atom that no share holds is named, by the process whose stretch holds it, after every exchange
+                  let gap = inThreads 3 (place "gap.xyz" (fun k -> if k = 1 then [||] else shareOf k))
+
+                  match gap.[0] with
+                  | Error e -> Expect.stringContains e.Message "atom 2 is in no process's share" "the first missing atom, counted from 1"
+                  | Ok() -> failtest "the first process's stretch lacks atom 2"
+
+                  // two shares holding one atom
+                  let twice =
+                      inThreads 2 (place "twice.xyz" (fun k -> if k = 0 then [| 0 .. n - 1 |] else [| n - 1 |]))
+
+                  match twice.[1] with
+                  | Error e -> Expect.stringContains e.Message (sprintf "atom %d is in the shares of processes 0 and 1" n) "named"
+                  | Ok() -> failtest "the last atom is in two shares"
+
+                  Expect.throwsT<ArgumentException>
+                      (fun () -> SpmOutput.atomLines (Structure.select [| 1; 0 |] labelled) [| 1; 0 |] |> ignore)
+                      "indices that do not ascend"
               finally
                   Directory.Delete(dir, true)
           }
