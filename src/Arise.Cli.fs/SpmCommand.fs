@@ -657,7 +657,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
     let failed = world.SumAll [| (if Result.isError lines then 1.0 else 0.0) |]
 
     say
-        "process %d: its part read and its boxes done in %.1f s, waited %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s"
+        "process %d: part read, boxes done in %.1f s, waited %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s"
         world.Rank
         computed
         (met - computed)
