@@ -13,7 +13,7 @@ type World =
     abstract Barrier: unit -> unit
     abstract Broadcast: bytes: byte array * root: int -> byte array
     abstract SumAll: values: float array -> float array
-    abstract SendReceive: bytes: byte array * toRank: int * fromRank: int -> byte array
+    abstract SendReceive: bytes: ArraySegment<byte> * toRank: int * fromRank: int * into: byte array -> ArraySegment<byte>
     inherit IDisposable
 
 /// Process `rank`'s contiguous block of `n` items: the first n mod size processes take one more.
@@ -173,9 +173,9 @@ type private Joined(lib: Library, abi: string, comm: nativeint, byteType: native
 
             result
 
-        member _.SendReceive(bytes: byte array, toRank: int, fromRank: int) =
+        member _.SendReceive(bytes: ArraySegment<byte>, toRank: int, fromRank: int, into: byte array) =
             // the lengths first, then the bytes in pieces of at most 1 GB (MPI counts are 32-bit)
-            let sent = [| int64 bytes.Length |]
+            let sent = [| int64 bytes.Count |]
             let length = [| 0L |]
 
             do
@@ -199,22 +199,32 @@ type private Joined(lib: Library, abi: string, comm: nativeint, byteType: native
                         status
                     ))
 
-            let received = Array.zeroCreate<byte>(int length.[0])
+            let received =
+                if not (isNull into) && into.Length >= int length.[0] then
+                    into
+                else
+                    Array.zeroCreate<byte>(int length.[0])
+
             // each direction in its own number of pieces; a side with none left takes part as MPI_PROC_NULL
             let piece = 1 <<< 30
             let pieces (n: int) = (n + piece - 1) / piece
-            use s = fixed (if bytes.Length > 0 then bytes else [| 0uy |])
+            let bytesOut = if bytes.Count > 0 then bytes.Array else [| 0uy |]
+            use s = fixed bytesOut
             use r = fixed (if received.Length > 0 then received else [| 0uy |])
 
-            for i in 0 .. max (pieces bytes.Length) (pieces received.Length) - 1 do
+            let first =
+                NativePtr.toNativeInt s
+                + nativeint (if bytes.Count > 0 then bytes.Offset else 0)
+
+            for i in 0 .. max (pieces bytes.Count) (pieces (int length.[0])) - 1 do
                 let at = i * piece
-                let count = max 0 (min piece (bytes.Length - at))
-                let room = max 0 (min piece (received.Length - at))
+                let count = max 0 (min piece (bytes.Count - at))
+                let room = max 0 (min piece (int length.[0] - at))
 
                 check
                     "MPI_Sendrecv"
                     (sendrecvFn.Invoke(
-                        NativePtr.toNativeInt s + nativeint (if count > 0 then at else 0),
+                        first + nativeint (if count > 0 then at else 0),
                         count,
                         byteType,
                         (if count > 0 then toRank else procNull),
@@ -228,7 +238,7 @@ type private Joined(lib: Library, abi: string, comm: nativeint, byteType: native
                         status
                     ))
 
-            received
+            ArraySegment(received, 0, int length.[0])
 
         member _.Dispose() =
             if not finalized then

@@ -24,10 +24,11 @@ type World =
     /// The sum over all processes of each element, on every process.
     abstract SumAll: values: float array -> float array
 
-    /// Sends `bytes` to process `toRank` while receiving the bytes that process `fromRank` sends to this one (their
+    /// Sends `bytes` to process `toRank` while receiving the bytes that process `fromRank` sends to this one, into
+    /// `into` when it is long enough (else a new array; null for always), returned as the segment they fill (their
     /// length travels first; MPI_Sendrecv, so a ring of such calls cannot deadlock). `toRank` must call it with this
     /// process as its `fromRank`, at the same point.
-    abstract SendReceive: bytes: byte array * toRank: int * fromRank: int -> byte array
+    abstract SendReceive: bytes: System.ArraySegment<byte> * toRank: int * fromRank: int * into: byte array -> System.ArraySegment<byte>
 
     /// Ends MPI (MPI_Finalize); called once, before the process exits.
     inherit System.IDisposable

@@ -131,9 +131,21 @@ let private lowerBound (sorted: int[]) (from: int) (value: int) =
 
     lo
 
-/// The share's lines of atoms w0 … w1 − 1, as one message: their number, each atom's place in the window and line
-/// length (int32 pairs), then the lines.
-let private message (lines: AtomLines) (w0: int) (w1: int) =
+/// A buffer kept from one window to the next, made longer when a window needs more.
+type private Reused() =
+    let mutable buffer: byte[] = Array.zeroCreate 0
+
+    member _.Array = buffer
+
+    member _.Take(size: int) =
+        if buffer.Length < size then
+            buffer <- Array.zeroCreate (max size (buffer.Length + buffer.Length / 2))
+
+        buffer
+
+/// The share's lines of atoms w0 … w1 − 1, as one message in `into`: their number, each atom's place in the window and
+/// line length (int32 pairs), then the lines.
+let private message (lines: AtomLines) (w0: int) (w1: int) (into: Reused) =
     let p0 = lowerBound lines.Indices 0 w0
     let p1 = lowerBound lines.Indices p0 w1
     let mutable size = 4 + 8 * (p1 - p0)
@@ -141,7 +153,7 @@ let private message (lines: AtomLines) (w0: int) (w1: int) =
     for p in p0 .. p1 - 1 do
         size <- size + lines.Lengths.[p]
 
-    let bytes = Array.zeroCreate<byte> size
+    let bytes = into.Take size
     let span = Span bytes
     Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span, p1 - p0)
     let mutable at = 4 + 8 * (p1 - p0)
@@ -153,20 +165,17 @@ let private message (lines: AtomLines) (w0: int) (w1: int) =
         lines.Copy(p, bytes, at)
         at <- at + lines.Lengths.[p]
 
-    bytes
+    ArraySegment(bytes, 0, size)
 
-/// The lines of atoms w0 … w1 − 1 in order, from every process's message (in process order); fails naming an atom
-/// that no message or two hold.
-let private merge (messages: byte[][]) (w0: int) (w1: int) =
-    let source = Array.create (w1 - w0) -1
-    let offsets = Array.zeroCreate<int>(w1 - w0)
-    let lengths = Array.zeroCreate<int>(w1 - w0)
-    let mutable size = 0
+/// Where each line of atoms w0 … w1 − 1 lies among every process's message (in process order): its message in
+/// `source`, its offset and length; fails naming an atom that no message or two hold.
+let private locate (messages: ArraySegment<byte>[]) (w0: int) (w1: int) (source: int[]) (offsets: int[]) (lengths: int[]) =
+    Array.fill source 0 (w1 - w0) -1
 
     messages
-    |> Array.iteri (fun k bytes ->
+    |> Array.iteri (fun k m ->
         let read (at: int) =
-            Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(bytes, at, 4))
+            Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(ReadOnlySpan(m.Array, m.Offset + at, 4))
 
         let count = read 0
         let mutable at = 4 + 8 * count
@@ -174,30 +183,20 @@ let private merge (messages: byte[][]) (w0: int) (w1: int) =
         for e in 0 .. count - 1 do
             let a, length = read (4 + 8 * e), read (8 + 8 * e)
 
-            if a < 0 || a >= w1 - w0 || length <= 0 || at + length > bytes.Length then
+            if a < 0 || a >= w1 - w0 || length <= 0 || at + length > m.Count then
                 failwithf "process %d sent a line outside atoms %d to %d" k (w0 + 1) w1
 
             if source.[a] >= 0 then
                 failwithf "atom %d is in the shares of processes %d and %d" (w0 + a + 1) source.[a] k
 
             source.[a] <- k
-            offsets.[a] <- at
+            offsets.[a] <- m.Offset + at
             lengths.[a] <- length
-            size <- size + length
             at <- at + length)
 
-    match Array.tryFindIndex (fun k -> k < 0) source with
-    | Some a -> failwithf "atom %d is in no process's share" (w0 + a + 1)
-    | None -> ()
-
-    let run = Array.zeroCreate<byte> size
-    let mutable at = 0
-
     for a in 0 .. w1 - w0 - 1 do
-        Buffer.BlockCopy(messages.[source.[a]], offsets.[a], run, at, lengths.[a])
-        at <- at + lengths.[a]
-
-    run
+        if source.[a] < 0 then
+            failwithf "atom %d is in no process's share" (w0 + a + 1)
 
 let placeAtoms (world: Arise.Numerics.Mpi.World) (path: string) (template: Structure) (count: int) (lines: AtomLines) =
     let n, mine = world.Size, world.Rank
@@ -243,35 +242,73 @@ let placeAtoms (world: Arise.Numerics.Mpi.World) (path: string) (template: Struc
         RandomAccess.Write(handle, ReadOnlySpan header, 0L)
 
     // the stretches in windows of atoms, one window of each at a time: every process sends the others its lines in
-    // their windows (a ring of MPI_Sendrecv), merges what it receives with its own and writes it in one piece. A
-    // failure is kept until the end: the others still wait for this process's messages.
+    // their windows (a ring of MPI_Sendrecv) and writes its window's lines from what it receives and its own, in 1 MB
+    // runs. The buffers are kept from one window to the next. A failure is kept until the end: the others still wait
+    // for this process's messages.
     let window = max 16 (min (1 <<< 18) (count / (8 * n)))
 
     let windows (k: int) =
         (stretch (k + 1) - stretch k + window - 1) / window
 
     let rounds = Seq.init n windows |> Seq.max
+    let buffers = Array.init n (fun _ -> Reused())
+    let outgoing = Reused()
+
+    let source, offsets, lengths =
+        Array.zeroCreate<int> window, Array.zeroCreate<int> window, Array.zeroCreate<int> window
+
+    let run = Array.zeroCreate<byte>(1 <<< 20)
     let mutable failure = None
 
     for r in 0 .. rounds - 1 do
         let range (k: int) =
             min (stretch (k + 1)) (stretch k + r * window), min (stretch (k + 1)) (stretch k + (r + 1) * window)
 
-        let messages = Array.zeroCreate<byte[]> n
-        messages.[mine] <- message lines (fst (range mine)) (snd (range mine))
+        let messages = Array.zeroCreate<ArraySegment<byte>> n
+        messages.[mine] <- message lines (fst (range mine)) (snd (range mine)) buffers.[mine]
 
         for s in 1 .. n - 1 do
             let toRank, fromRank = (mine + s) % n, (mine - s + n) % n
             let w0, w1 = range toRank
-            messages.[fromRank] <- world.SendReceive(message lines w0 w1, toRank, fromRank)
+
+            let received =
+                world.SendReceive(message lines w0 w1 outgoing, toRank, fromRank, buffers.[fromRank].Array)
+
+            messages.[fromRank] <-
+                if received.Array = buffers.[fromRank].Array then
+                    received
+                else
+                    // kept for the next windows
+                    let b = buffers.[fromRank].Take received.Count
+                    Buffer.BlockCopy(received.Array, received.Offset, b, 0, received.Count)
+                    ArraySegment(b, 0, received.Count)
 
         let w0, w1 = range mine
 
         if failure.IsNone && w1 > w0 then
             try
-                let run = merge messages w0 w1
-                RandomAccess.Write(handle, ReadOnlySpan run, at)
-                at <- at + int64 run.Length
+                locate messages w0 w1 source offsets lengths
+                let mutable length = 0
+
+                let flush () =
+                    RandomAccess.Write(handle, ReadOnlySpan(run, 0, length), at)
+                    at <- at + int64 length
+                    length <- 0
+
+                for a in 0 .. w1 - w0 - 1 do
+                    let m, size = messages.[source.[a]], lengths.[a]
+
+                    if length + size > run.Length then
+                        flush ()
+
+                    if size > run.Length then
+                        RandomAccess.Write(handle, ReadOnlySpan(m.Array, offsets.[a], size), at)
+                        at <- at + int64 size
+                    else
+                        Buffer.BlockCopy(m.Array, offsets.[a], run, length, size)
+                        length <- length + size
+
+                flush ()
             with e ->
                 failure <- Some e.Message
 

@@ -55,9 +55,15 @@ let private threadWorlds (n: int) : Arise.Numerics.Mpi.World[] =
                     box (Array.init values.Length (fun i -> all |> Array.sumBy (fun v -> (v :?> float[]).[i]))))
                 :?> float[]
 
-            member _.SendReceive(bytes, toRank, fromRank) =
-                boxes.[rank].[toRank].Add(Array.copy bytes)
-                boxes.[fromRank].[rank].Take()
+            member _.SendReceive(bytes, toRank, fromRank, into) =
+                boxes.[rank].[toRank].Add(bytes.ToArray())
+                let received = boxes.[fromRank].[rank].Take()
+
+                if not (isNull into) && into.Length >= received.Length then
+                    received.CopyTo(into, 0)
+                    ArraySegment(into, 0, received.Length)
+                else
+                    ArraySegment received
 
             member _.Dispose() = () })
 
