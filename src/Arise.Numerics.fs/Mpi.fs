@@ -174,6 +174,11 @@ type private Joined(lib: Library, abi: string, comm: nativeint, byteType: native
             result
 
         member _.SendReceive(bytes: ArraySegment<byte>, toRank: int, fromRank: int, into: byte array) =
+            let sendrecv (what: nativeint) (count: int) (target: int) (into: nativeint) (room: int) (source: int) (tag: int) =
+                check
+                    "MPI_Sendrecv"
+                    (sendrecvFn.Invoke(what, count, byteType, target, tag, into, room, byteType, source, tag, comm, status))
+
             // the lengths first, then the bytes in pieces of at most 1 GB (MPI counts are 32-bit)
             let sent = [| int64 bytes.Count |]
             let length = [| 0L |]
@@ -181,23 +186,7 @@ type private Joined(lib: Library, abi: string, comm: nativeint, byteType: native
             do
                 use s = fixed sent
                 use r = fixed length
-
-                check
-                    "MPI_Sendrecv"
-                    (sendrecvFn.Invoke(
-                        NativePtr.toNativeInt s,
-                        8,
-                        byteType,
-                        toRank,
-                        0,
-                        NativePtr.toNativeInt r,
-                        8,
-                        byteType,
-                        fromRank,
-                        0,
-                        comm,
-                        status
-                    ))
+                sendrecv (NativePtr.toNativeInt s) 8 toRank (NativePtr.toNativeInt r) 8 fromRank 0
 
             let received =
                 if not (isNull into) && into.Length >= int length.[0] then
@@ -221,22 +210,14 @@ type private Joined(lib: Library, abi: string, comm: nativeint, byteType: native
                 let count = max 0 (min piece (bytes.Count - at))
                 let room = max 0 (min piece (int length.[0] - at))
 
-                check
-                    "MPI_Sendrecv"
-                    (sendrecvFn.Invoke(
-                        first + nativeint (if count > 0 then at else 0),
-                        count,
-                        byteType,
-                        (if count > 0 then toRank else procNull),
-                        1,
-                        NativePtr.toNativeInt r + nativeint (if room > 0 then at else 0),
-                        room,
-                        byteType,
-                        (if room > 0 then fromRank else procNull),
-                        1,
-                        comm,
-                        status
-                    ))
+                sendrecv
+                    (first + nativeint (if count > 0 then at else 0))
+                    count
+                    (if count > 0 then toRank else procNull)
+                    (NativePtr.toNativeInt r + nativeint (if room > 0 then at else 0))
+                    room
+                    (if room > 0 then fromRank else procNull)
+                    1
 
             ArraySegment(received, 0, int length.[0])
 

@@ -120,22 +120,19 @@ let atomLines (part: Structure) (indices: int[]) =
 
     AtomLines(indices, blocks, starts, lengths)
 
-/// The first position p ≥ from in `sorted` whose value is at least `value`.
+/// The first position p ≥ from in `sorted` (strictly ascending) whose value is at least `value`.
 let private lowerBound (sorted: int[]) (from: int) (value: int) =
-    let mutable lo, hi = from, sorted.Length
-
-    while lo < hi do
-        let mid = lo + (hi - lo) / 2
-
-        if sorted.[mid] < value then lo <- mid + 1 else hi <- mid
-
-    lo
+    let i = Array.BinarySearch(sorted, from, sorted.Length - from, value)
+    if i >= 0 then i else ~~~i
 
 /// A buffer kept from one window to the next, made longer when a window needs more.
 type private Reused() =
     let mutable buffer: byte[] = Array.zeroCreate 0
 
-    member _.Array = buffer
+    /// The buffer now; set to an array received in place of it (a longer one).
+    member _.Array
+        with get () = buffer
+        and set (longer: byte[]) = buffer <- longer
 
     member _.Take(size: int) =
         if buffer.Length < size then
@@ -274,14 +271,9 @@ let placeAtoms (world: Arise.Numerics.Mpi.World) (path: string) (template: Struc
             let received =
                 world.SendReceive(message lines w0 w1 outgoing, toRank, fromRank, buffers.[fromRank].Array)
 
-            messages.[fromRank] <-
-                if received.Array = buffers.[fromRank].Array then
-                    received
-                else
-                    // kept for the next windows
-                    let b = buffers.[fromRank].Take received.Count
-                    Buffer.BlockCopy(received.Array, received.Offset, b, 0, received.Count)
-                    ArraySegment(b, 0, received.Count)
+            // a longer array received in place of the buffer is kept for the next windows
+            buffers.[fromRank].Array <- received.Array
+            messages.[fromRank] <- received
 
         let w0, w1 = range mine
 
