@@ -9,6 +9,7 @@ open Arise.Structure
 open Arise.Model
 open Arise.Gpu
 open Arise.Spm
+open ILGPU.Runtime.Cuda
 
 /// Best of three runs, after one that compiles the kernels and the JIT's hot loops.
 let private best (f: unit -> unit) =
@@ -22,8 +23,63 @@ let private best (f: unit -> unit) =
 
 let private spmSeconds (engine: IEngine) (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
     let pipeline = Pipeline.createWith engine m |> Result.defaultWith failwith
-    let grid, _, t, seconds = SpmBench.timedOn pipeline samples settings s
-    grid.Count, seconds, t
+    let grid, r, t, seconds = SpmBench.timedOn pipeline samples settings s
+    grid.Count, seconds, t, r
+
+/// One part of the check: a failure is printed whole (the device's own message and where it arose) and the next part
+/// still runs, so that one run on a lent machine says as much as it can.
+let private part (name: string) (f: unit -> unit) =
+    try
+        f ()
+    with e ->
+        printfn "%s FAILED: %O" name e
+
+/// The CUDA devices as ILGPU sees them (architecture, PTX ISA, driver), or why it sees none.
+let private deviceInformation () =
+    try
+        use context = ILGPU.Context.Create(fun b -> b.Cuda() |> ignore)
+
+        let cuda =
+            context.Devices
+            |> Seq.filter (fun d -> d.AcceleratorType = ILGPU.Runtime.AcceleratorType.Cuda)
+            |> Seq.toList
+
+        if cuda.IsEmpty then
+            printfn "ILGPU found no CUDA device"
+
+        for d in cuda do
+            d.PrintInformation(Console.Out)
+    with e ->
+        printfn "ILGPU found no CUDA device: %O" e
+
+/// Two engines' SPM results on the same grid, seed and T: the largest differences of the mean probabilities and of
+/// the mutual information, and the boxes whose most probable class differs.
+let private agreement (a: SpmResult) (b: SpmResult) =
+    let finite (x: float) = not (Double.IsNaN x)
+    let mutable dp = 0.0
+    let mutable dmi = 0.0
+
+    for i in 0 .. a.Probabilities.Length - 1 do
+        let x, y = float a.Probabilities.[i], float b.Probabilities.[i]
+
+        if finite x && finite y then
+            dp <- max dp (abs (x - y))
+
+    for i in 0 .. a.MutualInformation.Length - 1 do
+        let x, y = a.MutualInformation.[i], b.MutualInformation.[i]
+
+        if finite x && finite y then
+            dmi <- max dmi (abs (x - y))
+
+    let differ =
+        Array.fold2 (fun n x y -> if x <> y then n + 1 else n) 0 a.Argmax b.Argmax
+
+    sprintf
+        "GPU against CPU engine: max |Δp| %.2g (target 1e-5), max |ΔMI| %.2g (target 1e-4), argmax differs in %d of %d boxes"
+        dp
+        dmi
+        differ
+        a.Argmax.Length
 
 /// SOAP environments/s on the device (GpuSoap, neighbour lists on the host's cores) against one CPU core, over
 /// `boxes` boxes of 500 Cu atoms (fcc, 0.05 Å jitter; R_C = 4 d_NN: about 370 neighbours a centre inside).
@@ -84,31 +140,8 @@ let private soap (device: Device) (boxes: int) =
          else
              " (the CPU accelerator: a check that the kernels run)")
 
-let run (model: unit -> Model) (data: string option) =
-    let m = model ()
-    let net = m.Network
-
-    let flopsPerRow =
-        net.Layers |> Array.sumBy (fun l -> 2.0 * float l.Inputs * float l.Outputs)
-
-    let cuda = Gpu.cudaPeak ()
-
-    let engine, inputs =
-        match cuda with
-        | Some(name, peak) ->
-            printfn "GPU: %s, FP32 CUDA-core peak %.0f GFLOP/s" name peak
-            Gpu.engine (Gpu.defaults Device.Cuda) |> Result.defaultWith failwith, 2000
-        | None ->
-            printfn "No CUDA device: the GPU engine's kernels on ILGPU's CPU accelerator (a check that they run, not a GPU figure)"
-            Gpu.engine (Gpu.defaults Device.CpuAccelerator) |> Result.defaultWith failwith, 4
-
-    printfn "Engine: %s; %d CPU cores" engine.Name Environment.ProcessorCount
-    let samples = 1000
-    let rng = Random 3
-
-    let x =
-        Array.init (max inputs 40 * net.Architecture.Inputs) (fun _ -> float32 (rng.NextDouble() * 0.1))
-
+/// MC dropout passes/s and GFLOP/s on the engine against the managed engine on all cores.
+let private dropout (engine: IEngine) (net: Network) flopsPerRow (cuda: (string * float) option) inputs samples (x: float32 array) =
     let gpuSeconds =
         best (fun () -> engine.MonteCarlo(1, 1, samples, net, x, inputs) |> ignore)
 
@@ -142,62 +175,102 @@ let run (model: unit -> Model) (data: string option) =
         cpuRate
         (gpuRate / cpuRate)
 
-    soap (if cuda.IsSome then Device.Cuda else Device.CpuAccelerator) (if cuda.IsSome then 256 else 4)
+/// Fig. 2's SPM and a 10⁶-atom bulk SPM on the GPU engine and on the managed engine, timed, and the two compared.
+let private spm (engine: IEngine) (m: Model) (data: string option) =
+    // Fig. 2's sample where the data release is at hand; else a slab of the same size and grain count built by us
+    let s, what =
+        match data with
+        | Some dir ->
+            let file = Path.Combine(dir, "polycrystal", "four_grains_elemental_solid.xyz")
+            (StructureIO.read file |> Result.defaultWith (fun e -> failwithf "%O" e)), "Fig. 2's four grains"
+        | None ->
+            let grains =
+                [ Crystals.fcc 29 3.61
+                  Crystals.bcc 26 2.87
+                  Crystals.hcp 12 3.21 5.21
+                  Crystals.diamond 6 3.57 ]
+
+            Polycrystal.voronoi 1 grains (Vec3.make 104.0 102.0 15.0) true 1.5, "a four-grain slab of Fig. 2's size (ours)"
+
+    let fig2 =
+        { SpmGrid.defaults with
+            Box = 16.0
+            Stride = 1.0 }
+
+    let results =
+        [ for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
+              let boxes, secs, t, r = spmSeconds e m 1000 fig2 s
+
+              printfn
+                  "SPM of %s (%d atoms, box 16 Å, stride 1 Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, \
+                   network %.1f s; GPU target < 10 s)"
+                  what
+                  (Structure.count s)
+                  name
+                  boxes
+                  secs
+                  t.Descriptors
+                  t.Network
+
+              r ]
+
+    printfn "Fig. 2, %s" (agreement results.[0] results.[1])
+    let grains = List.init 8 (fun _ -> Crystals.fcc 29 3.61)
+    let bulk = Polycrystal.voronoi 3 grains (Vec3.make 222.0 222.0 222.0) false 2.0
+
+    let settings =
+        { SpmGrid.defaults with
+            Mode = SpmMode.Bulk
+            Box = 12.0
+            Stride = 8.0 }
+
+    let results =
+        [ for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
+              let boxes, secs, t, r = spmSeconds e m 1000 settings bulk
+
+              printfn
+                  "Bulk SPM, %d atoms (box 12 Å, stride 8 Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, network \
+                   %.1f s)"
+                  (Structure.count bulk)
+                  name
+                  boxes
+                  secs
+                  t.Descriptors
+                  t.Network
+
+              r ]
+
+    printfn "Bulk, %s" (agreement results.[0] results.[1])
+
+let run (model: unit -> Model) (data: string option) =
+    deviceInformation ()
+    let m = model ()
+    let net = m.Network
+
+    let flopsPerRow =
+        net.Layers |> Array.sumBy (fun l -> 2.0 * float l.Inputs * float l.Outputs)
+
+    let cuda = Gpu.cudaPeak ()
+
+    let engine, inputs =
+        match cuda with
+        | Some(name, peak) ->
+            printfn "GPU: %s, FP32 CUDA-core peak %.0f GFLOP/s" name peak
+            Gpu.engine (Gpu.defaults Device.Cuda) |> Result.defaultWith failwith, 2000
+        | None ->
+            printfn "No CUDA device: the GPU engine's kernels on ILGPU's CPU accelerator (a check that they run, not a GPU figure)"
+            Gpu.engine (Gpu.defaults Device.CpuAccelerator) |> Result.defaultWith failwith, 4
+
+    printfn "Engine: %s; %d CPU cores" engine.Name Environment.ProcessorCount
+    let samples = 1000
+    let rng = Random 3
+
+    let x =
+        Array.init (max inputs 40 * net.Architecture.Inputs) (fun _ -> float32 (rng.NextDouble() * 0.1))
+
+    part "MC dropout" (fun () -> dropout engine net flopsPerRow cuda inputs samples x)
+    part "SOAP" (fun () -> soap (if cuda.IsSome then Device.Cuda else Device.CpuAccelerator) (if cuda.IsSome then 256 else 4))
 
     match cuda with
-    | Some _ ->
-        // Fig. 2's sample where the data release is at hand; else a slab of the same size and grain count built by us
-        let s, what =
-            match data with
-            | Some dir ->
-                let file = Path.Combine(dir, "polycrystal", "four_grains_elemental_solid.xyz")
-                (StructureIO.read file |> Result.defaultWith (fun e -> failwithf "%O" e)), "Fig. 2's four grains"
-            | None ->
-                let grains =
-                    [ Crystals.fcc 29 3.61
-                      Crystals.bcc 26 2.87
-                      Crystals.hcp 12 3.21 5.21
-                      Crystals.diamond 6 3.57 ]
-
-                Polycrystal.voronoi 1 grains (Vec3.make 104.0 102.0 15.0) true 1.5, "a four-grain slab of Fig. 2's size (ours)"
-
-        let fig2 =
-            { SpmGrid.defaults with
-                Box = 16.0
-                Stride = 1.0 }
-
-        for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
-            let boxes, secs, t = spmSeconds e m 1000 fig2 s
-
-            printfn
-                "SPM of %s (%d atoms, box 16 Å, stride 1 Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, network \
-                 %.1f s; GPU target < 10 s)"
-                what
-                (Structure.count s)
-                name
-                boxes
-                secs
-                t.Descriptors
-                t.Network
-
-        let grains = List.init 8 (fun _ -> Crystals.fcc 29 3.61)
-        let bulk = Polycrystal.voronoi 3 grains (Vec3.make 222.0 222.0 222.0) false 2.0
-
-        let settings =
-            { SpmGrid.defaults with
-                Mode = SpmMode.Bulk
-                Box = 12.0
-                Stride = 8.0 }
-
-        for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
-            let boxes, secs, t = spmSeconds e m 1000 settings bulk
-
-            printfn
-                "Bulk SPM, %d atoms (box 12 Å, stride 8 Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, network %.1f s)"
-                (Structure.count bulk)
-                name
-                boxes
-                secs
-                t.Descriptors
-                t.Network
+    | Some _ -> part "SPM" (fun () -> spm engine m data)
     | None -> printfn "Fig. 2 and 10⁶-atom SPM on the GPU: skipped (no CUDA device)"
