@@ -23,7 +23,13 @@ let private best (f: unit -> unit) =
 
 let private spmSeconds (engine: IEngine) (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
     let pipeline = Pipeline.createWith engine m |> Result.defaultWith failwith
+    SoapHost.Host.resetPhases ()
     let grid, r, t, seconds = SpmBench.timedOn pipeline samples settings s
+    let ph = SoapHost.Host.phases
+
+    if ph.Lists + ph.Device + ph.Spectra > 0.0 then
+        printfn "  descriptor parts: lists (host) %.2f s, device %.2f s, spectra (host) %.2f s" ph.Lists ph.Device ph.Spectra
+
     grid.Count, seconds, t, r
 
 /// One part of the check: a failure is printed whole (the device's own message and where it arose) and the next part
@@ -106,6 +112,8 @@ let private soap (device: Device) (boxes: int) =
             Arise.Soap.AriseDescriptor.computeWith calc { options with Threads = 1 } structures.[0]
             |> ignore)
 
+    SoapHost.Host.resetPhases ()
+
     let onDevice =
         best (fun () ->
             GpuSoap.describeMany device (GpuSoap.defaultPairs device) calc options structures
@@ -113,6 +121,7 @@ let private soap (device: Device) (boxes: int) =
             |> ignore)
 
     let cpuRate, deviceRate = envs / oneCore, envs * float boxes / onDevice
+    let ph = SoapHost.Host.phases
 
     let cpu =
         Arise.Soap.AriseDescriptor.computeWith calc options structures.[0]
@@ -126,6 +135,13 @@ let private soap (device: Device) (boxes: int) =
         Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 cpu.Vector (device'.[0] |> Result.defaultWith failwith).Vector
 
     printfn "SOAP on %A against the CPU descriptor: max |Δ| %.2g (target 1e-6)" device delta
+
+    printfn
+        "SOAP parts over the 4 timed calls: neighbour lists and d_NN (host) %.3f s, device (copies included) %.3f s, power \
+         spectra (host) %.3f s"
+        ph.Lists
+        ph.Device
+        ph.Spectra
 
     printfn
         "SOAP (ARISE load, %d boxes of %d atoms), %A: %.0f environments/s; one CPU core %.0f/s; %.1f× one core%s"

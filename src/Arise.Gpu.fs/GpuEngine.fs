@@ -490,7 +490,8 @@ module Gpu =
                         | 8, 0 -> 64
                         | _ -> 128
 
-                    Some(c.Name, float c.NumMultiprocessors * float cores * 2.0 * float c.ClockRate / 1e6)
+                    // ILGPU gives the clock in MHz (1980 on an H200): SMs × FP32 lanes × 2 FLOP × GHz
+                    Some(c.Name, float c.NumMultiprocessors * float cores * 2.0 * float c.ClockRate / 1e3)
                 | _ -> None)
         with _ ->
             None

@@ -75,6 +75,23 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
             context.Dispose()
 
 module Host =
+    /// Seconds spent in describeMany's parts since the last reset (a profiling aid for the benchmarks): neighbour lists
+    /// and d_NN on the host, the device's part (copies included), power spectra and means on the host.
+    type Phases =
+        { mutable Lists: float
+          mutable Device: float
+          mutable Spectra: float }
+
+    let phases =
+        { Lists = 0.0
+          Device = 0.0
+          Spectra = 0.0 }
+
+    let resetPhases () =
+        phases.Lists <- 0.0
+        phases.Device <- 0.0
+        phases.Spectra <- 0.0
+
     let private devices = ConcurrentDictionary<bool, Lazy<Result<SoapDevice, string>>>()
 
     /// The device: CUDA when `cuda`, else ILGPU's CPU accelerator.
@@ -118,15 +135,18 @@ module Host =
                     |> Option.map (fun d ->
                         let scale = 1.0 / (options.ExtrinsicScale * d)
                         let half = za = zb
-                        let pairs = ResizeArray<float>()
                         let centres = Soap.centresOf s (Some za)
+                        let pairs = ResizeArray<float>(4 * 64 * max 1 centres.Length)
 
                         for i in centres do
                             Soap.neighboursOf calc cells s buffer scale i half (Some zb) (fun dx dy dz r ->
                                 let w = Soap.weight calc half r
 
                                 if w > 0.0 then
-                                    pairs.AddRange [ dx; dy; dz; w ])
+                                    pairs.Add dx
+                                    pairs.Add dy
+                                    pairs.Add dz
+                                    pairs.Add w)
 
                         { Structure = index
                           Pair = k
@@ -150,6 +170,7 @@ module Host =
         | Error e -> Error e
         | Ok dev ->
             // neighbour lists and d_NN on the host, a structure a core
+            let clock = Diagnostics.Stopwatch.StartNew()
             let prepared = structures |> Array.Parallel.mapi (jobsOf calc options)
             let size = calc.Parameters.NMax * calc.LmCount
 
@@ -161,6 +182,8 @@ module Host =
                 |> Array.collect (function
                     | Ok(_, jobs) -> Array.ofList jobs
                     | Error _ -> [||])
+
+            phases.Lists <- phases.Lists + clock.Elapsed.TotalSeconds
 
             // batches of at most maxPairs pairs (a job larger than that alone)
             let mutable start = 0
@@ -174,12 +197,16 @@ module Host =
                     stop <- stop + 1
 
                 let batch = jobs.[start .. stop - 1]
+                clock.Restart()
                 let acc = dev.Sums(calc, batch)
+                phases.Device <- phases.Device + clock.Elapsed.TotalSeconds
+                clock.Restart()
 
                 batch
                 |> Array.iteri (fun b job ->
                     spectra.[job.Structure].[job.Pair] <- Soap.powerSpectrum calc acc.[b * size .. (b + 1) * size - 1] job.Centres)
 
+                phases.Spectra <- phases.Spectra + clock.Elapsed.TotalSeconds
                 start <- stop
 
             Ok(
