@@ -31,6 +31,15 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
     let sumKernel =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, Doubles, Doubles, Ints, Ints, Doubles, SoapShape>(jobSums)
 
+    let chunkKernel =
+        accelerator.LoadStreamKernel<Doubles, Ints, Ints, Doubles, Doubles, Doubles, int, SoapShape>(chunkSums)
+
+    let totalKernel =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, Doubles, Ints, Ints, Doubles, SoapShape>(chunkTotals)
+
+    /// Pairs a group of the fused kernel sums: enough groups to fill the device, few partial sums to add.
+    static member ChunkPairs = 2048
+
     /// The expansion sums A (N·(L+1)² per job) of a batch of jobs.
     member _.Sums(calc: SoapCalculator, jobs: Job[]) =
         lock gate (fun () ->
@@ -50,11 +59,8 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
             let count = pairs.Length / 4
             let first = Array.scan (fun acc (j: Job) -> acc + j.Pairs.Length / 4) 0 jobs
             use dPairs = accelerator.Allocate1D<float>(max 4 pairs.Length)
-            use dY = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 lm)
-            use dG = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 (n * l1))
             use dTables = accelerator.Allocate1D<float>(Array.concat [ t.Norm; t.RecA; t.RecB ])
             use dCentres = accelerator.Allocate1D<float>(centres)
-            use dFirst = accelerator.Allocate1D<int>(first)
 
             use dHalf =
                 accelerator.Allocate1D<int>(jobs |> Array.map (fun j -> if j.Half then 1 else 0))
@@ -63,10 +69,63 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
 
             if pairs.Length > 0 then
                 dPairs.View.SubView(0L, int64 pairs.Length).CopyFromCPU(&pairs.[0], int64 pairs.Length)
-                pairKernel.Invoke(Index1D count, dPairs.View, dY.View, dG.View, dTables.View, dCentres.View, t.Norm.Length, shape)
 
-            sumKernel.Invoke(Index1D(jobs.Length * n * lm), dY.View, dG.View, dFirst.View, dHalf.View, dAcc.View, shape)
-            accelerator.Synchronize()
+            if fusedFits shape then
+                // each job's pairs in chunks of ChunkPairs from its own start: the sums do not depend on the batch
+                let chunkOf =
+                    jobs
+                    |> Array.mapi (fun j _ ->
+                        let pieces =
+                            (first.[j + 1] - first.[j] + SoapDevice.ChunkPairs - 1) / SoapDevice.ChunkPairs
+
+                        Array.init pieces (fun k ->
+                            first.[j] + k * SoapDevice.ChunkPairs, min first.[j + 1] (first.[j] + (k + 1) * SoapDevice.ChunkPairs)))
+
+                let chunks = Array.concat chunkOf
+                let jobChunk = Array.scan (fun acc (c: _[]) -> acc + c.Length) 0 chunkOf
+                use dFirst = accelerator.Allocate1D<int>(max 1 chunks.Length)
+                use dLast = accelerator.Allocate1D<int>(max 1 chunks.Length)
+                use dJobChunk = accelerator.Allocate1D<int>(jobChunk)
+
+                use dPartial =
+                    accelerator.Allocate1D<float>(int64 (max 1 chunks.Length) * int64 (n * lm))
+
+                if chunks.Length > 0 then
+                    dFirst.CopyFromCPU(Array.map fst chunks)
+                    dLast.CopyFromCPU(Array.map snd chunks)
+                    // a thread an output (or a tile task), rounded up to whole warps, as far as the device allows
+                    let wanted = max (n * lm) (PairTile * n + PairTile)
+                    let warp = accelerator.WarpSize
+
+                    let group =
+                        min accelerator.MaxNumThreadsPerGroup ((wanted + warp - 1) / warp * warp)
+
+                    chunkKernel.Invoke(
+                        KernelConfig(Index1D chunks.Length, Index1D group),
+                        dPairs.View,
+                        dFirst.View,
+                        dLast.View,
+                        dPartial.View,
+                        dTables.View,
+                        dCentres.View,
+                        t.Norm.Length,
+                        shape
+                    )
+
+                totalKernel.Invoke(Index1D(jobs.Length * n * lm), dPartial.View, dJobChunk.View, dHalf.View, dAcc.View, shape)
+                // before this branch's buffers go
+                accelerator.Synchronize()
+            else
+                use dY = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 lm)
+                use dG = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 (n * l1))
+                use dFirst = accelerator.Allocate1D<int>(first)
+
+                if pairs.Length > 0 then
+                    pairKernel.Invoke(Index1D count, dPairs.View, dY.View, dG.View, dTables.View, dCentres.View, t.Norm.Length, shape)
+
+                sumKernel.Invoke(Index1D(jobs.Length * n * lm), dY.View, dG.View, dFirst.View, dHalf.View, dAcc.View, shape)
+                accelerator.Synchronize()
+
             dAcc.GetAsArray1D())
 
     interface IDisposable with

@@ -93,22 +93,21 @@ let radialCentre (g: Doubles) (o: int) (centres: Doubles) (s: SoapShape) (a: int
         gm2 <- gm1
         gm1 <- gl
 
-/// Per pair p (rows of `pairs`: dx, dy, dz, weight; r > 0): weight·Y_lm into y[p·(L+1)² + lm] and g[a, l] into
-/// g[p·N·(L+1) + a·(L+1) + l]. `tables` holds the harmonics' Norm, RecA and RecB (each `size` long).
-let pairTerms (index: Index1D) (pairs: Doubles) (y: Doubles) (g: Doubles) (tables: Doubles) (centres: Doubles) (size: int) (s: SoapShape) =
-    let p = index.X
+/// The distance of pair p (rows of `pairs`: dx, dy, dz, weight).
+let pairDistance (pairs: Doubles) (p: int) =
     let dx = pairs.[4 * p]
     let dy = pairs.[4 * p + 1]
     let dz = pairs.[4 * p + 2]
-    let w = pairs.[4 * p + 3]
-    let r = XMath.Sqrt(dx * dx + dy * dy + dz * dz)
-    let x = dx / r
-    let yy = dy / r
-    let z = dz / r
-    let lm = (s.LMax + 1) * (s.LMax + 1)
-    let oy = p * lm
+    XMath.Sqrt(dx * dx + dy * dy + dz * dz)
+
+/// weight·Y_lm of pair p (r > 0) into y[oy + lm].
+let harmonicsOf (pairs: Doubles) (p: int) (y: Doubles) (oy: int) (tables: Doubles) (size: int) (s: SoapShape) =
+    let r = pairDistance pairs p
+    let x = pairs.[4 * p] / r
+    let yy = pairs.[4 * p + 1] / r
+    let z = pairs.[4 * p + 2] / r
     let mutable dfact = 1.0
-    let mutable re = w
+    let mutable re = pairs.[4 * p + 3]
     let mutable im = 0.0
 
     for m in 0 .. s.LMax do
@@ -119,10 +118,144 @@ let pairTerms (index: Index1D) (pairs: Doubles) (y: Doubles) (g: Doubles) (table
         re <- rotated
         harmonicsColumn y oy tables size s m z dfact re im
 
+/// Per pair p (rows of `pairs`: dx, dy, dz, weight; r > 0): weight·Y_lm into y[p·(L+1)² + lm] and g[a, l] into
+/// g[p·N·(L+1) + a·(L+1) + l]. `tables` holds the harmonics' Norm, RecA and RecB (each `size` long).
+let pairTerms (index: Index1D) (pairs: Doubles) (y: Doubles) (g: Doubles) (tables: Doubles) (centres: Doubles) (size: int) (s: SoapShape) =
+    let p = index.X
+    harmonicsOf pairs p y (p * (s.LMax + 1) * (s.LMax + 1)) tables size s
+    let r = pairDistance pairs p
     let og = p * s.NMax * (s.LMax + 1)
 
     for a in 0 .. s.NMax - 1 do
         radialCentre g og centres s a r
+
+/// Pairs a tile of the fused kernel holds in shared memory.
+[<Literal>]
+let PairTile = 32
+
+/// Largest (l_max + 1)², n_max·(l_max + 1) and n_max·(l_max + 1)² the fused kernel takes (ARISE: 49, 63, 441).
+[<Literal>]
+let MaxLm = 64
+
+[<Literal>]
+let MaxRadial = 80
+
+[<Literal>]
+let MaxOutputs = 640
+
+/// Whether the fused kernel takes this shape (else the pair terms and the job sums run as two kernels).
+let fusedFits (s: SoapShape) =
+    let l1 = s.LMax + 1
+    l1 * l1 <= MaxLm && s.NMax * l1 <= MaxRadial && s.NMax * l1 * l1 <= MaxOutputs
+
+/// Task `task` of a tile of `count` pairs from p0: the radial terms of pair task / N at centre task mod N for the first
+/// count·N tasks, the harmonics of pair task − PairTile·N from PairTile·N on; others none.
+let tileTask
+    (task: int)
+    (count: int)
+    (p0: int)
+    (pairs: Doubles)
+    (sy: Doubles)
+    (sg: Doubles)
+    (tables: Doubles)
+    (centres: Doubles)
+    (size: int)
+    (s: SoapShape)
+    =
+    let n = s.NMax
+    let l1 = s.LMax + 1
+
+    if task < count * n then
+        let q = task / n
+        radialCentre sg (q * n * l1) centres s (task % n) (pairDistance pairs (p0 + q))
+    elif task >= PairTile * n && task < PairTile * n + count then
+        let q = task - PairTile * n
+        harmonicsOf pairs (p0 + q) sy (q * l1 * l1) tables size s
+
+/// Output o = a·(L+1)² + lm summed over the tile's `count` pairs.
+let tileSum (o: int) (count: int) (sy: Doubles) (sg: Doubles) (s: SoapShape) =
+    let l1 = s.LMax + 1
+    let lm = l1 * l1
+    let a = o / lm
+    let k = o % lm
+    let l = int (XMath.Floor(XMath.Sqrt(float k) + 1e-9))
+    let mutable sum = 0.0
+
+    for q in 0 .. count - 1 do
+        sum <- sum + sg.[q * s.NMax * l1 + a * l1 + l] * sy.[q * lm + k]
+
+    sum
+
+/// The fused kernel, one group a chunk of pairs (chunkFirst[c] … chunkLast[c] − 1, all of one job): tiles of
+/// PairTile pairs have their radial terms and harmonics computed into shared memory by the group's threads, then
+/// each output A[a, lm] adds the tile's products; the chunk's sums go to partial[c·N·(L+1)² + o]. Any group size
+/// works (threads step through tasks and outputs); in a chunk the pairs are summed in order, a tile at a time.
+let chunkSums
+    (pairs: Doubles)
+    (chunkFirst: Ints)
+    (chunkLast: Ints)
+    (partial: Doubles)
+    (tables: Doubles)
+    (centres: Doubles)
+    (size: int)
+    (s: SoapShape)
+    =
+    let sy = SharedMemory.Allocate1D<float>(Index1D(PairTile * MaxLm))
+    let sg = SharedMemory.Allocate1D<float>(Index1D(PairTile * MaxRadial))
+    let sacc = SharedMemory.Allocate1D<float>(Index1D MaxOutputs)
+    let t = Group.IdxX
+    let threads = Group.DimX
+    let c = Grid.IdxX
+    let l1 = s.LMax + 1
+    let outputs = s.NMax * l1 * l1
+    let tasks = PairTile * s.NMax + PairTile
+    let last = chunkLast.[c]
+    let mutable o = t
+
+    while o < outputs do
+        sacc.[o] <- 0.0
+        o <- o + threads
+
+    let mutable p0 = chunkFirst.[c]
+
+    while p0 < last do
+        let count = XMath.Min(PairTile, last - p0)
+        let mutable task = t
+
+        while task < tasks do
+            tileTask task count p0 pairs sy sg tables centres size s
+            task <- task + threads
+
+        Group.Barrier()
+        o <- t
+
+        while o < outputs do
+            sacc.[o] <- sacc.[o] + tileSum o count sy sg s
+            o <- o + threads
+
+        Group.Barrier()
+        p0 <- p0 + PairTile
+
+    o <- t
+
+    while o < outputs do
+        partial.[c * outputs + o] <- sacc.[o]
+        o <- o + threads
+
+/// Per (job, a, lm): the job's chunks' sums (jobChunk[job] … jobChunk[job + 1] − 1) added in order; odd l are 0 for a
+/// job in half-pair mode, as in jobSums.
+let chunkTotals (index: Index1D) (partial: Doubles) (jobChunk: Ints) (half: Ints) (acc: Doubles) (s: SoapShape) =
+    let lm = (s.LMax + 1) * (s.LMax + 1)
+    let outputs = s.NMax * lm
+    let job = index.X / outputs
+    let o = index.X % outputs
+    let l = int (XMath.Floor(XMath.Sqrt(float (o % lm)) + 1e-9))
+    let mutable sum = 0.0
+
+    for c in jobChunk.[job] .. jobChunk.[job + 1] - 1 do
+        sum <- sum + partial.[c * outputs + o]
+
+    acc.[index] <- (if half.[job] = 1 && l % 2 = 1 then 0.0 else sum)
 
 /// Per (job, a, lm): A = Σ over the job's pairs (first[job] … first[job + 1] − 1) of g[a, l]·y[lm]; odd l are 0 for a
 /// job in half-pair mode (half[job] = 1: each unordered pair once, weight 2, its mirror's odd l cancelling).
