@@ -285,6 +285,20 @@ let run (model: unit -> Model) (data: string option) =
         Array.init (max inputs 40 * net.Architecture.Inputs) (fun _ -> float32 (rng.NextDouble() * 0.1))
 
     part "MC dropout" (fun () -> dropout engine net flopsPerRow cuda inputs samples x)
+
+    // the other product kernels beside the default, on a GPU
+    if cuda.IsSome then
+        for product in [ Product.Tiled 16; Product.Wide 8 ] do
+            part (sprintf "MC dropout (%A)" product) (fun () ->
+                let other =
+                    Gpu.engine
+                        { Gpu.defaults Device.Cuda with
+                            Product = product }
+                    |> Result.defaultWith failwith
+
+                printf "%s: " other.Name
+                dropout other net flopsPerRow cuda inputs samples x)
+
     part "SOAP" (fun () -> soap (if cuda.IsSome then Device.Cuda else Device.CpuAccelerator) (if cuda.IsSome then 256 else 4))
 
     match cuda with

@@ -20,6 +20,7 @@ type Device =
 [<RequireQualifiedAccess>]
 type Product =
     | Tiled of group: int
+    | Wide of group: int
     | Blocked
 
 /// Settings of a GPU engine.
@@ -71,6 +72,9 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
 
     let tiled =
         lazy (accelerator.LoadStreamKernel<Floats, Floats, Floats, Floats, Keys, Layer>(gemmTiled))
+
+    let wide =
+        lazy (accelerator.LoadStreamKernel<Floats, Floats, Floats, Floats, Keys, Layer>(gemmWide))
 
     let blocked =
         lazy (accelerator.LoadAutoGroupedStreamKernel<Index2D, Floats, Floats, Floats, Floats, Keys, Layer>(gemmBlocked))
@@ -139,6 +143,10 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
             let edge = 4 * g
             let grid = Index2D((shape.Cols + edge - 1) / edge, (shape.Rows + edge - 1) / edge)
             tiled.Value.Invoke(KernelConfig(grid, Index2D(g, g)), input, w, bias, out, keys, shape)
+        | Product.Wide g ->
+            let edge = 8 * g
+            let grid = Index2D((shape.Cols + edge - 1) / edge, (shape.Rows + edge - 1) / edge)
+            wide.Value.Invoke(KernelConfig(grid, Index2D(g, g)), input, w, bias, out, keys, shape)
         | Product.Blocked -> blocked.Value.Invoke(Index2D((shape.Cols + 3) / 4, (shape.Rows + 3) / 4), input, w, bias, out, keys, shape)
 
 
@@ -430,6 +438,7 @@ type internal IlgpuEngine(settings: GpuSettings, context: Context, accelerator: 
             let product =
                 match settings.Product with
                 | Product.Tiled g -> sprintf "tiled %d×%d" g g
+                | Product.Wide g -> sprintf "wide tiles %d×%d" g g
                 | Product.Blocked -> "blocked"
 
             sprintf "ILGPU on %s (%s)" accelerator.Name product
@@ -500,7 +509,7 @@ module Gpu =
         match device with
         | Device.Cuda ->
             { Device = device
-              Product = Product.Tiled 16
+              Product = Product.Wide 16
               BatchRows = 131072 }
         | Device.CpuAccelerator ->
             { Device = device
@@ -509,7 +518,8 @@ module Gpu =
 
     let private create (settings: GpuSettings) : Result<IEngine, string> =
         match settings.Product with
-        | Product.Tiled g when g < 1 || g > MaxGroup -> Error(sprintf "the tiled product's group edge must be 1–%d (got %d)" MaxGroup g)
+        | Product.Tiled g
+        | Product.Wide g when g < 1 || g > MaxGroup -> Error(sprintf "the tiled product's group edge must be 1–%d (got %d)" MaxGroup g)
         | _ when settings.BatchRows < 1 -> Error(sprintf "batch rows must be ≥ 1 (got %d)" settings.BatchRows)
         | _ ->
             try
@@ -531,7 +541,8 @@ module Gpu =
                 | Device.CpuAccelerator ->
                     let group =
                         match settings.Product with
-                        | Product.Tiled g -> g
+                        | Product.Tiled g
+                        | Product.Wide g -> g
                         | Product.Blocked -> 4
                     // one multiprocessor per core; a group of G × G threads as G warps of G
                     let device = CPUDevice(group, group, max 1 Environment.ProcessorCount)

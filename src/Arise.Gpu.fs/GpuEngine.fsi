@@ -13,9 +13,11 @@ type Device =
 /// The matrix-product kernel of a GPU engine (both give the same sums, term by term in the same order).
 [<RequireQualifiedAccess>]
 type Product =
-    /// Shared-memory tiles: a group of G × G threads computes 4G × 4G outputs, 4 × 4 a thread (G ≤ 16). The CUDA
-    /// default, G = 16.
+    /// Shared-memory tiles: a group of G × G threads computes 4G × 4G outputs, 4 × 4 a thread (G ≤ 16).
     | Tiled of group: int
+    /// As Tiled with 8 × 8 outputs a thread: a group of G × G threads computes 8G × 8G outputs (G ≤ 16), reading half
+    /// as much from shared memory per product. The CUDA default, G = 16.
+    | Wide of group: int
     /// One thread per 4 × 4 outputs read straight from memory, no barriers. The CPU accelerator's default.
     | Blocked
 

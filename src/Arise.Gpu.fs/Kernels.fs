@@ -163,6 +163,270 @@ let gemmTiled (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) 
     store out bias keys s (r + 3 * g) (c + 2 * g) c32
     store out bias keys s (r + 3 * g) (c + 3 * g) c33
 
+/// Depth of a shared-memory tile of the wide product.
+[<Literal>]
+let WideDepth = 8
+
+/// Wide tiled product: each group of G × G threads computes an 8G × 8G block of outputs, stepping through the depth in
+/// tiles of 8 staged in shared memory; each thread keeps 8 × 8 outputs (rows ty + G·i, columns tx + G·j) in registers,
+/// so a tile step reads 16 values from shared memory for 64 products (the 4 × 4 kernel: 8 for 16). The depth is summed in
+/// order, as in gemmTiled.
+let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (s: Layer) =
+    let sa = SharedMemory.Allocate1D<float32>(Index1D(8 * MaxGroup * WideDepth))
+    let sb = SharedMemory.Allocate1D<float32>(Index1D(8 * MaxGroup * WideDepth))
+    let g = Group.DimX
+    let tx = Group.IdxX
+    let ty = Group.IdxY
+    let bm = 8 * g
+    let threads = g * g
+    let tid = ty * g + tx
+    let row0 = Grid.IdxY * bm
+    let col0 = Grid.IdxX * bm
+    let mutable c00 = 0.0f
+    let mutable c01 = 0.0f
+    let mutable c02 = 0.0f
+    let mutable c03 = 0.0f
+    let mutable c04 = 0.0f
+    let mutable c05 = 0.0f
+    let mutable c06 = 0.0f
+    let mutable c07 = 0.0f
+    let mutable c10 = 0.0f
+    let mutable c11 = 0.0f
+    let mutable c12 = 0.0f
+    let mutable c13 = 0.0f
+    let mutable c14 = 0.0f
+    let mutable c15 = 0.0f
+    let mutable c16 = 0.0f
+    let mutable c17 = 0.0f
+    let mutable c20 = 0.0f
+    let mutable c21 = 0.0f
+    let mutable c22 = 0.0f
+    let mutable c23 = 0.0f
+    let mutable c24 = 0.0f
+    let mutable c25 = 0.0f
+    let mutable c26 = 0.0f
+    let mutable c27 = 0.0f
+    let mutable c30 = 0.0f
+    let mutable c31 = 0.0f
+    let mutable c32 = 0.0f
+    let mutable c33 = 0.0f
+    let mutable c34 = 0.0f
+    let mutable c35 = 0.0f
+    let mutable c36 = 0.0f
+    let mutable c37 = 0.0f
+    let mutable c40 = 0.0f
+    let mutable c41 = 0.0f
+    let mutable c42 = 0.0f
+    let mutable c43 = 0.0f
+    let mutable c44 = 0.0f
+    let mutable c45 = 0.0f
+    let mutable c46 = 0.0f
+    let mutable c47 = 0.0f
+    let mutable c50 = 0.0f
+    let mutable c51 = 0.0f
+    let mutable c52 = 0.0f
+    let mutable c53 = 0.0f
+    let mutable c54 = 0.0f
+    let mutable c55 = 0.0f
+    let mutable c56 = 0.0f
+    let mutable c57 = 0.0f
+    let mutable c60 = 0.0f
+    let mutable c61 = 0.0f
+    let mutable c62 = 0.0f
+    let mutable c63 = 0.0f
+    let mutable c64 = 0.0f
+    let mutable c65 = 0.0f
+    let mutable c66 = 0.0f
+    let mutable c67 = 0.0f
+    let mutable c70 = 0.0f
+    let mutable c71 = 0.0f
+    let mutable c72 = 0.0f
+    let mutable c73 = 0.0f
+    let mutable c74 = 0.0f
+    let mutable c75 = 0.0f
+    let mutable c76 = 0.0f
+    let mutable c77 = 0.0f
+    let mutable p0 = 0
+
+    while p0 < s.Depth do
+        // stage a (bm × 8) and w (8 × bm); threads step through both tiles together
+        let mutable e = tid
+
+        while e < bm * WideDepth do
+            let r = row0 + e / WideDepth
+            let q = p0 + e % WideDepth
+
+            sa.[e] <-
+                (if r < s.Rows && q < s.Depth then
+                     a.[r * s.Depth + q]
+                 else
+                     0.0f)
+
+            let qb = p0 + e / bm
+            let cb = col0 + e % bm
+
+            sb.[e] <-
+                (if qb < s.Depth && cb < s.Cols then
+                     w.[qb * s.Cols + cb]
+                 else
+                     0.0f)
+
+            e <- e + threads
+
+        Group.Barrier()
+
+        for q in 0 .. WideDepth - 1 do
+            let a0 = sa.[(ty) * WideDepth + q]
+            let a1 = sa.[(ty + g) * WideDepth + q]
+            let a2 = sa.[(ty + 2 * g) * WideDepth + q]
+            let a3 = sa.[(ty + 3 * g) * WideDepth + q]
+            let a4 = sa.[(ty + 4 * g) * WideDepth + q]
+            let a5 = sa.[(ty + 5 * g) * WideDepth + q]
+            let a6 = sa.[(ty + 6 * g) * WideDepth + q]
+            let a7 = sa.[(ty + 7 * g) * WideDepth + q]
+            let b0 = sb.[q * bm + tx]
+            let b1 = sb.[q * bm + tx + g]
+            let b2 = sb.[q * bm + tx + 2 * g]
+            let b3 = sb.[q * bm + tx + 3 * g]
+            let b4 = sb.[q * bm + tx + 4 * g]
+            let b5 = sb.[q * bm + tx + 5 * g]
+            let b6 = sb.[q * bm + tx + 6 * g]
+            let b7 = sb.[q * bm + tx + 7 * g]
+            c00 <- c00 + a0 * b0
+            c01 <- c01 + a0 * b1
+            c02 <- c02 + a0 * b2
+            c03 <- c03 + a0 * b3
+            c04 <- c04 + a0 * b4
+            c05 <- c05 + a0 * b5
+            c06 <- c06 + a0 * b6
+            c07 <- c07 + a0 * b7
+            c10 <- c10 + a1 * b0
+            c11 <- c11 + a1 * b1
+            c12 <- c12 + a1 * b2
+            c13 <- c13 + a1 * b3
+            c14 <- c14 + a1 * b4
+            c15 <- c15 + a1 * b5
+            c16 <- c16 + a1 * b6
+            c17 <- c17 + a1 * b7
+            c20 <- c20 + a2 * b0
+            c21 <- c21 + a2 * b1
+            c22 <- c22 + a2 * b2
+            c23 <- c23 + a2 * b3
+            c24 <- c24 + a2 * b4
+            c25 <- c25 + a2 * b5
+            c26 <- c26 + a2 * b6
+            c27 <- c27 + a2 * b7
+            c30 <- c30 + a3 * b0
+            c31 <- c31 + a3 * b1
+            c32 <- c32 + a3 * b2
+            c33 <- c33 + a3 * b3
+            c34 <- c34 + a3 * b4
+            c35 <- c35 + a3 * b5
+            c36 <- c36 + a3 * b6
+            c37 <- c37 + a3 * b7
+            c40 <- c40 + a4 * b0
+            c41 <- c41 + a4 * b1
+            c42 <- c42 + a4 * b2
+            c43 <- c43 + a4 * b3
+            c44 <- c44 + a4 * b4
+            c45 <- c45 + a4 * b5
+            c46 <- c46 + a4 * b6
+            c47 <- c47 + a4 * b7
+            c50 <- c50 + a5 * b0
+            c51 <- c51 + a5 * b1
+            c52 <- c52 + a5 * b2
+            c53 <- c53 + a5 * b3
+            c54 <- c54 + a5 * b4
+            c55 <- c55 + a5 * b5
+            c56 <- c56 + a5 * b6
+            c57 <- c57 + a5 * b7
+            c60 <- c60 + a6 * b0
+            c61 <- c61 + a6 * b1
+            c62 <- c62 + a6 * b2
+            c63 <- c63 + a6 * b3
+            c64 <- c64 + a6 * b4
+            c65 <- c65 + a6 * b5
+            c66 <- c66 + a6 * b6
+            c67 <- c67 + a6 * b7
+            c70 <- c70 + a7 * b0
+            c71 <- c71 + a7 * b1
+            c72 <- c72 + a7 * b2
+            c73 <- c73 + a7 * b3
+            c74 <- c74 + a7 * b4
+            c75 <- c75 + a7 * b5
+            c76 <- c76 + a7 * b6
+            c77 <- c77 + a7 * b7
+
+        Group.Barrier()
+        p0 <- p0 + WideDepth
+
+    let r = row0 + ty
+    let c = col0 + tx
+    store out bias keys s r c c00
+    store out bias keys s r (c + g) c01
+    store out bias keys s r (c + 2 * g) c02
+    store out bias keys s r (c + 3 * g) c03
+    store out bias keys s r (c + 4 * g) c04
+    store out bias keys s r (c + 5 * g) c05
+    store out bias keys s r (c + 6 * g) c06
+    store out bias keys s r (c + 7 * g) c07
+    store out bias keys s (r + g) c c10
+    store out bias keys s (r + g) (c + g) c11
+    store out bias keys s (r + g) (c + 2 * g) c12
+    store out bias keys s (r + g) (c + 3 * g) c13
+    store out bias keys s (r + g) (c + 4 * g) c14
+    store out bias keys s (r + g) (c + 5 * g) c15
+    store out bias keys s (r + g) (c + 6 * g) c16
+    store out bias keys s (r + g) (c + 7 * g) c17
+    store out bias keys s (r + 2 * g) c c20
+    store out bias keys s (r + 2 * g) (c + g) c21
+    store out bias keys s (r + 2 * g) (c + 2 * g) c22
+    store out bias keys s (r + 2 * g) (c + 3 * g) c23
+    store out bias keys s (r + 2 * g) (c + 4 * g) c24
+    store out bias keys s (r + 2 * g) (c + 5 * g) c25
+    store out bias keys s (r + 2 * g) (c + 6 * g) c26
+    store out bias keys s (r + 2 * g) (c + 7 * g) c27
+    store out bias keys s (r + 3 * g) c c30
+    store out bias keys s (r + 3 * g) (c + g) c31
+    store out bias keys s (r + 3 * g) (c + 2 * g) c32
+    store out bias keys s (r + 3 * g) (c + 3 * g) c33
+    store out bias keys s (r + 3 * g) (c + 4 * g) c34
+    store out bias keys s (r + 3 * g) (c + 5 * g) c35
+    store out bias keys s (r + 3 * g) (c + 6 * g) c36
+    store out bias keys s (r + 3 * g) (c + 7 * g) c37
+    store out bias keys s (r + 4 * g) c c40
+    store out bias keys s (r + 4 * g) (c + g) c41
+    store out bias keys s (r + 4 * g) (c + 2 * g) c42
+    store out bias keys s (r + 4 * g) (c + 3 * g) c43
+    store out bias keys s (r + 4 * g) (c + 4 * g) c44
+    store out bias keys s (r + 4 * g) (c + 5 * g) c45
+    store out bias keys s (r + 4 * g) (c + 6 * g) c46
+    store out bias keys s (r + 4 * g) (c + 7 * g) c47
+    store out bias keys s (r + 5 * g) c c50
+    store out bias keys s (r + 5 * g) (c + g) c51
+    store out bias keys s (r + 5 * g) (c + 2 * g) c52
+    store out bias keys s (r + 5 * g) (c + 3 * g) c53
+    store out bias keys s (r + 5 * g) (c + 4 * g) c54
+    store out bias keys s (r + 5 * g) (c + 5 * g) c55
+    store out bias keys s (r + 5 * g) (c + 6 * g) c56
+    store out bias keys s (r + 5 * g) (c + 7 * g) c57
+    store out bias keys s (r + 6 * g) c c60
+    store out bias keys s (r + 6 * g) (c + g) c61
+    store out bias keys s (r + 6 * g) (c + 2 * g) c62
+    store out bias keys s (r + 6 * g) (c + 3 * g) c63
+    store out bias keys s (r + 6 * g) (c + 4 * g) c64
+    store out bias keys s (r + 6 * g) (c + 5 * g) c65
+    store out bias keys s (r + 6 * g) (c + 6 * g) c66
+    store out bias keys s (r + 6 * g) (c + 7 * g) c67
+    store out bias keys s (r + 7 * g) c c70
+    store out bias keys s (r + 7 * g) (c + g) c71
+    store out bias keys s (r + 7 * g) (c + 2 * g) c72
+    store out bias keys s (r + 7 * g) (c + 3 * g) c73
+    store out bias keys s (r + 7 * g) (c + 4 * g) c74
+    store out bias keys s (r + 7 * g) (c + 5 * g) c75
+    store out bias keys s (r + 7 * g) (c + 6 * g) c76
+    store out bias keys s (r + 7 * g) (c + 7 * g) c77
+
 /// The 4 × 4 outputs from (r0, c0) of the register-blocked product, read straight from memory (rows and columns
 /// past the edge read the last one and are not stored).
 let blockedBody (r0: int) (c0: int) (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (s: Layer) =

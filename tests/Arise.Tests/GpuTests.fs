@@ -228,7 +228,9 @@ let tests =
                   [ "blocked, one batch", cpuAccelerator Product.Blocked 4096
                     "blocked, one input a batch", cpuAccelerator Product.Blocked 10
                     "tiled 4 × 4, 4 inputs a batch", cpuAccelerator (Product.Tiled 4) 30
-                    "tiled 2 × 2, one batch", cpuAccelerator (Product.Tiled 2) 4096 ]
+                    "tiled 2 × 2, one batch", cpuAccelerator (Product.Tiled 2) 4096
+                    "wide 2 × 2, 3 inputs a batch", cpuAccelerator (Product.Wide 2) 21
+                    "wide 4 × 4, one batch", cpuAccelerator (Product.Wide 4) 4096 ]
                   |> List.map (fun (name, e) -> name, e.MonteCarlo(1, 4, samples, net, x, count))
 
               for name, r in runs do
@@ -242,6 +244,10 @@ let tests =
               let _, oneBatch = runs.[0]
               let _, perInput = runs.[1]
               Expect.equal (perInput |> Array.map (fun p -> p.Probabilities)) (oneBatch |> Array.map (fun p -> p.Probabilities)) "batching"
+              // the 8 × 8 and the 4 × 4 tiles add the depth in the same order: the same bits
+              let _, tiled = runs.[3]
+              let _, wide = runs.[4]
+              Expect.equal (wide |> Array.map (fun p -> p.Probabilities)) (tiled |> Array.map (fun p -> p.Probabilities)) "wide = tiled"
               // another seed gives other masks: the engines do not ignore the seed
               let other =
                   (cpuAccelerator Product.Blocked 4096).MonteCarlo(1, 5, samples, net, x, count)
@@ -260,7 +266,8 @@ let tests =
               for name, e in
                   [ "blocked, one batch", cpuAccelerator Product.Blocked 4096
                     "blocked, 5 rows a batch", cpuAccelerator Product.Blocked 5
-                    "tiled 4 × 4, 7 rows a batch", cpuAccelerator (Product.Tiled 4) 7 ] do
+                    "tiled 4 × 4, 7 rows a batch", cpuAccelerator (Product.Tiled 4) 7
+                    "wide 2 × 2, 7 rows a batch", cpuAccelerator (Product.Wide 2) 7 ] do
                   let gpu = e.Hidden(net, x, count)
                   Expect.equal (gpu |> Array.map Array.length) (managed |> Array.map Array.length) (name + ": shapes")
 
