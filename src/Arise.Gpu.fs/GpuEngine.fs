@@ -550,7 +550,15 @@ module Gpu =
                     let accelerator = context.CreateCPUAccelerator 0
                     Ok(new IlgpuEngine(settings, context, accelerator) :> IEngine)
             with e ->
-                Error(sprintf "the GPU engine could not start: %s" e.Message)
+                Error(
+                    sprintf
+                        "the GPU engine could not start: %s%s"
+                        e.Message
+                        (if isNull e.InnerException then
+                             ""
+                         else
+                             " (" + e.InnerException.Message + ")")
+                )
 
     let engine (settings: GpuSettings) =
         made.GetOrAdd(settings, (fun s -> lazy (create s))).Value

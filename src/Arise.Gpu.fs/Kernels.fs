@@ -170,7 +170,8 @@ let WideDepth = 8
 /// Wide tiled product: each group of G × G threads computes an 8G × 8G block of outputs, stepping through the depth in
 /// tiles of 8 staged in shared memory; each thread keeps 8 × 8 outputs (rows ty + G·i, columns tx + G·j) in registers,
 /// so a tile step reads 16 values from shared memory for 64 products (the 4 × 4 kernel: 8 for 16). The depth is summed in
-/// order, as in gemmTiled.
+/// order, as in gemmTiled. Staging indices advance by increments (no division in the loop), and the shared-memory
+/// offsets of a thread's rows and columns are taken once.
 let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (s: Layer) =
     let sa = SharedMemory.Allocate1D<float32>(Index1D(8 * MaxGroup * WideDepth))
     let sb = SharedMemory.Allocate1D<float32>(Index1D(8 * MaxGroup * WideDepth))
@@ -182,6 +183,27 @@ let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (
     let tid = ty * g + tx
     let row0 = Grid.IdxY * bm
     let col0 = Grid.IdxX * bm
+    // element e = tid + k·threads of the w tile (WideDepth × bm) is row e / bm, column e mod bm: stepped, not divided
+    let bq0 = tid / bm
+    let bc0 = tid % bm
+    let bdq = threads / bm
+    let bdc = threads % bm
+    let ra0 = (ty) * WideDepth
+    let ra1 = (ty + g) * WideDepth
+    let ra2 = (ty + 2 * g) * WideDepth
+    let ra3 = (ty + 3 * g) * WideDepth
+    let ra4 = (ty + 4 * g) * WideDepth
+    let ra5 = (ty + 5 * g) * WideDepth
+    let ra6 = (ty + 6 * g) * WideDepth
+    let ra7 = (ty + 7 * g) * WideDepth
+    let cb0 = tx
+    let cb1 = tx + g
+    let cb2 = tx + 2 * g
+    let cb3 = tx + 3 * g
+    let cb4 = tx + 4 * g
+    let cb5 = tx + 5 * g
+    let cb6 = tx + 6 * g
+    let cb7 = tx + 7 * g
     let mutable c00 = 0.0f
     let mutable c01 = 0.0f
     let mutable c02 = 0.0f
@@ -249,12 +271,12 @@ let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (
     let mutable p0 = 0
 
     while p0 < s.Depth do
-        // stage a (bm × 8) and w (8 × bm); threads step through both tiles together
+        // stage a (bm × 8): element e is row e / 8, column e mod 8
         let mutable e = tid
 
         while e < bm * WideDepth do
-            let r = row0 + e / WideDepth
-            let q = p0 + e % WideDepth
+            let r = row0 + (e >>> 3)
+            let q = p0 + (e &&& 7)
 
             sa.[e] <-
                 (if r < s.Rows && q < s.Depth then
@@ -262,8 +284,16 @@ let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (
                  else
                      0.0f)
 
-            let qb = p0 + e / bm
-            let cb = col0 + e % bm
+            e <- e + threads
+
+        // stage w (8 × bm)
+        let mutable e = tid
+        let mutable qq = bq0
+        let mutable cc = bc0
+
+        while e < bm * WideDepth do
+            let qb = p0 + qq
+            let cb = col0 + cc
 
             sb.[e] <-
                 (if qb < s.Depth && cb < s.Cols then
@@ -271,27 +301,32 @@ let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (
                  else
                      0.0f)
 
+            let next = cc + bdc
+            let carry = if next >= bm then 1 else 0
+            cc <- next - carry * bm
+            qq <- qq + bdq + carry
             e <- e + threads
 
         Group.Barrier()
 
         for q in 0 .. WideDepth - 1 do
-            let a0 = sa.[(ty) * WideDepth + q]
-            let a1 = sa.[(ty + g) * WideDepth + q]
-            let a2 = sa.[(ty + 2 * g) * WideDepth + q]
-            let a3 = sa.[(ty + 3 * g) * WideDepth + q]
-            let a4 = sa.[(ty + 4 * g) * WideDepth + q]
-            let a5 = sa.[(ty + 5 * g) * WideDepth + q]
-            let a6 = sa.[(ty + 6 * g) * WideDepth + q]
-            let a7 = sa.[(ty + 7 * g) * WideDepth + q]
-            let b0 = sb.[q * bm + tx]
-            let b1 = sb.[q * bm + tx + g]
-            let b2 = sb.[q * bm + tx + 2 * g]
-            let b3 = sb.[q * bm + tx + 3 * g]
-            let b4 = sb.[q * bm + tx + 4 * g]
-            let b5 = sb.[q * bm + tx + 5 * g]
-            let b6 = sb.[q * bm + tx + 6 * g]
-            let b7 = sb.[q * bm + tx + 7 * g]
+            let qm = q * bm
+            let a0 = sa.[ra0 + q]
+            let a1 = sa.[ra1 + q]
+            let a2 = sa.[ra2 + q]
+            let a3 = sa.[ra3 + q]
+            let a4 = sa.[ra4 + q]
+            let a5 = sa.[ra5 + q]
+            let a6 = sa.[ra6 + q]
+            let a7 = sa.[ra7 + q]
+            let b0 = sb.[qm + cb0]
+            let b1 = sb.[qm + cb1]
+            let b2 = sb.[qm + cb2]
+            let b3 = sb.[qm + cb3]
+            let b4 = sb.[qm + cb4]
+            let b5 = sb.[qm + cb5]
+            let b6 = sb.[qm + cb6]
+            let b7 = sb.[qm + cb7]
             c00 <- c00 + a0 * b0
             c01 <- c01 + a0 * b1
             c02 <- c02 + a0 * b2

@@ -13,13 +13,27 @@ open Arise.Soap
 open Arise.Gpu.Kernels
 open Arise.Gpu.SoapKernels
 
-/// One job of the sums: the pairs of one species seen from another in one structure.
+/// One job of the sums: the pairs of one species seen from another in one structure, listed on the host (Pairs) or
+/// to be found on the device (OnDevice: the centres' atoms, the neighbours' species and the scale).
 type internal Job =
     { Structure: int
       Pair: int
       Centres: int
       Half: bool
-      Pairs: float[] }
+      Pairs: float[]
+      OnDevice: bool
+      CentreAtoms: int[]
+      Zb: int
+      Scale: float }
+
+/// Structures whose neighbour lists the device finds: not periodic, with at most this many atoms (every atom of a
+/// structure is tried against every centre).
+[<Literal>]
+let DeviceListAtoms = 4096
+
+/// Pairs a group of the fused kernel sums: enough groups to fill the device, few partial sums to add.
+[<Literal>]
+let ChunkPairs = 2048
 
 /// The SOAP kernels loaded on one accelerator.
 type internal SoapDevice(context: Context, accelerator: Accelerator) =
@@ -37,96 +51,190 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
     let totalKernel =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, Doubles, Ints, Ints, Doubles, SoapShape>(chunkTotals)
 
-    /// Pairs a group of the fused kernel sums: enough groups to fill the device, few partial sums to add.
-    static member ChunkPairs = 2048
 
-    /// The expansion sums A (N·(L+1)² per job) of a batch of jobs.
+    let countKernel =
+        accelerator.LoadAutoGroupedStreamKernel<
+            Index1D,
+            Doubles,
+            Ints,
+            ArrayView1D<ListTask, Stride1D.Dense>,
+            ArrayView1D<ListJob, Stride1D.Dense>,
+            Ints,
+            ListShape
+         >(
+            neighbourCount
+        )
+
+    let fillKernel =
+        accelerator.LoadAutoGroupedStreamKernel<
+            Index1D,
+            Doubles,
+            Ints,
+            ArrayView1D<ListTask, Stride1D.Dense>,
+            ArrayView1D<ListJob, Stride1D.Dense>,
+            Ints,
+            Doubles,
+            ListShape
+         >(
+            neighbourFill
+        )
+
+    /// The expansion sums A (N·(L+1)² per job) of jobs whose pair rows are on the device (job j: rows first[j] …
+    /// first[j + 1] − 1 of `pairs`); half[j] = 1 for half-pair mode.
+    let sumsOf (calc: SoapCalculator) (pairs: Doubles) (first: int[]) (half: int[]) =
+        let p = calc.Parameters
+        let lm, n, l1 = calc.LmCount, p.NMax, p.LMax + 1
+        let t = calc.Harmonics
+        let centres = calc.Basis.Centres
+        let jobs = half.Length
+        let count = first.[jobs]
+
+        let shape =
+            { LMax = p.LMax
+              NMax = n
+              Alpha = calc.Basis.Alpha
+              Delta = (if centres.Length > 1 then centres.[1] else 1.0)
+              Reach = sqrt (40.0 / calc.Basis.Alpha) }
+
+        use dTables = accelerator.Allocate1D<float>(Array.concat [ t.Norm; t.RecA; t.RecB ])
+        use dCentres = accelerator.Allocate1D<float>(centres)
+        use dHalf = accelerator.Allocate1D<int>(max 1 jobs)
+        dHalf.View.SubView(0L, int64 jobs).CopyFromCPU(half)
+        use dAcc = accelerator.Allocate1D<float>(int64 (max 1 jobs) * int64 (n * lm))
+
+        if fusedFits shape then
+            // each job's pairs in chunks of ChunkPairs from its own start: the sums do not depend on the batch
+            let chunkOf =
+                Array.init jobs (fun j ->
+                    let pieces = (first.[j + 1] - first.[j] + ChunkPairs - 1) / ChunkPairs
+
+                    Array.init pieces (fun k -> first.[j] + k * ChunkPairs, min first.[j + 1] (first.[j] + (k + 1) * ChunkPairs)))
+
+            let chunks = Array.concat chunkOf
+            let jobChunk = Array.scan (fun acc (c: _[]) -> acc + c.Length) 0 chunkOf
+            use dFirst = accelerator.Allocate1D<int>(max 1 chunks.Length)
+            use dLast = accelerator.Allocate1D<int>(max 1 chunks.Length)
+            use dJobChunk = accelerator.Allocate1D<int>(jobChunk)
+
+            use dPartial =
+                accelerator.Allocate1D<float>(int64 (max 1 chunks.Length) * int64 (n * lm))
+
+            if chunks.Length > 0 then
+                dFirst.View.SubView(0L, int64 chunks.Length).CopyFromCPU(Array.map fst chunks)
+                dLast.View.SubView(0L, int64 chunks.Length).CopyFromCPU(Array.map snd chunks)
+                // a thread an output (or a tile task), rounded up to whole warps, as far as the device allows
+                let wanted = max (n * lm) (PairTile * n + PairTile)
+                let warp = accelerator.WarpSize
+
+                let group =
+                    min accelerator.MaxNumThreadsPerGroup ((wanted + warp - 1) / warp * warp)
+
+                chunkKernel.Invoke(
+                    KernelConfig(Index1D chunks.Length, Index1D group),
+                    pairs,
+                    dFirst.View,
+                    dLast.View,
+                    dPartial.View,
+                    dTables.View,
+                    dCentres.View,
+                    t.Norm.Length,
+                    shape
+                )
+
+            totalKernel.Invoke(Index1D(jobs * n * lm), dPartial.View, dJobChunk.View, dHalf.View, dAcc.View, shape)
+            // before this branch's buffers go
+            accelerator.Synchronize()
+        else
+            use dY = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 lm)
+            use dG = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 (n * l1))
+            use dFirst = accelerator.Allocate1D<int>(first)
+
+            if count > 0 then
+                pairKernel.Invoke(Index1D count, pairs, dY.View, dG.View, dTables.View, dCentres.View, t.Norm.Length, shape)
+
+            sumKernel.Invoke(Index1D(jobs * n * lm), dY.View, dG.View, dFirst.View, dHalf.View, dAcc.View, shape)
+            accelerator.Synchronize()
+
+        dAcc.View.SubView(0L, int64 jobs * int64 (n * lm)).GetAsArray1D()
+
+    /// The expansion sums A (N·(L+1)² per job) of a batch of jobs listed on the host.
     member _.Sums(calc: SoapCalculator, jobs: Job[]) =
         lock gate (fun () ->
-            let p = calc.Parameters
-            let lm, n, l1 = calc.LmCount, p.NMax, p.LMax + 1
-            let t = calc.Harmonics
-            let centres = calc.Basis.Centres
-
-            let shape =
-                { LMax = p.LMax
-                  NMax = n
-                  Alpha = calc.Basis.Alpha
-                  Delta = (if centres.Length > 1 then centres.[1] else 1.0)
-                  Reach = sqrt (40.0 / calc.Basis.Alpha) }
-
             let pairs = jobs |> Array.collect (fun j -> j.Pairs)
-            let count = pairs.Length / 4
             let first = Array.scan (fun acc (j: Job) -> acc + j.Pairs.Length / 4) 0 jobs
             use dPairs = accelerator.Allocate1D<float>(max 4 pairs.Length)
-            use dTables = accelerator.Allocate1D<float>(Array.concat [ t.Norm; t.RecA; t.RecB ])
-            use dCentres = accelerator.Allocate1D<float>(centres)
-
-            use dHalf =
-                accelerator.Allocate1D<int>(jobs |> Array.map (fun j -> if j.Half then 1 else 0))
-
-            use dAcc = accelerator.Allocate1D<float>(int64 jobs.Length * int64 (n * lm))
 
             if pairs.Length > 0 then
                 dPairs.View.SubView(0L, int64 pairs.Length).CopyFromCPU(&pairs.[0], int64 pairs.Length)
 
-            if fusedFits shape then
-                // each job's pairs in chunks of ChunkPairs from its own start: the sums do not depend on the batch
-                let chunkOf =
-                    jobs
-                    |> Array.mapi (fun j _ ->
-                        let pieces =
-                            (first.[j + 1] - first.[j] + SoapDevice.ChunkPairs - 1) / SoapDevice.ChunkPairs
+            sumsOf calc dPairs.View first (jobs |> Array.map (fun j -> if j.Half then 1 else 0)))
 
-                        Array.init pieces (fun k ->
-                            first.[j] + k * SoapDevice.ChunkPairs, min first.[j + 1] (first.[j] + (k + 1) * SoapDevice.ChunkPairs)))
+    /// The expansion sums A (N·(L+1)² per job, in order) of jobs whose neighbours the device finds: `positions` (x, y, z
+    /// an atom) and `numbers` hold every job's structure (job.First …), `tasks` every job's centres, job by job. Pairs
+    /// are counted, then listed and summed in batches of at most maxPairs (a job larger than that alone).
+    member _.ListSums(calc: SoapCalculator, positions: float[], numbers: int[], jobs: ListJob[], tasks: ListTask[], maxPairs: int) =
+        lock gate (fun () ->
+            let size = calc.Parameters.NMax * calc.LmCount
+            let acc = Array.zeroCreate<float>(jobs.Length * size)
 
-                let chunks = Array.concat chunkOf
-                let jobChunk = Array.scan (fun acc (c: _[]) -> acc + c.Length) 0 chunkOf
-                use dFirst = accelerator.Allocate1D<int>(max 1 chunks.Length)
-                use dLast = accelerator.Allocate1D<int>(max 1 chunks.Length)
-                use dJobChunk = accelerator.Allocate1D<int>(jobChunk)
+            let cut =
+                { Cutoff = calc.Parameters.Cutoff
+                  Width = calc.Parameters.TransitionWidth }
 
-                use dPartial =
-                    accelerator.Allocate1D<float>(int64 (max 1 chunks.Length) * int64 (n * lm))
+            if tasks.Length > 0 then
+                use dPos = accelerator.Allocate1D<float>(positions)
+                use dNumbers = accelerator.Allocate1D<int>(numbers)
+                use dTasks = accelerator.Allocate1D<ListTask>(tasks)
+                use dJobs = accelerator.Allocate1D<ListJob>(jobs)
+                use dCounts = accelerator.Allocate1D<int>(tasks.Length)
+                countKernel.Invoke(Index1D tasks.Length, dPos.View, dNumbers.View, dTasks.View, dJobs.View, dCounts.View, cut)
+                let counts = dCounts.GetAsArray1D()
+                // tasks come job by job: each job's first task and pair total
+                let taskFirst = Array.zeroCreate (jobs.Length + 1)
 
-                if chunks.Length > 0 then
-                    dFirst.CopyFromCPU(Array.map fst chunks)
-                    dLast.CopyFromCPU(Array.map snd chunks)
-                    // a thread an output (or a tile task), rounded up to whole warps, as far as the device allows
-                    let wanted = max (n * lm) (PairTile * n + PairTile)
-                    let warp = accelerator.WarpSize
+                for t in tasks do
+                    taskFirst.[t.Job + 1] <- taskFirst.[t.Job + 1] + 1
 
-                    let group =
-                        min accelerator.MaxNumThreadsPerGroup ((wanted + warp - 1) / warp * warp)
+                for j in 1 .. jobs.Length do
+                    taskFirst.[j] <- taskFirst.[j] + taskFirst.[j - 1]
 
-                    chunkKernel.Invoke(
-                        KernelConfig(Index1D chunks.Length, Index1D group),
-                        dPairs.View,
-                        dFirst.View,
-                        dLast.View,
-                        dPartial.View,
-                        dTables.View,
-                        dCentres.View,
-                        t.Norm.Length,
-                        shape
-                    )
+                let jobPairs =
+                    Array.init jobs.Length (fun j -> Array.sum counts.[taskFirst.[j] .. taskFirst.[j + 1] - 1])
 
-                totalKernel.Invoke(Index1D(jobs.Length * n * lm), dPartial.View, dJobChunk.View, dHalf.View, dAcc.View, shape)
-                // before this branch's buffers go
-                accelerator.Synchronize()
-            else
-                use dY = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 lm)
-                use dG = accelerator.Allocate1D<float>(int64 (max 1 count) * int64 (n * l1))
-                use dFirst = accelerator.Allocate1D<int>(first)
+                let mutable start = 0
 
-                if pairs.Length > 0 then
-                    pairKernel.Invoke(Index1D count, dPairs.View, dY.View, dG.View, dTables.View, dCentres.View, t.Norm.Length, shape)
+                while start < jobs.Length do
+                    let mutable stop = start + 1
+                    let mutable total = jobPairs.[start]
 
-                sumKernel.Invoke(Index1D(jobs.Length * n * lm), dY.View, dG.View, dFirst.View, dHalf.View, dAcc.View, shape)
-                accelerator.Synchronize()
+                    while stop < jobs.Length && total + jobPairs.[stop] <= maxPairs do
+                        total <- total + jobPairs.[stop]
+                        stop <- stop + 1
 
-            dAcc.GetAsArray1D())
+                    let t0, t1 = taskFirst.[start], taskFirst.[stop]
+                    let offsets = Array.scan (+) 0 counts.[t0 .. t1 - 1]
+                    let first = Array.scan (+) 0 jobPairs.[start .. stop - 1]
+                    use dOffsets = accelerator.Allocate1D<int>(offsets)
+                    use dPairs = accelerator.Allocate1D<float>(4L * int64 (max 1 total))
+
+                    if t1 > t0 then
+                        fillKernel.Invoke(
+                            Index1D(t1 - t0),
+                            dPos.View,
+                            dNumbers.View,
+                            dTasks.View.SubView(int64 t0, int64 (t1 - t0)),
+                            dJobs.View,
+                            dOffsets.View,
+                            dPairs.View,
+                            cut
+                        )
+
+                    let half = jobs.[start .. stop - 1] |> Array.map (fun j -> j.Half)
+                    let a = sumsOf calc dPairs.View first half
+                    Array.blit a 0 acc (start * size) a.Length
+                    start <- stop
+
+            acc)
 
     interface IDisposable with
         member _.Dispose() =
@@ -173,14 +281,28 @@ module Host =
                 let context = Context.Create(fun b -> b.CPU(cpu).EnableAlgorithms() |> ignore)
                 Ok(new SoapDevice(context, context.CreateCPUAccelerator 0))
         with e ->
-            Error(sprintf "the GPU descriptor could not start: %s" e.Message)
+            Error(
+                sprintf
+                    "the GPU descriptor could not start: %s%s"
+                    e.Message
+                    (if isNull e.InnerException then
+                         ""
+                     else
+                         " (" + e.InnerException.Message + ")")
+            )
 
     /// The default batch: 8 million pairs on CUDA (7 GB), 200,000 on the CPU accelerator.
     let defaultPairs (cuda: bool) = if cuda then 8_000_000 else 200_000
 
-    /// The jobs of one structure (one per species pair with a d_NN), or the reason it has none.
+    /// Whether the device finds a structure's neighbours (else the host lists them).
+    let private listedOnDevice (s: Structure) =
+        not (Pbc.any s.Pbc) && Structure.count s <= DeviceListAtoms
+
+    /// The jobs of one structure (one per species pair with a d_NN), or the reason it has none. For a structure that
+    /// the device searches, only d_NN and the centres are found here.
     let private jobsOf (calc: SoapCalculator) (options: DescriptorOptions) (index: int) (s: Structure) =
         let cells = CellList.build s
+        let onDevice = listedOnDevice s
 
         AriseDescriptor.pairDnnsWith cells options.Dnn s
         |> Result.map (fun dnns ->
@@ -195,25 +317,74 @@ module Host =
                         let scale = 1.0 / (options.ExtrinsicScale * d)
                         let half = za = zb
                         let centres = Soap.centresOf s (Some za)
-                        let pairs = ResizeArray<float>(4 * 64 * max 1 centres.Length)
 
-                        for i in centres do
-                            Soap.neighboursOf calc cells s buffer scale i half (Some zb) (fun dx dy dz r ->
-                                let w = Soap.weight calc half r
+                        let pairs =
+                            if onDevice then
+                                [||]
+                            else
+                                let pairs = ResizeArray<float>(4 * 64 * max 1 centres.Length)
 
-                                if w > 0.0 then
-                                    pairs.Add dx
-                                    pairs.Add dy
-                                    pairs.Add dz
-                                    pairs.Add w)
+                                for i in centres do
+                                    Soap.neighboursOf calc cells s buffer scale i half (Some zb) (fun dx dy dz r ->
+                                        let w = Soap.weight calc half r
+
+                                        if w > 0.0 then
+                                            pairs.Add dx
+                                            pairs.Add dy
+                                            pairs.Add dz
+                                            pairs.Add w)
+
+                                pairs.ToArray()
 
                         { Structure = index
                           Pair = k
                           Centres = centres.Length
                           Half = half
-                          Pairs = pairs.ToArray() }))
+                          Pairs = pairs
+                          OnDevice = onDevice
+                          CentreAtoms = centres
+                          Zb = zb
+                          Scale = scale }))
 
             dnns, jobs)
+
+    /// The device's part for jobs whose neighbours it finds: their structures' atoms gathered, the sums in job order.
+    let private listSums (dev: SoapDevice) (calc: SoapCalculator) (maxPairs: int) (structures: Structure[]) (jobs: Job[]) =
+        let first = Collections.Generic.Dictionary<int, int>()
+        let positions = ResizeArray<float>()
+        let numbers = ResizeArray<int>()
+
+        for j in jobs do
+            if not (first.ContainsKey j.Structure) then
+                let s = structures.[j.Structure]
+                first.[j.Structure] <- numbers.Count
+
+                for p in s.Positions do
+                    positions.Add p.X
+                    positions.Add p.Y
+                    positions.Add p.Z
+
+                numbers.AddRange s.Numbers
+
+        let listJobs =
+            jobs
+            |> Array.map (fun j ->
+                { First = first.[j.Structure]
+                  Atoms = Structure.count structures.[j.Structure]
+                  Zb = j.Zb
+                  Half = (if j.Half then 1 else 0)
+                  Scale = j.Scale })
+
+        let tasks =
+            jobs
+            |> Array.mapi (fun k j ->
+                j.CentreAtoms
+                |> Array.map (fun i ->
+                    { Job = k
+                      Atom = first.[j.Structure] + i }))
+            |> Array.concat
+
+        dev.ListSums(calc, positions.ToArray(), numbers.ToArray(), listJobs, tasks, maxPairs)
 
     /// The mean over species pairs of the pairs' power spectra (a pair without d_NN: the zero vector).
     let private descriptor (calc: SoapCalculator) dnns (spectra: Map<int, float[]>) =
@@ -244,7 +415,24 @@ module Host =
 
             phases.Lists <- phases.Lists + clock.Elapsed.TotalSeconds
 
-            // batches of at most maxPairs pairs (a job larger than that alone)
+            let keep (batch: Job[]) (acc: float[]) =
+                batch
+                |> Array.iteri (fun b job ->
+                    spectra.[job.Structure].[job.Pair] <- Soap.powerSpectrum calc acc.[b * size .. (b + 1) * size - 1] job.Centres)
+
+            // the jobs whose neighbours the device finds, in one call (it batches by pairs itself)
+            let onDevice = jobs |> Array.filter (fun j -> j.OnDevice)
+
+            if onDevice.Length > 0 then
+                clock.Restart()
+                let acc = listSums dev calc maxPairs structures onDevice
+                phases.Device <- phases.Device + clock.Elapsed.TotalSeconds
+                clock.Restart()
+                keep onDevice acc
+                phases.Spectra <- phases.Spectra + clock.Elapsed.TotalSeconds
+
+            // the others in batches of at most maxPairs listed pairs (a job larger than that alone)
+            let jobs = jobs |> Array.filter (fun j -> not j.OnDevice)
             let mutable start = 0
 
             while start < jobs.Length do
@@ -260,11 +448,7 @@ module Host =
                 let acc = dev.Sums(calc, batch)
                 phases.Device <- phases.Device + clock.Elapsed.TotalSeconds
                 clock.Restart()
-
-                batch
-                |> Array.iteri (fun b job ->
-                    spectra.[job.Structure].[job.Pair] <- Soap.powerSpectrum calc acc.[b * size .. (b + 1) * size - 1] job.Centres)
-
+                keep batch acc
                 phases.Spectra <- phases.Spectra + clock.Elapsed.TotalSeconds
                 start <- stop
 

@@ -272,3 +272,109 @@ let jobSums (index: Index1D) (y: Doubles) (g: Doubles) (first: Ints) (half: Ints
         sum <- sum + g.[p * s.NMax * l1 + a * l1 + l] * y.[p * lm + k]
 
     acc.[index] <- (if half.[job] = 1 && l % 2 = 1 then 0.0 else sum)
+
+/// One job of the device's neighbour search: the structure's atoms (first … first + atoms − 1 of the positions), the
+/// neighbours' species, half-pair mode (1) and the scale 1/(extrinsic · d_NN).
+[<Struct>]
+type ListJob =
+    { First: int
+      Atoms: int
+      Zb: int
+      Half: int
+      Scale: float }
+
+/// One centre of a job: the job and the centre's atom (an index into the positions).
+[<Struct>]
+type ListTask = { Job: int; Atom: int }
+
+/// The cutoff radius r_c and the transition width of Soap's cutoff function (scaled units).
+[<Struct>]
+type ListShape = { Cutoff: float; Width: float }
+
+/// Soap.weight on the device: 1 inside r_c − width, a cosine to 0 at r_c, doubled in half-pair mode; 0 at r ≤ 1e-12.
+let pairWeight (r: float) (cut: ListShape) (half: int) =
+    let f =
+        if r <= cut.Cutoff - cut.Width then
+            1.0
+        elif r <= cut.Cutoff then
+            0.5
+            * (XMath.Cos(3.141592653589793 * (r - cut.Cutoff + cut.Width) / cut.Width) + 1.0)
+        else
+            0.0
+
+    let w = f * (if half = 1 then 2.0 else 1.0)
+    if r > 1e-12 then w else 0.0
+
+/// The weight of atom j seen from centre i in a job (0: not its neighbour: another species, j ≤ i in half-pair mode,
+/// or outside the cutoff).
+let neighbourWeight (pos: Doubles) (numbers: Ints) (i: int) (j: int) (job: ListJob) (cut: ListShape) =
+    let dx = pos.[3 * j] - pos.[3 * i]
+    let dy = pos.[3 * j + 1] - pos.[3 * i + 1]
+    let dz = pos.[3 * j + 2] - pos.[3 * i + 2]
+    let r = XMath.Sqrt(dx * dx + dy * dy + dz * dz) * job.Scale
+    let w = pairWeight r cut job.Half
+
+    if numbers.[j] = job.Zb && (job.Half = 0 || j > i) then
+        w
+    else
+        0.0
+
+/// Per centre task: how many neighbours its job's structure holds for it.
+let neighbourCount
+    (index: Index1D)
+    (pos: Doubles)
+    (numbers: Ints)
+    (tasks: ArrayView1D<ListTask, Stride1D.Dense>)
+    (jobs: ArrayView1D<ListJob, Stride1D.Dense>)
+    (counts: Ints)
+    (cut: ListShape)
+    =
+    let task = tasks.[index]
+    let job = jobs.[task.Job]
+    let mutable n = 0
+
+    for j in job.First .. job.First + job.Atoms - 1 do
+        n <-
+            n
+            + (if neighbourWeight pos numbers task.Atom j job cut > 0.0 then
+                   1
+               else
+                   0)
+
+    counts.[index] <- n
+
+/// Writes v at pairs[k] when the weight w is not 0 (one statement a guard: see Kernels.fs).
+let putIfWeighted (pairs: Doubles) (k: int) (w: float) (v: float) =
+    if w > 0.0 then
+        pairs.[k] <- v
+
+/// Writes neighbour j of centre i as pair row o (dx, dy, dz scaled, weight) when its weight is not 0.
+let putNeighbour (pos: Doubles) (i: int) (j: int) (job: ListJob) (pairs: Doubles) (o: int) (w: float) =
+    putIfWeighted pairs (4 * o) w ((pos.[3 * j] - pos.[3 * i]) * job.Scale)
+    putIfWeighted pairs (4 * o + 1) w ((pos.[3 * j + 1] - pos.[3 * i + 1]) * job.Scale)
+    putIfWeighted pairs (4 * o + 2) w ((pos.[3 * j + 2] - pos.[3 * i + 2]) * job.Scale)
+    putIfWeighted pairs (4 * o + 3) w w
+
+/// Writes neighbour j of centre i at row o when it is one; the rows used (0 or 1).
+let writeNeighbour (pos: Doubles) (numbers: Ints) (i: int) (j: int) (job: ListJob) (pairs: Doubles) (o: int) (cut: ListShape) =
+    let w = neighbourWeight pos numbers i j job cut
+    putNeighbour pos i j job pairs o w
+    if w > 0.0 then 1 else 0
+
+/// Per centre task: its neighbours as pair rows from row offsets[task], in atom order (the rows neighbourCount counted).
+let neighbourFill
+    (index: Index1D)
+    (pos: Doubles)
+    (numbers: Ints)
+    (tasks: ArrayView1D<ListTask, Stride1D.Dense>)
+    (jobs: ArrayView1D<ListJob, Stride1D.Dense>)
+    (offsets: Ints)
+    (pairs: Doubles)
+    (cut: ListShape)
+    =
+    let task = tasks.[index]
+    let job = jobs.[task.Job]
+    let mutable o = offsets.[index]
+
+    for j in job.First .. job.First + job.Atoms - 1 do
+        o <- o + writeNeighbour pos numbers task.Atom j job pairs o cut
