@@ -23,12 +23,20 @@ let private best (f: unit -> unit) =
 
 let private spmSeconds (engine: IEngine) (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
     let pipeline = Pipeline.createWith engine m |> Result.defaultWith failwith
-    SoapHost.Host.resetPhases ()
+    SoapHost.resetPhases ()
     let grid, r, t, seconds = SpmBench.timedOn pipeline samples settings s
-    let ph = SoapHost.Host.phases
+    let ph = SoapHost.phases
 
     if ph.Lists + ph.Device + ph.Spectra > 0.0 then
-        printfn "  descriptor parts: host (d_NN, lists) %.2f s, device %.2f s, spectra (host) %.2f s" ph.Lists ph.Device ph.Spectra
+        printfn
+            "  descriptor parts: host (d_NN, lists) %.2f s, device %.2f s (neighbour count %.2f, pair rows %.2f, sums %.2f), \
+             spectra (host) %.2f s"
+            ph.Lists
+            ph.Device
+            ph.Count
+            ph.Fill
+            ph.Sums
+            ph.Spectra
 
     grid.Count, seconds, t, r
 
@@ -118,7 +126,7 @@ let private soap (device: Device) (boxes: int) =
                       Arise.Soap.AriseDescriptor.computeWith calc { options with Threads = 1 } structures.[0]
                       |> ignore) ]
 
-    SoapHost.Host.resetPhases ()
+    SoapHost.resetPhases ()
 
     let onDevice =
         best (fun () ->
@@ -127,7 +135,7 @@ let private soap (device: Device) (boxes: int) =
             |> ignore)
 
     let cpuRate, deviceRate = envs / oneCore, envs * float boxes / onDevice
-    let ph = SoapHost.Host.phases
+    let ph = SoapHost.phases
 
     let cpu =
         Arise.Soap.AriseDescriptor.computeWith calc options structures.[0]
@@ -144,9 +152,12 @@ let private soap (device: Device) (boxes: int) =
 
     printfn
         "SOAP parts over the 4 timed calls: host (d_NN; neighbour lists only for periodic or large structures) %.3f s, device \
-         (copies included) %.3f s, power spectra (host) %.3f s"
+         (copies included) %.3f s (neighbour count %.3f, pair rows %.3f, sums %.3f), power spectra (host) %.3f s"
         ph.Lists
         ph.Device
+        ph.Count
+        ph.Fill
+        ph.Sums
         ph.Spectra
 
     printfn

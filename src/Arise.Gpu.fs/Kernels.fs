@@ -163,39 +163,51 @@ let gemmTiled (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) 
     store out bias keys s (r + 3 * g) (c + 2 * g) c32
     store out bias keys s (r + 3 * g) (c + 3 * g) c33
 
-/// Depth of a shared-memory tile of the wide product.
-[<Literal>]
-let WideDepth = 8
+/// Element (r, q) of a product's input a (0 past its rows or depth).
+let loadA (a: Floats) (s: Layer) (r: int) (q: int) =
+    if r < s.Rows && q < s.Depth then
+        a.[r * s.Depth + q]
+    else
+        0.0f
+
+/// Element (q, c) of a product's weights w (0 past its depth or columns).
+let loadW (w: Floats) (s: Layer) (q: int) (c: int) =
+    if q < s.Depth && c < s.Cols then
+        w.[q * s.Cols + c]
+    else
+        0.0f
 
 /// Wide tiled product: each group of G × G threads computes an 8G × 8G block of outputs, stepping through the depth in
-/// tiles of 8 staged in shared memory; each thread keeps 8 × 8 outputs (rows ty + G·i, columns tx + G·j) in registers,
-/// so a tile step reads 16 values from shared memory for 64 products (the 4 × 4 kernel: 8 for 16). The depth is summed in
-/// order, as in gemmTiled. Staging indices advance by increments (no division in the loop), and the shared-memory
-/// offsets of a thread's rows and columns are taken once.
+/// tiles of G staged in shared memory; each thread keeps 8 × 8 outputs (rows ty + G·i, columns tx + G·j) in registers,
+/// so a tile step reads 16 values from shared memory for 64 products (the 4 × 4 kernel: 8 for 16). Each thread stages
+/// 8 values of a (rows ty + G·k, depth tx) and 8 of w (depth ty, columns tx + G·k), and loads the next tile's into
+/// registers before it multiplies the current one, so the loads' latency hides behind the products. The depth is summed
+/// in order, as in gemmTiled: the same bits.
 let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (s: Layer) =
-    let sa = SharedMemory.Allocate1D<float32>(Index1D(8 * MaxGroup * WideDepth))
-    let sb = SharedMemory.Allocate1D<float32>(Index1D(8 * MaxGroup * WideDepth))
+    let sa = SharedMemory.Allocate1D<float32>(Index1D(8 * MaxGroup * MaxGroup))
+    let sb = SharedMemory.Allocate1D<float32>(Index1D(8 * MaxGroup * MaxGroup))
     let g = Group.DimX
     let tx = Group.IdxX
     let ty = Group.IdxY
     let bm = 8 * g
-    let threads = g * g
-    let tid = ty * g + tx
     let row0 = Grid.IdxY * bm
     let col0 = Grid.IdxX * bm
-    // element e = tid + k·threads of the w tile (WideDepth × bm) is row e / bm, column e mod bm: stepped, not divided
-    let bq0 = tid / bm
-    let bc0 = tid % bm
-    let bdq = threads / bm
-    let bdc = threads % bm
-    let ra0 = (ty) * WideDepth
-    let ra1 = (ty + g) * WideDepth
-    let ra2 = (ty + 2 * g) * WideDepth
-    let ra3 = (ty + 3 * g) * WideDepth
-    let ra4 = (ty + 4 * g) * WideDepth
-    let ra5 = (ty + 5 * g) * WideDepth
-    let ra6 = (ty + 6 * g) * WideDepth
-    let ra7 = (ty + 7 * g) * WideDepth
+    let ar0 = ty
+    let ra0 = ar0 * g
+    let ar1 = ty + g
+    let ra1 = ar1 * g
+    let ar2 = ty + 2 * g
+    let ra2 = ar2 * g
+    let ar3 = ty + 3 * g
+    let ra3 = ar3 * g
+    let ar4 = ty + 4 * g
+    let ra4 = ar4 * g
+    let ar5 = ty + 5 * g
+    let ra5 = ar5 * g
+    let ar6 = ty + 6 * g
+    let ra6 = ar6 * g
+    let ar7 = ty + 7 * g
+    let ra7 = ar7 * g
     let cb0 = tx
     let cb1 = tx + g
     let cb2 = tx + 2 * g
@@ -204,6 +216,24 @@ let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (
     let cb5 = tx + 5 * g
     let cb6 = tx + 6 * g
     let cb7 = tx + 7 * g
+    let sbRow = ty * bm
+    // the first tile into registers
+    let mutable pa0 = loadA a s (row0 + ar0) tx
+    let mutable pa1 = loadA a s (row0 + ar1) tx
+    let mutable pa2 = loadA a s (row0 + ar2) tx
+    let mutable pa3 = loadA a s (row0 + ar3) tx
+    let mutable pa4 = loadA a s (row0 + ar4) tx
+    let mutable pa5 = loadA a s (row0 + ar5) tx
+    let mutable pa6 = loadA a s (row0 + ar6) tx
+    let mutable pa7 = loadA a s (row0 + ar7) tx
+    let mutable pb0 = loadW w s ty (col0 + cb0)
+    let mutable pb1 = loadW w s ty (col0 + cb1)
+    let mutable pb2 = loadW w s ty (col0 + cb2)
+    let mutable pb3 = loadW w s ty (col0 + cb3)
+    let mutable pb4 = loadW w s ty (col0 + cb4)
+    let mutable pb5 = loadW w s ty (col0 + cb5)
+    let mutable pb6 = loadW w s ty (col0 + cb6)
+    let mutable pb7 = loadW w s ty (col0 + cb7)
     let mutable c00 = 0.0f
     let mutable c01 = 0.0f
     let mutable c02 = 0.0f
@@ -271,45 +301,43 @@ let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (
     let mutable p0 = 0
 
     while p0 < s.Depth do
-        // stage a (bm × 8): element e is row e / 8, column e mod 8
-        let mutable e = tid
-
-        while e < bm * WideDepth do
-            let r = row0 + (e >>> 3)
-            let q = p0 + (e &&& 7)
-
-            sa.[e] <-
-                (if r < s.Rows && q < s.Depth then
-                     a.[r * s.Depth + q]
-                 else
-                     0.0f)
-
-            e <- e + threads
-
-        // stage w (8 × bm)
-        let mutable e = tid
-        let mutable qq = bq0
-        let mutable cc = bc0
-
-        while e < bm * WideDepth do
-            let qb = p0 + qq
-            let cb = col0 + cc
-
-            sb.[e] <-
-                (if qb < s.Depth && cb < s.Cols then
-                     w.[qb * s.Cols + cb]
-                 else
-                     0.0f)
-
-            let next = cc + bdc
-            let carry = if next >= bm then 1 else 0
-            cc <- next - carry * bm
-            qq <- qq + bdq + carry
-            e <- e + threads
-
+        sa.[ra0 + tx] <- pa0
+        sa.[ra1 + tx] <- pa1
+        sa.[ra2 + tx] <- pa2
+        sa.[ra3 + tx] <- pa3
+        sa.[ra4 + tx] <- pa4
+        sa.[ra5 + tx] <- pa5
+        sa.[ra6 + tx] <- pa6
+        sa.[ra7 + tx] <- pa7
+        sb.[sbRow + cb0] <- pb0
+        sb.[sbRow + cb1] <- pb1
+        sb.[sbRow + cb2] <- pb2
+        sb.[sbRow + cb3] <- pb3
+        sb.[sbRow + cb4] <- pb4
+        sb.[sbRow + cb5] <- pb5
+        sb.[sbRow + cb6] <- pb6
+        sb.[sbRow + cb7] <- pb7
         Group.Barrier()
+        // the next tile's loads, in flight while this one is multiplied (past the depth they give 0)
+        let next = p0 + g
+        pa0 <- loadA a s (row0 + ar0) (next + tx)
+        pa1 <- loadA a s (row0 + ar1) (next + tx)
+        pa2 <- loadA a s (row0 + ar2) (next + tx)
+        pa3 <- loadA a s (row0 + ar3) (next + tx)
+        pa4 <- loadA a s (row0 + ar4) (next + tx)
+        pa5 <- loadA a s (row0 + ar5) (next + tx)
+        pa6 <- loadA a s (row0 + ar6) (next + tx)
+        pa7 <- loadA a s (row0 + ar7) (next + tx)
+        pb0 <- loadW w s (next + ty) (col0 + cb0)
+        pb1 <- loadW w s (next + ty) (col0 + cb1)
+        pb2 <- loadW w s (next + ty) (col0 + cb2)
+        pb3 <- loadW w s (next + ty) (col0 + cb3)
+        pb4 <- loadW w s (next + ty) (col0 + cb4)
+        pb5 <- loadW w s (next + ty) (col0 + cb5)
+        pb6 <- loadW w s (next + ty) (col0 + cb6)
+        pb7 <- loadW w s (next + ty) (col0 + cb7)
 
-        for q in 0 .. WideDepth - 1 do
+        for q in 0 .. g - 1 do
             let qm = q * bm
             let a0 = sa.[ra0 + q]
             let a1 = sa.[ra1 + q]
@@ -393,7 +421,7 @@ let gemmWide (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) (
             c77 <- c77 + a7 * b7
 
         Group.Barrier()
-        p0 <- p0 + WideDepth
+        p0 <- next
 
     let r = row0 + ty
     let c = col0 + tx

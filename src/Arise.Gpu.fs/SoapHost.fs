@@ -35,6 +35,33 @@ let DeviceListAtoms = 4096
 [<Literal>]
 let ChunkPairs = 2048
 
+/// Seconds spent in describeMany's parts since the last reset (a profiling aid for the benchmarks): d_NN and host
+/// neighbour lists, the device's part (copies included) and within it the neighbour count, the pair rows' fill and the
+/// sums (each waited for), power spectra and means on the host.
+type internal Phases =
+    { mutable Lists: float
+      mutable Device: float
+      mutable Count: float
+      mutable Fill: float
+      mutable Sums: float
+      mutable Spectra: float }
+
+let internal phases =
+    { Lists = 0.0
+      Device = 0.0
+      Count = 0.0
+      Fill = 0.0
+      Sums = 0.0
+      Spectra = 0.0 }
+
+let internal resetPhases () =
+    phases.Lists <- 0.0
+    phases.Device <- 0.0
+    phases.Count <- 0.0
+    phases.Fill <- 0.0
+    phases.Sums <- 0.0
+    phases.Spectra <- 0.0
+
 /// The SOAP kernels loaded on one accelerator.
 type internal SoapDevice(context: Context, accelerator: Accelerator) =
     let gate = obj ()
@@ -187,8 +214,10 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
                 use dTasks = accelerator.Allocate1D<ListTask>(tasks)
                 use dJobs = accelerator.Allocate1D<ListJob>(jobs)
                 use dCounts = accelerator.Allocate1D<int>(tasks.Length)
+                let clock = Diagnostics.Stopwatch.StartNew()
                 countKernel.Invoke(Index1D tasks.Length, dPos.View, dNumbers.View, dTasks.View, dJobs.View, dCounts.View, cut)
                 let counts = dCounts.GetAsArray1D()
+                phases.Count <- phases.Count + clock.Elapsed.TotalSeconds
                 // tasks come job by job: each job's first task and pair total
                 let taskFirst = Array.zeroCreate (jobs.Length + 1)
 
@@ -211,6 +240,7 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
                         total <- total + jobPairs.[stop]
                         stop <- stop + 1
 
+                    clock.Restart()
                     let t0, t1 = taskFirst.[start], taskFirst.[stop]
                     let offsets = Array.scan (+) 0 counts.[t0 .. t1 - 1]
                     let first = Array.scan (+) 0 jobPairs.[start .. stop - 1]
@@ -229,8 +259,12 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
                             cut
                         )
 
+                    accelerator.Synchronize()
+                    phases.Fill <- phases.Fill + clock.Elapsed.TotalSeconds
+                    clock.Restart()
                     let half = jobs.[start .. stop - 1] |> Array.map (fun j -> j.Half)
                     let a = sumsOf calc dPairs.View first half
+                    phases.Sums <- phases.Sums + clock.Elapsed.TotalSeconds
                     Array.blit a 0 acc (start * size) a.Length
                     start <- stop
 
@@ -242,23 +276,6 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
             context.Dispose()
 
 module Host =
-    /// Seconds spent in describeMany's parts since the last reset (a profiling aid for the benchmarks): neighbour lists
-    /// and d_NN on the host, the device's part (copies included), power spectra and means on the host.
-    type Phases =
-        { mutable Lists: float
-          mutable Device: float
-          mutable Spectra: float }
-
-    let phases =
-        { Lists = 0.0
-          Device = 0.0
-          Spectra = 0.0 }
-
-    let resetPhases () =
-        phases.Lists <- 0.0
-        phases.Device <- 0.0
-        phases.Spectra <- 0.0
-
     let private devices = ConcurrentDictionary<bool, Lazy<Result<SoapDevice, string>>>()
 
     /// The device: CUDA when `cuda`, else ILGPU's CPU accelerator.
