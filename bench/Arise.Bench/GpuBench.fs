@@ -305,7 +305,7 @@ let run (model: unit -> Model) (data: string option) =
 
     // the other product kernels beside the default, on a GPU
     if cuda.IsSome then
-        for product in [ Product.Tiled 16; Product.Wide 8 ] do
+        for product in [ Product.Tiled 16; Product.Wide 16 ] do
             part (sprintf "MC dropout (%A)" product) (fun () ->
                 let other =
                     Gpu.engine

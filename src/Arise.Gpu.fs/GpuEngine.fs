@@ -509,7 +509,7 @@ module Gpu =
         match device with
         | Device.Cuda ->
             { Device = device
-              Product = Product.Wide 16
+              Product = Product.Wide 8
               BatchRows = 131072 }
         | Device.CpuAccelerator ->
             { Device = device
