@@ -115,16 +115,24 @@ let private soap (device: Device) (boxes: int) =
 
     let envs = float (Structure.count crystal)
 
-    // the best of two rounds after a collection: a single round swung from 3,400 to 20,900 environments/s on the device's
-    // host between runs
+    // one core after 2 s of warm-up (the JIT's tiers), then the best of 7 timed runs, printed with their spread: a short
+    // warm-up gave 5,800 to 26,900 environments/s on the lent H200 machine's host from run to run, and 4,400-61,000 here
     GC.Collect()
+    let warm = Stopwatch.StartNew()
 
-    let oneCore =
-        List.min
-            [ for _ in 1..2 ->
-                  best (fun () ->
-                      Arise.Soap.AriseDescriptor.computeWith calc { options with Threads = 1 } structures.[0]
-                      |> ignore) ]
+    let once () =
+        let sw = Stopwatch.StartNew()
+
+        Arise.Soap.AriseDescriptor.computeWith calc { options with Threads = 1 } structures.[0]
+        |> ignore
+
+        sw.Elapsed.TotalSeconds
+
+    while warm.Elapsed.TotalSeconds < 2.0 do
+        once () |> ignore
+
+    let rounds = [ for _ in 1..7 -> once () ]
+    let oneCore = List.min rounds
 
     SoapHost.resetPhases ()
 
@@ -161,12 +169,15 @@ let private soap (device: Device) (boxes: int) =
         ph.Spectra
 
     printfn
-        "SOAP (ARISE load, %d boxes of %d atoms), %A: %.0f environments/s; one CPU core %.0f/s; %.1f× one core%s"
+        "SOAP (ARISE load, %d boxes of %d atoms), %A: %.0f environments/s; one CPU core %.0f/s (rounds %.0f–%.0f/s); %.1f× one \
+         core%s"
         boxes
         (Structure.count crystal)
         device
         deviceRate
         cpuRate
+        (envs / List.max rounds)
+        (envs / List.min rounds)
         (deviceRate / cpuRate)
         (if device = Device.Cuda then
              " (target ≥ 100×)"
