@@ -21,6 +21,20 @@ let private best (f: unit -> unit) =
               f ()
               sw.Elapsed.TotalSeconds ]
 
+/// The SOAP phases since the last reset, as one line.
+let private phaseLine () =
+    let ph = SoapHost.phases
+
+    sprintf
+        "host (d_NN; neighbour lists only for periodic or large structures) %.3f s, device (copies included) %.3f s \
+         (neighbour count %.3f, pair rows %.3f, sums %.3f), power spectra (host) %.3f s"
+        ph.Lists
+        ph.Device
+        ph.Count
+        ph.Fill
+        ph.Sums
+        ph.Spectra
+
 let private spmSeconds (engine: IEngine) (m: Model) (samples: int) (settings: SpmSettings) (s: Structure) =
     let pipeline = Pipeline.createWith engine m |> Result.defaultWith failwith
     SoapHost.resetPhases ()
@@ -28,15 +42,7 @@ let private spmSeconds (engine: IEngine) (m: Model) (samples: int) (settings: Sp
     let ph = SoapHost.phases
 
     if ph.Lists + ph.Device + ph.Spectra > 0.0 then
-        printfn
-            "  descriptor parts: host (d_NN, lists) %.2f s, device %.2f s (neighbour count %.2f, pair rows %.2f, sums %.2f), \
-             spectra (host) %.2f s"
-            ph.Lists
-            ph.Device
-            ph.Count
-            ph.Fill
-            ph.Sums
-            ph.Spectra
+        printfn "  descriptor parts: %s" (phaseLine ())
 
     grid.Count, seconds, t, r
 
@@ -143,7 +149,6 @@ let private soap (device: Device) (boxes: int) =
             |> ignore)
 
     let cpuRate, deviceRate = envs / oneCore, envs * float boxes / onDevice
-    let ph = SoapHost.phases
 
     let cpu =
         Arise.Soap.AriseDescriptor.computeWith calc options structures.[0]
@@ -158,15 +163,7 @@ let private soap (device: Device) (boxes: int) =
 
     printfn "SOAP on %A against the CPU descriptor: max |Δ| %.2g (target 1e-6)" device delta
 
-    printfn
-        "SOAP parts over the 4 timed calls: host (d_NN; neighbour lists only for periodic or large structures) %.3f s, device \
-         (copies included) %.3f s (neighbour count %.3f, pair rows %.3f, sums %.3f), power spectra (host) %.3f s"
-        ph.Lists
-        ph.Device
-        ph.Count
-        ph.Fill
-        ph.Sums
-        ph.Spectra
+    printfn "SOAP parts over the 4 timed calls: %s" (phaseLine ())
 
     printfn
         "SOAP (ARISE load, %d boxes of %d atoms), %A: %.0f environments/s; one CPU core %.0f/s (rounds %.0f–%.0f/s); %.1f× one \
@@ -241,24 +238,31 @@ let private spm (engine: IEngine) (m: Model) (data: string option) =
             Box = 16.0
             Stride = 1.0 }
 
-    let results =
-        [ for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
-              let boxes, secs, t, r = spmSeconds e m 1000 fig2 s
+    // one sample on both engines, timed, then the two results compared
+    let onBoth (label: string) (target: string) (settings: SpmSettings) (sample: Structure) =
+        let results =
+            [ for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
+                  let boxes, secs, t, r = spmSeconds e m 1000 settings sample
 
-              printfn
-                  "SPM of %s (%d atoms, box 16 Å, stride 1 Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, \
-                   network %.1f s; GPU target < 10 s)"
-                  what
-                  (Structure.count s)
-                  name
-                  boxes
-                  secs
-                  t.Descriptors
-                  t.Network
+                  printfn
+                      "%s (%d atoms, box %g Å, stride %g Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, network \
+                       %.1f s%s)"
+                      label
+                      (Structure.count sample)
+                      settings.Box
+                      settings.Stride
+                      name
+                      boxes
+                      secs
+                      t.Descriptors
+                      t.Network
+                      target
 
-              r ]
+                  r ]
 
-    printfn "Fig. 2, %s" (agreement results.[0] results.[1])
+        printfn "%s, %s" label (agreement results.[0] results.[1])
+
+    onBoth (sprintf "SPM of %s" what) "; GPU target < 10 s" fig2 s
     let grains = List.init 8 (fun _ -> Crystals.fcc 29 3.61)
     let bulk = Polycrystal.voronoi 3 grains (Vec3.make 222.0 222.0 222.0) false 2.0
 
@@ -268,23 +272,7 @@ let private spm (engine: IEngine) (m: Model) (data: string option) =
             Box = 12.0
             Stride = 8.0 }
 
-    let results =
-        [ for name, e in [ "GPU", engine; "CPU", Engines.managed ] do
-              let boxes, secs, t, r = spmSeconds e m 1000 settings bulk
-
-              printfn
-                  "Bulk SPM, %d atoms (box 12 Å, stride 8 Å, T = 1000), %s engine: %d boxes in %.1f s (descriptors %.1f s, network \
-                   %.1f s)"
-                  (Structure.count bulk)
-                  name
-                  boxes
-                  secs
-                  t.Descriptors
-                  t.Network
-
-              r ]
-
-    printfn "Bulk, %s" (agreement results.[0] results.[1])
+    onBoth "Bulk SPM" "" settings bulk
 
 let run (model: unit -> Model) (data: string option) =
     deviceInformation ()
