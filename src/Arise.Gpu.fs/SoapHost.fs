@@ -79,20 +79,7 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, Doubles, Ints, Ints, Doubles, SoapShape>(chunkTotals)
 
 
-    let countKernel =
-        accelerator.LoadAutoGroupedStreamKernel<
-            Index1D,
-            Doubles,
-            Ints,
-            ArrayView1D<ListTask, Stride1D.Dense>,
-            ArrayView1D<ListJob, Stride1D.Dense>,
-            Ints,
-            ListShape
-         >(
-            neighbourCount
-        )
-
-    let fillKernel =
+    let rowsKernel =
         accelerator.LoadAutoGroupedStreamKernel<
             Index1D,
             Doubles,
@@ -101,9 +88,10 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
             ArrayView1D<ListJob, Stride1D.Dense>,
             Ints,
             Doubles,
-            ListShape
+            ListShape,
+            int
          >(
-            neighbourFill
+            neighbourRows
         )
 
     /// The expansion sums A (N·(L+1)² per job) of jobs whose pair rows are on the device (job j: rows first[j] …
@@ -215,7 +203,20 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
                 use dJobs = accelerator.Allocate1D<ListJob>(jobs)
                 use dCounts = accelerator.Allocate1D<int>(tasks.Length)
                 let clock = Diagnostics.Stopwatch.StartNew()
-                countKernel.Invoke(Index1D tasks.Length, dPos.View, dNumbers.View, dTasks.View, dJobs.View, dCounts.View, cut)
+                use dNone = accelerator.Allocate1D<float>(4L)
+
+                rowsKernel.Invoke(
+                    Index1D tasks.Length,
+                    dPos.View,
+                    dNumbers.View,
+                    dTasks.View,
+                    dJobs.View,
+                    dCounts.View,
+                    dNone.View,
+                    cut,
+                    0
+                )
+
                 let counts = dCounts.GetAsArray1D()
                 phases.Count <- phases.Count + clock.Elapsed.TotalSeconds
                 // tasks come job by job: each job's first task and pair total
@@ -248,7 +249,7 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
                     use dPairs = accelerator.Allocate1D<float>(4L * int64 (max 1 total))
 
                     if t1 > t0 then
-                        fillKernel.Invoke(
+                        rowsKernel.Invoke(
                             Index1D(t1 - t0),
                             dPos.View,
                             dNumbers.View,
@@ -256,7 +257,8 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
                             dJobs.View,
                             dOffsets.View,
                             dPairs.View,
-                            cut
+                            cut,
+                            1
                         )
 
                     accelerator.Synchronize()

@@ -319,30 +319,6 @@ let neighbourWeight (pos: Doubles) (numbers: Ints) (i: int) (j: int) (job: ListJ
     else
         0.0
 
-/// Per centre task: how many neighbours its job's structure holds for it.
-let neighbourCount
-    (index: Index1D)
-    (pos: Doubles)
-    (numbers: Ints)
-    (tasks: ArrayView1D<ListTask, Stride1D.Dense>)
-    (jobs: ArrayView1D<ListJob, Stride1D.Dense>)
-    (counts: Ints)
-    (cut: ListShape)
-    =
-    let task = tasks.[index]
-    let job = jobs.[task.Job]
-    let mutable n = 0
-
-    for j in job.First .. job.First + job.Atoms - 1 do
-        n <-
-            n
-            + (if neighbourWeight pos numbers task.Atom j job cut > 0.0 then
-                   1
-               else
-                   0)
-
-    counts.[index] <- n
-
 /// Writes v at pairs[k] when the weight w is not 0 (one statement a guard: see Kernels.fs).
 let putIfWeighted (pairs: Doubles) (k: int) (w: float) (v: float) =
     if w > 0.0 then
@@ -355,26 +331,36 @@ let putNeighbour (pos: Doubles) (i: int) (j: int) (job: ListJob) (pairs: Doubles
     putIfWeighted pairs (4 * o + 2) w ((pos.[3 * j + 2] - pos.[3 * i + 2]) * job.Scale)
     putIfWeighted pairs (4 * o + 3) w w
 
-/// Writes neighbour j of centre i at row o when it is one; the rows used (0 or 1).
-let writeNeighbour (pos: Doubles) (numbers: Ints) (i: int) (j: int) (job: ListJob) (pairs: Doubles) (o: int) (cut: ListShape) =
+/// Neighbour j of centre i: written at row o when it is one and `fill` = 1; the rows it takes (0 or 1).
+let writeNeighbour (pos: Doubles) (numbers: Ints) (i: int) (j: int) (job: ListJob) (pairs: Doubles) (o: int) (cut: ListShape) (fill: int) =
     let w = neighbourWeight pos numbers i j job cut
-    putNeighbour pos i j job pairs o w
+    putNeighbour pos i j job pairs o (if fill = 1 then w else 0.0)
     if w > 0.0 then 1 else 0
 
-/// Per centre task: its neighbours as pair rows from row offsets[task], in atom order (the rows neighbourCount counted).
-let neighbourFill
+/// The count of a task's neighbours into rows[task] (counting pass, `fill` = 0).
+let storeCount (rows: Ints) (task: int) (fill: int) (count: int) =
+    if fill = 0 then
+        rows.[task] <- count
+
+/// Per centre task, in two passes over its job's structure (every atom tried): with `fill` = 0 how many neighbours it
+/// has, into rows[task]; with `fill` = 1 its neighbours as pair rows from row rows[task] on, in atom order.
+let neighbourRows
     (index: Index1D)
     (pos: Doubles)
     (numbers: Ints)
     (tasks: ArrayView1D<ListTask, Stride1D.Dense>)
     (jobs: ArrayView1D<ListJob, Stride1D.Dense>)
-    (offsets: Ints)
+    (rows: Ints)
     (pairs: Doubles)
     (cut: ListShape)
+    (fill: int)
     =
     let task = tasks.[index]
     let job = jobs.[task.Job]
-    let mutable o = offsets.[index]
+    let first = if fill = 1 then rows.[index] else 0
+    let mutable o = first
 
     for j in job.First .. job.First + job.Atoms - 1 do
-        o <- o + writeNeighbour pos numbers task.Atom j job pairs o cut
+        o <- o + writeNeighbour pos numbers task.Atom j job pairs o cut fill
+
+    storeCount rows index fill (o - first)
