@@ -550,15 +550,7 @@ module Gpu =
                     let accelerator = context.CreateCPUAccelerator 0
                     Ok(new IlgpuEngine(settings, context, accelerator) :> IEngine)
             with e ->
-                Error(
-                    sprintf
-                        "the GPU engine could not start: %s%s"
-                        e.Message
-                        (if isNull e.InnerException then
-                             ""
-                         else
-                             " (" + e.InnerException.Message + ")")
-                )
+                Error(sprintf "the GPU engine could not start: %s" (failureMessage e))
 
     let engine (settings: GpuSettings) =
         made.GetOrAdd(settings, (fun s -> lazy (create s))).Value

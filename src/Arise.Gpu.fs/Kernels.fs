@@ -49,6 +49,27 @@ let store (out: Floats) (bias: Floats) (keys: Keys) (s: Layer) (row: int) (col: 
     if row < s.Rows && col < s.Cols then
         out.[row * s.Cols + col] <- epilogue s keys (v + bias.[col]) row col
 
+/// Element (r, q) of a product's input a (0 past its rows or depth).
+let loadA (a: Floats) (s: Layer) (r: int) (q: int) =
+    if r < s.Rows && q < s.Depth then
+        a.[r * s.Depth + q]
+    else
+        0.0f
+
+/// Element (q, c) of a product's weights w (0 past its depth or columns).
+let loadW (w: Floats) (s: Layer) (q: int) (c: int) =
+    if q < s.Depth && c < s.Cols then
+        w.[q * s.Cols + c]
+    else
+        0.0f
+
+/// A start failure's message with the cause ILGPU wraps inside it (a compile error names its IL instruction only there).
+let failureMessage (e: exn) =
+    if isNull e.InnerException then
+        e.Message
+    else
+        e.Message + " (" + e.InnerException.Message + ")"
+
 /// Largest group edge G of the tiled product (G × G threads, 4G × 4G outputs a group).
 [<Literal>]
 let MaxGroup = 16
@@ -96,20 +117,8 @@ let gemmTiled (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) 
             let r = row0 + e / TileDepth
             let q = p0 + e % TileDepth
 
-            sa.[e] <-
-                (if r < s.Rows && q < s.Depth then
-                     a.[r * s.Depth + q]
-                 else
-                     0.0f)
-
-            let qb = p0 + e / bm
-            let cb = col0 + e % bm
-
-            sb.[e] <-
-                (if qb < s.Depth && cb < s.Cols then
-                     w.[qb * s.Cols + cb]
-                 else
-                     0.0f)
+            sa.[e] <- loadA a s r q
+            sb.[e] <- loadW w s (p0 + e / bm) (col0 + e % bm)
 
             e <- e + threads
 
@@ -162,20 +171,6 @@ let gemmTiled (a: Floats) (w: Floats) (bias: Floats) (out: Floats) (keys: Keys) 
     store out bias keys s (r + 3 * g) (c + g) c31
     store out bias keys s (r + 3 * g) (c + 2 * g) c32
     store out bias keys s (r + 3 * g) (c + 3 * g) c33
-
-/// Element (r, q) of a product's input a (0 past its rows or depth).
-let loadA (a: Floats) (s: Layer) (r: int) (q: int) =
-    if r < s.Rows && q < s.Depth then
-        a.[r * s.Depth + q]
-    else
-        0.0f
-
-/// Element (q, c) of a product's weights w (0 past its depth or columns).
-let loadW (w: Floats) (s: Layer) (q: int) (c: int) =
-    if q < s.Depth && c < s.Cols then
-        w.[q * s.Cols + c]
-    else
-        0.0f
 
 /// Wide tiled product: each group of G × G threads computes an 8G × 8G block of outputs, stepping through the depth in
 /// tiles of G staged in shared memory; each thread keeps 8 × 8 outputs (rows ty + G·i, columns tx + G·j) in registers,

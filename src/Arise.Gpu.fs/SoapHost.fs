@@ -1,5 +1,6 @@
-/// The host side of the SOAP kernels (GpuSoap is the public face): neighbour lists and d_NN on the CPU, the pairs'
-/// terms and each job's sums on the device (CUDA or ILGPU's CPU accelerator), power spectra and means on the CPU.
+/// The host side of the SOAP kernels (GpuSoap is the public face): d_NN on the CPU, neighbour lists on the device (finite
+/// structures up to DeviceListAtoms) or the CPU, the pairs' terms and each job's sums on the device (CUDA or ILGPU's CPU
+/// accelerator), power spectra and means on the CPU.
 module internal Arise.Gpu.SoapHost
 
 open System
@@ -34,6 +35,28 @@ let DeviceListAtoms = 4096
 /// Pairs a group of the fused kernel sums: enough groups to fill the device, few partial sums to add.
 [<Literal>]
 let ChunkPairs = 2048
+
+/// Consecutive runs [start, stop) of items whose sizes add up to at most `limit` (an item larger than that alone).
+let internal batches (sizes: int[]) (limit: int) =
+    [| let mutable start = 0
+
+       while start < sizes.Length do
+           let mutable stop = start + 1
+           let mutable total = sizes.[start]
+
+           while stop < sizes.Length && total + sizes.[stop] <= limit do
+               total <- total + sizes.[stop]
+               stop <- stop + 1
+
+           yield start, stop
+           start <- stop |]
+
+/// Adds the seconds `f` takes to a phase (`add`) and gives its result.
+let internal timed (add: float -> unit) (f: unit -> 'a) =
+    let clock = Diagnostics.Stopwatch.StartNew()
+    let r = f ()
+    add clock.Elapsed.TotalSeconds
+    r
 
 /// Seconds spent in describeMany's parts since the last reset (a profiling aid for the benchmarks): d_NN and host
 /// neighbour lists, the device's part (copies included) and within it the neighbour count, the pair rows' fill and the
@@ -202,23 +225,24 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
                 use dTasks = accelerator.Allocate1D<ListTask>(tasks)
                 use dJobs = accelerator.Allocate1D<ListJob>(jobs)
                 use dCounts = accelerator.Allocate1D<int>(tasks.Length)
-                let clock = Diagnostics.Stopwatch.StartNew()
                 use dNone = accelerator.Allocate1D<float>(4L)
 
-                rowsKernel.Invoke(
-                    Index1D tasks.Length,
-                    dPos.View,
-                    dNumbers.View,
-                    dTasks.View,
-                    dJobs.View,
-                    dCounts.View,
-                    dNone.View,
-                    cut,
-                    0
-                )
+                let counts =
+                    timed (fun t -> phases.Count <- phases.Count + t) (fun () ->
+                        rowsKernel.Invoke(
+                            Index1D tasks.Length,
+                            dPos.View,
+                            dNumbers.View,
+                            dTasks.View,
+                            dJobs.View,
+                            dCounts.View,
+                            dNone.View,
+                            cut,
+                            0
+                        )
 
-                let counts = dCounts.GetAsArray1D()
-                phases.Count <- phases.Count + clock.Elapsed.TotalSeconds
+                        dCounts.GetAsArray1D())
+
                 // tasks come job by job: each job's first task and pair total
                 let taskFirst = Array.zeroCreate (jobs.Length + 1)
 
@@ -231,44 +255,34 @@ type internal SoapDevice(context: Context, accelerator: Accelerator) =
                 let jobPairs =
                     Array.init jobs.Length (fun j -> Array.sum counts.[taskFirst.[j] .. taskFirst.[j + 1] - 1])
 
-                let mutable start = 0
-
-                while start < jobs.Length do
-                    let mutable stop = start + 1
-                    let mutable total = jobPairs.[start]
-
-                    while stop < jobs.Length && total + jobPairs.[stop] <= maxPairs do
-                        total <- total + jobPairs.[stop]
-                        stop <- stop + 1
-
-                    clock.Restart()
+                for start, stop in batches jobPairs maxPairs do
                     let t0, t1 = taskFirst.[start], taskFirst.[stop]
-                    let offsets = Array.scan (+) 0 counts.[t0 .. t1 - 1]
                     let first = Array.scan (+) 0 jobPairs.[start .. stop - 1]
-                    use dOffsets = accelerator.Allocate1D<int>(offsets)
-                    use dPairs = accelerator.Allocate1D<float>(4L * int64 (max 1 total))
+                    use dOffsets = accelerator.Allocate1D<int>(Array.scan (+) 0 counts.[t0 .. t1 - 1])
+                    use dPairs = accelerator.Allocate1D<float>(4L * int64 (max 1 first.[stop - start]))
 
-                    if t1 > t0 then
-                        rowsKernel.Invoke(
-                            Index1D(t1 - t0),
-                            dPos.View,
-                            dNumbers.View,
-                            dTasks.View.SubView(int64 t0, int64 (t1 - t0)),
-                            dJobs.View,
-                            dOffsets.View,
-                            dPairs.View,
-                            cut,
-                            1
-                        )
+                    timed (fun t -> phases.Fill <- phases.Fill + t) (fun () ->
+                        if t1 > t0 then
+                            rowsKernel.Invoke(
+                                Index1D(t1 - t0),
+                                dPos.View,
+                                dNumbers.View,
+                                dTasks.View.SubView(int64 t0, int64 (t1 - t0)),
+                                dJobs.View,
+                                dOffsets.View,
+                                dPairs.View,
+                                cut,
+                                1
+                            )
 
-                    accelerator.Synchronize()
-                    phases.Fill <- phases.Fill + clock.Elapsed.TotalSeconds
-                    clock.Restart()
+                        accelerator.Synchronize())
+
                     let half = jobs.[start .. stop - 1] |> Array.map (fun j -> j.Half)
-                    let a = sumsOf calc dPairs.View first half
-                    phases.Sums <- phases.Sums + clock.Elapsed.TotalSeconds
+
+                    let a =
+                        timed (fun t -> phases.Sums <- phases.Sums + t) (fun () -> sumsOf calc dPairs.View first half)
+
                     Array.blit a 0 acc (start * size) a.Length
-                    start <- stop
 
             acc)
 
@@ -300,17 +314,9 @@ module Host =
                 let context = Context.Create(fun b -> b.CPU(cpu).EnableAlgorithms() |> ignore)
                 Ok(new SoapDevice(context, context.CreateCPUAccelerator 0))
         with e ->
-            Error(
-                sprintf
-                    "the GPU descriptor could not start: %s%s"
-                    e.Message
-                    (if isNull e.InnerException then
-                         ""
-                     else
-                         " (" + e.InnerException.Message + ")")
-            )
+            Error(sprintf "the GPU descriptor could not start: %s" (failureMessage e))
 
-    /// The default batch: 8 million pairs on CUDA (7 GB), 200,000 on the CPU accelerator.
+    /// The default batch: 8 million pairs on CUDA (256 MB of pair rows), 200,000 on the CPU accelerator.
     let defaultPairs (cuda: bool) = if cuda then 8_000_000 else 200_000
 
     /// Whether the device finds a structure's neighbours (else the host lists them).
@@ -418,58 +424,40 @@ module Host =
         match devices.GetOrAdd(cuda, (fun d -> lazy (open' d))).Value with
         | Error e -> Error e
         | Ok dev ->
-            // neighbour lists and d_NN on the host, a structure a core
-            let clock = Diagnostics.Stopwatch.StartNew()
-            let prepared = structures |> Array.Parallel.mapi (jobsOf calc options)
+            // d_NN, and neighbour lists where the device does not find them, on the host, a structure a core
+            let addLists t = phases.Lists <- phases.Lists + t
+            let addDevice t = phases.Device <- phases.Device + t
+            let addSpectra t = phases.Spectra <- phases.Spectra + t
+
+            let prepared =
+                timed addLists (fun () -> structures |> Array.Parallel.mapi (jobsOf calc options))
+
             let size = calc.Parameters.NMax * calc.LmCount
 
             let spectra =
                 Array.init structures.Length (fun _ -> Collections.Generic.Dictionary<int, float[]>())
 
-            let jobs =
+            let onDevice, listed =
                 prepared
                 |> Array.collect (function
                     | Ok(_, jobs) -> Array.ofList jobs
                     | Error _ -> [||])
-
-            phases.Lists <- phases.Lists + clock.Elapsed.TotalSeconds
+                |> Array.partition (fun j -> j.OnDevice)
 
             let keep (batch: Job[]) (acc: float[]) =
-                batch
-                |> Array.iteri (fun b job ->
-                    spectra.[job.Structure].[job.Pair] <- Soap.powerSpectrum calc acc.[b * size .. (b + 1) * size - 1] job.Centres)
+                timed addSpectra (fun () ->
+                    batch
+                    |> Array.iteri (fun b job ->
+                        spectra.[job.Structure].[job.Pair] <- Soap.powerSpectrum calc acc.[b * size .. (b + 1) * size - 1] job.Centres))
 
             // the jobs whose neighbours the device finds, in one call (it batches by pairs itself)
-            let onDevice = jobs |> Array.filter (fun j -> j.OnDevice)
-
             if onDevice.Length > 0 then
-                clock.Restart()
-                let acc = listSums dev calc maxPairs structures onDevice
-                phases.Device <- phases.Device + clock.Elapsed.TotalSeconds
-                clock.Restart()
-                keep onDevice acc
-                phases.Spectra <- phases.Spectra + clock.Elapsed.TotalSeconds
+                keep onDevice (timed addDevice (fun () -> listSums dev calc maxPairs structures onDevice))
 
             // the others in batches of at most maxPairs listed pairs (a job larger than that alone)
-            let jobs = jobs |> Array.filter (fun j -> not j.OnDevice)
-            let mutable start = 0
-
-            while start < jobs.Length do
-                let mutable stop = start + 1
-                let mutable pairs = jobs.[start].Pairs.Length / 4
-
-                while stop < jobs.Length && pairs + jobs.[stop].Pairs.Length / 4 <= maxPairs do
-                    pairs <- pairs + jobs.[stop].Pairs.Length / 4
-                    stop <- stop + 1
-
-                let batch = jobs.[start .. stop - 1]
-                clock.Restart()
-                let acc = dev.Sums(calc, batch)
-                phases.Device <- phases.Device + clock.Elapsed.TotalSeconds
-                clock.Restart()
-                keep batch acc
-                phases.Spectra <- phases.Spectra + clock.Elapsed.TotalSeconds
-                start <- stop
+            for start, stop in batches (listed |> Array.map (fun j -> j.Pairs.Length / 4)) maxPairs do
+                let batch = listed.[start .. stop - 1]
+                keep batch (timed addDevice (fun () -> dev.Sums(calc, batch)))
 
             Ok(
                 prepared

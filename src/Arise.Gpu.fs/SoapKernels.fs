@@ -93,6 +93,10 @@ let radialCentre (g: Doubles) (o: int) (centres: Doubles) (s: SoapShape) (a: int
         gm2 <- gm1
         gm1 <- gl
 
+/// The degree l of harmonic index lm = l² + l + m.
+let degreeOf (lm: int) =
+    int (XMath.Floor(XMath.Sqrt(float lm) + 1e-9))
+
 /// The distance of pair p (rows of `pairs`: dx, dy, dz, weight).
 let pairDistance (pairs: Doubles) (p: int) =
     let dx = pairs.[4 * p]
@@ -178,7 +182,7 @@ let tileSum (o: int) (count: int) (sy: Doubles) (sg: Doubles) (s: SoapShape) =
     let lm = l1 * l1
     let a = o / lm
     let k = o % lm
-    let l = int (XMath.Floor(XMath.Sqrt(float k) + 1e-9))
+    let l = degreeOf k
     let mutable sum = 0.0
 
     for q in 0 .. count - 1 do
@@ -249,7 +253,7 @@ let chunkTotals (index: Index1D) (partial: Doubles) (jobChunk: Ints) (half: Ints
     let outputs = s.NMax * lm
     let job = index.X / outputs
     let o = index.X % outputs
-    let l = int (XMath.Floor(XMath.Sqrt(float (o % lm)) + 1e-9))
+    let l = degreeOf (o % lm)
     let mutable sum = 0.0
 
     for c in jobChunk.[job] .. jobChunk.[job + 1] - 1 do
@@ -265,7 +269,7 @@ let jobSums (index: Index1D) (y: Doubles) (g: Doubles) (first: Ints) (half: Ints
     let job = index.X / (s.NMax * lm)
     let a = (index.X / lm) % s.NMax
     let k = index.X % lm
-    let l = int (XMath.Floor(XMath.Sqrt(float k) + 1e-9))
+    let l = degreeOf k
     let mutable sum = 0.0
 
     for p in first.[job] .. first.[job + 1] - 1 do
@@ -305,36 +309,31 @@ let pairWeight (r: float) (cut: ListShape) (half: int) =
     let w = f * (if half = 1 then 2.0 else 1.0)
     if r > 1e-12 then w else 0.0
 
-/// The weight of atom j seen from centre i in a job (0: not its neighbour: another species, j ≤ i in half-pair mode,
-/// or outside the cutoff).
-let neighbourWeight (pos: Doubles) (numbers: Ints) (i: int) (j: int) (job: ListJob) (cut: ListShape) =
-    let dx = pos.[3 * j] - pos.[3 * i]
-    let dy = pos.[3 * j + 1] - pos.[3 * i + 1]
-    let dz = pos.[3 * j + 2] - pos.[3 * i + 2]
+/// The weight of a neighbour of species zb at vector (dx, dy, dz) from centre i, atom j (0: not its neighbour: another
+/// species, j ≤ i in half-pair mode, or outside the cutoff).
+let neighbourWeight (dx: float) (dy: float) (dz: float) (zb: int) (i: int) (j: int) (job: ListJob) (cut: ListShape) =
     let r = XMath.Sqrt(dx * dx + dy * dy + dz * dz) * job.Scale
     let w = pairWeight r cut job.Half
 
-    if numbers.[j] = job.Zb && (job.Half = 0 || j > i) then
-        w
-    else
-        0.0
+    if zb = job.Zb && (job.Half = 0 || j > i) then w else 0.0
 
 /// Writes v at pairs[k] when the weight w is not 0 (one statement a guard: see Kernels.fs).
 let putIfWeighted (pairs: Doubles) (k: int) (w: float) (v: float) =
     if w > 0.0 then
         pairs.[k] <- v
 
-/// Writes neighbour j of centre i as pair row o (dx, dy, dz scaled, weight) when its weight is not 0.
-let putNeighbour (pos: Doubles) (i: int) (j: int) (job: ListJob) (pairs: Doubles) (o: int) (w: float) =
-    putIfWeighted pairs (4 * o) w ((pos.[3 * j] - pos.[3 * i]) * job.Scale)
-    putIfWeighted pairs (4 * o + 1) w ((pos.[3 * j + 1] - pos.[3 * i + 1]) * job.Scale)
-    putIfWeighted pairs (4 * o + 2) w ((pos.[3 * j + 2] - pos.[3 * i + 2]) * job.Scale)
-    putIfWeighted pairs (4 * o + 3) w w
-
-/// Neighbour j of centre i: written at row o when it is one and `fill` = 1; the rows it takes (0 or 1).
+/// Neighbour j of centre i: written at row o (dx, dy, dz scaled, weight) when it is one and `fill` = 1; the rows it
+/// takes (0 or 1).
 let writeNeighbour (pos: Doubles) (numbers: Ints) (i: int) (j: int) (job: ListJob) (pairs: Doubles) (o: int) (cut: ListShape) (fill: int) =
-    let w = neighbourWeight pos numbers i j job cut
-    putNeighbour pos i j job pairs o (if fill = 1 then w else 0.0)
+    let dx = pos.[3 * j] - pos.[3 * i]
+    let dy = pos.[3 * j + 1] - pos.[3 * i + 1]
+    let dz = pos.[3 * j + 2] - pos.[3 * i + 2]
+    let w = neighbourWeight dx dy dz numbers.[j] i j job cut
+    let put = if fill = 1 then w else 0.0
+    putIfWeighted pairs (4 * o) put (dx * job.Scale)
+    putIfWeighted pairs (4 * o + 1) put (dy * job.Scale)
+    putIfWeighted pairs (4 * o + 2) put (dz * job.Scale)
+    putIfWeighted pairs (4 * o + 3) put w
     if w > 0.0 then 1 else 0
 
 /// The count of a task's neighbours into rows[task] (counting pass, `fill` = 0).
@@ -363,4 +362,4 @@ let neighbourRows
     for j in job.First .. job.First + job.Atoms - 1 do
         o <- o + writeNeighbour pos numbers task.Atom j job pairs o cut fill
 
-    storeCount rows index fill (o - first)
+    storeCount rows index.X fill (o - first)
