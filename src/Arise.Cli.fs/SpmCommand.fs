@@ -657,12 +657,16 @@ let private computeShare world (model: Model) settings samples readOptions file 
     let failed = world.SumAll [| (if Result.isError lines then 1.0 else 0.0) |]
 
     say
-        "process %d: part read, boxes done in %.1f s, waited %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s"
+        "process %d: part read, boxes done in %.1f s, waited %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s \
+         (garbage collection so far: %.1f s in %d collections, %d full)"
         world.Rank
         computed
         (met - computed)
         (labelled - met)
         (clock.Elapsed.TotalSeconds - labelled)
+        (GC.GetTotalPauseDuration().TotalSeconds)
+        (GC.CollectionCount 0)
+        (GC.CollectionCount 2)
 
     match lines with
     | Error e ->

@@ -68,6 +68,26 @@ module Soap =
         /// its mirror −d has Y_lm(−d̂) = (−1)^l Y_lm(d̂), so odd l cancel exactly and even l double.
         member val EvenOnly = false with get, set
         member val Buffer = NeighbourBuffer()
+        /// The calculator this scratch space was made for.
+        member val Calculator = calc
+
+        /// This thread's last scratch space (see scratchFor).
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private cached: Scratch
+
+        /// A clean scratch space for `calc` on this thread: the thread's last one when it was made for the same
+        /// calculator (about 140 KB not allocated again for each structure and species pair), else a new one.
+        static member For(calc: SoapCalculator) =
+            let last = Scratch.cached
+
+            if not (isNull (box last)) && obj.ReferenceEquals(last.Calculator, calc) then
+                last.Count <- 0
+                Array.Clear last.Acc
+                last
+            else
+                let fresh = Scratch(calc)
+                Scratch.cached <- fresh
+                fresh
 
     let inline private tri l m = SphericalHarmonics.tri l m
 
@@ -347,7 +367,7 @@ module Soap =
             Array.Clear sc.Acc
 
         if threads <= 1 || chunks = 1 then
-            let sc = Scratch(calc)
+            let sc = Scratch.For calc
 
             for c in 0 .. chunks - 1 do
                 sumChunk sc c
@@ -358,7 +378,7 @@ module Soap =
                 0,
                 chunks,
                 options,
-                (fun () -> Scratch(calc)),
+                (fun () -> Scratch.For calc),
                 (fun c _ sc ->
                     sumChunk sc c
                     sc),

@@ -382,23 +382,8 @@ module NearestNeighbour =
     /// Distance below which two atoms are taken to overlap (the input's length unit): d_NN must exceed it.
     let overlapDistance = 0.1
 
-    /// Atoms piled onto each other, found in O(N) by hashing positions (of species `fromZ`, None = all) on a grid of
-    /// the overlap distance, before any neighbour search (which would take quadratic time on them): the closest pair
-    /// (0-based indices) and its distance when more than 8 atoms share a grid cell, or when at least half of the atoms
-    /// have a partner closer than the overlap distance (then d_NN cannot be found above it either; looked for only
-    /// when some grid cell holds two atoms). None otherwise: a few duplicated atoms among many are left to the d_NN
-    /// rule.
-    let pileUp (fromZ: int option) (s: Structure) : (int * int * float * int * int) option =
-        let h = overlapDistance
-
-        let atoms =
-            [| for i in 0 .. s.Positions.Length - 1 do
-                   if fromZ.IsNone || s.Numbers.[i] = fromZ.Value then
-                       i |]
-
-        let key (p: Vec3) =
-            struct (int64 (floor (p.X / h)), int64 (floor (p.Y / h)), int64 (floor (p.Z / h)))
-
+    /// pileUp past its first pass, when two of the `atoms` share a grid cell (of edge h, by `key`).
+    let private sharedCells (h: float) (key: Vec3 -> struct (int64 * int64 * int64)) (atoms: int[]) (s: Structure) =
         let buckets =
             Collections.Generic.Dictionary<struct (int64 * int64 * int64), ResizeArray<int>>()
 
@@ -423,8 +408,6 @@ module NearestNeighbour =
         | Some crowded ->
             let i, j, d = closest (Seq.truncate 64 crowded)
             Some(i, j, d, crowded.Count, atoms.Length)
-        // no two atoms share a grid cell: the structure is not piled up (the usual case, decided in one pass)
-        | None when buckets.Count = atoms.Length -> None
         | None ->
             let mutable first = None
             let mutable withPartner = 0
@@ -456,6 +439,37 @@ module NearestNeighbour =
                 first |> Option.map (fun (i, j, d) -> i, j, d, withPartner, atoms.Length)
             else
                 None
+
+    /// Atoms piled onto each other, found in O(N) by hashing positions (of species `fromZ`, None = all) on a grid of
+    /// the overlap distance, before any neighbour search (which would take quadratic time on them): the closest pair
+    /// (0-based indices) and its distance when more than 8 atoms share a grid cell, or when at least half of the atoms
+    /// have a partner closer than the overlap distance (then d_NN cannot be found above it either; looked for only
+    /// when some grid cell holds two atoms). None otherwise: a few duplicated atoms among many are left to the d_NN
+    /// rule.
+    let pileUp (fromZ: int option) (s: Structure) : (int * int * float * int * int) option =
+        let h = overlapDistance
+
+        let atoms =
+            [| for i in 0 .. s.Positions.Length - 1 do
+                   if fromZ.IsNone || s.Numbers.[i] = fromZ.Value then
+                       i |]
+
+        let key (p: Vec3) =
+            struct (int64 (floor (p.X / h)), int64 (floor (p.Y / h)), int64 (floor (p.Z / h)))
+
+        // the usual case in one pass with one small set: no two atoms share a grid cell, so none is piled up
+        let cells =
+            Collections.Generic.HashSet<struct (int64 * int64 * int64)>(atoms.Length)
+
+        let mutable distinct = 0
+
+        while distinct < atoms.Length && cells.Add(key s.Positions.[atoms.[distinct]]) do
+            distinct <- distinct + 1
+
+        if distinct = atoms.Length then
+            None
+        else
+            sharedCells h key atoms s
 
     /// d_NN from species `fromZ` to species `toZ` (None = any), trying the ARISE cutoffs in turn
     /// (same length unit as the positions), with the cell list `cl` of `s`. Error when no cutoff gives a distance in
