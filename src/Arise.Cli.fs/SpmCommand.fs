@@ -513,12 +513,63 @@ let private cuts (grid: SpmGrid) (size: int) =
             let i = int (int64 first * int64 Spm.chunkSize / int64 (ny * nz))
             grid.Origin.X + float i * grid.Step.X - 0.5 * grid.Edge.X)
 
+/// A process lends the last 1/lentPart of its block of chunks: another process that finishes first may take them
+/// (Spm.ChunkSharing), so one slowed by its core or its neighbours on the node hands part of its block over.
+let private lentPart = 5
+
+/// The chunks process `rank` of `size` shares with the others (none for a periodic sample, or when
+/// ARISE_SPM_NO_SHARING=1): the end of its block, and the end of the next process's, claimed as files in `claims`.
+let private sharingOf (grid: SpmGrid) (periodic: bool) (claims: string) (size: int) (rank: int) =
+    let lentBy k =
+        let start, count = Arise.Numerics.Mpi.block (Spm.chunkCount grid) size k
+        [| start + count - count / lentPart .. start + count - 1 |]
+
+    if
+        size < 2
+        || periodic
+        || Environment.GetEnvironmentVariable "ARISE_SPM_NO_SHARING" = "1"
+    then
+        Spm.noSharing
+    else
+        { Lent = lentBy rank
+          Borrowed = Array.rev (lentBy ((rank + 1) % size))
+          Claim =
+            fun c ->
+                let path = Path.Combine(claims, sprintf "chunk_%d" c)
+
+                try
+                    File.Open(path, FileMode.CreateNew).Dispose()
+                    true
+                with :? IOException when File.Exists path ->
+                    false }
+
+/// Where the processes of a run claim the chunks they share: cleared by the first before the others start.
+let private claimsOf (out: string) = Path.Combine(out, "chunks", "claims")
+
+/// The x-range (Å) of the boxes of some chunks (a contiguous run of them), none when there are none.
+let private spanOf (grid: SpmGrid) (chunks: int[]) =
+    if chunks.Length = 0 then
+        Double.PositiveInfinity, Double.NegativeInfinity
+    else
+        let nx, ny, nz = grid.Shape
+        let first = int (int64 (Array.min chunks) * int64 Spm.chunkSize / int64 (ny * nz))
+
+        let last =
+            int ((int64 (Array.max chunks + 1) * int64 Spm.chunkSize - 1L) / int64 (ny * nz))
+
+        let x (i: int) =
+            grid.Origin.X + float (min (nx - 1) i) * grid.Step.X
+
+        x first - 0.5 * grid.Edge.X, x last + 0.5 * grid.Edge.X
+
 /// This process's part of the sample: its share of the atoms (from cuts.[k] to cuts.[k + 1]) and the atoms of its
-/// boxes, which reach one box edge past cuts.[k + 1].
-let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: SpmGrid) (whole: StructureIO.SamplePart) =
+/// boxes, which reach one box edge past cuts.[k + 1], and of the boxes of the chunks it may borrow (`sharing`).
+let private readShare world readOptions file (grid: SpmGrid) (whole: StructureIO.SamplePart) (sharing: ChunkSharing) =
+    let world: Arise.Numerics.Mpi.World = world
     let at = cuts grid world.Size
     let margin = 1e-6 * (whole.Hi.X - whole.Lo.X + 1.0)
     let lo, hi = at.[world.Rank] - margin, at.[world.Rank + 1] + grid.Edge.X + margin
+    let borrowedLo, borrowedHi = spanOf grid sharing.Borrowed
 
     // of a periodic sample, also the atoms whose images lie in those boxes
     let keep =
@@ -550,7 +601,10 @@ let private readShare (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
                 Cell.imagesWithin cell whole.Part.Pbc (Vec3.make lo first.Y first.Z) (Vec3.make hi last.Y last.Z)
             else
                 fun _ -> false
-        | _ -> fun p -> p.X >= lo && p.X <= hi
+        | _ ->
+            fun p ->
+                p.X >= lo && p.X <= hi
+                || p.X >= borrowedLo - margin && p.X <= borrowedHi + margin
 
     StructureIO.readPart readOptions file keep
     |> Result.map (fun part ->
@@ -618,8 +672,22 @@ let private computeShare world (model: Model) settings samples readOptions file 
 
     let clock = Diagnostics.Stopwatch.StartNew()
 
+    let shared =
+        sharingOf grid (Structure.isPeriodic (whole: StructureIO.SamplePart).Part) (claimsOf out) world.Size world.Rank
+    // chunks claimed: of its own lent ones, and of another's
+    let claimed = [| 0; 0 |]
+
+    let sharing =
+        { shared with
+            Claim =
+                fun c ->
+                    let mine = shared.Claim c
+                    let k = if Array.contains c shared.Lent then 0 else 1
+                    claimed.[k] <- claimed.[k] + (if mine then 1 else 0)
+                    mine }
+
     let part, times =
-        match readShare world readOptions file grid whole with
+        match readShare world readOptions file grid whole sharing with
         | Error e -> Error(Inputs.describe e), [| 0.0; 0.0; 0.0 |]
         | Ok(part, share) ->
             say
@@ -633,7 +701,20 @@ let private computeShare world (model: Model) settings samples readOptions file 
             let owned = ownedBy grid world.Rank world.Size
 
             let t, sums =
-                Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned share progress cts.Token
+                Spm.runPartOf
+                    (Models.pipeline model)
+                    samples
+                    1
+                    settings
+                    grid
+                    part.Part
+                    stamp
+                    chunkDir
+                    owned
+                    sharing
+                    share
+                    progress
+                    cts.Token
 
             (if cts.IsCancellationRequested then
                  Error "interrupted"
@@ -646,6 +727,9 @@ let private computeShare world (model: Model) settings samples readOptions file 
     let summed = world.SumAll times
     let met = clock.Elapsed.TotalSeconds
 
+    if world.Rank = 0 && Directory.Exists(claimsOf out) then
+        Directory.Delete(claimsOf out, true)
+
     let lines =
         try
             part
@@ -657,10 +741,13 @@ let private computeShare world (model: Model) settings samples readOptions file 
     let failed = world.SumAll [| (if Result.isError lines then 1.0 else 0.0) |]
 
     say
-        "process %d: part read, boxes done in %.1f s, waited %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s \
-         (garbage collection so far: %.1f s in %d collections, %d full)"
+        "process %d: part read, boxes done in %.1f s (%d of its chunks taken by another, %d of another's taken), waited %.1f s, \
+         its atoms labelled and their lines formatted in %.1f s, waited %.1f s (garbage collection so far: %.1f s in %d \
+         collections, %d full)"
         world.Rank
         computed
+        (sharing.Lent.Length - claimed.[0])
+        claimed.[1]
         (met - computed)
         (labelled - met)
         (clock.Elapsed.TotalSeconds - labelled)
@@ -795,7 +882,15 @@ let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) setting
             | Error e -> Error(2, "--out " + e)
             | Ok() ->
                 File.Delete(Path.Combine(out, placing))
-                claimRun model settings samples file out stamp |> Result.map Some
+
+                claimRun model settings samples file out stamp
+                |> Result.map (fun lock ->
+                    // the claims of a run that stopped before its end: its chunks on disk are what counts
+                    if Directory.Exists(claimsOf out) then
+                        Directory.Delete(claimsOf out, true)
+
+                    Directory.CreateDirectory(claimsOf out) |> ignore
+                    Some lock)
 
     let go = world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0)
 

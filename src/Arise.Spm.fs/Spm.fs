@@ -64,10 +64,21 @@ type ShareSums internal (atoms: int[], sums: float32[], miSums: float[], boxes: 
     /// Whether atomMeans has completed the sums and made them means.
     member val internal Completed = false with get, set
 
+/// Chunks shared out between the processes of a run as they go (Spm.runPartOf).
+type ChunkSharing =
+    { Lent: int[]
+      Borrowed: int[]
+      Claim: int -> bool }
+
 /// Running strided pattern matching over a sample.
 module Spm =
     /// Boxes per chunk: computed together, written together (the unit of resumption).
     let chunkSize = 512
+
+    let noSharing =
+        { Lent = [||]
+          Borrowed = [||]
+          Claim = fun _ -> true }
 
     /// Chunks of a grid.
     let chunkCount (grid: SpmGrid) =
@@ -292,14 +303,15 @@ module Spm =
 
     /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). `progress done total`
-    /// after each chunk; `cancel` stops between chunks. It leaves out the chunks `skip` names (their boxes stay NaN,
-    /// their atoms uncounted): for one process of several, which computes its own chunks only. `summed`: None returns
+    /// after each chunk; `cancel` stops between chunks. It takes the chunks `order` gives, in that order, as it goes
+    /// (the others' boxes stay NaN, their atoms uncounted): for one process of several, which computes its own chunks
+    /// only. `summed`: None returns
     /// the maps, the box centres, the per-atom means and the timing; Some(rowOf, rows), for a process's part, sums atom
     /// a at row rowOf.[a] of `rows` (none when −1) from each chunk's own arrays and returns only those sums (the maps
     /// and centres empty) and the timing.
     let private scanWith
         (summed: (int[] * int) option)
-        (skip: int -> bool)
+        (order: seq<int>)
         (pipeline: Pipeline)
         (samples: int)
         (seed: int)
@@ -331,59 +343,55 @@ module Spm =
         let atomMi = Array.zeroCreate natoms
         let atomBoxes = Array.zeroCreate natoms
         let mutable tExtract, tDesc, tNet = 0.0, 0.0, 0.0
-        let chunks = chunkCount grid
         let mutable finished = 0
-        let mutable c = 0
+        use next = order.GetEnumerator()
 
-        while c < chunks && not cancel.IsCancellationRequested do
-            if skip c then
-                c <- c + 1
-            else
-                let first = c * chunkSize
-                let count = min chunkSize (n - first)
-                let sw = Diagnostics.Stopwatch.StartNew()
-                // atoms of every box of the chunk
-                let members = Array.zeroCreate count
-                let boxes = Array.zeroCreate count
+        while not cancel.IsCancellationRequested && next.MoveNext() do
+            let c = next.Current
+            let first = c * chunkSize
+            let count = min chunkSize (n - first)
+            let sw = Diagnostics.Stopwatch.StartNew()
+            // atoms of every box of the chunk
+            let members = Array.zeroCreate count
+            let boxes = Array.zeroCreate count
 
-                Parallel.For(
-                    0,
-                    count,
-                    (fun () -> NeighbourBuffer()),
-                    (fun b _ (buf: NeighbourBuffer) ->
-                        let idx, pos = SpmGrid.atomsInBox cells grid (centreOf grid (first + b)) buf
-                        members.[b] <- idx
-                        boxes.[b] <- Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
-                        buf),
-                    ignore
-                )
-                |> ignore
+            Parallel.For(
+                0,
+                count,
+                (fun () -> NeighbourBuffer()),
+                (fun b _ (buf: NeighbourBuffer) ->
+                    let idx, pos = SpmGrid.atomsInBox cells grid (centreOf grid (first + b)) buf
+                    members.[b] <- idx
+                    boxes.[b] <- Structure.cluster pos (idx |> Array.map (fun i -> sample.Numbers.[i]))
+                    buf),
+                ignore
+            )
+            |> ignore
 
-                tExtract <- tExtract + sw.Elapsed.TotalSeconds
+            tExtract <- tExtract + sw.Elapsed.TotalSeconds
 
-                let chunk =
-                    match reuse c first count with
-                    | Some ch -> ch
-                    | None ->
-                        let ch, d, t =
-                            classifyChunk pipeline samples seed settings.MinAtoms c first members boxes
+            let chunk =
+                match reuse c first count with
+                | Some ch -> ch
+                | None ->
+                    let ch, d, t =
+                        classifyChunk pipeline samples seed settings.MinAtoms c first members boxes
 
-                        tDesc <- tDesc + d
-                        tNet <- tNet + t
-                        computed ch
-                        ch
+                    tDesc <- tDesc + d
+                    tNet <- tNet + t
+                    computed ch
+                    ch
 
-                if summed.IsNone then
-                    place chunk classes widths arrays
+            if summed.IsNone then
+                place chunk classes widths arrays
 
-                // per-atom sums, from the chunk's arrays (box b of the chunk)
-                for b in 0 .. count - 1 do
-                    if natoms > 0 && chunk.Argmax.[b] >= 0 then
-                        addBox atomProbs atomMi atomBoxes classes rowOf members.[b] b chunk.Probabilities chunk.MutualInformation
+            // per-atom sums, from the chunk's arrays (box b of the chunk)
+            for b in 0 .. count - 1 do
+                if natoms > 0 && chunk.Argmax.[b] >= 0 then
+                    addBox atomProbs atomMi atomBoxes classes rowOf members.[b] b chunk.Probabilities chunk.MutualInformation
 
-                finished <- finished + count
-                progress finished n
-                c <- c + 1
+            finished <- finished + count
+            progress finished n
 
         if summed.IsNone then
             normalise atomProbs atomMi atomBoxes classes
@@ -405,7 +413,7 @@ module Spm =
           Network = tNet }
 
     let scan pipeline samples seed settings grid sample reuse computed progress cancel =
-        scanWith None (fun _ -> false) pipeline samples seed settings grid sample reuse computed progress cancel
+        scanWith None (seq { 0 .. chunkCount grid - 1 }) pipeline samples seed settings grid sample reuse computed progress cancel
 
     /// Chunks of this run already in `chunkDir` (0 when the folder holds another run's, or none).
     let storedChunks (chunkDir: string) (stamp: string) =
@@ -501,6 +509,7 @@ module Spm =
         (stamp: string)
         (chunkDir: string)
         (owned: int -> bool)
+        (sharing: ChunkSharing)
         (share: int[])
         (progress: int -> int -> unit)
         (cancel: CancellationToken)
@@ -523,8 +532,53 @@ module Spm =
             | 0 -> rowOf.[a] <- r
             | w -> pending.[w - 1].Add r)
 
+        let lent = Collections.Generic.HashSet<int>(sharing.Lent)
+        // the lent chunks this process claimed; once one is another's, so are the rest (taken from the block's end)
+        let kept = Collections.Generic.HashSet<int>()
+        let lending = ref true
+        let borrowing = ref true
+
+        let order =
+            seq {
+                for c in 0 .. chunkCount grid - 1 do
+                    if owned c && not (lent.Contains c) then
+                        yield c
+                    elif owned c && lending.Value then
+                        if sharing.Claim c then
+                            kept.Add c |> ignore
+                            yield c
+                        else
+                            lending.Value <- false
+
+                for c in sharing.Borrowed do
+                    if borrowing.Value then
+                        if sharing.Claim c then
+                            yield c
+                        else
+                            borrowing.Value <- false
+            }
+
         let r, timing =
-            scanWith (Some(rowOf, share.Length)) (owned >> not) pipeline samples seed settings grid part reuse computed progress cancel
+            scanWith (Some(rowOf, share.Length)) order pipeline samples seed settings grid part reuse computed progress cancel
+
+        // rows summed in the scan whose boxes reach a lent chunk another process took: emptied, they wait for
+        // atomMeans like the rest (it adds every box in order)
+        if lent.Count > kept.Count && not (Structure.isPeriodic part) then
+            let whereNow =
+                ownership grid (fun c -> owned c && (kept.Contains c || not (lent.Contains c)))
+
+            let classes = pipeline.Model.Metadata.Classes.Length
+
+            share
+            |> Array.iteri (fun row a ->
+                if rowOf.[a] >= 0 then
+                    match whereNow part.Positions.[a] with
+                    | 0 -> ()
+                    | w ->
+                        Array.Clear(r.AtomProbabilities, row * classes, classes)
+                        r.AtomMutualInformation.[row] <- 0.0
+                        r.AtomBoxes.[row] <- 0
+                        pending.[w - 1].Add row)
 
         timing,
         ShareSums(
@@ -551,7 +605,7 @@ module Spm =
         =
         let stamp = fingerprint pipeline.Model samples seed settings grid sample
 
-        runPartOf pipeline samples seed settings grid sample stamp chunkDir owned [||] progress cancel
+        runPartOf pipeline samples seed settings grid sample stamp chunkDir owned noSharing [||] progress cancel
         |> fst
 
     /// The chunks of a finished run, in order, or the first that is missing or damaged.

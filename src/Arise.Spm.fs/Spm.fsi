@@ -67,11 +67,30 @@ type ShareSums =
     /// Atoms of the share that other processes' boxes can hold too: summed by atomMeans, not by the scan.
     member Waiting: int
 
+/// Chunks that the processes of a run share out as they go, to even out their times when one runs slower (Spm.runPartOf):
+/// a process's own last chunks, which another may take, and the last chunks of another's block, which it may take once
+/// its own are done. Each is computed by whichever process claims it first; the results do not depend on which.
+type ChunkSharing =
+    {
+        /// This process's own chunks that another may take (the end of its block), ascending.
+        Lent: int array
+
+        /// Chunks of another process's block that this process may take once its own are done, in the order it tries
+        /// them (from the end of that block).
+        Borrowed: int array
+
+        /// Claims chunk c for this process: false when another process claimed it first. Atomic across the processes.
+        Claim: int -> bool
+    }
+
 /// Running strided pattern matching over a sample.
 module Spm =
 
     /// Boxes per chunk: computed together, written together (the unit of resumption).
     val chunkSize: int
+
+    /// No chunk shared: a process computes its own block, all of it.
+    val noSharing: ChunkSharing
 
     /// Chunks of a grid.
     val chunkCount: grid: SpmGrid -> int
@@ -169,7 +188,9 @@ module Spm =
     /// under the whole run's fingerprint `stamp` (fingerprintOf): the chunks are those a process holding the whole
     /// sample computes, bit for bit (a box's atoms are taken in sample order). Also sums, box by box as the scan goes,
     /// the atoms of `share` (indices into `part`: the atoms this process labels) that no other process's box can hold;
-    /// atomMeans adds the rest once every process is done. Returns the timing and those sums.
+    /// atomMeans adds the rest once every process is done. `sharing` (noSharing: none): this process claims its lent
+    /// chunks one by one and stops at the first another has claimed, then claims borrowed chunks until one is taken;
+    /// the part must hold the atoms of the borrowed chunks' boxes. Returns the timing and those sums.
     val runPartOf:
         pipeline: Arise.Model.Pipeline ->
         samples: int ->
@@ -180,6 +201,7 @@ module Spm =
         stamp: string ->
         chunkDir: string ->
         owned: (int -> bool) ->
+        sharing: ChunkSharing ->
         share: int array ->
         progress: (int -> int -> unit) ->
         cancel: System.Threading.CancellationToken ->

@@ -95,107 +95,156 @@ let private bulkBccRun (n: int) (samples: int) =
 
     model, r
 
+/// A run in two parts of the sample (runPartOf, assemble, atomMeans), checked against the whole run to the bit; with
+/// `share`, the first part takes the second's last chunk (ChunkSharing). Returns the second part's waiting atoms.
+let private inTwoParts (share: bool) =
+    let ignore2 = fun (_: int) (_: int) -> ()
+    let _, model = ModelTests.tinyModel.Force()
+    let s = bicrystal ()
+
+    let settings =
+        { SpmGrid.defaults with
+            Box = 12.0
+            Stride = 0.5 }
+
+    let grid, _ = SpmGrid.create settings s |> ok "grid"
+    let pipeline = Pipeline.ofModel model
+    let none = Threading.CancellationToken.None
+    let whole, _ = Spm.run pipeline 5 1 settings grid s None (fun _ _ -> ()) none
+    let chunks = Spm.chunkCount grid
+    Expect.isGreaterThanOrEqual chunks 2 "two chunks at least"
+
+    let stamp =
+        Spm.fingerprintOf model 5 1 settings grid (Structure.count s) (Structure.digest s)
+
+    Expect.equal stamp (Spm.fingerprint model 5 1 settings grid s) "the fingerprint of the parts is the whole run's"
+    // the second part's boxes begin at chunk `half`; the lower face of its first box cuts the sample along x
+    let half = chunks / 2
+    let _, ny, nz = grid.Shape
+
+    let cut =
+        grid.Origin.X + float (half * Spm.chunkSize / (ny * nz)) * grid.Step.X
+        - 0.5 * grid.Edge.X
+
+    let part keep =
+        let idx =
+            [| for a in 0 .. Structure.count s - 1 do
+                   if keep s.Positions.[a] then
+                       a |]
+
+        idx, Structure.select idx s
+
+    // with sharing, the first part also holds the atoms of the second's last chunk, which it takes (all atoms here)
+    let firstIdx, first = part (fun p -> share || p.X <= cut + grid.Edge.X + 1e-6)
+    let secondIdx, second = part (fun p -> p.X >= cut - 1e-6)
+
+    if not share then
+        Expect.isLessThan first.Positions.Length (Structure.count s) "the first part is a part"
+
+    Expect.isLessThan second.Positions.Length (Structure.count s) "the second part is a part"
+    let dir = freshFolder "arise-spm-parts-"
+    // each part's share of the atoms (indices into the part): the first's below the cut, the second's above
+    let shareOf (idx: int[]) (p: Structure) (inShare: float -> bool) =
+        [| for a in 0 .. idx.Length - 1 do
+               if inShare p.Positions.[a].X then
+                   a |]
+
+    let firstShare = shareOf firstIdx first (fun x -> x < cut)
+    let secondShare = shareOf secondIdx second (fun x -> x >= cut)
+
+    // the second's last chunk is lent; the first process, run to its end first, claims it before the second does
+    let claims = Collections.Generic.HashSet<int>()
+    let refused = ResizeArray<int>()
+
+    let sharing (lent: int[]) (borrowed: int[]) =
+        if share then
+            { Lent = lent
+              Borrowed = borrowed
+              Claim =
+                fun c ->
+                    let mine = claims.Add c
+
+                    if not mine then
+                        refused.Add c
+
+                    mine }
+        else
+            Spm.noSharing
+
+    let _, firstSums =
+        Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) (sharing [||] [| chunks - 1 |]) firstShare ignore2 none
+
+    let _, secondSums =
+        Spm.runPartOf
+            pipeline
+            5
+            1
+            settings
+            grid
+            second
+            stamp
+            dir
+            (fun c -> c >= half)
+            (sharing [| chunks - 1 |] [||])
+            secondShare
+            ignore2
+            none
+
+    Expect.equal (List.ofSeq refused) (if share then [ chunks - 1 ] else []) "the second finds its lent chunk taken"
+
+    // the first part's boxes hold atoms of the second's share (its boxes reach one edge past the cut)
+    Expect.isGreaterThan secondSums.Waiting 0 "atoms of the second share wait for the first part's boxes"
+
+    // (of this small sample's second part, most atoms lie in its last chunk's boxes)
+    for sums in (if share then [ firstSums ] else [ firstSums; secondSums ]) do
+        Expect.isLessThan sums.Waiting (sums.Atoms.Length / 2) "most are summed in the scan"
+
+    let bits32 (a: float32[]) =
+        a |> Array.map BitConverter.SingleToInt32Bits
+
+    let bits64 (a: float[]) =
+        a |> Array.map BitConverter.DoubleToInt64Bits
+
+    let r = Spm.assemble model grid dir stamp |> ok "assembled"
+    Expect.equal (bits32 r.Probabilities) (bits32 whole.Probabilities) "probabilities"
+    Expect.equal (bits64 r.MutualInformation) (bits64 whole.MutualInformation) "mutual information"
+    Expect.equal r.Argmax whole.Argmax "argmax"
+    Expect.equal r.Atoms whole.Atoms "atoms per box"
+    Expect.equal (r.Hidden |> Array.map bits32) (whole.Hidden |> Array.map bits32) "hidden layers"
+    let c = r.Classes.Length
+    let mutable labelled = 0
+
+    for idx, p, sums in [ firstIdx, first, firstSums; secondIdx, second, secondSums ] do
+        let local = sums.Atoms
+
+        let probs, mi, boxes =
+            Spm.atomMeans model grid dir stamp p sums |> ok "per-atom means"
+
+        local
+        |> Array.iteri (fun row a ->
+            let g = idx.[a]
+            labelled <- labelled + 1
+            Expect.equal boxes.[row] whole.AtomBoxes.[g] "boxes of the atom"
+            Expect.equal (bits64 [| mi.[row] |]) (bits64 [| whole.AtomMutualInformation.[g] |]) "its MI"
+
+            Expect.equal (bits32 (Array.sub probs (row * c) c)) (bits32 (Array.sub whole.AtomProbabilities (g * c) c)) "its probabilities")
+
+    Expect.equal labelled (Structure.count s) "every atom labelled once"
+    Directory.Delete(dir, true)
+    secondSums.Waiting
+
+
 [<Tests>]
 let tests =
     testList
         "spm"
         [ test "a run in two parts of the sample (runPartOf, assemble, atomMeans) gives the whole run's maps and labels, to the bit" {
-              let _, model = ModelTests.tinyModel.Force()
-              let s = bicrystal ()
-
-              let settings =
-                  { SpmGrid.defaults with
-                      Box = 12.0
-                      Stride = 0.5 }
-
-              let grid, _ = SpmGrid.create settings s |> ok "grid"
-              let pipeline = Pipeline.ofModel model
-              let none = Threading.CancellationToken.None
-              let whole, _ = Spm.run pipeline 5 1 settings grid s None (fun _ _ -> ()) none
-              let chunks = Spm.chunkCount grid
-              Expect.isGreaterThanOrEqual chunks 2 "two chunks at least"
-
-              let stamp =
-                  Spm.fingerprintOf model 5 1 settings grid (Structure.count s) (Structure.digest s)
-
-              Expect.equal stamp (Spm.fingerprint model 5 1 settings grid s) "the fingerprint of the parts is the whole run's"
-              // the second part's boxes begin at chunk `half`; the lower face of its first box cuts the sample along x
-              let half = chunks / 2
-              let _, ny, nz = grid.Shape
-
-              let cut =
-                  grid.Origin.X + float (half * Spm.chunkSize / (ny * nz)) * grid.Step.X
-                  - 0.5 * grid.Edge.X
-
-              let part keep =
-                  let idx =
-                      [| for a in 0 .. Structure.count s - 1 do
-                             if keep s.Positions.[a] then
-                                 a |]
-
-                  idx, Structure.select idx s
-
-              let firstIdx, first = part (fun p -> p.X <= cut + grid.Edge.X + 1e-6)
-              let secondIdx, second = part (fun p -> p.X >= cut - 1e-6)
-              Expect.isLessThan first.Positions.Length (Structure.count s) "the first part is a part"
-              Expect.isLessThan second.Positions.Length (Structure.count s) "the second part is a part"
-              let dir = freshFolder "arise-spm-parts-"
-              // each part's share of the atoms (indices into the part): the first's below the cut, the second's above
-              let shareOf (idx: int[]) (p: Structure) (inShare: float -> bool) =
-                  [| for a in 0 .. idx.Length - 1 do
-                         if inShare p.Positions.[a].X then
-                             a |]
-
-              let firstShare = shareOf firstIdx first (fun x -> x < cut)
-              let secondShare = shareOf secondIdx second (fun x -> x >= cut)
-
-              let _, firstSums =
-                  Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) firstShare (fun _ _ -> ()) none
-
-              let _, secondSums =
-                  Spm.runPartOf pipeline 5 1 settings grid second stamp dir (fun c -> c >= half) secondShare (fun _ _ -> ()) none
-
-              // the first part's boxes hold atoms of the second's share (its boxes reach one edge past the cut)
-              Expect.isGreaterThan secondSums.Waiting 0 "atoms of the second share wait for the first part's boxes"
-
-              for sums in [ firstSums; secondSums ] do
-                  Expect.isLessThan sums.Waiting (sums.Atoms.Length / 2) "most are summed in the scan"
-
-              let bits32 (a: float32[]) =
-                  a |> Array.map BitConverter.SingleToInt32Bits
-
-              let bits64 (a: float[]) =
-                  a |> Array.map BitConverter.DoubleToInt64Bits
-
-              let r = Spm.assemble model grid dir stamp |> ok "assembled"
-              Expect.equal (bits32 r.Probabilities) (bits32 whole.Probabilities) "probabilities"
-              Expect.equal (bits64 r.MutualInformation) (bits64 whole.MutualInformation) "mutual information"
-              Expect.equal r.Argmax whole.Argmax "argmax"
-              Expect.equal r.Atoms whole.Atoms "atoms per box"
-              Expect.equal (r.Hidden |> Array.map bits32) (whole.Hidden |> Array.map bits32) "hidden layers"
-              let c = r.Classes.Length
-              let mutable labelled = 0
-
-              for idx, p, sums in [ firstIdx, first, firstSums; secondIdx, second, secondSums ] do
-                  let local = sums.Atoms
-
-                  let probs, mi, boxes =
-                      Spm.atomMeans model grid dir stamp p sums |> ok "per-atom means"
-
-                  local
-                  |> Array.iteri (fun row a ->
-                      let g = idx.[a]
-                      labelled <- labelled + 1
-                      Expect.equal boxes.[row] whole.AtomBoxes.[g] "boxes of the atom"
-                      Expect.equal (bits64 [| mi.[row] |]) (bits64 [| whole.AtomMutualInformation.[g] |]) "its MI"
-
-                      Expect.equal
-                          (bits32 (Array.sub probs (row * c) c))
-                          (bits32 (Array.sub whole.AtomProbabilities (g * c) c))
-                          "its probabilities")
-
-              Expect.equal labelled (Structure.count s) "every atom labelled once"
-              Directory.Delete(dir, true)
+              inTwoParts false |> ignore
+          }
+          test "a part that finishes first takes the other's lent chunk (ChunkSharing): the same maps and labels, to the bit" {
+              let waiting = inTwoParts false
+              // the second part's atoms in the taken chunk's boxes were summed in its scan, then emptied to wait
+              Expect.isGreaterThan (inTwoParts true) waiting "more atoms wait when a chunk was taken"
           }
 
           test "the reference layout, on a case worked by hand from the reference implementation's rule" {
