@@ -5,8 +5,8 @@
 # (resident set), and checks that the outputs are byte-identical. Then measures this machine's own limit: two
 # one-process runs at once, one a core (2 x one alone / their wall time), and the two processes once more with no
 # chunk shared between them (ARISE_SPM_NO_SHARING=1: each computes its whole block, as before the sharing). The PNG
-# pictures are not drawn (ARISE_CHROMIUM=none): Chromium runs its own processes, which a one-core run would share its core with (the processes share the pictures, as
-# they share the maps: about 20 s for nine here either way).
+# pictures are not drawn (ARISE_CHROMIUM=none): Chromium runs its own processes, which a one-core run would share its
+# core with (the processes share the pictures, as they share the maps: about 20 s for nine here either way).
 #   bench/apt-mpi.sh [SIZE_Å (675)] [FOLDER (apt-bench)]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
