@@ -3,8 +3,8 @@
 # default). The same .pos is mapped in 3D (box 16 Å, stride 16 Å, T = 10) by one process on one core, then by
 # `mpirun -n 2` with one core each. Prints boxes/s for both, their ratio (target >= 1.8), each process's peak memory
 # (resident set), and checks that the outputs are byte-identical. Then measures this machine's own limit: two
-# one-process runs at once, one a core (2 x one alone / their wall time), and the two processes once more with no
-# chunk shared between them (ARISE_SPM_NO_SHARING=1: each computes its whole block, as before the sharing). The PNG
+# one-process runs at once, one a core (2 x one alone / their wall time), and the two processes once more sharing the
+# ends of their blocks (ARISE_SPM_SHARING=1: a process that finishes first takes the other's last chunks). The PNG
 # pictures are not drawn (ARISE_CHROMIUM=none): Chromium runs its own processes, which a one-core run would share its
 # core with (the processes share the pictures, as they share the maps: about 20 s for nine here either way).
 #   bench/apt-mpi.sh [SIZE_Å (675)] [FOLDER (apt-bench)]
@@ -35,25 +35,25 @@ taskset -c 0 env DOTNET_PROCESSOR_COUNT=1 dotnet "$dll" "${spm[@]}" --out "$out/
 taskset -c 1 env DOTNET_PROCESSOR_COUNT=1 dotnet "$dll" "${spm[@]}" --out "$out/alone1" > "$out/alone1.log" 2>&1 &
 wait
 limit=$(date +%s.%N)
-# the same two processes with no chunks shared (each computes its whole block, however slow its core)
-rm -rf "$out/fixed"
+# the same two processes sharing the ends of their blocks (whichever finishes first takes the other's last chunks)
+rm -rf "$out/shared"
 mpirun --oversubscribe --bind-to core -n 2 bash -c \
-  "ARISE_SPM_NO_SHARING=1 DOTNET_PROCESSOR_COUNT=1 dotnet $dll ${spm[*]} --out $out/fixed" > "$out/fixed.log" 2>&1
-fixed=$(date +%s.%N)
+  "ARISE_SPM_SHARING=1 DOTNET_PROCESSOR_COUNT=1 dotnet $dll ${spm[*]} --out $out/shared" > "$out/shared.log" 2>&1
+shared=$(date +%s.%N)
 
 boxes=$(grep -oE '= [0-9]+ boxes' "$out/one.log" | grep -oE '[0-9]+')
 ions=$(grep -oE 'pos: [0-9]+ atoms' "$out/one.log" | grep -oE '[0-9]+')
-python3 - "$boxes" "$ions" "$start" "$middle" "$end" "$limit" "$fixed" <<'PY'
+python3 - "$boxes" "$ions" "$start" "$middle" "$end" "$limit" "$shared" <<'PY'
 import sys
 boxes, ions, a, b, c, d, e = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:])
-one, two, both, fixed = b - a, c - b, d - c, e - d
+one, two, both, sharing = b - a, c - b, d - c, e - d
 print(f"{ions} ions, {boxes} boxes (box 16 Å, stride 16 Å, T = 10), wall time of the whole command:")
 print(f"  1 process, 1 core:     {one:7.1f} s  {boxes / one:7.1f} boxes/s")
 print(f"  2 processes, 1 core each: {two:4.1f} s  {boxes / two:7.1f} boxes/s")
 print(f"  ratio 2 / 1: {one / two:.2f} (target >= 1.8)")
 print(f"  this machine's limit: two 1-process runs at once, a core each, {both:.1f} s: ratio {2 * one / both:.2f};"
       f" the 2 processes reach {one / two / (2 * one / both) * 100:.0f} % of it")
-print(f"  2 processes sharing no chunk (ARISE_SPM_NO_SHARING=1): {fixed:.1f} s, ratio {one / fixed:.2f}")
+print(f"  2 processes sharing the ends of their blocks (ARISE_SPM_SHARING=1): {sharing:.1f} s, ratio {one / sharing:.2f}")
 PY
 grep -h "done in" "$out/one.log" "$out/two.log" | sed 's/^/  /'
 grep -h "peak" "$out/one.log" "$out/two.log" | sed 's/^/  /'
@@ -71,8 +71,8 @@ if command -v unzip > /dev/null; then
   fi
 fi
 grep -h "placed in\|labelled and their lines" "$out/two.log" | sed 's/^/  /'
-echo "  without sharing:"
-grep -h "labelled and their lines" "$out/fixed.log" | sed 's/^/    /'
+echo "  sharing the ends of their blocks:"
+grep -h "labelled and their lines" "$out/shared.log" | sed 's/^/    /'
 for f in boxes.csv atoms.xyz; do
-  if cmp -s "$out/one/$f" "$out/fixed/$f"; then echo "    $f byte-identical"; else echo "    $f DIFFERS"; fi
+  if cmp -s "$out/one/$f" "$out/shared/$f"; then echo "    $f byte-identical"; else echo "    $f DIFFERS"; fi
 done

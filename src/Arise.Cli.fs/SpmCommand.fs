@@ -513,35 +513,46 @@ let private cuts (grid: SpmGrid) (size: int) =
             let i = int (int64 first * int64 Spm.chunkSize / int64 (ny * nz))
             grid.Origin.X + float i * grid.Step.X - 0.5 * grid.Edge.X)
 
-/// A process lends the last 1/lentPart of its block of chunks: another process that finishes first may take them
-/// (Spm.ChunkSharing), so one slowed by its core or its neighbours on the node hands part of its block over.
+/// With ARISE_SPM_SHARING=1, a process lends the last 1/lentPart of its block of chunks: another process that finishes
+/// first may take them (Spm.ChunkSharing), so one slowed by its core or its neighbours on the node hands part of its
+/// block over. Off by default: on the 2-core machine of docs/benchmarks.md, balanced runs were 8–17 s slower with it.
 let private lentPart = 5
 
-/// The chunks process `rank` of `size` shares with the others (none for a periodic sample, or when
-/// ARISE_SPM_NO_SHARING=1): the end of its block, and the end of the next process's, claimed as files in `claims`.
+/// The chunks process `rank` of `size` shares with the others (only with ARISE_SPM_SHARING=1, and not for a periodic
+/// sample): the end of its block, and the end of the next process's, claimed as files in `claims`.
+/// Also returns the chunks it claims as it goes: of its own lent ones, and of another's.
 let private sharingOf (grid: SpmGrid) (periodic: bool) (claims: string) (size: int) (rank: int) =
     let lentBy k =
         let start, count = Arise.Numerics.Mpi.block (Spm.chunkCount grid) size k
         [| start + count - count / lentPart .. start + count - 1 |]
 
+    let claimed = [| 0; 0 |]
+
+    let claim (lent: int[]) c =
+        let path = Path.Combine(claims, sprintf "chunk_%d" c)
+
+        let mine =
+            try
+                File.Open(path, FileMode.CreateNew).Dispose()
+                true
+            with :? IOException when File.Exists path ->
+                false
+
+        let k = if Array.contains c lent then 0 else 1
+        claimed.[k] <- claimed.[k] + (if mine then 1 else 0)
+        mine
+
     if
         size < 2
         || periodic
-        || Environment.GetEnvironmentVariable "ARISE_SPM_NO_SHARING" = "1"
+        || Environment.GetEnvironmentVariable "ARISE_SPM_SHARING" <> "1"
     then
-        Spm.noSharing
+        Spm.noSharing, claimed
     else
         { Lent = lentBy rank
           Borrowed = Array.rev (lentBy ((rank + 1) % size))
-          Claim =
-            fun c ->
-                let path = Path.Combine(claims, sprintf "chunk_%d" c)
-
-                try
-                    File.Open(path, FileMode.CreateNew).Dispose()
-                    true
-                with :? IOException when File.Exists path ->
-                    false }
+          Claim = claim (lentBy rank) },
+        claimed
 
 /// Where the processes of a run claim the chunks they share: cleared by the first before the others start.
 let private claimsOf (out: string) = Path.Combine(out, "chunks", "claims")
@@ -661,6 +672,34 @@ let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: st
 
     (world.SumAll [| (if placed then 0.0 else 1.0) |]).[0] = 0.0
 
+/// This process's part read and its chunks computed (Spm.runPartOf): the part and its sums (Error when it could not be
+/// read, or was interrupted) and its times.
+let private scanShare world (model: Model) settings samples readOptions file grid whole stamp chunkDir sharing progress cancel =
+    let world: Arise.Numerics.Mpi.World = world
+    let cancel: Threading.CancellationToken = cancel
+
+    match readShare world readOptions file grid whole sharing with
+    | Error e -> Error(Inputs.describe e), [| 0.0; 0.0; 0.0 |]
+    | Ok(part, share) ->
+        say
+            "process %d holds %d of the %d atoms (%s), labels %d"
+            world.Rank
+            part.Indices.Length
+            part.Count
+            (if part.Streamed then "streamed" else "read whole, then cut")
+            share.Length
+
+        let owned = ownedBy grid world.Rank world.Size
+
+        let t, sums =
+            Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned sharing share progress cancel
+
+        (if cancel.IsCancellationRequested then
+             Error "interrupted"
+         else
+             Ok(part, sums)),
+        [| t.Extraction; t.Descriptors; t.Network |]
+
 /// This process's work: its block of chunks from its part of the sample, then the labels of its share of the atoms
 /// and its stretch of atoms.xyz. Returns the times summed over the processes and the processes that failed (a meeting point).
 let private computeShare world (model: Model) settings samples readOptions file grid whole stamp (out: string) progress =
@@ -672,55 +711,11 @@ let private computeShare world (model: Model) settings samples readOptions file 
 
     let clock = Diagnostics.Stopwatch.StartNew()
 
-    let shared =
+    let sharing, claimed =
         sharingOf grid (Structure.isPeriodic (whole: StructureIO.SamplePart).Part) (claimsOf out) world.Size world.Rank
-    // chunks claimed: of its own lent ones, and of another's
-    let claimed = [| 0; 0 |]
-
-    let sharing =
-        { shared with
-            Claim =
-                fun c ->
-                    let mine = shared.Claim c
-                    let k = if Array.contains c shared.Lent then 0 else 1
-                    claimed.[k] <- claimed.[k] + (if mine then 1 else 0)
-                    mine }
 
     let part, times =
-        match readShare world readOptions file grid whole sharing with
-        | Error e -> Error(Inputs.describe e), [| 0.0; 0.0; 0.0 |]
-        | Ok(part, share) ->
-            say
-                "process %d holds %d of the %d atoms (%s), labels %d"
-                world.Rank
-                part.Indices.Length
-                part.Count
-                (if part.Streamed then "streamed" else "read whole, then cut")
-                share.Length
-
-            let owned = ownedBy grid world.Rank world.Size
-
-            let t, sums =
-                Spm.runPartOf
-                    (Models.pipeline model)
-                    samples
-                    1
-                    settings
-                    grid
-                    part.Part
-                    stamp
-                    chunkDir
-                    owned
-                    sharing
-                    share
-                    progress
-                    cts.Token
-
-            (if cts.IsCancellationRequested then
-                 Error "interrupted"
-             else
-                 Ok(part, sums)),
-            [| t.Extraction; t.Descriptors; t.Network |]
+        scanShare world model settings samples readOptions file grid whole stamp chunkDir sharing progress cts.Token
 
     let computed = clock.Elapsed.TotalSeconds
     // every chunk is done when the processes meet here: the labels of the atoms need their neighbours' boxes
