@@ -491,11 +491,17 @@ let private first
             | 0, Some width -> writeShells out samples settings (Structure.centroid sample) r width
             | code, _ -> code
 
+/// The x (Å) of the centres of the plane of boxes that holds box `box` (a flat index: x slowest).
+let private planeX (grid: SpmGrid) (box: int64) =
+    let nx, ny, nz = grid.Shape
+
+    grid.Origin.X
+    + float (min (int64 (nx - 1)) (box / int64 (ny * nz))) * grid.Step.X
+
 /// Where the shares of the atoms begin along x (Å): process k labels the atoms from cuts.[k] up to cuts.[k + 1] (−∞
 /// and +∞ at the ends), the lower face of the first box of its block of chunks.
 let private cuts (grid: SpmGrid) (size: int) =
     let chunks = Spm.chunkCount grid
-    let _, ny, nz = grid.Shape
 
     Array.init (size + 1) (fun k ->
         // the first chunk of process k's block (ownedBy); none past the last process
@@ -510,8 +516,7 @@ let private cuts (grid: SpmGrid) (size: int) =
         elif first >= chunks then
             Double.PositiveInfinity
         else
-            let i = int (int64 first * int64 Spm.chunkSize / int64 (ny * nz))
-            grid.Origin.X + float i * grid.Step.X - 0.5 * grid.Edge.X)
+            planeX grid (int64 first * int64 Spm.chunkSize) - 0.5 * grid.Edge.X)
 
 /// With ARISE_SPM_SHARING=1, a process lends the last 1/lentPart of its block of chunks: another process that finishes
 /// first may take them (Spm.ChunkSharing), so one slowed by its core or its neighbours on the node hands part of its
@@ -526,9 +531,11 @@ let private sharingOf (grid: SpmGrid) (periodic: bool) (claims: string) (size: i
         let start, count = Arise.Numerics.Mpi.block (Spm.chunkCount grid) size k
         [| start + count - count / lentPart .. start + count - 1 |]
 
+    let lent = lentBy rank
     let claimed = [| 0; 0 |]
 
-    let claim (lent: int[]) c =
+    let claim c =
+        Directory.CreateDirectory claims |> ignore
         let path = Path.Combine(claims, sprintf "chunk_%d" c)
 
         let mine =
@@ -549,12 +556,13 @@ let private sharingOf (grid: SpmGrid) (periodic: bool) (claims: string) (size: i
     then
         Spm.noSharing, claimed
     else
-        { Lent = lentBy rank
+        { Lent = lent
           Borrowed = Array.rev (lentBy ((rank + 1) % size))
-          Claim = claim (lentBy rank) },
+          Claim = claim },
         claimed
 
-/// Where the processes of a run claim the chunks they share: cleared by the first before the others start.
+/// Where the processes of a run claim the chunks they share (made by the first claim): the first process deletes a
+/// stopped run's before the others start, and this run's once all are done.
 let private claimsOf (out: string) = Path.Combine(out, "chunks", "claims")
 
 /// The x-range (Å) of the boxes of some chunks (a contiguous run of them), none when there are none.
@@ -562,16 +570,9 @@ let private spanOf (grid: SpmGrid) (chunks: int[]) =
     if chunks.Length = 0 then
         Double.PositiveInfinity, Double.NegativeInfinity
     else
-        let nx, ny, nz = grid.Shape
-        let first = int (int64 (Array.min chunks) * int64 Spm.chunkSize / int64 (ny * nz))
-
-        let last =
-            int ((int64 (Array.max chunks + 1) * int64 Spm.chunkSize - 1L) / int64 (ny * nz))
-
-        let x (i: int) =
-            grid.Origin.X + float (min (nx - 1) i) * grid.Step.X
-
-        x first - 0.5 * grid.Edge.X, x last + 0.5 * grid.Edge.X
+        planeX grid (int64 (Array.min chunks) * int64 Spm.chunkSize) - 0.5 * grid.Edge.X,
+        planeX grid (int64 (Array.max chunks + 1) * int64 Spm.chunkSize - 1L)
+        + 0.5 * grid.Edge.X
 
 /// This process's part of the sample: its share of the atoms (from cuts.[k] to cuts.[k + 1]) and the atoms of its
 /// boxes, which reach one box edge past cuts.[k + 1], and of the boxes of the chunks it may borrow (`sharing`).
@@ -884,7 +885,6 @@ let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) setting
                     if Directory.Exists(claimsOf out) then
                         Directory.Delete(claimsOf out, true)
 
-                    Directory.CreateDirectory(claimsOf out) |> ignore
                     Some lock)
 
     let go = world.Broadcast([| (if Result.isOk claimed then 1uy else 0uy) |], 0)

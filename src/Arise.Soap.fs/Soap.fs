@@ -71,7 +71,7 @@ module Soap =
         /// The calculator this scratch space was made for.
         member val Calculator = calc
 
-        /// This thread's last scratch space (see scratchFor).
+        /// This thread's last scratch space (see For).
         [<ThreadStatic; DefaultValue>]
         static val mutable private cached: Scratch
 

@@ -305,10 +305,9 @@ module Spm =
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). `progress done total`
     /// after each chunk; `cancel` stops between chunks. It takes the chunks `order` gives, in that order, as it goes
     /// (the others' boxes stay NaN, their atoms uncounted): for one process of several, which computes its own chunks
-    /// only. `summed`: None returns
-    /// the maps, the box centres, the per-atom means and the timing; Some(rowOf, rows), for a process's part, sums atom
-    /// a at row rowOf.[a] of `rows` (none when −1) from each chunk's own arrays and returns only those sums (the maps
-    /// and centres empty) and the timing.
+    /// only. `summed`: None returns the maps, the box centres, the per-atom means and the timing; Some(rowOf, rows),
+    /// for a process's part, sums atom a at row rowOf.[a] of `rows` (none when −1) from each chunk's own arrays and
+    /// returns only those sums (the maps and centres empty) and the timing.
     let private scanWith
         (summed: (int[] * int) option)
         (order: seq<int>)
@@ -517,11 +516,13 @@ module Spm =
         let reuse, computed = store pipeline.Model chunkDir stamp
         // the atoms of the share that only this process's boxes hold are summed in its scan, in box order as one
         // process sums them; the others wait for atomMeans, in two groups (near the lower and the upper edge)
-        let where =
+        let whereOf (mine: int -> bool) =
             if Structure.isPeriodic part then
                 (fun _ -> 2)
             else
-                ownership grid owned
+                ownership grid mine
+
+        let where = whereOf owned
 
         let rowOf = Array.create (Structure.count part) -1
         let pending = [| ResizeArray<int>(); ResizeArray<int>() |]
@@ -541,14 +542,15 @@ module Spm =
         let order =
             seq {
                 for c in 0 .. chunkCount grid - 1 do
-                    if owned c && not (lent.Contains c) then
-                        yield c
-                    elif owned c && lending.Value then
-                        if sharing.Claim c then
-                            kept.Add c |> ignore
+                    if owned c then
+                        if not (lent.Contains c) then
                             yield c
-                        else
-                            lending.Value <- false
+                        elif lending.Value then
+                            if sharing.Claim c then
+                                kept.Add c |> ignore
+                                yield c
+                            else
+                                lending.Value <- false
 
                 for c in sharing.Borrowed do
                     if borrowing.Value then
@@ -563,9 +565,9 @@ module Spm =
 
         // rows summed in the scan whose boxes reach a lent chunk another process took: emptied, they wait for
         // atomMeans like the rest (it adds every box in order)
-        if lent.Count > kept.Count && not (Structure.isPeriodic part) then
+        if lent.Count > kept.Count then
             let whereNow =
-                ownership grid (fun c -> owned c && (kept.Contains c || not (lent.Contains c)))
+                whereOf (fun c -> owned c && (kept.Contains c || not (lent.Contains c)))
 
             let classes = pipeline.Model.Metadata.Classes.Length
 

@@ -95,19 +95,24 @@ let private bulkBccRun (n: int) (samples: int) =
 
     model, r
 
-/// A run in two parts of the sample (runPartOf, assemble, atomMeans), checked against the whole run to the bit; with
-/// `share`, the first part takes the second's last chunk (ChunkSharing). Returns the second part's waiting atoms.
-let private inTwoParts (share: bool) =
-    let ignore2 = fun (_: int) (_: int) -> ()
+/// The tiny model, the bicrystal and its grid of 12 Å boxes at `stride` (Å).
+let private bicrystalGrid (stride: float) =
     let _, model = ModelTests.tinyModel.Force()
     let s = bicrystal ()
 
     let settings =
         { SpmGrid.defaults with
             Box = 12.0
-            Stride = 0.5 }
+            Stride = stride }
 
     let grid, _ = SpmGrid.create settings s |> ok "grid"
+    model, s, settings, grid
+
+/// A run in two parts of the sample (runPartOf, assemble, atomMeans), checked against the whole run to the bit; with
+/// `share`, the first part takes the second's last chunk (ChunkSharing). Returns the second part's waiting atoms.
+let private inTwoParts (share: bool) =
+    let ignore2 = fun (_: int) (_: int) -> ()
+    let model, s, settings, grid = bicrystalGrid 0.5
     let pipeline = Pipeline.ofModel model
     let none = Threading.CancellationToken.None
     let whole, _ = Spm.run pipeline 5 1 settings grid s None (fun _ _ -> ()) none
@@ -618,15 +623,7 @@ let tests =
           }
 
           test "a bicrystal is mapped fcc on one side and bcc on the other, with results that resume from chunks" {
-              let _, model = ModelTests.tinyModel.Force()
-              let s = bicrystal ()
-
-              let settings =
-                  { SpmGrid.defaults with
-                      Box = 12.0
-                      Stride = 4.0 }
-
-              let grid, _ = SpmGrid.create settings s |> ok "grid"
+              let model, s, settings, grid = bicrystalGrid 4.0
 
               let dir =
                   Path.Combine(Path.GetTempPath(), "arise-spm-" + Guid.NewGuid().ToString("N"))
