@@ -58,12 +58,20 @@ let private run (results: ParseResults<Verb>) (world: Arise.Numerics.Mpi.World o
         eprintfn "error: %s" (Outputs.reason e)
         1
 
-[<EntryPoint>]
-let main argv =
+/// What the process sets before any verb: a terminal without control codes under MPI, and huge pages for its heap.
+let private prepareProcess () =
     // Open MPI gives its processes a terminal for their output: without this, .NET would write terminal control
     // codes into it (and so into --json output)
     if Arise.Numerics.Mpi.launchedSize () > 1 then
         Environment.SetEnvironmentVariable("TERM", "dumb")
+
+    // the managed heap in 2 MB pages where the system gives them on request: a large sample's arrays (4 GB of per-atom
+    // sums at 10⁷ atoms) are first touched in 512 times fewer page faults (ARISE_HUGE_PAGES=0: off)
+    Arise.Numerics.HugePages.adviseHeap () |> ignore
+
+[<EntryPoint>]
+let main argv =
+    prepareProcess ()
 
     // A table written to a file or a pipe would be wrapped at Spectre's default of 80 columns, splitting file and
     // class names over several lines; there, use $COLUMNS or 200 so that each row stays on one line.

@@ -142,6 +142,39 @@ module SpmGrid =
     /// The most boxes one SPM run may have: 2 million (the FePt nanoparticle at stride 1 Å has about 380,000).
     let maxBoxes = 2_000_000
 
+    /// The value at index k of `values` sorted ascending (finite values), found by selection (Hoare's partition around
+    /// a median of three, expected linear time); `values` is reordered.
+    let internal selectInPlace (values: float[]) (k: int) =
+        let mutable lo = 0
+        let mutable hi = values.Length - 1
+
+        while lo < hi do
+            let a, b, c = values.[lo], values.[(lo + hi) / 2], values.[hi]
+            let pivot = max (min a b) (min (max a b) c)
+            let mutable i = lo
+            let mutable j = hi
+
+            while i <= j do
+                while values.[i] < pivot do
+                    i <- i + 1
+
+                while values.[j] > pivot do
+                    j <- j - 1
+
+                if i <= j then
+                    let t = values.[i]
+                    values.[i] <- values.[j]
+                    values.[j] <- t
+                    i <- i + 1
+                    j <- j - 1
+
+            // values[lo .. j] <= pivot <= values[i .. hi]; between them, values equal to the pivot
+            if k <= j then hi <- j
+            elif k >= i then lo <- i
+            else lo <- hi
+
+        values.[k]
+
     /// The grid over the sample of `count` atoms within lo .. hi; the stray-atom check when `points` are given.
     let private over (settings: SpmSettings) (lo: Vec3) (hi: Vec3) (count: int) (points: Vec3[] option) =
         if not (settings.Box > 0.0 && Double.IsFinite settings.Box) then
@@ -215,9 +248,11 @@ module SpmGrid =
                         else p.Z
 
                     let quantiles k =
-                        let c = points |> Array.map (coordinate k) |> Array.sort
+                        let c = points |> Array.map (coordinate k)
                         let cut = max 1 (n / 1000)
-                        c.[cut], c.[n - 1 - cut]
+                        // the values a sort would put at cut and n − 1 − cut, found in linear time
+                        let low = selectInPlace c cut
+                        low, selectInPlace c (n - 1 - cut)
 
                     let q = Array.init 3 quantiles
 

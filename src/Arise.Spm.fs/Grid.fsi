@@ -127,6 +127,9 @@ module SpmGrid =
     /// a non-positive box or stride, an empty sample, or more than maxBoxes boxes.
     val create: settings: SpmSettings -> s: Arise.Structure.Structure -> Result<(SpmGrid * GridWarning list), GridError>
 
+    /// The value at index `k` of `values` sorted ascending (finite values), in expected linear time; reorders `values`.
+    val internal selectInPlace: values: float array -> k: int -> float
+
     /// The grid create lays over a sample of `count` atoms within `lo` .. `hi` (its bounds), without the check for a stray
     /// atom (which needs every position): for a sample streamed in parts.
     val createFromBounds:

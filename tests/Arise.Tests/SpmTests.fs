@@ -360,6 +360,72 @@ let tests =
               Expect.isEmpty warnings "no warnings"
           }
 
+          testProperty "the stray-atom check's quantiles: selection gives the value a sort puts at k (ties, runs, sorted input)"
+          <| fun (values: FsCheck.NonEmptyArray<FsCheck.NormalFloat>) (seed: int) ->
+              let raw = values.Get |> Array.map (fun v -> v.Get)
+              // few distinct values (many ties), ascending and descending runs: the cases a partition gets wrong
+              let cases =
+                  [ raw
+                    raw |> Array.map (fun v -> round (v / 10.0))
+                    Array.sort raw
+                    Array.sortDescending raw ]
+
+              cases
+              |> List.forall (fun c ->
+                  let k = abs (seed % c.Length)
+                  SpmGrid.selectInPlace (Array.copy c) k = (Array.sort c).[k])
+
+          test "the heap marked for huge pages where the system grants them on request: a fresh large array lies in it" {
+              let mode = "/sys/kernel/mm/transparent_hugepage/enabled"
+
+              if not (File.Exists mode && (File.ReadAllText mode).Contains "[madvise]") then
+                  skiptest "transparent huge pages are not given on request here (not Linux, or not madvise)"
+
+              if Environment.GetEnvironmentVariable "ARISE_HUGE_PAGES" = "0" then
+                  skiptest "ARISE_HUGE_PAGES=0 is set"
+
+              match Arise.Numerics.HugePages.adviseHeap () with
+              | Arise.Numerics.HugePages.NotAdvised why -> failtestf "the heap was not marked: %s" why
+              | Arise.Numerics.HugePages.Advised bytes ->
+                  Expect.isGreaterThan bytes (1L <<< 30) "the heap's reserve, over 1 GB"
+                  // the mapping that holds a new array allocated after the advice carries the kernel's flag for it
+                  let a = Array.zeroCreate<byte>(64 <<< 20)
+
+                  let handle =
+                      Runtime.InteropServices.GCHandle.Alloc(a, Runtime.InteropServices.GCHandleType.Pinned)
+
+                  let address = int64 (handle.AddrOfPinnedObject())
+                  handle.Free()
+                  let smaps = File.ReadAllLines "/proc/self/smaps"
+
+                  // a mapping's first line: its address range in hex, "lo-hi"
+                  let range (line: string) =
+                      match line.Split(' ').[0].Split('-') with
+                      | [| lo; hi |] ->
+                          match
+                              Int64.TryParse(lo, Globalization.NumberStyles.HexNumber, null),
+                              Int64.TryParse(hi, Globalization.NumberStyles.HexNumber, null)
+                          with
+                          | (true, a), (true, b) -> Some(a, b)
+                          | _ -> None
+                      | _ -> None
+
+                  let holder =
+                      smaps
+                      |> Array.tryFindIndex (fun l ->
+                          match range l with
+                          | Some(lo, hi) -> lo <= address && address < hi
+                          | None -> false)
+
+                  let flags =
+                      holder
+                      |> Option.bind (fun i -> smaps.[i + 1 ..] |> Array.tryFind (fun l -> l.StartsWith "VmFlags:"))
+
+                  Expect.isSome flags "the array's mapping found in /proc/self/smaps"
+                  Expect.stringContains flags.Value " hg" "marked for huge pages (VmFlags hg)"
+                  GC.KeepAlive a
+          }
+
           test "a stray atom far from the sample makes too many boxes: refused with the reason, not run" {
               let s = bicrystal ()
 
