@@ -25,14 +25,18 @@ let private header (descr: string) (shape: int list) =
     let pad = (64 - unpadded % 64) % 64
     dict + String(' ', pad) + "\n"
 
+/// Writes the .npy file of `a` to `s`: its header, then its data as it is (no copy of it made).
+let private writeTo (s: Stream) (a: NpyArray) =
+    let h = Encoding.ASCII.GetBytes(header a.Descr a.Shape)
+    s.Write([| 0x93uy; byte 'N'; byte 'U'; byte 'M'; byte 'P'; byte 'Y'; 1uy; 0uy |], 0, 8)
+    s.Write(BitConverter.GetBytes(uint16 h.Length), 0, 2)
+    s.Write(h, 0, h.Length)
+    s.Write(a.Data, 0, a.Data.Length)
+
 /// The bytes of a .npy file.
 let toBytes (a: NpyArray) =
     use ms = new MemoryStream()
-    let h = Encoding.ASCII.GetBytes(header a.Descr a.Shape)
-    ms.Write([| 0x93uy; byte 'N'; byte 'U'; byte 'M'; byte 'P'; byte 'Y'; 1uy; 0uy |], 0, 8)
-    ms.Write(BitConverter.GetBytes(uint16 h.Length), 0, 2)
-    ms.Write(h, 0, h.Length)
-    ms.Write(a.Data, 0, a.Data.Length)
+    writeTo ms a
     ms.ToArray()
 
 let private bytesOf (xs: 'T[]) (size: int) =
@@ -82,8 +86,7 @@ let writeNpz (path: string) (arrays: (string * NpyArray) list) =
         for name, a in arrays do
             let entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression)
             use s = entry.Open()
-            let bytes = toBytes a
-            s.Write(bytes, 0, bytes.Length))
+            writeTo s a)
 
 /// Reads one .npy payload: dtype descr, shape, data bytes. Error on anything unexpected.
 let parse (bytes: byte[]) : Result<NpyArray, string> =
@@ -134,9 +137,23 @@ let readNpz (path: string) : Result<Map<string, NpyArray>, string> =
         let results =
             [ for e in zip.Entries do
                   use s = e.Open()
-                  use ms = new MemoryStream()
+                  // sized by the entry's length when it is plausible (deflate packs at most 1032:1), so that the
+                  // stream neither grows nor is copied out when the entry holds what it says
+                  let sized =
+                      e.Length > 0L
+                      && e.Length < int64 Int32.MaxValue
+                      && e.Length <= 1032L * e.CompressedLength + 1024L
+
+                  use ms = new MemoryStream(if sized then int e.Length else 0)
                   s.CopyTo ms
-                  yield e.Name.Replace(".npy", ""), parse (ms.ToArray()) ]
+
+                  let bytes =
+                      if sized && ms.Length = int64 ms.Capacity then
+                          ms.GetBuffer()
+                      else
+                          ms.ToArray()
+
+                  yield e.Name.Replace(".npy", ""), parse bytes ]
 
         match
             results
