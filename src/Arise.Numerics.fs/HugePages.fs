@@ -14,17 +14,24 @@ extern int private madvise(nativeint addr, unativeint length, int advice)
 [<Literal>]
 let private MADV_HUGEPAGE = 14
 
-/// The mapping of /proc/self/maps lines: (start, end, anonymous) for each.
+let internal rangeOf (line: string) =
+    match line.Split(' ').[0].Split('-') with
+    | [| lo; hi |] ->
+        match
+            Int64.TryParse(lo, Globalization.NumberStyles.HexNumber, null), Int64.TryParse(hi, Globalization.NumberStyles.HexNumber, null)
+        with
+        | (true, a), (true, b) -> Some(a, b)
+        | _ -> None
+    | _ -> None
+
+/// The mappings of /proc/self/maps: (start, end, anonymous) for each.
 let private mappings () =
     File.ReadAllLines "/proc/self/maps"
     |> Array.choose (fun line ->
-        let fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        // an anonymous mapping names no file (the heap's reserve and its committed parts)
+        let anonymous = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length < 6
 
-        match fields.[0].Split '-' with
-        | [| a; b |] ->
-            // an anonymous mapping names no file (the heap's reserve and its committed parts)
-            Some(Convert.ToInt64(a, 16), Convert.ToInt64(b, 16), fields.Length < 6)
-        | _ -> None)
+        rangeOf line |> Option.map (fun (s, e) -> s, e, anonymous))
 
 /// The contiguous anonymous mappings around `address`: the heap's reserve, split where parts are committed.
 let private rangeAround (address: int64) =
@@ -68,7 +75,7 @@ let private advise () =
         elif mode.Contains "[always]" then
             NotAdvised "transparent huge pages are always on"
         else
-            // an address inside the heap: a large array's (the large-object heap lies in the same reserve)
+            // an address inside the heap: a pinned array's (the pinned-object heap lies in the same reserve as the others)
             let probe = GC.AllocateUninitializedArray<byte>(100_000, pinned = true)
             let handle = GCHandle.Alloc(probe, GCHandleType.Pinned)
             let address = int64 (handle.AddrOfPinnedObject())

@@ -10,6 +10,9 @@ type Advice =
     /// Nothing was done, and why (not Linux, huge pages off or already always on, ARISE_HUGE_PAGES=0, the range not found).
     | NotAdvised of reason: string
 
+/// The address range (start, end) a line of /proc/self/maps or /proc/self/smaps begins with, None for other lines.
+val internal rangeOf: line: string -> (int64 * int64) option
+
 /// Marks the managed heap's reserved address range for transparent huge pages (madvise MADV_HUGEPAGE), once per
 /// process; later calls return the first answer. Changes no value a program computes, only how its memory is paged.
 val adviseHeap: unit -> Advice

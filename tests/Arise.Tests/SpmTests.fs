@@ -398,22 +398,10 @@ let tests =
                   handle.Free()
                   let smaps = File.ReadAllLines "/proc/self/smaps"
 
-                  // a mapping's first line: its address range in hex, "lo-hi"
-                  let range (line: string) =
-                      match line.Split(' ').[0].Split('-') with
-                      | [| lo; hi |] ->
-                          match
-                              Int64.TryParse(lo, Globalization.NumberStyles.HexNumber, null),
-                              Int64.TryParse(hi, Globalization.NumberStyles.HexNumber, null)
-                          with
-                          | (true, a), (true, b) -> Some(a, b)
-                          | _ -> None
-                      | _ -> None
-
                   let holder =
                       smaps
                       |> Array.tryFindIndex (fun l ->
-                          match range l with
+                          match Arise.Numerics.HugePages.rangeOf l with
                           | Some(lo, hi) -> lo <= address && address < hi
                           | None -> false)
 
