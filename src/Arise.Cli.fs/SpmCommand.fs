@@ -518,12 +518,13 @@ let private cuts (grid: SpmGrid) (size: int) =
         else
             planeX grid (int64 first * int64 Spm.chunkSize) - 0.5 * grid.Edge.X)
 
-/// With ARISE_SPM_SHARING=1, a process lends the last 1/lentPart of its block of chunks: another process that finishes
-/// first may take them (Spm.ChunkSharing), so one slowed by its core or its neighbours on the node hands part of its
-/// block over. Off by default: on the 2-core machine of docs/benchmarks.md, balanced runs were 8–17 s slower with it.
+/// A process lends the last 1/lentPart of its block of chunks: another process that finishes first may take them
+/// (Spm.ChunkSharing), so one slowed by its core or its neighbours on the node hands part of its block over. On by
+/// default; ARISE_SPM_SHARING=0 turns it off (docs/benchmarks.md: in balanced runs it cost 1–17 s, within this
+/// machine's spread; in the uneven ones it saved 12 and 25 s).
 let private lentPart = 5
 
-/// The chunks process `rank` of `size` shares with the others (only with ARISE_SPM_SHARING=1, and not for a periodic
+/// The chunks process `rank` of `size` shares with the others (unless ARISE_SPM_SHARING=0, and not for a periodic
 /// sample): the end of its block, and the end of the next process's, claimed as files in `claims`.
 /// Also returns the chunks it claims as it goes: of its own lent ones, and of another's.
 let private sharingOf (grid: SpmGrid) (periodic: bool) (claims: string) (size: int) (rank: int) =
@@ -552,7 +553,7 @@ let private sharingOf (grid: SpmGrid) (periodic: bool) (claims: string) (size: i
     if
         size < 2
         || periodic
-        || Environment.GetEnvironmentVariable "ARISE_SPM_SHARING" <> "1"
+        || Environment.GetEnvironmentVariable "ARISE_SPM_SHARING" = "0"
     then
         Spm.noSharing, claimed
     else

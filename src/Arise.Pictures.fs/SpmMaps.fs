@@ -175,10 +175,15 @@ let writeMapsOf (mine: int -> bool) (dir: string) (samples: int) (r: SpmResult) 
     Directory.CreateDirectory dir |> ignore
     let maps = mapsOf dir samples r
 
-    maps
-    |> List.iteri (fun k (_, write) ->
-        if mine k then
-            write ())
+    // the maps are independent: written at once, on all cores (a failure reported as itself)
+    try
+        maps
+        |> List.indexed
+        |> List.filter (fst >> mine)
+        |> Array.ofList
+        |> Array.Parallel.iter (fun (_, (_, write)) -> write ())
+    with :? AggregateException as e when e.InnerExceptions.Count > 0 ->
+        Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions.[0]).Throw()
 
     List.map fst maps
 

@@ -16,7 +16,7 @@ val heatmap: path: string -> title: string -> colourBar: string -> g: Arise.Spm.
 
 /// Maps: mutual information, and the probability of each class that is the argmax of at least 2 % of the non-empty
 /// boxes (at most six), into `dir` (created when missing), titled with box, stride and T (`samples`, the Monte Carlo
-/// passes per box); bulk grids add isosurface views. Returns the files written.
+/// passes per box); bulk grids add isosurface views. The maps are written at once, on all cores. Returns the files written.
 val writeMaps: dir: string -> samples: int -> r: Arise.Spm.SpmResult -> string list
 
 /// writeMaps shared by several processes: the k-th map of writeMaps's list is written only where `mine k` holds;

@@ -264,6 +264,72 @@ let tests =
                   Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "no share written to disk")
           }
 
+          test "mpirun -n 2 arise spm: a process whose block is stored takes the other's lent chunks (claims); the same bytes" {
+              withMpirun (fun mpirun ->
+                  // a slab cluster (not periodic: only then are chunks shared) of 11 chunks: blocks of 6 and 5, each
+                  // lending its last chunk
+                  let dir = freshFolder "arise-mpi-share-"
+                  let grains = [ Crystals.fcc 26 3.61; Crystals.bcc 26 2.87 ]
+                  let slab = Polycrystal.voronoi 5 grains (Vec3.make 80.0 80.0 8.0) true 1.5
+                  StructureIO.writeXyz (Path.Combine(dir, "slab.xyz")) [ slab ]
+                  let dll = Path.Combine(AppContext.BaseDirectory, "Arise.Cli.dll")
+
+                  let spm out =
+                      [ dll
+                        "spm"
+                        "slab.xyz"
+                        "--out"
+                        out
+                        "--box"
+                        "8"
+                        "--stride"
+                        "1"
+                        "--samples"
+                        "3" ]
+
+                  let code, _, errors = runProcess dir "dotnet" (spm "one") 600
+                  Expect.equal code 0 (sprintf "one process: exit 0 (%s)" errors)
+                  let stored = Directory.GetFiles(Path.Combine(dir, "one", "chunks"), "chunk_*.npz")
+                  Expect.isGreaterThanOrEqual stored.Length 10 "blocks of five chunks or more"
+
+                  // the second process's block already on disk (the one-process run's chunks, the first block taken
+                  // out): it finishes at once and takes the first process's lent chunk before that one gets there
+                  let chunks = Path.Combine(dir, "two", "chunks")
+                  Directory.CreateDirectory chunks |> ignore
+                  let _, first = Arise.Numerics.Mpi.block stored.Length 2 0
+
+                  for file in Directory.GetFiles(Path.Combine(dir, "one", "chunks")) do
+                      let name = Path.GetFileName file
+
+                      if not (name.StartsWith "chunk_") || int (name.Substring(6, 5)) >= first then
+                          File.Copy(file, Path.Combine(chunks, name))
+
+                  let code, out, errors =
+                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "two") 600
+
+                  Expect.equal code 0 (sprintf "two processes: exit 0 (%s)" errors)
+
+                  let taken (rank: int) (what: string) =
+                      let m =
+                          Text.RegularExpressions.Regex.Match(
+                              out,
+                              sprintf "process %d: part read.*?\\((\\d+) of its chunks taken by another, (\\d+) of another's taken\\)" rank
+                          )
+
+                      Expect.isTrue m.Success (sprintf "process %d says what was shared (%s)" rank out)
+                      int m.Groups.[(if what = "lent" then 1 else 2)].Value
+
+                  Expect.isGreaterThanOrEqual (taken 1 "borrowed") 1 "the second process took a chunk of the first's"
+                  Expect.equal (taken 0 "lent") (taken 1 "borrowed") "the first process left it to the second"
+                  Expect.isFalse (Directory.Exists(Path.Combine(chunks, "claims"))) "the claims cleared at the end"
+
+                  for file in [ "boxes.csv"; "atoms.xyz" ] do
+                      Expect.equal
+                          (File.ReadAllBytes(Path.Combine(dir, "two", file)))
+                          (File.ReadAllBytes(Path.Combine(dir, "one", file)))
+                          (sprintf "%s byte-identical" file))
+          }
+
           test "mpirun -n 2 arise spm, triclinic dumps open along y or periodic, boxes seeing atoms twice: parts hold images, same bytes" {
               withMpirun (fun mpirun ->
                   // cell edges lx, ly, lz (Å); 14 Å boxes in a 12 Å thin cell: the lattice vector B = (6, 12, 0) fits in a

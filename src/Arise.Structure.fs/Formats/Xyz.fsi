@@ -27,5 +27,5 @@ val writeTo: writer: System.IO.TextWriter -> s: Arise.Structure.Structure -> uni
 /// fewer atoms: a part of the frame, its other atoms written elsewhere).
 val writeHeaderTo: writer: System.IO.TextWriter -> count: int -> s: Arise.Structure.Structure -> unit
 
-/// The lines of atoms `atoms` of `s` (0-based indices), in that order, as writeTo writes them.
+/// The lines of atoms `atoms` of `s` (0-based indices), in that order, as writeTo writes them (formatted on all cores).
 val writeAtomsTo: writer: System.IO.TextWriter -> s: Arise.Structure.Structure -> atoms: int seq -> unit
