@@ -526,27 +526,29 @@ let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
     let props = extraProperties s
     let atoms = Seq.toArray atoms
     let blocks = (atoms.Length + atomsPerBlock - 1) / atomsPerBlock
-    let window = 2 * max 1 Environment.ProcessorCount
+    let window = min blocks (2 * max 1 Environment.ProcessorCount)
+    // a builder for each block of the window, kept from window to window (cleared, it keeps its room: no garbage)
+    let builders = Array.init window (fun _ -> StringBuilder())
+    let chars = Array.init window (fun _ -> Array.zeroCreate<char> 64)
 
-    let format (b: int) =
-        let sb = StringBuilder()
-        let chars = Array.zeroCreate<char> 64
+    let format (first: int) (k: int) =
+        let sb = builders.[k].Clear()
+        let b = first + k
 
         for i in b * atomsPerBlock .. min atoms.Length ((b + 1) * atomsPerBlock) - 1 do
-            appendAtom sb chars props s atoms.[i]
-
-        sb
+            appendAtom sb chars.[k] props s atoms.[i]
 
     for first in 0..window .. blocks - 1 do
-        let texts =
-            if blocks - first = 1 then
-                [| format first |]
-            else
-                Array.Parallel.init (min window (blocks - first)) (fun k -> format (first + k))
+        let count = min window (blocks - first)
+
+        if count = 1 then
+            format first 0
+        else
+            Threading.Tasks.Parallel.For(0, count, (fun k -> format first k)) |> ignore
 
         // the text handed over in the builders' own pieces (no string of it made)
-        for sb in texts do
-            for piece in sb.GetChunks() do
+        for k in 0 .. count - 1 do
+            for piece in builders.[k].GetChunks() do
                 w.Write piece.Span
 
 /// Writes one frame as extended XYZ to a writer, atom by atom (no text of the whole frame is held).
