@@ -142,6 +142,8 @@ module CellList =
         let wrap = Array.zeroCreate (3 * n)
         let binOf = Array.zeroCreate n
         let wrapped = Array.zeroCreate n
+        // an atom's bin along each axis (one array for all: 10⁷ atoms made 10⁷ of them)
+        let idx = Array.zeroCreate 3
 
         for i in 0 .. n - 1 do
             let f = fractional recip origin s.Positions.[i]
@@ -149,7 +151,6 @@ module CellList =
             let fw = if mixed then fr.[i] else f
 
             let mutable p = s.Positions.[i]
-            let idx = Array.zeroCreate 3
 
             for k in 0..2 do
                 let mutable fk = if periodic.[k] then fw.[k] else f.[k]
@@ -193,9 +194,7 @@ module CellList =
           Ys = sorted |> Array.map (fun i -> wrapped.[i].Y)
           Zs = sorted |> Array.map (fun i -> wrapped.[i].Z)
           Sorted = sorted
-          Wrap =
-            sorted
-            |> Array.collect (fun i -> [| wrap.[3 * i]; wrap.[3 * i + 1]; wrap.[3 * i + 2] |])
+          Wrap = Array.init (3 * n) (fun j -> wrap.[3 * sorted.[j / 3] + j % 3])
           WrapOf = wrap }
 
     /// Builds the cell list of a structure (about 2 atoms per bin).
