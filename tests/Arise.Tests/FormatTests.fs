@@ -215,6 +215,36 @@ let tests =
               Expect.equal back.Pbc (if s.Cell.IsSome then s.Pbc else Pbc.none) "pbc"
               Expect.equal back.AtomProperties s.AtomProperties "per-atom properties"
 
+          test "extended XYZ of 20,000 atoms, formatted a window of blocks at a time on all cores: each atom's own line, in order" {
+              let rng = Random(5)
+              let n = 20000
+
+              let ps =
+                  Array.init n (fun _ -> Vec3.make (rng.NextDouble() * 90.0) (rng.NextDouble()) (-rng.NextDouble()))
+
+              let s =
+                  Structure.cluster ps (Array.init n (fun a -> 1 + a % 90))
+                  |> Structure.withProperty "q" (Reals(1, Array.init n (fun _ -> rng.NextDouble())))
+
+              let lineOf (a: int) =
+                  use w = new IO.StringWriter()
+                  Xyz.writeAtomsTo w s [ a ]
+                  w.ToString()
+
+              let lines = (Xyz.write s).Split('\n')
+              Expect.equal lines.Length (n + 3) "count, header, a line an atom and the last newline"
+
+              for a in 0 .. n - 1 do
+                  if lines.[a + 2] + "\n" <> lineOf a then
+                      failtestf "the line of atom %d: %s, not %s" a lines.[a + 2] (lineOf a)
+
+              // the atoms in another order, and none
+              use w = new IO.StringWriter()
+              Xyz.writeAtomsTo w s [ n - 1 .. -1 .. 0 ]
+              Expect.equal (w.ToString().Split('\n').[0] + "\n") (lineOf (n - 1)) "the order asked for"
+              Expect.equal (Xyz.write (Structure.cluster [||] [||])).[0..1] "0\n" "no atom: the header only"
+          }
+
           testProperty "POSCAR write then read gives back the same atoms, grouped by species"
           <| fun (seed: int) ->
               let s0 = randomStructure seed

@@ -526,7 +526,8 @@ let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
     let props = extraProperties s
     let atoms = Seq.toArray atoms
     let blocks = (atoms.Length + atomsPerBlock - 1) / atomsPerBlock
-    let window = min blocks (2 * max 1 Environment.ProcessorCount)
+    // (at least 1: a range's step cannot be 0, even when it has no atoms)
+    let window = max 1 (min blocks (2 * Environment.ProcessorCount))
     // a builder for each block of the window, kept from window to window (cleared, it keeps its room: no garbage)
     let builders = Array.init window (fun _ -> StringBuilder())
     let chars = Array.init window (fun _ -> Array.zeroCreate<char> 64)
