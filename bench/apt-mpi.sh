@@ -19,7 +19,6 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ARISE_CHROMIUM=
 dll="$root/src/Arise.Cli.fs/bin/Release/net10.0/Arise.Cli.dll"
 (cd "$root/scripts" && dotnet fsi apt.fsx --size "$size" --out "$out" --make-only)
 spm=(spm "$out/superalloy.pos" --ranges "$out/superalloy.rrng" --mode bulk --box 16 --stride 16 --samples 10)
-rm -rf "$out/one" "$out/two"
 rank='${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}'
 
 one() { # one process on one core: one FOLDER

@@ -541,11 +541,7 @@ let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
 
     for first in 0..window .. blocks - 1 do
         let count = min window (blocks - first)
-
-        if count = 1 then
-            format first 0
-        else
-            Threading.Tasks.Parallel.For(0, count, (fun k -> format first k)) |> ignore
+        Threading.Tasks.Parallel.For(0, count, (fun k -> format first k)) |> ignore
 
         // the text handed over in the builders' own pieces (no string of it made)
         for k in 0 .. count - 1 do
