@@ -638,18 +638,15 @@ let private say format =
 let private sayError format =
     Printf.kprintf (fun (line: string) -> Console.Error.Write(line + "\n")) format
 
-/// The labels of this process's share of the atoms (indices into its part) from the chunks of the finished run, as
-/// its lines of atoms.xyz (in memory, for placeShare).
-let private labelShare (model: Model) grid stamp (out: string) (rank: int) (part: StructureIO.SamplePart) (sums: ShareSums) =
-    let share = sums.Atoms
-    say "process %d: %d of its %d atoms lie where the other processes' boxes reach too" rank sums.Waiting share.Length
+/// The labels of this process's share of the atoms (indices into its part) from the boxes of the finished run, as its
+/// lines of atoms.xyz (in memory, for placeShare).
+let private labelShare (model: Model) (r: SpmResult) (part: StructureIO.SamplePart) (share: int[]) =
+    let labels = Spm.atomLabels r part.Part share
 
-    Spm.atomMeans model grid (Path.Combine(out, "chunks")) stamp part.Part sums
-    |> Result.map (fun (probs, mi, boxes) ->
-        let labelled =
-            SpmOutput.labelled (Structure.select share part.Part) model.Metadata.Classes probs mi boxes
+    let labelled =
+        SpmOutput.labelledBy (Structure.select share part.Part) model.Metadata.Classes labels
 
-        SpmOutput.atomLines labelled (share |> Array.map (fun a -> part.Indices.[a])))
+    SpmOutput.atomLines labelled (share |> Array.map (fun a -> part.Indices.[a]))
 
 /// Where the processes place atoms.xyz before the first renames it.
 let private placing = "atoms.xyz.placing"
@@ -674,8 +671,8 @@ let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: st
 
     (world.SumAll [| (if placed then 0.0 else 1.0) |]).[0] = 0.0
 
-/// This process's part read and its chunks computed (Spm.runPartOf): the part and its sums (Error when it could not be
-/// read, or was interrupted) and its times.
+/// This process's part read and its chunks computed (Spm.runPartOf): the part and its share (Error when it could not
+/// be read, or was interrupted) and its times.
 let private scanShare world (model: Model) settings samples readOptions file grid whole stamp chunkDir sharing progress cancel =
     let world: Arise.Numerics.Mpi.World = world
     let cancel: Threading.CancellationToken = cancel
@@ -693,17 +690,18 @@ let private scanShare world (model: Model) settings samples readOptions file gri
 
         let owned = ownedBy grid world.Rank world.Size
 
-        let t, sums =
-            Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned sharing share progress cancel
+        let t =
+            Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned sharing progress cancel
 
         (if cancel.IsCancellationRequested then
              Error "interrupted"
          else
-             Ok(part, sums)),
+             Ok(part, share)),
         [| t.Extraction; t.Descriptors; t.Network |]
 
-/// This process's work: its block of chunks from its part of the sample, then the labels of its share of the atoms
-/// and its stretch of atoms.xyz. Returns the times summed over the processes and the processes that failed (a meeting point).
+/// This process's work: its block of chunks from its part of the sample, then, once every process is done, the boxes
+/// read back and the labels of its share of the atoms, its stretch of atoms.xyz. Returns the times summed over the
+/// processes and the boxes (None when this process or another failed: a meeting point).
 let private computeShare world (model: Model) settings samples readOptions file grid whole stamp (out: string) progress =
     let chunkDir = Path.Combine(out, "chunks")
     let world: Arise.Numerics.Mpi.World = world
@@ -727,10 +725,15 @@ let private computeShare world (model: Model) settings samples readOptions file 
     if world.Rank = 0 && Directory.Exists(claimsOf out) then
         Directory.Delete(claimsOf out, true)
 
+    let boxes =
+        part
+        |> Result.bind (fun part -> Spm.assemble model grid chunkDir stamp |> Result.map (fun r -> part, r))
+
+    let assembled = clock.Elapsed.TotalSeconds
+
     let lines =
         try
-            part
-            |> Result.bind (fun (part, sums) -> labelShare model grid stamp out world.Rank part sums)
+            boxes |> Result.map (fun ((part, share), r) -> r, labelShare model r part share)
         with e ->
             Error(sprintf "its share of atoms.xyz: %s" e.Message)
 
@@ -739,14 +742,15 @@ let private computeShare world (model: Model) settings samples readOptions file 
 
     say
         "process %d: part read, boxes done in %.1f s (%d of its chunks taken by another, %d of another's taken), waited %.1f s, \
-         its atoms labelled and their lines formatted in %.1f s, waited %.1f s (garbage collection so far: %.1f s in %d \
-         collections, %d full)"
+         every box read back in %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s (garbage \
+         collection so far: %.1f s in %d collections, %d full)"
         world.Rank
         computed
         (sharing.Lent.Length - claimed.[0])
         claimed.[1]
         (met - computed)
-        (labelled - met)
+        (assembled - met)
+        (labelled - assembled)
         (clock.Elapsed.TotalSeconds - labelled)
         (GC.GetTotalPauseDuration().TotalSeconds)
         (GC.CollectionCount 0)
@@ -755,8 +759,14 @@ let private computeShare world (model: Model) settings samples readOptions file 
     match lines with
     | Error e ->
         sayError "process %d: %s" world.Rank e
-        summed, true
-    | Ok lines -> summed, failed.[0] > 0.0 || not (placeShare world model out whole lines)
+        summed, None
+    | Ok(r, lines) ->
+        // every process places its lines, or none (when one failed)
+        summed,
+        (if failed.[0] = 0.0 && placeShare world model out whole lines then
+             Some r
+         else
+             None)
 
 /// Process `rank` of `size` writes map k (SpmMaps.writeMapsOf) and draws its picture when k mod size = rank.
 let private mapOwner (size: int) (rank: int) (k: int) = k % size = rank
@@ -819,19 +829,18 @@ let private firstPictures (world: Arise.Numerics.Mpi.World) (out: string) (sampl
             { Written = all |> List.collect (fun e -> e.Written) |> List.sortBy order
               Problems = all |> List.collect (fun e -> e.Problems) |> List.distinct } }
 
-/// Another process's share of the maps, once every chunk is done: the box maps read back, its maps written and their
-/// pictures drawn, then given to the first (gatherPictures).
-let private drawShare (world: Arise.Numerics.Mpi.World) (model: Model) grid stamp (out: string) (samples: int) =
+/// Another process's share of the maps, once every share is done: its maps of the boxes `r` written and their pictures
+/// drawn, then given to the first (gatherPictures).
+let private drawShare (world: Arise.Numerics.Mpi.World) (out: string) (samples: int) (r: SpmResult) =
     let export =
         try
             // its part of the sample is garbage now (as in the first process, before the outputs)
             GC.Collect(2, GCCollectionMode.Forced, true, true)
 
-            Spm.assemble model grid (Path.Combine(out, "chunks")) stamp
-            |> Result.map (fun r ->
-                SpmMaps.writeMapsOf (mapOwner world.Size world.Rank) out samples r
-                |> ownMaps world.Size world.Rank
-                |> Picture.writePngs)
+            SpmMaps.writeMapsOf (mapOwner world.Size world.Rank) out samples r
+            |> ownMaps world.Size world.Rank
+            |> Picture.writePngs
+            |> Ok
         with e ->
             Error e.Message
 
@@ -841,32 +850,16 @@ let private drawShare (world: Arise.Numerics.Mpi.World) (model: Model) grid stam
 
     gatherPictures world export |> ignore
 
-/// The first process, after every share is done: the box maps read back, atoms.xyz renamed into place, the outputs
-/// written and reported.
-let private writeShared
-    (model: Model)
-    settings
-    samples
-    (out: string)
-    grid
-    (whole: StructureIO.SamplePart)
-    stamp
-    shells
-    pictures
-    (seconds, timing)
-    =
-    match Spm.assemble model grid (Path.Combine(out, "chunks")) stamp with
-    | Error e ->
-        eprintfn "error: %s" e
-        1
-    | Ok r ->
-        // atoms.xyz: placed by the processes (placeShare)
-        let code =
-            finishWith settings samples out (fun path -> File.Move(Path.Combine(out, placing), path, true)) pictures r (seconds, timing)
+/// The first process, after every share is done: atoms.xyz renamed into place, the outputs of the boxes `r` written
+/// and reported.
+let private writeShared settings samples (out: string) (whole: StructureIO.SamplePart) shells pictures (r: SpmResult) (seconds, timing) =
+    // atoms.xyz: placed by the processes (placeShare)
+    let code =
+        finishWith settings samples out (fun path -> File.Move(Path.Combine(out, placing), path, true)) pictures r (seconds, timing)
 
-        match code, shells with
-        | 0, Some width -> writeShells out samples settings whole.Centroid r width
-        | code, _ -> code
+    match code, shells with
+    | 0, Some width -> writeShells out samples settings whole.Centroid r width
+    | code, _ -> code
 
 /// Claims the folder in the first process (Error: exit code and message), then tells the others whether to go on
 /// (Error(0, "") in the others when the first could not claim it).
@@ -896,16 +889,16 @@ let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) setting
 
 /// The first process once every share is done: its part returned to the system, then the outputs written, its share of
 /// the maps and pictures among them (the others', gathered whatever happens here: they wait for it).
-let private finishFirst world model settings samples (out: string) grid whole stamp shells (seconds, timing) =
+let private finishFirst world settings samples (out: string) whole shells (r: SpmResult) (seconds, timing) =
     let world: Arise.Numerics.Mpi.World = world
-    // this process's part of the sample and its atoms' sums are garbage now: returned to the system before the
-    // outputs are assembled (else they stay resident under them: 9.3 GB against 5.6 GB at 10⁷ ions)
+    // this process's part of the sample and its lines of atoms.xyz are garbage now: returned to the system before the
+    // outputs are written
     GC.Collect(2, GCCollectionMode.Forced, true, true)
     let others = lazy (gatherPictures world (Ok { Written = []; Problems = [] }))
     let pictures = firstPictures world out samples others
 
     try
-        writeShared model settings samples out grid whole stamp shells pictures (seconds, timing)
+        writeShared settings samples out whole shells pictures r (seconds, timing)
     finally
         others.Force() |> ignore
 
@@ -939,8 +932,8 @@ let private shared world (model: Model) settings samples readOptions file (out: 
             world.Barrier()
 
             match work (fun _ _ -> ()) with
-            | _, false -> drawShare world model grid stamp out samples
-            | _, true -> ()
+            | _, Some r -> drawShare world out samples r
+            | _, None -> ()
 
             0
         else
@@ -955,19 +948,19 @@ let private shared world (model: Model) settings samples readOptions file (out: 
 
             world.Barrier()
 
-            let summed, failed =
+            match
                 Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task -> work (fun d _ -> task.Value <- float d))
-
-            if failed then
+            with
+            | _, None ->
                 eprintfn "interrupted or failed: the finished chunks are in %s/chunks (run again to resume)" out
                 1
-            else
+            | summed, Some r ->
                 let timing =
                     { Extraction = summed.[0]
                       Descriptors = summed.[1]
                       Network = summed.[2] }
 
-                finishFirst world model settings samples out grid whole stamp shells (clock.Elapsed.TotalSeconds, timing)
+                finishFirst world settings samples out whole shells r (clock.Elapsed.TotalSeconds, timing)
 
 /// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and
 /// its grid; None when the sample is an image (read whole by every process, as before) or a directory. Every sample

@@ -50,19 +50,14 @@ type SpmTiming =
       Descriptors: float
       Network: float }
 
-/// The per-atom sums of one process's share of the atoms (runPartOf), before atomMeans completes them: full for the
-/// atoms that only this process's boxes hold, empty for the rows in Pending.
-[<Sealed>]
-type ShareSums internal (atoms: int[], sums: float32[], miSums: float[], boxes: int[], pending: int[][]) =
-    member _.Atoms = atoms
-    member _.Waiting = pending |> Array.sumBy Array.length
-    member internal _.Sums = sums
-    member internal _.MiSums = miSums
-    member internal _.Boxes = boxes
-    /// Groups of rows (each near one edge of the process's boxes) that other processes' boxes hold too.
-    member internal _.Pending = pending
-    /// Whether atomMeans has completed the sums and made them means.
-    member val internal Completed = false with get, set
+/// Per-atom labels from the boxes of a run (Spm.atomLabels): each atom's most probable class by its mean probabilities
+/// over the classified boxes that hold it (−1 in none), that mean probability (0 in none), the mean mutual information
+/// (nats; NaN in none) and the count of those boxes.
+type AtomLabels =
+    { Best: int[]
+      Probability: float[]
+      MutualInformation: float[]
+      Boxes: int[] }
 
 /// Chunks shared out between the processes of a run as they go (Spm.runPartOf).
 type ChunkSharing =
@@ -230,28 +225,24 @@ module Spm =
 
         chunk, tDesc, sw.Elapsed.TotalSeconds
 
-    /// Adds box f (probabilities `probs`, boxes × classes, and `mi`) to the sums of its atoms `members`, at row
-    /// rowOf.[a] of atom a (none when −1; row a when rowOf is null).
+    /// Adds box f (probabilities `probs`, boxes × classes, and `mi`) to the sums of its atoms `members` (rows of the
+    /// sums).
     let private addBox
         (sums: float32[])
         (miSums: float[])
         (boxes: int[])
         (classes: int)
-        (rowOf: int[])
         (members: int[])
         f
         (probs: float32[])
         (mi: float[])
         =
-        for m in members do
-            let a = if isNull rowOf then m else rowOf.[m]
+        for a in members do
+            boxes.[a] <- boxes.[a] + 1
+            miSums.[a] <- miSums.[a] + mi.[f]
 
-            if a >= 0 then
-                boxes.[a] <- boxes.[a] + 1
-                miSums.[a] <- miSums.[a] + mi.[f]
-
-                for k in 0 .. classes - 1 do
-                    sums.[a * classes + k] <- sums.[a * classes + k] + probs.[f * classes + k]
+            for k in 0 .. classes - 1 do
+                sums.[a * classes + k] <- sums.[a * classes + k] + probs.[f * classes + k]
 
     /// The per-atom sums made means (NaN for atoms in no classified box).
     let private normalise (sums: float32[]) (miSums: float[]) (boxes: int[]) (classes: int) =
@@ -305,11 +296,10 @@ module Spm =
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). `progress done total`
     /// after each chunk; `cancel` stops between chunks. It takes the chunks `order` gives, in that order, as it goes
     /// (the others' boxes stay NaN, their atoms uncounted): for one process of several, which computes its own chunks
-    /// only. `summed`: None returns the maps, the box centres, the per-atom means and the timing; Some(rowOf, rows),
-    /// for a process's part, sums atom a at row rowOf.[a] of `rows` (none when −1) from each chunk's own arrays and
-    /// returns only those sums (the maps and centres empty) and the timing.
+    /// only. `whole`: returns the maps, the box centres, the per-atom means and the timing; else (a process's part) only
+    /// the timing (the maps, centres and means empty).
     let private scanWith
-        (summed: (int[] * int) option)
+        (whole: bool)
         (order: seq<int>)
         (pipeline: Pipeline)
         (samples: int)
@@ -328,16 +318,10 @@ module Spm =
         let n = grid.Count
         let cells = CellList.build sample
         let widths = hiddenWidths model
-        // the grid-wide maps, for a whole run only: a process's part sums its atoms from each chunk's own arrays
-        let arrays =
-            if summed.IsNone then
-                boxArrays n classes widths
-            else
-                boxArrays 0 classes widths
-
+        // the grid-wide maps and the per-atom sums (atoms × classes), for a whole run only
+        let arrays = boxArrays (if whole then n else 0) classes widths
         let atoms, probs, mi, argmax, hidden = arrays
-        // the per-atom sums (atoms × classes), or those of the rows asked for
-        let rowOf, natoms = summed |> Option.defaultValue (null, Structure.count sample)
+        let natoms = if whole then Structure.count sample else 0
         let atomProbs = Array.zeroCreate (natoms * classes)
         let atomMi = Array.zeroCreate natoms
         let atomBoxes = Array.zeroCreate natoms
@@ -381,24 +365,24 @@ module Spm =
                     computed ch
                     ch
 
-            if summed.IsNone then
+            if whole then
                 place chunk classes widths arrays
 
-            // per-atom sums, from the chunk's arrays (box b of the chunk)
-            for b in 0 .. count - 1 do
-                if natoms > 0 && chunk.Argmax.[b] >= 0 then
-                    addBox atomProbs atomMi atomBoxes classes rowOf members.[b] b chunk.Probabilities chunk.MutualInformation
+                // per-atom sums, from the chunk's arrays (box b of the chunk)
+                for b in 0 .. count - 1 do
+                    if chunk.Argmax.[b] >= 0 then
+                        addBox atomProbs atomMi atomBoxes classes members.[b] b chunk.Probabilities chunk.MutualInformation
 
             finished <- finished + count
             progress finished n
 
-        if summed.IsNone then
+        if whole then
             normalise atomProbs atomMi atomBoxes classes
 
         { Grid = grid
           Classes = meta.Classes
           MaterialTypes = meta.MaterialTypes
-          Centres = if summed.IsNone then centresOf grid else [||]
+          Centres = if whole then centresOf grid else [||]
           Atoms = atoms
           Probabilities = probs
           MutualInformation = mi
@@ -412,7 +396,7 @@ module Spm =
           Network = tNet }
 
     let scan pipeline samples seed settings grid sample reuse computed progress cancel =
-        scanWith None (seq { 0 .. chunkCount grid - 1 }) pipeline samples seed settings grid sample reuse computed progress cancel
+        scanWith true (seq { 0 .. chunkCount grid - 1 }) pipeline samples seed settings grid sample reuse computed progress cancel
 
     /// Chunks of this run already in `chunkDir` (0 when the folder holds another run's, or none).
     let storedChunks (chunkDir: string) (stamp: string) =
@@ -468,36 +452,6 @@ module Spm =
 
             scan pipeline samples seed settings grid sample reuse computed progress cancel
 
-    /// Where the boxes that can hold a point lie against the chunks `owned` picks: 0 when all are owned, 1 when the
-    /// first of them is not (the point is near the lower edge of this process's boxes), 2 otherwise. Conservative: a
-    /// box more on each side along each axis is counted.
-    let private ownership (grid: SpmGrid) (owned: int -> bool) =
-        let nx, ny, nz = grid.Shape
-        let chunks = chunkCount grid
-        // owned chunks before chunk c
-        let before = Array.zeroCreate (chunks + 1)
-
-        for c in 0 .. chunks - 1 do
-            before.[c + 1] <- before.[c] + (if owned c then 1 else 0)
-
-        let span (o: float) (step: float) (edge: float) (n: int) (x: float) =
-            if n = 1 || step <= 0.0 then
-                0, 0
-            else
-                let clamp (v: float) = int (max 0.0 (min (float (n - 1)) v))
-                clamp (floor ((x - o - 0.5 * edge) / step) - 1.0), clamp (ceil ((x - o + 0.5 * edge) / step) + 1.0)
-
-        fun (p: Vec3) ->
-            let i0, i1 = span grid.Origin.X grid.Step.X grid.Edge.X nx p.X
-            let j0, j1 = span grid.Origin.Y grid.Step.Y grid.Edge.Y ny p.Y
-            let k0, k1 = span grid.Origin.Z grid.Step.Z grid.Edge.Z nz p.Z
-            let c0 = SpmGrid.index grid i0 j0 k0 / chunkSize
-            let c1 = SpmGrid.index grid i1 j1 k1 / chunkSize
-
-            if before.[c1 + 1] - before.[c0] = c1 - c0 + 1 then 0
-            elif not (owned c0) then 1
-            else 2
-
     let runPartOf
         (pipeline: Pipeline)
         (samples: int)
@@ -509,33 +463,12 @@ module Spm =
         (chunkDir: string)
         (owned: int -> bool)
         (sharing: ChunkSharing)
-        (share: int[])
         (progress: int -> int -> unit)
         (cancel: CancellationToken)
         =
         let reuse, computed = store pipeline.Model chunkDir stamp
-        // the atoms of the share that only this process's boxes hold are summed in its scan, in box order as one
-        // process sums them; the others wait for atomMeans, in two groups (near the lower and the upper edge)
-        let whereOf (mine: int -> bool) =
-            if Structure.isPeriodic part then
-                (fun _ -> 2)
-            else
-                ownership grid mine
-
-        let where = whereOf owned
-
-        let rowOf = Array.create (Structure.count part) -1
-        let pending = [| ResizeArray<int>(); ResizeArray<int>() |]
-
-        share
-        |> Array.iteri (fun r a ->
-            match where part.Positions.[a] with
-            | 0 -> rowOf.[a] <- r
-            | w -> pending.[w - 1].Add r)
-
         let lent = Collections.Generic.HashSet<int>(sharing.Lent)
-        // the lent chunks this process claimed; once one is another's, so are the rest (taken from the block's end)
-        let kept = Collections.Generic.HashSet<int>()
+        // once one of its lent chunks is another's, so are the rest (taken from the block's end)
         let lending = ref true
         let borrowing = ref true
 
@@ -546,11 +479,7 @@ module Spm =
                         if not (lent.Contains c) then
                             yield c
                         elif lending.Value then
-                            if sharing.Claim c then
-                                kept.Add c |> ignore
-                                yield c
-                            else
-                                lending.Value <- false
+                            if sharing.Claim c then yield c else lending.Value <- false
 
                 for c in sharing.Borrowed do
                     if borrowing.Value then
@@ -560,38 +489,8 @@ module Spm =
                             borrowing.Value <- false
             }
 
-        let r, timing =
-            scanWith (Some(rowOf, share.Length)) order pipeline samples seed settings grid part reuse computed progress cancel
-
-        // rows summed in the scan whose boxes reach a lent chunk another process took: emptied, they wait for
-        // atomMeans like the rest (it adds every box in order)
-        if lent.Count > kept.Count then
-            let whereNow =
-                whereOf (fun c -> owned c && (kept.Contains c || not (lent.Contains c)))
-
-            let classes = pipeline.Model.Metadata.Classes.Length
-
-            share
-            |> Array.iteri (fun row a ->
-                if rowOf.[a] >= 0 then
-                    match whereNow part.Positions.[a] with
-                    | 0 -> ()
-                    | w ->
-                        Array.Clear(r.AtomProbabilities, row * classes, classes)
-                        r.AtomMutualInformation.[row] <- 0.0
-                        r.AtomBoxes.[row] <- 0
-                        pending.[w - 1].Add row)
-
-        timing,
-        ShareSums(
-            share,
-            r.AtomProbabilities,
-            r.AtomMutualInformation,
-            r.AtomBoxes,
-            pending
-            |> Array.map (fun g -> g.ToArray())
-            |> Array.filter (fun g -> g.Length > 0)
-        )
+        scanWith false order pipeline samples seed settings grid part reuse computed progress cancel
+        |> snd
 
     let runPart
         (pipeline: Pipeline)
@@ -607,8 +506,7 @@ module Spm =
         =
         let stamp = fingerprint pipeline.Model samples seed settings grid sample
 
-        runPartOf pipeline samples seed settings grid sample stamp chunkDir owned noSharing [||] progress cancel
-        |> fst
+        runPartOf pipeline samples seed settings grid sample stamp chunkDir owned noSharing progress cancel
 
     /// The chunks of a finished run, in order, or the first that is missing or damaged.
     let private chunksOf (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) =
@@ -656,71 +554,173 @@ module Spm =
               AtomMutualInformation = [||]
               AtomBoxes = [||] })
 
-    let atomMeans (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) (part: Structure) (share: ShareSums) =
-        let classes = model.Metadata.Classes.Length
-        let sums, miSums, boxes = share.Sums, share.MiSums, share.Boxes
-        let load = chunksOf model grid chunkDir stamp
+    /// The labels of the atoms whose means (probabilities atoms × classes, mutual information, box counts) these are.
+    let internal labelsOfMeans (classes: int) (probs: float32[]) (mi: float[]) (boxes: int[]) =
+        let n = boxes.Length
+        let best = Array.zeroCreate n
+        let probability = Array.zeroCreate n
+
+        for a in 0 .. n - 1 do
+            if boxes.[a] = 0 then
+                best.[a] <- -1
+            else
+                // the first most probable class on a tie, as Array.maxBy
+                let mutable k = 0
+
+                for j in 1 .. classes - 1 do
+                    if probs.[a * classes + j] > probs.[a * classes + k] then
+                        k <- j
+
+                best.[a] <- k
+                probability.[a] <- float probs.[a * classes + k]
+
+        { Best = best
+          Probability = probability
+          MutualInformation = mi
+          Boxes = boxes }
+
+    /// atomLabels of a sample with periodic axes: the atoms' own cell list, every classified box in order (a box
+    /// finds the atoms, and their images, as in the whole sample).
+    let private labelsThroughCells (r: SpmResult) (part: Structure) (atoms: int[]) =
+        let grid = r.Grid
+        let classes = r.Classes.Length
+        let held = Structure.select atoms part
+        let cells = CellList.build held
         let buffer = NeighbourBuffer()
+        let sums = Array.zeroCreate (atoms.Length * classes)
+        let miSums = Array.zeroCreate atoms.Length
+        let boxes = Array.zeroCreate atoms.Length
 
-        // the rows of one group summed over every box of the run that can hold them
-        let complete (group: int[]) =
-            let atoms = group |> Array.map (fun r -> share.Atoms.[r])
-            // the boxes see only the group's atoms (a tenth of the part, or less): atom k of `cells` is row group.[k]
-            // of the sums; a box finds an atom as it does in the whole sample (CellList: a part wraps as the whole)
-            let held = Structure.select atoms part
-            let cells = CellList.build held
+        if atoms.Length > 0 then
+            for f in 0 .. grid.Count - 1 do
+                if r.Argmax.[f] >= 0 then
+                    let idx, _ = SpmGrid.atomsInBox cells grid (centreOf grid f) buffer
+                    addBox sums miSums boxes classes idx f r.Probabilities r.MutualInformation
 
-            // the boxes that can hold an atom of the group: centres within half an edge of their bounds
-            let lo, hi = Structure.bounds held
+        normalise sums miSums boxes classes
+        labelsOfMeans classes sums miSums boxes
 
-            let h = 0.5 * grid.Edge * (1.0 + 1e-9)
+    /// atomLabels of a sample open along every axis: the boxes of each atom from its position, each tested as
+    /// SpmGrid.atomsInBox tests it (x − centre, half-open), in the order of the grid.
+    let private labelsOfPositions (r: SpmResult) (part: Structure) (atoms: int[]) =
+        let grid = r.Grid
+        let classes = r.Classes.Length
+        let nx, ny, nz = grid.Shape
+        let h = 0.5 * grid.Edge
+        let n = atoms.Length
+        let best, probability = Array.zeroCreate n, Array.zeroCreate n
+        let mi, boxes = Array.zeroCreate n, Array.zeroCreate n
 
-            // (of a periodic sample, also the boxes that hold their images)
-            let near =
-                match part.Cell with
-                | Some cell when Structure.isPeriodic part -> Cell.imagesWithin cell part.Pbc (lo - h) (hi + h)
-                | _ ->
-                    fun (c: Vec3) ->
-                        c.X >= lo.X - h.X
-                        && c.X <= hi.X + h.X
-                        && c.Y >= lo.Y - h.Y
-                        && c.Y <= hi.Y + h.Y
-                        && c.Z >= lo.Z - h.Z
-                        && c.Z <= hi.Z + h.Z
+        // the positions along an axis whose boxes may hold coordinate x (one more on each side), each tested exactly
+        let span (origin: float) (step: float) (half: float) (count: int) (x: float) =
+            if count = 1 || step <= 0.0 then
+                0, 0
+            else
+                let clamp (v: float) =
+                    int (max 0.0 (min (float (count - 1)) v))
 
-            let mutable chunk: Result<SpmChunk, string> option = None
-            let mutable failed = None
-            let mutable f = 0
+                clamp (floor ((x - origin - half) / step) - 1.0), clamp (ceil ((x - origin + half) / step) + 1.0)
 
-            // boxes in the order one process adds them, so that the sums are the same to the bit
-            while f < grid.Count && failed.IsNone do
-                if near (centreOf grid f) then
-                    let c = f / chunkSize
+        let inside (origin: float) (step: float) (half: float) (i: int) (x: float) =
+            let d = x - (origin + float i * step)
+            d >= -half && d < half
 
-                    match chunk with
-                    | Some(Ok ch) when ch.Index = c -> ()
-                    | _ -> chunk <- Some(load c)
+        let label (sums: float32[]) (a: int) =
+            let p = part.Positions.[atoms.[a]]
+            let i0, i1 = span grid.Origin.X grid.Step.X h.X nx p.X
+            let j0, j1 = span grid.Origin.Y grid.Step.Y h.Y ny p.Y
+            let k0, k1 = span grid.Origin.Z grid.Step.Z h.Z nz p.Z
+            Array.Clear sums
+            let mutable count = 0
+            let mutable miSum = 0.0
 
-                    match chunk with
-                    | Some(Ok ch) ->
-                        let b = f - ch.First
+            for i in i0..i1 do
+                if inside grid.Origin.X grid.Step.X h.X i p.X then
+                    for j in j0..j1 do
+                        if inside grid.Origin.Y grid.Step.Y h.Y j p.Y then
+                            for k in k0..k1 do
+                                let f = (i * ny + j) * nz + k
 
-                        if ch.Argmax.[b] >= 0 then
-                            let idx, _ = SpmGrid.atomsInBox cells grid (centreOf grid f) buffer
-                            addBox sums miSums boxes classes group idx b ch.Probabilities ch.MutualInformation
-                    | Some(Error e) -> failed <- Some e
-                    | None -> ()
+                                if inside grid.Origin.Z grid.Step.Z h.Z k p.Z && r.Argmax.[f] >= 0 then
+                                    count <- count + 1
+                                    miSum <- miSum + r.MutualInformation.[f]
 
-                f <- f + 1
+                                    for c in 0 .. classes - 1 do
+                                        sums.[c] <- sums.[c] + r.Probabilities.[f * classes + c]
 
-            failed
+            boxes.[a] <- count
 
-        if share.Completed then
-            Ok(sums, miSums, boxes)
+            if count = 0 then
+                best.[a] <- -1
+                mi.[a] <- nan
+            else
+                // as normalise and labelsOfMeans: the same operations, in the same order
+                let inv = 1.0f / float32 count
+                let mutable b = 0
+
+                for c in 0 .. classes - 1 do
+                    sums.[c] <- sums.[c] * inv
+
+                for c in 1 .. classes - 1 do
+                    if sums.[c] > sums.[b] then
+                        b <- c
+
+                best.[a] <- b
+                probability.[a] <- float sums.[b]
+                mi.[a] <- miSum / float count
+
+        // the atoms taken box by box (by the box nearest each, a counting sort): the boxes' rows are read in order, not
+        // at random (an atom's sums do not depend on when it is labelled)
+        let nearest (origin: float) (step: float) (count: int) (x: float) =
+            if count = 1 || step <= 0.0 then
+                0
+            else
+                int (max 0.0 (min (float (count - 1)) (Math.Round((x - origin) / step))))
+
+        let keys =
+            atoms
+            |> Array.map (fun a ->
+                let p = part.Positions.[a]
+
+                (nearest grid.Origin.X grid.Step.X nx p.X * ny
+                 + nearest grid.Origin.Y grid.Step.Y ny p.Y)
+                * nz
+                + nearest grid.Origin.Z grid.Step.Z nz p.Z)
+
+        let starts = Array.zeroCreate (grid.Count + 1)
+
+        for k in keys do
+            starts.[k + 1] <- starts.[k + 1] + 1
+
+        for f in 1 .. grid.Count do
+            starts.[f] <- starts.[f] + starts.[f - 1]
+
+        let order = Array.zeroCreate n
+
+        for a in 0 .. n - 1 do
+            order.[starts.[keys.[a]]] <- a
+            starts.[keys.[a]] <- starts.[keys.[a]] + 1
+
+        Parallel.For(
+            0,
+            (n + 4095) / 4096,
+            (fun () -> Array.zeroCreate<float32> classes),
+            (fun block _ sums ->
+                for t in block * 4096 .. min n (block * 4096 + 4096) - 1 do
+                    label sums order.[t]
+
+                sums),
+            ignore
+        )
+        |> ignore
+
+        { Best = best
+          Probability = probability
+          MutualInformation = mi
+          Boxes = boxes }
+
+    let atomLabels (r: SpmResult) (part: Structure) (atoms: int[]) =
+        if Structure.isPeriodic part then
+            labelsThroughCells r part atoms
         else
-            match share.Pending |> Array.tryPick complete with
-            | Some e -> Error e
-            | None ->
-                normalise sums miSums boxes classes
-                share.Completed <- true
-                Ok(sums, miSums, boxes)
+            labelsOfPositions r part atoms

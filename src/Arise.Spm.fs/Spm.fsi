@@ -56,16 +56,22 @@ type SpmTiming =
       Descriptors: float
       Network: float }
 
-/// The per-atom sums of one process's share of the atoms, as its part of a run leaves them (Spm.runPartOf): complete
-/// for the atoms that only its own boxes hold, to be completed from the finished run by Spm.atomMeans.
-[<Sealed>]
-type ShareSums =
+/// Per-atom labels from the boxes of a run (Spm.atomLabels), as atoms.xyz holds them (SpmOutput.labelledBy).
+type AtomLabels =
+    {
+        /// Each atom's most probable class by its mean probabilities over the classified boxes that hold it (the
+        /// first on a tie); −1 for an atom in no classified box.
+        Best: int array
 
-    /// The share: indices into the part of the sample, in the order of the rows.
-    member Atoms: int array
+        /// That mean probability (0 for an atom in no classified box).
+        Probability: float array
 
-    /// Atoms of the share that other processes' boxes can hold too: summed by atomMeans, not by the scan.
-    member Waiting: int
+        /// The mean mutual information over those boxes (nats; NaN for an atom in none).
+        MutualInformation: float array
+
+        /// The classified boxes that hold each atom.
+        Boxes: int array
+    }
 
 /// Chunks that the processes of a run share out as they go, to even out their times when one runs slower (Spm.runPartOf):
 /// a process's own last chunks, which another may take, and the last chunks of another's block, which it may take once
@@ -186,11 +192,9 @@ module Spm =
 
     /// runPart over a part of the sample (the atoms of this process's boxes, in sample order: StructureIO.readPart),
     /// under the whole run's fingerprint `stamp` (fingerprintOf): the chunks are those a process holding the whole
-    /// sample computes, bit for bit (a box's atoms are taken in sample order). Also sums, box by box as the scan goes,
-    /// the atoms of `share` (indices into `part`: the atoms this process labels) that no other process's box can hold;
-    /// atomMeans adds the rest once every process is done. `sharing` (noSharing: none): this process claims its lent
-    /// chunks one by one and stops at the first another has claimed, then claims borrowed chunks until one is taken;
-    /// the part must hold the atoms of the borrowed chunks' boxes. Returns the timing and those sums.
+    /// sample computes, bit for bit (a box's atoms are taken in sample order). `sharing` (noSharing: none): this process
+    /// claims its lent chunks one by one and stops at the first another has claimed, then claims borrowed chunks until
+    /// one is taken; the part must hold the atoms of the borrowed chunks' boxes. Returns the timing.
     val runPartOf:
         pipeline: Arise.Model.Pipeline ->
         samples: int ->
@@ -202,24 +206,20 @@ module Spm =
         chunkDir: string ->
         owned: (int -> bool) ->
         sharing: ChunkSharing ->
-        share: int array ->
         progress: (int -> int -> unit) ->
         cancel: System.Threading.CancellationToken ->
-            SpmTiming * ShareSums
+            SpmTiming
 
     /// The box maps of a finished run read back from `chunkDir` (every chunk of run `stamp`), without the per-atom means
     /// (empty arrays): what the first of several processes writes. Error naming the first chunk missing or damaged.
     val assemble: model: Arise.Model.Model -> grid: SpmGrid -> chunkDir: string -> stamp: string -> Result<SpmResult, string>
 
-    /// The per-atom means (as in SpmResult: probabilities atoms × classes, mutual information, box counts) of a share
-    /// of the atoms (runPartOf's sums, rows in the order of share.Atoms), completed over the boxes of the finished run
-    /// in `chunkDir` that other processes computed: equal to the bit to a run holding the whole sample. The sums are
-    /// made means in place (a second call returns them again). Error naming a chunk missing or damaged.
-    val atomMeans:
-        model: Arise.Model.Model ->
-        grid: SpmGrid ->
-        chunkDir: string ->
-        stamp: string ->
-        part: Arise.Structure.Structure ->
-        share: ShareSums ->
-            Result<float32 array * float array * int array, string>
+    /// The labels of means (probabilities atoms × classes, mutual information, box counts: SpmResult's per-atom arrays).
+    val internal labelsOfMeans: classes: int -> probs: float32 array -> mi: float array -> boxes: int array -> AtomLabels
+
+    /// The labels of atoms `atoms` (indices into `part`, a sample or the part of one that a process holds) from the
+    /// boxes of a finished run (`r`: run's or assemble's; its per-atom arrays are not used): the mean probabilities and
+    /// mutual information over the classified boxes that hold each atom, equal to the bit to run's per-atom means. A
+    /// sample open along every axis: each atom's boxes found from its position (no cell list, no per-atom sums); with a
+    /// periodic axis: the atoms' cell list, box by box (a box also holds atoms' images).
+    val atomLabels: r: SpmResult -> part: Arise.Structure.Structure -> atoms: int array -> AtomLabels

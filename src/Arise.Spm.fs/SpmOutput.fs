@@ -33,33 +33,30 @@ let writeCsv (path: string) (r: SpmResult) =
                 String.Join(",", p.X.ToString("R", inv), p.Y.ToString("R", inv), p.Z.ToString("R", inv), string r.Atoms.[f], cls, prob, mi)
             ))
 
-/// The sample with per-atom arise_class, arise_probability, arise_mutual_information and arise_boxes from the means
-/// (probabilities atoms × classes, mutual information, box counts).
-let labelled (sample: Structure) (classes: string[]) (probs: float32[]) (mi: float[]) (boxes: int[]) =
-    let c = classes.Length
+/// The sample with per-atom arise_class, arise_probability, arise_mutual_information and arise_boxes from its labels.
+let labelledBy (sample: Structure) (classes: string[]) (labels: AtomLabels) =
+    let best = labels.Best
     let n = Structure.count sample
 
-    // the most probable class of each atom (the first on a tie, as Array.maxBy), −1 for an atom in no classified box
-    let best =
-        Array.init n (fun a ->
-            if boxes.[a] = 0 then
-                -1
-            else
-                let mutable k = 0
-
-                for j in 1 .. c - 1 do
-                    if probs.[a * c + j] > probs.[a * c + k] then
-                        k <- j
-
-                k)
+    if best.Length <> n then
+        invalidArg "labels" (sprintf "labels of %d atoms for %d" best.Length n)
 
     sample
     |> Structure.withProperty "arise_class" (Texts(1, best |> Array.map (fun b -> if b < 0 then "none" else classes.[b])))
+    |> Structure.withProperty "arise_probability" (Reals(1, labels.Probability))
     |> Structure.withProperty
-        "arise_probability"
-        (Reals(1, Array.init n (fun a -> if best.[a] < 0 then 0.0 else float probs.[a * c + best.[a]])))
-    |> Structure.withProperty "arise_mutual_information" (Reals(1, Array.init n (fun a -> if Double.IsNaN mi.[a] then -1.0 else mi.[a])))
-    |> Structure.withProperty "arise_boxes" (Integers(1, boxes))
+        "arise_mutual_information"
+        (Reals(
+            1,
+            labels.MutualInformation
+            |> Array.map (fun m -> if Double.IsNaN m then -1.0 else m)
+        ))
+    |> Structure.withProperty "arise_boxes" (Integers(1, labels.Boxes))
+
+/// The sample with per-atom arise_class, arise_probability, arise_mutual_information and arise_boxes from the means
+/// (probabilities atoms × classes, mutual information, box counts).
+let labelled (sample: Structure) (classes: string[]) (probs: float32[]) (mi: float[]) (boxes: int[]) =
+    labelledBy sample classes (Spm.labelsOfMeans classes.Length probs mi boxes)
 
 /// atoms.xyz: the sample with per-atom arise_class, arise_probability, arise_mutual_information, arise_boxes
 /// (averages over the boxes containing each atom), for OVITO or ASE.

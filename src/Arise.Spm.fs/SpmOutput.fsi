@@ -5,6 +5,10 @@ module Arise.Spm.SpmOutput
 /// failed: "failed"); written atomically (AtomicFile).
 val writeCsv: path: string -> r: Arise.Spm.SpmResult -> unit
 
+/// The sample with per-atom arise_class, arise_probability, arise_mutual_information (−1 for an atom in no
+/// classified box) and arise_boxes from its labels (Spm.atomLabels), as atoms.xyz holds them.
+val labelledBy: sample: Arise.Structure.Structure -> classes: string array -> labels: Arise.Spm.AtomLabels -> Arise.Structure.Structure
+
 /// The sample with per-atom arise_class, arise_probability, arise_mutual_information and arise_boxes from per-atom
 /// means (probabilities atoms × classes, mutual information in nats, counts of boxes), as atoms.xyz holds them.
 val labelled:

@@ -108,8 +108,29 @@ let private bicrystalGrid (stride: float) =
     let grid, _ = SpmGrid.create settings s |> ok "grid"
     model, s, settings, grid
 
-/// A run in two parts of the sample (runPartOf, assemble, atomMeans), checked against the whole run to the bit; with
-/// `share`, the first part takes the second's last chunk (ChunkSharing). Returns the second part's waiting atoms.
+let private bits32 (a: float32[]) =
+    a |> Array.map BitConverter.SingleToInt32Bits
+
+let private bits64 (a: float[]) =
+    a |> Array.map BitConverter.DoubleToInt64Bits
+
+/// Labels of some atoms of a sample (Spm.atomLabels: row k is atom atoms.[k] of the whole) checked to the bit against
+/// those of the whole run's per-atom means; how many of them lie in two boxes or more.
+let private expectLabels (whole: SpmResult) (labels: AtomLabels) (atoms: int[]) =
+    let means =
+        Spm.labelsOfMeans whole.Classes.Length whole.AtomProbabilities whole.AtomMutualInformation whole.AtomBoxes
+
+    Expect.equal labels.Boxes (atoms |> Array.map (fun a -> means.Boxes.[a])) "boxes of each atom"
+    Expect.equal labels.Best (atoms |> Array.map (fun a -> means.Best.[a])) "class of each atom"
+
+    Expect.equal (bits64 labels.Probability) (bits64 (atoms |> Array.map (fun a -> means.Probability.[a]))) "probability of each atom"
+
+    Expect.equal (bits64 labels.MutualInformation) (bits64 (atoms |> Array.map (fun a -> means.MutualInformation.[a]))) "MI of each atom"
+
+    labels.Boxes |> Array.filter (fun b -> b >= 2) |> Array.length
+
+/// A run in two parts of the sample (runPartOf, assemble, atomLabels), checked against the whole run to the bit; with
+/// `share`, the first part takes the second's last chunk (ChunkSharing).
 let private inTwoParts (share: bool) =
     let ignore2 = fun (_: int) (_: int) -> ()
     let model, s, settings, grid = bicrystalGrid 0.5
@@ -148,14 +169,6 @@ let private inTwoParts (share: bool) =
 
     Expect.isLessThan second.Positions.Length (Structure.count s) "the second part is a part"
     let dir = freshFolder "arise-spm-parts-"
-    // each part's share of the atoms (indices into the part): the first's below the cut, the second's above
-    let shareOf (idx: int[]) (p: Structure) (inShare: float -> bool) =
-        [| for a in 0 .. idx.Length - 1 do
-               if inShare p.Positions.[a].X then
-                   a |]
-
-    let firstShare = shareOf firstIdx first (fun x -> x < cut)
-    let secondShare = shareOf secondIdx second (fun x -> x >= cut)
 
     // the second's last chunk is lent; the first process, run to its end first, claims it before the second does
     let claims = Collections.Generic.HashSet<int>()
@@ -176,80 +189,75 @@ let private inTwoParts (share: bool) =
         else
             Spm.noSharing
 
-    let _, firstSums =
-        Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) (sharing [||] [| chunks - 1 |]) firstShare ignore2 none
+    Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) (sharing [||] [| chunks - 1 |]) ignore2 none
+    |> ignore
 
-    let _, secondSums =
-        Spm.runPartOf
-            pipeline
-            5
-            1
-            settings
-            grid
-            second
-            stamp
-            dir
-            (fun c -> c >= half)
-            (sharing [| chunks - 1 |] [||])
-            secondShare
-            ignore2
-            none
+    Spm.runPartOf pipeline 5 1 settings grid second stamp dir (fun c -> c >= half) (sharing [| chunks - 1 |] [||]) ignore2 none
+    |> ignore
 
     Expect.equal (List.ofSeq refused) (if share then [ chunks - 1 ] else []) "the second finds its lent chunk taken"
-
-    // the first part's boxes hold atoms of the second's share (its boxes reach one edge past the cut)
-    Expect.isGreaterThan secondSums.Waiting 0 "atoms of the second share wait for the first part's boxes"
-
-    // (of this small sample's second part, most atoms lie in its last chunk's boxes)
-    for sums in (if share then [ firstSums ] else [ firstSums; secondSums ]) do
-        Expect.isLessThan sums.Waiting (sums.Atoms.Length / 2) "most are summed in the scan"
-
-    let bits32 (a: float32[]) =
-        a |> Array.map BitConverter.SingleToInt32Bits
-
-    let bits64 (a: float[]) =
-        a |> Array.map BitConverter.DoubleToInt64Bits
-
     let r = Spm.assemble model grid dir stamp |> ok "assembled"
     Expect.equal (bits32 r.Probabilities) (bits32 whole.Probabilities) "probabilities"
     Expect.equal (bits64 r.MutualInformation) (bits64 whole.MutualInformation) "mutual information"
     Expect.equal r.Argmax whole.Argmax "argmax"
     Expect.equal r.Atoms whole.Atoms "atoms per box"
     Expect.equal (r.Hidden |> Array.map bits32) (whole.Hidden |> Array.map bits32) "hidden layers"
-    let c = r.Classes.Length
-    let mutable labelled = 0
 
-    for idx, p, sums in [ firstIdx, first, firstSums; secondIdx, second, secondSums ] do
-        let local = sums.Atoms
+    // each part labels its share of the atoms (below the cut, and from it), from its own positions
+    let mutable labelled, shared = 0, 0
 
-        let probs, mi, boxes =
-            Spm.atomMeans model grid dir stamp p sums |> ok "per-atom means"
+    for idx, p, inShare in [ firstIdx, first, (fun x -> x < cut); secondIdx, second, (fun x -> x >= cut) ] do
+        let share =
+            [| for a in 0 .. idx.Length - 1 do
+                   if inShare p.Positions.[a].X then
+                       a |]
 
-        local
-        |> Array.iteri (fun row a ->
-            let g = idx.[a]
-            labelled <- labelled + 1
-            Expect.equal boxes.[row] whole.AtomBoxes.[g] "boxes of the atom"
-            Expect.equal (bits64 [| mi.[row] |]) (bits64 [| whole.AtomMutualInformation.[g] |]) "its MI"
+        shared <-
+            shared
+            + expectLabels whole (Spm.atomLabels r p share) (share |> Array.map (fun a -> idx.[a]))
 
-            Expect.equal (bits32 (Array.sub probs (row * c) c)) (bits32 (Array.sub whole.AtomProbabilities (g * c) c)) "its probabilities")
+        labelled <- labelled + share.Length
 
     Expect.equal labelled (Structure.count s) "every atom labelled once"
+    Expect.isGreaterThan shared (Structure.count s / 2) "most atoms lie in several boxes"
     Directory.Delete(dir, true)
-    secondSums.Waiting
 
 
 [<Tests>]
 let tests =
     testList
         "spm"
-        [ test "a run in two parts of the sample (runPartOf, assemble, atomMeans) gives the whole run's maps and labels, to the bit" {
-              inTwoParts false |> ignore
+        [ test "a run in two parts of the sample (runPartOf, assemble, atomLabels) gives the whole run's maps and labels, to the bit" {
+              inTwoParts false
           }
           test "a part that finishes first takes the other's lent chunk (ChunkSharing): the same maps and labels, to the bit" {
-              let waiting = inTwoParts false
-              // the second part's atoms in the taken chunk's boxes were summed in its scan, then emptied to wait
-              Expect.isGreaterThan (inTwoParts true) waiting "more atoms wait when a chunk was taken"
+              inTwoParts true
+          }
+          test "atomLabels, periodic (cell list; images in boxes wider than the cell) and open: the run's means, to the bit" {
+              let _, model = ModelTests.tinyModel.Force()
+              let pipeline = Pipeline.ofModel model
+              let none = Threading.CancellationToken.None
+              // periodic: a box of 12 Å over a 7.22 Å cell holds atoms' images; open: the bicrystal, stride 0.5
+              let periodic = Crystals.fcc 29 3.61 |> Supercell.repeat 2 2 2
+
+              let settings =
+                  { SpmGrid.defaults with
+                      Mode = SpmMode.Bulk
+                      Box = 12.0
+                      Stride = 2.0 }
+
+              let grid, _ = SpmGrid.create settings periodic |> ok "grid"
+              Expect.isTrue (Structure.isPeriodic periodic) "periodic"
+              let _, s, _, openGrid = bicrystalGrid 0.5
+
+              for sample, grid in [ periodic, grid; s, openGrid ] do
+                  let whole, _ = Spm.run pipeline 5 1 settings grid sample None (fun _ _ -> ()) none
+                  // every other atom, and all
+                  let some = [| 0..2 .. Structure.count sample - 1 |]
+
+                  for atoms in [ some; [| 0 .. Structure.count sample - 1 |] ] do
+                      let several = expectLabels whole (Spm.atomLabels whole sample atoms) atoms
+                      Expect.isGreaterThan several 0 "atoms in several boxes"
           }
 
           test "the reference layout, on a case worked by hand from the reference implementation's rule" {
