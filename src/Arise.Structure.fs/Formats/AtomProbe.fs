@@ -188,10 +188,11 @@ let readRanges (path: string) : Result<Range list, ReadError> =
     with e ->
         error path None (sprintf "cannot be read (%s)" e.Message)
 
-/// The range of mass-to-charge m (the last range whose low edge is at most m, when m lies below its high edge).
-let private finder (ranges: Range list) =
-    let lows = ranges |> List.map (fun r -> r.Low) |> Array.ofList
-    let sorted = Array.ofList ranges
+/// The range of mass-to-charge m: the index in `ranges` of the last range whose low edge is at most m, when m lies
+/// below its high edge; −1 otherwise.
+let private finder (ranges: Range[]) =
+    let lows = ranges |> Array.map (fun r -> r.Low)
+    let highs = ranges |> Array.map (fun r -> r.High)
 
     fun (m: float) ->
         let mutable lo, hi = 0, lows.Length - 1
@@ -206,61 +207,64 @@ let private finder (ranges: Range list) =
             else
                 hi <- mid - 1
 
-        if found >= 0 && m < sorted.[found].High then
-            Some sorted.[found]
-        else
-            None
+        if found >= 0 && m < highs.[found] then found else -1
 
-/// The atoms of one ion at p (Å) of mass-to-charge m, through `emit position element mass`: a molecular ion's atoms
-/// when they are split (spread by 0.05 Å along x), an unranged ion as element 0 when kept.
-let private emitIon (mapping: Mapping) (find: float -> Range option) (emit: Vec3 -> int -> float -> unit) (p: Vec3) (m: float) =
-    match find m with
-    | Some r ->
-        match r.Ion with
-        | [ (element, 1) ] -> emit p element m
-        | atoms when mapping.SplitMolecular ->
-            let mutable k = 0
-
-            for element, count in atoms do
-                for _ in 1..count do
-                    emit (p + Vec3.make (0.05 * float k) 0.0 0.0) element m
-                    k <- k + 1
-        | _ -> ()
-    | None when mapping.KeepUnranged -> emit p 0 m
-    | None -> ()
-
-/// Visits `ions` ions block by block: `fill start count` loads ions start … start + count − 1 and gives their values
-/// `value i k` (i from 0 within the block; k = 0 … 2: x, y, z in nm; k = 3: mass-to-charge in Da). Emits the atoms of
-/// the ranged ions in file order; stops at the first ion with a value that is not finite.
+/// Visits `ions` ions block by block: `fill start count values` loads ions start … start + count − 1 into `values`
+/// (4 an ion: x, y, z in nm, then mass-to-charge in Da). Emits through `emit position element mass` the atoms of the
+/// ranged ions in file order: a molecular ion's atoms when they are split (spread by 0.05 Å along x), an unranged ion
+/// as element 0 when kept; stops at the first ion with a value that is not finite.
 let private visitIons
     (mapping: Mapping)
     (ranges: Range list)
     (file: string)
     (ions: int64)
-    (fill: int64 -> int -> (int -> int -> float))
+    (fill: int64 -> int -> float[] -> unit)
     (emit: Vec3 -> int -> float -> unit)
     : Result<unit, ReadError> =
+    let ranges = Array.ofList ranges
     let find = finder ranges
+    // the element of each range of a single atom, −1 for a molecular ion
+    let single =
+        ranges
+        |> Array.map (fun r ->
+            match r.Ion with
+            | [ (element, 1) ] -> element
+            | _ -> -1)
+
+    let values = Array.zeroCreate<float>(4 * 65536)
     let mutable done_ = 0L
     let mutable bad = -1L
     let mutable emitted = 0L
 
-    let counted p element m =
-        emitted <- emitted + 1L
-        emit p element m
-
     while done_ < ions && bad < 0L do
         let count = int (min 65536L (ions - done_))
-        let value = fill done_ count
+        fill done_ count values
         let mutable i = 0
 
         while i < count && bad < 0L do
-            let x, y, z, m = value i 0, value i 1, value i 2, value i 3
+            let x, y, z, m =
+                values.[4 * i], values.[4 * i + 1], values.[4 * i + 2], values.[4 * i + 3]
 
             if not (Double.IsFinite x && Double.IsFinite y && Double.IsFinite z && Double.IsFinite m) then
                 bad <- done_ + int64 i
             else
-                emitIon mapping find counted (Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)) m
+                let p = Vec3.make (10.0 * x) (10.0 * y) (10.0 * z)
+                let r = find m
+
+                if r >= 0 && single.[r] >= 0 then
+                    emitted <- emitted + 1L
+                    emit p single.[r] m
+                elif r >= 0 && mapping.SplitMolecular then
+                    let mutable k = 0
+
+                    for element, n in ranges.[r].Ion do
+                        for _ in 1..n do
+                            emitted <- emitted + 1L
+                            emit (p + Vec3.make (0.05 * float k) 0.0 0.0) element m
+                            k <- k + 1
+                elif r < 0 && mapping.KeepUnranged then
+                    emitted <- emitted + 1L
+                    emit p 0 m
 
             i <- i + 1
 
@@ -303,9 +307,12 @@ let private posIons mapping ranges (extended: bool) (file: string) (stream: Stre
     else
         let block = Array.zeroCreate<byte>(size * 65536)
 
-        let fill (start: int64) (count: int) =
+        let fill (start: int64) (count: int) (values: float[]) =
             readAt stream (start * int64 size) block (count * size)
-            fun i k -> float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(block, i * size + 4 * k, 4)))
+
+            for i in 0 .. count - 1 do
+                for k in 0..3 do
+                    values.[4 * i + k] <- float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(block, i * size + 4 * k, 4)))
 
         visitIons mapping ranges file (length / int64 size) fill emit
 
@@ -458,16 +465,17 @@ let private aptIons mapping ranges (file: string) (stream: Stream) emit =
                     let positions = Array.zeroCreate<byte>(12 * 65536)
                     let masses = Array.zeroCreate<byte>(4 * 65536)
 
-                    let fill (start: int64) (count: int) =
+                    let fill (start: int64) (count: int) (values: float[]) =
                         readAt stream (p.Data + 12L * start) positions (12 * count)
                         readAt stream (m.Data + 4L * start) masses (4 * count)
 
-                        fun i k ->
-                            if k < 3 then
-                                scale
-                                * float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(positions, 12 * i + 4 * k, 4)))
-                            else
-                                float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(masses, 4 * i, 4)))
+                        for i in 0 .. count - 1 do
+                            for k in 0..2 do
+                                values.[4 * i + k] <-
+                                    scale
+                                    * float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(positions, 12 * i + 4 * k, 4)))
+
+                            values.[4 * i + 3] <- float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(masses, 4 * i, 4)))
 
                     visitIons mapping ranges file ions fill emit
 
