@@ -89,9 +89,9 @@ let writeNpz (path: string) (arrays: (string * NpyArray) list) =
             writeTo s a)
 
 /// Reads one .npy payload: dtype descr, shape, data bytes. Error on anything unexpected.
-let parse (bytes: byte[]) : Result<NpyArray, string> =
+let headerOf (bytes: byte[]) (length: int) : Result<string * int list * int, string> =
     if
-        bytes.Length < 10
+        length < 10
         || bytes.[0] <> 0x93uy
         || Encoding.ASCII.GetString(bytes, 1, 5) <> "NUMPY"
     then
@@ -105,7 +105,7 @@ let parse (bytes: byte[]) : Result<NpyArray, string> =
             else
                 int (BitConverter.ToUInt32(bytes, 8)), 12
 
-        if start + hlen > bytes.Length then
+        if hlen < 0 || start + hlen > length then
             Error "truncated .npy header"
         else
             let h = Encoding.ASCII.GetString(bytes, start, hlen)
@@ -124,10 +124,14 @@ let parse (bytes: byte[]) : Result<NpyArray, string> =
                     |> Array.map int
                     |> List.ofArray
 
-                Ok
-                    { Descr = descr
-                      Shape = shape
-                      Data = bytes.[start + hlen ..] }
+                Ok(descr, shape, start + hlen)
+
+let parse (bytes: byte[]) : Result<NpyArray, string> =
+    headerOf bytes bytes.Length
+    |> Result.map (fun (descr, shape, start) ->
+        { Descr = descr
+          Shape = shape
+          Data = bytes.[start..] })
 
 /// Reads every array of an .npz archive by name (without the .npy suffix).
 let readNpz (path: string) : Result<Map<string, NpyArray>, string> =

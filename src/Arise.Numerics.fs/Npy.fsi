@@ -25,6 +25,10 @@ val stringVector: data: string array -> NpyArray
 /// Writes named arrays as an .npz archive (written to a temporary file, then moved: no half-written archives).
 val writeNpz: path: string -> arrays: (string * NpyArray) list -> unit
 
+/// The header of the .npy array in the first `length` bytes of `bytes`: its dtype, its shape and where its data begin;
+/// Error when it is not one.
+val internal headerOf: bytes: byte array -> length: int -> Result<string * int list * int, string>
+
 /// Reads one .npy payload: dtype descr, shape, data bytes. Error on anything unexpected.
 val parse: bytes: byte array -> Result<NpyArray, string>
 

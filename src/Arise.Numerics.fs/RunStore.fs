@@ -62,25 +62,79 @@ let savePart (path: string) (stamp: string) (index: int) (arrays: (string * Npy.
          @ [ runKey, Npy.stringVector [| stamp; string index |]
              checksumKey, Npy.stringVector [| checksum arrays |] ])
 
-let tryLoadPart (path: string) (stamp: string) (index: int) =
-    if not (File.Exists path) then
-        None
-    else
-        match Npy.readNpz path with
-        | Error _ -> None
-        | Ok m ->
-            try
-                let own = m |> Map.filter (fun k _ -> k <> runKey && k <> checksumKey)
+let tryReadPart (path: string) (stamp: string) (index: int) (take: string -> string -> int list -> ArraySegment<byte> -> bool) =
+    File.Exists path
+    && try
+        use zip = IO.Compression.ZipFile.OpenRead path
+        // one buffer for every array, as long as the longest
+        let mutable buffer = Array.zeroCreate<byte> 0
 
-                if
-                    Npy.asStrings m.[runKey] = [| stamp; string index |]
-                    && Npy.asStrings m.[checksumKey] = [| checksum (Map.toList own) |]
-                then
-                    Some own
-                else
-                    None
-            with _ ->
-                None
+        let read (e: IO.Compression.ZipArchiveEntry) =
+            if e.Length < 0L || e.Length > int64 Array.MaxLength then
+                Error "too long"
+            else
+                let n = int e.Length
+
+                if buffer.Length < n then
+                    buffer <- Array.zeroCreate n
+
+                use s = e.Open()
+                s.ReadExactly(buffer, 0, n)
+                Npy.headerOf buffer n |> Result.map (fun (descr, shape, start) -> descr, shape, ArraySegment(buffer, start, n - start))
+
+        // by name, in the order of checksum
+        let entries =
+            zip.Entries
+            |> Seq.map (fun e -> e.Name.Replace(".npy", ""), e)
+            |> Seq.sortBy fst
+            |> List.ofSeq
+
+        let strings (key: string) =
+            match entries |> List.tryFind (fst >> (=) key) |> Option.map (snd >> read) with
+            | Some(Ok(descr, shape, data)) ->
+                Npy.asStrings
+                    { Descr = descr
+                      Shape = shape
+                      Data = data.ToArray() }
+            | _ -> [||]
+
+        let expected = strings checksumKey
+
+        if strings runKey <> [| stamp; string index |] || expected.Length <> 1 then
+            false
+        else
+            use sha = IncrementalHash.CreateHash HashAlgorithmName.SHA256
+
+            let taken =
+                entries
+                |> List.filter (fun (k, _) -> k <> runKey && k <> checksumKey)
+                |> List.forall (fun (key, e) ->
+                    match read e with
+                    | Ok(descr, shape, data) ->
+                        sha.AppendData(Text.Encoding.UTF8.GetBytes key)
+                        sha.AppendData(data.Array, data.Offset, data.Count)
+                        take key descr shape data
+                    | Error _ -> false)
+
+            taken && Convert.ToHexString(sha.GetHashAndReset()) = expected.[0]
+       with _ ->
+           false
+
+let tryLoadPart (path: string) (stamp: string) (index: int) =
+    let arrays = Collections.Generic.List<string * Npy.NpyArray>()
+
+    let whole =
+        tryReadPart path stamp index (fun key descr shape data ->
+            arrays.Add(
+                key,
+                { Descr = descr
+                  Shape = shape
+                  Data = data.ToArray() }
+            )
+
+            true)
+
+    if whole then Some(Map.ofSeq arrays) else None
 
 let tryLoadFloats (path: string) (count: int) =
     if File.Exists path && FileInfo(path).Length = int64 count * 4L then

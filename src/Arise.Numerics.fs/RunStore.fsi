@@ -33,6 +33,13 @@ val tryStamp: folder: string -> stampName: string -> string option
 /// and the arrays' checksum beside them.
 val savePart: path: string -> stamp: string -> index: int -> arrays: (string * Npy.NpyArray) list -> unit
 
+/// Reads part `index` of run `stamp` at `path` array by array, in the order of their names, each given to `take name
+/// dtype shape data` (`data`: its bytes, valid during the call only; false refuses the part). True when the file is
+/// there, of this run and whole (checksum) and every take accepted its array; after false, what the takes kept is not
+/// to be used (the checksum is known only at the end). One buffer for all arrays: no array is copied on the way.
+val tryReadPart:
+    path: string -> stamp: string -> index: int -> take: (string -> string -> int list -> System.ArraySegment<byte> -> bool) -> bool
+
 /// The arrays of part `index` of run `stamp` at `path`, when the file is there, whole (checksum) and of this run;
 /// None otherwise (the caller computes the part again).
 val tryLoadPart: path: string -> stamp: string -> index: int -> Map<string, Npy.NpyArray> option

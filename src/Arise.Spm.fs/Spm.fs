@@ -117,39 +117,72 @@ module Spm =
           yield SpmKeys.Argmax, Npy.int32Vector ch.Argmax
           for h in 0 .. widths.Length - 1 -> SpmKeys.hidden (h + 1), Npy.float32Matrix ch.Count widths.[h] ch.Hidden.[h] ]
 
-    /// A stored chunk, when it is whole and of this run (RunStore) and has the shapes of `count` boxes with in-range
-    /// classes; anything else is computed again, never used.
+    /// The grid-wide box arrays (atoms, probabilities, MI, argmax, hidden layers), filled with "not computed".
+    let private boxArrays (n: int) (classes: int) (widths: int[]) =
+        Array.zeroCreate<int> n,
+        Array.create (n * classes) nanf,
+        Array.create n nan,
+        Array.create n -1,
+        widths |> Array.map (fun w -> Array.create (n * w) nanf)
+
+    /// Reads stored chunk c (`count` boxes) of run `run` into box arrays (boxArrays' shapes) from box `at` on, straight
+    /// from the file: true when it is whole and of this run (RunStore), with the shapes of `count` boxes and in-range
+    /// classes; after false, what was read is not to be used (the chunk is computed again, never used).
+    let private tryReadChunk
+        (dir: string)
+        (run: string)
+        (c: int)
+        (count: int)
+        (classes: int)
+        (widths: int[])
+        (atoms: int[], probs: float32[], mi: float[], argmax: int[], hidden: float32[][])
+        (at: int)
+        =
+        let mutable placed = 0
+
+        // an array of `per` values of `size` bytes a box
+        let put (data: ArraySegment<byte>) (target: Array) (size: int) (per: int) =
+            if data.Count = size * per * count then
+                Buffer.BlockCopy(data.Array, data.Offset, target, size * per * at, data.Count)
+                placed <- placed + 1
+                true
+            else
+                false
+
+        RunStore.tryReadPart (chunkFile dir c) run c (fun key _ _ data ->
+            if key = SpmKeys.Atoms then
+                put data atoms 4 1
+            elif key = SpmKeys.Probabilities then
+                put data probs 4 classes
+            elif key = SpmKeys.MutualInformation then
+                put data mi 8 1
+            elif key = SpmKeys.Argmax then
+                put data argmax 4 1
+            else
+                match widths |> Array.indexed |> Array.tryFind (fun (h, _) -> key = SpmKeys.hidden (h + 1)) with
+                | Some(h, w) -> put data hidden.[h] 4 w
+                | None -> true)
+        && placed = 4 + widths.Length
+        && Seq.forall (fun b -> argmax.[b] >= -2 && argmax.[b] < classes) (seq { at .. at + count - 1 })
+
+    /// A stored chunk, when it is whole and of this run (tryReadChunk); anything else is computed again, never used.
     let private tryLoadChunk (dir: string) (run: string) (c: int) (first: int) (count: int) (classes: int) (widths: int[]) =
-        RunStore.tryLoadPart (chunkFile dir c) run c
-        |> Option.bind (fun m ->
-            try
-                let bytes (key: string) = m.[key].Data.Length
+        let arrays = boxArrays count classes widths
 
-                let shaped =
-                    bytes SpmKeys.Atoms = 4 * count
-                    && bytes SpmKeys.Probabilities = 4 * count * classes
-                    && bytes SpmKeys.MutualInformation = 8 * count
-                    && bytes SpmKeys.Argmax = 4 * count
-                    && widths
-                       |> Array.mapi (fun h w -> bytes (SpmKeys.hidden (h + 1)) = 4 * count * w)
-                       |> Array.forall id
+        if tryReadChunk dir run c count classes widths arrays 0 then
+            let atoms, probs, mi, argmax, hidden = arrays
 
-                let argmax = Npy.asInt32 m.[SpmKeys.Argmax]
-
-                if shaped && argmax |> Array.forall (fun a -> a >= -2 && a < classes) then
-                    Some
-                        { Index = c
-                          First = first
-                          Count = count
-                          Atoms = Npy.asInt32 m.[SpmKeys.Atoms]
-                          Probabilities = Npy.asFloat32 m.[SpmKeys.Probabilities]
-                          MutualInformation = Npy.asFloat64 m.[SpmKeys.MutualInformation]
-                          Argmax = argmax
-                          Hidden = Array.init widths.Length (fun h -> Npy.asFloat32 m.[SpmKeys.hidden (h + 1)]) }
-                else
-                    None
-            with _ ->
-                None)
+            Some
+                { Index = c
+                  First = first
+                  Count = count
+                  Atoms = atoms
+                  Probabilities = probs
+                  MutualInformation = mi
+                  Argmax = argmax
+                  Hidden = hidden }
+        else
+            None
 
     /// Classifies the boxes of one chunk whose atoms are `members` and clusters `boxes`: descriptors through the
     /// pipeline's guards (a box whose descriptor fails is marked Failed), then one batch through the network with
@@ -259,14 +292,6 @@ module Spm =
                     sums.[a * classes + k] <- nanf
 
                 miSums.[a] <- nan
-
-    /// The grid-wide box arrays (atoms, probabilities, MI, argmax, hidden layers), filled with "not computed".
-    let private boxArrays (n: int) (classes: int) (widths: int[]) =
-        Array.zeroCreate<int> n,
-        Array.create (n * classes) nanf,
-        Array.create n nan,
-        Array.create n -1,
-        widths |> Array.map (fun w -> Array.create (n * w) nanf)
 
     /// Copies a chunk's arrays into the grid-wide ones.
     let private place
@@ -508,36 +533,22 @@ module Spm =
 
         runPartOf pipeline samples seed settings grid sample stamp chunkDir owned noSharing progress cancel
 
-    /// The chunks of a finished run, in order, or the first that is missing or damaged.
-    let private chunksOf (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) =
-        let classes = model.Metadata.Classes.Length
-        let widths = hiddenWidths model
-
-        fun (c: int) ->
-            let first = c * chunkSize
-            let count = min chunkSize (grid.Count - first)
-
-            match tryLoadChunk chunkDir stamp c first count classes widths with
-            | Some ch -> Ok ch
-            | None -> Error(sprintf "chunk %d of the run is missing or damaged in %s (run again to compute it)" c chunkDir)
-
     let assemble (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) : Result<SpmResult, string> =
         let meta = model.Metadata
         let classes = meta.Classes.Length
         let widths = hiddenWidths model
         let arrays = boxArrays grid.Count classes widths
         let atoms, probs, mi, argmax, hidden = arrays
-        let load = chunksOf model grid chunkDir stamp
 
         let rec fill c =
+            let first = c * chunkSize
+
             if c = chunkCount grid then
                 Ok()
+            elif tryReadChunk chunkDir stamp c (min chunkSize (grid.Count - first)) classes widths arrays first then
+                fill (c + 1)
             else
-                match load c with
-                | Ok ch ->
-                    place ch classes widths arrays
-                    fill (c + 1)
-                | Error e -> Error e
+                Error(sprintf "chunk %d of the run is missing or damaged in %s (run again to compute it)" c chunkDir)
 
         fill 0
         |> Result.map (fun () ->

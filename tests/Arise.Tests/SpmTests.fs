@@ -220,6 +220,18 @@ let private inTwoParts (share: bool) =
 
     Expect.equal labelled (Structure.count s) "every atom labelled once"
     Expect.isGreaterThan shared (Structure.count s / 2) "most atoms lie in several boxes"
+    // a chunk damaged since (one flipped bit of its probabilities): assemble names it, and uses none of it
+    let chunk = Path.Combine(dir, "chunk_00001.npz")
+    let arrays = Arise.Numerics.Npy.readNpz chunk |> ok "chunk"
+    let probabilities = arrays.[SpmKeys.Probabilities]
+    let flipped = Array.copy probabilities.Data
+    flipped.[5] <- flipped.[5] ^^^ 0x10uy
+    Arise.Numerics.Npy.writeNpz chunk (arrays |> Map.add SpmKeys.Probabilities { probabilities with Data = flipped } |> Map.toList)
+
+    match Spm.assemble model grid dir stamp with
+    | Error e -> Expect.stringContains e "chunk 1 of the run is missing or damaged" "the damaged chunk named"
+    | Ok _ -> failtest "a damaged chunk assembled"
+
     Directory.Delete(dir, true)
 
 
