@@ -699,6 +699,27 @@ let private scanShare world (model: Model) settings samples readOptions file gri
              Ok(part, share)),
         [| t.Extraction; t.Descriptors; t.Network |]
 
+/// Once every process is done: every box read back, then the labels of this process's share and its lines of
+/// atoms.xyz; the boxes and the lines (any failure kept, never thrown: the others wait for this process at the next
+/// meeting) and when the boxes were read (`clock`, s).
+let private readAndLabel (model: Model) grid chunkDir stamp part (clock: Diagnostics.Stopwatch) =
+    let boxes =
+        try
+            part
+            |> Result.bind (fun part -> Spm.assemble model grid chunkDir stamp |> Result.map (fun r -> part, r))
+        with e ->
+            Error(sprintf "the boxes read back: %s" e.Message)
+
+    let assembled = clock.Elapsed.TotalSeconds
+
+    let lines =
+        try
+            boxes |> Result.map (fun ((part, share), r) -> r, labelShare model r part share)
+        with e ->
+            Error(sprintf "its share of atoms.xyz: %s" e.Message)
+
+    lines, assembled
+
 /// This process's work: its block of chunks from its part of the sample, then, once every process is done, the boxes
 /// read back and the labels of its share of the atoms, its stretch of atoms.xyz. Returns the times summed over the
 /// processes and the boxes (None when this process or another failed: a meeting point).
@@ -725,18 +746,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
     if world.Rank = 0 && Directory.Exists(claimsOf out) then
         Directory.Delete(claimsOf out, true)
 
-    let boxes =
-        part
-        |> Result.bind (fun part -> Spm.assemble model grid chunkDir stamp |> Result.map (fun r -> part, r))
-
-    let assembled = clock.Elapsed.TotalSeconds
-
-    let lines =
-        try
-            boxes |> Result.map (fun ((part, share), r) -> r, labelShare model r part share)
-        with e ->
-            Error(sprintf "its share of atoms.xyz: %s" e.Message)
-
+    let lines, assembled = readAndLabel model grid chunkDir stamp part clock
     let labelled = clock.Elapsed.TotalSeconds
     let failed = world.SumAll [| (if Result.isError lines then 1.0 else 0.0) |]
 

@@ -80,7 +80,9 @@ let tryReadPart (path: string) (stamp: string) (index: int) (take: string -> str
 
                 use s = e.Open()
                 s.ReadExactly(buffer, 0, n)
-                Npy.headerOf buffer n |> Result.map (fun (descr, shape, start) -> descr, shape, ArraySegment(buffer, start, n - start))
+
+                Npy.headerOf buffer n
+                |> Result.map (fun (descr, shape, start) -> descr, shape, ArraySegment(buffer, start, n - start))
 
         // by name, in the order of checksum
         let entries =

@@ -125,6 +125,22 @@ module Spm =
         Array.create n -1,
         widths |> Array.map (fun w -> Array.create (n * w) nanf)
 
+    /// Copies the values that `data` holds (bytes) to target.[at .. at + length − 1], when it holds `length` of them.
+    let private copyInto<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType>
+        (data: ArraySegment<byte>)
+        (target: 'T[])
+        (at: int)
+        (length: int)
+        =
+        let bytes = ReadOnlySpan<byte>(data.Array, data.Offset, data.Count)
+        let values = Runtime.InteropServices.MemoryMarshal.Cast<byte, 'T> bytes
+
+        if values.Length = length && bytes.Length = length * sizeof<'T> then
+            values.CopyTo(Span<'T>(target, at, length))
+            true
+        else
+            false
+
     /// Reads stored chunk c (`count` boxes) of run `run` into box arrays (boxArrays' shapes) from box `at` on, straight
     /// from the file: true when it is whole and of this run (RunStore), with the shapes of `count` boxes and in-range
     /// classes; after false, what was read is not to be used (the chunk is computed again, never used).
@@ -140,27 +156,30 @@ module Spm =
         =
         let mutable placed = 0
 
-        // an array of `per` values of `size` bytes a box
-        let put (data: ArraySegment<byte>) (target: Array) (size: int) (per: int) =
-            if data.Count = size * per * count then
-                Buffer.BlockCopy(data.Array, data.Offset, target, size * per * at, data.Count)
+        // an array of `per` values a box: copied to values per × at … of `target` (values, not bytes: the grid-wide
+        // hidden layers reach past 2 GB at 10⁶ boxes)
+        let counted (ok: bool) =
+            if ok then
                 placed <- placed + 1
-                true
-            else
-                false
+
+            ok
 
         RunStore.tryReadPart (chunkFile dir c) run c (fun key _ _ data ->
             if key = SpmKeys.Atoms then
-                put data atoms 4 1
+                counted (copyInto data atoms at count)
             elif key = SpmKeys.Probabilities then
-                put data probs 4 classes
+                counted (copyInto data probs (classes * at) (classes * count))
             elif key = SpmKeys.MutualInformation then
-                put data mi 8 1
+                counted (copyInto data mi at count)
             elif key = SpmKeys.Argmax then
-                put data argmax 4 1
+                counted (copyInto data argmax at count)
             else
-                match widths |> Array.indexed |> Array.tryFind (fun (h, _) -> key = SpmKeys.hidden (h + 1)) with
-                | Some(h, w) -> put data hidden.[h] 4 w
+                match
+                    widths
+                    |> Array.indexed
+                    |> Array.tryFind (fun (h, _) -> key = SpmKeys.hidden (h + 1))
+                with
+                | Some(h, w) -> counted (copyInto data hidden.[h] (w * at) (w * count))
                 | None -> true)
         && placed = 4 + widths.Length
         && Seq.forall (fun b -> argmax.[b] >= -2 && argmax.[b] < classes) (seq { at .. at + count - 1 })

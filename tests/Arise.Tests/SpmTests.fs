@@ -78,17 +78,20 @@ let private inThreads (n: int) (body: Arise.Numerics.Mpi.World -> 'T) =
             Error e.InnerException)
 
 /// bcc Fe (n × n × n cells, a cluster) mapped in bulk mode by the tiny model: box 9 Å, stride 4 Å, T = `samples`.
-let private bulkBccRun (n: int) (samples: int) =
-    let _, model = ModelTests.tinyModel.Force()
-    let s = Crystals.bcc 26 2.87 |> Supercell.finite n n n
-
+/// Bulk-mode settings of box and stride (Å), and their grid over s.
+let private bulkGrid (box: float) (stride: float) (s: Structure) =
     let settings =
         { SpmGrid.defaults with
             Mode = SpmMode.Bulk
-            Box = 9.0
-            Stride = 4.0 }
+            Box = box
+            Stride = stride }
 
-    let grid, _ = SpmGrid.create settings s |> ok "grid"
+    settings, SpmGrid.create settings s |> ok "grid" |> fst
+
+let private bulkBccRun (n: int) (samples: int) =
+    let _, model = ModelTests.tinyModel.Force()
+    let s = Crystals.bcc 26 2.87 |> Supercell.finite n n n
+    let settings, grid = bulkGrid 9.0 4.0 s
 
     let r, _ =
         Spm.run (Pipeline.ofModel model) samples 1 settings grid s None (fun _ _ -> ()) Threading.CancellationToken.None
@@ -226,7 +229,12 @@ let private inTwoParts (share: bool) =
     let probabilities = arrays.[SpmKeys.Probabilities]
     let flipped = Array.copy probabilities.Data
     flipped.[5] <- flipped.[5] ^^^ 0x10uy
-    Arise.Numerics.Npy.writeNpz chunk (arrays |> Map.add SpmKeys.Probabilities { probabilities with Data = flipped } |> Map.toList)
+
+    Arise.Numerics.Npy.writeNpz
+        chunk
+        (arrays
+         |> Map.add SpmKeys.Probabilities { probabilities with Data = flipped }
+         |> Map.toList)
 
     match Spm.assemble model grid dir stamp with
     | Error e -> Expect.stringContains e "chunk 1 of the run is missing or damaged" "the damaged chunk named"
@@ -252,13 +260,7 @@ let tests =
               // periodic: a box of 12 Å over a 7.22 Å cell holds atoms' images; open: the bicrystal, stride 0.5
               let periodic = Crystals.fcc 29 3.61 |> Supercell.repeat 2 2 2
 
-              let settings =
-                  { SpmGrid.defaults with
-                      Mode = SpmMode.Bulk
-                      Box = 12.0
-                      Stride = 2.0 }
-
-              let grid, _ = SpmGrid.create settings periodic |> ok "grid"
+              let settings, grid = bulkGrid 12.0 2.0 periodic
               Expect.isTrue (Structure.isPeriodic periodic) "periodic"
               let _, s, _, openGrid = bicrystalGrid 0.5
 
