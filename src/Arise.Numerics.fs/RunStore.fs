@@ -12,14 +12,18 @@ let sha256 (blocks: byte[] seq) =
 
     Convert.ToHexString(sha.GetHashAndReset())
 
+/// Adds an array to a checksum: its name, then its data.
+let private addArray (sha: IncrementalHash) (name: string) (data: ArraySegment<byte>) =
+    sha.AppendData(Text.Encoding.UTF8.GetBytes name)
+    sha.AppendData(data.Array, data.Offset, data.Count)
+
 let checksum (arrays: (string * Npy.NpyArray) list) =
-    sha256 (
-        seq {
-            for name, a in List.sortBy fst arrays do
-                Text.Encoding.UTF8.GetBytes name
-                a.Data
-        }
-    )
+    use sha = IncrementalHash.CreateHash HashAlgorithmName.SHA256
+
+    for name, a in List.sortBy fst arrays do
+        addArray sha name (ArraySegment a.Data)
+
+    Convert.ToHexString(sha.GetHashAndReset())
 
 [<RequireQualifiedAccess>]
 type Foreign =
@@ -84,7 +88,7 @@ let tryReadPart (path: string) (stamp: string) (index: int) (take: string -> str
                 Npy.headerOf buffer n
                 |> Result.map (fun (descr, shape, start) -> descr, shape, ArraySegment(buffer, start, n - start))
 
-        // by name, in the order of checksum
+        // by name, in checksum's order
         let entries =
             zip.Entries
             |> Seq.map (fun e -> e.Name.Replace(".npy", ""), e)
@@ -113,8 +117,7 @@ let tryReadPart (path: string) (stamp: string) (index: int) (take: string -> str
                 |> List.forall (fun (key, e) ->
                     match read e with
                     | Ok(descr, shape, data) ->
-                        sha.AppendData(Text.Encoding.UTF8.GetBytes key)
-                        sha.AppendData(data.Array, data.Offset, data.Count)
+                        addArray sha key data
                         take key descr shape data
                     | Error _ -> false)
 

@@ -296,15 +296,28 @@ module Spm =
             for k in 0 .. classes - 1 do
                 sums.[a * classes + k] <- sums.[a * classes + k] + probs.[f * classes + k]
 
+    /// The sums of `classes` values at `at` made their mean over `count` boxes, in place.
+    let private meanOf (sums: float32[]) (at: int) (classes: int) (count: int) =
+        let inv = 1.0f / float32 count
+
+        for k in 0 .. classes - 1 do
+            sums.[at + k] <- sums.[at + k] * inv
+
+    /// The most probable of the `classes` probabilities at `at` (the first on a tie, as Array.maxBy).
+    let private bestOf (probs: float32[]) (at: int) (classes: int) =
+        let mutable k = 0
+
+        for j in 1 .. classes - 1 do
+            if probs.[at + j] > probs.[at + k] then
+                k <- j
+
+        k
+
     /// The per-atom sums made means (NaN for atoms in no classified box).
     let private normalise (sums: float32[]) (miSums: float[]) (boxes: int[]) (classes: int) =
         for a in 0 .. boxes.Length - 1 do
             if boxes.[a] > 0 then
-                let inv = 1.0f / float32 boxes.[a]
-
-                for k in 0 .. classes - 1 do
-                    sums.[a * classes + k] <- sums.[a * classes + k] * inv
-
+                meanOf sums (a * classes) classes boxes.[a]
                 miSums.[a] <- miSums.[a] / float boxes.[a]
             else
                 for k in 0 .. classes - 1 do
@@ -594,13 +607,7 @@ module Spm =
             if boxes.[a] = 0 then
                 best.[a] <- -1
             else
-                // the first most probable class on a tie, as Array.maxBy
-                let mutable k = 0
-
-                for j in 1 .. classes - 1 do
-                    if probs.[a * classes + j] > probs.[a * classes + k] then
-                        k <- j
-
+                let k = bestOf probs (a * classes) classes
                 best.[a] <- k
                 probability.[a] <- float probs.[a * classes + k]
 
@@ -642,14 +649,15 @@ module Spm =
         let mi, boxes = Array.zeroCreate n, Array.zeroCreate n
 
         // the positions along an axis whose boxes may hold coordinate x (one more on each side), each tested exactly
+        // a position along an axis of `count`, from a fractional one
+        let clamp (count: int) (v: float) =
+            int (max 0.0 (min (float (count - 1)) v))
+
         let span (origin: float) (step: float) (half: float) (count: int) (x: float) =
             if count = 1 || step <= 0.0 then
                 0, 0
             else
-                let clamp (v: float) =
-                    int (max 0.0 (min (float (count - 1)) v))
-
-                clamp (floor ((x - origin - half) / step) - 1.0), clamp (ceil ((x - origin + half) / step) + 1.0)
+                clamp count (floor ((x - origin - half) / step) - 1.0), clamp count (ceil ((x - origin + half) / step) + 1.0)
 
         let inside (origin: float) (step: float) (half: float) (i: int) (x: float) =
             let d = x - (origin + float i * step)
@@ -684,17 +692,9 @@ module Spm =
                 best.[a] <- -1
                 mi.[a] <- nan
             else
-                // as normalise and labelsOfMeans: the same operations, in the same order
-                let inv = 1.0f / float32 count
-                let mutable b = 0
-
-                for c in 0 .. classes - 1 do
-                    sums.[c] <- sums.[c] * inv
-
-                for c in 1 .. classes - 1 do
-                    if sums.[c] > sums.[b] then
-                        b <- c
-
+                // as normalise and labelsOfMeans do
+                meanOf sums 0 classes count
+                let b = bestOf sums 0 classes
                 best.[a] <- b
                 probability.[a] <- float sums.[b]
                 mi.[a] <- miSum / float count
@@ -705,7 +705,7 @@ module Spm =
             if count = 1 || step <= 0.0 then
                 0
             else
-                int (max 0.0 (min (float (count - 1)) (Math.Round((x - origin) / step))))
+                clamp count (Math.Round((x - origin) / step))
 
         let keys =
             atoms
