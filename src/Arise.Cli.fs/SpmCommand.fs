@@ -289,7 +289,8 @@ let private scan
     let clock = Diagnostics.Stopwatch.StartNew()
 
     Outputs.withProgress "boxes" (float grid.Count) (fun task ->
-        Spm.run
+        // the atoms labelled from the boxes when atoms.xyz is written (SpmOutput.writeAtoms): no sums of atoms × classes
+        Spm.runMaps
             pipeline
             samples
             1

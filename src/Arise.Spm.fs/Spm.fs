@@ -353,10 +353,11 @@ module Spm =
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). `progress done total`
     /// after each chunk; `cancel` stops between chunks. It takes the chunks `order` gives, in that order, as it goes
     /// (the others' boxes stay NaN, their atoms uncounted): for one process of several, which computes its own chunks
-    /// only. `whole`: returns the maps, the box centres, the per-atom means and the timing; else (a process's part) only
-    /// the timing (the maps, centres and means empty).
+    /// only. `maps`: returns the maps and the box centres, else (a process's part) only the timing (the maps and centres
+    /// empty); `means` (with maps): also the per-atom means (sums of atoms × classes held through the scan), else empty.
     let private scanWith
-        (whole: bool)
+        (maps: bool)
+        (means: bool)
         (order: seq<int>)
         (pipeline: Pipeline)
         (samples: int)
@@ -376,9 +377,10 @@ module Spm =
         let cells = CellList.build sample
         let widths = hiddenWidths model
         // the grid-wide maps and the per-atom sums (atoms × classes), for a whole run only
-        let arrays = boxArrays (if whole then n else 0) classes widths
+        let arrays = boxArrays (if maps then n else 0) classes widths
         let atoms, probs, mi, argmax, hidden = arrays
-        let natoms = if whole then Structure.count sample else 0
+        let means = maps && means
+        let natoms = if means then Structure.count sample else 0
         let atomProbs = Array.zeroCreate (natoms * classes)
         let atomMi = Array.zeroCreate natoms
         let atomBoxes = Array.zeroCreate natoms
@@ -422,9 +424,10 @@ module Spm =
                     computed ch
                     ch
 
-            if whole then
+            if maps then
                 place chunk classes widths arrays
 
+            if means then
                 // per-atom sums, from the chunk's arrays (box b of the chunk)
                 for b in 0 .. count - 1 do
                     if chunk.Argmax.[b] >= 0 then
@@ -433,13 +436,13 @@ module Spm =
             finished <- finished + count
             progress finished n
 
-        if whole then
+        if means then
             normalise atomProbs atomMi atomBoxes classes
 
         { Grid = grid
           Classes = meta.Classes
           MaterialTypes = meta.MaterialTypes
-          Centres = if whole then centresOf grid else [||]
+          Centres = if maps then centresOf grid else [||]
           Atoms = atoms
           Probabilities = probs
           MutualInformation = mi
@@ -453,7 +456,7 @@ module Spm =
           Network = tNet }
 
     let scan pipeline samples seed settings grid sample reuse computed progress cancel =
-        scanWith true (seq { 0 .. chunkCount grid - 1 }) pipeline samples seed settings grid sample reuse computed progress cancel
+        scanWith true true (seq { 0 .. chunkCount grid - 1 }) pipeline samples seed settings grid sample reuse computed progress cancel
 
     /// Chunks of this run already in `chunkDir` (0 when the folder holds another run's, or none).
     let storedChunks (chunkDir: string) (stamp: string) =
@@ -485,12 +488,9 @@ module Spm =
 
         stamp
 
-    /// Runs SPM: the scan, with a run store when `chunkDir` is given. Each finished chunk is written there (with the
-    /// run's fingerprint and a checksum of its arrays) and chunks already present, whole and of this run, are read
-    /// back instead of recomputed (an interrupted run resumes where it stopped); a damaged or foreign chunk is
-    /// recomputed. Chunks left by a different run (another model, T, seed, settings or sample: `run.sha256` in the
-    /// folder) are deleted. `progress done total`.
-    let run
+    /// The scan over every chunk (per-atom means when `means`), with a run store when `chunkDir` is given (run).
+    let private runWith
+        (means: bool)
         (pipeline: Pipeline)
         (samples: int)
         (seed: int)
@@ -501,13 +501,21 @@ module Spm =
         (progress: int -> int -> unit)
         (cancel: CancellationToken)
         : SpmResult * SpmTiming =
+        let every = seq { 0 .. chunkCount grid - 1 }
+
         match chunkDir with
-        | None -> scan pipeline samples seed settings grid sample (fun _ _ _ -> None) ignore progress cancel
+        | None -> scanWith true means every pipeline samples seed settings grid sample (fun _ _ _ -> None) ignore progress cancel
         | Some dir ->
             let reuse, computed =
                 store pipeline.Model dir (claim pipeline samples seed settings grid sample dir)
 
-            scan pipeline samples seed settings grid sample reuse computed progress cancel
+            scanWith true means every pipeline samples seed settings grid sample reuse computed progress cancel
+
+    let run pipeline samples seed settings grid sample chunkDir progress cancel =
+        runWith true pipeline samples seed settings grid sample chunkDir progress cancel
+
+    let runMaps pipeline samples seed settings grid sample chunkDir progress cancel =
+        runWith false pipeline samples seed settings grid sample chunkDir progress cancel
 
     let runPartOf
         (pipeline: Pipeline)
@@ -546,7 +554,7 @@ module Spm =
                             borrowing.Value <- false
             }
 
-        scanWith false order pipeline samples seed settings grid part reuse computed progress cancel
+        scanWith false false order pipeline samples seed settings grid part reuse computed progress cancel
         |> snd
 
     let runPart

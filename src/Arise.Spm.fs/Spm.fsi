@@ -161,6 +161,21 @@ module Spm =
         cancel: System.Threading.CancellationToken ->
             SpmResult * SpmTiming
 
+    /// run without the per-atom means (empty arrays): the maps and the timing, with no sums of atoms × classes held
+    /// through the scan (4.3 GB for 10^7 atoms and 108 classes). For a large sample: its atoms labelled afterwards by
+    /// atomLabels, to the bit as run's means label them (SpmOutput.writeAtoms does so for such a result).
+    val runMaps:
+        pipeline: Arise.Model.Pipeline ->
+        samples: int ->
+        seed: int ->
+        settings: SpmSettings ->
+        grid: SpmGrid ->
+        sample: Arise.Structure.Structure ->
+        chunkDir: string option ->
+        progress: (int -> int -> unit) ->
+        cancel: System.Threading.CancellationToken ->
+            SpmResult * SpmTiming
+
     /// Claims `chunkDir` for this run, as run does: writes the run's fingerprint (`run.sha256`, returned) and deletes
     /// the chunks of another run. For several processes, the first claims before the others start (runPart).
     val claim:

@@ -59,9 +59,18 @@ let labelled (sample: Structure) (classes: string[]) (probs: float32[]) (mi: flo
     labelledBy sample classes (Spm.labelsOfMeans classes.Length probs mi boxes)
 
 /// atoms.xyz: the sample with per-atom arise_class, arise_probability, arise_mutual_information, arise_boxes
-/// (averages over the boxes containing each atom), for OVITO or ASE.
+/// (averages over the boxes containing each atom), for OVITO or ASE. The labels come from the result's per-atom means
+/// (Spm.run), or, when it has none (Spm.runMaps, Spm.assemble), from its boxes (Spm.atomLabels): the same lines.
 let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
-    StructureIO.writeXyz path [ labelled sample r.Classes r.AtomProbabilities r.AtomMutualInformation r.AtomBoxes ]
+    let n = Structure.count sample
+
+    let labels =
+        if r.AtomBoxes.Length = n then
+            Spm.labelsOfMeans r.Classes.Length r.AtomProbabilities r.AtomMutualInformation r.AtomBoxes
+        else
+            Spm.atomLabels r sample (Array.init n id)
+
+    StructureIO.writeXyz path [ labelledBy sample r.Classes labels ]
 
 [<Literal>]
 let private linesPerBlock = 65536

@@ -20,7 +20,8 @@ val labelled:
         Arise.Structure.Structure
 
 /// atoms.xyz: the sample with per-atom arise_class, arise_probability, arise_mutual_information, arise_boxes
-/// (averages over the boxes containing each atom), for OVITO or ASE.
+/// (averages over the boxes containing each atom), for OVITO or ASE. The labels come from the result's per-atom means
+/// (Spm.run), or, when it has none (Spm.runMaps, Spm.assemble), from its boxes (Spm.atomLabels): the same lines.
 val writeAtoms: path: string -> sample: Arise.Structure.Structure -> r: Arise.Spm.SpmResult -> unit
 
 /// One process's lines of atoms.xyz, formatted in memory (atomLines), for placeAtoms: about 130 bytes an atom.

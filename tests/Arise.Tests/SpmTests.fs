@@ -253,7 +253,8 @@ let tests =
           test "a part that finishes first takes the other's lent chunk (ChunkSharing): the same maps and labels, to the bit" {
               inTwoParts true
           }
-          test "atomLabels, periodic (cell list; images in boxes wider than the cell) and open: the run's means, to the bit" {
+          test
+              "atomLabels, periodic (cell list; images in boxes wider than the cell) and open: the run's means, to the bit; runMaps: the same maps without means, the same atoms.xyz" {
               let _, model = ModelTests.tinyModel.Force()
               let pipeline = Pipeline.ofModel model
               let none = Threading.CancellationToken.None
@@ -272,6 +273,29 @@ let tests =
                   for atoms in [ some; [| 0 .. Structure.count sample - 1 |] ] do
                       let several = expectLabels whole (Spm.atomLabels whole sample atoms) atoms
                       Expect.isGreaterThan several 0 "atoms in several boxes"
+
+                  // without the means: the same maps, and atoms.xyz labelled from the boxes, the same bytes
+                  let maps, _ =
+                      Spm.runMaps pipeline 5 1 settings grid sample None (fun _ _ -> ()) none
+
+                  Expect.isEmpty maps.AtomBoxes "no per-atom means"
+                  Expect.equal (bits32 maps.Probabilities) (bits32 whole.Probabilities) "the maps"
+                  Expect.equal maps.Argmax whole.Argmax "the classes of the boxes"
+
+                  let dir =
+                      Path.Combine(Path.GetTempPath(), sprintf "arise-runmaps-%d" (Random.Shared.Next()))
+
+                  Directory.CreateDirectory dir |> ignore
+
+                  try
+                      let written (r: SpmResult) name =
+                          let path = Path.Combine(dir, name)
+                          SpmOutput.writeAtoms path sample r
+                          File.ReadAllBytes path
+
+                      Expect.equal (written maps "maps.xyz") (written whole "whole.xyz") "atoms.xyz"
+                  finally
+                      Directory.Delete(dir, true)
           }
 
           test "the reference layout, on a case worked by hand from the reference implementation's rule" {
