@@ -205,7 +205,17 @@ let private mutate (rng: Random) (text: string) =
 let tests =
     testList
         "formats"
-        [ testProperty "extended XYZ write then read gives back the same structure exactly"
+        [ test "what a streamed read keeps (Text.Gathered) comes back whole and in order, across its blocks of 65,536" {
+              for n in [ 0; 1; 65535; 65536; 65537; 200003 ] do
+                  let kept = Text.Gathered<Vec3>()
+
+                  for i in 0 .. n - 1 do
+                      kept.Add(Vec3.make (float i) (float (-i)) 0.5)
+
+                  Expect.equal kept.Count n "count"
+                  Expect.equal (kept.ToArray()) (Array.init n (fun i -> Vec3.make (float i) (float (-i)) 0.5)) (sprintf "%d items" n)
+          }
+          testProperty "extended XYZ write then read gives back the same structure exactly"
           <| fun (seed: int) ->
               let s = randomStructure seed
               let back = Xyz.parse "r.xyz" (Xyz.write s) |> ok "read back" |> List.exactlyOne

@@ -279,9 +279,9 @@ let private visitIons
 
 /// The atoms a visit emits, as a structure with per-atom "mass_to_charge" (Da).
 let private collect (keep: Vec3 -> int -> bool) (visit: (Vec3 -> int -> float -> unit) -> Result<unit, ReadError>) =
-    let positions = ResizeArray<Vec3>()
-    let numbers = ResizeArray<int>()
-    let masses = ResizeArray<float>()
+    let positions = Text.Gathered<Vec3>()
+    let numbers = Text.Gathered<int>()
+    let masses = Text.Gathered<float>()
 
     visit (fun p element m ->
         if keep p element then

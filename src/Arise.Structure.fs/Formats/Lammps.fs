@@ -517,8 +517,8 @@ let internal streamFirstIn (span: int) types file (openText: unit -> IO.TextRead
         validated (Structure.create [| fst one |] [| snd one |] (Some h.Cell) h.Pbc)
         |> ignore
 
-        let positions = ResizeArray<Vec3>()
-        let numbers = ResizeArray<int>()
+        let positions = Text.Gathered<Vec3>()
+        let numbers = Text.Gathered<int>()
 
         let atoms (each: LineSource -> int -> unit) =
             use reader = openText ()

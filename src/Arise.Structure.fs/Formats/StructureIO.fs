@@ -235,7 +235,7 @@ let private cut (s: Structure) (keep: Vec3 -> bool) =
 /// atoms `keep` accepts (their indices). A sample holds at most Int32.MaxValue atoms (Part says so past that).
 type private Tally(path: string, keep: Vec3 -> bool) =
     let digest = AtomDigest()
-    let indices = ResizeArray<int>()
+    let indices = Text.Gathered<int>()
     let mutable count = 0
     let mutable over = false
     let mutable lo, hi, sum = Vec3.zero, Vec3.zero, Vec3.zero

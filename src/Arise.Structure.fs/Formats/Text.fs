@@ -83,3 +83,31 @@ let validated (s: Structure) =
 /// Splits text into lines (any newline convention).
 let lines (text: string) =
     text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n')
+
+/// Items a streamed read keeps, gathered in blocks of 65,536 (never grown and copied, as a List's array is when it
+/// fills); ToArray copies them once into an array of their number.
+[<Sealed>]
+type Gathered<'T>() =
+    let blocks = ResizeArray<'T[]>()
+    let mutable current: 'T[] = [||]
+    let mutable count = 0
+
+    member _.Count = count
+
+    member _.Add(x: 'T) =
+        let i = count &&& 65535
+
+        if i = 0 then
+            current <- Array.zeroCreate 65536
+            blocks.Add current
+
+        current.[i] <- x
+        count <- count + 1
+
+    member _.ToArray() =
+        let all = Array.zeroCreate count
+
+        for b in 0 .. blocks.Count - 1 do
+            Array.blit blocks.[b] 0 all (b <<< 16) (min 65536 (count - (b <<< 16)))
+
+        all

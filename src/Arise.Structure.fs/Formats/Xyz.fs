@@ -381,8 +381,8 @@ let streamFirst (file: string) (reader: TextReader) (visit: Vec3 -> int -> bool)
         let widths = layout.Extras |> List.map (fun c -> c.Width) |> Array.ofList
         let scratch = widths |> Array.map (fun w -> Array.zeroCreate<string> w)
         let values = widths |> Array.map (fun _ -> ResizeArray<string>())
-        let positions = ResizeArray<Vec3>()
-        let numbers = ResizeArray<int>()
+        let positions = Text.Gathered<Vec3>()
+        let numbers = Text.Gathered<int>()
         let mutable firstAtom = Vec3.zero, 0
         let extras = Array.ofList layout.Extras
         let faults: exn option[] = Array.create widths.Length None
