@@ -30,6 +30,7 @@ let main argv =
           "tpe", TpeBench.run
           "png", PngBench.run
           "read", ReadBench.run
+          "format", FormatBench.run
           "gpu", (fun () -> GpuBench.run SpmBench.model data) ]
 
     let chosen =

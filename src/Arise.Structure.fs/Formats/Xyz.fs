@@ -481,12 +481,7 @@ let writeHeaderTo (w: TextWriter) (count: int) (s: Structure) =
 
 /// Appends a number as formatFloat writes it, through `chars` (no string made: a line's numbers cost no allocation).
 let private appendFloat (sb: StringBuilder) (chars: char[]) (x: float) =
-    let mutable written = 0
-
-    if x.TryFormat(Span chars, &written, "R", Globalization.CultureInfo.InvariantCulture) then
-        sb.Append(chars, 0, written) |> ignore
-    else
-        sb.Append(formatFloat x) |> ignore
+    sb.Append(chars, 0, formatFloatInto x chars) |> ignore
 
 /// Appends the line of atom `a` to `sb` (`chars`: room for a number).
 let private appendAtom (sb: StringBuilder) (chars: char[]) (props: (string * AtomProperty) list) (s: Structure) (a: int) =
