@@ -253,8 +253,7 @@ let tests =
           test "a part that finishes first takes the other's lent chunk (ChunkSharing): the same maps and labels, to the bit" {
               inTwoParts true
           }
-          test
-              "atomLabels, periodic (cell list; images in boxes wider than the cell) and open: the run's means, to the bit; runMaps: the same maps without means, the same atoms.xyz" {
+          test "atomLabels, periodic (images in boxes wider than the cell) and open: run's means to the bit; runMaps: same atoms.xyz" {
               let _, model = ModelTests.tinyModel.Force()
               let pipeline = Pipeline.ofModel model
               let none = Threading.CancellationToken.None
