@@ -288,9 +288,13 @@ let private scan
     =
     let clock = Diagnostics.Stopwatch.StartNew()
 
+    // an open sample's atoms labelled from the boxes when atoms.xyz is written (SpmOutput.writeAtoms), each atom's boxes
+    // from its position on every core: no sums of atoms × classes; a periodic sample's summed through the scan, whose
+    // cell list finds them (labelling afterwards would build it again and go box by box on one core)
+    let run = if Structure.isPeriodic sample then Spm.run else Spm.runMaps
+
     Outputs.withProgress "boxes" (float grid.Count) (fun task ->
-        // the atoms labelled from the boxes when atoms.xyz is written (SpmOutput.writeAtoms): no sums of atoms × classes
-        Spm.runMaps
+        run
             pipeline
             samples
             1

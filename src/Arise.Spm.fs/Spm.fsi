@@ -162,8 +162,9 @@ module Spm =
             SpmResult * SpmTiming
 
     /// run without the per-atom means (empty arrays): the maps and the timing, with no sums of atoms × classes held
-    /// through the scan (4.3 GB for 10^7 atoms and 108 classes). For a large sample: its atoms labelled afterwards by
-    /// atomLabels, to the bit as run's means label them (SpmOutput.writeAtoms does so for such a result).
+    /// through the scan (4.3 GB for 10^7 atoms and 108 classes). For a large sample open along every axis: its atoms
+    /// labelled afterwards by atomLabels on every core, to the bit as run's means label them (SpmOutput.writeAtoms does
+    /// so for such a result); a periodic sample's are labelled box by box on one core there, where run is faster.
     val runMaps:
         pipeline: Arise.Model.Pipeline ->
         samples: int ->

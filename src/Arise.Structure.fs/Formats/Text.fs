@@ -59,7 +59,7 @@ let formatFloat (x: float) =
 let private powersOf10 =
     Array.scan (fun (p: UInt128) _ -> p * UInt128(0UL, 10UL)) UInt128.One [| 1..21 |]
 
-/// 10^−5 … 10^14 as floats (the nearest, below 1).
+/// 10^−5 … 10^14 as floats (Math.Pow's: an estimate of a number's exponent, which shortestDigits checks exactly).
 let private powersOf10Float =
     Array.init 20 (fun i -> Math.Pow(10.0, Operators.float (i - 5)))
 
