@@ -349,15 +349,23 @@ module Spm =
     /// The centres of every box of a grid, by flat index.
     let private centresOf (grid: SpmGrid) = Array.init grid.Count (centreOf grid)
 
+    /// What a scan keeps besides its timing.
+    [<RequireQualifiedAccess>]
+    type private Kept =
+        /// Nothing: a process's part of a run (its chunks are stored).
+        | Timing
+        /// The grid-wide maps and the box centres.
+        | Maps
+        /// The maps and the per-atom means (sums of atoms × classes held through the scan).
+        | MapsAndMeans
+
     /// The scan itself, touching no file: chunk by chunk, the atoms of each box are found, then the chunk is taken
     /// from `reuse c first count` when that gives one or classified (and handed to `computed`). `progress done total`
     /// after each chunk; `cancel` stops between chunks. It takes the chunks `order` gives, in that order, as it goes
     /// (the others' boxes stay NaN, their atoms uncounted): for one process of several, which computes its own chunks
-    /// only. `maps`: returns the maps and the box centres, else (a process's part) only the timing (the maps and centres
-    /// empty); `means` (with maps): also the per-atom means (sums of atoms × classes held through the scan), else empty.
+    /// only. What it returns besides the timing is what `kept` says; the rest is empty.
     let private scanWith
-        (maps: bool)
-        (means: bool)
+        (kept: Kept)
         (order: seq<int>)
         (pipeline: Pipeline)
         (samples: int)
@@ -377,9 +385,10 @@ module Spm =
         let cells = CellList.build sample
         let widths = hiddenWidths model
         // the grid-wide maps and the per-atom sums (atoms × classes), for a whole run only
+        let maps = kept <> Kept.Timing
+        let means = kept = Kept.MapsAndMeans
         let arrays = boxArrays (if maps then n else 0) classes widths
         let atoms, probs, mi, argmax, hidden = arrays
-        let means = maps && means
         let natoms = if means then Structure.count sample else 0
         let atomProbs = Array.zeroCreate (natoms * classes)
         let atomMi = Array.zeroCreate natoms
@@ -456,7 +465,19 @@ module Spm =
           Network = tNet }
 
     let scan pipeline samples seed settings grid sample reuse computed progress cancel =
-        scanWith true true (seq { 0 .. chunkCount grid - 1 }) pipeline samples seed settings grid sample reuse computed progress cancel
+        scanWith
+            Kept.MapsAndMeans
+            (seq { 0 .. chunkCount grid - 1 })
+            pipeline
+            samples
+            seed
+            settings
+            grid
+            sample
+            reuse
+            computed
+            progress
+            cancel
 
     /// Chunks of this run already in `chunkDir` (0 when the folder holds another run's, or none).
     let storedChunks (chunkDir: string) (stamp: string) =
@@ -501,15 +522,13 @@ module Spm =
         (progress: int -> int -> unit)
         (cancel: CancellationToken)
         : SpmResult * SpmTiming =
-        let every = seq { 0 .. chunkCount grid - 1 }
+        let reuse, computed =
+            match chunkDir with
+            | None -> (fun _ _ _ -> None), ignore
+            | Some dir -> store pipeline.Model dir (claim pipeline samples seed settings grid sample dir)
 
-        match chunkDir with
-        | None -> scanWith true means every pipeline samples seed settings grid sample (fun _ _ _ -> None) ignore progress cancel
-        | Some dir ->
-            let reuse, computed =
-                store pipeline.Model dir (claim pipeline samples seed settings grid sample dir)
-
-            scanWith true means every pipeline samples seed settings grid sample reuse computed progress cancel
+        let kept = if means then Kept.MapsAndMeans else Kept.Maps
+        scanWith kept (seq { 0 .. chunkCount grid - 1 }) pipeline samples seed settings grid sample reuse computed progress cancel
 
     let run pipeline samples seed settings grid sample chunkDir progress cancel =
         runWith true pipeline samples seed settings grid sample chunkDir progress cancel
@@ -554,7 +573,7 @@ module Spm =
                             borrowing.Value <- false
             }
 
-        scanWith false false order pipeline samples seed settings grid part reuse computed progress cancel
+        scanWith Kept.Timing order pipeline samples seed settings grid part reuse computed progress cancel
         |> snd
 
     let runPart
@@ -656,10 +675,11 @@ module Spm =
         let best, probability = Array.zeroCreate n, Array.zeroCreate n
         let mi, boxes = Array.zeroCreate n, Array.zeroCreate n
 
-        // the positions along an axis whose boxes may hold coordinate x (one more on each side), each tested exactly
         // a position along an axis of `count`, from a fractional one
         let clamp (count: int) (v: float) =
             int (max 0.0 (min (float (count - 1)) v))
+
+        // the positions along an axis whose boxes may hold coordinate x (one more on each side), each tested exactly
 
         let span (origin: float) (step: float) (half: float) (count: int) (x: float) =
             if count = 1 || step <= 0.0 then

@@ -64,13 +64,13 @@ let labelled (sample: Structure) (classes: string[]) (probs: float32[]) (mi: flo
 let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
     let n = Structure.count sample
 
-    let labels =
+    let atoms =
         if r.AtomBoxes.Length = n then
-            Spm.labelsOfMeans r.Classes.Length r.AtomProbabilities r.AtomMutualInformation r.AtomBoxes
+            labelled sample r.Classes r.AtomProbabilities r.AtomMutualInformation r.AtomBoxes
         else
-            Spm.atomLabels r sample (Array.init n id)
+            labelledBy sample r.Classes (Spm.atomLabels r sample (Array.init n id))
 
-    StructureIO.writeXyz path [ labelledBy sample r.Classes labels ]
+    StructureIO.writeXyz path [ atoms ]
 
 [<Literal>]
 let private linesPerBlock = 65536

@@ -51,10 +51,6 @@ let element (line: int) (text: string) =
     | Some z -> z
     | None -> failAt line (sprintf "unknown element symbol '%s'" text)
 
-/// Formats a float so that parsing it gives the same value back.
-let formatFloat (x: float) =
-    x.ToString("R", CultureInfo.InvariantCulture)
-
 /// 10^0 … 10^21, exact.
 let private powersOf10 =
     Array.scan (fun (p: UInt128) _ -> p * UInt128(0UL, 10UL)) UInt128.One [| 1..21 |]
@@ -63,7 +59,7 @@ let private powersOf10 =
 let private powersOf10Float =
     Array.init 20 (fun i -> Math.Pow(10.0, Operators.float (i - 5)))
 
-/// The digits formatFloat writes for x (1e-4 ≤ x < 1e14, not a power of two; m × 2^(b − 52), m < 2^53) and the
+/// The digits .NET's "R" writes for x (1e-4 ≤ x < 1e14, not a power of two; m × 2^(b − 52), m < 2^53) and the
 /// decimal exponent of the first: the correctly rounded 15, else 16, else 17 significant digits, the first that read
 /// back as x (exact integer arithmetic: x × 10^s = m × 10^s / 2^n). With at most one 15-digit decimal in the interval
 /// that reads back as x, these are the shortest digits, and of those the nearest, as .NET's "R" gives them. A tie
@@ -144,7 +140,7 @@ let private writeDigits (chars: char[]) (at: int) (d: uint64) (count: int) (whol
 
     at + count + point
 
-/// Writes x as formatFloat does into `chars` (room for 32), returning the count: by shortestDigits where 1e-4 ≤ |x| <
+/// Writes x as .NET's "R" does into `chars` (room for 32), returning the count: by shortestDigits where 1e-4 ≤ |x| <
 /// 1e14 (fixed notation there), faster than .NET's formatter, which writes the rest.
 let formatFloatInto (x: float) (chars: char[]) =
     let a = abs x
@@ -197,6 +193,11 @@ let formatFloatInto (x: float) (chars: char[]) =
                 chars.[at + z] <- '0'
 
             max ending (at + whole)
+
+/// Formats a float so that parsing it gives the same value back (.NET's "R" text, by formatFloatInto).
+let formatFloat (x: float) =
+    let chars = Array.zeroCreate<char> 32
+    String(chars, 0, formatFloatInto x chars)
 
 /// Runs a reader body, turning any failure into a ReadError naming `file`. Never throws.
 let guard (file: string) (body: unit -> 'T) : Result<'T, ReadError> =
