@@ -676,8 +676,8 @@ let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: st
 
     (world.SumAll [| (if placed then 0.0 else 1.0) |]).[0] = 0.0
 
-/// This process's part read and its chunks computed (Spm.runPartOf): the part and its share (Error when it could not
-/// be read, or was interrupted) and its times.
+/// This process's part read and its chunks computed (Spm.runPartOf): the part, its share and the chunks it took (Error
+/// when it could not be read, or was interrupted) and its times.
 let private scanShare world (model: Model) settings samples readOptions file grid whole stamp chunkDir sharing progress cancel =
     let world: Arise.Numerics.Mpi.World = world
     let cancel: Threading.CancellationToken = cancel
@@ -695,23 +695,25 @@ let private scanShare world (model: Model) settings samples readOptions file gri
 
         let owned = ownedBy grid world.Rank world.Size
 
-        let t =
+        let t, held =
             Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned sharing progress cancel
 
         (if cancel.IsCancellationRequested then
              Error "interrupted"
          else
-             Ok(part, share)),
+             Ok(part, share, held)),
         [| t.Extraction; t.Descriptors; t.Network |]
 
-/// Once every process is done: every box read back, then the labels of this process's share and its lines of
-/// atoms.xyz; the boxes and the lines (any failure kept, never thrown: the others wait for this process at the next
-/// meeting) and when the boxes were read (`clock`, s).
+/// Once every process is done: every box it did not take read back, then the labels of this process's share and its
+/// lines of atoms.xyz; the boxes and the lines (any failure kept, never thrown: the others wait for this process at
+/// the next meeting) and when the boxes were read (`clock`, s).
 let private readAndLabel (model: Model) grid chunkDir stamp part (clock: Diagnostics.Stopwatch) =
     let boxes =
         try
             part
-            |> Result.bind (fun part -> Spm.assemble model grid chunkDir stamp |> Result.map (fun r -> part, r))
+            |> Result.bind (fun (part, share, held) ->
+                Spm.assembleWith model grid chunkDir stamp held
+                |> Result.map (fun r -> (part, share), r))
         with e ->
             Error(sprintf "the boxes read back: %s" e.Message)
 
@@ -757,7 +759,7 @@ let private computeShare world (model: Model) settings samples readOptions file 
 
     say
         "process %d: part read, boxes done in %.1f s (%d of its chunks taken by another, %d of another's taken), waited %.1f s, \
-         every box read back in %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s (garbage \
+         the others' boxes read back in %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s (garbage \
          collection so far: %.1f s in %d collections, %d full)"
         world.Rank
         computed

@@ -536,7 +536,9 @@ module Spm =
     let runMaps pipeline samples seed settings grid sample chunkDir progress cancel =
         runWith false pipeline samples seed settings grid sample chunkDir progress cancel
 
-    let runPartOf
+    /// runPartOf; the chunks it took kept and returned when `keep` (else none).
+    let private runPartKeeping
+        (keep: bool)
         (pipeline: Pipeline)
         (samples: int)
         (seed: int)
@@ -550,7 +552,24 @@ module Spm =
         (progress: int -> int -> unit)
         (cancel: CancellationToken)
         =
-        let reuse, computed = store pipeline.Model chunkDir stamp
+        let reuse, save = store pipeline.Model chunkDir stamp
+        // the chunks this process takes, computed or read back, kept for assembleWith
+        let held = ResizeArray<SpmChunk>()
+
+        let reuse c first count =
+            let ch = reuse c first count
+
+            if keep then
+                Option.iter held.Add ch
+
+            ch
+
+        let computed ch =
+            save ch
+
+            if keep then
+                held.Add ch
+
         let lent = Collections.Generic.HashSet<int>(sharing.Lent)
         // once one of its lent chunks is another's, so are the rest (taken from the block's end)
         let lending = ref true
@@ -573,8 +592,13 @@ module Spm =
                             borrowing.Value <- false
             }
 
-        scanWith Kept.Timing order pipeline samples seed settings grid part reuse computed progress cancel
-        |> snd
+        let _, timing =
+            scanWith Kept.Timing order pipeline samples seed settings grid part reuse computed progress cancel
+
+        timing, held.ToArray()
+
+    let runPartOf pipeline samples seed settings grid part stamp chunkDir owned sharing progress cancel =
+        runPartKeeping true pipeline samples seed settings grid part stamp chunkDir owned sharing progress cancel
 
     let runPart
         (pipeline: Pipeline)
@@ -590,21 +614,40 @@ module Spm =
         =
         let stamp = fingerprint pipeline.Model samples seed settings grid sample
 
-        runPartOf pipeline samples seed settings grid sample stamp chunkDir owned noSharing progress cancel
+        runPartKeeping false pipeline samples seed settings grid sample stamp chunkDir owned noSharing progress cancel
+        |> fst
 
-    let assemble (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) : Result<SpmResult, string> =
+    let assembleWith (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) (held: SpmChunk[]) =
         let meta = model.Metadata
         let classes = meta.Classes.Length
         let widths = hiddenWidths model
         let arrays = boxArrays grid.Count classes widths
         let atoms, probs, mi, argmax, hidden = arrays
+        let placed = Collections.Generic.HashSet<int>()
+
+        for ch in held do
+            let count = min chunkSize (grid.Count - ch.First)
+
+            if
+                ch.Index < 0
+                || ch.Index >= chunkCount grid
+                || ch.First <> ch.Index * chunkSize
+                || ch.Count <> count
+            then
+                invalidArg "held" (sprintf "chunk %d does not match the grid's chunks of %d boxes" ch.Index chunkSize)
+
+            place ch classes widths arrays
+            placed.Add ch.Index |> ignore
 
         let rec fill c =
             let first = c * chunkSize
 
             if c = chunkCount grid then
                 Ok()
-            elif tryReadChunk chunkDir stamp c (min chunkSize (grid.Count - first)) classes widths arrays first then
+            elif
+                placed.Contains c
+                || tryReadChunk chunkDir stamp c (min chunkSize (grid.Count - first)) classes widths arrays first
+            then
                 fill (c + 1)
             else
                 Error(sprintf "chunk %d of the run is missing or damaged in %s (run again to compute it)" c chunkDir)
@@ -623,6 +666,9 @@ module Spm =
               AtomProbabilities = [||]
               AtomMutualInformation = [||]
               AtomBoxes = [||] })
+
+    let assemble (model: Model) (grid: SpmGrid) (chunkDir: string) (stamp: string) : Result<SpmResult, string> =
+        assembleWith model grid chunkDir stamp [||]
 
     /// The labels of the atoms whose means (probabilities atoms × classes, mutual information, box counts) these are.
     let internal labelsOfMeans (classes: int) (probs: float32[]) (mi: float[]) (boxes: int[]) =

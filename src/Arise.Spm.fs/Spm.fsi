@@ -210,7 +210,9 @@ module Spm =
     /// under the whole run's fingerprint `stamp` (fingerprintOf): the chunks are those a process holding the whole
     /// sample computes, bit for bit (a box's atoms are taken in sample order). `sharing` (noSharing: none): this process
     /// claims its lent chunks one by one and stops at the first another has claimed, then claims borrowed chunks until
-    /// one is taken; the part must hold the atoms of the borrowed chunks' boxes. Returns the timing.
+    /// one is taken; the part must hold the atoms of the borrowed chunks' boxes. Returns the timing and the chunks this
+    /// process took (computed, or read back from an earlier run), in the order it took them, for assembleWith (about
+    /// 4.3 KB a box with the default model's hidden layers).
     val runPartOf:
         pipeline: Arise.Model.Pipeline ->
         samples: int ->
@@ -224,11 +226,17 @@ module Spm =
         sharing: ChunkSharing ->
         progress: (int -> int -> unit) ->
         cancel: System.Threading.CancellationToken ->
-            SpmTiming
+            SpmTiming * SpmChunk array
 
     /// The box maps of a finished run read back from `chunkDir` (every chunk of run `stamp`), without the per-atom means
     /// (empty arrays): what the first of several processes writes. Error naming the first chunk missing or damaged.
     val assemble: model: Arise.Model.Model -> grid: SpmGrid -> chunkDir: string -> stamp: string -> Result<SpmResult, string>
+
+    /// assemble, with the chunks in `held` (runPartOf's) taken as they are instead of read back: a process reads only
+    /// the chunks the others computed. The same result, to the bit. A held chunk that is not one of the grid's (its
+    /// index, first box or count) is refused (ArgumentException).
+    val assembleWith:
+        model: Arise.Model.Model -> grid: SpmGrid -> chunkDir: string -> stamp: string -> held: SpmChunk array -> Result<SpmResult, string>
 
     /// The labels of means (probabilities atoms × classes, mutual information, box counts: SpmResult's per-atom arrays).
     val internal labelsOfMeans: classes: int -> probs: float32 array -> mi: float array -> boxes: int array -> AtomLabels

@@ -192,11 +192,24 @@ let private inTwoParts (share: bool) =
         else
             Spm.noSharing
 
-    Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) (sharing [||] [| chunks - 1 |]) ignore2 none
-    |> ignore
+    let _, heldFirst =
+        Spm.runPartOf pipeline 5 1 settings grid first stamp dir (fun c -> c < half) (sharing [||] [| chunks - 1 |]) ignore2 none
 
-    Spm.runPartOf pipeline 5 1 settings grid second stamp dir (fun c -> c >= half) (sharing [| chunks - 1 |] [||]) ignore2 none
-    |> ignore
+    let _, heldSecond =
+        Spm.runPartOf pipeline 5 1 settings grid second stamp dir (fun c -> c >= half) (sharing [| chunks - 1 |] [||]) ignore2 none
+
+    // each holds the chunks it took: its own block, and with sharing the second's last in the first
+    let took (held: SpmChunk[]) =
+        held |> Array.map (fun ch -> ch.Index) |> Array.sort
+
+    Expect.equal
+        (took heldFirst)
+        [| yield! [ 0 .. half - 1 ]
+           if share then
+               yield chunks - 1 |]
+        "the first holds its chunks"
+
+    Expect.equal (took heldSecond) [| half .. chunks - (if share then 2 else 1) |] "the second holds its chunks"
 
     Expect.equal (List.ofSeq refused) (if share then [ chunks - 1 ] else []) "the second finds its lent chunk taken"
     let r = Spm.assemble model grid dir stamp |> ok "assembled"
@@ -205,6 +218,22 @@ let private inTwoParts (share: bool) =
     Expect.equal r.Argmax whole.Argmax "argmax"
     Expect.equal r.Atoms whole.Atoms "atoms per box"
     Expect.equal (r.Hidden |> Array.map bits32) (whole.Hidden |> Array.map bits32) "hidden layers"
+
+    // each process's chunks taken as it holds them, the others' read back: the same boxes, to the bit
+    for held in [ heldFirst; heldSecond ] do
+        let h =
+            Spm.assembleWith model grid dir stamp held |> ok "assembled with held chunks"
+
+        Expect.equal (bits32 h.Probabilities) (bits32 whole.Probabilities) "probabilities (held)"
+        Expect.equal (bits64 h.MutualInformation) (bits64 whole.MutualInformation) "mutual information (held)"
+        Expect.equal (h.Argmax, h.Atoms) (whole.Argmax, whole.Atoms) "argmax and atoms (held)"
+        Expect.equal (h.Hidden |> Array.map bits32) (whole.Hidden |> Array.map bits32) "hidden layers (held)"
+
+    Expect.throwsT<ArgumentException>
+        (fun () ->
+            Spm.assembleWith model grid dir stamp [| { heldFirst.[0] with First = 1 } |]
+            |> ignore)
+        "a held chunk that is not the grid's is refused"
 
     // each part labels its share of the atoms (below the cut, and from it), from its own positions
     let mutable labelled, shared = 0, 0
@@ -239,6 +268,19 @@ let private inTwoParts (share: bool) =
     match Spm.assemble model grid dir stamp with
     | Error e -> Expect.stringContains e "chunk 1 of the run is missing or damaged" "the damaged chunk named"
     | Ok _ -> failtest "a damaged chunk assembled"
+
+    // the process that holds chunk 1 never reads it back; the other does, and names it
+    let holder, other =
+        if Array.contains 1 (took heldFirst) then
+            heldFirst, heldSecond
+        else
+            heldSecond, heldFirst
+
+    Expect.isOk (Spm.assembleWith model grid dir stamp holder) "chunk 1 held, not read"
+
+    match Spm.assembleWith model grid dir stamp other with
+    | Error e -> Expect.stringContains e "chunk 1 of the run is missing or damaged" "the damaged chunk named (held)"
+    | Ok _ -> failtest "a damaged chunk assembled (held)"
 
     Directory.Delete(dir, true)
 
