@@ -420,9 +420,9 @@ let private worker (world: Arise.Numerics.Mpi.World) (model: Model) (settings: S
 
     0
 
-/// The folder of a run over several processes, claimed by the first before the others start: the lock, the settings
-/// and the chunk store. Error (exit code, message) when another run holds it.
-let private claimRun (model: Model) (settings: SpmSettings) samples (file: string) (out: string) (stamp: string) =
+/// The folder of a run over several processes, claimed by the first before the others start: the lock and the
+/// settings. Error (exit code, message) when another run holds it.
+let private lockRun (model: Model) (settings: SpmSettings) samples (file: string) (out: string) =
     match RunLock.Acquire out with
     | Error pid ->
         Error(2, sprintf "--out %s is in use by another arise run (process %d); wait for it to end or choose another --out" out pid)
@@ -431,15 +431,20 @@ let private claimRun (model: Model) (settings: SpmSettings) samples (file: strin
         | Error e ->
             (lock :> IDisposable).Dispose()
             Error(2, e)
-        | Ok() ->
-            Arise.Numerics.RunStore.claim
-                (Path.Combine(out, "chunks"))
-                "run.sha256"
-                stamp
-                (Arise.Numerics.RunStore.Foreign.Replace "chunk_*.npz")
-            |> ignore
+        | Ok() -> Ok lock
 
-            Ok lock
+/// The chunk store of the run `stamp` (a fingerprint) in `out`, claimed by the first process before the others start:
+/// another run's chunks deleted.
+let private claimChunks (out: string) (stamp: string) =
+    Arise.Numerics.RunStore.claim (Path.Combine(out, "chunks")) "run.sha256" stamp (Arise.Numerics.RunStore.Foreign.Replace "chunk_*.npz")
+    |> ignore
+
+/// lockRun, then claimChunks.
+let private claimRun (model: Model) (settings: SpmSettings) samples (file: string) (out: string) (stamp: string) =
+    lockRun model settings samples file out
+    |> Result.map (fun lock ->
+        claimChunks out stamp
+        lock)
 
 /// Runs `spm` in the first of several MPI processes: claims the folder, computes its block of chunks with a progress
 /// bar, waits for the others, then reads every chunk back and writes the outputs, as one process would (byte for
@@ -580,9 +585,17 @@ let private spanOf (grid: SpmGrid) (chunks: int[]) =
         planeX grid (int64 (Array.max chunks + 1) * int64 Spm.chunkSize - 1L)
         + 0.5 * grid.Edge.X
 
+/// What every process of a run knows of the sample before it reads its part (sharedGrid): the count and bounds (Å) of
+/// its atoms, and the sample without its atoms (its cell, periodicity and properties).
+type private Extent =
+    { Count: int
+      Lo: Vec3
+      Hi: Vec3
+      Frame: Structure }
+
 /// This process's part of the sample: its share of the atoms (from cuts.[k] to cuts.[k + 1]) and the atoms of its
 /// boxes, which reach one box edge past cuts.[k + 1], and of the boxes of the chunks it may borrow (`sharing`).
-let private readShare world readOptions file (grid: SpmGrid) (whole: StructureIO.SamplePart) (sharing: ChunkSharing) =
+let private readShare world readOptions file (grid: SpmGrid) (whole: Extent) (sharing: ChunkSharing) =
     let world: Arise.Numerics.Mpi.World = world
     let at = cuts grid world.Size
     let margin = 1e-6 * (whole.Hi.X - whole.Lo.X + 1.0)
@@ -591,8 +604,8 @@ let private readShare world readOptions file (grid: SpmGrid) (whole: StructureIO
 
     // of a periodic sample, also the atoms whose images lie in those boxes
     let keep =
-        match whole.Part.Cell with
-        | Some cell when Structure.isPeriodic whole.Part ->
+        match whole.Frame.Cell with
+        | Some cell when Structure.isPeriodic whole.Frame ->
             // the boxes' region and the atoms' (every atom is in some process's share), widened by the margin, cut to
             // this process's (the first and the last reach without end)
             let nx, ny, nz = grid.Shape
@@ -616,7 +629,7 @@ let private readShare world readOptions file (grid: SpmGrid) (whole: StructureIO
 
             // a process without chunks (more processes than chunks) holds no atom
             if lo <= hi then
-                Cell.imagesWithin cell whole.Part.Pbc (Vec3.make lo first.Y first.Z) (Vec3.make hi last.Y last.Z)
+                Cell.imagesWithin cell whole.Frame.Pbc (Vec3.make lo first.Y first.Z) (Vec3.make hi last.Y last.Z)
             else
                 fun _ -> false
         | _ ->
@@ -676,33 +689,31 @@ let private placeShare (world: Arise.Numerics.Mpi.World) (model: Model) (out: st
 
     (world.SumAll [| (if placed then 0.0 else 1.0) |]).[0] = 0.0
 
-/// This process's part read and its chunks computed (Spm.runPartOf): the part, its share and the chunks it took (Error
-/// when it could not be read, or was interrupted) and its times.
-let private scanShare world (model: Model) settings samples readOptions file grid whole stamp chunkDir sharing progress cancel =
+/// This process's chunks computed from its part (Spm.runPartOf): the part, its share and the chunks it took (Error
+/// when it was interrupted) and its times.
+let private scanShare world (model: Model) settings samples grid stamp chunkDir sharing progress cancel part (share: int[]) =
     let world: Arise.Numerics.Mpi.World = world
     let cancel: Threading.CancellationToken = cancel
+    let part: StructureIO.SamplePart = part
 
-    match readShare world readOptions file grid whole sharing with
-    | Error e -> Error(Inputs.describe e), [| 0.0; 0.0; 0.0 |]
-    | Ok(part, share) ->
-        say
-            "process %d holds %d of the %d atoms (%s), labels %d"
-            world.Rank
-            part.Indices.Length
-            part.Count
-            (if part.Streamed then "streamed" else "read whole, then cut")
-            share.Length
+    say
+        "process %d holds %d of the %d atoms (%s), labels %d"
+        world.Rank
+        part.Indices.Length
+        part.Count
+        (if part.Streamed then "streamed" else "read whole, then cut")
+        share.Length
 
-        let owned = ownedBy grid world.Rank world.Size
+    let owned = ownedBy grid world.Rank world.Size
 
-        let t, held =
-            Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned sharing progress cancel
+    let t, held =
+        Spm.runPartOf (Models.pipeline model) samples 1 settings grid part.Part stamp chunkDir owned sharing progress cancel
 
-        (if cancel.IsCancellationRequested then
-             Error "interrupted"
-         else
-             Ok(part, share, held)),
-        [| t.Extraction; t.Descriptors; t.Network |]
+    (if cancel.IsCancellationRequested then
+         Error "interrupted"
+     else
+         Ok(part, share, held)),
+    [| t.Extraction; t.Descriptors; t.Network |]
 
 /// Once every process is done: every box it did not take read back, then the labels of this process's share and its
 /// lines of atoms.xyz; the boxes and the lines (any failure kept, never thrown: the others wait for this process at
@@ -727,10 +738,63 @@ let private readAndLabel (model: Model) grid chunkDir stamp part (clock: Diagnos
 
     lines, assembled
 
+/// This process's part of the sample as read (readParts): the part, its share of the atoms to label, the chunks it
+/// shares with the others (sharingOf: the sharing and its claims counted) and the seconds its reading took.
+type private Read =
+    { Part: StructureIO.SamplePart
+      Share: int[]
+      Sharing: ChunkSharing * int[]
+      Seconds: float }
+
+/// Every process's part read (readShare) before any computes (a meeting point): Some of this process's in every
+/// process, or None in every process when any could not read its part, or found the sample other than the first pass
+/// did (changed since: its count or bounds); each such process says why.
+let private readParts (world: Arise.Numerics.Mpi.World) readOptions file (grid: SpmGrid) (extent: Extent) (out: string) =
+    let clock = Diagnostics.Stopwatch.StartNew()
+
+    let sharing =
+        sharingOf grid (Structure.isPeriodic extent.Frame) (claimsOf out) world.Size world.Rank
+
+    let read =
+        try
+            match readShare world readOptions file grid extent (fst sharing) with
+            | Error e -> Error(Inputs.describe e)
+            | Ok(part, _) when part.Count <> extent.Count || part.Lo <> extent.Lo || part.Hi <> extent.Hi ->
+                Error(
+                    sprintf
+                        "%s: %d atoms within (%g, %g, %g) … (%g, %g, %g) Å, not the %d of the first pass: has it changed since? Run again"
+                        file
+                        part.Count
+                        part.Lo.X
+                        part.Lo.Y
+                        part.Lo.Z
+                        part.Hi.X
+                        part.Hi.Y
+                        part.Hi.Z
+                        extent.Count
+                )
+            | Ok(part, share) ->
+                Ok
+                    { Part = part
+                      Share = share
+                      Sharing = sharing
+                      Seconds = clock.Elapsed.TotalSeconds }
+        with e ->
+            Error(sprintf "%s: %s" file e.Message)
+
+    match read with
+    | Error e -> sayError "process %d: error: %s" world.Rank e
+    | Ok _ -> ()
+
+    if (world.SumAll [| (if Result.isOk read then 0.0 else 1.0) |]).[0] = 0.0 then
+        Result.toOption read
+    else
+        None
+
 /// This process's work: its block of chunks from its part of the sample, then, once every process is done, the boxes
 /// read back and the labels of its share of the atoms, its stretch of atoms.xyz. Returns the times summed over the
 /// processes and the boxes (None when this process or another failed: a meeting point).
-let private computeShare world (model: Model) settings samples readOptions file grid whole stamp (out: string) progress =
+let private computeShare world (model: Model) settings samples grid whole stamp (out: string) (read: Read) progress =
     let chunkDir = Path.Combine(out, "chunks")
     let world: Arise.Numerics.Mpi.World = world
 
@@ -738,12 +802,10 @@ let private computeShare world (model: Model) settings samples readOptions file 
         Outputs.cancelOnCtrlC (sprintf "process %d: stopping after the current chunk; finished chunks are kept in %s" world.Rank out)
 
     let clock = Diagnostics.Stopwatch.StartNew()
-
-    let sharing, claimed =
-        sharingOf grid (Structure.isPeriodic (whole: StructureIO.SamplePart).Part) (claimsOf out) world.Size world.Rank
+    let sharing, claimed = read.Sharing
 
     let part, times =
-        scanShare world model settings samples readOptions file grid whole stamp chunkDir sharing progress cts.Token
+        scanShare world model settings samples grid stamp chunkDir sharing progress cts.Token read.Part read.Share
 
     let computed = clock.Elapsed.TotalSeconds
     // every chunk is done when the processes meet here: the labels of the atoms need their neighbours' boxes
@@ -758,10 +820,11 @@ let private computeShare world (model: Model) settings samples readOptions file 
     let failed = world.SumAll [| (if Result.isError lines then 1.0 else 0.0) |]
 
     say
-        "process %d: part read, boxes done in %.1f s (%d of its chunks taken by another, %d of another's taken), waited %.1f s, \
+        "process %d: part read in %.1f s, boxes done in %.1f s (%d of its chunks taken by another, %d of another's taken), waited %.1f s, \
          the others' boxes read back in %.1f s, its atoms labelled and their lines formatted in %.1f s, waited %.1f s (garbage \
          collection so far: %.1f s in %d collections, %d full)"
         world.Rank
+        read.Seconds
         computed
         (sharing.Lent.Length - claimed.[0])
         claimed.[1]
@@ -880,7 +943,7 @@ let private writeShared settings samples (out: string) (whole: StructureIO.Sampl
 
 /// Claims the folder in the first process (Error: exit code and message), then tells the others whether to go on
 /// (Error(0, "") in the others when the first could not claim it).
-let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) settings samples file (out: string) stamp =
+let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) settings samples file (out: string) =
     let claimed =
         if world.Rank > 0 then
             Ok None
@@ -890,7 +953,7 @@ let private claimShared (world: Arise.Numerics.Mpi.World) (model: Model) setting
             | Ok() ->
                 File.Delete(Path.Combine(out, placing))
 
-                claimRun model settings samples file out stamp
+                lockRun model settings samples file out
                 |> Result.map (fun lock ->
                     // the claims of a run that stopped before its end: its chunks on disk are what counts
                     if Directory.Exists(claimsOf out) then
@@ -922,11 +985,10 @@ let private finishFirst world settings samples (out: string) whole shells (r: Sp
 /// Runs `spm` over several MPI processes, each holding only its part of the sample (StructureIO.readPart: .pos and
 /// .epos streamed, other files read whole and cut): its block of chunks, then the labels of its share of the atoms;
 /// the first writes what one process writes, byte for byte.
-let private shared world (model: Model) settings samples readOptions file (out: string) shells (whole: StructureIO.SamplePart) grid =
+let private shared world (model: Model) settings samples readOptions file (out: string) shells (extent: Extent) grid =
     let world: Arise.Numerics.Mpi.World = world
-    let stamp = Spm.fingerprintOf model samples 1 settings grid whole.Count whole.Digest
 
-    match claimShared world model settings samples file out stamp with
+    match claimShared world model settings samples file out with
     | Error(0, _) -> 0
     | Error(code, e) ->
         eprintfn "error: %s" e
@@ -941,58 +1003,161 @@ let private shared world (model: Model) settings samples readOptions file (out: 
 
         let clock = Diagnostics.Stopwatch.StartNew()
 
-        let work progress =
-            computeShare world model settings samples readOptions file grid whole stamp out progress
+        match readParts world readOptions file grid extent out with
+        | None -> if world.Rank = 0 then 1 else 0
+        | Some read ->
+            // what the part's read gathered of the whole sample (its count, bounds, centroid, digest)
+            let whole =
+                { read.Part with
+                    Part = Structure.select [||] read.Part.Part
+                    Indices = [||] }
 
-        // the first process announces the run before the others start (their lines would interleave with its own)
-        if world.Rank > 0 then
-            world.Barrier()
+            let stamp = Spm.fingerprintOf model samples 1 settings grid whole.Count whole.Digest
 
-            match work (fun _ _ -> ()) with
-            | _, Some r -> drawShare world out samples r
-            | _, None -> ()
+            let work progress =
+                computeShare world model settings samples grid whole stamp out read progress
 
-            0
-        else
-            let chunkDir = Path.Combine(out, "chunks")
-            announceRun settings samples file whole.Count grid chunkDir stamp |> ignore
+            // the first process claims the chunk store and announces the run before the others start (their lines
+            // would interleave with its own)
+            if world.Rank > 0 then
+                world.Barrier()
 
-            printfn
-                "%d MPI processes (%s): each reads its part of the sample and computes a block of the %d chunks"
-                world.Size
-                world.Abi
-                (Spm.chunkCount grid)
+                match work (fun _ _ -> ()) with
+                | _, Some r -> drawShare world out samples r
+                | _, None -> ()
 
-            world.Barrier()
+                0
+            else
+                let chunkDir = Path.Combine(out, "chunks")
+                claimChunks out stamp
+                announceRun settings samples file whole.Count grid chunkDir stamp |> ignore
 
-            match
-                Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task -> work (fun d _ -> task.Value <- float d))
-            with
-            | _, None ->
-                eprintfn "interrupted or failed: the finished chunks are in %s/chunks (run again to resume)" out
-                1
-            | summed, Some r ->
-                let timing =
-                    { Extraction = summed.[0]
-                      Descriptors = summed.[1]
-                      Network = summed.[2] }
+                printfn
+                    "%d MPI processes (%s): each reads its part of the sample and computes a block of the %d chunks"
+                    world.Size
+                    world.Abi
+                    (Spm.chunkCount grid)
 
-                finishFirst world settings samples out whole shells r (clock.Elapsed.TotalSeconds, timing)
+                world.Barrier()
 
-/// The sample's extent, count and digest for a run over several processes (StructureIO.readPart keeping no atom), and
-/// its grid; None when the sample is an image (read whole by every process, as before) or a directory. Every sample
-/// read splits: along open axes nothing wraps, the cell list wraps the periodic ones from the cell alone (a periodic
-/// sample always has one), and a box that sees an atom twice takes its images in the order of their lattice offsets.
-let private sharedGrid settings (readOptions: StructureIO.ReadOptions) (file: string) =
+                match
+                    Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task ->
+                        work (fun d _ -> task.Value <- float d))
+                with
+                | _, None ->
+                    eprintfn "interrupted or failed: the finished chunks are in %s/chunks (run again to resume)" out
+                    1
+                | summed, Some r ->
+                    let timing =
+                        { Extraction = summed.[0]
+                          Descriptors = summed.[1]
+                          Network = summed.[2] }
+
+                    finishFirst world settings samples out whole shells r (clock.Elapsed.TotalSeconds, timing)
+
+/// The count and bounds of the atoms of a sample read in pieces, one a process (StructureIO.extentOfPiece), gathered
+/// in every process: Ok of the whole sample's, or Error with the first piece's error (the same in every process; a
+/// meeting point).
+let private gatherExtent (world: Arise.Numerics.Mpi.World) (piece: Result<StructureIO.Extent, string>) =
+    // a piece as bytes: 1, then its count and corners (bits kept), or 0, then its error
+    let bytes =
+        match piece with
+        | Ok e ->
+            Array.append
+                [| 1uy |]
+                ([| float e.Count; e.Lo.X; e.Lo.Y; e.Lo.Z; e.Hi.X; e.Hi.Y; e.Hi.Z |]
+                 |> Array.collect BitConverter.GetBytes)
+        | Error e -> Array.append [| 0uy |] (Text.Encoding.UTF8.GetBytes e)
+
+    let pieces =
+        Array.init world.Size (fun k ->
+            let b = world.Broadcast((if k = world.Rank then bytes else [||]), k)
+
+            if b.Length = 57 && b.[0] = 1uy then
+                let v = Array.init 7 (fun i -> BitConverter.ToDouble(b, 1 + 8 * i))
+                Ok(int64 v.[0], Vec3.make v.[1] v.[2] v.[3], Vec3.make v.[4] v.[5] v.[6])
+            else
+                Error(Text.Encoding.UTF8.GetString(b, 1, max 0 (b.Length - 1))))
+
+    match
+        pieces
+        |> Array.tryPick (function
+            | Error e -> Some e
+            | Ok _ -> None)
+    with
+    | Some e -> Error e
+    | None ->
+        let held =
+            pieces
+            |> Array.choose (function
+                | Ok(n, lo, hi) when n > 0L -> Some(n, lo, hi)
+                | _ -> None)
+
+        let lower (a: Vec3) (b: Vec3) =
+            Vec3.make (min a.X b.X) (min a.Y b.Y) (min a.Z b.Z)
+
+        let upper (a: Vec3) (b: Vec3) =
+            Vec3.make (max a.X b.X) (max a.Y b.Y) (max a.Z b.Z)
+
+        Ok(
+            held |> Array.sumBy (fun (n, _, _) -> n),
+            held
+            |> Array.map (fun (_, lo, _) -> lo)
+            |> Array.fold lower (Vec3.make infinity infinity infinity),
+            held
+            |> Array.map (fun (_, _, hi) -> hi)
+            |> Array.fold upper (Vec3.make -infinity -infinity -infinity)
+        )
+
+/// The sample's count and bounds before the processes read their parts: an atom-probe file read in pieces, one a
+/// process (gatherExtent); any other file read whole by every process, keeping no atom. None when the sample is an
+/// image (read whole by every process, as before), a directory, or a file that cannot be read (the single process's
+/// reading then says why); Some Error for an atom-probe file whose pieces hold an error or no atom.
+let private extentOf (world: Arise.Numerics.Mpi.World) (readOptions: StructureIO.ReadOptions) (file: string) =
+    match StructureIO.extentOfPiece readOptions file world.Rank world.Size with
+    | Some piece ->
+        match gatherExtent world (piece |> Result.mapError Inputs.describe) with
+        | Error e -> Some(Error(1, e))
+        | Ok(0L, _, _) -> None
+        | Ok(n, _, _) when n > int64 Int32.MaxValue ->
+            Some(Error(1, sprintf "%s: more than %d atoms: a sample holds at most that many (cut the file into parts)" file Int32.MaxValue))
+        | Ok(n, lo, hi) ->
+            Some(
+                Ok
+                    { Count = int n
+                      Lo = lo
+                      Hi = hi
+                      Frame = Structure.cluster [||] [||] }
+            )
+    | None ->
+        match StructureIO.readPart readOptions file (fun _ -> false) with
+        | Ok whole ->
+            Some(
+                Ok
+                    { Count = whole.Count
+                      Lo = whole.Lo
+                      Hi = whole.Hi
+                      Frame = whole.Part }
+            )
+        | Error _ -> None
+
+/// The sample's extent (extentOf) for a run over several processes, and its grid; None when it is an image, a
+/// directory, or cannot be read. Every sample read splits: along open axes nothing wraps, the cell list wraps the
+/// periodic ones from the cell alone (a periodic sample always has one), and a box that sees an atom twice takes its
+/// images in the order of their lattice offsets.
+let private sharedGrid settings (world: Arise.Numerics.Mpi.World) (readOptions: StructureIO.ReadOptions) (file: string) =
     if
         not (File.Exists file)
         || Arise.Imaging.ImageIO.isImagePath file && readOptions.Format.IsNone
     then
         None
     else
-        match StructureIO.readPart readOptions file (fun _ -> false) with
-        | Ok whole -> Some(whole, checkGrid (SpmGrid.createFromBounds settings whole.Lo whole.Hi whole.Count))
-        | _ -> None
+        extentOf world readOptions file
+        |> Option.map (
+            Result.bind (fun extent ->
+                checkGrid (SpmGrid.createFromBounds settings extent.Lo extent.Hi extent.Count)
+                |> Result.map (fun grid -> extent, grid))
+        )
 
 /// Runs `spm` in one process: the folder claimed, the scan with a progress bar, the outputs.
 let private single (model: Model) (settings: SpmSettings) samples (file: string) sample (grid: SpmGrid) (out: string) shells =
@@ -1043,19 +1208,19 @@ let run
     match
         world
         |> Option.filter (fun w -> w.Size > 1)
-        |> Option.bind (fun w -> sharedGrid settings readOptions file |> Option.map (fun g -> w, g))
+        |> Option.bind (fun w -> sharedGrid settings w readOptions file |> Option.map (fun g -> w, g))
     with
-    | Some(w, (_, Error(code, e))) ->
+    | Some(w, Error(code, e)) ->
         if w.Rank = 0 then
             eprintfn "error: %s" e
 
         if w.Rank = 0 then code else 0
-    | Some(w, (whole, Ok(grid, warnings))) ->
+    | Some(w, Ok(extent, (grid, warnings))) ->
         if w.Rank = 0 then
             for warning in warnings do
                 eprintfn "warning: %s" (warning.Describe(sprintf "--%s"))
 
-        shared w model settings samples readOptions file out shells whole grid
+        shared w model settings samples readOptions file out shells extent grid
     | None ->
 
         match prepare settings readOptions images file out, world with

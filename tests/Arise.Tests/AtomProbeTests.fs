@@ -387,6 +387,80 @@ let tests =
               | Ok _ -> failtest "binary content read"
           }
 
+          test "extentOfPiece: the pieces of a .pos, .epos or .apt give readPart's count and bounds; other files are not cut" {
+              let dir = folder ()
+              let _, ions = measured dir
+              let options = withRanges dir
+              AtomProbe.writeApt (Path.Combine(dir, "alloy.apt")) ions
+              // the same ions as .epos: each .pos record, then 28 bytes of the .epos's other fields
+              let pos = File.ReadAllBytes(Path.Combine(dir, "alloy.pos"))
+              let epos = Array.zeroCreate<byte>(44 * (pos.Length / 16))
+
+              for i in 0 .. pos.Length / 16 - 1 do
+                  Buffer.BlockCopy(pos, 16 * i, epos, 44 * i, 16)
+
+              File.WriteAllBytes(Path.Combine(dir, "alloy.epos"), epos)
+
+              let split =
+                  { options with
+                      AtomProbe =
+                          { options.AtomProbe with
+                              SplitMolecular = true
+                              KeepUnranged = true } }
+
+              for options in [ options; split ] do
+                  for file in
+                      [ "alloy.pos"; "alloy.epos"; "alloy.apt" ]
+                      |> List.map (fun f -> Path.Combine(dir, f)) do
+                      let whole =
+                          StructureIO.readPart options file (fun _ -> false)
+                          |> Result.defaultWith (fun e -> failwith (string e))
+
+                      // more pieces than ions too: those pieces hold none
+                      for n in [ 1; 2; 3; 7; ions.Length + 2 ] do
+                          let pieces =
+                              [ for k in 0 .. n - 1 ->
+                                    match StructureIO.extentOfPiece options file k n with
+                                    | Some(Ok e) -> e
+                                    | Some(Error e) -> failtestf "%s piece %d of %d: %O" file k n e
+                                    | None -> failtestf "%s not cut" file ]
+
+                          let held = pieces |> List.filter (fun e -> e.Count > 0L)
+                          let name = sprintf "%s in %d pieces" (Path.GetFileName file) n
+                          Expect.equal (pieces |> List.sumBy (fun e -> e.Count)) (int64 whole.Count) (name + ": count")
+                          Expect.isLessThan held.Length (n + 1) name
+
+                          let lo =
+                              held
+                              |> List.map (fun e -> e.Lo)
+                              |> List.reduce (fun a b -> Vec3.make (min a.X b.X) (min a.Y b.Y) (min a.Z b.Z))
+
+                          let hi =
+                              held
+                              |> List.map (fun e -> e.Hi)
+                              |> List.reduce (fun a b -> Vec3.make (max a.X b.X) (max a.Y b.Y) (max a.Z b.Z))
+
+                          Expect.equal (lo, hi) (whole.Lo, whole.Hi) (name + ": bounds")
+
+                          if n > 1 then
+                              Expect.isLessThan held.[0].Count (int64 whole.Count) (name + ": a piece is a part")
+
+              // an .xyz is not cut; a damaged .pos's piece says what is wrong, naming the ion by its place in the file
+              StructureIO.writeXyz (Path.Combine(dir, "alloy.xyz")) [ Structure.cluster [| Vec3.zero |] [| 29 |] ]
+              Expect.isNone (StructureIO.extentOfPiece options (Path.Combine(dir, "alloy.xyz")) 0 2) "an .xyz is not cut"
+              let file = Path.Combine(dir, "alloy.pos")
+              let bytes = File.ReadAllBytes file
+              let last = bytes.Length / 16 - 1
+              BinaryPrimitives.WriteSingleBigEndian(Span(bytes, last * 16 + 8, 4), Single.NaN)
+              File.WriteAllBytes(file, bytes)
+
+              match StructureIO.extentOfPiece options file 0 2, StructureIO.extentOfPiece options file 1 2 with
+              | Some(Ok _), Some(Error e) -> Expect.stringContains e.Message (sprintf "ion %d has a position" (last + 1)) "the ion named"
+              | other -> failtestf "a NaN in the second piece: %A" other
+
+              Expect.throwsT<ArgumentException> (fun () -> StructureIO.extentOfPiece options file 2 2 |> ignore) "piece 2 of 2"
+          }
+
           test "readPart of a truncated or damaged .pos says what is wrong with the file, as readWith does" {
               let dir = folder ()
               let _ = measured dir

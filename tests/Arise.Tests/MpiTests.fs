@@ -265,7 +265,23 @@ let tests =
 
                   oneThenTwo mpirun dir spm |> streamedParts dir
 
-                  Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "no share written to disk")
+                  Expect.isEmpty (Directory.GetFiles(Path.Combine(dir, "two"), "atoms.part-*")) "no share written to disk"
+
+                  // the processes read the sample's extent in pieces, one each: the last ion made NaN is in the second's
+                  // piece, and the run says what one process says of it
+                  let file = Path.Combine(dir, "alloy.pos")
+                  let bytes = File.ReadAllBytes file
+                  let last = bytes.Length / 16 - 1
+                  Buffers.Binary.BinaryPrimitives.WriteSingleBigEndian(Span(bytes, 16 * last + 4, 4), Single.NaN)
+                  File.WriteAllBytes(file, bytes)
+                  let _, _, alone = runProcess dir "dotnet" (spm "bad1") 600
+
+                  let code, _, errors =
+                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "bad2") 600
+
+                  Expect.equal code 1 "a damaged .pos: exit 1"
+                  Expect.stringContains errors (sprintf "ion %d has a position" (last + 1)) "the ion named"
+                  Expect.stringContains alone (sprintf "ion %d has a position" (last + 1)) "as one process names it")
           }
 
           test "mpirun -n 2 arise spm: a process whose block is stored takes the other's lent chunks (claims); the same bytes" {

@@ -209,15 +209,17 @@ let private finder (ranges: Range[]) =
 
         if found >= 0 && m < highs.[found] then found else -1
 
-/// Visits `ions` ions block by block: `fill start count values` loads ions start … start + count − 1 into `values`
-/// (4 an ion: x, y, z in nm, then mass-to-charge in Da). Emits through `emit position element mass` the atoms of the
-/// ranged ions in file order: a molecular ion's atoms when they are split (spread by 0.05 Å along x), an unranged ion
-/// as element 0 when kept; stops at the first ion with a value that is not finite.
+/// Visits piece k of n of `ions` ions (ions ⌊ions·k/n⌋ … ⌊ions·(k+1)/n⌋ − 1; (0, 1): all) block by block: `fill start
+/// count values` loads ions start … start + count − 1 into `values` (4 an ion: x, y, z in nm, then mass-to-charge in
+/// Da). Emits through `emit position element mass` the atoms of the ranged ions in file order: a molecular ion's atoms
+/// when they are split (spread by 0.05 Å along x), an unranged ion as element 0 when kept; stops at the first ion with
+/// a value that is not finite. Of all the ions, none ranged is an error; a piece may give none.
 let private visitIons
     (mapping: Mapping)
     (ranges: Range list)
     (file: string)
     (ions: int64)
+    (k: int, n: int)
     (fill: int64 -> int -> float[] -> unit)
     (emit: Vec3 -> int -> float -> unit)
     : Result<unit, ReadError> =
@@ -232,12 +234,13 @@ let private visitIons
             | _ -> -1)
 
     let values = Array.zeroCreate<float>(4 * 65536)
-    let mutable done_ = 0L
+    let last = ions * int64 (k + 1) / int64 n
+    let mutable done_ = ions * int64 k / int64 n
     let mutable bad = -1L
     let mutable emitted = 0L
 
-    while done_ < ions && bad < 0L do
-        let count = int (min 65536L (ions - done_))
+    while done_ < last && bad < 0L do
+        let count = int (min 65536L (last - done_))
         fill done_ count values
         let mutable i = 0
 
@@ -272,7 +275,7 @@ let private visitIons
 
     if bad >= 0L then
         error file None (sprintf "ion %d has a position or mass-to-charge that is not a finite number" (bad + 1L))
-    elif emitted = 0L then
+    elif emitted = 0L && n = 1 then
         error file None (sprintf "none of its %d ions lies in a range of the range file" ions)
     else
         Ok()
@@ -298,7 +301,7 @@ let private readAt (stream: Stream) (offset: int64) (buffer: byte array) (count:
     stream.ReadExactly(buffer, 0, count)
 
 /// The ions of a .pos (`extended` false) or .epos stream, visited block by block.
-let private posIons mapping ranges (extended: bool) (file: string) (stream: Stream) emit =
+let private posIons mapping ranges (extended: bool) (file: string) (stream: Stream) piece emit =
     let size = if extended then 44 else 16
     let length = stream.Length
 
@@ -314,21 +317,43 @@ let private posIons mapping ranges (extended: bool) (file: string) (stream: Stre
                 for k in 0..3 do
                     values.[4 * i + k] <- float (BinaryPrimitives.ReadSingleBigEndian(ReadOnlySpan(block, i * size + 4 * k, 4)))
 
-        visitIons mapping ranges file (length / int64 size) fill emit
+        visitIons mapping ranges file (length / int64 size) piece fill emit
 
 /// The ions `keep` accepts of a file read block by block by `ions` (posIons or aptIons), never held whole.
 let private streamFile ions (file: string) keep : Result<Structure, ReadError> =
     use stream =
         new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
 
-    collect keep (ions file stream)
+    collect keep (ions file stream (0, 1))
+
+/// The count and bounds (Å) of the atoms that piece k of n of a file's ions gives (`ions`: posIons or aptIons).
+let private extentOfPiece ions (file: string) (k: int) (n: int) =
+    use stream =
+        new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 <<< 16)
+
+    let mutable count = 0L
+    let mutable lo, hi = Vec3.zero, Vec3.zero
+
+    ions file stream (k, n) (fun (p: Vec3) _ _ ->
+        if count = 0L then
+            lo <- p
+            hi <- p
+        else
+            lo <- Vec3.make (min lo.X p.X) (min lo.Y p.Y) (min lo.Z p.Z)
+            hi <- Vec3.make (max hi.X p.X) (max hi.Y p.Y) (max hi.Z p.Z)
+
+        count <- count + 1L)
+    |> Result.map (fun () -> count, lo, hi)
+
+let ionsExtent (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (k: int) (n: int) =
+    extentOfPiece (posIons mapping ranges extended) file k n
 
 let streamIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (keep: Vec3 -> int -> bool) =
     streamFile (posIons mapping ranges extended) file keep
 
 let parseIons (mapping: Mapping) (ranges: Range list) (extended: bool) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
     use stream = new MemoryStream(bytes, false)
-    collect (fun _ _ -> true) (posIons mapping ranges extended file stream)
+    collect (fun _ _ -> true) (posIons mapping ranges extended file stream (0, 1))
 
 /// The sizes of an .apt file's header and of a section's header without extra fields (bytes).
 let private aptHeaderSize, aptSectionSize = 540, 148
@@ -400,7 +425,7 @@ let private aptSections (stream: Stream) (headerSize: int) : Result<AptSection l
     walk (int64 headerSize) []
 
 /// The ions of an .apt stream (APSuite 6), visited block by block from its Position and Mass sections.
-let private aptIons mapping ranges (file: string) (stream: Stream) emit =
+let private aptIons mapping ranges (file: string) (stream: Stream) piece emit =
     let length = stream.Length
     let header = Array.zeroCreate<byte> aptHeaderSize
 
@@ -477,14 +502,17 @@ let private aptIons mapping ranges (file: string) (stream: Stream) emit =
 
                             values.[4 * i + 3] <- float (BinaryPrimitives.ReadSingleLittleEndian(ReadOnlySpan(masses, 4 * i, 4)))
 
-                    visitIons mapping ranges file ions fill emit
+                    visitIons mapping ranges file ions piece fill emit
 
 let streamApt (mapping: Mapping) (ranges: Range list) (file: string) (keep: Vec3 -> int -> bool) =
     streamFile (aptIons mapping ranges) file keep
 
+let aptExtent (mapping: Mapping) (ranges: Range list) (file: string) (k: int) (n: int) =
+    extentOfPiece (aptIons mapping ranges) file k n
+
 let parseApt (mapping: Mapping) (ranges: Range list) (file: string) (bytes: byte array) : Result<Structure, ReadError> =
     use stream = new MemoryStream(bytes, false)
-    collect (fun _ _ -> true) (aptIons mapping ranges file stream)
+    collect (fun _ _ -> true) (aptIons mapping ranges file stream (0, 1))
 
 let writePos (path: string) (ions: (float * float * float * float) array) =
     let bytes = Array.zeroCreate<byte>(16 * ions.Length)

@@ -55,6 +55,18 @@ val internal streamIons:
     keep: (Arise.Structure.Vec3 -> int -> bool) ->
         Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
+/// The count and bounds (Å: lowest, highest corner) of the atoms that piece k of n of a .pos or .epos file's ions
+/// gives (ions ⌊ions·k/n⌋ … ⌊ions·(k+1)/n⌋ − 1), as streamIons makes them: over the n pieces the counts sum to the
+/// file's and the bounds span its. Errors as streamIons, except that a piece may give no atom (count 0).
+val internal ionsExtent:
+    mapping: Mapping ->
+    ranges: Range list ->
+    extended: bool ->
+    file: string ->
+    k: int ->
+    n: int ->
+        Result<int64 * Arise.Structure.Vec3 * Arise.Structure.Vec3, Arise.Structure.ReadError>
+
 /// Parses .apt bytes (APSuite 6 / IVAS 4: a header, then sections; the Position (nm) and Mass (Da) sections of
 /// float32 records are used) into a finite structure of the ranged ions (Å), as parseIons. Error for another
 /// signature (older IVAS .apt files), a truncated section, missing or mismatched sections.
@@ -73,6 +85,15 @@ val internal streamApt:
     file: string ->
     keep: (Arise.Structure.Vec3 -> int -> bool) ->
         Result<Arise.Structure.Structure, Arise.Structure.ReadError>
+
+/// ionsExtent for an .apt file (APSuite 6): piece k of n of its Position and Mass sections' records.
+val internal aptExtent:
+    mapping: Mapping ->
+    ranges: Range list ->
+    file: string ->
+    k: int ->
+    n: int ->
+        Result<int64 * Arise.Structure.Vec3 * Arise.Structure.Vec3, Arise.Structure.ReadError>
 
 /// Writes ions (x, y, z in nm; mass-to-charge in Da) as .apt (APSuite 6: Position and Mass sections).
 val writeApt: path: string -> ions: (float * float * float * float) array -> unit

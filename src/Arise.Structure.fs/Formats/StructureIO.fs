@@ -325,25 +325,30 @@ let private streamDump (options: ReadOptions) (path: string) (keep: Vec3 -> bool
         Lammps.streamFirstDump options.LammpsTypes path openText tally.Visit
         |> Result.bind tally.Part)
 
-let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result<SamplePart, ReadError> =
-    let regular =
-        try
-            let info = FileInfo(path)
-            info.Exists && isNull info.LinkTarget && info.Length > 0L
-        with _ ->
-            false
+/// Whether `path` is a regular, non-empty file (not a link): what the streamed readers take.
+let private isRegular (path: string) =
+    try
+        let info = FileInfo(path)
+        info.Exists && isNull info.LinkTarget && info.Length > 0L
+    with _ ->
+        false
 
-    let streamed (read: unit -> Result<SamplePart, ReadError>) =
-        try
-            read ()
-        with
-        | :? IOException
-        | :? UnauthorizedAccessException as ex ->
-            Error
-                { File = path
-                  Line = None
-                  Message = sprintf "cannot read the file (%s)" ex.Message
-                  Needs = None }
+/// A streamed read of `path`, an I/O failure on the way an error naming the file.
+let private streamedFrom (path: string) (read: unit -> Result<'T, ReadError>) =
+    try
+        read ()
+    with
+    | :? IOException
+    | :? UnauthorizedAccessException as ex ->
+        Error
+            { File = path
+              Line = None
+              Message = sprintf "cannot read the file (%s)" ex.Message
+              Needs = None }
+
+let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result<SamplePart, ReadError> =
+    let regular = isRegular path
+    let streamed read = streamedFrom path read
 
     match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
     | Some((Format.Pos | Format.Epos | Format.Apt) as format), Some rangeFile when regular && not options.OneSpecies ->
@@ -351,6 +356,27 @@ let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result
     | Some Format.Xyz, _ when regular && not options.OneSpecies -> streamed (fun () -> streamXyz path keep)
     | Some Format.LammpsDump, _ when regular && not options.OneSpecies -> streamed (fun () -> streamDump options path keep)
     | _ -> readWith options path |> Result.map (fun s -> cut s keep)
+
+type Extent = { Count: int64; Lo: Vec3; Hi: Vec3 }
+
+let extentOfPiece (options: ReadOptions) (path: string) (k: int) (n: int) : Result<Extent, ReadError> option =
+    if n < 1 || k < 0 || k >= n then
+        invalidArg "k" (sprintf "piece %d of %d" k n)
+
+    let read (piece: AtomProbe.Mapping -> AtomProbe.Range list -> Result<int64 * Vec3 * Vec3, ReadError>) rangeFile =
+        streamedFrom path (fun () ->
+            AtomProbe.readRanges rangeFile
+            |> Result.bind (piece options.AtomProbe)
+            |> Result.map (fun (count, lo, hi) -> { Count = count; Lo = lo; Hi = hi }))
+
+    let regular = isRegular path
+
+    match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
+    | Some((Format.Pos | Format.Epos) as format), Some rangeFile when regular && not options.OneSpecies ->
+        Some(read (fun m r -> AtomProbe.ionsExtent m r (format = Format.Epos) path k n) rangeFile)
+    | Some Format.Apt, Some rangeFile when regular && not options.OneSpecies ->
+        Some(read (fun m r -> AtomProbe.aptExtent m r path k n) rangeFile)
+    | _ -> None
 
 /// Reads the first (or only) frame with default options.
 let read (path: string) = readWith defaults path

@@ -87,6 +87,23 @@ type SamplePart =
 /// OneSpecies, are read whole (maxFileBytes), then cut. Errors as readWith.
 val readPart: options: ReadOptions -> path: string -> keep: (Arise.Structure.Vec3 -> bool) -> Result<SamplePart, Arise.Structure.ReadError>
 
+/// The count and bounds of the atoms in one piece of a sample that can be read in pieces (extentOfPiece).
+type Extent =
+    {
+        /// Atoms in the piece.
+        Count: int64
+
+        /// Their lowest and highest corner (Å); zero when the piece has none.
+        Lo: Arise.Structure.Vec3
+        Hi: Arise.Structure.Vec3
+    }
+
+/// The count and bounds of the atoms of piece k of n of an atom-probe file (.pos, .epos, .apt with a range file: ions
+/// ⌊ions·k/n⌋ … ⌊ions·(k+1)/n⌋ − 1), as readPart gathers them: over the n pieces the counts sum to its Count and the
+/// bounds span its Lo … Hi, bit for bit. n processes each read one piece instead of the whole file. None for other
+/// files (and OneSpecies), which are not read in pieces; Errors as readPart, except that a piece may hold no atom.
+val extentOfPiece: options: ReadOptions -> path: string -> k: int -> n: int -> Result<Extent, Arise.Structure.ReadError> option
+
 /// Reads the first (or only) frame with default options.
 val read: path: string -> Result<Arise.Structure.Structure, Arise.Structure.ReadError>
 
