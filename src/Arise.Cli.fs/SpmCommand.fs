@@ -762,7 +762,8 @@ let private readParts (world: Arise.Numerics.Mpi.World) readOptions file (grid: 
             | Ok(part, _) when part.Count <> extent.Count || part.Lo <> extent.Lo || part.Hi <> extent.Hi ->
                 Error(
                     sprintf
-                        "%s: %d atoms within (%g, %g, %g) … (%g, %g, %g) Å, not the %d of the first pass: has it changed since? Run again"
+                        "%s: %d atoms within (%g, %g, %g) … (%g, %g, %g) Å, not the %d of the first pass: has it changed \
+                         since? Run again"
                         file
                         part.Count
                         part.Lo.X
@@ -982,6 +983,57 @@ let private finishFirst world settings samples (out: string) whole shells (r: Sp
     finally
         others.Force() |> ignore
 
+/// The run once every process has read its part: the first claims the chunk store and announces the run before the
+/// others start (their lines would interleave with its own), then each computes its block; the first writes the outputs.
+let private runShared world (model: Model) settings samples file out shells grid (read: Read) (clock: Diagnostics.Stopwatch) =
+    let world: Arise.Numerics.Mpi.World = world
+
+    // what the part's read gathered of the whole sample (its count, bounds, centroid, digest)
+    let whole =
+        { read.Part with
+            Part = Structure.select [||] read.Part.Part
+            Indices = [||] }
+
+    let stamp = Spm.fingerprintOf model samples 1 settings grid whole.Count whole.Digest
+
+    let work progress =
+        computeShare world model settings samples grid whole stamp out read progress
+
+    if world.Rank > 0 then
+        world.Barrier()
+
+        match work (fun _ _ -> ()) with
+        | _, Some r -> drawShare world out samples r
+        | _, None -> ()
+
+        0
+    else
+        let chunkDir = Path.Combine(out, "chunks")
+        claimChunks out stamp
+        announceRun settings samples file whole.Count grid chunkDir stamp |> ignore
+
+        printfn
+            "%d MPI processes (%s): each reads its part of the sample and computes a block of the %d chunks"
+            world.Size
+            world.Abi
+            (Spm.chunkCount grid)
+
+        world.Barrier()
+
+        match
+            Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task -> work (fun d _ -> task.Value <- float d))
+        with
+        | _, None ->
+            eprintfn "interrupted or failed: the finished chunks are in %s/chunks (run again to resume)" out
+            1
+        | summed, Some r ->
+            let timing =
+                { Extraction = summed.[0]
+                  Descriptors = summed.[1]
+                  Network = summed.[2] }
+
+            finishFirst world settings samples out whole shells r (clock.Elapsed.TotalSeconds, timing)
+
 /// Runs `spm` over several MPI processes, each holding only its part of the sample (StructureIO.readPart: .pos and
 /// .epos streamed, other files read whole and cut): its block of chunks, then the labels of its share of the atoms;
 /// the first writes what one process writes, byte for byte.
@@ -1005,55 +1057,7 @@ let private shared world (model: Model) settings samples readOptions file (out: 
 
         match readParts world readOptions file grid extent out with
         | None -> if world.Rank = 0 then 1 else 0
-        | Some read ->
-            // what the part's read gathered of the whole sample (its count, bounds, centroid, digest)
-            let whole =
-                { read.Part with
-                    Part = Structure.select [||] read.Part.Part
-                    Indices = [||] }
-
-            let stamp = Spm.fingerprintOf model samples 1 settings grid whole.Count whole.Digest
-
-            let work progress =
-                computeShare world model settings samples grid whole stamp out read progress
-
-            // the first process claims the chunk store and announces the run before the others start (their lines
-            // would interleave with its own)
-            if world.Rank > 0 then
-                world.Barrier()
-
-                match work (fun _ _ -> ()) with
-                | _, Some r -> drawShare world out samples r
-                | _, None -> ()
-
-                0
-            else
-                let chunkDir = Path.Combine(out, "chunks")
-                claimChunks out stamp
-                announceRun settings samples file whole.Count grid chunkDir stamp |> ignore
-
-                printfn
-                    "%d MPI processes (%s): each reads its part of the sample and computes a block of the %d chunks"
-                    world.Size
-                    world.Abi
-                    (Spm.chunkCount grid)
-
-                world.Barrier()
-
-                match
-                    Outputs.withProgress "boxes (this process's block)" (float grid.Count) (fun task ->
-                        work (fun d _ -> task.Value <- float d))
-                with
-                | _, None ->
-                    eprintfn "interrupted or failed: the finished chunks are in %s/chunks (run again to resume)" out
-                    1
-                | summed, Some r ->
-                    let timing =
-                        { Extraction = summed.[0]
-                          Descriptors = summed.[1]
-                          Network = summed.[2] }
-
-                    finishFirst world settings samples out whole shells r (clock.Elapsed.TotalSeconds, timing)
+        | Some read -> runShared world model settings samples file out shells grid read clock
 
 /// The count and bounds of the atoms of a sample read in pieces, one a process (StructureIO.extentOfPiece), gathered
 /// in every process: Ok of the whole sample's, or Error with the first piece's error (the same in every process; a

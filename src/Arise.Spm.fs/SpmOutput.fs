@@ -73,9 +73,9 @@ let writeAtoms (path: string) (sample: Structure) (r: SpmResult) =
     StructureIO.writeXyz path [ atoms ]
 
 [<Literal>]
-let private linesPerBlock = 65536
+let private linesPerBlock = 4096
 
-/// A process's lines of atoms.xyz in memory: blocks of whole lines (a block for each 65,536 atoms, about 8 MB), each
+/// A process's lines of atoms.xyz in memory: blocks of whole lines (a block for each 4,096 atoms, about 0.5 MB), each
 /// line's start in its block and length in bytes.
 [<Sealed>]
 type AtomLines internal (indices: int[], blocks: byte[][], starts: int[], lengths: int[]) =
@@ -99,30 +99,18 @@ let atomLines (part: Structure) (indices: int[]) =
 
     let starts = Array.zeroCreate<int> n
     let lengths = Array.zeroCreate<int> n
-    use memory = new MemoryStream()
-    use w = new StreamWriter(memory, Text.UTF8Encoding(false), 1 <<< 16)
 
-    let blocks =
-        [| for b0 in 0..linesPerBlock .. n - 1 do
-               let b1 = min n (b0 + linesPerBlock)
-               memory.SetLength 0L
-               Formats.Xyz.writeAtomsTo w part (seq { b0 .. b1 - 1 })
-               w.Flush()
-               let block = memory.ToArray()
-               // each line's start and length ('\n' included)
-               let mutable at = 0
+    let blocks = Formats.Xyz.atomLinesUtf8 part (Array.init n id) linesPerBlock
 
-               for p in b0 .. b1 - 1 do
-                   let i = ReadOnlySpan(block, at, block.Length - at).IndexOf 10uy
+    // each line's start in its block and length ('\n' included)
+    blocks
+    |> Array.iteri (fun b (_, ends) ->
+        for i in 0 .. ends.Length - 1 do
+            let p = b * linesPerBlock + i
+            starts.[p] <- if i = 0 then 0 else ends.[i - 1]
+            lengths.[p] <- ends.[i] - starts.[p])
 
-                   if i < 0 then
-                       failwithf "the line of atom %d has no end" (indices.[p] + 1)
-
-                   starts.[p] <- at
-                   lengths.[p] <- i + 1
-                   at <- at + i + 1
-
-               block |]
+    let blocks = Array.map fst blocks
 
     AtomLines(indices, blocks, starts, lengths)
 

@@ -387,11 +387,11 @@ let readAll (path: string) = readAllWith defaults path
 /// Writes frames as extended XYZ to a file.
 let writeXyz (path: string) (frames: Structure seq) =
     Arise.Numerics.AtomicFile.write path (fun tmp ->
-        use w = new StreamWriter(tmp)
-        w.NewLine <- "\n"
+        use stream =
+            new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 <<< 16)
 
         for s in frames do
-            Xyz.writeTo w s)
+            Xyz.writeUtf8 stream s)
 
 /// Writes a POSCAR file; Error when the structure has no cell.
 let writePoscar (path: string) (s: Structure) =

@@ -479,75 +479,186 @@ let writeHeaderTo (w: TextWriter) (count: int) (s: Structure) =
     sb.Append(String.Join(" ", header)).Append('\n') |> ignore
     w.Write(sb.ToString())
 
-/// Appends a number as formatFloat writes it, through `chars` (no string made: a line's numbers cost no allocation).
-let private appendFloat (sb: StringBuilder) (chars: char[]) (x: float) =
-    sb.Append(chars, 0, formatFloatInto x chars) |> ignore
+/// Lines of text formatted as UTF-8 bytes into a buffer that grows as needed; cleared, it keeps its room (no garbage
+/// from one block of lines to the next).
+[<Sealed>]
+type private Utf8Lines() =
+    let mutable buffer: byte[] = Array.zeroCreate (1 <<< 16)
+    let mutable used = 0
+    // room for a number (formatFloatInto)
+    let chars: char[] = Array.zeroCreate 64
 
-/// Appends the line of atom `a` to `sb` (`chars`: room for a number).
-let private appendAtom (sb: StringBuilder) (chars: char[]) (props: (string * AtomProperty) list) (s: Structure) (a: int) =
+    member _.Buffer = buffer
+    member _.Length = used
+    member _.Clear() = used <- 0
+
+    /// Counts in `n` bytes written past Length (after Room n).
+    member _.Advance(n: int) = used <- used + n
+
+    /// Room for `n` more bytes.
+    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    member _.Room(n: int) =
+        if used + n > buffer.Length then
+            let bigger = Array.zeroCreate (max (used + n) (2 * buffer.Length))
+            Buffer.BlockCopy(buffer, 0, bigger, 0, used)
+            buffer <- bigger
+
+    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    member this.Byte(b: byte) =
+        this.Room 1
+        buffer.[used] <- b
+        used <- used + 1
+
+    /// Text: byte for byte where it is ASCII (the common case), else encoded.
+    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    member this.Text(text: ReadOnlySpan<char>) =
+        this.Room(3 * text.Length)
+        let target = Span(buffer, used, buffer.Length - used)
+        let mutable written = 0
+
+        used <-
+            used
+            + if Ascii.FromUtf16(text, target, &written) = Buffers.OperationStatus.Done then
+                  written
+              else
+                  Encoding.UTF8.GetBytes(text, target)
+
+    /// A number as formatFloat writes it.
+    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    member this.Float(x: float) =
+        this.Text(ReadOnlySpan(chars, 0, formatFloatInto x chars))
+
+    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+    member this.Int(v: int) =
+        this.Room 11
+        let mutable written = 0
+
+        v.TryFormat(Span(buffer, used, 11), &written, ReadOnlySpan.Empty, Globalization.CultureInfo.InvariantCulture)
+        |> ignore
+
+        used <- used + written
+
+/// Appends the line of atom `a` to `into`.
+[<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+let private appendAtom (into: Utf8Lines) (props: (string * AtomProperty) list) (s: Structure) (a: int) =
     let p = s.Positions.[a]
-    sb.Append(Elements.symbol s.Numbers.[a]).Append(' ') |> ignore
-    appendFloat sb chars p.X
-    sb.Append(' ') |> ignore
-    appendFloat sb chars p.Y
-    sb.Append(' ') |> ignore
-    appendFloat sb chars p.Z
+    into.Text(Elements.symbol s.Numbers.[a])
+    into.Byte ' 'B
+    into.Float p.X
+    into.Byte ' 'B
+    into.Float p.Y
+    into.Byte ' 'B
+    into.Float p.Z
 
     for (_, p) in props do
         match p with
         | Reals(c, v) ->
             for w in 0 .. c - 1 do
-                sb.Append(' ') |> ignore
-                appendFloat sb chars v.[a * c + w]
+                into.Byte ' 'B
+                into.Float v.[a * c + w]
         | Integers(c, v) ->
             for w in 0 .. c - 1 do
-                sb.Append(' ').Append(v.[a * c + w]) |> ignore
+                into.Byte ' 'B
+                into.Int v.[a * c + w]
         | Logicals(c, v) ->
             for w in 0 .. c - 1 do
-                sb.Append(' ').Append(flag v.[a * c + w]) |> ignore
+                into.Byte ' 'B
+                into.Text(flag v.[a * c + w])
         | Texts(c, v) ->
             for w in 0 .. c - 1 do
-                sb.Append(' ').Append(v.[a * c + w]) |> ignore
+                into.Byte ' 'B
+                into.Text v.[a * c + w]
 
-    sb.Append('\n') |> ignore
+    into.Byte '\n'B
 
-/// Atoms a thread formats at once (writeAtomsTo): about 0.5 MB of text.
+/// Appends the lines of atoms atoms.[from] … atoms.[until − 1] to `into`, each line's end in lineEnds.[i − from] when
+/// `ends` is true.
+[<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
+let private formatBlock into props s (atoms: int[]) (from: int) (until: int) (lineEnds: int[]) (ends: bool) =
+    for i in from .. until - 1 do
+        appendAtom into props s atoms.[i]
+
+        if ends then
+            lineEnds.[i - from] <- (into: Utf8Lines).Length
+
+/// Atoms a thread formats at once (formatAtoms): about 0.5 MB of text.
 [<Literal>]
 let private atomsPerBlock = 4096
 
-/// Writes the lines of atoms `atoms` of `s`, in that order. The lines are formatted by all cores, a window of blocks at a
-/// time (two a core), and written in order: the same text as one thread writes.
-let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
+/// Formats the lines of atoms `atoms` of `s`, in that order, as UTF-8, in blocks of `perBlock` atoms (the last fewer):
+/// on all cores, a window of blocks at a time (two a core), each window's blocks handed to `take` in order (the buffer
+/// and its length in bytes, then each of the block's lines' ends when `ends` is true: the offset just past its '\n').
+let private formatAtoms (s: Structure) (atoms: int[]) (perBlock: int) (ends: bool) (take: byte[] -> int -> int[] -> unit) =
     let props = extraProperties s
-    let atoms = Seq.toArray atoms
-    let blocks = (atoms.Length + atomsPerBlock - 1) / atomsPerBlock
+    let blocks = (atoms.Length + perBlock - 1) / perBlock
     // (at least 1: a range's step cannot be 0, even when it has no atoms)
     let window = max 1 (min blocks (2 * Environment.ProcessorCount))
-    // a builder for each block of the window, kept from window to window (cleared, it keeps its room: no garbage)
-    let builders = Array.init window (fun _ -> StringBuilder())
-    let chars = Array.init window (fun _ -> Array.zeroCreate<char> 64)
+    // a buffer for each block of the window, kept from window to window
+    let buffers = Array.init window (fun _ -> Utf8Lines())
+
+    let lineEnds =
+        Array.init window (fun _ -> Array.zeroCreate<int>(if ends then perBlock else 0))
 
     let format (first: int) (k: int) =
-        let sb = builders.[k].Clear()
+        buffers.[k].Clear()
         let b = first + k
-
-        for i in b * atomsPerBlock .. min atoms.Length ((b + 1) * atomsPerBlock) - 1 do
-            appendAtom sb chars.[k] props s atoms.[i]
+        formatBlock buffers.[k] props s atoms (b * perBlock) (min atoms.Length ((b + 1) * perBlock)) lineEnds.[k] ends
 
     for first in 0..window .. blocks - 1 do
         let count = min window (blocks - first)
         Threading.Tasks.Parallel.For(0, count, (fun k -> format first k)) |> ignore
 
-        // the text handed over in the builders' own pieces (no string of it made)
         for k in 0 .. count - 1 do
-            for piece in builders.[k].GetChunks() do
-                w.Write piece.Span
+            take buffers.[k].Buffer buffers.[k].Length lineEnds.[k]
+
+/// Writes the lines of atoms `atoms` of `s`, in that order (formatAtoms: the same text as one thread writes).
+let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
+    let mutable chars: char[] = Array.zeroCreate 0
+
+    formatAtoms s (Seq.toArray atoms) atomsPerBlock false (fun bytes length _ ->
+        let n = Encoding.UTF8.GetMaxCharCount length
+
+        if chars.Length < n then
+            chars <- Array.zeroCreate n
+
+        w.Write(chars, 0, Encoding.UTF8.GetChars(bytes, 0, length, chars, 0)))
+
+let writeAtomsUtf8 (stream: Stream) (s: Structure) (atoms: int seq) =
+    formatAtoms s (Seq.toArray atoms) atomsPerBlock false (fun bytes length _ -> stream.Write(bytes, 0, length))
+
+let atomLinesUtf8 (s: Structure) (atoms: int[]) (perBlock: int) =
+    if perBlock < 1 then
+        invalidArg "perBlock" (sprintf "%d lines a block" perBlock)
+
+    let blocks = ResizeArray<byte[] * int[]>()
+    let mutable done_ = 0
+
+    formatAtoms s atoms perBlock true (fun bytes length ends ->
+        let count = min perBlock (atoms.Length - done_)
+        // a copy of the block's bytes, kept (not zeroed first: every byte is written)
+        let kept = GC.AllocateUninitializedArray<byte> length
+        Buffer.BlockCopy(bytes, 0, kept, 0, length)
+        blocks.Add(kept, ends.[.. count - 1])
+        done_ <- done_ + count)
+
+    blocks.ToArray()
 
 /// Writes one frame as extended XYZ to a writer, atom by atom (no text of the whole frame is held).
 let writeTo (w: TextWriter) (s: Structure) =
     let n = Structure.count s
     writeHeaderTo w n s
     writeAtomsTo w s (seq { 0 .. n - 1 })
+
+let writeUtf8 (stream: Stream) (s: Structure) =
+    let n = Structure.count s
+
+    let header =
+        use w = new StringWriter()
+        writeHeaderTo w n s
+        Encoding.UTF8.GetBytes(w.ToString())
+
+    stream.Write(header, 0, header.Length)
+    writeAtomsUtf8 stream s (seq { 0 .. n - 1 })
 
 /// Writes one frame as extended XYZ (positions with round-trip precision; per-atom properties kept).
 let write (s: Structure) =

@@ -29,3 +29,13 @@ val writeHeaderTo: writer: System.IO.TextWriter -> count: int -> s: Arise.Struct
 
 /// The lines of atoms `atoms` of `s` (0-based indices), in that order, as writeTo writes them (formatted on all cores).
 val writeAtomsTo: writer: System.IO.TextWriter -> s: Arise.Structure.Structure -> atoms: int seq -> unit
+
+/// writeTo as UTF-8 bytes to a stream (no text of the atoms made on the way).
+val writeUtf8: stream: System.IO.Stream -> s: Arise.Structure.Structure -> unit
+
+/// writeAtomsTo as UTF-8 bytes to a stream (no text made on the way).
+val writeAtomsUtf8: stream: System.IO.Stream -> s: Arise.Structure.Structure -> atoms: int seq -> unit
+
+/// The lines of atoms `atoms` of `s`, in that order, as writeAtomsTo writes them, in UTF-8, in blocks of `perBlock`
+/// lines (the last fewer): each block's bytes and where each of its lines ends in them (the offset just past its '\n').
+val atomLinesUtf8: s: Arise.Structure.Structure -> atoms: int array -> perBlock: int -> (byte array * int array) array
