@@ -30,9 +30,12 @@ two() { # two processes, a core each: two FOLDER [ENVIRONMENT...]
   local folder="$1"
   shift
   rm -rf "$out/$folder"
+  # each process's peak into its own file (two lines written at once to the log could interleave), then the log
+  local timed="/usr/bin/time -o $out/$folder.peak.$rank -f \"process $rank of 2: peak %M KB\""
   mpirun --oversubscribe --bind-to core -n 2 bash -c \
-    "$* DOTNET_PROCESSOR_COUNT=1 /usr/bin/time -f \"process $rank of 2: peak %M KB\" dotnet $dll ${spm[*]} --out $out/$folder" \
-    > "$out/$folder.log" 2>&1
+    "$* DOTNET_PROCESSOR_COUNT=1 $timed dotnet $dll ${spm[*]} --out $out/$folder" > "$out/$folder.log" 2>&1
+  cat "$out/$folder".peak.* >> "$out/$folder.log"
+  rm -f "$out/$folder".peak.*
 }
 start=$(date +%s.%N)
 one one
