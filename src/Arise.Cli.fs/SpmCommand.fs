@@ -1083,14 +1083,16 @@ let private gatherExtent (world: Arise.Numerics.Mpi.World) (piece: Result<Struct
             else
                 Error(Text.Encoding.UTF8.GetString(b, 1, max 0 (b.Length - 1))))
 
-    match
+    // the first piece's error, if any: every process names the same
+    let errors =
         pieces
-        |> Array.tryPick (function
+        |> Array.choose (function
             | Error e -> Some e
             | Ok _ -> None)
-    with
-    | Some e -> Error e
-    | None ->
+
+    if errors.Length > 0 then
+        Error errors.[0]
+    else
         let held =
             pieces
             |> Array.choose (function
