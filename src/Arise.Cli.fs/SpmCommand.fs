@@ -586,7 +586,7 @@ let private spanOf (grid: SpmGrid) (chunks: int[]) =
         + 0.5 * grid.Edge.X
 
 /// What every process of a run knows of the sample before it reads its part (sharedGrid): the count and bounds (Å) of
-/// its atoms, and the sample without its atoms (its cell, periodicity and properties).
+/// its atoms, and its cell and periodicity (Frame: a structure of no atom; an atom-probe file's is an open cluster).
 type private Extent =
     { Count: int
       Lo: Vec3
@@ -712,7 +712,7 @@ let private scanShare world (model: Model) settings samples grid stamp chunkDir 
     (if cancel.IsCancellationRequested then
          Error "interrupted"
      else
-         Ok(part, share, held)),
+         Ok(part, share, ref held)),
     [| t.Extraction; t.Descriptors; t.Network |]
 
 /// Once every process is done: every box it did not take read back, then the labels of this process's share and its
@@ -722,9 +722,11 @@ let private readAndLabel (model: Model) grid chunkDir stamp part (clock: Diagnos
     let boxes =
         try
             part
-            |> Result.bind (fun (part, share, held) ->
-                Spm.assembleWith model grid chunkDir stamp held
-                |> Result.map (fun r -> (part, share), r))
+            |> Result.bind (fun (part, share, held: SpmChunk[] ref) ->
+                let assembled = Spm.assembleWith model grid chunkDir stamp held.Value
+                // the chunks are in the grid's arrays now: returned to the system with the garbage, not held on
+                held.Value <- [||]
+                assembled |> Result.map (fun r -> (part, share), r))
         with e ->
             Error(sprintf "the boxes read back: %s" e.Message)
 
@@ -985,18 +987,22 @@ let private finishFirst world settings samples (out: string) whole shells (r: Sp
 
 /// The run once every process has read its part: the first claims the chunk store and announces the run before the
 /// others start (their lines would interleave with its own), then each computes its block; the first writes the outputs.
-let private runShared world (model: Model) settings samples file out shells grid (read: Read) (clock: Diagnostics.Stopwatch) =
+let private runShared world (model: Model) settings samples file out shells grid (pending: Read option ref) clock =
     let world: Arise.Numerics.Mpi.World = world
+    let clock: Diagnostics.Stopwatch = clock
 
     // what the part's read gathered of the whole sample (its count, bounds, centroid, digest)
     let whole =
-        { read.Part with
-            Part = Structure.select [||] read.Part.Part
+        { pending.Value.Value.Part with
+            Part = Structure.select [||] pending.Value.Value.Part.Part
             Indices = [||] }
 
     let stamp = Spm.fingerprintOf model samples 1 settings grid whole.Count whole.Digest
 
+    // the part handed over to computeShare, and no longer held here: garbage once its atoms are labelled
     let work progress =
+        let read = pending.Value.Value
+        pending.Value <- None
         computeShare world model settings samples grid whole stamp out read progress
 
     if world.Rank > 0 then
@@ -1055,9 +1061,10 @@ let private shared world (model: Model) settings samples readOptions file (out: 
 
         let clock = Diagnostics.Stopwatch.StartNew()
 
-        match readParts world readOptions file grid extent out with
+        // the part is held where computeShare can let it go once its atoms are labelled, not here until the end
+        match readParts world readOptions file grid extent out |> Option.map (Some >> ref) with
         | None -> if world.Rank = 0 then 1 else 0
-        | Some read -> runShared world model settings samples file out shells grid read clock
+        | Some pending -> runShared world model settings samples file out shells grid pending clock
 
 /// The count and bounds of the atoms of a sample read in pieces, one a process (StructureIO.extentOfPiece), gathered
 /// in every process: Ok of the whole sample's, or Error with the first piece's error (the same in every process; a
@@ -1117,12 +1124,21 @@ let private gatherExtent (world: Arise.Numerics.Mpi.World) (piece: Result<Struct
 
 /// The sample's count and bounds before the processes read their parts: an atom-probe file read in pieces, one a
 /// process (gatherExtent); any other file read whole by every process, keeping no atom. None when the sample is an
-/// image (read whole by every process, as before), a directory, or a file that cannot be read (the single process's
-/// reading then says why); Some Error for an atom-probe file whose pieces hold an error or no atom.
+/// image (read whole by every process, as before), a directory, a file that cannot be read, or an atom-probe file
+/// without a ranged ion (the single process's reading then says why, as one process does); Some Error for an
+/// atom-probe file whose pieces hold an error (the first piece's).
 let private extentOf (world: Arise.Numerics.Mpi.World) (readOptions: StructureIO.ReadOptions) (file: string) =
-    match StructureIO.extentOfPiece readOptions file world.Rank world.Size with
+    // any failure is this process's piece's error: every process must reach gatherExtent's exchange
+    let piece =
+        try
+            StructureIO.extentOfPiece readOptions file world.Rank world.Size
+            |> Option.map (Result.mapError Inputs.describe)
+        with e ->
+            Some(Error(sprintf "%s: %s" file e.Message))
+
+    match piece with
     | Some piece ->
-        match gatherExtent world (piece |> Result.mapError Inputs.describe) with
+        match gatherExtent world piece with
         | Error e -> Some(Error(1, e))
         | Ok(0L, _, _) -> None
         | Ok(n, _, _) when n > int64 Int32.MaxValue ->

@@ -102,6 +102,7 @@ type Extent =
 /// ⌊ions·k/n⌋ … ⌊ions·(k+1)/n⌋ − 1), as readPart gathers them: over the n pieces the counts sum to its Count and the
 /// bounds span its Lo … Hi, bit for bit. n processes each read one piece instead of the whole file. None for other
 /// files (and OneSpecies), which are not read in pieces; Errors as readPart, except that a piece may hold no atom.
+/// ArgumentException unless 0 ≤ k < n.
 val extentOfPiece: options: ReadOptions -> path: string -> k: int -> n: int -> Result<Extent, Arise.Structure.ReadError> option
 
 /// Reads the first (or only) frame with default options.

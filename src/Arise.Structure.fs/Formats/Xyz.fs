@@ -590,7 +590,9 @@ let private atomsPerBlock = 4096
 /// and its length in bytes, then each of the block's lines' ends when `ends` is true: the offset just past its '\n').
 let private formatAtoms (s: Structure) (atoms: int[]) (perBlock: int) (ends: bool) (take: byte[] -> int -> int[] -> unit) =
     let props = extraProperties s
-    let blocks = (atoms.Length + perBlock - 1) / perBlock
+
+    let blocks =
+        Operators.int ((int64 atoms.Length + int64 perBlock - 1L) / int64 perBlock)
     // (at least 1: a range's step cannot be 0, even when it has no atoms)
     let window = max 1 (min blocks (2 * Environment.ProcessorCount))
     // a buffer for each block of the window, kept from window to window
@@ -602,7 +604,12 @@ let private formatAtoms (s: Structure) (atoms: int[]) (perBlock: int) (ends: boo
     let format (first: int) (k: int) =
         buffers.[k].Clear()
         let b = first + k
-        formatBlock buffers.[k] props s atoms (b * perBlock) (min atoms.Length ((b + 1) * perBlock)) lineEnds.[k] ends
+        let from = Operators.int (min (int64 atoms.Length) (int64 b * int64 perBlock))
+
+        let until =
+            Operators.int (min (int64 atoms.Length) (int64 (b + 1) * int64 perBlock))
+
+        formatBlock buffers.[k] props s atoms from until lineEnds.[k] ends
 
     for first in 0..window .. blocks - 1 do
         let count = min window (blocks - first)
