@@ -585,6 +585,13 @@ let private spanOf (grid: SpmGrid) (chunks: int[]) =
         planeX grid (int64 (Array.max chunks + 1) * int64 Spm.chunkSize - 1L)
         + 0.5 * grid.Edge.X
 
+/// The lowest and the highest corner of two points, axis by axis (Å).
+let private lower (a: Vec3) (b: Vec3) =
+    Vec3.make (min a.X b.X) (min a.Y b.Y) (min a.Z b.Z)
+
+let private upper (a: Vec3) (b: Vec3) =
+    Vec3.make (max a.X b.X) (max a.Y b.Y) (max a.Z b.Z)
+
 /// What every process of a run knows of the sample before it reads its part (sharedGrid): the count and bounds (Å) of
 /// its atoms, and its cell and periodicity (Frame: a structure of no atom; an atom-probe file's is an open cluster).
 type private Extent =
@@ -616,12 +623,6 @@ let private readShare world readOptions file (grid: SpmGrid) (whole: Extent) (sh
                 + Vec3.make (float (nx - 1) * grid.Step.X) (float (ny - 1) * grid.Step.Y) (float (nz - 1) * grid.Step.Z)
 
             let m = Vec3.make margin margin margin
-
-            let lower (a: Vec3) (b: Vec3) =
-                Vec3.make (min a.X b.X) (min a.Y b.Y) (min a.Z b.Z)
-
-            let upper (a: Vec3) (b: Vec3) =
-                Vec3.make (max a.X b.X) (max a.Y b.Y) (max a.Z b.Z)
 
             let first = lower (grid.Origin - h - m) (whole.Lo - m)
             let last = upper (far + h + m) (whole.Hi + m)
@@ -1105,12 +1106,6 @@ let private gatherExtent (world: Arise.Numerics.Mpi.World) (piece: Result<Struct
             |> Array.choose (function
                 | Ok(n, lo, hi) when n > 0L -> Some(n, lo, hi)
                 | _ -> None)
-
-        let lower (a: Vec3) (b: Vec3) =
-            Vec3.make (min a.X b.X) (min a.Y b.Y) (min a.Z b.Z)
-
-        let upper (a: Vec3) (b: Vec3) =
-            Vec3.make (max a.X b.X) (max a.Y b.Y) (max a.Z b.Z)
 
         Ok(
             held |> Array.sumBy (fun (n, _, _) -> n),

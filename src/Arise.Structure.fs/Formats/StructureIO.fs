@@ -346,15 +346,22 @@ let private streamedFrom (path: string) (read: unit -> Result<'T, ReadError>) =
               Message = sprintf "cannot read the file (%s)" ex.Message
               Needs = None }
 
+/// An atom-probe file that the streamed readers take (its format and range file): .pos, .epos or .apt with a range
+/// file, regular, not OneSpecies.
+let private (|StreamedIons|_|) (options: ReadOptions, path: string) =
+    match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
+    | Some((Format.Pos | Format.Epos | Format.Apt) as format), Some rangeFile when isRegular path && not options.OneSpecies ->
+        Some(format, rangeFile)
+    | _ -> None
+
 let readPart (options: ReadOptions) (path: string) (keep: Vec3 -> bool) : Result<SamplePart, ReadError> =
     let regular = isRegular path
     let streamed read = streamedFrom path read
 
-    match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
-    | Some((Format.Pos | Format.Epos | Format.Apt) as format), Some rangeFile when regular && not options.OneSpecies ->
-        streamed (fun () -> streamIons options format rangeFile path keep)
-    | Some Format.Xyz, _ when regular && not options.OneSpecies -> streamed (fun () -> streamXyz path keep)
-    | Some Format.LammpsDump, _ when regular && not options.OneSpecies -> streamed (fun () -> streamDump options path keep)
+    match (options, path), options.Format |> Option.orElse (formatOfPath path) with
+    | StreamedIons(format, rangeFile), _ -> streamed (fun () -> streamIons options format rangeFile path keep)
+    | _, Some Format.Xyz when regular && not options.OneSpecies -> streamed (fun () -> streamXyz path keep)
+    | _, Some Format.LammpsDump when regular && not options.OneSpecies -> streamed (fun () -> streamDump options path keep)
     | _ -> readWith options path |> Result.map (fun s -> cut s keep)
 
 type Extent = { Count: int64; Lo: Vec3; Hi: Vec3 }
@@ -369,13 +376,9 @@ let extentOfPiece (options: ReadOptions) (path: string) (k: int) (n: int) : Resu
             |> Result.bind (piece options.AtomProbe)
             |> Result.map (fun (count, lo, hi) -> { Count = count; Lo = lo; Hi = hi }))
 
-    let regular = isRegular path
-
-    match options.Format |> Option.orElse (formatOfPath path), options.Ranges with
-    | Some((Format.Pos | Format.Epos) as format), Some rangeFile when regular && not options.OneSpecies ->
-        Some(read (fun m r -> AtomProbe.ionsExtent m r (format = Format.Epos) path k n) rangeFile)
-    | Some Format.Apt, Some rangeFile when regular && not options.OneSpecies ->
-        Some(read (fun m r -> AtomProbe.aptExtent m r path k n) rangeFile)
+    match options, path with
+    | StreamedIons(Format.Apt, rangeFile) -> Some(read (fun m r -> AtomProbe.aptExtent m r path k n) rangeFile)
+    | StreamedIons(format, rangeFile) -> Some(read (fun m r -> AtomProbe.ionsExtent m r (format = Format.Epos) path k n) rangeFile)
     | _ -> None
 
 /// Reads the first (or only) frame with default options.

@@ -492,9 +492,6 @@ type private Utf8Lines() =
     member _.Length = used
     member _.Clear() = used <- 0
 
-    /// Counts in `n` bytes written past Length (after Room n).
-    member _.Advance(n: int) = used <- used + n
-
     /// Room for `n` more bytes.
     [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     member _.Room(n: int) =
@@ -571,15 +568,12 @@ let private appendAtom (into: Utf8Lines) (props: (string * AtomProperty) list) (
 
     into.Byte '\n'B
 
-/// Appends the lines of atoms atoms.[from] … atoms.[until − 1] to `into`, each line's end in lineEnds.[i − from] when
-/// `ends` is true.
+/// Appends the lines of atoms atoms.[from] … atoms.[until − 1] to `into`, each line's end in lineEnds.[i − from].
 [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
-let private formatBlock into props s (atoms: int[]) (from: int) (until: int) (lineEnds: int[]) (ends: bool) =
+let private formatBlock into props s (atoms: int[]) (from: int) (until: int) (lineEnds: int[]) =
     for i in from .. until - 1 do
         appendAtom into props s atoms.[i]
-
-        if ends then
-            lineEnds.[i - from] <- (into: Utf8Lines).Length
+        lineEnds.[i - from] <- (into: Utf8Lines).Length
 
 /// Atoms a thread formats at once (formatAtoms): about 0.5 MB of text.
 [<Literal>]
@@ -587,8 +581,8 @@ let private atomsPerBlock = 4096
 
 /// Formats the lines of atoms `atoms` of `s`, in that order, as UTF-8, in blocks of `perBlock` atoms (the last fewer):
 /// on all cores, a window of blocks at a time (two a core), each window's blocks handed to `take` in order (the buffer
-/// and its length in bytes, then each of the block's lines' ends when `ends` is true: the offset just past its '\n').
-let private formatAtoms (s: Structure) (atoms: int[]) (perBlock: int) (ends: bool) (take: byte[] -> int -> int[] -> unit) =
+/// and its length in bytes, then each of the block's lines' ends: the offset just past its '\n').
+let private formatAtoms (s: Structure) (atoms: int[]) (perBlock: int) (take: byte[] -> int -> int[] -> unit) =
     let props = extraProperties s
 
     let blocks =
@@ -598,8 +592,7 @@ let private formatAtoms (s: Structure) (atoms: int[]) (perBlock: int) (ends: boo
     // a buffer for each block of the window, kept from window to window
     let buffers = Array.init window (fun _ -> Utf8Lines())
 
-    let lineEnds =
-        Array.init window (fun _ -> Array.zeroCreate<int>(if ends then perBlock else 0))
+    let lineEnds = Array.init window (fun _ -> Array.zeroCreate<int> perBlock)
 
     let format (first: int) (k: int) =
         buffers.[k].Clear()
@@ -609,7 +602,7 @@ let private formatAtoms (s: Structure) (atoms: int[]) (perBlock: int) (ends: boo
         let until =
             Operators.int (min (int64 atoms.Length) (int64 (b + 1) * int64 perBlock))
 
-        formatBlock buffers.[k] props s atoms from until lineEnds.[k] ends
+        formatBlock buffers.[k] props s atoms from until lineEnds.[k]
 
     for first in 0..window .. blocks - 1 do
         let count = min window (blocks - first)
@@ -622,7 +615,7 @@ let private formatAtoms (s: Structure) (atoms: int[]) (perBlock: int) (ends: boo
 let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
     let mutable chars: char[] = Array.zeroCreate 0
 
-    formatAtoms s (Seq.toArray atoms) atomsPerBlock false (fun bytes length _ ->
+    formatAtoms s (Seq.toArray atoms) atomsPerBlock (fun bytes length _ ->
         let n = Encoding.UTF8.GetMaxCharCount length
 
         if chars.Length < n then
@@ -631,7 +624,7 @@ let writeAtomsTo (w: TextWriter) (s: Structure) (atoms: int seq) =
         w.Write(chars, 0, Encoding.UTF8.GetChars(bytes, 0, length, chars, 0)))
 
 let writeAtomsUtf8 (stream: Stream) (s: Structure) (atoms: int seq) =
-    formatAtoms s (Seq.toArray atoms) atomsPerBlock false (fun bytes length _ -> stream.Write(bytes, 0, length))
+    formatAtoms s (Seq.toArray atoms) atomsPerBlock (fun bytes length _ -> stream.Write(bytes, 0, length))
 
 let atomLinesUtf8 (s: Structure) (atoms: int[]) (perBlock: int) =
     if perBlock < 1 then
@@ -640,7 +633,7 @@ let atomLinesUtf8 (s: Structure) (atoms: int[]) (perBlock: int) =
     let blocks = ResizeArray<byte[] * int[]>()
     let mutable done_ = 0
 
-    formatAtoms s atoms perBlock true (fun bytes length ends ->
+    formatAtoms s atoms perBlock (fun bytes length ends ->
         let count = min perBlock (atoms.Length - done_)
         // a copy of the block's bytes, kept (not zeroed first: every byte is written)
         let kept = GC.AllocateUninitializedArray<byte> length
