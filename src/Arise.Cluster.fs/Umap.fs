@@ -380,7 +380,6 @@ module Umap =
 
     /// One epoch of the SGD over edges e0..e1−1 (umap-learn's _optimize_layout_euclidean_single_epoch), on
     /// row-major flat single-precision coordinates (points × dim), as umap-learn's float32 embedding.
-    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     let private epochKernel
         (head: float32[])
         (tail: float32[])
@@ -467,7 +466,6 @@ module Umap =
                 nextNegative.[e] <- nextNegative.[e] + float nNeg * epochsPerNegative.[e]
 
     /// The same epoch for two components, unrolled (the common case).
-    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     let private epochKernel2
         (head: float32[])
         (tail: float32[])

@@ -151,7 +151,6 @@ module Network =
     /// memory). Vectorised ReLU and scaling, then the dropped elements are visited directly: the gap to the next
     /// dropped element is geometric (each element is dropped independently with probability `rate`), so the
     /// generator runs about rate × n times instead of n. The random stream is the same with and without the mask.
-    [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     let private dropoutInput
         (r: MaskRng)
         (logKeepProbability: float)
@@ -206,7 +205,6 @@ module Network =
 
     /// input = (ReLU of source, or source itself for the first layer) × dropout scale, the dropped elements chosen by
     /// Dropout.hash of each row's key (row r of the block has key keys.[r]); `offset` numbers the layer's first element.
-    [<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     let private dropoutKeyed
         (keys: uint32[])
         (threshold: uint32)

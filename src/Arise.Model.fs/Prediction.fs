@@ -2,7 +2,6 @@ namespace Arise.Model
 
 open System
 open System.Numerics
-open System.Runtime.CompilerServices
 open System.Threading.Tasks
 open System.Numerics.Tensors
 
@@ -43,7 +42,6 @@ module Prediction =
     /// Adds one pass's probabilities (classes values of p from offset o) to the float64 running sums `acc`, each
     /// element widened and added as a scalar loop would (vectorised across classes, so the sums are the same), and
     /// returns Σ_c p ln p of the pass (lnp holds ln p), summed in class order.
-    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private addPass (p: float32[]) (lnp: float32[]) (o: int) (classes: int) (acc: float[]) =
         let w = Vector<float32>.Count
         let half = Vector<float>.Count

@@ -64,7 +64,6 @@ let private powersOf10Float =
 /// back as x (exact integer arithmetic: x × 10^s = m × 10^s / 2^n). With at most one 15-digit decimal in the interval
 /// that reads back as x, these are the shortest digits, and of those the nearest, as .NET's "R" gives them. A tie
 /// (x halfway between two such decimals, or a decimal at the interval's very end) gives count 0: the caller asks .NET.
-[<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
 let private shortestDigits (m: uint64) (b: int) (x: float) =
     // UInt128's own operators throughout: F#'s = and < would compare it generically (boxed)
     let n = 52 - b
@@ -118,7 +117,6 @@ let private shortestDigits (m: uint64) (b: int) (x: float) =
 
 /// Writes the `count` digits of d (d < 10^17) at chars.[at] …, with a point after the first `whole` when fewer than all
 /// (eight digits at a time in 32 bits); returns the end.
-[<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
 let private writeDigits (chars: char[]) (at: int) (d: uint64) (count: int) (whole: int) =
     let mutable low = uint32 (d % 100000000UL)
     let mutable high = uint32 (d / 100000000UL)
@@ -144,7 +142,6 @@ let private writeDigits (chars: char[]) (at: int) (d: uint64) (count: int) (whol
 
 /// Writes x as .NET's "R" does into `chars` (room for 32), returning the count: by shortestDigits where 1e-4 ≤ |x| <
 /// 1e14 (fixed notation there), faster than .NET's formatter, which writes the rest.
-[<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
 let formatFloatInto (x: float) (chars: char[]) =
     let a = abs x
     let bits = BitConverter.DoubleToInt64Bits a

@@ -493,21 +493,18 @@ type private Utf8Lines() =
     member _.Clear() = used <- 0
 
     /// Room for `n` more bytes.
-    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     member _.Room(n: int) =
         if used + n > buffer.Length then
             let bigger = Array.zeroCreate (max (used + n) (2 * buffer.Length))
             Buffer.BlockCopy(buffer, 0, bigger, 0, used)
             buffer <- bigger
 
-    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     member this.Byte(b: byte) =
         this.Room 1
         buffer.[used] <- b
         used <- used + 1
 
     /// Text: byte for byte where it is ASCII (the common case), else encoded.
-    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     member this.Text(text: ReadOnlySpan<char>) =
         this.Room(3 * text.Length)
         let target = Span(buffer, used, buffer.Length - used)
@@ -521,11 +518,9 @@ type private Utf8Lines() =
                   Encoding.UTF8.GetBytes(text, target)
 
     /// A number as formatFloat writes it.
-    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     member this.Float(x: float) =
         this.Text(ReadOnlySpan(chars, 0, formatFloatInto x chars))
 
-    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
     member this.Int(v: int) =
         this.Room 11
         let mutable written = 0
@@ -536,7 +531,6 @@ type private Utf8Lines() =
         used <- used + written
 
 /// Appends the line of atom `a` to `into`.
-[<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
 let private appendAtom (into: Utf8Lines) (props: (string * AtomProperty) list) (s: Structure) (a: int) =
     let p = s.Positions.[a]
     into.Text(Elements.symbol s.Numbers.[a])
@@ -569,7 +563,6 @@ let private appendAtom (into: Utf8Lines) (props: (string * AtomProperty) list) (
     into.Byte '\n'B
 
 /// Appends the lines of atoms atoms.[from] … atoms.[until − 1] to `into`, each line's end in lineEnds.[i − from].
-[<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)>]
 let private formatBlock into props s (atoms: int[]) (from: int) (until: int) (lineEnds: int[]) =
     for i in from .. until - 1 do
         appendAtom into props s atoms.[i]
