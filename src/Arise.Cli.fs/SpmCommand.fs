@@ -327,18 +327,21 @@ let private allPictures (out: string) (samples: int) =
 /// be written (the chunks are kept).
 let rec private finish (settings: SpmSettings) (samples: int) (out: string) sample (r: SpmResult) (seconds: float, timing) =
     let writeAtoms path = SpmOutput.writeAtoms path sample r
-    finishWith settings samples out writeAtoms (allPictures out samples) r (seconds, timing)
+    let writeNpz path = SpmFile.write path r
+    finishWith settings samples out writeAtoms writeNpz (allPictures out samples) r (seconds, timing)
 
-/// finish, atoms.xyz written by `writeAtoms path`, the maps and their pictures by `pictures`.
-and private finishWith settings (samples: int) (out: string) writeAtoms (pictures: Pictures) (r: SpmResult) (seconds: float, timing) =
+/// finish, atoms.xyz written by `writeAtoms path` and spm.npz by `writeNpz path` (last: when another process writes
+/// it, this waits for it), the maps and their pictures by `pictures`.
+and private finishWith settings samples (out: string) writeAtoms writeNpz (pictures: Pictures) r (seconds: float, timing) =
     let clock = Diagnostics.Stopwatch.StartNew()
 
     let written =
         Outputs.tryWrite out (fun () ->
-            SpmFile.write (Path.Combine(out, "spm.npz")) r
             SpmOutput.writeCsv (Path.Combine(out, "boxes.csv")) r
             writeAtoms (Path.Combine(out, "atoms.xyz"))
-            pictures.Write r)
+            let maps = pictures.Write r
+            writeNpz (Path.Combine(out, "spm.npz"))
+            maps)
 
     match written with
     | Error e ->
@@ -887,11 +890,31 @@ let private exportOf (rank: int) (bytes: byte[]) : Picture.PngExport =
             | "e" -> Some(sprintf "process %d wrote none of its maps: %s" rank text)
             | _ -> None) }
 
-/// Every process's pictures, in the first (a meeting point: every process calls it once, after its maps): each
-/// other process's `export` in turn; an empty list elsewhere.
+/// Every process's pictures, in the first (a meeting point: every process calls it once, after its maps and after
+/// gatherNpz): each other process's `export` in turn; an empty list elsewhere.
 let private gatherPictures (world: Arise.Numerics.Mpi.World) (export: Result<Picture.PngExport, string>) =
     Arise.Numerics.Mpi.gatherToFirst world (exportBytes export)
     |> List.mapi (fun k bytes -> exportOf (k + 1) bytes)
+
+/// When several processes share the outputs, the last writes spm.npz (spmNpz) while the first writes the rest.
+let private writesNpz (world: Arise.Numerics.Mpi.World) = world.Rank = world.Size - 1
+
+/// spm.npz written by the process that writes it (writesNpz), the others passing; then, in the first, why it could not
+/// be written, if it could not (a meeting point: every process calls it once, before gatherPictures).
+let private spmNpz (world: Arise.Numerics.Mpi.World) (out: string) (r: SpmResult option) =
+    let failure =
+        match r with
+        | Some r when writesNpz world ->
+            try
+                SpmFile.write (Path.Combine(out, "spm.npz")) r
+                ""
+            with e ->
+                sprintf "process %d: %s" world.Rank e.Message
+        | _ -> ""
+
+    Arise.Numerics.Mpi.gatherToFirst world (Text.Encoding.UTF8.GetBytes failure)
+    |> List.map Text.Encoding.UTF8.GetString
+    |> List.tryFind (String.IsNullOrEmpty >> not)
 
 /// The first process's maps and pictures when several share them: its own maps written, then its pictures drawn and
 /// every other process's gathered (`others`, forced once), in the order of the maps.
@@ -913,9 +936,11 @@ let private firstPictures (world: Arise.Numerics.Mpi.World) (out: string) (sampl
             { Written = all |> List.collect (fun e -> e.Written) |> List.sortBy order
               Problems = all |> List.collect (fun e -> e.Problems) |> List.distinct } }
 
-/// Another process's share of the maps, once every share is done: its maps of the boxes `r` written and their pictures
-/// drawn, then given to the first (gatherPictures).
+/// Another process's share of the outputs, once every share is done: spm.npz when it writes it (spmNpz), then its maps
+/// of the boxes `r` written and their pictures drawn, given to the first (gatherPictures).
 let private drawShare (world: Arise.Numerics.Mpi.World) (out: string) (samples: int) (r: SpmResult) =
+    spmNpz world out (Some r) |> ignore
+
     let export =
         try
             // its part of the sample is garbage now (as in the first process, before the outputs)
@@ -936,10 +961,13 @@ let private drawShare (world: Arise.Numerics.Mpi.World) (out: string) (samples: 
 
 /// The first process, after every share is done: atoms.xyz renamed into place, the outputs of the boxes `r` written
 /// and reported.
-let private writeShared settings samples (out: string) (whole: StructureIO.SamplePart) shells pictures (r: SpmResult) (seconds, timing) =
+let private writeShared settings samples out (whole: StructureIO.SamplePart) shells writeNpz pictures r (seconds, timing) =
     // atoms.xyz: placed by the processes (placeShare)
+    let placed path =
+        File.Move(Path.Combine(out, placing), path, true)
+
     let code =
-        finishWith settings samples out (fun path -> File.Move(Path.Combine(out, placing), path, true)) pictures r (seconds, timing)
+        finishWith settings samples out placed writeNpz pictures r (seconds, timing)
 
     match code, shells with
     | 0, Some width -> writeShells out samples settings whole.Centroid r width
@@ -978,11 +1006,23 @@ let private finishFirst world settings samples (out: string) whole shells (r: Sp
     // this process's part of the sample and its lines of atoms.xyz are garbage now: returned to the system before the
     // outputs are written
     GC.Collect(2, GCCollectionMode.Forced, true, true)
-    let others = lazy (gatherPictures world (Ok { Written = []; Problems = [] }))
+    // spm.npz from another process (spmNpz), met on after this one's maps, and before the pictures are gathered
+    let npz = lazy (spmNpz world out None)
+
+    let others =
+        lazy
+            (npz.Force() |> ignore
+             gatherPictures world (Ok { Written = []; Problems = [] }))
+
+    let writeNpz (_: string) =
+        match npz.Force() with
+        | Some e -> raise (IOException(sprintf "spm.npz: %s" e))
+        | None -> ()
+
     let pictures = firstPictures world out samples others
 
     try
-        writeShared settings samples out whole shells pictures r (seconds, timing)
+        writeShared settings samples out whole shells writeNpz pictures r (seconds, timing)
     finally
         others.Force() |> ignore
 

@@ -233,6 +233,23 @@ let tests =
 
                   Expect.equal (arrays "two") (arrays "one") "spm.npz arrays equal"
 
+                  // spm.npz is written by the second process while the first writes the rest: when it cannot be (a
+                  // folder of that name here), the first says which process and why and exits 1, the rest written
+                  File.Delete(Path.Combine(dir, "two", "spm.npz"))
+                  File.Delete(Path.Combine(dir, "two", "atoms.xyz"))
+                  Directory.CreateDirectory(Path.Combine(dir, "two", "spm.npz")) |> ignore
+
+                  let failed, _, why =
+                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "two") 600
+
+                  Expect.equal failed 1 (sprintf "spm.npz not written: exit 1 (%s)" why)
+                  Expect.stringContains why "spm.npz: process 1:" "the first names the process and the file"
+
+                  Expect.equal
+                      (File.ReadAllBytes(Path.Combine(dir, "two", "atoms.xyz")))
+                      (File.ReadAllBytes(Path.Combine(dir, "one", "atoms.xyz")))
+                      "atoms.xyz still written"
+
                   // the maps and their PNG pictures (where a Chromium draws them), shared by the processes
                   let maps (run: string) =
                       Directory.GetFiles(Path.Combine(dir, run))
