@@ -323,8 +323,8 @@ let private allPictures (out: string) (samples: int) =
     { Write = SpmMaps.writeMaps out samples
       Draw = Outputs.pngs }
 
-/// Writes the results (spm.npz, boxes.csv, atoms.xyz, maps, summary.json) and reports; exit code 1 when they cannot
-/// be written (the chunks are kept).
+/// Writes the results (boxes.csv, atoms.xyz, the maps, spm.npz, summary.json) and reports; exit code 1 when they
+/// cannot be written (the chunks are kept).
 let rec private finish (settings: SpmSettings) (samples: int) (out: string) sample (r: SpmResult) (seconds: float, timing) =
     let writeAtoms path = SpmOutput.writeAtoms path sample r
     let writeNpz path = SpmFile.write path r
@@ -891,27 +891,33 @@ let private exportOf (rank: int) (bytes: byte[]) : Picture.PngExport =
             | _ -> None) }
 
 /// Every process's pictures, in the first (a meeting point: every process calls it once, after its maps and after
-/// gatherNpz): each other process's `export` in turn; an empty list elsewhere.
+/// npzMet): each other process's `export` in turn; an empty list elsewhere.
 let private gatherPictures (world: Arise.Numerics.Mpi.World) (export: Result<Picture.PngExport, string>) =
     Arise.Numerics.Mpi.gatherToFirst world (exportBytes export)
     |> List.mapi (fun k bytes -> exportOf (k + 1) bytes)
 
-/// When several processes share the outputs, the last writes spm.npz (spmNpz) while the first writes the rest.
-let private writesNpz (world: Arise.Numerics.Mpi.World) = world.Rank = world.Size - 1
+/// When several processes share the outputs, the last writes spm.npz (writeNpzShare) while the first writes boxes.csv,
+/// renames atoms.xyz into place and writes its maps.
+let private writesNpz (world: Arise.Numerics.Mpi.World) =
+    world.Size > 1 && world.Rank = world.Size - 1
 
-/// spm.npz written by the process that writes it (writesNpz), the others passing; then, in the first, why it could not
-/// be written, if it could not (a meeting point: every process calls it once, before gatherPictures).
-let private spmNpz (world: Arise.Numerics.Mpi.World) (out: string) (r: SpmResult option) =
-    let failure =
-        match r with
-        | Some r when writesNpz world ->
-            try
-                SpmFile.write (Path.Combine(out, "spm.npz")) r
-                ""
-            with e ->
-                sprintf "process %d: %s" world.Rank e.Message
-        | _ -> ""
+/// spm.npz written in the process that writes it (writesNpz; nothing elsewhere): why it could not be, if it could
+/// not ("" when it was, or is not this process's to write), also said on the error stream.
+let private writeNpzShare (world: Arise.Numerics.Mpi.World) (out: string) (r: SpmResult) =
+    if writesNpz world then
+        try
+            SpmFile.write (Path.Combine(out, "spm.npz")) r
+            ""
+        with e ->
+            let why = sprintf "process %d: %s" world.Rank (Outputs.reason e)
+            sayError "%s could not write spm.npz: %s" out why
+            why
+    else
+        ""
 
+/// Every process's `failure` (writeNpzShare) met: in the first, the one that is not "", if any (a meeting point: every
+/// process calls it once, after its maps are written and before their pictures are drawn and gathered).
+let private npzMet (world: Arise.Numerics.Mpi.World) (failure: string) =
     Arise.Numerics.Mpi.gatherToFirst world (Text.Encoding.UTF8.GetBytes failure)
     |> List.map Text.Encoding.UTF8.GetString
     |> List.tryFind (String.IsNullOrEmpty >> not)
@@ -936,20 +942,27 @@ let private firstPictures (world: Arise.Numerics.Mpi.World) (out: string) (sampl
             { Written = all |> List.collect (fun e -> e.Written) |> List.sortBy order
               Problems = all |> List.collect (fun e -> e.Problems) |> List.distinct } }
 
-/// Another process's share of the outputs, once every share is done: spm.npz when it writes it (spmNpz), then its maps
-/// of the boxes `r` written and their pictures drawn, given to the first (gatherPictures).
+/// Another process's share of the outputs, once every share is done: spm.npz when it writes it (writeNpzShare), its
+/// maps of the boxes `r` written, whether spm.npz was met on (npzMet), then the maps' pictures drawn and given to the
+/// first (gatherPictures).
 let private drawShare (world: Arise.Numerics.Mpi.World) (out: string) (samples: int) (r: SpmResult) =
-    spmNpz world out (Some r) |> ignore
+    // its part of the sample is garbage now (as in the first process, before the outputs)
+    GC.Collect(2, GCCollectionMode.Forced, true, true)
+    let failure = writeNpzShare world out r
+
+    let maps =
+        try
+            SpmMaps.writeMapsOf (mapOwner world.Size world.Rank) out samples r
+            |> ownMaps world.Size world.Rank
+            |> Ok
+        with e ->
+            Error e.Message
+
+    npzMet world failure |> ignore
 
     let export =
         try
-            // its part of the sample is garbage now (as in the first process, before the outputs)
-            GC.Collect(2, GCCollectionMode.Forced, true, true)
-
-            SpmMaps.writeMapsOf (mapOwner world.Size world.Rank) out samples r
-            |> ownMaps world.Size world.Rank
-            |> Picture.writePngs
-            |> Ok
+            maps |> Result.map Picture.writePngs
         with e ->
             Error e.Message
 
@@ -1006,12 +1019,16 @@ let private finishFirst world settings samples (out: string) whole shells (r: Sp
     // this process's part of the sample and its lines of atoms.xyz are garbage now: returned to the system before the
     // outputs are written
     GC.Collect(2, GCCollectionMode.Forced, true, true)
-    // spm.npz from another process (spmNpz), met on after this one's maps, and before the pictures are gathered
-    let npz = lazy (spmNpz world out None)
+    // spm.npz from another process (writeNpzShare), met on after this one's maps, and before the pictures are gathered
+    let npz = lazy (npzMet world "")
 
     let others =
         lazy
-            (npz.Force() |> ignore
+            ((try
+                npz.Force() |> ignore
+              with _ ->
+                  ())
+
              gatherPictures world (Ok { Written = []; Problems = [] }))
 
     let writeNpz (_: string) =
@@ -1027,7 +1044,8 @@ let private finishFirst world settings samples (out: string) whole shells (r: Sp
         others.Force() |> ignore
 
 /// The run once every process has read its part: the first claims the chunk store and announces the run before the
-/// others start (their lines would interleave with its own), then each computes its block; the first writes the outputs.
+/// others start (their lines would interleave with its own), then each computes its block; the first writes the outputs,
+/// the last spm.npz.
 let private runShared world (model: Model) settings samples file out shells grid (pending: Read option ref) clock =
     let world: Arise.Numerics.Mpi.World = world
     let clock: Diagnostics.Stopwatch = clock
@@ -1083,7 +1101,7 @@ let private runShared world (model: Model) settings samples file out shells grid
 
 /// Runs `spm` over several MPI processes, each holding only its part of the sample (StructureIO.readPart: .pos and
 /// .epos streamed, other files read whole and cut): its block of chunks, then the labels of its share of the atoms;
-/// the first writes what one process writes, byte for byte.
+/// the first and the last together write what one process writes, byte for byte.
 let private shared world (model: Model) settings samples readOptions file (out: string) shells (extent: Extent) grid =
     let world: Arise.Numerics.Mpi.World = world
 

@@ -151,11 +151,11 @@ let private packB (transB: bool) (b: float32[]) (ldb: int) (p0: int) (kb: int) (
 
 /// The FMA loop of the 6×16 micro-kernel: tile (6×16, row-major, at `tile`) ← Ap(6×kb)·Bp(kb×16). Only pointers and
 /// the twelve accumulators live in it (per step 12 FMAs, 2 loads, 6 broadcast loads, 2 pointer increments and the
-/// counter's decrement, test and branch). (F# does not emit MethodImplOptions.AggressiveOptimization; the command line
-/// compiles every method optimised at its first call, Arise.Cli.fsproj.) When the loop
-/// shared one method with the array pins and the C update, a run without tiered compilation
-/// (DOTNET_TieredCompilation=0) loaded and stored every accumulator at every step (23–27 % of the peak at 2048²).
-/// On packed panels in L1 this loop reaches 97 % of the peak.
+/// counter's decrement, test and branch); NoInlining keeps it a method of its own. When the loop shared one method with
+/// the array pins and the C update, a run without tiered compilation (DOTNET_TieredCompilation=0) loaded and stored
+/// every accumulator at every step (23–27 % of the peak at 2048²). On packed panels in L1 this loop reaches 97 % of the
+/// peak. The command line compiles it optimised at its first call (no tiers, Arise.Cli.fsproj); a host with .NET's
+/// default tiers runs it unoptimised first (F# does not emit MethodImplOptions.AggressiveOptimization).
 [<MethodImpl(MethodImplOptions.NoInlining)>]
 let private fmaTile (pa0: nativeptr<float32>) (pb0: nativeptr<float32>) (kb: int) (tile: nativeptr<float32>) =
     let mutable c00 = Vector256<float32>.Zero

@@ -233,22 +233,6 @@ let tests =
 
                   Expect.equal (arrays "two") (arrays "one") "spm.npz arrays equal"
 
-                  // spm.npz is written by the second process while the first writes the rest: when it cannot be (a
-                  // folder of that name here), the first says which process and why and exits 1, the rest written
-                  File.Delete(Path.Combine(dir, "two", "spm.npz"))
-                  File.Delete(Path.Combine(dir, "two", "atoms.xyz"))
-                  Directory.CreateDirectory(Path.Combine(dir, "two", "spm.npz")) |> ignore
-
-                  let failed, _, why =
-                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "two") 600
-
-                  Expect.equal failed 1 (sprintf "spm.npz not written: exit 1 (%s)" why)
-                  Expect.stringContains why "spm.npz: process 1:" "the first names the process and the file"
-
-                  Expect.equal
-                      (File.ReadAllBytes(Path.Combine(dir, "two", "atoms.xyz")))
-                      (File.ReadAllBytes(Path.Combine(dir, "one", "atoms.xyz")))
-                      "atoms.xyz still written"
 
                   // the maps and their PNG pictures (where a Chromium draws them), shared by the processes
                   let maps (run: string) =
@@ -261,7 +245,41 @@ let tests =
                   Expect.equal (maps "two") (maps "one") "the same maps and pictures"
 
                   for f in maps "two" do
-                      Expect.stringContains out f "each named by the first process")
+                      Expect.stringContains out f "each named by the first process"
+
+                  // spm.npz is written by the last process while the first writes the rest: when it cannot be (a folder
+                  // of that name here), the first says which process and why and exits 1, the other outputs written
+                  for file in [ "spm.npz"; "atoms.xyz"; "boxes.csv" ] do
+                      File.Delete(Path.Combine(dir, "two", file))
+
+                  Directory.CreateDirectory(Path.Combine(dir, "two", "spm.npz")) |> ignore
+
+                  let failed, _, why =
+                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "2"; "dotnet" ] @ spm "two") 600
+
+                  Expect.equal failed 1 (sprintf "spm.npz not written: exit 1 (%s)" why)
+                  Expect.stringContains why "spm.npz: process 1:" "the first names the process and the file"
+                  Expect.isFalse (File.Exists(Path.Combine(dir, "two", "spm.npz.partial"))) "no partial spm.npz left"
+
+                  for file in [ "boxes.csv"; "atoms.xyz" ] do
+                      Expect.equal
+                          (File.ReadAllBytes(Path.Combine(dir, "two", file)))
+                          (File.ReadAllBytes(Path.Combine(dir, "one", file)))
+                          (sprintf "%s still written" file)
+
+                  // three processes over the same chunks: the middle one meets on spm.npz as well, the same outputs
+                  Directory.Delete(Path.Combine(dir, "two", "spm.npz"))
+
+                  let code, _, errors =
+                      runProcessWith asRoot dir mpirun ([ "--oversubscribe"; "-n"; "3"; "dotnet" ] @ spm "two") 600
+
+                  Expect.equal code 0 (sprintf "three processes: exit 0 (%s)" errors)
+                  Expect.equal (arrays "two") (arrays "one") "three processes: spm.npz arrays equal"
+
+                  Expect.equal
+                      (File.ReadAllBytes(Path.Combine(dir, "two", "atoms.xyz")))
+                      (File.ReadAllBytes(Path.Combine(dir, "one", "atoms.xyz")))
+                      "three processes: atoms.xyz byte-identical")
           }
 
           test "mpirun -n 2 arise spm of an atom-probe .pos: each process streams its part only; outputs byte-identical to one process" {
