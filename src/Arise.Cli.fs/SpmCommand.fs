@@ -588,13 +588,6 @@ let private spanOf (grid: SpmGrid) (chunks: int[]) =
         planeX grid (int64 (Array.max chunks + 1) * int64 Spm.chunkSize - 1L)
         + 0.5 * grid.Edge.X
 
-/// The lowest and the highest corner of two points, axis by axis (Å).
-let private lower (a: Vec3) (b: Vec3) =
-    Vec3.make (min a.X b.X) (min a.Y b.Y) (min a.Z b.Z)
-
-let private upper (a: Vec3) (b: Vec3) =
-    Vec3.make (max a.X b.X) (max a.Y b.Y) (max a.Z b.Z)
-
 /// What every process of a run knows of the sample before it reads its part (sharedGrid): the count and bounds (Å) of
 /// its atoms, and its cell and periodicity (Frame: a structure of no atom; an atom-probe file's is an open cluster).
 type private Extent =
@@ -627,8 +620,8 @@ let private readShare world readOptions file (grid: SpmGrid) (whole: Extent) (sh
 
             let m = Vec3.make margin margin margin
 
-            let first = lower (grid.Origin - h - m) (whole.Lo - m)
-            let last = upper (far + h + m) (whole.Hi + m)
+            let first = Vec3.lower (grid.Origin - h - m) (whole.Lo - m)
+            let last = Vec3.upper (far + h + m) (whole.Hi + m)
             let lo, hi = max lo first.X, min hi last.X
 
             // a process without chunks (more processes than chunks) holds no atom
@@ -1024,11 +1017,7 @@ let private finishFirst world settings samples (out: string) whole shells (r: Sp
 
     let others =
         lazy
-            ((try
-                npz.Force() |> ignore
-              with _ ->
-                  ())
-
+            (npz.Force() |> ignore
              gatherPictures world (Ok { Written = []; Problems = [] }))
 
     let writeNpz (_: string) =
@@ -1169,10 +1158,10 @@ let private gatherExtent (world: Arise.Numerics.Mpi.World) (piece: Result<Struct
             held |> Array.sumBy (fun (n, _, _) -> n),
             held
             |> Array.map (fun (_, lo, _) -> lo)
-            |> Array.fold lower (Vec3.make infinity infinity infinity),
+            |> Array.fold Vec3.lower (Vec3.make infinity infinity infinity),
             held
             |> Array.map (fun (_, _, hi) -> hi)
-            |> Array.fold upper (Vec3.make -infinity -infinity -infinity)
+            |> Array.fold Vec3.upper (Vec3.make -infinity -infinity -infinity)
         )
 
 /// The sample's count and bounds before the processes read their parts: an atom-probe file read in pieces, one a

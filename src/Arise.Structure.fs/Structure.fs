@@ -279,13 +279,8 @@ module Structure =
     let bounds (s: Structure) =
         let ps = s.Positions
 
-        let lo =
-            ps
-            |> Array.fold (fun (a: Vec3) p -> Vec3.make (min a.X p.X) (min a.Y p.Y) (min a.Z p.Z)) ps.[0]
-
-        let hi =
-            ps
-            |> Array.fold (fun (a: Vec3) p -> Vec3.make (max a.X p.X) (max a.Y p.Y) (max a.Z p.Z)) ps.[0]
+        let lo = ps |> Array.fold Vec3.lower ps.[0]
+        let hi = ps |> Array.fold Vec3.upper ps.[0]
 
         lo, hi
 

@@ -57,6 +57,14 @@ module Vec3 =
     /// Euclidean length.
     let inline norm (a: Vec3) = sqrt (dot a a)
 
+    /// The lower corner of two points: the smaller of each component.
+    let inline lower (a: Vec3) (b: Vec3) =
+        make (min a.X b.X) (min a.Y b.Y) (min a.Z b.Z)
+
+    /// The upper corner of two points: the larger of each component.
+    let inline upper (a: Vec3) (b: Vec3) =
+        make (max a.X b.X) (max a.Y b.Y) (max a.Z b.Z)
+
     /// True when every component is finite (no NaN or ±Inf).
     let isFinite (a: Vec3) =
         System.Double.IsFinite a.X

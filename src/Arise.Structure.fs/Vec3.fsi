@@ -49,6 +49,12 @@ module Vec3 =
     /// True when every component is finite (no NaN or ±Inf).
     val isFinite: a: Vec3 -> bool
 
+    /// The lower corner of two points: the smaller of each component.
+    val inline lower: a: Vec3 -> b: Vec3 -> Vec3
+
+    /// The upper corner of two points: the larger of each component.
+    val inline upper: a: Vec3 -> b: Vec3 -> Vec3
+
     /// Vector from a 3-element array.
     val ofArray: a: float array -> Vec3
 

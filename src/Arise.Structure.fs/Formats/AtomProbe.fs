@@ -339,8 +339,8 @@ let private extentOfPiece ions (file: string) (k: int) (n: int) =
             lo <- p
             hi <- p
         else
-            lo <- Vec3.make (min lo.X p.X) (min lo.Y p.Y) (min lo.Z p.Z)
-            hi <- Vec3.make (max hi.X p.X) (max hi.Y p.Y) (max hi.Z p.Z)
+            lo <- Vec3.lower lo p
+            hi <- Vec3.upper hi p
 
         count <- count + 1L)
     |> Result.map (fun () -> count, lo, hi)

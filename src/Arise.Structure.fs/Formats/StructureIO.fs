@@ -252,8 +252,8 @@ type private Tally(path: string, keep: Vec3 -> bool) =
                 lo <- p
                 hi <- p
             else
-                lo <- Vec3.make (min lo.X p.X) (min lo.Y p.Y) (min lo.Z p.Z)
-                hi <- Vec3.make (max hi.X p.X) (max hi.Y p.Y) (max hi.Z p.Z)
+                lo <- Vec3.lower lo p
+                hi <- Vec3.upper hi p
 
             sum <- sum + p
             let kept = keep p
